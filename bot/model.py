@@ -1,0 +1,267 @@
+"""Neutral values shared by the core and every adapter.
+
+Adapters translate platform payloads into these and nothing else crosses into the core,
+so Slack, Discord, the console and the importers all go through one tracking path.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+
+class Platform(StrEnum):
+    SLACK = "slack"
+    DISCORD = "discord"
+    CONSOLE = "console"
+
+
+@dataclass(frozen=True, slots=True)
+class CommunityRef:
+    """A Slack workspace or Discord guild; every stored row belongs to exactly one."""
+
+    platform: str
+    external_id: str
+    name: str | None = None
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.platform, self.external_id)
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """A person (or bot) as the platform identifies them."""
+
+    external_id: str
+    display_name: str | None = None
+    is_bot: bool = False
+    # Facts the adapter knows about the actor's platform role; the core decides what they allow.
+    is_admin: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    """Where something happened.
+
+    `channel_id` is always the top-level channel (for a Discord thread: its parent channel) and
+    `thread_id` the external id of the thread's root message (Slack `thread_ts`, Discord thread id,
+    which equals its starter message id), so the root is found the same way on every platform.
+    """
+
+    community: CommunityRef
+    channel_id: str
+    channel_name: str | None = None
+    thread_id: str | None = None
+    is_private: bool = False
+    is_dm: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    """A file shared with a message; tracked as a resource like a link."""
+
+    url: str
+    filename: str | None = None
+    title: str | None = None
+    external_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Event:
+    """Base of every inbound event.
+
+    `event_id` is the platform's delivery id when it has one (Slack `event_id`); redelivered
+    events with a seen id are dropped before they touch anything else.
+    """
+
+    place: Place
+    occurred_at: datetime
+    event_id: str | None = None
+
+    @property
+    def community(self) -> CommunityRef:
+        return self.place.community
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MessagePosted(Event):
+    message_id: str
+    author: Actor
+    text: str = ""
+    attachments: tuple[Attachment, ...] = ()
+    # Links the platform already parsed out (e.g. embeds); merged with links found in the text.
+    extra_urls: tuple[str, ...] = ()
+    # Slack thread_broadcast, Discord "also send to channel": still a reply in the thread.
+    broadcast: bool = False
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MessageEdited(Event):
+    message_id: str
+    text: str
+    attachments: tuple[Attachment, ...] | None = None
+    extra_urls: tuple[str, ...] = ()
+    author: Actor | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MessageDeleted(Event):
+    message_id: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReactionAdded(Event):
+    message_id: str
+    actor: Actor
+    emoji: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReactionRemoved(Event):
+    message_id: str
+    actor: Actor
+    emoji: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MemberJoined(Event):
+    actor: Actor
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ChannelRenamed(Event):
+    new_name: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CommunityRemoved(Event):
+    """The bot was uninstalled or removed from the guild: purge the whole community."""
+
+
+InboundEvent = (
+    MessagePosted
+    | MessageEdited
+    | MessageDeleted
+    | ReactionAdded
+    | ReactionRemoved
+    | MemberJoined
+    | ChannelRenamed
+    | CommunityRemoved
+)
+
+
+# --- values the repositories return ---------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Community:
+    id: int
+    platform: str
+    external_id: str
+    name: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    id: int
+    community_id: int
+    external_id: str
+    display_name: str | None
+    is_bot: bool = False
+
+    @property
+    def name(self) -> str:
+        return self.display_name or self.external_id
+
+
+@dataclass(frozen=True, slots=True)
+class Channel:
+    id: int
+    community_id: int
+    external_id: str
+    name: str | None
+    is_private: bool = False
+    tracked: bool | None = None  # None: follow the config default
+
+    @property
+    def label(self) -> str:
+        return self.name or self.external_id
+
+
+@dataclass(frozen=True, slots=True)
+class ResourceSummary:
+    """One resource with its sharing credit and discussion counts."""
+
+    id: int
+    url: str
+    title: str | None
+    domain: str | None
+    kind: str
+    first_shared_by: Member | None
+    first_shared_at: datetime | None
+    first_channel: Channel | None
+    first_message_external_id: str | None
+    sharers: tuple[str, ...] = ()
+    share_count: int = 0
+    reply_count: int = 0
+    reaction_count: int = 0
+    reshare_count: int = 0
+    discussants: int = 0
+    snippet: str | None = None
+
+    @property
+    def label(self) -> str:
+        return self.title or self.url
+
+    @property
+    def discussion_count(self) -> int:
+        return self.reply_count + self.reaction_count + self.reshare_count
+
+
+@dataclass(frozen=True, slots=True)
+class MemberSettings:
+    tracking: bool = True
+    intros: bool | None = None
+    intros_paused_until: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class MemberActivity:
+    """What a member shared and discussed, for `profile` and `my-data`."""
+
+    member: Member
+    shared: tuple[ResourceSummary, ...]
+    discussed: tuple[ResourceSummary, ...]
+    message_count: int
+    reaction_count: int
+
+
+@dataclass(slots=True)
+class IngestStats:
+    """Counts of what one batch (or an import) changed; importers add them up."""
+
+    events: int = 0
+    duplicates: int = 0
+    skipped: int = 0
+    messages: int = 0
+    shares: int = 0
+    reactions: int = 0
+    resources: int = 0
+    skip_reasons: dict[str, int] = field(default_factory=dict)
+
+    def skip(self, reason: str) -> None:
+        self.skipped += 1
+        self.skip_reasons[reason] = self.skip_reasons.get(reason, 0) + 1
+
+    def add(self, other: IngestStats) -> None:
+        self.events += other.events
+        self.duplicates += other.duplicates
+        self.skipped += other.skipped
+        self.messages += other.messages
+        self.shares += other.shares
+        self.reactions += other.reactions
+        self.resources += other.resources
+        for reason, n in other.skip_reasons.items():
+            self.skip_reasons[reason] = self.skip_reasons.get(reason, 0) + n
