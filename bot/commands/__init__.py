@@ -1,0 +1,14 @@
+"""The command registry of the whole bot: every feature registers its commands here once."""
+
+from __future__ import annotations
+
+from bot.commands.registry import Registry
+
+
+def build_registry() -> Registry:
+    from bot.commands import member, privacy
+
+    registry = Registry()
+    member.register(registry)
+    privacy.register(registry)
+    return registry

@@ -212,8 +212,16 @@ class Registry:
                 "description": s.description,
                 "moderator_only": s.moderator_only,
                 "options": [
-                    [o.name, o.kind.value, o.description, o.required, o.choices,
-                     o.min_value, o.max_value, o.autocomplete]
+                    [
+                        o.name,
+                        o.kind.value,
+                        o.description,
+                        o.required,
+                        o.choices,
+                        o.min_value,
+                        o.max_value,
+                        o.autocomplete,
+                    ]
                     for o in s.options
                 ],
             }

@@ -1,0 +1,133 @@
+"""The composition root: one `Rhizome` core that every adapter (and the CLI) talks to."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterable, Iterable
+from dataclasses import dataclass
+
+from bot.clock import Clock, SystemClock
+from bot.commands import build_registry
+from bot.commands.registry import Invocation, Registry
+from bot.commands.runner import run_invocation
+from bot.config import Config
+from bot.documents import Reply
+from bot.ingest import Writer
+from bot.model import CommunityRef, InboundEvent, IngestStats
+from bot.ports import Outlet
+from bot.services import Services
+from bot.tracking import Tracker
+from storage.db import Database
+from storage.repositories import Repositories
+
+log = logging.getLogger(__name__)
+
+IMPORT_BATCH = 2000
+
+
+@dataclass
+class Rhizome:
+    services: Services
+    registry: Registry
+
+    @classmethod
+    async def start(
+        cls, config: Config, clock: Clock | None = None, *, db: Database | None = None
+    ) -> Rhizome:
+        """Open the database, migrate it, and start the writer."""
+        clock = clock or SystemClock()
+        if db is None:
+            s = config.storage
+            db = Database.open(
+                s.url,
+                pool_size=s.pool_size,
+                max_overflow=s.max_overflow,
+                statement_cache_size=s.statement_cache_size,
+                echo=s.echo,
+            )
+        await db.migrate()
+        repos = Repositories(db)
+        tracker = Tracker(repos, config.tracking, clock, config.privacy.default_tracking)
+        writer = Writer(tracker.apply)
+        writer.start()
+        services = Services(config, clock, db, repos, tracker, writer)
+        return cls(services, build_registry())
+
+    async def close(self) -> None:
+        await self.services.writer.stop()
+        await self.services.db.close()
+
+    async def __aenter__(self) -> Rhizome:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    # --- inbound --------------------------------------------------------------------------
+    async def ingest(self, event: InboundEvent) -> IngestStats:
+        """Store one event; returns once it is committed (adapters ack after this)."""
+        return await self.services.writer.write(event)
+
+    async def ingest_many(
+        self, events: Iterable[InboundEvent] | AsyncIterable[InboundEvent]
+    ) -> IngestStats:
+        """Store many events in large batches, bypassing the live queue (importers).
+
+        Each call commits batch by batch; pass one export file per call so a file is never
+        half-written when it is small enough to be one batch (the importers' contract).
+        """
+        total = IngestStats()
+        batch: list[InboundEvent] = []
+        tracker = self.services.tracker
+        if isinstance(events, AsyncIterable):
+            async for event in events:
+                batch.append(event)
+                if len(batch) >= IMPORT_BATCH:
+                    total.add(await tracker.apply(batch))
+                    batch = []
+        else:
+            for event in events:
+                batch.append(event)
+                if len(batch) >= IMPORT_BATCH:
+                    total.add(await tracker.apply(batch))
+                    batch = []
+        if batch:
+            total.add(await tracker.apply(batch))
+        return total
+
+    async def flush(self) -> None:
+        await self.services.writer.flush()
+
+    async def run_command(self, invocation: Invocation) -> Reply:
+        return await run_invocation(self.services, self.registry, invocation)
+
+    async def purge_community(self, community: CommunityRef) -> None:
+        found = await self.services.repos.communities.find(
+            community.platform, community.external_id
+        )
+        if found is not None:
+            await self.services.repos.purge_community(found.id, self.services.tracker.store)
+            self.services.tracker.invalidate(found.id)
+
+    # --- outbound -------------------------------------------------------------------------
+    def add_outlet(self, outlet: Outlet) -> None:
+        self.services.outlets[outlet.platform] = outlet
+
+    async def autocomplete(
+        self, community: CommunityRef, kind: str, prefix: str, limit: int = 25
+    ) -> list[str]:
+        """Suggestions while typing an option (Discord autocomplete)."""
+        providers = self.services.extras.get("autocomplete", {})
+        provider = providers.get(kind)
+        if provider is not None:
+            return list(await provider(community, prefix, limit))[:limit]
+        if kind == "members":
+            found = await self.services.repos.communities.find(
+                community.platform, community.external_id
+            )
+            if found is None:
+                return []
+            names = [m.name for m in await self.services.repos.members.names(found.id)]
+            p = prefix.lower()
+            return sorted(n for n in names if n.lower().startswith(p))[:limit]
+        return []

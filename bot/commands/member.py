@@ -1,0 +1,145 @@
+"""Member commands of the foundation: help, search, top, profile."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import timedelta
+from typing import Any
+
+from bot.commands.registry import (
+    MEMBER_GROUP,
+    CommandContext,
+    MemberArg,
+    OptionKind,
+    OptionSpec,
+    Registry,
+)
+from bot.commands.runner import help_reply
+from bot.commands.views import resource_list
+from bot.documents import Document, Field, Fields, Heading, Paragraph, Reply, spans
+from bot.model import Member
+
+RESULTS = 10
+
+
+def register(registry: Registry) -> None:
+    cmd = registry.command
+
+    @cmd(
+        MEMBER_GROUP,
+        "help",
+        "What Rhizome can do, or how to use one command",
+        OptionSpec("command", OptionKind.TEXT, "a command name", required=False),
+        examples=("help search",),
+    )
+    async def help_(ctx: CommandContext, args: Mapping[str, Any]) -> Reply:
+        return help_reply(registry, ctx.is_moderator, args.get("command"))
+
+    @cmd(
+        MEMBER_GROUP,
+        "search",
+        "Search shared links and files by title, address and what people said",
+        OptionSpec("query", OptionKind.TEXT, "words to look for"),
+        examples=("search rust async",),
+    )
+    async def search(ctx: CommandContext, args: Mapping[str, Any]) -> Reply:
+        query = str(args["query"])
+        results = await ctx.services.repos.resources.search(ctx.community.id, query, RESULTS)
+        shown = query if len(query) <= 60 else query[:59] + "…"
+        if not results:
+            return Reply.text(
+                f"Nothing shared here matches “{shown}” yet. Try fewer or different words."
+            )
+        return Reply(Document((Heading(f"Resources matching “{shown}”"), resource_list(results))))
+
+    @cmd(
+        MEMBER_GROUP,
+        "top",
+        "The most-discussed resources of the last days (7 unless you say)",
+        OptionSpec(
+            "days",
+            OptionKind.INTEGER,
+            "how many days back",
+            required=False,
+            min_value=1,
+            max_value=3650,
+        ),
+        examples=("top", "top 30"),
+    )
+    async def top(ctx: CommandContext, args: Mapping[str, Any]) -> Reply:
+        days = args.get("days") or 7
+        since = ctx.now - timedelta(days=days)
+        results = await ctx.services.repos.resources.top(ctx.community.id, since, RESULTS)
+        if not results:
+            return Reply.text(f"Nothing was shared or discussed in the last {days} days.")
+        return Reply(
+            Document((Heading(f"Most discussed in the last {days} days"), resource_list(results)))
+        )
+
+    @cmd(
+        MEMBER_GROUP,
+        "profile",
+        "What a member shared and discussed (you, unless you name someone)",
+        OptionSpec("member", OptionKind.MEMBER, "whose profile", required=False),
+        examples=("profile", "profile @ana"),
+    )
+    async def profile(ctx: CommandContext, args: Mapping[str, Any]) -> Reply:
+        member = await resolve_member(ctx, args.get("member"))
+        if member is None:
+            who = args.get("member")
+            if who is None:
+                return Reply.text("I have nothing stored about you yet: share a link to start.")
+            return Reply.text(f"I don't know a member called “{who}” here.")
+        return Reply(await profile_document(ctx, member))
+
+
+async def resolve_member(ctx: CommandContext, arg: MemberArg | None) -> Member | None:
+    members = ctx.services.repos.members
+    if arg is None:
+        return await members.by_external_id(ctx.community.id, ctx.actor.external_id)
+    if arg.external_id:
+        found = await members.by_external_id(ctx.community.id, arg.external_id)
+        if found:
+            return found
+    if arg.name:
+        return await members.by_name(ctx.community.id, arg.name)
+    return None
+
+
+async def profile_document(ctx: CommandContext, member: Member) -> Document:
+    repos = ctx.services.repos
+    settings = await repos.settings.get(
+        ctx.community.id, member.external_id, ctx.services.config.privacy.default_tracking
+    )
+    if not settings.tracking and member.external_id != ctx.actor.external_id:
+        return Document((Paragraph(spans(f"{member.name} has chosen not to be tracked.")),))
+    shared_ids = await repos.resources.shared_by(member.id, RESULTS)
+    discussed_ids = await repos.resources.discussed_by(ctx.community.id, member.id, RESULTS)
+    shared = await repos.resources.summaries(ctx.community.id, shared_ids)
+    discussed = await repos.resources.summaries(ctx.community.id, discussed_ids)
+    blocks: list[Any] = [Heading(f"{member.name}")]
+    blocks.append(
+        Fields(
+            (
+                Field(
+                    "Shared",
+                    spans(str(len(shared_ids)) + (" +" if len(shared_ids) == RESULTS else "")),
+                ),
+                Field(
+                    "Discussed",
+                    spans(
+                        str(len(discussed_ids)) + (" +" if len(discussed_ids) == RESULTS else "")
+                    ),
+                ),
+            )
+        )
+    )
+    for section in ctx.services.extras.get("profile_sections", ()):
+        blocks.extend(await section(ctx, member))
+    if shared:
+        blocks.append(resource_list(shared, "Shared"))
+    if discussed:
+        blocks.append(resource_list(discussed, "Discussed"))
+    if not shared and not discussed:
+        blocks.append(Paragraph(spans("Nothing shared or discussed yet.")))
+    return Document(tuple(blocks))

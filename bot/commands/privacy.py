@@ -1,0 +1,128 @@
+"""Privacy commands: stop tracking, be forgotten, see everything stored about you."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from bot.commands.registry import MEMBER_GROUP, CommandContext, OptionKind, OptionSpec, Registry
+from bot.documents import Actions, Button, Code, Document, Paragraph, Reply, spans
+
+EXPORT_PREVIEW_CHARS = 2500
+
+
+def register(registry: Registry) -> None:
+    cmd = registry.command
+
+    @cmd(
+        MEMBER_GROUP,
+        "privacy tracking",
+        "Turn tracking of your messages off or back on",
+        OptionSpec("state", OptionKind.CHOICE, "on or off", choices=("on", "off")),
+        examples=("privacy tracking off",),
+    )
+    async def tracking(ctx: CommandContext, args: Mapping[str, Any]) -> Reply:
+        on = args["state"] == "on"
+        services = ctx.services
+        await services.repos.settings.update(
+            ctx.community.id,
+            ctx.actor.external_id,
+            ctx.now,
+            services.config.privacy.default_tracking,
+            tracking=on,
+        )
+        services.tracker.invalidate(ctx.community.id)
+        if on:
+            return Reply.text("Tracking is on: what you share and discuss helps others find it.")
+        return Reply.text(
+            "Tracking is off: nothing new will be stored about you. What is already stored stays "
+            "until you run /rhizome privacy forget-me."
+        )
+
+    @cmd(
+        MEMBER_GROUP,
+        "privacy forget-me",
+        "Delete everything Rhizome stored about you (asks to confirm)",
+        OptionSpec(
+            "confirm",
+            OptionKind.CHOICE,
+            "say confirm to go ahead",
+            required=False,
+            choices=("confirm",),
+        ),
+        examples=("privacy forget-me", "privacy forget-me confirm"),
+    )
+    async def forget_me(ctx: CommandContext, args: Mapping[str, Any]) -> Reply:
+        if args.get("confirm") != "confirm":
+            return Reply(
+                Document(
+                    (
+                        Paragraph(
+                            spans(
+                                "This deletes every message, share and reaction Rhizome stored about "
+                                "you in this community, and turns tracking off. Links only you shared "
+                                "disappear from search. It cannot be undone."
+                            )
+                        ),
+                        Actions(
+                            (
+                                Button(
+                                    "Yes, forget me",
+                                    "rhizome privacy forget-me confirm",
+                                    style="danger",
+                                ),
+                            )
+                        ),
+                        Paragraph(spans("Or type /rhizome privacy forget-me confirm")),
+                    )
+                )
+            )
+        services = ctx.services
+        # Settle anything of theirs still queued, so nothing lands after the deletion.
+        await services.writer.flush()
+        await services.repos.settings.update(
+            ctx.community.id,
+            ctx.actor.external_id,
+            ctx.now,
+            services.config.privacy.default_tracking,
+            tracking=False,
+        )
+        services.tracker.invalidate(ctx.community.id)
+        existed = await services.repos.privacy.forget(
+            services.tracker.store, ctx.community.id, ctx.actor.external_id
+        )
+        for hook in services.extras.get("forget_hooks", ()):
+            await hook(ctx.community.id, ctx.actor.external_id)
+        if not existed:
+            return Reply.text("There was nothing stored about you. Tracking is now off.")
+        return Reply.text(
+            "Done: everything stored about you here is deleted and tracking is off. "
+            "Turn it back on any time with /rhizome privacy tracking on."
+        )
+
+    @cmd(
+        MEMBER_GROUP,
+        "privacy my-data",
+        "A JSON export of everything Rhizome stored about you",
+        slow=True,
+    )
+    async def my_data(ctx: CommandContext, args: Mapping[str, Any]) -> Reply:
+        data = await ctx.services.repos.privacy.export(ctx.community.id, ctx.actor.external_id)
+        for hook in ctx.services.extras.get("export_hooks", ()):
+            data.update(await hook(ctx.community.id, ctx.actor.external_id))
+        body = json.dumps(data, indent=2, ensure_ascii=False)
+        preview = body if len(body) <= EXPORT_PREVIEW_CHARS else body[:EXPORT_PREVIEW_CHARS] + "\n…"
+        counts = (
+            f"{len(data['messages'])} messages, {len(data['shares'])} shares, "
+            f"{len(data['reactions'])} reactions"
+        )
+        return Reply(
+            Document(
+                (
+                    Paragraph(spans(f"Everything stored about you: {counts}.")),
+                    Code(preview, language="json", filename="rhizome-my-data.json"),
+                )
+            ),
+            files=(("rhizome-my-data.json", body),),
+        )

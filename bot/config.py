@@ -1,0 +1,197 @@
+"""Configuration: TOML for settings, the environment for secrets.
+
+pydantic validates the TOML (unknown keys and wrong types are errors) so a bad config stops
+start-up with one line naming the key, instead of failing later in some callback.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+DEFAULT_DB_URL = "sqlite+aiosqlite:///rhizome.db"
+
+
+class ConfigError(Exception):
+    """A configuration problem, worded for the person who wrote the config."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class StorageConfig(_Section):
+    url: str = DEFAULT_DB_URL
+    # PostgreSQL pool: keep small per process; behind PgBouncer (transaction mode) set
+    # statement_cache_size = 0.
+    pool_size: int = Field(default=5, ge=1, le=100)
+    max_overflow: int = Field(default=5, ge=0, le=100)
+    statement_cache_size: int = Field(default=100, ge=0)
+    echo: bool = False
+
+    @field_validator("url")
+    @classmethod
+    def _known_driver(cls, v: str) -> str:
+        if not v.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+            raise ValueError("must start with sqlite+aiosqlite:// or postgresql+asyncpg://")
+        return v
+
+
+class TrackingConfig(_Section):
+    # Channel names or ids never tracked (e.g. "random", "off-topic").
+    ignored_channels: list[str] = []
+    # When non-empty, only these channels are tracked.
+    tracked_channels: list[str] = []
+    # Whether private channels the bot can see are tracked at all.
+    track_private_channels: bool = False
+    # Reactions that save a resource to the reactor's list (used by `saved`).
+    bookmark_emoji: list[str] = ["bookmark"]
+    # Reactions that keep a message out of digests.
+    silence_emoji: list[str] = ["no_bell"]
+    # Largest message text stored (longer text is cut, links are still extracted from it all).
+    max_message_chars: int = Field(default=40_000, ge=1000)
+
+
+class PrivacyConfig(_Section):
+    # New members are tracked unless they opt out ("privacy tracking off").
+    default_tracking: bool = True
+
+
+class ConsoleConfig(_Section):
+    community: str = "local"
+    default_channel: str = "general"
+    default_member: str = "you"
+
+
+class SlackConfig(_Section):
+    enabled: bool = True  # runs when SLACK_BOT_TOKEN is set
+    api_base_url: str = "https://slack.com/api/"
+    host: str = "0.0.0.0"
+    port: int = Field(default=3000, ge=0, le=65535)
+    path: str = "/slack/events"
+    moderators: list[str] = []  # user ids with moderator rights besides admins/owners
+    posts_per_second: float = Field(default=1.0, gt=0)
+
+
+class DiscordConfig(_Section):
+    enabled: bool = True  # runs when DISCORD_TOKEN is set
+    api_base_url: str = "https://discord.com/api/v10"
+    shard_count: int | None = Field(default=None, ge=1)
+    shard_ids: list[int] | None = None
+    moderators: list[str] = []  # user ids with moderator rights besides manage_guild
+    intros_channel_id: str | None = None
+    sync_guild_id: str | None = None
+    state_dir: str = ".rhizome"
+    backfill_limit: int = Field(default=1000, ge=0)
+
+
+class InterestsConfig(_Section):
+    half_life_days: float = Field(default=90.0, gt=0)
+    aliases: dict[str, str] = {}
+
+
+class UnfurlConfig(_Section):
+    enabled: bool = True
+    allow_private_addresses: bool = False
+    timeout_seconds: float = Field(default=5.0, gt=0)
+    max_bytes: int = Field(default=1_000_000, ge=1024)
+    max_redirects: int = Field(default=5, ge=0, le=20)
+
+
+class Config(_Section):
+    storage: StorageConfig = StorageConfig()
+    tracking: TrackingConfig = TrackingConfig()
+    privacy: PrivacyConfig = PrivacyConfig()
+    console: ConsoleConfig = ConsoleConfig()
+    slack: SlackConfig = SlackConfig()
+    discord: DiscordConfig = DiscordConfig()
+    interests: InterestsConfig = InterestsConfig()
+    unfurl: UnfurlConfig = UnfurlConfig()
+
+
+@dataclass(frozen=True, slots=True)
+class Secrets:
+    """Tokens from the environment. `repr` never shows them, so a log line can't leak one."""
+
+    discord_token: str | None = None
+    slack_bot_token: str | None = None
+    slack_signing_secret: str | None = None
+    slack_app_token: str | None = None
+
+    def __repr__(self) -> str:
+        names = [n for n in self.__slots__ if getattr(self, n)]
+        return f"Secrets(set={names})"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Secrets:
+        env = os.environ if env is None else env
+        return cls(
+            discord_token=env.get("DISCORD_TOKEN") or None,
+            slack_bot_token=env.get("SLACK_BOT_TOKEN") or None,
+            slack_signing_secret=env.get("SLACK_SIGNING_SECRET") or None,
+            slack_app_token=env.get("SLACK_APP_TOKEN") or None,
+        )
+
+
+Adapter = Literal["slack", "discord", "console"]
+
+
+def enabled_adapters(config: Config, secrets: Secrets) -> list[Adapter]:
+    """Which adapters `rhizome run` starts; fails clearly when one is half-configured."""
+    adapters: list[Adapter] = []
+    if config.slack.enabled and secrets.slack_bot_token:
+        if not secrets.slack_signing_secret and not secrets.slack_app_token:
+            raise ConfigError(
+                "slack: SLACK_BOT_TOKEN is set but neither SLACK_SIGNING_SECRET (HTTP mode) nor "
+                "SLACK_APP_TOKEN (Socket Mode) is; set one, or unset SLACK_BOT_TOKEN"
+            )
+        adapters.append("slack")
+    if config.discord.enabled and secrets.discord_token:
+        adapters.append("discord")
+    return adapters or ["console"]
+
+
+def _describe(error: ValidationError) -> str:
+    first = error.errors()[0]
+    key = ".".join(str(p) for p in first["loc"]) or "(top level)"
+    kind = first["type"]
+    if kind == "extra_forbidden":
+        return f"{key}: unknown key"
+    return f"{key}: {first['msg']}"
+
+
+def parse_config(data: Mapping[str, object]) -> Config:
+    try:
+        return Config.model_validate(data)
+    except ValidationError as e:
+        raise ConfigError(_describe(e)) from None
+
+
+def load_config(path: str | Path | None = None) -> Config:
+    """Load and validate; no path (and no ./rhizome.toml) means all defaults."""
+    if path is None:
+        default = Path("rhizome.toml")
+        if not default.exists():
+            return Config()
+        path = default
+    p = Path(path)
+    try:
+        raw = p.read_bytes()
+    except OSError as e:
+        raise ConfigError(f"{p}: cannot read config file ({e.strerror})") from None
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ConfigError(f"{p}: not UTF-8 text") from None
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(f"{p}: not valid TOML ({e})") from None
+    try:
+        return parse_config(data)
+    except ConfigError as e:
+        raise ConfigError(f"{p}: {e}") from None

@@ -1,0 +1,251 @@
+"""Turning neutral events into stored facts: what is tracked, and what a message shares.
+
+The rules live here (DMs, bots, opted-out members and excluded channels are never stored;
+links and files become resources); `storage.ingest.IngestStore` does the bulk writing.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from bot.clock import Clock
+from bot.config import TrackingConfig
+from bot.model import (
+    Attachment,
+    ChannelRenamed,
+    CommunityRemoved,
+    InboundEvent,
+    IngestStats,
+    MemberJoined,
+    MessageDeleted,
+    MessageEdited,
+    MessagePosted,
+    Place,
+    ReactionAdded,
+    ReactionRemoved,
+)
+from bot.urls import MAX_URLS_PER_MESSAGE, canonicalize, domain_of, extract_urls
+from storage.ingest import (
+    IngestStore,
+    Planned,
+    PlannedChannel,
+    PlannedDelete,
+    PlannedEdit,
+    PlannedJoin,
+    PlannedPost,
+    PlannedPurge,
+    PlannedReaction,
+    PlannedRename,
+    PlannedResource,
+)
+
+if TYPE_CHECKING:
+    from storage.repositories import Repositories
+
+POLICY_TTL_SECONDS = 10.0  # other processes' opt-outs and channel choices are seen this fast
+
+
+def resources_in(
+    text: str,
+    attachments: Iterable[Attachment] = (),
+    extra_urls: Iterable[str] = (),
+    limit: int = MAX_URLS_PER_MESSAGE,
+) -> tuple[PlannedResource, ...]:
+    """Links in the text, platform-parsed links and attached files, deduplicated, capped."""
+    found: dict[str, PlannedResource] = {}
+    for f in extract_urls(text, limit=limit):
+        found.setdefault(
+            f.canonical, PlannedResource(f.canonical, f.original, f.domain, "link", None)
+        )
+    for url in extra_urls:
+        canonical = canonicalize(url)
+        if canonical and len(found) < limit:
+            found.setdefault(canonical, PlannedResource(canonical, url, domain_of(url), "link"))
+    for a in attachments:
+        canonical = canonicalize(a.url)
+        if canonical and len(found) < limit:
+            title = a.title or a.filename
+            found.setdefault(
+                canonical, PlannedResource(canonical, a.url, domain_of(a.url), "file", title)
+            )
+    return tuple(found.values())[:limit]
+
+
+def event_key(event: InboundEvent) -> str | None:
+    """The delivery id used to drop redeliveries; None when the natural keys suffice."""
+    return f"{type(event).__name__}:{event.event_id}"[:128] if event.event_id else None
+
+
+@dataclass
+class _Policy:
+    loaded_at: float
+    member_tracking: dict[str, bool]  # external id -> explicit choice
+    channel_overrides: dict[str, bool]  # external id -> tracked
+    default_tracking: bool
+
+    def ignores(self, member_external_id: str) -> bool:
+        return not self.member_tracking.get(member_external_id, self.default_tracking)
+
+
+@dataclass
+class Tracker:
+    """Applies batches of events in one write transaction each."""
+
+    repos: Repositories
+    config: TrackingConfig
+    clock: Clock
+    default_tracking: bool = True
+    store: IngestStore = field(default_factory=IngestStore)
+    _policies: dict[int, _Policy] = field(default_factory=dict)
+
+    def invalidate(self, community_id: int | None = None) -> None:
+        """Drop cached privacy and channel choices (after a command changed them)."""
+        if community_id is None:
+            self._policies.clear()
+        else:
+            self._policies.pop(community_id, None)
+
+    async def _policy(self, community_id: int) -> _Policy:
+        cached = self._policies.get(community_id)
+        if cached and time.monotonic() - cached.loaded_at < POLICY_TTL_SECONDS:
+            return cached
+        choices = await self.repos.settings.tracking_choices(community_id)
+        overrides = await self.repos.channels.tracking_overrides(community_id)
+        policy = _Policy(time.monotonic(), choices, overrides, self.default_tracking)
+        self._policies[community_id] = policy
+        return policy
+
+    def channel_tracked(self, place: Place, override: bool | None) -> bool:
+        if place.is_dm:
+            return False
+        if override is not None:
+            return override
+        names = {place.channel_id, (place.channel_name or "").lstrip("#").lower()}
+        ignored = {c.lstrip("#").lower() for c in self.config.ignored_channels}
+        if names & ignored:
+            return False
+        if self.config.tracked_channels:
+            tracked = {c.lstrip("#").lower() for c in self.config.tracked_channels}
+            return bool(names & tracked)
+        return not place.is_private or self.config.track_private_channels
+
+    async def apply(self, events: Sequence[InboundEvent]) -> IngestStats:
+        """Store a batch; returns what changed and what was skipped, and why."""
+        stats = IngestStats()
+        planned: list[Planned] = []
+        community_ids = await self.repos.communities.ensure_many(
+            {e.community.key: e.community for e in events}.values()
+        )
+        for event in events:
+            cid = community_ids[event.community.key]
+            item = await self._plan(cid, event, stats)
+            if item is not None:
+                planned.append(item)
+        if planned:
+            now = self.clock.now()
+            batch_stats = await self.repos.run_ingest(self.store, planned, now)
+            if any(isinstance(p, PlannedPurge) for p in planned):
+                for p in planned:
+                    if isinstance(p, PlannedPurge):
+                        self.invalidate(p.community_id)
+            stats.add(batch_stats)
+            stats.events -= len(planned)  # counted once below
+        stats.events += len(events)
+        return stats
+
+    async def _plan(self, cid: int, event: InboundEvent, stats: IngestStats) -> Planned | None:
+        key = event_key(event)
+        if isinstance(event, CommunityRemoved):
+            return PlannedPurge(community_id=cid, event_key=None)
+        place = event.place
+        if place.is_dm:
+            stats.skip("direct message")
+            return None
+        policy = await self._policy(cid)
+        if not self.channel_tracked(place, policy.channel_overrides.get(place.channel_id)):
+            stats.skip("channel not tracked")
+            return None
+        if isinstance(event, MessagePosted):
+            if event.author.is_bot:
+                stats.skip("bot message")
+                return None
+            if policy.ignores(event.author.external_id):
+                stats.skip("member opted out")
+                return None
+            return PlannedPost(
+                community_id=cid,
+                event_key=key,
+                channel=_channel(place),
+                author=event.author,
+                message_id=event.message_id,
+                thread_id=place.thread_id if place.thread_id != event.message_id else None,
+                posted_at=_utc(event.occurred_at),
+                text=event.text[: self.config.max_message_chars],
+                resources=resources_in(event.text, event.attachments, event.extra_urls),
+            )
+        if isinstance(event, MessageEdited):
+            if event.author is not None and policy.ignores(event.author.external_id):
+                stats.skip("member opted out")
+                return None
+            return PlannedEdit(
+                community_id=cid,
+                event_key=key,
+                channel_id=place.channel_id,
+                message_id=event.message_id,
+                edited_at=_utc(event.occurred_at),
+                text=event.text[: self.config.max_message_chars],
+                resources=resources_in(event.text, event.attachments or (), event.extra_urls),
+                replaces_files=event.attachments is not None,
+            )
+        if isinstance(event, MessageDeleted):
+            return PlannedDelete(
+                community_id=cid,
+                event_key=key,
+                channel_id=place.channel_id,
+                message_id=event.message_id,
+            )
+        if isinstance(event, ReactionAdded | ReactionRemoved):
+            if event.actor.is_bot:
+                stats.skip("bot reaction")
+                return None
+            if policy.ignores(event.actor.external_id):
+                stats.skip("member opted out")
+                return None
+            return PlannedReaction(
+                community_id=cid,
+                event_key=key,
+                channel_id=place.channel_id,
+                message_id=event.message_id,
+                actor=event.actor,
+                emoji=event.emoji,
+                added=isinstance(event, ReactionAdded),
+                at=_utc(event.occurred_at),
+            )
+        if isinstance(event, MemberJoined):
+            if event.actor.is_bot or policy.ignores(event.actor.external_id):
+                return None
+            return PlannedJoin(
+                community_id=cid, event_key=key, actor=event.actor, at=_utc(event.occurred_at)
+            )
+        if isinstance(event, ChannelRenamed):
+            return PlannedRename(
+                community_id=cid,
+                event_key=key,
+                channel=PlannedChannel(place.channel_id, event.new_name, place.is_private),
+            )
+        raise TypeError(f"not an inbound event: {event!r}")
+
+
+def _channel(place: Place) -> PlannedChannel:
+    name = place.channel_name.lstrip("#") if place.channel_name else None
+    return PlannedChannel(place.channel_id, name, place.is_private)
+
+
+def _utc(when: datetime) -> datetime:
+    from bot.clock import as_utc
+
+    return as_utc(when)

@@ -1,0 +1,123 @@
+"""Engine set-up for SQLite and PostgreSQL, and the read/write transaction helpers.
+
+SQLite: WAL (readers never block the writer), `BEGIN IMMEDIATE` for writes (a write
+transaction takes the lock up front instead of failing half-way with SQLITE_BUSY), a busy
+timeout, and foreign keys on so deletions cascade. PostgreSQL: a small asyncpg pool.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+_WRITE = "rhizome_write"
+
+
+class Database:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self.dialect = engine.dialect.name
+        self.is_sqlite = self.dialect == "sqlite"
+
+    @classmethod
+    def open(
+        cls,
+        url: str,
+        *,
+        pool_size: int = 5,
+        max_overflow: int = 5,
+        statement_cache_size: int = 100,
+        echo: bool = False,
+        schema: str | None = None,
+    ) -> Database:
+        """Open an engine; `schema` (PostgreSQL only) isolates tests or tenants by search_path."""
+        parsed = make_url(url)
+        kwargs: dict[str, Any] = {"echo": echo}
+        if parsed.get_backend_name() == "sqlite":
+            if parsed.database and parsed.database != ":memory:":
+                Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            kwargs["connect_args"] = {"timeout": 30}
+        else:
+            kwargs.update(
+                pool_size=pool_size,
+                max_overflow=max_overflow,
+                pool_pre_ping=True,
+                connect_args={
+                    "statement_cache_size": statement_cache_size,
+                    **({"server_settings": {"search_path": schema}} if schema else {}),
+                },
+            )
+        engine = create_async_engine(url, **kwargs)
+        if parsed.get_backend_name() == "sqlite":
+            _configure_sqlite(engine)
+        return cls(engine)
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncConnection]:
+        async with self.engine.connect() as conn:
+            yield conn
+
+    @asynccontextmanager
+    async def write(self) -> AsyncIterator[AsyncConnection]:
+        """A write transaction; committed on success, rolled back on error."""
+        async with self.engine.connect() as conn:
+            if self.is_sqlite:
+                await conn.execution_options(**{_WRITE: True})
+            async with conn.begin():
+                yield conn
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+
+    async def migrate(self) -> None:
+        """Bring the schema to the newest Alembic revision (run at every start)."""
+        from storage.migrate import upgrade
+
+        await upgrade(self)
+
+
+def _configure_sqlite(engine: AsyncEngine) -> None:
+    sync_engine = engine.sync_engine
+
+    @event.listens_for(sync_engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        # Let SQLAlchemy, not the driver, decide when transactions begin (see "begin" below).
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA busy_timeout=30000")
+        cur.execute("PRAGMA cache_size=-65536")
+        cur.execute("PRAGMA temp_store=MEMORY")
+        cur.close()
+
+    @event.listens_for(sync_engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        if conn.get_execution_options().get(_WRITE):
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        else:
+            conn.exec_driver_sql("BEGIN")
+
+
+async def run_with_retry(coro_factory: Any, attempts: int = 5) -> Any:
+    """Retry a whole transaction on a lost race (SQLite busy, PostgreSQL serialization)."""
+    from sqlalchemy.exc import DBAPIError, OperationalError
+
+    for attempt in range(attempts):
+        try:
+            return await coro_factory()
+        except (OperationalError, DBAPIError) as e:
+            msg = str(e).lower()
+            transient = "locked" in msg or "busy" in msg or "serializ" in msg or "deadlock" in msg
+            if not transient or attempt == attempts - 1:
+                raise
+            await asyncio.sleep(0.05 * 2**attempt)
+    raise AssertionError("unreachable")

@@ -1,0 +1,627 @@
+"""Bulk, idempotent writes of tracked facts: one call stores a whole batch of planned events.
+
+It runs synchronously inside one write transaction (`AsyncConnection.run_sync`), so a batch
+costs one hop to the database thread instead of one per row; statements are executemany with
+`ON CONFLICT DO NOTHING` against natural keys, which is what makes redelivery harmless.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Table, and_, bindparam, delete, exists, select, tuple_, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
+
+from bot.model import Actor, IngestStats
+from storage import models as m
+
+CHUNK = 400  # keeps IN lists and multi-row VALUES well under every driver's parameter limit
+SEARCH_TEXT_CHARS = 4000
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedResource:
+    canonical_url: str
+    original_url: str
+    domain: str | None
+    kind: str = "link"
+    title: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedChannel:
+    external_id: str
+    name: str | None
+    is_private: bool
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PlannedPost:
+    community_id: int
+    event_key: str | None
+    channel: PlannedChannel
+    author: Actor
+    message_id: str
+    thread_id: str | None
+    posted_at: datetime
+    text: str
+    resources: tuple[PlannedResource, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PlannedEdit:
+    community_id: int
+    event_key: str | None
+    channel_id: str
+    message_id: str
+    edited_at: datetime
+    text: str
+    # None: the platform did not say which files the message has now; keep file shares.
+    resources: tuple[PlannedResource, ...]
+    replaces_files: bool
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PlannedDelete:
+    community_id: int
+    event_key: str | None
+    channel_id: str
+    message_id: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PlannedReaction:
+    community_id: int
+    event_key: str | None
+    channel_id: str
+    message_id: str
+    actor: Actor
+    emoji: str
+    added: bool
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PlannedJoin:
+    community_id: int
+    event_key: str | None
+    actor: Actor
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PlannedRename:
+    community_id: int
+    event_key: str | None
+    channel: PlannedChannel
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PlannedPurge:
+    community_id: int
+    event_key: str | None = None
+
+
+Planned = (
+    PlannedPost
+    | PlannedEdit
+    | PlannedDelete
+    | PlannedReaction
+    | PlannedJoin
+    | PlannedRename
+    | PlannedPurge
+)
+
+
+def insert_ignore(conn: Connection, table: Table) -> Any:
+    """INSERT … ON CONFLICT DO NOTHING for whichever dialect the connection speaks."""
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    return dialect.insert(table).on_conflict_do_nothing()
+
+
+def chunks(items: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+@dataclass
+class IngestStore:
+    """Member and channel ids are cached per process; purges and forgets invalidate them."""
+
+    member_ids: dict[tuple[int, str], tuple[int, str | None]] = field(default_factory=dict)
+    channel_ids: dict[tuple[int, str], tuple[int, str | None]] = field(default_factory=dict)
+    _now: datetime = field(default=datetime.min)
+
+    def forget_community(self, community_id: int) -> None:
+        self.member_ids = {k: v for k, v in self.member_ids.items() if k[0] != community_id}
+        self.channel_ids = {k: v for k, v in self.channel_ids.items() if k[0] != community_id}
+
+    def forget_member(self, community_id: int, external_id: str) -> None:
+        self.member_ids.pop((community_id, external_id), None)
+
+    def clear(self) -> None:
+        self.member_ids.clear()
+        self.channel_ids.clear()
+
+    # --- the batch ------------------------------------------------------------------------
+    def apply(self, conn: Connection, items: Sequence[Planned], now: datetime) -> IngestStats:
+        stats = IngestStats(events=len(items))
+        self._now = now
+        items = self._drop_seen(conn, items, now, stats)
+        posts = [i for i in items if isinstance(i, PlannedPost)]
+        actors = [(p.community_id, p.author) for p in posts]
+        actors += [
+            (i.community_id, i.actor) for i in items if isinstance(i, PlannedReaction | PlannedJoin)
+        ]
+        self._ensure_members(conn, actors, now)
+        chans = [(p.community_id, p.channel) for p in posts]
+        chans += [(i.community_id, i.channel) for i in items if isinstance(i, PlannedRename)]
+        self._ensure_channels(conn, chans)
+
+        touched: set[int] = set()
+        # Posts first, in bulk: every other kind of event refers to a message, and a message id
+        # is never reused, so doing them first never changes an outcome.
+        if posts:
+            self._store_posts(conn, posts, stats, touched)
+        rest = [i for i in items if not isinstance(i, PlannedPost | PlannedJoin)]
+        run: list[PlannedReaction] = []
+        for item in rest:
+            if isinstance(item, PlannedReaction):
+                run.append(item)
+                continue
+            if run:
+                self._store_reactions(conn, run, stats)
+                run = []
+            if isinstance(item, PlannedEdit):
+                self._store_edit(conn, item, stats, touched)
+            elif isinstance(item, PlannedDelete):
+                self._delete_message(conn, item, touched)
+            elif isinstance(item, PlannedPurge):
+                conn.execute(delete(m.communities).where(m.communities.c.id == item.community_id))
+                self.forget_community(item.community_id)
+        if run:
+            self._store_reactions(conn, run, stats)
+        if touched:
+            self._drop_orphans(conn, touched)
+            self.refresh_search_text(conn, touched)
+        return stats
+
+    def _drop_seen(
+        self, conn: Connection, items: Sequence[Planned], now: datetime, stats: IngestStats
+    ) -> list[Planned]:
+        keyed = [(i.community_id, i.event_key) for i in items if i.event_key]
+        if not keyed:
+            return list(items)
+        pe = m.processed_events
+        seen: set[tuple[int, str]] = set()
+        for part in chunks(list(set(keyed))):
+            rows = conn.execute(
+                select(pe.c.community_id, pe.c.event_key).where(
+                    tuple_(pe.c.community_id, pe.c.event_key).in_(part)
+                )
+            )
+            seen.update((r[0], r[1]) for r in rows)
+        kept: list[Planned] = []
+        fresh: list[dict[str, Any]] = []
+        for item in items:
+            if item.event_key:
+                key = (item.community_id, item.event_key)
+                if key in seen:
+                    stats.duplicates += 1
+                    continue
+                seen.add(key)
+                fresh.append({"community_id": key[0], "event_key": key[1], "processed_at": now})
+            kept.append(item)
+        if fresh:
+            conn.execute(insert_ignore(conn, pe), fresh)
+        return kept
+
+    def _ensure_members(
+        self, conn: Connection, actors: Iterable[tuple[int, Actor]], now: datetime
+    ) -> None:
+        wanted: dict[tuple[int, str], Actor] = {}
+        renamed: list[dict[str, Any]] = []
+        for cid, actor in actors:
+            key = (cid, actor.external_id)
+            cached = self.member_ids.get(key)
+            if cached is None:
+                wanted[key] = actor
+            elif actor.display_name and actor.display_name != cached[1]:
+                renamed.append({"mid": cached[0], "name": actor.display_name})
+                self.member_ids[key] = (cached[0], actor.display_name)
+        if wanted:
+            rows = [
+                {
+                    "community_id": cid,
+                    "external_id": ext,
+                    "display_name": a.display_name,
+                    "is_bot": a.is_bot,
+                    "first_seen_at": now,
+                }
+                for (cid, ext), a in wanted.items()
+            ]
+            conn.execute(insert_ignore(conn, m.members), rows)
+            mt = m.members
+            for part in chunks(list(wanted)):
+                found = conn.execute(
+                    select(mt.c.id, mt.c.community_id, mt.c.external_id, mt.c.display_name).where(
+                        tuple_(mt.c.community_id, mt.c.external_id).in_(part)
+                    )
+                )
+                for mid, cid, ext, name in found:
+                    self.member_ids[(cid, ext)] = (mid, name)
+                    new_name = wanted[(cid, ext)].display_name
+                    if new_name and new_name != name:
+                        renamed.append({"mid": mid, "name": new_name})
+                        self.member_ids[(cid, ext)] = (mid, new_name)
+        if renamed:
+            conn.execute(
+                update(m.members)
+                .where(m.members.c.id == bindparam("mid"))
+                .values(display_name=bindparam("name")),
+                renamed,
+            )
+
+    def _ensure_channels(
+        self, conn: Connection, chans: Iterable[tuple[int, PlannedChannel]]
+    ) -> None:
+        wanted: dict[tuple[int, str], PlannedChannel] = {}
+        renamed: list[dict[str, Any]] = []
+        for cid, ch in chans:
+            key = (cid, ch.external_id)
+            cached = self.channel_ids.get(key)
+            if cached is None:
+                wanted[key] = ch
+            elif ch.name and ch.name != cached[1]:
+                renamed.append({"cid_": cached[0], "name": ch.name})
+                self.channel_ids[key] = (cached[0], ch.name)
+        if wanted:
+            rows = [
+                {
+                    "community_id": cid,
+                    "external_id": ext,
+                    "name": ch.name,
+                    "is_private": ch.is_private,
+                }
+                for (cid, ext), ch in wanted.items()
+            ]
+            conn.execute(insert_ignore(conn, m.channels), rows)
+            ct = m.channels
+            for part in chunks(list(wanted)):
+                found = conn.execute(
+                    select(ct.c.id, ct.c.community_id, ct.c.external_id, ct.c.name).where(
+                        tuple_(ct.c.community_id, ct.c.external_id).in_(part)
+                    )
+                )
+                for chid, cid, ext, name in found:
+                    self.channel_ids[(cid, ext)] = (chid, name)
+                    new_name = wanted[(cid, ext)].name
+                    if new_name and new_name != name:
+                        renamed.append({"cid_": chid, "name": new_name})
+                        self.channel_ids[(cid, ext)] = (chid, new_name)
+        if renamed:
+            conn.execute(
+                update(m.channels)
+                .where(m.channels.c.id == bindparam("cid_"))
+                .values(name=bindparam("name")),
+                renamed,
+            )
+
+    def _store_posts(
+        self,
+        conn: Connection,
+        posts: Sequence[PlannedPost],
+        stats: IngestStats,
+        touched: set[int],
+    ) -> None:
+        mt = m.messages
+        rows = []
+        by_key: dict[tuple[int, int, str], PlannedPost] = {}
+        for p in posts:
+            chid = self.channel_ids[(p.community_id, p.channel.external_id)][0]
+            key = (p.community_id, chid, p.message_id)
+            if key in by_key:
+                continue
+            by_key[key] = p
+            rows.append(
+                {
+                    "community_id": p.community_id,
+                    "channel_id": chid,
+                    "external_id": p.message_id,
+                    "author_id": self.member_ids[(p.community_id, p.author.external_id)][0],
+                    "thread_external_id": p.thread_id,
+                    "posted_at": p.posted_at,
+                    "text": p.text,
+                }
+            )
+        stmt = insert_ignore(conn, mt).returning(
+            mt.c.id, mt.c.community_id, mt.c.channel_id, mt.c.external_id
+        )
+        new: list[tuple[int, int, PlannedPost]] = []  # (message id, channel id, post)
+        for part in chunks(rows):
+            for mid, cid, chid, ext in conn.execute(stmt, list(part)):
+                new.append((mid, chid, by_key[(cid, chid, ext)]))
+        stats.messages += len(new)
+        stats.duplicates += len(posts) - len(new)
+        with_links = [(mid, chid, p) for mid, chid, p in new if p.resources]
+        if with_links:
+            stats.shares += self._store_shares(conn, with_links, touched)
+
+    def _store_shares(
+        self,
+        conn: Connection,
+        items: Sequence[tuple[int, int, PlannedPost | PlannedEdit]],
+        touched: set[int],
+    ) -> int:
+        """Create resources as needed and one share per (message, resource)."""
+        wanted: dict[tuple[int, str], PlannedResource] = {}
+        for _, _, p in items:
+            for r in p.resources:
+                wanted.setdefault((p.community_id, r.canonical_url), r)
+        resource_ids = self._ensure_resources(conn, wanted)
+        share_rows = []
+        url_rows = []
+        for mid, chid, p in items:
+            author = self._author_of(conn, p, mid)
+            at = p.posted_at if isinstance(p, PlannedPost) else p.edited_at
+            for r in p.resources:
+                rid = resource_ids[(p.community_id, r.canonical_url)]
+                touched.add(rid)
+                share_rows.append(
+                    {
+                        "community_id": p.community_id,
+                        "resource_id": rid,
+                        "message_id": mid,
+                        "member_id": author,
+                        "channel_id": chid,
+                        "shared_at": at,
+                    }
+                )
+                url_rows.append({"resource_id": rid, "original_url": r.original_url[:2048]})
+        for part in chunks(share_rows):
+            conn.execute(insert_ignore(conn, m.shares), list(part))
+        for part in chunks(url_rows):
+            conn.execute(insert_ignore(conn, m.resource_urls), list(part))
+        return len(share_rows)
+
+    def _author_of(self, conn: Connection, p: PlannedPost | PlannedEdit, message_id: int) -> int:
+        if isinstance(p, PlannedPost):
+            return self.member_ids[(p.community_id, p.author.external_id)][0]
+        author = conn.execute(
+            select(m.messages.c.author_id).where(m.messages.c.id == message_id)
+        ).scalar_one()
+        return int(author)
+
+    def _ensure_resources(
+        self, conn: Connection, wanted: dict[tuple[int, str], PlannedResource]
+    ) -> dict[tuple[int, str], int]:
+        rt = m.resources
+        keys = list(wanted)
+        ids: dict[tuple[int, str], int] = {}
+        for part in chunks(keys):
+            for rid, cid, url in conn.execute(
+                select(rt.c.id, rt.c.community_id, rt.c.canonical_url).where(
+                    tuple_(rt.c.community_id, rt.c.canonical_url).in_(part)
+                )
+            ):
+                ids[(cid, url)] = rid
+        missing = [k for k in keys if k not in ids]
+        if missing:
+            rows = [
+                {
+                    "community_id": cid,
+                    "canonical_url": url,
+                    "kind": wanted[(cid, url)].kind,
+                    "title": wanted[(cid, url)].title,
+                    "domain": wanted[(cid, url)].domain,
+                    "created_at": self._now,
+                    "search_text": "",
+                }
+                for cid, url in missing
+            ]
+            stmt = insert_ignore(conn, rt).returning(rt.c.id, rt.c.community_id, rt.c.canonical_url)
+            for part in chunks(rows):
+                for rid, cid, url in conn.execute(stmt, list(part)):
+                    ids[(cid, url)] = rid
+            # A concurrent writer (another process) may have won a race for some rows.
+            still = [k for k in missing if k not in ids]
+            for part in chunks(still):
+                for rid, cid, url in conn.execute(
+                    select(rt.c.id, rt.c.community_id, rt.c.canonical_url).where(
+                        tuple_(rt.c.community_id, rt.c.canonical_url).in_(part)
+                    )
+                ):
+                    ids[(cid, url)] = rid
+        return ids
+
+    def _message_ids(
+        self, conn: Connection, refs: Iterable[tuple[int, str, str]]
+    ) -> dict[tuple[int, str, str], int]:
+        """(community id, channel external id, message external id) -> message row id."""
+        by_channel: dict[tuple[int, str, int], list[str]] = {}
+        for cid, ch_ext, msg_ext in refs:
+            cached = self.channel_ids.get((cid, ch_ext))
+            if cached is None:
+                found = conn.execute(
+                    select(m.channels.c.id, m.channels.c.name).where(
+                        m.channels.c.community_id == cid, m.channels.c.external_id == ch_ext
+                    )
+                ).first()
+                if found is None:
+                    continue
+                cached = (found[0], found[1])
+                self.channel_ids[(cid, ch_ext)] = cached
+            by_channel.setdefault((cid, ch_ext, cached[0]), []).append(msg_ext)
+        out: dict[tuple[int, str, str], int] = {}
+        mt = m.messages
+        for (cid, ch_ext, chid), exts in by_channel.items():
+            for part in chunks(sorted(set(exts))):
+                for mid, ext in conn.execute(
+                    select(mt.c.id, mt.c.external_id).where(
+                        mt.c.community_id == cid,
+                        mt.c.channel_id == chid,
+                        mt.c.external_id.in_(part),
+                    )
+                ):
+                    out[(cid, ch_ext, ext)] = mid
+        return out
+
+    def _store_reactions(
+        self, conn: Connection, run: Sequence[PlannedReaction], stats: IngestStats
+    ) -> None:
+        ids = self._message_ids(conn, ((r.community_id, r.channel_id, r.message_id) for r in run))
+        # Replay the run in order per (message, member, emoji): the last word wins.
+        final: dict[tuple[int, int, str], PlannedReaction] = {}
+        for r in run:
+            mid = ids.get((r.community_id, r.channel_id, r.message_id))
+            if mid is None:
+                stats.skip("reaction on a message not tracked")
+                continue
+            member = self.member_ids[(r.community_id, r.actor.external_id)][0]
+            final[(mid, member, r.emoji)] = r
+        adds = [
+            {
+                "community_id": r.community_id,
+                "message_id": mid,
+                "member_id": member,
+                "emoji": emoji[:100],
+                "reacted_at": r.at,
+            }
+            for (mid, member, emoji), r in final.items()
+            if r.added
+        ]
+        removes = [(mid, member, emoji) for (mid, member, emoji), r in final.items() if not r.added]
+        for part in chunks(adds):
+            conn.execute(insert_ignore(conn, m.reactions), list(part))
+        rt = m.reactions
+        for part in chunks(removes):
+            conn.execute(
+                delete(rt).where(tuple_(rt.c.message_id, rt.c.member_id, rt.c.emoji).in_(part))
+            )
+        stats.reactions += len(adds)
+
+    def _store_edit(
+        self, conn: Connection, e: PlannedEdit, stats: IngestStats, touched: set[int]
+    ) -> None:
+        ids = self._message_ids(conn, [(e.community_id, e.channel_id, e.message_id)])
+        mid = ids.get((e.community_id, e.channel_id, e.message_id))
+        if mid is None:
+            stats.skip("edit of a message not tracked")
+            return
+        conn.execute(
+            update(m.messages)
+            .where(m.messages.c.id == mid)
+            .values(text=e.text, edited_at=e.edited_at)
+        )
+        st, rt = m.shares, m.resources
+        current = {
+            url: (rid, kind)
+            for rid, url, kind in conn.execute(
+                select(rt.c.id, rt.c.canonical_url, rt.c.kind)
+                .join(st, st.c.resource_id == rt.c.id)
+                .where(st.c.message_id == mid)
+            )
+        }
+        wanted = {r.canonical_url for r in e.resources}
+        gone = [
+            rid
+            for url, (rid, kind) in current.items()
+            if url not in wanted and (kind != "file" or e.replaces_files)
+        ]
+        if gone:
+            conn.execute(delete(st).where(st.c.message_id == mid, st.c.resource_id.in_(gone)))
+            touched.update(gone)
+        added = tuple(r for r in e.resources if r.canonical_url not in current)
+        chid = self.channel_ids[(e.community_id, e.channel_id)][0]
+        if added:
+            # A link added by an edit counts as shared when the edit happened, so an edit can
+            # never take first-sharer credit from someone who shared it in between.
+            edit = PlannedEdit(
+                community_id=e.community_id,
+                event_key=None,
+                channel_id=e.channel_id,
+                message_id=e.message_id,
+                edited_at=e.edited_at,
+                text=e.text,
+                resources=added,
+                replaces_files=False,
+            )
+            stats.shares += self._store_shares(conn, [(mid, chid, edit)], touched)
+        # The message's own text is part of its resources' search text.
+        touched.update(rid for url, (rid, _) in current.items() if url in wanted)
+
+    def _delete_message(self, conn: Connection, d: PlannedDelete, touched: set[int]) -> None:
+        ids = self._message_ids(conn, [(d.community_id, d.channel_id, d.message_id)])
+        mid = ids.get((d.community_id, d.channel_id, d.message_id))
+        if mid is None:
+            return
+        touched.update(
+            conn.execute(
+                select(m.shares.c.resource_id).where(m.shares.c.message_id == mid)
+            ).scalars()
+        )
+        conn.execute(delete(m.messages).where(m.messages.c.id == mid))
+
+    # --- derived upkeep ---------------------------------------------------------------------
+    @staticmethod
+    def _drop_orphans(conn: Connection, resource_ids: set[int]) -> None:
+        """A resource nobody shares any more is gone (its shares were deleted)."""
+        rt, st = m.resources, m.shares
+        for part in chunks(sorted(resource_ids)):
+            conn.execute(
+                delete(rt).where(rt.c.id.in_(part), ~exists().where(st.c.resource_id == rt.c.id))
+            )
+
+    @staticmethod
+    def refresh_search_text(conn: Connection, resource_ids: Iterable[int]) -> None:
+        """Rebuild what search indexes: title, description, URL, and the sharing messages."""
+        rt, st, mt = m.resources, m.shares, m.messages
+        ids = sorted(set(resource_ids))
+        for part in chunks(ids):
+            texts: dict[int, list[str]] = {}
+            heads = conn.execute(
+                select(rt.c.id, rt.c.title, rt.c.description, rt.c.canonical_url).where(
+                    rt.c.id.in_(part)
+                )
+            ).all()
+            for rid, title, desc, url in heads:
+                texts[rid] = [title or "", desc or "", url.replace("/", " ").replace(".", " ")]
+            for rid, text in conn.execute(
+                select(st.c.resource_id, mt.c.text)
+                .join(mt, mt.c.id == st.c.message_id)
+                .where(st.c.resource_id.in_(part))
+                .order_by(st.c.shared_at)
+            ):
+                texts[rid].append(text)
+            rows = [
+                {"rid": rid, "text": " ".join(p for p in parts if p)[:SEARCH_TEXT_CHARS]}
+                for rid, parts in texts.items()
+            ]
+            if rows:
+                conn.execute(
+                    update(rt)
+                    .where(rt.c.id == bindparam("rid"))
+                    .values(search_text=bindparam("text")),
+                    rows,
+                )
+
+
+def delete_member_data(conn: Connection, community_id: int, member_id: int) -> None:
+    """Remove every row about one member; resources only they shared go with them."""
+    rt, st = m.resources, m.shares
+    theirs = list(
+        conn.execute(select(st.c.resource_id).where(st.c.member_id == member_id)).scalars()
+    )
+    conn.execute(
+        delete(m.members).where(
+            and_(m.members.c.id == member_id, m.members.c.community_id == community_id)
+        )
+    )
+    if theirs:
+        IngestStore._drop_orphans(conn, set(theirs))
+        remaining = list(conn.execute(select(rt.c.id).where(rt.c.id.in_(set(theirs)))).scalars())
+        IngestStore.refresh_search_text(conn, remaining)

@@ -1,0 +1,217 @@
+"""SQLAlchemy 2 models: the schema, one table per fact.
+
+Repositories issue Core statements against these tables and return `bot.model` dataclasses;
+ORM rows never leave `storage/`. Every table carries `community_id` (directly or through its
+parent) so every query can be scoped to one community.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+# Named constraints keep Alembic migrations identical on SQLite and PostgreSQL.
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+# BIGINT on PostgreSQL, INTEGER (the rowid alias) on SQLite.
+Id = BigInteger().with_variant(Integer(), "sqlite")
+UtcDateTime = DateTime(timezone=True)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+def _community_fk() -> Mapped[int]:
+    return mapped_column(Id, ForeignKey("communities.id", ondelete="CASCADE"), nullable=False)
+
+
+class CommunityRow(Base):
+    __tablename__ = "communities"
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    external_id: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    __table_args__ = (UniqueConstraint("platform", "external_id"),)
+
+
+class MemberRow(Base):
+    __tablename__ = "members"
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    community_id: Mapped[int] = _community_fk()
+    external_id: Mapped[str] = mapped_column(String(64))
+    display_name: Mapped[str | None] = mapped_column(String(200))
+    is_bot: Mapped[bool] = mapped_column(Boolean, default=False)
+    first_seen_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    __table_args__ = (UniqueConstraint("community_id", "external_id"),)
+
+
+class MemberSettingsRow(Base):
+    """Privacy and intro choices, keyed by the platform id so they outlive `forget-me`."""
+
+    __tablename__ = "member_settings"
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    community_id: Mapped[int] = _community_fk()
+    member_external_id: Mapped[str] = mapped_column(String(64))
+    tracking: Mapped[bool] = mapped_column(Boolean, default=True)
+    intros: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    intros_paused_until: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    __table_args__ = (UniqueConstraint("community_id", "member_external_id"),)
+
+
+class ChannelRow(Base):
+    __tablename__ = "channels"
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    community_id: Mapped[int] = _community_fk()
+    external_id: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str | None] = mapped_column(String(200))
+    is_private: Mapped[bool] = mapped_column(Boolean, default=False)
+    # None follows the config; True/False is a moderator's explicit choice.
+    tracked: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    __table_args__ = (UniqueConstraint("community_id", "external_id"),)
+
+
+class MessageRow(Base):
+    __tablename__ = "messages"
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    community_id: Mapped[int] = _community_fk()
+    channel_id: Mapped[int] = mapped_column(Id, ForeignKey("channels.id", ondelete="CASCADE"))
+    external_id: Mapped[str] = mapped_column(String(64))
+    author_id: Mapped[int] = mapped_column(Id, ForeignKey("members.id", ondelete="CASCADE"))
+    # External id of the thread's root message (same channel); NULL for top-level messages.
+    thread_external_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    posted_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    edited_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    text: Mapped[str] = mapped_column(Text, default="")
+    __table_args__ = (
+        UniqueConstraint("community_id", "channel_id", "external_id"),
+        Index("ix_messages_thread", "channel_id", "thread_external_id"),
+        Index("ix_messages_author", "author_id"),
+        Index("ix_messages_community_posted", "community_id", "posted_at"),
+    )
+
+
+class ResourceRow(Base):
+    __tablename__ = "resources"
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    community_id: Mapped[int] = _community_fk()
+    canonical_url: Mapped[str] = mapped_column(String(2048))
+    kind: Mapped[str] = mapped_column(String(16), default="link")  # link | file
+    title: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    description: Mapped[str | None] = mapped_column(Text, nullable=True)
+    domain: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # Title, URL and sharing messages' text; indexed by FTS5 (SQLite) or a tsvector (PostgreSQL).
+    search_text: Mapped[str] = mapped_column(Text, default="")
+    __table_args__ = (UniqueConstraint("community_id", "canonical_url"),)
+
+
+class ResourceUrlRow(Base):
+    """Every original spelling of a resource's URL, for credit and for `my-data`."""
+
+    __tablename__ = "resource_urls"
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    resource_id: Mapped[int] = mapped_column(Id, ForeignKey("resources.id", ondelete="CASCADE"))
+    original_url: Mapped[str] = mapped_column(String(2048))
+    __table_args__ = (UniqueConstraint("resource_id", "original_url"),)
+
+
+class ShareRow(Base):
+    __tablename__ = "shares"
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    community_id: Mapped[int] = _community_fk()
+    resource_id: Mapped[int] = mapped_column(Id, ForeignKey("resources.id", ondelete="CASCADE"))
+    message_id: Mapped[int] = mapped_column(Id, ForeignKey("messages.id", ondelete="CASCADE"))
+    member_id: Mapped[int] = mapped_column(Id, ForeignKey("members.id", ondelete="CASCADE"))
+    channel_id: Mapped[int] = mapped_column(Id, ForeignKey("channels.id", ondelete="CASCADE"))
+    shared_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    __table_args__ = (
+        UniqueConstraint("message_id", "resource_id"),
+        Index("ix_shares_resource", "resource_id", "shared_at"),
+        Index("ix_shares_member", "member_id"),
+        Index("ix_shares_community_time", "community_id", "shared_at"),
+    )
+
+
+class ReactionRow(Base):
+    __tablename__ = "reactions"
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    community_id: Mapped[int] = _community_fk()
+    message_id: Mapped[int] = mapped_column(Id, ForeignKey("messages.id", ondelete="CASCADE"))
+    member_id: Mapped[int] = mapped_column(Id, ForeignKey("members.id", ondelete="CASCADE"))
+    emoji: Mapped[str] = mapped_column(String(100))
+    reacted_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    __table_args__ = (
+        UniqueConstraint("message_id", "member_id", "emoji"),
+        Index("ix_reactions_member", "member_id"),
+    )
+
+
+class ProcessedEventRow(Base):
+    """Delivery ids already handled, so platform retries store nothing twice."""
+
+    __tablename__ = "processed_events"
+    community_id: Mapped[int] = mapped_column(
+        Id, ForeignKey("communities.id", ondelete="CASCADE"), primary_key=True
+    )
+    event_key: Mapped[str] = mapped_column(String(128), primary_key=True)
+    processed_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class BotStateRow(Base):
+    """Small key/value facts about the bot itself (e.g. the synced command-tree hash)."""
+
+    __tablename__ = "bot_state"
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+communities = CommunityRow.__table__
+members = MemberRow.__table__
+member_settings = MemberSettingsRow.__table__
+channels = ChannelRow.__table__
+messages = MessageRow.__table__
+resources = ResourceRow.__table__
+resource_urls = ResourceUrlRow.__table__
+shares = ShareRow.__table__
+reactions = ReactionRow.__table__
+processed_events = ProcessedEventRow.__table__
+bot_state = BotStateRow.__table__
+
+
+# The `discussions` view (created by migration 0001), described for queries only: it lives on its
+# own MetaData so Alembic never tries to create it as a table.
+discussions = Table(
+    "discussions",
+    MetaData(),
+    Column("community_id", Id),
+    Column("resource_id", Id),
+    Column("member_id", Id),
+    Column("kind", String(16)),
+    Column("message_id", Id),
+    Column("at", UtcDateTime),
+)

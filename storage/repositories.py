@@ -1,0 +1,752 @@
+"""Repositories: every read and write the core needs, scoped by community, returning dataclasses.
+
+Query code lives here and nowhere else, so SQLite and PostgreSQL differences (full-text search,
+upserts) stay in one place.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Row, delete, func, literal_column, or_, select, text, update
+from sqlalchemy.engine import Connection
+
+from bot.clock import as_utc
+from bot.model import (
+    Channel,
+    Community,
+    CommunityRef,
+    IngestStats,
+    Member,
+    MemberSettings,
+    ResourceSummary,
+)
+from storage import models as m
+from storage.db import Database
+from storage.ingest import IngestStore, Planned, chunks, delete_member_data
+
+MAX_QUERY_TERMS = 12
+_TERM = re.compile(r"\w+", re.UNICODE)
+
+
+def _member(row: Row[Any] | Any) -> Member:
+    return Member(
+        id=row.id,
+        community_id=row.community_id,
+        external_id=row.external_id,
+        display_name=row.display_name,
+        is_bot=bool(row.is_bot),
+    )
+
+
+def _channel(row: Row[Any] | Any) -> Channel:
+    return Channel(
+        id=row.id,
+        community_id=row.community_id,
+        external_id=row.external_id,
+        name=row.name,
+        is_private=bool(row.is_private),
+        tracked=row.tracked,
+    )
+
+
+class _Repo:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+
+class Communities(_Repo):
+    def __init__(self, db: Database) -> None:
+        super().__init__(db)
+        self._ids: dict[tuple[str, str], int] = {}
+
+    def forget(self, community_id: int) -> None:
+        self._ids = {k: v for k, v in self._ids.items() if v != community_id}
+
+    async def ensure_many(self, refs: Iterable[CommunityRef]) -> dict[tuple[str, str], int]:
+        refs = list(refs)
+        missing = [r for r in refs if r.key not in self._ids]
+        if missing:
+            from datetime import UTC
+
+            now = datetime.now(UTC)
+            async with self.db.write() as conn:
+                await conn.execute(
+                    _insert_ignore_async(conn, m.communities),
+                    [
+                        {
+                            "platform": r.platform,
+                            "external_id": r.external_id,
+                            "name": r.name,
+                            "created_at": now,
+                        }
+                        for r in missing
+                    ],
+                )
+                ct = m.communities
+                for r in missing:
+                    row = (
+                        await conn.execute(
+                            select(ct.c.id, ct.c.name).where(
+                                ct.c.platform == r.platform, ct.c.external_id == r.external_id
+                            )
+                        )
+                    ).one()
+                    if r.name and row.name != r.name:
+                        await conn.execute(update(ct).where(ct.c.id == row.id).values(name=r.name))
+                    self._ids[r.key] = row.id
+        return {r.key: self._ids[r.key] for r in refs}
+
+    async def ensure(self, ref: CommunityRef) -> Community:
+        cid = (await self.ensure_many([ref]))[ref.key]
+        community = await self.get(cid)
+        assert community is not None
+        return community
+
+    async def get(self, community_id: int) -> Community | None:
+        async with self.db.read() as conn:
+            row = (
+                await conn.execute(select(m.communities).where(m.communities.c.id == community_id))
+            ).first()
+        return Community(row.id, row.platform, row.external_id, row.name) if row else None
+
+    async def find(self, platform: str, external_id: str) -> Community | None:
+        ct = m.communities
+        async with self.db.read() as conn:
+            row = (
+                await conn.execute(
+                    select(ct).where(ct.c.platform == platform, ct.c.external_id == external_id)
+                )
+            ).first()
+        return Community(row.id, row.platform, row.external_id, row.name) if row else None
+
+    async def resolve(self, label: str) -> Community | None:
+        """A community by id number, `platform:external_id`, external id or name."""
+        everyone = await self.list_all()
+        for c, _ in everyone:
+            if label in (str(c.id), f"{c.platform}:{c.external_id}", c.external_id, c.name):
+                return c
+        return None
+
+    async def list_all(self) -> list[tuple[Community, dict[str, int]]]:
+        ct = m.communities
+        counts: dict[int, dict[str, int]] = {}
+        async with self.db.read() as conn:
+            rows = (await conn.execute(select(ct).order_by(ct.c.id))).all()
+            for table, label in (
+                (m.members, "members"),
+                (m.channels, "channels"),
+                (m.messages, "messages"),
+                (m.resources, "resources"),
+            ):
+                for cid, n in await conn.execute(
+                    select(table.c.community_id, func.count()).group_by(table.c.community_id)
+                ):
+                    counts.setdefault(cid, {})[label] = n
+        return [
+            (Community(r.id, r.platform, r.external_id, r.name), counts.get(r.id, {})) for r in rows
+        ]
+
+
+def _insert_ignore_async(conn: Any, table: Any) -> Any:
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    return dialect.insert(table).on_conflict_do_nothing()
+
+
+class Members(_Repo):
+    async def get(self, member_id: int) -> Member | None:
+        async with self.db.read() as conn:
+            row = (await conn.execute(select(m.members).where(m.members.c.id == member_id))).first()
+        return _member(row) if row else None
+
+    async def by_external_id(self, community_id: int, external_id: str) -> Member | None:
+        mt = m.members
+        async with self.db.read() as conn:
+            row = (
+                await conn.execute(
+                    select(mt).where(
+                        mt.c.community_id == community_id, mt.c.external_id == external_id
+                    )
+                )
+            ).first()
+        return _member(row) if row else None
+
+    async def by_name(self, community_id: int, name: str) -> Member | None:
+        """Exact (case-insensitive) display name or external id."""
+        mt = m.members
+        wanted = name.lstrip("@").strip().lower()
+        async with self.db.read() as conn:
+            row = (
+                await conn.execute(
+                    select(mt)
+                    .where(
+                        mt.c.community_id == community_id,
+                        or_(
+                            func.lower(mt.c.display_name) == wanted,
+                            func.lower(mt.c.external_id) == wanted,
+                        ),
+                    )
+                    .order_by(mt.c.id)
+                    .limit(1)
+                )
+            ).first()
+        return _member(row) if row else None
+
+    async def names(self, community_id: int, limit: int = 5000) -> list[Member]:
+        mt = m.members
+        async with self.db.read() as conn:
+            rows = await conn.execute(
+                select(mt)
+                .where(mt.c.community_id == community_id, mt.c.is_bot.is_(False))
+                .limit(limit)
+            )
+            return [_member(r) for r in rows]
+
+
+class Channels(_Repo):
+    async def tracking_overrides(self, community_id: int) -> dict[str, bool]:
+        ct = m.channels
+        async with self.db.read() as conn:
+            rows = await conn.execute(
+                select(ct.c.external_id, ct.c.tracked).where(
+                    ct.c.community_id == community_id, ct.c.tracked.is_not(None)
+                )
+            )
+            return {ext: bool(tracked) for ext, tracked in rows}
+
+    async def list(self, community_id: int) -> list[Channel]:
+        ct = m.channels
+        async with self.db.read() as conn:
+            rows = await conn.execute(
+                select(ct).where(ct.c.community_id == community_id).order_by(ct.c.name)
+            )
+            return [_channel(r) for r in rows]
+
+    async def find(
+        self, community_id: int, *, external_id: str | None = None, name: str | None = None
+    ) -> Channel | None:
+        ct = m.channels
+        cond = (
+            ct.c.external_id == external_id
+            if external_id
+            else func.lower(ct.c.name) == (name or "").lstrip("#").lower()
+        )
+        async with self.db.read() as conn:
+            row = (
+                await conn.execute(select(ct).where(ct.c.community_id == community_id, cond))
+            ).first()
+        return _channel(row) if row else None
+
+    async def set_tracked(
+        self, community_id: int, external_id: str, name: str | None, tracked: bool | None
+    ) -> None:
+        ct = m.channels
+        async with self.db.write() as conn:
+            await conn.execute(
+                _insert_ignore_async(conn, ct),
+                [
+                    {
+                        "community_id": community_id,
+                        "external_id": external_id,
+                        "name": name,
+                        "is_private": False,
+                    }
+                ],
+            )
+            await conn.execute(
+                update(ct)
+                .where(ct.c.community_id == community_id, ct.c.external_id == external_id)
+                .values(tracked=tracked)
+            )
+
+
+class Settings(_Repo):
+    async def tracking_choices(self, community_id: int) -> dict[str, bool]:
+        st = m.member_settings
+        async with self.db.read() as conn:
+            rows = await conn.execute(
+                select(st.c.member_external_id, st.c.tracking).where(
+                    st.c.community_id == community_id
+                )
+            )
+            return {ext: bool(t) for ext, t in rows}
+
+    async def get(
+        self, community_id: int, external_id: str, default_tracking: bool = True
+    ) -> MemberSettings:
+        st = m.member_settings
+        async with self.db.read() as conn:
+            row = (
+                await conn.execute(
+                    select(st).where(
+                        st.c.community_id == community_id, st.c.member_external_id == external_id
+                    )
+                )
+            ).first()
+        if row is None:
+            return MemberSettings(tracking=default_tracking)
+        paused = as_utc(row.intros_paused_until) if row.intros_paused_until else None
+        return MemberSettings(
+            tracking=bool(row.tracking), intros=row.intros, intros_paused_until=paused
+        )
+
+    async def update(
+        self,
+        community_id: int,
+        external_id: str,
+        now: datetime,
+        default_tracking: bool = True,
+        **values: Any,
+    ) -> None:
+        st = m.member_settings
+        async with self.db.write() as conn:
+            await conn.execute(
+                _insert_ignore_async(conn, st),
+                [
+                    {
+                        "community_id": community_id,
+                        "member_external_id": external_id,
+                        "tracking": default_tracking,
+                        "updated_at": now,
+                    }
+                ],
+            )
+            await conn.execute(
+                update(st)
+                .where(st.c.community_id == community_id, st.c.member_external_id == external_id)
+                .values(updated_at=now, **values)
+            )
+
+
+@dataclass(frozen=True, slots=True)
+class _Share:
+    resource_id: int
+    member: Member
+    shared_at: datetime
+    channel: Channel
+    message_external_id: str
+    text: str
+
+
+class Resources(_Repo):
+    async def summaries(
+        self, community_id: int, ids: Sequence[int], since: datetime | None = None
+    ) -> list[ResourceSummary]:
+        """Credit and counts for these resources, in the order given."""
+        if not ids:
+            return []
+        async with self.db.read() as conn:
+            return await conn.run_sync(_summaries, community_id, list(ids), since)
+
+    async def top(
+        self, community_id: int, since: datetime, limit: int = 10
+    ) -> list[ResourceSummary]:
+        d = m.discussions
+        async with self.db.read() as conn:
+            people = func.count(func.distinct(d.c.member_id))
+            rows = await conn.execute(
+                select(d.c.resource_id)
+                .where(d.c.community_id == community_id, d.c.at >= since)
+                .group_by(d.c.resource_id)
+                .order_by(
+                    people.desc(), func.count().desc(), func.max(d.c.at).desc(), d.c.resource_id
+                )
+                .limit(limit)
+            )
+            ids = [r[0] for r in rows]
+            if len(ids) < limit:
+                st = m.shares
+                fresh = await conn.execute(
+                    select(st.c.resource_id, func.min(st.c.shared_at).label("first"))
+                    .where(st.c.community_id == community_id, st.c.shared_at >= since)
+                    .group_by(st.c.resource_id)
+                    .order_by(literal_column("first").desc())
+                    .limit(limit * 2)
+                )
+                for rid, _ in fresh:
+                    if rid not in ids:
+                        ids.append(rid)
+                    if len(ids) >= limit:
+                        break
+        return await self.summaries(community_id, ids, since)
+
+    async def search(self, community_id: int, query: str, limit: int = 10) -> list[ResourceSummary]:
+        terms = [t for t in _TERM.findall(query)[:MAX_QUERY_TERMS] if len(t) <= 64]
+        if not terms:
+            return []
+        async with self.db.read() as conn:
+            ids = await _search_ids(conn, community_id, terms, limit, all_terms=True)
+            if not ids:
+                ids = await _search_ids(conn, community_id, terms, limit, all_terms=False)
+        return await self.summaries(community_id, ids)
+
+    async def all_ids(self, community_id: int) -> list[int]:
+        rt = m.resources
+        async with self.db.read() as conn:
+            return list(
+                (
+                    await conn.execute(
+                        select(rt.c.id).where(rt.c.community_id == community_id).order_by(rt.c.id)
+                    )
+                ).scalars()
+            )
+
+    async def shared_by(self, member_id: int, limit: int = 10) -> list[int]:
+        st = m.shares
+        async with self.db.read() as conn:
+            rows = await conn.execute(
+                select(st.c.resource_id)
+                .where(st.c.member_id == member_id)
+                .group_by(st.c.resource_id)
+                .order_by(func.max(st.c.shared_at).desc())
+                .limit(limit)
+            )
+            return [r[0] for r in rows]
+
+    async def discussed_by(self, community_id: int, member_id: int, limit: int = 10) -> list[int]:
+        d = m.discussions
+        async with self.db.read() as conn:
+            rows = await conn.execute(
+                select(d.c.resource_id)
+                .where(
+                    d.c.community_id == community_id,
+                    d.c.member_id == member_id,
+                    d.c.kind != "reshare",
+                )
+                .group_by(d.c.resource_id)
+                .order_by(func.max(d.c.at).desc())
+                .limit(limit)
+            )
+            return [r[0] for r in rows]
+
+    async def set_metadata(
+        self, resource_id: int, title: str | None, description: str | None
+    ) -> None:
+        async with self.db.write() as conn:
+            await conn.execute(
+                update(m.resources)
+                .where(m.resources.c.id == resource_id)
+                .values(title=title, description=description)
+            )
+            await conn.run_sync(IngestStore.refresh_search_text, [resource_id])
+
+
+async def _search_ids(
+    conn: Any, community_id: int, terms: list[str], limit: int, *, all_terms: bool
+) -> list[int]:
+    if conn.dialect.name == "sqlite":
+        quoted = ['"' + t.replace('"', '""') + '"' for t in terms]
+        quoted[-1] += "*"
+        match = (" AND " if all_terms else " OR ").join(quoted)
+        rows = await conn.execute(
+            text(
+                "SELECT r.id FROM resource_fts JOIN resources r ON r.id = resource_fts.rowid "
+                "WHERE resource_fts MATCH :q AND r.community_id = :cid ORDER BY resource_fts.rank LIMIT :n"
+            ),
+            {"q": match, "cid": community_id, "n": limit},
+        )
+    else:
+        words = [re.sub(r"[^\w]", "", t) for t in terms]
+        words = [w for w in words if w]
+        if not words:
+            return []
+        words[-1] += ":*"
+        tsq = (" & " if all_terms else " | ").join(words)
+        rows = await conn.execute(
+            text(
+                "SELECT id FROM resources WHERE community_id = :cid "
+                "AND search_vector @@ to_tsquery('simple', :q) "
+                "ORDER BY ts_rank(search_vector, to_tsquery('simple', :q)) DESC, id LIMIT :n"
+            ),
+            {"q": tsq, "cid": community_id, "n": limit},
+        )
+    return [r[0] for r in rows]
+
+
+def _summaries(
+    conn: Connection, community_id: int, ids: list[int], since: datetime | None
+) -> list[ResourceSummary]:
+    rt, st, mt, ct, msg = m.resources, m.shares, m.members, m.channels, m.messages
+    heads: dict[int, Any] = {}
+    shares: dict[int, list[_Share]] = {}
+    counts: dict[int, dict[str, Any]] = {}
+    for part in chunks(ids):
+        for row in conn.execute(
+            select(rt).where(rt.c.community_id == community_id, rt.c.id.in_(part))
+        ):
+            heads[row.id] = row
+        q = (
+            select(
+                st.c.resource_id,
+                st.c.shared_at,
+                msg.c.external_id.label("msg_ext"),
+                msg.c.text,
+                mt.c.id.label("m_id"),
+                mt.c.community_id.label("m_cid"),
+                mt.c.external_id.label("m_ext"),
+                mt.c.display_name,
+                mt.c.is_bot,
+                ct.c.id.label("c_id"),
+                ct.c.external_id.label("c_ext"),
+                ct.c.name.label("c_name"),
+                ct.c.is_private,
+                ct.c.tracked,
+            )
+            .join(mt, mt.c.id == st.c.member_id)
+            .join(ct, ct.c.id == st.c.channel_id)
+            .join(msg, msg.c.id == st.c.message_id)
+            .where(st.c.resource_id.in_(part))
+            .order_by(st.c.shared_at, st.c.id)
+        )
+        for r in conn.execute(q):
+            shares.setdefault(r.resource_id, []).append(
+                _Share(
+                    r.resource_id,
+                    Member(r.m_id, r.m_cid, r.m_ext, r.display_name, bool(r.is_bot)),
+                    as_utc(r.shared_at),
+                    Channel(r.c_id, community_id, r.c_ext, r.c_name, bool(r.is_private), r.tracked),
+                    r.msg_ext,
+                    r.text,
+                )
+            )
+        d = m.discussions
+        dq = select(d.c.resource_id, d.c.kind, d.c.member_id).where(d.c.resource_id.in_(part))
+        if since is not None:
+            dq = dq.where(d.c.at >= since)
+        for rid, kind, member_id in conn.execute(dq):
+            c = counts.setdefault(rid, {"reply": 0, "reaction": 0, "reshare": 0, "people": set()})
+            c[kind] += 1
+            if kind != "reshare":
+                c["people"].add(member_id)
+    out: list[ResourceSummary] = []
+    for rid in ids:
+        head = heads.get(rid)
+        if head is None:
+            continue
+        its = shares.get(rid, [])
+        first = its[0] if its else None
+        c = counts.get(rid, {"reply": 0, "reaction": 0, "reshare": 0, "people": set()})
+        people = set(c["people"])
+        if first:
+            people.discard(first.member.id)
+        sharers: list[str] = []
+        for s in its:
+            if s.member.name not in sharers:
+                sharers.append(s.member.name)
+        out.append(
+            ResourceSummary(
+                id=rid,
+                url=head.canonical_url,
+                title=head.title,
+                domain=head.domain,
+                kind=head.kind,
+                first_shared_by=first.member if first else None,
+                first_shared_at=first.shared_at if first else None,
+                first_channel=first.channel if first else None,
+                first_message_external_id=first.message_external_id if first else None,
+                sharers=tuple(sharers),
+                share_count=len(its),
+                reply_count=c["reply"],
+                reaction_count=c["reaction"],
+                reshare_count=c["reshare"],
+                discussants=len(people),
+                snippet=(first.text[:200] if first else None),
+            )
+        )
+    return out
+
+
+class State(_Repo):
+    async def get(self, key: str) -> str | None:
+        async with self.db.read() as conn:
+            return (
+                await conn.execute(select(m.bot_state.c.value).where(m.bot_state.c.key == key))
+            ).scalar()
+
+    async def set(self, key: str, value: str, now: datetime) -> None:
+        bs = m.bot_state
+        async with self.db.write() as conn:
+            await conn.execute(delete(bs).where(bs.c.key == key))
+            await conn.execute(bs.insert().values(key=key, value=value, updated_at=now))
+
+
+class Messages(_Repo):
+    async def last_message_id(
+        self, community: CommunityRef, channel_external_id: str
+    ) -> str | None:
+        """The newest stored message id in a channel (Discord backfill starts after it)."""
+        msg, ct, cm = m.messages, m.channels, m.communities
+        async with self.db.read() as conn:
+            return (
+                await conn.execute(
+                    select(msg.c.external_id)
+                    .join(ct, ct.c.id == msg.c.channel_id)
+                    .join(cm, cm.c.id == msg.c.community_id)
+                    .where(
+                        cm.c.platform == community.platform,
+                        cm.c.external_id == community.external_id,
+                        ct.c.external_id == channel_external_id,
+                        msg.c.thread_external_id.is_(None),
+                    )
+                    .order_by(msg.c.posted_at.desc(), msg.c.id.desc())
+                    .limit(1)
+                )
+            ).scalar()
+
+
+class Privacy(_Repo):
+    async def forget(self, store: IngestStore, community_id: int, external_id: str) -> bool:
+        mt = m.members
+        async with self.db.write() as conn:
+            member_id = (
+                await conn.execute(
+                    select(mt.c.id).where(
+                        mt.c.community_id == community_id, mt.c.external_id == external_id
+                    )
+                )
+            ).scalar()
+            if member_id is None:
+                return False
+            await conn.run_sync(delete_member_data, community_id, member_id)
+        store.forget_member(community_id, external_id)
+        return True
+
+    async def export(self, community_id: int, external_id: str) -> dict[str, Any]:
+        """Everything stored about one member, as plain JSON-able data."""
+        mt, msg, ct, st, rt, rx, ms = (
+            m.members,
+            m.messages,
+            m.channels,
+            m.shares,
+            m.resources,
+            m.reactions,
+            m.member_settings,
+        )
+        async with self.db.read() as conn:
+            member = (
+                await conn.execute(
+                    select(mt).where(
+                        mt.c.community_id == community_id, mt.c.external_id == external_id
+                    )
+                )
+            ).first()
+            settings = (
+                await conn.execute(
+                    select(ms).where(
+                        ms.c.community_id == community_id, ms.c.member_external_id == external_id
+                    )
+                )
+            ).first()
+            data: dict[str, Any] = {
+                "member": None,
+                "settings": None
+                if settings is None
+                else {
+                    "tracking": bool(settings.tracking),
+                    "intros": settings.intros,
+                    "intros_paused_until": _iso(settings.intros_paused_until),
+                    "updated_at": _iso(settings.updated_at),
+                },
+                "messages": [],
+                "shares": [],
+                "reactions": [],
+            }
+            if member is None:
+                return data
+            data["member"] = {
+                "id": member.external_id,
+                "display_name": member.display_name,
+                "first_seen_at": _iso(member.first_seen_at),
+            }
+            for r in await conn.execute(
+                select(
+                    msg.c.external_id,
+                    msg.c.thread_external_id,
+                    msg.c.posted_at,
+                    msg.c.edited_at,
+                    msg.c.text,
+                    ct.c.name,
+                )
+                .join(ct, ct.c.id == msg.c.channel_id)
+                .where(msg.c.author_id == member.id)
+                .order_by(msg.c.posted_at)
+            ):
+                data["messages"].append(
+                    {
+                        "id": r.external_id,
+                        "channel": r.name,
+                        "thread": r.thread_external_id,
+                        "posted_at": _iso(r.posted_at),
+                        "edited_at": _iso(r.edited_at),
+                        "text": r.text,
+                    }
+                )
+            for r in await conn.execute(
+                select(rt.c.canonical_url, rt.c.title, st.c.shared_at, ct.c.name)
+                .join(rt, rt.c.id == st.c.resource_id)
+                .join(ct, ct.c.id == st.c.channel_id)
+                .where(st.c.member_id == member.id)
+                .order_by(st.c.shared_at)
+            ):
+                data["shares"].append(
+                    {
+                        "url": r.canonical_url,
+                        "title": r.title,
+                        "channel": r.name,
+                        "shared_at": _iso(r.shared_at),
+                    }
+                )
+            for r in await conn.execute(
+                select(rx.c.emoji, rx.c.reacted_at, msg.c.external_id)
+                .join(msg, msg.c.id == rx.c.message_id)
+                .where(rx.c.member_id == member.id)
+                .order_by(rx.c.reacted_at)
+            ):
+                data["reactions"].append(
+                    {"emoji": r.emoji, "message": r.external_id, "reacted_at": _iso(r.reacted_at)}
+                )
+        return data
+
+
+def _iso(when: datetime | None) -> str | None:
+    return as_utc(when).isoformat() if when else None
+
+
+class Repositories:
+    """The composition of every repository over one database."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self.communities = Communities(db)
+        self.members = Members(db)
+        self.channels = Channels(db)
+        self.settings = Settings(db)
+        self.resources = Resources(db)
+        self.messages = Messages(db)
+        self.state = State(db)
+        self.privacy = Privacy(db)
+
+    async def run_ingest(
+        self, store: IngestStore, planned: Sequence[Planned], now: datetime
+    ) -> IngestStats:
+        try:
+            async with self.db.write() as conn:
+                return await conn.run_sync(store.apply, planned, now)
+        except Exception:
+            # Cached ids may be stale (another process purged a member or community): drop them
+            # so the retry, or the next batch, re-reads them.
+            store.clear()
+            self.communities._ids.clear()
+            raise
+
+    async def purge_community(self, community_id: int, store: IngestStore) -> None:
+        async with self.db.write() as conn:
+            await conn.execute(delete(m.communities).where(m.communities.c.id == community_id))
+        store.forget_community(community_id)
+        self.communities.forget(community_id)
