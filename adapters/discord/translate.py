@@ -1,0 +1,268 @@
+"""Discord objects and raw gateway events → the core's neutral events.
+
+Pure functions: the client resolves the guild and channel from discord.py's cache and passes
+them in, so these can be tested on objects built from payloads without a connection. Bots,
+webhooks, system messages and DMs yield None: the core only tracks what members say in guilds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import discord
+
+from bot.model import (
+    Actor,
+    Attachment,
+    ChannelRenamed,
+    CommunityRef,
+    CommunityRemoved,
+    MessageDeleted,
+    MessageEdited,
+    MessagePosted,
+    Place,
+    ReactionAdded,
+    ReactionRemoved,
+)
+
+PLATFORM = "discord"
+
+# Message types that carry something a member wrote; joins, pins, boosts, thread-created notices
+# and the thread starter stub (type 21, a pointer to the real root message) are not.
+_CONTENT_TYPES = frozenset({discord.MessageType.default, discord.MessageType.reply})
+
+# Discord signs attachment URLs with expiring query parameters; without them the URL is stable,
+# so the same file shared twice is one resource.
+_CDN_SIGNATURE_PARAMS = frozenset({"ex", "is", "hm"})
+_CDN_HOSTS = frozenset({"cdn.discordapp.com", "media.discordapp.net"})
+
+
+def community_ref(guild_id: int | str, name: str | None = None) -> CommunityRef:
+    return CommunityRef(PLATFORM, str(guild_id), name)
+
+
+def place_for(
+    guild_id: int | None,
+    channel_id: int,
+    *,
+    guild: discord.Guild | None = None,
+    channel: Any = None,
+) -> Place | None:
+    """Where an event happened; None for DMs (no guild).
+
+    A thread (or forum post) maps to its parent channel with `thread_id` = the thread id, which
+    equals its starter message id. An uncached channel falls back to its bare id.
+    """
+    if guild_id is None:
+        return None
+    community = community_ref(guild_id, guild.name if guild is not None else None)
+    if isinstance(channel, discord.Thread):
+        parent = channel.parent
+        return Place(
+            community=community,
+            channel_id=str(channel.parent_id),
+            channel_name=getattr(parent, "name", None),
+            thread_id=str(channel.id),
+            is_private=channel.is_private() or _is_private(parent),
+        )
+    name = getattr(channel, "name", None)
+    return Place(
+        community=community,
+        channel_id=str(channel_id),
+        channel_name=name if isinstance(name, str) else None,
+        is_private=_is_private(channel),
+    )
+
+
+def _is_private(channel: Any) -> bool:
+    """A guild channel that @everyone cannot see."""
+    if not isinstance(channel, discord.abc.GuildChannel):
+        return False
+    try:
+        return not channel.permissions_for(channel.guild.default_role).view_channel
+    except (AttributeError, KeyError):
+        return False
+
+
+def actor_for(user: discord.abc.User | discord.Member, *, is_admin: bool = False) -> Actor:
+    return Actor(
+        external_id=str(user.id),
+        display_name=user.display_name,
+        is_bot=bool(user.bot),
+        is_admin=is_admin,
+    )
+
+
+def embed_urls(embeds: Iterable[discord.Embed]) -> tuple[str, ...]:
+    """Links Discord unfurled (embed.url), in order, without duplicates."""
+    seen: dict[str, None] = {}
+    for e in embeds:
+        if e.url:
+            seen.setdefault(str(e.url), None)
+    return tuple(seen)
+
+
+def stable_cdn_url(url: str) -> str:
+    """Drop Discord's expiring signature from CDN URLs; other URLs are returned unchanged."""
+    parts = urlsplit(url)
+    if parts.hostname not in _CDN_HOSTS or not parts.query:
+        return url
+    kept = [
+        (k, v)
+        for k, v in parse_qsl(parts.query, keep_blank_values=True)
+        if k not in _CDN_SIGNATURE_PARAMS
+    ]
+    return urlunsplit(parts._replace(query=urlencode(kept)))
+
+
+def attachments_of(attachments: Iterable[discord.Attachment]) -> tuple[Attachment, ...]:
+    return tuple(
+        Attachment(
+            url=stable_cdn_url(a.url),
+            filename=a.filename,
+            title=getattr(a, "title", None),
+            external_id=str(a.id),
+        )
+        for a in attachments
+    )
+
+
+def _is_member_message(message: discord.Message) -> bool:
+    return (
+        message.guild is not None
+        and not message.author.bot
+        and message.webhook_id is None
+        and message.type in _CONTENT_TYPES
+    )
+
+
+def message_posted(message: discord.Message, *, place: Place | None = None) -> MessagePosted | None:
+    """MESSAGE_CREATE (or a message from channel history during backfill)."""
+    if not _is_member_message(message):
+        return None
+    assert message.guild is not None
+    place = place or place_for(
+        message.guild.id, message.channel.id, guild=message.guild, channel=message.channel
+    )
+    if place is None:
+        return None
+    return MessagePosted(
+        place=place,
+        occurred_at=message.created_at,
+        message_id=str(message.id),
+        author=actor_for(message.author),
+        text=message.content or "",
+        attachments=attachments_of(message.attachments),
+        extra_urls=embed_urls(message.embeds),
+    )
+
+
+def message_edited(
+    event: discord.RawMessageUpdateEvent, *, now: datetime, place: Place | None = None
+) -> MessageEdited | None:
+    """MESSAGE_UPDATE: an edit, or Discord adding link embeds after the fact (no edit time)."""
+    message = event.message
+    if not _is_member_message(message):
+        return None
+    assert message.guild is not None
+    place = place or place_for(
+        message.guild.id, message.channel.id, guild=message.guild, channel=message.channel
+    )
+    if place is None:
+        return None
+    return MessageEdited(
+        place=place,
+        occurred_at=message.edited_at or now,
+        message_id=str(message.id),
+        text=message.content or "",
+        attachments=attachments_of(message.attachments),
+        extra_urls=embed_urls(message.embeds),
+        author=actor_for(message.author),
+    )
+
+
+def message_deleted(
+    event: discord.RawMessageDeleteEvent,
+    *,
+    now: datetime,
+    guild: discord.Guild | None = None,
+    channel: Any = None,
+) -> MessageDeleted | None:
+    place = place_for(event.guild_id, event.channel_id, guild=guild, channel=channel)
+    if place is None:
+        return None
+    return MessageDeleted(place=place, occurred_at=now, message_id=str(event.message_id))
+
+
+def messages_deleted(
+    event: discord.RawBulkMessageDeleteEvent,
+    *,
+    now: datetime,
+    guild: discord.Guild | None = None,
+    channel: Any = None,
+) -> list[MessageDeleted]:
+    """MESSAGE_DELETE_BULK (a moderator purge): one neutral deletion per id, oldest first."""
+    place = place_for(event.guild_id, event.channel_id, guild=guild, channel=channel)
+    if place is None:
+        return []
+    return [
+        MessageDeleted(place=place, occurred_at=now, message_id=str(mid))
+        for mid in sorted(event.message_ids)
+    ]
+
+
+def emoji_name(emoji: discord.PartialEmoji | discord.Emoji | str) -> str:
+    """Unicode emoji as is, custom emoji by name (ids differ between guilds, names carry meaning)."""
+    if isinstance(emoji, str):
+        return emoji
+    return emoji.name or (str(emoji.id) if emoji.id else "?")
+
+
+def reaction(
+    event: discord.RawReactionActionEvent,
+    *,
+    now: datetime,
+    guild: discord.Guild | None = None,
+    channel: Any = None,
+    bot_user_ids: Sequence[int] = (),
+) -> ReactionAdded | ReactionRemoved | None:
+    """MESSAGE_REACTION_ADD / _REMOVE. Removals carry no member, so only the id is known."""
+    if event.user_id in bot_user_ids:
+        return None
+    member = event.member
+    if member is not None and member.bot:
+        return None
+    place = place_for(event.guild_id, event.channel_id, guild=guild, channel=channel)
+    if place is None:
+        return None
+    actor = actor_for(member) if member is not None else Actor(external_id=str(event.user_id))
+    cls = ReactionAdded if event.event_type == "REACTION_ADD" else ReactionRemoved
+    return cls(
+        place=place,
+        occurred_at=now,
+        message_id=str(event.message_id),
+        actor=actor,
+        emoji=emoji_name(event.emoji),
+    )
+
+
+def community_removed(guild: discord.Guild, *, now: datetime) -> CommunityRemoved:
+    """The bot left or was kicked (not an outage: discord.py reports those separately)."""
+    return CommunityRemoved(
+        place=Place(community=community_ref(guild.id, guild.name), channel_id=""),
+        occurred_at=now,
+    )
+
+
+def channel_renamed(
+    before: discord.abc.GuildChannel, after: discord.abc.GuildChannel, *, now: datetime
+) -> ChannelRenamed | None:
+    if before.name == after.name:
+        return None
+    place = place_for(after.guild.id, after.id, guild=after.guild, channel=after)
+    if place is None:
+        return None
+    return ChannelRenamed(place=place, occurred_at=now, new_name=after.name)
