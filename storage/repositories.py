@@ -600,6 +600,21 @@ class Messages(_Repo):
             ).scalar()
 
 
+    async def locate(self, community_id: int, external_id: str) -> tuple[str, str | None] | None:
+        """(channel external id, thread root id) of a message, by its external id."""
+        msg, ct = m.messages, m.channels
+        async with self.db.read() as conn:
+            row = (
+                await conn.execute(
+                    select(ct.c.external_id, msg.c.thread_external_id)
+                    .join(ct, ct.c.id == msg.c.channel_id)
+                    .where(msg.c.community_id == community_id, msg.c.external_id == external_id)
+                    .limit(1)
+                )
+            ).first()
+        return (row[0], row[1]) if row else None
+
+
 class Privacy(_Repo):
     async def forget(self, store: IngestStore, community_id: int, external_id: str) -> bool:
         mt = m.members
