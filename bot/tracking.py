@@ -148,10 +148,10 @@ class Tracker:
         if planned:
             now = self.clock.now()
             batch_stats = await self.repos.run_ingest(self.store, planned, now)
-            if any(isinstance(p, PlannedPurge) for p in planned):
-                for p in planned:
-                    if isinstance(p, PlannedPurge):
-                        self.invalidate(p.community_id)
+            for p in planned:
+                if isinstance(p, PlannedPurge):
+                    self.invalidate(p.community_id)
+                    self.repos.communities.forget(p.community_id)
             stats.add(batch_stats)
             stats.events -= len(planned)  # counted once below
         stats.events += len(events)
