@@ -72,7 +72,7 @@ def parse_text(registry: Registry, group: str, text: str) -> tuple[CommandSpec, 
         if not words:
             spec = registry.get(group, ("help",))
             if spec is not None:
-                return spec, {}
+                return spec, {o.name: None for o in spec.options}
         raise UnknownCommand(" ".join(words) or text, _suggest(registry, group, words))
     rest = tokens[used:]
     remainder = text[rest[0].start :] if rest else ""

@@ -1,0 +1,133 @@
+"""The command parser: specs bind typed options; any text gives a command or a usage error."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot.commands import build_registry
+from bot.commands.parser import UnknownCommand, UsageError, parse_text, tokenize
+from bot.commands.registry import (
+    ADMIN_GROUP,
+    MEMBER_GROUP,
+    ChannelArg,
+    CommandContext,
+    MemberArg,
+    OptionKind,
+    OptionSpec,
+    Registry,
+)
+from bot.documents import Reply
+
+
+async def _noop(ctx: CommandContext, args: Mapping[str, Any]) -> Reply:
+    return Reply.text("ok")
+
+
+@pytest.fixture
+def registry() -> Registry:
+    r = build_registry()
+    r.command(ADMIN_GROUP, "digest channel", "where the digest goes",
+              OptionSpec("channel", OptionKind.CHANNEL, "a channel"))(_noop)
+    return r
+
+
+def test_text_option_takes_the_rest_of_the_line_verbatim(registry: Registry) -> None:
+    spec, args = parse_text(registry, MEMBER_GROUP, 'search  rust   "async" (tokio)')
+    assert spec.name == "search"
+    assert args == {"query": 'rust   "async" (tokio)'}
+
+
+def test_two_word_commands_and_choices(registry: Registry) -> None:
+    spec, args = parse_text(registry, MEMBER_GROUP, "privacy tracking OFF")
+    assert (spec.name, args) == ("privacy tracking", {"state": "off"})
+    with pytest.raises(UsageError, match="one of on, off"):
+        parse_text(registry, MEMBER_GROUP, "privacy tracking maybe")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("profile <@U123ABC>", MemberArg(external_id="U123ABC")),
+        ("profile <@U123|ana>", MemberArg(external_id="U123", name="ana")),
+        ("profile <@!4567>", MemberArg(external_id="4567")),
+        ("profile @ana", MemberArg(name="ana")),
+        ("profile ana", MemberArg(name="ana")),
+        ("profile", None),
+    ],
+)
+def test_member_mentions_of_every_platform(registry: Registry, text: str, expected: object) -> None:
+    _, args = parse_text(registry, MEMBER_GROUP, text)
+    assert args["member"] == expected
+
+
+def test_channel_mentions(registry: Registry) -> None:
+    _, args = parse_text(registry, ADMIN_GROUP, "digest channel <#C42|digests>")
+    assert args["channel"] == ChannelArg(external_id="C42", name="digests")
+    _, args = parse_text(registry, ADMIN_GROUP, "digest channel #weekly")
+    assert args["channel"] == ChannelArg(name="weekly")
+
+
+def test_integers_are_checked(registry: Registry) -> None:
+    assert parse_text(registry, MEMBER_GROUP, "top 30")[1] == {"days": 30}
+    with pytest.raises(UsageError, match="whole number"):
+        parse_text(registry, MEMBER_GROUP, "top soon")
+    with pytest.raises(UsageError, match="at least 1"):
+        parse_text(registry, MEMBER_GROUP, "top 0")
+
+
+def test_unknown_commands_suggest_a_close_one(registry: Registry) -> None:
+    with pytest.raises(UnknownCommand) as info:
+        parse_text(registry, MEMBER_GROUP, "serch rust")
+    assert info.value.suggestion == "search"
+
+
+def test_too_many_arguments_and_missing_ones(registry: Registry) -> None:
+    with pytest.raises(UsageError, match="didn't expect"):
+        parse_text(registry, MEMBER_GROUP, "top 7 days please")
+    with pytest.raises(UsageError, match="Please add"):
+        parse_text(registry, MEMBER_GROUP, "search   ")
+
+
+def test_empty_text_is_help(registry: Registry) -> None:
+    assert parse_text(registry, MEMBER_GROUP, "")[0].name == "help"
+
+
+def test_unbalanced_quotes_tokenize(registry: Registry) -> None:
+    assert [t.value for t in tokenize('a "b c')] == ["a", "b c"]
+
+
+def test_registry_rejects_bad_specs() -> None:
+    r = Registry()
+    with pytest.raises(ValueError, match="one or two words"):
+        r.command(MEMBER_GROUP, "a b c", "too deep")(_noop)
+    r.command(MEMBER_GROUP, "x", "fine")(_noop)
+    with pytest.raises(ValueError, match="declared twice"):
+        r.command(MEMBER_GROUP, "x", "again")(_noop)
+    with pytest.raises(ValueError, match="must come last"):
+        r.command(MEMBER_GROUP, "y", "bad",
+                  OptionSpec("q", OptionKind.TEXT, "q"), OptionSpec("n", OptionKind.INTEGER, "n"))(_noop)
+
+
+def test_fingerprint_changes_with_the_specs(registry: Registry) -> None:
+    before = registry.fingerprint()
+    assert before != build_registry().fingerprint()  # the fixture added an admin command
+    assert build_registry().fingerprint() == build_registry().fingerprint()
+    registry.command(MEMBER_GROUP, "zzz", "new")(_noop)
+    assert registry.fingerprint() != before
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from([MEMBER_GROUP, ADMIN_GROUP]), st.text(max_size=300))
+def test_any_text_parses_or_fails_politely(group: str, text: str) -> None:
+    registry = build_registry()
+    try:
+        spec, args = parse_text(registry, group, text)
+    except (UsageError, UnknownCommand):
+        return
+    assert spec.group == group
+    assert set(args) == {o.name for o in spec.options}
