@@ -1,0 +1,252 @@
+"""Link extraction and URL canonicalization for resource tracking.
+
+Pure and fast: the tracking core calls :func:`extract_urls` on every message, so the
+regexes are precompiled, text without any URL hint returns at once, and every pattern is
+linear-time (no nested quantifiers that could backtrack catastrophically).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from urllib.parse import unquote_plus, urlsplit
+
+import idna
+from w3lib.url import canonicalize_url as _w3lib_canonicalize
+
+__all__ = [
+    "MAX_URLS_PER_MESSAGE",
+    "MAX_URL_LENGTH",
+    "FoundUrl",
+    "canonicalize",
+    "domain_of",
+    "extract_urls",
+    "is_trackable",
+]
+
+MAX_URL_LENGTH = 2048
+MAX_URLS_PER_MESSAGE = 20
+
+
+@dataclass(frozen=True, slots=True)
+class FoundUrl:
+    """One resource found in a message: as written, canonical, and its display label."""
+
+    original: str  # as written (after unwrapping markup)
+    canonical: str  # canonical form, see canonicalize()
+    domain: str  # canonical host without "www."
+    label: str | None  # Slack <url|label> or markdown [label](url) label, when present
+
+
+# One pass over the text. Alternatives start with different characters ("<", "[", h/w),
+# and no quantified group can match the same text two ways, so scanning stays linear.
+_TOKEN = re.compile(
+    # Slack <url|label> / <url>, Slack specials <@U1|name> <#C1> <!here>, Discord <url>
+    r"<(?P<angle>[^\s<>|]+)(?:\|(?P<alabel>[^<>]*))?>"
+    # Markdown / Discord masked link [label](url) or [label](<url>); one level of (...) in url
+    r"|\[(?P<mlabel>[^\[\]\n]*)\]\(<?(?P<murl>[hH][tT][tT][pP][sS]?://[^\s()<>\[\]]*"
+    r"(?:\([^\s()<>\[\]]*\)[^\s()<>\[\]]*)*)>?\)"
+    # Bare URL in text; trailing punctuation is trimmed afterwards in Python
+    r"|(?<![\w@.\-/])(?P<bare>(?:[hH][tT][tT][pP][sS]?://|[wW][wW][wW]\.)[^\s<>\"`]+)"
+)
+_LINK_START = re.compile(r"https?://|www\.", re.ASCII | re.IGNORECASE)
+_SCHEME = re.compile(r"(https?)://", re.ASCII | re.IGNORECASE)
+_ASCII_HOST = re.compile(r"[a-z0-9_-]{1,63}(?:\.[a-z0-9_-]{1,63})+")
+_TLD = re.compile(r"[a-z][a-z0-9-]*")
+_VIDEO_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+_TRAILING_PUNCT = frozenset(".,;:!?'\"*~")
+# Adversarial text with thousands of copies of one link: stop looking after this many.
+_MAX_CANDIDATES = 1000
+_CLOSERS = {")": "(", "]": "[", ">": "<"}
+
+_TRACKING_PARAMS = frozenset(
+    {
+        "fbclid", "gclid", "gclsrc", "dclid", "gbraid", "wbraid", "msclkid", "twclid",
+        "mc_cid", "mc_eid", "ref_src", "ref_url", "si", "igshid", "igsh", "_hsenc",
+        "_hsmi", "mkt_tok", "yclid", "spm",
+    }
+)  # fmt: skip
+_YOUTUBE_HOSTS = frozenset({"youtube.com", "m.youtube.com", "youtu.be", "youtube-nocookie.com"})
+_YOUTUBE_ID_PATHS = ("/shorts/", "/embed/", "/live/", "/v/")
+_TWITTER_HOSTS = frozenset({"twitter.com", "mobile.twitter.com", "x.com", "mobile.x.com"})
+
+
+def extract_urls(text: str, *, limit: int = MAX_URLS_PER_MESSAGE) -> list[FoundUrl]:
+    """Trackable links in a message, deduplicated by canonical form, in order of appearance.
+
+    Understands Slack (<url|label>, mentions), Discord (<url>, [label](url)) and bare
+    URLs. Never raises: anything that is not a trackable http(s) link is skipped.
+    """
+    if not isinstance(text, str) or limit <= 0:
+        return []
+    lowered = text.lower()  # cheapest pre-check: most messages hold no link at all
+    if "http" not in lowered and "www." not in lowered:
+        return []
+    found: list[FoundUrl] = []
+    seen: set[str] = set()
+    for candidates, match in enumerate(_TOKEN.finditer(text)):
+        if candidates >= _MAX_CANDIDATES:
+            break
+        angle, bare = match.group("angle"), match.group("bare")
+        if angle is not None:
+            if not _LINK_START.match(angle):
+                continue  # a mention, channel, special, mailto:, emoji, timestamp...
+            original = _slack_unescape(angle)
+            label = match.group("alabel")
+            label = _slack_unescape(label).strip() if label else None
+        elif bare is not None:
+            if len(bare) > MAX_URL_LENGTH + 64:
+                continue  # too long even before trimming; also bounds _trim_bare's work
+            original, label = _trim_bare(_slack_unescape(bare)), None
+        else:
+            original, label = match.group("murl"), match.group("mlabel").strip()
+        canonical = canonicalize(original)
+        if canonical is None or canonical in seen:
+            continue
+        seen.add(canonical)
+        domain = _domain_of_canonical(canonical)
+        found.append(FoundUrl(original, canonical, domain, label or None))
+        if len(found) >= limit:
+            break
+    return found
+
+
+def canonicalize(url: str) -> str | None:
+    """The canonical https form of ``url``, or None when it is not a trackable link.
+
+    Variants of one resource (http/https, www., trailing slash, tracking parameters,
+    parameter order, fragments, youtu.be vs youtube.com/watch) map to one string, so
+    shares of the same page count together. Idempotent; never raises.
+    """
+    if not isinstance(url, str) or len(url) > MAX_URL_LENGTH:
+        return None
+    return _canonicalize_cached(url.strip())
+
+
+def domain_of(url: str) -> str | None:
+    """Canonical host of ``url`` without "www." (IPv6 without brackets), or None."""
+    canonical = canonicalize(url)
+    return None if canonical is None else _domain_of_canonical(canonical)
+
+
+def is_trackable(url: str) -> bool:
+    """True when ``url`` is an http(s) link with a real host that we would track."""
+    return canonicalize(url) is not None
+
+
+@lru_cache(maxsize=4096)
+def _canonicalize_cached(url: str) -> str | None:
+    try:
+        return _canonicalize(url)
+    except Exception:  # untrusted input: any parser failure means "not a link"
+        return None
+
+
+def _canonicalize(url: str) -> str | None:
+    """Validate host and port, normalise with w3lib, then apply the site rules.
+
+    Scheme is normalised to https: today http:// and https:// of the same host and path
+    are practically always the same resource, and counting them apart would split shares."""
+    if url[:4].lower() == "www.":
+        url = "https://" + url
+    scheme = _SCHEME.match(url)
+    if scheme is None:
+        return None  # mailto:, javascript:, data:, ftp:, file:, relative, garbage
+    parts = urlsplit(url)
+    host = _normalise_host(parts.hostname or "")
+    if host is None:
+        return None
+    port = parts.port  # raises ValueError on a bad port; caught by the caller
+    default_ports = (80, 443) if scheme.group(1).lower() == "http" else (443,)
+    netloc = host if port is None or port in default_ports else f"{host}:{port}"
+    # w3lib first (percent-encoding, dot segments, sorted query), then the site rules on
+    # its output: they only remove or rewrite pieces, so the result stays a fixed point.
+    normal = urlsplit(_w3lib_canonicalize(f"https://{netloc}{parts.path or '/'}?{parts.query}"))
+    path, query = normal.path.rstrip("/;"), normal.query
+    while host.startswith("www.") and host.count(".") > 1:
+        host = host[4:]
+    if host in _YOUTUBE_HOSTS:
+        host, path, query = _youtube(host, path, query)
+    elif host in _TWITTER_HOSTS:
+        host, query = "x.com", _clean_query(query, extra=("s", "t"))
+    else:
+        query = _clean_query(query)
+    netloc = host if port is None or port in default_ports else f"{host}:{port}"
+    result = f"https://{netloc}{path}" + (f"?{query}" if query else "")
+    return result if len(result) <= MAX_URL_LENGTH else None
+
+
+def _normalise_host(hostname: str) -> str | None:
+    """Lower-case ASCII (punycode) host with a dot, or a bracketed/plain IP literal."""
+    host = hostname.rstrip(".") if hostname.endswith(".") and len(hostname) > 1 else hostname
+    if not host:
+        return None
+    if ":" in host:
+        return f"[{ipaddress.IPv6Address(host).compressed}]"  # ValueError when invalid
+    if not host.isascii() or "xn--" in host:
+        host = idna.encode(host, uts46=True).decode("ascii")  # IDNAError when invalid
+    if not _ASCII_HOST.fullmatch(host) or len(host) > 253:
+        return None
+    if host.rpartition(".")[2].isdigit():
+        return str(ipaddress.IPv4Address(host))  # ValueError unless a real IPv4 address
+    return host if _TLD.fullmatch(host.rpartition(".")[2]) else None
+
+
+def _youtube(host: str, path: str, query: str) -> tuple[str, str, str]:
+    """Every way of linking one video becomes youtube.com/watch?v=ID: the video is the
+    resource, so start time, playlist and share parameters are dropped."""
+    video: str | None = None
+    if host == "youtu.be":
+        video = path[1:]
+    elif path.startswith(_YOUTUBE_ID_PATHS):
+        video = path.split("/")[2]
+    elif path == "/watch":
+        video = next(
+            (v for k, _, v in (p.partition("=") for p in query.split("&")) if k == "v"), None
+        )
+    if video and _VIDEO_ID.fullmatch(video):
+        return "youtube.com", "/watch", f"v={video}"
+    host = host if host == "youtu.be" else "youtube.com"  # youtu.be paths mean nothing there
+    return host, path, _clean_query(query, extra=("feature", "t", "pp"))
+
+
+def _clean_query(query: str, extra: tuple[str, ...] = ()) -> str:
+    """Drop tracking parameters and empty pieces from a query w3lib already sorted/encoded."""
+    if not query:
+        return ""
+    kept = []
+    for piece in query.split("&"):
+        key = unquote_plus(piece.partition("=")[0]).lower()
+        if piece and not (key.startswith("utm_") or key in _TRACKING_PARAMS or key in extra):
+            kept.append(piece)
+    return "&".join(kept)
+
+
+def _trim_bare(url: str) -> str:
+    """Strip trailing punctuation and unbalanced closing brackets from a bare URL."""
+    counts = {c: url.count(c) for c in "()[]<>"}
+    end = len(url)
+    while end:
+        char = url[end - 1]
+        if char in _TRAILING_PUNCT:
+            end -= 1
+        elif char in _CLOSERS and counts[char] > counts[_CLOSERS[char]]:
+            counts[char] -= 1
+            end -= 1
+        else:
+            break
+    return url[:end]
+
+
+def _slack_unescape(text: str) -> str:
+    """Slack escapes only these three characters inside message text."""
+    if "&" not in text:
+        return text
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+@lru_cache(maxsize=4096)
+def _domain_of_canonical(canonical: str) -> str:
+    return urlsplit(canonical).hostname or ""
