@@ -154,6 +154,11 @@ class ExportFile:
     def events(self) -> Iterator[InboundEvent]:
         return self.replay()
 
+    @property
+    def event_count(self) -> int:
+        """How many events `events()` yields (importers emit only posts and reactions)."""
+        return self.counts.messages + self.counts.reactions
+
 
 # A candidate unit: its display path, its size, and how to read it (None: skipped whole file).
 UnitLoader = tuple[str, int, Callable[[], ExportFile | None]]

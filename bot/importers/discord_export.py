@@ -569,6 +569,10 @@ class DiscordExport:
         return list(dict.fromkeys(f.community for f in self.files if f.community is not None))
 
     def units(self, report: ImportReport, *, keep_going: bool = False) -> Iterator[ExportFile]:
+        """Files in order, each validated by a streaming pass before it is handed out.
+
+        The report's totals are set at once (not on the first `next`), for a progress bar.
+        """
         report.files_total += self.total_files
         report.bytes_total += self.total_bytes
         states: dict[tuple[str, str], _ChannelState] = {}
@@ -624,7 +628,7 @@ class DiscordExport:
 
             return str(info.path), info.size, load
 
-        yield from guarded_units((loader(f) for f in self.files), report, keep_going=keep_going)
+        return guarded_units((loader(f) for f in self.files), report, keep_going=keep_going)
 
 
 def open_discord_export(path: str | Path, *, include_private: bool = False) -> DiscordExport:

@@ -431,7 +431,10 @@ class SlackExport:
         return sum(size for _, _, size in self.day_files)
 
     def units(self, report: ImportReport, *, keep_going: bool = False) -> Iterator[ExportFile]:
-        """Day files in channel order, each chronological; broken ones per `keep_going`."""
+        """Day files in channel order, each chronological; broken ones per `keep_going`.
+
+        The report's totals are set at once (not on the first `next`), for a progress bar.
+        """
         report.files_total += self.total_files
         report.bytes_total += self.total_bytes
         report.members += len(self.users)
@@ -448,7 +451,7 @@ class SlackExport:
             )
             for channel in self.channels
         }
-        yield from guarded_units(
+        return guarded_units(
             (
                 self._loader(channel, rel, size, places[channel.id])
                 for channel, rel, size in self.day_files

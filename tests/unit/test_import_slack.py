@@ -19,7 +19,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bot.app import Rhizome
 from bot.importers.common import BrokenExportFile, ImportReport
+from bot.importers.run import import_export
 from bot.importers.slack_export import (
     SKIP_DM,
     SKIP_PRIVATE,
@@ -28,7 +30,8 @@ from bot.importers.slack_export import (
     open_slack_export,
     parse_day_file,
 )
-from bot.model import Actor, CommunityRef, MessagePosted, Place, ReactionAdded
+from bot.model import Actor, CommunityRef, MessagePosted, Place, ReactionAdded, ResourceSummary
+from bot.tracking import resources_in
 
 REPO = Path(__file__).resolve().parents[2]
 SLICE = REPO / "tests" / "fixtures" / "import" / "slack-houstondatavis-slice"
@@ -600,3 +603,123 @@ def test_hfaran_bot_posts_are_skipped() -> None:
     assert report.messages == 52
     assert report.skipped["bot message"] == 94
     assert all(not e.author.is_bot for e in posted(events))
+
+
+# --- through the core (phase 2): SQLite always, PostgreSQL when configured --------------------
+
+
+async def stored_counts(rhizome: Rhizome) -> dict[str, dict[str, int]]:
+    return {
+        f"{c.platform}:{c.external_id}": n
+        for c, n in await rhizome.services.repos.communities.list_all()
+    }
+
+
+async def resource_summaries(
+    rhizome: Rhizome, platform: str, external_id: str
+) -> list[ResourceSummary]:
+    repos = rhizome.services.repos
+    community = await repos.communities.find(platform, external_id)
+    assert community is not None
+    return await repos.resources.summaries(
+        community.id, await repos.resources.all_ids(community.id)
+    )
+
+
+async def test_slice_through_the_core_twice(rhizome: Rhizome) -> None:
+    calls: list[tuple[int, int]] = []
+    first = await import_export(
+        rhizome,
+        "slack",
+        SLICE,
+        community_label="Houston DataVis",
+        progress=lambda r: calls.append((r.bytes_done, r.bytes_total)),
+    )
+    assert first.ok and not first.aborted
+    assert first.files_committed == 36
+    assert first.stored.messages == 82
+    assert first.communities == [CommunityRef("slack", "T061A2UFL", "Houston DataVis")]
+    assert calls[0] == (0, first.report.bytes_total) and calls[-1][0] == first.report.bytes_total
+    events, _ = import_all(SLICE)
+    expected = {
+        r.canonical_url
+        for e in posted(events)
+        for r in resources_in(e.text, e.attachments, e.extra_urls)
+    }
+    summaries = await resource_summaries(rhizome, "slack", "T061A2UFL")
+    assert {s.url for s in summaries} == expected
+    json_post = next(s for s in summaries if "theres-no-such-thing-as-a-json" in s.url)
+    assert (
+        json_post.first_shared_by is not None and json_post.first_shared_by.name == "Micah Stubbs"
+    )
+    assert json_post.first_channel is not None and json_post.first_channel.name == "readings"
+    assert json_post.first_message_external_id == "1433903602.000004"
+    assert sum(s.reaction_count for s in summaries) > 0
+    before = await stored_counts(rhizome)
+    assert before["slack:T061A2UFL"]["messages"] == 82
+
+    second = await import_export(rhizome, "slack", SLICE, community_label="Houston DataVis")
+    assert second.ok and second.files_committed == 36
+    assert second.stored.messages == 0 and second.stored.shares == 0
+    assert second.stored.duplicates == 82
+    assert await stored_counts(rhizome) == before
+    again = await resource_summaries(rhizome, "slack", "T061A2UFL")
+    assert [(s.url, s.reaction_count, s.share_count) for s in again] == [
+        (s.url, s.reaction_count, s.share_count) for s in summaries
+    ]
+
+
+async def test_broken_file_through_the_core(rhizome: Rhizome, tmp_path: Path) -> None:
+    def day(ts: str, url: str) -> list[dict[str, object]]:
+        return [{"type": "message", "user": "U1", "text": f"<{url}>", "ts": ts}]
+
+    root = write_export(
+        tmp_path / "ex",
+        {
+            "users.json": USERS,
+            "channels.json": CHANNELS,
+            "links/2020-01-01.json": day("1577880000.000100", "https://one.example/a"),
+            "links/2020-01-02.json": json.dumps(day("1577966400.000100", "https://two.example/b"))[
+                :-9
+            ].encode(),
+            "links/2020-01-03.json": day("1578052800.000100", "https://three.example/c"),
+        },
+    )
+    stopped = await import_export(rhizome, "slack", root)
+    assert stopped.aborted and not stopped.ok
+    assert stopped.files_committed == 1 and stopped.stored.messages == 1
+    (problem,) = stopped.report.errors
+    assert problem.path == str(root / "links" / "2020-01-02.json")
+    assert problem.position is not None and problem.position.startswith("line 1, column")
+    assert {s.url for s in await resource_summaries(rhizome, "slack", "T9")} == {
+        "https://one.example/a"
+    }
+
+    kept_going = await import_export(rhizome, "slack", root, keep_going=True)
+    assert not kept_going.aborted and len(kept_going.report.errors) == 1
+    assert kept_going.files_committed == 2
+    assert kept_going.stored.messages == 1 and kept_going.stored.duplicates == 1
+    assert {s.url for s in await resource_summaries(rhizome, "slack", "T9")} == {
+        "https://one.example/a",
+        "https://three.example/c",
+    }
+
+
+async def test_unusable_export_is_reported_not_raised(rhizome: Rhizome, tmp_path: Path) -> None:
+    summary = await import_export(rhizome, "slack", tmp_path)
+    assert summary.aborted and summary.files_committed == 0
+    assert "no channels.json" in summary.report.errors[0].reason
+    assert await stored_counts(rhizome) == {}
+
+
+@pytest.mark.shared_data
+async def test_houstondatavis_through_the_core_twice(rhizome: Rhizome) -> None:
+    path = shared("slack-export-houstondatavis")
+    first = await import_export(rhizome, "slack", path)
+    assert first.ok and first.stored.messages == 1025 and first.files_committed == 375
+    before = await stored_counts(rhizome)
+    assert before["slack:T061A2UFL"]["messages"] == 1025
+    assert before["slack:T061A2UFL"]["channels"] == 15  # #meetup holds only joins
+    second = await import_export(rhizome, "slack", path)
+    assert second.stored.messages == 0 and second.stored.duplicates == 1025
+    assert await stored_counts(rhizome) == before

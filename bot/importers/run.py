@@ -1,0 +1,153 @@
+"""Run an import through the core, whole export files per `Rhizome.ingest_many` call.
+
+Every unit (file) was read and checked whole before its first event is stored, so a broken file
+adds nothing. `ingest_many` commits one transaction per `bot.app.IMPORT_BATCH` events; small files
+(Slack day files hold a few dozen messages) are grouped, whole, into calls of at most that many
+events, so each transaction holds complete files only — one commit per file would cost ~13 ms
+each on SQLite, 10× the time of the rows themselves. A file with more events than a batch (a big
+DCE channel) goes alone and spans several transactions; it was fully validated by a streaming
+pass before, so only a database failure (or the file changing on disk) can interrupt it midway.
+
+Re-running an import adds nothing: messages and reactions have natural keys (ts / snowflakes).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from itertools import chain
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+from bot.importers.common import BrokenExportFile, ExportFile, ImportReport
+from bot.importers.discord_export import open_discord_export
+from bot.importers.slack_export import open_slack_export
+from bot.model import CommunityRef, IngestStats
+
+if TYPE_CHECKING:
+    from bot.app import Rhizome
+
+__all__ = ["ExportKind", "ImportSummary", "Progress", "import_export"]
+
+ExportKind = Literal["slack", "discord"]
+# Called once the totals are known, after each commit, and after a broken file.
+Progress = Callable[[ImportReport], None]
+
+
+@dataclass(slots=True)
+class ImportSummary:
+    """What was read (`report`) and what the core stored (`stored`)."""
+
+    kind: ExportKind
+    path: str
+    report: ImportReport = field(default_factory=ImportReport)
+    stored: IngestStats = field(default_factory=IngestStats)
+    communities: list[CommunityRef] = field(default_factory=list)
+    files_committed: int = 0
+    aborted: bool = False  # stopped at a broken file (without keep_going) or unusable export
+
+    @property
+    def ok(self) -> bool:
+        return not self.report.errors
+
+
+async def import_export(
+    rhizome: Rhizome,
+    kind: ExportKind,
+    path: str | Path,
+    *,
+    community_label: str | None = None,
+    include_private: bool = False,
+    keep_going: bool = False,
+    progress: Progress | None = None,
+    batch_events: int | None = None,
+) -> ImportSummary:
+    """Import a Slack export (.zip or folder) or DiscordChatExporter JSON (file or folder).
+
+    Never raises for a broken export: problems are in `summary.report.errors` (path, position,
+    reason) and `summary.aborted` says whether the import stopped early. Files before a broken
+    one are committed (re-running after a fix adds only what is missing). `community_label`
+    names a Slack community (Discord exports carry their guild's name).
+    """
+    from bot.app import IMPORT_BATCH
+
+    limit = batch_events or IMPORT_BATCH
+    summary = ImportSummary(kind=kind, path=str(path))
+    report = summary.report
+    try:
+        units, close = _open(kind, Path(path), community_label, include_private, report, keep_going)
+    except BrokenExportFile as exc:
+        report.errors.append(exc.problem)
+        summary.aborted = True
+        return summary
+
+    group: list[ExportFile] = []
+    group_events = 0
+
+    async def commit() -> None:
+        nonlocal group, group_events
+        if not group:
+            return
+        files, group, group_events = group, [], 0
+        try:
+            stats = await rhizome.ingest_many(chain.from_iterable(f.events() for f in files))
+        except BrokenExportFile as exc:
+            # Only when a file changed on disk between its check and its second reading.
+            report.errors.append(exc.problem)
+            report.files_broken += 1
+            summary.aborted = not keep_going
+            return
+        summary.stored.add(stats)
+        summary.files_committed += len(files)
+        for f in files:
+            if f.community not in summary.communities:
+                summary.communities.append(f.community)
+        if progress is not None:
+            progress(report)
+
+    try:
+        if progress is not None:
+            progress(report)
+        errors_seen = 0
+        while not summary.aborted:
+            unit: ExportFile | None = None
+            try:
+                unit = next(units, None)
+            except BrokenExportFile:
+                summary.aborted = True
+            if len(report.errors) > errors_seen:
+                errors_seen = len(report.errors)
+                if progress is not None:
+                    progress(report)
+            if summary.aborted or unit is None:
+                break
+            if group and group_events + unit.event_count > limit:
+                await commit()
+            group.append(unit)
+            group_events += unit.event_count
+            if group_events >= limit:
+                await commit()
+        await commit()  # the whole files read before a broken one
+    finally:
+        close()
+    report.current_file = None
+    return summary
+
+
+def _open(
+    kind: ExportKind,
+    path: Path,
+    community_label: str | None,
+    include_private: bool,
+    report: ImportReport,
+    keep_going: bool,
+) -> tuple[Iterator[ExportFile], Callable[[], None]]:
+    if kind == "slack":
+        slack = open_slack_export(
+            path, community_label=community_label, include_private=include_private
+        )
+        return slack.units(report, keep_going=keep_going), slack.close
+    if kind == "discord":
+        discord = open_discord_export(path, include_private=include_private)
+        return discord.units(report, keep_going=keep_going), lambda: None
+    raise ValueError(f"unknown export kind {kind!r}: expected 'slack' or 'discord'")
