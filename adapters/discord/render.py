@@ -274,6 +274,18 @@ def _pack(doc: Document) -> list[discord.Embed]:
 
 
 # --- buttons --------------------------------------------------------------------------------
+class CommandButtons(discord.ui.View):
+    """A stateless view: presses are routed by custom_id in the client's on_interaction, so
+    discord.py must not keep these views in its in-memory store (they would pile up forever
+    with timeout=None and be lost on restart anyway)."""
+
+    def __init__(self) -> None:
+        super().__init__(timeout=None)
+
+    def is_dispatchable(self) -> bool:
+        return False
+
+
 def custom_id_for(button: Button) -> str | None:
     """The command a button runs, as its custom_id; None when it cannot fit in 100 chars."""
     cid = BUTTON_PREFIX + " ".join(button.command.split())
@@ -312,7 +324,7 @@ def build_view(buttons: Sequence[Button]) -> discord.ui.View | None:
             break
     if not items:
         return None
-    view = discord.ui.View(timeout=None)
+    view = CommandButtons()
     for item in items:
         view.add_item(item)
     return view
