@@ -293,6 +293,11 @@ class FakeSlackApi:
         for ws in list(self._sockets):
             await ws.send_str(data)
 
+    @property
+    def socket_clients(self) -> int:
+        """How many Socket Mode clients are connected now."""
+        return len(self._sockets)
+
     async def wait_for_socket_ack(
         self, envelope_id: str, *, within: float = 10.0
     ) -> dict[str, Any]:

@@ -1,0 +1,623 @@
+"""The Slack adapter at run time: a Bolt `AsyncApp` wired to the Rhizome core.
+
+HTTP mode (Bolt's aiohttp adapter on the configured host/port) when only the signing secret
+is set; Socket Mode when an app-level token is set. Every value Bolt needs is passed
+explicitly — Bolt never reads SLACK_* from the environment here — and tokens are never logged.
+
+Events are stored durably *before* they are acknowledged: a listener middleware translates the
+payload and awaits `rhizome.ingest`, which returns once the batch is committed; redeliveries
+(`X-Slack-Retry-Num`) carry the same `event_id`, which the core's processed-event table drops.
+Slash commands and button presses are acknowledged at once and answered through `respond()`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+import re
+import time
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.authorization import AuthorizeResult
+from slack_bolt.response import BoltResponse
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+)
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.slack.home import home_document, home_view
+from adapters.slack.render import ACTION_PREFIX, render_document, render_reply
+from adapters.slack.translate import (
+    PLATFORM,
+    CommandRequest,
+    action_requests,
+    command_request,
+    community_of,
+    slack_user_is_admin,
+    slack_user_name,
+    translate_envelope,
+)
+from bot.commands.registry import ADMIN_GROUP, MEMBER_GROUP, Invocation
+from bot.config import Config, Secrets
+from bot.documents import Document, Reply
+from bot.model import (
+    Actor,
+    ChannelRenamed,
+    CommunityRef,
+    CommunityRemoved,
+    InboundEvent,
+    MemberJoined,
+    MemberSettings,
+    MessageEdited,
+    MessagePosted,
+    ReactionAdded,
+    ReactionRemoved,
+)
+
+if TYPE_CHECKING:
+    from bot.app import Rhizome
+
+log = logging.getLogger("rhizome.slack")
+
+COMMAND_GROUPS: dict[str, str] = {"/rhizome": MEMBER_GROUP, "/rhizome-admin": ADMIN_GROUP}
+# How long a name lookup may delay an event's ack; past it the event is stored without a name.
+LOOKUP_BUDGET_SECONDS = 1.5
+USER_TTL_SECONDS = 300.0
+CHANNEL_TTL_SECONDS = 600.0
+FAILED_LOOKUP_TTL_SECONDS = 30.0
+
+T = TypeVar("T")
+
+
+# --- caches of users.info / conversations.info ----------------------------------------------
+@dataclass(frozen=True, slots=True)
+class SlackUser:
+    id: str
+    name: str | None
+    is_admin: bool = False
+    is_bot: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class SlackChannel:
+    id: str
+    name: str | None
+    is_private: bool = False
+
+
+class _TTLDirectory:
+    """A small cache in front of one Web API lookup, with in-flight de-duplication.
+
+    Many events from one busy member arrive together; only one lookup goes out, and a failed
+    lookup is remembered briefly so a rate-limited API is not hammered.
+    """
+
+    def __init__(
+        self,
+        fetch: Callable[[str], Awaitable[Any]],
+        ttl: float,
+        clock: Callable[[], float] = time.monotonic,
+        max_entries: int = 20_000,
+    ) -> None:
+        self._fetch = fetch
+        self._ttl = ttl
+        self._clock = clock
+        self._max = max_entries
+        self._entries: dict[str, tuple[float, Any]] = {}
+        self._inflight: dict[str, asyncio.Future[Any]] = {}
+
+    def forget(self, key: str) -> None:
+        self._entries.pop(key, None)
+
+    def put(self, key: str, value: Any, ttl: float | None = None) -> None:
+        if len(self._entries) >= self._max:
+            self._entries.pop(next(iter(self._entries)))
+        self._entries[key] = (self._clock() + (self._ttl if ttl is None else ttl), value)
+
+    async def get(self, key: str) -> Any:
+        hit = self._entries.get(key)
+        if hit is not None and hit[0] > self._clock():
+            return hit[1]
+        pending = self._inflight.get(key)
+        if pending is not None:
+            return await asyncio.shield(pending)
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self._inflight[key] = future
+        try:
+            value = await self._fetch(key)
+            self.put(key, value, None if value is not None else FAILED_LOOKUP_TTL_SECONDS)
+            future.set_result(value)
+            return value
+        except BaseException as e:
+            future.set_exception(e)
+            future.exception()  # retrieved: waiters re-raise it, nobody else must
+            raise
+        finally:
+            self._inflight.pop(key, None)
+
+
+class UserDirectory(_TTLDirectory):
+    """users.info, cached: names for Actor.display_name, admin/owner for moderator checks."""
+
+    def __init__(self, client: AsyncWebClient, ttl: float = USER_TTL_SECONDS) -> None:
+        self._client = client
+        super().__init__(self._lookup, ttl)
+
+    async def _lookup(self, user_id: str) -> SlackUser | None:
+        try:
+            resp = await self._client.users_info(user=user_id)
+        except SlackApiError as e:
+            log.warning("users.info %s failed: %s", user_id, e.response.get("error"))
+            return None
+        user = resp.get("user") or {}
+        return SlackUser(
+            id=user_id,
+            name=slack_user_name(user),
+            is_admin=slack_user_is_admin(user),
+            is_bot=bool(user.get("is_bot")),
+        )
+
+
+class ChannelDirectory(_TTLDirectory):
+    """conversations.info, cached: channel names, which tracking rules match on."""
+
+    def __init__(self, client: AsyncWebClient, ttl: float = CHANNEL_TTL_SECONDS) -> None:
+        self._client = client
+        super().__init__(self._lookup, ttl)
+
+    async def _lookup(self, channel_id: str) -> SlackChannel | None:
+        try:
+            resp = await self._client.conversations_info(channel=channel_id)
+        except SlackApiError as e:
+            log.warning("conversations.info %s failed: %s", channel_id, e.response.get("error"))
+            return None
+        ch = resp.get("channel") or {}
+        return SlackChannel(
+            id=channel_id, name=ch.get("name") or None, is_private=bool(ch.get("is_private"))
+        )
+
+
+async def _within(budget: float, work: Awaitable[T]) -> T | None:
+    """`work`'s result, or None if it takes longer than `budget` seconds or fails."""
+    try:
+        return await asyncio.wait_for(work, budget)
+    except (TimeoutError, SlackApiError, OSError) as e:
+        log.debug("lookup skipped: %s", type(e).__name__)
+        return None
+
+
+# --- the outlet -----------------------------------------------------------------------------
+class SlackOutlet:
+    """Posts the core's documents (digests, intros) into Slack.
+
+    chat.postMessage allows about one message a second per channel: posts to one channel are
+    spaced by `1 / posts_per_second`; a 429 is waited out (Retry-After) by slack_sdk's
+    rate-limit retry handler on the outlet's own client.
+    """
+
+    platform = PLATFORM
+
+    def __init__(
+        self,
+        client: AsyncWebClient,
+        *,
+        team_id: str | None = None,
+        posts_per_second: float = 1.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.client = client
+        self.team_id = team_id
+        self._interval = 1.0 / posts_per_second
+        self._clock = clock
+        self._locks: dict[str, asyncio.Lock] = {}
+        self._last: dict[str, float] = {}
+
+    def _check(self, community: CommunityRef) -> None:
+        if community.platform != PLATFORM:
+            raise ValueError(f"the Slack outlet cannot post to a {community.platform} community")
+        if self.team_id and community.external_id != self.team_id:
+            raise ValueError(
+                f"this Slack app is installed in {self.team_id}, not {community.external_id}"
+            )
+
+    async def post(self, community: CommunityRef, channel_id: str, document: Document) -> str:
+        self._check(community)
+        message = render_document(document)
+        lock = self._locks.setdefault(channel_id, asyncio.Lock())
+        async with lock:
+            wait = self._last.get(channel_id, float("-inf")) + self._interval - self._clock()
+            if wait > 0:
+                await asyncio.sleep(wait)
+            try:
+                resp = await self.client.chat_postMessage(
+                    channel=channel_id,
+                    text=message.text,
+                    blocks=message.blocks,
+                    unfurl_links=False,
+                    unfurl_media=False,
+                )
+            finally:
+                self._last[channel_id] = self._clock()
+        return str(resp["ts"])
+
+    async def open_conversation(
+        self, community: CommunityRef, member_external_ids: Sequence[str], topic: str
+    ) -> str:
+        """A group DM with these members (a 1:1 DM for one); `topic` is left to the first post,
+        since a bot cannot set a group DM's topic."""
+        self._check(community)
+        users = sorted(set(member_external_ids))
+        if not users:
+            raise ValueError("open_conversation needs at least one member")
+        resp = await self.client.conversations_open(users=",".join(users))
+        return str(resp["channel"]["id"])
+
+
+# --- the adapter ----------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class Identity:
+    """Who this app is, from auth.test at start."""
+
+    team_id: str
+    team_name: str | None
+    bot_user_id: str
+    bot_id: str | None
+
+
+class SlackAdapter:
+    """One Slack workspace (single bot token), in HTTP or Socket Mode."""
+
+    def __init__(
+        self,
+        rhizome: Rhizome,
+        config: Config,
+        secrets: Secrets,
+        *,
+        logger: logging.Logger | None = None,
+    ) -> None:
+        if not secrets.slack_bot_token:
+            raise ValueError("slack: SLACK_BOT_TOKEN is not set")
+        self.socket_mode = bool(secrets.slack_app_token)
+        if not self.socket_mode and not secrets.slack_signing_secret:
+            raise ValueError(
+                "slack: HTTP mode needs SLACK_SIGNING_SECRET (or set SLACK_APP_TOKEN for Socket Mode)"
+            )
+        self.rhizome = rhizome
+        self.config = config
+        self._secrets = secrets
+        self.log = logger or log
+        base_url = config.slack.api_base_url
+        if not base_url.endswith("/"):
+            base_url += "/"
+        # Bolt's client: no rate-limit retries, so nothing before an ack can stall on a 429.
+        self.client = AsyncWebClient(
+            token=secrets.slack_bot_token,
+            base_url=base_url,
+            logger=self.log,
+            retry_handlers=[AsyncConnectionErrorRetryHandler()],
+        )
+        # The outlet's client waits out 429s (digests and intros are not in a hurry).
+        self.outlet_client = AsyncWebClient(
+            token=secrets.slack_bot_token,
+            base_url=base_url,
+            logger=self.log,
+            retry_handlers=[
+                AsyncConnectionErrorRetryHandler(),
+                AsyncRateLimitErrorRetryHandler(max_retry_count=5),
+            ],
+        )
+        # Bolt gets its own token-less client: `authorize` supplies the token per request.
+        self.bolt_client = AsyncWebClient(
+            base_url=base_url,
+            logger=self.log,
+            retry_handlers=[AsyncConnectionErrorRetryHandler()],
+        )
+        self.users = UserDirectory(self.client)
+        self.channels = ChannelDirectory(self.client)
+        self.outlet = SlackOutlet(
+            self.outlet_client, posts_per_second=config.slack.posts_per_second
+        )
+        self.identity: Identity | None = None
+        self.app = self._build_app()
+        self._runner: web.AppRunner | None = None
+        self._socket: AsyncSocketModeHandler | None = None
+        self.port: int | None = None
+
+    # --- lifecycle ------------------------------------------------------------------------
+    async def start(self) -> None:
+        """Check the token (auth.test), register the outlet, then listen."""
+        try:
+            auth = await self.client.auth_test()
+        except SlackApiError as e:
+            raise RuntimeError(
+                f"slack: the bot token was refused by auth.test ({e.response.get('error')})"
+            ) from None
+        self.identity = Identity(
+            team_id=str(auth["team_id"]),
+            team_name=auth.get("team") or None,
+            bot_user_id=str(auth["user_id"]),
+            bot_id=auth.get("bot_id") or None,
+        )
+        self.outlet.team_id = self.identity.team_id
+        self.rhizome.add_outlet(self.outlet)
+        if self.socket_mode:
+            self._socket = AsyncSocketModeHandler(
+                self.app,
+                app_token=self._secrets.slack_app_token,
+                logger=self.log,
+                web_client=self.client,
+            )
+            await self._socket.connect_async()
+            self.log.info("slack: connected in Socket Mode to %s", self.identity.team_id)
+        else:
+            self._runner = web.AppRunner(self.web_app(), handle_signals=False, access_log=None)
+            await self._runner.setup()
+            slack = self.config.slack
+            await web.TCPSite(self._runner, slack.host, slack.port).start()
+            self.port = int(self._runner.addresses[0][1])
+            self.log.info(
+                "slack: listening on http://%s:%d%s for %s",
+                slack.host,
+                self.port,
+                slack.path,
+                self.identity.team_id,
+            )
+
+    async def stop(self) -> None:
+        if self._socket is not None:
+            await self._socket.close_async()
+            self._socket = None
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+        if self.rhizome.services.outlets.get(PLATFORM) is self.outlet:
+            del self.rhizome.services.outlets[PLATFORM]
+
+    async def __aenter__(self) -> SlackAdapter:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+    def web_app(self) -> web.Application:
+        """aiohttp application serving Bolt on the configured path (plus a health check)."""
+        app = web.Application()
+
+        async def slack_events(request: web.Request) -> web.Response:
+            bolt_req = await to_bolt_request(request)
+            bolt_resp: BoltResponse = await self.app.async_dispatch(bolt_req)
+            return await to_aiohttp_response(bolt_resp)
+
+        async def health(request: web.Request) -> web.Response:
+            return web.Response(text="ok")
+
+        app.router.add_post(self.config.slack.path, slack_events)
+        app.router.add_get("/healthz", health)
+        return app
+
+    # --- Bolt -----------------------------------------------------------------------------
+    def _build_app(self) -> AsyncApp:
+        app = AsyncApp(
+            name="rhizome",
+            logger=self.log,
+            client=self.bolt_client,
+            # explicit, so Bolt never falls back to SLACK_SIGNING_SECRET in the environment
+            signing_secret=self._secrets.slack_signing_secret or "",
+            # auth.test once at start instead of Bolt's lazy per-process call on a live request
+            authorize=self._authorizer(),
+            request_verification_enabled=not self.socket_mode,
+            process_before_response=False,
+        )
+        app.event(re.compile(r".*"), middleware=[self._record_event])(self._after_event)
+        for command in COMMAND_GROUPS:
+            app.command(command)(self._on_command)
+        app.action(re.compile(f"^{ACTION_PREFIX}"))(self._on_action)
+        app.error(self._on_error)
+        return app
+
+    def _authorizer(self) -> Callable[..., Awaitable[Any]]:
+        """Bolt's `authorize`: this one workspace, from the auth.test done at start.
+
+        A plain function, because Bolt injects authorize arguments by name (no `self`).
+        """
+
+        async def authorize(team_id: str | None) -> AuthorizeResult | None:
+            ident = self.identity
+            if ident is None:
+                return None
+            if team_id and team_id != ident.team_id:
+                self.log.warning(
+                    "slack: request for workspace %s, installed in %s", team_id, ident.team_id
+                )
+                return None
+            return AuthorizeResult(
+                enterprise_id=None,
+                team_id=ident.team_id,
+                team=ident.team_name,
+                bot_user_id=ident.bot_user_id,
+                bot_id=ident.bot_id,
+                bot_token=self.client.token,
+            )
+
+        return authorize
+
+    async def _on_error(self, error: Exception, body: dict[str, Any]) -> None:
+        self.log.error("slack: listener failed: %s", error, exc_info=error)
+
+    def _team_names(self) -> Mapping[str, str]:
+        ident = self.identity
+        return {ident.team_id: ident.team_name} if ident and ident.team_name else {}
+
+    # --- events ---------------------------------------------------------------------------
+    async def _record_event(
+        self, body: dict[str, Any], next: Callable[[], Awaitable[Any]]
+    ) -> BoltResponse | None:
+        """Listener middleware: store the event, *then* let Bolt ack it.
+
+        A storage failure answers 500 so Slack redelivers later; a payload we cannot read is
+        logged and acknowledged, since redelivering it would fail the same way.
+        """
+        try:
+            event = translate_envelope(body, team_names=self._team_names())
+        except Exception:
+            self.log.exception("slack: could not translate event %s", body.get("event_id"))
+            event = None
+        if event is not None:
+            event = await self._enrich(event)
+            try:
+                await self.rhizome.ingest(event)
+            except Exception:
+                self.log.exception("slack: could not store event %s", body.get("event_id"))
+                return BoltResponse(status=500, body="")
+            if isinstance(event, ChannelRenamed):
+                self.channels.forget(event.place.channel_id)
+            elif isinstance(event, CommunityRemoved):
+                self.log.warning(
+                    "slack: app removed from %s; its data was purged", event.community.external_id
+                )
+        await next()
+        return None
+
+    async def _after_event(self, event: dict[str, Any], body: dict[str, Any]) -> None:
+        """Work that may follow the ack: the Home tab."""
+        if event.get("type") == "app_home_opened" and event.get("tab", "home") == "home":
+            user = event.get("user")
+            if isinstance(user, str) and user:
+                await self.publish_home(body, user)
+
+    async def _enrich(self, event: InboundEvent) -> InboundEvent:
+        """Fill display names and channel names from cached lookups, within a small budget."""
+        actor_field = {
+            MessagePosted: "author",
+            MessageEdited: "author",
+            ReactionAdded: "actor",
+            ReactionRemoved: "actor",
+            MemberJoined: "actor",
+        }.get(type(event))
+        changes: dict[str, Any] = {}
+        if actor_field is not None:
+            actor = getattr(event, actor_field)
+            if actor is not None and not actor.display_name:
+                user = await _within(LOOKUP_BUDGET_SECONDS, self.users.get(actor.external_id))
+                if user is not None:
+                    changes[actor_field] = dataclasses.replace(
+                        actor, display_name=user.name, is_bot=actor.is_bot or user.is_bot
+                    )
+        place = event.place
+        if place.channel_id and not place.channel_name and not place.is_dm:
+            channel = await _within(LOOKUP_BUDGET_SECONDS, self.channels.get(place.channel_id))
+            if channel is not None and channel.name:
+                changes["place"] = dataclasses.replace(
+                    place,
+                    channel_name=channel.name,
+                    is_private=place.is_private or channel.is_private,
+                )
+        return dataclasses.replace(event, **changes) if changes else event
+
+    # --- commands and buttons -------------------------------------------------------------
+    async def actor_for(self, user_id: str, fallback_name: str | None = None) -> Actor:
+        user = await _within(LOOKUP_BUDGET_SECONDS * 2, self.users.get(user_id))
+        if user is None:
+            return Actor(external_id=user_id, display_name=fallback_name)
+        return Actor(
+            external_id=user_id,
+            display_name=user.name or fallback_name,
+            is_bot=user.is_bot,
+            is_admin=user.is_admin,
+        )
+
+    async def run(self, req: CommandRequest) -> Reply:
+        actor = await self.actor_for(req.user_id, req.user_name)
+        return await self.rhizome.run_command(
+            Invocation(
+                community=req.community,
+                actor=actor,
+                group=req.group,
+                text=req.text,
+                place=req.place,
+            )
+        )
+
+    async def _on_command(
+        self, ack: Callable[..., Awaitable[None]], body: dict[str, Any], respond: Any
+    ) -> None:
+        await ack()  # within Slack's 3 seconds, before any work
+        req = command_request(body, command_names=COMMAND_GROUPS, team_names=self._team_names())
+        if req is None:
+            await respond(text="Sorry, I could not read that command.", response_type="ephemeral")
+            return
+        reply = await self.run(req)
+        await self._respond(respond, reply)
+
+    async def _on_action(
+        self, ack: Callable[..., Awaitable[None]], body: dict[str, Any], respond: Any
+    ) -> None:
+        await ack()
+        view = body.get("view") or {}
+        for req in action_requests(body, team_names=self._team_names()):
+            reply = await self.run(req)
+            if view.get("type") == "home":
+                # No conversation to answer in: show the result on top of the refreshed panel.
+                await self.publish_home(body, req.user_id, notice=reply.document)
+            else:
+                await self._respond(respond, reply, replace_original=False)
+
+    async def _respond(self, respond: Any, reply: Reply, **extra: Any) -> None:
+        message = render_reply(reply)
+        await respond(
+            text=message.text,
+            blocks=message.blocks,
+            response_type="ephemeral" if reply.ephemeral else "in_channel",
+            **extra,
+        )
+
+    # --- App Home -------------------------------------------------------------------------
+    async def publish_home(
+        self, body: Mapping[str, Any], user_id: str, *, notice: Document | None = None
+    ) -> None:
+        ident = self.identity
+        if ident is None:
+            return
+        community = community_of(ident.team_id, self._team_names())
+        actor = await self.actor_for(user_id)
+        profile = await self.rhizome.run_command(
+            Invocation(community=community, actor=actor, text="profile")
+        )
+        settings = await self._settings(community, user_id)
+        doc = home_document(profile.document, settings, notice=notice)
+        await self.client.views_publish(user_id=user_id, view=home_view(doc))
+
+    async def _settings(self, community: CommunityRef, user_id: str) -> MemberSettings | None:
+        """The member's privacy choices, if the core can tell (the panel works without)."""
+        services = self.rhizome.services
+        try:
+            found = await services.repos.communities.find(community.platform, community.external_id)
+            if found is None:
+                return None
+            return await services.repos.settings.get(
+                found.id, user_id, services.config.privacy.default_tracking
+            )
+        except Exception:
+            self.log.exception("slack: could not read settings for the Home tab")
+            return None
+
+
+async def run_slack(rhizome: Rhizome, config: Config, env: Secrets | Mapping[str, str]) -> None:
+    """Run the Slack adapter until cancelled (`rhizome run` awaits this)."""
+    secrets = env if isinstance(env, Secrets) else Secrets.from_env(env)
+    adapter = SlackAdapter(rhizome, config, secrets)
+    await adapter.start()
+    try:
+        await asyncio.Event().wait()
+    finally:
+        await adapter.stop()

@@ -1,0 +1,440 @@
+"""End to end: signed requests into the real Bolt app (HTTP mode), the real core and database,
+and the fake Slack Web API for everything the adapter calls."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import time
+from collections.abc import Mapping
+from typing import Any
+
+import aiohttp
+from sqlalchemy import func, select
+
+from adapters.slack.app import SlackAdapter
+from bot.app import Rhizome
+from bot.commands.registry import ADMIN_GROUP, CommandContext, CommandSpec, Invocation
+from bot.documents import Reply
+from bot.model import Actor, CommunityRef
+from storage import models as m
+from tests.adapters.slack.conftest import (
+    ADMIN,
+    GENERAL,
+    MEMBER,
+    MODERATOR,
+    OTHER,
+    TEAM,
+    SlackDriver,
+    ts_at,
+)
+from tests.fakes.slack_api import FakeSlackApi
+
+COMMUNITY = CommunityRef("slack", TEAM, "Makers")
+
+
+async def top(rhizome: Rhizome, days: int = 7) -> str:
+    reply = await rhizome.run_command(Invocation(COMMUNITY, Actor(MEMBER), text=f"top {days}"))
+    return reply.document.plain()
+
+
+async def count(rhizome: Rhizome, table: Any) -> int:
+    async with rhizome.services.db.read() as conn:
+        return int((await conn.execute(select(func.count()).select_from(table))).scalar_one())
+
+
+# --- signatures -------------------------------------------------------------------------------
+async def test_bad_signature_is_401_and_stores_nothing(
+    slack: SlackDriver, rhizome: Rhizome
+) -> None:
+    body = json.dumps(
+        slack.envelope(
+            {
+                "type": "message",
+                "channel": GENERAL,
+                "user": MEMBER,
+                "text": "https://x.example/",
+                "ts": ts_at(5),
+            }
+        )
+    )
+    headers = slack.sign(body)
+    headers["X-Slack-Signature"] = "v0=" + "0" * 64
+    resp = await slack.session.post(
+        slack.url, data=body, headers={"Content-Type": "application/json", **headers}
+    )
+    assert resp.status == 401
+    assert await count(rhizome, m.messages) == 0
+
+
+async def test_stale_timestamp_is_401(slack: SlackDriver, rhizome: Rhizome) -> None:
+    body = json.dumps(
+        slack.envelope(
+            {
+                "type": "message",
+                "channel": GENERAL,
+                "user": MEMBER,
+                "text": "https://x.example/",
+                "ts": ts_at(5),
+            }
+        )
+    )
+    resp = await slack.post(body, "application/json", timestamp=int(time.time()) - 60 * 10)
+    assert resp.status == 401
+    assert await count(rhizome, m.messages) == 0
+
+
+async def test_url_verification(slack: SlackDriver) -> None:
+    body = json.dumps({"token": "t", "challenge": "abc123", "type": "url_verification"})
+    resp = await slack.post(body, "application/json")
+    assert resp.status == 200
+    assert (await resp.json())["challenge"] == "abc123"
+
+
+# --- tracking ---------------------------------------------------------------------------------
+async def test_link_thread_reply_and_reaction_are_tracked(
+    slack: SlackDriver, rhizome: Rhizome, fake: FakeSlackApi
+) -> None:
+    root = ts_at(30)
+    resp = await slack.message(
+        "A good read: <https://example.org/paper?utm_source=x|the paper>", ts=root
+    )
+    assert resp.status == 200
+    # stored before the ack: no flush needed
+    assert await count(rhizome, m.messages) == 1
+    resp = await slack.message("agreed, great", user=OTHER, ts=ts_at(20), thread_ts=root)
+    assert resp.status == 200
+    resp = await slack.event(
+        {
+            "type": "reaction_added",
+            "user": OTHER,
+            "reaction": "tada",
+            "item": {"type": "message", "channel": GENERAL, "ts": root},
+            "item_user": MEMBER,
+            "event_ts": ts_at(10),
+        }
+    )
+    assert resp.status == 200
+    text = await top(rhizome)
+    assert "example.org/paper" in text
+    summaries = await rhizome.services.repos.resources.top(
+        (await rhizome.services.repos.communities.find("slack", TEAM)).id,  # type: ignore[union-attr]
+        rhizome.services.clock.now().replace(year=2000),
+        10,
+    )
+    [paper] = summaries
+    assert paper.reply_count == 1 and paper.reaction_count == 1
+    assert paper.first_shared_by is not None and paper.first_shared_by.display_name == "Ada"
+    assert paper.first_channel is not None and paper.first_channel.name == "general"
+    # names came from users.info / conversations.info, once each thanks to the cache
+    assert len(fake.calls_to("users.info")) == 2
+    assert len(fake.calls_to("conversations.info")) == 1
+
+
+async def test_edit_and_delete(slack: SlackDriver, rhizome: Rhizome) -> None:
+    ts = ts_at(30)
+    await slack.message("first <https://old.example/>", ts=ts)
+    assert "old.example" in await top(rhizome)
+    edited = {
+        "type": "message",
+        "subtype": "message_changed",
+        "channel": GENERAL,
+        "channel_type": "channel",
+        "hidden": True,
+        "ts": ts_at(25),
+        "event_ts": ts_at(25),
+        "message": {
+            "type": "message",
+            "user": MEMBER,
+            "text": "fixed <https://new.example/>",
+            "ts": ts,
+            "edited": {"user": MEMBER, "ts": ts_at(25)},
+        },
+        "previous_message": {"type": "message", "user": MEMBER, "text": "first", "ts": ts},
+    }
+    assert (await slack.event(edited)).status == 200
+    text = await top(rhizome)
+    assert "new.example" in text and "old.example" not in text
+    deleted = {
+        "type": "message",
+        "subtype": "message_deleted",
+        "channel": GENERAL,
+        "channel_type": "channel",
+        "hidden": True,
+        "deleted_ts": ts,
+        "ts": ts_at(20),
+        "event_ts": ts_at(20),
+        "previous_message": {"type": "message", "user": MEMBER, "ts": ts},
+    }
+    assert (await slack.event(deleted)).status == 200
+    assert "new.example" not in await top(rhizome)
+    assert await count(rhizome, m.messages) == 0
+
+
+async def test_same_event_delivered_four_times_is_stored_once(
+    slack: SlackDriver, rhizome: Rhizome
+) -> None:
+    event = {
+        "type": "reaction_added",
+        "user": OTHER,
+        "reaction": "eyes",
+        "item": {"type": "message", "channel": GENERAL, "ts": ts_at(30)},
+        "event_ts": ts_at(10),
+    }
+    await slack.message("see <https://dup.example/>", ts=ts_at(30))
+    first = await slack.event(event, event_id="EvDUPLICATE")
+    retries = await asyncio.gather(
+        *(slack.event(event, event_id="EvDUPLICATE", retry=n) for n in (1, 2, 3))
+    )
+    assert first.status == 200 and all(r.status == 200 for r in retries)
+    assert await count(rhizome, m.reactions) == 1
+
+
+async def test_dm_and_bot_messages_are_not_stored(
+    slack: SlackDriver, rhizome: Rhizome, fake: FakeSlackApi
+) -> None:
+    resp = await slack.message(
+        "secret <https://dm.example/>", ts=ts_at(5), channel="D0DIRECT1", channel_type="im"
+    )
+    assert resp.status == 200
+    await slack.message("beep <https://bot.example/>", ts=ts_at(4), bot_id="B0OTHER")
+    await slack.event(
+        {
+            "type": "message",
+            "subtype": "channel_join",
+            "channel": GENERAL,
+            "user": OTHER,
+            "ts": ts_at(3),
+            "text": "<@U0OTHER02> has joined",
+        }
+    )
+    assert await count(rhizome, m.messages) == 0
+    # our own bot's posts are dropped by Bolt before they reach us
+    await slack.message("digest <https://self.example/>", user=fake.bot_user_id, ts=ts_at(2))
+    assert await count(rhizome, m.messages) == 0
+
+
+async def test_unknown_event_types_are_acknowledged(slack: SlackDriver) -> None:
+    resp = await slack.event(
+        {"type": "pin_added", "user": MEMBER, "channel_id": GENERAL, "event_ts": ts_at(1)}
+    )
+    assert resp.status == 200
+
+
+async def test_event_for_another_workspace_is_refused(slack: SlackDriver, rhizome: Rhizome) -> None:
+    envelope = slack.envelope(
+        {
+            "type": "message",
+            "channel": GENERAL,
+            "user": MEMBER,
+            "text": "https://x.example/",
+            "ts": ts_at(5),
+        }
+    )
+    envelope["team_id"] = envelope["context_team_id"] = "T0INTRUDER"
+    envelope["authorizations"] = [{"team_id": "T0INTRUDER"}]
+    await slack.post(json.dumps(envelope), "application/json")
+    assert await count(rhizome, m.messages) == 0
+
+
+async def test_app_uninstalled_purges_the_community(slack: SlackDriver, rhizome: Rhizome) -> None:
+    await slack.message("<https://gone.example/>", ts=ts_at(5))
+    assert await count(rhizome, m.messages) == 1
+    resp = await slack.event({"type": "app_uninstalled", "event_ts": ts_at(1)})
+    assert resp.status == 200
+    assert await count(rhizome, m.messages) == 0
+    assert await rhizome.services.repos.communities.find("slack", TEAM) is None
+
+
+async def test_storage_failure_is_not_acknowledged(slack: SlackDriver, rhizome: Rhizome) -> None:
+    await rhizome.services.writer.stop()  # the core can no longer store anything
+    resp = await slack.message("<https://lost.example/>", ts=ts_at(5))
+    assert resp.status == 500  # Slack will redeliver
+    rhizome.services.writer.start()
+    resp = await slack.message("<https://lost.example/>", ts=ts_at(5))
+    assert resp.status == 200
+    assert await count(rhizome, m.messages) == 1
+
+
+# --- slash commands -----------------------------------------------------------------------------
+async def test_member_command_answers_through_response_url(
+    slack: SlackDriver, fake: FakeSlackApi
+) -> None:
+    await slack.message("<https://cmd.example/thing|Thing>", ts=ts_at(5))
+    resp = await slack.command("top", response_id="top1")
+    assert resp.status == 200
+    assert (await resp.text()) == ""  # an empty ack: the answer follows
+    [payload] = await fake.wait_for_response("top1")
+    assert payload["response_type"] == "ephemeral"
+    assert "cmd.example/thing" in json.dumps(payload["blocks"])
+    assert "cmd.example/thing" in payload["text"]
+
+
+async def test_admin_command_for_admin_and_configured_moderator(
+    slack: SlackDriver, fake: FakeSlackApi, rhizome: Rhizome
+) -> None:
+    async def ping(ctx: CommandContext, args: Mapping[str, Any]) -> Reply:
+        return Reply.text(f"pong for {ctx.actor.display_name}")
+
+    rhizome.registry.add(CommandSpec(ADMIN_GROUP, ("ping",), "test", ping, moderator_only=True))
+    await slack.command("ping", user=ADMIN, command="/rhizome-admin", response_id="a1")
+    await slack.command("ping", user=MODERATOR, command="/rhizome-admin", response_id="a2")
+    await slack.command("ping", user=MEMBER, command="/rhizome-admin", response_id="a3")
+    [by_admin] = await fake.wait_for_response("a1")
+    [by_moderator] = await fake.wait_for_response("a2")
+    [by_member] = await fake.wait_for_response("a3")
+    assert by_admin["text"] == "pong for Boss"  # workspace admin (users.info is_admin)
+    assert by_moderator["text"] == "pong for Mo"  # listed in [slack] moderators
+    assert "is for moderators" in by_member["text"]
+
+
+async def test_unknown_command_is_a_polite_reply(slack: SlackDriver, fake: FakeSlackApi) -> None:
+    await slack.command("frobnicate now", response_id="u1")
+    [payload] = await fake.wait_for_response("u1")
+    assert "don't know" in payload["text"]
+
+
+async def test_ack_arrives_before_slow_work_finishes(
+    slack: SlackDriver, fake: FakeSlackApi
+) -> None:
+    fake.delay("users.info", 1.0)  # the actor lookup happens after the ack
+    resp = await slack.command("help", user=OTHER, response_id="slow")
+    assert resp.status == 200
+    # the HTTP answer is here, the follow-up is not yet: the ack did not wait for the work
+    assert fake.responses.get("slow") is None
+    [payload] = await fake.wait_for_response("slow")
+    assert payload["text"]
+
+
+async def test_button_press_runs_the_command_as_the_presser(
+    slack: SlackDriver, fake: FakeSlackApi, rhizome: Rhizome
+) -> None:
+    await slack.message("<https://btn.example/>", ts=ts_at(5), user=OTHER)
+    payload = {
+        "type": "block_actions",
+        "team": {"id": TEAM, "domain": "makers"},
+        "user": {"id": OTHER, "username": "grace", "team_id": TEAM},
+        "api_app_id": "AFAKE0001",
+        "container": {"type": "message", "message_ts": ts_at(1), "channel_id": GENERAL},
+        "channel": {"id": GENERAL, "name": "general"},
+        "trigger_id": "1.2.3",
+        "response_url": fake.response_url("btn"),
+        "actions": [
+            {
+                "type": "button",
+                "action_id": "rhizome_cmd_1",
+                "block_id": "b1",
+                "value": "rhizome privacy tracking off",
+                "action_ts": ts_at(0),
+            }
+        ],
+    }
+    resp = await slack.interaction(payload)
+    assert resp.status == 200
+    [answer] = await fake.wait_for_response("btn")
+    assert "Tracking is off" in answer["text"]
+    assert answer.get("replace_original") is False
+    # the presser (not the message author) is now opted out
+    await slack.message("<https://after.example/>", ts=ts_at(1), user=OTHER)
+    assert "after.example" not in await top(rhizome)
+
+
+async def test_home_tab_publishes_the_members_panel(slack: SlackDriver, fake: FakeSlackApi) -> None:
+    await slack.message("<https://home.example/>", ts=ts_at(5))
+    resp = await slack.event(
+        {
+            "type": "app_home_opened",
+            "user": MEMBER,
+            "channel": "D0HOME",
+            "tab": "home",
+            "event_ts": ts_at(1),
+        }
+    )
+    assert resp.status == 200
+    [call] = await fake.wait_for("views.publish")
+    assert call.params["user_id"] == MEMBER
+    view = fake.views[MEMBER]
+    dumped = json.dumps(view)
+    assert "home.example" in dumped
+    assert "rhizome privacy tracking off" in dumped  # tracking is on: offer to pause
+
+
+async def test_home_tab_button_shows_the_result_in_the_panel(
+    slack: SlackDriver, fake: FakeSlackApi
+) -> None:
+    payload = {
+        "type": "block_actions",
+        "team": {"id": TEAM, "domain": "makers"},
+        "user": {"id": MEMBER, "username": "ada", "team_id": TEAM},
+        "api_app_id": "AFAKE0001",
+        "container": {"type": "view", "view_id": "V1"},
+        "view": {"id": "V1", "type": "home", "blocks": []},
+        "trigger_id": "1.2.3",
+        "actions": [
+            {
+                "type": "button",
+                "action_id": "rhizome_cmd_2",
+                "value": "rhizome privacy tracking off",
+            }
+        ],
+    }
+    assert (await slack.interaction(payload)).status == 200
+    await fake.wait_for("views.publish")
+    dumped = json.dumps(fake.views[MEMBER])
+    assert "Tracking is off" in dumped
+    assert "rhizome privacy tracking on" in dumped  # now offers to resume
+
+
+# --- outlet -------------------------------------------------------------------------------------
+async def test_outlet_posts_and_waits_out_a_429(
+    adapter: SlackAdapter, fake: FakeSlackApi, rhizome: Rhizome
+) -> None:
+    from bot.documents import Document, Heading, Paragraph, spans
+
+    outlet = rhizome.services.outlets["slack"]
+    assert outlet is adapter.outlet
+    fake.fail_next("chat.postMessage", times=1, retry_after=1)
+    doc = Document((Heading("Weekly digest"), Paragraph(spans("hello & welcome"))))
+    ts = await outlet.post(COMMUNITY, GENERAL, doc)
+    [limited] = fake.calls_to("chat.postMessage", status=429)
+    [ok] = fake.calls_to("chat.postMessage")
+    assert ok.at - limited.at >= 1.0  # Retry-After honoured
+    assert ok.params["blocks"][0]["type"] == "header"
+    assert ok.params["text"].startswith("== Weekly digest")
+    assert fake.messages[GENERAL][0]["ts"] == ts
+
+
+async def test_outlet_spaces_posts_to_one_channel(
+    adapter: SlackAdapter, fake: FakeSlackApi
+) -> None:
+    from bot.documents import Document, Paragraph, spans
+
+    doc = Document((Paragraph(spans("x")),))
+    await asyncio.gather(*(adapter.outlet.post(COMMUNITY, GENERAL, doc) for _ in range(3)))
+    times = [c.at for c in fake.calls_to("chat.postMessage")]
+    interval = 1 / adapter.config.slack.posts_per_second
+    assert len(times) == 3
+    assert all(b - a >= interval * 0.9 for a, b in itertools.pairwise(times))
+
+
+async def test_outlet_opens_group_conversations(adapter: SlackAdapter, fake: FakeSlackApi) -> None:
+    cid = await adapter.outlet.open_conversation(COMMUNITY, [OTHER, MEMBER], "you both like Rust")
+    assert cid.startswith("G")
+    [call] = fake.calls_to("conversations.open")
+    assert call.params["users"] == f"{MEMBER},{OTHER}"
+
+
+async def test_outlet_refuses_another_workspace(adapter: SlackAdapter) -> None:
+    import pytest
+
+    from bot.documents import Document
+
+    with pytest.raises(ValueError, match="installed in"):
+        await adapter.outlet.post(CommunityRef("slack", "T0OTHER"), GENERAL, Document())
+
+
+async def test_health_endpoint(adapter: SlackAdapter) -> None:
+    async with aiohttp.ClientSession() as session:
+        resp = await session.get(f"http://127.0.0.1:{adapter.port}/healthz")
+        assert resp.status == 200
