@@ -178,7 +178,10 @@ class Tracker:
                 return None
             return PlannedPost(
                 community_id=cid,
-                event_key=key,
+                # A redelivered post is caught by the message's natural key; recording delivery
+                # ids only where a replay could undo a later change (reactions, edits) keeps
+                # the hot path lean.
+                event_key=None,
                 channel=_channel(place),
                 author=event.author,
                 message_id=event.message_id,

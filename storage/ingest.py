@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, and_, bindparam, delete, exists, select, tuple_, update
+from sqlalchemy import Table, and_, bindparam, delete, exists, func, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
@@ -193,18 +193,22 @@ class IngestStore:
     def _drop_seen(
         self, conn: Connection, items: Sequence[Planned], now: datetime, stats: IngestStats
     ) -> list[Planned]:
-        keyed = [(i.community_id, i.event_key) for i in items if i.event_key]
-        if not keyed:
+        by_community: dict[int, set[str]] = {}
+        for i in items:
+            if i.event_key:
+                by_community.setdefault(i.community_id, set()).add(i.event_key)
+        if not by_community:
             return list(items)
         pe = m.processed_events
         seen: set[tuple[int, str]] = set()
-        for part in chunks(list(set(keyed))):
-            rows = conn.execute(
-                select(pe.c.community_id, pe.c.event_key).where(
-                    tuple_(pe.c.community_id, pe.c.event_key).in_(part)
+        for cid, keys in by_community.items():
+            for part in chunks(sorted(keys), 900):
+                rows = conn.execute(
+                    select(pe.c.event_key).where(
+                        pe.c.community_id == cid, pe.c.event_key.in_(part)
+                    )
                 )
-            )
-            seen.update((r[0], r[1]) for r in rows)
+                seen.update((cid, key) for (key,) in rows)
         kept: list[Planned] = []
         fresh: list[dict[str, Any]] = []
         for item in items:
@@ -338,13 +342,20 @@ class IngestStore:
                     "text": p.text,
                 }
             )
-        stmt = insert_ignore(conn, mt).returning(
-            mt.c.id, mt.c.community_id, mt.c.channel_id, mt.c.external_id
-        )
+        # Rows with an id above the current maximum are the ones this statement added: cheaper
+        # than RETURNING through executemany, and exact on SQLite's single writer. On PostgreSQL a
+        # concurrent writer's row may also match; re-deriving its shares is a no-op (UNIQUE keys).
+        before = conn.execute(select(func.coalesce(func.max(mt.c.id), 0))).scalar_one()
+        conn.execute(insert_ignore(conn, mt), rows)
         new: list[tuple[int, int, PlannedPost]] = []  # (message id, channel id, post)
-        for part in chunks(rows):
-            for mid, cid, chid, ext in conn.execute(stmt, list(part)):
-                new.append((mid, chid, by_key[(cid, chid, ext)]))
+        for mid, cid, chid, ext in conn.execute(
+            select(mt.c.id, mt.c.community_id, mt.c.channel_id, mt.c.external_id).where(
+                mt.c.id > before
+            )
+        ):
+            post = by_key.get((cid, chid, ext))
+            if post is not None:
+                new.append((mid, chid, post))
         stats.messages += len(new)
         stats.duplicates += len(posts) - len(new)
         with_links = [(mid, chid, p) for mid, chid, p in new if p.resources]
@@ -359,10 +370,13 @@ class IngestStore:
     ) -> int:
         """Create resources as needed and one share per (message, resource)."""
         wanted: dict[tuple[int, str], PlannedResource] = {}
+        texts: dict[tuple[int, str], list[str]] = {}
         for _, _, p in items:
             for r in p.resources:
-                wanted.setdefault((p.community_id, r.canonical_url), r)
-        resource_ids = self._ensure_resources(conn, wanted)
+                key = (p.community_id, r.canonical_url)
+                wanted.setdefault(key, r)
+                texts.setdefault(key, []).append(p.text)
+        resource_ids, created = self._ensure_resources(conn, wanted, texts)
         share_rows = []
         url_rows = []
         for mid, chid, p in items:
@@ -370,7 +384,8 @@ class IngestStore:
             at = p.posted_at if isinstance(p, PlannedPost) else p.edited_at
             for r in p.resources:
                 rid = resource_ids[(p.community_id, r.canonical_url)]
-                touched.add(rid)
+                if rid not in created:  # new resources got their search text on insert
+                    touched.add(rid)
                 share_rows.append(
                     {
                         "community_id": p.community_id,
@@ -397,19 +412,16 @@ class IngestStore:
         return int(author)
 
     def _ensure_resources(
-        self, conn: Connection, wanted: dict[tuple[int, str], PlannedResource]
-    ) -> dict[tuple[int, str], int]:
+        self,
+        conn: Connection,
+        wanted: dict[tuple[int, str], PlannedResource],
+        texts: dict[tuple[int, str], list[str]],
+    ) -> tuple[dict[tuple[int, str], int], set[int]]:
+        """Ids of these resources, creating the missing ones; also returns the created ids."""
         rt = m.resources
-        keys = list(wanted)
-        ids: dict[tuple[int, str], int] = {}
-        for part in chunks(keys):
-            for rid, cid, url in conn.execute(
-                select(rt.c.id, rt.c.community_id, rt.c.canonical_url).where(
-                    tuple_(rt.c.community_id, rt.c.canonical_url).in_(part)
-                )
-            ):
-                ids[(cid, url)] = rid
-        missing = [k for k in keys if k not in ids]
+        ids = self._find_resources(conn, list(wanted))
+        missing = [k for k in wanted if k not in ids]
+        created: set[int] = set()
         if missing:
             rows = [
                 {
@@ -419,20 +431,32 @@ class IngestStore:
                     "title": wanted[(cid, url)].title,
                     "domain": wanted[(cid, url)].domain,
                     "created_at": self._now,
-                    "search_text": "",
+                    "search_text": search_text(
+                        wanted[(cid, url)].title, None, url, texts.get((cid, url), ())
+                    ),
                 }
                 for cid, url in missing
             ]
-            stmt = insert_ignore(conn, rt).returning(rt.c.id, rt.c.community_id, rt.c.canonical_url)
-            for part in chunks(rows):
-                for rid, cid, url in conn.execute(stmt, list(part)):
-                    ids[(cid, url)] = rid
-            # A concurrent writer (another process) may have won a race for some rows.
-            still = [k for k in missing if k not in ids]
-            for part in chunks(still):
-                for rid, cid, url in conn.execute(
-                    select(rt.c.id, rt.c.community_id, rt.c.canonical_url).where(
-                        tuple_(rt.c.community_id, rt.c.canonical_url).in_(part)
+            conn.execute(insert_ignore(conn, rt), rows)
+            found = self._find_resources(conn, missing)
+            ids.update(found)
+            created.update(found.values())
+        return ids, created
+
+    @staticmethod
+    def _find_resources(
+        conn: Connection, keys: Sequence[tuple[int, str]]
+    ) -> dict[tuple[int, str], int]:
+        rt = m.resources
+        by_community: dict[int, list[str]] = {}
+        for cid, url in keys:
+            by_community.setdefault(cid, []).append(url)
+        ids: dict[tuple[int, str], int] = {}
+        for cid, urls in by_community.items():
+            for part in chunks(urls, 500):
+                for rid, url in conn.execute(
+                    select(rt.c.id, rt.c.canonical_url).where(
+                        rt.c.community_id == cid, rt.c.canonical_url.in_(part)
                     )
                 ):
                     ids[(cid, url)] = rid
@@ -588,8 +612,9 @@ class IngestStore:
                     rt.c.id.in_(part)
                 )
             ).all()
-            for rid, title, desc, url in heads:
-                texts[rid] = [title or "", desc or "", url.replace("/", " ").replace(".", " ")]
+            meta = {rid: (title, desc, url) for rid, title, desc, url in heads}
+            for rid in meta:
+                texts[rid] = []
             for rid, text in conn.execute(
                 select(st.c.resource_id, mt.c.text)
                 .join(mt, mt.c.id == st.c.message_id)
@@ -598,7 +623,7 @@ class IngestStore:
             ):
                 texts[rid].append(text)
             rows = [
-                {"rid": rid, "text": " ".join(p for p in parts if p)[:SEARCH_TEXT_CHARS]}
+                {"rid": rid, "text": search_text(*meta[rid], parts)}
                 for rid, parts in texts.items()
             ]
             if rows:
@@ -608,6 +633,15 @@ class IngestStore:
                     .values(search_text=bindparam("text")),
                     rows,
                 )
+
+
+def search_text(
+    title: str | None, description: str | None, url: str, messages: Iterable[str]
+) -> str:
+    """What full-text search indexes for a resource: its metadata, address and sharing text."""
+    address = url.split("://", 1)[-1].replace("/", " ").replace(".", " ")
+    parts = [title or "", description or "", address, *messages]
+    return " ".join(p for p in parts if p)[:SEARCH_TEXT_CHARS]
 
 
 def delete_member_data(conn: Connection, community_id: int, member_id: int) -> None:

@@ -1,0 +1,104 @@
+"""The README's first-run path, as a new user runs it: the real `rhizome` command in a shell."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+SCRIPT = """\
+:as ana
+Great intro to async Rust: https://tokio.rs/tokio/tutorial?utm_source=newsletter
+:as ben
+:reply ^ how do I cancel a task?
+:react m1 tada
+:in #reading
+I liked [The Rust Book](https://doc.rust-lang.org/book/) too
+:as cy
+:react ^ +1
+/rhizome top
+/rhizome search tokio
+/rhizome search "unbalanced AND (
+/rhizome frobnicate
+/rhizome-admin anything
+:edit nonsense text
+:quit
+"""
+
+
+def rhizome(args: list[str], cwd: Path, stdin: str = "", env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DISCORD_"))}
+    clean.update(env or {})
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        cwd=cwd, input=stdin, capture_output=True, text=True, timeout=120, env=clean,
+    )
+
+
+def test_console_session_then_resources_json(tmp_path: Path) -> None:
+    run = rhizome(["run"], tmp_path, SCRIPT)
+    assert run.returncode == 0, run.stderr
+    assert "starting the console adapter" in run.stderr
+    out = run.stdout
+    assert out.splitlines()[1] == "[m1]"
+    assert "1 person discussing, 1 reply, 1 reaction" in out
+    assert "Resources matching “tokio”" in out
+    assert "Nothing shared here matches" in out
+    assert "I don't know “/rhizome frobnicate”" in out
+    assert "I don't know “/rhizome-admin anything”" in out
+    assert "is not a message reference" in out
+
+    listing = rhizome(["resources", "--format", "json"], tmp_path)
+    assert listing.returncode == 0, listing.stderr
+    data = {r["url"]: r for r in json.loads(listing.stdout)}
+    tokio = data["https://tokio.rs/tokio/tutorial"]
+    assert tokio["first_shared_by"] == "ana"
+    assert tokio["sharers"] == ["ana"]
+    assert (tokio["share_count"], tokio["reply_count"], tokio["reaction_count"], tokio["discussants"]) == (1, 1, 1, 1)
+    assert tokio["first_shared_at"].endswith("+00:00")
+    book = data["https://doc.rust-lang.org/book"]
+    assert (book["first_shared_by"], book["reaction_count"], book["discussants"]) == ("ben", 1, 1)
+
+    # The database persists: a second session continues the numbering and sees the history.
+    again = rhizome(["console"], tmp_path, "second run\n/rhizome top 30\n")
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.splitlines()[0] == "[m4]"
+    assert "tokio.rs" in again.stdout
+
+    listed = rhizome(["communities"], tmp_path)
+    assert "console" in listed.stdout and "local" in listed.stdout
+
+
+@pytest.mark.parametrize(
+    ("toml", "expected"),
+    [
+        ("nonsense = 1\n", "nonsense: unknown key"),
+        ("[storage]\nurl = 5\n", "storage.url"),
+        ("[[[\n", "not valid TOML"),
+    ],
+)
+def test_bad_config_stops_with_one_line_and_status_2(tmp_path: Path, toml: str, expected: str) -> None:
+    (tmp_path / "bad.toml").write_text(toml)
+    run = rhizome(["run", "--config", "bad.toml"], tmp_path)
+    assert run.returncode == 2
+    assert expected in run.stderr
+    assert "Traceback" not in run.stderr
+    assert len(run.stderr.strip().splitlines()) == 1
+
+
+def test_half_configured_slack_fails_clearly(tmp_path: Path) -> None:
+    run = rhizome(["run"], tmp_path, env={"SLACK_BOT_TOKEN": "xoxb-not-printed"})
+    assert run.returncode == 2
+    assert "SLACK_SIGNING_SECRET" in run.stderr
+    assert "xoxb-not-printed" not in run.stderr + run.stdout
+
+
+def test_db_upgrade_and_resources_on_an_empty_database(tmp_path: Path) -> None:
+    up = rhizome(["db", "upgrade"], tmp_path)
+    assert up.returncode == 0 and "revision" in up.stdout
+    empty = rhizome(["resources"], tmp_path)
+    assert empty.returncode == 2 and "no community yet" in empty.stderr
