@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import functools
 import logging
 import re
 import time
@@ -77,6 +78,15 @@ FAILED_LOOKUP_TTL_SECONDS = 30.0
 
 T = TypeVar("T")
 
+# Which field of each event names the person, for display-name lookups.
+_ACTOR_FIELDS: dict[type, str] = {
+    MessagePosted: "author",
+    MessageEdited: "author",
+    ReactionAdded: "actor",
+    ReactionRemoved: "actor",
+    MemberJoined: "actor",
+}
+
 
 # --- caches of users.info / conversations.info ----------------------------------------------
 @dataclass(frozen=True, slots=True)
@@ -124,25 +134,37 @@ class _TTLDirectory:
         self._entries[key] = (self._clock() + (self._ttl if ttl is None else ttl), value)
 
     async def get(self, key: str) -> Any:
+        """The cached value, or the result of one shared lookup.
+
+        The lookup runs as its own task, so a caller that gives up (a time budget) neither
+        cancels it nor loses it: the answer still lands in the cache for the next event.
+        """
         hit = self._entries.get(key)
         if hit is not None and hit[0] > self._clock():
             return hit[1]
-        pending = self._inflight.get(key)
-        if pending is not None:
-            return await asyncio.shield(pending)
-        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
-        self._inflight[key] = future
-        try:
-            value = await self._fetch(key)
-            self.put(key, value, None if value is not None else FAILED_LOOKUP_TTL_SECONDS)
-            future.set_result(value)
-            return value
-        except BaseException as e:
-            future.set_exception(e)
-            future.exception()  # retrieved: waiters re-raise it, nobody else must
-            raise
-        finally:
-            self._inflight.pop(key, None)
+        task = self._inflight.get(key)
+        if task is None:
+            task = asyncio.ensure_future(self._load(key))
+            self._inflight[key] = task
+            task.add_done_callback(functools.partial(self._settled, key))
+        return await asyncio.shield(task)
+
+    async def _load(self, key: str) -> Any:
+        value = await self._fetch(key)
+        self.put(key, value, None if value is not None else FAILED_LOOKUP_TTL_SECONDS)
+        return value
+
+    def _settled(self, key: str, task: asyncio.Future[Any]) -> None:
+        self._inflight.pop(key, None)
+        if not task.cancelled() and task.exception() is not None:
+            log.warning("slack: lookup of %s failed: %s", key, task.exception())
+
+    async def close(self) -> None:
+        """Cancel lookups still under way (adapter shutdown)."""
+        pending = list(self._inflight.values())
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
 
 
 class UserDirectory(_TTLDirectory):
@@ -190,7 +212,7 @@ async def _within(budget: float, work: Awaitable[T]) -> T | None:
     """`work`'s result, or None if it takes longer than `budget` seconds or fails."""
     try:
         return await asyncio.wait_for(work, budget)
-    except (TimeoutError, SlackApiError, OSError) as e:
+    except Exception as e:
         log.debug("lookup skipped: %s", type(e).__name__)
         return None
 
@@ -373,6 +395,8 @@ class SlackAdapter:
             )
 
     async def stop(self) -> None:
+        await self.users.close()
+        await self.channels.close()
         if self._socket is not None:
             await self._socket.close_async()
             self._socket = None
@@ -394,7 +418,10 @@ class SlackAdapter:
         app = web.Application()
 
         async def slack_events(request: web.Request) -> web.Response:
-            bolt_req = await to_bolt_request(request)
+            try:
+                bolt_req = await to_bolt_request(request)
+            except ValueError:  # Bolt parses the body before checking the signature
+                return web.Response(status=400, text="malformed body")
             bolt_resp: BoltResponse = await self.app.async_dispatch(bolt_req)
             return await to_aiohttp_response(bolt_resp)
 
@@ -496,32 +523,45 @@ class SlackAdapter:
                 await self.publish_home(body, user)
 
     async def _enrich(self, event: InboundEvent) -> InboundEvent:
-        """Fill display names and channel names from cached lookups, within a small budget."""
-        actor_field = {
-            MessagePosted: "author",
-            MessageEdited: "author",
-            ReactionAdded: "actor",
-            ReactionRemoved: "actor",
-            MemberJoined: "actor",
-        }.get(type(event))
-        changes: dict[str, Any] = {}
-        if actor_field is not None:
-            actor = getattr(event, actor_field)
-            if actor is not None and not actor.display_name:
-                user = await _within(LOOKUP_BUDGET_SECONDS, self.users.get(actor.external_id))
-                if user is not None:
-                    changes[actor_field] = dataclasses.replace(
-                        actor, display_name=user.name, is_bot=actor.is_bot or user.is_bot
-                    )
+        """Fill display and channel names from cached lookups, all within one small budget.
+
+        This runs before the ack, so it must stay well inside Slack's 3 seconds: the user and
+        channel lookups run together, and whatever has not answered in time is left out (the
+        lookup still finishes in the background and serves the next event).
+        """
         place = event.place
-        if place.channel_id and not place.channel_name and not place.is_dm:
-            channel = await _within(LOOKUP_BUDGET_SECONDS, self.channels.get(place.channel_id))
-            if channel is not None and channel.name:
-                changes["place"] = dataclasses.replace(
-                    place,
-                    channel_name=channel.name,
-                    is_private=place.is_private or channel.is_private,
-                )
+        if place.is_dm or isinstance(event, CommunityRemoved | ChannelRenamed):
+            return event
+        actor_field = _ACTOR_FIELDS.get(type(event))
+        actor: Actor | None = getattr(event, actor_field) if actor_field else None
+        wanted: dict[str, asyncio.Future[Any]] = {}
+        if actor is not None and not actor.display_name:
+            wanted["user"] = asyncio.ensure_future(self.users.get(actor.external_id))
+        if place.channel_id and not place.channel_name:
+            wanted["channel"] = asyncio.ensure_future(self.channels.get(place.channel_id))
+        if not wanted:
+            return event
+        done, pending = await asyncio.wait(wanted.values(), timeout=LOOKUP_BUDGET_SECONDS)
+        for task in pending:
+            task.cancel()  # only this caller's wait; the shared lookup goes on
+        results = {
+            name: task.result()
+            for name, task in wanted.items()
+            if task in done and not task.cancelled() and task.exception() is None
+        }
+        changes: dict[str, Any] = {}
+        user: SlackUser | None = results.get("user")
+        if actor_field and actor is not None and user is not None:
+            changes[actor_field] = dataclasses.replace(
+                actor, display_name=user.name, is_bot=actor.is_bot or user.is_bot
+            )
+        channel: SlackChannel | None = results.get("channel")
+        if channel is not None and channel.name:
+            changes["place"] = dataclasses.replace(
+                place,
+                channel_name=channel.name,
+                is_private=place.is_private or channel.is_private,
+            )
         return dataclasses.replace(event, **changes) if changes else event
 
     # --- commands and buttons -------------------------------------------------------------

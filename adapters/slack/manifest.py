@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import urlsplit
 
 from bot.commands.registry import ADMIN_GROUP, MEMBER_GROUP, Registry
+from bot.config import Config
 
 MAX_NAME = 35
 MAX_DESCRIPTION = 140
@@ -179,3 +181,37 @@ def manifest_json(
     """The manifest as pretty JSON, for `rhizome slack manifest`."""
     manifest = build_manifest(registry, name=name, socket_mode=socket_mode, request_url=request_url)
     return json.dumps(manifest, indent=2, ensure_ascii=False) + "\n"
+
+
+def manifest_for_cli(
+    config: Config,
+    *,
+    request_url: str | None = None,
+    socket_mode: bool | None = None,
+    name: str = "Rhizome",
+    registry: Registry | None = None,
+) -> str:
+    """What `rhizome slack manifest` prints.
+
+    Socket Mode unless a public `request_url` is given (or `socket_mode` says otherwise); a
+    bare origin such as ``https://bot.example.org`` gets the configured ``[slack] path``.
+    """
+    if socket_mode is None:
+        socket_mode = request_url is None
+    url = None
+    if not socket_mode:
+        if not request_url:
+            raise ValueError("HTTP mode needs --request-url, the public https address of the bot")
+        parts = urlsplit(request_url)
+        if parts.scheme != "https" or not parts.netloc:
+            raise ValueError(f"request URL must be an https:// address, not {request_url!r}")
+        url = (
+            request_url
+            if parts.path not in ("", "/")
+            else f"https://{parts.netloc}{config.slack.path}"
+        )
+    if registry is None:
+        from bot.commands import build_registry
+
+        registry = build_registry()
+    return manifest_json(registry, name=name, socket_mode=socket_mode, request_url=url)

@@ -383,15 +383,16 @@ def render_document(document: Document, *, max_blocks: int = MAX_BLOCKS) -> Slac
 
 
 def render_reply(reply: Reply) -> SlackMessage:
-    """A command reply; attached files are shown as code blocks (Slack has no file in
-    `respond`), which the block limit may shorten — the notice says so."""
+    """A command reply. `respond` cannot carry files, so an attached file is shown as code —
+    unless the document already previews it under the same filename (e.g. `my-data`), where
+    repeating it would only push the reply into the block limit."""
     doc = reply.document
-    if reply.files:
-        doc = Document(
-            blocks=doc.blocks
-            + tuple(Code(text=content, filename=name) for name, content in reply.files),
-            title=doc.title,
-        )
+    shown = {b.filename for b in doc.blocks if isinstance(b, Code) and b.filename}
+    extra = tuple(
+        Code(text=content, filename=name) for name, content in reply.files if name not in shown
+    )
+    if extra:
+        doc = Document(blocks=doc.blocks + extra, title=doc.title)
     return render_document(doc)
 
 

@@ -438,3 +438,43 @@ async def test_health_endpoint(adapter: SlackAdapter) -> None:
     async with aiohttp.ClientSession() as session:
         resp = await session.get(f"http://127.0.0.1:{adapter.port}/healthz")
         assert resp.status == 200
+
+
+# --- slow lookups and bad input -----------------------------------------------------------------
+async def test_slow_users_info_does_not_hold_the_ack(
+    slack: SlackDriver, fake: FakeSlackApi, rhizome: Rhizome
+) -> None:
+    fake.delay("users.info", 2.0)  # longer than the adapter's lookup budget
+    resp = await slack.message("<https://slow.example/>", ts=ts_at(9))
+    assert resp.status == 200
+    # acked and stored while users.info has not answered yet
+    assert fake.calls_to("users.info") == []
+    assert await count(rhizome, m.messages) == 1
+    community = await rhizome.services.repos.communities.find("slack", TEAM)
+    assert community is not None
+    member = await rhizome.services.repos.members.by_external_id(community.id, MEMBER)
+    assert member is not None and member.display_name is None
+    # the lookup finished in the background and serves the next event from the cache
+    await fake.wait_for("users.info")
+    fake.delay("users.info", 0)
+    await slack.message("again <https://slow2.example/>", ts=ts_at(8))
+    assert len(fake.calls_to("users.info")) == 1
+    member = await rhizome.services.repos.members.by_external_id(community.id, MEMBER)
+    assert member is not None and member.display_name == "Ada"
+
+
+async def test_malformed_bodies_are_answered_and_store_nothing(
+    slack: SlackDriver, rhizome: Rhizome
+) -> None:
+    for body, ctype in (
+        ("{not json", "application/json"),
+        ("payload=%7Bbroken", "application/x-www-form-urlencoded"),
+        (json.dumps({"type": "event_callback", "team_id": TEAM}), "application/json"),
+        (json.dumps(slack.envelope({"type": "message", "channel": GENERAL})), "application/json"),
+    ):
+        resp = await slack.post(body, ctype)
+        assert resp.status < 500, body
+    assert await count(rhizome, m.messages) == 0
+    # and the app still works
+    assert (await slack.message("<https://fine.example/>", ts=ts_at(3))).status == 200
+    assert await count(rhizome, m.messages) == 1

@@ -14,6 +14,7 @@ from adapters.slack.manifest import (
     MAX_USAGE_HINT,
     MIN_LONG_DESCRIPTION,
     build_manifest,
+    manifest_for_cli,
     manifest_json,
     usage_hint,
 )
@@ -137,3 +138,29 @@ def test_usage_hint_empty_group() -> None:
 def test_manifest_json_round_trips() -> None:
     text = manifest_json(registry(), socket_mode=True)
     assert json.loads(text) == build_manifest(registry(), socket_mode=True)
+
+
+def test_cli_manifest_defaults_to_socket_mode_with_the_real_registry() -> None:
+    from bot.commands import build_registry
+    from bot.config import Config
+
+    m = json.loads(manifest_for_cli(Config()))
+    assert m["settings"]["socket_mode_enabled"] is True
+    hint = {c["command"]: c.get("usage_hint", "") for c in m["features"]["slash_commands"]}
+    for spec in build_registry().in_group(MEMBER_GROUP):
+        assert spec.path[0] in hint["/rhizome"]
+
+
+def test_cli_manifest_http_mode_appends_the_configured_path() -> None:
+    from bot.config import Config
+
+    m = json.loads(manifest_for_cli(Config(), request_url="https://bot.example.org"))
+    assert m["settings"]["event_subscriptions"]["request_url"] == (
+        "https://bot.example.org/slack/events"
+    )
+    m = json.loads(manifest_for_cli(Config(), request_url="https://bot.example.org/hooks/slack"))
+    assert m["settings"]["interactivity"]["request_url"] == "https://bot.example.org/hooks/slack"
+    with pytest.raises(ValueError, match="https"):
+        manifest_for_cli(Config(), request_url="http://bot.example.org/")
+    with pytest.raises(ValueError, match="request-url"):
+        manifest_for_cli(Config(), socket_mode=False)

@@ -248,6 +248,13 @@ def test_reply_files_become_code() -> None:
     assert any('{"a": 1}' in t for t in texts(msg.blocks))
 
 
+def test_reply_files_already_previewed_are_not_repeated() -> None:
+    doc = Document((Code('{"a"', filename="me.json"),))
+    msg = render_reply(Reply(doc, files=(("me.json", '{"a": 1, "b": 2}'),)))
+    assert not any('"b": 2' in t for t in texts(msg.blocks))
+    assert sum("me.json" in t for t in texts(msg.blocks)) == 1
+
+
 def test_fallback_text_is_bounded_and_never_empty() -> None:
     assert fallback_text(Document()) == " "
     long = Document((Paragraph(spans("y" * 10_000)),))
