@@ -4,10 +4,11 @@ One DCE file holds one channel or one thread: `guild`, `channel`, then `messages
 — written in that order by DCE's JsonMessageWriter, and possibly hundreds of MB, so messages are
 streamed with ijson and never held in memory.
 
-Each file is one `ExportFile` unit, read in two streaming passes: the first checks every message
-(JSON syntax, UTF-8, shapes, timestamps) and counts; the unit is handed out only if that pass
-succeeded, and its `events()` streams the file again. So a broken file yields nothing, and a
-caller committing one unit per transaction never half-writes one.
+Each file is one `ExportFile` unit. A streaming pass checks every message (JSON syntax, UTF-8,
+shapes, timestamps) and counts; the unit is handed out only if that pass succeeded. Its
+`events()` then replays the events kept from that pass (files up to 16 MB) or streams a huge file
+a second time. So a broken file yields nothing, and a caller committing one unit per
+transaction never half-writes one.
 
 Mapping:
 - `channel.type` *Thread (public/private/news) → `Place(channel_id=channel.categoryId,
@@ -73,6 +74,9 @@ _CONTENT_KINDS = frozenset(
     {"Default", "Reply", "ChatInputCommand", "ContextMenuCommand", "0", "19", "20", "23"}
 )
 _BUF_SIZE = 64 * 1024
+# Files up to this size keep their events from the checking pass (tens of MB of objects at most);
+# bigger ones are streamed a second time instead of being held in memory.
+_IN_MEMORY_BYTES = 16 * 2**20
 _MAX_REPLY_CHAIN = 10_000
 
 SKIP_DM = "direct messages are never imported"
@@ -596,12 +600,14 @@ class DiscordExport:
                 counts = FileCounts()
                 added: list[int] = []
                 new_authors: set[str] = set()
+                kept: list[InboundEvent] | None = [] if info.size <= _IN_MEMORY_BYTES else None
                 try:
-                    for _ in _stream(
+                    for event in _stream(
                         info,
                         lambda ms: _convert(ms, info, state, counts, new_authors, actors, added),
                     ):
-                        pass
+                        if kept is not None:
+                            kept.append(event)
                 except BrokenExportFile:
                     for message_id in added:
                         del state.reply_to[message_id]
@@ -613,6 +619,8 @@ class DiscordExport:
                     report.channels += 1
 
                 def replay() -> Iterator[InboundEvent]:
+                    if kept is not None:
+                        return iter(kept)
                     return _stream(
                         info, lambda ms: _convert(ms, info, state, FileCounts(), set(), actors, [])
                     )

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from bot.app import Rhizome
+from bot.importers import discord_export
 from bot.importers.common import BrokenExportFile, ImportReport
 from bot.importers.discord_export import (
     SKIP_DM,
@@ -362,7 +363,15 @@ def test_reply_chains_survive_partitioned_files(tmp_path: Path) -> None:
     assert report.files_done == 2 and report.channels == 1
 
 
-def test_units_are_replayable_and_streamed(tmp_path: Path) -> None:
+@pytest.fixture(params=["kept in memory", "streamed twice"])
+def file_mode(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Small files keep their events from the checking pass; huge ones are read twice."""
+    if request.param == "streamed twice":
+        monkeypatch.setattr(discord_export, "_IN_MEMORY_BYTES", 0)
+    return str(request.param)
+
+
+def test_units_are_replayable_and_streamed(tmp_path: Path, file_mode: str) -> None:
     messages = [
         msg(str(10_000 + i), ANA if i % 2 else BO, f"m{i} https://x.example/{i}", minute=i % 60)
         for i in range(500)
@@ -424,7 +433,9 @@ def broken_cases() -> dict[str, tuple[bytes, str, str]]:
 
 
 @pytest.mark.parametrize("case", list(broken_cases()))
-def test_broken_file_is_reported_with_its_position(tmp_path: Path, case: str) -> None:
+def test_broken_file_is_reported_with_its_position(
+    tmp_path: Path, case: str, file_mode: str
+) -> None:
     data, position, reason = broken_cases()[case]
     write(tmp_path / "a.json", dce(text_channel("100", "a"), [msg("8001", ANA, "first file")]))
     broken = write(tmp_path / "b.json", data)
