@@ -1,0 +1,719 @@
+"""Moderator commands (`/rhizome-admin`): digests, which channels are tracked, settings.
+
+A digest is named by the channel it posts into. With one digest in a community no command needs
+to name it; with several, commands take the digest's channel as their last option, e.g.
+`digest schedule friday 16:00 Europe/Berlin #weekly-learning`. Every change is written to the
+settings audit in the same transaction, with who made it and when (`settings history`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from bot.commands.parser import UsageError, convert
+from bot.commands.registry import (
+    ADMIN_GROUP,
+    ChannelArg,
+    CommandContext,
+    OptionKind,
+    OptionSpec,
+    Registry,
+)
+from bot.digests.document import DigestPlan
+from bot.digests.model import AuditEntry, DigestConfig
+from bot.digests.schedule import Schedule, canonical_timezone, next_run, parse_time, parse_weekday
+from bot.digests.service import DigestService, service_for
+from bot.documents import (
+    Block,
+    ChannelRef,
+    Code,
+    Document,
+    Field,
+    Fields,
+    Heading,
+    Item,
+    ItemList,
+    Paragraph,
+    Reply,
+    Span,
+    Text,
+    spans,
+)
+from bot.model import CommunityRef, Place
+from storage.digests import Audit
+
+HISTORY_LIMIT = 20
+ALL_WORDS = ("all", "*", "everything")
+NONE_WORDS = ("none", "nothing")
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelChoice:
+    external_id: str
+    name: str | None
+    is_private: bool = False
+
+    @property
+    def label(self) -> str:
+        return self.name or self.external_id
+
+    def ref(self) -> ChannelRef:
+        return ChannelRef(self.label, self.external_id)
+
+
+class Refusal(Exception):
+    """A polite answer instead of the command's effect (unknown channel, ambiguous digest)."""
+
+
+def _digest_option() -> OptionSpec:
+    return OptionSpec(
+        "digest",
+        OptionKind.CHANNEL,
+        "the digest's channel, when there are several digests",
+        required=False,
+    )
+
+
+def register(registry: Registry) -> None:
+    """Declare the moderator commands; `bot.commands.build_registry` calls this."""
+    cmd = registry.command
+
+    @cmd(
+        ADMIN_GROUP,
+        "digest channel",
+        "Post a weekly digest into this channel (several digests may each have their own)",
+        OptionSpec("channel", OptionKind.CHANNEL, "where the digest is posted"),
+        examples=("digest channel #weekly-learning",),
+    )
+    async def digest_channel(ctx: CommandContext, args: Mapping[str, Any]) -> Reply:
+        svc = service_for(ctx.services)
+        channel = await resolve_channel(ctx, args["channel"])
+        existing = {d.channel_id: d for d in await svc.store.of_community(ctx.community.id)}
+        before = existing.get(channel.external_id)
+        if before is not None and before.enabled:
+            return Reply.text(
+                "A digest already posts into ",
+                channel.ref(),
+                f" ({before.schedule.describe()}, {before.size} items). "
+                "Change it with digest schedule, size, include or exclude.",
+            )
+        schedule = svc.settings.schedule()
+        digest, created = await svc.store.upsert(
+            ctx.community.id,
+            channel.external_id,
+            channel.name,
+            channel.is_private,
+            schedule=schedule,
+            size=svc.settings.default_size,
+            now=ctx.now,
+            audit=_audit(
+                ctx,
+                "digest channel",
+                f"digest #{channel.label}: {'created' if before is None else 're-enabled'}",
+            ),
+        )
+        when = _next(digest, ctx.now)
+        verb = "will post" if created else "is back on and will post"
+        blocks: list[Block] = [
+            Paragraph(
+                spans(
+                    "The digest ",
+                    verb,
+                    " into ",
+                    channel.ref(),
+                    f" every {digest.schedule.describe()} — next on {when}, "
+                    f"with up to {digest.size} items.",
+                )
+            )
+        ]
+        if channel.is_private:
+            blocks.append(
+                Paragraph(
+                    spans(
+                        "This channel is private: the digest will show what was shared in public "
+                        "channels and in this channel only."
+                    )
+                )
+            )
+        blocks.append(
+            Paragraph(
+                spans(
+                    "Try /rhizome-admin digest preview to see it now; change the time with "
+                    "digest schedule <weekday> <HH:MM> [timezone]."
+                )
+            )
+        )
+        return Reply(Document(tuple(blocks)))
+
+    @cmd(
+        ADMIN_GROUP,
+        "digest schedule",
+        "When the digest is posted: a weekday, a 24-hour time and an IANA time zone",
+        OptionSpec("weekday", OptionKind.STRING, "monday … sunday (or mon, tue, …)"),
+        OptionSpec("time", OptionKind.STRING, "24-hour time such as 09:00"),
+        OptionSpec(
+            "timezone",
+            OptionKind.STRING,
+            "IANA zone such as Europe/Berlin (default UTC)",
+            required=False,
+            autocomplete="timezones",
+        ),
+        _digest_option(),
+        examples=("digest schedule monday 09:00 Europe/Berlin", "digest schedule fri 16:30"),
+    )
+    async def digest_schedule(ctx: CommandContext, args: Mapping[str, Any]) -> Reply:
+        tz_arg: str | None = args.get("timezone")
+        digest_arg: ChannelArg | None = args.get("digest")
+        if tz_arg and tz_arg.startswith(("#", "<#")) and digest_arg is None:
+            # `digest schedule mon 09:00 #weekly`: the channel came where a zone could be.
+            digest_arg = convert(ctx.spec, ctx.spec.options[3], tz_arg)
+            tz_arg = None
+        try:
+            weekday = parse_weekday(str(args["weekday"]))
+            hour, minute = parse_time(str(args["time"]))
+            tz = canonical_timezone(tz_arg) if tz_arg else "UTC"
+            schedule = Schedule(weekday, hour, minute, tz)
+        except ValueError as e:
+            raise UsageError(str(e), ctx.spec) from None
+        svc = service_for(ctx.services)
+        digest = await pick_digest(ctx, svc, digest_arg)
+        if schedule == digest.schedule:
+            return Reply.text(f"The digest is already posted every {schedule.describe()}.")
+        await svc.store.update(
+            digest.id,
+            ctx.now,
+            _audit(
+                ctx,
+                "digest schedule",
+                f"digest #{digest.label}: {digest.schedule.describe()} → {schedule.describe()}",
+            ),
+            weekday=schedule.weekday,
+            hour=schedule.hour,
+            minute=schedule.minute,
+            timezone=schedule.tz,
+        )
+        when = next_run(schedule, ctx.now).astimezone(schedule.zone)
+        return Reply.text(
+            "The digest in ",
+            _digest_ref(digest),
+            f" will be posted every {schedule.describe()}; next on {_fmt(when)}.",
+        )
+
+    @cmd(
+        ADMIN_GROUP,
+        "digest size",
+        "How many resources the digest features",
+        OptionSpec("items", OptionKind.INTEGER, "number of items", min_value=1, max_value=50),
+        _digest_option(),
+        examples=("digest size 7",),
+    )
+    async def digest_size(ctx: CommandContext, args: Mapping[str, Any]) -> Reply:
+        svc = service_for(ctx.services)
+        size = int(args["items"])
+        if size > svc.settings.max_size:
+            raise UsageError(
+                f"A digest shows at most {svc.settings.max_size} items, so people read it.",
+                ctx.spec,
+            )
+        digest = await pick_digest(ctx, svc, args.get("digest"))
+        if size == digest.size:
+            return Reply.text(f"The digest already shows up to {size} items.")
+        await svc.store.update(
+            digest.id,
+            ctx.now,
+            _audit(ctx, "digest size", f"digest #{digest.label}: size {digest.size} → {size}"),
+            size=size,
+        )
+        return Reply.text(
+            "The digest in ", _digest_ref(digest), f" will feature up to {size} resources."
+        )
+
+    @cmd(
+        ADMIN_GROUP,
+        "digest include",
+        "Feed the digest from this channel (once any is included, only included ones count); "
+        "`all` to use every channel again",
+        OptionSpec("channel", OptionKind.CHANNEL, "a channel, or all"),
+        _digest_option(),
+        examples=("digest include #python", "digest include all"),
+    )
+    async def digest_include(ctx: CommandContext, args: Mapping[str, Any]) -> Reply:
+        return await _scope(ctx, args, "include")
+
+    @cmd(
+        ADMIN_GROUP,
+        "digest exclude",
+        "Keep this channel out of the digest; `none` to exclude nothing again",
+        OptionSpec("channel", OptionKind.CHANNEL, "a channel, or none"),
+        _digest_option(),
+        examples=("digest exclude #random", "digest exclude none"),
+    )
+    async def digest_exclude(ctx: CommandContext, args: Mapping[str, Any]) -> Reply:
+        return await _scope(ctx, args, "exclude")
+
+    @cmd(
+        ADMIN_GROUP,
+        "digest preview",
+        "See the digest as it would be posted now (only you see it)",
+        _digest_option(),
+        slow=True,
+    )
+    async def digest_preview(ctx: CommandContext, args: Mapping[str, Any]) -> Reply:
+        svc = service_for(ctx.services)
+        digest = await pick_digest(ctx, svc, args.get("digest"))
+        built = await svc.preview(ctx.community, digest)
+        return Reply(preview_document(digest, built.plan, svc.settings.min_items), ephemeral=True)
+
+    @cmd(
+        ADMIN_GROUP,
+        "digest now",
+        "Post the digest of the last 7 days right now, besides the schedule",
+        _digest_option(),
+        slow=True,
+    )
+    async def digest_now(ctx: CommandContext, args: Mapping[str, Any]) -> Reply:
+        from bot.digests.scheduler import scheduler_for
+
+        svc = service_for(ctx.services)
+        digest = await pick_digest(ctx, svc, args.get("digest"))
+        token = scheduler_for(ctx.services).token
+        result = await svc.post_now(ctx.community, digest, token)
+        if result.state == "posted":
+            await svc.store.record(
+                _audit(ctx, "digest now", f"digest #{digest.label}: posted on request")
+            )
+            return Reply.text(
+                "Posted the digest in ",
+                _digest_ref(digest),
+                f" with {result.featured} featured {'item' if result.featured == 1 else 'items'}.",
+            )
+        if result.state == "skipped":
+            return Reply.text(
+                "Nothing posted: it is a quiet week and quiet weeks are set to be skipped."
+            )
+        return Reply.text(f"The digest was not posted: {result.reason}. Please try again later.")
+
+    @cmd(
+        ADMIN_GROUP,
+        "digest off",
+        "Stop posting this digest (its settings are kept; digest channel turns it back on)",
+        _digest_option(),
+    )
+    async def digest_off(ctx: CommandContext, args: Mapping[str, Any]) -> Reply:
+        svc = service_for(ctx.services)
+        digest = await pick_digest(ctx, svc, args.get("digest"))
+        if not digest.enabled:
+            return Reply.text("That digest is already off.")
+        await svc.store.update(
+            digest.id,
+            ctx.now,
+            _audit(ctx, "digest off", f"digest #{digest.label}: turned off"),
+            enabled=False,
+        )
+        return Reply.text(
+            "The digest in ",
+            _digest_ref(digest),
+            " is off. Turn it back on with /rhizome-admin digest channel ",
+            _digest_ref(digest),
+            ".",
+        )
+
+    @cmd(
+        ADMIN_GROUP,
+        "track",
+        "Track a channel (its links and discussions are stored and can reach digests)",
+        OptionSpec("channel", OptionKind.CHANNEL, "the channel to track"),
+        examples=("track #python",),
+    )
+    async def track(ctx: CommandContext, args: Mapping[str, Any]) -> Reply:
+        return await _set_tracked(ctx, args["channel"], True)
+
+    @cmd(
+        ADMIN_GROUP,
+        "untrack",
+        "Stop tracking a channel (nothing new from it is stored; it leaves digests)",
+        OptionSpec("channel", OptionKind.CHANNEL, "the channel to stop tracking"),
+        examples=("untrack #random",),
+    )
+    async def untrack(ctx: CommandContext, args: Mapping[str, Any]) -> Reply:
+        return await _set_tracked(ctx, args["channel"], False)
+
+    @cmd(ADMIN_GROUP, "channels", "Which channels are tracked, and why")
+    async def channels(ctx: CommandContext, args: Mapping[str, Any]) -> Reply:
+        return Reply(Document(await channel_blocks(ctx)))
+
+    @cmd(
+        ADMIN_GROUP,
+        "settings",
+        "Everything configured here in one place; `settings history` for who changed what",
+        OptionSpec(
+            "part",
+            OptionKind.CHOICE,
+            "history: the latest changes, with who and when",
+            required=False,
+            choices=("history",),
+        ),
+        examples=("settings", "settings history"),
+    )
+    async def settings(ctx: CommandContext, args: Mapping[str, Any]) -> Reply:
+        svc = service_for(ctx.services)
+        if args.get("part") == "history":
+            entries = await svc.store.history(ctx.community.id, HISTORY_LIMIT)
+            return Reply(history_document(entries))
+        return Reply(await settings_document(ctx, svc))
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+
+def _audit(ctx: CommandContext, action: str, detail: str) -> Audit:
+    return Audit(
+        community_id=ctx.community.id,
+        actor_id=ctx.actor.external_id,
+        actor_name=ctx.actor.display_name,
+        action=action,
+        detail=detail,
+        at=ctx.now,
+    )
+
+
+def _fmt(when: datetime) -> str:
+    return when.strftime("%a %d %b %Y, %H:%M %Z")
+
+
+def _next(digest: DigestConfig, now: datetime) -> str:
+    return _fmt(next_run(digest.schedule, now).astimezone(digest.schedule.zone))
+
+
+def _digest_ref(digest: DigestConfig) -> ChannelRef:
+    return ChannelRef(digest.label, digest.channel_id)
+
+
+async def resolve_channel(ctx: CommandContext, arg: ChannelArg) -> ChannelChoice:
+    """A channel named in a command: by mention (id) or by a name the bot has seen."""
+    channels = ctx.services.repos.channels
+    if arg.external_id:
+        found = await channels.find(ctx.community.id, external_id=arg.external_id)
+        if found is not None:
+            return ChannelChoice(found.external_id, found.name or arg.name, found.is_private)
+        return ChannelChoice(arg.external_id, arg.name)
+    name = (arg.name or "").lstrip("#").strip()
+    if not name:
+        raise UsageError("Please name a channel, e.g. #general.", ctx.spec)
+    found = await channels.find(ctx.community.id, name=name)
+    if found is not None:
+        return ChannelChoice(found.external_id, found.name, found.is_private)
+    if ctx.community.platform == "console":  # console channels are their names
+        return ChannelChoice(name.lower(), name.lower())
+    raise UsageError(
+        f"I don't know a channel called #{name[:80]} here yet. Mention it as a channel link "
+        "(type # and pick it from the list) so I get its id.",
+        ctx.spec,
+    )
+
+
+async def pick_digest(
+    ctx: CommandContext, svc: DigestService, arg: ChannelArg | None
+) -> DigestConfig:
+    """The digest a command is about: the one named, or the only one there is."""
+    digests = await svc.store.of_community(ctx.community.id)
+    if arg is not None:
+        wanted_id = arg.external_id
+        wanted_name = (arg.name or "").lstrip("#").lower()
+        for d in digests:
+            if (wanted_id and d.channel_id == wanted_id) or (
+                not wanted_id
+                and wanted_name
+                and wanted_name in ((d.channel_name or "").lower(), d.channel_id.lower())
+            ):
+                return d
+        raise UsageError(
+            f"No digest posts into #{arg}. Set one up with /rhizome-admin digest channel #{arg}.",
+            ctx.spec,
+        )
+    enabled = [d for d in digests if d.enabled]
+    if len(enabled) == 1:
+        return enabled[0]
+    if not enabled and len(digests) == 1:
+        return digests[0]
+    if not digests:
+        raise UsageError(
+            "No digest is set up yet. Start one with /rhizome-admin digest channel #channel.",
+            ctx.spec,
+        )
+    names = ", ".join(f"#{d.label}" for d in (enabled or digests))
+    raise UsageError(
+        f"There are several digests ({names}): add the digest's channel at the end of the "
+        "command to say which one.",
+        ctx.spec,
+    )
+
+
+async def _scope(ctx: CommandContext, args: Mapping[str, Any], mode: str) -> Reply:
+    svc = service_for(ctx.services)
+    digest = await pick_digest(ctx, svc, args.get("digest"))
+    arg: ChannelArg = args["channel"]
+    word = (arg.name or "").lstrip("#").lower() if not arg.external_id else ""
+    reset_words = ALL_WORDS if mode == "include" else NONE_WORDS
+    if word in reset_words:
+        removed = await svc.store.clear_scope(
+            digest.id,
+            mode,
+            ctx.now,
+            _audit(ctx, f"digest {mode}", f"digest #{digest.label}: {mode} list cleared"),
+        )
+        if mode == "include":
+            return Reply.text(
+                "Every tracked channel feeds the digest in ",
+                _digest_ref(digest),
+                " again" + (f" (removed {removed} included channels)." if removed else "."),
+            )
+        return Reply.text(
+            "No channel is excluded from the digest in ", _digest_ref(digest), " any more."
+        )
+    channel = await resolve_channel(ctx, arg)
+    current = digest.include if mode == "include" else digest.exclude
+    if channel.external_id in current:
+        return Reply.text(
+            channel.ref(), f" is already {mode}d in the digest in ", _digest_ref(digest), "."
+        )
+    await svc.store.set_scope(
+        digest.id,
+        channel.external_id,
+        channel.name,
+        mode,
+        ctx.now,
+        _audit(ctx, f"digest {mode}", f"digest #{digest.label}: {mode} #{channel.label}"),
+    )
+    notes: list[str | Span] = []
+    if mode == "include":
+        others = len(digest.include - {channel.external_id})
+        notes.append(
+            f" Only included channels feed it now ({others + 1} in all)."
+            if others
+            else " From now on only included channels feed it; add more with digest include."
+        )
+        if channel.is_private and not (
+            digest.channel_private and channel.external_id == digest.channel_id
+        ):
+            notes.append(
+                " Note: it is a private channel, so nothing from it appears in a digest posted "
+                "elsewhere."
+            )
+    return Reply.text(
+        channel.ref(),
+        f" is {mode}d {'in' if mode == 'include' else 'from'} the digest in ",
+        _digest_ref(digest),
+        ".",
+        *notes,
+    )
+
+
+async def _set_tracked(ctx: CommandContext, arg: ChannelArg, tracked: bool) -> Reply:
+    services = ctx.services
+    channel = await resolve_channel(ctx, arg)
+    svc = service_for(services)
+    await services.repos.channels.set_tracked(
+        ctx.community.id, channel.external_id, channel.name, tracked
+    )
+    services.tracker.invalidate(ctx.community.id)
+    await svc.store.record(
+        _audit(
+            ctx,
+            "track" if tracked else "untrack",
+            f"#{channel.label}: {'tracked' if tracked else 'not tracked'}",
+        )
+    )
+    if tracked:
+        extra = (
+            " It is private: its resources appear only in a digest posted in that channel."
+            if channel.is_private
+            else ""
+        )
+        return Reply.text(
+            "Tracking ", channel.ref(), ": new links and discussions there are stored." + extra
+        )
+    return Reply.text(
+        "Stopped tracking ",
+        channel.ref(),
+        ": nothing new from it is stored, and it no longer feeds digests. What was stored stays "
+        "searchable; track it again any time.",
+    )
+
+
+def _tracked_by_default(
+    ctx: CommandContext, external_id: str, name: str | None, private: bool
+) -> bool:
+    community = ctx.community
+    place = Place(
+        CommunityRef(community.platform, community.external_id, community.name),
+        external_id,
+        name,
+        is_private=private,
+    )
+    return ctx.services.tracker.channel_tracked(place, None)
+
+
+async def channel_blocks(ctx: CommandContext) -> tuple[Block, ...]:
+    known = await ctx.services.repos.channels.list(ctx.community.id)
+    tracking = ctx.services.config.tracking
+    rule = (
+        "only the channels listed in the config"
+        if tracking.tracked_channels
+        else "every public channel"
+        + (" and private ones the bot is in" if tracking.track_private_channels else "")
+    )
+    if tracking.ignored_channels:
+        rule += f", except {', '.join('#' + c.lstrip('#') for c in tracking.ignored_channels)}"
+    blocks: list[Block] = [
+        Heading("Tracked channels"),
+        Paragraph(spans(f"By default Rhizome tracks {rule}.")),
+    ]
+    if not known:
+        blocks.append(Paragraph(spans("No channel has been seen yet.")))
+        return tuple(blocks)
+    items = []
+    for c in known:
+        if c.tracked is None:
+            on = _tracked_by_default(ctx, c.external_id, c.name, c.is_private)
+            why = "tracked (default)" if on else "not tracked (default)"
+        else:
+            why = (
+                "tracked (set by a moderator)" if c.tracked else "not tracked (set by a moderator)"
+            )
+        if c.is_private:
+            why += " · private"
+        items.append(Item(title=spans(ChannelRef(c.label, c.external_id)), details=(spans(why),)))
+    blocks.append(ItemList(tuple(items)))
+    return tuple(blocks)
+
+
+def _scope_text(digest: DigestConfig) -> str:
+    if digest.include:
+        names = ", ".join(sorted("#" + digest.channel_label(c) for c in digest.include))
+        return f"only {names}"
+    return "every tracked channel"
+
+
+async def digest_blocks(ctx: CommandContext, svc: DigestService) -> tuple[Block, ...]:
+    digests = await svc.store.of_community(ctx.community.id)
+    blocks: list[Block] = [Heading("Digests")]
+    if not digests:
+        blocks.append(
+            Paragraph(spans("No digest yet: start one with /rhizome-admin digest channel #c."))
+        )
+        return tuple(blocks)
+    for d in digests:
+        runs = await svc.store.runs(d.id, 5)
+        last_posted = next((r for r in runs if r.state.value == "posted"), None)
+        fields = [
+            Field("Channel", spans(_digest_ref(d))),
+            Field("State", spans("on" if d.enabled else "off")),
+            Field("Schedule", spans(d.schedule.describe())),
+            Field("Next", spans(_next(d, ctx.now) if d.enabled else "—")),
+            Field("Size", spans(f"{d.size} items")),
+            Field("Channels", spans(_scope_text(d))),
+            Field(
+                "Excluding",
+                spans(", ".join(sorted("#" + d.channel_label(c) for c in d.exclude)) or "none"),
+            ),
+            Field(
+                "Last posted",
+                spans(
+                    _fmt(last_posted.posted_at.astimezone(d.schedule.zone))
+                    if last_posted and last_posted.posted_at
+                    else "never"
+                ),
+            ),
+        ]
+        blocks.append(Fields(tuple(fields)))
+    return tuple(blocks)
+
+
+async def settings_document(ctx: CommandContext, svc: DigestService) -> Document:
+    s = svc.settings
+    blocks: list[Block] = list(await digest_blocks(ctx, svc))
+    blocks.append(
+        Paragraph(
+            spans(
+                f"Missed digests are still posted up to {s.grace_hours:g} h late; quiet weeks "
+                f"(fewer than {s.min_items} items) {'get a short note' if s.quiet_week == 'note' else 'are skipped'}."
+            )
+        )
+    )
+    blocks.extend(await channel_blocks(ctx))
+    privacy = ctx.services.config.privacy
+    blocks.append(Heading("Privacy"))
+    blocks.append(
+        Paragraph(
+            spans(
+                "New members are "
+                + (
+                    "tracked unless they opt out."
+                    if privacy.default_tracking
+                    else "not tracked unless they opt in."
+                )
+                + f" Reacting with :{', :'.join(ctx.services.config.tracking.silence_emoji)}: keeps a message out of digests."
+            )
+        )
+    )
+    recent = await svc.store.history(ctx.community.id, 3)
+    if recent:
+        blocks.append(Heading("Latest changes"))
+        blocks.append(ItemList(tuple(_history_item(e) for e in recent)))
+        blocks.append(Paragraph(spans("All of them: /rhizome-admin settings history")))
+    return Document(tuple(blocks), title="Rhizome settings")
+
+
+def _history_item(entry: AuditEntry) -> Item:
+    who = entry.actor_name or entry.actor_id
+    return Item(
+        title=spans(entry.detail),
+        details=(spans(f"{entry.at:%Y-%m-%d %H:%M} UTC by ", Text(who, bold=True)),),
+    )
+
+
+def history_document(entries: Sequence[AuditEntry]) -> Document:
+    if not entries:
+        return Document((Paragraph(spans("No settings have been changed yet.")),))
+    return Document(
+        (ItemList(tuple(_history_item(e) for e in entries)),),
+        title=f"Settings history (latest {len(entries)})",
+    )
+
+
+def preview_document(digest: DigestConfig, plan: DigestPlan, min_items: int) -> Document:
+    """The digest as it would be posted, under a note that only the moderator sees it."""
+    note = spans(
+        "Preview — only you can see this. It is the digest for ",
+        _digest_ref(digest),
+        " as it would be posted now (the last 7 days).",
+    )
+    if plan.document is None:
+        return Document(
+            (
+                Paragraph(note),
+                Paragraph(
+                    spans(
+                        f"Quiet week: {plan.eligible_count} eligible items (fewer than "
+                        f"{min_items}), and quiet weeks are skipped, so nothing would be posted."
+                    )
+                ),
+            )
+        )
+    blocks: list[Block] = [Paragraph(note)]
+    if plan.document.title:
+        blocks.append(Heading(plan.document.title))
+    blocks.extend(plan.document.blocks)
+    if plan.featured:
+        lines = "\n".join(
+            f"{r.rank}. score {r.score:.2f} (engagement {r.engagement:g})"
+            + (" · resurfaced" if r.resurfaced else "")
+            + (" · over a diversity cap" if r.relaxed else "")
+            for r in plan.featured
+        )
+        blocks.append(Code(lines))
+    return Document(tuple(blocks), title="Digest preview")
