@@ -27,8 +27,10 @@ from bot.config import parse_config  # noqa: E402
 from bot.model import Actor, CommunityRef, InboundEvent, MessagePosted, Place, ReactionAdded  # noqa: E402
 from storage.db import Database  # noqa: E402
 
-WORDS = ("rust async tokio python typing sqlalchemy postgres sqlite index query cache "
-         "latency paper talk tutorial design review pattern testing fuzzing graph").split()
+WORDS = (
+    "rust async tokio python typing sqlalchemy postgres sqlite index query cache "
+    "latency paper talk tutorial design review pattern testing fuzzing graph"
+).split()
 
 
 def generate(n: int, seed: int = 7) -> list[InboundEvent]:
@@ -46,10 +48,16 @@ def generate(n: int, seed: int = 7) -> list[InboundEvent]:
         roll = rng.random()
         if roll < 0.15 and roots:
             channel, mid = roots[rng.randrange(max(0, len(roots) - 500), len(roots))]
-            events.append(ReactionAdded(
-                place=Place(community, channel, channel), occurred_at=at, message_id=mid,
-                actor=rng.choice(members), emoji=rng.choice(("tada", "heart", "+1", "eyes")),
-                event_id=f"Ev{i}"))
+            events.append(
+                ReactionAdded(
+                    place=Place(community, channel, channel),
+                    occurred_at=at,
+                    message_id=mid,
+                    actor=rng.choice(members),
+                    emoji=rng.choice(("tada", "heart", "+1", "eyes")),
+                    event_id=f"Ev{i}",
+                )
+            )
             continue
         text = " ".join(rng.choices(WORDS, k=rng.randrange(4, 25)))
         if rng.random() < 0.3:
@@ -62,8 +70,16 @@ def generate(n: int, seed: int = 7) -> list[InboundEvent]:
             channel = rng.choice(channels)
             place = Place(community, channel, channel)
             roots.append((channel, mid))
-        events.append(MessagePosted(place=place, occurred_at=at, message_id=mid,
-                                    author=rng.choice(members), text=text, event_id=f"Ev{i}"))
+        events.append(
+            MessagePosted(
+                place=place,
+                occurred_at=at,
+                message_id=mid,
+                author=rng.choice(members),
+                text=text,
+                event_id=f"Ev{i}",
+            )
+        )
     return events
 
 
@@ -100,8 +116,17 @@ def raw_baseline(stored: Path, target: Path) -> tuple[float, int]:
     dst = sqlite3.connect(target)
     dst.execute("PRAGMA journal_mode=WAL")
     dst.execute("PRAGMA synchronous=NORMAL")
-    tables = ["communities", "members", "channels", "messages", "resources", "resource_urls",
-              "shares", "reactions", "processed_events"]
+    tables = [
+        "communities",
+        "members",
+        "channels",
+        "messages",
+        "resources",
+        "resource_urls",
+        "shares",
+        "reactions",
+        "processed_events",
+    ]
     data = {t: src.execute(f"SELECT * FROM {t}").fetchall() for t in tables}
     rows = sum(len(v) for v in data.values())
     t0 = time.perf_counter()
@@ -123,10 +148,16 @@ async def migrate(path: Path) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--events", type=int, default=200_000)
-    parser.add_argument("--paced-rate", type=float, default=5000.0,
-                        help="events/s for the latency phase (default 5000)")
+    parser.add_argument(
+        "--paced-rate",
+        type=float,
+        default=5000.0,
+        help="events/s for the latency phase (default 5000)",
+    )
     args = parser.parse_args()
     everything = generate(args.events + int(args.paced_rate * 4))
     events, paced = everything[: args.events], everything[args.events :]
@@ -140,10 +171,16 @@ def main() -> None:
     p99 = statistics.quantiles(latencies, n=100)[98] * 1000
     print(f"events                 {len(events):>12,}")
     print(f"core ingest            {rate:>12,.0f} events/s   ({elapsed:.2f} s)")
-    print(f"p50 / p99 latency      {statistics.median(latencies) * 1000:>8.1f} / {p99:.1f} ms "
-          f"(event to stored, at a steady {args.paced_rate:,.0f} events/s)")
-    print(f"raw sqlite3 baseline   {raw_rate:>12,.0f} events/s   ({rows:,} rows by executemany in {raw_elapsed:.2f} s)")
-    print(f"ratio core / raw       {rate / raw_rate:>12.2f}      (target >= 0.25; target rate >= 20,000/s)")
+    print(
+        f"p50 / p99 latency      {statistics.median(latencies) * 1000:>8.1f} / {p99:.1f} ms "
+        f"(event to stored, at a steady {args.paced_rate:,.0f} events/s)"
+    )
+    print(
+        f"raw sqlite3 baseline   {raw_rate:>12,.0f} events/s   ({rows:,} rows by executemany in {raw_elapsed:.2f} s)"
+    )
+    print(
+        f"ratio core / raw       {rate / raw_rate:>12.2f}      (target >= 0.25; target rate >= 20,000/s)"
+    )
 
 
 if __name__ == "__main__":

@@ -6,7 +6,7 @@ import asyncio
 import json
 import logging
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -105,7 +105,7 @@ async def _console(cfg: Config) -> int:
         await rhizome.close()
 
 
-async def _serve(cfg: Config, secrets: Secrets, adapters: list[str]) -> None:
+async def _serve(cfg: Config, secrets: Secrets, adapters: Sequence[str]) -> None:
     rhizome = await start_core(cfg)
     log = logging.getLogger("rhizome")
     log.info("starting adapters: %s", ", ".join(adapters))

@@ -204,9 +204,7 @@ class IngestStore:
         for cid, keys in by_community.items():
             for part in chunks(sorted(keys), 900):
                 rows = conn.execute(
-                    select(pe.c.event_key).where(
-                        pe.c.community_id == cid, pe.c.event_key.in_(part)
-                    )
+                    select(pe.c.event_key).where(pe.c.community_id == cid, pe.c.event_key.in_(part))
                 )
                 seen.update((cid, key) for (key,) in rows)
         kept: list[Planned] = []
@@ -623,8 +621,7 @@ class IngestStore:
             ):
                 texts[rid].append(text)
             rows = [
-                {"rid": rid, "text": search_text(*meta[rid], parts)}
-                for rid, parts in texts.items()
+                {"rid": rid, "text": search_text(*meta[rid], parts)} for rid, parts in texts.items()
             ]
             if rows:
                 conn.execute(

@@ -8,6 +8,7 @@ parent) so every query can be scoped to one community.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import cast
 
 from sqlalchemy import (
     BigInteger,
@@ -190,17 +191,17 @@ class BotStateRow(Base):
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
-communities = CommunityRow.__table__
-members = MemberRow.__table__
-member_settings = MemberSettingsRow.__table__
-channels = ChannelRow.__table__
-messages = MessageRow.__table__
-resources = ResourceRow.__table__
-resource_urls = ResourceUrlRow.__table__
-shares = ShareRow.__table__
-reactions = ReactionRow.__table__
-processed_events = ProcessedEventRow.__table__
-bot_state = BotStateRow.__table__
+communities = cast(Table, CommunityRow.__table__)
+members = cast(Table, MemberRow.__table__)
+member_settings = cast(Table, MemberSettingsRow.__table__)
+channels = cast(Table, ChannelRow.__table__)
+messages = cast(Table, MessageRow.__table__)
+resources = cast(Table, ResourceRow.__table__)
+resource_urls = cast(Table, ResourceUrlRow.__table__)
+shares = cast(Table, ShareRow.__table__)
+reactions = cast(Table, ReactionRow.__table__)
+processed_events = cast(Table, ProcessedEventRow.__table__)
+bot_state = cast(Table, BotStateRow.__table__)
 
 
 # The `discussions` view (created by migration 0001), described for queries only: it lives on its

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, delete, func, literal_column, or_, select, text, update
+from sqlalchemy import delete, func, literal_column, or_, select, text, update
 from sqlalchemy.engine import Connection
 
 from bot.clock import as_utc
@@ -33,7 +33,7 @@ MAX_QUERY_TERMS = 12
 _TERM = re.compile(r"\w+", re.UNICODE)
 
 
-def _member(row: Row[Any] | Any) -> Member:
+def _member(row: Any) -> Member:
     return Member(
         id=row.id,
         community_id=row.community_id,
@@ -43,7 +43,7 @@ def _member(row: Row[Any] | Any) -> Member:
     )
 
 
-def _channel(row: Row[Any] | Any) -> Channel:
+def _channel(row: Any) -> Channel:
     return Channel(
         id=row.id,
         community_id=row.community_id,
@@ -599,7 +599,6 @@ class Messages(_Repo):
                 )
             ).scalar()
 
-
     async def locate(self, community_id: int, external_id: str) -> tuple[str, str | None] | None:
         """(channel external id, thread root id) of a message, by its external id."""
         msg, ct = m.messages, m.channels
@@ -702,7 +701,7 @@ class Privacy(_Repo):
                         "text": r.text,
                     }
                 )
-            for r in await conn.execute(
+            for share in await conn.execute(
                 select(rt.c.canonical_url, rt.c.title, st.c.shared_at, ct.c.name)
                 .join(rt, rt.c.id == st.c.resource_id)
                 .join(ct, ct.c.id == st.c.channel_id)
@@ -711,20 +710,24 @@ class Privacy(_Repo):
             ):
                 data["shares"].append(
                     {
-                        "url": r.canonical_url,
-                        "title": r.title,
-                        "channel": r.name,
-                        "shared_at": _iso(r.shared_at),
+                        "url": share.canonical_url,
+                        "title": share.title,
+                        "channel": share.name,
+                        "shared_at": _iso(share.shared_at),
                     }
                 )
-            for r in await conn.execute(
+            for reaction in await conn.execute(
                 select(rx.c.emoji, rx.c.reacted_at, msg.c.external_id)
                 .join(msg, msg.c.id == rx.c.message_id)
                 .where(rx.c.member_id == member.id)
                 .order_by(rx.c.reacted_at)
             ):
                 data["reactions"].append(
-                    {"emoji": r.emoji, "message": r.external_id, "reacted_at": _iso(r.reacted_at)}
+                    {
+                        "emoji": reaction.emoji,
+                        "message": reaction.external_id,
+                        "reacted_at": _iso(reaction.reacted_at),
+                    }
                 )
         return data
 

@@ -60,24 +60,61 @@ class Chat:
             event_id=event_id,
         )
 
-    def react(self, who: str, mid: str, emoji: str = "thumbsup", *, channel: str | None = None,
-              minutes: float = 0, event_id: str | None = None) -> ReactionAdded:
-        return ReactionAdded(place=self.place(channel), occurred_at=self.at(minutes),
-                             message_id=mid, actor=Actor(f"U-{who}", who.capitalize()),
-                             emoji=emoji, event_id=event_id)
+    def react(
+        self,
+        who: str,
+        mid: str,
+        emoji: str = "thumbsup",
+        *,
+        channel: str | None = None,
+        minutes: float = 0,
+        event_id: str | None = None,
+    ) -> ReactionAdded:
+        return ReactionAdded(
+            place=self.place(channel),
+            occurred_at=self.at(minutes),
+            message_id=mid,
+            actor=Actor(f"U-{who}", who.capitalize()),
+            emoji=emoji,
+            event_id=event_id,
+        )
 
-    def unreact(self, who: str, mid: str, emoji: str = "thumbsup", *, channel: str | None = None,
-                minutes: float = 0) -> ReactionRemoved:
-        return ReactionRemoved(place=self.place(channel), occurred_at=self.at(minutes),
-                               message_id=mid, actor=Actor(f"U-{who}", who.capitalize()),
-                               emoji=emoji)
+    def unreact(
+        self,
+        who: str,
+        mid: str,
+        emoji: str = "thumbsup",
+        *,
+        channel: str | None = None,
+        minutes: float = 0,
+    ) -> ReactionRemoved:
+        return ReactionRemoved(
+            place=self.place(channel),
+            occurred_at=self.at(minutes),
+            message_id=mid,
+            actor=Actor(f"U-{who}", who.capitalize()),
+            emoji=emoji,
+        )
 
-    def edit(self, mid: str, text: str, *, channel: str | None = None, minutes: float = 0) -> MessageEdited:
-        return MessageEdited(place=self.place(channel), occurred_at=self.at(minutes), message_id=mid, text=text)
+    def edit(
+        self, mid: str, text: str, *, channel: str | None = None, minutes: float = 0
+    ) -> MessageEdited:
+        return MessageEdited(
+            place=self.place(channel), occurred_at=self.at(minutes), message_id=mid, text=text
+        )
 
     def delete(self, mid: str, *, channel: str | None = None, minutes: float = 0) -> MessageDeleted:
-        return MessageDeleted(place=self.place(channel), occurred_at=self.at(minutes), message_id=mid)
+        return MessageDeleted(
+            place=self.place(channel), occurred_at=self.at(minutes), message_id=mid
+        )
 
-    def command(self, who: str, text: str, *, admin: bool = False, group: str = "rhizome") -> Invocation:
-        return Invocation(self.community, Actor(f"U-{who}", who.capitalize(), is_admin=admin),
-                          group, text=text, place=self.place())
+    def command(
+        self, who: str, text: str, *, admin: bool = False, group: str = "rhizome"
+    ) -> Invocation:
+        return Invocation(
+            self.community,
+            Actor(f"U-{who}", who.capitalize(), is_admin=admin),
+            group,
+            text=text,
+            place=self.place(),
+        )

@@ -124,9 +124,7 @@ class ConsoleSession:
         if word == "mod":
             if rest not in ("on", "off"):
                 return "Usage: :mod on|off"
-            (self.moderators.add if rest == "on" else self.moderators.discard)(
-                self.speaker.lower()
-            )
+            (self.moderators.add if rest == "on" else self.moderators.discard)(self.speaker.lower())
             return f"({self.speaker} is {'now' if rest == 'on' else 'no longer'} a moderator)"
         if word in ("reply", "react", "unreact", "edit", "delete"):
             ref, _, arg = rest.partition(" ")
@@ -179,7 +177,9 @@ class ConsoleSession:
     async def _resolve(self, ref: str) -> tuple[str, str | None, str] | str:
         match = _REF.match(ref.strip())
         if not match:
-            return f"“{ref[:40]}” is not a message reference; use an id like m12, or ^ for the latest."
+            return (
+                f"“{ref[:40]}” is not a message reference; use an id like m12, or ^ for the latest."
+            )
         if match.group(1) is not None:
             message_id = f"m{int(match.group(1))}"
         else:

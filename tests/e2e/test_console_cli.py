@@ -30,12 +30,19 @@ I liked [The Rust Book](https://doc.rust-lang.org/book/) too
 """
 
 
-def rhizome(args: list[str], cwd: Path, stdin: str = "", env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def rhizome(
+    args: list[str], cwd: Path, stdin: str = "", env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DISCORD_"))}
     clean.update(env or {})
     return subprocess.run(
         [sys.executable, "-m", "bot", *args],
-        cwd=cwd, input=stdin, capture_output=True, text=True, timeout=120, env=clean,
+        cwd=cwd,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=clean,
     )
 
 
@@ -58,7 +65,12 @@ def test_console_session_then_resources_json(tmp_path: Path) -> None:
     tokio = data["https://tokio.rs/tokio/tutorial"]
     assert tokio["first_shared_by"] == "ana"
     assert tokio["sharers"] == ["ana"]
-    assert (tokio["share_count"], tokio["reply_count"], tokio["reaction_count"], tokio["discussants"]) == (1, 1, 1, 1)
+    assert (
+        tokio["share_count"],
+        tokio["reply_count"],
+        tokio["reaction_count"],
+        tokio["discussants"],
+    ) == (1, 1, 1, 1)
     assert tokio["first_shared_at"].endswith("+00:00")
     book = data["https://doc.rust-lang.org/book"]
     assert (book["first_shared_by"], book["reaction_count"], book["discussants"]) == ("ben", 1, 1)
@@ -81,7 +93,9 @@ def test_console_session_then_resources_json(tmp_path: Path) -> None:
         ("[[[\n", "not valid TOML"),
     ],
 )
-def test_bad_config_stops_with_one_line_and_status_2(tmp_path: Path, toml: str, expected: str) -> None:
+def test_bad_config_stops_with_one_line_and_status_2(
+    tmp_path: Path, toml: str, expected: str
+) -> None:
     (tmp_path / "bad.toml").write_text(toml)
     run = rhizome(["run", "--config", "bad.toml"], tmp_path)
     assert run.returncode == 2

@@ -25,7 +25,7 @@ def chat() -> Chat:
 async def rows(rz: Rhizome, table: object, **where: object) -> int:
     stmt = select(func.count()).select_from(table)  # type: ignore[arg-type]
     for column, value in where.items():
-        stmt = stmt.where(getattr(table, "c")[column] == value)
+        stmt = stmt.where(table.c[column] == value)
     async with rz.services.db.read() as conn:
         return int((await conn.execute(stmt)).scalar_one())
 
@@ -79,7 +79,7 @@ async def test_my_data_exports_everything_stored_about_me(rhizome: Rhizome, chat
     await rhizome.ingest(chat.post("ben", "https://example.org/b", mid="2"))
     await rhizome.ingest(chat.react("ana", "2", "heart"))
     reply = await rhizome.run_command(chat.command("ana", "privacy my-data"))
-    (name, body), = reply.files
+    ((name, body),) = reply.files
     data = json.loads(body)
     assert name == "rhizome-my-data.json"
     assert [msg["text"] for msg in data["messages"]] == ["see https://example.org/a"]

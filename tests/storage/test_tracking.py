@@ -37,7 +37,9 @@ async def count(rz: Rhizome, table: object) -> int:
 
 
 async def test_a_share_a_reply_and_a_reaction_are_tracked(rhizome: Rhizome, chat: Chat) -> None:
-    await rhizome.ingest(chat.post("ana", "Tokio tutorial <https://tokio.rs/tokio/tutorial|here>", mid="1.0"))
+    await rhizome.ingest(
+        chat.post("ana", "Tokio tutorial <https://tokio.rs/tokio/tutorial|here>", mid="1.0")
+    )
     await rhizome.ingest(chat.post("ben", "how do I cancel tasks?", thread="1.0", minutes=1))
     await rhizome.ingest(chat.react("cy", "1.0", "tada", minutes=2))
     r = (await resources(rhizome))["https://tokio.rs/tokio/tutorial"]
@@ -46,7 +48,9 @@ async def test_a_share_a_reply_and_a_reaction_are_tracked(rhizome: Rhizome, chat
     assert r.first_channel is not None and r.first_channel.name == "general"
 
 
-async def test_the_same_event_delivered_four_times_is_stored_once(rhizome: Rhizome, chat: Chat) -> None:
+async def test_the_same_event_delivered_four_times_is_stored_once(
+    rhizome: Rhizome, chat: Chat
+) -> None:
     post = chat.post("ana", "https://example.org/a", mid="1.0", event_id="Ev1")
     react = chat.react("ben", "1.0", event_id="Ev2")
     results = []
@@ -62,7 +66,9 @@ async def test_the_same_event_delivered_four_times_is_stored_once(rhizome: Rhizo
     assert sum(s.duplicates for s in results) == 6
 
 
-async def test_reaction_redelivered_after_removal_is_not_resurrected(rhizome: Rhizome, chat: Chat) -> None:
+async def test_reaction_redelivered_after_removal_is_not_resurrected(
+    rhizome: Rhizome, chat: Chat
+) -> None:
     await rhizome.ingest(chat.post("ana", "https://example.org/a", mid="1.0"))
     add = chat.react("ben", "1.0", event_id="EvAdd")
     await rhizome.ingest(add)
@@ -84,9 +90,18 @@ async def test_reactions_count_once_per_member_per_emoji(rhizome: Rhizome, chat:
 
 
 async def test_reshare_credits_the_first_sharer(rhizome: Rhizome, chat: Chat) -> None:
-    await rhizome.ingest(chat.post("ana", "https://www.example.org/paper/?utm_source=tw", mid="1.0"))
-    await rhizome.ingest(chat.post("ben", "look: http://example.org/paper", mid="2.0",
-                                   channel="random", minutes=60 * 24 * 8))
+    await rhizome.ingest(
+        chat.post("ana", "https://www.example.org/paper/?utm_source=tw", mid="1.0")
+    )
+    await rhizome.ingest(
+        chat.post(
+            "ben",
+            "look: http://example.org/paper",
+            mid="2.0",
+            channel="random",
+            minutes=60 * 24 * 8,
+        )
+    )
     r = (await resources(rhizome))["https://example.org/paper"]
     assert r.first_shared_by is not None and r.first_shared_by.name == "Ana"
     assert r.sharers == ("Ana", "Ben")
@@ -96,9 +111,13 @@ async def test_reshare_credits_the_first_sharer(rhizome: Rhizome, chat: Chat) ->
     assert originals == {"https://www.example.org/paper/?utm_source=tw", "http://example.org/paper"}
 
 
-async def test_a_reply_with_its_own_link_is_a_share_and_a_discussion(rhizome: Rhizome, chat: Chat) -> None:
+async def test_a_reply_with_its_own_link_is_a_share_and_a_discussion(
+    rhizome: Rhizome, chat: Chat
+) -> None:
     await rhizome.ingest(chat.post("ana", "https://a.example.com/x", mid="1.0"))
-    await rhizome.ingest(chat.post("ben", "related: https://b.example.com/y", thread="1.0", minutes=1))
+    await rhizome.ingest(
+        chat.post("ben", "related: https://b.example.com/y", thread="1.0", minutes=1)
+    )
     found = await resources(rhizome)
     assert found["https://a.example.com/x"].reply_count == 1
     b = found["https://b.example.com/y"]
@@ -115,7 +134,9 @@ async def test_edits_add_and_remove_links(rhizome: Rhizome, chat: Chat) -> None:
     await rhizome.ingest(chat.post("ana", "https://one.example/a", mid="1.0"))
     await rhizome.ingest(chat.edit("1.0", "actually https://two.example/b", minutes=5))
     assert set(await resources(rhizome)) == {"https://two.example/b"}
-    await rhizome.ingest(chat.edit("1.0", "both https://two.example/b https://one.example/a", minutes=6))
+    await rhizome.ingest(
+        chat.edit("1.0", "both https://two.example/b https://one.example/a", minutes=6)
+    )
     assert set(await resources(rhizome)) == {"https://two.example/b", "https://one.example/a"}
 
 
@@ -140,9 +161,9 @@ async def test_deleting_a_message_removes_everything_derived(rhizome: Rhizome, c
     assert await count(rhizome, m.reactions) == 0
     # The deleted text is gone from search too.
     community = await rhizome.services.repos.communities.ensure(SLACK)
-    assert [r.url for r in await rhizome.services.repos.resources.search(community.id, "example")] == [
-        "https://example.org/b"
-    ]
+    assert [
+        r.url for r in await rhizome.services.repos.resources.search(community.id, "example")
+    ] == ["https://example.org/b"]
 
 
 async def test_files_are_resources(rhizome: Rhizome, chat: Chat) -> None:
@@ -228,8 +249,20 @@ async def test_hostile_and_huge_input_is_stored_safely(rhizome: Rhizome, chat: C
 
 @pytest.mark.parametrize(
     "query",
-    ['"', "AND", "OR NOT", "NEAR(a b)", "tokio*", "col:umn", "'; DROP TABLE resources; --",
-     "x" * 10_000, "(((", "^", "\x00", "🦀 rust"],
+    [
+        '"',
+        "AND",
+        "OR NOT",
+        "NEAR(a b)",
+        "tokio*",
+        "col:umn",
+        "'; DROP TABLE resources; --",
+        "x" * 10_000,
+        "(((",
+        "^",
+        "\x00",
+        "🦀 rust",
+    ],
 )
 async def test_hostile_search_text_never_errors(rhizome: Rhizome, chat: Chat, query: str) -> None:
     await rhizome.ingest(chat.post("ana", "rust async https://tokio.rs/tokio/tutorial", mid="1.0"))
@@ -240,7 +273,9 @@ async def test_hostile_search_text_never_errors(rhizome: Rhizome, chat: Chat, qu
     assert await count(rhizome, m.resources) == 1
 
 
-async def test_concurrent_submissions_are_batched_and_all_stored(rhizome: Rhizome, chat: Chat) -> None:
+async def test_concurrent_submissions_are_batched_and_all_stored(
+    rhizome: Rhizome, chat: Chat
+) -> None:
     events = [chat.post(f"m{i % 7}", f"https://example.org/{i}", mid=f"{i}.0") for i in range(300)]
     await asyncio.gather(*(rhizome.ingest(e) for e in events))
     assert await count(rhizome, m.shares) == 300

@@ -31,8 +31,12 @@ async def _noop(ctx: CommandContext, args: Mapping[str, Any]) -> Reply:
 @pytest.fixture
 def registry() -> Registry:
     r = build_registry()
-    r.command(ADMIN_GROUP, "digest channel", "where the digest goes",
-              OptionSpec("channel", OptionKind.CHANNEL, "a channel"))(_noop)
+    r.command(
+        ADMIN_GROUP,
+        "digest channel",
+        "where the digest goes",
+        OptionSpec("channel", OptionKind.CHANNEL, "a channel"),
+    )(_noop)
     return r
 
 
@@ -109,8 +113,13 @@ def test_registry_rejects_bad_specs() -> None:
     with pytest.raises(ValueError, match="declared twice"):
         r.command(MEMBER_GROUP, "x", "again")(_noop)
     with pytest.raises(ValueError, match="must come last"):
-        r.command(MEMBER_GROUP, "y", "bad",
-                  OptionSpec("q", OptionKind.TEXT, "q"), OptionSpec("n", OptionKind.INTEGER, "n"))(_noop)
+        r.command(
+            MEMBER_GROUP,
+            "y",
+            "bad",
+            OptionSpec("q", OptionKind.TEXT, "q"),
+            OptionSpec("n", OptionKind.INTEGER, "n"),
+        )(_noop)
 
 
 def test_fingerprint_changes_with_the_specs(registry: Registry) -> None:
