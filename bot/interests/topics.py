@@ -1,0 +1,652 @@
+"""Topics of resources: normalization and community-weighted extraction.
+
+A resource's topics come from its page metadata (title, description, keywords, site), the
+messages that shared and discussed it, their hashtags and the channel name. YAKE ranks the
+key phrases of the metadata; message text goes through a cheap token path, because YAKE costs
+about 1 ms a document (measured: ~1.0-1.3 ms for a title plus description, ~4 ms for a long
+thread), which is fine once per resource but too slow to rerun over every chat message of
+100k resources. Document frequencies per community drop words every message uses ("thanks",
+"check", the community's own name) so they never become topics.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+__all__ = [
+    "STOPWORDS",
+    "AliasMap",
+    "ResourceText",
+    "TopicExtractor",
+    "extract_hashtags",
+    "normalize_topic",
+    "prepare_aliases",
+    "singularize",
+]
+
+MAX_TOPIC_CHARS = 60
+MAX_TOPIC_WORDS = 4
+
+
+def _yake_stopwords() -> frozenset[str]:
+    """YAKE's English list, so both paths agree on what is not a word worth a topic."""
+    try:
+        import yake
+
+        words = yake.KeywordExtractor(lan="en").stopword_set
+    except Exception:  # pragma: no cover - yake is a dependency; keep working without it
+        words = set()
+    return frozenset(w.strip().replace("’", "'") for w in words if w.strip())
+
+
+# Chat and web words that are everywhere in a community and never what a link is about.
+_CHAT_WORDS = frozenset(
+    [
+        "thanks",
+        "thank",
+        "thx",
+        "ty",
+        "lol",
+        "lmao",
+        "haha",
+        "hahaha",
+        "yeah",
+        "yep",
+        "nope",
+        "ok",
+        "okay",
+        "hey",
+        "hi",
+        "hello",
+        "cool",
+        "nice",
+        "great",
+        "awesome",
+        "interesting",
+        "link",
+        "links",
+        "check",
+        "look",
+        "looks",
+        "looking",
+        "read",
+        "reading",
+        "post",
+        "posted",
+        "share",
+        "shared",
+        "sharing",
+        "article",
+        "page",
+        "site",
+        "website",
+        "blog",
+        "http",
+        "https",
+        "www",
+        "com",
+        "org",
+        "net",
+        "html",
+        "htm",
+        "php",
+        "amp",
+        "utm",
+        "pdf",
+        "today",
+        "yesterday",
+        "tomorrow",
+        "week",
+        "weeks",
+        "day",
+        "days",
+        "time",
+        "times",
+        "people",
+        "thing",
+        "things",
+        "stuff",
+        "lot",
+        "lots",
+        "bit",
+        "kinda",
+        "sorta",
+        "gonna",
+        "wanna",
+        "guys",
+        "folks",
+        "everyone",
+        "anyone",
+        "someone",
+        "somebody",
+        "question",
+        "questions",
+        "answer",
+        "idea",
+        "ideas",
+        "pretty",
+        "really",
+        "maybe",
+        "probably",
+        "actually",
+        "basically",
+        "good",
+        "bad",
+        "new",
+        "old",
+        "big",
+        "small",
+        "first",
+        "last",
+        "next",
+        "general",
+        "random",
+        "misc",
+        "chat",
+        "channel",
+        "channels",
+        "announcement",
+        "announcements",
+        "introduction",
+        "introductions",
+        "off-topic",
+        "offtopic",
+        "help",
+        "here's",
+        "there's",
+        "it's",
+        "that's",
+        "what's",
+        "let's",
+        "i'm",
+        "i've",
+        "i'd",
+        "i'll",
+        "you're",
+        "we're",
+        "they're",
+    ]
+)
+
+STOPWORDS: frozenset[str] = _yake_stopwords() | _CHAT_WORDS
+
+# Words that look plural but are names or mass nouns; and irregular plurals.
+_NOT_PLURAL = frozenset(
+    [
+        "kubernetes",
+        "jenkins",
+        "pandas",
+        "postgres",
+        "windows",
+        "macos",
+        "ios",
+        "ipados",
+        "watchos",
+        "tvos",
+        "chaos",
+        "kudos",
+        "ethos",
+        "cosmos",
+        "news",
+        "series",
+        "species",
+        "aws",
+        "dns",
+        "https",
+        "http",
+        "css",
+        "sass",
+        "scss",
+        "js",
+        "ts",
+        "gis",
+        "rails",
+        "express",
+        "devops",
+        "mlops",
+        "gitops",
+        "secops",
+        "finops",
+        "analytics",
+        "physics",
+        "graphics",
+        "statistics",
+        "mathematics",
+        "economics",
+        "robotics",
+        "electronics",
+        "ethics",
+        "linguistics",
+        "logistics",
+        "semantics",
+        "genomics",
+        "bioinformatics",
+        "informatics",
+        "ergonomics",
+        "dynamics",
+        "mechanics",
+        "politics",
+        "canvas",
+        "alias",
+        "atlas",
+        "bias",
+        "gas",
+        "lens",
+        "status",
+        "corpus",
+        "virus",
+        "campus",
+        "bonus",
+        "census",
+        "focus",
+        "radius",
+        "nexus",
+        "apparatus",
+        "octopus",
+        "cactus",
+        "thesis",
+        "analysis",
+        "basis",
+        "axis",
+        "synopsis",
+        "diagnosis",
+        "hypothesis",
+        "emphasis",
+        "crisis",
+        "redis",
+        "elasticsearch",
+        "mongoose",
+        "ubuntu",
+        "ops",
+        "sales",
+        "means",
+        "whereas",
+        "always",
+        "perhaps",
+        "pls",
+        "yes",
+        "plus",
+        "minus",
+        "less",
+        "unless",
+        "various",
+        "previous",
+        "famous",
+        "numerous",
+        "obvious",
+        "series",
+        "tennis",
+        "cs",
+        "ps",
+        "os",
+        "vs",
+        "bus",
+        "gps",
+        "sms",
+        "mms",
+        "rss",
+        "https",
+        "ids",
+        "ssl",
+        "tls",
+        "hls",
+        "dos",
+        "sos",
+        "this",
+        "does",
+        "was",
+        "has",
+        "yes",
+        "its",
+    ]
+)
+_IRREGULAR = {
+    "caches": "cache",
+    "niches": "niche",
+    "avalanches": "avalanche",
+    "headaches": "headache",
+    "cookies": "cookie",
+    "movies": "movie",
+    "zombies": "zombie",
+    "selfies": "selfie",
+    "pies": "pie",
+    "ties": "tie",
+    "lies": "lie",
+    "dies": "die",
+    "indices": "index",
+    "matrices": "matrix",
+    "vertices": "vertex",
+    "children": "child",
+    "people": "people",
+    "men": "man",
+    "women": "woman",
+    "mice": "mouse",
+    "geese": "goose",
+    "feet": "foot",
+    "teeth": "tooth",
+    "data": "data",
+    "criteria": "criterion",
+    "phenomena": "phenomenon",
+    "leaves": "leaf",
+    "knives": "knife",
+    "lives": "life",
+    "wolves": "wolf",
+    "halves": "half",
+    "shelves": "shelf",
+    "heroes": "hero",
+    "potatoes": "potato",
+    "tomatoes": "tomato",
+    "echoes": "echo",
+    "vetoes": "veto",
+    "quizzes": "quiz",
+}
+_ASCII_WORD = re.compile(r"[a-z]+")
+
+
+@lru_cache(maxsize=65536)
+def singularize(word: str) -> str:
+    """The singular of an English plural, conservatively (`apis` -> `api`, `libraries` ->
+    `library`, `classes` -> `class`); names and mass nouns stay as they are.
+
+    Consistency matters more than grammar: both forms of a word must map to one key.
+    Moderators fix the rest with aliases."""
+    if word in _IRREGULAR:
+        return _IRREGULAR[word]
+    if len(word) <= 3 or word in _NOT_PLURAL or not _ASCII_WORD.fullmatch(word):
+        return word
+    if word.endswith(("ss", "us", "ous", "sis", "tis", "nis", "ris", "lis", "xis")):
+        return word  # "class", "status", "analysis": singular already; "apis" is not
+    if word.endswith("ies") and len(word) > 4:
+        return word[:-3] + "y"
+    if word.endswith(("sses", "shes", "ches", "xes")):
+        return word[:-2]
+    if word.endswith("s") and not word.endswith("ss"):
+        return word[:-1]
+    return word
+
+
+# A word: letters/digits, joined by inner dots or apostrophes (node.js, don't), with an
+# optional ++ or # (c++, c#, f#). Hyphens, slashes and underscores split words.
+_WORD = re.compile(r"[^\W_]+(?:['.][^\W_]+)*(?:\+\+|#)?")
+_POSSESSIVE = re.compile(r"(?<=[^\W_])'s\b")
+_HAS_LETTER = re.compile(r"[^\W\d_]")
+_HASHTAG = re.compile(r"(?<![\w&#/<])#([^\W\d_][\w-]{1,49})")
+# Message noise removed before the token path: code, links, Slack/Discord markup, :emoji:.
+_NOISE = re.compile(
+    r"```.*?```|`[^`\n]*`"  # code blocks and inline code
+    r"|<[^<>\s]*>"  # Slack <url|label>, <@U1>, <#C1|name>, Discord <@1>, <:emoji:1>
+    r"|https?://\S+|www\.\S+"  # bare links
+    r"|:[a-z0-9_+\-]{1,40}:",  # :emoji:
+    re.DOTALL | re.IGNORECASE,
+)
+
+
+def _prepare_text(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text).casefold().replace("’", "'")
+    return _POSSESSIVE.sub("", text)
+
+
+def _words(text: str) -> list[str]:
+    """Casefolded words without possessives; numbers (`3`, `3.11`) are dropped."""
+    return [w for w in _WORD.findall(_prepare_text(text)) if _HAS_LETTER.search(w)]
+
+
+class AliasMap(dict[str, str]):
+    """Aliases with normalized keys and values, ready for lookups (see `prepare_aliases`)."""
+
+
+def prepare_aliases(aliases: Mapping[str, str] | None) -> AliasMap:
+    """Normalize moderator aliases once (`K8s = Kubernetes` -> `k8s: kubernetes`).
+
+    Keys are stored both as typed (casefolded) and normalized, so `k8s`, `K8S` and
+    `#k8s` all hit. Entries that normalize to nothing are ignored."""
+    if isinstance(aliases, AliasMap):
+        return aliases
+    out = AliasMap()
+    for key, value in (aliases or {}).items():
+        target = normalize_topic(value, None)
+        if target is None:
+            continue
+        raw = " ".join(_prepare_text(key).lstrip("#@").split())
+        if raw:
+            out[raw] = target
+        norm = normalize_topic(key, None)
+        if norm is not None and norm != target:
+            out.setdefault(norm, target)
+    return out
+
+
+def normalize_topic(text: str, aliases: Mapping[str, str] | None = None) -> str | None:
+    """The canonical form of a topic, or None when nothing topical is left.
+
+    Case, punctuation, possessives, version numbers, plurals of the last word and stopwords
+    at either end are folded (`Python 3` -> `python`, `Rust's` -> `rust`, `APIs` -> `api`,
+    `the rust book` -> `rust book`), then moderator aliases apply (`k8s` -> `kubernetes`)."""
+    if not isinstance(text, str):
+        return None
+    amap = prepare_aliases(aliases) if aliases else None
+    if amap:
+        raw = " ".join(_prepare_text(text).lstrip("#@").split())
+        if raw in amap:
+            return amap[raw]
+    words = _words(text[: MAX_TOPIC_CHARS * 4])
+    while words and words[0] in STOPWORDS:
+        words.pop(0)
+    while words and words[-1] in STOPWORDS:
+        words.pop()
+    if not words or len(words) > MAX_TOPIC_WORDS:
+        return None
+    words[-1] = singularize(words[-1])
+    if words[-1] in STOPWORDS:
+        return None
+    topic = " ".join(words)
+    if amap and topic in amap:
+        return amap[topic]
+    if len(topic) < 2 or len(topic) > MAX_TOPIC_CHARS:
+        return None
+    return topic
+
+
+def extract_hashtags(text: str) -> list[str]:
+    """`#rust` and `#async-io` in chat text (not `c#`, not `#123`, not Slack `<#C1|x>`)."""
+    return _HASHTAG.findall(text)
+
+
+@dataclass(frozen=True, slots=True)
+class ResourceText:
+    """Everything we know that says what a resource is about."""
+
+    title: str | None = None
+    description: str | None = None
+    keywords: tuple[str, ...] = ()
+    site_name: str | None = None
+    messages: tuple[str, ...] = ()  # texts of messages that shared or discussed it
+    hashtags: tuple[str, ...] = ()  # extra tags (message hashtags are found automatically)
+    channel_name: str | None = None
+
+    @classmethod
+    def of(cls, value: ResourceText | str) -> ResourceText:
+        return value if isinstance(value, ResourceText) else cls(messages=(value,))
+
+
+# Relative strength of each source; agreement between sources adds up.
+_W_META_TOP = 1.0  # YAKE's best phrase of title+description; lower ranks decay
+_W_KEYWORD = 0.8
+_W_HASHTAG = 1.0
+_W_MESSAGE = 0.35  # one mention in chat; grows with log(tf)
+_W_CHANNEL = 0.3
+_W_SITE = 0.25
+_META_CHARS = 2000  # YAKE cost grows with length; a title and a description fit
+
+
+class TopicExtractor:
+    """Per-community topic extraction with document frequencies.
+
+    `observe` counts, per document, which candidate terms occur; `topics` then scores a
+    document's candidates by source strength times rarity, and drops terms found in more
+    than `max_df_ratio` of the community's documents once `min_docs` have been seen.
+    `doc_count` and `df` are plain data so storage can persist and restore them.
+    """
+
+    def __init__(
+        self,
+        *,
+        aliases: Mapping[str, str] | None = None,
+        max_df_ratio: float = 0.2,
+        min_docs: int = 30,
+        doc_count: int = 0,
+        df: Mapping[str, int] | None = None,
+        yake_ngram: int = 2,
+    ) -> None:
+        if not 0.0 < max_df_ratio <= 1.0:
+            raise ValueError("max_df_ratio must be in (0, 1]")
+        self.aliases = prepare_aliases(aliases)
+        self.max_df_ratio = max_df_ratio
+        self.min_docs = min_docs
+        self.doc_count = doc_count
+        self.df: Counter[str] = Counter(df or {})
+        self._yake_ngram = yake_ngram
+        self._yake: Any = None
+        self._meta_cache: dict[str, tuple[str, ...]] = {}
+
+    # --- document frequencies -------------------------------------------------------------
+
+    def observe(self, docs: Iterable[ResourceText | str]) -> None:
+        """Count each document's candidate terms once (cheap path, no YAKE)."""
+        for doc in docs:
+            self.df.update(self.terms(ResourceText.of(doc)))
+            self.doc_count += 1
+
+    def forget(self, docs: Iterable[ResourceText | str]) -> None:
+        """Undo `observe` for deleted documents, so deletions leave no trace in the counts."""
+        for doc in docs:
+            for term in self.terms(ResourceText.of(doc)):
+                left = self.df[term] - 1
+                if left > 0:
+                    self.df[term] = left
+                else:
+                    self.df.pop(term, None)
+            self.doc_count = max(0, self.doc_count - 1)
+
+    def terms(self, doc: ResourceText) -> set[str]:
+        """Every candidate term of a document, for document frequencies."""
+        found: set[str] = set()
+        texts = [doc.title or "", doc.description or "", *doc.messages]
+        for text in texts:
+            found.update(self._token_terms(text))
+        for tag in (*doc.keywords, *doc.hashtags, doc.site_name or "", doc.channel_name or ""):
+            term = normalize_topic(tag.replace("-", " ").replace("_", " "), self.aliases)
+            if term:
+                found.add(term)
+        return found
+
+    def rarity(self, term: str) -> float:
+        """1.0 for a term no other document has, falling towards 0 as it gets common;
+        0.0 above the df ratio. Before `min_docs` documents everything counts fully."""
+        n = self.doc_count
+        if n < self.min_docs:
+            return 1.0
+        df = self.df.get(term, 0)
+        if df / n > self.max_df_ratio:
+            return 0.0
+        return math.log((n + 1) / (df + 1)) / math.log(n + 1)
+
+    # --- extraction -----------------------------------------------------------------------
+
+    def topics(self, doc: ResourceText | str, k: int = 8) -> list[tuple[str, float]]:
+        """The k best topics of a document with weights in (0, 1], best first."""
+        doc = ResourceText.of(doc)
+        scores: dict[str, float] = {}
+
+        def add(term: str | None, weight: float) -> None:
+            if term:
+                scores[term] = scores.get(term, 0.0) + weight
+
+        meta = ". ".join(p.strip() for p in (doc.title, doc.description) if p and p.strip())
+        for rank, phrase in enumerate(self._meta_phrases(meta)):
+            add(phrase, _W_META_TOP / (1.0 + rank / 3.0))
+        for kw in doc.keywords:
+            add(normalize_topic(kw, self.aliases), _W_KEYWORD)
+        tags = [*doc.hashtags]
+        tf: Counter[str] = Counter()
+        for text in doc.messages:
+            tags.extend(extract_hashtags(text))
+            tf.update(self._token_terms(text))
+        for tag in dict.fromkeys(tags):
+            add(normalize_topic(tag.replace("-", " ").replace("_", " "), self.aliases), _W_HASHTAG)
+        for term, count in tf.items():
+            add(term, _W_MESSAGE * (1.0 + math.log(count)))
+        if doc.channel_name:
+            name = doc.channel_name.lstrip("#").replace("-", " ").replace("_", " ")
+            add(normalize_topic(name, self.aliases), _W_CHANNEL)
+        if doc.site_name:
+            add(normalize_topic(doc.site_name, self.aliases), _W_SITE)
+
+        weighted = [(t, s * self.rarity(t)) for t, s in scores.items()]
+        weighted = [(t, s) for t, s in weighted if s > 0.0]
+        weighted.sort(key=lambda ts: (-ts[1], ts[0]))
+        best = weighted[: max(0, k)]
+        if not best:
+            return []
+        top = best[0][1]
+        return [(t, round(s / top, 4)) for t, s in best]
+
+    def _token_terms(self, text: str) -> list[str]:
+        """Unigrams and adjacent-word bigrams of chat text, normalized; stopwords removed."""
+        if not text:
+            return []
+        words = _words(_NOISE.sub(" ", text))
+        out: list[str] = []
+        prev: str | None = None
+        aliases = self.aliases
+        for word in words:
+            if word in STOPWORDS or len(word) < 2:
+                prev = None
+                continue
+            single = singularize(word)
+            if single in STOPWORDS:
+                prev = None
+                continue
+            uni = aliases.get(single, aliases.get(word, single))
+            out.append(uni)
+            if prev is not None:
+                bi = prev + " " + single
+                out.append(aliases.get(bi, bi))
+            prev = word
+        return out
+
+    def _meta_phrases(self, meta: str) -> tuple[str, ...]:
+        """YAKE's key phrases of title+description, normalized, best first (cached)."""
+        if not meta:
+            return ()
+        meta = meta[:_META_CHARS]
+        cached = self._meta_cache.get(meta)
+        if cached is not None:
+            return cached
+        if self._yake is None:
+            import yake
+
+            self._yake = yake.KeywordExtractor(
+                lan="en", n=self._yake_ngram, top=10, dedup_lim=0.9, stopwords=set(STOPWORDS)
+            )
+        try:
+            ranked = self._yake.extract_keywords(meta)
+        except Exception:  # YAKE on odd input (only symbols, one char): no phrases
+            ranked = []
+        phrases: list[str] = []
+        for phrase, _score in ranked:
+            norm = normalize_topic(phrase, self.aliases)
+            if norm and norm not in phrases:
+                phrases.append(norm)
+        result = tuple(phrases)
+        if len(self._meta_cache) >= 4096:
+            self._meta_cache.clear()
+        self._meta_cache[meta] = result
+        return result

@@ -1,0 +1,152 @@
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bot.interests.topics import (
+    ResourceText,
+    TopicExtractor,
+    extract_hashtags,
+    normalize_topic,
+    prepare_aliases,
+    singularize,
+)
+
+ALIASES = {"k8s": "Kubernetes", "JS": "JavaScript", "ML": "machine learning"}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Python 3", "python"),
+        ("python", "python"),
+        ("Python 3.12", "python"),
+        ("Rust's", "rust"),
+        ("Rust’s", "rust"),
+        ("rust", "rust"),
+        ("APIs", "api"),
+        ("API", "api"),
+        ("libraries", "library"),
+        ("classes", "class"),
+        ("caches", "cache"),
+        ("databases", "database"),
+        ("Kubernetes", "kubernetes"),  # looks plural, is a name
+        ("analysis", "analysis"),
+        ("the Rust book", "rust book"),
+        ("Async Rust!", "async rust"),
+        ("Machine-Learning", "machine learning"),
+        ("node.js", "node.js"),
+        ("C++", "c++"),
+        ("C#", "c#"),
+        ("#rust", "rust"),
+        ("Python 3.12 tutorials", "python tutorial"),
+        ("データ", "データ"),
+    ],
+)
+def test_normalize_topic_folds_case_plurals_punctuation(text: str, expected: str) -> None:
+    assert normalize_topic(text) == expected
+
+
+@pytest.mark.parametrize("text", ["", "   ", "the", "3.11", "thanks", "and the", "!!!", "a" * 100])
+def test_normalize_topic_rejects_non_topics(text: str) -> None:
+    assert normalize_topic(text) is None
+
+
+def test_aliases_map_to_the_moderators_topic() -> None:
+    assert normalize_topic("k8s", ALIASES) == "kubernetes"
+    assert normalize_topic("K8S", ALIASES) == "kubernetes"
+    assert normalize_topic("#k8s", ALIASES) == "kubernetes"
+    assert normalize_topic("ML", ALIASES) == "machine learning"
+    assert normalize_topic("js", ALIASES) == "javascript"
+    # Without aliases the same words stay themselves.
+    assert normalize_topic("k8s") == "k8s"
+
+
+def test_prepare_aliases_ignores_empty_targets_and_is_idempotent() -> None:
+    prepared = prepare_aliases({"k8s": "kubernetes", "junk": "the"})
+    assert prepared["k8s"] == "kubernetes"
+    assert "junk" not in prepared
+    assert prepare_aliases(prepared) is prepared
+
+
+def test_singular_and_plural_meet() -> None:
+    for singular, plural in [("api", "apis"), ("library", "libraries"), ("match", "matches")]:
+        assert singularize(plural) == singularize(singular) == singular
+
+
+def test_hashtags_skip_languages_numbers_and_channel_links() -> None:
+    text = "loving #rust and #async-io in C# (see #123, <#C01|general>, a&#39;b)"
+    assert extract_hashtags(text) == ["rust", "async-io"]
+
+
+@given(st.text(max_size=200))
+def test_normalize_topic_never_raises_and_is_idempotent(text: str) -> None:
+    topic = normalize_topic(text, ALIASES)
+    if topic is not None:
+        assert topic == topic.strip()
+        assert 2 <= len(topic) <= 60
+        assert normalize_topic(topic, ALIASES) == topic
+
+
+TOKIO = ResourceText(
+    title="Tokio tutorial | An asynchronous Rust runtime",
+    description="Tokio is a runtime for writing reliable asynchronous applications with Rust.",
+    keywords=("rust", "async"),
+    site_name="Tokio",
+    messages=("great intro to async rust #tokio https://tokio.rs/tokio/tutorial",),
+    channel_name="rust-async",
+)
+
+
+def test_topics_come_from_metadata_messages_hashtags_and_channel() -> None:
+    topics = dict(TopicExtractor().topics(TOKIO, k=12))
+    assert "rust" in topics
+    assert "tokio" in topics  # hashtag, site and title agree
+    assert "async" in topics  # keyword and channel name
+    assert max(topics.values()) == 1.0
+    assert all(0.0 < w <= 1.0 for w in topics.values())
+    assert "http" not in topics and "tokio.rs" not in topics  # links are not words
+
+
+def test_topics_apply_aliases() -> None:
+    doc = ResourceText(title="Running k8s on a laptop", messages=("k8s is fun",))
+    topics = dict(TopicExtractor(aliases=ALIASES).topics(doc))
+    assert "kubernetes" in topics
+    assert "k8s" not in topics
+
+
+def test_words_every_document_uses_are_not_topics() -> None:
+    extractor = TopicExtractor(max_df_ratio=0.3, min_docs=10)
+    community = [
+        ResourceText(messages=(f"rhizomecon update: notes about subject{i} tooling",))
+        for i in range(40)
+    ]
+    extractor.observe(community)
+    assert extractor.doc_count == 40
+    doc = ResourceText(messages=("rhizomecon update: notes about wasm tooling",))
+    topics = dict(extractor.topics(doc))
+    assert "wasm" in topics
+    assert "rhizomecon" not in topics  # in every document
+    assert "tooling" not in topics
+    # A fresh community has no statistics yet, so the same word still counts there.
+    assert "rhizomecon" in dict(TopicExtractor().topics(doc))
+
+
+def test_forget_undoes_observe() -> None:
+    extractor = TopicExtractor()
+    docs = [ResourceText(messages=("wasm tooling",)), "rust tooling"]
+    extractor.observe(docs)
+    assert extractor.df["tooling"] == 2
+    extractor.forget(docs)
+    assert extractor.doc_count == 0
+    assert not extractor.df
+
+
+def test_empty_and_garbage_documents_have_no_topics() -> None:
+    extractor = TopicExtractor()
+    assert extractor.topics(ResourceText()) == []
+    assert extractor.topics("!!! ??? ...") == []
+    assert extractor.topics(ResourceText(title="🙂🙂🙂", messages=("<@U123> :tada:",))) == []
+    with pytest.raises(ValueError):
+        TopicExtractor(max_df_ratio=0)
