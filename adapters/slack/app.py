@@ -88,6 +88,21 @@ _ACTOR_FIELDS: dict[type, str] = {
 }
 
 
+class _IgnoreEnvTokenWarning(logging.Filter):
+    """Bolt always peeks at SLACK_BOT_TOKEN and warns that it will not use it (we pass a
+    client); that is the intended outcome, not something for the operator to fix."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "`token` will be unused" not in record.getMessage()
+
+
+def _bolt_logger(parent: logging.Logger) -> logging.Logger:
+    logger = parent.getChild("bolt")
+    if not any(isinstance(f, _IgnoreEnvTokenWarning) for f in logger.filters):
+        logger.addFilter(_IgnoreEnvTokenWarning())
+    return logger
+
+
 # --- caches of users.info / conversations.info ----------------------------------------------
 @dataclass(frozen=True, slots=True)
 class SlackUser:
@@ -436,7 +451,7 @@ class SlackAdapter:
     def _build_app(self) -> AsyncApp:
         app = AsyncApp(
             name="rhizome",
-            logger=self.log,
+            logger=_bolt_logger(self.log),
             client=self.bolt_client,
             # explicit, so Bolt never falls back to SLACK_SIGNING_SECRET in the environment
             signing_secret=self._secrets.slack_signing_secret or "",

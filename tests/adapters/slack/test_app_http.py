@@ -11,11 +11,13 @@ from collections.abc import Mapping
 from typing import Any
 
 import aiohttp
+import pytest
 from sqlalchemy import func, select
 
 from adapters.slack.app import SlackAdapter
 from bot.app import Rhizome
 from bot.commands.registry import ADMIN_GROUP, CommandContext, CommandSpec, Invocation
+from bot.config import Config, Secrets
 from bot.documents import Reply
 from bot.model import Actor, CommunityRef
 from storage import models as m
@@ -426,8 +428,6 @@ async def test_outlet_opens_group_conversations(adapter: SlackAdapter, fake: Fak
 
 
 async def test_outlet_refuses_another_workspace(adapter: SlackAdapter) -> None:
-    import pytest
-
     from bot.documents import Document
 
     with pytest.raises(ValueError, match="installed in"):
@@ -478,3 +478,35 @@ async def test_malformed_bodies_are_answered_and_store_nothing(
     # and the app still works
     assert (await slack.message("<https://fine.example/>", ts=ts_at(3))).status == 200
     assert await count(rhizome, m.messages) == 1
+
+
+async def test_slack_environment_variables_are_never_read(
+    monkeypatch: pytest.MonkeyPatch,
+    rhizome: Rhizome,
+    config: Config,
+    secrets: Secrets,
+    fake: FakeSlackApi,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-from-the-environment")
+    monkeypatch.setenv("SLACK_SIGNING_SECRET", "secret-from-the-environment")
+    monkeypatch.setenv("SLACK_CLIENT_ID", "111.222")
+    monkeypatch.setenv("SLACK_CLIENT_SECRET", "client-secret-from-the-environment")
+    caplog.set_level("DEBUG")
+    async with SlackAdapter(rhizome, config, secrets) as adapter, aiohttp.ClientSession() as s:
+        url = f"http://127.0.0.1:{adapter.port}{config.slack.path}"
+        driver = SlackDriver(url=url, fake=fake, session=s)
+        resp = await driver.message("<https://env.example/>", ts=ts_at(2))
+        assert resp.status == 200  # verified with the explicit signing secret
+        await driver.command("help", response_id="env")
+        await fake.wait_for_response("env")
+    assert await count(rhizome, m.messages) == 1
+    assert {c.token for c in fake.calls if c.method in ("auth.test", "users.info")} == {fake.token}
+    # and no secret, explicit or from the environment, ever reached the log
+    for secret in (
+        fake.token,
+        secrets.slack_signing_secret,
+        "xoxb-from-the-environment",
+        "client-secret-from-the-environment",
+    ):
+        assert secret and secret not in caplog.text
