@@ -236,6 +236,32 @@ async def pick_community(repos: Any, label: str | None) -> Any:
     fail(f"several communities exist; choose one with --community: {names}")
 
 
+@app.command()
+def demo() -> None:
+    """Load a small sample community into a temporary database and show what Rhizome does."""
+    import time
+    from datetime import UTC, datetime
+
+    from rich.panel import Panel
+
+    from bot import demo as sample
+
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+    started = time.perf_counter()
+
+    def show(title: str, reply: Any) -> None:
+        out.print(Panel(reply.document.plain(), title=title, title_align="left", expand=True))
+
+    data = run_async(lambda: sample.run(show, datetime.now(UTC)))
+    out.print(
+        f"[bold]{data.name}[/]: {len(data.members)} members, "
+        f"{sum(1 for e in data.events if type(e).__name__ == 'MessagePosted')} messages, "
+        f"loaded and answered in {time.perf_counter() - started:.1f} s. {data.about}\n"
+        "Next: [bold]rhizome console[/] to chat as any member, or see the README to connect "
+        "Slack or Discord."
+    )
+
+
 @db_app.command("upgrade")
 def db_upgrade(config: ConfigOption = None) -> None:
     """Apply database migrations (they also run at every start)."""
