@@ -110,6 +110,7 @@ class SlackUser:
     name: str | None
     is_admin: bool = False
     is_bot: bool = False
+    team_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,6 +202,7 @@ class UserDirectory(_TTLDirectory):
             name=slack_user_name(user),
             is_admin=slack_user_is_admin(user),
             is_bot=bool(user.get("is_bot")),
+            team_id=user.get("team_id") or None,
         )
 
 
@@ -410,14 +412,15 @@ class SlackAdapter:
             )
 
     async def stop(self) -> None:
-        await self.users.close()
-        await self.channels.close()
+        """Stop listening first (in-flight requests finish), then drop pending lookups."""
         if self._socket is not None:
             await self._socket.close_async()
             self._socket = None
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
+        await self.users.close()
+        await self.channels.close()
         if self.rhizome.services.outlets.get(PLATFORM) is self.outlet:
             del self.rhizome.services.outlets[PLATFORM]
 
@@ -584,11 +587,14 @@ class SlackAdapter:
         user = await _within(LOOKUP_BUDGET_SECONDS * 2, self.users.get(user_id))
         if user is None:
             return Actor(external_id=user_id, display_name=fallback_name)
+        # An admin of *another* workspace (a Slack Connect channel) is no admin here.
+        home_team = self.identity.team_id if self.identity else None
+        foreign = bool(user.team_id and home_team and user.team_id != home_team)
         return Actor(
             external_id=user_id,
             display_name=user.name or fallback_name,
             is_bot=user.is_bot,
-            is_admin=user.is_admin,
+            is_admin=user.is_admin and not foreign,
         )
 
     async def run(self, req: CommandRequest) -> Reply:

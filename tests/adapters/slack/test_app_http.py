@@ -291,6 +291,20 @@ async def test_admin_command_for_admin_and_configured_moderator(
     assert "is for moderators" in by_member["text"]
 
 
+async def test_admin_of_another_workspace_is_not_a_moderator_here(
+    slack: SlackDriver, fake: FakeSlackApi, rhizome: Rhizome
+) -> None:
+    async def ping(ctx: CommandContext, args: Mapping[str, Any]) -> Reply:
+        return Reply.text("pong")
+
+    rhizome.registry.add(CommandSpec(ADMIN_GROUP, ("ping",), "test", ping, moderator_only=True))
+    guest = fake.add_user("U0GUEST99", name="guest", is_admin=True, is_owner=True)
+    guest.team_id = "T0PARTNER"  # a Slack Connect guest, admin of their own workspace
+    await slack.command("ping", user="U0GUEST99", command="/rhizome-admin", response_id="g")
+    [payload] = await fake.wait_for_response("g")
+    assert "is for moderators" in payload["text"]
+
+
 async def test_unknown_command_is_a_polite_reply(slack: SlackDriver, fake: FakeSlackApi) -> None:
     await slack.command("frobnicate now", response_id="u1")
     [payload] = await fake.wait_for_response("u1")
