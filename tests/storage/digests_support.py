@@ -78,8 +78,9 @@ async def start(
 
 
 @asynccontextmanager
-async def postgres_db() -> AsyncIterator[Database]:
-    """A fresh schema on the test PostgreSQL, dropped afterwards."""
+async def postgres_schema() -> AsyncIterator[str]:
+    """A fresh schema on the test PostgreSQL (open engines on it with `Database.open(url,
+    schema=...)`), dropped afterwards."""
     assert POSTGRES_URL
     from sqlalchemy import text
 
@@ -88,7 +89,7 @@ async def postgres_db() -> AsyncIterator[Database]:
     async with admin.engine.begin() as conn:
         await conn.execute(text(f'CREATE SCHEMA "{schema}"'))
     try:
-        yield Database.open(POSTGRES_URL, schema=schema)
+        yield schema
     finally:
         async with admin.engine.begin() as conn:
             await conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))

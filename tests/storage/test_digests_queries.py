@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack
 from datetime import timedelta
 from pathlib import Path
 
@@ -15,11 +16,14 @@ from bot.digests.model import DigestConfig, Featured, RunKind, RunState
 from bot.digests.ranking import Candidate
 from bot.digests.service import Built, Window, service_for
 from bot.model import CommunityRef, MessagePosted, Place
+from storage.db import Database
 from tests.storage.digests_support import (
     COMMUNITY,
+    POSTGRES_URL,
     FakeOutlet,
     actor,
     post,
+    postgres_schema,
     react,
     register,
     utc,
@@ -33,17 +37,37 @@ T = START + timedelta(days=1)  # inside the window
 BEFORE = START - timedelta(days=3)  # the previous window
 
 
-@pytest.fixture
-async def core(tmp_path: Path) -> AsyncIterator[Rhizome]:
+@pytest.fixture(
+    params=[
+        "sqlite",
+        pytest.param(
+            "postgres",
+            marks=[
+                pytest.mark.postgres,
+                pytest.mark.skipif(not POSTGRES_URL, reason="RHIZOME_TEST_POSTGRES_URL is not set"),
+            ],
+        ),
+    ]
+)
+async def core(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Rhizome]:
     config = Config(
         storage=StorageConfig(url=f"sqlite+aiosqlite:///{tmp_path / 'q.db'}"),
         tracking=TrackingConfig(track_private_channels=True),
     )
-    rhizome = await Rhizome.start(config, FixedClock(END + timedelta(seconds=5)))
-    register(rhizome.registry)
-    rhizome.add_outlet(FakeOutlet())
-    yield rhizome
-    await rhizome.close()
+    clock = FixedClock(END + timedelta(seconds=5))
+    async with AsyncExitStack() as stack:
+        db = None
+        if request.param == "postgres":
+            assert POSTGRES_URL
+            schema = await stack.enter_async_context(postgres_schema())
+            db = Database.open(POSTGRES_URL, schema=schema)
+        rhizome = await Rhizome.start(config, clock, db=db)
+        register(rhizome.registry)
+        rhizome.add_outlet(FakeOutlet())
+        try:
+            yield rhizome
+        finally:
+            await rhizome.close()
 
 
 async def make_digest(
