@@ -15,7 +15,6 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path, PurePosixPath
-from typing import IO
 
 from bot.model import CommunityRef, InboundEvent
 
@@ -350,13 +349,5 @@ class ExportSource:
             if self._zip is not None:
                 return self._zip.read(self._prefix + rel)
             return (self.path / rel).read_bytes()
-        except (OSError, KeyError, zipfile.BadZipFile) as exc:
-            raise BrokenExportFile(self.display(rel), None, f"cannot read: {exc}") from None
-
-    def open(self, rel: str) -> IO[bytes]:
-        try:
-            if self._zip is not None:
-                return self._zip.open(self._prefix + rel)
-            return (self.path / rel).open("rb")
         except (OSError, KeyError, zipfile.BadZipFile) as exc:
             raise BrokenExportFile(self.display(rel), None, f"cannot read: {exc}") from None

@@ -27,7 +27,7 @@ from bot.model import CommunityRef, IngestStats
 if TYPE_CHECKING:
     from bot.app import Rhizome
 
-__all__ = ["ExportKind", "ImportSummary", "Progress", "import_export"]
+__all__ = ["ExportKind", "ImportSummary", "Progress", "import_export", "summary_lines"]
 
 ExportKind = Literal["slack", "discord"]
 # Called once the totals are known, after each commit, and after a broken file.
@@ -151,3 +151,30 @@ def _open(
         discord = open_discord_export(path, include_private=include_private)
         return discord.units(report, keep_going=keep_going), lambda: None
     raise ValueError(f"unknown export kind {kind!r}: expected 'slack' or 'discord'")
+
+
+def summary_lines(summary: ImportSummary) -> list[str]:
+    """A plain-text account of an import, for the CLI (one line each; errors last)."""
+    report, stored = summary.report, summary.stored
+    lines = [
+        f"{summary.kind} export {summary.path}: "
+        f"{summary.files_committed} of {report.files_total} files imported"
+        + (" (stopped at a broken file)" if summary.aborted else ""),
+        f"read {report.messages} messages ({report.replies} thread replies), "
+        f"{report.reactions} reactions, {report.attachments} files; "
+        f"{report.members} members, {report.channels} channels",
+        f"stored {stored.messages} new messages, {stored.shares} shares, "
+        f"{stored.reactions} reactions; {stored.duplicates} already known",
+    ]
+    for community in summary.communities:
+        lines.append(f"community {community.platform}:{community.external_id} ({community.name})")
+    skipped = dict(report.skipped)
+    for reason, n in stored.skip_reasons.items():
+        skipped[reason] = skipped.get(reason, 0) + n
+    for reason, n in sorted(skipped.items(), key=lambda item: (-item[1], item[0])):
+        lines.append(f"skipped {n} × {reason}")
+    for reason, n in sorted(report.skipped_files.items()):
+        lines.append(f"skipped {n} files: {reason}")
+    lines.extend(f"warning: {w}" for w in report.warnings)
+    lines.extend(f"error: {problem}" for problem in report.errors)
+    return lines

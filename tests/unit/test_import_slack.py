@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 from bot.app import Rhizome
 from bot.importers.common import BrokenExportFile, ImportReport
-from bot.importers.run import import_export
+from bot.importers.run import import_export, summary_lines
 from bot.importers.slack_export import (
     SKIP_DM,
     SKIP_PRIVATE,
@@ -694,6 +694,9 @@ async def test_broken_file_through_the_core(rhizome: Rhizome, tmp_path: Path) ->
     assert {s.url for s in await resource_summaries(rhizome, "slack", "T9")} == {
         "https://one.example/a"
     }
+    lines = summary_lines(stopped)
+    assert lines[0].endswith("1 of 3 files imported (stopped at a broken file)")
+    assert lines[-1] == f"error: {problem.path}: {problem.position}: {problem.reason}"
 
     kept_going = await import_export(rhizome, "slack", root, keep_going=True)
     assert not kept_going.aborted and len(kept_going.report.errors) == 1
