@@ -1,0 +1,344 @@
+"""Member profiles: what each member knows and wants to learn, with the evidence for it.
+
+Pure: the caller gathers `Evidence` (what a member shared, replied about, reacted to, asked
+or declared, with the topics of the resource involved) and a time; everything here is
+arithmetic on that. Questions are kept apart from knowledge, because someone asking "how do
+I cancel tokio tasks?" wants to learn about tokio, which is what makes good introductions.
+"""
+
+from __future__ import annotations
+
+import heapq
+import re
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from rapidfuzz import fuzz, process
+
+from bot.interests.topics import normalize_topic
+
+__all__ = [
+    "DEFAULT_HALF_LIFE_DAYS",
+    "DEFAULT_WEIGHTS",
+    "Evidence",
+    "EvidenceKind",
+    "Expert",
+    "ExpertIndex",
+    "Profile",
+    "build_profile",
+    "is_question",
+    "suggest_topics",
+    "who_knows",
+]
+
+DEFAULT_HALF_LIFE_DAYS = 90.0
+
+
+class EvidenceKind(StrEnum):
+    SHARED = "shared"
+    REPLIED = "replied"
+    REACTED = "reacted"
+    ASKED = "asked"
+    DECLARED = "declared"  # `interests add`: never decays
+
+
+DEFAULT_WEIGHTS: Mapping[EvidenceKind, float] = {
+    EvidenceKind.SHARED: 3.0,
+    EvidenceKind.REPLIED: 2.0,
+    EvidenceKind.REACTED: 1.0,
+    EvidenceKind.ASKED: 2.0,
+    EvidenceKind.DECLARED: 2.5,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """One thing a member did that says something about their interests.
+
+    `topics` are the resource's (or message's) topics with weights in (0, 1]; for a declared
+    interest, the one topic with weight 1. `snippet` is the member's own message text, if any.
+    """
+
+    kind: EvidenceKind
+    topics: tuple[tuple[str, float], ...]
+    at: datetime | None = None
+    resource_title: str | None = None
+    resource_url: str | None = None
+    snippet: str | None = None
+    channel: str | None = None
+    resource_id: int | None = None
+
+    @property
+    def resource_label(self) -> str | None:
+        return self.resource_title or self.resource_url
+
+    @classmethod
+    def declared(cls, topic: str, at: datetime | None = None) -> Evidence:
+        return cls(kind=EvidenceKind.DECLARED, topics=((topic, 1.0),), at=at)
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    """Weighted topics a member knows and wants to learn, and the evidence behind each.
+
+    `evidence_by_topic` lists the strongest evidence first, for both knows and wants; the
+    kind of each item tells which side it supports (ASKED means wants)."""
+
+    member_id: int
+    knows: Mapping[str, float]
+    wants: Mapping[str, float]
+    evidence_by_topic: Mapping[str, tuple[Evidence, ...]] = field(default_factory=dict)
+    main_channel: str | None = None
+
+    def evidence(self, topic: str, *, wants: bool | None = None) -> tuple[Evidence, ...]:
+        """Evidence for a topic; `wants=True` only questions, `False` only knowledge."""
+        items = self.evidence_by_topic.get(topic, ())
+        if wants is None:
+            return items
+        return tuple(e for e in items if (e.kind is EvidenceKind.ASKED) == wants)
+
+
+# --- questions ------------------------------------------------------------------------------
+
+_QUESTION_MARKS = "?？؟⸮"  # ASCII, fullwidth (CJK), Arabic, reversed
+_STRIP = re.compile(
+    r"```.*?```|`[^`\n]*`|<[^<>\s]*>|https?://\S+|^\s*>.*$",  # code, markup, links, quotes
+    re.DOTALL | re.MULTILINE | re.IGNORECASE,
+)
+_QUESTION_END = re.compile(r"[?？؟⸮]+[\s\"')\]\u3002.!]*(?:\s|$)")
+_QUESTION_PHRASES = re.compile(
+    r"(?:^|\b)(?:"
+    r"how (?:do|can|should|would|did|does) (?:i|we|you|one|it)"
+    r"|how to\b"
+    r"|(?:does|do|did) (?:anyone|anybody|someone|somebody|any of you|you guys)"
+    r"|(?:anyone|anybody|someone|somebody) (?:know|knows|tried|try|used|use|using|have|has|seen|here)"
+    r"|(?:has|have) (?:anyone|anybody|someone|somebody)"
+    r"|is there (?:a|an|any) (?:way|tool|library|lib|guide|tutorial|good)"
+    r"|any (?:idea|ideas|tips|hints|pointers|recommendations|suggestions|advice)\b"
+    r"|(?:can|could) (?:someone|anyone|somebody|anybody) (?:help|explain|recommend|point)"
+    r"|what(?:'s| is) the best"
+    r"|where (?:can|do|should) i"
+    r"|i(?:'m| am) (?:trying|struggling) to"
+    r"|i (?:wonder|was wondering)"
+    r"|¿"
+    r")",
+    re.IGNORECASE,
+)
+
+
+def is_question(text: str | None) -> bool:
+    """True for messages that ask something ("how do I…", "does anyone know…", "anyone
+    tried…", a sentence ending in ? or ？ or ؟), ignoring code, links and quoted text."""
+    if not text:
+        return False
+    cleaned = _STRIP.sub(" ", text.replace("’", "'")).strip()
+    if not cleaned:
+        return False
+    if cleaned[-1] in _QUESTION_MARKS:
+        return True
+    if any(m in cleaned for m in "?？؟") and _QUESTION_END.search(cleaned):
+        return True
+    return _QUESTION_PHRASES.search(cleaned) is not None
+
+
+# --- building -------------------------------------------------------------------------------
+
+
+def _half_life_days(half_life: timedelta | float) -> float:
+    days = half_life.total_seconds() / 86400 if isinstance(half_life, timedelta) else half_life
+    if not days > 0:
+        raise ValueError("half_life must be positive")
+    return float(days)
+
+
+def build_profile(
+    member_id: int,
+    evidence_items: Iterable[Evidence],
+    now: datetime,
+    half_life: timedelta | float = DEFAULT_HALF_LIFE_DAYS,
+    *,
+    weights: Mapping[EvidenceKind, float] = DEFAULT_WEIGHTS,
+    evidence_per_topic: int = 5,
+) -> Profile:
+    """A member's profile at `now`: kind weight x topic weight x 0.5^(age/half_life), summed.
+
+    Shares and replies whose text is a question count as questions (wants); declared
+    interests never decay; evidence from the future (clock skew) counts as new."""
+    hl_days = _half_life_days(half_life)
+    knows: dict[str, float] = {}
+    wants: dict[str, float] = {}
+    channels: dict[str, float] = {}
+    best: dict[str, list[tuple[float, int, Evidence]]] = {}
+    seq = 0
+    for ev in evidence_items:
+        kind = ev.kind
+        if kind in (EvidenceKind.SHARED, EvidenceKind.REPLIED) and is_question(ev.snippet):
+            kind = EvidenceKind.ASKED
+        base = weights.get(kind, 0.0)
+        if base <= 0.0:
+            continue
+        if kind is not EvidenceKind.DECLARED and ev.at is not None:
+            age_days = max(0.0, (now - ev.at).total_seconds() / 86400)
+            base *= 0.5 ** (age_days / hl_days)
+        if kind is not ev.kind:
+            ev = Evidence(
+                kind=kind,
+                topics=ev.topics,
+                at=ev.at,
+                resource_title=ev.resource_title,
+                resource_url=ev.resource_url,
+                snippet=ev.snippet,
+                channel=ev.channel,
+                resource_id=ev.resource_id,
+            )
+        target = wants if kind is EvidenceKind.ASKED else knows
+        for topic, tw in ev.topics:
+            contribution = base * tw
+            if contribution <= 0.0:
+                continue
+            target[topic] = target.get(topic, 0.0) + contribution
+            heap = best.setdefault(topic, [])
+            seq += 1
+            item = (contribution, -seq, ev)
+            if len(heap) < evidence_per_topic:
+                heapq.heappush(heap, item)
+            elif item > heap[0]:
+                heapq.heapreplace(heap, item)
+        if ev.channel and kind is not EvidenceKind.DECLARED:
+            channels[ev.channel] = channels.get(ev.channel, 0.0) + base
+    evidence_by_topic = {
+        topic: tuple(e for _, _, e in sorted(heap, reverse=True)) for topic, heap in best.items()
+    }
+    main_channel = max(channels.items(), key=lambda kv: (kv[1], kv[0]))[0] if channels else None
+    return Profile(
+        member_id=member_id,
+        knows=knows,
+        wants=wants,
+        evidence_by_topic=evidence_by_topic,
+        main_channel=main_channel,
+    )
+
+
+# --- who knows ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Expert:
+    member_id: int
+    score: float
+    topics: tuple[str, ...]  # the member's topics that matched the query, strongest first
+    evidence: tuple[Evidence, ...]
+
+
+_PARTIAL_FACTOR = 0.5  # "async rust" counts half towards a search for "rust"
+
+
+class ExpertIndex:
+    """Profiles indexed by topic, so `who_knows` answers without scanning every member.
+
+    Build once per community (or per profile refresh), query many times."""
+
+    def __init__(self, profiles: Iterable[Profile]) -> None:
+        self._profiles: dict[int, Profile] = {}
+        self._by_topic: dict[str, list[tuple[float, int]]] = {}
+        self._by_word: dict[str, set[str]] = {}
+        self.popularity: dict[str, float] = {}
+        for profile in profiles:
+            self._profiles[profile.member_id] = profile
+            for topic, weight in profile.knows.items():
+                self._by_topic.setdefault(topic, []).append((weight, profile.member_id))
+                self.popularity[topic] = self.popularity.get(topic, 0.0) + weight
+        for topic, members in self._by_topic.items():
+            members.sort(key=lambda wm: (-wm[0], wm[1]))
+            if " " in topic:
+                for word in set(topic.split()):
+                    self._by_word.setdefault(word, set()).add(topic)
+
+    def topics(self) -> Mapping[str, float]:
+        """Every known topic with its total weight (for suggestions)."""
+        return self.popularity
+
+    def who_knows(
+        self,
+        topic: str,
+        limit: int = 5,
+        *,
+        aliases: Mapping[str, str] | None = None,
+        exclude: Collection[int] = (),
+    ) -> list[Expert]:
+        query = normalize_topic(topic, aliases)
+        if query is None or limit <= 0:
+            return []
+        scores: dict[int, float] = {}
+        matched: dict[int, list[tuple[float, str]]] = {}
+        related = [(query, 1.0)]
+        if " " not in query:
+            related += [(t, _PARTIAL_FACTOR) for t in sorted(self._by_word.get(query, ()))]
+        for name, factor in related:
+            for weight, member in self._by_topic.get(name, ()):
+                if member in exclude:
+                    continue
+                scores[member] = scores.get(member, 0.0) + weight * factor
+                matched.setdefault(member, []).append((weight * factor, name))
+        ranked = heapq.nsmallest(limit, scores.items(), key=lambda ms: (-ms[1], ms[0]))
+        experts = []
+        for member, score in ranked:
+            names = [n for _, n in sorted(matched[member], reverse=True)]
+            profile = self._profiles[member]
+            evidence: list[Evidence] = []
+            for name in names:
+                evidence.extend(profile.evidence(name, wants=False))
+            experts.append(
+                Expert(
+                    member_id=member,
+                    score=round(score, 6),
+                    topics=tuple(names),
+                    evidence=tuple(evidence[:3]),
+                )
+            )
+        return experts
+
+
+def who_knows(
+    topic: str,
+    profiles: Iterable[Profile] | ExpertIndex,
+    limit: int = 5,
+    *,
+    aliases: Mapping[str, str] | None = None,
+    exclude: Collection[int] = (),
+) -> list[Expert]:
+    """Members who know a topic, best first, each with the evidence that shows it.
+
+    Exact topic matches count fully; longer topics containing the word count half
+    (`rust` finds "async rust"). Pass an `ExpertIndex` to answer many queries fast."""
+    index = profiles if isinstance(profiles, ExpertIndex) else ExpertIndex(profiles)
+    return index.who_knows(topic, limit, aliases=aliases, exclude=exclude)
+
+
+def suggest_topics(
+    query: str,
+    known_topics: Iterable[str] | Mapping[str, float],
+    limit: int = 5,
+    *,
+    score_cutoff: float = 70.0,
+) -> list[str]:
+    """Known topics close to a misspelled or unknown one (`kubernets` -> `kubernetes`),
+    best match first; ties go to the more popular topic when weights are given."""
+    needle = normalize_topic(query) or query.casefold().strip()
+    if not needle or limit <= 0:
+        return []
+    choices = list(known_topics)
+    popularity = known_topics if isinstance(known_topics, Mapping) else {}
+    found = process.extract(
+        needle,
+        choices,
+        scorer=fuzz.WRatio,
+        processor=None,
+        limit=max(limit * 4, 20),
+        score_cutoff=score_cutoff,
+    )
+    found.sort(key=lambda f: (-f[1], -popularity.get(f[0], 0.0), f[0]))
+    out = [name for name, _score, _i in found if name != needle]
+    return out[:limit]
