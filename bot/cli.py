@@ -27,6 +27,8 @@ app = typer.Typer(
 )
 db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+slack_app = typer.Typer(help="Slack app set-up.", no_args_is_help=True)
+app.add_typer(slack_app, name="slack")
 
 err = Console(stderr=True)
 out = Console()
@@ -259,6 +261,25 @@ def demo() -> None:
         f"loaded and answered in {time.perf_counter() - started:.1f} s. {data.about}\n"
         "Next: [bold]rhizome console[/] to chat as any member, or see the README to connect "
         "Slack or Discord."
+    )
+
+
+@slack_app.command("manifest")
+def slack_manifest(
+    config: ConfigOption = None,
+    request_url: Annotated[
+        str | None,
+        typer.Option(help="Public https URL for HTTP mode; without it the app uses Socket Mode."),
+    ] = None,
+    name: Annotated[str, typer.Option(help="The app's display name.")] = "Rhizome",
+) -> None:
+    """Print the Slack app manifest to paste into "Create app from manifest"."""
+    from adapters.slack.manifest import manifest_for_cli
+    from bot.commands import build_registry
+
+    cfg = load(config)
+    sys.stdout.write(
+        manifest_for_cli(cfg, request_url=request_url, name=name, registry=build_registry()) + "\n"
     )
 
 
