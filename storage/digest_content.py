@@ -500,7 +500,7 @@ def _questions(
         select(
             msg.c.id,
             msg.c.external_id,
-            func.substr(msg.c.text, 1, QUESTION_TEXT_CHARS),
+            msg.c.text,
             msg.c.author_id,
             msg.c.channel_id,
             msg.c.posted_at,
@@ -515,7 +515,8 @@ def _questions(
         .order_by(msg.c.posted_at, msg.c.id)
     ):
         if chan in chans and looks_like_question(body):
-            found.append(_Question(mid, ext, body, author, chan, as_utc(at)))
+            text_shown = body[:QUESTION_TEXT_CHARS]
+            found.append(_Question(mid, ext, text_shown, author, chan, as_utc(at)))
     if not found:
         return [], set()
     answered: set[tuple[int, str]] = set()

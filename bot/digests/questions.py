@@ -38,5 +38,7 @@ def looks_like_question(text: str) -> bool:
         return False
     if _TRAILING.sub("", flat).endswith("?"):
         return True
-    lowered = flat.lower()
+    # Phrases are matched in the text as written (not whitespace-collapsed), exactly as the
+    # LIKE pre-filter sees it, so the pre-filter never drops a message this accepts.
+    lowered = text.lower()
     return any(re.search(rf"\b{re.escape(p)}\b", lowered) for p in PHRASES)

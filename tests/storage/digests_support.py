@@ -96,8 +96,10 @@ async def postgres_schema() -> AsyncIterator[str]:
         await admin.close()
 
 
-def place(channel: str, *, thread: str | None = None, private: bool = False) -> Place:
-    return Place(COMMUNITY, channel, channel, thread_id=thread, is_private=private)
+def place(
+    channel: str, *, thread: str | None = None, private: bool = False, name: str | None = None
+) -> Place:
+    return Place(COMMUNITY, channel, name or channel, thread_id=thread, is_private=private)
 
 
 def actor(ext: str, name: str | None = None) -> Actor:
@@ -113,9 +115,10 @@ def post(
     *,
     thread: str | None = None,
     private: bool = False,
+    name: str | None = None,
 ) -> MessagePosted:
     return MessagePosted(
-        place=place(channel, thread=thread, private=private),
+        place=place(channel, thread=thread, private=private, name=name),
         occurred_at=at,
         message_id=mid,
         author=actor(who),
