@@ -24,8 +24,9 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import false, func, or_, select, true, union
 from sqlalchemy.engine import Connection
 
 from bot.clock import as_utc
@@ -102,7 +103,7 @@ class _Activity:
     shared: set[int]
     events: list[_Event]
     firsts: dict[int, _First]
-    active: set[int]
+    active: int
 
     def discussions(self) -> int:
         return sum(1 for e in self.events if e.actor != self.firsts[e.resource_id].member_id)
@@ -122,7 +123,7 @@ def gather(
     previous = None
     if previous_start is not None:
         prev = _activity(conn, scope, chans, as_utc(previous_start), start)
-        previous = PeriodCounts(len(prev.shared), len(prev.active), prev.discussions())
+        previous = PeriodCounts(len(prev.shared), prev.active, prev.discussions())
 
     rids = sorted(act.firsts)
     heads = _heads(conn, rids)
@@ -222,7 +223,7 @@ def gather(
         candidates=tuple(candidates),
         questions=open_questions,
         connectors=connectors,
-        counts=PeriodCounts(len(act.shared), len(act.active), act.discussions()),
+        counts=PeriodCounts(len(act.shared), act.active, act.discussions()),
         previous_counts=previous,
         threads=threads,
     )
@@ -231,25 +232,51 @@ def gather(
 # --- scope -----------------------------------------------------------------------------------
 
 
-def _channels(conn: Connection, scope: DigestScope) -> dict[int, _Chan]:
+@dataclass(frozen=True, slots=True)
+class _Channels:
+    """The channels a digest may show (by row id), and a SQL condition selecting them."""
+
+    visible: Mapping[int, _Chan]
+    hidden: frozenset[int]
+
+    def __contains__(self, channel_id: object) -> bool:
+        return channel_id in self.visible
+
+    def __getitem__(self, channel_id: int) -> _Chan:
+        return self.visible[channel_id]
+
+    def where(self, column: Any) -> Any:
+        """`column` is a visible channel; spelled with the shorter of the two id lists."""
+        if not self.hidden:
+            return true()
+        if not self.visible:
+            return false()
+        if len(self.hidden) <= len(self.visible):
+            return column.not_in(sorted(self.hidden))
+        return column.in_(sorted(self.visible))
+
+
+def _channels(conn: Connection, scope: DigestScope) -> _Channels:
     """The channels this digest may show, by row id."""
     ct = m.channels
-    out: dict[int, _Chan] = {}
+    visible: dict[int, _Chan] = {}
+    hidden: set[int] = set()
     for cid, ext, name, private, tracked in conn.execute(
         select(ct.c.id, ct.c.external_id, ct.c.name, ct.c.is_private, ct.c.tracked).where(
             ct.c.community_id == scope.community_id
         )
     ):
-        if tracked is False:
-            continue
-        if private and not (scope.digest_private and ext == scope.digest_channel_id):
-            continue
-        if scope.include is not None and ext not in scope.include:
-            continue
-        if ext in scope.exclude:
-            continue
-        out[cid] = _Chan(ext, name or ext, bool(private))
-    return out
+        shown = not (
+            tracked is False
+            or (private and not (scope.digest_private and ext == scope.digest_channel_id))
+            or (scope.include is not None and ext not in scope.include)
+            or ext in scope.exclude
+        )
+        if shown:
+            visible[cid] = _Chan(ext, name or ext, bool(private))
+        else:
+            hidden.add(cid)
+    return _Channels(visible, frozenset(hidden))
 
 
 # --- one window of activity ------------------------------------------------------------------
@@ -258,7 +285,7 @@ def _channels(conn: Connection, scope: DigestScope) -> dict[int, _Chan]:
 def _activity(
     conn: Connection,
     scope: DigestScope,
-    chans: Mapping[int, _Chan],
+    chans: _Channels,
     start: datetime,
     end: datetime,
 ) -> _Activity:
@@ -270,7 +297,10 @@ def _activity(
         (rid, member, shared_at)
         for rid, member, chan, shared_at in conn.execute(
             select(st.c.resource_id, st.c.member_id, st.c.channel_id, st.c.shared_at).where(
-                st.c.community_id == cid, st.c.shared_at >= start, st.c.shared_at < end
+                st.c.community_id == cid,
+                st.c.shared_at >= start,
+                st.c.shared_at < end,
+                chans.where(st.c.channel_id),
             )
         )
         if chan in chans
@@ -295,6 +325,7 @@ def _activity(
                 msg.c.posted_at >= start,
                 msg.c.posted_at < end,
                 msg.c.thread_external_id.is_not(None),
+                chans.where(msg.c.channel_id),
             )
         )
         if chan in chans
@@ -312,7 +343,12 @@ def _activity(
             )
             .select_from(rx)
             .join(st, st.c.message_id == rx.c.message_id)
-            .where(rx.c.community_id == cid, rx.c.reacted_at >= start, rx.c.reacted_at < end)
+            .where(
+                rx.c.community_id == cid,
+                rx.c.reacted_at >= start,
+                rx.c.reacted_at < end,
+                chans.where(st.c.channel_id),
+            )
         )
         if chan in chans and emoji not in silence
     ]
@@ -331,29 +367,29 @@ def _activity(
         if first is not None and member != first.member_id:
             events.append(_Event("reshare", rid, member, as_utc(at), first.member_id))
 
-    active: set[int] = set()
-    for author, chan in conn.execute(
-        select(msg.c.author_id, msg.c.channel_id)
-        .where(msg.c.community_id == cid, msg.c.posted_at >= start, msg.c.posted_at < end)
-        .distinct()
-    ):
-        if chan in chans:
-            active.add(author)
-    for member, chan in conn.execute(
-        select(rx.c.member_id, msg.c.channel_id)
-        .select_from(rx)
+    authors = select(msg.c.author_id.label("member")).where(
+        msg.c.community_id == cid,
+        msg.c.posted_at >= start,
+        msg.c.posted_at < end,
+        chans.where(msg.c.channel_id),
+    )
+    reactors = (
+        select(rx.c.member_id.label("member"))
         .join(msg, msg.c.id == rx.c.message_id)
-        .where(rx.c.community_id == cid, rx.c.reacted_at >= start, rx.c.reacted_at < end)
-        .distinct()
-    ):
-        if chan in chans:
-            active.add(member)
-    return _Activity({r[0] for r in window_shares}, events, firsts, active)
+        .where(
+            rx.c.community_id == cid,
+            rx.c.reacted_at >= start,
+            rx.c.reacted_at < end,
+            chans.where(msg.c.channel_id),
+        )
+    )
+    active = conn.execute(
+        select(func.count()).select_from(union(authors, reactors).subquery())
+    ).scalar_one()
+    return _Activity({r[0] for r in window_shares}, events, firsts, int(active))
 
 
-def _first_shares(
-    conn: Connection, rids: Iterable[int], chans: Mapping[int, _Chan]
-) -> dict[int, _First]:
+def _first_shares(conn: Connection, rids: Iterable[int], chans: _Channels) -> dict[int, _First]:
     """The earliest share of each resource inside the digest's scope."""
     st, msg = m.shares, m.messages
     firsts: dict[int, _First] = {}
@@ -488,7 +524,7 @@ class _Question:
 def _questions(
     conn: Connection,
     scope: DigestScope,
-    chans: Mapping[int, _Chan],
+    chans: _Channels,
     start: datetime,
     end: datetime,
 ) -> tuple[list[_Question], set[int]]:
@@ -510,6 +546,7 @@ def _questions(
             msg.c.posted_at >= start,
             msg.c.posted_at < end,
             msg.c.thread_external_id.is_(None),
+            chans.where(msg.c.channel_id),
             or_(*(text.like(p) for p in SQL_PATTERNS)),
         )
         .order_by(msg.c.posted_at, msg.c.id)
