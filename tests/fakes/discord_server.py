@@ -26,6 +26,7 @@ from typing import Any
 from aiohttp import WSMsgType, web
 
 API_PREFIX = "/api/v10"
+_BODY = web.RequestKey("body", object)
 DISCORD_EPOCH_MS = 1420070400000
 
 # Channel types (https://discord.com/developers/docs/resources/channel#channel-object-channel-types)
@@ -466,6 +467,7 @@ def command_interaction_payload(
             **({"parent_id": channel["parent_id"]} if channel.get("parent_id") else {}),
         },
         "app_permissions": str(ALL_PERMISSIONS),
+        "attachment_size_limit": 10 * 1024 * 1024,
         "locale": "en-US",
         "entitlements": [],
         "authorizing_integration_owners": {"0": str(guild_id)} if guild_id else {"1": user["id"]},
@@ -578,6 +580,7 @@ class FakeDiscord:
         self._sockets: set[web.WebSocketResponse] = set()
         self._send_locks: dict[int, asyncio.Lock] = {}
         self._tokens = itertools.count(1)
+        self._failures: list[tuple[str, str, int]] = []
 
     # -- lifecycle --------------------------------------------------------------------------
     async def start(self) -> FakeDiscord:
@@ -865,6 +868,48 @@ class FakeDiscord:
         await self.dispatch("INTERACTION_CREATE", payload, guild_id=guild.id if guild else None)
         return payload
 
+    async def press(
+        self,
+        guild: FakeGuild,
+        message: Mapping[str, Any],
+        user: Mapping[str, Any],
+        custom_id: str,
+        *,
+        permissions: int = DEFAULT_MEMBER_PERMISSIONS,
+    ) -> dict[str, Any]:
+        """A member presses a button (MESSAGE_COMPONENT interaction, type 3)."""
+        iid = self.ids()
+        token = f"interaction-token-{next(self._tokens)}-{secrets.token_hex(4)}"
+        _, channel = self.find_channel(message["channel_id"])
+        payload: dict[str, Any] = {
+            "id": iid,
+            "application_id": self.application_id,
+            "type": 3,
+            "token": token,
+            "version": 1,
+            "guild_id": guild.id,
+            "guild_locale": "en-US",
+            "channel_id": message["channel_id"],
+            "channel": {
+                "id": message["channel_id"],
+                "type": (channel or {}).get("type", GUILD_TEXT),
+                "name": (channel or {}).get("name"),
+                "guild_id": guild.id,
+            },
+            "member": member_payload(user, permissions=permissions),
+            "message": dict(message),
+            "data": {"custom_id": custom_id, "component_type": 2},
+            "app_permissions": str(ALL_PERMISSIONS),
+            "attachment_size_limit": 10 * 1024 * 1024,
+            "locale": "en-US",
+            "entitlements": [],
+            "authorizing_integration_owners": {"0": guild.id},
+            "context": 0,
+        }
+        self.interaction_responses[token] = []
+        await self.dispatch("INTERACTION_CREATE", payload, guild_id=guild.id)
+        return payload
+
     async def remove_guild(self, guild: FakeGuild) -> None:
         """The bot was kicked: GUILD_DELETE without `unavailable`."""
         guild.joined = False
@@ -875,6 +920,10 @@ class FakeDiscord:
         await self.dispatch(
             "GUILD_DELETE", {"id": guild.id, "unavailable": True}, guild_id=guild.id
         )
+
+    def fail_next(self, method: str, path_part: str, status: int = 400) -> None:
+        """Answer the next matching request with an error (Discord rejecting a body, 403...)."""
+        self._failures.append((method, path_part, status))
 
     # -- gateway: connection control --------------------------------------------------------
     def hold_connections(self) -> None:
@@ -1129,7 +1178,7 @@ class FakeDiscord:
                     files.append(
                         (part.filename or part.name or "", await part.read())  # type: ignore[union-attr]
                     )
-        request["body"] = body
+        request[_BODY] = body
         path = request.path.removeprefix(API_PREFIX)
         known = request.match_info.route.name != "unknown"
         record = RecordedRequest(
@@ -1142,6 +1191,11 @@ class FakeDiscord:
             known=known,
         )
         self.requests.append(record)
+        for i, (method, part, status) in enumerate(self._failures):
+            if method == request.method and part in path:
+                del self._failures[i]
+                await self._notify()
+                return _json({"message": "Injected failure", "code": 50035}, status=status)
         try:
             return await handler(request)
         finally:
@@ -1203,7 +1257,7 @@ class FakeDiscord:
     async def _put_commands(self, request: web.Request) -> web.Response:
         self._check_auth(request)
         guild_id = request.match_info.get("guild_id")
-        body = request["body"] or []
+        body = request[_BODY] or []
         stored = []
         for cmd in body:
             stored.append(
@@ -1245,7 +1299,7 @@ class FakeDiscord:
 
     async def _callback(self, request: web.Request) -> web.Response:
         token = request.match_info["token"]
-        body = request["body"] or {}
+        body = request[_BODY] or {}
         self.interaction_responses.setdefault(token, []).append(body)
         kind = int(body.get("type", 0))
         data = body.get("data") or {}
@@ -1275,7 +1329,7 @@ class FakeDiscord:
 
     async def _followup(self, request: web.Request) -> web.Response:
         token = request.match_info["token"]
-        body = request["body"] or {}
+        body = request[_BODY] or {}
         self.interaction_responses.setdefault(token, []).append(body)
         return _json(self._bot_message(self._interaction_channel(token), body, interaction=True))
 
@@ -1285,7 +1339,7 @@ class FakeDiscord:
 
     async def _edit_webhook_msg(self, request: web.Request) -> web.Response:
         token = request.match_info["token"]
-        body = request["body"] or {}
+        body = request[_BODY] or {}
         self.interaction_responses.setdefault(token, []).append(body)
         return _json(self._bot_message(self._interaction_channel(token), body, interaction=True))
 
@@ -1329,11 +1383,13 @@ class FakeDiscord:
         guild, channel = self.find_channel(cid)
         if channel is None and cid not in self.messages:
             return _json({"message": "Unknown Channel", "code": 10003}, status=404)
-        msg = self._bot_message(cid, request["body"])
+        msg = self._bot_message(cid, request[_BODY])
         self.add_history(msg)
         if self.echo_own_messages and guild is not None and self.shard_sessions:
+            # Discord echoes the bot's own message on the gateway; sent before the response
+            # here so tests see a fixed order.
             echo = {**msg, "guild_id": guild.id, "member": member_payload(None)}
-            asyncio.get_running_loop().create_task(self.dispatch("MESSAGE_CREATE", echo))
+            await self.dispatch("MESSAGE_CREATE", echo)
         return _json(msg)
 
     async def _create_thread(self, request: web.Request) -> web.Response:
@@ -1342,7 +1398,7 @@ class FakeDiscord:
         guild, parent = self.find_channel(cid)
         if guild is None or parent is None:
             return _json({"message": "Unknown Channel", "code": 10003}, status=404)
-        body = request["body"] or {}
+        body = request[_BODY] or {}
         tid = request.match_info.get("message_id") or self.ids()
         thread = thread_payload(
             tid,
@@ -1356,12 +1412,12 @@ class FakeDiscord:
         guild.threads.append({k: v for k, v in thread.items() if k != "newly_created"})
         self.messages.setdefault(tid, [])
         if self.shard_sessions:
-            asyncio.get_running_loop().create_task(self.dispatch("THREAD_CREATE", thread))
+            await self.dispatch("THREAD_CREATE", thread)
         return _json(thread, status=201)
 
     async def _open_dm(self, request: web.Request) -> web.Response:
         self._check_auth(request)
-        body = request["body"] or {}
+        body = request[_BODY] or {}
         recipient = str(body.get("recipient_id"))
         cid = self.ids()
         self.messages.setdefault(cid, [])

@@ -1,0 +1,474 @@
+"""The Discord client: gateway events in, neutral events to the core; documents out.
+
+An `AutoShardedClient` (one process may run a subset of shards, `shard_ids`), with only the
+intents Rhizome needs: guilds, guild messages, message content and guild reactions — not the
+privileged members intent. Edits, deletes and reactions come through the raw events, so they
+work for messages the client never cached.
+
+A gateway gap (RESUME failed, process restarted) is closed by backfilling each channel from the
+newest stored message id via channel history; ingest is idempotent, so a message seen both live
+and in history is stored once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Literal
+
+import discord
+import yarl
+from discord import app_commands
+from discord.gateway import DiscordWebSocket
+
+from adapters.discord import translate
+from adapters.discord.commands import SyncState, apologise, handle_button, install, sync_tree
+from adapters.discord.render import render
+from bot.clock import Clock, SystemClock
+from bot.config import DiscordConfig, Secrets
+from bot.documents import Document
+from bot.model import CommunityRef, InboundEvent
+
+if TYPE_CHECKING:
+    from bot.app import Rhizome
+    from bot.config import Config
+
+log = logging.getLogger(__name__)
+
+DEFAULT_API_BASE = "https://discord.com/api/v10"
+DM_PREFIX = "dm:"
+BACKFILL_BATCH = 100
+CLOSE_GRACE_SECONDS = 10.0
+INTRO_THREAD_ARCHIVE_MINUTES: Literal[10080] = 10080  # a week: long enough to get talking
+
+
+def bot_intents() -> discord.Intents:
+    intents = discord.Intents.none()
+    intents.guilds = True  # guild, channel and thread lifecycle; needed for everything else
+    intents.guild_messages = True  # MESSAGE_CREATE/UPDATE/DELETE in guilds
+    intents.message_content = True  # the links are in the text (privileged; enable in portal)
+    intents.guild_reactions = True  # reactions count as discussion
+    return intents
+
+
+def point_at_api(api_base_url: str) -> None:
+    """Send REST calls to `api_base_url` (a fake in tests). discord.py keeps the base in a class
+    attribute, so this affects the whole process, as there is one Discord client per process."""
+    discord.http.Route.BASE = api_base_url.rstrip("/")
+
+
+class RhizomeTree(app_commands.CommandTree["RhizomeDiscord"]):
+    async def on_error(
+        self, interaction: discord.Interaction, error: app_commands.AppCommandError
+    ) -> None:
+        """A failure outside the core (option conversion, a discord.py error): log it and tell
+        the member politely instead of leaving "The application did not respond"."""
+        name = interaction.command.qualified_name if interaction.command else "?"
+        log.error("discord: command /%s failed: %s", name, error, exc_info=error)
+        await apologise(interaction)
+
+
+class DiscordOutlet:
+    """Posts core documents (digests, intros) into Discord."""
+
+    platform = "discord"
+
+    def __init__(self, client: RhizomeDiscord) -> None:
+        self.client = client
+
+    async def post(self, community: CommunityRef, channel_id: str, document: Document) -> str:
+        content, embeds, view = render(document, mentions_in_content=True)
+        kwargs: dict[str, Any] = {
+            "content": content or None,
+            "embeds": embeds,
+            "allowed_mentions": discord.AllowedMentions(users=True, roles=False, everyone=False),
+        }
+        if view is not None:
+            kwargs["view"] = view
+        if channel_id.startswith(DM_PREFIX):
+            first: str | None = None
+            for uid in filter(None, channel_id[len(DM_PREFIX) :].split(",")):
+                dm = await self.client.create_dm(discord.Object(id=int(uid)))
+                sent = await dm.send(**kwargs)
+                first = first or str(sent.id)
+            if first is None:
+                raise ValueError("no members to message")
+            return first
+        channel = self.client.get_channel(int(channel_id)) or self.client.get_partial_messageable(
+            int(channel_id), guild_id=int(community.external_id)
+        )
+        assert isinstance(channel, discord.abc.Messageable)
+        message = await channel.send(**kwargs)
+        return str(message.id)
+
+    async def open_conversation(
+        self, community: CommunityRef, member_external_ids: Sequence[str], topic: str
+    ) -> str:
+        """A private thread in the configured intros channel; without one, direct messages to
+        each member (a bot cannot open a group DM), addressed as "dm:<id>,<id>"."""
+        intros = self.client.config.intros_channel_id
+        if not intros:
+            return DM_PREFIX + ",".join(member_external_ids)
+        parent = self.client.get_channel(int(intros))
+        if parent is None:
+            parent = await self.client.fetch_channel(int(intros))
+        if not isinstance(parent, discord.TextChannel):
+            raise ValueError(f"discord.intros_channel_id {intros} is not a text channel")
+        thread = await parent.create_thread(
+            name=(topic.strip() or "Introduction")[:100],
+            type=discord.ChannelType.private_thread,
+            invitable=False,
+            auto_archive_duration=INTRO_THREAD_ARCHIVE_MINUTES,
+        )
+        for uid in member_external_ids:
+            await thread.add_user(discord.Object(id=int(uid)))
+        return str(thread.id)
+
+
+class RhizomeDiscord(discord.AutoShardedClient):
+    """The bot. `identify_delay` and `backfill_pause` exist so tests need not wait."""
+
+    tree: RhizomeTree
+
+    def __init__(
+        self,
+        rhizome: Rhizome,
+        config: DiscordConfig,
+        *,
+        clock: Clock | None = None,
+        state_dir: str | None = None,
+        sync_commands: bool = True,
+        identify_delay: float = 5.0,
+        backfill_pause: float = 0.5,
+        **options: Any,
+    ) -> None:
+        if config.shard_ids is not None and config.shard_count is None:
+            raise ValueError("discord.shard_ids needs discord.shard_count")
+        if config.shard_ids is not None and config.shard_count is not None:
+            bad = [i for i in config.shard_ids if not 0 <= i < config.shard_count]
+            if bad:
+                raise ValueError(f"discord.shard_ids {bad} are outside 0..shard_count-1")
+        options.setdefault("max_messages", None)  # raw events make the message cache useless
+        options.setdefault("chunk_guilds_at_startup", False)
+        if config.shard_ids is not None:
+            options["shard_ids"] = list(config.shard_ids)
+        super().__init__(intents=bot_intents(), shard_count=config.shard_count, **options)
+        self.rhizome = rhizome
+        self.config = config
+        self.clock = clock or SystemClock()
+        self.state = SyncState(state_dir or config.state_dir)
+        self.sync_commands = sync_commands
+        self.identify_delay = identify_delay
+        self.backfill_pause = backfill_pause
+        self.tree = RhizomeTree(self)
+        install(self.tree, rhizome)
+        self.outlet = DiscordOutlet(self)
+        self._backfill_locks: dict[int, asyncio.Lock] = {}
+        self._stopping = False
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._channels: dict[int, Any] = {}  # channels fetched over REST (uncached threads)
+
+    # -- lifecycle ------------------------------------------------------------------------
+    async def setup_hook(self) -> None:
+        if self.config.api_base_url.rstrip("/") != DEFAULT_API_BASE:
+            # Sharded starts and re-identifies after INVALID_SESSION use the class default
+            # gateway, so follow the configured API's /gateway/bot answer there too.
+            _, url, _ = await self.http.get_bot_gateway()
+            DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(url)
+        if self.sync_commands:
+            guild_id = int(self.config.sync_guild_id) if self.config.sync_guild_id else None
+            try:
+                await sync_tree(self.tree, self.rhizome.registry, self.state, guild_id=guild_id)
+            except discord.HTTPException:
+                log.exception("discord: command sync failed; the previous commands stay in use")
+
+    async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
+        # Discord allows one IDENTIFY per 5 s per bucket; discord.py's default waits 5 s.
+        if not initial and self.identify_delay:
+            await asyncio.sleep(self.identify_delay)
+
+    async def close(self) -> None:
+        """Let running backfills stop at their next step (cancelling one mid-query would strand
+        its database connection), then close the connection to Discord."""
+        self._stopping = True
+        if self._tasks:
+            _, pending = await asyncio.wait(set(self._tasks), timeout=CLOSE_GRACE_SECONDS)
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
+        await super().close()
+
+    def _spawn(self, coro: Any, name: str) -> None:
+        task: asyncio.Task[None] = asyncio.create_task(coro, name=name)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    # -- ingest ---------------------------------------------------------------------------
+    def now(self) -> datetime:
+        return self.clock.now()
+
+    async def ingest(self, event: InboundEvent | None) -> None:
+        if event is None:
+            return
+        try:
+            await self.rhizome.ingest(event)
+        except Exception:
+            log.exception(
+                "discord: could not store %s in guild %s",
+                type(event).__name__,
+                event.community.external_id,
+            )
+
+    async def ingest_many(self, events: Sequence[InboundEvent]) -> None:
+        results = await asyncio.gather(
+            *(self.rhizome.ingest(e) for e in events), return_exceptions=True
+        )
+        for event, result in zip(events, results, strict=True):
+            if isinstance(result, BaseException):
+                log.error(
+                    "discord: could not store %s during backfill",
+                    type(event).__name__,
+                    exc_info=result,
+                )
+
+    def _cached_channel(self, guild: discord.Guild | None, channel_id: int) -> Any:
+        if guild is None:
+            return None
+        return guild.get_channel_or_thread(channel_id) or self._channels.get(channel_id)
+
+    async def _channel(self, guild: discord.Guild | None, channel_id: int) -> Any:
+        """A channel from the cache, else fetched once over REST (a thread the client has not
+        seen yet, so its parent is known)."""
+        found = self._cached_channel(guild, channel_id)
+        if found is not None or guild is None:
+            return found
+        try:
+            found = await self.fetch_channel(channel_id)
+        except discord.HTTPException:
+            return None
+        self._channels[channel_id] = found
+        return found
+
+    # -- gateway events -------------------------------------------------------------------
+    async def on_message(self, message: discord.Message) -> None:
+        if self.user is not None and message.author.id == self.user.id:
+            return
+        place = None
+        if message.guild is not None and isinstance(message.channel, discord.PartialMessageable):
+            channel = await self._channel(message.guild, message.channel.id)
+            place = translate.place_for(
+                message.guild.id, message.channel.id, guild=message.guild, channel=channel
+            )
+        await self.ingest(translate.message_posted(message, place=place))
+
+    async def on_raw_message_edit(self, payload: discord.RawMessageUpdateEvent) -> None:
+        message = payload.message
+        place = None
+        if message.guild is not None and isinstance(message.channel, discord.PartialMessageable):
+            channel = await self._channel(message.guild, message.channel.id)
+            place = translate.place_for(
+                message.guild.id, message.channel.id, guild=message.guild, channel=channel
+            )
+        await self.ingest(translate.message_edited(payload, now=self.now(), place=place))
+
+    async def on_raw_message_delete(self, payload: discord.RawMessageDeleteEvent) -> None:
+        guild = self.get_guild(payload.guild_id) if payload.guild_id else None
+        await self.ingest(
+            translate.message_deleted(
+                payload,
+                now=self.now(),
+                guild=guild,
+                channel=self._cached_channel(guild, payload.channel_id),
+            )
+        )
+
+    async def on_raw_bulk_message_delete(self, payload: discord.RawBulkMessageDeleteEvent) -> None:
+        guild = self.get_guild(payload.guild_id) if payload.guild_id else None
+        events = translate.messages_deleted(
+            payload,
+            now=self.now(),
+            guild=guild,
+            channel=self._cached_channel(guild, payload.channel_id),
+        )
+        await self.ingest_many(events)
+
+    async def _reaction(self, payload: discord.RawReactionActionEvent) -> None:
+        guild = self.get_guild(payload.guild_id) if payload.guild_id else None
+        await self.ingest(
+            translate.reaction(
+                payload,
+                now=self.now(),
+                guild=guild,
+                channel=self._cached_channel(guild, payload.channel_id),
+                bot_user_ids=(self.user.id,) if self.user else (),
+            )
+        )
+
+    async def on_raw_reaction_add(self, payload: discord.RawReactionActionEvent) -> None:
+        await self._reaction(payload)
+
+    async def on_raw_reaction_remove(self, payload: discord.RawReactionActionEvent) -> None:
+        await self._reaction(payload)
+
+    async def on_thread_create(self, thread: discord.Thread) -> None:
+        """A forum post: store its starter message (id = thread id) even if its MESSAGE_CREATE
+        raced ahead of the thread or was lost. Storing twice is harmless (idempotent)."""
+        if not isinstance(thread.parent, discord.ForumChannel):
+            return
+        try:
+            starter = thread.starter_message or await thread.fetch_message(thread.id)
+        except discord.HTTPException:
+            log.info("discord: forum post %s has no starter message (yet)", thread.id)
+            return
+        await self.ingest(translate.message_posted(starter))
+
+    async def on_guild_channel_update(
+        self, before: discord.abc.GuildChannel, after: discord.abc.GuildChannel
+    ) -> None:
+        await self.ingest(translate.channel_renamed(before, after, now=self.now()))
+
+    async def on_guild_remove(self, guild: discord.Guild) -> None:
+        """Kicked or left (outages arrive as on_guild_unavailable instead): purge."""
+        log.info("discord: removed from guild %s, purging its data", guild.id)
+        await self.ingest(translate.community_removed(guild, now=self.now()))
+
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        if interaction.type is discord.InteractionType.component:
+            await handle_button(self.rhizome, interaction)
+
+    async def on_shard_ready(self, shard_id: int) -> None:
+        log.info("discord: shard %s ready, catching up", shard_id)
+        self._spawn(self.backfill_shard(shard_id), f"discord-backfill-{shard_id}")
+
+    async def on_shard_resumed(self, shard_id: int) -> None:
+        self._spawn(self.backfill_shard(shard_id), f"discord-backfill-{shard_id}")
+
+    # -- backfill -------------------------------------------------------------------------
+    async def backfill_shard(self, shard_id: int) -> int:
+        total = 0
+        for guild in list(self.guilds):
+            if self._stopping:
+                break
+            if guild.shard_id == shard_id:
+                total += await self.backfill_guild(guild)
+        return total
+
+    async def backfill_guild(self, guild: discord.Guild) -> int:
+        """Fetch what each channel got after its newest stored message. One guild at a time
+        (a second call waits, then runs again: it may cover a later gap)."""
+        lock = self._backfill_locks.setdefault(guild.id, asyncio.Lock())
+        async with lock:
+            try:
+                return await self._backfill_guild(guild)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("discord: backfill of guild %s failed", guild.id)
+                return 0
+
+    async def _backfill_guild(self, guild: discord.Guild) -> int:
+        if self.config.backfill_limit <= 0:
+            return 0
+        community = translate.community_ref(guild.id, guild.name)
+        messages = self.rhizome.services.repos.messages
+        me = guild.me
+        total = 0
+        parents: list[discord.TextChannel | discord.ForumChannel] = [
+            *guild.text_channels,
+            *guild.forums,
+        ]
+        for parent in parents:
+            if self._stopping:
+                break
+            if me is not None:
+                perms = parent.permissions_for(me)
+                if not (perms.view_channel and perms.read_message_history):
+                    continue
+            last = await messages.last_message_id(community, str(parent.id))
+            if last is None or not last.isdigit():
+                continue  # never tracked here: nothing to catch up on
+            after = discord.Object(id=int(last))
+            places: list[discord.abc.Messageable] = []
+            if isinstance(parent, discord.TextChannel):
+                places.append(parent)
+            places.extend(t for t in guild.threads if t.parent_id == parent.id)
+            for place in places:
+                if self._stopping:
+                    break
+                total += await self._backfill_channel(place, after)
+                if self.backfill_pause:
+                    await asyncio.sleep(self.backfill_pause)
+        if total:
+            log.info("discord: backfilled %d messages in guild %s", total, guild.id)
+        return total
+
+    async def _backfill_channel(
+        self, channel: discord.abc.Messageable, after: discord.Object
+    ) -> int:
+        batch: list[InboundEvent] = []
+        count = 0
+        try:
+            async for message in channel.history(
+                limit=self.config.backfill_limit, after=after, oldest_first=True
+            ):
+                event = translate.message_posted(message)
+                if event is not None:
+                    batch.append(event)
+                    count += 1
+                if len(batch) >= BACKFILL_BATCH:
+                    await self.ingest_many(batch)
+                    batch = []
+                if self._stopping:
+                    break
+        except discord.Forbidden:
+            log.info("discord: no access to the history of channel %s", getattr(channel, "id", "?"))
+        except discord.HTTPException:
+            log.exception("discord: history of channel %s failed", getattr(channel, "id", "?"))
+        if batch:
+            await self.ingest_many(batch)
+        return count
+
+
+def _token(env: Secrets | Mapping[str, str]) -> str:
+    secrets = env if isinstance(env, Secrets) else Secrets.from_env(env)
+    if not secrets.discord_token:
+        raise ValueError("DISCORD_TOKEN is not set")
+    return secrets.discord_token
+
+
+async def run_discord(
+    rhizome: Rhizome, config: Config, env: Secrets | Mapping[str, str], **options: Any
+) -> None:
+    """Run the Discord adapter until cancelled or the connection fails for good."""
+    token = _token(env)
+    point_at_api(config.discord.api_base_url)
+    client = RhizomeDiscord(rhizome, config.discord, clock=rhizome.services.clock, **options)
+    rhizome.add_outlet(client.outlet)
+    try:
+        await client.start(token)
+    finally:
+        if not client.is_closed():
+            await client.close()
+
+
+async def sync_commands(
+    rhizome: Rhizome,
+    config: Config,
+    env: Secrets | Mapping[str, str],
+    *,
+    guild_id: int | None = None,
+) -> bool:
+    """`rhizome discord sync [--guild ID]`: push the command tree now, whatever changed.
+    Logs in over REST only (no gateway connection)."""
+    token = _token(env)
+    point_at_api(config.discord.api_base_url)
+    client = RhizomeDiscord(rhizome, config.discord, sync_commands=False)
+    try:
+        await client.login(token)
+        return await sync_tree(
+            client.tree, rhizome.registry, client.state, guild_id=guild_id, force=True
+        )
+    finally:
+        await client.close()
