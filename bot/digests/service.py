@@ -401,3 +401,49 @@ async def post_now(rhizome: Rhizome, community_label: str, *, channel: str | Non
     if result.state == "skipped":
         return "nothing posted: a quiet week, and quiet weeks are skipped"
     raise DigestCliError(f"not posted: {result.reason}")
+
+
+# --- wiring ----------------------------------------------------------------------------------
+
+
+def timezone_suggestions(prefix: str, limit: int = 25) -> list[str]:
+    """IANA zones for autocomplete: those starting with `prefix`, then those containing it."""
+    from bot.digests.schedule import _timezone_keys
+
+    p = prefix.strip().lower()
+    names = sorted(_timezone_keys().values())
+    starts = [n for n in names if n.lower().startswith(p)]
+    within = [n for n in names if p and p in n.lower() and n not in starts]
+    return (starts + within)[:limit]
+
+
+def install(services: Services) -> DigestService:
+    """Plug digests into the core's extension points (call once per `Services`).
+
+    Registers: the service itself (`extras["digests"]`); `privacy my-data` and `forget-me` hooks
+    for the settings audit (a member's own changes are exported; `forget-me` keeps the changes but
+    drops who made them); the scheduler loop as a `background` task for `rhizome run`; and
+    time-zone suggestions for `digest schedule` (`autocomplete["timezones"]`).
+    """
+    from bot.digests.scheduler import run_scheduler
+
+    svc = service_for(services)
+    extras = services.extras
+    if extras.get("digests_installed"):
+        return svc
+    extras["digests_installed"] = True
+
+    async def export(community_id: int, external_id: str) -> dict[str, Any]:
+        return {"settings_changes": await svc.store.audit_export(community_id, external_id)}
+
+    async def forget(community_id: int, external_id: str) -> None:
+        await svc.store.forget_actor(community_id, external_id)
+
+    async def timezones(community: CommunityRef, prefix: str, limit: int) -> list[str]:
+        return timezone_suggestions(prefix, limit)
+
+    extras.setdefault("export_hooks", []).append(export)
+    extras.setdefault("forget_hooks", []).append(forget)
+    extras.setdefault("background", []).append(run_scheduler)
+    extras.setdefault("autocomplete", {})["timezones"] = timezones
+    return svc
