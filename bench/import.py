@@ -34,9 +34,32 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bot.importers import ImportReport, open_discord_export, open_slack_export
 
-WORDS = (
-    ["graph", "data", "model", "paper", "notes", "idea", "learning", "network", "sharing", "question", "answer", "practice", "community", "link", "read", "this", "great", "talk", "slides", "video", "course", "tutorial", "thanks", "agree"]
-)
+WORDS = [
+    "graph",
+    "data",
+    "model",
+    "paper",
+    "notes",
+    "idea",
+    "learning",
+    "network",
+    "sharing",
+    "question",
+    "answer",
+    "practice",
+    "community",
+    "link",
+    "read",
+    "this",
+    "great",
+    "talk",
+    "slides",
+    "video",
+    "course",
+    "tutorial",
+    "thanks",
+    "agree",
+]
 START = datetime(2023, 1, 2, tzinfo=UTC)
 
 
