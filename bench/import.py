@@ -315,7 +315,7 @@ def main() -> None:
         counts: dict[str, int] = {}
         with measured("parse slack export", rss, results, lambda: counts["slack"]):
             counts["slack"] = parse_slack(slack_dir).messages
-        with measured("parse DCE file (2 streaming passes)", rss, results, lambda: counts["dce"]):
+        with measured("parse DCE file (streamed)", rss, results, lambda: counts["dce"]):
             counts["dce"] = parse_dce(dce_file).messages
         if not args.parse_only:
             db = work / "bench.db"
