@@ -25,6 +25,7 @@ from discord.gateway import DiscordWebSocket
 
 from adapters.discord import translate
 from adapters.discord.commands import SyncState, apologise, handle_button, install, sync_tree
+from adapters.discord.invite import invite_url
 from adapters.discord.render import render
 from bot.clock import Clock, SystemClock
 from bot.config import DiscordConfig, Secrets
@@ -470,5 +471,18 @@ async def sync_commands(
         return await sync_tree(
             client.tree, rhizome.registry, client.state, guild_id=guild_id, force=True
         )
+    finally:
+        await client.close()
+
+
+async def fetch_invite_url(config: Config, env: Secrets | Mapping[str, str]) -> str:
+    """`rhizome discord invite`: the invite link for this token's application (REST only)."""
+    token = _token(env)
+    point_at_api(config.discord.api_base_url)
+    client = discord.Client(intents=discord.Intents.none())
+    try:
+        await client.login(token)
+        assert client.application_id is not None
+        return invite_url(client.application_id)
     finally:
         await client.close()

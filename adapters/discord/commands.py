@@ -166,7 +166,7 @@ class SuggestingTransformer(OptionTransformer):
 
     async def autocomplete(  # type: ignore[override]
         self, interaction: discord.Interaction, value: int | float | str, /
-    ) -> list[app_commands.Choice[str]]:
+    ) -> list[app_commands.Choice[str]] | list[app_commands.Choice[int]]:
         prefix = str(value or "")
         if self.spec.kind is OptionKind.CHOICE:
             p = prefix.lower()
@@ -177,6 +177,9 @@ class SuggestingTransformer(OptionTransformer):
             found = await self.core.autocomplete(
                 community_ref(interaction.guild_id), self.spec.autocomplete, prefix, MAX_CHOICES
             )
+        if self.spec.kind is OptionKind.INTEGER:  # Discord wants choices of the option's type
+            numbers = [s for s in found if s.lstrip("-").isdigit()][:MAX_CHOICES]
+            return [app_commands.Choice(name=s[:100], value=int(s)) for s in numbers]
         return [_choice(s) for s in found[:MAX_CHOICES] if s]
 
 

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from adapters.discord.client import sync_commands
+from adapters.discord.client import fetch_invite_url, sync_commands
 from bot.app import Rhizome
 from bot.commands.registry import ADMIN_GROUP, MEMBER_GROUP, CommandContext, OptionKind, OptionSpec
 from bot.documents import Document, Mention, Paragraph, Reply, Text
@@ -635,3 +635,12 @@ async def test_backfill_skips_a_forbidden_channel_and_continues(
     assert await client.backfill_guild(guild) == 1  # the next run gets what was skipped
     await rhizome.flush()
     assert await stored_messages(rhizome, world) == 4
+
+
+async def test_invite_link_uses_the_application_id(
+    world: World, rhizome: Rhizome, tmp_path: Path
+) -> None:
+    config = make_config(tmp_path, world.fake)
+    url = await fetch_invite_url(config, {"DISCORD_TOKEN": world.fake.token})
+    assert f"client_id={world.fake.application_id}" in url
+    assert "scope=bot+applications.commands" in url

@@ -259,3 +259,25 @@ def test_fingerprint_and_sync_state(tmp_path: Path) -> None:
 
     state.path.write_text("{not json", encoding="utf-8")
     assert state.get("global") is None  # corrupt file: re-sync rather than crash
+
+
+async def test_integer_suggestions_are_integers() -> None:
+    r = Registry()
+    r.command(
+        MEMBER_GROUP,
+        "year",
+        "Pick a year",
+        OptionSpec("y", OptionKind.INTEGER, "year", autocomplete="years"),
+    )(_never)
+    core = ShapeOnly(r, suggestions=["2024", "20x", "2023"])
+    (group,) = build_groups(core)
+    cmd = group.get_command("year")
+    assert isinstance(cmd, app_commands.Command)
+    (param,) = cmd._params.values()
+    assert param.autocomplete is not None
+
+    class _Interaction:
+        guild_id = 1
+
+    choices = await param.autocomplete(_Interaction(), "20")  # type: ignore[misc, arg-type]
+    assert [(c.name, c.value) for c in choices] == [("2024", 2024), ("2023", 2023)]
