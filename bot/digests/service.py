@@ -290,7 +290,13 @@ class DigestService:
         run_id = await self.store.claim(digest.id, now, RunKind.MANUAL, now, token)
         if run_id is None:
             return PostResult("busy", reason="a digest is being posted right now")
-        return await self.post_run(community, digest, run_id, token, Window.ending(now))
+        result = await self.post_run(community, digest, run_id, token, Window.ending(now))
+        if result.state in ("failed", "no-outlet"):
+            # Nobody retries a request made by hand: close it; the moderator may ask again.
+            await self.store.finish(
+                run_id, token, RunState.FAILED, self.services.clock.now(), reason=result.reason
+            )
+        return result
 
 
 def _ref(community: Community) -> CommunityRef:

@@ -227,6 +227,23 @@ async def test_digest_now_without_a_connection_says_so(tmp_path: Path, clock: Fi
         await rhizome.close()
 
 
+async def test_digest_now_refused_by_the_platform_is_closed_as_failed(
+    core: Rhizome, outlet: FakeOutlet, clock: FixedClock
+) -> None:
+    await admin(core, "digest channel <#C9|digest>")
+    outlet.fail = True
+    reply = said(await admin(core, "digest now"))
+    assert "not posted: the platform refused the post (RuntimeError)" in reply
+    [d] = await digests(core)
+    [run] = await service_for(core.services).store.runs(d.id)
+    assert run.state.value == "failed"
+    assert run.reason == "the platform refused the post (RuntimeError)"
+    outlet.fail = False
+    clock.advance(timedelta(minutes=1))
+    assert "Posted the digest" in said(await admin(core, "digest now"))
+    assert len(outlet.posts) == 1
+
+
 async def test_off_stops_posting_and_on_again_does_not_post_late(
     core: Rhizome, clock: FixedClock, outlet: FakeOutlet
 ) -> None:
