@@ -644,3 +644,26 @@ async def test_invite_link_uses_the_application_id(
     url = await fetch_invite_url(config, {"DISCORD_TOKEN": world.fake.token})
     assert f"client_id={world.fake.application_id}" in url
     assert "scope=bot+applications.commands" in url
+
+
+async def test_a_thread_the_client_never_saw_is_looked_up(
+    world: World, bots: BotRunner, rhizome: Rhizome
+) -> None:
+    from tests.fakes.discord_server import thread_payload
+
+    await bots.start()
+    fake, g, general = world.fake, world.guild, world.ch("general")
+    # THREAD_CREATE was missed: the thread exists on Discord but not in the client's cache
+    thread = thread_payload(fake.ids(), g.id, general["id"], "missed", owner_id=world.bob["id"])
+    g.threads.append(thread)
+    reply = await fake.post(g, thread, world.bob, "in a thread https://th.example/p")
+
+    async def stored() -> bool:
+        return await stored_messages(rhizome, world) == 1
+
+    await eventually(stored)
+    community = await community_of(rhizome, world.community)
+    assert community is not None
+    located = await rhizome.services.repos.messages.locate(community.id, reply["id"])
+    assert located == (general["id"], thread["id"])
+    assert [r.path for r in fake.requests if r.path == f"/channels/{thread['id']}"]
