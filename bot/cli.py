@@ -27,6 +27,8 @@ app = typer.Typer(
 )
 db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+import_app = typer.Typer(help="Import history from platform exports.", no_args_is_help=True)
+app.add_typer(import_app, name="import")
 slack_app = typer.Typer(help="Slack app set-up.", no_args_is_help=True)
 app.add_typer(slack_app, name="slack")
 
@@ -97,12 +99,17 @@ def run(
     run_async(lambda: _serve(cfg, secrets, adapters))
 
 
-async def _console(cfg: Config) -> int:
+async def _console(cfg: Config, community: str | None = None) -> int:
     from adapters.console.runner import run_console
+    from bot.model import CommunityRef
 
     rhizome = await start_core(cfg)
     try:
-        return await run_console(rhizome, cfg)
+        target = None
+        if community is not None:
+            found = await pick_community(rhizome.services.repos, community)
+            target = CommunityRef(found.platform, found.external_id, found.name)
+        return await run_console(rhizome, cfg, community=target)
     finally:
         await rhizome.close()
 
@@ -129,11 +136,17 @@ async def _serve(cfg: Config, secrets: Secrets, adapters: Sequence[str]) -> None
 
 
 @app.command()
-def console(config: ConfigOption = None) -> None:
+def console(
+    config: ConfigOption = None,
+    community: Annotated[
+        str | None,
+        typer.Option(help="Speak in an existing community (e.g. an imported one): id or name."),
+    ] = None,
+) -> None:
     """Chat as any member in a local community (reads a script from stdin when piped)."""
     cfg = load(config)
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
-    raise typer.Exit(run_async(lambda: _console(cfg)))
+    raise typer.Exit(run_async(lambda: _console(cfg, community)))
 
 
 @app.command()
@@ -262,6 +275,129 @@ def demo() -> None:
         "Next: [bold]rhizome console[/] to chat as any member, or see the README to connect "
         "Slack or Discord."
     )
+
+
+def _import(
+    kind: str,
+    path: Path,
+    config: Path | None,
+    community: str | None,
+    include_private: bool,
+    keep_going: bool,
+    quiet: bool,
+) -> None:
+    from rich.progress import (
+        BarColumn,
+        DownloadColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+        TransferSpeedColumn,
+    )
+
+    from bot.importers.run import import_export, summary_lines
+
+    cfg = load(config)
+    if include_private:
+        # The moderator asked for private channels explicitly; store them for this import.
+        cfg = cfg.model_copy(
+            update={"tracking": cfg.tracking.model_copy(update={"track_private_channels": True})}
+        )
+    if not path.exists():
+        fail(f"{path}: no such file or folder")
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+    show = not quiet and err.is_terminal
+
+    async def go() -> Any:
+        rhizome = await start_core(cfg)
+        try:
+            if not show:
+                return await import_export(
+                    rhizome,
+                    kind,
+                    path,
+                    community_label=community,  # type: ignore[arg-type]
+                    include_private=include_private,
+                    keep_going=keep_going,
+                )
+            columns = (
+                TextColumn("[bold]{task.description}"),
+                BarColumn(),
+                DownloadColumn(),
+                TransferSpeedColumn(),
+                TextColumn("{task.fields[messages]:,} messages"),
+                TimeRemainingColumn(),
+            )
+            with Progress(*columns, console=err, transient=True) as bar:
+                task = bar.add_task("importing", total=None, messages=0)
+
+                def progress(report: Any) -> None:
+                    bar.update(
+                        task,
+                        total=report.bytes_total or None,
+                        completed=report.bytes_done,
+                        messages=report.messages,
+                        description=Path(report.current_file or "importing").name[:40],
+                    )
+
+                return await import_export(
+                    rhizome,
+                    kind,
+                    path,
+                    community_label=community,  # type: ignore[arg-type]
+                    include_private=include_private,
+                    keep_going=keep_going,
+                    progress=progress,
+                )
+        finally:
+            await rhizome.close()
+
+    summary = run_async(go)
+    if not quiet:
+        for line in summary_lines(summary):
+            (err if line.startswith(("error", "warning")) else out).print(
+                line, highlight=False, soft_wrap=True
+            )
+    if summary.report.errors:
+        raise typer.Exit(1)
+
+
+KeepGoing = Annotated[
+    bool, typer.Option("--keep-going", help="Report broken files and import the others.")
+]
+Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or summary.")]
+IncludePrivate = Annotated[
+    bool, typer.Option("--include-private", help="Also import private channels (never DMs).")
+]
+
+
+@import_app.command("slack")
+def import_slack(
+    path: Annotated[Path, typer.Argument(help="A Slack workspace export: .zip or folder.")],
+    config: ConfigOption = None,
+    community: Annotated[
+        str | None, typer.Option(help="A name for the imported community.")
+    ] = None,
+    include_private: IncludePrivate = False,
+    keep_going: KeepGoing = False,
+    quiet: Quiet = False,
+) -> None:
+    """Import a standard Slack workspace export (idempotent: importing twice adds nothing)."""
+    _import("slack", path, config, community, include_private, keep_going, quiet)
+
+
+@import_app.command("discord")
+def import_discord(
+    path: Annotated[
+        Path, typer.Argument(help="A DiscordChatExporter JSON file, or a folder of them.")
+    ],
+    config: ConfigOption = None,
+    include_private: IncludePrivate = False,
+    keep_going: KeepGoing = False,
+    quiet: Quiet = False,
+) -> None:
+    """Import DiscordChatExporter JSON exports (idempotent: importing twice adds nothing)."""
+    _import("discord", path, config, None, include_private, keep_going, quiet)
 
 
 @slack_app.command("manifest")

@@ -9,6 +9,7 @@ from typing import TextIO
 from adapters.console.session import ConsoleOutlet, ConsoleSession
 from bot.app import Rhizome
 from bot.config import Config
+from bot.model import CommunityRef
 
 
 async def run_console(
@@ -16,6 +17,7 @@ async def run_console(
     config: Config,
     stdin: TextIO | None = None,
     stdout: TextIO | None = None,
+    community: CommunityRef | None = None,
 ) -> int:
     """Read lines until EOF or :quit. Interactive when stdin is a terminal; returns an exit code."""
     stdin = stdin or sys.stdin
@@ -32,6 +34,7 @@ async def run_console(
         community_name=config.console.community,
         speaker=config.console.default_member,
         channel=config.console.default_channel,
+        target=community,
     )
     interactive = stdin.isatty()
     if interactive:

@@ -46,6 +46,8 @@ SEQ_KEY = "console:{community}:seq"
 class ConsoleSession:
     rhizome: Rhizome
     community_name: str = "local"
+    # Another community to speak in (e.g. an imported Slack workspace), instead of the local one.
+    target: CommunityRef | None = None
     speaker: str = "you"
     channel: str = "general"
     moderators: set[str] = field(default_factory=set)
@@ -55,6 +57,8 @@ class ConsoleSession:
 
     @property
     def community(self) -> CommunityRef:
+        if self.target is not None:
+            return self.target
         return CommunityRef(Platform.CONSOLE.value, self.community_name, self.community_name)
 
     def _actor(self) -> Actor:
@@ -68,7 +72,7 @@ class ConsoleSession:
 
     async def _next_id(self) -> str:
         state = self.rhizome.services.repos.state
-        key = SEQ_KEY.format(community=self.community_name)
+        key = SEQ_KEY.format(community=f"{self.community.platform}:{self.community.external_id}")
         if self._seq == 0:
             self._seq = int(await state.get(key) or 0)
         self._seq += 1
