@@ -30,6 +30,8 @@ app.add_typer(db_app, name="db")
 import_app = typer.Typer(help="Import history from platform exports.", no_args_is_help=True)
 app.add_typer(import_app, name="import")
 slack_app = typer.Typer(help="Slack app set-up.", no_args_is_help=True)
+discord_app = typer.Typer(help="Discord bot set-up.", no_args_is_help=True)
+app.add_typer(discord_app, name="discord")
 app.add_typer(slack_app, name="slack")
 
 err = Console(stderr=True)
@@ -417,6 +419,61 @@ def slack_manifest(
     sys.stdout.write(
         manifest_for_cli(cfg, request_url=request_url, name=name, registry=build_registry()) + "\n"
     )
+
+
+@discord_app.command("invite-url")
+def discord_invite_url(
+    config: ConfigOption = None,
+    application_id: Annotated[
+        str | None,
+        typer.Option(help="The application id; without it, DISCORD_TOKEN is used to look it up."),
+    ] = None,
+) -> None:
+    """Print the OAuth2 URL that adds the bot to a server with exactly the permissions it needs."""
+    cfg = load(config)
+    if application_id is not None:
+        from adapters.discord.invite import invite_url
+
+        if not application_id.isdigit():
+            fail("--application-id is the number shown on the Developer Portal's General page")
+        sys.stdout.write(invite_url(application_id) + "\n")
+        return
+    secrets = Secrets.from_env()
+    if not secrets.discord_token:
+        fail("set DISCORD_TOKEN, or pass --application-id")
+    from adapters.discord.client import fetch_invite_url
+
+    sys.stdout.write(run_async(lambda: fetch_invite_url(cfg, secrets)) + "\n")
+
+
+@discord_app.command("sync")
+def discord_sync(
+    config: ConfigOption = None,
+    guild: Annotated[
+        str | None, typer.Option(help="Sync to one server only (instant; for testing).")
+    ] = None,
+) -> None:
+    """Push the slash-command tree to Discord now (start-up syncs only when it changed)."""
+    cfg = load(config)
+    secrets = Secrets.from_env()
+    if not secrets.discord_token:
+        fail("set DISCORD_TOKEN to sync commands")
+    if guild is not None and not guild.isdigit():
+        fail("--guild is a server id (a number)")
+
+    async def go() -> bool:
+        from adapters.discord.client import sync_commands
+
+        rhizome = await start_core(cfg)
+        try:
+            return await sync_commands(
+                rhizome, cfg, secrets, guild_id=int(guild) if guild else None
+            )
+        finally:
+            await rhizome.close()
+
+    run_async(go)
+    out.print(f"Commands synced {'to server ' + guild if guild else 'globally'}.")
 
 
 @db_app.command("upgrade")
