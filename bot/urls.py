@@ -55,6 +55,8 @@ _LINK_START = re.compile(r"https?://|www\.", re.ASCII | re.IGNORECASE)
 _SCHEME = re.compile(r"(https?)://", re.ASCII | re.IGNORECASE)
 _ASCII_HOST = re.compile(r"[a-z0-9_-]{1,63}(?:\.[a-z0-9_-]{1,63})+")
 _TLD = re.compile(r"[a-z][a-z0-9-]*")
+_PLAIN_PATH = re.compile(r"(?:/[A-Za-z0-9._~-]*)*", re.ASCII)
+_PLAIN_QUERY = re.compile(r"[A-Za-z0-9._~=&-]*", re.ASCII)
 _VIDEO_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _TRAILING_PUNCT = frozenset(".,;:!?'\"*~")
 # Adversarial text with thousands of copies of one link: stop looking after this many.
@@ -163,8 +165,11 @@ def _canonicalize(url: str) -> str | None:
     netloc = host if port is None or port in default_ports else f"{host}:{port}"
     # w3lib first (percent-encoding, dot segments, sorted query), then the site rules on
     # its output: they only remove or rewrite pieces, so the result stays a fixed point.
-    normal = urlsplit(_w3lib_canonicalize(f"https://{netloc}{parts.path or '/'}?{parts.query}"))
-    path, query = normal.path.rstrip("/;"), normal.query
+    path, query = _plain_path_and_query(parts.path, parts.query)
+    if path is None:
+        normal = urlsplit(_w3lib_canonicalize(f"https://{netloc}{parts.path or '/'}?{parts.query}"))
+        path, query = normal.path, normal.query
+    path = path.rstrip("/;")
     while host.startswith("www.") and host.count(".") > 1:
         host = host[4:]
     if host in _YOUTUBE_HOSTS:
@@ -176,6 +181,17 @@ def _canonicalize(url: str) -> str | None:
     netloc = host if port is None or port in default_ports else f"{host}:{port}"
     result = f"https://{netloc}{path}" + (f"?{query}" if query else "")
     return result if len(result) <= MAX_URL_LENGTH else None
+
+
+def _plain_path_and_query(path: str, query: str) -> tuple[str | None, str]:
+    """What w3lib would return for a path and query of plain unreserved characters, without
+    calling it (it costs ~20 µs a URL; most shared links are this plain). (None, "") otherwise."""
+    if not _PLAIN_PATH.fullmatch(path) or (query and not _PLAIN_QUERY.fullmatch(query)):
+        return None, ""
+    if any(segment in (".", "..") for segment in path.split("/")):
+        return None, ""
+    pairs = sorted(piece.partition("=")[::2] for piece in query.split("&") if piece)
+    return path or "/", "&".join(f"{key}={value}" for key, value in pairs)
 
 
 def _normalise_host(hostname: str) -> str | None:

@@ -527,3 +527,29 @@ def test_generated_url_in_markup_is_found_as_canonical(url: str) -> None:
 def test_canonicalize_never_raises(text: str) -> None:
     result = canonicalize(text)
     assert result is None or canonicalize(result) == result
+
+
+_UNRESERVED = st.text(alphabet="abcXYZ019._~-", min_size=0, max_size=8)
+
+
+@given(
+    st.lists(_UNRESERVED, max_size=5),
+    st.lists(st.tuples(_UNRESERVED.filter(bool), st.one_of(st.none(), _UNRESERVED)), max_size=5),
+    st.booleans(),
+)
+def test_plain_fast_path_agrees_with_w3lib(
+    segments: list[str], params: list[tuple[str, str | None]], trailing_slash: bool
+) -> None:
+    """The shortcut for plain paths and queries must give exactly what w3lib gives."""
+    from urllib.parse import urlsplit
+
+    from w3lib.url import canonicalize_url
+
+    from bot.urls import _plain_path_and_query
+
+    path = "".join(f"/{s}" for s in segments) + ("/" if trailing_slash else "")
+    query = "&".join(k if v is None else f"{k}={v}" for k, v in params)
+    fast_path, fast_query = _plain_path_and_query(path, query)
+    slow = urlsplit(canonicalize_url(f"https://example.org{path or '/'}?{query}"))
+    if fast_path is not None:
+        assert (fast_path, fast_query) == (slow.path, slow.query)
