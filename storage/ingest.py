@@ -218,7 +218,16 @@ class IngestStore:
                 seen.add(key)
                 fresh.append({"community_id": key[0], "event_key": key[1], "processed_at": now})
             kept.append(item)
-        if fresh:
+        if fresh and conn.dialect.name == "postgresql":
+            # Another process may be storing the same delivery right now, unseen by the SELECT
+            # above: only the keys this transaction's insert won are ours to apply.
+            stmt = insert_ignore(conn, pe).returning(pe.c.community_id, pe.c.event_key)
+            won = {(cid, key) for cid, key in conn.execute(stmt, fresh)}
+            lost = len(fresh) - len(won)
+            if lost:
+                stats.duplicates += lost
+                kept = [i for i in kept if not i.event_key or (i.community_id, i.event_key) in won]
+        elif fresh:
             conn.execute(insert_ignore(conn, pe), fresh)
         return kept
 
@@ -340,17 +349,20 @@ class IngestStore:
                     "text": p.text,
                 }
             )
-        # Rows with an id above the current maximum are the ones this statement added: cheaper
-        # than RETURNING through executemany, and exact on SQLite's single writer. On PostgreSQL a
-        # concurrent writer's row may also match; re-deriving its shares is a no-op (UNIQUE keys).
-        before = conn.execute(select(func.coalesce(func.max(mt.c.id), 0))).scalar_one()
-        conn.execute(insert_ignore(conn, mt), rows)
+        keys = (mt.c.id, mt.c.community_id, mt.c.channel_id, mt.c.external_id)
+        if conn.dialect.name == "postgresql":
+            # Several processes may insert the same message at once, and a row another one
+            # committed meanwhile must not count as ours (its edit may since have dropped a
+            # link this post carried): RETURNING names exactly the rows this insert added.
+            inserted = conn.execute(insert_ignore(conn, mt).returning(*keys), rows).all()
+        else:
+            # Rows with an id above the current maximum are the ones this statement added:
+            # cheaper than RETURNING through executemany, and exact on SQLite's single writer.
+            before = conn.execute(select(func.coalesce(func.max(mt.c.id), 0))).scalar_one()
+            conn.execute(insert_ignore(conn, mt), rows)
+            inserted = conn.execute(select(*keys).where(mt.c.id > before)).all()
         new: list[tuple[int, int, PlannedPost]] = []  # (message id, channel id, post)
-        for mid, cid, chid, ext in conn.execute(
-            select(mt.c.id, mt.c.community_id, mt.c.channel_id, mt.c.external_id).where(
-                mt.c.id > before
-            )
-        ):
+        for mid, cid, chid, ext in inserted:
             post = by_key.get((cid, chid, ext))
             if post is not None:
                 new.append((mid, chid, post))
@@ -435,10 +447,17 @@ class IngestStore:
                 }
                 for cid, url in missing
             ]
-            conn.execute(insert_ignore(conn, rt), rows)
-            found = self._find_resources(conn, missing)
-            ids.update(found)
-            created.update(found.values())
+            if conn.dialect.name == "postgresql":
+                # Another process may create the same resource meanwhile; only rows this insert
+                # added already hold their search text.
+                stmt = insert_ignore(conn, rt).returning(rt.c.id)
+                created.update(rid for (rid,) in conn.execute(stmt, rows))
+                ids.update(self._find_resources(conn, missing))
+            else:
+                conn.execute(insert_ignore(conn, rt), rows)
+                found = self._find_resources(conn, missing)
+                ids.update(found)
+                created.update(found.values())
         return ids, created
 
     @staticmethod
