@@ -1,0 +1,290 @@
+from __future__ import annotations
+
+import itertools
+import random
+from datetime import UTC, datetime
+
+import numpy as np
+import pytest
+
+from bot.interests import matching
+from bot.interests.matching import (
+    Candidate,
+    Constraints,
+    PairScorer,
+    RoundHistory,
+    RoundPlan,
+    ScoreWeights,
+    plan_round,
+)
+from bot.interests.profiles import Evidence, EvidenceKind, build_profile
+
+NOW = datetime(2025, 6, 1, tzinfo=UTC)
+
+
+def member(mid: int, *knows: str, wants: tuple[str, ...] = (), channel: str | None = None):
+    return Candidate(mid, {t: 1.0 for t in knows}, {t: 1.0 for t in wants}, channel)
+
+
+def groups_of(plan: RoundPlan) -> set[frozenset[int]]:
+    return {frozenset(g) for g in plan.groups}
+
+
+def assert_partition(plan: RoundPlan, ids: list[int]) -> None:
+    placed = [m for g in plan.groups for m in g] + list(plan.unmatched)
+    assert sorted(placed) == sorted(ids)
+
+
+# Four members in two obvious pairs: 1+2 share rust, 3+4 share go.
+FOUR = [member(1, "rust", "tokio"), member(2, "rust", "tokio"), member(3, "go"), member(4, "go")]
+
+
+@pytest.mark.parametrize("threshold", [100, 0], ids=["exact", "pruned"])
+def test_obvious_pairs_are_found_by_both_methods(threshold: int) -> None:
+    plan = plan_round(FOUR, None, None, NOW, exact_threshold=threshold)
+    assert groups_of(plan) == {frozenset({1, 2}), frozenset({3, 4})}
+    assert plan.method == ("exact" if threshold else "pruned")
+    assert plan.planned_at == NOW
+
+
+def test_pruned_equals_exact_on_a_small_case_with_a_clear_optimum() -> None:
+    topics = ["rust", "go", "zig", "haskell", "ocaml", "elixir", "kotlin", "swift"]
+    members = []
+    for i, topic in enumerate(topics):
+        members += [member(2 * i + 1, topic, "common"), member(2 * i + 2, topic, "common")]
+    exact = plan_round(members, exact_threshold=1000)
+    pruned = plan_round(members, exact_threshold=0, candidates_k=3)
+    assert exact.method == "exact" and pruned.method == "pruned"
+    assert (
+        groups_of(exact)
+        == groups_of(pruned)
+        == {frozenset({2 * i + 1, 2 * i + 2}) for i in range(len(topics))}
+    )
+    assert pruned.total_score == pytest.approx(exact.total_score)
+
+
+@pytest.mark.parametrize("threshold", [100, 0], ids=["exact", "pruned"])
+def test_no_repeat_within_window_allowed_after(threshold: int) -> None:
+    # 1 and 2 met in round 5; with a 12-round window they may meet again from round 18.
+    blocked = RoundHistory.from_rounds(17, [(5, [(1, 2), (3, 4)])])
+    plan = plan_round(FOUR, blocked, Constraints(), NOW, exact_threshold=threshold)
+    assert frozenset({1, 2}) not in groups_of(plan)
+    assert frozenset({3, 4}) not in groups_of(plan)
+    assert_partition(plan, [1, 2, 3, 4])
+    assert not plan.unmatched
+
+    allowed = RoundHistory.from_rounds(18, [(5, [(1, 2), (3, 4)])])
+    plan = plan_round(FOUR, allowed, Constraints(), NOW, exact_threshold=threshold)
+    assert groups_of(plan) == {frozenset({1, 2}), frozenset({3, 4})}
+
+    shorter = plan_round(FOUR, blocked, Constraints(repeat_window=3), NOW, threshold)
+    assert frozenset({1, 2}) in groups_of(shorter)
+
+
+def test_history_counts_every_pair_of_a_trio_and_the_latest_round() -> None:
+    history = RoundHistory.from_rounds(10, [(2, [(1, 2, 3)]), (7, [(2, 1)])])
+    assert history.last_paired[frozenset({1, 3})] == 2
+    assert history.last_paired[frozenset({2, 3})] == 2
+    assert history.last_paired[frozenset({1, 2})] == 7
+
+
+@pytest.mark.parametrize("threshold", [100, 0], ids=["exact", "pruned"])
+def test_not_with_is_never_paired(threshold: int) -> None:
+    constraints = Constraints(not_with={frozenset({1, 2})})
+    plan = plan_round(FOUR, None, constraints, NOW, exact_threshold=threshold)
+    assert frozenset({1, 2}) not in groups_of(plan)
+    assert len(plan.groups) == 2
+
+
+@pytest.mark.parametrize("threshold", [100, 0], ids=["exact", "pruned"])
+def test_odd_count_makes_one_trio_with_the_best_pair(threshold: int) -> None:
+    five = [*FOUR, member(5, "go", "grpc")]
+    plan = plan_round(five, None, None, NOW, exact_threshold=threshold)
+    assert_partition(plan, [1, 2, 3, 4, 5])
+    assert sorted(len(g) for g in plan.groups) == [2, 3]
+    trio = next(g for g in plan.groups if len(g) == 3)
+    assert 5 in trio and {3, 4} & set(trio)
+    assert not plan.unmatched
+    # The trio's score is the sum of its three pairs.
+    pair_totals = [plan.pair_scores[frozenset(p)].total for p in itertools.combinations(trio, 2)]
+    assert plan.scores[trio] == pytest.approx(sum(pair_totals))
+
+
+@pytest.mark.parametrize("threshold", [1000, 0], ids=["exact", "pruned"])
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_everyone_placed_and_constraints_hold_on_random_rounds(threshold: int, seed: int) -> None:
+    rng = random.Random(seed)
+    topics = [f"topic{i}" for i in range(30)]
+    n = rng.randint(40, 81)
+    members = [
+        member(
+            i,
+            *rng.sample(topics, rng.randint(1, 6)),
+            wants=tuple(rng.sample(topics, rng.randint(0, 2))),
+            channel=rng.choice(["a", "b", "c", None]),
+        )
+        for i in range(n)
+    ]
+    ids = [m.member_id for m in members]
+    past = []
+    for number in range(1, 13):
+        rng.shuffle(ids)
+        past.append((number, [tuple(ids[i : i + 2]) for i in range(0, n - 1, 2)]))
+    history = RoundHistory.from_rounds(13, past)
+    not_with = {frozenset(rng.sample(ids, 2)) for _ in range(30)}
+    plan = plan_round(
+        members, history, Constraints(not_with=not_with), NOW, exact_threshold=threshold
+    )
+    assert_partition(plan, ids)
+    assert not plan.unmatched
+    assert sum(len(g) == 3 for g in plan.groups) == n % 2
+    assert all(len(g) in (2, 3) for g in plan.groups)
+    for group in plan.groups:
+        for a, b in itertools.combinations(group, 2):
+            assert frozenset({a, b}) not in not_with
+            assert frozenset({a, b}) not in history.last_paired
+
+
+def test_pruned_is_close_to_exact_on_a_random_round() -> None:
+    rng = random.Random(5)
+    topics = [f"t{i}" for i in range(60)]
+    members = [
+        member(i, *rng.sample(topics, rng.randint(2, 8)), wants=tuple(rng.sample(topics, 1)))
+        for i in range(120)
+    ]
+    exact = plan_round(members, exact_threshold=1000)
+    pruned = plan_round(members, exact_threshold=0)
+    assert pruned.total_score <= exact.total_score + 1e-6  # exact is the optimum
+    assert pruned.total_score >= 0.9 * exact.total_score
+
+
+def test_members_without_any_allowed_partner_are_reported_not_dropped() -> None:
+    constraints = Constraints(not_with={frozenset({1, 2}), frozenset({1, 3}), frozenset({1, 4})})
+    plan = plan_round(FOUR, None, constraints, NOW)
+    assert plan.unmatched == (1,)
+    assert_partition(plan, [1, 2, 3, 4])
+    alone = plan_round(
+        [member(1, "x"), member(2, "x")], None, Constraints(not_with={frozenset({1, 2})})
+    )
+    assert alone.groups == () and alone.unmatched == (1, 2)
+
+
+def test_trivial_rounds() -> None:
+    assert plan_round([], None, None, NOW).groups == ()
+    one = plan_round([member(9, "x")], None, None, NOW)
+    assert one.groups == () and one.unmatched == (9,) and one.method == "trivial"
+    two = plan_round([member(1), member(2)], None, None, NOW)  # no topics at all
+    assert two.groups == ((1, 2),)
+
+
+def test_duplicate_member_is_refused() -> None:
+    with pytest.raises(ValueError, match="twice"):
+        plan_round([member(1, "x"), member(1, "y")])
+
+
+# --- score components -------------------------------------------------------------------------
+
+
+def scorer(*members: Candidate, **kw: object) -> PairScorer:
+    return PairScorer(list(members), **kw)  # type: ignore[arg-type]
+
+
+def test_overlap_is_a_weighted_cosine_of_knows() -> None:
+    s = scorer(member(1, "rust"), member(2, "rust"), member(3, "go"), member(4, "rust", "go"))
+    assert s.score_members(1, 2).overlap == pytest.approx(1.0)
+    assert s.score_members(1, 3).overlap == 0.0
+    assert 0.0 < s.score_members(1, 4).overlap < 1.0
+    assert s.score_members(1, 2).complement == 0.0
+
+
+def test_complementarity_counts_both_directions() -> None:
+    w = ScoreWeights(complement=0.75)
+    one_way = scorer(member(1, "rust"), member(2, "go", wants=("rust",)), weights=w)
+    both = scorer(member(1, "rust", wants=("go",)), member(2, "go", wants=("rust",)), weights=w)
+    assert one_way.score_members(1, 2).overlap == 0.0
+    assert one_way.score_members(1, 2).complement == pytest.approx(0.75)
+    assert both.score_members(1, 2).complement == pytest.approx(1.5)
+
+
+def test_bridge_bonus_needs_different_channels_and_fades_with_talk() -> None:
+    a, b = member(1, "x", channel="rust"), member(2, "x", channel="go")
+    same = member(3, "x", channel="rust")
+    unknown = member(4, "x")
+    w = ScoreWeights(bridge=0.2)
+    quiet = scorer(a, b, same, unknown, weights=w)
+    assert quiet.score_members(1, 2).bridge == pytest.approx(0.2)
+    assert quiet.score_members(1, 3).bridge == 0.0
+    assert quiet.score_members(1, 4).bridge == pytest.approx(0.1)
+    chatty = scorer(a, b, weights=w, constraints=Constraints(interactions={frozenset({1, 2}): 9}))
+    assert chatty.score_members(1, 2).bridge == pytest.approx(0.02)
+
+
+def test_penalty_is_subtracted_and_can_change_the_plan() -> None:
+    penalties = {frozenset({1, 2}): 5.0, frozenset({3, 4}): 5.0}
+    s = scorer(*FOUR, constraints=Constraints(penalties=penalties))
+    parts = s.score_members(1, 2)
+    assert parts.penalty == 5.0
+    assert parts.total == pytest.approx(parts.overlap + parts.complement + parts.bridge - 5.0)
+    plan = plan_round(FOUR, None, Constraints(penalties=penalties), NOW)
+    assert frozenset({1, 2}) not in groups_of(plan)
+
+
+def test_topics_everyone_holds_do_not_count_in_big_rounds() -> None:
+    members = [member(i, "python", f"t{i // 2}") for i in range(40)]
+    s = scorer(*members)
+    assert "python" not in s.topic_names
+    assert s.score_members(0, 2).overlap == 0.0  # only "python" in common
+    assert s.score_members(0, 1).overlap == pytest.approx(1.0)
+
+
+def test_vectorized_block_matches_scalar_scores() -> None:
+    rng = random.Random(11)
+    topics = [f"t{i}" for i in range(12)]
+    members = [
+        member(
+            i,
+            *rng.sample(topics, 3),
+            wants=tuple(rng.sample(topics, rng.randint(0, 2))),
+            channel=rng.choice(["a", "b", None]),
+        )
+        for i in range(25)
+    ]
+    constraints = Constraints(
+        not_with={frozenset({0, 1})},
+        interactions={frozenset({2, 3}): 4, frozenset({4, 5}): 1},
+        penalties={frozenset({6, 7}): 0.3},
+    )
+    s = PairScorer(members, constraints, RoundHistory.from_rounds(3, [(2, [(8, 9)])]))
+    block = s.block(np.arange(s.n))
+    for i in range(s.n):
+        for j in range(s.n):
+            expected = s.score(i, j)
+            if np.isinf(expected):
+                assert np.isneginf(block[i, j]), (i, j)
+            else:
+                assert block[i, j] == pytest.approx(expected, abs=1e-9), (i, j)
+    assert np.isneginf(block[0, 1]) and np.isneginf(block[8, 9]) and np.isneginf(block[3, 3])
+
+
+def test_networkx_and_rustworkx_agree() -> None:
+    rng = random.Random(3)
+    edges = [(a, b, rng.randint(1, 100)) for a in range(12) for b in range(a + 1, 12)]
+    weight = {(a, b): w for a, b, w in edges}
+
+    def total(pairs: set[tuple[int, int]]) -> int:
+        return sum(weight[(min(p), max(p))] for p in pairs)
+
+    nx_pairs = matching._networkx_matching(12, edges)
+    default_pairs = matching._max_weight_matching(12, edges)
+    assert len(nx_pairs) == len(default_pairs) == 6
+    assert total(nx_pairs) == total(default_pairs)
+
+
+def test_profiles_can_be_planned_directly() -> None:
+    def prof(mid: int, topic: str, channel: str):
+        items = [Evidence(EvidenceKind.SHARED, ((topic, 1.0),), NOW, channel=channel)]
+        return build_profile(mid, items, NOW)
+
+    plan = plan_round([prof(1, "a", "x"), prof(2, "b", "y"), prof(3, "a", "y"), prof(4, "b", "x")])
+    assert groups_of(plan) == {frozenset({1, 3}), frozenset({2, 4})}
+    assert plan.pair_scores[frozenset({1, 3})].bridge > 0
