@@ -25,6 +25,15 @@ log = logging.getLogger(__name__)
 IMPORT_BATCH = 2000
 
 
+def _install_features(services: Services) -> None:
+    """Let feature packages add their hooks (exports, forget-me, background loops)."""
+    from bot.digests.scheduler import scheduler_for
+    from bot.digests.service import install as install_digests
+
+    install_digests(services)
+    services.extras.setdefault("closers", []).append(scheduler_for(services).stop)
+
+
 @dataclass
 class Rhizome:
     services: Services
@@ -51,9 +60,12 @@ class Rhizome:
         writer = Writer(tracker.apply)
         writer.start()
         services = Services(config, clock, db, repos, tracker, writer)
+        _install_features(services)
         return cls(services, build_registry())
 
     async def close(self) -> None:
+        for closer in self.services.extras.get("closers", ()):
+            await closer()
         await self.services.writer.stop()
         await self.services.db.close()
 

@@ -31,6 +31,8 @@ import_app = typer.Typer(help="Import history from platform exports.", no_args_i
 app.add_typer(import_app, name="import")
 slack_app = typer.Typer(help="Slack app set-up.", no_args_is_help=True)
 discord_app = typer.Typer(help="Discord bot set-up.", no_args_is_help=True)
+digest_app = typer.Typer(help="Weekly digests.", no_args_is_help=True)
+app.add_typer(digest_app, name="digest")
 app.add_typer(discord_app, name="discord")
 app.add_typer(slack_app, name="slack")
 
@@ -111,7 +113,17 @@ async def _console(cfg: Config, community: str | None = None) -> int:
         if community is not None:
             found = await pick_community(rhizome.services.repos, community)
             target = CommunityRef(found.platform, found.external_id, found.name)
-        return await run_console(rhizome, cfg, community=target)
+        # Scheduled work (digests) runs in the console too; its posts print in the session.
+        background = [
+            asyncio.create_task(hook(rhizome))
+            for hook in rhizome.services.extras.get("background", ())
+        ]
+        try:
+            return await run_console(rhizome, cfg, community=target)
+        finally:
+            for task in background:
+                task.cancel()
+            await asyncio.gather(*background, return_exceptions=True)
     finally:
         await rhizome.close()
 
@@ -474,6 +486,89 @@ def discord_sync(
 
     run_async(go)
     out.print(f"Commands synced {'to server ' + guild if guild else 'globally'}.")
+
+
+@digest_app.command("preview")
+def digest_preview(
+    config: ConfigOption = None,
+    community: Annotated[str | None, typer.Option(help="Community id or name.")] = None,
+    channel: Annotated[
+        str | None, typer.Option(help="Which digest, by its channel, when there are several.")
+    ] = None,
+    format: Annotated[str, typer.Option("--format", "-f", help="md or json")] = "md",
+) -> None:
+    """Show the digest that would be posted now, without posting it."""
+    if format not in ("md", "json"):
+        fail("--format must be md or json")
+    cfg = load(config)
+
+    async def go() -> str:
+        from bot.digests.service import DigestCliError, preview
+
+        rhizome = await start_core(cfg)
+        try:
+            label = community or str((await pick_community(rhizome.services.repos, None)).id)
+            return await preview(rhizome, label, format, channel=channel)  # type: ignore[arg-type]
+        except DigestCliError as e:
+            fail(str(e))
+            raise
+        finally:
+            await rhizome.close()
+
+    sys.stdout.write(run_async(go) + "\n")
+
+
+@digest_app.command("post")
+def digest_post(
+    config: ConfigOption = None,
+    community: Annotated[str | None, typer.Option(help="Community id or name.")] = None,
+    channel: Annotated[
+        str | None, typer.Option(help="Which digest, by its channel, when there are several.")
+    ] = None,
+) -> None:
+    """Post the digest now (needs the platform's token, or the console community)."""
+    cfg = load(config)
+    secrets = Secrets.from_env()
+
+    async def go() -> str:
+        from bot.digests.service import DigestCliError, post_now
+
+        rhizome = await start_core(cfg)
+        try:
+            chosen = await pick_community(rhizome.services.repos, community)
+            await _attach_outlet(rhizome, cfg, secrets, chosen.platform)
+            return await post_now(rhizome, str(chosen.id), channel=channel)
+        except DigestCliError as e:
+            fail(str(e))
+            raise
+        finally:
+            await rhizome.close()
+
+    out.print(run_async(go), highlight=False, soft_wrap=True)
+
+
+async def _attach_outlet(rhizome: Any, cfg: Config, secrets: Secrets, platform: str) -> None:
+    """An outlet for one-off posts from the CLI, without starting the whole adapter."""
+    if platform == "console":
+        from adapters.console.session import ConsoleOutlet
+
+        rhizome.add_outlet(ConsoleOutlet(lambda text: out.print(text, highlight=False)))
+    elif platform == "slack":
+        if not secrets.slack_bot_token:
+            fail("set SLACK_BOT_TOKEN to post to Slack")
+        from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
+        from slack_sdk.web.async_client import AsyncWebClient
+
+        from adapters.slack.app import SlackOutlet
+
+        client = AsyncWebClient(
+            token=secrets.slack_bot_token,
+            base_url=cfg.slack.api_base_url,
+            retry_handlers=[AsyncRateLimitErrorRetryHandler(max_retry_count=5)],
+        )
+        rhizome.add_outlet(SlackOutlet(client, posts_per_second=cfg.slack.posts_per_second))
+    elif platform == "discord":
+        fail("posting to Discord from the CLI needs the running bot; use /rhizome-admin digest now")
 
 
 @db_app.command("upgrade")

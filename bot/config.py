@@ -104,6 +104,33 @@ class UnfurlConfig(_Section):
     max_redirects: int = Field(default=5, ge=0, le=20)
 
 
+class DigestsConfig(_Section):
+    # A missed digest is still posted this long after its time (after downtime).
+    grace_hours: float = Field(default=24.0, ge=0)
+    # A claimed digest with no post after this long is retried (a crashed process).
+    stale_claim_minutes: float = Field(default=10.0, gt=0)
+    max_attempts: int = Field(default=3, ge=1)
+    tick_seconds: float = Field(default=30.0, gt=0)
+    # Fewer eligible items than this make a quiet week: a short note, or nothing.
+    min_items: int = Field(default=3, ge=0)
+    quiet_week: Literal["note", "skip"] = "note"
+    default_size: int = Field(default=5, ge=1)
+    max_size: int = Field(default=15, ge=1, le=40)
+    default_schedule: str = "monday 09:00 UTC"
+    # Real @mentions notify people; names only by default.
+    mention_members: bool = False
+    max_questions: int = Field(default=3, ge=0)
+    max_connectors: int = Field(default=3, ge=0)
+
+    @field_validator("default_schedule")
+    @classmethod
+    def _schedule(cls, v: str) -> str:
+        from bot.digests.schedule import parse_schedule
+
+        parse_schedule(v)  # raises ValueError with a message naming the problem
+        return v
+
+
 class Config(_Section):
     storage: StorageConfig = StorageConfig()
     tracking: TrackingConfig = TrackingConfig()
@@ -113,6 +140,7 @@ class Config(_Section):
     discord: DiscordConfig = DiscordConfig()
     interests: InterestsConfig = InterestsConfig()
     unfurl: UnfurlConfig = UnfurlConfig()
+    digests: DigestsConfig = DigestsConfig()
 
 
 @dataclass(frozen=True, slots=True)

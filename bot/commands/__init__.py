@@ -7,8 +7,10 @@ from bot.commands.registry import Registry
 
 def build_registry() -> Registry:
     from bot.commands import member, privacy
+    from bot.digests import commands as digests
 
     registry = Registry()
     member.register(registry)
     privacy.register(registry)
+    digests.register(registry)
     return registry

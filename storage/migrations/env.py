@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
+import storage.digests  # noqa: F401  (its tables live on the same metadata)
 from storage.models import Base
 
 connection = context.config.attributes.get("connection")

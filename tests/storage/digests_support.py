@@ -14,7 +14,6 @@ from bot.app import Rhizome
 from bot.clock import Clock
 from bot.commands.registry import ADMIN_GROUP, Invocation
 from bot.config import Config, StorageConfig
-from bot.digests.commands import register
 from bot.documents import Document, Reply
 from bot.model import (
     Actor,
@@ -70,8 +69,6 @@ async def start(
     path: Path, clock: Clock, *, db: Database | None = None, outlet: FakeOutlet | None = None
 ) -> Rhizome:
     rhizome = await Rhizome.start(sqlite_config(path), clock, db=db)
-    if rhizome.registry.get(ADMIN_GROUP, ("digest", "channel")) is None:
-        register(rhizome.registry)
     if outlet is not None:
         rhizome.add_outlet(outlet)
     return rhizome

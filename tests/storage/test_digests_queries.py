@@ -25,7 +25,6 @@ from tests.storage.digests_support import (
     post,
     postgres_schema,
     react,
-    register,
     utc,
 )
 
@@ -62,7 +61,6 @@ async def core(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[
             schema = await stack.enter_async_context(postgres_schema())
             db = Database.open(POSTGRES_URL, schema=schema)
         rhizome = await Rhizome.start(config, clock, db=db)
-        register(rhizome.registry)
         rhizome.add_outlet(FakeOutlet())
         try:
             yield rhizome

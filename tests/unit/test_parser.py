@@ -70,9 +70,9 @@ def test_member_mentions_of_every_platform(registry: Registry, text: str, expect
 
 
 def test_channel_mentions(registry: Registry) -> None:
-    _, args = parse_text(registry, ADMIN_GROUP, "digest channel <#C42|digests>")
+    _, args = parse_text(registry, ADMIN_GROUP, "probe <#C42|digests>")
     assert args["channel"] == ChannelArg(external_id="C42", name="digests")
-    _, args = parse_text(registry, ADMIN_GROUP, "digest channel #weekly")
+    _, args = parse_text(registry, ADMIN_GROUP, "probe #weekly")
     assert args["channel"] == ChannelArg(name="weekly")
 
 
