@@ -33,8 +33,8 @@ def registry() -> Registry:
     r = build_registry()
     r.command(
         ADMIN_GROUP,
-        "digest channel",
-        "where the digest goes",
+        "probe",
+        "a test command taking a channel",
         OptionSpec("channel", OptionKind.CHANNEL, "a channel"),
     )(_noop)
     return r
