@@ -1,0 +1,272 @@
+"""Why two members should meet, in words built only from their real evidence.
+
+"You both shared about rust async: Ana shared 'Tokio tutorial', Ben asked "how do I cancel
+tasks?"" plus one resource to start the conversation. Every phrase names something a
+member actually did (a title they shared, a question they asked); when no evidence backs a
+topic on both sides, the topic is not mentioned at all.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from bot.documents import Block, Link, Mention, Paragraph, Span, Text
+from bot.interests.profiles import Evidence, EvidenceKind, Profile
+
+__all__ = [
+    "Explanation",
+    "MemberRef",
+    "Reason",
+    "Starter",
+    "explain_group",
+    "explain_pair",
+]
+
+MAX_TITLE = 90
+MAX_SNIPPET = 80
+
+
+@dataclass(frozen=True, slots=True)
+class MemberRef:
+    """A member inside a sentence; rendered as a name or a platform mention."""
+
+    member_id: int
+
+
+Part = str | MemberRef
+
+
+@dataclass(frozen=True, slots=True)
+class Reason:
+    topic: str
+    kind: str  # "both_know" | "teaches" | "both_want"
+    parts: tuple[Part, ...]
+    evidence: tuple[tuple[int, Evidence], ...]  # (member id, the evidence quoted)
+    strength: float
+
+
+@dataclass(frozen=True, slots=True)
+class Starter:
+    """One real resource from the evidence to open the conversation with."""
+
+    title: str | None
+    url: str
+    member_id: int  # who shared or discussed it
+    kind: EvidenceKind
+    topic: str
+
+    @property
+    def label(self) -> str:
+        return _clip(self.title, MAX_TITLE) if self.title else self.url
+
+
+@dataclass(frozen=True, slots=True)
+class Explanation:
+    reasons: tuple[Reason, ...]
+    starter: Starter | None
+
+    @property
+    def topics(self) -> tuple[str, ...]:
+        return tuple(r.topic for r in self.reasons)
+
+    def lines(self, names: Mapping[int, str]) -> list[str]:
+        """Plain sentences; `names` maps member ids to display names."""
+        out = [_plain(r.parts, names) for r in self.reasons]
+        if self.starter is not None:
+            out.append(_plain(_starter_parts(self.starter), names))
+        return out
+
+    def text(self, names: Mapping[int, str]) -> str:
+        return "\n".join(self.lines(names))
+
+    def blocks(self, mentions: Mapping[int, Mention]) -> tuple[Block, ...]:
+        """Document paragraphs with real mentions and the starter as a link."""
+        paragraphs: list[Block] = [Paragraph(_spans(r.parts, mentions)) for r in self.reasons]
+        if self.starter is not None:
+            s = self.starter
+            head = _spans(("To start: ",), mentions)
+            tail = _spans((f" ({_VERB_PAST[s.kind]} by ", MemberRef(s.member_id), ")"), mentions)
+            paragraphs.append(Paragraph((*head, Link(s.url, s.label), *tail)))
+        return tuple(paragraphs)
+
+
+# --- wording --------------------------------------------------------------------------------
+
+_VERB_PAST = {
+    EvidenceKind.SHARED: "shared",
+    EvidenceKind.REPLIED: "discussed",
+    EvidenceKind.REACTED: "reacted to",
+    EvidenceKind.ASKED: "asked about",
+    EvidenceKind.DECLARED: "listed",
+}
+_KIND_RANK = {
+    EvidenceKind.SHARED: 0,
+    EvidenceKind.REPLIED: 1,
+    EvidenceKind.DECLARED: 2,
+    EvidenceKind.REACTED: 3,
+    EvidenceKind.ASKED: 4,
+}
+
+
+def _clip(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _did(ev: Evidence) -> str:
+    """What the member did, in their own evidence's words."""
+    label = ev.resource_title or ev.resource_url
+    quoted = f"'{_clip(label, MAX_TITLE)}'" if label else None
+    if ev.kind is EvidenceKind.ASKED:
+        if ev.snippet and ev.snippet.strip():
+            return f"asked “{_clip(ev.snippet, MAX_SNIPPET)}”"
+        return f"asked about {quoted}" if quoted else "asked about it"
+    if ev.kind is EvidenceKind.DECLARED:
+        return "listed it as an interest"
+    verb = _VERB_PAST[ev.kind]
+    return f"{verb} {quoted}" if quoted else f"{verb} a link about it"
+
+
+def _plain(parts: Sequence[Part], names: Mapping[int, str]) -> str:
+    return "".join(
+        p if isinstance(p, str) else names.get(p.member_id, f"member {p.member_id}") for p in parts
+    )
+
+
+def _spans(parts: Sequence[Part], mentions: Mapping[int, Mention]) -> tuple[Span, ...]:
+    out: list[Span] = []
+    for p in parts:
+        if isinstance(p, str):
+            out.append(Text(p))
+        else:
+            out.append(mentions.get(p.member_id, Mention(f"member {p.member_id}")))
+    return tuple(out)
+
+
+def _starter_parts(s: Starter) -> tuple[Part, ...]:
+    return (
+        "To start: '",
+        s.label,
+        "' <",
+        s.url,
+        f"> ({_VERB_PAST[s.kind]} by ",
+        MemberRef(s.member_id),
+        ")",
+    )
+
+
+# --- choosing reasons -----------------------------------------------------------------------
+
+
+def _best(profile: Profile, topic: str, *, wants: bool) -> Evidence | None:
+    items = profile.evidence(topic, wants=wants)
+    return items[0] if items else None
+
+
+def _covered(topic: str, chosen: Sequence[str]) -> bool:
+    """'rust' adds nothing after 'async rust' (and the other way round)."""
+    words = set(topic.split())
+    return any(words <= set(c.split()) or set(c.split()) <= words for c in chosen)
+
+
+def _both(a: MemberRef, b: MemberRef, pair: bool) -> tuple[Part, ...]:
+    """ "You both" to a pair; "Ana and Ben both" in a trio, where "you" would be unclear."""
+    return ("You both",) if pair else (a, " and ", b, " both")
+
+
+def _candidates(a: Profile, b: Profile, pair: bool) -> list[Reason]:
+    out: list[Reason] = []
+    ra, rb = MemberRef(a.member_id), MemberRef(b.member_id)
+    for topic in a.knows.keys() & b.knows.keys():
+        ea, eb = _best(a, topic, wants=False), _best(b, topic, wants=False)
+        if ea is None or eb is None:
+            continue
+        both_shared = ea.kind is eb.kind is EvidenceKind.SHARED
+        verb = " shared about " if both_shared else " care about "
+        parts = (
+            *_both(ra, rb, pair),
+            verb,
+            topic,
+            ": ",
+            ra,
+            " ",
+            _did(ea),
+            ", ",
+            rb,
+            " ",
+            _did(eb),
+        )
+        strength = min(a.knows[topic], b.knows[topic])
+        out.append(
+            Reason(topic, "both_know", parts, ((a.member_id, ea), (b.member_id, eb)), strength)
+        )
+    for teacher, learner in ((a, b), (b, a)):
+        rt, rl = MemberRef(teacher.member_id), MemberRef(learner.member_id)
+        for topic in teacher.knows.keys() & learner.wants.keys():
+            et = _best(teacher, topic, wants=False)
+            el = _best(learner, topic, wants=True)
+            if et is None or el is None:
+                continue
+            parts = (rl, " wants to learn about ", topic, " and ", rt, " knows it: ", rt, " ",
+                     _did(et), ", ", rl, " ", _did(el))  # fmt: skip
+            strength = min(teacher.knows[topic], learner.wants[topic]) * 1.2  # the best reason
+            evidence = ((teacher.member_id, et), (learner.member_id, el))
+            out.append(Reason(topic, "teaches", parts, evidence, strength))
+    for topic in a.wants.keys() & b.wants.keys():
+        ea, eb = _best(a, topic, wants=True), _best(b, topic, wants=True)
+        if ea is None or eb is None:
+            continue
+        parts = (*_both(ra, rb, pair), " want to learn about ", topic, ": ", ra, " ", _did(ea),
+                 ", ", rb, " ", _did(eb))  # fmt: skip
+        strength = min(a.wants[topic], b.wants[topic]) * 0.6
+        out.append(
+            Reason(topic, "both_want", parts, ((a.member_id, ea), (b.member_id, eb)), strength)
+        )
+    out.sort(key=lambda r: (-r.strength, r.topic, r.kind))
+    return out
+
+
+def _pick_starter(reasons: Sequence[Reason], profiles: Sequence[Profile]) -> Starter | None:
+    """A resource from the reasons' evidence, preferably one the others have not touched."""
+    seen_by: dict[int, set[str]] = {}
+    for p in profiles:
+        urls: set[str] = set()
+        for items in p.evidence_by_topic.values():
+            urls.update(e.resource_url for e in items if e.resource_url)
+        seen_by[p.member_id] = urls
+    options: list[tuple[tuple[int, int, int], Starter]] = []
+    for rank, reason in enumerate(reasons):
+        for member_id, ev in reason.evidence:
+            if not ev.resource_url or ev.kind is EvidenceKind.ASKED:
+                continue
+            new_to_others = all(
+                ev.resource_url not in urls for mid, urls in seen_by.items() if mid != member_id
+            )
+            key = (0 if new_to_others else 1, rank, _KIND_RANK[ev.kind])
+            starter = Starter(ev.resource_title, ev.resource_url, member_id, ev.kind, reason.topic)
+            options.append((key, starter))
+    if not options:
+        return None
+    return min(options, key=lambda o: o[0])[1]
+
+
+def explain_group(profiles: Sequence[Profile], *, max_reasons: int = 3) -> Explanation:
+    """Reasons for a pair or trio to meet, strongest first, each topic once, and a starter."""
+    candidates: list[Reason] = []
+    for a, b in itertools.combinations(profiles, 2):
+        candidates.extend(_candidates(a, b, len(profiles) == 2))
+    candidates.sort(key=lambda r: (-r.strength, r.topic, r.kind))
+    chosen: list[Reason] = []
+    for reason in candidates:
+        if len(chosen) >= max_reasons:
+            break
+        if _covered(reason.topic, [c.topic for c in chosen]):
+            continue
+        chosen.append(reason)
+    return Explanation(tuple(chosen), _pick_starter(chosen, profiles))
+
+
+def explain_pair(a: Profile, b: Profile, *, max_reasons: int = 3) -> Explanation:
+    return explain_group((a, b), max_reasons=max_reasons)

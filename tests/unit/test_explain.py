@@ -1,0 +1,145 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from bot.documents import Document, Link, Mention
+from bot.interests.explain import explain_group, explain_pair
+from bot.interests.profiles import Evidence, EvidenceKind, build_profile
+
+NOW = datetime(2025, 6, 1, tzinfo=UTC)
+NAMES = {1: "Ana", 2: "Ben", 3: "Cy"}
+TOKIO = "https://tokio.rs/tokio/tutorial"
+
+
+def ev(kind: EvidenceKind, topic: str, title: str | None = None, url: str | None = None, **kw):
+    return Evidence(
+        kind=kind,
+        topics=((topic, 1.0),),
+        at=NOW - timedelta(days=1),
+        resource_title=title,
+        resource_url=url,
+        **kw,
+    )
+
+
+ANA = build_profile(
+    1,
+    [
+        ev(EvidenceKind.SHARED, "rust async", "Tokio tutorial", TOKIO),
+        ev(EvidenceKind.SHARED, "gardening", "Compost 101", "https://example.org/compost"),
+    ],
+    NOW,
+)
+BEN = build_profile(
+    2,
+    [
+        ev(
+            EvidenceKind.REPLIED,
+            "rust async",
+            "Tokio tutorial",
+            TOKIO,
+            snippet="how do I cancel tasks?",
+        ),
+        ev(EvidenceKind.SHARED, "chess", "Endgame basics", "https://example.org/chess"),
+    ],
+    NOW,
+)
+
+
+def test_teaching_reason_quotes_real_titles_and_questions() -> None:
+    explanation = explain_pair(ANA, BEN)
+    text = explanation.text(NAMES)
+    assert explanation.topics == ("rust async",)
+    assert text.splitlines()[0] == (
+        "Ben wants to learn about rust async and Ana knows it: Ana shared 'Tokio tutorial', "
+        "Ben asked “how do I cancel tasks?”"
+    )
+    # Nothing that neither of them did is mentioned.
+    assert "gardening" not in text and "chess" not in text
+    assert explanation.starter is not None
+    assert explanation.starter.url == TOKIO
+    assert explanation.starter.member_id == 1
+    assert text.splitlines()[-1] == f"To start: 'Tokio tutorial' <{TOKIO}> (shared by Ana)"
+
+
+def test_shared_interest_reason_names_both_resources() -> None:
+    cy = build_profile(
+        3, [ev(EvidenceKind.SHARED, "rust async", "Async book", "https://x.org/ab")], NOW
+    )
+    explanation = explain_pair(ANA, cy)
+    (line, starter_line) = explanation.lines(NAMES)
+    assert (
+        line
+        == "You both shared about rust async: Ana shared 'Tokio tutorial', Cy shared 'Async book'"
+    )
+    # Each has something the other has not seen; the stronger reason's first holder starts.
+    assert "To start:" in starter_line
+
+
+def test_no_common_evidence_means_no_reasons_and_no_starter() -> None:
+    stranger = build_profile(
+        3, [ev(EvidenceKind.SHARED, "knitting", "Socks", "https://k.org")], NOW
+    )
+    explanation = explain_pair(ANA, stranger)
+    assert explanation.reasons == ()
+    assert explanation.starter is None
+    assert explanation.text(NAMES) == ""
+
+
+def test_reactions_declared_and_missing_titles_are_described_truthfully() -> None:
+    a = build_profile(1, [Evidence.declared("zig")], NOW)
+    b = build_profile(2, [ev(EvidenceKind.REACTED, "zig", None, "https://ziglang.org/learn")], NOW)
+    (line, starter) = explain_pair(a, b).lines(NAMES)
+    assert line == (
+        "You both care about zig: Ana listed it as an interest, "
+        "Ben reacted to 'https://ziglang.org/learn'"
+    )
+    assert (
+        starter
+        == "To start: 'https://ziglang.org/learn' <https://ziglang.org/learn> (reacted to by Ben)"
+    )
+
+
+def test_both_want_and_limits() -> None:
+    a = build_profile(1, [ev(EvidenceKind.ASKED, "wasm", snippet="what is wasi " + "x" * 200)], NOW)
+    b = build_profile(2, [ev(EvidenceKind.ASKED, "wasm", snippet="is wasm fast?")], NOW)
+    explanation = explain_pair(a, b)
+    (line,) = explanation.lines(NAMES)
+    assert line.startswith("You both want to learn about wasm: Ana asked “what is wasi x")
+    assert "…”" in line and len(line) < 200
+    assert explanation.starter is None  # questions are not resources
+
+
+def test_overlapping_topics_are_not_repeated_and_reasons_are_capped() -> None:
+    topics = ["rust", "rust async", "go", "zig", "ocaml", "elm"]
+    a = build_profile(
+        1, [ev(EvidenceKind.SHARED, t, f"A on {t}", f"https://a/{t}") for t in topics], NOW
+    )
+    b = build_profile(
+        2, [ev(EvidenceKind.SHARED, t, f"B on {t}", f"https://b/{t}") for t in topics], NOW
+    )
+    explanation = explain_pair(a, b, max_reasons=3)
+    assert len(explanation.reasons) == 3
+    chosen = explanation.topics
+    assert not ("rust" in chosen and "rust async" in chosen)
+
+
+def test_trio_names_the_two_members_each_reason_is_about() -> None:
+    cy = build_profile(
+        3, [ev(EvidenceKind.SHARED, "chess", "Openings", "https://example.org/op")], NOW
+    )
+    explanation = explain_group([ANA, BEN, cy])
+    lines = explanation.lines(NAMES)
+    assert any(line.startswith("Ben and Cy both shared about chess") for line in lines)
+    assert any(line.startswith("Ben wants to learn about rust async") for line in lines)
+
+
+def test_blocks_use_mentions_and_a_link() -> None:
+    mentions = {1: Mention("Ana", "U1"), 2: Mention("Ben", "U2")}
+    blocks = explain_pair(ANA, BEN).blocks(mentions)
+    first = blocks[0].content  # type: ignore[union-attr]
+    assert Mention("Ben", "U2") in first and Mention("Ana", "U1") in first
+    last = blocks[-1].content  # type: ignore[union-attr]
+    assert Link(TOKIO, "Tokio tutorial") in last
+    plain = Document(blocks).plain()
+    assert "@Ben wants to learn about rust async" in plain
