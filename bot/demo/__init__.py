@@ -117,6 +117,10 @@ async def tour(rhizome: Rhizome, show: Show) -> None:
     await ask("Who knows?", "who-knows databases")
     await ask("A member's profile", "profile @chen")
     await ask("Introductions Rhizome would propose", "intros preview", group=ADMIN_GROUP, actor=moderator)
+    if rhizome.registry.get(ADMIN_GROUP, ("digest", "channel")) is not None:
+        await rhizome.run_command(
+            Invocation(COMMUNITY, moderator, ADMIN_GROUP, text="digest channel #general")
+        )
     await ask("This week's digest (preview)", "digest preview", group=ADMIN_GROUP, actor=moderator)
 
 

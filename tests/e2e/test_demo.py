@@ -27,6 +27,9 @@ async def test_demo_tour_shows_real_answers() -> None:
     assert "Async cancellation I" in search and "CancellationToken" in search
     assert "Tokio tutorial" not in search
     assert "Chen Wei" in shown["A member's profile"]
+    digest = shown["This week's digest (preview)"]
+    assert "Weekly digest" in digest and "Tokio tutorial" in digest
+    assert "Open questions" in digest or "open questions" in digest.lower()
     assert sum(isinstance(e, MessagePosted) for e in data.events) == 37
 
 
