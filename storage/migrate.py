@@ -33,7 +33,8 @@ def _upgrade(connection: Connection, target: str) -> None:
 def _current(connection: Connection) -> str | None:
     from alembic.runtime.migration import MigrationContext
 
-    return MigrationContext.configure(connection).get_current_revision()
+    heads = MigrationContext.configure(connection).get_current_heads()
+    return ", ".join(sorted(heads)) or None
 
 
 async def upgrade(db: Database, target: str = "heads") -> None:
