@@ -22,10 +22,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.app import Rhizome  # noqa: E402
-from bot.config import parse_config  # noqa: E402
-from bot.model import Actor, CommunityRef, InboundEvent, MessagePosted, Place, ReactionAdded  # noqa: E402
-from storage.db import Database  # noqa: E402
+from bot.app import Rhizome
+from bot.config import parse_config
+from bot.model import Actor, CommunityRef, InboundEvent, MessagePosted, Place, ReactionAdded
+from storage.db import Database
 
 WORDS = (
     "rust async tokio python typing sqlalchemy postgres sqlite index query cache "

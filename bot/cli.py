@@ -8,7 +8,7 @@ import logging
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
 import typer
 from rich.console import Console
@@ -292,7 +292,7 @@ def demo() -> None:
 
 
 def _import(
-    kind: str,
+    kind: Literal["slack", "discord"],
     path: Path,
     config: Path | None,
     community: str | None,
@@ -330,7 +330,7 @@ def _import(
                     rhizome,
                     kind,
                     path,
-                    community_label=community,  # type: ignore[arg-type]
+                    community_label=community,
                     include_private=include_private,
                     keep_going=keep_going,
                 )
@@ -358,7 +358,7 @@ def _import(
                     rhizome,
                     kind,
                     path,
-                    community_label=community,  # type: ignore[arg-type]
+                    community_label=community,
                     include_private=include_private,
                     keep_going=keep_going,
                     progress=progress,
