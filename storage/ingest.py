@@ -163,6 +163,7 @@ class IngestStore:
         self._ensure_channels(conn, chans)
 
         touched: set[int] = set()
+        posts = self._drop_tombstoned(conn, posts, stats)
         # Posts first, in bulk: every other kind of event refers to a message, and a message id
         # is never reused, so doing them first never changes an outcome.
         if posts:
@@ -229,6 +230,36 @@ class IngestStore:
                 kept = [i for i in kept if not i.event_key or (i.community_id, i.event_key) in won]
         elif fresh:
             conn.execute(insert_ignore(conn, pe), fresh)
+        return kept
+
+    @staticmethod
+    def _drop_tombstoned(
+        conn: Connection, posts: list[PlannedPost], stats: IngestStats
+    ) -> list[PlannedPost]:
+        """Posts of messages already deleted on the platform are late redeliveries: drop them."""
+        if not posts:
+            return posts
+        tt = m.message_tombstones
+        dead: set[tuple[int, str, str]] = set()
+        by_community: dict[int, set[str]] = {}
+        for p in posts:
+            by_community.setdefault(p.community_id, set()).add(p.message_id)
+        for cid, ids in by_community.items():
+            for part in chunks(sorted(ids), 900):
+                for ch, msg in conn.execute(
+                    select(tt.c.channel_external_id, tt.c.message_external_id).where(
+                        tt.c.community_id == cid, tt.c.message_external_id.in_(part)
+                    )
+                ):
+                    dead.add((cid, ch, msg))
+        if not dead:
+            return posts
+        kept = []
+        for p in posts:
+            if (p.community_id, p.channel.external_id, p.message_id) in dead:
+                stats.duplicates += 1
+            else:
+                kept.append(p)
         return kept
 
     def _ensure_members(
@@ -596,6 +627,17 @@ class IngestStore:
         touched.update(rid for url, (rid, _) in current.items() if url in wanted)
 
     def _delete_message(self, conn: Connection, d: PlannedDelete, touched: set[int]) -> None:
+        conn.execute(
+            insert_ignore(conn, m.message_tombstones),
+            [
+                {
+                    "community_id": d.community_id,
+                    "channel_external_id": d.channel_id,
+                    "message_external_id": d.message_id,
+                    "deleted_at": self._now,
+                }
+            ],
+        )
         ids = self._message_ids(conn, [(d.community_id, d.channel_id, d.message_id)])
         mid = ids.get((d.community_id, d.channel_id, d.message_id))
         if mid is None:

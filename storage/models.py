@@ -182,6 +182,19 @@ class ProcessedEventRow(Base):
     processed_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
+class MessageTombstoneRow(Base):
+    """Messages deleted on the platform: a late redelivery of the post (a Slack retry, a Discord
+    replay after resume) must not bring them back. Keyed like messages, by external ids."""
+
+    __tablename__ = "message_tombstones"
+    community_id: Mapped[int] = mapped_column(
+        Id, ForeignKey("communities.id", ondelete="CASCADE"), primary_key=True
+    )
+    channel_external_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    message_external_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    deleted_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
 class BotStateRow(Base):
     """Small key/value facts about the bot itself (e.g. the synced command-tree hash)."""
 
@@ -202,6 +215,7 @@ shares = cast(Table, ShareRow.__table__)
 reactions = cast(Table, ReactionRow.__table__)
 processed_events = cast(Table, ProcessedEventRow.__table__)
 bot_state = cast(Table, BotStateRow.__table__)
+message_tombstones = cast(Table, MessageTombstoneRow.__table__)
 
 
 # The `discussions` view (created by migration 0001), described for queries only: it lives on its

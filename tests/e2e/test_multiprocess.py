@@ -157,20 +157,13 @@ async def reference(tmp_path: Path, events: list[Any]) -> tuple[dict[str, Any], 
 
 
 # --- real processes -----------------------------------------------------------------------------
-RESURRECTION = (
-    "a post redelivered after its delete was stored comes back: posts carry no delivery id "
-    "(bot/tracking.py plans them with event_key=None); see test_a_late_redelivered_post_"
-    "does_not_resurrect_a_deleted_message"
-)
-
-
 @needs_pg
 @pytest.mark.parametrize(
     ("mode", "deletes"),
     [
         ("live", False),
         ("import", False),
-        pytest.param("live", True, marks=pytest.mark.xfail(reason=RESURRECTION, strict=False)),
+        ("live", True),
     ],
 )
 async def test_processes_ingesting_the_same_stream_store_it_exactly_once(
@@ -388,7 +381,6 @@ async def test_a_removed_reaction_is_not_restored_by_a_concurrent_redelivery(
 
 
 @needs_pg
-@pytest.mark.xfail(reason=RESURRECTION, strict=True)
 async def test_a_late_redelivered_post_does_not_resurrect_a_deleted_message(schema: str) -> None:
     """One process is enough: post, delete, then the post's redelivery (same event id), as a
     Slack retry that reached another worker late, or a Discord replay, delivers it."""

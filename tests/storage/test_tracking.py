@@ -292,3 +292,19 @@ async def test_top_orders_by_people_discussing(rhizome: Rhizome, chat: Chat, clo
     text = (await rhizome.run_command(chat.command("ben", "top 7"))).document.plain()
     assert text.index("example.org/busy") < text.index("example.org/quiet")
     assert "3 people discussing" in text
+
+
+async def test_a_late_redelivery_never_resurrects_a_deleted_message(
+    rhizome: Rhizome, chat: Chat
+) -> None:
+    post = chat.post("ana", "soon gone https://example.org/x", mid="1.0", event_id="EvP")
+    await rhizome.ingest(post)
+    await rhizome.ingest(chat.delete("1.0", minutes=1))
+    await rhizome.ingest(post)  # a Slack retry, or a Discord replay after resume
+    await rhizome.ingest(chat.post("ana", "soon gone https://example.org/x", mid="1.0"))
+    assert await count(rhizome, m.messages) == 0
+    assert await resources(rhizome) == {}
+    # A delete that overtakes its post works the same way.
+    await rhizome.ingest(chat.delete("2.0", minutes=2))
+    await rhizome.ingest(chat.post("ben", "https://example.org/y", mid="2.0", minutes=1))
+    assert await count(rhizome, m.messages) == 0
