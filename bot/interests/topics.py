@@ -175,7 +175,16 @@ _CHAT_WORDS = frozenset(
     ]
 )
 
-STOPWORDS: frozenset[str] = _yake_stopwords() | _CHAT_WORDS
+# Chat shorthand, Slack/Discord system messages ("pinned a message"), days and months.
+_MORE_CHAT_WORDS = frozenset(
+    """
+    btw fyi imo imho tbh afaik iirc np pinned pin message messages added joined left reply
+    replies thread threads monday tuesday wednesday thursday friday saturday sunday january
+    february march april may june july august september october november december
+    """.split()
+)
+
+STOPWORDS: frozenset[str] = _yake_stopwords() | _CHAT_WORDS | _MORE_CHAT_WORDS
 
 # Words that look plural but are names or mass nouns; and irregular plurals.
 _NOT_PLURAL = frozenset(
@@ -347,6 +356,9 @@ _IRREGULAR = {
     "vetoes": "veto",
     "quizzes": "quiz",
 }
+_I_PLURALS = {
+    w: w[:-1] for w in "apis kpis guis uis clis uris emojis wikis taxis skis rois pois sdis".split()
+}
 _ASCII_WORD = re.compile(r"[a-z]+")
 
 
@@ -361,8 +373,11 @@ def singularize(word: str) -> str:
         return _IRREGULAR[word]
     if len(word) <= 3 or word in _NOT_PLURAL or not _ASCII_WORD.fullmatch(word):
         return word
-    if word.endswith(("ss", "us", "ous", "sis", "tis", "nis", "ris", "lis", "xis")):
-        return word  # "class", "status", "analysis": singular already; "apis" is not
+    if word.endswith("is"):
+        # "analysis", "redis", "houstondatavis" are singular; a few "-i" plurals are not.
+        return _I_PLURALS.get(word, word)
+    if word.endswith(("ss", "us", "ous")):
+        return word  # "class", "status", "famous"
     if word.endswith("ies") and len(word) > 4:
         return word[:-3] + "y"
     if word.endswith(("sses", "shes", "ches", "xes")):

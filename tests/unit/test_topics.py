@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -150,3 +153,49 @@ def test_empty_and_garbage_documents_have_no_topics() -> None:
     assert extractor.topics(ResourceText(title="🙂🙂🙂", messages=("<@U123> :tada:",))) == []
     with pytest.raises(ValueError):
         TopicExtractor(max_df_ratio=0)
+
+
+# --- real data ------------------------------------------------------------------------------
+
+DATASETS = Path(__file__).resolve().parents[2].parent / "shared" / "datasets"
+HOUSTON = DATASETS / "slack-export-houstondatavis"
+
+
+def _houston_link_documents() -> list[ResourceText]:
+    """Link unfurls of a real 2016 Slack export (MIT): title, description, site, message."""
+    docs = []
+    for channel in sorted(p for p in HOUSTON.iterdir() if p.is_dir()):
+        for day in sorted(channel.glob("*.json")):
+            for message in json.loads(day.read_text(encoding="utf-8")):
+                for att in message.get("attachments") or []:
+                    if att.get("title") or att.get("text"):
+                        docs.append(
+                            ResourceText(
+                                title=att.get("title"),
+                                description=att.get("text"),
+                                site_name=att.get("service_name"),
+                                messages=(message.get("text", ""),),
+                                channel_name=channel.name,
+                            )
+                        )
+    return docs
+
+
+@pytest.mark.shared_data
+@pytest.mark.skipif(not HOUSTON.is_dir(), reason=f"needs the shared datasets at {HOUSTON}")
+def test_topics_of_a_real_community() -> None:
+    docs = _houston_link_documents()
+    assert len(docs) > 100
+    extractor = TopicExtractor()
+    extractor.observe(docs)
+    all_topics = [extractor.topics(d, 5) for d in docs]
+    assert all(all_topics), "every page with metadata gets topics"
+    flat = {t for topics in all_topics for t, _ in topics}
+    # No chat noise, no markup or URL residue.
+    assert not flat & {"http", "https", "www", "com", "thanks", "btw", "pinned", "message"}
+    assert not [t for t in flat if any(c in t for c in "<>|@/\\")]
+    # "data" is in almost half of this data-visualization community's links: not a topic.
+    assert extractor.df["data"] / extractor.doc_count > extractor.max_df_ratio
+    assert "data" not in flat
+    # A name that looks plural is not cut ("houstondatavis", not "houstondatavi").
+    assert "houstondatavis" in flat and "houstondatavi" not in flat
