@@ -87,7 +87,6 @@ class DiscordConfig(_Section):
     moderators: list[str] = []  # user ids with moderator rights besides manage_guild
     intros_channel_id: str | None = None
     sync_guild_id: str | None = None
-    state_dir: str = ".rhizome"
     backfill_limit: int = Field(default=1000, ge=0)
 
 

@@ -139,7 +139,6 @@ class RhizomeDiscord(discord.AutoShardedClient):
         config: DiscordConfig,
         *,
         clock: Clock | None = None,
-        state_dir: str | None = None,
         sync_commands: bool = True,
         identify_delay: float = 5.0,
         backfill_pause: float = 0.5,
@@ -159,7 +158,7 @@ class RhizomeDiscord(discord.AutoShardedClient):
         self.rhizome = rhizome
         self.config = config
         self.clock = clock or SystemClock()
-        self.state = SyncState(state_dir or config.state_dir)
+        self.state = SyncState(rhizome)
         self.sync_commands = sync_commands
         self.identify_delay = identify_delay
         self.backfill_pause = backfill_pause

@@ -20,11 +20,9 @@ import inspect
 import io
 import json
 import logging
-import os
 import re
 from collections.abc import Callable, Coroutine, Mapping, Sequence
-from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import discord
 from discord import app_commands
@@ -44,6 +42,9 @@ from bot.commands.registry import (
 )
 from bot.documents import Reply
 from bot.model import Actor, CommunityRef
+
+if TYPE_CHECKING:
+    from bot.app import Rhizome
 
 log = logging.getLogger(__name__)
 
@@ -468,35 +469,20 @@ def tree_fingerprint(
 
 
 class SyncState:
-    """The last synced fingerprint per scope ("global" or "guild:<id>") in a small JSON file."""
+    """The last synced fingerprint per scope ("global" or "guild:<id>"), in the database's
+    `bot_state`, so every process and shard of one bot agrees on whether a sync is due."""
 
-    FILENAME = "discord-commands.json"
+    KEY = "discord:commands:{scope}"
 
-    def __init__(self, state_dir: str | os.PathLike[str]) -> None:
-        self.path = Path(state_dir) / self.FILENAME
+    def __init__(self, rhizome: Rhizome) -> None:
+        self.state = rhizome.services.repos.state
+        self.clock = rhizome.services.clock
 
-    def load(self) -> dict[str, str]:
-        try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            return {}
-        except (OSError, ValueError) as e:
-            log.warning(
-                "discord: ignoring unreadable %s (%s); commands will be re-synced", self.path, e
-            )
-            return {}
-        return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
+    async def get(self, scope: str) -> str | None:
+        return await self.state.get(self.KEY.format(scope=scope))
 
-    def get(self, scope: str) -> str | None:
-        return self.load().get(scope)
-
-    def set(self, scope: str, fingerprint: str) -> None:
-        data = self.load()
-        data[scope] = fingerprint
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(data, indent=2, sort_keys=True), encoding="utf-8")
-        os.replace(tmp, self.path)
+    async def set(self, scope: str, fingerprint: str) -> None:
+        await self.state.set(self.KEY.format(scope=scope), fingerprint, self.clock.now())
 
 
 def scope_of(guild_id: int | None) -> str:
@@ -518,10 +504,10 @@ async def sync_tree(
         tree.copy_global_to(guild=guild)
     scope = scope_of(guild_id)
     fingerprint = tree_fingerprint(tree, registry, guild)
-    if not force and state.get(scope) == fingerprint:
+    if not force and await state.get(scope) == fingerprint:
         log.info("discord: command tree unchanged (%s), not syncing", scope)
         return False
     synced = await tree.sync(guild=guild)
-    state.set(scope, fingerprint)
+    await state.set(scope, fingerprint)
     log.info("discord: synced %d top-level commands (%s)", len(synced), scope)
     return True

@@ -75,7 +75,6 @@ def make_config(tmp_path: Path, fake: FakeDiscord, **discord_options: Any) -> Co
             "storage": {"url": f"sqlite+aiosqlite:///{tmp_path / 'rhizome.db'}"},
             "discord": {
                 "api_base_url": fake.api_base,
-                "state_dir": str(tmp_path / "state"),
                 **discord_options,
             },
         }

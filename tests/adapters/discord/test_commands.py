@@ -250,16 +250,6 @@ def test_fingerprint_and_sync_state(tmp_path: Path) -> None:
     install(tree2, ShapeOnly(other_registry))
     assert tree_fingerprint(tree2, other_registry) != first
 
-    state = SyncState(tmp_path / "state")
-    assert state.get("global") is None
-    state.set("global", first)
-    state.set("guild:1", "abc")
-    assert SyncState(tmp_path / "state").get("global") == first
-    assert state.get("guild:1") == "abc"
-
-    state.path.write_text("{not json", encoding="utf-8")
-    assert state.get("global") is None  # corrupt file: re-sync rather than crash
-
 
 async def test_integer_suggestions_are_integers() -> None:
     r = Registry()
@@ -281,3 +271,13 @@ async def test_integer_suggestions_are_integers() -> None:
 
     choices = await param.autocomplete(_Interaction(), "20")  # type: ignore[misc, arg-type]
     assert [(c.name, c.value) for c in choices] == [("2024", 2024), ("2023", 2023)]
+
+
+async def test_the_synced_fingerprint_is_shared_through_the_database(rhizome: Any) -> None:
+    """Every process (and shard) of one bot reads the same fingerprint from `bot_state`."""
+    state = SyncState(rhizome)
+    assert await state.get("global") is None
+    await state.set("global", "f1")
+    await state.set("guild:1", "abc")
+    assert await SyncState(rhizome).get("global") == "f1"
+    assert await state.get("guild:1") == "abc"
