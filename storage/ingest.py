@@ -386,6 +386,14 @@ class IngestStore:
             # committed meanwhile must not count as ours (its edit may since have dropped a
             # link this post carried): RETURNING names exactly the rows this insert added.
             inserted = conn.execute(insert_ignore(conn, mt).returning(*keys), rows).all()
+            # A delete committed while this insert waited on it left a tombstone the look
+            # before the insert could not see: look again, and undo those rows.
+            ours = [by_key[(cid, chid, ext)] for _, cid, chid, ext in inserted]
+            alive = {id(p) for p in self._drop_tombstoned(conn, ours, IngestStats())}
+            dead = [row[0] for row, p in zip(inserted, ours, strict=True) if id(p) not in alive]
+            if dead:
+                conn.execute(delete(mt).where(mt.c.id.in_(dead)))
+                inserted = [row for row in inserted if row[0] not in set(dead)]
         else:
             # Rows with an id above the current maximum are the ones this statement added:
             # cheaper than RETURNING through executemany, and exact on SQLite's single writer.

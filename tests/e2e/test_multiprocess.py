@@ -30,7 +30,14 @@ from sqlalchemy import select, text
 
 from bot.app import Rhizome
 from bot.clock import FixedClock
-from bot.model import Actor, CommunityRef, MessageEdited, MessagePosted, ReactionRemoved
+from bot.model import (
+    Actor,
+    CommunityRef,
+    MessageDeleted,
+    MessageEdited,
+    MessagePosted,
+    ReactionRemoved,
+)
 from storage import models as m
 from storage.db import Database
 from tests.conftest import POSTGRES_URL, REPO_ROOT, START, make_config
@@ -374,6 +381,45 @@ async def test_a_removed_reaction_is_not_restored_by_a_concurrent_redelivery(
         async with probe.read() as conn:
             left = (await conn.execute(select(m.reactions.c.emoji))).all()
         assert left == []
+    finally:
+        await a.close()
+        await b.close()
+        await probe.close()
+
+
+@needs_pg
+async def test_a_redelivered_post_queued_behind_its_delete_stays_deleted(schema: str) -> None:
+    """A deletes a message (tombstone written, row deleted, not yet committed); B stores a
+    redelivery of its post meanwhile: B found no tombstone when it looked, and its insert
+    waits on A's delete. Once A commits, the message must still be gone."""
+    a, b, probe = await two_cores(schema)
+    chat = Chat(CommunityRef("slack", "TRACE", "Racers"), START)
+    try:
+        warm = chat.post("ana", "hello", mid="W")
+        post = chat.post("ana", "soon gone https://example.org/x", mid="M", event_id="EvPost")
+        await a.ingest_many([warm, post])
+        await b.ingest_many([warm, post])  # B knows the member and channel already
+        delete = MessageDeleted(
+            place=post.place, occurred_at=chat.at(1), message_id="M", event_id="EvDel"
+        )
+        edit = MessageEdited(
+            place=warm.place, occurred_at=chat.at(2), message_id="W", text="hi", event_id="EvE"
+        )
+        async with probe.read() as conn:
+            wid = (
+                await conn.execute(select(m.messages.c.id).where(m.messages.c.external_id == "W"))
+            ).scalar_one()
+        await interleave(
+            probe,
+            "SELECT id FROM messages WHERE id = :id FOR NO KEY UPDATE",
+            {"id": wid},
+            a.ingest_many([delete, edit]),
+            lambda: b.ingest(post),
+        )
+        async with probe.read() as conn:
+            left = (await conn.execute(select(m.messages.c.external_id))).scalars().all()
+            shares = (await conn.execute(select(m.shares.c.id))).all()
+        assert left == ["W"] and shares == []
     finally:
         await a.close()
         await b.close()
