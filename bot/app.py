@@ -29,9 +29,11 @@ def _install_features(services: Services) -> None:
     """Let feature packages add their hooks (exports, forget-me, background loops)."""
     from bot.digests.scheduler import scheduler_for
     from bot.digests.service import install as install_digests
+    from bot.interests.intros import install as install_intros
 
     install_digests(services)
     services.extras.setdefault("closers", []).append(scheduler_for(services).stop)
+    install_intros(services)
 
 
 @dataclass

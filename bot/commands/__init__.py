@@ -8,9 +8,11 @@ from bot.commands.registry import Registry
 def build_registry() -> Registry:
     from bot.commands import member, privacy
     from bot.digests import commands as digests
+    from bot.interests import intro_commands
 
     registry = Registry()
     member.register(registry)
     privacy.register(registry)
     digests.register(registry)
+    intro_commands.register(registry)
     return registry

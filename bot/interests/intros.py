@@ -1,0 +1,868 @@
+"""Introductions that explain themselves: plan a round, post it exactly once, follow it up.
+
+A round pairs the opted-in, active members with `matching.plan_round` (never a `not-with`
+pair, never a pair grouped in the last `REPEAT_WINDOW` rounds, one trio when the count is
+odd), explains each group with `explain.explain_group` (only real evidence: titles shared,
+questions asked) and posts each intro where its members can talk (`Outlet.open_conversation`).
+A week later it asks "Did you meet?"; the answers feed the next rounds (met pairs count as
+ties, members who ignore `IGNORED_STREAK` intros in a row are paused and told) and the
+moderators' stats.
+
+Exactly once: the round is claimed in storage before anything happens (see `storage.intros`);
+the intros are recorded in one transaction before the first post, so a crash mid-round
+resumes the unposted intros of that round instead of pairing again. One window stays
+at-least-once, as for digests: a post the platform accepted just before a crash, whose id was
+not yet stored, is posted again on resume.
+
+Profiles come from a loader (by default `bot.interests.service.load_profiles`), so tests and
+other callers can supply their own.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any, Literal
+
+from bot.documents import (
+    Actions,
+    Block,
+    Button,
+    Document,
+    Item,
+    ItemList,
+    Mention,
+    Paragraph,
+    Span,
+    Text,
+    spans,
+)
+from bot.interests.explain import Explanation, MemberRef, Reason, Starter, explain_group
+from bot.interests.matching import Constraints, RoundHistory, plan_round
+from bot.interests.profiles import EvidenceKind, Profile
+from bot.model import Community, CommunityRef, Member
+from storage.intros import (
+    CLAIMED,
+    PLANNED,
+    IntroMember,
+    IntroRecord,
+    IntroStore,
+    PlannedIntro,
+)
+
+if TYPE_CHECKING:
+    from bot.commands.registry import CommandContext
+    from bot.interests.intro_scheduler import Cadence
+    from bot.ports import Outlet
+    from bot.services import Services
+
+log = logging.getLogger(__name__)
+
+EXTRA_KEY = "intros"
+REPEAT_WINDOW = 12  # rounds in which a pair is not grouped again
+FOLLOWUP_AFTER = timedelta(days=7)  # "Did you meet?" this long after the intro
+ANSWER_WINDOW = timedelta(days=3)  # after the follow-up, silence counts as ignoring it
+IGNORED_STREAK = 3  # intros ignored in a row before a member is paused
+AUTO_PAUSE = timedelta(weeks=12)
+ACTIVE_WINDOW = timedelta(days=90)  # members silent for longer are left out of rounds
+STALE = timedelta(minutes=10)  # an open round untouched this long belongs to a dead process
+MAX_ATTEMPTS = 3  # posting attempts per round and per intro
+MET_PENALTY = 0.1  # pairs who met before are a little less likely to meet again
+PREVIEW_GROUPS = 25
+
+ProfileLoader = Callable[[int, Sequence[int], datetime], Awaitable[Mapping[int, Profile]]]
+InteractionLoader = Callable[[int], Awaitable[Mapping[tuple[int, int], int]]]
+
+
+# --- values ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Group:
+    """One planned intro: its members, why, and the matching score."""
+
+    members: tuple[Member, ...]
+    explanation: Explanation
+    score: float
+
+
+@dataclass(frozen=True, slots=True)
+class Draft:
+    """A round as it would be made now (a preview, or the plan recorded before posting)."""
+
+    candidates: tuple[Member, ...]
+    groups: tuple[Group, ...]
+    unmatched: tuple[Member, ...]
+    to_pause: tuple[Member, ...]
+    method: str
+
+
+@dataclass(frozen=True, slots=True)
+class RoundResult:
+    state: Literal["posted", "skipped", "partial", "failed", "busy", "no-outlet"]
+    round_id: int | None = None
+    posted: int = 0  # intros posted by this call
+    total: int = 0  # intros in the round
+    failed: int = 0  # intros given up
+    reason: str | None = None
+
+
+# --- explanations as stored JSON ---------------------------------------------------------------
+
+
+def explanation_json(explanation: Explanation) -> str:
+    """The reasons' wording and the starter; member references stay ids until posted."""
+
+    def part(p: str | MemberRef) -> Any:
+        return p if isinstance(p, str) else {"m": p.member_id}
+
+    starter = explanation.starter
+    return json.dumps(
+        {
+            "reasons": [
+                {"topic": r.topic, "kind": r.kind, "parts": [part(p) for p in r.parts]}
+                for r in explanation.reasons
+            ],
+            "starter": None
+            if starter is None
+            else {
+                "title": starter.title,
+                "url": starter.url,
+                "member": starter.member_id,
+                "kind": starter.kind.value,
+                "topic": starter.topic,
+            },
+        },
+        ensure_ascii=False,
+    )
+
+
+def explanation_from_json(text: str) -> Explanation:
+    try:
+        data = json.loads(text or "{}")
+    except ValueError:
+        return Explanation((), None)
+
+    def part(p: Any) -> str | MemberRef:
+        return MemberRef(int(p["m"])) if isinstance(p, dict) else str(p)
+
+    reasons = tuple(
+        Reason(r["topic"], r["kind"], tuple(part(p) for p in r["parts"]), (), 0.0)
+        for r in data.get("reasons", ())
+    )
+    s = data.get("starter")
+    starter = (
+        None
+        if not s
+        else Starter(
+            s.get("title"), s["url"], int(s["member"]), EvidenceKind(s["kind"]), s["topic"]
+        )
+    )
+    return Explanation(reasons, starter)
+
+
+# --- documents ----------------------------------------------------------------------------------
+
+
+def _mention(x: IntroMember | Member) -> Mention:
+    return Mention(x.name, x.external_id)
+
+
+def _and(items: Sequence[Span]) -> list[Span]:
+    out: list[Span] = []
+    for i, item in enumerate(items):
+        if i:
+            out.append(Text(" and " if i == len(items) - 1 else ", "))
+        out.append(item)
+    return out
+
+
+def _names(items: Sequence[str]) -> str:
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def conversation_topic(names: Sequence[str]) -> str:
+    return f"Rhizome intro: {_names(list(names))}"[:100]
+
+
+def intro_document(members: Sequence[IntroMember | Member], explanation: Explanation) -> Document:
+    """The post that introduces a pair or trio: who, why (real evidence), and where to start."""
+    mentions = {x.member_id if isinstance(x, IntroMember) else x.id: _mention(x) for x in members}
+    you = "you two" if len(members) == 2 else "the three of you"
+    blocks: list[Block] = [
+        Paragraph(
+            (
+                Text("Hi "),
+                *_and([_mention(x) for x in members]),
+                Text(f"! Rhizome thinks {you} should meet."),
+            )
+        )
+    ]
+    if explanation.reasons:
+        blocks.extend(explanation.blocks(mentions))
+        named = {
+            p.member_id for r in explanation.reasons for p in r.parts if isinstance(p, MemberRef)
+        }
+        for x in members:
+            if (
+                len(members) > 2
+                and (x.member_id if isinstance(x, IntroMember) else x.id) not in named
+            ):
+                # The third member of a trio may share nothing with the others yet: say so.
+                blocks.append(
+                    Paragraph(
+                        (
+                            _mention(x),
+                            Text(
+                                ", I haven't seen you share these topics yet: tell the others "
+                                "what you're working on."
+                            ),
+                        )
+                    )
+                )
+    else:
+        blocks.append(
+            Paragraph(
+                spans(
+                    "I haven't seen you share the same topics yet, so this one is about "
+                    "widening the circle: tell each other what you're working on."
+                )
+            )
+        )
+        if explanation.starter is not None:
+            blocks.extend(explanation.blocks(mentions))
+    blocks.append(
+        Paragraph(
+            spans(
+                "Say hello here and find a time for a short chat. In a week I'll ask whether you met."
+            )
+        )
+    )
+    blocks.append(
+        Paragraph(
+            (
+                Text("Not the right time? ", italic=True),
+                Text("/rhizome intros pause <weeks>", code=True),
+                Text(", ", italic=True),
+                Text("/rhizome intros not-with @member", code=True),
+                Text(" or ", italic=True),
+                Text("/rhizome intros off", code=True),
+                Text(".", italic=True),
+            )
+        )
+    )
+    return Document(tuple(blocks), title="An introduction from Rhizome")
+
+
+def followup_document(intro_id: int, members: Sequence[IntroMember]) -> Document:
+    """ "Did you meet?" with buttons; each member's press is recorded as their own answer."""
+    return Document(
+        (
+            Paragraph(
+                (
+                    Text("A week ago I introduced "),
+                    *_and([_mention(x) for x in members]),
+                    Text(". Did you meet?"),
+                )
+            ),
+            Actions(
+                (
+                    Button("Yes, we met", f"rhizome intros met {intro_id} yes", style="primary"),
+                    Button("Not yet", f"rhizome intros met {intro_id} no"),
+                )
+            ),
+            Paragraph(
+                (
+                    Text("Or type "),
+                    Text(f"/rhizome intros met {intro_id} yes", code=True),
+                    Text(" or "),
+                    Text("no", code=True),
+                    Text(". Your answers help the next introductions."),
+                )
+            ),
+        ),
+        title="Did you meet?",
+    )
+
+
+def pause_notice(until: datetime) -> Document:
+    return Document(
+        (
+            Paragraph(
+                spans(
+                    f"I've paused your Rhizome introductions until {until:%Y-%m-%d}: your last "
+                    f"{IGNORED_STREAK} introductions went without an answer, so I'll stop for now."
+                )
+            ),
+            Paragraph(
+                (
+                    Text("Want them back? "),
+                    Text("/rhizome intros on", code=True),
+                    Text(" turns them on again right away."),
+                )
+            ),
+        ),
+        title="Introductions paused",
+    )
+
+
+def preview_document(draft: Draft, cadence: str, next_round: str | None) -> Document:
+    """The pairs a round would make now, with their reasons; only the moderator sees it."""
+    n = len(draft.candidates)
+    trios = sum(1 for g in draft.groups if len(g.members) == 3)
+    pairs = len(draft.groups) - trios
+    head = (
+        f"{n} member{'s' if n != 1 else ''} opted in and active right now; a round now would make "
+        f"{pairs} pair{'s' if pairs != 1 else ''}"
+        + (f" and {trios} trio" if trios else "")
+        + ". Preview only: nothing is posted."
+    )
+    blocks: list[Block] = [Paragraph(spans(head))]
+    if draft.groups:
+        items = []
+        for g in draft.groups[:PREVIEW_GROUPS]:
+            names = {m.id: m.name for m in g.members}
+            lines = g.explanation.lines(names) or [
+                "No shared topics yet: an intro to widen the circle."
+            ]
+            items.append(
+                Item(
+                    title=(
+                        Text(" + ".join(m.name for m in g.members), bold=True),
+                        Text(f"  (score {g.score:.2f})"),
+                    ),
+                    details=tuple(spans(line) for line in lines),
+                )
+            )
+        blocks.append(
+            ItemList(
+                tuple(items),
+                title="Introductions",
+                more=max(0, len(draft.groups) - PREVIEW_GROUPS),
+            )
+        )
+    elif n < 2:
+        blocks.append(
+            Paragraph(
+                spans(
+                    "Fewer than two members can be introduced: members opt in with "
+                    "/rhizome intros on, or a moderator opts a channel's members in with "
+                    "/rhizome-admin intros default-on #channel."
+                )
+            )
+        )
+    if draft.unmatched:
+        blocks.append(
+            Paragraph(
+                spans(
+                    "Left out (every possible partner is excluded by not-with wishes or recent "
+                    "intros): " + _names([m.name for m in draft.unmatched]) + "."
+                )
+            )
+        )
+    if draft.to_pause:
+        blocks.append(
+            Paragraph(
+                spans(
+                    f"Would be paused for ignoring {IGNORED_STREAK} intros in a row: "
+                    + _names([m.name for m in draft.to_pause])
+                    + "."
+                )
+            )
+        )
+    tail = f"Rounds run {cadence}" + (f"; the next on {next_round}." if next_round else ".")
+    blocks.append(Paragraph(spans(tail)))
+    return Document(tuple(blocks), title="Introductions preview")
+
+
+# --- the service -------------------------------------------------------------------------------
+
+
+def _ref(community: Community) -> CommunityRef:
+    return CommunityRef(community.platform, community.external_id, community.name)
+
+
+def _empty(member_id: int) -> Profile:
+    return Profile(member_id, {}, {})
+
+
+class IntroService:
+    """Rounds, follow-ups, answers and privacy for introductions; one per `Services`."""
+
+    def __init__(
+        self,
+        services: Services,
+        *,
+        profiles: ProfileLoader | None = None,
+        interactions: InteractionLoader | None = None,
+    ) -> None:
+        self.services = services
+        self.store = IntroStore(services.db)
+        self._profiles = profiles or self._default_profiles
+        self._interactions = interactions or self._default_interactions
+
+    # --- sources (part A's interest service, when present) ----------------------------------------
+    async def _default_profiles(
+        self, community_id: int, member_ids: Sequence[int], now: datetime
+    ) -> Mapping[int, Profile]:
+        try:
+            from bot.interests import service as interests
+        except ImportError:
+            log.warning("intros: no interest profiles available; pairing without topics")
+            return {}
+        found = dict(
+            await interests.load_profiles(
+                self.services, community_id, member_ids=list(member_ids), now=now
+            )
+        )
+        channels_of = getattr(interests, "main_channels", None)
+        if channels_of is not None and any(p.main_channel is None for p in found.values()):
+            channels = await channels_of(self.services, community_id)
+            for mid, p in found.items():
+                if p.main_channel is None and mid in channels:
+                    found[mid] = replace(p, main_channel=channels[mid])
+        return found
+
+    async def _default_interactions(self, community_id: int) -> Mapping[tuple[int, int], int]:
+        try:
+            from bot.interests.service import member_interactions
+        except ImportError:
+            return {}
+        return await member_interactions(self.services, community_id)
+
+    # --- helpers -----------------------------------------------------------------------------------
+    def outlet(self, community: Community) -> Outlet | None:
+        return self.services.outlets.get(community.platform)
+
+    @property
+    def default_tracking(self) -> bool:
+        return self.services.config.privacy.default_tracking
+
+    async def cadence(self, community_id: int) -> tuple[Cadence, datetime | None, bool]:
+        """The community's cadence, since when it holds, and whether rounds are on."""
+        from bot.interests.intro_scheduler import DEFAULT_CADENCE, Cadence
+
+        record = await self.store.schedule(community_id)
+        if record is None:
+            return DEFAULT_CADENCE, None, True
+        return Cadence.from_record(record), record.schedule_since, record.enabled
+
+    async def next_round(self, community_id: int, now: datetime) -> datetime | None:
+        cadence, since, enabled = await self.cadence(community_id)
+        if not enabled:
+            return None
+        return cadence.next_after(now, since or now)
+
+    async def ensure_schedule(self, community_id: int, now: datetime) -> None:
+        """Rounds start on the default cadence with the first opt-in (never for past periods)."""
+        from bot.interests.intro_scheduler import DEFAULT_CADENCE
+
+        await self.store.ensure_schedule(community_id, DEFAULT_CADENCE.values(), now)
+
+    # --- planning ----------------------------------------------------------------------------------
+    async def draft(self, community: Community, now: datetime) -> Draft:
+        """Who would be introduced to whom now, and why; writes nothing."""
+        store = self.store
+        rows = await store.candidates(community.id, now, now - ACTIVE_WINDOW, self.default_tracking)
+        members = {r.member.id: r.member for r in rows}
+        by_ext = {m.external_id: m.id for m in members.values()}
+        history = await store.recent_groups(community.id, REPEAT_WINDOW)
+        states = await store.member_states(community.id)
+        to_pause = [members[mid] for mid in sorted(_ignoring(history, members, states, now))]
+        for m in to_pause:
+            members.pop(m.id)
+        ids = sorted(members)
+        if len(ids) < 2:
+            alone = tuple(members[i] for i in ids)
+            return Draft(alone, (), alone, tuple(to_pause), "trivial")
+        loaded = await self._profiles(community.id, ids, now)
+        profiles = [loaded.get(i) or _empty(i) for i in ids]
+        profiles = [
+            p if p.member_id == i else replace(p, member_id=i)
+            for i, p in zip(ids, profiles, strict=True)
+        ]
+        round_history = RoundHistory.from_rounds(
+            len(history),
+            [
+                (n, [tuple(x.member_id for x in intro.members) for intro in intros])
+                for n, (_, intros) in enumerate(history)
+            ],
+        )
+        not_with = {
+            frozenset((by_ext[a], by_ext[b]))
+            for a, b in await store.not_with_pairs(community.id)
+            if a in by_ext and b in by_ext and a != b
+        }
+        interactions: dict[frozenset[int], int] = {}
+        for (a, b), count in (await self._interactions(community.id)).items():
+            if a in members and b in members and a != b:
+                key = frozenset((a, b))
+                interactions[key] = interactions.get(key, 0) + int(count)
+        penalties: dict[frozenset[int], float] = {}
+        for group in await store.met_pairs(community.id):
+            for i, a in enumerate(group):
+                for b in group[i + 1 :]:
+                    if a in members and b in members:
+                        key = frozenset((a, b))
+                        interactions[key] = interactions.get(key, 0) + 1
+                        penalties[key] = MET_PENALTY
+        constraints = Constraints(
+            not_with=not_with,
+            interactions=interactions,
+            penalties=penalties,
+            repeat_window=REPEAT_WINDOW,
+        )
+        # Matching is CPU-bound (seconds at 10k members): keep the event loop answering.
+        plan = await asyncio.to_thread(plan_round, profiles, round_history, constraints, now)
+        by_id = {p.member_id: p for p in profiles}
+        groups = tuple(
+            Group(
+                tuple(members[i] for i in group),
+                explain_group([by_id[i] for i in group]),
+                float(plan.scores.get(group, 0.0)),
+            )
+            for group in plan.groups
+        )
+        return Draft(
+            tuple(members[i] for i in ids),
+            groups,
+            tuple(members[i] for i in plan.unmatched),
+            tuple(to_pause),
+            plan.method,
+        )
+
+    async def preview(self, community: Community) -> Draft:
+        return await self.draft(community, self.services.clock.now())
+
+    # --- rounds --------------------------------------------------------------------------------------
+    async def run_round(
+        self, community: Community, period: datetime, kind: str, token: str
+    ) -> RoundResult:
+        """Claim the round of `period` and make it; "busy" if it was already claimed."""
+        if self.outlet(community) is None:
+            return RoundResult("no-outlet", reason=f"no {community.platform} connection")
+        now = self.services.clock.now()
+        round_id = await self.store.claim(community.id, period, kind, now, token)
+        if round_id is None:
+            return RoundResult("busy", reason="this round was already made (or is being made)")
+        return await self.resume(community, round_id, token)
+
+    async def resume(self, community: Community, round_id: int, token: str) -> RoundResult:
+        """Plan the claimed round unless its intros are recorded already, then post what is
+        not posted yet. Never pairs a round twice."""
+        outlet = self.outlet(community)
+        record = await self.store.round(round_id)
+        if record is None:
+            return RoundResult("failed", round_id, reason="the round disappeared")
+        if outlet is None:
+            await self.store.release(round_id, token, f"no outlet for {community.platform}")
+            return RoundResult("no-outlet", round_id, reason=f"no {community.platform} connection")
+        if record.state == CLAIMED:
+            now = self.services.clock.now()
+            try:
+                draft = await self.draft(community, now)
+                await self._pause(community, draft.to_pause, now)
+            except Exception as e:
+                log.exception("intros: planning round %s failed", round_id)
+                await self.store.release(
+                    round_id, token, f"planning failed: {type(e).__name__}: {e}"
+                )
+                return RoundResult("failed", round_id, reason="planning the round failed")
+            planned = [
+                PlannedIntro(
+                    tuple(m.id for m in g.members),
+                    round(g.score, 6),
+                    explanation_json(g.explanation),
+                )
+                for g in draft.groups
+            ]
+            externals = {m.id: m.external_id for g in draft.groups for m in g.members}
+            why = (
+                "fewer than two members to introduce"
+                if len(draft.candidates) < 2
+                else "no allowed pairs (not-with wishes and recent intros exclude them all)"
+            )
+            if not await self.store.record_plan(
+                round_id,
+                token,
+                community.id,
+                planned,
+                externals,
+                len(draft.candidates),
+                now,
+                reason=why,
+            ):
+                return RoundResult("busy", round_id, reason="another process took the round over")
+            if not planned:
+                return RoundResult("skipped", round_id, reason=why)
+        elif record.state != PLANNED:
+            return RoundResult("busy", round_id, reason=f"the round is {record.state}")
+        return await self._post_planned(community, outlet, round_id, token)
+
+    async def _post_planned(
+        self, community: Community, outlet: Outlet, round_id: int, token: str
+    ) -> RoundResult:
+        store = self.store
+        ref = _ref(community)
+        waiting = await store.intros_of_round(round_id, state="planned")
+        posted = failed = 0
+        ours = True
+        for intro in waiting:
+            if not intro.members:
+                continue
+            try:
+                conversation = intro.conversation_id
+                if conversation is None:
+                    conversation = await outlet.open_conversation(
+                        ref,
+                        [x.external_id for x in intro.members],
+                        conversation_topic([x.name for x in intro.members]),
+                    )
+                    await store.set_conversation(intro.id, conversation)
+                document = intro_document(intro.members, explanation_from_json(intro.explanation))
+                message_id = await outlet.post(ref, conversation, document)
+            except Exception:
+                log.exception("intros: posting intro %s failed", intro.id)
+                if await store.post_failed(intro.id, MAX_ATTEMPTS):
+                    failed += 1
+                continue
+            posted += 1
+            ours = await store.mark_posted(
+                intro.id, round_id, token, message_id, self.services.clock.now()
+            )
+            if not ours:
+                log.warning("intros: round %s was taken over while posting", round_id)
+                break
+        total = len(await store.intros_of_round(round_id))
+        now = self.services.clock.now()
+        if ours and await store.finish_round(round_id, token, now):
+            return RoundResult("posted", round_id, posted, total, failed)
+        if ours:
+            await store.release(round_id, token, "some intros could not be posted yet")
+        return RoundResult(
+            "partial", round_id, posted, total, failed, reason="some intros wait for a retry"
+        )
+
+    async def run_now(self, community: Community, token: str) -> RoundResult:
+        """A round outside the cadence (`intros run-now`), refused while another is open."""
+        now = self.services.clock.now()
+        for r in await self.store.open_rounds(community.id):
+            if r.claimed_at >= now - STALE:
+                return RoundResult("busy", r.id, reason="a round is being made right now")
+        return await self.run_round(community, now, "manual", token)
+
+    async def _pause(self, community: Community, members: Sequence[Member], now: datetime) -> None:
+        """Pause members who ignored their last intros, and tell them (or `status` will)."""
+        if not members:
+            return
+        until = now + AUTO_PAUSE
+        await self.store.auto_pause(
+            community.id, [m.external_id for m in members], now, until, self.default_tracking
+        )
+        outlet = self.outlet(community)
+        if outlet is None:
+            return
+        for m in members:
+            try:
+                channel = await outlet.open_conversation(
+                    _ref(community), [m.external_id], "Rhizome introductions paused"
+                )
+                await outlet.post(_ref(community), channel, pause_notice(until))
+            except Exception:
+                log.warning(
+                    "intros: could not tell %s about the pause", m.external_id, exc_info=True
+                )
+                continue
+            await self.store.set_member_state(community.id, m.external_id, now, notice_sent_at=now)
+
+    # --- follow-ups ------------------------------------------------------------------------------------
+    async def send_followups(self, token: str, limit: int = 200) -> int:
+        """Post every due "Did you meet?" this process can post; each exactly once."""
+        now = self.services.clock.now()
+        store = self.store
+        due = await store.due_followups(
+            now - FOLLOWUP_AFTER, self.services.outlets.keys(), now - STALE, limit
+        )
+        sent = 0
+        for community, intro in due:
+            outlet = self.outlet(community)
+            if outlet is None or not intro.members:
+                continue
+            if not await store.claim_followup(intro.id, token, now, now - STALE):
+                continue
+            try:
+                conversation = intro.conversation_id or await outlet.open_conversation(
+                    _ref(community),
+                    [x.external_id for x in intro.members],
+                    conversation_topic([x.name for x in intro.members]),
+                )
+                message_id = await outlet.post(
+                    _ref(community), conversation, followup_document(intro.id, intro.members)
+                )
+            except Exception:
+                log.exception("intros: follow-up of intro %s failed", intro.id)
+                await store.release_followup(intro.id, token, MAX_ATTEMPTS)
+                continue
+            await store.finish_followup(intro.id, token, message_id, self.services.clock.now())
+            sent += 1
+        return sent
+
+    # --- privacy hooks ---------------------------------------------------------------------------------
+    async def export(self, community_id: int, external_id: str) -> dict[str, Any]:
+        """`privacy my-data`: their intros (with whom, why, their answer) and their wishes."""
+        records = await self.store.intros_of_member(community_id, external_id)
+        state = await self.store.member_state(community_id, external_id)
+        history = []
+        for r in records:
+            names = {x.member_id: x.name for x in r.members}
+            mine = r.member(external_id)
+            history.append(
+                {
+                    "id": r.id,
+                    "round": r.period.isoformat() if r.period else None,
+                    "posted_at": r.posted_at.isoformat() if r.posted_at else None,
+                    "with": [x.name for x in r.members if x.external_id != external_id],
+                    "why": explanation_from_json(r.explanation).lines(names),
+                    "your_answer": mine.answer if mine else None,
+                }
+            )
+        return {
+            "introductions": history,
+            "intros_not_with": [
+                {"id": ext, "name": name}
+                for ext, name in await self.store.not_with_of(community_id, external_id)
+            ],
+            "intros_auto_paused_at": state.auto_paused_at.isoformat()
+            if state.auto_paused_at
+            else None,
+        }
+
+    async def forget(self, community_id: int, external_id: str) -> None:
+        await self.store.forget_member(community_id, external_id)
+
+    async def network_section(self, ctx: CommandContext, member: Member) -> tuple[Block, ...]:
+        """ "People you were introduced to", for `/rhizome network` (only about yourself)."""
+        if member.external_id != ctx.actor.external_id:
+            return ()
+        records = await self.store.intros_of_member(ctx.community.id, member.external_id, 10)
+        if not records:
+            return ()
+        items = []
+        for r in records:
+            others = [x for x in r.members if x.external_id != member.external_id]
+            met = "you met" if r.met else ("not met" if r.answered else "no answer yet")
+            when = f"{r.posted_at:%Y-%m-%d}" if r.posted_at else "?"
+            items.append(
+                Item(
+                    title=tuple(_and([_mention(x) for x in others])),
+                    details=(spans(f"{when} · {met}"),),
+                )
+            )
+        return (ItemList(tuple(items), title="People you were introduced to"),)
+
+
+def _ignoring(
+    history: Sequence[tuple[Any, Sequence[IntroRecord]]],
+    members: Mapping[int, Member],
+    states: Mapping[str, Any],
+    now: datetime,
+) -> set[int]:
+    """Candidates whose last `IGNORED_STREAK` decided intros all went unanswered by them, with
+    nobody saying they met. Intros before their last `intros on` do not count."""
+    decided: dict[int, list[bool]] = {}
+    for _, intros in reversed(history):  # newest round first
+        for intro in sorted(intros, key=lambda r: r.created_at, reverse=True):
+            if intro.state != "posted":
+                continue
+            for x in intro.members:
+                if x.member_id not in members:
+                    continue
+                since = getattr(states.get(x.external_id), "streak_since", None)
+                if since is not None and intro.created_at < since:
+                    continue
+                ignored = (
+                    x.answer is None
+                    and not intro.met
+                    and intro.followup_at is not None
+                    and intro.followup_at <= now - ANSWER_WINDOW
+                )
+                if x.answer is None and not intro.met and not ignored:
+                    continue  # not decided yet
+                decided.setdefault(x.member_id, []).append(ignored)
+    return {
+        mid
+        for mid, flags in decided.items()
+        if len(flags) >= IGNORED_STREAK and all(flags[:IGNORED_STREAK])
+    }
+
+
+def service_for(services: Services) -> IntroService:
+    """The intro service of these services, created on first use and kept in `extras`."""
+    found = services.extras.get(EXTRA_KEY)
+    if not isinstance(found, IntroService):
+        found = IntroService(services)
+        services.extras[EXTRA_KEY] = found
+    return found
+
+
+def use_profiles(
+    services: Services,
+    profiles: ProfileLoader,
+    interactions: InteractionLoader | None = None,
+) -> IntroService:
+    """Replace where profiles come from (tests, importers); keeps everything else."""
+    svc = IntroService(services, profiles=profiles, interactions=interactions)
+    services.extras[EXTRA_KEY] = svc
+    return svc
+
+
+async def _demo_hook(rhizome: Any, community: Community) -> None:
+    """`rhizome demo`: every channel's members are opted in, so the preview has people."""
+    services = rhizome.services
+    svc = service_for(services)
+    now = services.clock.now()
+    for channel in await services.repos.channels.list(community.id):
+        await svc.store.set_channel_default(
+            community.id, channel.external_id, channel.name, True, now
+        )
+    await svc.ensure_schedule(community.id, now)
+
+
+def install(services: Services) -> IntroService:
+    """Plug introductions into the core (call once per `Services`).
+
+    Registers: the service (`extras["intros"]`); `privacy my-data` and `forget-me` hooks; the
+    "people you were introduced to" section of `/rhizome network` (`network_sections`, called
+    as `await section(ctx, member)` returning blocks); the scheduler loop (`background`) and
+    its stop (`closers`); and the demo's opt-in (`demo_hooks`).
+    """
+    from bot.interests.intro_scheduler import run_scheduler, scheduler_for
+
+    svc = service_for(services)
+    extras = services.extras
+    if extras.get("intros_installed"):
+        return svc
+    extras["intros_installed"] = True
+
+    async def export(community_id: int, external_id: str) -> dict[str, Any]:
+        return await service_for(services).export(community_id, external_id)
+
+    async def forget(community_id: int, external_id: str) -> None:
+        await service_for(services).forget(community_id, external_id)
+
+    async def network(ctx: CommandContext, member: Member) -> Iterable[Block]:
+        return await service_for(services).network_section(ctx, member)
+
+    extras.setdefault("export_hooks", []).append(export)
+    extras.setdefault("forget_hooks", []).append(forget)
+    extras.setdefault("network_sections", []).append(network)
+    extras.setdefault("background", []).append(run_scheduler)
+    extras.setdefault("closers", []).append(scheduler_for(services).stop)
+    extras.setdefault("demo_hooks", []).append(_demo_hook)
+    return svc
