@@ -1,0 +1,448 @@
+"""Keeping derived interests fresh: resource topics, members' topic scores, page metadata.
+
+One pass per community, under a lease so only one process refreshes a community at a time:
+
+1. watermarks: messages and reactions newer than the last pass mark the resources they share
+   or discuss, and their authors, dirty;
+2. sweeps: a window of resources and of members is fingerprinted and compared with what their
+   topics were computed from, which catches what watermarks cannot see (deletions, edits,
+   ids reused or committed out of order);
+3. dirty resources get their topics recomputed (`TopicExtractor`, community document
+   frequencies); when a resource's topics change, everyone who acted on it becomes dirty;
+4. dirty members get their decay-normalized topic scores recomputed.
+
+Each step is bounded, so a pass is short even with a 100k-resource backlog; `refresh`
+repeats passes until nothing is left. The unfurler fetches new links' metadata the same way
+(watermark over new resources, retries with backoff recorded per resource).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import time
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from bot.interests.profiles import DEFAULT_WEIGHTS, EvidenceKind, is_question
+from bot.interests.topics import ResourceText, TopicExtractor, normalize_topic
+from storage.interests import (
+    EPOCH,
+    Action,
+    InterestStore,
+    ResourceDoc,
+    Unfurled,
+    UnfurlTodo,
+    log_add,
+)
+
+if TYPE_CHECKING:
+    from bot.interests.unfurl import PageMeta, Unfurler, UnfurlSettings
+    from bot.services import Services
+
+log = logging.getLogger(__name__)
+
+SCAN_BATCH = 5000  # new messages / reactions looked at per pass
+SWEEP_RESOURCES = 2000
+SWEEP_MEMBERS = 1000
+RESOURCE_BATCH = 300
+MEMBER_BATCH = 200
+TOPICS_PER_RESOURCE = 8
+TOPICS_PER_MEMBER = 40
+CHANNEL_WEIGHT = 0.3  # the channel's topic, when the extractor's top-k left it out
+DF_SAMPLE = 2000  # recent resources whose terms seed a community's document frequencies
+HORIZON_HALF_LIVES = 8  # older activity weighs < 1/256 and is not read at all
+LEASE = timedelta(minutes=2)
+STATS_REBUILD = 300.0  # seconds between full recounts of topic popularity (background)
+UNFURL_BATCH = 16
+UNFURL_SUCCESS_CACHE = 2000
+
+Fetch = Callable[[str], Awaitable["PageMeta"]]
+
+
+def resource_text(doc: ResourceDoc) -> ResourceText:
+    return ResourceText(
+        title=doc.title,
+        description=doc.description,
+        keywords=doc.keywords,
+        site_name=doc.site_name,
+        messages=doc.messages,
+        channel_name=doc.channel_name,
+    )
+
+
+def horizon(now: datetime, half_life_days: float) -> datetime:
+    return now - timedelta(days=half_life_days * HORIZON_HALF_LIVES)
+
+
+def epoch_days(at: datetime) -> float:
+    return (at - EPOCH).total_seconds() / 86400.0
+
+
+KNOW_KINDS = {
+    "shared": EvidenceKind.SHARED,
+    "replied": EvidenceKind.REPLIED,
+    "reacted": EvidenceKind.REACTED,
+}
+
+
+def knowledge_scores(
+    actions: Iterable[Action],
+    topics: Mapping[int, Sequence[tuple[str, float]]],
+    half_life_days: float,
+    *,
+    limit: int = TOPICS_PER_MEMBER,
+) -> dict[int, list[tuple[str, float]]]:
+    """Per member, topics they know as log2 of the decay-normalized score (see
+    `storage.interests`): the same sum `build_profile` makes, shifted to a fixed epoch.
+    Questions are left out: asking shows what someone wants to learn, not what they know."""
+    acc: dict[int, dict[str, float]] = {}
+    for a in actions:
+        kind = KNOW_KINDS.get(a.kind)
+        if kind is None or a.resource_id is None:
+            continue
+        if kind is not EvidenceKind.REACTED and is_question(a.text):
+            continue
+        base = math.log2(DEFAULT_WEIGHTS[kind]) + epoch_days(a.at) / half_life_days
+        mine = acc.setdefault(a.member_id, {})
+        for topic, weight in topics.get(a.resource_id, ()):
+            if weight <= 0:
+                continue
+            value = base + math.log2(weight)
+            mine[topic] = log_add(mine.get(topic, -math.inf), value)
+    out: dict[int, list[tuple[str, float]]] = {}
+    for mid, scores in acc.items():
+        best = sorted(scores.items(), key=lambda ts: (-ts[1], ts[0]))[:limit]
+        out[mid] = [(t, round(s, 6)) for t, s in best]
+    return out
+
+
+@dataclass
+class Corpus:
+    """A community's topic extractor with document frequencies from a sample of its
+    resources; every document processed later is counted in as well."""
+
+    extractor: TopicExtractor
+    observed: set[int] = field(default_factory=set)
+
+    def topics(self, docs: Sequence[ResourceDoc]) -> dict[int, list[tuple[str, float]]]:
+        """CPU only; callers run it in a worker thread."""
+        texts = {d.resource_id: resource_text(d) for d in docs}
+        fresh = [rid for rid in texts if rid not in self.observed]
+        self.extractor.observe(texts[rid] for rid in fresh)
+        self.observed.update(fresh)
+        return {
+            rid: self.with_channel(self.extractor.topics(text, k=TOPICS_PER_RESOURCE), text)
+            for rid, text in texts.items()
+        }
+
+    def with_channel(
+        self, found: list[tuple[str, float]], text: ResourceText
+    ) -> list[tuple[str, float]]:
+        """Keep the channel's own topic: a link shared in #databases is about databases even
+        when the chat words around it outnumber the channel name (unless every channel's
+        links are, which rarity tells)."""
+        if not text.channel_name:
+            return found
+        name = text.channel_name.lstrip("#").replace("-", " ").replace("_", " ")
+        topic = normalize_topic(name, self.extractor.aliases)
+        if topic is None or any(t == topic for t, _ in found):
+            return found
+        weight = round(CHANNEL_WEIGHT * self.extractor.rarity(topic), 4)
+        return [*found, (topic, weight)] if weight > 0 else found
+
+
+@dataclass(frozen=True, slots=True)
+class PassReport:
+    resources: int = 0  # resources whose topics were recomputed
+    members: int = 0
+    more: bool = False  # work is left for another pass
+
+
+class TopicPipeline:
+    """Incremental topic upkeep for the communities of one `Services`."""
+
+    def __init__(self, services: Services, store: InterestStore, owner: str) -> None:
+        self.services = services
+        self.store = store
+        self.owner = owner
+        self._corpora: dict[int, Corpus] = {}
+        self._lock = asyncio.Lock()
+        self._stats_rebuilt: dict[int, float] = {}
+        self.on_change: list[Callable[[int], None]] = []
+
+    @property
+    def half_life(self) -> float:
+        return float(self.services.config.interests.half_life_days)
+
+    def _aliases(self) -> Mapping[str, str]:
+        return dict(self.services.config.interests.aliases)
+
+    async def corpus(self, community_id: int) -> Corpus:
+        found = self._corpora.get(community_id)
+        if found is None:
+            found = Corpus(TopicExtractor(aliases=self._aliases()))
+            ids = await self.store.recent_resource_ids(community_id, DF_SAMPLE)
+            docs, _ = await self.store.resource_docs(community_id, ids)
+            texts = [resource_text(d) for d in docs.values()]
+            await asyncio.to_thread(found.extractor.observe, texts)
+            found.observed.update(docs)
+            self._corpora[community_id] = found
+        return found
+
+    def forget_corpus(self, community_id: int) -> None:
+        self._corpora.pop(community_id, None)
+
+    # --- passes ---------------------------------------------------------------------------------
+    async def refresh(self, community_id: int | None = None, *, drain: bool = True) -> PassReport:
+        """Bring topics up to date: one bounded pass per community, or (drain) passes until
+        every change is processed and one full sweep has run."""
+        ids = [community_id] if community_id is not None else await self.store.communities()
+        total = PassReport()
+        for cid in ids:
+            report = await self._refresh_one(cid, drain=drain)
+            total = PassReport(
+                total.resources + report.resources,
+                total.members + report.members,
+                total.more or report.more,
+            )
+        return total
+
+    async def _refresh_one(self, community_id: int, *, drain: bool) -> PassReport:
+        async with self._lock:  # one refresher per process; the lease covers other processes
+            now = self.services.clock.now()
+            if not await self.store.claim(community_id, self.owner, now, now + LEASE):
+                return PassReport(more=True)
+            try:
+                done = PassReport()
+                swept_resources = swept_members = False
+                while True:
+                    report, wrapped_r, wrapped_m = await self._pass(community_id, drain=drain)
+                    swept_resources |= wrapped_r
+                    swept_members |= wrapped_m
+                    done = PassReport(
+                        done.resources + report.resources,
+                        done.members + report.members,
+                        report.more,
+                    )
+                    if not drain:
+                        break
+                    if not report.more and swept_resources and swept_members:
+                        break
+                    now = self.services.clock.now()
+                    await self.store.claim(community_id, self.owner, now, now + LEASE)
+                    await asyncio.sleep(0)
+            finally:
+                await self.store.release(community_id, self.owner)
+        if done.resources or done.members:
+            for hook in self.on_change:
+                hook(community_id)
+        return done
+
+    async def _pass(self, community_id: int, *, drain: bool) -> tuple[PassReport, bool, bool]:
+        store, now = self.store, self.services.clock.now()
+        state = await store.state(community_id, now)
+        if state.half_life_days != self.half_life:
+            await store.mark_all_members_dirty(community_id)
+            await store.set_state(community_id, now, half_life_days=self.half_life)
+        resources, members, last_msg, last_rx, scanned_all = await store.scan_new(
+            community_id, state.last_message_id, state.last_reaction_id, SCAN_BATCH
+        )
+        swept_r, next_r = await store.sweep_resources(
+            community_id, state.resource_cursor, SWEEP_RESOURCES
+        )
+        swept_m, next_m = await store.sweep_members(
+            community_id, state.member_cursor, SWEEP_MEMBERS
+        )
+        await store.mark_dirty(community_id, resources | swept_r, members | swept_m)
+        await store.set_state(
+            community_id,
+            now,
+            last_message_id=last_msg,
+            last_reaction_id=last_rx,
+            resource_cursor=next_r,
+            member_cursor=next_m,
+        )
+        last = self._stats_rebuilt.get(community_id)
+        if next_r == 0 and (drain or last is None or time.monotonic() - last > STATS_REBUILD):
+            # A full cycle of the resource sweep: recount topic popularity from scratch, since
+            # deleted resources take their topics along without telling anyone.
+            await store.rebuild_topic_stats(community_id)
+            self._stats_rebuilt[community_id] = time.monotonic()
+        n_resources = await self.recompute_resources(community_id)
+        n_members = await self.recompute_members(community_id)
+        more = not scanned_all or n_resources >= RESOURCE_BATCH or n_members >= MEMBER_BATCH
+        return PassReport(n_resources, n_members, more), next_r == 0, next_m == 0
+
+    async def recompute_resources(
+        self, community_id: int, resource_ids: Sequence[int] | None = None
+    ) -> int:
+        """Recompute the topics of dirty resources (or of these); returns how many."""
+        ids = (
+            list(resource_ids)
+            if resource_ids is not None
+            else await self.store.dirty_resources(community_id, RESOURCE_BATCH)
+        )
+        if not ids:
+            return 0
+        docs, sigs = await self.store.resource_docs(community_id, ids)
+        corpus = await self.corpus(community_id)
+        topics = await asyncio.to_thread(corpus.topics, list(docs.values()))
+        # Resources that vanished meanwhile still get their dirty flag cleared (by cascade).
+        changed = await self.store.write_resource_topics(
+            community_id, topics, sigs, self.services.clock.now()
+        )
+        if changed:
+            actors = await self.store.actors_of(community_id, changed)
+            await self.store.mark_dirty(community_id, (), actors)
+        return len(ids)
+
+    async def recompute_members(
+        self, community_id: int, member_ids: Sequence[int] | None = None
+    ) -> int:
+        ids = (
+            list(member_ids)
+            if member_ids is not None
+            else await self.store.dirty_members(community_id, MEMBER_BATCH)
+        )
+        if not ids:
+            return 0
+        now = self.services.clock.now()
+        sigs = await self.store.member_signatures(community_id, ids)
+        actions = await self.store.actions(
+            community_id, ids, since=horizon(now, self.half_life), said=False
+        )
+        topics = await self.store.topics_of({a.resource_id for a in actions if a.resource_id})
+        scores = knowledge_scores(actions, topics, self.half_life)
+        await self.store.write_member_topics(community_id, scores, sigs, now)
+        return len(ids)
+
+
+# --- page metadata ----------------------------------------------------------------------------
+
+
+class UnfurlPipeline:
+    """Fetches metadata of new links in the background; nothing at all when disabled."""
+
+    def __init__(self, services: Services, store: InterestStore) -> None:
+        self.services = services
+        self.store = store
+        self.unfurler: Unfurler | None = None  # tests may install their own
+        self._found: dict[str, PageMeta] = {}  # recent successes by URL, across communities
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.services.config.unfurl.enabled)
+
+    def _unfurler(self) -> Unfurler:
+        if self.unfurler is None:
+            from bot.interests.unfurl import Unfurler, UnfurlSettings
+
+            self.unfurler = Unfurler(
+                UnfurlSettings.from_config(self.services.config.unfurl), clock=self.services.clock
+            )
+        return self.unfurler
+
+    async def close(self) -> None:
+        if self.unfurler is not None:
+            await self.unfurler.aclose()
+
+    async def step(self, community_id: int, *, batch: int = UNFURL_BATCH) -> tuple[list[int], bool]:
+        """Fetch one batch of new links and due retries; returns the resources whose title or
+        description changed and whether more is waiting."""
+        if not self.enabled:
+            return [], False
+        now = self.services.clock.now()
+        state = await self.store.state(community_id, now)
+        fresh = await self.store.unfurl_new(community_id, state.last_unfurl_resource_id, batch)
+        retries = await self.store.unfurl_retries(community_id, now, batch)
+        todo = {t.resource_id: t for t in [*retries, *fresh]}
+        if not todo:
+            return [], False
+        results = await self._fetch_all(list(todo.values()))
+        changed = await self.store.record_unfurls(community_id, results, self.services.clock.now())
+        if fresh:
+            await self.store.set_state(
+                community_id,
+                self.services.clock.now(),
+                last_unfurl_resource_id=max(t.resource_id for t in fresh),
+            )
+        if changed:
+            await self.store.mark_dirty(community_id, changed, ())
+        return changed, len(fresh) >= batch or len(retries) >= batch
+
+    async def _fetch_all(self, todo: Sequence[UnfurlTodo]) -> list[Unfurled]:
+        unfurler = self._unfurler()
+        limit = asyncio.Semaphore(max(1, unfurler.settings.max_concurrency))
+
+        async def one(t: UnfurlTodo) -> Unfurled:
+            async with limit:
+                return await self._fetch_one(unfurler, t)
+
+        return list(await asyncio.gather(*(one(t) for t in todo)))
+
+    async def _fetch_one(self, unfurler: Unfurler, t: UnfurlTodo) -> Unfurled:
+        from bot.interests.unfurl import UnfurlError
+
+        settings = unfurler.settings
+        attempts = t.attempts + 1
+        meta = self._found.get(t.url)
+        if meta is None:
+            try:
+                meta = await unfurler.fetch(t.url)
+            except UnfurlError as e:
+                if e.refused:
+                    return Unfurled(t.resource_id, "refused", attempts, error=str(e))
+                return self._failed(t.resource_id, attempts, str(e), settings)
+            except Exception as e:  # never let one odd page stop the loop
+                log.warning(
+                    "unfurl of resource %s failed unexpectedly", t.resource_id, exc_info=True
+                )
+                return self._failed(t.resource_id, attempts, type(e).__name__, settings)
+            self._found[t.url] = meta
+            while len(self._found) > UNFURL_SUCCESS_CACHE:
+                self._found.pop(next(iter(self._found)))
+        return Unfurled(
+            t.resource_id,
+            "ok",
+            attempts,
+            title=meta.best_title,
+            description=meta.best_description,
+            site_name=meta.site_name,
+            keywords=meta.keywords,
+        )
+
+    def _failed(self, resource_id: int, attempts: int, error: str, s: UnfurlSettings) -> Unfurled:
+        if attempts >= s.max_attempts:
+            return Unfurled(resource_id, "failed", attempts, error=error)
+        delay = min(s.retry_base * (2 ** (attempts - 1)), s.retry_max)
+        return Unfurled(
+            resource_id,
+            "retry",
+            attempts,
+            next_attempt_at=self.services.clock.now() + delay,
+            error=error,
+        )
+
+
+# --- the loop ---------------------------------------------------------------------------------
+
+
+async def run_pass(
+    topics: TopicPipeline, unfurl: UnfurlPipeline, community_ids: Iterable[int]
+) -> bool:
+    """One bounded round over these communities; True when work is left."""
+    more = False
+    for cid in community_ids:
+        try:
+            changed, unfurl_more = await unfurl.step(cid)
+            report = await topics.refresh(cid, drain=False)
+            more = more or unfurl_more or report.more or bool(changed)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("interests refresh of community %s failed", cid)
+    return more

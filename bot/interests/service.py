@@ -1,0 +1,617 @@
+"""The interests service: profiles, who-knows, saved links, a member's network.
+
+It joins the pure modules (`topics`, `profiles`) to storage (`storage.interests`) and keeps
+the derived tables fresh through `pipeline`. Other features use it through the functions at
+the top level: `load_profiles`, `member_interactions` and `main_channels` (introductions),
+`topics_for` (digests, via `extras["topics_for"]`), and `refresh_topics` (tests, the demo).
+
+Privacy: a member with tracking off has no profile, is never listed by who-knows and never
+appears in anyone's network; only public-channel activity is ever used as evidence.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import bisect
+import contextlib
+import logging
+import time
+import uuid
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from bot.interests.pipeline import (
+    KNOW_KINDS,
+    TopicPipeline,
+    UnfurlPipeline,
+    epoch_days,
+    horizon,
+    run_pass,
+)
+from bot.interests.profiles import (
+    DEFAULT_WEIGHTS,
+    Evidence,
+    EvidenceKind,
+    Profile,
+    build_profile,
+    is_question,
+    suggest_topics,
+)
+from bot.interests.topics import ResourceText, normalize_topic, prepare_aliases
+from bot.model import Community, CommunityRef, Member
+from storage.ingest import chunks
+from storage.interests import Action, Declared, InterestStore
+
+if TYPE_CHECKING:
+    from bot.app import Rhizome
+    from bot.services import Services
+
+log = logging.getLogger(__name__)
+
+EXTRA_KEY = "interests"
+VOCABULARY_SIZE = 50_000
+VOCABULARY_TTL = 30.0  # seconds; refreshes in this process invalidate it at once
+LOOP_SECONDS = 5.0
+BUSY_LOOP_SECONDS = 0.5
+MEMBER_CHUNK = 400
+QUESTION_TOPICS = 5
+MAX_QUERY_CHARS = 200
+RELATED_TOPICS = 12
+PARTIAL = 0.5  # "async rust" counts half towards "rust" (as `profiles.who_knows` does)
+# Reactions are names on Slack and characters on Discord: accept both for the usual ones.
+EMOJI_CHARACTERS = {"bookmark": "🔖", "bookmark_tabs": "📑", "pushpin": "📌", "star": "⭐"}
+
+
+# --- values -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Expert:
+    member: Member
+    score: float
+    topics: tuple[str, ...]  # the topics that matched, strongest first
+    evidence: tuple[Evidence, ...]  # best first; always real, current rows
+    shared: int  # resources on the topic they shared
+    discussed: int  # resources on the topic they replied about or reacted to
+    declared: bool  # listed the topic with `interests add`
+
+
+@dataclass(frozen=True, slots=True)
+class WhoKnowsAnswer:
+    query: str
+    topic: str | None  # None: nothing topical in the query
+    experts: tuple[Expert, ...]
+    suggestions: tuple[str, ...] = ()
+
+
+@dataclass
+class Vocabulary:
+    """A community's topics with their popularity, for suggestions and autocomplete."""
+
+    popularity: dict[str, float]
+    loaded_at: float = field(default_factory=time.monotonic)
+    ordered: list[str] = field(init=False)
+    words: dict[str, list[str]] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.ordered = sorted(self.popularity)
+        words: dict[str, list[str]] = {}
+        for topic in self.ordered:
+            if " " in topic:
+                for word in set(topic.split()):
+                    words.setdefault(word, []).append(topic)
+        for topics in words.values():
+            topics.sort(key=lambda t: (-self.popularity[t], t))
+        self.words = words
+
+    def containing(self, word: str, limit: int) -> list[str]:
+        return self.words.get(word, [])[:limit]
+
+    def complete(self, prefix: str, limit: int) -> list[str]:
+        p = " ".join(prefix.casefold().lstrip("#").split())
+        if not p:
+            found = list(self.ordered)
+        else:
+            i = bisect.bisect_left(self.ordered, p)
+            found = []
+            while i < len(self.ordered) and self.ordered[i].startswith(p):
+                found.append(self.ordered[i])
+                i += 1
+            if len(found) < limit:
+                inner = [t for t in self.ordered if f" {p}" in f" {t}" and t not in found]
+                found += inner
+        found.sort(key=lambda t: (-self.popularity[t], t))
+        return found[:limit]
+
+
+# --- the service ------------------------------------------------------------------------------
+
+
+class InterestService:
+    """One per `Services` (see `service_for`); stateless apart from caches."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self.store = InterestStore(services.db)
+        self.owner = f"interests-{uuid.uuid4().hex[:12]}"
+        self.topics = TopicPipeline(services, self.store, self.owner)
+        self.unfurl = UnfurlPipeline(services, self.store)
+        self._vocab: dict[int, Vocabulary] = {}
+        self.topics.on_change.append(self.invalidate)
+        self._task: asyncio.Task[None] | None = None
+
+    # --- configuration ----------------------------------------------------------------------
+    @property
+    def half_life(self) -> float:
+        return float(self.services.config.interests.half_life_days)
+
+    @property
+    def default_tracking(self) -> bool:
+        return bool(self.services.config.privacy.default_tracking)
+
+    def aliases(self) -> Mapping[str, str]:
+        return prepare_aliases(dict(self.services.config.interests.aliases))
+
+    def normalize(self, text: str) -> str | None:
+        return normalize_topic(text[:MAX_QUERY_CHARS], self.aliases())
+
+    def bookmark_emoji(self) -> set[str]:
+        names = {e.strip().strip(":") for e in self.services.config.tracking.bookmark_emoji}
+        names.discard("")
+        return names | {EMOJI_CHARACTERS[n] for n in names if n in EMOJI_CHARACTERS}
+
+    # --- caches -----------------------------------------------------------------------------
+    def invalidate(self, community_id: int) -> None:
+        self._vocab.pop(community_id, None)
+
+    async def vocabulary(self, community_id: int) -> Vocabulary:
+        found = self._vocab.get(community_id)
+        if found is not None and time.monotonic() - found.loaded_at < VOCABULARY_TTL:
+            return found
+        rows = await self.store.vocabulary(community_id, VOCABULARY_SIZE)
+        popularity = {topic: float(n) for topic, n, _ in rows}
+        for topic in await self.store.declared_topics(community_id):
+            popularity.setdefault(topic, 0.5)
+        found = Vocabulary(popularity)
+        self._vocab[community_id] = found
+        return found
+
+    # --- profiles ---------------------------------------------------------------------------
+    async def profiles(
+        self,
+        community_id: int,
+        *,
+        member_ids: Collection[int] | None = None,
+        now: datetime | None = None,
+    ) -> dict[int, Profile]:
+        now = now or self.services.clock.now()
+        members = await self.store.members(community_id, member_ids, self.default_tracking)
+        if not members:
+            return {}
+        declared = await self.store.declared(
+            community_id, [m.external_id for m in members.values()]
+        )
+        corpus = await self.topics.corpus(community_id)
+        since = horizon(now, self.half_life)
+        out: dict[int, Profile] = {}
+        for part in chunks(sorted(members), MEMBER_CHUNK):
+            actions = await self.store.actions(community_id, part, since=since, said=True)
+            evidence = await self._evidence(community_id, actions, corpus)
+            for mid in part:
+                items = evidence.get(mid, [])
+                items += [
+                    Evidence.declared(d.topic, d.declared_at)
+                    for d in declared.get(members[mid].external_id, ())
+                ]
+                if not items and member_ids is None:
+                    continue
+                out[mid] = build_profile(mid, items, now, self.half_life)
+        return out
+
+    async def _evidence(
+        self, community_id: int, actions: Sequence[Action], corpus: Any
+    ) -> dict[int, list[Evidence]]:
+        rids = {a.resource_id for a in actions if a.resource_id is not None}
+        topics = await self.store.topics_of(rids)
+        heads = await self.store.resource_heads(community_id, rids)
+        out: dict[int, list[Evidence]] = {}
+        for a in actions:
+            if a.kind == "said":
+                if not is_question(a.text):
+                    continue
+                found = corpus.extractor.topics(
+                    ResourceText(messages=(a.text or "",)), k=QUESTION_TOPICS
+                )
+                if not found:
+                    continue
+                ev = Evidence(
+                    kind=EvidenceKind.ASKED,
+                    topics=tuple(found),
+                    at=a.at,
+                    snippet=_snippet(a.text),
+                    channel=a.channel,
+                )
+            else:
+                ev = self._resource_evidence(a, topics, heads)
+            out.setdefault(a.member_id, []).append(ev)
+        return out
+
+    @staticmethod
+    def _resource_evidence(
+        a: Action,
+        topics: Mapping[int, Sequence[tuple[str, float]]],
+        heads: Mapping[int, tuple[str | None, str]],
+    ) -> Evidence:
+        rid = a.resource_id
+        assert rid is not None
+        title, url = heads.get(rid, (None, None))
+        return Evidence(
+            kind=KNOW_KINDS[a.kind],
+            topics=tuple(topics.get(rid, ())),
+            at=a.at,
+            resource_title=title,
+            resource_url=url,
+            snippet=_snippet(a.text),
+            channel=a.channel,
+            resource_id=rid,
+        )
+
+    # --- who knows --------------------------------------------------------------------------
+    async def who_knows(
+        self,
+        community_id: int,
+        query: str,
+        *,
+        limit: int = 5,
+        now: datetime | None = None,
+        exclude: Collection[int] = (),
+    ) -> WhoKnowsAnswer:
+        now = now or self.services.clock.now()
+        query = " ".join(query.split())[:MAX_QUERY_CHARS]
+        topic = self.normalize(query)
+        vocab = await self.vocabulary(community_id)
+        if topic is None:
+            return WhoKnowsAnswer(query, None, (), tuple(self._suggest(query, vocab)))
+        related = [(topic, 1.0)]
+        if " " not in topic:
+            related += [(t, PARTIAL) for t in vocab.containing(topic, RELATED_TOPICS)]
+        factor = dict(related)
+        wanted = limit + len(exclude) + 20
+        found = await self.store.expert_candidates(
+            community_id, list(factor), wanted, self.default_tracking
+        )
+        members, declared = found.members, found.declared
+        shift = epoch_days(now) / self.half_life
+        scored: list[tuple[float, str, int, list[str]]] = []
+        for mid, member in members.items():
+            if mid in exclude:
+                continue
+            parts: dict[str, float] = {}
+            for name, log_score in found.scores.get(mid, ()):
+                parts[name] = parts.get(name, 0.0) + factor[name] * 2.0 ** (log_score - shift)
+            for name in declared.get(mid, ()):
+                parts[name] = (
+                    parts.get(name, 0.0) + factor[name] * DEFAULT_WEIGHTS[EvidenceKind.DECLARED]
+                )
+            total = sum(parts.values())
+            if total > 0:
+                names = [n for n, _ in sorted(parts.items(), key=lambda kv: (-kv[1], kv[0]))]
+                scored.append((total, member.name.casefold(), mid, names))
+        scored.sort(key=lambda s: (-s[0], s[1], s[2]))
+        experts: list[Expert] = []
+        shortlist = scored[: limit * 2]
+        evidence = await self._expert_evidence(
+            community_id, [s[2] for s in shortlist], list(factor), now
+        )
+        for total, _, mid, names in shortlist:
+            items, shared, discussed = evidence.get(mid, ((), 0, 0))
+            is_declared = mid in declared
+            if not items and not is_declared:
+                continue  # scores not yet refreshed after a deletion: no evidence, no claim
+            if is_declared and len(items) < 3:
+                items = (*items, *(Evidence.declared(n) for n in declared[mid]))[:3]
+            experts.append(
+                Expert(
+                    members[mid],
+                    round(total, 6),
+                    tuple(names),
+                    tuple(items),
+                    shared,
+                    discussed,
+                    is_declared,
+                )
+            )
+            if len(experts) >= limit:
+                break
+        suggestions: tuple[str, ...] = ()
+        if not experts:
+            suggestions = tuple(s for s in self._suggest(query, vocab) if s != topic)
+        return WhoKnowsAnswer(query, topic, tuple(experts), suggestions)
+
+    async def _expert_evidence(
+        self,
+        community_id: int,
+        member_ids: Sequence[int],
+        topic_names: Sequence[str],
+        now: datetime,
+    ) -> dict[int, tuple[tuple[Evidence, ...], int, int]]:
+        """Each member's strongest real evidence on these topics (3 items, different
+        resources), with counts of resources shared and discussed on them."""
+        if not member_ids:
+            return {}
+        actions, topics, heads = await self.store.evidence(community_id, member_ids, topic_names)
+        wanted = set(topic_names)
+        ranked: dict[int, list[tuple[float, int, Evidence]]] = {}
+        shared: dict[int, set[int]] = {}
+        discussed: dict[int, set[int]] = {}
+        for n, a in enumerate(actions):
+            kind = KNOW_KINDS[a.kind]
+            if kind is not EvidenceKind.REACTED and is_question(a.text):
+                continue
+            weight = max(
+                (w for t, w in topics.get(a.resource_id or 0, ()) if t in wanted), default=0.0
+            )
+            if weight <= 0:
+                continue
+            age = max(0.0, (now - a.at).total_seconds() / 86400)
+            value = DEFAULT_WEIGHTS[kind] * weight * 0.5 ** (age / self.half_life)
+            ev = self._resource_evidence(a, topics, heads)
+            ranked.setdefault(a.member_id, []).append((value, -n, ev))
+            (shared if kind is EvidenceKind.SHARED else discussed).setdefault(
+                a.member_id, set()
+            ).add(a.resource_id or 0)
+        out: dict[int, tuple[tuple[Evidence, ...], int, int]] = {}
+        for mid, items in ranked.items():
+            items.sort(key=lambda x: (-x[0], x[1]))
+            chosen: list[Evidence] = []
+            seen: set[int | None] = set()
+            for _, _, ev in items:
+                if ev.resource_id in seen:
+                    continue
+                seen.add(ev.resource_id)
+                chosen.append(ev)
+                if len(chosen) == 3:
+                    break
+            mine_shared = shared.get(mid, set())
+            out[mid] = (
+                tuple(chosen),
+                len(mine_shared),
+                len(discussed.get(mid, set()) - mine_shared),
+            )
+        return out
+
+    def _suggest(self, query: str, vocab: Vocabulary) -> list[str]:
+        if not vocab.popularity or not query.strip():
+            return []
+        return suggest_topics(query[:MAX_QUERY_CHARS], vocab.popularity, 5)
+
+    async def complete_topics(self, community: CommunityRef, prefix: str, limit: int) -> list[str]:
+        found = await self.services.repos.communities.find(
+            community.platform, community.external_id
+        )
+        if found is None:
+            return []
+        vocab = await self.vocabulary(found.id)
+        return vocab.complete(prefix[:MAX_QUERY_CHARS], max(0, min(limit, 25)))
+
+    # --- declared interests -----------------------------------------------------------------
+    async def declare(
+        self, community: Community, actor_external_id: str, name: str | None, topics: Sequence[str]
+    ) -> list[str]:
+        now = self.services.clock.now()
+        await self.store.ensure_member(community.id, actor_external_id, name, now)
+        added = await self.store.declare(community.id, actor_external_id, topics, now)
+        self.invalidate(community.id)
+        return added
+
+    async def undeclare(
+        self, community_id: int, actor_external_id: str, topics: Sequence[str]
+    ) -> list[str]:
+        removed = await self.store.undeclare(community_id, actor_external_id, topics)
+        self.invalidate(community_id)
+        return removed
+
+    async def declared(self, community_id: int, external_id: str) -> list[Declared]:
+        return (await self.store.declared(community_id, [external_id])).get(external_id, [])
+
+    # --- saved, network ---------------------------------------------------------------------
+    async def saved(self, community_id: int, member_id: int, limit: int) -> list[int]:
+        rows = await self.store.saved(community_id, member_id, self.bookmark_emoji(), limit)
+        return [rid for rid, _ in rows]
+
+    async def saved_count(self, community_id: int, member_id: int) -> int:
+        return await self.store.saved_count(community_id, member_id, self.bookmark_emoji())
+
+    async def discussed_with(
+        self, community_id: int, member_id: int, limit: int
+    ) -> list[tuple[Member, int, int]]:
+        """Members (tracked ones only) who took part in the same resources' discussions."""
+        rows = await self.store.co_participants(community_id, member_id)
+        members = await self.store.members(
+            community_id, [mid for mid, _, _ in rows[: limit * 4]], self.default_tracking
+        )
+        out = [(members[mid], n, rid) for mid, n, rid in rows if mid in members]
+        return out[:limit]
+
+    # --- privacy ----------------------------------------------------------------------------
+    async def forget(self, community_id: int, external_id: str) -> None:
+        await self.store.forget(community_id, external_id)
+        self.invalidate(community_id)
+
+    async def export(self, community_id: int, external_id: str) -> dict[str, Any]:
+        declared = await self.declared(community_id, external_id)
+        member = await self.services.repos.members.by_external_id(community_id, external_id)
+        topics: list[dict[str, Any]] = []
+        if member is not None:
+            shift = epoch_days(self.services.clock.now()) / self.half_life
+            for topic, log_score in await self.store.member_topic_export(member.id):
+                topics.append({"topic": topic, "score": round(2.0 ** (log_score - shift), 6)})
+        return {
+            "interests": {
+                "declared": [
+                    {"topic": d.topic, "declared_at": d.declared_at.isoformat()} for d in declared
+                ],
+                "derived_topics": topics,
+            }
+        }
+
+    # --- upkeep -----------------------------------------------------------------------------
+    async def refresh(self, community_id: int | None = None) -> None:
+        """Fetch pending metadata (when enabled) and bring every derived table up to date."""
+        ids = [community_id] if community_id is not None else await self.store.communities()
+        for cid in ids:
+            if self.unfurl.enabled:
+                more = True
+                while more:
+                    _, more = await self.unfurl.step(cid)
+            await self.topics.refresh(cid, drain=True)
+            self.invalidate(cid)
+
+    async def topics_for(
+        self, community_id: int, resource_ids: Sequence[int]
+    ) -> dict[int, tuple[str, ...]]:
+        """Stored topics of these resources; those never computed are computed now."""
+        wanted = sorted(set(resource_ids))
+        found = await self.store.topics_of(wanted)
+        missing = await self.store.never_computed(
+            community_id, [r for r in wanted if r not in found]
+        )
+        if missing:
+            await self.topics.recompute_resources(community_id, missing)
+            found.update(await self.store.topics_of(missing))
+        return {rid: tuple(t for t, _ in found[rid]) for rid in wanted if rid in found}
+
+    async def run(self) -> None:
+        """The background loop: unfurl new links, then refresh topics, every few seconds."""
+        while True:
+            more = False
+            try:
+                more = await run_pass(self.topics, self.unfurl, await self.store.communities())
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("interests background pass failed")
+            await asyncio.sleep(BUSY_LOOP_SECONDS if more else LOOP_SECONDS)
+
+    async def close(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        await self.unfurl.close()
+
+
+def _snippet(text: str | None, limit: int = 300) -> str | None:
+    if not text:
+        return None
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def service_for(services: Services) -> InterestService:
+    found = services.extras.get(EXTRA_KEY)
+    if not isinstance(found, InterestService):
+        found = InterestService(services)
+        services.extras[EXTRA_KEY] = found
+    return found
+
+
+# --- the public functions other features call --------------------------------------------------
+
+
+async def load_profiles(
+    services: Services,
+    community_id: int,
+    *,
+    member_ids: Collection[int] | None = None,
+    now: datetime | None = None,
+) -> dict[int, Profile]:
+    """Interest profiles keyed by member row id, from stored evidence, decayed with
+    `config.interests.half_life_days`. Members with tracking off (and bots) get none.
+
+    With `member_ids`, every tracked one of them gets a profile (maybe empty); without,
+    every tracked member with any evidence. Topics come from the stored resource topics, so
+    call `refresh_topics` first when events were just ingested (the background loop does)."""
+    return await service_for(services).profiles(community_id, member_ids=member_ids, now=now)
+
+
+async def member_interactions(
+    services: Services, community_id: int, *, member_ids: Collection[int] | None = None
+) -> dict[tuple[int, int], int]:
+    """How often two members already talk: replies to each other, threads and resources
+    they both discussed (public channels only). Keys are (smaller id, larger id)."""
+    return await service_for(services).store.interactions(community_id, member_ids)
+
+
+async def main_channels(
+    services: Services, community_id: int, *, member_ids: Collection[int] | None = None
+) -> dict[int, str]:
+    """Each member's most active public channel (its name), keyed by member row id."""
+    return await service_for(services).store.main_channels(community_id, member_ids)
+
+
+async def refresh_topics(services: Services, community_id: int | None = None) -> None:
+    """Process every pending change now (page metadata when enabled, resource topics,
+    member topic scores) for one community or all; the background loop does this in bounded
+    steps every few seconds."""
+    await service_for(services).refresh(community_id)
+
+
+async def run_interests(rhizome: Rhizome) -> None:
+    """For `extras["background"]`: the refresh loop, until cancelled."""
+    await service_for(rhizome.services).run()
+
+
+def install(services: Services) -> InterestService:
+    """Plug interests into the core: hooks for profiles, privacy, digests, autocomplete,
+    the demo, the background loop, and closing the unfurler's connections."""
+    svc = service_for(services)
+    extras = services.extras
+    if extras.get("interests_installed"):
+        return svc
+    extras["interests_installed"] = True
+
+    async def profile_section(ctx: Any, member: Member) -> list[Any]:
+        from bot.interests.commands import profile_blocks
+
+        return await profile_blocks(ctx, member)
+
+    async def forget(community_id: int, external_id: str) -> None:
+        await svc.forget(community_id, external_id)
+
+    async def export(community_id: int, external_id: str) -> dict[str, Any]:
+        return await svc.export(community_id, external_id)
+
+    async def topics(community: CommunityRef, prefix: str, limit: int) -> list[str]:
+        return await svc.complete_topics(community, prefix, limit)
+
+    async def demo(rhizome: Rhizome, community: Community) -> None:
+        await svc.refresh(community.id)
+
+    extras.setdefault("profile_sections", []).append(profile_section)
+    extras.setdefault("forget_hooks", []).append(forget)
+    extras.setdefault("export_hooks", []).append(export)
+    extras.setdefault("autocomplete", {})["topics"] = topics
+    extras["topics_for"] = svc.topics_for
+    extras.setdefault("demo_hooks", []).append(demo)
+    extras.setdefault("background", []).append(run_interests)
+    extras.setdefault("closers", []).append(svc.close)
+    extras.setdefault("network_sections", [])
+    return svc
+
+
+__all__ = [
+    "Expert",
+    "InterestService",
+    "WhoKnowsAnswer",
+    "install",
+    "load_profiles",
+    "main_channels",
+    "member_interactions",
+    "refresh_topics",
+    "run_interests",
+    "service_for",
+]
