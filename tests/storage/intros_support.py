@@ -40,6 +40,11 @@ KEYWORDS: Mapping[str, str] = {
 }
 
 
+# Conversations live on the platform, not in one process: any outlet can post into them.
+_CONVERSATION_IDS = itertools.count(1)
+_PLATFORM: dict[str, tuple[str, ...]] = {}
+
+
 @dataclass
 class IntroOutlet:
     """Records conversations and posts like a platform would; can be told to fail."""
@@ -61,12 +66,14 @@ class IntroOutlet:
     ) -> str:
         if self.fail_for & set(member_external_ids):
             raise RuntimeError("cannot open a conversation with a deactivated user")
-        conv = f"conv-{len(self.conversations) + 1}"
+        conv = f"conv-{next(_CONVERSATION_IDS)}"
         self.conversations.append((conv, tuple(member_external_ids), topic))
+        _PLATFORM[conv] = tuple(member_external_ids)
         return conv
 
     def members_of(self, conv: str) -> tuple[str, ...]:
-        return next(c[1] for c in self.conversations if c[0] == conv)
+        """Who is in a conversation, whichever process (outlet) opened it."""
+        return _PLATFORM[conv]
 
     def intros(self) -> list[tuple[tuple[str, ...], str]]:
         """(member ids, text) of every introduction posted (not follow-ups or notices)."""

@@ -1,0 +1,219 @@
+"""Intro storage on real databases: claims, take-overs, plans, candidates, answers, forget-me."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from bot.app import Rhizome
+from bot.model import Community
+from storage import intros as t
+from storage.intros import IntroStore, PlannedIntro
+from tests.conftest import START
+from tests.factories import Chat
+from tests.storage.intros_support import COMMUNITY
+
+P = START + timedelta(hours=1)
+STALE = timedelta(minutes=10)
+
+
+async def setup(rhizome: Rhizome) -> tuple[IntroStore, Community, dict[str, int]]:
+    chat = Chat(COMMUNITY, START - timedelta(days=1))
+    names = ["ana", "ben", "cy", "dee"]
+    await rhizome.ingest_many(
+        chat.post(n, f"hello from {n}", mid=f"{i}.0", minutes=i) for i, n in enumerate(names)
+    )
+    community = await rhizome.services.repos.communities.ensure(COMMUNITY)
+    ids = {}
+    for n in names:
+        found = await rhizome.services.repos.members.by_external_id(community.id, f"U-{n}")
+        assert found is not None
+        ids[n] = found.id
+    return IntroStore(rhizome.services.db), community, ids
+
+
+def plan(ids: dict[str, int], *groups: tuple[str, ...]) -> list[PlannedIntro]:
+    return [PlannedIntro(tuple(ids[n] for n in g), 1.0, "{}") for g in groups]
+
+
+def externals(ids: dict[str, int]) -> dict[int, str]:
+    return {i: f"U-{n}" for n, i in ids.items()}
+
+
+async def test_a_period_is_claimed_once(rhizome: Rhizome) -> None:
+    store, community, _ = await setup(rhizome)
+    first = await store.claim(community.id, P, "scheduled", P, "a")
+    assert first is not None
+    assert await store.claim(community.id, P, "scheduled", P, "b") is None
+    assert await store.claim(community.id, P, "manual", P, "b") is None  # any kind: one round
+    other = await store.claim(community.id, P + timedelta(days=7), "scheduled", P, "b")
+    assert other is not None and other != first
+    [r] = [r for r in await store.rounds(community.id) if r.id == first]
+    assert (r.state, r.claimed_by, r.attempts) == ("claimed", "a", 1)
+
+
+async def test_a_stale_claim_is_taken_over_by_exactly_one(rhizome: Rhizome) -> None:
+    store, community, ids = await setup(rhizome)
+    rid = await store.claim(community.id, P, "scheduled", P, "dead")
+    assert rid is not None
+    fresh = P + timedelta(minutes=5)
+    assert await store.take_stale(community.id, P, fresh, fresh - STALE, "b", 3) is None
+    later = P + timedelta(minutes=20)
+    assert await store.take_stale(community.id, P, later, later - STALE, "b", 3) == rid
+    assert await store.take_stale(community.id, P, later, later - STALE, "c", 3) is None
+    # The dead owner wakes up: its plan is refused; the new owner's is recorded once.
+    assert not await store.record_plan(
+        rid, "dead", community.id, plan(ids, ("ana", "ben")), externals(ids), 4, later
+    )
+    assert await store.record_plan(
+        rid, "b", community.id, plan(ids, ("ana", "ben"), ("cy", "dee")), externals(ids), 4, later
+    )
+    assert not await store.record_plan(
+        rid, "b", community.id, plan(ids, ("ana", "cy")), externals(ids), 4, later
+    )
+    planned = await store.intros_of_round(rid)
+    assert [sorted(x.external_id for x in i.members) for i in planned] == [
+        ["U-ana", "U-ben"],
+        ["U-cy", "U-dee"],
+    ]
+    round_ = await store.round(rid)
+    assert round_ is not None and (round_.state, round_.attempts, round_.candidates) == (
+        "planned",
+        2,
+        4,
+    )
+
+
+async def test_posting_marks_intros_and_closes_the_round(rhizome: Rhizome) -> None:
+    store, community, ids = await setup(rhizome)
+    rid = await store.claim(community.id, P, "scheduled", P, "a")
+    assert rid is not None
+    await store.record_plan(
+        rid, "a", community.id, plan(ids, ("ana", "ben"), ("cy", "dee")), externals(ids), 4, P
+    )
+    first, second = await store.intros_of_round(rid)
+    later = P + timedelta(minutes=3)
+    assert await store.mark_posted(first.id, rid, "a", "m-1", later)
+    assert (await store.round(rid)).claimed_at == later  # type: ignore[union-attr]  # heartbeat
+    assert not await store.finish_round(rid, "a", P)  # one intro still waits
+    assert not await store.post_failed(second.id, 3)
+    assert not await store.post_failed(second.id, 3)
+    assert await store.post_failed(second.id, 3)  # given up after three attempts
+    assert await store.finish_round(rid, "a", P)
+    states = {i.id: (i.state, i.message_id) for i in await store.intros_of_round(rid)}
+    assert states == {first.id: ("posted", "m-1"), second.id: ("failed", None)}
+    assert (await store.round(rid)).state == "posted"  # type: ignore[union-attr]
+
+
+async def test_a_post_by_a_process_that_lost_the_round_is_recorded_but_stops_it(
+    rhizome: Rhizome,
+) -> None:
+    store, community, ids = await setup(rhizome)
+    rid = await store.claim(community.id, P, "scheduled", P, "a")
+    assert rid is not None
+    await store.record_plan(
+        rid, "a", community.id, plan(ids, ("ana", "ben"), ("cy", "dee")), externals(ids), 4, P
+    )
+    later = P + timedelta(minutes=20)
+    assert await store.take_stale(community.id, P, later, later - STALE, "b", 3) == rid
+    first, _ = await store.intros_of_round(rid)
+    # "a" was slow, not dead: its post happened, so it is recorded (b will not repeat it)…
+    assert not await store.mark_posted(first.id, rid, "a", "m-1", later)  # …but a stops
+    assert [i.id for i in await store.intros_of_round(rid, state="planned")] != [first.id]
+    assert (await store.intro(community.id, first.id)).state == "posted"  # type: ignore[union-attr]
+    assert not await store.still_ours(rid, "a") and await store.still_ours(rid, "b")
+
+
+async def test_only_members_of_a_posted_intro_answer_it(rhizome: Rhizome) -> None:
+    store, community, ids = await setup(rhizome)
+    rid = await store.claim(community.id, P, "scheduled", P, "a")
+    assert rid is not None
+    await store.record_plan(rid, "a", community.id, plan(ids, ("ana", "ben")), externals(ids), 2, P)
+    [intro] = await store.intros_of_round(rid)
+    assert not await store.answer(community.id, intro.id, "U-ana", "yes", P)  # not posted yet
+    await store.mark_posted(intro.id, rid, "a", "m-1", P)
+    assert not await store.answer(community.id, intro.id, "U-cy", "yes", P)  # not in it
+    other = await rhizome.services.repos.communities.ensure(type(COMMUNITY)("slack", "T2", "Other"))
+    assert not await store.answer(other.id, intro.id, "U-ana", "yes", P)  # other community
+    assert await store.answer(community.id, intro.id, "U-ana", "yes", P)
+    assert await store.answer(community.id, intro.id, "U-ben", "no", P)
+    found = await store.intro(community.id, intro.id)
+    assert found is not None and found.met and found.answered
+    assert {x.external_id: x.answer for x in found.members} == {"U-ana": "yes", "U-ben": "no"}
+    stats = await store.stats(community.id)
+    assert (stats.rounds, stats.intros, stats.answered, stats.met) == (1, 1, 1, 1)
+
+
+async def test_candidates_honour_every_choice(rhizome: Rhizome) -> None:
+    services = rhizome.services
+    chat = Chat(COMMUNITY, START - timedelta(days=1))
+    old = Chat(COMMUNITY, START - timedelta(days=200))
+    await rhizome.ingest_many(
+        [
+            chat.post("ana", "hi", mid="1.0"),
+            chat.post("ben", "hi", mid="2.0"),
+            chat.post("cy", "hi", mid="3.0"),
+            chat.post("dee", "hi", mid="4.0"),
+            chat.post("eve", "hi", mid="5.0", channel="ops"),
+            chat.post("fay", "hi", mid="6.0", channel="ops"),
+            chat.post("robo", "beep", mid="7.0", bot=True, channel="ops"),
+            old.post("gil", "long ago", mid="8.0", channel="ops"),
+        ]
+    )
+    community = await services.repos.communities.ensure(COMMUNITY)
+    store = IntroStore(services.db)
+    settings = services.repos.settings
+    cid = community.id
+    for who in ("ana", "ben", "cy"):
+        await settings.update(cid, f"U-{who}", START, intros=True)
+    await settings.update(cid, "U-ben", START, tracking=False)  # tracking off: never paired
+    await settings.update(cid, "U-cy", START, intros_paused_until=START + timedelta(days=14))
+    await settings.update(cid, "U-dee", START, intros=False)
+    await settings.update(cid, "U-fay", START, intros=False)  # her choice beats the default
+    await settings.update(cid, "U-gil", START - timedelta(days=150), intros=True)  # inactive
+    await settings.update(cid, "U-hal", START, intros=True)  # opted in, never posted yet
+    await store.set_channel_default(cid, "C-ops", "ops", True, START)
+
+    async def names(when: object = START) -> set[str]:
+        rows = await store.candidates(cid, when, when - timedelta(days=90), True)  # type: ignore[operator]
+        return {r.member.external_id for r in rows}
+
+    assert await names() == {"U-ana", "U-eve"}
+    assert await names(START + timedelta(days=15)) == {"U-ana", "U-cy", "U-eve"}  # pause over
+    assert not await store.set_channel_default(cid, "C-ops", "ops", True, START)  # already on
+    assert await store.set_channel_default(cid, "C-ops", "ops", False, START)
+    assert await names() == {"U-ana"}
+    assert await store.opted_in_counts(cid, START) == (5, 1)  # ana, ben, cy, gil, hal
+
+
+async def test_forget_me_deletes_their_intros_and_their_wishes_only(rhizome: Rhizome) -> None:
+    store, community, ids = await setup(rhizome)
+    cid = community.id
+    rid = await store.claim(cid, P, "scheduled", P, "a")
+    assert rid is not None
+    await store.record_plan(
+        rid, "a", cid, plan(ids, ("ana", "ben"), ("cy", "dee")), externals(ids), 4, P
+    )
+    for intro in await store.intros_of_round(rid):
+        await store.mark_posted(intro.id, rid, "a", "m", P)
+    await store.add_not_with(cid, "U-ana", "U-cy", "Cy", P)
+    await store.add_not_with(cid, "U-ben", "U-ana", "Ana", P)
+    await store.set_member_state(cid, "U-ana", P, streak_since=P)
+    # The core deletes the member first (cascading their intro_members rows), then the hook runs.
+    await rhizome.services.repos.privacy.forget(rhizome.services.tracker.store, cid, "U-ana")
+    await store.forget_member(cid, "U-ana")
+    left = await store.intros_of_round(rid)
+    assert [sorted(x.external_id for x in i.members) for i in left] == [["U-cy", "U-dee"]]
+    assert await store.not_with_of(cid, "U-ana") == []
+    assert await store.not_with_of(cid, "U-ben") == [("U-ana", "Ana")]  # Ben's own wish stays
+    assert await store.member_state(cid, "U-ana") == t.MemberIntroState()
+    async with rhizome.services.db.read() as conn:
+        rows = (
+            await conn.execute(
+                select(func.count())
+                .select_from(t.intro_members)
+                .where(t.intro_members.c.member_external_id == "U-ana")
+            )
+        ).scalar_one()
+    assert rows == 0
