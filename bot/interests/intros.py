@@ -14,8 +14,8 @@ resumes the unposted intros of that round instead of pairing again. One window s
 at-least-once, as for digests: a post the platform accepted just before a crash, whose id was
 not yet stored, is posted again on resume.
 
-Profiles come from a loader (by default `bot.interests.service.load_profiles`), so tests and
-other callers can supply their own.
+Profiles and ties come from loaders (by default `bot.interests.service.load_profiles` and
+`member_interactions`), so tests and other callers can supply their own (`use_profiles`).
 """
 
 from __future__ import annotations
@@ -75,7 +75,7 @@ MET_PENALTY = 0.1  # pairs who met before are a little less likely to meet again
 PREVIEW_GROUPS = 25
 
 ProfileLoader = Callable[[int, Sequence[int], datetime], Awaitable[Mapping[int, Profile]]]
-InteractionLoader = Callable[[int], Awaitable[Mapping[tuple[int, int], int]]]
+InteractionLoader = Callable[[int, Sequence[int]], Awaitable[Mapping[tuple[int, int], int]]]
 
 
 # --- values ------------------------------------------------------------------------------------
@@ -407,34 +407,31 @@ class IntroService:
         self._profiles = profiles or self._default_profiles
         self._interactions = interactions or self._default_interactions
 
-    # --- sources (part A's interest service, when present) ----------------------------------------
+    # --- sources (the interests service) ----------------------------------------------------------
     async def _default_profiles(
         self, community_id: int, member_ids: Sequence[int], now: datetime
     ) -> Mapping[int, Profile]:
-        try:
-            from bot.interests import service as interests
-        except ImportError:
-            log.warning("intros: no interest profiles available; pairing without topics")
-            return {}
-        found = dict(
-            await interests.load_profiles(
-                self.services, community_id, member_ids=list(member_ids), now=now
-            )
+        from bot.interests import service as interests
+
+        found = await interests.load_profiles(
+            self.services, community_id, member_ids=list(member_ids), now=now
         )
-        channels_of = getattr(interests, "main_channels", None)
-        if channels_of is not None and any(p.main_channel is None for p in found.values()):
-            channels = await channels_of(self.services, community_id)
-            for mid, p in found.items():
-                if p.main_channel is None and mid in channels:
-                    found[mid] = replace(p, main_channel=channels[mid])
+        missing = [mid for mid, p in found.items() if p.main_channel is None]
+        if missing:
+            channels = await interests.main_channels(
+                self.services, community_id, member_ids=missing
+            )
+            for mid in missing:
+                if mid in channels:
+                    found[mid] = replace(found[mid], main_channel=channels[mid])
         return found
 
-    async def _default_interactions(self, community_id: int) -> Mapping[tuple[int, int], int]:
-        try:
-            from bot.interests.service import member_interactions
-        except ImportError:
-            return {}
-        return await member_interactions(self.services, community_id)
+    async def _default_interactions(
+        self, community_id: int, member_ids: Sequence[int]
+    ) -> Mapping[tuple[int, int], int]:
+        from bot.interests.service import member_interactions
+
+        return await member_interactions(self.services, community_id, member_ids=member_ids)
 
     # --- helpers -----------------------------------------------------------------------------------
     def outlet(self, community: Community) -> Outlet | None:
@@ -500,7 +497,7 @@ class IntroService:
             if a in by_ext and b in by_ext and a != b
         }
         interactions: dict[frozenset[int], int] = {}
-        for (a, b), count in (await self._interactions(community.id)).items():
+        for (a, b), count in (await self._interactions(community.id, ids)).items():
             if a in members and b in members and a != b:
                 key = frozenset((a, b))
                 interactions[key] = interactions.get(key, 0) + int(count)
