@@ -499,9 +499,11 @@ class InterestStore:
         async with self.db.read() as conn:
             return await conn.run_sync(_actors_of, community_id, list(resource_ids))
 
-    async def topics_of(self, resource_ids: Collection[int]) -> dict[int, list[tuple[str, float]]]:
+    async def topics_of(
+        self, resource_ids: Collection[int], community_id: int | None = None
+    ) -> dict[int, list[tuple[str, float]]]:
         async with self.db.read() as conn:
-            return await conn.run_sync(_topics_of, sorted(set(resource_ids)))
+            return await conn.run_sync(_topics_of, sorted(set(resource_ids)), community_id)
 
     async def never_computed(self, community_id: int, resource_ids: Collection[int]) -> list[int]:
         """Those of these resources (of this community) whose topics were never computed."""
@@ -588,7 +590,7 @@ class InterestStore:
                 _actions, community_id, list(member_ids), None, list(topics), False, True
             )
             rids = sorted({a.resource_id for a in actions if a.resource_id is not None})
-            found = await conn.run_sync(_topics_of, rids)
+            found = await conn.run_sync(_topics_of, rids, community_id)
             heads = await conn.run_sync(_resource_heads, community_id, rids)
         return actions, found, heads
 
@@ -1027,13 +1029,16 @@ def _scan_new(
     return resources, members, new_message, new_reaction, complete
 
 
-def _topics_of(conn: Connection, ids: list[int]) -> dict[int, list[tuple[str, float]]]:
+def _topics_of(
+    conn: Connection, ids: list[int], community_id: int | None = None
+) -> dict[int, list[tuple[str, float]]]:
     rt = resource_topics
     out: dict[int, list[tuple[str, float]]] = {}
     for part in chunks(ids):
-        for rid, topic, weight in conn.execute(
-            select(rt.c.resource_id, rt.c.topic, rt.c.weight).where(rt.c.resource_id.in_(part))
-        ):
+        q = select(rt.c.resource_id, rt.c.topic, rt.c.weight).where(rt.c.resource_id.in_(part))
+        if community_id is not None:
+            q = q.where(rt.c.community_id == community_id)
+        for rid, topic, weight in conn.execute(q):
             out.setdefault(rid, []).append((topic, float(weight)))
     for items in out.values():
         items.sort(key=lambda tw: (-tw[1], tw[0]))

@@ -8,6 +8,7 @@ from bot.commands.registry import Registry
 def build_registry() -> Registry:
     from bot.commands import member, privacy
     from bot.digests import commands as digests
+    from bot.interests import commands as interests
     from bot.interests import intro_commands
 
     registry = Registry()
@@ -15,4 +16,5 @@ def build_registry() -> Registry:
     privacy.register(registry)
     digests.register(registry)
     intro_commands.register(registry)
+    interests.register(registry)
     return registry

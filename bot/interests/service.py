@@ -15,6 +15,7 @@ import asyncio
 import bisect
 import contextlib
 import logging
+import re
 import time
 import uuid
 from collections.abc import Collection, Mapping, Sequence
@@ -61,6 +62,7 @@ MAX_QUERY_CHARS = 200
 RELATED_TOPICS = 12
 PARTIAL = 0.5  # "async rust" counts half towards "rust" (as `profiles.who_knows` does)
 # Reactions are names on Slack and characters on Discord: accept both for the usual ones.
+_KIND_ORDER = {EvidenceKind.SHARED: 0, EvidenceKind.REPLIED: 1, EvidenceKind.REACTED: 2}
 EMOJI_CHARACTERS = {"bookmark": "🔖", "bookmark_tabs": "📑", "pushpin": "📌", "star": "⭐"}
 
 
@@ -247,8 +249,11 @@ class InterestService:
         rid = a.resource_id
         assert rid is not None
         title, url = heads.get(rid, (None, None))
+        kind = KNOW_KINDS[a.kind]
+        if kind is not EvidenceKind.REACTED and is_question(a.text):
+            kind = EvidenceKind.ASKED  # decided on the whole text, not the shortened snippet
         return Evidence(
-            kind=KNOW_KINDS[a.kind],
+            kind=kind,
             topics=tuple(topics.get(rid, ())),
             at=a.at,
             resource_title=title,
@@ -364,7 +369,7 @@ class InterestService:
             ).add(a.resource_id or 0)
         out: dict[int, tuple[tuple[Evidence, ...], int, int]] = {}
         for mid, items in ranked.items():
-            items.sort(key=lambda x: (-x[0], x[1]))
+            items.sort(key=lambda x: (_KIND_ORDER[x[2].kind], -x[0], x[1]))
             chosen: list[Evidence] = []
             seen: set[int | None] = set()
             for _, _, ev in items:
@@ -459,28 +464,38 @@ class InterestService:
 
     # --- upkeep -----------------------------------------------------------------------------
     async def refresh(self, community_id: int | None = None) -> None:
-        """Fetch pending metadata (when enabled) and bring every derived table up to date."""
+        """Bring every derived table up to date now (no network: see `unfurl_pending`)."""
         ids = [community_id] if community_id is not None else await self.store.communities()
         for cid in ids:
-            if self.unfurl.enabled:
-                more = True
-                while more:
-                    _, more = await self.unfurl.step(cid)
             await self.topics.refresh(cid, drain=True)
             self.invalidate(cid)
+
+    async def unfurl_pending(self, community_id: int | None = None) -> int:
+        """Fetch metadata of every link due now (new ones and due retries), when enabled;
+        returns how many resources got a new title or description."""
+        if not self.unfurl.enabled:
+            return 0
+        ids = [community_id] if community_id is not None else await self.store.communities()
+        changed = 0
+        for cid in ids:
+            more = True
+            while more:
+                found, more = await self.unfurl.step(cid)
+                changed += len(found)
+        return changed
 
     async def topics_for(
         self, community_id: int, resource_ids: Sequence[int]
     ) -> dict[int, tuple[str, ...]]:
         """Stored topics of these resources; those never computed are computed now."""
         wanted = sorted(set(resource_ids))
-        found = await self.store.topics_of(wanted)
+        found = await self.store.topics_of(wanted, community_id)
         missing = await self.store.never_computed(
             community_id, [r for r in wanted if r not in found]
         )
         if missing:
             await self.topics.recompute_resources(community_id, missing)
-            found.update(await self.store.topics_of(missing))
+            found.update(await self.store.topics_of(missing, community_id))
         return {rid: tuple(t for t, _ in found[rid]) for rid in wanted if rid in found}
 
     async def run(self) -> None:
@@ -504,10 +519,18 @@ class InterestService:
         await self.unfurl.close()
 
 
+_LABELLED = re.compile(r"<[^<>|\s]+\|([^<>]*)>")  # Slack <url|label>
+_LINK = re.compile(r"<https?://[^<>\s]*>|https?://\S+")
+
+
 def _snippet(text: str | None, limit: int = 300) -> str | None:
+    """The member's words without the links (those are shown as the resource)."""
     if not text:
         return None
-    text = " ".join(text.split())
+    text = _LINK.sub("", _LABELLED.sub(r"\1", text))
+    text = " ".join(text.split()).rstrip(" :-—")
+    if not text:
+        return None
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
@@ -554,10 +577,16 @@ async def main_channels(
 
 
 async def refresh_topics(services: Services, community_id: int | None = None) -> None:
-    """Process every pending change now (page metadata when enabled, resource topics,
-    member topic scores) for one community or all; the background loop does this in bounded
-    steps every few seconds."""
+    """Process every pending change now (resource topics, members' topic scores, topic
+    popularity) for one community or all; never fetches anything. The background loop does
+    the same in bounded steps every few seconds, after fetching new links' metadata."""
     await service_for(services).refresh(community_id)
+
+
+async def unfurl_pending(services: Services, community_id: int | None = None) -> int:
+    """Fetch page metadata of links waiting for it now (nothing when `unfurl.enabled` is
+    false); `refresh_topics` afterwards puts the new titles into topics."""
+    return await service_for(services).unfurl_pending(community_id)
 
 
 async def run_interests(rhizome: Rhizome) -> None:
@@ -614,4 +643,5 @@ __all__ = [
     "refresh_topics",
     "run_interests",
     "service_for",
+    "unfurl_pending",
 ]

@@ -1,0 +1,500 @@
+"""Member commands of interests: who-knows, interests add|remove|list, network, saved; and
+the topics section of `/rhizome profile`.
+
+Every answer is built from real rows (what a member shared, replied about, reacted to, or
+declared) in public channels; members with tracking off are never shown to others.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from bot.commands.registry import (
+    MEMBER_GROUP,
+    CommandContext,
+    OptionKind,
+    OptionSpec,
+    Registry,
+)
+from bot.commands.views import resource_list, short_date
+from bot.documents import (
+    Actions,
+    Block,
+    Button,
+    ChannelRef,
+    Document,
+    Heading,
+    Item,
+    ItemList,
+    Link,
+    Mention,
+    Paragraph,
+    Reply,
+    Span,
+    Text,
+    spans,
+)
+from bot.interests.profiles import Evidence, EvidenceKind
+from bot.interests.service import Expert, WhoKnowsAnswer, service_for
+from bot.model import Member
+
+EXPERTS = 5
+MAX_TOPICS_PER_COMMAND = 10
+MAX_DECLARED = 50
+PROFILE_KNOWS = 5
+PROFILE_WANTS = 3
+NETWORK_PEOPLE = 8
+NETWORK_SAVED = 5
+SAVED = 20
+TITLE_CHARS = 80
+SNIPPET_CHARS = 90
+SHOWN_QUERY_CHARS = 60
+
+_SEPARATORS = re.compile(r"[,;\n]+")
+_HASHTAG = re.compile(r"#([^\W_][\w-]*)")
+
+
+def register(registry: Registry) -> None:
+    cmd = registry.command
+
+    @cmd(
+        MEMBER_GROUP,
+        "who-knows",
+        "Members who know a topic, with what they shared and discussed about it",
+        OptionSpec(
+            "topic", OptionKind.TEXT, "a topic, e.g. rust or databases", autocomplete="topics"
+        ),
+        examples=("who-knows postgres", "who-knows async rust"),
+    )
+    async def who_knows(ctx: CommandContext, args: Mapping[str, Any]) -> Reply:
+        svc = service_for(ctx.services)
+        me = await ctx.services.repos.members.by_external_id(
+            ctx.community.id, ctx.actor.external_id
+        )
+        answer = await svc.who_knows(
+            ctx.community.id,
+            str(args["topic"]),
+            limit=EXPERTS,
+            now=ctx.now,
+            exclude=(me.id,) if me else (),
+        )
+        return Reply(who_knows_document(answer))
+
+    @cmd(
+        MEMBER_GROUP,
+        "interests add",
+        "Tell Rhizome topics you care about (separate several with commas)",
+        OptionSpec("topics", OptionKind.TEXT, "topics, e.g. rust, machine learning"),
+        examples=("interests add rust, machine learning",),
+    )
+    async def interests_add(ctx: CommandContext, args: Mapping[str, Any]) -> Reply:
+        svc = service_for(ctx.services)
+        settings = await ctx.services.repos.settings.get(
+            ctx.community.id, ctx.actor.external_id, svc.default_tracking
+        )
+        if not settings.tracking:
+            return Reply.text(
+                "Tracking is off for you, so Rhizome keeps no interests about you. "
+                "Turn it on with /rhizome privacy tracking on, then add them again."
+            )
+        wanted, unusable = parse_topics(svc, str(args["topics"]))
+        if len(wanted) > MAX_TOPICS_PER_COMMAND:
+            return Reply.text(
+                f"That is {len(wanted)} topics; add at most {MAX_TOPICS_PER_COMMAND} at a time."
+            )
+        if not wanted:
+            return Reply.text(_unusable_text(unusable) or "Say which topics, e.g. rust, databases.")
+        have = {d.topic for d in await svc.declared(ctx.community.id, ctx.actor.external_id)}
+        fresh = [t for _, t in wanted if t not in have]
+        if len(have) + len(fresh) > MAX_DECLARED:
+            return Reply.text(
+                f"You can list up to {MAX_DECLARED} interests; you have {len(have)}. "
+                "Remove some with /rhizome interests remove <topic>."
+            )
+        added = await svc.declare(
+            ctx.community, ctx.actor.external_id, ctx.actor.display_name, [t for _, t in wanted]
+        )
+        lines = []
+        if added:
+            lines.append("Added: " + ", ".join(_shown(wanted, t) for t in added) + ".")
+        again = [t for _, t in wanted if t not in added]
+        if again:
+            lines.append("Already listed: " + ", ".join(again) + ".")
+        if unusable:
+            lines.append(_unusable_text(unusable))
+        lines.append("Members asking /rhizome who-knows about them can now find you.")
+        return Reply(Document(tuple(Paragraph(spans(line)) for line in lines)))
+
+    @cmd(
+        MEMBER_GROUP,
+        "interests remove",
+        "Remove topics you listed (or all of them)",
+        OptionSpec("topics", OptionKind.TEXT, "topics to remove, or all", autocomplete="topics"),
+        examples=("interests remove rust", "interests remove all"),
+    )
+    async def interests_remove(ctx: CommandContext, args: Mapping[str, Any]) -> Reply:
+        svc = service_for(ctx.services)
+        text = str(args["topics"])
+        have = [d.topic for d in await svc.declared(ctx.community.id, ctx.actor.external_id)]
+        if text.strip().casefold() == "all":
+            removed = await svc.undeclare(ctx.community.id, ctx.actor.external_id, have)
+            if not removed:
+                return Reply.text("You have not listed any interests.")
+            return Reply.text(f"Removed all {len(removed)} of your listed interests.")
+        wanted, unusable = parse_topics(svc, text)
+        removed = await svc.undeclare(
+            ctx.community.id, ctx.actor.external_id, [t for _, t in wanted]
+        )
+        lines = []
+        if removed:
+            lines.append("Removed: " + ", ".join(removed) + ".")
+        missing = [t for _, t in wanted if t not in removed]
+        if missing:
+            lines.append("You had not listed: " + ", ".join(missing) + ".")
+        if unusable:
+            lines.append(_unusable_text(unusable))
+        if not lines:
+            lines.append("Say which topics to remove, e.g. rust, or all.")
+        return Reply(Document(tuple(Paragraph(spans(line)) for line in lines)))
+
+    @cmd(
+        MEMBER_GROUP,
+        "interests list",
+        "The topics you listed, and what Rhizome sees you know and ask about",
+    )
+    async def interests_list(ctx: CommandContext, args: Mapping[str, Any]) -> Reply:
+        svc = service_for(ctx.services)
+        declared = await svc.declared(ctx.community.id, ctx.actor.external_id)
+        blocks: list[Block] = [Heading("Your interests")]
+        if declared:
+            blocks.append(
+                ItemList(
+                    tuple(
+                        Item(
+                            (Text(d.topic, bold=True),),
+                            details=((Text(f"listed {short_date(d.declared_at)}"),),),
+                        )
+                        for d in declared
+                    ),
+                    title="You listed",
+                )
+            )
+        else:
+            blocks.append(
+                Paragraph(
+                    spans("You have not listed any. Add some: /rhizome interests add rust, sql")
+                )
+            )
+        member = await ctx.services.repos.members.by_external_id(
+            ctx.community.id, ctx.actor.external_id
+        )
+        if member is not None:
+            seen = await _seen_blocks(ctx, member, skip={d.topic for d in declared})
+            blocks.extend(seen)
+        return Reply(Document(tuple(blocks)))
+
+    @cmd(
+        MEMBER_GROUP,
+        "network",
+        "Your learning network: people you met and discussed with, and what you saved",
+    )
+    async def network(ctx: CommandContext, args: Mapping[str, Any]) -> Reply:
+        member = await ctx.services.repos.members.by_external_id(
+            ctx.community.id, ctx.actor.external_id
+        )
+        if member is None:
+            return Reply.text(
+                "Your network is empty so far: share a link or join a discussion to start it."
+            )
+        return Reply(await network_document(ctx, member))
+
+    @cmd(
+        MEMBER_GROUP,
+        "saved",
+        "Links you saved by reacting with a bookmark",
+    )
+    async def saved(ctx: CommandContext, args: Mapping[str, Any]) -> Reply:
+        svc = service_for(ctx.services)
+        emoji = _bookmark_label(ctx)
+        member = await ctx.services.repos.members.by_external_id(
+            ctx.community.id, ctx.actor.external_id
+        )
+        ids = await svc.saved(ctx.community.id, member.id, SAVED) if member else []
+        if not ids or member is None:
+            return Reply.text(
+                f"Nothing saved yet: react with {emoji} to a message with a link and it shows up here."
+            )
+        total = await svc.saved_count(ctx.community.id, member.id)
+        found = await ctx.services.repos.resources.summaries(ctx.community.id, ids)
+        return Reply(
+            Document(
+                (
+                    Heading("Saved"),
+                    resource_list(found, more=max(0, total - len(found))),
+                    Paragraph(
+                        spans(f"React with {emoji} to save more; remove the reaction to unsave.")
+                    ),
+                )
+            )
+        )
+
+
+# --- parsing ----------------------------------------------------------------------------------
+
+
+def parse_topics(svc: Any, text: str) -> tuple[list[tuple[str, str]], list[str]]:
+    """(typed, normalized) topics from "rust, machine learning" or "#rust #go"; and the
+    pieces that are not usable topics. Without commas the whole text is one topic."""
+    text = text[:2000]
+    pieces: list[str]
+    tags = _HASHTAG.findall(text)
+    if tags and not _HASHTAG.sub("", text).strip(" ,;\n"):
+        pieces = tags
+    else:
+        pieces = [p.strip() for p in _SEPARATORS.split(text) if p.strip()]
+    wanted: list[tuple[str, str]] = []
+    unusable: list[str] = []
+    for piece in pieces:
+        topic = svc.normalize(piece)
+        if topic is None:
+            unusable.append(piece)
+        elif topic not in [t for _, t in wanted]:
+            wanted.append((piece, topic))
+    return wanted, unusable
+
+
+def _shown(wanted: Sequence[tuple[str, str]], topic: str) -> str:
+    typed = next((raw for raw, t in wanted if t == topic), topic)
+    simple = " ".join(typed.casefold().lstrip("#").split())
+    return topic if simple == topic else f"{topic} (from “{_clip(typed, 40)}”)"
+
+
+def _unusable_text(unusable: Sequence[str]) -> str:
+    if not unusable:
+        return ""
+    shown = ", ".join(f"“{_clip(u, 40)}”" for u in unusable[:5])
+    return (
+        f"Not usable as a topic: {shown} (a topic is a few words, like rust or machine "
+        "learning; separate several with commas)."
+    )
+
+
+def _clip(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _bookmark_label(ctx: CommandContext) -> str:
+    emoji = [e for e in ctx.services.config.tracking.bookmark_emoji if e.strip()]
+    if not emoji:
+        return "a bookmark"
+    first = emoji[0].strip().strip(":")
+    return f":{first}:" if first.isascii() else first
+
+
+# --- rendering --------------------------------------------------------------------------------
+
+
+def evidence_spans(ev: Evidence) -> tuple[Span, ...]:
+    """One line of evidence: what the member did, on which resource, where and when."""
+    out: list[Span] = []
+    label = ev.resource_title or ev.resource_url
+    link: Span | None = None
+    if ev.resource_url:
+        link = Link(ev.resource_url, _clip(label or ev.resource_url, TITLE_CHARS))
+    if ev.kind is EvidenceKind.DECLARED:
+        return (Text("listed it with /rhizome interests add"),)
+    if ev.kind is EvidenceKind.ASKED:
+        out.append(
+            Text(
+                f"asked “{_clip(ev.snippet or '', SNIPPET_CHARS)}”"
+                if ev.snippet
+                else "asked about it"
+            )
+        )
+        if link is not None:
+            out += [Text(" about "), link]
+    else:
+        verb = {
+            EvidenceKind.SHARED: "shared ",
+            EvidenceKind.REPLIED: "discussed ",
+            EvidenceKind.REACTED: "reacted to ",
+        }[ev.kind]
+        out.append(Text(verb))
+        out.append(link if link is not None else Text("a link"))
+        if ev.kind is EvidenceKind.REPLIED and ev.snippet:
+            out.append(Text(f": “{_clip(ev.snippet, SNIPPET_CHARS)}”"))
+    if ev.channel:
+        out += [Text(" in "), ChannelRef(ev.channel)]
+    if ev.at is not None:
+        out.append(Text(f" on {short_date(ev.at)}"))
+    return tuple(out)
+
+
+def _expert_item(e: Expert) -> Item:
+    facts = []
+    if e.shared:
+        facts.append(f"shared {e.shared}")
+    if e.discussed:
+        facts.append(f"discussed {e.discussed}")
+    if e.declared:
+        facts.append("listed it as an interest")
+    summary = ", ".join(facts)
+    matched = [t for t in e.topics[:3]]
+    title: tuple[Span, ...] = (Mention(e.member.name, e.member.external_id),)
+    if summary:
+        title += (Text(f" — {summary}"),)
+    details: list[tuple[Span, ...]] = []
+    if len(matched) > 1:
+        details.append((Text("on " + ", ".join(matched)),))
+    details.extend(evidence_spans(ev) for ev in e.evidence)
+    return Item(title=title, details=tuple(details))
+
+
+def who_knows_document(answer: WhoKnowsAnswer) -> Document:
+    shown = _clip(answer.query, SHOWN_QUERY_CHARS)
+    if answer.topic is None:
+        blocks: list[Block] = [
+            Paragraph(
+                spans(
+                    f"“{shown}” is not something I can look up as a topic. "
+                    "Try a word or two, like rust or databases."
+                )
+            )
+        ]
+        blocks.extend(_suggestion_blocks(answer.suggestions))
+        return Document(tuple(blocks))
+    if not answer.experts:
+        blocks = [
+            Paragraph(
+                spans(
+                    f"Nobody here has shared or discussed “{answer.topic}” yet, as far as I know."
+                )
+            )
+        ]
+        blocks.extend(_suggestion_blocks(answer.suggestions))
+        if not answer.suggestions:
+            blocks.append(
+                Paragraph(
+                    spans(
+                        "If you know about it, say so with "
+                        f"/rhizome interests add {answer.topic} so others can find you."
+                    )
+                )
+            )
+        return Document(tuple(blocks))
+    return Document(
+        (
+            Heading(f"Who knows about “{answer.topic}”"),
+            ItemList(tuple(_expert_item(e) for e in answer.experts)),
+            Paragraph(
+                spans(
+                    "From what members shared, discussed and listed in public channels, recent "
+                    "activity counting most. Members who turned tracking off are never listed."
+                )
+            ),
+        )
+    )
+
+
+def _suggestion_blocks(suggestions: Sequence[str]) -> list[Block]:
+    if not suggestions:
+        return []
+    return [
+        Paragraph(spans("Did you mean: " + ", ".join(suggestions) + "?")),
+        Actions(tuple(Button(s[:60], f"rhizome who-knows {s}") for s in suggestions[:5])),
+    ]
+
+
+async def _tracked(ctx: CommandContext, member: Member) -> bool:
+    svc = service_for(ctx.services)
+    settings = await ctx.services.repos.settings.get(
+        ctx.community.id, member.external_id, svc.default_tracking
+    )
+    return settings.tracking
+
+
+async def profile_blocks(ctx: CommandContext, member: Member) -> list[Block]:
+    """The `profile_sections` hook: knows/wants topics with one line of evidence each."""
+    if not await _tracked(ctx, member):
+        if member.external_id == ctx.actor.external_id:
+            return [
+                Paragraph(spans("Tracking is off, so Rhizome keeps no interest profile for you."))
+            ]
+        return []
+    return await _seen_blocks(ctx, member)
+
+
+async def _seen_blocks(
+    ctx: CommandContext, member: Member, *, skip: set[str] | None = None
+) -> list[Block]:
+    svc = service_for(ctx.services)
+    profiles = await svc.profiles(ctx.community.id, member_ids=[member.id], now=ctx.now)
+    profile = profiles.get(member.id)
+    if profile is None:
+        return []
+    blocks: list[Block] = []
+    for title, scores, wants, n in (
+        ("Knows about", profile.knows, False, PROFILE_KNOWS),
+        ("Wants to learn", profile.wants, True, PROFILE_WANTS),
+    ):
+        items = []
+        for topic, _ in sorted(scores.items(), key=lambda kv: (-kv[1], kv[0])):
+            if skip and topic in skip:
+                continue
+            evidence = profile.evidence(topic, wants=wants)
+            if not evidence:
+                continue
+            items.append(Item((Text(topic, bold=True),), details=(evidence_spans(evidence[0]),)))
+            if len(items) >= n:
+                break
+        if items:
+            blocks.append(ItemList(tuple(items), title=title))
+    return blocks
+
+
+async def network_document(ctx: CommandContext, member: Member) -> Document:
+    svc = service_for(ctx.services)
+    if not await _tracked(ctx, member):
+        return Document(
+            (
+                Paragraph(
+                    spans(
+                        "Tracking is off for you, so Rhizome has no network for you. "
+                        "Turn it on with /rhizome privacy tracking on."
+                    )
+                ),
+            )
+        )
+    blocks: list[Block] = [Heading("Your learning network")]
+    for section in ctx.services.extras.get("network_sections", ()):
+        blocks.extend(await section(ctx, member))
+    people = await svc.discussed_with(ctx.community.id, member.id, NETWORK_PEOPLE)
+    if people:
+        heads = await svc.store.resource_heads(ctx.community.id, [rid for _, _, rid in people])
+        items = []
+        for other, n, rid in people:
+            title, url = heads.get(rid, (None, ""))
+            detail: list[Span] = [
+                Text(f"{n} {'resource' if n == 1 else 'resources'} in common, latest ")
+            ]
+            detail.append(Link(url, _clip(title or url, TITLE_CHARS)) if url else Text("a link"))
+            items.append(Item((Mention(other.name, other.external_id),), details=(tuple(detail),)))
+        blocks.append(ItemList(tuple(items), title="People you discussed resources with"))
+    ids = await svc.saved(ctx.community.id, member.id, NETWORK_SAVED)
+    if ids:
+        total = await svc.saved_count(ctx.community.id, member.id)
+        found = await ctx.services.repos.resources.summaries(ctx.community.id, ids)
+        blocks.append(resource_list(found, "Saved", more=max(0, total - len(found))))
+    if len(blocks) == 1:
+        blocks.append(
+            Paragraph(
+                spans(
+                    "Nothing here yet. It grows as you discuss links with others, meet people "
+                    f"Rhizome introduces you to, and save links with {_bookmark_label(ctx)}."
+                )
+            )
+        )
+    return Document(tuple(blocks))

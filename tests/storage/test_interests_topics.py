@@ -1,0 +1,354 @@
+"""Resource topics, members' topic scores and profiles on real databases (SQLite, PostgreSQL):
+computed from what was shared and said, kept fresh incrementally, private where it must be."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from bot.app import Rhizome
+from bot.clock import FixedClock
+from bot.config import Config
+from bot.interests.profiles import EvidenceKind
+from bot.interests.service import (
+    load_profiles,
+    main_channels,
+    member_interactions,
+    refresh_topics,
+)
+from bot.model import CommunityRemoved
+from storage import interests as tables
+from storage.db import Database
+from tests.conftest import START, make_config
+from tests.factories import Chat
+from tests.storage.interests_support import (
+    OFFLINE,
+    OTHER,
+    SLACK,
+    community_id,
+    count,
+    databases_chat,
+    experts,
+    member_id,
+    refresh,
+    resource_id,
+    svc,
+    topics,
+)
+
+
+@pytest.fixture
+def config() -> Config:
+    return make_config(**OFFLINE)
+
+
+@pytest.fixture
+def chat() -> Chat:
+    return Chat(SLACK, START)
+
+
+async def test_topics_come_from_the_messages_title_and_channel(
+    rhizome: Rhizome, chat: Chat
+) -> None:
+    await rhizome.ingest_many(databases_chat(chat))
+    cid = await refresh(rhizome)
+    pg = await topics(rhizome, "https://example.org/pg-indexes")
+    assert {"postgres", "index", "database"} <= set(pg)  # words, plural folded, the channel
+    assert "rust" not in pg and "tokio" not in pg
+    rid = await resource_id(rhizome, "https://example.org/pg-indexes")
+    await rhizome.services.repos.resources.set_metadata(
+        rid, "Use The Index, Luke: SQL indexing and tuning", "A guide to database performance"
+    )
+    await svc(rhizome).topics.recompute_resources(cid, [rid])
+    assert "sql indexing" in await topics(rhizome, "https://example.org/pg-indexes")
+    tokio = await topics(rhizome, "https://example.org/tokio")
+    assert {"async", "rust", "async rust"} <= set(tokio)
+    vocabulary = await svc(rhizome).vocabulary(cid)
+    assert vocabulary.popularity["postgres"] == 1.0
+
+
+async def test_experts_are_those_who_shared_and_discussed_with_true_evidence(
+    rhizome: Rhizome, chat: Chat
+) -> None:
+    await rhizome.ingest_many(databases_chat(chat))
+    cid = await refresh(rhizome)
+    answer = await svc(rhizome).who_knows(cid, "Postgres")
+    names = [e.member.name for e in answer.experts]
+    assert names[:2] == ["Ana", "Ben"]  # the sharer first, then who answered in the thread
+    assert "Cy" not in names  # asking is wanting to learn, not knowing
+    ana, ben = answer.experts[0], answer.experts[1]
+    assert [ev.kind for ev in ana.evidence] == [EvidenceKind.SHARED]
+    assert ana.evidence[0].resource_url == "https://example.org/pg-indexes"
+    assert ana.evidence[0].channel == "databases"
+    assert ben.evidence[0].kind is EvidenceKind.REPLIED
+    assert ben.evidence[0].snippet is not None and "Partial indexes" in ben.evidence[0].snippet
+    assert (ana.shared, ben.discussed) == (1, 1)
+    # Dee only reacted (a bookmark): listed after those who wrote, with that evidence.
+    dee = next(e for e in answer.experts if e.member.name == "Dee")
+    assert [ev.kind for ev in dee.evidence] == [EvidenceKind.REACTED]
+
+
+async def test_new_replies_are_picked_up_incrementally(rhizome: Rhizome, chat: Chat) -> None:
+    await rhizome.ingest_many(databases_chat(chat))
+    cid = await refresh(rhizome)
+    assert "Gus" not in await experts(rhizome, "kubernetes")
+    await rhizome.ingest(
+        chat.post(
+            "gus",
+            "We run postgres on kubernetes with an operator, kubernetes volumes were the hard part",
+            mid="1.5",
+            channel="databases",
+            thread="1.0",
+            minutes=10,
+        )
+    )
+    report = await svc(rhizome).topics.refresh(cid, drain=False)  # one background-sized pass
+    assert report.resources >= 1 and report.members >= 1
+    assert "kubernetes" in await topics(rhizome, "https://example.org/pg-indexes")
+    assert "Gus" in await experts(rhizome, "kubernetes")
+    # Nothing new: a pass does no work.
+    again = await svc(rhizome).topics.refresh(cid, drain=False)
+    assert (again.resources, again.members) == (0, 0)
+
+
+async def test_deleted_and_edited_messages_stop_counting(rhizome: Rhizome, chat: Chat) -> None:
+    await rhizome.ingest_many(databases_chat(chat))
+    await refresh(rhizome)
+    assert "Ben" in await experts(rhizome, "postgres")
+    assert "Fay" in await experts(rhizome, "cancellation")
+    await rhizome.ingest(chat.delete("1.1", channel="databases", minutes=20))
+    await rhizome.ingest(
+        chat.edit("2.1", "The chapters on pinning are excellent.", channel="rust", minutes=21)
+    )
+    await refresh(rhizome)
+    assert "Ben" not in await experts(rhizome, "postgres")
+    assert "Fay" not in await experts(rhizome, "cancellation")
+    assert "Fay" in await experts(rhizome, "pinning")
+    assert "cancellation" not in await topics(rhizome, "https://example.org/tokio")
+
+
+async def test_scores_decay_with_the_configured_half_life(
+    database: Database, clock: FixedClock
+) -> None:
+    chat = Chat(SLACK, START)
+    events = [
+        chat.post(
+            "old", "Kafka streams deep dive https://example.org/kafka-1", mid="1", channel="data"
+        ),
+        chat.post(
+            "new",
+            "Kafka consumer groups explained https://example.org/kafka-2",
+            mid="2",
+            channel="data",
+            minutes=60 * 24 * 60,
+        ),
+    ]
+    clock.set(START + timedelta(days=61))
+    config = make_config(interests={"half_life_days": 10.0}, **OFFLINE)
+    rz = await Rhizome.start(config, clock, db=database)
+    try:
+        await rz.ingest_many(events)
+        await refresh(rz)
+        assert await experts(rz, "kafka") == ["New", "Old"]
+        cid = await community_id(rz)
+        old_id, new_id = await member_id(rz, "old"), await member_id(rz, "new")
+        profiles = await load_profiles(rz.services, cid)
+        old, new = profiles[old_id].knows["kafka"], profiles[new_id].knows["kafka"]
+        # Six half-lives apart: the old share is worth 1/64 of the new one.
+        assert old / new == pytest.approx(2**-6, rel=0.01)
+        # Declared interests never decay.
+        await svc(rz).declare(
+            await rz.services.repos.communities.ensure(SLACK), "U-old", "Old", ["kafka"]
+        )
+        again = await load_profiles(rz.services, cid, member_ids=[old_id])
+        assert again[old_id].knows["kafka"] == pytest.approx(old + 2.5)
+    finally:
+        await rz.services.writer.stop()
+
+
+async def test_changing_the_half_life_recomputes_member_scores(
+    rhizome: Rhizome, chat: Chat
+) -> None:
+    await rhizome.ingest_many(databases_chat(chat))
+    cid = await refresh(rhizome)
+    before = await svc(rhizome).store.member_topic_export(await member_id(rhizome, "ana"))
+    rhizome.services.config = rhizome.services.config.model_copy(
+        update={
+            "interests": rhizome.services.config.interests.model_copy(
+                update={"half_life_days": 7.0}
+            )
+        }
+    )
+    report = await svc(rhizome).topics.refresh(cid, drain=False)
+    assert report.members >= 5
+    after = await svc(rhizome).store.member_topic_export(await member_id(rhizome, "ana"))
+    assert [t for t, _ in after] == [t for t, _ in before]
+    assert after[0][1] != before[0][1]  # normalized to the epoch with another half-life
+
+
+async def test_opted_out_members_have_no_profile_and_are_never_experts(
+    rhizome: Rhizome, chat: Chat
+) -> None:
+    await rhizome.ingest_many(databases_chat(chat))
+    cid = await refresh(rhizome)
+    ben = await member_id(rhizome, "ben")
+    assert ben in await load_profiles(rhizome.services, cid)
+    await rhizome.services.repos.settings.update(cid, "U-ben", START, tracking=False)
+    assert ben not in await load_profiles(rhizome.services, cid)
+    assert ben not in await load_profiles(rhizome.services, cid, member_ids=[ben])
+    assert "Ben" not in await experts(rhizome, "postgres")
+    # With tracking off by default, only members who opted in are anyone's expert.
+    rhizome.services.config = rhizome.services.config.model_copy(
+        update={
+            "privacy": rhizome.services.config.privacy.model_copy(
+                update={"default_tracking": False}
+            )
+        }
+    )
+    assert await experts(rhizome, "postgres") == []
+    await rhizome.services.repos.settings.update(cid, "U-ana", START, tracking=True)
+    assert await experts(rhizome, "postgres") == ["Ana"]
+
+
+async def test_profiles_keep_knowing_apart_from_wanting(rhizome: Rhizome, chat: Chat) -> None:
+    await rhizome.ingest_many(
+        [
+            *databases_chat(chat),
+            chat.post(
+                "cy",
+                "Does anyone know a good intro to query planners?",
+                mid="3.0",
+                channel="general",
+                minutes=30,
+            ),
+        ]
+    )
+    cid = await refresh(rhizome)
+    cy, ana = await member_id(rhizome, "cy"), await member_id(rhizome, "ana")
+    profiles = await load_profiles(rhizome.services, cid, member_ids=[cy, ana])
+    assert "postgres" in profiles[cy].wants and "postgres" not in profiles[cy].knows
+    assert "planner" in profiles[cy].wants  # a question with no link: its own words
+    asked = profiles[cy].evidence("planner", wants=True)[0]
+    assert asked.kind is EvidenceKind.ASKED and "query planners" in (asked.snippet or "")
+    assert "postgres" in profiles[ana].knows and not profiles[ana].wants
+    assert profiles[ana].main_channel == "databases"
+
+
+async def test_private_channels_never_feed_topics_or_evidence(
+    database: Database, clock: FixedClock
+) -> None:
+    config = make_config(tracking={"track_private_channels": True}, **OFFLINE)
+    rz = await Rhizome.start(config, clock, db=database)
+    try:
+        chat = Chat(SLACK, START)
+        await rz.ingest_many(
+            [
+                chat.post(
+                    "cy",
+                    "layoffs plan https://example.org/l",
+                    mid="3",
+                    channel="exec",
+                    is_private=True,
+                ),
+                chat.post(
+                    "dan", "layoffs layoffs", mid="4", channel="exec", thread="3", is_private=True
+                ),
+            ]
+        )
+        await refresh(rz)
+        assert await count(rz, tables.resource_topic_state) == 1  # it was processed…
+        assert "layoff" not in await topics(rz, "https://example.org/l")  # …without its words
+        assert await experts(rz, "layoffs") == []
+        assert "layoff" not in (await svc(rz).vocabulary(await community_id(rz))).popularity
+    finally:
+        await rz.services.writer.stop()
+
+
+async def test_interactions_and_main_channels(rhizome: Rhizome, chat: Chat) -> None:
+    await rhizome.ingest_many(databases_chat(chat))
+    cid = await refresh(rhizome)
+    ana, ben, cy, eve, fay = [
+        await member_id(rhizome, w) for w in ("ana", "ben", "cy", "eve", "fay")
+    ]
+    pairs = await member_interactions(rhizome.services, cid)
+    assert pairs[(min(ana, ben), max(ana, ben))] >= 2  # Ben replied to Ana, same thread
+    assert pairs[(min(ben, cy), max(ben, cy))] >= 1  # same thread
+    assert (min(ana, eve), max(ana, eve)) not in pairs
+    assert all(a < b for a, b in pairs)
+    only = await member_interactions(rhizome.services, cid, member_ids=[ana, ben])
+    assert set(only) == {(min(ana, ben), max(ana, ben))}
+    channels = await main_channels(rhizome.services, cid)
+    assert channels[ana] == "databases" and channels[fay] == "rust"
+
+
+async def test_topics_for_digests_computes_what_is_missing(rhizome: Rhizome, chat: Chat) -> None:
+    await rhizome.ingest_many(databases_chat(chat))
+    await rhizome.flush()
+    cid = await community_id(rhizome)
+    rid = await resource_id(rhizome, "https://example.org/tokio")
+    topics_for = rhizome.services.extras["topics_for"]
+    found = await topics_for(cid, [rid, 999_999])
+    assert set(found) == {rid} and "rust" in found[rid]
+    other = await community_id(rhizome, OTHER)
+    assert await topics_for(other, [rid]) == {}  # another community's resource: nothing
+
+
+async def test_communities_never_see_each_others_topics_or_members(
+    rhizome: Rhizome, chat: Chat
+) -> None:
+    await rhizome.ingest_many(databases_chat(chat))
+    await rhizome.ingest_many(databases_chat(Chat(OTHER, START)))
+    await refresh(rhizome)
+    await refresh(rhizome, OTHER)
+    a = await svc(rhizome).who_knows(await community_id(rhizome), "postgres")
+    b = await svc(rhizome).who_knows(await community_id(rhizome, OTHER), "postgres")
+    assert {e.member.community_id for e in a.experts} == {await community_id(rhizome)}
+    assert {e.member.community_id for e in b.experts} == {await community_id(rhizome, OTHER)}
+
+
+async def test_the_refresh_lease_keeps_other_processes_out(rhizome: Rhizome, chat: Chat) -> None:
+    await rhizome.ingest_many(databases_chat(chat))
+    await rhizome.flush()
+    cid = await community_id(rhizome)
+    store = svc(rhizome).store
+    assert await store.claim(cid, "other-process", START, START + timedelta(minutes=2))
+    report = await svc(rhizome).topics.refresh(cid, drain=True)
+    assert report.more and report.resources == 0  # someone else is refreshing it
+    assert not await store.claim(cid, "third", START + timedelta(minutes=1), START)
+    # A lease left behind by a crashed process expires.
+    assert await store.claim(
+        cid, "third", START + timedelta(minutes=3), START + timedelta(minutes=5)
+    )
+    await store.release(cid, "third")
+    await refresh_topics(rhizome.services, cid)
+    assert "postgres" in await topics(rhizome, "https://example.org/pg-indexes")
+
+
+async def test_forget_me_and_purge_leave_nothing_behind(rhizome: Rhizome, chat: Chat) -> None:
+    await rhizome.ingest_many(databases_chat(chat))
+    cid = await refresh(rhizome)
+    ana = await member_id(rhizome, "ana")
+    community = await rhizome.services.repos.communities.ensure(SLACK)
+    await svc(rhizome).declare(community, "U-ana", "Ana", ["sql", "query planning"])
+    assert await count(rhizome, tables.member_topics, member_id=ana) > 0
+    await rhizome.services.repos.privacy.forget(rhizome.services.tracker.store, cid, "U-ana")
+    for hook in rhizome.services.extras["forget_hooks"]:
+        await hook(cid, "U-ana")
+    assert await count(rhizome, tables.declared_interests, member_external_id="U-ana") == 0
+    assert await count(rhizome, tables.member_topics, member_id=ana) == 0
+    await refresh(rhizome)
+    # Ana's resource went with her (only she shared it), and so did its topics.
+    assert "postgres" not in (await svc(rhizome).vocabulary(cid)).popularity
+    assert "Ana" not in await experts(rhizome, "sql")
+    await rhizome.ingest(CommunityRemoved(place=chat.place(), occurred_at=chat.at(99)))
+    for table in (
+        tables.resource_topics,
+        tables.resource_topic_state,
+        tables.member_topics,
+        tables.member_topic_state,
+        tables.topic_stats,
+        tables.declared_interests,
+        tables.interest_state,
+    ):
+        assert await count(rhizome, table) == 0, table.name
