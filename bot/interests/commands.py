@@ -8,7 +8,7 @@ declared) in public channels; members with tracking off are never shown to other
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from bot.commands.registry import (
@@ -99,7 +99,7 @@ def register(registry: Registry) -> None:
                 "Tracking is off for you, so Rhizome keeps no interests about you. "
                 "Turn it on with /rhizome privacy tracking on, then add them again."
             )
-        wanted, unusable = parse_topics(svc, str(args["topics"]))
+        wanted, unusable = parse_topics(svc.normalize, str(args["topics"]))
         if len(wanted) > MAX_TOPICS_PER_COMMAND:
             return Reply.text(
                 f"That is {len(wanted)} topics; add at most {MAX_TOPICS_PER_COMMAND} at a time."
@@ -143,7 +143,7 @@ def register(registry: Registry) -> None:
             if not removed:
                 return Reply.text("You have not listed any interests.")
             return Reply.text(f"Removed all {len(removed)} of your listed interests.")
-        wanted, unusable = parse_topics(svc, text)
+        wanted, unusable = parse_topics(svc.normalize, text)
         removed = await svc.undeclare(
             ctx.community.id, ctx.actor.external_id, [t for _, t in wanted]
         )
@@ -244,7 +244,9 @@ def register(registry: Registry) -> None:
 # --- parsing ----------------------------------------------------------------------------------
 
 
-def parse_topics(svc: Any, text: str) -> tuple[list[tuple[str, str]], list[str]]:
+def parse_topics(
+    normalize: Callable[[str], str | None], text: str
+) -> tuple[list[tuple[str, str]], list[str]]:
     """(typed, normalized) topics from "rust, machine learning" or "#rust #go"; and the
     pieces that are not usable topics. Without commas the whole text is one topic."""
     text = text[:2000]
@@ -257,7 +259,7 @@ def parse_topics(svc: Any, text: str) -> tuple[list[tuple[str, str]], list[str]]
     wanted: list[tuple[str, str]] = []
     unusable: list[str] = []
     for piece in pieces:
-        topic = svc.normalize(piece)
+        topic = normalize(piece)
         if topic is None:
             unusable.append(piece)
         elif topic not in [t for _, t in wanted]:
@@ -370,7 +372,7 @@ def who_knows_document(answer: WhoKnowsAnswer) -> Document:
         blocks = [
             Paragraph(
                 spans(
-                    f"Nobody here has shared or discussed “{answer.topic}” yet, as far as I know."
+                    f"Nobody here has shared or discussed “{shown}” yet, as far as I know."
                 )
             )
         ]
@@ -380,7 +382,7 @@ def who_knows_document(answer: WhoKnowsAnswer) -> Document:
                 Paragraph(
                     spans(
                         "If you know about it, say so with "
-                        f"/rhizome interests add {answer.topic} so others can find you."
+                        f"/rhizome interests add {shown} so others can find you."
                     )
                 )
             )

@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from rapidfuzz import fuzz
+
 from bot.interests.pipeline import (
     KNOW_KINDS,
     TopicPipeline,
@@ -112,19 +114,21 @@ class Vocabulary:
         return self.words.get(word, [])[:limit]
 
     def complete(self, prefix: str, limit: int) -> list[str]:
+        """Topics starting with the prefix, then topics with a later word starting with it;
+        each group most popular first."""
         p = " ".join(prefix.casefold().lstrip("#").split())
+        by_popularity = lambda t: (-self.popularity[t], t)  # noqa: E731
         if not p:
-            found = list(self.ordered)
-        else:
-            i = bisect.bisect_left(self.ordered, p)
-            found = []
-            while i < len(self.ordered) and self.ordered[i].startswith(p):
-                found.append(self.ordered[i])
-                i += 1
-            if len(found) < limit:
-                inner = [t for t in self.ordered if f" {p}" in f" {t}" and t not in found]
-                found += inner
-        found.sort(key=lambda t: (-self.popularity[t], t))
+            return sorted(self.ordered, key=by_popularity)[:limit]
+        i = bisect.bisect_left(self.ordered, p)
+        found = []
+        while i < len(self.ordered) and self.ordered[i].startswith(p):
+            found.append(self.ordered[i])
+            i += 1
+        found.sort(key=by_popularity)
+        if len(found) < limit:
+            inner = [t for t in self.ordered if f" {p}" in f" {t}" and not t.startswith(p)]
+            found += sorted(inner, key=by_popularity)
         return found[:limit]
 
 
@@ -387,10 +391,16 @@ class InterestService:
             )
         return out
 
-    def _suggest(self, query: str, vocab: Vocabulary) -> list[str]:
+    def _suggest(self, query: str, vocab: Vocabulary, limit: int = 5) -> list[str]:
+        """Close known topics, the most similar spelling first (`postgrs` -> `postgres`
+        before `make postgres`, which WRatio's partial matching scores alike)."""
         if not vocab.popularity or not query.strip():
             return []
-        return suggest_topics(query[:MAX_QUERY_CHARS], vocab.popularity, 5)
+        query = query[:MAX_QUERY_CHARS]
+        found = suggest_topics(query, vocab.popularity, limit * 2)
+        needle = " ".join(query.casefold().lstrip("#").split())
+        found.sort(key=lambda t: (-fuzz.ratio(needle, t), -vocab.popularity[t], t))
+        return found[:limit]
 
     async def complete_topics(self, community: CommunityRef, prefix: str, limit: int) -> list[str]:
         found = await self.services.repos.communities.find(

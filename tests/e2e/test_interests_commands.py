@@ -1,0 +1,249 @@
+"""Interests through the console, as members use them: who-knows with true evidence,
+interests add/remove/list, saving with a bookmark, the network, privacy, hostile input.
+
+Runs on SQLite and (when configured) PostgreSQL through the `rhizome` fixture.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from sqlalchemy import func, select
+
+from adapters.console.session import ConsoleSession
+from bot.app import Rhizome
+from bot.commands.registry import MEMBER_GROUP
+from bot.config import Config
+from bot.interests.service import refresh_topics
+from bot.model import CommunityRef
+from storage import interests as tables
+from storage import models as m
+from tests.conftest import make_config
+
+SCRIPT = """\
+:as ana
+:in #databases
+Great guide to postgres indexes and query planning https://example.org/pg-indexes
+:as ben
+:reply m1 Partial indexes in postgres saved us, the planner picks them for hot queries.
+:as cy
+:reply m1 How do I make postgres use my index?
+:as dee
+:react m1 bookmark
+:as eve
+:in #rust
+Tokio tutorial for async rust https://example.org/tokio
+:as fay
+:reply ^ The async rust chapters on select and cancellation are excellent.
+"""
+
+
+@pytest.fixture
+def config() -> Config:
+    return make_config(unfurl={"enabled": False}, interests={"aliases": {"k8s": "kubernetes"}})
+
+
+@pytest.fixture
+async def console(rhizome: Rhizome) -> ConsoleSession:
+    session = ConsoleSession(rhizome)
+    for line in SCRIPT.splitlines():
+        out = await session.handle(line)
+        assert "Usage" not in out and "not a message" not in out, (line, out)
+    await refresh(session)
+    return session
+
+
+async def refresh(session: ConsoleSession) -> None:
+    await session.rhizome.flush()
+    await refresh_topics(session.rhizome.services)
+
+
+async def say(session: ConsoleSession, who: str, command: str) -> str:
+    await session.handle(f":as {who}")
+    return await session.handle(command)
+
+
+async def count(rz: Rhizome, table: object) -> int:
+    async with rz.services.db.read() as conn:
+        return int((await conn.execute(select(func.count()).select_from(table))).scalar_one())  # type: ignore[arg-type]
+
+
+async def test_who_knows_lists_who_shared_and_discussed_with_their_real_evidence(
+    console: ConsoleSession,
+) -> None:
+    out = await say(console, "zed", "/rhizome who-knows Postgres")
+    assert "Who knows about “postgres”" in out
+    assert out.index("@ana") < out.index("@ben")
+    assert "shared Great guide to postgres" not in out  # a title is not made up…
+    assert "shared https://example.org/pg-indexes" in out  # …the link is shown as it is
+    assert "in #databases" in out
+    assert "discussed https://example.org/pg-indexes: “Partial indexes in postgres saved us" in out
+    assert "@cy" not in out  # asking how is not knowing
+    assert "@eve" not in out and "@fay" not in out
+    rust = await say(console, "zed", "/rhizome who-knows async rust")
+    assert "@eve" in rust and "@fay" in rust and "@ana" not in rust
+    # The asker is not told about themselves.
+    mine = await say(console, "ana", "/rhizome who-knows postgres")
+    assert "@ana" not in mine and "@ben" in mine
+
+
+async def test_opted_out_members_vanish_from_who_knows_networks_and_profiles(
+    console: ConsoleSession,
+) -> None:
+    assert "@ben" in await say(console, "ana", "/rhizome network")
+    assert "Tracking is off" in await say(console, "ben", "/rhizome privacy tracking off")
+    assert "@ben" not in await say(console, "zed", "/rhizome who-knows postgres")
+    assert "@ben" not in await say(console, "ana", "/rhizome network")
+    assert "chosen not to be tracked" in await say(console, "ana", "/rhizome profile @ben")
+    own = await say(console, "ben", "/rhizome profile")
+    assert "Tracking is off, so Rhizome keeps no interest profile for you." in own
+    assert "Tracking is off" in await say(console, "ben", "/rhizome network")
+    refused = await say(console, "ben", "/rhizome interests add sql")
+    assert "Tracking is off for you" in refused
+    assert await count(console.rhizome, tables.declared_interests) == 0
+
+
+async def test_unknown_topics_get_close_matches_or_an_invitation(
+    console: ConsoleSession,
+) -> None:
+    typo = await say(console, "zed", "/rhizome who-knows postgrs")
+    assert "Nobody here has shared or discussed “postgrs” yet" in typo
+    assert "Did you mean: postgres" in typo
+    assert "[postgres: /rhizome who-knows postgres]" in typo
+    unknown = await say(console, "zed", "/rhizome who-knows quantum chromodynamics")
+    assert "/rhizome interests add quantum chromodynamics" in unknown
+    nothing = await say(console, "zed", "/rhizome who-knows the and of")
+    assert "is not something I can look up as a topic" in nothing
+
+
+async def test_interests_add_remove_and_list(console: ConsoleSession) -> None:
+    out = await say(console, "gus", "/rhizome interests add Kubernetes, machine learning, !!!")
+    assert "Added: kubernetes, machine learning." in out
+    assert "Not usable as a topic: “!!!”" in out
+    again = await say(console, "gus", "/rhizome interests add k8s")
+    assert "Already listed: kubernetes." in again  # the moderators' alias
+    tags = await say(console, "hal", "/rhizome interests add #k8s #SRE")
+    assert "Added: kubernetes (from “k8s”), sre." in tags
+    listed = await say(console, "gus", "/rhizome interests list")
+    assert "kubernetes" in listed and "machine learning" in listed
+    found = await say(console, "zed", "/rhizome who-knows kubernetes")
+    assert "@gus — listed it as an interest" in found and "@hal" in found
+    assert "listed it with /rhizome interests add" in found
+    removed = await say(console, "gus", "/rhizome interests remove machine learning; rust")
+    assert "Removed: machine learning." in removed and "You had not listed: rust." in removed
+    assert "Removed all 1 of your listed interests." in await say(
+        console, "gus", "/rhizome interests remove all"
+    )
+    assert "@gus" not in await say(console, "zed", "/rhizome who-knows kubernetes")
+    many = ", ".join(f"topic{n}" for n in range(11))
+    assert "add at most 10 at a time" in await say(console, "gus", f"/rhizome interests add {many}")
+    assert "Usage" in await say(console, "gus", "/rhizome interests add")
+    # Someone's activity shows in their own list too.
+    assert "Knows about" in await say(console, "ana", "/rhizome interests list")
+
+
+async def test_a_bookmark_reaction_saves_and_removing_it_unsaves(console: ConsoleSession) -> None:
+    saved = await say(console, "dee", "/rhizome saved")
+    assert "https://example.org/pg-indexes" in saved and "first shared by @ana" in saved
+    await console.handle(":unreact m1 bookmark")
+    assert "Nothing saved yet: react with :bookmark:" in await console.handle("/rhizome saved")
+    # Discord reports the character itself.
+    await console.handle(":react m4 🔖")
+    assert "https://example.org/tokio" in await console.handle("/rhizome saved")
+    assert "https://example.org/tokio" in await console.handle("/rhizome network")
+    assert "Nothing saved yet" in await say(console, "zed", "/rhizome saved")
+
+
+async def test_the_network_shows_people_discussed_with(console: ConsoleSession) -> None:
+    out = await say(console, "ana", "/rhizome network")
+    assert "Your learning network" in out
+    assert "People you discussed resources with" in out
+    assert "@ben" in out and "@cy" in out
+    assert "1 resource in common, latest https://example.org/pg-indexes" in out
+    assert "@eve" not in out and "@fay" not in out
+    assert "Your network is empty so far" in await say(console, "nobody", "/rhizome network")
+
+
+async def test_profiles_show_what_a_member_knows_and_wants_with_evidence(
+    console: ConsoleSession,
+) -> None:
+    cy = await say(console, "zed", "/rhizome profile @cy")
+    assert "Wants to learn" in cy
+    assert "asked “How do I make postgres use my index?”" in cy
+    ana = await say(console, "zed", "/rhizome profile @ana")
+    assert "Knows about" in ana and "postgres" in ana
+    assert "shared https://example.org/pg-indexes in #databases" in ana
+
+
+HOSTILE = [
+    "'; DROP TABLE members; --",
+    "<script>alert(1)</script>",
+    "%",
+    "_%_",
+    "x" * 5000,
+    "🙂🙂🙂",
+    "\u200b\u200b",
+    "<@U123> <#C1|general> <!channel>",
+    "postgres\x00",
+    "((((",
+    "*",
+    "Robert'); DROP TABLE declared_interests;--, %",
+]
+
+
+async def test_hostile_topic_text_gets_a_polite_answer_and_corrupts_nothing(
+    console: ConsoleSession,
+) -> None:
+    rz = console.rhizome
+    members, messages = await count(rz, m.members), await count(rz, m.messages)
+    for text in HOSTILE:
+        for command in ("interests remove", "who-knows", "interests add"):
+            out = await say(console, "zed", f"/rhizome {command} {text}")
+            assert "something went wrong" not in out, (command, text)
+            assert len(out) < 3000
+        found = await rz.autocomplete(CommunityRef("console", "local", "local"), "topics", text)
+        assert isinstance(found, list)
+    assert (await count(rz, m.members), await count(rz, m.messages)) == (members + 1, messages)
+    await refresh(console)
+    assert "@ana" in await say(console, "zed", "/rhizome who-knows postgres")
+    async with rz.services.db.read() as conn:
+        stored = list((await conn.execute(select(tables.declared_interests.c.topic))).scalars())
+    assert stored  # some hostile lines still hold words, stored as plain words and nothing else
+    assert all(re.fullmatch(r"[\w .'+#]{2,60}", t) for t in stored), stored
+
+
+async def test_topic_autocomplete(console: ConsoleSession) -> None:
+    rz = console.rhizome
+    here = CommunityRef("console", "local", "local")
+    found = await rz.autocomplete(here, "topics", "post")
+    assert found and all(t.startswith("post") or " post" in t for t in found)
+    assert "postgres" in found
+    assert len(await rz.autocomplete(here, "topics", "", limit=3)) == 3
+    assert await rz.autocomplete(CommunityRef("console", "elsewhere"), "topics", "post") == []
+    spec = rz.registry.get(MEMBER_GROUP, ("who-knows",))
+    assert spec is not None and spec.options[0].autocomplete == "topics"
+
+
+async def test_my_data_exports_interests_and_forget_me_deletes_them(
+    console: ConsoleSession,
+) -> None:
+    await say(console, "ana", "/rhizome interests add sql tuning")
+    reply = await console.rhizome.run_command(_invocation("ana", "privacy my-data"))
+    data = json.loads(reply.files[0][1])
+    assert [d["topic"] for d in data["interests"]["declared"]] == ["sql tuning"]
+    assert "postgres" in {t["topic"] for t in data["interests"]["derived_topics"]}
+    await say(console, "ana", "/rhizome privacy forget-me confirm")
+    assert await count(console.rhizome, tables.declared_interests) == 0
+    out = await say(console, "zed", "/rhizome who-knows sql tuning")
+    assert "@ana" not in out
+
+
+def _invocation(who: str, text: str):  # type: ignore[no-untyped-def]
+    from bot.commands.registry import Invocation
+    from bot.model import Actor
+
+    return Invocation(
+        CommunityRef("console", "local", "local"), Actor(who, who), MEMBER_GROUP, text=text
+    )

@@ -1,0 +1,172 @@
+"""The pure parts of the interests feature: decay-normalized scores, vocabulary lookups,
+topic parsing, the channel topic, snippets and the who-knows document."""
+
+from __future__ import annotations
+
+import math
+import random
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bot.documents import Actions
+from bot.interests.commands import evidence_spans, parse_topics, who_knows_document
+from bot.interests.pipeline import EPOCH, Corpus, epoch_days, knowledge_scores
+from bot.interests.profiles import Evidence, EvidenceKind, build_profile
+from bot.interests.service import Expert, Vocabulary, WhoKnowsAnswer, _snippet
+from bot.interests.topics import ResourceText, TopicExtractor, normalize_topic
+from bot.model import Member
+from storage.interests import Action, log_add
+
+NOW = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+TOPICS = {
+    1: [("rust", 1.0), ("async", 0.5)],
+    2: [("postgres", 1.0), ("index", 0.8)],
+    3: [("rust", 0.3)],
+}
+
+
+def _actions(seed: int) -> list[Action]:
+    rng = random.Random(seed)
+    out = []
+    for _ in range(40):
+        kind = rng.choice(["shared", "replied", "reacted"])
+        at = NOW - timedelta(days=rng.uniform(0, 400))
+        text = rng.choice(["nice one", "we use this in production", None])
+        out.append(Action(rng.choice([10, 11]), kind, at, rng.choice([1, 2, 3]), None, text, "c"))
+    return out
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_stored_scores_rank_and_decay_exactly_like_profiles(seed: int) -> None:
+    half_life = 30.0
+    actions = _actions(seed)
+    scores = knowledge_scores(actions, TOPICS, half_life)
+    shift = epoch_days(NOW) / half_life
+    kinds = {"shared": EvidenceKind.SHARED, "replied": EvidenceKind.REPLIED}
+    for member in (10, 11):
+        evidence = [
+            Evidence(
+                kinds.get(a.kind, EvidenceKind.REACTED),
+                tuple(TOPICS[a.resource_id or 0]),
+                a.at,
+                snippet=a.text,
+            )
+            for a in actions
+            if a.member_id == member
+        ]
+        profile = build_profile(member, evidence, NOW, half_life)
+        live = {t: 2.0 ** (score - shift) for t, score in scores[member]}
+        assert live == pytest.approx(dict(profile.knows), rel=1e-6)
+
+
+def test_questions_are_not_knowledge_and_the_strongest_topics_are_kept() -> None:
+    asked = Action(1, "replied", NOW, 1, None, "How do I cancel a tokio task?", "c")
+    said = Action(1, "replied", NOW, 2, None, "We do it with a token.", "c")
+    scores = dict(knowledge_scores([asked, said], TOPICS, 90.0)[1])
+    assert set(scores) == {"postgres", "index"}
+    capped = knowledge_scores([said], {2: [(f"t{n}", 1 / (n + 1)) for n in range(60)]}, 90.0)
+    assert [t for t, _ in capped[1]][:3] == ["t0", "t1", "t2"] and len(capped[1]) == 40
+
+
+@given(st.floats(-1e6, 1e6), st.floats(-1e6, 1e6))
+def test_log_add_never_overflows(a: float, b: float) -> None:
+    total = log_add(a, b)
+    assert max(a, b) <= total <= max(a, b) + 1.0
+    assert log_add(-math.inf, a) == a
+
+
+def test_epoch_days() -> None:
+    assert epoch_days(EPOCH + timedelta(days=2)) == 2.0
+
+
+def test_vocabulary_completes_and_finds_longer_topics() -> None:
+    vocab = Vocabulary({"postgres": 5, "postgis": 1, "async rust": 3, "rust": 9, "rustls": 2})
+    assert vocab.complete("Post", 5) == ["postgres", "postgis"]
+    assert vocab.complete("#rust", 5) == ["rust", "rustls", "async rust"]
+    assert vocab.complete("", 2) == ["rust", "postgres"]
+    assert vocab.complete("%_(", 5) == []
+    assert vocab.containing("rust", 5) == ["async rust"]
+
+
+def test_parse_topics_splits_on_commas_and_hashtags_and_applies_aliases() -> None:
+    aliases = {"k8s": "kubernetes"}
+
+    def normalize(text: str) -> str | None:
+        return normalize_topic(text, aliases)
+
+    wanted, bad = parse_topics(normalize, "Machine Learning, K8s; APIs\n!!!")
+    assert wanted == [
+        ("Machine Learning", "machine learning"),
+        ("K8s", "kubernetes"),
+        ("APIs", "api"),
+    ]
+    assert bad == ["!!!"]
+    assert parse_topics(normalize, "#rust #async-io") == (
+        [("rust", "rust"), ("async-io", "async io")],
+        [],
+    )
+    # Hashtags inside a sentence do not split it: the sentence is read as one topic.
+    wanted, bad = parse_topics(normalize, "i like #rust and #go a lot")
+    assert [raw for raw, _ in wanted] + bad == ["i like #rust and #go a lot"]
+    assert parse_topics(normalize, "rust, Rust, RUST") == ([("rust", "rust")], [])
+
+
+def test_the_channel_topic_survives_a_crowded_top_k() -> None:
+    corpus = Corpus(TopicExtractor())
+    chatty = ResourceText(
+        messages=("postgres index planner vacuum autovacuum bloat replica wal checkpoint tuning",),
+        channel_name="#databases",
+    )
+    found = corpus.with_channel([("postgres", 1.0)], chatty)
+    assert ("database", 0.3) in found
+    assert corpus.with_channel([("database", 1.0)], chatty) == [("database", 1.0)]
+    assert corpus.with_channel([("x", 1.0)], ResourceText(channel_name="general")) == [("x", 1.0)]
+
+
+def test_snippets_drop_links_and_markup() -> None:
+    assert _snippet("Use a token: https://docs.rs/x/y") == "Use a token"
+    assert _snippet("See <https://a.b/c|the guide> and <https://x.y>") == "See the guide and"
+    assert _snippet("https://only.a/link") is None
+    assert _snippet("x" * 500) is not None and len(_snippet("x" * 500) or "") == 300
+
+
+def test_evidence_lines_name_what_was_done_where_and_when() -> None:
+    ev = Evidence(
+        EvidenceKind.REPLIED,
+        (("rust", 1.0),),
+        NOW,
+        resource_title="<b>Tokio</b> tutorial " + "x" * 200,
+        resource_url="https://tokio.rs/tutorial",
+        snippet="we cancel with a token",
+        channel="async",
+    )
+    from bot.documents import plain_text
+
+    line = plain_text(evidence_spans(ev))
+    assert line.startswith("discussed <b>Tokio</b> tutorial")
+    assert "…" in line  # long titles are clipped
+    assert "“we cancel with a token” in #async on 2026-11-02" in line
+    declared = plain_text(evidence_spans(Evidence.declared("rust")))
+    assert declared == "listed it with /rhizome interests add"
+
+
+def test_who_knows_document_offers_suggestions_as_buttons() -> None:
+    doc = who_knows_document(WhoKnowsAnswer("postgrs", "postgr", (), ("postgres", "postgis")))
+    text = doc.plain()
+    assert "Nobody here has shared or discussed “postgrs” yet" in text
+    [actions] = [b for b in doc.blocks if isinstance(b, Actions)]
+    assert [b.command for b in actions.buttons] == [
+        "rhizome who-knows postgres",
+        "rhizome who-knows postgis",
+    ]
+    member = Member(1, 1, "U1", "Ana")
+    found = WhoKnowsAnswer(
+        "rust",
+        "rust",
+        (Expert(member, 2.0, ("rust", "async rust"), (Evidence.declared("rust"),), 0, 0, True),),
+    )
+    text = who_knows_document(found).plain()
+    assert "@Ana — listed it as an interest" in text and "on rust, async rust" in text
