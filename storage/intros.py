@@ -875,21 +875,6 @@ class IntroStore:
             )
             return [_round(r) for r in rows]
 
-    async def last_handled(self, community_id: int) -> datetime | None:
-        """The newest scheduled period already finished (posted, skipped or failed)."""
-        rt = intro_rounds
-        async with self.db.read() as conn:
-            value = (
-                await conn.execute(
-                    select(func.max(rt.c.period)).where(
-                        rt.c.community_id == community_id,
-                        rt.c.kind == "scheduled",
-                        rt.c.state.not_in(OPEN_STATES),
-                    )
-                )
-            ).scalar()
-        return as_utc(value) if value is not None else None
-
     async def record_plan(
         self,
         round_id: int,
@@ -964,16 +949,6 @@ class IntroStore:
                 ],
             )
         return True
-
-    async def skip_round(self, round_id: int, token: str, reason: str, now: datetime) -> bool:
-        rt = intro_rounds
-        async with self.db.write() as conn:
-            result = await conn.execute(
-                update(rt)
-                .where(rt.c.id == round_id, rt.c.state.in_(OPEN_STATES), rt.c.claimed_by == token)
-                .values(state=SKIPPED, reason=reason[:2000], finished_at=now)
-            )
-        return bool(result.rowcount)
 
     async def finish_round(
         self, round_id: int, token: str, now: datetime, reason: str | None = None
