@@ -730,14 +730,16 @@ class IntroService:
                 }
             )
         return {
-            "introductions": history,
-            "intros_not_with": [
-                {"id": ext, "name": name}
-                for ext, name in await self.store.not_with_of(community_id, external_id)
-            ],
-            "intros_auto_paused_at": state.auto_paused_at.isoformat()
-            if state.auto_paused_at
-            else None,
+            "intros": {
+                "introductions": history,
+                "not_with": [
+                    {"id": ext, "name": name}
+                    for ext, name in await self.store.not_with_of(community_id, external_id)
+                ],
+                "auto_paused_at": state.auto_paused_at.isoformat()
+                if state.auto_paused_at
+                else None,
+            }
         }
 
     async def forget(self, community_id: int, external_id: str) -> None:

@@ -270,11 +270,11 @@ async def test_forget_me_removes_intros_and_my_data_lists_them(world: World) -> 
     reply = await w.core.run_command(
         Invocation(COMMUNITY, ana, MEMBER_GROUP, text="privacy my-data")
     )
-    data = json.loads(reply.files[0][1])
+    data = json.loads(reply.files[0][1])["intros"]
     [intro] = data["introductions"]
     assert "Ben" in intro["with"] and intro["your_answer"] is None
     assert any("Tokio tutorial" in line for line in intro["why"])
-    assert data["intros_not_with"] == [{"id": "U-eve", "name": "Eve"}]
+    assert data["not_with"] == [{"id": "U-eve", "name": "Eve"}]
     # The "people you were introduced to" section, for /rhizome network.
     [section] = w.core.services.extras["network_sections"]
     c = await community(w.core)
