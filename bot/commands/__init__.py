@@ -14,7 +14,7 @@ def build_registry() -> Registry:
     registry = Registry()
     member.register(registry)
     privacy.register(registry)
-    digests.register(registry)
-    intro_commands.register(registry)
     interests.register(registry)
+    intro_commands.register(registry)
+    digests.register(registry)
     return registry
