@@ -26,7 +26,6 @@ Missed periods: after downtime, the latest period is still posted if it is at mo
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import uuid
 from dataclasses import dataclass
@@ -37,6 +36,7 @@ from bot.digests.model import DigestConfig, RunKind, RunState
 from bot.digests.schedule import check
 from bot.digests.service import DigestService, Window, service_for
 from bot.model import Community
+from bot.periodic import Periodic
 
 if TYPE_CHECKING:
     from bot.app import Rhizome
@@ -58,8 +58,10 @@ class TickOutcome:
     reason: str | None = None
 
 
-class DigestScheduler:
+class DigestScheduler(Periodic):
     """Call `tick()` from a loop (`start`) or directly (tests drive it with a FixedClock)."""
+
+    task_name = "rhizome-digests"
 
     def __init__(self, services: Services, *, token: str | None = None) -> None:
         self.services = services
@@ -67,10 +69,7 @@ class DigestScheduler:
         # Identifies this scheduler's claims; a restart is a new scheduler with a new token.
         self.token = token or uuid.uuid4().hex
         self._task: asyncio.Task[None] | None = None
-
-    @property
-    def interval(self) -> float:
-        return self.service.settings.tick_seconds
+        self.interval = self.service.settings.tick_seconds
 
     async def tick(self) -> list[TickOutcome]:
         """One pass over every enabled digest; a failing digest never stops the others."""
@@ -136,28 +135,6 @@ class DigestScheduler:
             *outcomes,
             TickOutcome(digest.id, period, action, result.message_id, result.reason),
         ]
-
-    # --- the loop ---------------------------------------------------------------------------
-    async def run(self) -> None:
-        """Tick forever (until cancelled); the interval is real time, `now` is the clock's."""
-        while True:
-            try:
-                await self.tick()
-            except Exception:
-                log.exception("digest scheduler tick failed")
-            await asyncio.sleep(self.interval)
-
-    def start(self) -> asyncio.Task[None]:
-        if self._task is None or self._task.done():
-            self._task = asyncio.create_task(self.run(), name="rhizome-digests")
-        return self._task
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
 
 
 def scheduler_for(services: Services) -> DigestScheduler:

@@ -15,7 +15,6 @@ that is due is claimed and posted.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import uuid
 from dataclasses import dataclass
@@ -31,6 +30,7 @@ from bot.digests.schedule import (
     previous_period,
 )
 from bot.model import Community
+from bot.periodic import Periodic
 
 if TYPE_CHECKING:
     from bot.app import Rhizome
@@ -160,8 +160,10 @@ class TickReport:
     followups: int = 0
 
 
-class IntroScheduler:
+class IntroScheduler(Periodic):
     """Call `tick()` from a loop (`start`) or directly (tests drive it with a FixedClock)."""
+
+    task_name = "rhizome-intros"
 
     def __init__(self, services: Services, *, token: str | None = None) -> None:
         self.services = services
@@ -236,28 +238,6 @@ class IntroScheduler:
         if result.state != "busy":
             outcomes.append(_outcome(community, latest, result))
         return outcomes
-
-    # --- the loop ---------------------------------------------------------------------------------
-    async def run(self) -> None:
-        """Tick forever (until cancelled); the interval is real time, `now` is the clock's."""
-        while True:
-            try:
-                await self.tick()
-            except Exception:
-                log.exception("intro scheduler tick failed")
-            await asyncio.sleep(self.interval)
-
-    def start(self) -> asyncio.Task[None]:
-        if self._task is None or self._task.done():
-            self._task = asyncio.create_task(self.run(), name="rhizome-intros")
-        return self._task
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
 
 
 def _outcome(community: Community, period: datetime, result: RoundResult) -> TickOutcome:
