@@ -103,6 +103,11 @@ class MemberTopicRow(Base):
     topic: Mapped[str] = mapped_column(String(TOPIC_CHARS), primary_key=True)
     community_id: Mapped[int] = _community_fk()
     log_score: Mapped[float] = mapped_column(Float)
+    # The strongest evidence, so who-knows reads a few rows by key instead of a member's
+    # whole history: "s|r|x:resource id:message id" items (shared, replied, reacted), best first.
+    evidence: Mapped[str] = mapped_column(String(200), default="")
+    shared: Mapped[int] = mapped_column(Integer, default=0)  # resources on it they shared
+    discussed: Mapped[int] = mapped_column(Integer, default=0)  # …replied about or reacted to
     __table_args__ = (
         Index("ix_member_topics_community_topic", "community_id", "topic", "log_score"),
     )
@@ -193,6 +198,52 @@ interest_state = cast(Table, InterestStateRow.__table__)
 TopicWeights = Sequence[tuple[str, float]]
 
 
+@dataclass(frozen=True, slots=True)
+class EvidenceRef:
+    kind: str  # shared | replied | reacted
+    resource_id: int
+    message_id: int  # the share, the reply, or the message reacted to
+
+    CODES = {"shared": "s", "replied": "r", "reacted": "x"}  # noqa: RUF012
+
+    def code(self) -> str:
+        return f"{self.CODES[self.kind]}:{self.resource_id}:{self.message_id}"
+
+    @classmethod
+    def parse_all(cls, text: str | None) -> tuple[EvidenceRef, ...]:
+        kinds = {v: k for k, v in cls.CODES.items()}
+        out = []
+        for item in (text or "").split(","):
+            parts = item.split(":")
+            if len(parts) == 3 and parts[0] in kinds and parts[1].isdigit() and parts[2].isdigit():
+                out.append(cls(kinds[parts[0]], int(parts[1]), int(parts[2])))
+        return tuple(out)
+
+
+@dataclass(frozen=True, slots=True)
+class TopicScore:
+    """One of a member's known topics as stored: score, best evidence, counts."""
+
+    topic: str
+    log_score: float
+    evidence: tuple[EvidenceRef, ...] = ()
+    shared: int = 0
+    discussed: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class EvidenceRow:
+    """A stored evidence reference checked against current rows (it still exists)."""
+
+    member_id: int
+    ref: EvidenceRef
+    at: datetime
+    text: str | None
+    channel: str | None
+    title: str | None
+    url: str
+
+
 # --- values ---------------------------------------------------------------------------------
 
 
@@ -238,7 +289,7 @@ class Action:
 
 @dataclass(frozen=True, slots=True)
 class Candidates:
-    scores: dict[int, list[tuple[str, float]]]  # member id -> (topic, log score)
+    scores: dict[int, list[TopicScore]]  # member id -> the asked topics they know
     declared: dict[int, list[str]]  # member id -> declared topics among those asked
     members: dict[int, Member]  # the candidates who may be listed
 
@@ -293,6 +344,13 @@ def _stamp(value: object) -> str:
     if isinstance(value, datetime):
         return as_utc(value).isoformat()
     return str(value)
+
+
+def _scoped(column: Any, community_id: int) -> Any:
+    """`column = community_id`, kept out of index choice: where rows are already picked by an
+    indexed member or resource id, SQLite (which has no statistics here) would otherwise scan
+    the whole community through a (community_id, time) index instead."""
+    return (column + 0) == community_id
 
 
 def _public_channel() -> Any:
@@ -551,7 +609,7 @@ class InterestStore:
     async def write_member_topics(
         self,
         community_id: int,
-        scores: Mapping[int, TopicWeights],
+        scores: Mapping[int, Sequence[TopicScore]],
         signatures: Mapping[int, str],
         now: datetime,
     ) -> None:
@@ -580,19 +638,12 @@ class InterestStore:
                 _expert_candidates, community_id, list(topics), limit, default_tracking
             )
 
-    async def evidence(
-        self, community_id: int, member_ids: Collection[int], topics: Collection[str]
-    ) -> tuple[list[Action], dict[int, list[tuple[str, float]]], dict[int, tuple[str | None, str]]]:
-        """These members' actions on resources with these topics, with the resources' topics
-        and titles (one round trip)."""
+    async def evidence_rows(
+        self, community_id: int, refs: Sequence[tuple[int, EvidenceRef]]
+    ) -> list[EvidenceRow]:
+        """These (member, reference) pairs that still hold, with what to show for each."""
         async with self.db.read() as conn:
-            actions = await conn.run_sync(
-                _actions, community_id, list(member_ids), None, list(topics), False, True
-            )
-            rids = sorted({a.resource_id for a in actions if a.resource_id is not None})
-            found = await conn.run_sync(_topics_of, rids, community_id)
-            heads = await conn.run_sync(_resource_heads, community_id, rids)
-        return actions, found, heads
+            return await conn.run_sync(_evidence_rows, community_id, list(refs))
 
     async def member_topic_export(self, member_id: int) -> list[tuple[str, float]]:
         mt = member_topics
@@ -833,7 +884,7 @@ class InterestStore:
                 select(st.c.resource_id, func.max(rx.c.reacted_at).label("at"))
                 .join(st, st.c.message_id == rx.c.message_id)
                 .where(
-                    rx.c.community_id == community_id,
+                    _scoped(rx.c.community_id, community_id),
                     rx.c.member_id == member_id,
                     rx.c.emoji.in_(sorted(set(emojis))),
                 )
@@ -855,7 +906,7 @@ class InterestStore:
                         .select_from(rx)
                         .join(st, st.c.message_id == rx.c.message_id)
                         .where(
-                            rx.c.community_id == community_id,
+                            _scoped(rx.c.community_id, community_id),
                             rx.c.member_id == member_id,
                             rx.c.emoji.in_(sorted(set(emojis))),
                         )
@@ -1064,15 +1115,23 @@ def _expert_candidates(
     conn: Connection, community_id: int, topics: list[str], limit: int, default_tracking: bool
 ) -> Candidates:
     mt, di, mem = member_topics, declared_interests, m.members
-    scores: dict[int, list[tuple[str, float]]] = {}
+    scores: dict[int, list[TopicScore]] = {}
     for topic in topics:
-        for mid, log_score in conn.execute(
-            select(mt.c.member_id, mt.c.log_score)
+        for r in conn.execute(
+            select(mt.c.member_id, mt.c.log_score, mt.c.evidence, mt.c.shared, mt.c.discussed)
             .where(mt.c.community_id == community_id, mt.c.topic == topic)
             .order_by(mt.c.log_score.desc(), mt.c.member_id)
             .limit(limit)
         ):
-            scores.setdefault(mid, []).append((topic, float(log_score)))
+            scores.setdefault(r.member_id, []).append(
+                TopicScore(
+                    topic,
+                    float(r.log_score),
+                    EvidenceRef.parse_all(r.evidence),
+                    int(r.shared or 0),
+                    int(r.discussed or 0),
+                )
+            )
     declared: dict[int, list[str]] = {}
     if topics:
         for mid, topic in conn.execute(
@@ -1091,6 +1150,59 @@ def _expert_candidates(
         conn, community_id, set(scores) | set(declared), default_tracking, tracked_only=True
     )
     return Candidates(scores, declared, members)
+
+
+def _evidence_rows(
+    conn: Connection, community_id: int, refs: list[tuple[int, EvidenceRef]]
+) -> list[EvidenceRow]:
+    msg, ch, st, rx = m.messages, m.channels, m.shares, m.reactions
+    mids = sorted({r.message_id for _, r in refs})
+    rids = sorted({r.resource_id for _, r in refs})
+    messages: dict[int, Any] = {}
+    for part in chunks(mids):
+        for row in conn.execute(
+            select(msg.c.id, msg.c.author_id, msg.c.text, msg.c.posted_at, ch.c.name)
+            .join(ch, ch.c.id == msg.c.channel_id)
+            .where(msg.c.id.in_(part), _scoped(msg.c.community_id, community_id), _public_channel())
+        ):
+            messages[row.id] = row
+    heads = _resource_heads(conn, community_id, rids)
+    shared: set[tuple[int, int]] = set()
+    for part in chunks(mids):
+        shared.update(
+            (a, b)
+            for a, b in conn.execute(
+                select(st.c.message_id, st.c.resource_id).where(st.c.message_id.in_(part))
+            )
+        )
+    reacted: dict[tuple[int, int], datetime] = {}
+    x_mids = sorted({r.message_id for _, r in refs if r.kind == "reacted"})
+    x_members = sorted({mid for mid, r in refs if r.kind == "reacted"})
+    for part in chunks(x_mids):
+        for message_id, member_id, at in conn.execute(
+            select(rx.c.message_id, rx.c.member_id, func.max(rx.c.reacted_at))
+            .where(rx.c.message_id.in_(part), rx.c.member_id.in_(x_members))
+            .group_by(rx.c.message_id, rx.c.member_id)
+        ):
+            reacted[(message_id, member_id)] = as_utc(at)
+    out: list[EvidenceRow] = []
+    for member_id, ref in refs:
+        found = messages.get(ref.message_id)
+        head = heads.get(ref.resource_id)
+        if found is None or head is None:
+            continue  # deleted since the scores were computed
+        if ref.kind != "replied" and (ref.message_id, ref.resource_id) not in shared:
+            continue  # the link was edited out of the message
+        if ref.kind == "reacted":
+            at = reacted.get((ref.message_id, member_id))
+            if at is None:
+                continue
+            out.append(EvidenceRow(member_id, ref, at, None, found.name, head[0], head[1]))
+        elif found.author_id == member_id:
+            out.append(
+                EvidenceRow(member_id, ref, as_utc(found.posted_at), found.text, found.name, *head)
+            )
+    return out
 
 
 def _resource_signatures(conn: Connection, ids: list[int]) -> dict[int, str]:
@@ -1496,7 +1608,7 @@ def _actors_of(conn: Connection, community_id: int, ids: list[int]) -> set[int]:
 def _write_member_topics(
     conn: Connection,
     community_id: int,
-    scores: Mapping[int, TopicWeights],
+    scores: Mapping[int, Sequence[TopicScore]],
     signatures: Mapping[int, str],
     now: datetime,
 ) -> None:
@@ -1511,11 +1623,28 @@ def _write_member_topics(
         )
     for part in chunks(sorted(alive)):
         conn.execute(delete(mtp).where(mtp.c.member_id.in_(part)))
-    rows = [
-        {"member_id": mid, "topic": t[:TOPIC_CHARS], "community_id": community_id, "log_score": s}
-        for mid in sorted(alive)
-        for t, s in dict(scores.get(mid, ())).items()
-    ]
+    rows = []
+    for mid in sorted(alive):
+        seen: set[str] = set()
+        for ts in scores.get(mid, ()):
+            topic = ts.topic[:TOPIC_CHARS]
+            if topic in seen:
+                continue
+            seen.add(topic)
+            codes = ",".join(ref.code() for ref in ts.evidence)
+            while len(codes) > 200:
+                codes = codes.rsplit(",", 1)[0]
+            rows.append(
+                {
+                    "member_id": mid,
+                    "topic": topic,
+                    "community_id": community_id,
+                    "log_score": ts.log_score,
+                    "evidence": codes,
+                    "shared": ts.shared,
+                    "discussed": ts.discussed,
+                }
+            )
     for part in chunks(rows):
         conn.execute(mtp.insert(), list(part))
     state_rows = [
@@ -1595,7 +1724,11 @@ def _actions(
             )
             .join(msg, msg.c.id == st.c.message_id)
             .join(ch, ch.c.id == st.c.channel_id)
-            .where(st.c.community_id == community_id, st.c.member_id.in_(part), _public_channel())
+            .where(
+                _scoped(st.c.community_id, community_id),
+                st.c.member_id.in_(part),
+                _public_channel(),
+            )
         )
         if since is not None:
             q = q.where(st.c.shared_at >= since)
@@ -1616,6 +1749,7 @@ def _actions(
             .join(
                 root,
                 and_(
+                    root.c.community_id == reply.c.community_id,
                     root.c.channel_id == reply.c.channel_id,
                     root.c.external_id == reply.c.thread_external_id,
                 ),
@@ -1623,7 +1757,7 @@ def _actions(
             .join(st, st.c.message_id == root.c.id)
             .join(ch, ch.c.id == reply.c.channel_id)
             .where(
-                reply.c.community_id == community_id,
+                _scoped(reply.c.community_id, community_id),
                 reply.c.author_id.in_(part),
                 reply.c.thread_external_id.is_not(None),
                 _public_channel(),
@@ -1645,7 +1779,7 @@ def _actions(
                 .join(st, st.c.message_id == rx.c.message_id)
                 .join(ch, ch.c.id == st.c.channel_id)
                 .where(
-                    rx.c.community_id == community_id,
+                    _scoped(rx.c.community_id, community_id),
                     rx.c.member_id.in_(part),
                     rx.c.member_id != st.c.member_id,
                     _public_channel(),
@@ -1664,7 +1798,7 @@ def _actions(
                 select(msg.c.author_id, msg.c.posted_at, msg.c.id, msg.c.text, ch.c.name)
                 .join(ch, ch.c.id == msg.c.channel_id)
                 .where(
-                    msg.c.community_id == community_id,
+                    _scoped(msg.c.community_id, community_id),
                     msg.c.author_id.in_(part),
                     _public_channel(),
                 )
@@ -1711,7 +1845,11 @@ def _participation(
             st.c.member_id.label("mid"), st.c.resource_id.label("rid"), st.c.shared_at.label("at")
         )
         .join(ch, ch.c.id == st.c.channel_id)
-        .where(st.c.community_id == community_id, st.c.member_id.in_(member_ids), _public_channel())
+        .where(
+            _scoped(st.c.community_id, community_id),
+            st.c.member_id.in_(member_ids),
+            _public_channel(),
+        )
     )
     replies = (
         select(
@@ -1723,6 +1861,7 @@ def _participation(
         .join(
             root,
             and_(
+                root.c.community_id == reply.c.community_id,
                 root.c.channel_id == reply.c.channel_id,
                 root.c.external_id == reply.c.thread_external_id,
             ),
@@ -1730,7 +1869,7 @@ def _participation(
         .join(st, st.c.message_id == root.c.id)
         .join(ch, ch.c.id == reply.c.channel_id)
         .where(
-            reply.c.community_id == community_id,
+            _scoped(reply.c.community_id, community_id),
             reply.c.author_id.in_(member_ids),
             reply.c.thread_external_id.is_not(None),
             _public_channel(),
@@ -1793,6 +1932,7 @@ def _interactions(
         .join(
             root,
             and_(
+                root.c.community_id == reply.c.community_id,
                 root.c.channel_id == reply.c.channel_id,
                 root.c.external_id == reply.c.thread_external_id,
             ),

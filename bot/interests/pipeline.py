@@ -32,8 +32,10 @@ from bot.interests.topics import ResourceText, TopicExtractor, normalize_topic
 from storage.interests import (
     EPOCH,
     Action,
+    EvidenceRef,
     InterestStore,
     ResourceDoc,
+    TopicScore,
     Unfurled,
     UnfurlTodo,
     log_add,
@@ -52,6 +54,7 @@ RESOURCE_BATCH = 300
 MEMBER_BATCH = 200
 TOPICS_PER_RESOURCE = 8
 TOPICS_PER_MEMBER = 40
+EVIDENCE_PER_TOPIC = 6  # kept per member topic; who-knows shows 3 that still exist
 CHANNEL_WEIGHT = 0.3  # the channel's topic, when the extractor's top-k left it out
 DF_SAMPLE = 2000  # recent resources whose terms seed a community's document frequencies
 HORIZON_HALF_LIVES = 8  # older activity weighs < 1/256 and is not read at all
@@ -95,28 +98,55 @@ def knowledge_scores(
     half_life_days: float,
     *,
     limit: int = TOPICS_PER_MEMBER,
-) -> dict[int, list[tuple[str, float]]]:
-    """Per member, topics they know as log2 of the decay-normalized score (see
-    `storage.interests`): the same sum `build_profile` makes, shifted to a fixed epoch.
-    Questions are left out: asking shows what someone wants to learn, not what they know."""
+    evidence: int = EVIDENCE_PER_TOPIC,
+) -> dict[int, list[TopicScore]]:
+    """Per member, the topics they know as log2 of the decay-normalized score (see
+    `storage.interests`): the same sum `build_profile` makes, shifted to a fixed epoch; with
+    each topic's strongest evidence (different resources) and how many resources on it they
+    shared and discussed. Questions are left out: asking shows what someone wants to learn,
+    not what they know."""
     acc: dict[int, dict[str, float]] = {}
+    best: dict[tuple[int, str], dict[int, tuple[float, EvidenceRef]]] = {}
+    shared: dict[tuple[int, str], set[int]] = {}
+    discussed: dict[tuple[int, str], set[int]] = {}
     for a in actions:
         kind = KNOW_KINDS.get(a.kind)
-        if kind is None or a.resource_id is None:
+        rid = a.resource_id
+        if kind is None or rid is None or a.message_id is None:
             continue
         if kind is not EvidenceKind.REACTED and is_question(a.text):
             continue
         base = math.log2(DEFAULT_WEIGHTS[kind]) + epoch_days(a.at) / half_life_days
         mine = acc.setdefault(a.member_id, {})
-        for topic, weight in topics.get(a.resource_id, ()):
+        ref = EvidenceRef(a.kind, rid, a.message_id)
+        for topic, weight in topics.get(rid, ()):
             if weight <= 0:
                 continue
             value = base + math.log2(weight)
             mine[topic] = log_add(mine.get(topic, -math.inf), value)
-    out: dict[int, list[tuple[str, float]]] = {}
+            key = (a.member_id, topic)
+            per = best.setdefault(key, {})
+            if rid not in per or value > per[rid][0]:
+                per[rid] = (value, ref)
+            (shared if kind is EvidenceKind.SHARED else discussed).setdefault(key, set()).add(rid)
+    out: dict[int, list[TopicScore]] = {}
     for mid, scores in acc.items():
-        best = sorted(scores.items(), key=lambda ts: (-ts[1], ts[0]))[:limit]
-        out[mid] = [(t, round(s, 6)) for t, s in best]
+        ranked = sorted(scores.items(), key=lambda ts: (-ts[1], ts[0]))[:limit]
+        rows = []
+        for topic, score in ranked:
+            key = (mid, topic)
+            strongest = sorted(best[key].values(), key=lambda vr: (-vr[0], vr[1].message_id))
+            mine_shared = shared.get(key, set())
+            rows.append(
+                TopicScore(
+                    topic,
+                    round(score, 6),
+                    tuple(ref for _, ref in strongest[:evidence]),
+                    len(mine_shared),
+                    len(discussed.get(key, set()) - mine_shared),
+                )
+            )
+        out[mid] = rows
     return out
 
 
@@ -251,12 +281,12 @@ class TopicPipeline:
         resources, members, last_msg, last_rx, scanned_all = await store.scan_new(
             community_id, state.last_message_id, state.last_reaction_id, SCAN_BATCH
         )
-        swept_r, next_r = await store.sweep_resources(
-            community_id, state.resource_cursor, SWEEP_RESOURCES
-        )
-        swept_m, next_m = await store.sweep_members(
-            community_id, state.member_cursor, SWEEP_MEMBERS
-        )
+        swept_r: set[int] = set()
+        swept_m: set[int] = set()
+        next_r, next_m = state.resource_cursor, state.member_cursor
+        if scanned_all:  # catching up on new messages finds those anyway: sweep after
+            swept_r, next_r = await store.sweep_resources(community_id, next_r, SWEEP_RESOURCES)
+            swept_m, next_m = await store.sweep_members(community_id, next_m, SWEEP_MEMBERS)
         await store.mark_dirty(community_id, resources | swept_r, members | swept_m)
         await store.set_state(
             community_id,
@@ -267,15 +297,27 @@ class TopicPipeline:
             member_cursor=next_m,
         )
         last = self._stats_rebuilt.get(community_id)
-        if next_r == 0 and (drain or last is None or time.monotonic() - last > STATS_REBUILD):
+        if (
+            scanned_all
+            and next_r == 0
+            and (drain or last is None or time.monotonic() - last > STATS_REBUILD)
+        ):
             # A full cycle of the resource sweep: recount topic popularity from scratch, since
             # deleted resources take their topics along without telling anyone.
             await store.rebuild_topic_stats(community_id)
             self._stats_rebuilt[community_id] = time.monotonic()
         n_resources = await self.recompute_resources(community_id)
-        n_members = await self.recompute_members(community_id)
+        n_members = 0
+        if n_resources < RESOURCE_BATCH and scanned_all:
+            # Members last: while resources still change topics, each batch would make their
+            # actors dirty again (after an import, everyone would be recomputed many times).
+            n_members = await self.recompute_members(community_id)
         more = not scanned_all or n_resources >= RESOURCE_BATCH or n_members >= MEMBER_BATCH
-        return PassReport(n_resources, n_members, more), next_r == 0, next_m == 0
+        return (
+            PassReport(n_resources, n_members, more),
+            scanned_all and next_r == 0,
+            scanned_all and next_m == 0,
+        )
 
     async def recompute_resources(
         self, community_id: int, resource_ids: Sequence[int] | None = None

@@ -45,7 +45,7 @@ from bot.interests.profiles import (
 from bot.interests.topics import ResourceText, normalize_topic, prepare_aliases
 from bot.model import Community, CommunityRef, Member
 from storage.ingest import chunks
-from storage.interests import Action, Declared, InterestStore
+from storage.interests import Action, Declared, EvidenceRef, InterestStore, TopicScore
 
 if TYPE_CHECKING:
     from bot.app import Rhizome
@@ -293,42 +293,45 @@ class InterestService:
         )
         members, declared = found.members, found.declared
         shift = epoch_days(now) / self.half_life
-        scored: list[tuple[float, str, int, list[str]]] = []
+        scored: list[tuple[float, str, int, list[TopicScore]]] = []
         for mid, member in members.items():
             if mid in exclude:
                 continue
-            parts: dict[str, float] = {}
-            for name, log_score in found.scores.get(mid, ()):
-                parts[name] = parts.get(name, 0.0) + factor[name] * 2.0 ** (log_score - shift)
+            weighed: list[tuple[float, TopicScore]] = []
+            for ts in found.scores.get(mid, ()):
+                weighed.append((factor[ts.topic] * 2.0 ** (ts.log_score - shift), ts))
             for name in declared.get(mid, ()):
-                parts[name] = (
-                    parts.get(name, 0.0) + factor[name] * DEFAULT_WEIGHTS[EvidenceKind.DECLARED]
+                weighed.append(
+                    (factor[name] * DEFAULT_WEIGHTS[EvidenceKind.DECLARED], TopicScore(name, 0.0))
                 )
-            total = sum(parts.values())
+            total = sum(w for w, _ in weighed)
             if total > 0:
-                names = [n for n, _ in sorted(parts.items(), key=lambda kv: (-kv[1], kv[0]))]
-                scored.append((total, member.name.casefold(), mid, names))
+                weighed.sort(key=lambda wt: (-wt[0], wt[1].topic))
+                scored.append((total, member.name.casefold(), mid, [ts for _, ts in weighed]))
         scored.sort(key=lambda s: (-s[0], s[1], s[2]))
-        experts: list[Expert] = []
         shortlist = scored[: limit * 2]
-        evidence = await self._expert_evidence(
-            community_id, [s[2] for s in shortlist], list(factor), now
+        checked = await self._checked_evidence(
+            community_id, [(mid, matched) for _, _, mid, matched in shortlist]
         )
-        for total, _, mid, names in shortlist:
-            items, shared, discussed = evidence.get(mid, ((), 0, 0))
+        experts: list[Expert] = []
+        for total, _, mid, matched in shortlist:
+            items = checked.get(mid, ())
             is_declared = mid in declared
             if not items and not is_declared:
-                continue  # scores not yet refreshed after a deletion: no evidence, no claim
+                continue  # everything behind the score was deleted since: no evidence, no claim
             if is_declared and len(items) < 3:
                 items = (*items, *(Evidence.declared(n) for n in declared[mid]))[:3]
+            exact = next((ts for ts in matched if ts.topic == topic), None)
+            counted = exact or max(matched, key=lambda ts: ts.shared + ts.discussed)
+            names = tuple(dict.fromkeys(ts.topic for ts in matched))
             experts.append(
                 Expert(
                     members[mid],
                     round(total, 6),
-                    tuple(names),
+                    names,
                     tuple(items),
-                    shared,
-                    discussed,
+                    counted.shared,
+                    counted.discussed,
                     is_declared,
                 )
             )
@@ -339,55 +342,40 @@ class InterestService:
             suggestions = tuple(s for s in self._suggest(query, vocab) if s != topic)
         return WhoKnowsAnswer(query, topic, tuple(experts), suggestions)
 
-    async def _expert_evidence(
-        self,
-        community_id: int,
-        member_ids: Sequence[int],
-        topic_names: Sequence[str],
-        now: datetime,
-    ) -> dict[int, tuple[tuple[Evidence, ...], int, int]]:
-        """Each member's strongest real evidence on these topics (3 items, different
-        resources), with counts of resources shared and discussed on them."""
-        if not member_ids:
+    async def _checked_evidence(
+        self, community_id: int, members: Sequence[tuple[int, Sequence[TopicScore]]]
+    ) -> dict[int, tuple[Evidence, ...]]:
+        """Each member's stored evidence for their matched topics (strongest topic first),
+        read back from the current rows: anything deleted meanwhile is not shown. Up to 3
+        items on different resources, shares first."""
+        refs: list[tuple[int, EvidenceRef]] = []
+        for mid, parts in members:
+            seen: set[int] = set()
+            for ts in parts:
+                for ref in ts.evidence:
+                    if ref.resource_id not in seen:
+                        seen.add(ref.resource_id)
+                        refs.append((mid, ref))
+        if not refs:
             return {}
-        actions, topics, heads = await self.store.evidence(community_id, member_ids, topic_names)
-        wanted = set(topic_names)
-        ranked: dict[int, list[tuple[float, int, Evidence]]] = {}
-        shared: dict[int, set[int]] = {}
-        discussed: dict[int, set[int]] = {}
-        for n, a in enumerate(actions):
-            kind = KNOW_KINDS[a.kind]
-            if kind is not EvidenceKind.REACTED and is_question(a.text):
-                continue
-            weight = max(
-                (w for t, w in topics.get(a.resource_id or 0, ()) if t in wanted), default=0.0
-            )
-            if weight <= 0:
-                continue
-            age = max(0.0, (now - a.at).total_seconds() / 86400)
-            value = DEFAULT_WEIGHTS[kind] * weight * 0.5 ** (age / self.half_life)
-            ev = self._resource_evidence(a, topics, heads)
-            ranked.setdefault(a.member_id, []).append((value, -n, ev))
-            (shared if kind is EvidenceKind.SHARED else discussed).setdefault(
-                a.member_id, set()
-            ).add(a.resource_id or 0)
-        out: dict[int, tuple[tuple[Evidence, ...], int, int]] = {}
-        for mid, items in ranked.items():
-            items.sort(key=lambda x: (_KIND_ORDER[x[2].kind], -x[0], x[1]))
-            chosen: list[Evidence] = []
-            seen: set[int | None] = set()
-            for _, _, ev in items:
-                if ev.resource_id in seen:
-                    continue
-                seen.add(ev.resource_id)
-                chosen.append(ev)
-                if len(chosen) == 3:
-                    break
-            mine_shared = shared.get(mid, set())
-            out[mid] = (
-                tuple(chosen),
-                len(mine_shared),
-                len(discussed.get(mid, set()) - mine_shared),
+        rows = await self.store.evidence_rows(community_id, refs)
+        found = {(r.member_id, r.ref): r for r in rows}
+        out: dict[int, tuple[Evidence, ...]] = {}
+        for mid, _ in members:
+            mine = [found[(m, ref)] for m, ref in refs if m == mid and (m, ref) in found][:3]
+            mine.sort(key=lambda r: _KIND_ORDER[KNOW_KINDS[r.ref.kind]])
+            out[mid] = tuple(
+                Evidence(
+                    kind=KNOW_KINDS[r.ref.kind],
+                    topics=(),
+                    at=r.at,
+                    resource_title=r.title,
+                    resource_url=r.url,
+                    snippet=_snippet(r.text),
+                    channel=r.channel,
+                    resource_id=r.ref.resource_id,
+                )
+                for r in mine
             )
         return out
 

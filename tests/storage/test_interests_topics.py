@@ -121,6 +121,8 @@ async def test_deleted_and_edited_messages_stop_counting(rhizome: Rhizome, chat:
     await rhizome.ingest(
         chat.edit("2.1", "The chapters on pinning are excellent.", channel="rust", minutes=21)
     )
+    # Before any refresh: Ben's score is stale, but his only evidence is gone, so he is not shown.
+    assert "Ben" not in await experts(rhizome, "postgres")
     await refresh(rhizome)
     assert "Ben" not in await experts(rhizome, "postgres")
     assert "Fay" not in await experts(rhizome, "cancellation")

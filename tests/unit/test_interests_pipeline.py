@@ -35,7 +35,10 @@ def _actions(seed: int) -> list[Action]:
         kind = rng.choice(["shared", "replied", "reacted"])
         at = NOW - timedelta(days=rng.uniform(0, 400))
         text = rng.choice(["nice one", "we use this in production", None])
-        out.append(Action(rng.choice([10, 11]), kind, at, rng.choice([1, 2, 3]), None, text, "c"))
+        message = len(out) + 1
+        out.append(
+            Action(rng.choice([10, 11]), kind, at, rng.choice([1, 2, 3]), message, text, "c")
+        )
     return out
 
 
@@ -58,17 +61,34 @@ def test_stored_scores_rank_and_decay_exactly_like_profiles(seed: int) -> None:
             if a.member_id == member
         ]
         profile = build_profile(member, evidence, NOW, half_life)
-        live = {t: 2.0 ** (score - shift) for t, score in scores[member]}
+        live = {ts.topic: 2.0 ** (ts.log_score - shift) for ts in scores[member]}
         assert live == pytest.approx(dict(profile.knows), rel=1e-6)
 
 
 def test_questions_are_not_knowledge_and_the_strongest_topics_are_kept() -> None:
-    asked = Action(1, "replied", NOW, 1, None, "How do I cancel a tokio task?", "c")
-    said = Action(1, "replied", NOW, 2, None, "We do it with a token.", "c")
-    scores = dict(knowledge_scores([asked, said], TOPICS, 90.0)[1])
+    asked = Action(1, "replied", NOW, 1, 100, "How do I cancel a tokio task?", "c")
+    said = Action(1, "replied", NOW, 2, 101, "We do it with a token.", "c")
+    scores = {ts.topic: ts for ts in knowledge_scores([asked, said], TOPICS, 90.0)[1]}
     assert set(scores) == {"postgres", "index"}
     capped = knowledge_scores([said], {2: [(f"t{n}", 1 / (n + 1)) for n in range(60)]}, 90.0)
-    assert [t for t, _ in capped[1]][:3] == ["t0", "t1", "t2"] and len(capped[1]) == 40
+    assert [ts.topic for ts in capped[1]][:3] == ["t0", "t1", "t2"] and len(capped[1]) == 40
+
+
+def test_each_topic_keeps_its_strongest_evidence_and_counts() -> None:
+    old = NOW - timedelta(days=300)
+    actions = [
+        Action(1, "reacted", NOW, 1, 10, None, "c"),
+        Action(1, "shared", old, 1, 11, "an old share of the same link", "c"),
+        Action(1, "replied", NOW, 3, 12, "we use it", "c"),
+        Action(1, "shared", NOW, 2, 13, "postgres notes", "c"),
+    ]
+    [rust] = [ts for ts in knowledge_scores(actions, TOPICS, 30.0)[1] if ts.topic == "rust"]
+    # One item per resource, the strongest: a fresh reaction beats a share ten half-lives old.
+    assert [(r.kind, r.resource_id, r.message_id) for r in rust.evidence] == [
+        ("reacted", 1, 10),
+        ("replied", 3, 12),
+    ]
+    assert (rust.shared, rust.discussed) == (1, 1)  # resource 1 shared (and reacted), 3 replied
 
 
 @given(st.floats(-1e6, 1e6), st.floats(-1e6, 1e6))

@@ -1,0 +1,197 @@
+"""who-knows latency on a big community: p50/p99 after the topic backlog is processed.
+
+Builds nothing itself unless asked: point it at a database made by `bench/generate.py`
+(default scale: 10k members, 1M messages, 100k resources). It first brings the derived
+interest tables up to date (`refresh_topics`: resource topics, members' topic scores,
+topic popularity; timed, since that is the one-off cost after an import), then asks
+who-knows a few hundred times with a realistic mix of queries — popular topics, rare ones,
+two-word topics, single words that also match longer topics, misspellings and unknown
+words — with the clock at the community's "now". Target: p99 < 50 ms.
+
+    python bench/generate.py --out bench/out/community.db          # once (or --quick)
+    python bench/who_knows.py --db bench/out/community.db
+    python bench/who_knows.py --db /tmp/small.db --generate --quick  # build it first
+    python bench/who_knows.py --url postgresql+asyncpg://postgres@127.0.0.1/test --schema bench
+
+`--command` times the whole `/rhizome who-knows` command (parsing, rendering) instead of the
+service call.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import random
+import statistics
+import sys
+import time
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from sqlalchemy import select  # noqa: E402
+
+from bot.app import Rhizome  # noqa: E402
+from bot.clock import FixedClock  # noqa: E402
+from bot.commands.registry import MEMBER_GROUP, Invocation  # noqa: E402
+from bot.config import parse_config  # noqa: E402
+from bot.interests.service import service_for  # noqa: E402
+from bot.model import Actor, CommunityRef  # noqa: E402
+from storage import models as m  # noqa: E402
+from storage.db import Database  # noqa: E402
+
+TARGET_P99_MS = 50.0
+STATE_KEY = "bench.generate"
+END = datetime.fromisoformat("2026-11-02T09:00:00+00:00")
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    ordered = sorted(values)
+    k = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
+    return ordered[k]
+
+
+def misspell(word: str, rng: random.Random) -> str:
+    if len(word) < 4:
+        return word + "x"
+    i = rng.randrange(1, len(word) - 1)
+    return word[:i] + word[i + 1 :]
+
+
+def queries(vocabulary: list[tuple[str, float]], rng: random.Random, n: int) -> list[str]:
+    """A mix like members' real questions; vocabulary is (topic, popularity), most popular first."""
+    popular = [t for t, _ in vocabulary[:50]]
+    rest = [t for t, _ in vocabulary[50:]] or popular
+    single = [t for t in popular if " " not in t] or popular
+    out = []
+    for _ in range(n):
+        roll = rng.random()
+        if roll < 0.35:
+            out.append(rng.choice(popular))  # the big topics, many candidates
+        elif roll < 0.6:
+            out.append(rng.choice(rest))  # the long tail
+        elif roll < 0.8:
+            out.append(rng.choice(single).upper())  # a word also inside longer topics
+        elif roll < 0.9:
+            out.append(misspell(rng.choice(popular), rng))  # typos: suggestions path
+        else:
+            out.append(f"unheardof{rng.randrange(10_000)}")  # nobody: suggestions path
+    return out
+
+
+async def run(args: argparse.Namespace) -> dict[str, object]:
+    url = args.url or f"sqlite+aiosqlite:///{Path(args.db).resolve()}"
+    db = Database.open(url, schema=args.schema)
+    async with db.read() as conn:
+        state = (
+            await conn.execute(select(m.bot_state.c.value).where(m.bot_state.c.key == STATE_KEY))
+        ).scalar()
+        community = (await conn.execute(select(m.communities).order_by(m.communities.c.id))).first()
+    if community is None:
+        raise SystemExit(f"{url} holds no community; build one with bench/generate.py")
+    now = datetime.fromisoformat(json.loads(state)["end"]) if state else END
+    config = parse_config({"storage": {"url": url}, "unfurl": {"enabled": False}})
+    rz = await Rhizome.start(config, FixedClock(now), db=db)
+    try:
+        svc = service_for(rz.services)
+        started = time.perf_counter()
+        await svc.refresh(community.id)
+        refresh_s = time.perf_counter() - started
+        started = time.perf_counter()
+        await svc.refresh(community.id)  # nothing changed: the cost of an idle full sweep
+        idle_s = time.perf_counter() - started
+        vocab = await svc.store.vocabulary(community.id, 5000)
+        rng = random.Random(args.seed)
+        asked = queries([(t, float(n)) for t, n, _ in vocab], rng, args.queries)
+        ref = CommunityRef(community.platform, community.external_id, community.name)
+        actor = Actor("bench-asker", "Bench")
+        times: list[float] = []
+        answered = 0
+        for q in ["warm up", *asked]:
+            t0 = time.perf_counter()
+            if args.command:
+                reply = await rz.run_command(
+                    Invocation(ref, actor, MEMBER_GROUP, text=f"who-knows {q}")
+                )
+                found = "Who knows about" in reply.document.plain()
+            else:
+                answer = await svc.who_knows(community.id, q, now=now)
+                found = bool(answer.experts)
+            elapsed = (time.perf_counter() - t0) * 1000
+            if q != "warm up":
+                times.append(elapsed)
+                answered += found
+        return {
+            "url": url.split("@")[-1],
+            "resources_with_topics": sum(1 for _ in vocab) and await _count_topics(rz),
+            "refresh_seconds": round(refresh_s, 1),
+            "idle_refresh_seconds": round(idle_s, 2),
+            "queries": len(times),
+            "answered": answered,
+            "p50_ms": round(percentile(times, 50), 2),
+            "p99_ms": round(percentile(times, 99), 2),
+            "mean_ms": round(statistics.fmean(times), 2),
+            "max_ms": round(max(times), 2),
+            "target_p99_ms": TARGET_P99_MS,
+        }
+    finally:
+        await rz.close()
+
+
+async def _count_topics(rz: Rhizome) -> int:
+    from sqlalchemy import func
+
+    from storage.interests import resource_topic_state
+
+    async with rz.services.db.read() as conn:
+        return int(
+            (
+                await conn.execute(select(func.count()).select_from(resource_topic_state))
+            ).scalar_one()
+        )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--db", default="bench/out/community.db", help="SQLite file")
+    parser.add_argument("--url", help="database URL instead of --db")
+    parser.add_argument("--schema", help="PostgreSQL schema")
+    parser.add_argument("--queries", type=int, default=400)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--command", action="store_true", help="time the whole command")
+    parser.add_argument("--generate", action="store_true", help="build --db first if missing")
+    parser.add_argument("--quick", action="store_true", help="with --generate: 1/10 scale")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args(argv)
+    if args.generate and not args.url and not Path(args.db).exists():
+        from bench.generate import QUICK, Scale, generate
+
+        Path(args.db).parent.mkdir(parents=True, exist_ok=True)
+        built = generate(
+            f"sqlite+aiosqlite:///{Path(args.db).resolve()}", QUICK if args.quick else Scale()
+        )
+        print(f"generated {args.db} in {built.seconds:.1f} s", file=sys.stderr)
+    result = asyncio.run(run(args))
+    if args.json:
+        print(json.dumps(result))
+        return 0
+    ok = "ok" if float(result["p99_ms"]) < TARGET_P99_MS else "SLOW"  # type: ignore[arg-type]
+    print(
+        f"who-knows on {result['url']}: {result['resources_with_topics']:,} resources with topics "
+        f"(backlog refresh {result['refresh_seconds']} s, idle sweep {result['idle_refresh_seconds']} s)"
+    )
+    print(
+        f"  {result['queries']} queries ({result['answered']} with experts)  "
+        f"p50 {result['p50_ms']} ms  p99 {result['p99_ms']} ms  mean {result['mean_ms']} ms  "
+        f"max {result['max_ms']} ms  {ok}"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
