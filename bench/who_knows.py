@@ -32,16 +32,16 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sqlalchemy import select  # noqa: E402
+from sqlalchemy import select
 
-from bot.app import Rhizome  # noqa: E402
-from bot.clock import FixedClock  # noqa: E402
-from bot.commands.registry import MEMBER_GROUP, Invocation  # noqa: E402
-from bot.config import parse_config  # noqa: E402
-from bot.interests.service import service_for  # noqa: E402
-from bot.model import Actor, CommunityRef  # noqa: E402
-from storage import models as m  # noqa: E402
-from storage.db import Database  # noqa: E402
+from bot.app import Rhizome
+from bot.clock import FixedClock
+from bot.commands.registry import MEMBER_GROUP, Invocation
+from bot.config import parse_config
+from bot.interests.service import service_for
+from bot.model import Actor, CommunityRef
+from storage import models as m
+from storage.db import Database
 
 TARGET_P99_MS = 50.0
 STATE_KEY = "bench.generate"
@@ -82,8 +82,7 @@ def queries(vocabulary: list[tuple[str, float]], rng: random.Random, n: int) -> 
     return out
 
 
-async def run(args: argparse.Namespace) -> dict[str, object]:
-    url = args.url or f"sqlite+aiosqlite:///{Path(args.db).resolve()}"
+async def run(args: argparse.Namespace, url: str) -> dict[str, object]:
     db = Database.open(url, schema=args.schema)
     async with db.read() as conn:
         state = (
@@ -126,7 +125,7 @@ async def run(args: argparse.Namespace) -> dict[str, object]:
                 answered += found
         return {
             "url": url.split("@")[-1],
-            "resources_with_topics": sum(1 for _ in vocab) and await _count_topics(rz),
+            "resources_with_topics": await _count_topics(rz),
             "refresh_seconds": round(refresh_s, 1),
             "idle_refresh_seconds": round(idle_s, 2),
             "queries": len(times),
@@ -176,7 +175,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"sqlite+aiosqlite:///{Path(args.db).resolve()}", QUICK if args.quick else Scale()
         )
         print(f"generated {args.db} in {built.seconds:.1f} s", file=sys.stderr)
-    result = asyncio.run(run(args))
+    url = args.url or f"sqlite+aiosqlite:///{Path(args.db).resolve()}"
+    result = asyncio.run(run(args, url))
     if args.json:
         print(json.dumps(result))
         return 0

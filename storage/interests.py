@@ -724,23 +724,37 @@ class InterestStore:
         member_ids: Collection[int],
         *,
         since: datetime | None = None,
-        topics: Collection[str] | None = None,
         said: bool = False,
-        reactions: bool = True,
+        recent: int | None = None,
     ) -> list[Action]:
         """What these members did in public channels (shares, replies in sharing threads,
-        reactions on shares; with `said`, their other messages too). With `topics`, only
-        actions on resources that have one of those topics."""
+        reactions on shares; with `said`, their other messages too), since a time, and at
+        most the `recent` newest of each kind per member."""
         async with self.db.read() as conn:
             return await conn.run_sync(
-                _actions,
-                community_id,
-                list(member_ids),
-                since,
-                list(topics) if topics is not None else None,
-                said,
-                reactions,
+                _actions, community_id, list(member_ids), since, said, recent
             )
+
+    async def member_topics(self, member_id: int, limit: int) -> list[TopicScore]:
+        """A member's strongest known topics as stored (with evidence references)."""
+        mt = member_topics
+        async with self.db.read() as conn:
+            rows = await conn.execute(
+                select(mt.c.topic, mt.c.log_score, mt.c.evidence, mt.c.shared, mt.c.discussed)
+                .where(mt.c.member_id == member_id)
+                .order_by(mt.c.log_score.desc(), mt.c.topic)
+                .limit(limit)
+            )
+            return [
+                TopicScore(
+                    r.topic,
+                    float(r.log_score),
+                    EvidenceRef.parse_all(r.evidence),
+                    int(r.shared or 0),
+                    int(r.discussed or 0),
+                )
+                for r in rows
+            ]
 
     async def resource_heads(
         self, community_id: int, resource_ids: Collection[int]
@@ -1699,23 +1713,22 @@ def _actions(
     community_id: int,
     member_ids: list[int],
     since: datetime | None,
-    topics: list[str] | None,
     said: bool,
-    reactions: bool,
+    recent: int | None,
 ) -> list[Action]:
-    st, msg, ch, rx, rtp = m.shares, m.messages, m.channels, m.reactions, resource_topics
+    st, msg, ch, rx = m.shares, m.messages, m.channels, m.reactions
     root, reply = aliased(msg), aliased(msg)
     out: list[Action] = []
 
-    def on_topics(q: Any, resource_col: Any) -> Any:
-        if topics is None:
+    def capped(q: Any, member: Any, when: Any) -> Any:
+        """Only each member's `recent` newest rows (older ones have decayed anyway)."""
+        if since is not None:
+            q = q.where(when >= since)
+        if recent is None:
             return q
-        wanted = (
-            select(rtp.c.resource_id)
-            .where(rtp.c.community_id == community_id, rtp.c.topic.in_(topics))
-            .scalar_subquery()
-        )
-        return q.where(resource_col.in_(wanted))
+        rank = func.row_number().over(partition_by=member, order_by=when.desc()).label("rank_")
+        sub = q.add_columns(rank).subquery()
+        return select(*[c for c in sub.c if c.name != "rank_"]).where(sub.c.rank_ <= recent)
 
     for part in chunks(sorted(set(member_ids))):
         q = (
@@ -1730,10 +1743,10 @@ def _actions(
                 _public_channel(),
             )
         )
-        if since is not None:
-            q = q.where(st.c.shared_at >= since)
         share_messages: set[int] = set()
-        for mid, rid, at, message_id, text, channel in conn.execute(on_topics(q, st.c.resource_id)):
+        for mid, rid, at, message_id, text, channel in conn.execute(
+            capped(q, st.c.member_id, st.c.shared_at)
+        ):
             share_messages.add(message_id)
             out.append(Action(mid, "shared", as_utc(at), rid, message_id, text, channel))
         qr = (
@@ -1763,37 +1776,32 @@ def _actions(
                 _public_channel(),
             )
         )
-        if since is not None:
-            qr = qr.where(reply.c.posted_at >= since)
         replied: set[int] = set()
         for mid, rid, at, message_id, text, channel in conn.execute(
-            on_topics(qr, st.c.resource_id)
+            capped(qr, reply.c.author_id, reply.c.posted_at)
         ):
             replied.add(message_id)
             out.append(Action(mid, "replied", as_utc(at), rid, message_id, text, channel))
-        if reactions:
-            qx = (
-                select(
-                    rx.c.member_id, st.c.resource_id, rx.c.reacted_at, rx.c.message_id, ch.c.name
-                )
-                .join(st, st.c.message_id == rx.c.message_id)
-                .join(ch, ch.c.id == st.c.channel_id)
-                .where(
-                    _scoped(rx.c.community_id, community_id),
-                    rx.c.member_id.in_(part),
-                    rx.c.member_id != st.c.member_id,
-                    _public_channel(),
-                )
+        qx = (
+            select(rx.c.member_id, st.c.resource_id, rx.c.reacted_at, rx.c.message_id, ch.c.name)
+            .join(st, st.c.message_id == rx.c.message_id)
+            .join(ch, ch.c.id == st.c.channel_id)
+            .where(
+                _scoped(rx.c.community_id, community_id),
+                rx.c.member_id.in_(part),
+                rx.c.member_id != st.c.member_id,
+                _public_channel(),
             )
-            if since is not None:
-                qx = qx.where(rx.c.reacted_at >= since)
-            seen: set[tuple[int, int, int]] = set()
-            for mid, rid, at, message_id, channel in conn.execute(on_topics(qx, st.c.resource_id)):
-                if (mid, rid, message_id) in seen:  # several emoji on one message count once
-                    continue
-                seen.add((mid, rid, message_id))
-                out.append(Action(mid, "reacted", as_utc(at), rid, message_id, None, channel))
-        if said and topics is None:
+        )
+        seen: set[tuple[int, int, int]] = set()
+        for mid, rid, at, message_id, channel in conn.execute(
+            capped(qx, rx.c.member_id, rx.c.reacted_at)
+        ):
+            if (mid, rid, message_id) in seen:  # several emoji on one message count once
+                continue
+            seen.add((mid, rid, message_id))
+            out.append(Action(mid, "reacted", as_utc(at), rid, message_id, None, channel))
+        if said:
             qs = (
                 select(msg.c.author_id, msg.c.posted_at, msg.c.id, msg.c.text, ch.c.name)
                 .join(ch, ch.c.id == msg.c.channel_id)
@@ -1803,9 +1811,9 @@ def _actions(
                     _public_channel(),
                 )
             )
-            if since is not None:
-                qs = qs.where(msg.c.posted_at >= since)
-            for mid, at, message_id, text, channel in conn.execute(qs):
+            for mid, at, message_id, text, channel in conn.execute(
+                capped(qs, msg.c.author_id, msg.c.posted_at)
+            ):
                 if message_id in share_messages or message_id in replied:
                     continue
                 out.append(Action(mid, "said", as_utc(at), None, message_id, text, channel))

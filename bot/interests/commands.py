@@ -45,6 +45,7 @@ MAX_TOPICS_PER_COMMAND = 10
 MAX_DECLARED = 50
 PROFILE_KNOWS = 5
 PROFILE_WANTS = 3
+PROFILE_RECENT = 500  # newest actions of each kind read for the questions of a profile
 NETWORK_PEOPLE = 8
 NETWORK_SAVED = 5
 SAVED = 20
@@ -371,9 +372,7 @@ def who_knows_document(answer: WhoKnowsAnswer) -> Document:
     if not answer.experts:
         blocks = [
             Paragraph(
-                spans(
-                    f"Nobody here has shared or discussed “{shown}” yet, as far as I know."
-                )
+                spans(f"Nobody here has shared or discussed “{shown}” yet, as far as I know.")
             )
         ]
         blocks.extend(_suggestion_blocks(answer.suggestions))
@@ -432,28 +431,33 @@ async def profile_blocks(ctx: CommandContext, member: Member) -> list[Block]:
 async def _seen_blocks(
     ctx: CommandContext, member: Member, *, skip: set[str] | None = None
 ) -> list[Block]:
+    """What a member knows (the scores who-knows uses) and wants to learn (their questions),
+    one line of evidence each."""
     svc = service_for(ctx.services)
-    profiles = await svc.profiles(ctx.community.id, member_ids=[member.id], now=ctx.now)
-    profile = profiles.get(member.id)
-    if profile is None:
-        return []
+    skip = skip or set()
     blocks: list[Block] = []
-    for title, scores, wants, n in (
-        ("Knows about", profile.knows, False, PROFILE_KNOWS),
-        ("Wants to learn", profile.wants, True, PROFILE_WANTS),
-    ):
-        items = []
-        for topic, _ in sorted(scores.items(), key=lambda kv: (-kv[1], kv[0])):
-            if skip and topic in skip:
-                continue
-            evidence = profile.evidence(topic, wants=wants)
-            if not evidence:
-                continue
-            items.append(Item((Text(topic, bold=True),), details=(evidence_spans(evidence[0]),)))
-            if len(items) >= n:
+    known = await svc.known(ctx.community.id, member, PROFILE_KNOWS + len(skip), now=ctx.now)
+    items = [
+        Item((Text(topic, bold=True),), details=(evidence_spans(evidence[0]),))
+        for topic, _, evidence in known
+        if topic not in skip
+    ][:PROFILE_KNOWS]
+    if items:
+        blocks.append(ItemList(tuple(items), title="Knows about"))
+    profiles = await svc.profiles(
+        ctx.community.id, member_ids=[member.id], now=ctx.now, recent=PROFILE_RECENT
+    )
+    profile = profiles.get(member.id)
+    if profile is not None:
+        wants = []
+        for topic, _ in sorted(profile.wants.items(), key=lambda kv: (-kv[1], kv[0])):
+            asked = profile.evidence(topic, wants=True)
+            if asked:
+                wants.append(Item((Text(topic, bold=True),), details=(evidence_spans(asked[0]),)))
+            if len(wants) >= PROFILE_WANTS:
                 break
-        if items:
-            blocks.append(ItemList(tuple(items), title=title))
+        if wants:
+            blocks.append(ItemList(tuple(wants), title="Wants to learn"))
     return blocks
 
 

@@ -45,7 +45,14 @@ from bot.interests.profiles import (
 from bot.interests.topics import ResourceText, normalize_topic, prepare_aliases
 from bot.model import Community, CommunityRef, Member
 from storage.ingest import chunks
-from storage.interests import Action, Declared, EvidenceRef, InterestStore, TopicScore
+from storage.interests import (
+    Action,
+    Declared,
+    EvidenceRef,
+    EvidenceRow,
+    InterestStore,
+    TopicScore,
+)
 
 if TYPE_CHECKING:
     from bot.app import Rhizome
@@ -59,6 +66,7 @@ VOCABULARY_TTL = 30.0  # seconds; refreshes in this process invalidate it at onc
 LOOP_SECONDS = 5.0
 BUSY_LOOP_SECONDS = 0.5
 MEMBER_CHUNK = 400
+RECENT_ACTIONS = 2000  # per member and kind, for profiles built from evidence
 QUESTION_TOPICS = 5
 MAX_QUERY_CHARS = 200
 RELATED_TOPICS = 12
@@ -191,7 +199,10 @@ class InterestService:
         *,
         member_ids: Collection[int] | None = None,
         now: datetime | None = None,
+        recent: int | None = RECENT_ACTIONS,
     ) -> dict[int, Profile]:
+        """Profiles built from evidence; each member's `recent` newest actions of each kind
+        count (older ones of someone that active have decayed to nearly nothing)."""
         now = now or self.services.clock.now()
         members = await self.store.members(community_id, member_ids, self.default_tracking)
         if not members:
@@ -203,7 +214,9 @@ class InterestService:
         since = horizon(now, self.half_life)
         out: dict[int, Profile] = {}
         for part in chunks(sorted(members), MEMBER_CHUNK):
-            actions = await self.store.actions(community_id, part, since=since, said=True)
+            actions = await self.store.actions(
+                community_id, part, since=since, said=True, recent=recent
+            )
             evidence = await self._evidence(community_id, actions, corpus)
             for mid in part:
                 items = evidence.get(mid, [])
@@ -364,19 +377,48 @@ class InterestService:
         for mid, _ in members:
             mine = [found[(m, ref)] for m, ref in refs if m == mid and (m, ref) in found][:3]
             mine.sort(key=lambda r: _KIND_ORDER[KNOW_KINDS[r.ref.kind]])
-            out[mid] = tuple(
-                Evidence(
-                    kind=KNOW_KINDS[r.ref.kind],
-                    topics=(),
-                    at=r.at,
-                    resource_title=r.title,
-                    resource_url=r.url,
-                    snippet=_snippet(r.text),
-                    channel=r.channel,
-                    resource_id=r.ref.resource_id,
-                )
-                for r in mine
-            )
+            out[mid] = tuple(_evidence(r) for r in mine)
+        return out
+
+    async def known(
+        self, community_id: int, member: Member, limit: int, *, now: datetime | None = None
+    ) -> list[tuple[str, float, tuple[Evidence, ...]]]:
+        """A member's strongest known topics as who-knows sees them (stored scores, decayed
+        to now, declared interests added), each with evidence that still holds."""
+        now = now or self.services.clock.now()
+        shift = epoch_days(now) / self.half_life
+        stored = await self.store.member_topics(member.id, limit * 2)
+        scores = {ts.topic: 2.0 ** (ts.log_score - shift) for ts in stored}
+        declared = [d.topic for d in await self.declared(community_id, member.external_id)]
+        for topic in declared:
+            scores[topic] = scores.get(topic, 0.0) + DEFAULT_WEIGHTS[EvidenceKind.DECLARED]
+        out = []
+        evidence = await self._topic_evidence(community_id, member.id, stored)
+        for topic, score in sorted(scores.items(), key=lambda kv: (-kv[1], kv[0])):
+            items = evidence.get(topic, ())
+            if topic in declared:
+                items = (*items, Evidence.declared(topic))
+            if items:
+                out.append((topic, score, items))
+            if len(out) >= limit:
+                break
+        return out
+
+    async def _topic_evidence(
+        self, community_id: int, member_id: int, stored: Sequence[TopicScore]
+    ) -> dict[str, tuple[Evidence, ...]]:
+        """Per topic, the member's stored evidence that still holds (one round trip)."""
+        refs = list(dict.fromkeys((member_id, ref) for ts in stored for ref in ts.evidence))
+        if not refs:
+            return {}
+        rows = {(r.member_id, r.ref): r for r in await self.store.evidence_rows(community_id, refs)}
+        out: dict[str, tuple[Evidence, ...]] = {}
+        for ts in stored:
+            items = [
+                _evidence(rows[(member_id, ref)]) for ref in ts.evidence if (member_id, ref) in rows
+            ]
+            if items:
+                out[ts.topic] = tuple(items)
         return out
 
     def _suggest(self, query: str, vocab: Vocabulary, limit: int = 5) -> list[str]:
@@ -519,6 +561,19 @@ class InterestService:
 
 _LABELLED = re.compile(r"<[^<>|\s]+\|([^<>]*)>")  # Slack <url|label>
 _LINK = re.compile(r"<https?://[^<>\s]*>|https?://\S+")
+
+
+def _evidence(row: EvidenceRow) -> Evidence:
+    return Evidence(
+        kind=KNOW_KINDS[row.ref.kind],
+        topics=(),
+        at=row.at,
+        resource_title=row.title,
+        resource_url=row.url,
+        snippet=_snippet(row.text),
+        channel=row.channel,
+        resource_id=row.ref.resource_id,
+    )
 
 
 def _snippet(text: str | None, limit: int = 300) -> str | None:

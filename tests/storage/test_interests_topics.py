@@ -3,6 +3,8 @@ computed from what was shared and said, kept fresh incrementally, private where 
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from datetime import timedelta
 
 import pytest
@@ -354,3 +356,25 @@ async def test_forget_me_and_purge_leave_nothing_behind(rhizome: Rhizome, chat: 
         tables.interest_state,
     ):
         assert await count(rhizome, table) == 0, table.name
+
+
+async def test_the_background_loop_keeps_topics_fresh_until_cancelled(
+    rhizome: Rhizome, chat: Chat
+) -> None:
+    from bot.interests.service import run_interests
+
+    assert run_interests in rhizome.services.extras["background"]
+    await rhizome.ingest_many(databases_chat(chat))
+    task = asyncio.create_task(run_interests(rhizome))
+    try:
+        for _ in range(400):  # the first pass starts at once; wait for it, not for a clock
+            if "Ana" in await experts(rhizome, "postgres"):
+                break
+            await asyncio.sleep(0.025)
+        assert "postgres" in await topics(rhizome, "https://example.org/pg-indexes")
+        assert "Ana" in await experts(rhizome, "postgres")
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+    assert task.cancelled()
