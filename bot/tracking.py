@@ -9,10 +9,10 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from bot.clock import Clock
+from bot.clock import Clock, as_utc
 from bot.config import TrackingConfig
 from bot.model import (
     Attachment,
@@ -140,9 +140,11 @@ class Tracker:
         community_ids = await self.repos.communities.ensure_many(
             {e.community.key: e.community for e in events}.values()
         )
+        policies = {cid: await self._policy(cid) for cid in set(community_ids.values())}
+        tracked: dict[tuple[int, Place], bool] = {}
         for event in events:
             cid = community_ids[event.community.key]
-            item = await self._plan(cid, event, stats)
+            item = self._plan(cid, policies[cid], tracked, event, stats)
             if item is not None:
                 planned.append(item)
         if planned:
@@ -157,7 +159,14 @@ class Tracker:
         stats.events += len(events)
         return stats
 
-    async def _plan(self, cid: int, event: InboundEvent, stats: IngestStats) -> Planned | None:
+    def _plan(
+        self,
+        cid: int,
+        policy: _Policy,
+        tracked: dict[tuple[int, Place], bool],
+        event: InboundEvent,
+        stats: IngestStats,
+    ) -> Planned | None:
         key = event_key(event)
         if isinstance(event, CommunityRemoved):
             return PlannedPurge(community_id=cid, event_key=None)
@@ -165,8 +174,11 @@ class Tracker:
         if place.is_dm:
             stats.skip("direct message")
             return None
-        policy = await self._policy(cid)
-        if not self.channel_tracked(place, policy.channel_overrides.get(place.channel_id)):
+        is_tracked = tracked.get((cid, place))
+        if is_tracked is None:
+            is_tracked = self.channel_tracked(place, policy.channel_overrides.get(place.channel_id))
+            tracked[(cid, place)] = is_tracked
+        if not is_tracked:
             stats.skip("channel not tracked")
             return None
         if isinstance(event, MessagePosted):
@@ -249,6 +261,4 @@ def _channel(place: Place) -> PlannedChannel:
 
 
 def _utc(when: datetime) -> datetime:
-    from bot.clock import as_utc
-
-    return as_utc(when)
+    return when if when.tzinfo is UTC else as_utc(when)

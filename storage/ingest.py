@@ -7,6 +7,7 @@ costs one hop to the database thread instead of one per row; statements are exec
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -19,6 +20,7 @@ from sqlalchemy.engine import Connection
 from bot.model import Actor, IngestStats
 from storage import models as m
 
+MESSAGE_CACHE = 200_000
 CHUNK = 400  # keeps IN lists and multi-row VALUES well under every driver's parameter limit
 SEARCH_TEXT_CHARS = 4000
 
@@ -123,6 +125,52 @@ def insert_ignore(conn: Connection, table: Table) -> Any:
     return dialect.insert(table).on_conflict_do_nothing()
 
 
+_SQLITE_TIME = "%Y-%m-%d %H:%M:%S.%f"  # how SQLAlchemy's SQLite DateTime stores values
+_converters: dict[tuple[str, tuple[str, ...]], list[Any]] = {}
+
+
+def bulk_insert_ignore(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert rows, skipping natural-key conflicts.
+
+    On SQLite this goes straight to the driver's executemany with values converted once here,
+    which costs a fraction of SQLAlchemy's per-parameter processing on the ingest hot path.
+    """
+    if not rows:
+        return
+    if conn.dialect.name != "sqlite":
+        for part in chunks(rows):
+            conn.execute(insert_ignore(conn, table), list(part))
+        return
+    columns = tuple(rows[0])
+    key = (table.name, columns)
+    convert = _converters.get(key)
+    if convert is None:
+        convert = [_sqlite_converter(table.c[c].type) for c in columns]
+        _converters[key] = convert
+    marks = ", ".join("?" * len(columns))
+    sql = f"INSERT OR IGNORE INTO {table.name} ({', '.join(columns)}) VALUES ({marks})"
+    conn.exec_driver_sql(
+        sql,
+        [
+            tuple(
+                v if f is None or v is None else f(v)
+                for f, v in zip(convert, row.values(), strict=True)
+            )
+            for row in rows
+        ],
+    )
+
+
+def _sqlite_converter(kind: Any) -> Any:
+    from sqlalchemy import Boolean, DateTime
+
+    if isinstance(kind, DateTime):
+        return lambda v: v.strftime(_SQLITE_TIME)
+    if isinstance(kind, Boolean):
+        return int
+    return None
+
+
 def chunks(items: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
     for i in range(0, len(items), size):
         yield items[i : i + size]
@@ -134,18 +182,31 @@ class IngestStore:
 
     member_ids: dict[tuple[int, str], tuple[int, str | None]] = field(default_factory=dict)
     channel_ids: dict[tuple[int, str], tuple[int, str | None]] = field(default_factory=dict)
+    # Row ids of recently stored messages, by (community, channel, message) external ids:
+    # reactions, edits and deletes mostly concern recent messages, so this saves a query each.
+    message_ids: OrderedDict[tuple[int, str, str], int] = field(default_factory=OrderedDict)
     _now: datetime = field(default=datetime.min)
 
     def forget_community(self, community_id: int) -> None:
         self.member_ids = {k: v for k, v in self.member_ids.items() if k[0] != community_id}
         self.channel_ids = {k: v for k, v in self.channel_ids.items() if k[0] != community_id}
+        self.message_ids.clear()
 
     def forget_member(self, community_id: int, external_id: str) -> None:
         self.member_ids.pop((community_id, external_id), None)
+        self.message_ids.clear()  # their messages are gone
 
     def clear(self) -> None:
         self.member_ids.clear()
         self.channel_ids.clear()
+        self.message_ids.clear()
+
+    def _remember_messages(self, found: Iterable[tuple[tuple[int, str, str], int]]) -> None:
+        cache = self.message_ids
+        for key, mid in found:
+            cache[key] = mid
+        while len(cache) > MESSAGE_CACHE:
+            cache.popitem(last=False)
 
     # --- the batch ------------------------------------------------------------------------
     def apply(self, conn: Connection, items: Sequence[Planned], now: datetime) -> IngestStats:
@@ -229,7 +290,7 @@ class IngestStore:
                 stats.duplicates += lost
                 kept = [i for i in kept if not i.event_key or (i.community_id, i.event_key) in won]
         elif fresh:
-            conn.execute(insert_ignore(conn, pe), fresh)
+            bulk_insert_ignore(conn, pe, fresh)
         return kept
 
     @staticmethod
@@ -398,13 +459,19 @@ class IngestStore:
             # Rows with an id above the current maximum are the ones this statement added:
             # cheaper than RETURNING through executemany, and exact on SQLite's single writer.
             before = conn.execute(select(func.coalesce(func.max(mt.c.id), 0))).scalar_one()
-            conn.execute(insert_ignore(conn, mt), rows)
-            inserted = conn.execute(select(*keys).where(mt.c.id > before)).all()
+            bulk_insert_ignore(conn, mt, rows)
+            inserted = conn.exec_driver_sql(
+                "SELECT id, community_id, channel_id, external_id FROM messages WHERE id > ?",
+                (before,),
+            ).all()
         new: list[tuple[int, int, PlannedPost]] = []  # (message id, channel id, post)
         for mid, cid, chid, ext in inserted:
             post = by_key.get((cid, chid, ext))
             if post is not None:
                 new.append((mid, chid, post))
+        self._remember_messages(
+            ((p.community_id, p.channel.external_id, p.message_id), mid) for mid, _, p in new
+        )
         stats.messages += len(new)
         stats.duplicates += len(posts) - len(new)
         with_links = [(mid, chid, p) for mid, chid, p in new if p.resources]
@@ -446,10 +513,8 @@ class IngestStore:
                     }
                 )
                 url_rows.append({"resource_id": rid, "original_url": r.original_url[:2048]})
-        for part in chunks(share_rows):
-            conn.execute(insert_ignore(conn, m.shares), list(part))
-        for part in chunks(url_rows):
-            conn.execute(insert_ignore(conn, m.resource_urls), list(part))
+        bulk_insert_ignore(conn, m.shares, share_rows)
+        bulk_insert_ignore(conn, m.resource_urls, url_rows)
         return len(share_rows)
 
     def _author_of(self, conn: Connection, p: PlannedPost | PlannedEdit, message_id: int) -> int:
@@ -523,7 +588,12 @@ class IngestStore:
     ) -> dict[tuple[int, str, str], int]:
         """(community id, channel external id, message external id) -> message row id."""
         by_channel: dict[tuple[int, str, int], list[str]] = {}
+        out: dict[tuple[int, str, str], int] = {}
         for cid, ch_ext, msg_ext in refs:
+            known = self.message_ids.get((cid, ch_ext, msg_ext))
+            if known is not None:
+                out[(cid, ch_ext, msg_ext)] = known
+                continue
             cached = self.channel_ids.get((cid, ch_ext))
             if cached is None:
                 found = conn.execute(
@@ -536,7 +606,6 @@ class IngestStore:
                 cached = (found[0], found[1])
                 self.channel_ids[(cid, ch_ext)] = cached
             by_channel.setdefault((cid, ch_ext, cached[0]), []).append(msg_ext)
-        out: dict[tuple[int, str, str], int] = {}
         mt = m.messages
         for (cid, ch_ext, chid), exts in by_channel.items():
             for part in chunks(sorted(set(exts))):
@@ -548,6 +617,7 @@ class IngestStore:
                     )
                 ):
                     out[(cid, ch_ext, ext)] = mid
+                    self._remember_messages((((cid, ch_ext, ext), mid),))
         return out
 
     def _store_reactions(
@@ -575,8 +645,7 @@ class IngestStore:
             if r.added
         ]
         removes = [(mid, member, emoji) for (mid, member, emoji), r in final.items() if not r.added]
-        for part in chunks(adds):
-            conn.execute(insert_ignore(conn, m.reactions), list(part))
+        bulk_insert_ignore(conn, m.reactions, adds)
         rt = m.reactions
         for part in chunks(removes):
             conn.execute(
@@ -648,6 +717,7 @@ class IngestStore:
         )
         ids = self._message_ids(conn, [(d.community_id, d.channel_id, d.message_id)])
         mid = ids.get((d.community_id, d.channel_id, d.message_id))
+        self.message_ids.pop((d.community_id, d.channel_id, d.message_id), None)
         if mid is None:
             return
         touched.update(
