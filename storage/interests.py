@@ -616,18 +616,6 @@ class InterestStore:
         async with self.db.write() as conn:
             await conn.run_sync(_write_member_topics, community_id, scores, signatures, now)
 
-    async def experts(self, community_id: int, topic: str, limit: int) -> list[tuple[int, float]]:
-        """(member id, log score) of the members strongest on a topic, best first."""
-        mt = member_topics
-        async with self.db.read() as conn:
-            rows = await conn.execute(
-                select(mt.c.member_id, mt.c.log_score)
-                .where(mt.c.community_id == community_id, mt.c.topic == topic)
-                .order_by(mt.c.log_score.desc(), mt.c.member_id)
-                .limit(limit)
-            )
-            return [(mid, float(score)) for mid, score in rows]
-
     async def expert_candidates(
         self, community_id: int, topics: Sequence[str], limit: int, default_tracking: bool
     ) -> Candidates:
@@ -669,35 +657,6 @@ class InterestStore:
             return await conn.run_sync(
                 _members, community_id, member_ids, default_tracking, tracked_only
             )
-
-    async def members_by_external_id(
-        self, community_id: int, external_ids: Collection[str], default_tracking: bool
-    ) -> dict[str, Member]:
-        mt, ms = m.members, m.member_settings
-        out: dict[str, Member] = {}
-        async with self.db.read() as conn:
-            for part in chunks(sorted(set(external_ids))):
-                rows = await conn.execute(
-                    select(mt)
-                    .outerjoin(
-                        ms,
-                        and_(
-                            ms.c.community_id == mt.c.community_id,
-                            ms.c.member_external_id == mt.c.external_id,
-                        ),
-                    )
-                    .where(
-                        mt.c.community_id == community_id,
-                        mt.c.external_id.in_(part),
-                        mt.c.is_bot.is_(False),
-                        tracking_of(default_tracking).is_(True),
-                    )
-                )
-                for r in rows:
-                    out[r.external_id] = Member(
-                        r.id, r.community_id, r.external_id, r.display_name, bool(r.is_bot)
-                    )
-        return out
 
     async def ensure_member(
         self, community_id: int, external_id: str, display_name: str | None, now: datetime
@@ -789,21 +748,6 @@ class InterestStore:
                     )
                 ).scalars()
             )
-
-    async def declared_by_topic(
-        self, community_id: int, topics: Collection[str]
-    ) -> list[tuple[str, str]]:
-        """(member external id, topic) of declared interests in these topics."""
-        di = declared_interests
-        if not topics:
-            return []
-        async with self.db.read() as conn:
-            rows = await conn.execute(
-                select(di.c.member_external_id, di.c.topic).where(
-                    di.c.community_id == community_id, di.c.topic.in_(sorted(set(topics)))
-                )
-            )
-            return [(e, t) for e, t in rows]
 
     async def declare(
         self, community_id: int, external_id: str, topics: Sequence[str], now: datetime
@@ -970,19 +914,6 @@ class InterestStore:
                 .limit(limit)
             )
             return [UnfurlTodo(rid, url, 0) for rid, url in rows]
-
-    async def max_resource_id(self, community_id: int) -> int:
-        rt = m.resources
-        async with self.db.read() as conn:
-            return int(
-                (
-                    await conn.execute(
-                        select(func.coalesce(func.max(rt.c.id), 0)).where(
-                            rt.c.community_id == community_id
-                        )
-                    )
-                ).scalar_one()
-            )
 
     async def unfurl_retries(
         self, community_id: int, now: datetime, limit: int
