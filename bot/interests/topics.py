@@ -362,6 +362,12 @@ _I_PLURALS = {
 _ASCII_WORD = re.compile(r"[a-z]+")
 
 
+# Singular words ending in -os (most -os words are plurals: repos, demos, videos).
+_SINGULAR_OS = frozenset(
+    "paxos chaos kudos macos ios ethos cosmos pathos logos kairos tvos watchos ipados".split()
+)
+
+
 @lru_cache(maxsize=65536)
 def singularize(word: str) -> str:
     """The singular of an English plural, conservatively (`apis` -> `api`, `libraries` ->
@@ -376,8 +382,8 @@ def singularize(word: str) -> str:
     if word.endswith("is"):
         # "analysis", "redis", "houstondatavis" are singular; a few "-i" plurals are not.
         return _I_PLURALS.get(word, word)
-    if word.endswith(("ss", "us", "ous")):
-        return word  # "class", "status", "famous"
+    if word.endswith(("ss", "us", "ous", "ics")) or word in _SINGULAR_OS:
+        return word  # "class", "status", "famous", "physics", "paxos"
     if word.endswith("ies") and len(word) > 4:
         return word[:-3] + "y"
     if word.endswith(("sses", "shes", "ches", "xes")):

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from alembic import context
 
-import storage.digests  # noqa: F401  (its tables live on the same metadata)
+# Feature tables live on the same metadata; import them so autogenerate sees every table.
+import storage.digests  # noqa: F401
+import storage.interests  # noqa: F401
+import storage.intros  # noqa: F401
 from storage.models import Base
 
 connection = context.config.attributes.get("connection")

@@ -47,6 +47,8 @@ def rhizome(
 
 
 def test_console_session_then_resources_json(tmp_path: Path) -> None:
+    # ./rhizome.toml is read by default; keep the run hermetic (no page fetching).
+    (tmp_path / "rhizome.toml").write_text("[unfurl]\nenabled = false\n")
     run = rhizome(["run"], tmp_path, SCRIPT)
     assert run.returncode == 0, run.stderr
     assert "starting the console adapter" in run.stderr

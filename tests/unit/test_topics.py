@@ -199,3 +199,20 @@ def test_topics_of_a_real_community() -> None:
     assert "data" not in flat
     # A name that looks plural is not cut ("houstondatavis", not "houstondatavi").
     assert "houstondatavis" in flat and "houstondatavi" not in flat
+
+
+@pytest.mark.parametrize(
+    ("word", "expected"),
+    [
+        ("paxos", "paxos"),
+        ("chromodynamics", "chromodynamics"),
+        ("physics", "physics"),
+        ("repos", "repo"),
+        ("demos", "demo"),
+        ("macos", "macos"),
+    ],
+)
+def test_singular_words_ending_in_s_stay_whole(word: str, expected: str) -> None:
+    from bot.interests.topics import singularize
+
+    assert singularize(word) == expected
