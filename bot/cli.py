@@ -591,6 +591,23 @@ def db_upgrade(config: ConfigOption = None) -> None:
     out.print(f"Database is at revision {revision}.")
 
 
+@db_app.command("migrate-sqlite-to-postgres")
+def db_migrate_sqlite_to_postgres(
+    sqlite_url: Annotated[str, typer.Argument(help="The SQLite database: a URL or a file path.")],
+    postgres_url: Annotated[
+        str, typer.Argument(help="An empty PostgreSQL database: postgresql+asyncpg://…")
+    ],
+) -> None:
+    """Move a community that outgrew SQLite to PostgreSQL, every row, ids preserved."""
+    from storage.transfer import run_transfer_cli
+
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+    code = run_transfer_cli(
+        sqlite_url, postgres_url, echo=lambda line: out.print(line, highlight=False)
+    )
+    raise typer.Exit(code)
+
+
 def main() -> None:
     app()
 

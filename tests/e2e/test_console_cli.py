@@ -118,3 +118,41 @@ def test_db_upgrade_and_resources_on_an_empty_database(tmp_path: Path) -> None:
     assert up.returncode == 0 and "revision" in up.stdout
     empty = rhizome(["resources"], tmp_path)
     assert empty.returncode == 2 and "no community yet" in empty.stderr
+
+
+@pytest.mark.skipif(
+    not os.environ.get("RHIZOME_TEST_POSTGRES_URL"), reason="RHIZOME_TEST_POSTGRES_URL is not set"
+)
+def test_migrate_sqlite_to_postgres_from_the_command_line(tmp_path: Path) -> None:
+    import asyncio
+    import uuid
+
+    import asyncpg  # type: ignore[import-untyped]
+
+    base = os.environ["RHIZOME_TEST_POSTGRES_URL"].replace("postgresql+asyncpg", "postgresql")
+    name = f"rhizome_cli_{uuid.uuid4().hex[:8]}"
+
+    async def admin(sql: str) -> None:
+        conn = await asyncpg.connect(base)
+        try:
+            await conn.execute(sql)
+        finally:
+            await conn.close()
+
+    asyncio.run(admin(f'CREATE DATABASE "{name}"'))
+    try:
+        (tmp_path / "rhizome.toml").write_text("[unfurl]\nenabled = false\n")
+        rhizome(["console"], tmp_path, ":as ana\nhttps://example.org/a\n:as ben\n:reply ^ nice\n")
+        target = base.rsplit("/", 1)[0].replace("postgresql:", "postgresql+asyncpg:") + f"/{name}"
+        moved = rhizome(["db", "migrate-sqlite-to-postgres", "rhizome.db", target], tmp_path)
+        assert moved.returncode == 0, moved.stderr
+        assert "messages" in moved.stdout and "Copied" in moved.stdout
+        again = rhizome(["db", "migrate-sqlite-to-postgres", "rhizome.db", target], tmp_path)
+        assert again.returncode == 2 and "Nothing was copied" in again.stdout
+        (tmp_path / "pg.toml").write_text(
+            f'[storage]\nurl = "{target}"\n[unfurl]\nenabled = false\n'
+        )
+        found = rhizome(["console", "-c", "pg.toml"], tmp_path, "/rhizome search example\n")
+        assert "first shared by @ana" in found.stdout and "1 reply" in found.stdout
+    finally:
+        asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
