@@ -110,7 +110,7 @@ class MessageRow(Base):
     __table_args__ = (
         UniqueConstraint("community_id", "channel_id", "external_id"),
         Index("ix_messages_thread", "channel_id", "thread_external_id"),
-        Index("ix_messages_author", "author_id"),
+        Index("ix_messages_author_time", "author_id", "posted_at"),
         Index("ix_messages_community_posted", "community_id", "posted_at"),
     )
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, literal_column, or_, select, text, update
+from sqlalchemy import and_, delete, func, or_, select, text, union_all, update
 from sqlalchemy.engine import Connection
 
 from bot.clock import as_utc
@@ -347,33 +347,25 @@ class Resources(_Repo):
     async def top(
         self, community_id: int, since: datetime, limit: int = 10
     ) -> list[ResourceSummary]:
-        d = m.discussions
+        """The resources most people discussed (or shared) since `since`.
+
+        Driven from the window's own rows (recent replies, reactions and shares, each through
+        its time index) rather than from every resource's history, so a week costs a week."""
+        recent = _recent_activity(community_id, since).subquery()
+        people = func.count(func.distinct(recent.c.member_id))
         async with self.db.read() as conn:
-            people = func.count(func.distinct(d.c.member_id))
             rows = await conn.execute(
-                select(d.c.resource_id)
-                .where(d.c.community_id == community_id, d.c.at >= since)
-                .group_by(d.c.resource_id)
+                select(recent.c.resource_id)
+                .group_by(recent.c.resource_id)
                 .order_by(
-                    people.desc(), func.count().desc(), func.max(d.c.at).desc(), d.c.resource_id
+                    people.desc(),
+                    func.count().desc(),
+                    func.max(recent.c.at).desc(),
+                    recent.c.resource_id,
                 )
                 .limit(limit)
             )
             ids = [r[0] for r in rows]
-            if len(ids) < limit:
-                st = m.shares
-                fresh = await conn.execute(
-                    select(st.c.resource_id, func.min(st.c.shared_at).label("first"))
-                    .where(st.c.community_id == community_id, st.c.shared_at >= since)
-                    .group_by(st.c.resource_id)
-                    .order_by(literal_column("first").desc())
-                    .limit(limit * 2)
-                )
-                for rid, _ in fresh:
-                    if rid not in ids:
-                        ids.append(rid)
-                    if len(ids) >= limit:
-                        break
         return await self.summaries(community_id, ids, since)
 
     async def search(self, community_id: int, query: str, limit: int = 10) -> list[ResourceSummary]:
@@ -409,18 +401,49 @@ class Resources(_Repo):
             )
             return [r[0] for r in rows]
 
-    async def discussed_by(self, community_id: int, member_id: int, limit: int = 10) -> list[int]:
-        d = m.discussions
+    async def discussed_by(
+        self, community_id: int, member_id: int, limit: int = 10, *, window: int = 500
+    ) -> list[int]:
+        """Resources the member most recently replied about or reacted to.
+
+        Reads only the member's newest `window` replies and reactions (through their member
+        indexes), so a prolific member costs no more than a quiet one."""
+        msg, root, st, rx = m.messages, m.messages.alias("root"), m.shares, m.reactions
+        replies = (
+            select(msg.c.id, msg.c.channel_id, msg.c.thread_external_id, msg.c.posted_at)
+            .where(msg.c.author_id == member_id, msg.c.thread_external_id.is_not(None))
+            .order_by(msg.c.posted_at.desc())
+            .limit(window)
+            .subquery()
+        )
+        reactions = (
+            select(rx.c.message_id, rx.c.reacted_at)
+            .where(rx.c.member_id == member_id)
+            .order_by(rx.c.reacted_at.desc())
+            .limit(window)
+            .subquery()
+        )
+        activity = union_all(
+            select(st.c.resource_id, replies.c.posted_at.label("at"))
+            .select_from(replies)
+            .join(
+                root,
+                and_(
+                    root.c.channel_id == replies.c.channel_id,
+                    root.c.external_id == replies.c.thread_external_id,
+                    root.c.community_id == community_id,
+                ),
+            )
+            .join(st, st.c.message_id == root.c.id),
+            select(st.c.resource_id, reactions.c.reacted_at.label("at"))
+            .select_from(reactions)
+            .join(st, st.c.message_id == reactions.c.message_id),
+        ).subquery()
         async with self.db.read() as conn:
             rows = await conn.execute(
-                select(d.c.resource_id)
-                .where(
-                    d.c.community_id == community_id,
-                    d.c.member_id == member_id,
-                    d.c.kind != "reshare",
-                )
-                .group_by(d.c.resource_id)
-                .order_by(func.max(d.c.at).desc())
+                select(activity.c.resource_id)
+                .group_by(activity.c.resource_id)
+                .order_by(func.max(activity.c.at).desc())
                 .limit(limit)
             )
             return [r[0] for r in rows]
@@ -515,15 +538,20 @@ def _summaries(
                     r.text,
                 )
             )
+        # Counted in the database: a popular resource has thousands of discussion rows.
         d = m.discussions
-        dq = select(d.c.resource_id, d.c.kind, d.c.member_id).where(d.c.resource_id.in_(part))
-        if since is not None:
-            dq = dq.where(d.c.at >= since)
-        for rid, kind, member_id in conn.execute(dq):
+        window = [d.c.resource_id.in_(part)] + ([d.c.at >= since] if since is not None else [])
+        for rid, kind, n in conn.execute(
+            select(d.c.resource_id, d.c.kind, func.count())
+            .where(*window)
+            .group_by(d.c.resource_id, d.c.kind)
+        ):
             c = counts.setdefault(rid, {"reply": 0, "reaction": 0, "reshare": 0, "people": set()})
-            c[kind] += 1
-            if kind != "reshare":
-                c["people"].add(member_id)
+            c[kind] = n
+        for rid, member_id in conn.execute(
+            select(d.c.resource_id, d.c.member_id).where(*window, d.c.kind != "reshare").distinct()
+        ):
+            counts[rid]["people"].add(member_id)
     out: list[ResourceSummary] = []
     for rid in ids:
         head = heads.get(rid)
@@ -730,6 +758,42 @@ class Privacy(_Repo):
                     }
                 )
         return data
+
+
+def _recent_activity(community_id: int, since: datetime) -> Any:
+    """(resource, member, at) for every reply, reaction and share since `since`.
+
+    Each branch starts from its own time-ordered index (messages by community and time,
+    reactions by community and time, shares by community and time)."""
+    msg, root, st, rx = m.messages, m.messages.alias("root"), m.shares, m.reactions
+    replies = (
+        select(st.c.resource_id, msg.c.author_id.label("member_id"), msg.c.posted_at.label("at"))
+        .select_from(msg)
+        .join(
+            root,
+            and_(
+                root.c.community_id == msg.c.community_id,
+                root.c.channel_id == msg.c.channel_id,
+                root.c.external_id == msg.c.thread_external_id,
+            ),
+        )
+        .join(st, st.c.message_id == root.c.id)
+        .where(
+            msg.c.community_id == community_id,
+            msg.c.posted_at >= since,
+            msg.c.thread_external_id.is_not(None),
+        )
+    )
+    reacted = (
+        select(st.c.resource_id, rx.c.member_id, rx.c.reacted_at.label("at"))
+        .select_from(rx)
+        .join(st, st.c.message_id == rx.c.message_id)
+        .where(rx.c.community_id == community_id, rx.c.reacted_at >= since)
+    )
+    shared = select(st.c.resource_id, st.c.member_id, st.c.shared_at.label("at")).where(
+        st.c.community_id == community_id, st.c.shared_at >= since
+    )
+    return union_all(replies, reacted, shared)
 
 
 def _iso(when: datetime | None) -> str | None:

@@ -1,4 +1,5 @@
-"""message tombstones: deleted messages stay deleted when a late redelivery arrives
+"""message tombstones: deleted messages stay deleted when a late redelivery arrives;
+messages indexed by author and time (a member's newest activity without a sort)
 
 Revision ID: 0006
 Revises: 0005
@@ -39,5 +40,11 @@ def upgrade() -> None:
     )
 
 
+    op.drop_index("ix_messages_author", table_name="messages")
+    op.create_index("ix_messages_author_time", "messages", ["author_id", "posted_at"])
+
+
 def downgrade() -> None:
+    op.drop_index("ix_messages_author_time", table_name="messages")
+    op.create_index("ix_messages_author", "messages", ["author_id"])
     op.drop_table("message_tombstones")
