@@ -131,6 +131,9 @@ async def import_export(
     finally:
         close()
     report.current_file = None
+    if summary.stored.messages:
+        # An import changes the data's shape at once: give the planner fresh statistics.
+        await rhizome.services.db.analyze()
     return summary
 
 
