@@ -545,7 +545,9 @@ def _questions(
             msg.c.community_id == scope.community_id,
             msg.c.posted_at >= start,
             msg.c.posted_at < end,
-            msg.c.thread_external_id.is_(None),
+            # Written so no planner picks the thread index for it: with statistics, SQLite
+            # otherwise scans every top-level message instead of the window's (0.9 s at 1M).
+            func.coalesce(msg.c.thread_external_id, "") == "",
             chans.where(msg.c.channel_id),
             or_(*(text.like(p) for p in SQL_PATTERNS)),
         )
