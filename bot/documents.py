@@ -184,9 +184,7 @@ def render_plain(doc: Document) -> str:
         elif isinstance(block, Fields):
             lines.extend(f"{f.name}: {plain_text(f.value)}" for f in block.fields)
         elif isinstance(block, Actions):
-            lines.append(
-                "  ".join(f"[{b.label}: /{b.command}]" for b in block.buttons)
-            )
+            lines.append("  ".join(f"[{b.label}: /{b.command}]" for b in block.buttons))
         elif isinstance(block, Divider):
             lines.append("-" * 40)
         elif isinstance(block, Code):

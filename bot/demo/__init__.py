@@ -105,7 +105,10 @@ async def tour(rhizome: Rhizome, show: Show) -> None:
 
     async def ask(title: str, text: str, *, group: str = MEMBER_GROUP, actor: Actor = ana) -> None:
         words = tuple(text.split()[:2])
-        if rhizome.registry.get(group, words) is None and rhizome.registry.get(group, words[:1]) is None:
+        if (
+            rhizome.registry.get(group, words) is None
+            and rhizome.registry.get(group, words[:1]) is None
+        ):
             return  # a capability this build does not have
         reply = await rhizome.run_command(Invocation(COMMUNITY, actor, group, text=text))
         result = show(f"{title}   [dim]/{group} {text}[/]", reply)
@@ -116,7 +119,9 @@ async def tour(rhizome: Rhizome, show: Show) -> None:
     await ask("Search", "search cancellation")
     await ask("Who knows?", "who-knows databases")
     await ask("A member's profile", "profile @chen")
-    await ask("Introductions Rhizome would propose", "intros preview", group=ADMIN_GROUP, actor=moderator)
+    await ask(
+        "Introductions Rhizome would propose", "intros preview", group=ADMIN_GROUP, actor=moderator
+    )
     if rhizome.registry.get(ADMIN_GROUP, ("digest", "channel")) is not None:
         await rhizome.run_command(
             Invocation(COMMUNITY, moderator, ADMIN_GROUP, text="digest channel #general")

@@ -5,8 +5,8 @@ from __future__ import annotations
 from alembic import context
 
 # Feature tables live on the same metadata; import them so autogenerate sees every table.
-import storage.digests  # noqa: F401
-import storage.interests  # noqa: F401
+import storage.digests
+import storage.interests
 import storage.intros  # noqa: F401
 from storage.models import Base
 
