@@ -8,7 +8,7 @@ costs one hop to the database thread instead of one per row; statements are exec
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -326,93 +326,39 @@ class IngestStore:
     def _ensure_members(
         self, conn: Connection, actors: Iterable[tuple[int, Actor]], now: datetime
     ) -> None:
-        wanted: dict[tuple[int, str], Actor] = {}
-        renamed: list[dict[str, Any]] = []
-        for cid, actor in actors:
-            key = (cid, actor.external_id)
-            cached = self.member_ids.get(key)
-            if cached is None:
-                wanted[key] = actor
-            elif actor.display_name and actor.display_name != cached[1]:
-                renamed.append({"mid": cached[0], "name": actor.display_name})
-                self.member_ids[key] = (cached[0], actor.display_name)
-        if wanted:
-            rows = [
-                {
-                    "community_id": cid,
-                    "external_id": ext,
-                    "display_name": a.display_name,
-                    "is_bot": a.is_bot,
-                    "first_seen_at": now,
-                }
-                for (cid, ext), a in wanted.items()
-            ]
-            conn.execute(insert_ignore(conn, m.members), rows)
-            mt = m.members
-            for part in chunks(list(wanted)):
-                found = conn.execute(
-                    select(mt.c.id, mt.c.community_id, mt.c.external_id, mt.c.display_name).where(
-                        tuple_(mt.c.community_id, mt.c.external_id).in_(part)
-                    )
-                )
-                for mid, cid, ext, name in found:
-                    self.member_ids[(cid, ext)] = (mid, name)
-                    new_name = wanted[(cid, ext)].display_name
-                    if new_name and new_name != name:
-                        renamed.append({"mid": mid, "name": new_name})
-                        self.member_ids[(cid, ext)] = (mid, new_name)
-        if renamed:
-            conn.execute(
-                update(m.members)
-                .where(m.members.c.id == bindparam("mid"))
-                .values(display_name=bindparam("name")),
-                renamed,
-            )
+        by_key = {(cid, a.external_id): a for cid, a in actors}
+        _ensure_named_rows(
+            conn,
+            m.members,
+            "display_name",
+            self.member_ids,
+            {key: a.display_name for key, a in by_key.items()},
+            lambda key: {
+                "community_id": key[0],
+                "external_id": key[1],
+                "display_name": by_key[key].display_name,
+                "is_bot": by_key[key].is_bot,
+                "first_seen_at": now,
+            },
+        )
 
     def _ensure_channels(
         self, conn: Connection, chans: Iterable[tuple[int, PlannedChannel]]
     ) -> None:
-        wanted: dict[tuple[int, str], PlannedChannel] = {}
-        renamed: list[dict[str, Any]] = []
-        for cid, ch in chans:
-            key = (cid, ch.external_id)
-            cached = self.channel_ids.get(key)
-            if cached is None:
-                wanted[key] = ch
-            elif ch.name and ch.name != cached[1]:
-                renamed.append({"cid_": cached[0], "name": ch.name})
-                self.channel_ids[key] = (cached[0], ch.name)
-        if wanted:
-            rows = [
-                {
-                    "community_id": cid,
-                    "external_id": ext,
-                    "name": ch.name,
-                    "is_private": ch.is_private,
-                }
-                for (cid, ext), ch in wanted.items()
-            ]
-            conn.execute(insert_ignore(conn, m.channels), rows)
-            ct = m.channels
-            for part in chunks(list(wanted)):
-                found = conn.execute(
-                    select(ct.c.id, ct.c.community_id, ct.c.external_id, ct.c.name).where(
-                        tuple_(ct.c.community_id, ct.c.external_id).in_(part)
-                    )
-                )
-                for chid, cid, ext, name in found:
-                    self.channel_ids[(cid, ext)] = (chid, name)
-                    new_name = wanted[(cid, ext)].name
-                    if new_name and new_name != name:
-                        renamed.append({"cid_": chid, "name": new_name})
-                        self.channel_ids[(cid, ext)] = (chid, new_name)
-        if renamed:
-            conn.execute(
-                update(m.channels)
-                .where(m.channels.c.id == bindparam("cid_"))
-                .values(name=bindparam("name")),
-                renamed,
-            )
+        by_key = {(cid, ch.external_id): ch for cid, ch in chans}
+        _ensure_named_rows(
+            conn,
+            m.channels,
+            "name",
+            self.channel_ids,
+            {key: ch.name for key, ch in by_key.items()},
+            lambda key: {
+                "community_id": key[0],
+                "external_id": key[1],
+                "name": by_key[key].name,
+                "is_private": by_key[key].is_private,
+            },
+        )
 
     def _store_posts(
         self,
@@ -769,6 +715,48 @@ class IngestStore:
                     .values(search_text=bindparam("text")),
                     rows,
                 )
+
+
+def _ensure_named_rows(
+    conn: Connection,
+    table: Table,
+    name_column: str,
+    cache: dict[tuple[int, str], tuple[int, str | None]],
+    names: dict[tuple[int, str], str | None],
+    new_row: Callable[[tuple[int, str]], dict[str, Any]],
+) -> None:
+    """Row ids of members or channels by (community, external id) into `cache`, creating the
+    missing rows and keeping their names current (people and channels get renamed)."""
+    wanted: list[tuple[int, str]] = []
+    renamed: list[dict[str, Any]] = []
+    for key, name in names.items():
+        cached = cache.get(key)
+        if cached is None:
+            wanted.append(key)
+        elif name and name != cached[1]:
+            renamed.append({"row_id": cached[0], "new_name": name})
+            cache[key] = (cached[0], name)
+    if wanted:
+        conn.execute(insert_ignore(conn, table), [new_row(key) for key in wanted])
+        t = table.c
+        for part in chunks(wanted):
+            for row_id, cid, ext, stored in conn.execute(
+                select(t.id, t.community_id, t.external_id, t[name_column]).where(
+                    tuple_(t.community_id, t.external_id).in_(part)
+                )
+            ):
+                cache[(cid, ext)] = (row_id, stored)
+                new = names[(cid, ext)]
+                if new and new != stored:
+                    renamed.append({"row_id": row_id, "new_name": new})
+                    cache[(cid, ext)] = (row_id, new)
+    if renamed:
+        conn.execute(
+            update(table)
+            .where(table.c.id == bindparam("row_id"))
+            .values({name_column: bindparam("new_name")}),
+            renamed,
+        )
 
 
 def search_text(

@@ -308,3 +308,23 @@ async def test_a_late_redelivery_never_resurrects_a_deleted_message(
     await rhizome.ingest(chat.delete("2.0", minutes=2))
     await rhizome.ingest(chat.post("ben", "https://example.org/y", mid="2.0", minutes=1))
     assert await count(rhizome, m.messages) == 0
+
+
+async def test_members_and_channels_keep_their_current_names(rhizome: Rhizome, chat: Chat) -> None:
+    from bot.model import Actor, ChannelRenamed, MessagePosted
+
+    await rhizome.ingest(chat.post("ana", "https://example.org/a", mid="1.0"))
+    renamed = MessagePosted(
+        place=chat.place(),
+        occurred_at=chat.at(1),
+        message_id="2.0",
+        author=Actor("U-ana", "Ana Souza"),
+        text="hello",
+    )
+    await rhizome.ingest(renamed)
+    await rhizome.ingest(
+        ChannelRenamed(place=chat.place(), occurred_at=chat.at(2), new_name="lounge")
+    )
+    r = (await resources(rhizome))["https://example.org/a"]
+    assert r.first_shared_by is not None and r.first_shared_by.name == "Ana Souza"
+    assert r.first_channel is not None and r.first_channel.name == "lounge"
