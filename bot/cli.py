@@ -8,7 +8,7 @@ import logging
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Any, Literal, NoReturn, TypeVar
 
 import typer
 from rich.console import Console
@@ -45,7 +45,7 @@ ConfigOption = Annotated[
 ]
 
 
-def fail(message: str, code: int = 2) -> None:
+def fail(message: str, code: int = 2) -> NoReturn:
     err.print(f"[bold red]rhizome:[/] {message}", highlight=False, soft_wrap=True)
     raise typer.Exit(code)
 
@@ -55,7 +55,6 @@ def load(path: Path | None) -> Config:
         return load_config(path)
     except ConfigError as e:
         fail(f"config error: {e}")
-        raise AssertionError("unreachable") from e
 
 
 def run_async(make: Callable[[], Awaitable[T]]) -> T:
@@ -556,17 +555,9 @@ async def _attach_outlet(rhizome: Any, cfg: Config, secrets: Secrets, platform: 
     elif platform == "slack":
         if not secrets.slack_bot_token:
             fail("set SLACK_BOT_TOKEN to post to Slack")
-        from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
-        from slack_sdk.web.async_client import AsyncWebClient
+        from adapters.slack.app import outlet_for_token
 
-        from adapters.slack.app import SlackOutlet
-
-        client = AsyncWebClient(
-            token=secrets.slack_bot_token,
-            base_url=cfg.slack.api_base_url,
-            retry_handlers=[AsyncRateLimitErrorRetryHandler(max_retry_count=5)],
-        )
-        rhizome.add_outlet(SlackOutlet(client, posts_per_second=cfg.slack.posts_per_second))
+        rhizome.add_outlet(outlet_for_token(secrets.slack_bot_token, cfg))
     elif platform == "discord":
         fail("posting to Discord from the CLI needs the running bot; use /rhizome-admin digest now")
 

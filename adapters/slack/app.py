@@ -673,6 +673,19 @@ class SlackAdapter:
             return None
 
 
+def outlet_for_token(token: str, config: Config) -> SlackOutlet:
+    """A Slack outlet on its own, for one-off posts from the CLI (`rhizome digest post`)."""
+    client = AsyncWebClient(
+        token=token,
+        base_url=config.slack.api_base_url,
+        retry_handlers=[
+            AsyncConnectionErrorRetryHandler(),
+            AsyncRateLimitErrorRetryHandler(max_retry_count=5),
+        ],
+    )
+    return SlackOutlet(client, posts_per_second=config.slack.posts_per_second)
+
+
 async def run_slack(rhizome: Rhizome, config: Config, env: Secrets | Mapping[str, str]) -> None:
     """Run the Slack adapter until cancelled (`rhizome run` awaits this)."""
     secrets = env if isinstance(env, Secrets) else Secrets.from_env(env)
