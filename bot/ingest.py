@@ -31,7 +31,7 @@ class Writer:
     """Batches submitted events; a failing batch is retried event by event to isolate the bad one."""
 
     def __init__(
-        self, apply: ApplyBatch, *, max_batch: int = 5000, queue_size: int = 50_000
+        self, apply: ApplyBatch, *, max_batch: int = 10000, queue_size: int = 50_000
     ) -> None:
         self._apply = apply
         self._max_batch = max_batch

@@ -11,6 +11,8 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Table, and_, bindparam, delete, exists, func, select, tuple_, update
@@ -125,10 +127,6 @@ def insert_ignore(conn: Connection, table: Table) -> Any:
     return dialect.insert(table).on_conflict_do_nothing()
 
 
-_SQLITE_TIME = "%Y-%m-%d %H:%M:%S.%f"  # how SQLAlchemy's SQLite DateTime stores values
-_converters: dict[tuple[str, tuple[str, ...]], list[Any]] = {}
-
-
 def bulk_insert_ignore(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
     """Insert rows, skipping natural-key conflicts.
 
@@ -142,33 +140,41 @@ def bulk_insert_ignore(conn: Connection, table: Table, rows: Sequence[dict[str, 
             conn.execute(insert_ignore(conn, table), list(part))
         return
     columns = tuple(rows[0])
-    key = (table.name, columns)
-    convert = _converters.get(key)
-    if convert is None:
-        convert = [_sqlite_converter(table.c[c].type) for c in columns]
-        _converters[key] = convert
+    getter, converted = _sqlite_layout(table, columns)
+    if converted:
+        data: list[Any] = []
+        for row in rows:
+            values = list(getter(row))
+            for i, convert in converted:
+                if values[i] is not None:
+                    values[i] = convert(values[i])
+            data.append(tuple(values))
+    else:
+        data = [getter(row) for row in rows]
     marks = ", ".join("?" * len(columns))
     sql = f"INSERT OR IGNORE INTO {table.name} ({', '.join(columns)}) VALUES ({marks})"
-    conn.exec_driver_sql(
-        sql,
-        [
-            tuple(
-                v if f is None or v is None else f(v)
-                for f, v in zip(convert, row.values(), strict=True)
-            )
-            for row in rows
-        ],
-    )
+    conn.exec_driver_sql(sql, data)
 
 
-def _sqlite_converter(kind: Any) -> Any:
+@lru_cache(maxsize=64)
+def _sqlite_layout(table: Table, columns: tuple[str, ...]) -> tuple[Any, list[tuple[int, Any]]]:
+    """A C-speed getter for the columns, and the positions whose values need converting."""
     from sqlalchemy import Boolean, DateTime
 
-    if isinstance(kind, DateTime):
-        return lambda v: v.strftime(_SQLITE_TIME)
-    if isinstance(kind, Boolean):
-        return int
-    return None
+    converted: list[tuple[int, Any]] = []
+    for i, name in enumerate(columns):
+        kind = table.c[name].type
+        if isinstance(kind, DateTime):
+            # The text SQLAlchemy's SQLite DateTime stores (UTC, no offset), twice as fast as
+            # strftime.
+            converted.append((i, lambda v: v.isoformat(" ", "microseconds")[:26]))
+        elif isinstance(kind, Boolean):
+            converted.append((i, int))
+    getter: Any = itemgetter(*columns)
+    if len(columns) == 1:  # itemgetter of one key returns the value, not a 1-tuple
+        single = getter
+        getter = lambda row: (single(row),)  # noqa: E731
+    return getter, converted
 
 
 def chunks(items: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
