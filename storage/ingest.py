@@ -22,7 +22,7 @@ from sqlalchemy.engine import Connection
 from bot.model import Actor, IngestStats
 from storage import models as m
 
-MESSAGE_CACHE = 200_000
+MESSAGE_CACHE = 50_000
 CHUNK = 400  # keeps IN lists and multi-row VALUES well under every driver's parameter limit
 SEARCH_TEXT_CHARS = 4000
 
