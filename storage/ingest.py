@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import Table, and_, bindparam, delete, exists, func, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.model import Actor, IngestStats
 from storage import models as m
@@ -121,7 +122,7 @@ Planned = (
 )
 
 
-def insert_ignore(conn: Connection, table: Table) -> Any:
+def insert_ignore(conn: Connection | AsyncConnection, table: Table) -> Any:
     """INSERT … ON CONFLICT DO NOTHING for whichever dialect the connection speaks."""
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
     return dialect.insert(table).on_conflict_do_nothing()

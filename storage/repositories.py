@@ -27,7 +27,7 @@ from bot.model import (
 )
 from storage import models as m
 from storage.db import Database
-from storage.ingest import IngestStore, Planned, chunks, delete_member_data
+from storage.ingest import IngestStore, Planned, chunks, delete_member_data, insert_ignore
 
 MAX_QUERY_TERMS = 12
 _TERM = re.compile(r"\w+", re.UNICODE)
@@ -76,7 +76,7 @@ class Communities(_Repo):
             now = datetime.now(UTC)
             async with self.db.write() as conn:
                 await conn.execute(
-                    _insert_ignore_async(conn, m.communities),
+                    insert_ignore(conn, m.communities),
                     [
                         {
                             "platform": r.platform,
@@ -126,10 +126,12 @@ class Communities(_Repo):
 
     async def resolve(self, label: str) -> Community | None:
         """A community by id number, `platform:external_id`, external id or name."""
-        everyone = await self.list_all()
-        for c, _ in everyone:
-            if label in (str(c.id), f"{c.platform}:{c.external_id}", c.external_id, c.name):
-                return c
+        ct = m.communities
+        async with self.db.read() as conn:
+            rows = (await conn.execute(select(ct).order_by(ct.c.id))).all()
+        for r in rows:
+            if label in (str(r.id), f"{r.platform}:{r.external_id}", r.external_id, r.name):
+                return Community(r.id, r.platform, r.external_id, r.name)
         return None
 
     async def list_all(self) -> list[tuple[Community, dict[str, int]]]:
@@ -150,13 +152,6 @@ class Communities(_Repo):
         return [
             (Community(r.id, r.platform, r.external_id, r.name), counts.get(r.id, {})) for r in rows
         ]
-
-
-def _insert_ignore_async(conn: Any, table: Any) -> Any:
-    from sqlalchemy.dialects import postgresql, sqlite
-
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    return dialect.insert(table).on_conflict_do_nothing()
 
 
 class Members(_Repo):
@@ -249,7 +244,7 @@ class Channels(_Repo):
         ct = m.channels
         async with self.db.write() as conn:
             await conn.execute(
-                _insert_ignore_async(conn, ct),
+                insert_ignore(conn, ct),
                 [
                     {
                         "community_id": community_id,
@@ -307,7 +302,7 @@ class Settings(_Repo):
         st = m.member_settings
         async with self.db.write() as conn:
             await conn.execute(
-                _insert_ignore_async(conn, st),
+                insert_ignore(conn, st),
                 [
                     {
                         "community_id": community_id,
