@@ -27,14 +27,12 @@ IMPORT_BATCH = 2000
 
 def _install_features(services: Services) -> None:
     """Let feature packages add their hooks (exports, forget-me, background loops)."""
-    from bot.digests.scheduler import scheduler_for
     from bot.digests.service import install as install_digests
     from bot.interests.intros import install as install_intros
     from bot.interests.service import install as install_interests
 
     install_digests(services)
     install_interests(services)
-    services.extras.setdefault("closers", []).append(scheduler_for(services).stop)
     install_intros(services)
 
 

@@ -94,7 +94,8 @@ class Writer:
         except Exception:
             if len(batch) == 1:
                 log.exception("could not store event %s", type(batch[0].event).__name__)
-                _settle(batch[0], error=True)
+                if not batch[0].future.done():
+                    batch[0].future.set_exception(RuntimeError("the event could not be stored"))
                 return
             log.warning("a batch of %d failed; storing its events one by one", len(batch))
             for pending in batch:
@@ -106,10 +107,3 @@ class Writer:
                 self.latencies.append(done - pending.enqueued)
             if not pending.future.done():
                 pending.future.set_result(stats)
-
-
-def _settle(pending: _Pending, *, error: bool) -> None:
-    if pending.future.done():
-        return
-    if error:
-        pending.future.set_exception(RuntimeError("the event could not be stored"))

@@ -155,7 +155,6 @@ class Tracker:
                     self.invalidate(p.community_id)
                     self.repos.communities.forget(p.community_id)
             stats.add(batch_stats)
-            stats.events -= len(planned)  # counted once below
         stats.events += len(events)
         return stats
 

@@ -217,7 +217,7 @@ class IngestStore:
 
     # --- the batch ------------------------------------------------------------------------
     def apply(self, conn: Connection, items: Sequence[Planned], now: datetime) -> IngestStats:
-        stats = IngestStats(events=len(items))
+        stats = IngestStats()  # what the batch changed; the tracker counts the events
         self._now = now
         items = self._drop_seen(conn, items, now, stats)
         posts = [i for i in items if isinstance(i, PlannedPost)]

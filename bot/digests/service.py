@@ -428,10 +428,11 @@ def install(services: Services) -> DigestService:
 
     Registers: the service itself (`extras["digests"]`); `privacy my-data` and `forget-me` hooks
     for the settings audit (a member's own changes are exported; `forget-me` keeps the changes but
-    drops who made them); the scheduler loop as a `background` task for `rhizome run`; and
+    drops who made them); the scheduler loop as a `background` task for `rhizome run`, and its
+    stop (`closers`); and
     time-zone suggestions for `digest schedule` (`autocomplete["timezones"]`).
     """
-    from bot.digests.scheduler import run_scheduler
+    from bot.digests.scheduler import run_scheduler, scheduler_for
 
     svc = service_for(services)
     extras = services.extras
@@ -451,5 +452,6 @@ def install(services: Services) -> DigestService:
     extras.setdefault("export_hooks", []).append(export)
     extras.setdefault("forget_hooks", []).append(forget)
     extras.setdefault("background", []).append(run_scheduler)
+    extras.setdefault("closers", []).append(scheduler_for(services).stop)
     extras.setdefault("autocomplete", {})["timezones"] = timezones
     return svc
