@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import AsyncIterable, Iterable
+from collections.abc import AsyncIterable, AsyncIterator, Iterable
 from dataclasses import dataclass
 
 from bot.clock import Clock, SystemClock
@@ -16,7 +17,7 @@ from bot.ingest import Writer
 from bot.model import CommunityRef, InboundEvent, IngestStats
 from bot.ports import Outlet
 from bot.services import Services
-from bot.tracking import Tracker
+from bot.tracking import PLAN_SLICE, Tracker
 from storage.db import Database
 from storage.repositories import Repositories
 
@@ -59,7 +60,7 @@ class Rhizome:
         await db.migrate()
         repos = Repositories(db)
         tracker = Tracker(repos, config.tracking, clock, config.privacy.default_tracking)
-        writer = Writer(tracker.apply)
+        writer = Writer(tracker)
         writer.start()
         services = Services(config, clock, db, repos, tracker, writer)
         _install_features(services)
@@ -88,25 +89,27 @@ class Rhizome:
         """Store many events in large batches, bypassing the live queue (importers).
 
         Each call commits batch by batch; pass one export file per call so a file is never
-        half-written when it is small enough to be one batch (the importers' contract).
+        half-written when it is small enough to be one batch (the importers' contract). The
+        next batch is read and planned while the previous one is being written.
         """
         total = IngestStats()
-        batch: list[InboundEvent] = []
         tracker = self.services.tracker
-        if isinstance(events, AsyncIterable):
-            async for event in events:
-                batch.append(event)
-                if len(batch) >= IMPORT_BATCH:
-                    total.add(await tracker.apply(batch))
-                    batch = []
-        else:
-            for event in events:
-                batch.append(event)
-                if len(batch) >= IMPORT_BATCH:
-                    total.add(await tracker.apply(batch))
-                    batch = []
-        if batch:
-            total.add(await tracker.apply(batch))
+        writing: asyncio.Task[IngestStats] | None = None
+        try:
+            async for batch in _batches(events, IMPORT_BATCH):
+                planned = await tracker.plan(batch)
+                if writing is not None:
+                    total.add(await writing)
+                writing = asyncio.create_task(tracker.write(planned))
+                if planned.barrier:
+                    total.add(await writing)
+                    writing = None
+            if writing is not None:
+                total.add(await writing)
+                writing = None
+        finally:
+            if writing is not None:  # reading or planning failed: let the write end
+                await asyncio.wait([writing])
         return total
 
     async def flush(self) -> None:
@@ -145,3 +148,27 @@ class Rhizome:
             p = prefix.lower()
             return sorted(n for n in names if n.lower().startswith(p))[:limit]
         return []
+
+
+async def _batches(
+    events: Iterable[InboundEvent] | AsyncIterable[InboundEvent], size: int
+) -> AsyncIterator[list[InboundEvent]]:
+    """Lists of up to `size` events, handing the event loop back every few hundred read (a
+    write in progress then keeps its database thread busy while the next batch is parsed)."""
+    batch: list[InboundEvent] = []
+    if isinstance(events, AsyncIterable):
+        async for event in events:
+            batch.append(event)
+            if len(batch) >= size:
+                yield batch
+                batch = []
+    else:
+        for event in events:
+            batch.append(event)
+            if len(batch) >= size:
+                yield batch
+                batch = []
+            elif not len(batch) % PLAN_SLICE:
+                await asyncio.sleep(0)
+    if batch:
+        yield batch

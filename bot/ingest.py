@@ -1,7 +1,9 @@
 """The single writer: one task drains a queue of events and stores them in batches.
 
 Per-row awaits through aiosqlite cost ~200 µs each; one transaction per batch of whatever has
-queued up costs about the same as one row, so live traffic and imports both stay fast.
+queued up costs about the same as one row, so live traffic and imports both stay fast. Batches
+go through two stages: while one is being written (mostly on the database's thread), the next
+is planned on the event loop, so the two overlap.
 """
 
 from __future__ import annotations
@@ -10,14 +12,24 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from bot.model import InboundEvent, IngestStats
+from bot.tracking import PlannedBatch
 
 log = logging.getLogger(__name__)
 
-ApplyBatch = Callable[[Sequence[InboundEvent]], Awaitable[IngestStats]]
+
+class BatchTracker(Protocol):
+    """The two stages of storing a batch (`bot.tracking.Tracker`)."""
+
+    async def plan(self, events: Sequence[InboundEvent]) -> PlannedBatch: ...
+
+    async def write(self, batch: PlannedBatch) -> IngestStats: ...
+
+    async def apply(self, events: Sequence[InboundEvent]) -> IngestStats: ...
 
 
 @dataclass(slots=True)
@@ -31,9 +43,9 @@ class Writer:
     """Batches submitted events; a failing batch is retried event by event to isolate the bad one."""
 
     def __init__(
-        self, apply: ApplyBatch, *, max_batch: int = 10000, queue_size: int = 50_000
+        self, tracker: BatchTracker, *, max_batch: int = 10000, queue_size: int = 50_000
     ) -> None:
-        self._apply = apply
+        self._tracker = tracker
         self._max_batch = max_batch
         self._queue: asyncio.Queue[_Pending | asyncio.Future[None] | None] = asyncio.Queue(
             queue_size
@@ -74,6 +86,7 @@ class Writer:
 
     async def _run(self) -> None:
         batch: list[_Pending] = []
+        writing: asyncio.Task[None] | None = None  # the batch being written, if any
         while True:
             item = await self._queue.get() if not batch else self._queue.get_nowait()
             if isinstance(item, _Pending):
@@ -81,29 +94,66 @@ class Writer:
                 if len(batch) < self._max_batch and not self._queue.empty():
                     continue
             if batch:
-                await self._store(batch)
+                writing = await self._next(batch, writing)
                 batch = []
+            if writing is not None and not isinstance(item, _Pending):
+                await writing  # flush and stop: everything before is written
+                writing = None
             if item is None:
                 return
             if isinstance(item, asyncio.Future) and not item.done():
                 item.set_result(None)
 
-    async def _store(self, batch: list[_Pending]) -> None:
+    async def _next(
+        self, batch: list[_Pending], writing: asyncio.Task[None] | None
+    ) -> asyncio.Task[None] | None:
+        """Plan `batch` while `writing` goes on, then start writing it once that is done
+        (batches commit in order); returns the new write, unless it had to finish first."""
+        planned: PlannedBatch | None
         try:
-            stats = await self._apply([p.event for p in batch])
+            planned = await self._tracker.plan([p.event for p in batch])
         except Exception:
-            if len(batch) == 1:
-                log.exception("could not store event %s", type(batch[0].event).__name__)
-                if not batch[0].future.done():
-                    batch[0].future.set_exception(RuntimeError("the event could not be stored"))
+            log.exception("could not plan a batch of %d; storing its events one by one", len(batch))
+            planned = None
+        if writing is not None:
+            await writing
+        task = asyncio.create_task(self._write(batch, planned), name="rhizome-write")
+        if planned is None or planned.barrier:
+            await task
+            return None
+        return task
+
+    async def _write(self, batch: list[_Pending], planned: PlannedBatch | None) -> None:
+        """Write a batch; a failing batch is retried event by event to isolate the bad one."""
+        if planned is not None:
+            try:
+                stats = await self._tracker.write(planned)
+            except Exception:
+                if len(batch) == 1:
+                    self._failed(batch[0])
+                    return
+                log.warning("a batch of %d failed; storing its events one by one", len(batch))
+            else:
+                self._done(batch, stats)
                 return
-            log.warning("a batch of %d failed; storing its events one by one", len(batch))
-            for pending in batch:
-                await self._store([pending])
-            return
+        for pending in batch:
+            try:
+                stats = await self._tracker.apply([pending.event])
+            except Exception:
+                self._failed(pending)
+            else:
+                self._done([pending], stats)
+
+    def _done(self, batch: list[_Pending], stats: IngestStats) -> None:
         done = time.perf_counter()
         for pending in batch:
             if self.latencies is not None:
                 self.latencies.append(done - pending.enqueued)
             if not pending.future.done():
                 pending.future.set_result(stats)
+
+    @staticmethod
+    def _failed(pending: _Pending) -> None:
+        log.exception("could not store event %s", type(pending.event).__name__)
+        if not pending.future.done():
+            pending.future.set_exception(RuntimeError("the event could not be stored"))

@@ -6,6 +6,7 @@ links and files become resources); `storage.ingest.IngestStore` does the bulk wr
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -47,6 +48,18 @@ if TYPE_CHECKING:
     from storage.repositories import Repositories
 
 POLICY_TTL_SECONDS = 10.0  # other processes' opt-outs and channel choices are seen this fast
+PLAN_SLICE = 256  # events planned between two turns of the event loop
+
+
+@dataclass(slots=True)
+class PlannedBatch:
+    """What a batch of events stores, and what was skipped before any write."""
+
+    items: list[Planned] = field(default_factory=list)
+    stats: IngestStats = field(default_factory=IngestStats)
+    # Holds a purge: the next batch is planned only once this one is written, so that it
+    # never refers to the purged community's old ids.
+    barrier: bool = False
 
 
 def resources_in(
@@ -135,27 +148,45 @@ class Tracker:
 
     async def apply(self, events: Sequence[InboundEvent]) -> IngestStats:
         """Store a batch; returns what changed and what was skipped, and why."""
-        stats = IngestStats()
-        planned: list[Planned] = []
+        return await self.write(await self.plan(events))
+
+    async def plan(self, events: Sequence[InboundEvent]) -> PlannedBatch:
+        """Decide what a batch stores (rules, links), reading nothing but cached choices.
+
+        Runs on the event loop while the previous batch is being written, so it hands the loop
+        back every few hundred events: that write's own Python steps then keep its database
+        thread busy meanwhile."""
+        batch = PlannedBatch()
+        stats = batch.stats
         community_ids = await self.repos.communities.ensure_many(
             {e.community.key: e.community for e in events}.values()
         )
         policies = {cid: await self._policy(cid) for cid in set(community_ids.values())}
         tracked: dict[tuple[int, Place], bool] = {}
-        for event in events:
+        planned = batch.items
+        for n, event in enumerate(events, 1):
             cid = community_ids[event.community.key]
             item = self._plan(cid, policies[cid], tracked, event, stats)
             if item is not None:
                 planned.append(item)
-        if planned:
-            now = self.clock.now()
-            batch_stats = await self.repos.run_ingest(self.store, planned, now)
-            for p in planned:
+                if type(item) is PlannedPurge:
+                    batch.barrier = True
+            if not n % PLAN_SLICE:
+                await asyncio.sleep(0)
+        stats.events += len(events)
+        return batch
+
+    async def write(self, batch: PlannedBatch) -> IngestStats:
+        """Write a planned batch in one transaction."""
+        stats = IngestStats()
+        stats.add(batch.stats)
+        if batch.items:
+            batch_stats = await self.repos.run_ingest(self.store, batch.items, self.clock.now())
+            for p in batch.items:
                 if isinstance(p, PlannedPurge):
                     self.invalidate(p.community_id)
                     self.repos.communities.forget(p.community_id)
             stats.add(batch_stats)
-        stats.events += len(events)
         return stats
 
     def _plan(

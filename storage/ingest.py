@@ -7,15 +7,15 @@ costs one hop to the database thread instead of one per row; statements are exec
 
 from __future__ import annotations
 
+import json
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import lru_cache
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Table, and_, bindparam, delete, exists, func, select, tuple_, update
+from sqlalchemy import Table, and_, bindparam, delete, exists, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -129,53 +129,122 @@ def insert_ignore(conn: Connection | AsyncConnection, table: Table) -> Any:
 
 
 def bulk_insert_ignore(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
-    """Insert rows, skipping natural-key conflicts.
+    """Insert rows given as dicts, skipping natural-key conflicts (see `insert_rows`)."""
+    if not rows:
+        return
+    columns = tuple(rows[0])
+    getter = itemgetter(*columns)
+    if len(columns) == 1:
+        insert_rows(conn, table, columns, [(getter(row),) for row in rows])
+    else:
+        insert_rows(conn, table, columns, [getter(row) for row in rows])
 
-    On SQLite this goes straight to the driver's executemany with values converted once here,
-    which costs a fraction of SQLAlchemy's per-parameter processing on the ingest hot path.
+
+def insert_rows(
+    conn: Connection, table: Table, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+) -> None:
+    """Insert rows given as tuples in `columns` order, skipping natural-key conflicts.
+
+    On SQLite the whole batch is one statement reading one JSON array (`json_each`): the
+    driver's executemany takes back the GIL for every row, so any Python running meanwhile on
+    the event loop's thread (planning the next batch, a command) slows it down hundreds of
+    times; one statement runs without the GIL from start to end. Values are written as
+    SQLAlchemy writes them (times as its text, booleans as 0/1), so every query reads them
+    alike. Other databases get SQLAlchemy's executemany, in chunks.
     """
     if not rows:
         return
     if conn.dialect.name != "sqlite":
-        for part in chunks(rows):
+        dicts = [dict(zip(columns, row, strict=True)) for row in rows]
+        for part in chunks(dicts):
             conn.execute(insert_ignore(conn, table), list(part))
         return
-    columns = tuple(rows[0])
-    getter, converted = _sqlite_layout(table, columns)
-    if converted:
-        data: list[Any] = []
-        for row in rows:
-            values = list(getter(row))
-            for i, convert in converted:
-                if values[i] is not None:
-                    values[i] = convert(values[i])
-            data.append(tuple(values))
-    else:
-        data = [getter(row) for row in rows]
-    marks = ", ".join("?" * len(columns))
-    sql = f"INSERT OR IGNORE INTO {table.name} ({', '.join(columns)}) VALUES ({marks})"
-    conn.exec_driver_sql(sql, data)
+    values = ", ".join(f"json_extract(value, '$[{i}]')" for i in range(len(columns)))
+    sql = (
+        f"INSERT OR IGNORE INTO {table.name} ({', '.join(columns)}) "
+        f"SELECT {values} FROM json_each(?)"
+    )
+    conn.exec_driver_sql(sql, (_to_json(rows),))
 
 
-@lru_cache(maxsize=64)
-def _sqlite_layout(table: Table, columns: tuple[str, ...]) -> tuple[Any, list[tuple[int, Any]]]:
-    """A C-speed getter for the columns, and the positions whose values need converting."""
-    from sqlalchemy import Boolean, DateTime
+def update_rows(
+    conn: Connection, table: Table, column: str, rows: Sequence[tuple[int, Any]]
+) -> None:
+    """Set `column` of each row given as (id, value); on SQLite in one statement (see
+    `insert_rows`)."""
+    if not rows:
+        return
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql(
+            f"UPDATE {table.name} SET {column} = json_extract(j.value, '$[1]') "
+            f"FROM json_each(?) AS j WHERE {table.name}.id = json_extract(j.value, '$[0]')",
+            (_to_json(rows),),
+        )
+        return
+    stmt = update(table).where(table.c.id == bindparam("row_id"))
+    stmt = stmt.values({column: bindparam("new_value")})
+    for part in chunks(rows):
+        conn.execute(stmt, [{"row_id": rid, "new_value": value} for rid, value in part])
 
-    converted: list[tuple[int, Any]] = []
-    for i, name in enumerate(columns):
-        kind = table.c[name].type
-        if isinstance(kind, DateTime):
-            # The text SQLAlchemy's SQLite DateTime stores (UTC, no offset), twice as fast as
-            # strftime.
-            converted.append((i, lambda v: v.isoformat(" ", "microseconds")[:26]))
-        elif isinstance(kind, Boolean):
-            converted.append((i, int))
-    getter: Any = itemgetter(*columns)
-    if len(columns) == 1:  # itemgetter of one key returns the value, not a 1-tuple
-        single = getter
-        getter = lambda row: (single(row),)  # noqa: E731
-    return getter, converted
+
+def sqlite_time(when: datetime) -> str:
+    """The text SQLAlchemy's SQLite DateTime stores for a UTC time (no offset, always
+    microseconds); twice as fast as strftime."""
+    return when.isoformat(" ", "microseconds")[:26]
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return sqlite_time(value)
+    raise TypeError(f"cannot store a {type(value).__name__} through the SQLite fast path")
+
+
+_to_json = json.JSONEncoder(
+    ensure_ascii=False, check_circular=False, default=_json_value, separators=(",", ":")
+).encode
+
+
+def sqlite_json_rows(
+    conn: Connection, columns: str, rest: str, params: Sequence[Any]
+) -> list[list[Any]]:
+    """`SELECT columns rest` on SQLite, the rows fetched as one JSON array in one value.
+
+    Fetching row by row would take back the GIL at every row (see `insert_rows`)."""
+    sql = f"SELECT json_group_array(json_array({columns})) {rest}"
+    found: list[list[Any]] = json.loads(conn.exec_driver_sql(sql, tuple(params)).scalar_one())
+    return found
+
+
+def select_in(
+    conn: Connection,
+    table: Table,
+    columns: Sequence[str],
+    where: dict[str, Any],
+    column: str,
+    values: Iterable[Any],
+) -> Sequence[Sequence[Any]]:
+    """`columns` of the rows whose `where` columns equal their values and whose `column` is one
+    of `values` (strings or integers; text and number columns only).
+
+    On SQLite one statement, however many values: they travel as one JSON array read by
+    `json_each` and the rows come back as one (see `sqlite_json_rows`), so there is nothing
+    for SQLAlchemy to compile per key. Elsewhere, chunked IN lists.
+    """
+    wanted = list(values)
+    if not wanted:
+        return []
+    if conn.dialect.name == "sqlite":
+        tests = "".join(f"{name} = ? AND " for name in where)
+        rest = f"FROM {table.name} WHERE {tests}{column} IN (SELECT value FROM json_each(?))"
+        params = (*where.values(), _to_json(wanted))
+        return sqlite_json_rows(conn, ", ".join(columns), rest, params)
+    t = table.c
+    tests_ = [t[name] == value for name, value in where.items()]
+    found: list[Sequence[Any]] = []
+    for part in chunks(wanted, 900):
+        stmt = select(*(t[c] for c in columns)).where(*tests_, t[column].in_(part))
+        found += conn.execute(stmt).all()
+    return found
 
 
 def chunks(items: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
@@ -220,14 +289,25 @@ class IngestStore:
         stats = IngestStats()  # what the batch changed; the tracker counts the events
         self._now = now
         items = self._drop_seen(conn, items, now, stats)
-        posts = [i for i in items if isinstance(i, PlannedPost)]
-        actors = [(p.community_id, p.author) for p in posts]
-        actors += [
-            (i.community_id, i.actor) for i in items if isinstance(i, PlannedReaction | PlannedJoin)
-        ]
+        posts: list[PlannedPost] = []
+        rest: list[Planned] = []  # in order: edits, deletes, reactions and purges
+        actors: dict[tuple[int, str], Actor] = {}
+        chans: dict[tuple[int, str], PlannedChannel] = {}
+        for i in items:
+            # Exact types: isinstance against a union costs more than the rest of the loop.
+            if type(i) is PlannedPost:
+                posts.append(i)
+                actors[(i.community_id, i.author.external_id)] = i.author
+                chans[(i.community_id, i.channel.external_id)] = i.channel
+            elif type(i) is PlannedReaction or type(i) is PlannedJoin:
+                actors[(i.community_id, i.actor.external_id)] = i.actor
+                if type(i) is PlannedReaction:
+                    rest.append(i)
+            elif type(i) is PlannedRename:
+                chans[(i.community_id, i.channel.external_id)] = i.channel
+            else:
+                rest.append(i)
         self._ensure_members(conn, actors, now)
-        chans = [(p.community_id, p.channel) for p in posts]
-        chans += [(i.community_id, i.channel) for i in items if isinstance(i, PlannedRename)]
         self._ensure_channels(conn, chans)
 
         touched: set[int] = set()
@@ -236,10 +316,9 @@ class IngestStore:
         # is never reused, so doing them first never changes an outcome.
         if posts:
             self._store_posts(conn, posts, stats, touched)
-        rest = [i for i in items if not isinstance(i, PlannedPost | PlannedJoin)]
         run: list[PlannedReaction] = []
         for item in rest:
-            if isinstance(item, PlannedReaction):
+            if type(item) is PlannedReaction:
                 run.append(item)
                 continue
             if run:
@@ -271,13 +350,12 @@ class IngestStore:
         pe = m.processed_events
         seen: set[tuple[int, str]] = set()
         for cid, keys in by_community.items():
-            for part in chunks(sorted(keys), 900):
-                rows = conn.execute(
-                    select(pe.c.event_key).where(pe.c.community_id == cid, pe.c.event_key.in_(part))
-                )
-                seen.update((cid, key) for (key,) in rows)
+            for (key,) in select_in(
+                conn, pe, ["event_key"], {"community_id": cid}, "event_key", keys
+            ):
+                seen.add((cid, key))
         kept: list[Planned] = []
-        fresh: list[dict[str, Any]] = []
+        fresh: list[tuple[int, str, datetime]] = []
         for item in items:
             if item.event_key:
                 key = (item.community_id, item.event_key)
@@ -285,19 +363,21 @@ class IngestStore:
                     stats.duplicates += 1
                     continue
                 seen.add(key)
-                fresh.append({"community_id": key[0], "event_key": key[1], "processed_at": now})
+                fresh.append((key[0], key[1], now))
             kept.append(item)
+        columns = ("community_id", "event_key", "processed_at")
         if fresh and conn.dialect.name == "postgresql":
             # Another process may be storing the same delivery right now, unseen by the SELECT
             # above: only the keys this transaction's insert won are ours to apply.
             stmt = insert_ignore(conn, pe).returning(pe.c.community_id, pe.c.event_key)
-            won = {(cid, key) for cid, key in conn.execute(stmt, fresh)}
+            rows = [dict(zip(columns, row, strict=True)) for row in fresh]
+            won = {(cid, key) for cid, key in conn.execute(stmt, rows)}
             lost = len(fresh) - len(won)
             if lost:
                 stats.duplicates += lost
                 kept = [i for i in kept if not i.event_key or (i.community_id, i.event_key) in won]
         elif fresh:
-            bulk_insert_ignore(conn, pe, fresh)
+            insert_rows(conn, pe, columns, fresh)
         return kept
 
     @staticmethod
@@ -307,19 +387,17 @@ class IngestStore:
         """Posts of messages already deleted on the platform are late redeliveries: drop them."""
         if not posts:
             return posts
+        by_channel: dict[tuple[int, str], list[str]] = {}
+        for p in posts:
+            by_channel.setdefault((p.community_id, p.channel.external_id), []).append(p.message_id)
         tt = m.message_tombstones
         dead: set[tuple[int, str, str]] = set()
-        by_community: dict[int, set[str]] = {}
-        for p in posts:
-            by_community.setdefault(p.community_id, set()).add(p.message_id)
-        for cid, ids in by_community.items():
-            for part in chunks(sorted(ids), 900):
-                for ch, msg in conn.execute(
-                    select(tt.c.channel_external_id, tt.c.message_external_id).where(
-                        tt.c.community_id == cid, tt.c.message_external_id.in_(part)
-                    )
-                ):
-                    dead.add((cid, ch, msg))
+        for (cid, channel), ids in by_channel.items():
+            where = {"community_id": cid, "channel_external_id": channel}
+            for (msg,) in select_in(
+                conn, tt, ["message_external_id"], where, "message_external_id", ids
+            ):
+                dead.add((cid, channel, msg))
         if not dead:
             return posts
         kept = []
@@ -331,40 +409,25 @@ class IngestStore:
         return kept
 
     def _ensure_members(
-        self, conn: Connection, actors: Iterable[tuple[int, Actor]], now: datetime
+        self, conn: Connection, actors: dict[tuple[int, str], Actor], now: datetime
     ) -> None:
-        by_key = {(cid, a.external_id): a for cid, a in actors}
         _ensure_named_rows(
             conn,
             m.members,
-            "display_name",
+            ("community_id", "external_id", "display_name", "is_bot", "first_seen_at"),
             self.member_ids,
-            {key: a.display_name for key, a in by_key.items()},
-            lambda key: {
-                "community_id": key[0],
-                "external_id": key[1],
-                "display_name": by_key[key].display_name,
-                "is_bot": by_key[key].is_bot,
-                "first_seen_at": now,
-            },
+            {key: (a.display_name, (a.is_bot, now)) for key, a in actors.items()},
         )
 
     def _ensure_channels(
-        self, conn: Connection, chans: Iterable[tuple[int, PlannedChannel]]
+        self, conn: Connection, chans: dict[tuple[int, str], PlannedChannel]
     ) -> None:
-        by_key = {(cid, ch.external_id): ch for cid, ch in chans}
         _ensure_named_rows(
             conn,
             m.channels,
-            "name",
+            ("community_id", "external_id", "name", "is_private"),
             self.channel_ids,
-            {key: ch.name for key, ch in by_key.items()},
-            lambda key: {
-                "community_id": key[0],
-                "external_id": key[1],
-                "name": by_key[key].name,
-                "is_private": by_key[key].is_private,
-            },
+            {key: (ch.name, (ch.is_private,)) for key, ch in chans.items()},
         )
 
     def _store_posts(
@@ -375,31 +438,35 @@ class IngestStore:
         touched: set[int],
     ) -> None:
         mt = m.messages
-        rows = []
+        member_ids, channel_ids = self.member_ids, self.channel_ids
+        rows: list[tuple[Any, ...]] = []
         by_key: dict[tuple[int, int, str], PlannedPost] = {}
         for p in posts:
-            chid = self.channel_ids[(p.community_id, p.channel.external_id)][0]
-            key = (p.community_id, chid, p.message_id)
+            cid = p.community_id
+            chid = channel_ids[(cid, p.channel.external_id)][0]
+            key = (cid, chid, p.message_id)
             if key in by_key:
                 continue
             by_key[key] = p
-            rows.append(
-                {
-                    "community_id": p.community_id,
-                    "channel_id": chid,
-                    "external_id": p.message_id,
-                    "author_id": self.member_ids[(p.community_id, p.author.external_id)][0],
-                    "thread_external_id": p.thread_id,
-                    "posted_at": p.posted_at,
-                    "text": p.text,
-                }
-            )
+            author = member_ids[(cid, p.author.external_id)][0]
+            rows.append((cid, chid, p.message_id, author, p.thread_id, p.posted_at, p.text))
+        columns = (
+            "community_id",
+            "channel_id",
+            "external_id",
+            "author_id",
+            "thread_external_id",
+            "posted_at",
+            "text",
+        )
         keys = (mt.c.id, mt.c.community_id, mt.c.channel_id, mt.c.external_id)
+        inserted: Sequence[Sequence[Any]]
         if conn.dialect.name == "postgresql":
             # Several processes may insert the same message at once, and a row another one
             # committed meanwhile must not count as ours (its edit may since have dropped a
             # link this post carried): RETURNING names exactly the rows this insert added.
-            inserted = conn.execute(insert_ignore(conn, mt).returning(*keys), rows).all()
+            dicts = [dict(zip(columns, row, strict=True)) for row in rows]
+            inserted = conn.execute(insert_ignore(conn, mt).returning(*keys), dicts).all()
             # A delete committed while this insert waited on it left a tombstone the look
             # before the insert could not see: look again, and undo those rows.
             ours = [by_key[(cid, chid, ext)] for _, cid, chid, ext in inserted]
@@ -411,23 +478,25 @@ class IngestStore:
         else:
             # Rows with an id above the current maximum are the ones this statement added:
             # cheaper than RETURNING through executemany, and exact on SQLite's single writer.
-            before = conn.execute(select(func.coalesce(func.max(mt.c.id), 0))).scalar_one()
-            bulk_insert_ignore(conn, mt, rows)
-            inserted = conn.exec_driver_sql(
-                "SELECT id, community_id, channel_id, external_id FROM messages WHERE id > ?",
-                (before,),
-            ).all()
+            before = conn.exec_driver_sql("SELECT coalesce(max(id), 0) FROM messages").scalar_one()
+            insert_rows(conn, mt, columns, rows)
+            inserted = sqlite_json_rows(
+                conn,
+                "id, community_id, channel_id, external_id",
+                "FROM messages WHERE id > ?",
+                [before],
+            )
         new: list[tuple[int, int, PlannedPost]] = []  # (message id, channel id, post)
+        remembered: list[tuple[tuple[int, str, str], int]] = []
         for mid, cid, chid, ext in inserted:
             post = by_key.get((cid, chid, ext))
             if post is not None:
                 new.append((mid, chid, post))
-        self._remember_messages(
-            ((p.community_id, p.channel.external_id, p.message_id), mid) for mid, _, p in new
-        )
+                remembered.append(((cid, post.channel.external_id, ext), mid))
+        self._remember_messages(remembered)
         stats.messages += len(new)
         stats.duplicates += len(posts) - len(new)
-        with_links = [(mid, chid, p) for mid, chid, p in new if p.resources]
+        with_links = [item for item in new if item[2].resources]
         if with_links:
             stats.shares += self._store_shares(conn, with_links, touched)
 
@@ -446,8 +515,8 @@ class IngestStore:
                 wanted.setdefault(key, r)
                 texts.setdefault(key, []).append(p.text)
         resource_ids, created = self._ensure_resources(conn, wanted, texts)
-        share_rows = []
-        url_rows = []
+        share_rows: list[tuple[Any, ...]] = []
+        url_rows: list[tuple[int, str]] = []
         for mid, chid, p in items:
             author = self._author_of(conn, p, mid)
             at = p.posted_at if isinstance(p, PlannedPost) else p.edited_at
@@ -455,19 +524,18 @@ class IngestStore:
                 rid = resource_ids[(p.community_id, r.canonical_url)]
                 if rid not in created:  # new resources got their search text on insert
                     touched.add(rid)
-                share_rows.append(
-                    {
-                        "community_id": p.community_id,
-                        "resource_id": rid,
-                        "message_id": mid,
-                        "member_id": author,
-                        "channel_id": chid,
-                        "shared_at": at,
-                    }
-                )
-                url_rows.append({"resource_id": rid, "original_url": r.original_url[:2048]})
-        bulk_insert_ignore(conn, m.shares, share_rows)
-        bulk_insert_ignore(conn, m.resource_urls, url_rows)
+                share_rows.append((p.community_id, rid, mid, author, chid, at))
+                url_rows.append((rid, r.original_url[:2048]))
+        columns = (
+            "community_id",
+            "resource_id",
+            "message_id",
+            "member_id",
+            "channel_id",
+            "shared_at",
+        )
+        insert_rows(conn, m.shares, columns, share_rows)
+        insert_rows(conn, m.resource_urls, ("resource_id", "original_url"), url_rows)
         return len(share_rows)
 
     def _author_of(self, conn: Connection, p: PlannedPost | PlannedEdit, message_id: int) -> int:
@@ -490,28 +558,29 @@ class IngestStore:
         missing = [k for k in wanted if k not in ids]
         created: set[int] = set()
         if missing:
-            rows = [
-                {
-                    "community_id": cid,
-                    "canonical_url": url,
-                    "kind": wanted[(cid, url)].kind,
-                    "title": wanted[(cid, url)].title,
-                    "domain": wanted[(cid, url)].domain,
-                    "created_at": self._now,
-                    "search_text": search_text(
-                        wanted[(cid, url)].title, None, url, texts.get((cid, url), ())
-                    ),
-                }
-                for cid, url in missing
-            ]
+            columns = (
+                "community_id",
+                "canonical_url",
+                "kind",
+                "title",
+                "domain",
+                "created_at",
+                "search_text",
+            )
+            rows = []
+            for cid, url in missing:
+                r = wanted[(cid, url)]
+                text = search_text(r.title, None, url, texts.get((cid, url), ()))
+                rows.append((cid, url, r.kind, r.title, r.domain, self._now, text))
             if conn.dialect.name == "postgresql":
                 # Another process may create the same resource meanwhile; only rows this insert
                 # added already hold their search text.
                 stmt = insert_ignore(conn, rt).returning(rt.c.id)
-                created.update(rid for (rid,) in conn.execute(stmt, rows))
+                dicts = [dict(zip(columns, row, strict=True)) for row in rows]
+                created.update(rid for (rid,) in conn.execute(stmt, dicts))
                 ids.update(self._find_resources(conn, missing))
             else:
-                conn.execute(insert_ignore(conn, rt), rows)
+                insert_rows(conn, rt, columns, rows)
                 found = self._find_resources(conn, missing)
                 ids.update(found)
                 created.update(found.values())
@@ -521,32 +590,31 @@ class IngestStore:
     def _find_resources(
         conn: Connection, keys: Sequence[tuple[int, str]]
     ) -> dict[tuple[int, str], int]:
-        rt = m.resources
         by_community: dict[int, list[str]] = {}
         for cid, url in keys:
             by_community.setdefault(cid, []).append(url)
         ids: dict[tuple[int, str], int] = {}
         for cid, urls in by_community.items():
-            for part in chunks(urls, 500):
-                for rid, url in conn.execute(
-                    select(rt.c.id, rt.c.canonical_url).where(
-                        rt.c.community_id == cid, rt.c.canonical_url.in_(part)
-                    )
-                ):
-                    ids[(cid, url)] = rid
+            where = {"community_id": cid}
+            for rid, url in select_in(
+                conn, m.resources, ["id", "canonical_url"], where, "canonical_url", urls
+            ):
+                ids[(cid, url)] = rid
         return ids
 
     def _message_ids(
         self, conn: Connection, refs: Iterable[tuple[int, str, str]]
     ) -> dict[tuple[int, str, str], int]:
         """(community id, channel external id, message external id) -> message row id."""
-        by_channel: dict[tuple[int, str, int], list[str]] = {}
+        by_channel: dict[tuple[int, str, int], set[str]] = {}
         out: dict[tuple[int, str, str], int] = {}
-        for cid, ch_ext, msg_ext in refs:
-            known = self.message_ids.get((cid, ch_ext, msg_ext))
-            if known is not None:
-                out[(cid, ch_ext, msg_ext)] = known
+        known = self.message_ids
+        for ref in refs:
+            mid = known.get(ref)
+            if mid is not None:
+                out[ref] = mid
                 continue
+            cid, ch_ext, msg_ext = ref
             cached = self.channel_ids.get((cid, ch_ext))
             if cached is None:
                 found = conn.execute(
@@ -558,19 +626,16 @@ class IngestStore:
                     continue
                 cached = (found[0], found[1])
                 self.channel_ids[(cid, ch_ext)] = cached
-            by_channel.setdefault((cid, ch_ext, cached[0]), []).append(msg_ext)
-        mt = m.messages
+            by_channel.setdefault((cid, ch_ext, cached[0]), set()).add(msg_ext)
+        remembered: list[tuple[tuple[int, str, str], int]] = []
         for (cid, ch_ext, chid), exts in by_channel.items():
-            for part in chunks(sorted(set(exts))):
-                for mid, ext in conn.execute(
-                    select(mt.c.id, mt.c.external_id).where(
-                        mt.c.community_id == cid,
-                        mt.c.channel_id == chid,
-                        mt.c.external_id.in_(part),
-                    )
-                ):
-                    out[(cid, ch_ext, ext)] = mid
-                    self._remember_messages((((cid, ch_ext, ext), mid),))
+            where = {"community_id": cid, "channel_id": chid}
+            for mid, ext in select_in(
+                conn, m.messages, ["id", "external_id"], where, "external_id", exts
+            ):
+                out[(cid, ch_ext, ext)] = mid
+                remembered.append(((cid, ch_ext, ext), mid))
+        self._remember_messages(remembered)
         return out
 
     def _store_reactions(
@@ -693,77 +758,92 @@ class IngestStore:
     @staticmethod
     def refresh_search_text(conn: Connection, resource_ids: Iterable[int]) -> None:
         """Rebuild what search indexes: title, description, URL, and the sharing messages."""
-        rt, st, mt = m.resources, m.shares, m.messages
         ids = sorted(set(resource_ids))
-        for part in chunks(ids):
-            texts: dict[int, list[str]] = {}
-            heads = conn.execute(
-                select(rt.c.id, rt.c.title, rt.c.description, rt.c.canonical_url).where(
-                    rt.c.id.in_(part)
-                )
-            ).all()
-            meta = {rid: (title, desc, url) for rid, title, desc, url in heads}
-            for rid in meta:
-                texts[rid] = []
-            for rid, text in conn.execute(
-                select(st.c.resource_id, mt.c.text)
-                .join(mt, mt.c.id == st.c.message_id)
-                .where(st.c.resource_id.in_(part))
-                .order_by(st.c.shared_at)
-            ):
+        if not ids:
+            return
+        rows: list[tuple[int, str]] = []
+        if conn.dialect.name == "sqlite":
+            wanted = [_to_json(ids)]
+            found = sqlite_json_rows(
+                conn,
+                "id, title, description, canonical_url",
+                "FROM resources WHERE id IN (SELECT value FROM json_each(?))",
+                wanted,
+            )
+            shared = sqlite_json_rows(
+                conn,
+                "s.resource_id, s.shared_at, s.id, m.text",
+                "FROM shares s JOIN messages m ON m.id = s.message_id "
+                "WHERE s.resource_id IN (SELECT value FROM json_each(?))",
+                wanted,
+            )
+            shared.sort(key=itemgetter(1, 2))  # times are ISO text: in order as text
+            texts: dict[int, list[str]] = {row[0]: [] for row in found}
+            for rid, _, _, text in shared:
                 texts[rid].append(text)
-            rows = [
-                {"rid": rid, "text": search_text(*meta[rid], parts)} for rid, parts in texts.items()
-            ]
-            if rows:
-                conn.execute(
-                    update(rt)
-                    .where(rt.c.id == bindparam("rid"))
-                    .values(search_text=bindparam("text")),
-                    rows,
-                )
+            for rid, title, description, url in found:
+                rows.append((rid, search_text(title, description, url, texts[rid])))
+        else:
+            rt, st, mt = m.resources, m.shares, m.messages
+            for part in chunks(ids):
+                heads = conn.execute(
+                    select(rt.c.id, rt.c.title, rt.c.description, rt.c.canonical_url).where(
+                        rt.c.id.in_(part)
+                    )
+                ).all()
+                texts = {row[0]: [] for row in heads}
+                for rid, text in conn.execute(
+                    select(st.c.resource_id, mt.c.text)
+                    .join(mt, mt.c.id == st.c.message_id)
+                    .where(st.c.resource_id.in_(part))
+                    .order_by(st.c.shared_at, st.c.id)
+                ):
+                    texts[rid].append(text)
+                for rid, title, description, url in heads:
+                    rows.append((rid, search_text(title, description, url, texts[rid])))
+        update_rows(conn, m.resources, "search_text", rows)
 
 
 def _ensure_named_rows(
     conn: Connection,
     table: Table,
-    name_column: str,
+    columns: tuple[str, ...],
     cache: dict[tuple[int, str], tuple[int, str | None]],
-    names: dict[tuple[int, str], str | None],
-    new_row: Callable[[tuple[int, str]], dict[str, Any]],
+    wanted: dict[tuple[int, str], tuple[str | None, tuple[Any, ...]]],
 ) -> None:
     """Row ids of members or channels by (community, external id) into `cache`, creating the
-    missing rows and keeping their names current (people and channels get renamed)."""
-    wanted: list[tuple[int, str]] = []
-    renamed: list[dict[str, Any]] = []
-    for key, name in names.items():
+    missing rows and keeping their names current (people and channels get renamed).
+
+    `columns` are community id, external id, the name, then the rest of a new row, whose
+    values `wanted` gives beside each key's current name.
+    """
+    name_column = columns[2]
+    missing: list[tuple[int, str]] = []
+    renamed: list[tuple[int, str]] = []
+    for key, (name, _) in wanted.items():
         cached = cache.get(key)
         if cached is None:
-            wanted.append(key)
+            missing.append(key)
         elif name and name != cached[1]:
-            renamed.append({"row_id": cached[0], "new_name": name})
+            renamed.append((cached[0], name))
             cache[key] = (cached[0], name)
-    if wanted:
-        conn.execute(insert_ignore(conn, table), [new_row(key) for key in wanted])
-        t = table.c
-        for part in chunks(wanted):
-            for row_id, cid, ext, stored in conn.execute(
-                select(t.id, t.community_id, t.external_id, t[name_column]).where(
-                    tuple_(t.community_id, t.external_id).in_(part)
-                )
+    if missing:
+        rows = [(*key, wanted[key][0], *wanted[key][1]) for key in missing]
+        insert_rows(conn, table, columns, rows)
+        by_community: dict[int, list[str]] = {}
+        for cid, ext in missing:
+            by_community.setdefault(cid, []).append(ext)
+        for cid, exts in by_community.items():
+            where = {"community_id": cid}
+            for row_id, ext, stored in select_in(
+                conn, table, ["id", "external_id", name_column], where, "external_id", exts
             ):
                 cache[(cid, ext)] = (row_id, stored)
-                new = names[(cid, ext)]
+                new = wanted[(cid, ext)][0]
                 if new and new != stored:
-                    renamed.append({"row_id": row_id, "new_name": new})
+                    renamed.append((row_id, new))
                     cache[(cid, ext)] = (row_id, new)
-    if renamed:
-        conn.execute(
-            update(table)
-            .where(table.c.id == bindparam("row_id"))
-            .values({name_column: bindparam("new_name")}),
-            renamed,
-        )
+    update_rows(conn, table, name_column, renamed)
 
 
 def search_text(
