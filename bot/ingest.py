@@ -70,7 +70,11 @@ class Writer:
         if self._task is None:
             raise RuntimeError("writer is not running")
         future: asyncio.Future[IngestStats] = asyncio.get_running_loop().create_future()
-        await self._queue.put(_Pending(event, future))
+        pending = _Pending(event, future)
+        if self._queue.full():
+            await self._queue.put(pending)  # back-pressure
+        else:
+            self._queue.put_nowait(pending)
         return future
 
     async def write(self, event: InboundEvent) -> IngestStats:

@@ -9,13 +9,14 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from bot.clock import Clock, as_utc
 from bot.config import TrackingConfig
 from bot.model import (
+    Actor,
     Attachment,
     ChannelRenamed,
     CommunityRemoved,
@@ -70,20 +71,23 @@ def resources_in(
 ) -> tuple[PlannedResource, ...]:
     """Links in the text, platform-parsed links and attached files, deduplicated, capped."""
     found: dict[str, PlannedResource] = {}
-    for f in extract_urls(text, limit=limit):
+    for f in extract_urls(_storable(text), limit=limit):
         found.setdefault(
             f.canonical, PlannedResource(f.canonical, f.original, f.domain, "link", None)
         )
-    for url in extra_urls:
+    if not extra_urls and not attachments:
+        return tuple(found.values())
+    for url in map(_storable, extra_urls):
         canonical = canonicalize(url)
         if canonical and len(found) < limit:
             found.setdefault(canonical, PlannedResource(canonical, url, domain_of(url), "link"))
     for a in attachments:
-        canonical = canonicalize(a.url)
+        url = _storable(a.url)
+        canonical = canonicalize(url)
         if canonical and len(found) < limit:
-            title = a.title or a.filename
+            title = _storable(a.title or a.filename or "") or None
             found.setdefault(
-                canonical, PlannedResource(canonical, a.url, domain_of(a.url), "file", title)
+                canonical, PlannedResource(canonical, url, domain_of(url), "file", title)
             )
     return tuple(found.values())[:limit]
 
@@ -158,15 +162,15 @@ class Tracker:
         thread busy meanwhile."""
         batch = PlannedBatch()
         stats = batch.stats
-        community_ids = await self.repos.communities.ensure_many(
-            {e.community.key: e.community for e in events}.values()
-        )
+        refs = {e.place.community: None for e in events}
+        ids = await self.repos.communities.ensure_many(refs)
+        community_ids = {ref: ids[ref.key] for ref in refs}
         policies = {cid: await self._policy(cid) for cid in set(community_ids.values())}
-        tracked: dict[tuple[int, Place], bool] = {}
+        channels: dict[tuple[int, str, str | None, bool], PlannedChannel | None] = {}
         planned = batch.items
         for n, event in enumerate(events, 1):
-            cid = community_ids[event.community.key]
-            item = self._plan(cid, policies[cid], tracked, event, stats)
+            cid = community_ids[event.place.community]
+            item = self._plan(cid, policies[cid], channels, event, stats)
             if item is not None:
                 planned.append(item)
                 if type(item) is PlannedPurge:
@@ -193,45 +197,51 @@ class Tracker:
         self,
         cid: int,
         policy: _Policy,
-        tracked: dict[tuple[int, Place], bool],
+        channels: dict[tuple[int, str, str | None, bool], PlannedChannel | None],
         event: InboundEvent,
         stats: IngestStats,
     ) -> Planned | None:
-        key = event_key(event)
-        if isinstance(event, CommunityRemoved):
+        if type(event) is CommunityRemoved:
             return PlannedPurge(community_id=cid, event_key=None)
         place = event.place
         if place.is_dm:
             stats.skip("direct message")
             return None
-        is_tracked = tracked.get((cid, place))
-        if is_tracked is None:
-            is_tracked = self.channel_tracked(place, policy.channel_overrides.get(place.channel_id))
-            tracked[(cid, place)] = is_tracked
-        if not is_tracked:
+        # The channel's stored form, or None when it is not tracked; once per batch and channel.
+        where = (cid, place.channel_id, place.channel_name, place.is_private)
+        try:
+            channel = channels[where]
+        except KeyError:
+            override = policy.channel_overrides.get(place.channel_id)
+            channel = _channel(place) if self.channel_tracked(place, override) else None
+            channels[where] = channel
+        if channel is None:
             stats.skip("channel not tracked")
             return None
-        if isinstance(event, MessagePosted):
-            if event.author.is_bot:
+        if type(event) is MessagePosted:
+            author = event.author
+            if author.is_bot:
                 stats.skip("bot message")
                 return None
-            if policy.ignores(event.author.external_id):
+            if policy.ignores(author.external_id):
                 stats.skip("member opted out")
                 return None
+            text = event.text
             return PlannedPost(
                 community_id=cid,
                 # A redelivered post is caught by the message's natural key; recording delivery
                 # ids only where a replay could undo a later change (reactions, edits) keeps
                 # the hot path lean.
                 event_key=None,
-                channel=_channel(place),
-                author=event.author,
+                channel=channel,
+                author=_actor(author),
                 message_id=event.message_id,
                 thread_id=place.thread_id if place.thread_id != event.message_id else None,
                 posted_at=_utc(event.occurred_at),
-                text=event.text[: self.config.max_message_chars],
-                resources=resources_in(event.text, event.attachments, event.extra_urls),
+                text=_storable(text[: self.config.max_message_chars]),
+                resources=resources_in(text, event.attachments, event.extra_urls),
             )
+        key = event_key(event)
         if isinstance(event, MessageEdited):
             if event.author is not None and policy.ignores(event.author.external_id):
                 stats.skip("member opted out")
@@ -242,7 +252,7 @@ class Tracker:
                 channel_id=place.channel_id,
                 message_id=event.message_id,
                 edited_at=_utc(event.occurred_at),
-                text=event.text[: self.config.max_message_chars],
+                text=_storable(event.text[: self.config.max_message_chars]),
                 resources=resources_in(event.text, event.attachments or (), event.extra_urls),
                 replaces_files=event.attachments is not None,
             )
@@ -265,8 +275,8 @@ class Tracker:
                 event_key=key,
                 channel_id=place.channel_id,
                 message_id=event.message_id,
-                actor=event.actor,
-                emoji=event.emoji,
+                actor=_actor(event.actor),
+                emoji=_storable(event.emoji),
                 added=isinstance(event, ReactionAdded),
                 at=_utc(event.occurred_at),
             )
@@ -274,19 +284,40 @@ class Tracker:
             if event.actor.is_bot or policy.ignores(event.actor.external_id):
                 return None
             return PlannedJoin(
-                community_id=cid, event_key=key, actor=event.actor, at=_utc(event.occurred_at)
-            )
-        if isinstance(event, ChannelRenamed):
-            return PlannedRename(
                 community_id=cid,
                 event_key=key,
-                channel=PlannedChannel(place.channel_id, event.new_name, place.is_private),
+                actor=_actor(event.actor),
+                at=_utc(event.occurred_at),
             )
+        if isinstance(event, ChannelRenamed):
+            renamed = PlannedChannel(place.channel_id, _storable(event.new_name), place.is_private)
+            return PlannedRename(community_id=cid, event_key=key, channel=renamed)
         raise TypeError(f"not an inbound event: {event!r}")
 
 
+def _storable(text: str) -> str:
+    """Text as it can be stored: without NUL characters, which mean nothing in chat and which
+    neither PostgreSQL text nor SQLite's JSON functions keep, and without lone surrogates
+    (escaped in some JSON payloads), which no database can encode."""
+    if "\x00" in text:
+        text = text.replace("\x00", "")
+    if not text.isascii():
+        try:
+            text.encode()
+        except UnicodeEncodeError:
+            text = text.encode(errors="replace").decode()
+    return text
+
+
+def _actor(actor: Actor) -> Actor:
+    name = actor.display_name
+    if name is None or (name.isascii() and "\x00" not in name):
+        return actor
+    return replace(actor, display_name=_storable(name))
+
+
 def _channel(place: Place) -> PlannedChannel:
-    name = place.channel_name.lstrip("#") if place.channel_name else None
+    name = _storable(place.channel_name.lstrip("#")) if place.channel_name else None
     return PlannedChannel(place.channel_id, name, place.is_private)
 
 

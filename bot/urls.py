@@ -188,7 +188,7 @@ def _plain_path_and_query(path: str, query: str) -> tuple[str | None, str]:
     calling it (it costs ~20 µs a URL; most shared links are this plain). (None, "") otherwise."""
     if not _PLAIN_PATH.fullmatch(path) or (query and not _PLAIN_QUERY.fullmatch(query)):
         return None, ""
-    if any(segment in (".", "..") for segment in path.split("/")):
+    if "/." in path and any(segment in (".", "..") for segment in path.split("/")):
         return None, ""
     pairs = sorted(piece.partition("=")[::2] for piece in query.split("&") if piece)
     return path or "/", "&".join(f"{key}={value}" for key, value in pairs)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -245,6 +246,41 @@ async def test_hostile_and_huge_input_is_stored_safely(rhizome: Rhizome, chat: C
     async with rhizome.services.db.read() as conn:
         stored = (await conn.execute(select(func.max(func.length(m.messages.c.text))))).scalar_one()
     assert stored == rhizome.services.config.tracking.max_message_chars
+
+
+async def test_nul_characters_are_dropped_not_fatal(rhizome: Rhizome, chat: Chat) -> None:
+    """PostgreSQL refuses NUL in text and SQLite's JSON functions end text at it: the tracker
+    drops it from everything it stores, and the rest of the message is kept."""
+    post = chat.post("ana", "before\x00after https://nul.example/a\x00b", mid="1.0")
+    place = replace(post.place, channel_name="ge\x00n")  # names are typed by people; ids are not
+    post = replace(post, place=place, author=replace(post.author, display_name="A\x00na"))
+    stats = await rhizome.ingest(post)
+    await rhizome.ingest(replace(chat.react("ben", "1.0", "ta\x00da"), place=place))
+    assert stats.messages == 1
+    async with rhizome.services.db.read() as conn:
+        text = (await conn.execute(select(m.messages.c.text))).scalar_one()
+        names = set((await conn.execute(select(m.members.c.display_name))).scalars())
+        channel = (await conn.execute(select(m.channels.c.name))).scalar_one()
+        emoji = (await conn.execute(select(m.reactions.c.emoji))).scalar_one()
+    assert text == "beforeafter https://nul.example/a\x00b".replace("\x00", "", 1)
+    assert "\x00" not in text
+    assert names == {"Ana", "Ben"}
+    assert (channel, emoji) == ("gen", "tada")
+    assert list(await resources(rhizome)) == ["https://nul.example/ab"]
+
+
+async def test_lone_surrogates_are_replaced_not_fatal(rhizome: Rhizome, chat: Chat) -> None:
+    """A lone surrogate (a broken \\ud800 escape in a JSON payload) cannot be encoded by any
+    database: it becomes '?' and the message is kept."""
+    post = chat.post("ana", "broken \ud800 escape https://s.example/x", mid="1.0")
+    post = replace(post, author=replace(post.author, display_name="An\udfffa"))
+    stats = await rhizome.ingest(post)
+    assert stats.messages == 1
+    async with rhizome.services.db.read() as conn:
+        text = (await conn.execute(select(m.messages.c.text))).scalar_one()
+        name = (await conn.execute(select(m.members.c.display_name))).scalar_one()
+    assert (text, name) == ("broken ? escape https://s.example/x", "An?a")
+    assert list(await resources(rhizome)) == ["https://s.example/x"]
 
 
 @pytest.mark.parametrize(
