@@ -259,8 +259,10 @@ async def import_both(
     from bot.app import Rhizome
     from bot.config import parse_config
     from bot.importers.run import import_export
+    from bot.runtime import tune_process
 
     rhizome = await Rhizome.start(parse_config({"storage": {"url": db_url}}))
+    tune_process()  # as the CLI does
     try:
         stored = 0
         with measured("import slack → SQLite", rss, results, lambda: stored):

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import gc
 import random
 import sqlite3
 import statistics
@@ -26,6 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bot.app import Rhizome
 from bot.config import parse_config
 from bot.model import Actor, CommunityRef, InboundEvent, MessagePosted, Place, ReactionAdded
+from bot.runtime import tune_process
 from storage.db import Database
 
 WORDS = (
@@ -91,6 +91,7 @@ async def run_core(
     (a flood measures only the backlog, not how long one event waits to be stored)."""
     config = parse_config({"storage": {"url": f"sqlite+aiosqlite:///{path}"}})
     rhizome = await Rhizome.start(config)
+    tune_process()  # as the CLI does
     writer = rhizome.services.writer
     t0 = time.perf_counter()
     futures = [await writer.submit(e) for e in events]
@@ -115,8 +116,9 @@ def raw_baseline(stored: Path, target: Path) -> tuple[float, int]:
     """Copy every stored row into a fresh, identically migrated database with executemany."""
     src = sqlite3.connect(stored)
     dst = sqlite3.connect(target)
-    dst.execute("PRAGMA journal_mode=WAL")
+    dst.execute("PRAGMA journal_mode=WAL")  # as the core's connections
     dst.execute("PRAGMA synchronous=NORMAL")
+    dst.execute("PRAGMA cache_size=-65536")
     tables = [
         "communities",
         "members",
@@ -162,9 +164,6 @@ def main() -> None:
     args = parser.parse_args()
     everything = generate(args.events + int(args.paced_rate * 4))
     events, paced = everything[: args.events], everything[args.events :]
-    # Unlike live traffic, the generated events all stay alive for the whole run: keep the
-    # garbage collector from scanning them again at every full collection.
-    gc.freeze()
     with tempfile.TemporaryDirectory() as tmp:
         core_db, raw_db = Path(tmp) / "core.db", Path(tmp) / "raw.db"
         elapsed, latencies = asyncio.run(run_core(core_db, events, paced, args.paced_rate))

@@ -63,8 +63,11 @@ def run_async(make: Callable[[], Awaitable[T]]) -> T:
 
 async def start_core(config: Config) -> Any:
     from bot.app import Rhizome
+    from bot.runtime import tune_process
 
-    return await Rhizome.start(config)
+    rhizome = await Rhizome.start(config)
+    tune_process()
+    return rhizome
 
 
 def setup_logging(verbose: bool) -> None:

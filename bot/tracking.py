@@ -49,7 +49,7 @@ if TYPE_CHECKING:
     from storage.repositories import Repositories
 
 POLICY_TTL_SECONDS = 10.0  # other processes' opt-outs and channel choices are seen this fast
-PLAN_SLICE = 256  # events planned between two turns of the event loop
+PLAN_SLICE = 64  # events planned between two turns of the event loop (about a millisecond)
 
 
 @dataclass(slots=True)

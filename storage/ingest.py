@@ -404,17 +404,35 @@ class IngestStore:
         """Posts of messages already deleted on the platform are late redeliveries: drop them."""
         if not posts:
             return posts
-        by_channel: dict[tuple[int, str], list[str]] = {}
+        by_community: dict[int, list[tuple[str, str]]] = {}
         for p in posts:
-            by_channel.setdefault((p.community_id, p.channel.external_id), []).append(p.message_id)
-        tt = m.message_tombstones
+            by_community.setdefault(p.community_id, []).append(
+                (p.channel.external_id, p.message_id)
+            )
         dead: set[tuple[int, str, str]] = set()
-        for (cid, channel), ids in by_channel.items():
-            where = {"community_id": cid, "channel_external_id": channel}
-            for (msg,) in select_in(
-                conn, tt, ["message_external_id"], where, "message_external_id", ids
-            ):
-                dead.add((cid, channel, msg))
+        for cid, pairs in by_community.items():
+            payload = _sqlite_json(conn, pairs)
+            if payload is not None:  # one look for the whole batch
+                found = sqlite_json_rows(
+                    conn,
+                    "t.channel_external_id, t.message_external_id",
+                    "FROM json_each(?) AS j CROSS JOIN message_tombstones AS t "
+                    "ON t.community_id = ? AND t.channel_external_id = json_extract(j.value, '$[0]')"
+                    " AND t.message_external_id = json_extract(j.value, '$[1]')",
+                    [payload, cid],
+                )
+                dead.update((cid, channel, msg) for channel, msg in found)
+                continue
+            by_channel: dict[str, list[str]] = {}
+            for channel, msg in pairs:
+                by_channel.setdefault(channel, []).append(msg)
+            tt = m.message_tombstones
+            for channel, ids in by_channel.items():
+                where = {"community_id": cid, "channel_external_id": channel}
+                for (msg,) in select_in(
+                    conn, tt, ["message_external_id"], where, "message_external_id", ids
+                ):
+                    dead.add((cid, channel, msg))
         if not dead:
             return posts
         kept = []
