@@ -1,8 +1,9 @@
 """Engine set-up for SQLite and PostgreSQL, and the read/write transaction helpers.
 
-SQLite: WAL (readers never block the writer), `BEGIN IMMEDIATE` for writes (a write
-transaction takes the lock up front instead of failing half-way with SQLITE_BUSY), a busy
-timeout, and foreign keys on so deletions cascade. PostgreSQL: a small asyncpg pool.
+SQLite: WAL (readers never block the writer), one writer connection whose transactions begin
+IMMEDIATE (a write takes the lock up front instead of failing half-way with SQLITE_BUSY), a pool
+of read-only connections, a busy timeout, and foreign keys on so deletions cascade. PostgreSQL:
+a small asyncpg pool for both.
 """
 
 from __future__ import annotations
@@ -17,16 +18,14 @@ from sqlalchemy import event
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
-_WRITE = "rhizome_write"
-
 
 class Database:
     def __init__(self, engine: AsyncEngine, writer: AsyncEngine | None = None) -> None:
-        self.engine = engine
-        # SQLite: every write transaction on the same connection. A connection that finds the
-        # database changed by another one drops its whole page cache when its transaction
-        # begins, so writes alternating between pooled connections re-read their indexes from
-        # disk each time (50-100 ms a batch at 200k messages).
+        self.engine = engine  # reads
+        # SQLite: every write on one connection of its own. A connection that finds the
+        # database changed by another drops its whole page cache when its next transaction
+        # begins, so writes alternating between pooled connections re-read their indexes each
+        # time; and the read connections are read-only, so nothing writes around the writer.
         self.writer = writer or engine
         self.dialect = engine.dialect.name
         self.is_sqlite = self.dialect == "sqlite"
@@ -64,14 +63,14 @@ class Database:
                     },
                 },
             )
-        engine = create_async_engine(url, **kwargs)
         if parsed.get_backend_name() != "sqlite":
-            return cls(engine)
-        _configure_sqlite(engine)
-        if not parsed.database or parsed.database == ":memory:":
-            return cls(engine)  # a second engine would open a second, empty database
+            return cls(create_async_engine(url, **kwargs))
         writer = create_async_engine(url, pool_size=1, max_overflow=0, **kwargs)
-        _configure_sqlite(writer)
+        _configure_sqlite(writer, writes=True)
+        if not parsed.database or parsed.database == ":memory:":
+            return cls(writer)  # a second engine would open a second, empty database
+        engine = create_async_engine(url, **kwargs)
+        _configure_sqlite(engine, writes=False)
         return cls(engine, writer)
 
     @asynccontextmanager
@@ -82,11 +81,8 @@ class Database:
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncConnection]:
         """A write transaction; committed on success, rolled back on error."""
-        async with self.writer.connect() as conn:
-            if self.is_sqlite:
-                await conn.execution_options(**{_WRITE: True})
-            async with conn.begin():
-                yield conn
+        async with self.writer.begin() as conn:
+            yield conn
 
     async def close(self) -> None:
         await self.engine.dispose()
@@ -110,7 +106,7 @@ class Database:
             return
         from sqlalchemy import text
 
-        async with self.engine.connect() as conn:
+        async with self.writer.connect() as conn:
             if only_if_missing:
                 has_stats = (
                     await conn.execute(
@@ -126,7 +122,7 @@ class Database:
             await conn.commit()
 
 
-def _configure_sqlite(engine: AsyncEngine) -> None:
+def _configure_sqlite(engine: AsyncEngine, *, writes: bool) -> None:
     sync_engine = engine.sync_engine
 
     @event.listens_for(sync_engine, "connect")
@@ -143,14 +139,15 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         # Checkpoint less often: hot index pages rewritten by consecutive batches are then
         # copied back once, not after every commit.
         cur.execute("PRAGMA wal_autocheckpoint=16384")
+        if not writes:
+            cur.execute("PRAGMA query_only=ON")
         cur.close()
+
+    begin = "BEGIN IMMEDIATE" if writes else "BEGIN"
 
     @event.listens_for(sync_engine, "begin")
     def _on_begin(conn: Connection) -> None:
-        if conn.get_execution_options().get(_WRITE):
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
-        else:
-            conn.exec_driver_sql("BEGIN")
+        conn.exec_driver_sql(begin)
 
 
 async def run_with_retry(coro_factory: Any, attempts: int = 5) -> Any:

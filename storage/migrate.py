@@ -40,7 +40,7 @@ def _current(connection: Connection) -> str | None:
 async def upgrade(db: Database, target: str = "heads") -> None:
     # One transaction: on PostgreSQL a second process starting at once waits on the lock
     # below instead of racing to create the same tables.
-    async with db.engine.begin() as conn:
+    async with db.writer.begin() as conn:
         if db.dialect == "postgresql":
             from sqlalchemy import text
 

@@ -52,7 +52,7 @@ async def test_upgrade_matches_models_and_downgrade_removes_everything(tmp_path:
             assert await conn.run_sync(_diff) == []
             names, indexes = await conn.run_sync(_names)
         assert names >= MINE and indexes >= INDEXES
-        async with db.engine.begin() as conn:
+        async with db.writer.begin() as conn:
             await conn.run_sync(_downgrade)
         async with db.engine.connect() as conn:
             names, indexes = await conn.run_sync(_names)

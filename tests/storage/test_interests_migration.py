@@ -58,7 +58,7 @@ async def test_upgrade_matches_models_and_downgrade_removes_everything(tmp_path:
                 "ix_member_topics_community_topic",
                 "ix_declared_interests_topic",
             } <= await conn.run_sync(_indexes)
-        async with db.engine.begin() as conn:
+        async with db.writer.begin() as conn:
             await conn.run_sync(_downgrade)
         async with db.engine.connect() as conn:
             left = await conn.run_sync(_tables)

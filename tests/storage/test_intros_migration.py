@@ -53,7 +53,7 @@ async def test_upgrade_matches_models_and_downgrade_removes_everything(tmp_path:
         async with db.engine.connect() as conn:
             assert await conn.run_sync(_diff) == []
             assert await conn.run_sync(_tables) >= MINE
-        async with db.engine.begin() as conn:
+        async with db.writer.begin() as conn:
             await conn.run_sync(_downgrade)
         async with db.engine.connect() as conn:
             names = await conn.run_sync(_tables)
