@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterable, AsyncIterator, Iterable
+from collections.abc import AsyncIterable, Iterable
 from dataclasses import dataclass
 
 from bot.clock import Clock, SystemClock
@@ -13,11 +13,11 @@ from bot.commands.registry import Invocation, Registry
 from bot.commands.runner import run_invocation
 from bot.config import Config
 from bot.documents import Reply
-from bot.ingest import Writer
+from bot.ingest import Pipeline, Writer, batches
 from bot.model import CommunityRef, InboundEvent, IngestStats
 from bot.ports import Outlet
 from bot.services import Services
-from bot.tracking import PLAN_SLICE, Tracker
+from bot.tracking import Tracker
 from storage.db import Database
 from storage.repositories import Repositories
 
@@ -92,25 +92,23 @@ class Rhizome:
         half-written when it is small enough to be one batch (the importers' contract). The
         next batch is read and planned while the previous one is being written.
         """
-        total = IngestStats()
-        tracker = self.services.tracker
-        writing: asyncio.Task[IngestStats] | None = None
+        pipeline = self.pipeline()
+        tasks: list[asyncio.Task[IngestStats]] = []
         try:
-            async for batch in _batches(events, IMPORT_BATCH):
-                planned = await tracker.plan(batch)
-                if writing is not None:
-                    total.add(await writing)
-                writing = asyncio.create_task(tracker.write(planned))
-                if planned.barrier:
-                    total.add(await writing)
-                    writing = None
-            if writing is not None:
-                total.add(await writing)
-                writing = None
-        finally:
-            if writing is not None:  # reading or planning failed: let the write end
-                await asyncio.wait([writing])
+            async for batch in batches(events, IMPORT_BATCH):
+                tasks.append(await pipeline.put(batch))
+            await pipeline.wait()
+        except BaseException:
+            await pipeline.abandon()
+            raise
+        total = IngestStats()
+        for task in tasks:
+            total.add(task.result())
         return total
+
+    def pipeline(self) -> Pipeline:
+        """Bulk writes that overlap planning and writing (see `ingest_many`)."""
+        return Pipeline(self.services.tracker)
 
     async def flush(self) -> None:
         await self.services.writer.flush()
@@ -148,27 +146,3 @@ class Rhizome:
             p = prefix.lower()
             return sorted(n for n in names if n.lower().startswith(p))[:limit]
         return []
-
-
-async def _batches(
-    events: Iterable[InboundEvent] | AsyncIterable[InboundEvent], size: int
-) -> AsyncIterator[list[InboundEvent]]:
-    """Lists of up to `size` events, handing the event loop back every few hundred read (a
-    write in progress then keeps its database thread busy while the next batch is parsed)."""
-    batch: list[InboundEvent] = []
-    if isinstance(events, AsyncIterable):
-        async for event in events:
-            batch.append(event)
-            if len(batch) >= size:
-                yield batch
-                batch = []
-    else:
-        for event in events:
-            batch.append(event)
-            if len(batch) >= size:
-                yield batch
-                batch = []
-            elif not len(batch) % PLAN_SLICE:
-                await asyncio.sleep(0)
-    if batch:
-        yield batch

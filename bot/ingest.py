@@ -12,12 +12,12 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
 from bot.model import InboundEvent, IngestStats
-from bot.tracking import PlannedBatch
+from bot.tracking import PLAN_SLICE, PlannedBatch
 
 log = logging.getLogger(__name__)
 
@@ -161,3 +161,62 @@ class Writer:
         log.exception("could not store event %s", type(pending.event).__name__)
         if not pending.future.done():
             pending.future.set_exception(RuntimeError("the event could not be stored"))
+
+
+class Pipeline:
+    """Bulk writes in order, each batch planned while the one before it is being written
+    (importers and backfills: no per-event futures, no retries; a failure stops the stream)."""
+
+    def __init__(self, tracker: BatchTracker) -> None:
+        self._tracker = tracker
+        self._writing: asyncio.Task[IngestStats] | None = None
+
+    async def put(self, events: Sequence[InboundEvent]) -> asyncio.Task[IngestStats]:
+        """Plan `events` and start writing them once the batch before is written; the task
+        gives what the batch changed. Raises what the write before raised, if it failed."""
+        planned = await self._tracker.plan(events)
+        await self.wait()
+        task = asyncio.create_task(self._tracker.write(planned), name="rhizome-bulk-write")
+        self._writing = task
+        if planned.barrier:
+            await self.wait()
+        return task
+
+    async def wait(self) -> None:
+        """Until the batch being written is committed; raises what its write raised."""
+        task, self._writing = self._writing, None
+        if task is not None:
+            await task
+
+    async def abandon(self) -> None:
+        """Let the batch being written finish, after a failure elsewhere: its own error, if
+        any, is only logged (the caller is already handling another)."""
+        task, self._writing = self._writing, None
+        if task is not None:
+            await asyncio.wait([task])
+            if not task.cancelled() and task.exception() is not None:
+                log.error("a bulk write failed as well", exc_info=task.exception())
+
+
+async def batches(
+    events: Iterable[InboundEvent] | AsyncIterable[InboundEvent], size: int
+) -> AsyncIterator[list[InboundEvent]]:
+    """Lists of up to `size` events, handing the event loop back every few dozen read (a
+    write in progress then keeps its database thread busy while the next batch is parsed)."""
+    batch: list[InboundEvent] = []
+    if isinstance(events, AsyncIterable):
+        async for event in events:
+            batch.append(event)
+            if len(batch) >= size:
+                yield batch
+                batch = []
+    else:
+        for event in events:
+            batch.append(event)
+            if len(batch) >= size:
+                yield batch
+                batch = []
+            elif not len(batch) % PLAN_SLICE:
+                await asyncio.sleep(0)
+    if batch:
+        yield batch

@@ -1,18 +1,20 @@
-"""Run an import through the core, whole export files per `Rhizome.ingest_many` call.
+"""Run an import through the core, whole export files per transaction where they fit.
 
 Every unit (file) was read and checked whole before its first event is stored, so a broken file
-adds nothing. `ingest_many` commits one transaction per `bot.app.IMPORT_BATCH` events; small files
-(Slack day files hold a few dozen messages) are grouped, whole, into calls of at most that many
-events, so each transaction holds complete files only — one commit per file would cost ~13 ms
-each on SQLite, 10× the time of the rows themselves. A file with more events than a batch (a big
-DCE channel) goes alone and spans several transactions; it was fully validated by a streaming
-pass before, so only a database failure (or the file changing on disk) can interrupt it midway.
+adds nothing. Small files (Slack day files hold a few dozen messages) are grouped, whole, into
+batches of at most `bot.app.IMPORT_BATCH` events, one transaction each, so each transaction holds
+complete files only — one commit per file would cost ~13 ms each on SQLite, 10× the time of the
+rows themselves. A file with more events than a batch (a big DCE channel) goes alone and spans
+several transactions; it was fully validated by a streaming pass before, so only a database
+failure (or the file changing on disk) can interrupt it midway. One `bot.ingest.Pipeline` carries
+the whole import: the next files are parsed and planned while the previous batch is written.
 
 Re-running an import adds nothing: messages and reactions have natural keys (ts / snowflakes).
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from itertools import chain
@@ -22,6 +24,7 @@ from typing import TYPE_CHECKING, Literal
 from bot.importers.common import BrokenExportFile, ExportFile, ImportReport
 from bot.importers.discord_export import open_discord_export
 from bot.importers.slack_export import open_slack_export
+from bot.ingest import batches
 from bot.model import CommunityRef, IngestStats
 
 if TYPE_CHECKING:
@@ -83,27 +86,45 @@ async def import_export(
 
     group: list[ExportFile] = []
     group_events = 0
+    # Files whose batches are all handed to the pipeline, with their writes: counted as
+    # committed once the next group's first write has started (so theirs have finished).
+    pipeline = rhizome.pipeline()
+    handed: tuple[list[ExportFile], list[asyncio.Task[IngestStats]]] | None = None
 
-    async def commit() -> None:
-        nonlocal group, group_events
-        if not group:
+    def committed() -> None:
+        nonlocal handed
+        if handed is None:
             return
-        files, group, group_events = group, [], 0
-        try:
-            stats = await rhizome.ingest_many(chain.from_iterable(f.events() for f in files))
-        except BrokenExportFile as exc:
-            # Only when a file changed on disk between its check and its second reading.
-            report.errors.append(exc.problem)
-            report.files_broken += 1
-            summary.aborted = not keep_going
-            return
-        summary.stored.add(stats)
+        files, tasks = handed
+        handed = None
+        for task in tasks:
+            summary.stored.add(task.result())
         summary.files_committed += len(files)
         for f in files:
             if f.community not in summary.communities:
                 summary.communities.append(f.community)
         if progress is not None:
             progress(report)
+
+    async def commit() -> None:
+        nonlocal group, group_events, handed
+        if not group:
+            return
+        files, group, group_events = group, [], 0
+        tasks: list[asyncio.Task[IngestStats]] = []
+        try:
+            async for batch in batches(chain.from_iterable(f.events() for f in files), limit):
+                tasks.append(await pipeline.put(batch))
+                committed()  # the writes before this one are done
+        except BrokenExportFile as exc:
+            # Only when a file changed on disk between its check and its second reading.
+            await pipeline.abandon()
+            committed()
+            report.errors.append(exc.problem)
+            report.files_broken += 1
+            summary.aborted = not keep_going
+            return
+        handed = (files, tasks)
 
     try:
         if progress is not None:
@@ -128,6 +149,11 @@ async def import_export(
             if group_events >= limit:
                 await commit()
         await commit()  # the whole files read before a broken one
+        await pipeline.wait()
+        committed()
+    except BaseException:
+        await pipeline.abandon()
+        raise
     finally:
         close()
     report.current_file = None
