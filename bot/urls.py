@@ -104,11 +104,11 @@ def extract_urls(text: str, *, limit: int = MAX_URLS_PER_MESSAGE) -> list[FoundU
             original, label = _trim_bare(_slack_unescape(bare)), None
         else:
             original, label = match.group("murl"), match.group("mlabel").strip()
-        canonical = canonicalize(original)
-        if canonical is None or canonical in seen:
+        parsed = _canonical_and_domain(original)
+        if parsed is None or parsed[0] in seen:
             continue
+        canonical, domain = parsed
         seen.add(canonical)
-        domain = _domain_of_canonical(canonical)
         found.append(FoundUrl(original, canonical, domain, label or None))
         if len(found) >= limit:
             break
@@ -122,15 +122,14 @@ def canonicalize(url: str) -> str | None:
     parameter order, fragments, youtu.be vs youtube.com/watch) map to one string, so
     shares of the same page count together. Idempotent; never raises.
     """
-    if not isinstance(url, str) or len(url) > MAX_URL_LENGTH:
-        return None
-    return _canonicalize_cached(url.strip())
+    parsed = _canonical_and_domain(url)
+    return None if parsed is None else parsed[0]
 
 
 def domain_of(url: str) -> str | None:
     """Canonical host of ``url`` without "www." (IPv6 without brackets), or None."""
-    canonical = canonicalize(url)
-    return None if canonical is None else _domain_of_canonical(canonical)
+    parsed = _canonical_and_domain(url)
+    return None if parsed is None else parsed[1]
 
 
 def is_trackable(url: str) -> bool:
@@ -138,15 +137,21 @@ def is_trackable(url: str) -> bool:
     return canonicalize(url) is not None
 
 
+def _canonical_and_domain(url: str) -> tuple[str, str] | None:
+    if not isinstance(url, str) or len(url) > MAX_URL_LENGTH:
+        return None
+    return _canonicalize_cached(url.strip())
+
+
 @lru_cache(maxsize=4096)
-def _canonicalize_cached(url: str) -> str | None:
+def _canonicalize_cached(url: str) -> tuple[str, str] | None:
     try:
         return _canonicalize(url)
     except Exception:  # untrusted input: any parser failure means "not a link"
         return None
 
 
-def _canonicalize(url: str) -> str | None:
+def _canonicalize(url: str) -> tuple[str, str] | None:
     """Validate host and port, normalise with w3lib, then apply the site rules.
 
     Scheme is normalised to https: today http:// and https:// of the same host and path
@@ -180,7 +185,9 @@ def _canonicalize(url: str) -> str | None:
         query = _clean_query(query)
     netloc = host if port is None or port in default_ports else f"{host}:{port}"
     result = f"https://{netloc}{path}" + (f"?{query}" if query else "")
-    return result if len(result) <= MAX_URL_LENGTH else None
+    if len(result) > MAX_URL_LENGTH:
+        return None
+    return result, host[1:-1] if host.startswith("[") else host  # the domain: as urlsplit reads it
 
 
 def _plain_path_and_query(path: str, query: str) -> tuple[str | None, str]:
@@ -261,8 +268,3 @@ def _slack_unescape(text: str) -> str:
     if "&" not in text:
         return text
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
-
-
-@lru_cache(maxsize=4096)
-def _domain_of_canonical(canonical: str) -> str:
-    return urlsplit(canonical).hostname or ""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -512,6 +514,8 @@ def test_canonicalize_is_idempotent(url: str) -> None:
         assert "#" not in canonical
         assert "utm_source" not in canonical.lower()
         assert domain_of(url) == domain_of(canonical)
+        # The domain comes from the canonicalizer's own host: it must read as urlsplit reads it.
+        assert domain_of(url) == urlsplit(canonical).hostname
 
 
 @given(URLS)
