@@ -23,7 +23,7 @@ from storage.repositories import Repositories
 
 log = logging.getLogger(__name__)
 
-IMPORT_BATCH = 10_000
+IMPORT_BATCH = 5_000
 
 
 def _install_features(services: Services) -> None:
