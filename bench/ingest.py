@@ -28,6 +28,8 @@ from bot.model import Actor, CommunityRef, InboundEvent, MessagePosted, Place, R
 from bot.runtime import tune_process
 from storage.db import Database
 
+RAW_RUNS = 3
+
 WORDS = (
     "rust async tokio python typing sqlalchemy postgres sqlite index query cache "
     "latency paper talk tutorial design review pattern testing fuzzing graph"
@@ -167,8 +169,14 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         core_db, raw_db = Path(tmp) / "core.db", Path(tmp) / "raw.db"
         elapsed, latencies = asyncio.run(run_core(core_db, events, paced, args.paced_rate))
-        asyncio.run(migrate(raw_db))
-        raw_elapsed, rows = raw_baseline(core_db, raw_db)
+        # The raw copy is short and this machine's speed wanders: take the fastest of three
+        # (the ratio can only look worse for it).
+        runs = []
+        for attempt in range(RAW_RUNS):
+            target = raw_db.with_name(f"raw{attempt}.db")
+            asyncio.run(migrate(target))
+            runs.append(raw_baseline(core_db, target))
+        raw_elapsed, rows = min(runs)
     rate = len(events) / elapsed
     raw_rate = len(events) / raw_elapsed
     p99 = statistics.quantiles(latencies, n=100)[98] * 1000
@@ -179,7 +187,7 @@ def main() -> None:
         f"(event to stored, at a steady {args.paced_rate:,.0f} events/s)"
     )
     print(
-        f"raw sqlite3 baseline   {raw_rate:>12,.0f} events/s   ({rows:,} rows by executemany in {raw_elapsed:.2f} s)"
+        f"raw sqlite3 baseline   {raw_rate:>12,.0f} events/s   ({rows:,} rows by executemany in {raw_elapsed:.2f} s, fastest of {RAW_RUNS})"
     )
     print(
         f"ratio core / raw       {rate / raw_rate:>12.2f}      (target >= 0.25; target rate >= 20,000/s)"
