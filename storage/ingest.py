@@ -428,16 +428,15 @@ class IngestStore:
                 )
                 dead.update((cid, channel, msg) for channel, msg in found)
                 continue
-            by_channel: dict[str, list[str]] = {}
-            for channel, msg in pairs:
-                by_channel.setdefault(channel, []).append(msg)
             tt = m.message_tombstones
-            for channel, ids in by_channel.items():
-                where = {"community_id": cid, "channel_external_id": channel}
-                for (msg,) in select_in(
-                    conn, tt, ["message_external_id"], where, "message_external_id", ids
-                ):
-                    dead.add((cid, channel, msg))
+            key = tuple_(tt.c.channel_external_id, tt.c.message_external_id)
+            for part in chunks(pairs):
+                found_rows = conn.execute(
+                    select(tt.c.channel_external_id, tt.c.message_external_id).where(
+                        tt.c.community_id == cid, key.in_(part)
+                    )
+                )
+                dead.update((cid, channel, msg) for channel, msg in found_rows)
         if not dead:
             return posts
         kept = []
