@@ -158,7 +158,7 @@ class Tracker:
         """Decide what a batch stores (rules, links), reading nothing but cached choices.
 
         Runs on the event loop while the previous batch is being written, so it hands the loop
-        back every few hundred events: that write's own Python steps then keep its database
+        back every few dozen events: that write's own Python steps then keep its database
         thread busy meanwhile."""
         batch = PlannedBatch()
         stats = batch.stats
@@ -201,7 +201,7 @@ class Tracker:
         event: InboundEvent,
         stats: IngestStats,
     ) -> Planned | None:
-        if type(event) is CommunityRemoved:
+        if isinstance(event, CommunityRemoved):
             return PlannedPurge(community_id=cid, event_key=None)
         place = event.place
         if place.is_dm:
@@ -218,7 +218,7 @@ class Tracker:
         if channel is None:
             stats.skip("channel not tracked")
             return None
-        if type(event) is MessagePosted:
+        if isinstance(event, MessagePosted):
             author = event.author
             if author.is_bot:
                 stats.skip("bot message")

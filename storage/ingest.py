@@ -1,8 +1,9 @@
 """Bulk, idempotent writes of tracked facts: one call stores a whole batch of planned events.
 
 It runs synchronously inside one write transaction (`AsyncConnection.run_sync`), so a batch
-costs one hop to the database thread instead of one per row; statements are executemany with
-`ON CONFLICT DO NOTHING` against natural keys, which is what makes redelivery harmless.
+costs a few hops to the database thread instead of one per row; inserts skip conflicts on
+natural keys (`ON CONFLICT DO NOTHING`), which is what makes redelivery harmless. On SQLite each
+bulk statement reads its rows from one JSON array (see `insert_rows` for why).
 """
 
 from __future__ import annotations
