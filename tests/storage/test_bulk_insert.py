@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import insert, text
+from sqlalchemy.exc import OperationalError
 
 from storage import models as m
 from storage.db import Database
@@ -99,3 +100,15 @@ async def test_fast_path_keeps_text_whole_and_booleans_as_sqlalchemy_does(db: Da
     assert got["U1"].is_bot is True and got["42"].is_bot is False
     assert got["42"].display_name == "forty-two"
     assert kinds == {"U1": "text", "42": "text"}
+
+
+async def test_only_the_writer_connection_writes(db: Database) -> None:
+    """SQLite read connections are query_only: every write goes through the one writer
+    connection (whose page cache then stays valid), never around it."""
+    async with db.read() as conn:
+        with pytest.raises(OperationalError, match="readonly"):
+            await conn.execute(text("DELETE FROM communities"))
+    async with db.read() as conn:
+        assert (await conn.execute(text("SELECT count(*) FROM communities"))).scalar_one() == 1
+    assert db.writer is not db.engine
+    assert db.writer.pool.size() == 1  # type: ignore[attr-defined]
