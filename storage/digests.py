@@ -46,6 +46,7 @@ from bot.digests.schedule import Schedule
 from bot.model import Community
 from storage import models as m
 from storage.db import Database
+from storage.ingest import insert_ignore
 from storage.models import Base, Id, UtcDateTime
 
 
@@ -144,13 +145,6 @@ class Audit:
     action: str
     detail: str
     at: datetime
-
-
-def _insert_ignore(conn: AsyncConnection, table: Any) -> Any:
-    from sqlalchemy.dialects import postgresql, sqlite
-
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    return dialect.insert(table).on_conflict_do_nothing()
 
 
 async def _audit(conn: AsyncConnection, audit: Audit | None) -> None:
@@ -277,7 +271,7 @@ class DigestStore:
         async with self.db.write() as conn:
             inserted = (
                 await conn.execute(
-                    _insert_ignore(conn, digests).returning(digests.c.id),
+                    insert_ignore(conn, digests).returning(digests.c.id),
                     {
                         "community_id": community_id,
                         "channel_external_id": channel_id,
@@ -439,7 +433,7 @@ class DigestStore:
         async with self.db.write() as conn:
             row = (
                 await conn.execute(
-                    _insert_ignore(conn, digest_runs).returning(digest_runs.c.id),
+                    insert_ignore(conn, digest_runs).returning(digest_runs.c.id),
                     {
                         "digest_id": digest_id,
                         "period": as_utc(period),
@@ -513,7 +507,7 @@ class DigestStore:
         async with self.db.write() as conn:
             row = (
                 await conn.execute(
-                    _insert_ignore(conn, digest_runs).returning(digest_runs.c.id),
+                    insert_ignore(conn, digest_runs).returning(digest_runs.c.id),
                     {
                         "digest_id": digest_id,
                         "period": as_utc(period),
@@ -589,7 +583,7 @@ class DigestStore:
                 )
                 rows = [r for r in rows if r["resource_id"] in present]
             if rows:
-                await conn.execute(_insert_ignore(conn, digest_featured), rows)
+                await conn.execute(insert_ignore(conn, digest_featured), rows)
         return True
 
     async def release(self, run_id: int, token: str, reason: str) -> None:

@@ -55,7 +55,7 @@ from bot.clock import as_utc
 from bot.model import Member
 from storage import models as m
 from storage.db import Database
-from storage.ingest import IngestStore, chunks
+from storage.ingest import IngestStore, chunks, insert_ignore
 from storage.models import Base, Id, UtcDateTime
 
 EPOCH = datetime(2020, 1, 1, tzinfo=UTC)  # member scores are normalized to this instant
@@ -387,7 +387,7 @@ class InterestStore:
         st = interest_state
         async with self.db.write() as conn:
             await conn.execute(
-                _insert_ignore(conn, st),
+                insert_ignore(conn, st),
                 [{"community_id": community_id, "updated_at": now}],
             )
             row = (await conn.execute(select(st).where(st.c.community_id == community_id))).one()
@@ -413,7 +413,7 @@ class InterestStore:
         st = interest_state
         async with self.db.write() as conn:
             await conn.execute(
-                _insert_ignore(conn, st), [{"community_id": community_id, "updated_at": now}]
+                insert_ignore(conn, st), [{"community_id": community_id, "updated_at": now}]
             )
             result = await conn.execute(
                 update(st)
@@ -664,7 +664,7 @@ class InterestStore:
         """A member row for someone who declares interests before ever posting."""
         async with self.db.write() as conn:
             await conn.execute(
-                _insert_ignore(conn, m.members),
+                insert_ignore(conn, m.members),
                 [
                     {
                         "community_id": community_id,
@@ -768,7 +768,7 @@ class InterestStore:
             new = [t for t in dict.fromkeys(topics) if t not in have]
             if new:
                 await conn.execute(
-                    _insert_ignore(conn, di),
+                    insert_ignore(conn, di),
                     [
                         {
                             "community_id": community_id,
@@ -964,11 +964,6 @@ def _fetch_url(rt: Table) -> Any:
         .scalar_subquery()
     )
     return func.coalesce(first, rt.c.canonical_url)
-
-
-def _insert_ignore(conn: Any, table: Table) -> Any:
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    return dialect.insert(table).on_conflict_do_nothing()
 
 
 # --- synchronous bodies (run inside one connection via run_sync) -----------------------------

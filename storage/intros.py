@@ -43,6 +43,7 @@ from bot.clock import as_utc
 from bot.model import Community, Member
 from storage import models as m
 from storage.db import Database
+from storage.ingest import insert_ignore
 from storage.models import Base, Id, UtcDateTime
 
 # Round states.
@@ -318,13 +319,6 @@ class Stats:
         return self.met / self.answered if self.answered else None
 
 
-def _insert_ignore(conn: AsyncConnection, table: Any) -> Any:
-    from sqlalchemy.dialects import postgresql, sqlite
-
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    return dialect.insert(table).on_conflict_do_nothing()
-
-
 def _opt(when: datetime | None) -> datetime | None:
     return as_utc(when) if when is not None else None
 
@@ -379,7 +373,7 @@ class IntroStore:
         """Create the community's schedule with the default cadence unless it has one."""
         async with self.db.write() as conn:
             await conn.execute(
-                _insert_ignore(conn, intro_schedules),
+                insert_ignore(conn, intro_schedules),
                 [
                     {
                         "community_id": community_id,
@@ -398,7 +392,7 @@ class IntroStore:
         st = intro_schedules
         async with self.db.write() as conn:
             await conn.execute(
-                _insert_ignore(conn, st),
+                insert_ignore(conn, st),
                 [
                     {
                         "community_id": community_id,
@@ -444,7 +438,7 @@ class IntroStore:
             if on:
                 row = (
                     await conn.execute(
-                        _insert_ignore(conn, cd).returning(cd.c.channel_external_id),
+                        insert_ignore(conn, cd).returning(cd.c.channel_external_id),
                         [
                             {
                                 "community_id": community_id,
@@ -513,7 +507,7 @@ class IntroStore:
         async with self.db.write() as conn:
             row = (
                 await conn.execute(
-                    _insert_ignore(conn, nw).returning(nw.c.other_external_id),
+                    insert_ignore(conn, nw).returning(nw.c.other_external_id),
                     [
                         {
                             "community_id": community_id,
@@ -593,7 +587,7 @@ class IntroStore:
         ms = intro_member_state
         async with self.db.write() as conn:
             await conn.execute(
-                _insert_ignore(conn, ms),
+                insert_ignore(conn, ms),
                 [
                     {
                         "community_id": community_id,
@@ -622,7 +616,7 @@ class IntroStore:
         st, ms = m.member_settings, intro_member_state
         async with self.db.write() as conn:
             await conn.execute(
-                _insert_ignore(conn, st),
+                insert_ignore(conn, st),
                 [
                     {
                         "community_id": community_id,
@@ -639,7 +633,7 @@ class IntroStore:
                 .values(intros_paused_until=until, updated_at=now)
             )
             await conn.execute(
-                _insert_ignore(conn, ms),
+                insert_ignore(conn, ms),
                 [
                     {"community_id": community_id, "member_external_id": ext, "updated_at": now}
                     for ext in member_exts
@@ -763,7 +757,7 @@ class IntroStore:
         async with self.db.write() as conn:
             row = (
                 await conn.execute(
-                    _insert_ignore(conn, rt).returning(rt.c.id),
+                    insert_ignore(conn, rt).returning(rt.c.id),
                     {
                         "community_id": community_id,
                         "period": as_utc(period),
