@@ -151,11 +151,13 @@ def _canonicalize_cached(url: str) -> tuple[str, str] | None:
         return None
 
 
-def _canonicalize(url: str) -> tuple[str, str] | None:
+def _canonicalize(url: str, *, settle: bool = True) -> tuple[str, str] | None:
     """Validate host and port, normalise with w3lib, then apply the site rules.
 
     Scheme is normalised to https: today http:// and https:// of the same host and path
-    are practically always the same resource, and counting them apart would split shares."""
+    are practically always the same resource, and counting them apart would split shares.
+    A path w3lib normalised is normalised once more (`settle`): w3lib reads ';' as the start
+    of path parameters, so trimming a trailing '/' can change what it does the next time."""
     if url[:4].lower() == "www.":
         url = "https://" + url
     scheme = _SCHEME.match(url)
@@ -171,6 +173,7 @@ def _canonicalize(url: str) -> tuple[str, str] | None:
     # w3lib first (percent-encoding, dot segments, sorted query), then the site rules on
     # its output: they only remove or rewrite pieces, so the result stays a fixed point.
     path, query = _plain_path_and_query(parts.path, parts.query)
+    used_w3lib = path is None
     if path is None:
         normal = urlsplit(_w3lib_canonicalize(f"https://{netloc}{parts.path or '/'}?{parts.query}"))
         path, query = normal.path, normal.query
@@ -187,6 +190,8 @@ def _canonicalize(url: str) -> tuple[str, str] | None:
     result = f"https://{netloc}{path}" + (f"?{query}" if query else "")
     if len(result) > MAX_URL_LENGTH:
         return None
+    if settle and used_w3lib:
+        return _canonicalize(result, settle=False)
     return result, host[1:-1] if host.startswith("[") else host  # the domain: as urlsplit reads it
 
 
