@@ -311,9 +311,8 @@ def _storable(text: str) -> str:
 
 def _actor(actor: Actor) -> Actor:
     name = actor.display_name
-    if name is None or (name.isascii() and "\x00" not in name):
-        return actor
-    return replace(actor, display_name=_storable(name))
+    clean = name if name is None else _storable(name)
+    return actor if clean is name else replace(actor, display_name=clean)
 
 
 def _channel(place: Place) -> PlannedChannel:

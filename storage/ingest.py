@@ -170,7 +170,7 @@ def insert_rows(
         )
         conn.exec_driver_sql(sql, (payload,))
         return
-    dicts = [dict(zip(columns, row, strict=True)) for row in rows]
+    dicts = _dicts(columns, rows)
     for part in chunks(dicts):
         conn.execute(insert_ignore(conn, table), list(part))
 
@@ -243,11 +243,12 @@ def select_in(
     table: Table,
     columns: Sequence[str],
     where: dict[str, Any],
-    column: str,
+    key: str | tuple[str, ...],
     values: Iterable[Any],
 ) -> Sequence[Sequence[Any]]:
-    """`columns` of the rows whose `where` columns equal their values and whose `column` is one
-    of `values` (strings or integers; text and number columns only).
+    """`columns` of the rows whose `where` columns equal their values and whose `key` (a column,
+    or a tuple of columns, then `values` are tuples) is one of `values` (strings or integers;
+    text and number columns only).
 
     On SQLite one statement, however many values: they travel as one JSON array read by
     `json_each` and the rows come back as one (see `sqlite_json_rows`), so there is nothing
@@ -256,18 +257,30 @@ def select_in(
     wanted = list(values)
     if not wanted:
         return []
+    keys = (key,) if isinstance(key, str) else key
     payload = _sqlite_json(conn, wanted)
     if payload is not None:
         tests = "".join(f"{name} = ? AND " for name in where)
-        rest = f"FROM {table.name} WHERE {tests}{column} IN (SELECT value FROM json_each(?))"
+        if isinstance(key, str):
+            match = f"{key} IN (SELECT value FROM json_each(?))"
+        else:
+            parts = ", ".join(f"json_extract(value, '$[{i}]')" for i in range(len(keys)))
+            match = f"({', '.join(keys)}) IN (SELECT {parts} FROM json_each(?))"
+        rest = f"FROM {table.name} WHERE {tests}{match}"
         return sqlite_json_rows(conn, ", ".join(columns), rest, (*where.values(), payload))
     t = table.c
     tests_ = [t[name] == value for name, value in where.items()]
+    column = t[key] if isinstance(key, str) else tuple_(*(t[name] for name in keys))
     found: list[Sequence[Any]] = []
-    for part in chunks(wanted, 900):
-        stmt = select(*(t[c] for c in columns)).where(*tests_, t[column].in_(part))
+    for part in chunks(wanted, 900 // len(keys)):
+        stmt = select(*(t[c] for c in columns)).where(*tests_, column.in_(part))
         found += conn.execute(stmt).all()
     return found
+
+
+def _dicts(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[dict[str, Any]]:
+    """Rows as SQLAlchemy's executemany takes them (the paths other than SQLite's)."""
+    return [dict(zip(columns, row, strict=True)) for row in rows]
 
 
 def chunks(items: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
@@ -393,8 +406,7 @@ class IngestStore:
             # Another process may be storing the same delivery right now, unseen by the SELECT
             # above: only the keys this transaction's insert won are ours to apply.
             stmt = insert_ignore(conn, pe).returning(pe.c.community_id, pe.c.event_key)
-            rows = [dict(zip(columns, row, strict=True)) for row in fresh]
-            won = {(cid, key) for cid, key in conn.execute(stmt, rows)}
+            won = {(cid, key) for cid, key in conn.execute(stmt, _dicts(columns, fresh))}
             lost = len(fresh) - len(won)
             if lost:
                 stats.duplicates += lost
@@ -416,28 +428,11 @@ class IngestStore:
                 (p.channel.external_id, p.message_id)
             )
         dead: set[tuple[int, str, str]] = set()
+        pair = ("channel_external_id", "message_external_id")
         for cid, pairs in by_community.items():
-            payload = _sqlite_json(conn, pairs)
-            if payload is not None:  # one look for the whole batch
-                found = sqlite_json_rows(
-                    conn,
-                    "t.channel_external_id, t.message_external_id",
-                    "FROM json_each(?) AS j CROSS JOIN message_tombstones AS t "
-                    "ON t.community_id = ? AND t.channel_external_id = json_extract(j.value, '$[0]')"
-                    " AND t.message_external_id = json_extract(j.value, '$[1]')",
-                    [payload, cid],
-                )
-                dead.update((cid, channel, msg) for channel, msg in found)
-                continue
-            tt = m.message_tombstones
-            key = tuple_(tt.c.channel_external_id, tt.c.message_external_id)
-            for part in chunks(pairs):
-                found_rows = conn.execute(
-                    select(tt.c.channel_external_id, tt.c.message_external_id).where(
-                        tt.c.community_id == cid, key.in_(part)
-                    )
-                )
-                dead.update((cid, channel, msg) for channel, msg in found_rows)
+            where = {"community_id": cid}
+            for channel, msg in select_in(conn, m.message_tombstones, pair, where, pair, pairs):
+                dead.add((cid, channel, msg))
         if not dead:
             return posts
         kept = []
@@ -505,8 +500,8 @@ class IngestStore:
             # Several processes may insert the same message at once, and a row another one
             # committed meanwhile must not count as ours (its edit may since have dropped a
             # link this post carried): RETURNING names exactly the rows this insert added.
-            dicts = [dict(zip(columns, row, strict=True)) for row in rows]
-            inserted = conn.execute(insert_ignore(conn, mt).returning(*keys), dicts).all()
+            stmt = insert_ignore(conn, mt).returning(*keys)
+            inserted = conn.execute(stmt, _dicts(columns, rows)).all()
             # A delete committed while this insert waited on it left a tombstone the look
             # before the insert could not see: look again, and undo those rows.
             ours = [by_key[(cid, chid, ext)] for _, cid, chid, ext in inserted]
@@ -616,8 +611,7 @@ class IngestStore:
                 # Another process may create the same resource meanwhile; only rows this insert
                 # added already hold their search text.
                 stmt = insert_ignore(conn, rt).returning(rt.c.id)
-                dicts = [dict(zip(columns, row, strict=True)) for row in rows]
-                created.update(rid for (rid,) in conn.execute(stmt, dicts))
+                created.update(rid for (rid,) in conn.execute(stmt, _dicts(columns, rows)))
                 ids.update(self._find_resources(conn, missing))
             else:
                 insert_rows(conn, rt, columns, rows)
@@ -646,7 +640,9 @@ class IngestStore:
         self, conn: Connection, refs: Iterable[tuple[int, str, str]]
     ) -> dict[tuple[int, str, str], int]:
         """(community id, channel external id, message external id) -> message row id."""
-        by_channel: dict[tuple[int, str, int], set[str]] = {}
+        wanted: dict[
+            int, dict[tuple[int, str], str]
+        ] = {}  # community -> (channel id, ext) -> ch ext
         out: dict[tuple[int, str, str], int] = {}
         known = self.message_ids
         for ref in refs:
@@ -666,15 +662,17 @@ class IngestStore:
                     continue
                 cached = (found[0], found[1])
                 self.channel_ids[(cid, ch_ext)] = cached
-            by_channel.setdefault((cid, ch_ext, cached[0]), set()).add(msg_ext)
+            wanted.setdefault(cid, {})[(cached[0], msg_ext)] = ch_ext
         remembered: list[tuple[tuple[int, str, str], int]] = []
-        for (cid, ch_ext, chid), exts in by_channel.items():
-            where = {"community_id": cid, "channel_id": chid}
-            for mid, ext in select_in(
-                conn, m.messages, ["id", "external_id"], where, "external_id", exts
+        key = ("channel_id", "external_id")
+        for cid, refs_by_key in wanted.items():
+            where = {"community_id": cid}
+            for mid, chid, ext in select_in(
+                conn, m.messages, ["id", *key], where, key, list(refs_by_key)
             ):
-                out[(cid, ch_ext, ext)] = mid
-                remembered.append(((cid, ch_ext, ext), mid))
+                ref = (cid, refs_by_key[(chid, ext)], ext)
+                out[ref] = mid
+                remembered.append((ref, mid))
         self._remember_messages(remembered)
         return out
 
@@ -801,46 +799,25 @@ class IngestStore:
         ids = sorted(set(resource_ids))
         if not ids:
             return
-        rows: list[tuple[int, str]] = []
-        if conn.dialect.name == "sqlite":
-            wanted = [orjson.dumps(ids).decode()]
-            found = sqlite_json_rows(
-                conn,
-                "id, title, description, canonical_url",
-                "FROM resources WHERE id IN (SELECT value FROM json_each(?))",
-                wanted,
-            )
-            shared = sqlite_json_rows(
-                conn,
-                "s.resource_id, s.shared_at, s.id, m.text",
-                "FROM shares s JOIN messages m ON m.id = s.message_id "
-                "WHERE s.resource_id IN (SELECT value FROM json_each(?))",
-                wanted,
-            )
-            shared.sort(key=itemgetter(1, 2))  # times are ISO text: in order as text
-            texts: dict[int, list[str]] = {row[0]: [] for row in found}
-            for rid, _, _, text in shared:
-                texts[rid].append(text)
-            for rid, title, description, url in found:
-                rows.append((rid, search_text(title, description, url, texts[rid])))
-        else:
-            rt, st, mt = m.resources, m.shares, m.messages
-            for part in chunks(ids):
-                heads = conn.execute(
-                    select(rt.c.id, rt.c.title, rt.c.description, rt.c.canonical_url).where(
-                        rt.c.id.in_(part)
-                    )
-                ).all()
-                texts = {row[0]: [] for row in heads}
-                for rid, text in conn.execute(
-                    select(st.c.resource_id, mt.c.text)
-                    .join(mt, mt.c.id == st.c.message_id)
-                    .where(st.c.resource_id.in_(part))
-                    .order_by(st.c.shared_at, st.c.id)
-                ):
-                    texts[rid].append(text)
-                for rid, title, description, url in heads:
-                    rows.append((rid, search_text(title, description, url, texts[rid])))
+        heads = select_in(
+            conn, m.resources, ["id", "title", "description", "canonical_url"], {}, "id", ids
+        )
+        shared = select_in(
+            conn, m.shares, ["resource_id", "shared_at", "id", "message_id"], {}, "resource_id", ids
+        )
+        shared = sorted(shared, key=itemgetter(1, 2))  # first shared first
+        message_ids = {row[3] for row in shared}
+        text_of: dict[int, str] = {
+            mid: text
+            for mid, text in select_in(conn, m.messages, ["id", "text"], {}, "id", message_ids)
+        }
+        texts: dict[int, list[str]] = {row[0]: [] for row in heads}
+        for rid, _, _, message_id in shared:
+            texts[rid].append(text_of[message_id])
+        rows = [
+            (rid, search_text(title, description, url, texts[rid]))
+            for rid, title, description, url in heads
+        ]
         update_rows(conn, m.resources, "search_text", rows)
 
 

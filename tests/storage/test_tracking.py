@@ -262,8 +262,7 @@ async def test_nul_characters_are_dropped_not_fatal(rhizome: Rhizome, chat: Chat
         names = set((await conn.execute(select(m.members.c.display_name))).scalars())
         channel = (await conn.execute(select(m.channels.c.name))).scalar_one()
         emoji = (await conn.execute(select(m.reactions.c.emoji))).scalar_one()
-    assert text == "beforeafter https://nul.example/a\x00b".replace("\x00", "", 1)
-    assert "\x00" not in text
+    assert text == "beforeafter https://nul.example/ab"
     assert names == {"Ana", "Ben"}
     assert (channel, emoji) == ("gen", "tada")
     assert list(await resources(rhizome)) == ["https://nul.example/ab"]

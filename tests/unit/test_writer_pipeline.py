@@ -7,7 +7,7 @@ drives), so the tests can hold a write open and see what runs meanwhile."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 
 import pytest
 
@@ -56,41 +56,46 @@ def chat() -> Chat:
     return Chat(CommunityRef("slack", "T1", "One"), START)
 
 
+@pytest.fixture
+def tracker() -> RecordingTracker:
+    return RecordingTracker()
+
+
+@pytest.fixture
+async def writer(tracker: RecordingTracker) -> AsyncIterator[Writer]:
+    writer = Writer(tracker)  # type: ignore[arg-type]
+    writer.start()
+    yield writer
+    await writer.stop()
+
+
 def posts(chat: Chat, *ids: str) -> list[MessagePosted]:
     return [chat.post("ana", f"message {i}", mid=i) for i in ids]
 
 
-async def test_the_next_batch_is_planned_while_the_previous_one_is_written(chat: Chat) -> None:
-    tracker = RecordingTracker()
+async def test_the_next_batch_is_planned_while_the_previous_one_is_written(
+    chat: Chat, tracker: RecordingTracker, writer: Writer
+) -> None:
     tracker.gate = asyncio.Event()
-    writer = Writer(tracker)  # type: ignore[arg-type]
-    writer.start()
-    try:
-        first = [await writer.submit(e) for e in posts(chat, "1", "2")]
-        await asyncio.sleep(0.01)  # batch 1 is now being written, held at the gate
-        second = [await writer.submit(e) for e in posts(chat, "3")]
-        await asyncio.sleep(0.01)
-        assert ("plan", ["3"]) in tracker.log  # planned meanwhile
-        assert ("write", ["3"]) not in tracker.log  # but not written before batch 1
-        tracker.gate.set()
-        results = await asyncio.gather(*first, *second)
-    finally:
-        await writer.stop()
+    first = [await writer.submit(e) for e in posts(chat, "1", "2")]
+    await asyncio.sleep(0.01)  # batch 1 is now being written, held at the gate
+    second = [await writer.submit(e) for e in posts(chat, "3")]
+    await asyncio.sleep(0.01)
+    assert ("plan", ["3"]) in tracker.log  # planned meanwhile
+    assert ("write", ["3"]) not in tracker.log  # but not written before batch 1
+    tracker.gate.set()
+    results = await asyncio.gather(*first, *second)
     assert [r.messages for r in results] == [2, 2, 1]
     writes = [ids for kind, ids in tracker.log if kind == "written"]
     assert writes == [["1", "2"], ["3"]]
 
 
-async def test_a_failing_batch_is_retried_event_by_event(chat: Chat) -> None:
-    tracker = RecordingTracker()
+async def test_a_failing_batch_is_retried_event_by_event(
+    chat: Chat, tracker: RecordingTracker, writer: Writer
+) -> None:
     tracker.bad = {"2"}
-    writer = Writer(tracker)  # type: ignore[arg-type]
-    writer.start()
-    try:
-        futures = [await writer.submit(e) for e in posts(chat, "1", "2", "3")]
-        done = await asyncio.gather(*futures, return_exceptions=True)
-    finally:
-        await writer.stop()
+    futures = [await writer.submit(e) for e in posts(chat, "1", "2", "3")]
+    done = await asyncio.gather(*futures, return_exceptions=True)
     assert isinstance(done[1], RuntimeError)
     assert str(done[1]) == "the event could not be stored"
     assert [r.messages for r in (done[0], done[2])] == [1, 1]  # type: ignore[union-attr]
@@ -98,25 +103,22 @@ async def test_a_failing_batch_is_retried_event_by_event(chat: Chat) -> None:
     assert written == [["1"], ["3"]]
 
 
-async def test_flush_waits_for_the_write_in_progress(chat: Chat) -> None:
-    tracker = RecordingTracker()
+async def test_flush_waits_for_the_write_in_progress(
+    chat: Chat, tracker: RecordingTracker, writer: Writer
+) -> None:
     tracker.gate = asyncio.Event()
-    writer = Writer(tracker)  # type: ignore[arg-type]
-    writer.start()
-    try:
-        await writer.submit(posts(chat, "1")[0])
-        flushed = asyncio.ensure_future(writer.flush())
-        await asyncio.sleep(0.01)
-        assert not flushed.done()
-        tracker.gate.set()
-        await asyncio.wait_for(flushed, 5)
-        assert ("written", ["1"]) in tracker.log
-    finally:
-        await writer.stop()
+    await writer.submit(posts(chat, "1")[0])
+    flushed = asyncio.ensure_future(writer.flush())
+    await asyncio.sleep(0.01)
+    assert not flushed.done()
+    tracker.gate.set()
+    await asyncio.wait_for(flushed, 5)
+    assert ("written", ["1"]) in tracker.log
 
 
-async def test_a_purge_is_written_before_the_next_batch_is_planned(chat: Chat) -> None:
-    tracker = RecordingTracker()
+async def test_a_purge_is_written_before_the_next_batch_is_planned(
+    chat: Chat, tracker: RecordingTracker
+) -> None:
     tracker.purge_in = {"1"}
     pipeline = Pipeline(tracker)  # type: ignore[arg-type]
     first = await pipeline.put(posts(chat, "1"))
@@ -126,8 +128,9 @@ async def test_a_purge_is_written_before_the_next_batch_is_planned(chat: Chat) -
     assert tracker.log.index(("written", ["1"])) < tracker.log.index(("plan", ["2"]))
 
 
-async def test_the_bulk_pipeline_stops_at_a_failed_write(chat: Chat) -> None:
-    tracker = RecordingTracker()
+async def test_the_bulk_pipeline_stops_at_a_failed_write(
+    chat: Chat, tracker: RecordingTracker
+) -> None:
     tracker.bad = {"1"}
     pipeline = Pipeline(tracker)  # type: ignore[arg-type]
     await pipeline.put(posts(chat, "1"))
