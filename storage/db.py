@@ -1,34 +1,48 @@
 """Engine set-up for SQLite and PostgreSQL, and the read/write transaction helpers.
 
-SQLite: WAL (readers never block the writer), one writer connection whose transactions begin
-IMMEDIATE (a write takes the lock up front instead of failing half-way with SQLITE_BUSY), a pool
-of read-only connections, a busy timeout, and foreign keys on so deletions cascade. PostgreSQL:
-a small asyncpg pool for both.
+SQLite: WAL (readers never block the writer), writes one at a time (an in-process lock) with
+transactions that begin IMMEDIATE (a write takes the lock up front instead of failing half-way
+with SQLITE_BUSY), a pool of read-only connections, a busy timeout, and foreign keys on so
+deletions cascade. Bulk writes (`run_write`: ingest batches) run on a thread of their own; see
+there why. PostgreSQL: a small asyncpg pool for everything.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+import contextlib
+import sqlite3
+from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import event
-from sqlalchemy.engine import Connection, make_url
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+T = TypeVar("T")
 
 
 class Database:
-    def __init__(self, engine: AsyncEngine, writer: AsyncEngine | None = None) -> None:
+    def __init__(
+        self, engine: AsyncEngine, writer: AsyncEngine | None = None, bulk: Engine | None = None
+    ) -> None:
         self.engine = engine  # reads
-        # SQLite: every write on one connection of its own. A connection that finds the
-        # database changed by another drops its whole page cache when its next transaction
-        # begins, so writes alternating between pooled connections re-read their indexes each
-        # time; and the read connections are read-only, so nothing writes around the writer.
+        # SQLite: writes go to one async connection of their own, and bulk writes to one
+        # synchronous connection (`run_write`), never to a pooled one: a connection that finds
+        # the database changed by another drops its whole page cache when its next transaction
+        # begins, so writes alternating between pooled connections would re-read their indexes
+        # each time. The read connections are read-only, so nothing writes around the two.
         self.writer = writer or engine
         self.dialect = engine.dialect.name
         self.is_sqlite = self.dialect == "sqlite"
+        self._bulk = bulk
+        self._bulk_thread = (
+            ThreadPoolExecutor(1, thread_name_prefix="rhizome-bulk") if bulk is not None else None
+        )
+        self._write_lock = asyncio.Lock()  # SQLite allows one write transaction at a time
 
     @classmethod
     def open(
@@ -71,7 +85,16 @@ class Database:
             return cls(writer)  # a second engine would open a second, empty database
         engine = create_async_engine(url, **kwargs)
         _configure_sqlite(engine, writes=False)
-        return cls(engine, writer)
+        # Used on its own thread only; `close` disposes of it from there as well.
+        bulk = create_engine(
+            parsed.set(drivername="sqlite"),
+            pool_size=1,
+            max_overflow=0,
+            echo=echo,
+            connect_args={"timeout": 30, "check_same_thread": False},
+        )
+        _configure_sqlite(bulk, writes=True)
+        return cls(engine, writer, bulk)
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:
@@ -81,13 +104,41 @@ class Database:
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncConnection]:
         """A write transaction; committed on success, rolled back on error."""
-        async with self.writer.begin() as conn:
+        async with self._write_lock, self.writer.begin() as conn:
             yield conn
+
+    async def run_write(self, fn: Callable[..., T], *args: Any) -> T:
+        """`fn(connection, *args)`, synchronous, in one write transaction.
+
+        On a SQLite file it runs on a thread of its own with a synchronous connection: through
+        aiosqlite every statement of a long chain (a batch of ingest takes about fifteen) is a
+        round trip to the event loop, which waits whenever the loop is busy (planning the next
+        batch), and the Python between statements takes turns with the loop's; on its own
+        thread only the SQLite work (which runs without the GIL) overlaps the loop, and none
+        of it waits for the loop. Elsewhere, `AsyncConnection.run_sync` in `write()`."""
+        bulk, thread = self._bulk, self._bulk_thread
+        if bulk is None or thread is None:
+            async with self.write() as conn:
+                return await conn.run_sync(fn, *args)
+        async with self._write_lock:
+            running = asyncio.get_running_loop().run_in_executor(
+                thread, _in_transaction, bulk, fn, args
+            )
+            try:
+                return await asyncio.shield(running)
+            finally:
+                # Cancelled: the transaction still ends (commits or rolls back) on its thread
+                # before anything else may write.
+                await asyncio.wait([running])
 
     async def close(self) -> None:
         await self.engine.dispose()
         if self.writer is not self.engine:
             await self.writer.dispose()
+        if self._bulk is not None and self._bulk_thread is not None:
+            await asyncio.get_running_loop().run_in_executor(self._bulk_thread, self._bulk.dispose)
+            self._bulk_thread.shutdown()
+            self._bulk_thread = None
 
     async def migrate(self) -> None:
         """Bring the schema to the newest Alembic revision (run at every start)."""
@@ -122,8 +173,13 @@ class Database:
             await conn.commit()
 
 
-def _configure_sqlite(engine: AsyncEngine, *, writes: bool) -> None:
-    sync_engine = engine.sync_engine
+def _in_transaction(engine: Engine, fn: Callable[..., T], args: tuple[Any, ...]) -> T:
+    with engine.begin() as conn:
+        return fn(conn, *args)
+
+
+def _configure_sqlite(engine: AsyncEngine | Engine, *, writes: bool) -> None:
+    sync_engine = engine.sync_engine if isinstance(engine, AsyncEngine) else engine
 
     @event.listens_for(sync_engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
@@ -148,6 +204,27 @@ def _configure_sqlite(engine: AsyncEngine, *, writes: bool) -> None:
     @event.listens_for(sync_engine, "begin")
     def _on_begin(conn: Connection) -> None:
         conn.exec_driver_sql(begin)
+
+    @event.listens_for(sync_engine, "invalidate")
+    def _on_invalidate(dbapi_conn: Any, _record: Any, _error: BaseException | None) -> None:
+        # A task cancelled in the middle of a statement (shutdown cancels background loops)
+        # gets its connection invalidated and closed. A SELECT cut short keeps a statement
+        # alive, and a connection closed with one is only half closed: it would keep its
+        # write transaction, and the database locked, for as long as the process runs. A
+        # rollback first ends the transaction whatever the statements' state.
+        raw = _sqlite3_connection(dbapi_conn)
+        if raw is not None and raw.in_transaction:
+            with contextlib.suppress(sqlite3.Error):
+                raw.rollback()
+
+
+def _sqlite3_connection(dbapi_conn: Any) -> sqlite3.Connection | None:
+    """The sqlite3 connection under a DBAPI connection (aiosqlite's runs on its own thread,
+    opened with check_same_thread=False; SQLite serialises calls from several threads)."""
+    if isinstance(dbapi_conn, sqlite3.Connection):
+        return dbapi_conn
+    found = getattr(getattr(dbapi_conn, "driver_connection", None), "_connection", None)
+    return found if isinstance(found, sqlite3.Connection) else None
 
 
 async def run_with_retry(coro_factory: Any, attempts: int = 5) -> Any:

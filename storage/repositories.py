@@ -813,8 +813,7 @@ class Repositories:
         self, store: IngestStore, planned: Sequence[Planned], now: datetime
     ) -> IngestStats:
         try:
-            async with self.db.write() as conn:
-                return await conn.run_sync(store.apply, planned, now)
+            return await self.db.run_write(store.apply, planned, now)
         except Exception:
             # Cached ids may be stale (another process purged a member or community): drop them
             # so the retry, or the next batch, re-reads them.

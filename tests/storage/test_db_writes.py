@@ -1,0 +1,126 @@
+"""Write transactions on SQLite: one at a time, bulk writes on their own thread, and a task
+cancelled half-way never leaves the database locked."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import event, text
+from sqlalchemy.engine import Connection
+
+from storage.db import Database
+
+
+@pytest.fixture
+async def db(tmp_path: Path) -> AsyncIterator[Database]:
+    db = Database.open(f"sqlite+aiosqlite:///{tmp_path / 'w.db'}")
+    async with db.write() as conn:
+        await conn.execute(text("CREATE TABLE t (x INTEGER)"))
+    yield db
+    await db.close()
+
+
+async def _count(db: Database) -> int:
+    async with db.read() as conn:
+        return int((await conn.execute(text("SELECT count(*) FROM t"))).scalar_one())
+
+
+async def test_a_write_cancelled_mid_select_leaves_the_database_writable(db: Database) -> None:
+    """The cancel lands while a SELECT has rows left to read (shutdown cancels background
+    loops at any point); its statement stays alive in the cancelled task's traceback."""
+    entered, release = threading.Event(), threading.Event()
+
+    def pause(x: int) -> int:
+        entered.set()
+        release.wait(5)
+        return x
+
+    @event.listens_for(db.writer.sync_engine, "connect")
+    def _add_pause(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.create_function("pause", 1, pause)
+
+    await db.writer.dispose()  # the next connection gets the function
+
+    async def read_in_a_write() -> None:
+        async with db.write() as conn:
+            await conn.execute(text("INSERT INTO t VALUES (1)"))
+            await conn.execute(text("SELECT pause(x) FROM (SELECT 1 AS x UNION ALL SELECT 2)"))
+
+    task = asyncio.create_task(read_in_a_write())
+    await asyncio.to_thread(entered.wait, 5)  # the SELECT is on its first row
+    task.cancel()
+    release.set()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert task.cancelled()  # the task, and the statement its traceback holds, live on
+
+    # Without the rollback on invalidation this waits out the 30 s busy timeout and fails.
+    async def write_again() -> None:
+        async with db.write() as conn:
+            await conn.execute(text("INSERT INTO t VALUES (2)"))
+
+    await asyncio.wait_for(write_again(), timeout=10)
+    assert await _count(db) == 1  # the cancelled transaction's row was rolled back
+
+
+async def test_bulk_writes_run_on_their_own_thread_in_one_transaction(db: Database) -> None:
+    seen: list[str] = []
+
+    def insert_two(conn: Connection, value: int) -> int:
+        seen.append(threading.current_thread().name)
+        conn.exec_driver_sql("INSERT INTO t VALUES (?)", (value,))
+        conn.exec_driver_sql("INSERT INTO t VALUES (?)", (value + 1,))
+        return value
+
+    assert await db.run_write(insert_two, 10) == 10
+    assert seen[0].startswith("rhizome-bulk")
+    assert await _count(db) == 2
+
+    def fail_half_way(conn: Connection) -> None:
+        conn.exec_driver_sql("INSERT INTO t VALUES (99)")
+        raise ValueError("boom")
+
+    with pytest.raises(ValueError, match="boom"):
+        await db.run_write(fail_half_way)
+    assert await _count(db) == 2  # rolled back whole
+
+
+async def test_bulk_and_async_writes_take_turns(db: Database) -> None:
+    """Many of each at once: none waits out the busy timeout, none is lost."""
+
+    def bulk(conn: Connection, value: int) -> None:
+        conn.exec_driver_sql("INSERT INTO t VALUES (?)", (value,))
+
+    async def plain(value: int) -> None:
+        async with db.write() as conn:
+            await conn.execute(text("INSERT INTO t VALUES (:v)"), {"v": value})
+            await asyncio.sleep(0)  # hand the loop over mid-transaction
+
+    jobs = [db.run_write(bulk, i) for i in range(50)] + [plain(100 + i) for i in range(50)]
+    await asyncio.wait_for(asyncio.gather(*jobs), timeout=30)
+    assert await _count(db) == 100
+
+
+async def test_a_cancelled_bulk_write_finishes_before_the_next_write(db: Database) -> None:
+    release = threading.Event()
+
+    def slow(conn: Connection) -> None:
+        conn.exec_driver_sql("INSERT INTO t VALUES (1)")
+        release.wait(5)
+
+    task = asyncio.create_task(db.run_write(slow))
+    await asyncio.sleep(0.05)
+    task.cancel()
+    await asyncio.sleep(0.05)
+    release.set()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    # The thread's transaction committed; the next write goes through at once.
+    async with db.write() as conn:
+        await conn.execute(text("INSERT INTO t VALUES (2)"))
+    assert await _count(db) == 2
