@@ -152,25 +152,23 @@ class Database:
 
         SQLite plans without statistics until ANALYZE runs (PostgreSQL's autovacuum keeps its
         own); without them some joins pick the wrong index. Run at start when none exist, and
-        after an import, which changes the data's shape at once."""
-        if not self.is_sqlite:
-            return
-        from sqlalchemy import text
+        after an import, which changes the data's shape at once. It reads every index, so it
+        runs on the bulk connection, whose page cache an import has already filled, rather
+        than filling a second one."""
+        if self.is_sqlite:
+            await self.run_write(_analyze, only_if_missing)
 
-        async with self.writer.connect() as conn:
-            if only_if_missing:
-                has_stats = (
-                    await conn.execute(
-                        text("SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1'")
-                    )
-                ).scalar_one()
-                if has_stats:
-                    return
-                rows = (await conn.execute(text("SELECT count(*) FROM messages"))).scalar_one()
-                if rows < 10_000:
-                    return  # small databases plan well without statistics
-            await conn.execute(text("ANALYZE"))
-            await conn.commit()
+
+def _analyze(conn: Connection, only_if_missing: bool) -> None:
+    if only_if_missing:
+        found = conn.exec_driver_sql(
+            "SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1'"
+        ).scalar_one()
+        if found:
+            return
+        if conn.exec_driver_sql("SELECT count(*) FROM messages").scalar_one() < 10_000:
+            return  # small databases plan well without statistics
+    conn.exec_driver_sql("ANALYZE")
 
 
 def _in_transaction(engine: Engine, fn: Callable[..., T], args: tuple[Any, ...]) -> T:

@@ -124,3 +124,24 @@ async def test_a_cancelled_bulk_write_finishes_before_the_next_write(db: Databas
     async with db.write() as conn:
         await conn.execute(text("INSERT INTO t VALUES (2)"))
     assert await _count(db) == 2
+
+
+async def test_analyze_writes_statistics_and_skips_small_databases(tmp_path: Path) -> None:
+    db = Database.open(f"sqlite+aiosqlite:///{tmp_path / 'a.db'}")
+    await db.migrate()  # analyzes only when statistics are missing and the data is big
+    try:
+
+        async def has_stats() -> bool:
+            async with db.read() as conn:
+                found = await conn.execute(
+                    text("SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1'")
+                )
+                return bool(found.scalar_one())
+
+        assert not await has_stats()
+        await db.analyze(only_if_missing=True)
+        assert not await has_stats()  # an empty database plans well without them
+        await db.analyze()
+        assert await has_stats()
+    finally:
+        await db.close()
