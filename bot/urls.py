@@ -43,6 +43,9 @@ class FoundUrl:
 # One pass over the text. Alternatives start with different characters ("<", "[", h/w),
 # and no quantified group can match the same text two ways, so scanning stays linear.
 _TOKEN = re.compile(
+    # Every alternative starts with one of these: the lookahead lets the scan skip the other
+    # characters without trying each alternative at each of them (twice as fast on chat text).
+    r"(?=[<\[hHwW])(?:"
     # Slack <url|label> / <url>, Slack specials <@U1|name> <#C1> <!here>, Discord <url>
     r"<(?P<angle>[^\s<>|]+)(?:\|(?P<alabel>[^<>]*))?>"
     # Markdown / Discord masked link [label](url) or [label](<url>); one level of (...) in url
@@ -50,6 +53,7 @@ _TOKEN = re.compile(
     r"(?:\([^\s()<>\[\]]*\)[^\s()<>\[\]]*)*)>?\)"
     # Bare URL in text; trailing punctuation is trimmed afterwards in Python
     r"|(?<![\w@.\-/])(?P<bare>(?:[hH][tT][tT][pP][sS]?://|[wW][wW][wW]\.)[^\s<>\"`]+)"
+    r")"
 )
 _LINK_START = re.compile(r"https?://|www\.", re.ASCII | re.IGNORECASE)
 _SCHEME = re.compile(r"(https?)://", re.ASCII | re.IGNORECASE)
@@ -143,7 +147,7 @@ def _canonical_and_domain(url: str) -> tuple[str, str] | None:
     return _canonicalize_cached(url.strip())
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=16_384)  # ~6 MB; communities reshare the same links a lot
 def _canonicalize_cached(url: str) -> tuple[str, str] | None:
     try:
         return _canonicalize(url)
@@ -202,6 +206,8 @@ def _plain_path_and_query(path: str, query: str) -> tuple[str | None, str]:
         return None, ""
     if "/." in path and any(segment in (".", "..") for segment in path.split("/")):
         return None, ""
+    if not query:
+        return path or "/", ""
     pairs = sorted(piece.partition("=")[::2] for piece in query.split("&") if piece)
     return path or "/", "&".join(f"{key}={value}" for key, value in pairs)
 
@@ -254,6 +260,8 @@ def _clean_query(query: str, extra: tuple[str, ...] = ()) -> str:
 
 def _trim_bare(url: str) -> str:
     """Strip trailing punctuation and unbalanced closing brackets from a bare URL."""
+    if url[-1] not in _TRAILING_PUNCT and url[-1] not in _CLOSERS:
+        return url  # most links: nothing to trim, no need to count brackets
     counts = {c: url.count(c) for c in "()[]<>"}
     end = len(url)
     while end:

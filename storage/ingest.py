@@ -8,7 +8,6 @@ bulk statement reads its rows from one JSON array (see `insert_rows` for why).
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -149,8 +148,9 @@ def bulk_insert_ignore(conn: Connection, table: Table, rows: Sequence[dict[str, 
 
 def insert_rows(
     conn: Connection, table: Table, columns: Sequence[str], rows: Sequence[Sequence[Any]]
-) -> None:
-    """Insert rows given as tuples in `columns` order, skipping natural-key conflicts.
+) -> int:
+    """Insert rows given as tuples in `columns` order, skipping natural-key conflicts; returns
+    how many went in, or -1 where the driver does not say.
 
     On SQLite the whole batch is one statement reading one JSON array (`json_each`): the
     driver's executemany takes back the GIL for every row, so any Python running meanwhile on
@@ -160,7 +160,7 @@ def insert_rows(
     alike. Other databases get SQLAlchemy's executemany, in chunks.
     """
     if not rows:
-        return
+        return 0
     payload = _sqlite_json(conn, rows)
     if payload is not None:
         values = ", ".join(_sqlite_values(table, tuple(columns), "value"))
@@ -168,11 +168,12 @@ def insert_rows(
             f"INSERT OR IGNORE INTO {table.name} ({', '.join(columns)}) "
             f"SELECT {values} FROM json_each(?)"
         )
-        conn.exec_driver_sql(sql, (payload,))
-        return
+        return int(conn.exec_driver_sql(sql, (payload,)).rowcount)
     dicts = _dicts(columns, rows)
-    for part in chunks(dicts):
-        conn.execute(insert_ignore(conn, table), list(part))
+    counts = [
+        conn.execute(insert_ignore(conn, table), list(part)).rowcount for part in chunks(dicts)
+    ]
+    return -1 if -1 in counts else sum(counts)
 
 
 def update_rows(
@@ -260,14 +261,17 @@ def select_in(
     keys = (key,) if isinstance(key, str) else key
     payload = _sqlite_json(conn, wanted)
     if payload is not None:
-        tests = "".join(f"{name} = ? AND " for name in where)
+        # One index probe per value, the values read first (CROSS JOIN fixes the order: left to
+        # itself SQLite may scan the table and probe the values instead, or build a temporary
+        # index of them for `IN (SELECT …)`, which costs more than the probes).
         if isinstance(key, str):
-            match = f"{key} IN (SELECT value FROM json_each(?))"
+            match = [f"t.{key} = j.value"]
         else:
-            parts = ", ".join(f"json_extract(value, '$[{i}]')" for i in range(len(keys)))
-            match = f"({', '.join(keys)}) IN (SELECT {parts} FROM json_each(?))"
-        rest = f"FROM {table.name} WHERE {tests}{match}"
-        return sqlite_json_rows(conn, ", ".join(columns), rest, (*where.values(), payload))
+            match = [f"t.{name} = json_extract(j.value, '$[{i}]')" for i, name in enumerate(keys)]
+        tests = " AND ".join([*(f"t.{name} = ?" for name in where), *match])
+        rest = f"FROM json_each(?) AS j CROSS JOIN {table.name} AS t ON {tests}"
+        selected = ", ".join(f"t.{c}" for c in columns)
+        return sqlite_json_rows(conn, selected, rest, (payload, *where.values()))
     t = table.c
     tests_ = [t[name] == value for name, value in where.items()]
     column = t[key] if isinstance(key, str) else tuple_(*(t[name] for name in keys))
@@ -296,7 +300,7 @@ class IngestStore:
     channel_ids: dict[tuple[int, str], tuple[int, str | None]] = field(default_factory=dict)
     # Row ids of recently stored messages, by (community, channel, message) external ids:
     # reactions, edits and deletes mostly concern recent messages, so this saves a query each.
-    message_ids: OrderedDict[tuple[int, str, str], int] = field(default_factory=OrderedDict)
+    message_ids: dict[tuple[int, str, str], int] = field(default_factory=dict)
     _now: datetime = field(default=datetime.min)
 
     def forget_community(self, community_id: int) -> None:
@@ -315,10 +319,11 @@ class IngestStore:
 
     def _remember_messages(self, found: Iterable[tuple[tuple[int, str, str], int]]) -> None:
         cache = self.message_ids
-        for key, mid in found:
-            cache[key] = mid
-        while len(cache) > MESSAGE_CACHE:
-            cache.popitem(last=False)
+        cache.update(found)
+        if len(cache) > 2 * MESSAGE_CACHE:  # keep the newest; evicting in bulk costs less
+            newest = list(cache.items())[-MESSAGE_CACHE:]
+            cache.clear()
+            cache.update(newest)
 
     # --- the batch ------------------------------------------------------------------------
     def apply(self, conn: Connection, items: Sequence[Planned], now: datetime) -> IngestStats:
@@ -512,23 +517,29 @@ class IngestStore:
                 inserted = [row for row in inserted if row[0] not in set(dead)]
         else:
             # Rows with an id above the current maximum are the ones this statement added:
-            # cheaper than RETURNING through executemany, and exact on SQLite's single writer.
+            # cheaper than RETURNING, and exact on SQLite, where one connection writes at a time
+            # and a new row's id is the maximum plus one. When every row went in, they hold
+            # the next ids in order, and there is nothing to read back.
             before = conn.exec_driver_sql("SELECT coalesce(max(id), 0) FROM messages").scalar_one()
-            insert_rows(conn, mt, columns, rows)
-            inserted = sqlite_json_rows(
-                conn,
-                "id, community_id, channel_id, external_id",
-                "FROM messages WHERE id > ?",
-                [before],
-            )
+            if insert_rows(conn, mt, columns, rows) == len(rows):
+                inserted = [
+                    (before + i, cid, chid, ext) for i, (cid, chid, ext, *_) in enumerate(rows, 1)
+                ]
+            else:
+                inserted = sqlite_json_rows(
+                    conn,
+                    "id, community_id, channel_id, external_id",
+                    "FROM messages WHERE id > ?",
+                    [before],
+                )
         new: list[tuple[int, int, PlannedPost]] = []  # (message id, channel id, post)
-        remembered: list[tuple[tuple[int, str, str], int]] = []
         for mid, cid, chid, ext in inserted:
             post = by_key.get((cid, chid, ext))
             if post is not None:
                 new.append((mid, chid, post))
-                remembered.append(((cid, post.channel.external_id, ext), mid))
-        self._remember_messages(remembered)
+        self._remember_messages(
+            ((p.community_id, p.channel.external_id, p.message_id), mid) for mid, _, p in new
+        )
         stats.messages += len(new)
         stats.duplicates += len(posts) - len(new)
         with_links = [item for item in new if item[2].resources]
