@@ -381,13 +381,14 @@ class IngestStore:
 
     def _drop_seen(
         self, conn: Connection, items: Sequence[Planned], now: datetime, stats: IngestStats
-    ) -> list[Planned]:
+    ) -> Sequence[Planned]:
+        # Most events carry no delivery key (see the tracker).
+        keyed = [(i, i.community_id, i.event_key) for i in items if i.event_key]
+        if not keyed:
+            return items
         by_community: dict[int, set[str]] = {}
-        for i in items:
-            if i.event_key:
-                by_community.setdefault(i.community_id, set()).add(i.event_key)
-        if not by_community:
-            return list(items)
+        for _, cid, key in keyed:
+            by_community.setdefault(cid, set()).add(key)
         pe = m.processed_events
         seen: set[tuple[int, str]] = set()
         for cid, keys in by_community.items():
@@ -395,17 +396,16 @@ class IngestStore:
                 conn, pe, ["event_key"], {"community_id": cid}, "event_key", keys
             ):
                 seen.add((cid, key))
-        kept: list[Planned] = []
+        dropped: set[int] = set()  # id() of the redelivered items
         fresh: list[tuple[int, str, datetime]] = []
-        for item in items:
-            if item.event_key:
-                key = (item.community_id, item.event_key)
-                if key in seen:
-                    stats.duplicates += 1
-                    continue
-                seen.add(key)
-                fresh.append((key[0], key[1], now))
-            kept.append(item)
+        for item, cid, key in keyed:
+            if (cid, key) in seen:
+                stats.duplicates += 1
+                dropped.add(id(item))
+                continue
+            seen.add((cid, key))
+            fresh.append((cid, key, now))
+        kept = [i for i in items if id(i) not in dropped] if dropped else items
         columns = ("community_id", "event_key", "processed_at")
         if fresh and conn.dialect.name == "postgresql":
             # Another process may be storing the same delivery right now, unseen by the SELECT
@@ -427,14 +427,10 @@ class IngestStore:
         """Posts of messages already deleted on the platform are late redeliveries: drop them."""
         if not posts:
             return posts
-        by_community: dict[int, list[tuple[str, str]]] = {}
-        for p in posts:
-            by_community.setdefault(p.community_id, []).append(
-                (p.channel.external_id, p.message_id)
-            )
         dead: set[tuple[int, str, str]] = set()
         pair = ("channel_external_id", "message_external_id")
-        for cid, pairs in by_community.items():
+        for cid in {p.community_id for p in posts}:  # nearly always one
+            pairs = [(p.channel.external_id, p.message_id) for p in posts if p.community_id == cid]
             where = {"community_id": cid}
             for channel, msg in select_in(conn, m.message_tombstones, pair, where, pair, pairs):
                 dead.add((cid, channel, msg))
