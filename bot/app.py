@@ -23,7 +23,10 @@ from storage.repositories import Repositories
 
 log = logging.getLogger(__name__)
 
-IMPORT_BATCH = 5_000
+# Events per transaction for imports and other bulk work. Bigger batches touch each hot index
+# page once for more rows and commit less often (a 400k-message import: 6.3k messages/s at 5k,
+# 8.0k at 10k, 9.8k at 20k); 20k took the 1M-message import past its 300 MB memory budget.
+IMPORT_BATCH = 10_000
 
 
 def _install_features(services: Services) -> None:

@@ -320,8 +320,8 @@ class IngestStore:
     def _remember_messages(self, found: Iterable[tuple[tuple[int, str, str], int]]) -> None:
         cache = self.message_ids
         cache.update(found)
-        if len(cache) > 2 * MESSAGE_CACHE:  # keep the newest; evicting in bulk costs less
-            newest = list(cache.items())[-MESSAGE_CACHE:]
+        if len(cache) > MESSAGE_CACHE:  # keep the newest; evicting a quarter at once costs less
+            newest = list(cache.items())[-(MESSAGE_CACHE * 3 // 4) :]
             cache.clear()
             cache.update(newest)
 
