@@ -2,8 +2,8 @@
 
 Per-row awaits through aiosqlite cost ~200 µs each; one transaction per batch of whatever has
 queued up costs about the same as one row, so live traffic and imports both stay fast. Batches
-go through two stages: while one is being written (mostly on the database's thread), the next
-is planned on the event loop, so the two overlap.
+go through two stages: while one is being written (`Database.run_write`: on SQLite on a thread
+of its own), the next is planned on the event loop, so the two overlap.
 """
 
 from __future__ import annotations
@@ -204,8 +204,9 @@ class Pipeline:
 async def batches(
     events: Iterable[InboundEvent] | AsyncIterable[InboundEvent], size: int
 ) -> AsyncIterator[list[InboundEvent]]:
-    """Lists of up to `size` events, handing the event loop back every few dozen read (a
-    write in progress then keeps its database thread busy while the next batch is parsed)."""
+    """Lists of up to `size` events, handing the event loop back every few dozen read, so
+    commands stay answered during an import and a write that needs the loop (PostgreSQL's,
+    through the async driver) keeps going while the next batch is parsed."""
     batch: list[InboundEvent] = []
     if isinstance(events, AsyncIterable):
         async for event in events:

@@ -1,9 +1,9 @@
 """Process-wide settings for a long-running bot or a bulk import (the CLI applies them; tests and
 embedders of the core are left alone).
 
-The writer stores each batch on the database driver's thread while the event loop plans the next
-one, so the two threads hand the GIL back and forth at every statement. Two CPython defaults make
-the driver's thread wait: the 5 ms switch interval (how long it waits for the loop to let go), and
+The writer stores each batch on a thread of its own while the event loop plans the next one, so
+the two threads hand the GIL back and forth after every statement. Two CPython defaults make the
+writer's thread wait: the 5 ms switch interval (how long it waits for the loop to let go), and
 frequent full garbage collections over everything start-up allocated, which hold the GIL for
 ~100 ms each. Measured with `bench/ingest.py`: ~15% more events/s each.
 """

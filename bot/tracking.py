@@ -158,8 +158,8 @@ class Tracker:
         """Decide what a batch stores (rules, links), reading nothing but cached choices.
 
         Runs on the event loop while the previous batch is being written, so it hands the loop
-        back every few dozen events: that write's own Python steps then keep its database
-        thread busy meanwhile."""
+        back every few dozen events: commands stay answered, and a write that needs the loop
+        (PostgreSQL's, through the async driver) keeps going meanwhile."""
         batch = PlannedBatch()
         stats = batch.stats
         refs = {e.place.community: None for e in events}

@@ -104,6 +104,10 @@ class Database:
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncConnection]:
         """A write transaction; committed on success, rolled back on error."""
+        if not self.is_sqlite:  # PostgreSQL takes concurrent writers
+            async with self.writer.begin() as conn:
+                yield conn
+            return
         async with self._write_lock, self.writer.begin() as conn:
             yield conn
 

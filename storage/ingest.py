@@ -1,9 +1,10 @@
 """Bulk, idempotent writes of tracked facts: one call stores a whole batch of planned events.
 
-It runs synchronously inside one write transaction (`AsyncConnection.run_sync`), so a batch
-costs a few hops to the database thread instead of one per row; inserts skip conflicts on
-natural keys (`ON CONFLICT DO NOTHING`), which is what makes redelivery harmless. On SQLite each
-bulk statement reads its rows from one JSON array (see `insert_rows` for why).
+It runs synchronously inside one write transaction (`Database.run_write`: on SQLite a thread
+of its own, elsewhere `AsyncConnection.run_sync`), so a batch costs no await per row; inserts
+skip conflicts on natural keys (`ON CONFLICT DO NOTHING`), which is what makes redelivery
+harmless. On SQLite each bulk statement reads its rows from one JSON array (see `insert_rows`
+for why).
 """
 
 from __future__ import annotations
@@ -647,9 +648,8 @@ class IngestStore:
         self, conn: Connection, refs: Iterable[tuple[int, str, str]]
     ) -> dict[tuple[int, str, str], int]:
         """(community id, channel external id, message external id) -> message row id."""
-        wanted: dict[
-            int, dict[tuple[int, str], str]
-        ] = {}  # community -> (channel id, ext) -> ch ext
+        # community -> (channel row id, message external id) -> channel external id
+        wanted: dict[int, dict[tuple[int, str], str]] = {}
         out: dict[tuple[int, str, str], int] = {}
         known = self.message_ids
         for ref in refs:
