@@ -152,7 +152,8 @@ class ShareRow(Base):
     __table_args__ = (
         UniqueConstraint("message_id", "resource_id"),
         Index("ix_shares_resource", "resource_id", "shared_at"),
-        Index("ix_shares_member", "member_id"),
+        # A member's shares: ix_shares_member_time (member_id, shared_at), declared beside the
+        # digest queries that added it (storage/digests.py).
         Index("ix_shares_community_time", "community_id", "shared_at"),
     )
 

@@ -415,12 +415,19 @@ class SlackExport:
         self.users = users
         self.skipped_files = skipped_files
         self.warnings = warnings
-        self.day_files: list[tuple[SlackChannel, str, int]] = [
-            (channel, rel, size)
-            for channel in channels
-            if channel.folder is not None
-            for rel, size in source.files(channel.folder)
-        ]
+        # Day by day across channels (a stable sort keeps channel order within a day): rows
+        # then reach the time-ordered indexes (messages, shares and reactions by community and
+        # time) at their ends instead of all over them, as a channel-by-channel walk would; at
+        # 1M messages each batch dirtied half as many pages (1M import: 12k -> 16k messages/s).
+        self.day_files: list[tuple[SlackChannel, str, int]] = sorted(
+            (
+                (channel, rel, size)
+                for channel in channels
+                if channel.folder is not None
+                for rel, size in source.files(channel.folder)
+            ),
+            key=lambda f: f[1].rsplit("/", 1)[-1],
+        )
 
     @property
     def total_files(self) -> int:
@@ -431,7 +438,7 @@ class SlackExport:
         return sum(size for _, _, size in self.day_files)
 
     def units(self, report: ImportReport, *, keep_going: bool = False) -> Iterator[ExportFile]:
-        """Day files in channel order, each chronological; broken ones per `keep_going`.
+        """Day files in date order, each chronological; broken ones per `keep_going`.
 
         The report's totals are set at once (not on the first `next`), for a progress bar.
         """
