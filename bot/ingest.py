@@ -183,6 +183,10 @@ class Pipeline:
         self._writing = task
         if planned.barrier:
             await self.wait()
+        else:
+            # Let the write reach its thread now: the caller may go on without awaiting (an
+            # importer reads the next files), and the writer would idle until it did.
+            await asyncio.sleep(0)
         return task
 
     async def wait(self) -> None:

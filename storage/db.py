@@ -4,7 +4,8 @@ SQLite: WAL (readers never block the writer), writes one at a time (an in-proces
 transactions that begin IMMEDIATE (a write takes the lock up front instead of failing half-way
 with SQLITE_BUSY), a pool of read-only connections, a busy timeout, and foreign keys on so
 deletions cascade. Bulk writes (`run_write`: ingest batches) run on a thread of their own; see
-there why. PostgreSQL: a small asyncpg pool for everything.
+there why; so does copying the WAL back into the database (`storage.wal`). PostgreSQL: a small
+asyncpg pool for everything.
 """
 
 from __future__ import annotations
@@ -22,12 +23,18 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
+from storage.wal import WalCheckpointer
+
 T = TypeVar("T")
 
 
 class Database:
     def __init__(
-        self, engine: AsyncEngine, writer: AsyncEngine | None = None, bulk: Engine | None = None
+        self,
+        engine: AsyncEngine,
+        writer: AsyncEngine | None = None,
+        bulk: Engine | None = None,
+        checkpointer: WalCheckpointer | None = None,
     ) -> None:
         self.engine = engine  # reads
         # SQLite: writes go to one async connection of their own, and bulk writes to one
@@ -43,6 +50,7 @@ class Database:
             ThreadPoolExecutor(1, thread_name_prefix="rhizome-bulk") if bulk is not None else None
         )
         self._write_lock = asyncio.Lock()  # SQLite allows one write transaction at a time
+        self.checkpointer = checkpointer
 
     @classmethod
     def open(
@@ -79,10 +87,14 @@ class Database:
             )
         if parsed.get_backend_name() != "sqlite":
             return cls(create_async_engine(url, **kwargs))
-        writer = create_async_engine(url, pool_size=1, max_overflow=0, **kwargs)
-        _configure_sqlite(writer, writes=True)
         if not parsed.database or parsed.database == ":memory:":
-            return cls(writer)  # a second engine would open a second, empty database
+            # One connection, shared (SQLAlchemy's StaticPool): a second engine, or a second
+            # connection, would open a second, empty database.
+            writer = create_async_engine(url, **kwargs)
+            _configure_sqlite(writer, writes=True, checkpoints=True)
+            return cls(writer)
+        writer = create_async_engine(url, pool_size=1, max_overflow=0, **kwargs)
+        _configure_sqlite(writer, writes=True, checkpoints=False)
         engine = create_async_engine(url, **kwargs)
         _configure_sqlite(engine, writes=False)
         # Used on its own thread only; `close` disposes of it from there as well.
@@ -93,8 +105,8 @@ class Database:
             echo=echo,
             connect_args={"timeout": 30, "check_same_thread": False},
         )
-        _configure_sqlite(bulk, writes=True)
-        return cls(engine, writer, bulk)
+        _configure_sqlite(bulk, writes=True, checkpoints=False)
+        return cls(engine, writer, bulk, WalCheckpointer(parsed.database))
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:
@@ -108,8 +120,13 @@ class Database:
             async with self.writer.begin() as conn:
                 yield conn
             return
-        async with self._write_lock, self.writer.begin() as conn:
-            yield conn
+        async with self._write_lock:
+            try:
+                async with self.writer.begin() as conn:
+                    yield conn
+            finally:
+                if self.checkpointer is not None:
+                    self.checkpointer.committed()
 
     async def run_write(self, fn: Callable[..., T], *args: Any) -> T:
         """`fn(connection, *args)`, synchronous, in one write transaction.
@@ -126,7 +143,7 @@ class Database:
                 return await conn.run_sync(fn, *args)
         async with self._write_lock:
             running = asyncio.get_running_loop().run_in_executor(
-                thread, _in_transaction, bulk, fn, args
+                thread, _in_transaction, bulk, self.checkpointer, fn, args
             )
             try:
                 return await asyncio.shield(running)
@@ -136,6 +153,8 @@ class Database:
                 await asyncio.wait([running])
 
     async def close(self) -> None:
+        if self.checkpointer is not None:
+            self.checkpointer.close()  # the last connection to close copies what is left
         await self.engine.dispose()
         if self.writer is not self.engine:
             await self.writer.dispose()
@@ -175,12 +194,28 @@ def _analyze(conn: Connection, only_if_missing: bool) -> None:
     conn.exec_driver_sql("ANALYZE")
 
 
-def _in_transaction(engine: Engine, fn: Callable[..., T], args: tuple[Any, ...]) -> T:
-    with engine.begin() as conn:
-        return fn(conn, *args)
+def _in_transaction(
+    engine: Engine,
+    checkpointer: WalCheckpointer | None,
+    fn: Callable[..., T],
+    args: tuple[Any, ...],
+) -> T:
+    if checkpointer is None:
+        with engine.begin() as conn:
+            return fn(conn, *args)
+    checkpointer.before_write()
+    try:
+        with engine.begin() as conn:
+            return fn(conn, *args)
+    finally:
+        checkpointer.committed()
 
 
-def _configure_sqlite(engine: AsyncEngine | Engine, *, writes: bool) -> None:
+def _configure_sqlite(
+    engine: AsyncEngine | Engine, *, writes: bool, checkpoints: bool = True
+) -> None:
+    """`checkpoints`: whether a commit copies the WAL back once it is long (SQLite's default);
+    writers of a file leave that to its `WalCheckpointer`."""
     sync_engine = engine.sync_engine if isinstance(engine, AsyncEngine) else engine
 
     @event.listens_for(sync_engine, "connect")
@@ -196,7 +231,7 @@ def _configure_sqlite(engine: AsyncEngine | Engine, *, writes: bool) -> None:
         cur.execute("PRAGMA temp_store=MEMORY")
         # Checkpoint less often: hot index pages rewritten by consecutive batches are then
         # copied back once, not after every commit.
-        cur.execute("PRAGMA wal_autocheckpoint=16384")
+        cur.execute(f"PRAGMA wal_autocheckpoint={16384 if checkpoints else 0}")
         if not writes:
             cur.execute("PRAGMA query_only=ON")
         cur.close()

@@ -726,3 +726,31 @@ async def test_houstondatavis_through_the_core_twice(rhizome: Rhizome) -> None:
     second = await import_export(rhizome, "slack", path)
     assert second.stored.messages == 0 and second.stored.duplicates == 1025
     assert await stored_counts(rhizome) == before
+
+
+def test_day_files_are_read_day_by_day_across_channels(tmp_path: Path) -> None:
+    """Time-ordered indexes then grow at their ends during an import (see SlackExport)."""
+
+    def day(ts: str) -> list[dict[str, str]]:
+        return [{"type": "message", "user": "U1", "text": "hi", "ts": ts}]
+
+    root = write_export(
+        tmp_path / "export",
+        {
+            "users.json": USERS,
+            "channels.json": [{"id": "C1", "name": "links"}, {"id": "C2", "name": "talk"}],
+            "links/2024-01-01.json": day("1704103200.000100"),
+            "links/2024-01-03.json": day("1704276000.000100"),
+            "talk/2024-01-01.json": day("1704106800.000100"),
+            "talk/2024-01-02.json": day("1704189600.000100"),
+        },
+    )
+    report = ImportReport()
+    with open_slack_export(root) as export:
+        order = [Path(u.path).relative_to(root).as_posix() for u in export.units(report)]
+    assert order == [
+        "links/2024-01-01.json",
+        "talk/2024-01-01.json",
+        "talk/2024-01-02.json",
+        "links/2024-01-03.json",
+    ]

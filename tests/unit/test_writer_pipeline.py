@@ -142,3 +142,17 @@ async def test_the_bulk_pipeline_stops_at_a_failed_write(
     await pipeline.put(posts(chat, "3"))
     await pipeline.abandon()
     await pipeline.wait()  # nothing left in progress
+
+
+async def test_a_bulk_write_is_under_way_when_put_returns(
+    chat: Chat, tracker: RecordingTracker
+) -> None:
+    """An importer goes on reading its next files without awaiting anything: had the write
+    only been scheduled, the writer would idle until the importer next gave the loop a turn."""
+    tracker.gate = asyncio.Event()
+    pipeline = Pipeline(tracker)  # type: ignore[arg-type]
+    await pipeline.put(posts(chat, "1"))
+    assert ("write", ["1"]) in tracker.log  # no loop turn in between
+    tracker.gate.set()
+    await pipeline.wait()
+    assert ("written", ["1"]) in tracker.log
