@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -17,12 +16,8 @@ from storage.db import Database
 
 
 @pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    db = Database.open(f"sqlite+aiosqlite:///{tmp_path / 'w.db'}")
-    async with db.write() as conn:
-        await conn.execute(text("CREATE TABLE t (x INTEGER)"))
-    yield db
-    await db.close()
+def db(scratch_db: Database) -> Database:
+    return scratch_db
 
 
 async def _count(db: Database) -> int:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import shutil
 import sqlite3
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -33,12 +32,8 @@ def _frames(path: Path) -> tuple[int, int]:
 
 
 @pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    db = Database.open(f"sqlite+aiosqlite:///{tmp_path / 'w.db'}")
-    async with db.write() as conn:
-        await conn.execute(text("CREATE TABLE t (x BLOB)"))
-    yield db
-    await db.close()
+def db(scratch_db: Database) -> Database:
+    return scratch_db
 
 
 def _insert_pages(conn: Connection, n: int) -> None:
