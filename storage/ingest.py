@@ -429,11 +429,17 @@ class IngestStore:
         if not posts:
             return posts
         dead: set[tuple[int, str, str]] = set()
+        tombstones = m.message_tombstones
         pair = ("channel_external_id", "message_external_id")
         for cid in {p.community_id for p in posts}:  # nearly always one
+            # Most communities have none (every import into a new one): one probe instead of
+            # one look-up per post.
+            anyone = select(tombstones.c.community_id).where(tombstones.c.community_id == cid)
+            if conn.execute(anyone.limit(1)).first() is None:
+                continue
             pairs = [(p.channel.external_id, p.message_id) for p in posts if p.community_id == cid]
             where = {"community_id": cid}
-            for channel, msg in select_in(conn, m.message_tombstones, pair, where, pair, pairs):
+            for channel, msg in select_in(conn, tombstones, pair, where, pair, pairs):
                 dead.add((cid, channel, msg))
         if not dead:
             return posts

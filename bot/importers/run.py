@@ -158,8 +158,8 @@ async def import_export(
         close()
     report.current_file = None
     if summary.stored.messages:
-        # An import changes the data's shape at once: give the planner fresh statistics.
-        await rhizome.services.db.analyze()
+        # An import can change the data's shape at once: give the planner fresh statistics.
+        await rhizome.services.db.analyze(only_if_stale=True)
     return summary
 
 

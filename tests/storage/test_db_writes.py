@@ -142,3 +142,50 @@ async def test_analyze_writes_statistics_and_skips_small_databases(tmp_path: Pat
         assert await has_stats()
     finally:
         await db.close()
+
+
+async def test_after_an_import_statistics_are_refreshed_once_the_messages_doubled(
+    tmp_path: Path,
+) -> None:
+    db = Database.open(f"sqlite+aiosqlite:///{tmp_path / 's.db'}")
+    await db.migrate()
+
+    def add_messages(conn: Connection, n: int) -> None:
+        conn.exec_driver_sql(
+            "INSERT OR IGNORE INTO communities (id, platform, external_id, created_at) "
+            "VALUES (1, 'slack', 'T', '2026-01-01 00:00:00.000000')"
+        )
+        conn.exec_driver_sql(
+            "INSERT OR IGNORE INTO channels (id, community_id, external_id, is_private) "
+            "VALUES (1, 1, 'C', 0)"
+        )
+        conn.exec_driver_sql(
+            "INSERT OR IGNORE INTO members (id, community_id, external_id, is_bot, first_seen_at) "
+            "VALUES (1, 1, 'U', 0, '2026-01-01 00:00:00.000000')"
+        )
+        conn.exec_driver_sql(
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?) "
+            "INSERT INTO messages (community_id, channel_id, external_id, author_id, posted_at, "
+            "text) SELECT 1, 1, (SELECT count(*) FROM messages) + i, 1, "
+            "'2026-01-01 00:00:00.000000', 'hi' FROM n",
+            (n,),
+        )
+
+    def counted(conn: Connection) -> int:
+        stat = conn.exec_driver_sql(
+            "SELECT stat FROM sqlite_stat1 WHERE tbl = 'messages' LIMIT 1"
+        ).scalar()
+        return int(stat.split()[0])
+
+    try:
+        await db.run_write(add_messages, 100)
+        await db.analyze(only_if_stale=True)  # none yet: taken
+        assert await db.run_write(counted) == 100
+        await db.run_write(add_messages, 99)
+        await db.analyze(only_if_stale=True)  # 199 < 2 x 100: kept
+        assert await db.run_write(counted) == 100
+        await db.run_write(add_messages, 1)
+        await db.analyze(only_if_stale=True)  # doubled: taken again
+        assert await db.run_write(counted) == 200
+    finally:
+        await db.close()
