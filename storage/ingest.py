@@ -503,7 +503,8 @@ class IngestStore:
             "text",
         )
         keys = (mt.c.id, mt.c.community_id, mt.c.channel_id, mt.c.external_id)
-        inserted: Sequence[Sequence[Any]]
+        inserted: Sequence[Sequence[Any]] = ()
+        new: list[tuple[int, int, PlannedPost]] = []  # (message id, channel id, post)
         if conn.dialect.name == "postgresql":
             # Several processes may insert the same message at once, and a row another one
             # committed meanwhile must not count as ours (its edit may since have dropped a
@@ -525,8 +526,10 @@ class IngestStore:
             # the next ids in order, and there is nothing to read back.
             before = conn.exec_driver_sql("SELECT coalesce(max(id), 0) FROM messages").scalar_one()
             if insert_rows(conn, mt, columns, rows) == len(rows):
-                inserted = [
-                    (before + i, cid, chid, ext) for i, (cid, chid, ext, *_) in enumerate(rows, 1)
+                # by_key holds the posts in the rows' order.
+                new = [
+                    (before + i, row[1], post)
+                    for i, (row, post) in enumerate(zip(rows, by_key.values(), strict=True), 1)
                 ]
             else:
                 inserted = sqlite_json_rows(
@@ -535,7 +538,6 @@ class IngestStore:
                     "FROM messages WHERE id > ?",
                     [before],
                 )
-        new: list[tuple[int, int, PlannedPost]] = []  # (message id, channel id, post)
         for mid, cid, chid, ext in inserted:
             post = by_key.get((cid, chid, ext))
             if post is not None:

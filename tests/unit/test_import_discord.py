@@ -160,7 +160,16 @@ def reaction(name: str, count: int, users: list[dict[str, Any]] | None) -> dict[
     return r
 
 
-def test_channel_replies_reactions_attachments(tmp_path: Path) -> None:
+@pytest.fixture(params=["kept in memory", "streamed twice"])
+def file_mode(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Small files keep their events from the checking pass; huge ones are only checked and
+    counted by it, then read again: both must give the same events and the same counts."""
+    if request.param == "streamed twice":
+        monkeypatch.setattr(discord_export, "_IN_MEMORY_BYTES", 0)
+    return str(request.param)
+
+
+def test_channel_replies_reactions_attachments(tmp_path: Path, file_mode: str) -> None:
     messages = [
         msg(
             "1001",
@@ -266,7 +275,7 @@ def test_channel_replies_reactions_attachments(tmp_path: Path) -> None:
     assert report.members == 2 and report.channels == 1
 
 
-def test_threads_forums_private_and_dms(tmp_path: Path) -> None:
+def test_threads_forums_private_and_dms(tmp_path: Path, file_mode: str) -> None:
     write(
         tmp_path / "a-links.json", dce(text_channel(), [msg("2000", ANA, "start here", minute=0)])
     )
@@ -331,6 +340,8 @@ def test_threads_forums_private_and_dms(tmp_path: Path) -> None:
     assert "4001" not in places and "5001" not in places
     assert report.skipped_files == {SKIP_PRIVATE: 1, SKIP_DM: 1}
     assert report.channels == 2  # links and the forum; threads belong to their parents
+    assert report.replies == 3  # 2001, 2002 and 3001; the thread and forum roots are not
+    assert report.replies == sum(1 for e in posted(events) if e.place.thread_id is not None)
     events, report = import_all(tmp_path, include_private=True)
     secret = next(e for e in posted(events) if e.message_id == "4001")
     assert secret.place.is_private and secret.place.thread_id == "4000"
@@ -361,14 +372,6 @@ def test_reply_chains_survive_partitioned_files(tmp_path: Path) -> None:
     events, report = import_all(tmp_path)
     assert [e.place.thread_id for e in posted(events)] == [None, "6001", "6001"]
     assert report.files_done == 2 and report.channels == 1
-
-
-@pytest.fixture(params=["kept in memory", "streamed twice"])
-def file_mode(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
-    """Small files keep their events from the checking pass; huge ones are read twice."""
-    if request.param == "streamed twice":
-        monkeypatch.setattr(discord_export, "_IN_MEMORY_BYTES", 0)
-    return str(request.param)
 
 
 def test_units_are_replayable_and_streamed(tmp_path: Path, file_mode: str) -> None:
@@ -466,7 +469,7 @@ def test_missing_path(tmp_path: Path) -> None:
 
 
 @pytest.mark.shared_data
-def test_real_dce_examples() -> None:
+def test_real_dce_examples(file_mode: str) -> None:
     root = shared("discord-dce-json-examples")
     events, report = import_all(root)
     # The two DM/group-DM samples are never imported.
