@@ -7,7 +7,7 @@ streamed with ijson and never held in memory.
 Each file is one `ExportFile` unit. A streaming pass checks every message (JSON syntax, UTF-8,
 shapes, timestamps) and counts; the unit is handed out only if that pass succeeded. Its
 `events()` then replays the events kept from that pass (files up to 16 MB) or streams a huge file
-a second time. So a broken file yields nothing, and a caller committing one unit per
+a second time (its first pass builds no events). So a broken file yields nothing, and a caller committing one unit per
 transaction never half-writes one.
 
 Mapping:
@@ -73,7 +73,8 @@ _DM_KINDS = frozenset({"DirectTextChat", "DirectGroupTextChat", "1", "3"})
 _CONTENT_KINDS = frozenset(
     {"Default", "Reply", "ChatInputCommand", "ContextMenuCommand", "0", "19", "20", "23"}
 )
-_BUF_SIZE = 64 * 1024
+# ijson parses a 16 KB buffer ~10% faster than 64 KB or 1 MB ones (1.31 vs 1.46 s for 135 MB).
+_BUF_SIZE = 16 * 1024
 # Files up to this size keep their events from the checking pass (tens of MB of objects at most);
 # bigger ones are streamed a second time instead of being held in memory.
 _IN_MEMORY_BYTES = 16 * 2**20
@@ -460,30 +461,30 @@ def _convert(
             url = embed.get("url")
             if build and _http(url) and url not in extra_urls:
                 extra_urls.append(str(url))
-        if not build:
-            counts.messages += 1
-            counts.attachments += attached
-            if thread_place is not None:
-                counts.replies += str(message_id) != info.thread_id
-            else:
-                counts.replies += replied_to is not None and replied_to != message_id
-        elif thread_place is not None:
-            place = base if str(message_id) == info.thread_id else thread_place
-        elif replied_to is not None and replied_to != message_id:
-            root = state.root(replied_to)
-            place = reply_places.get(root) or reply_places.setdefault(
-                root,
-                Place(
-                    community=info.community,
-                    channel_id=info.channel_id,
-                    channel_name=info.channel_name,
-                    thread_id=str(root),
-                    is_private=info.is_private,
-                ),
-            )
+        if thread_place is not None:  # in a thread file, everything but its root is a reply
+            is_reply = str(message_id) != info.thread_id
         else:
-            place = base
+            is_reply = replied_to is not None and replied_to != message_id
+        counts.messages += 1
+        counts.attachments += attached
+        counts.replies += is_reply
         if build:
+            if thread_place is not None:
+                place = thread_place if is_reply else base
+            elif is_reply and replied_to is not None:
+                root = state.root(replied_to)
+                place = reply_places.get(root) or reply_places.setdefault(
+                    root,
+                    Place(
+                        community=info.community,
+                        channel_id=info.channel_id,
+                        channel_name=info.channel_name,
+                        thread_id=str(root),
+                        is_private=info.is_private,
+                    ),
+                )
+            else:
+                place = base
             message_key = str(id_text)
             yield MessagePosted(
                 place=place,
@@ -494,10 +495,6 @@ def _convert(
                 attachments=tuple(attachments),
                 extra_urls=tuple(extra_urls),
             )
-            counts.messages += 1
-            counts.attachments += len(attachments)
-            if place is not base:
-                counts.replies += 1
         for j, reaction in enumerate(_list(message, "reactions", display, where)):
             rwhere = f"{where}.reactions[{j}]"
             if not isinstance(reaction, dict):
