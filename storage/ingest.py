@@ -135,16 +135,16 @@ def insert_ignore(conn: Connection | AsyncConnection, table: Table) -> Any:
     return dialect.insert(table).on_conflict_do_nothing()
 
 
-def bulk_insert_ignore(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
-    """Insert rows given as dicts, skipping natural-key conflicts (see `insert_rows`)."""
+def bulk_insert_ignore(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> int:
+    """Insert rows given as dicts, skipping natural-key conflicts; how many went in, or -1
+    where the driver does not say (see `insert_rows`)."""
     if not rows:
-        return
+        return 0
     columns = tuple(rows[0])
     getter = itemgetter(*columns)
     if len(columns) == 1:
-        insert_rows(conn, table, columns, [(getter(row),) for row in rows])
-    else:
-        insert_rows(conn, table, columns, [getter(row) for row in rows])
+        return insert_rows(conn, table, columns, [(getter(row),) for row in rows])
+    return insert_rows(conn, table, columns, [getter(row) for row in rows])
 
 
 def insert_rows(
@@ -716,13 +716,19 @@ class IngestStore:
             if r.added
         ]
         removes = [(mid, member, emoji) for (mid, member, emoji), r in final.items() if not r.added]
-        bulk_insert_ignore(conn, m.reactions, adds)
         rt = m.reactions
+        if conn.dialect.name == "postgresql" and adds:
+            # RETURNING names the rows that went in: a redelivered or re-imported reaction
+            # is already there and must not count as stored.
+            stmt = insert_ignore(conn, rt).returning(rt.c.id)
+            added = len(conn.execute(stmt, adds).all())
+        else:
+            added = bulk_insert_ignore(conn, rt, adds)
         for part in chunks(removes):
             conn.execute(
                 delete(rt).where(tuple_(rt.c.message_id, rt.c.member_id, rt.c.emoji).in_(part))
             )
-        stats.reactions += len(adds)
+        stats.reactions += added if added >= 0 else len(adds)
 
     def _store_edit(
         self, conn: Connection, e: PlannedEdit, stats: IngestStats, touched: set[int]

@@ -573,6 +573,7 @@ async def test_discord_export_through_the_core_twice(rhizome: Rhizome, tmp_path:
     assert resource.reaction_count >= 1
     second = await import_export(rhizome, "discord", tmp_path)
     assert second.stored.messages == 0 and second.stored.duplicates == 4
+    assert second.stored.reactions == 0
     (again,) = await summaries_of(rhizome, "900")
     assert (again.reply_count, again.reaction_count, again.share_count) == (
         resource.reply_count,

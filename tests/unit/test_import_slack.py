@@ -723,8 +723,10 @@ async def test_houstondatavis_through_the_core_twice(rhizome: Rhizome) -> None:
     before = await stored_counts(rhizome)
     assert before["slack:T061A2UFL"]["messages"] == 1025
     assert before["slack:T061A2UFL"]["channels"] == 15  # #meetup holds only joins
+    assert first.stored.reactions == 198  # each one the export lists, stored once
     second = await import_export(rhizome, "slack", path)
     assert second.stored.messages == 0 and second.stored.duplicates == 1025
+    assert second.stored.reactions == 0  # already there: the summary must not claim them again
     assert await stored_counts(rhizome) == before
 
 
