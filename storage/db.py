@@ -34,7 +34,6 @@ class Database:
         engine: AsyncEngine,
         writer: AsyncEngine | None = None,
         bulk: Engine | None = None,
-        checkpointer: WalCheckpointer | None = None,
     ) -> None:
         self.engine = engine  # reads
         # SQLite: writes go to one async connection of their own, and bulk writes to one
@@ -50,7 +49,8 @@ class Database:
             ThreadPoolExecutor(1, thread_name_prefix="rhizome-bulk") if bulk is not None else None
         )
         self._write_lock = asyncio.Lock()  # SQLite allows one write transaction at a time
-        self.checkpointer = checkpointer
+        # Writers of a SQLite file leave copying the WAL back to this (see `storage.wal`).
+        self.checkpointer = WalCheckpointer(str(bulk.url.database)) if bulk is not None else None
 
     @classmethod
     def open(
@@ -106,7 +106,7 @@ class Database:
             connect_args={"timeout": 30, "check_same_thread": False},
         )
         _configure_sqlite(bulk, writes=True, checkpoints=False)
-        return cls(engine, writer, bulk, WalCheckpointer(parsed.database))
+        return cls(engine, writer, bulk)
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:
@@ -137,13 +137,13 @@ class Database:
         batch), and the Python between statements takes turns with the loop's; on its own
         thread only the SQLite work (which runs without the GIL) overlaps the loop, and none
         of it waits for the loop. Elsewhere, `AsyncConnection.run_sync` in `write()`."""
-        bulk, thread = self._bulk, self._bulk_thread
-        if bulk is None or thread is None:
+        bulk, thread, checkpointer = self._bulk, self._bulk_thread, self.checkpointer
+        if bulk is None or thread is None or checkpointer is None:
             async with self.write() as conn:
                 return await conn.run_sync(fn, *args)
         async with self._write_lock:
             running = asyncio.get_running_loop().run_in_executor(
-                thread, _in_transaction, bulk, self.checkpointer, fn, args
+                thread, _in_transaction, bulk, checkpointer, fn, args
             )
             try:
                 return await asyncio.shield(running)
@@ -206,14 +206,8 @@ def _analyze(conn: Connection, only_if_missing: bool, only_if_stale: bool) -> No
 
 
 def _in_transaction(
-    engine: Engine,
-    checkpointer: WalCheckpointer | None,
-    fn: Callable[..., T],
-    args: tuple[Any, ...],
+    engine: Engine, checkpointer: WalCheckpointer, fn: Callable[..., T], args: tuple[Any, ...]
 ) -> T:
-    if checkpointer is None:
-        with engine.begin() as conn:
-            return fn(conn, *args)
     checkpointer.before_write()
     try:
         with engine.begin() as conn:

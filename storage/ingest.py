@@ -135,23 +135,30 @@ def insert_ignore(conn: Connection | AsyncConnection, table: Table) -> Any:
     return dialect.insert(table).on_conflict_do_nothing()
 
 
-def bulk_insert_ignore(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> int:
-    """Insert rows given as dicts, skipping natural-key conflicts; how many went in, or -1
-    where the driver does not say (see `insert_rows`)."""
+def bulk_insert_ignore(
+    conn: Connection, table: Table, rows: Sequence[dict[str, Any]], *, count: bool = False
+) -> int:
+    """Insert rows given as dicts, skipping natural-key conflicts (see `insert_rows`)."""
     if not rows:
         return 0
     columns = tuple(rows[0])
     getter = itemgetter(*columns)
     if len(columns) == 1:
-        return insert_rows(conn, table, columns, [(getter(row),) for row in rows])
-    return insert_rows(conn, table, columns, [getter(row) for row in rows])
+        return insert_rows(conn, table, columns, [(getter(row),) for row in rows], count=count)
+    return insert_rows(conn, table, columns, [getter(row) for row in rows], count=count)
 
 
 def insert_rows(
-    conn: Connection, table: Table, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+    conn: Connection,
+    table: Table,
+    columns: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    *,
+    count: bool = False,
 ) -> int:
     """Insert rows given as tuples in `columns` order, skipping natural-key conflicts; returns
-    how many went in, or -1 where the driver does not say.
+    how many went in, or -1 where the driver does not say unless asked to (`count`: asyncpg
+    gives no count for executemany, so PostgreSQL then names the new rows with RETURNING).
 
     On SQLite the whole batch is one statement reading one JSON array (`json_each`): the
     driver's executemany takes back the GIL for every row, so any Python running meanwhile on
@@ -171,9 +178,11 @@ def insert_rows(
         )
         return int(conn.exec_driver_sql(sql, (payload,)).rowcount)
     dicts = _dicts(columns, rows)
-    counts = [
-        conn.execute(insert_ignore(conn, table), list(part)).rowcount for part in chunks(dicts)
-    ]
+    stmt = insert_ignore(conn, table)
+    if count and conn.dialect.name == "postgresql":
+        stmt = stmt.returning(*table.primary_key.columns)
+        return sum(len(conn.execute(stmt, list(part)).all()) for part in chunks(dicts))
+    counts = [conn.execute(stmt, list(part)).rowcount for part in chunks(dicts)]
     return -1 if -1 in counts else sum(counts)
 
 
@@ -717,18 +726,12 @@ class IngestStore:
         ]
         removes = [(mid, member, emoji) for (mid, member, emoji), r in final.items() if not r.added]
         rt = m.reactions
-        if conn.dialect.name == "postgresql" and adds:
-            # RETURNING names the rows that went in: a redelivered or re-imported reaction
-            # is already there and must not count as stored.
-            stmt = insert_ignore(conn, rt).returning(rt.c.id)
-            added = len(conn.execute(stmt, adds).all())
-        else:
-            added = bulk_insert_ignore(conn, rt, adds)
+        # Only the rows that went in: a redelivered or re-imported reaction is already there.
+        stats.reactions += bulk_insert_ignore(conn, rt, adds, count=True)
         for part in chunks(removes):
             conn.execute(
                 delete(rt).where(tuple_(rt.c.message_id, rt.c.member_id, rt.c.emoji).in_(part))
             )
-        stats.reactions += added if added >= 0 else len(adds)
 
     def _store_edit(
         self, conn: Connection, e: PlannedEdit, stats: IngestStats, touched: set[int]
