@@ -222,7 +222,7 @@ def resources(
     table = Table("url", "title", "first shared by", "when", "shares", "replies", "reactions")
     for r in summaries:
         table.add_row(
-            r.url,
+            r.href,
             (r.title or "")[:60],
             r.first_shared_by.name if r.first_shared_by else "",
             r.first_shared_at.strftime("%Y-%m-%d") if r.first_shared_at else "",
@@ -236,6 +236,7 @@ def resources(
 def resource_json(r: Any) -> dict[str, Any]:
     return {
         "url": r.url,
+        "shared_url": r.href,
         "title": r.title,
         "kind": r.kind,
         "domain": r.domain,

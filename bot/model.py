@@ -68,6 +68,18 @@ class Attachment:
     external_id: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class LinkPreview:
+    """A link the platform unfurled and the title it showed under the message (Slack unfurl
+    attachment, Discord embed): the most trusted title a resource can have."""
+
+    url: str
+    title: str | None = None
+    # True when the title is the label a member wrote (Slack `<url|label>`), which adapters
+    # resolve out of the text; trusted less than what the platform showed.
+    is_label: bool = False
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Event:
     """Base of every inbound event.
@@ -93,6 +105,8 @@ class MessagePosted(Event):
     attachments: tuple[Attachment, ...] = ()
     # Links the platform already parsed out (e.g. embeds); merged with links found in the text.
     extra_urls: tuple[str, ...] = ()
+    # Unfurls and embeds with their titles (their URLs count as links too).
+    previews: tuple[LinkPreview, ...] = ()
     # Slack thread_broadcast, Discord "also send to channel": still a reply in the thread.
     broadcast: bool = False
 
@@ -103,6 +117,7 @@ class MessageEdited(Event):
     text: str
     attachments: tuple[Attachment, ...] | None = None
     extra_urls: tuple[str, ...] = ()
+    previews: tuple[LinkPreview, ...] = ()
     author: Actor | None = None
 
 
@@ -210,10 +225,17 @@ class ResourceSummary:
     reshare_count: int = 0
     discussants: int = 0
     snippet: str | None = None
+    shared_url: str | None = None  # as first shared; `url` is the canonical form, for identity
 
     @property
     def label(self) -> str:
-        return self.title or self.url
+        return self.title or self.href
+
+    @property
+    def href(self) -> str:
+        """What replies link to: the link as members shared it (http stays http, intranet
+        hosts keep their name), not the rewritten canonical form."""
+        return self.shared_url or self.url
 
     @property
     def discussion_count(self) -> int:

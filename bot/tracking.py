@@ -22,6 +22,7 @@ from bot.model import (
     CommunityRemoved,
     InboundEvent,
     IngestStats,
+    LinkPreview,
     MemberJoined,
     MessageDeleted,
     MessageEdited,
@@ -30,6 +31,7 @@ from bot.model import (
     ReactionAdded,
     ReactionRemoved,
 )
+from bot.titles import TitleSource, clean_title, file_title, slug_title
 from bot.urls import MAX_URLS_PER_MESSAGE, canonicalize, domain_of, extract_urls
 from storage.ingest import (
     IngestStore,
@@ -68,28 +70,53 @@ def resources_in(
     attachments: Iterable[Attachment] = (),
     extra_urls: Iterable[str] = (),
     limit: int = MAX_URLS_PER_MESSAGE,
+    previews: Iterable[LinkPreview] = (),
 ) -> tuple[PlannedResource, ...]:
-    """Links in the text, platform-parsed links and attached files, deduplicated, capped."""
+    """Links in the text, platform-parsed links and attached files, deduplicated, capped; each
+    with the best title the message itself gives (see `bot.titles`)."""
     found: dict[str, PlannedResource] = {}
     for f in extract_urls(_storable(text), limit=limit):
+        label = clean_title(f.label, f.original)
+        title, rank = (label, TitleSource.LABEL) if label else _slug(f.canonical)
         found.setdefault(
-            f.canonical, PlannedResource(f.canonical, f.original, f.domain, "link", None)
+            f.canonical,
+            PlannedResource(f.canonical, f.original, f.domain, "link", title, rank),
         )
-    if not extra_urls and not attachments:
+    if not extra_urls and not attachments and not previews:
         return tuple(found.values())
+    for preview in previews:
+        url = _storable(preview.url)
+        canonical = canonicalize(url)
+        if not canonical:
+            continue
+        title = clean_title(_storable(preview.title or ""), url)
+        source = TitleSource.LABEL if preview.is_label else TitleSource.PLATFORM
+        known = found.get(canonical)
+        if known is None and len(found) < limit:
+            slug, rank = (title, source) if title else _slug(canonical)
+            found[canonical] = PlannedResource(canonical, url, domain_of(url), "link", slug, rank)
+        elif known is not None and title and known.title_rank < source:
+            known.title, known.title_rank = title, source
     for url in map(_storable, extra_urls):
         canonical = canonicalize(url)
-        if canonical and len(found) < limit:
-            found.setdefault(canonical, PlannedResource(canonical, url, domain_of(url), "link"))
+        if canonical and canonical not in found and len(found) < limit:
+            title, rank = _slug(canonical)
+            found[canonical] = PlannedResource(canonical, url, domain_of(url), "link", title, rank)
     for a in attachments:
         url = _storable(a.url)
         canonical = canonicalize(url)
         if canonical and len(found) < limit:
-            title = _storable(a.title or a.filename or "") or None
+            named = file_title(_storable(a.title or ""), _storable(a.filename or ""))
+            title, rank = named if named else (None, 0)
             found.setdefault(
-                canonical, PlannedResource(canonical, url, domain_of(url), "file", title)
+                canonical, PlannedResource(canonical, url, domain_of(url), "file", title, rank)
             )
     return tuple(found.values())[:limit]
+
+
+def _slug(canonical: str) -> tuple[str | None, int]:
+    title = slug_title(canonical)
+    return (title, TitleSource.SLUG) if title else (None, 0)
 
 
 def event_key(event: InboundEvent) -> str | None:
@@ -239,7 +266,9 @@ class Tracker:
                 thread_id=place.thread_id if place.thread_id != event.message_id else None,
                 posted_at=_utc(event.occurred_at),
                 text=_storable(text[: self.config.max_message_chars]),
-                resources=resources_in(text, event.attachments, event.extra_urls),
+                resources=resources_in(
+                    text, event.attachments, event.extra_urls, previews=event.previews
+                ),
             )
         key = event_key(event)
         if isinstance(event, MessageEdited):
@@ -253,7 +282,12 @@ class Tracker:
                 message_id=event.message_id,
                 edited_at=_utc(event.occurred_at),
                 text=_storable(event.text[: self.config.max_message_chars]),
-                resources=resources_in(event.text, event.attachments or (), event.extra_urls),
+                resources=resources_in(
+                    event.text,
+                    event.attachments or (),
+                    event.extra_urls,
+                    previews=event.previews,
+                ),
                 replaces_files=event.attachments is not None,
             )
         if isinstance(event, MessageDeleted):

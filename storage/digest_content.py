@@ -420,7 +420,9 @@ def _heads(conn: Connection, rids: list[int]) -> dict[int, tuple[str, str | None
     out: dict[int, tuple[str, str | None]] = {}
     for part in chunks(rids):
         for rid, url, title in conn.execute(
-            select(rt.c.id, rt.c.canonical_url, rt.c.title).where(rt.c.id.in_(part))
+            select(rt.c.id, func.coalesce(rt.c.shared_url, rt.c.canonical_url), rt.c.title).where(
+                rt.c.id.in_(part)
+            )
         ):
             out[rid] = (url, title)
     return out

@@ -9,7 +9,7 @@ for why).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
@@ -17,7 +17,18 @@ from operator import itemgetter
 from typing import Any
 
 import orjson
-from sqlalchemy import DateTime, Table, and_, bindparam, delete, exists, select, tuple_, update
+from sqlalchemy import (
+    DateTime,
+    Table,
+    and_,
+    bindparam,
+    delete,
+    exists,
+    func,
+    select,
+    tuple_,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -42,6 +53,7 @@ class PlannedResource:
     domain: str | None
     kind: str = "link"
     title: str | None = None
+    title_rank: int = 0  # bot.titles.TitleSource; 0 when there is no title
 
 
 @dataclass(slots=True)
@@ -572,9 +584,12 @@ class IngestStore:
         for _, _, p in items:
             for r in p.resources:
                 key = (p.community_id, r.canonical_url)
-                wanted.setdefault(key, r)
+                known = wanted.get(key)
+                if known is None or r.title_rank > known.title_rank:
+                    wanted[key] = r
                 texts.setdefault(key, []).append(p.text)
         resource_ids, created = self._ensure_resources(conn, wanted, texts)
+        touched.update(self._better_titles(conn, wanted, resource_ids, created))
         share_rows: list[tuple[Any, ...]] = []
         url_rows: list[tuple[int, str]] = []
         for mid, chid, p in items:
@@ -597,6 +612,34 @@ class IngestStore:
         insert_rows(conn, m.shares, columns, share_rows)
         insert_rows(conn, m.resource_urls, ("resource_id", "original_url"), url_rows)
         return len(share_rows)
+
+    @staticmethod
+    def _better_titles(
+        conn: Connection,
+        wanted: Mapping[tuple[int, str], PlannedResource],
+        ids: Mapping[tuple[int, str], int],
+        created: set[int],
+    ) -> list[int]:
+        """Give known resources this batch's title where it comes from a better source (a
+        platform unfurl beats a link label, which beats a URL slug); returns their ids."""
+        rows: list[dict[str, Any]] = [
+            {"rid": ids[key], "new_title": r.title[:500], "new_rank": r.title_rank}
+            for key, r in wanted.items()
+            if r.title and r.title_rank and key in ids and ids[key] not in created
+        ]
+        if not rows:
+            return []
+        rt = m.resources
+        stmt = (
+            update(rt)
+            .where(
+                rt.c.id == bindparam("rid"),
+                func.coalesce(rt.c.title_rank, 0) < bindparam("new_rank"),
+            )
+            .values(title=bindparam("new_title"), title_rank=bindparam("new_rank"))
+        )
+        conn.execute(stmt, rows)
+        return [int(row["rid"]) for row in rows]
 
     def _author_of(self, conn: Connection, p: PlannedPost | PlannedEdit, message_id: int) -> int:
         if isinstance(p, PlannedPost):
@@ -623,6 +666,8 @@ class IngestStore:
                 "canonical_url",
                 "kind",
                 "title",
+                "title_rank",
+                "shared_url",
                 "domain",
                 "created_at",
                 "search_text",
@@ -630,8 +675,11 @@ class IngestStore:
             rows = []
             for cid, url in missing:
                 r = wanted[(cid, url)]
-                text = search_text(r.title, None, url, texts.get((cid, url), ()))
-                rows.append((cid, url, r.kind, r.title, r.domain, self._now, text))
+                title = r.title[:500] if r.title else None
+                rank = r.title_rank if title else None
+                text = search_text(title, None, url, texts.get((cid, url), ()))
+                shared = r.original_url[:2048]
+                rows.append((cid, url, r.kind, title, rank, shared, r.domain, self._now, text))
             if conn.dialect.name == "postgresql":
                 # Another process may create the same resource meanwhile; only rows this insert
                 # added already hold their search text.

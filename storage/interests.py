@@ -53,6 +53,7 @@ from sqlalchemy.orm import Mapped, aliased, mapped_column
 
 from bot.clock import as_utc
 from bot.model import Member
+from bot.titles import TitleSource, clean_title
 from storage import models as m
 from storage.db import Database
 from storage.ingest import IngestStore, chunks, insert_ignore
@@ -1043,7 +1044,7 @@ def _resource_heads(
     out: dict[int, tuple[str | None, str]] = {}
     for part in chunks(ids):
         for rid, title, url in conn.execute(
-            select(rt.c.id, rt.c.title, rt.c.canonical_url).where(
+            select(rt.c.id, rt.c.title, func.coalesce(rt.c.shared_url, rt.c.canonical_url)).where(
                 rt.c.community_id == community_id, rt.c.id.in_(part)
             )
         ):
@@ -1961,13 +1962,15 @@ def _record_unfurls(
     rt, ru = m.resources, resource_unfurls
     ids = sorted({r.resource_id for r in results})
     alive: dict[int, tuple[str | None, str | None]] = {}
+    ranks: dict[int, int] = {}
     for part in chunks(ids):
-        for rid, title, desc in conn.execute(
-            select(rt.c.id, rt.c.title, rt.c.description).where(
+        for rid, title, desc, rank in conn.execute(
+            select(rt.c.id, rt.c.title, rt.c.description, rt.c.title_rank).where(
                 rt.c.id.in_(part), rt.c.community_id == community_id
             )
         ):
             alive[rid] = (title, desc)
+            ranks[rid] = rank or 0
     rows = []
     changed: list[int] = []
     updates = []
@@ -1988,8 +1991,10 @@ def _record_unfurls(
             }
         )
         if r.state == "ok":
-            title = (r.title or None) and r.title[:500]
+            title = clean_title(r.title)
             old_title, old_desc = alive[r.resource_id]
+            if ranks[r.resource_id] > TitleSource.PAGE:
+                title = None  # what members saw under the link, or its label, stays
             title = title or old_title
             desc = r.description or old_desc
             if (title, desc) != (old_title, old_desc):
@@ -2014,11 +2019,11 @@ def _record_unfurls(
             rows,
         )
     for u in updates:
-        conn.execute(
-            update(rt)
-            .where(rt.c.id == u["rid"])
-            .values(title=u["title"], description=u["description"])
-        )
+        rid = int(cast(int, u["rid"]))
+        values: dict[str, Any] = {"title": u["title"], "description": u["description"]}
+        if u["title"] != alive[rid][0]:
+            values["title_rank"] = TitleSource.PAGE
+        conn.execute(update(rt).where(rt.c.id == rid).values(**values))
     if changed:
         IngestStore.refresh_search_text(conn, changed)
     return changed

@@ -19,6 +19,7 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    SmallInteger,
     String,
     Table,
     Text,
@@ -122,6 +123,10 @@ class ResourceRow(Base):
     canonical_url: Mapped[str] = mapped_column(String(2048))
     kind: Mapped[str] = mapped_column(String(16), default="link")  # link | file
     title: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    # bot.titles.TitleSource of `title`: a better source replaces it, a worse one never does.
+    title_rank: Mapped[int | None] = mapped_column(SmallInteger, nullable=True)
+    # The URL as first shared: what replies link to (canonical_url is for identity only).
+    shared_url: Mapped[str | None] = mapped_column(String(2048), nullable=True)
     description: Mapped[str | None] = mapped_column(Text, nullable=True)
     domain: Mapped[str | None] = mapped_column(String(255), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -566,6 +566,7 @@ def _summaries(
             ResourceSummary(
                 id=rid,
                 url=head.canonical_url,
+                shared_url=head.shared_url,
                 title=head.title,
                 domain=head.domain,
                 kind=head.kind,

@@ -20,6 +20,7 @@ from bot.model import (
     ChannelRenamed,
     CommunityRef,
     CommunityRemoved,
+    LinkPreview,
     MessageDeleted,
     MessageEdited,
     MessagePosted,
@@ -98,11 +99,16 @@ def actor_for(user: discord.abc.User | discord.Member, *, is_admin: bool = False
 
 def embed_urls(embeds: Iterable[discord.Embed]) -> tuple[str, ...]:
     """Links Discord unfurled (embed.url), in order, without duplicates."""
-    seen: dict[str, None] = {}
+    return tuple(p.url for p in embed_previews(embeds))
+
+
+def embed_previews(embeds: Iterable[discord.Embed]) -> tuple[LinkPreview, ...]:
+    """Links Discord unfurled with the titles members saw, in order, without duplicates."""
+    seen: dict[str, LinkPreview] = {}
     for e in embeds:
         if e.url:
-            seen.setdefault(str(e.url), None)
-    return tuple(seen)
+            seen.setdefault(str(e.url), LinkPreview(str(e.url), e.title or None))
+    return tuple(seen.values())
 
 
 def stable_cdn_url(url: str) -> str:
@@ -157,6 +163,7 @@ def message_posted(message: discord.Message, *, place: Place | None = None) -> M
         text=message.content or "",
         attachments=attachments_of(message.attachments),
         extra_urls=embed_urls(message.embeds),
+        previews=embed_previews(message.embeds),
     )
 
 
@@ -180,6 +187,7 @@ def message_edited(
         text=message.content or "",
         attachments=attachments_of(message.attachments),
         extra_urls=embed_urls(message.embeds),
+        previews=embed_previews(message.embeds),
         author=actor_for(message.author),
     )
 

@@ -24,6 +24,7 @@ from bot.model import (
     CommunityRef,
     CommunityRemoved,
     InboundEvent,
+    LinkPreview,
     MemberJoined,
     MessageDeleted,
     MessageEdited,
@@ -144,6 +145,7 @@ class CleanText:
 
     text: str
     urls: tuple[str, ...]
+    labels: tuple[LinkPreview, ...] = ()  # `<url|label>`: the label a member gave a link
 
 
 def clean_text(text: str | None) -> CleanText:
@@ -156,6 +158,7 @@ def clean_text(text: str | None) -> CleanText:
     if not text:
         return CleanText("", ())
     urls: list[str] = []
+    labels: list[LinkPreview] = []
 
     def repl(match: re.Match[str]) -> str:
         inner = match.group(1)
@@ -175,10 +178,25 @@ def clean_text(text: str | None) -> CleanText:
             return url
         if url.lower().startswith("mailto:"):
             return shown
+        labels.append(LinkPreview(url, shown, is_label=True))
         return f"{shown} ({url})"
 
     out = _ANGLE.sub(repl, text)
-    return CleanText(unescape(out), tuple(dict.fromkeys(urls)))
+    return CleanText(unescape(out), tuple(dict.fromkeys(urls)), tuple(labels))
+
+
+def unfurl_previews(attachments: Any) -> tuple[LinkPreview, ...]:
+    """Slack's link unfurls (message `attachments` with `title` and `title_link` /
+    `from_url` / `original_url`): the titles members saw under the link. Message unfurls
+    (a quoted Slack message) are not resources."""
+    out: list[LinkPreview] = []
+    for a in attachments if isinstance(attachments, list) else ():
+        if not isinstance(a, Mapping) or a.get("is_msg_unfurl") is True:
+            continue
+        url = _str(a.get("from_url")) or _str(a.get("original_url")) or _str(a.get("title_link"))
+        if url and url.lower().startswith(("http://", "https://")):
+            out.append(LinkPreview(url, _str(a.get("title")) or None))
+    return tuple(out)
 
 
 def _block_urls(blocks: Any) -> list[str]:
@@ -374,6 +392,7 @@ def _message(
         text=cleaned.text,
         attachments=attachments_from_files(event.get("files")),
         extra_urls=cleaned.urls + extra,
+        previews=cleaned.labels + unfurl_previews(event.get("attachments")),
         broadcast=subtype == "thread_broadcast",
     )
 
@@ -413,6 +432,7 @@ def _message_changed(
         text=cleaned.text,
         attachments=attachments_from_files(message["files"]) if "files" in message else None,
         extra_urls=cleaned.urls + extra,
+        previews=cleaned.labels + unfurl_previews(message.get("attachments")),
         author=_actor(user, message) if user else None,
     )
 

@@ -48,7 +48,7 @@ def resource_item(r: ResourceSummary, *, hidden_members: frozenset[int] = frozen
     credit.append(Text(f" on {short_date(r.first_shared_at)}"))
     return Item(
         title=(Text(title),),
-        url=r.url,
+        url=r.href,
         details=(tuple(credit), (Text(discussion_phrase(r)),)),
     )
 

@@ -21,7 +21,7 @@ Mapping:
   to a link still counts as discussing that link. Forwards (`reference.type == "Forward"`) are
   not replies.
 - `timestampEdited` → the message as it is now (counted as edited); `attachments` → Attachment;
-  `embeds[].url` → extra_urls; local media paths (exports with downloaded assets) are skipped.
+  `embeds[]` → extra_urls, with their titles as previews; local media paths (exports with downloaded assets) are skipped.
 - reactions with `users` (DCE ≥ 2.40) → one ReactionAdded per user at the message's time; older
   exports only have `count`: those reactions cannot be attributed to anyone and are counted as
   skipped "reaction without users" (one per count) — nothing is invented.
@@ -55,6 +55,7 @@ from bot.model import (
     Attachment,
     CommunityRef,
     InboundEvent,
+    LinkPreview,
     MessagePosted,
     Place,
     Platform,
@@ -452,15 +453,18 @@ def _convert(
                     external_id=attachment_id if isinstance(attachment_id, str) else None,
                 )
             )
-        extra_urls: list[str] = []
+        previews: dict[str, LinkPreview] = {}
         for j, embed in enumerate(_list(message, "embeds", display, where)):
             if not isinstance(embed, dict):
                 raise BrokenExportFile(
                     display, f"{where}.embeds[{j}]", f"expected an object, got {_kind(embed)}"
                 )
             url = embed.get("url")
-            if build and _http(url) and url not in extra_urls:
-                extra_urls.append(str(url))
+            if build and _http(url) and url not in previews:
+                title = embed.get("title")
+                previews[str(url)] = LinkPreview(
+                    str(url), title if isinstance(title, str) else None
+                )
         if thread_place is not None:  # in a thread file, everything but its root is a reply
             is_reply = str(message_id) != info.thread_id
         else:
@@ -493,7 +497,8 @@ def _convert(
                 author=author,
                 text=content,
                 attachments=tuple(attachments),
-                extra_urls=tuple(extra_urls),
+                extra_urls=tuple(previews),
+                previews=tuple(previews.values()),
             )
         for j, reaction in enumerate(_list(message, "reactions", display, where)):
             rwhere = f"{where}.reactions[{j}]"

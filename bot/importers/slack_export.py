@@ -45,6 +45,7 @@ from bot.model import (
     Attachment,
     CommunityRef,
     InboundEvent,
+    LinkPreview,
     MessagePosted,
     Place,
     Platform,
@@ -280,6 +281,7 @@ def parse_day_file(
                 else:
                     counts.skip("file without URL")
         extra_urls: list[str] = []
+        previews: list[LinkPreview] = []
         unfurls = message.get("attachments")
         if unfurls is not None:
             if not isinstance(unfurls, list):
@@ -294,8 +296,13 @@ def parse_day_file(
                         f"expected an object, got {_kind(unfurl)}",
                     )
                 from_url = _opt_str(unfurl, "from_url", path, f"{where}.attachments[{j}]")
-                if from_url and unfurl.get("is_msg_unfurl") is not True:
-                    extra_urls.append(from_url)
+                if unfurl.get("is_msg_unfurl") is True:
+                    continue
+                link = from_url or _opt_str(unfurl, "title_link", path, f"{where}.attachments")
+                if link:
+                    title = _opt_str(unfurl, "title", path, f"{where}.attachments[{j}]")
+                    previews.append(LinkPreview(link, title))
+                    extra_urls.append(link)
         events: list[InboundEvent] = [
             MessagePosted(
                 place=message_place,
@@ -305,6 +312,7 @@ def parse_day_file(
                 text=text,
                 attachments=tuple(attachments),
                 extra_urls=tuple(extra_urls),
+                previews=tuple(previews),
                 broadcast=subtype == "thread_broadcast",
             )
         ]

@@ -245,6 +245,7 @@ def test_channel_replies_reactions_attachments(tmp_path: Path, file_mode: str) -
         author=Actor("11", "Ana B"),
         text="read https://a.example/x",
         extra_urls=("https://a.example/x",),
+        previews=(LinkPreview("https://a.example/x", "X"),),  # the embed's title
     )
     # A reply, and a reply to the reply, both discuss the first message.
     assert by_id["1002"].place.thread_id == "1001"

@@ -1,0 +1,147 @@
+"""Titles of shared resources, from the data itself.
+
+Members recognise a link by its title, not its address, and most chat data already holds one:
+the platform's unfurl or embed, the label a member wrote (`<url|label>`, `[label](url)`), a
+file's title, the page's own metadata when it could be fetched, or failing all that the words
+of its URL (`/blog/tableau-10-houston` -> "Tableau 10 houston"). Each source has a rank; a
+resource keeps the best title seen so far and a better source replaces a worse one, whatever
+order they arrive in. Pure functions: tracking, importers and the unfurler call them.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from enum import IntEnum
+from urllib.parse import unquote, urlsplit
+
+__all__ = [
+    "MAX_TITLE_CHARS",
+    "TitleSource",
+    "clean_title",
+    "file_title",
+    "is_generic_filename",
+    "slug_title",
+]
+
+MAX_TITLE_CHARS = 300
+
+
+class TitleSource(IntEnum):
+    """How much a title can be trusted; higher replaces lower."""
+
+    SLUG = 1  # words of the URL's path
+    FILE = 2  # a file's name, when it is not a camera or screenshot default
+    PAGE = 3  # the page's own metadata, fetched by the unfurler
+    LABEL = 4  # the label a member gave the link, or a file title they typed
+    PLATFORM = 5  # Slack unfurl attachment, Discord embed: what members saw under the link
+
+
+# Names cameras, phones, screenshot tools and chat clients give files by default.
+_GENERIC_FILE = re.compile(
+    r"(?ix)^(?:"
+    r"image|img|photo|pic|picture|screenshot|screen[\s_-]?shot|screen[\s_-]?recording"
+    r"|capture|clipboard|pasted[\s_-]?image|untitled|unknown|file|download|attachment"
+    r"|dsc|dscn|dcim|pxl|mvimg|video|vid|movie|recording|audio|voice[\s_-]?message"
+    r"|snip|snippet|scan|document|doc|message|export|output|test|temp|tmp|blob|a|b|x"
+    r")?[\s_.()-]*[\d\s_.:()x-]*(?:at[\s\d_.:-]*(?:[ap]m)?)?[\s_.()-]*$"
+)
+_EXTENSION = re.compile(r"\.[A-Za-z0-9]{1,5}$")
+_HEXISH = re.compile(r"^(?=.*\d)[0-9a-f]{8,}$|^[0-9a-f-]{32,}$", re.IGNORECASE)
+_DIGITS = re.compile(r"^[\d_.-]+$")
+_SEP = re.compile(r"[-_+]+|%20")
+_SPACES = re.compile(r"\s+")
+_NOISE_SEGMENTS = frozenset(
+    "index default home main view show detail details article articles post posts p blob tree "
+    "edit wiki page pages watch status en us en-us www html htm php aspx jsp amp abs pdf "
+    "download downloads file files raw latest stable dev docs doc api v1 v2 t c r s u".split()
+)
+_URLISH = re.compile(r"^(?:https?://|www\.)\S+$", re.IGNORECASE)
+
+
+def clean_title(text: str | None, url: str | None = None) -> str | None:
+    """A title fit to show: one line, no markup, at most `MAX_TITLE_CHARS`; None when it says
+    nothing (empty, only punctuation, the URL itself)."""
+    if not text:
+        return None
+    text = unicodedata.normalize("NFKC", text)
+    text = _SPACES.sub(" ", text.replace("\u200b", "")).strip().strip("*_~`")
+    text = text.replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">").strip()
+    if not any(ch.isalnum() for ch in text):
+        return None
+    if _URLISH.match(text):
+        return None
+    if url and _same_address(text, url):
+        return None
+    if len(text) > MAX_TITLE_CHARS:
+        text = text[: MAX_TITLE_CHARS - 1].rstrip() + "…"
+    return text
+
+
+def _same_address(text: str, url: str) -> bool:
+    bare = url.split("://", 1)[-1].removeprefix("www.").rstrip("/")
+    return text.removeprefix("www.").rstrip("/").lower() == bare.lower()
+
+
+def is_generic_filename(name: str | None) -> bool:
+    """True for `image.png`, `Screenshot 2020-05-01 at 10.22.33.png`, `IMG_1234.JPG`,
+    `089da236...jpg`: names that say nothing about what the file shows."""
+    if not name:
+        return True
+    stem = _EXTENSION.sub("", name.strip())
+    return not stem or bool(_GENERIC_FILE.match(stem) or _HEXISH.match(stem) or _DIGITS.match(stem))
+
+
+def file_title(title: str | None, filename: str | None) -> tuple[str, TitleSource] | None:
+    """A file's title: the one a member typed (when it is not just the default file name),
+    else a telling file name, as members know it (`houston_slides.pdf`)."""
+    if title and not is_generic_filename(title) and title != filename:
+        cleaned = clean_title(title)
+        if cleaned:
+            return cleaned, TitleSource.LABEL
+    for name in (filename, title):
+        if name and not is_generic_filename(name):
+            words = _SPACES.sub(" ", _SEP.sub(" ", _EXTENSION.sub("", name))).strip()
+            if " " not in words and len(words) < 5:
+                continue  # "pm", "list": too short to tell anyone what the file is
+            cleaned = clean_title(name)
+            if cleaned:
+                return cleaned, TitleSource.FILE
+    return None
+
+
+def slug_title(url: str) -> str | None:
+    """Readable words from the URL's path, or None when it holds only ids and filler.
+
+    `https://www.meetup.com/x/events/tableau-10-houston/` -> "Tableau 10 houston";
+    `https://github.com/FluxML/Flux.jl` -> "FluxML/Flux.jl"; `https://arxiv.org/abs/1234.5678`
+    -> None (an id tells a member nothing)."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    host = (parts.hostname or "").removeprefix("www.")
+    segments = [unquote(s) for s in parts.path.split("/") if s]
+    if host in {"github.com", "gitlab.com", "codeberg.org", "bitbucket.org"} and len(segments) >= 2:
+        repo = f"{segments[0]}/{segments[1]}"
+        rest = [s for s in segments[2:] if s not in {"blob", "tree", "master", "main"}]
+        return clean_title(f"{repo}: {_words(rest[-1])}" if rest and _words(rest[-1]) else repo)
+    for segment in reversed(segments):
+        words = _words(segment)
+        if words:
+            return clean_title(words[:1].upper() + words[1:])
+    return None
+
+
+def _words(segment: str) -> str | None:
+    """The words of one path segment, or None when it is an id, a number or filler."""
+    stem = _EXTENSION.sub("", segment) if "." in segment[-6:] else segment
+    if not stem or stem.lower() in _NOISE_SEGMENTS or _HEXISH.match(stem) or _DIGITS.match(stem):
+        return None
+    words = " ".join(w for w in _SEP.sub(" ", stem).split() if not _HEXISH.match(w))
+    letters = sum(ch.isalpha() for ch in words)
+    if letters < 3 or (" " not in words and len(words) > 40):
+        return None  # "a1", or a 60-character token: an id, not words
+    if " " not in words and sum(ch.isdigit() for ch in words) > letters:
+        return None  # "v8x7k2p9q": an id with a few letters in it
+    return words
