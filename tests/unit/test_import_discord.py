@@ -25,7 +25,15 @@ from bot.importers.discord_export import (
     open_discord_export,
 )
 from bot.importers.run import import_export
-from bot.model import Actor, CommunityRef, MessagePosted, Place, ReactionAdded, ResourceSummary
+from bot.model import (
+    Actor,
+    CommunityRef,
+    LinkPreview,
+    MessagePosted,
+    Place,
+    ReactionAdded,
+    ResourceSummary,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 SHARED = REPO.parent / "shared" / "datasets"
