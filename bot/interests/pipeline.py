@@ -28,7 +28,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from bot.interests.profiles import DEFAULT_WEIGHTS, EvidenceKind, is_question
-from bot.interests.topics import ResourceText, TopicExtractor, normalize_topic
+from bot.interests.topics import ResourceText, TopicExtractor, channel_topic
 from storage.interests import (
     EPOCH,
     Action,
@@ -175,10 +175,7 @@ class Corpus:
         """Keep the channel's own topic: a link shared in #databases is about databases even
         when the chat words around it outnumber the channel name (unless every channel's
         links are, which rarity tells)."""
-        if not text.channel_name:
-            return found
-        name = text.channel_name.lstrip("#").replace("-", " ").replace("_", " ")
-        topic = normalize_topic(name, self.extractor.aliases)
+        topic = channel_topic(text.channel_name, self.extractor.aliases)
         if topic is None or any(t == topic for t, _ in found):
             return found
         weight = round(CHANNEL_WEIGHT * self.extractor.rarity(topic), 4)

@@ -20,11 +20,23 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from bot.interests.terms import (
+    GENERIC_CHANNELS,
+    fold_package,
+    has_japanese,
+    is_junk,
+    is_modifier_word,
+    is_noun_word,
+    is_subject_word,
+    japanese_terms,
+)
+
 __all__ = [
     "STOPWORDS",
     "AliasMap",
     "ResourceText",
     "TopicExtractor",
+    "channel_topic",
     "extract_hashtags",
     "normalize_topic",
     "prepare_aliases",
@@ -411,12 +423,15 @@ _NOISE = re.compile(
 
 def _prepare_text(text: str) -> str:
     text = unicodedata.normalize("NFKC", text).casefold().replace("’", "'")
-    return _POSSESSIVE.sub("", text)
+    return fold_package(_POSSESSIVE.sub("", text))
 
 
 def _words(text: str) -> list[str]:
-    """Casefolded words without possessives; numbers (`3`, `3.11`) are dropped."""
-    return [w for w in _WORD.findall(_prepare_text(text)) if _HAS_LETTER.search(w)]
+    """Casefolded words without possessives, package spellings folded (`flux.jl` -> `flux`);
+    numbers, versions, file names, ids and other junk (see `terms.is_junk`) are dropped."""
+    return [
+        w for w in _WORD.findall(_prepare_text(text)) if _HAS_LETTER.search(w) and not is_junk(w)
+    ]
 
 
 class AliasMap(dict[str, str]):
@@ -473,6 +488,21 @@ def normalize_topic(text: str, aliases: Mapping[str, str] | None = None) -> str 
     if len(topic) < 2 or len(topic) > MAX_TOPIC_CHARS:
         return None
     return topic
+
+
+def channel_topic(name: str | None, aliases: Mapping[str, str] | None = None) -> str | None:
+    """The subject a channel is named for (`#machine-learning`), or None for channels named
+    for what members do there (`#general`, `#appreciation`, `#readings`)."""
+    if not name:
+        return None
+    words = name.lstrip("#").replace("-", " ").replace("_", " ")
+    if any(w in GENERIC_CHANNELS for w in words.casefold().split()):
+        return None
+    return normalize_topic(words, aliases)
+
+
+def _common(word: str) -> bool:
+    return not is_subject_word(word)
 
 
 def extract_hashtags(text: str) -> list[str]:
@@ -562,7 +592,7 @@ class TopicExtractor:
         texts = [doc.title or "", doc.description or "", *doc.messages]
         for text in texts:
             found.update(self._token_terms(text))
-        for tag in (*doc.keywords, *doc.hashtags, doc.site_name or "", doc.channel_name or ""):
+        for tag in (*doc.keywords, *doc.hashtags, doc.site_name or ""):
             term = normalize_topic(tag.replace("-", " ").replace("_", " "), self.aliases)
             if term:
                 found.add(term)
@@ -604,9 +634,9 @@ class TopicExtractor:
             add(normalize_topic(tag.replace("-", " ").replace("_", " "), self.aliases), _W_HASHTAG)
         for term, count in tf.items():
             add(term, _W_MESSAGE * (1.0 + math.log(count)))
-        if doc.channel_name:
-            name = doc.channel_name.lstrip("#").replace("-", " ").replace("_", " ")
-            add(normalize_topic(name, self.aliases), _W_CHANNEL)
+        channel = channel_topic(doc.channel_name, self.aliases)
+        if channel is not None:
+            add(channel, _W_CHANNEL)
         if doc.site_name:
             add(normalize_topic(doc.site_name, self.aliases), _W_SITE)
 
@@ -620,27 +650,31 @@ class TopicExtractor:
         return [(t, round(s / top, 4)) for t, s in best]
 
     def _token_terms(self, text: str) -> list[str]:
-        """Unigrams and adjacent-word bigrams of chat text, normalized; stopwords removed."""
+        """Subject words and two-word noun phrases of chat text, normalized (see
+        `bot.interests.terms`); Japanese text adds its nouns and noun compounds."""
         if not text:
             return []
-        words = _words(_NOISE.sub(" ", text))
-        out: list[str] = []
+        text = _NOISE.sub(" ", text)
+        japanese = has_japanese(text)
+        out: list[str] = japanese_terms(text) if japanese else []
         prev: str | None = None
         aliases = self.aliases
-        for word in words:
-            if word in STOPWORDS or len(word) < 2:
+        for word in _words(text):
+            if word in STOPWORDS or len(word) < 2 or (japanese and not word.isascii()):
                 prev = None
                 continue
             single = singularize(word)
             if single in STOPWORDS:
                 prev = None
                 continue
-            uni = aliases.get(single, aliases.get(word, single))
-            out.append(uni)
-            if prev is not None:
+            aliased = aliases.get(single, aliases.get(word))
+            if aliased is not None or is_subject_word(single):
+                out.append(aliased or single)
+            if prev is not None and is_noun_word(single):
                 bi = prev + " " + single
-                out.append(aliases.get(bi, bi))
-            prev = word
+                if bi in aliases or not (_common(prev) and _common(single)):
+                    out.append(aliases.get(bi, bi))
+            prev = word if is_modifier_word(word) else None
         return out
 
     def _meta_phrases(self, meta: str) -> tuple[str, ...]:
@@ -662,10 +696,15 @@ class TopicExtractor:
         except Exception:  # YAKE on odd input (only symbols, one char): no phrases
             ranked = []
         phrases: list[str] = []
+        if has_japanese(meta):
+            ranked = [(t, 0.0) for t in japanese_terms(meta)] + list(ranked)
         for phrase, _score in ranked:
             norm = normalize_topic(phrase, self.aliases)
-            if norm and norm not in phrases:
-                phrases.append(norm)
+            if not norm or norm in phrases:
+                continue
+            if " " not in norm and norm not in self.aliases.values() and not is_subject_word(norm):
+                continue  # YAKE ranks `implementing` and `hmm` too
+            phrases.append(norm)
         result = tuple(phrases)
         if len(self._meta_cache) >= 4096:
             self._meta_cache.clear()

@@ -1,0 +1,221 @@
+"""Which words of chat text can name a subject.
+
+Topics must be what a curator would file a resource under: `flux`, `gpu`, `machine learning`,
+`モナド`; never `refer`, `hmm`, `pm.png`, `089da236…`, `lt` or `1.6`. Three filters decide:
+
+- junk: file names, hashes and ids, numbers and versions, escaped entities, URL parts and
+  placeholder hosts are never topics;
+- part of speech: lemminflect's English lexicon (shipped in its wheel) knows which words can
+  be nouns; a word that can only be a verb, adjective or adverb (`implementing`, `aware`) is
+  not a subject, while a word it does not know (`terraform`, `makie`, `gpu`) is a name and
+  is kept. Rare gerunds (`plotting`, `benchmarking`) name activities people learn and stay;
+- commonness: wordfreq's general-English frequencies (also in its wheel) drop words so common
+  they say nothing on their own (`thing`, `problem`, `addition`); they still count inside a
+  phrase (`open data`).
+
+Package spellings fold to their subject (`Flux.jl`, `d3.js`, `py-spy`... see `fold_package`).
+Japanese text is segmented by MeCab (fugashi) with UniDic-lite, whose dictionary ships in its
+wheel, and its nouns and noun compounds (`型クラス`, `勉強会`) become candidates.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Any
+
+__all__ = [
+    "GENERIC_CHANNELS",
+    "fold_package",
+    "has_japanese",
+    "is_junk",
+    "is_modifier_word",
+    "is_noun_word",
+    "is_subject_word",
+    "japanese_terms",
+]
+
+# `Flux.jl`, `d3.js`, `requests.py`, `serde-rs`, `vue-js`: the subject without its ecosystem.
+_PACKAGE_SUFFIX = re.compile(
+    r"(?<![\w.-])(?P<name>[^\W_][\w]*)(?:\.(?:jl|js|py|rs|rb|ts|nvim|vim)|-(?:rs|js|jl|py))(?![\w-])",
+    re.IGNORECASE,
+)
+_PACKAGE_PREFIX = re.compile(
+    r"(?<![\w.-])(?:py|node)-(?P<name>[^\W_\d]\w{2,})(?![\w-])", re.IGNORECASE
+)
+
+_FILE_EXTENSIONS = frozenset(
+    """png jpg jpeg gif bmp svg webp heic tif tiff ico mp4 mov avi mkv webm mp3 wav ogg m4a
+    pdf doc docx xls xlsx ppt pptx odt ods csv tsv txt md rst log zip tar gz tgz bz2 xz 7z
+    rar json yaml yml toml xml ini cfg exe dmg pkg deb rpm msi apk iso bin dat kml kmz
+    geojson shp ipynb html htm php""".split()
+)
+_NUMBERISH = re.compile(
+    r"^v?\d[\d.,:_-]*$|^v?\d+(?:\.\d+)+[a-z]{0,2}\d*$"
+    r"|^\d+(?:st|nd|rd|th|s|k|m|x|px|em|pt|ms|gb|mb|kb|tb|hz|am|pm)$"
+)
+# Interjections and laughter, however long: `hmm`, `hmmm`, `umm`, `hahaha`, `lol`, `xD`.
+_INTERJECTION = re.compile(
+    r"^(?:h+m+|u+m+|u+h+|a+h+|o+h+|e+h+|w+o+w+|y+a+y+|m+e+h+|u+g+h+|o+o*p+s+|w+h+o+a+|a+h+a+"
+    r"|(?:ha)+h?|(?:he)+h?|(?:hi)+h?|l+o+l+|l+m+a+o+|x+d+|o+k+|k+)$"
+)
+_HEXISH = re.compile(r"^(?=[a-z]*\d)(?=\d*[a-z])[0-9a-f]{6,}$")
+_IDISH = re.compile(r"^(?=.*\d)(?=.*[a-z])[a-z0-9]{12,}$")  # long mixes of letters and digits
+_ENTITIES = frozenset("lt gt amp quot apos nbsp mdash ndash hellip rsquo lsquo ldquo rdquo".split())
+_URL_PARTS = frozenset(
+    """http https www com org net html htm php aspx jsp utm href src url uri localhost
+    github.com gist.github.com example.com example.org example.net""".split()
+)
+_PLACEHOLDER_HOST = re.compile(
+    r"^(?:[\w-]+\.)*(?:example\.(?:com|org|net)|localhost|test|invalid)$"
+    r"|^(?:\d{1,3}\.){3}\d{1,3}$"
+)
+# Chat channels named for what members do there, not for a subject.
+GENERIC_CHANNELS = frozenset(
+    """general random community appreciation introduction introductions intro intros
+    announcement announcements news readings reading resources resource links link jobs job
+    events event meta feedback showcase show share sharing meetup meetups watercooler lounge
+    social support question questions qa help chat misc offtopic off topic bots bot testing
+    test welcome rules admin admins moderators mods lobby hangout daily standup""".split()
+)
+_MAX_COMMON_ZIPF = 5.0  # zipf frequency of words too common to be a topic on their own
+_MAX_COMMON_GERUND_ZIPF = 3.7  # `implementing` 3.9 is a verb; `plotting` 3.6 is a subject
+
+
+def fold_package(text: str) -> str:
+    """Package spellings in text folded to their subject: `Flux.jl` -> `Flux`, `d3.js` -> `d3`,
+    `serde-rs` -> `serde`, `py-yaml` -> `yaml`. A prefix folds only when what is left is not an
+    English word by itself (`py-spy` stays: "spy" is not the subject)."""
+    if "." not in text and "-" not in text:
+        return text
+    text = _PACKAGE_SUFFIX.sub(lambda m: m.group("name"), text)
+
+    def prefix(m: re.Match[str]) -> str:
+        name = m.group("name")
+        return name if not _lemmas()(name.lower()) else m.group(0)
+
+    return _PACKAGE_PREFIX.sub(prefix, text)
+
+
+def is_junk(word: str) -> bool:
+    """True for words that are never a subject, whatever the context: `pm.png`, `089da236`,
+    `1.6`, `v0.7`, `lt`, `https`, `example.org`, `172.17.0.1`."""
+    if not word or len(word) > 40:
+        return True
+    if word in _ENTITIES or word in _URL_PARTS:
+        return True
+    if _NUMBERISH.match(word) or _HEXISH.match(word) or _IDISH.match(word):
+        return True
+    if _INTERJECTION.match(word):
+        return True
+    if "." in word:
+        stem, _, ext = word.rpartition(".")
+        if ext in _FILE_EXTENSIONS and stem:
+            return True  # a file name
+        if _PLACEHOLDER_HOST.match(word):
+            return True
+    return bool(word.startswith("@"))
+
+
+@lru_cache(maxsize=1)
+def _lemmas() -> Any:
+    from lemminflect import getAllLemmas
+
+    return getAllLemmas
+
+
+@lru_cache(maxsize=1)
+def _zipf() -> Any:
+    from wordfreq import zipf_frequency
+
+    return zipf_frequency
+
+
+@lru_cache(maxsize=200_000)
+def is_subject_word(word: str) -> bool:
+    """Can this single (casefolded, singular) word name a subject on its own?"""
+    if not word.isascii() or not word.isalpha():
+        return not is_junk(word)  # `c++`, `node.js`, `k8s`, non-Latin words: names
+    pos = _lemmas()(word)
+    if pos and "NOUN" not in pos and "PROPN" not in pos:
+        # Only a verb, adjective or adverb (`implementing`, `aware`) is no subject; rare
+        # gerunds are: `plotting`, `benchmarking` name activities people learn.
+        return word.endswith("ing") and _zipf()(word, "en") < _MAX_COMMON_GERUND_ZIPF
+    return bool(_zipf()(word, "en") < _MAX_COMMON_ZIPF)
+
+
+@lru_cache(maxsize=200_000)
+def is_noun_word(word: str) -> bool:
+    """Can this word end a noun phrase (`learning` in `machine learning`, `data` in `open
+    data`)? Nouns and unknown names can, however common."""
+    if not word.isascii() or not word.isalpha():
+        return not is_junk(word)
+    pos = _lemmas()(word)
+    return not pos or "NOUN" in pos or "PROPN" in pos
+
+
+@lru_cache(maxsize=200_000)
+def is_modifier_word(word: str) -> bool:
+    """Can this word open a two-word subject (`machine learning`, `open data`, `async rust`)?
+    Nouns, adjectives and names can; verbs and adverbs cannot."""
+    if not word.isascii() or not word.isalpha():
+        return not is_junk(word)
+    pos = _lemmas()(word)
+    return not pos or bool({"NOUN", "PROPN", "ADJ"} & set(pos))
+
+
+# --- Japanese --------------------------------------------------------------------------------
+
+_JAPANESE = re.compile(r"[\u3040-\u30ff\u31f0-\u31ff\uff66-\uff9f]")  # kana: Japanese, not Chinese
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff\uff66-\uff9f]")
+# Nouns that say nothing by themselves (`こと` thing, `方法` way, `感じ` feeling...).
+_JA_FILLER_NOUNS = frozenset(
+    """こと もの の ところ とき 時 方 方法 場合 感じ よう 様 的 ため 為 事 物 所 今日 明日 昨日
+    今 前 後 中 上 下 自分 皆 みなさん 皆さん 人 さん 方々 ありがとう ありがとうございます お願い
+    質問 回答 話 件 気 点 部分 以下 以上 感 例 説明 理解 意味 問題 確認 使用 利用 対応 参考 必要
+    大丈夫 本当 今回 最近 普通 一番 別 他 全部 全て 実際 結果 原因 情報 内容 記事 リンク
+    スレッド チャンネル メッセージ""".split()
+)
+_NOUN_POS2 = frozenset({"普通名詞", "固有名詞"})
+
+
+def has_japanese(text: str) -> bool:
+    return bool(_JAPANESE.search(text))
+
+
+@lru_cache(maxsize=1)
+def _tagger() -> Any:
+    import fugashi
+
+    return fugashi.Tagger()
+
+
+def japanese_terms(text: str) -> list[str]:
+    """Nouns and noun compounds of Japanese text, in order: `型クラスのインスタンス` ->
+    `型`, `クラス`, `型クラス`, `インスタンス`. Latin words inside it (`stack`, `GHC`) are left
+    to the English path, which sees them anyway."""
+    out: list[str] = []
+    run: list[str] = []
+
+    def close() -> None:
+        if len(run) > 1:
+            compound = "".join(run)
+            if len(compound) <= 12:
+                out.append(compound)
+        run.clear()
+
+    for word in _tagger()(text):
+        surface = word.surface
+        feature = word.feature
+        pos1, pos2 = feature.pos1, feature.pos2
+        japanese = bool(_CJK.search(surface))
+        if pos1 == "名詞" and pos2 in _NOUN_POS2 and japanese and feature.pos3 != "副詞可能":
+            if surface not in _JA_FILLER_NOUNS and (len(surface) > 1 or _CJK.match(surface)):
+                out.append(surface)
+            run.append(surface)
+        elif pos1 == "接尾辞" and pos2 == "名詞的" and run:
+            run.append(surface)  # `勉強` + `会`, `変換` + `子`
+        else:
+            close()
+    close()
+    return [t for t in out if t not in _JA_FILLER_NOUNS]

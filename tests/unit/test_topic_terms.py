@@ -1,0 +1,99 @@
+"""What can name a subject: junk filters, parts of speech, package spellings, Japanese."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.interests.terms import (
+    fold_package,
+    has_japanese,
+    is_junk,
+    is_subject_word,
+    japanese_terms,
+)
+from bot.interests.topics import TopicExtractor, channel_topic, normalize_topic
+
+
+@pytest.mark.parametrize(
+    "word",
+    [
+        "pm.png",  # file names
+        "list.jpg",
+        "slides.pdf",
+        "089da236fa",  # hashes and ids
+        "a1b2c3d4e5f6a7b8",
+        "1.6",  # numbers and versions
+        "v0.7.2",
+        "2016",
+        "5x",
+        "lt",  # Slack's escaped &lt;
+        "amp",
+        "https",  # URL parts and placeholder hosts
+        "example.org",
+        "172.17.0.1",
+        "hmm",  # interjections
+        "hahaha",
+    ],
+)
+def test_junk_is_never_a_topic(word: str) -> None:
+    assert is_junk(word)
+    assert normalize_topic(word) is None
+
+
+@pytest.mark.parametrize("word", ["3d", "k8s", "c++", "python3", "h264", "d3", "io"])
+def test_names_with_digits_are_not_junk(word: str) -> None:
+    assert not is_junk(word)
+
+
+@pytest.mark.parametrize(
+    ("word", "subject"),
+    [
+        ("implementing", False),  # only a verb
+        ("refer", False),
+        ("aware", False),  # only an adjective
+        ("thing", False),  # a noun too common to say anything alone
+        ("problem", False),
+        ("flux", True),  # nouns and names
+        ("terraform", True),  # unknown to the lexicon: a name
+        ("makie", True),
+        ("visualization", True),
+        ("plotting", True),  # a rare gerund: an activity people learn
+        ("benchmarking", True),
+    ],
+)
+def test_subject_words_by_part_of_speech_and_commonness(word: str, subject: bool) -> None:
+    assert is_subject_word(word) is subject
+
+
+def test_package_spellings_fold_to_their_subject() -> None:
+    text = "Flux.jl beats d3.js? serde-rs, py-yaml, py-spy, node.js"
+    assert fold_package(text) == "Flux beats d3? serde, yaml, py-spy, node"
+
+
+def test_chat_words_are_not_topics_but_subjects_and_noun_phrases_are() -> None:
+    extractor = TopicExtractor()
+    text = (
+        "hmm I refer to this when implementing machine learning models in Flux.jl, "
+        "I was not aware of the addition, see pm.png"
+    )
+    found = dict(extractor.topics(text, k=10))
+    assert "flux" in found and "machine learning" in found
+    assert not {"hmm", "refer", "implementing", "aware", "addition", "pm.png", "pm"} & set(found)
+
+
+def test_channels_named_for_what_members_do_are_not_topics() -> None:
+    assert channel_topic("appreciation") is None
+    assert channel_topic("#general") is None
+    assert channel_topic("readings") is None
+    assert channel_topic("machine-learning") == "machine learning"
+
+
+def test_japanese_is_segmented_into_nouns_and_compounds() -> None:
+    text = "型クラスのインスタンスを定義する方法がわかりません。来週の勉強会でモナド変換子について話します"
+    assert has_japanese(text) and not has_japanese("machine learning")
+    terms = japanese_terms(text)
+    assert {"型", "型クラス", "インスタンス", "勉強会", "モナド"} <= set(terms)
+    assert not [t for t in terms if len(t) > 12]  # words, not sentence fragments
+    assert "方法" not in terms and "来週" not in terms  # filler and time nouns
+    found = dict(TopicExtractor().topics(text, k=10))
+    assert "型クラス" in found and "勉強会" in found
