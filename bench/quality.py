@@ -1,0 +1,358 @@
+"""Understanding quality on real exports, against judgments written by hand beforehand.
+
+Imports four real public exports from `../shared/datasets` with default settings (the real
+clock, no network), exactly as `rhizome import` does, then scores what Rhizome says against
+`bench/judgments/*.json`, which were written from the raw data by someone who had not seen
+Rhizome's answers (the rules are in `bench/judgments/RULES.md`):
+
+- titles: share of resources with a real title (not empty, not a URL, not a camera or
+  screenshot file name), and of the judged resources whose title has the judged words;
+- topics: each judged resource's top 5 topics rated good / partial / junk (rule below);
+- who-knows: precision@3 of the members named, per query;
+- wording variants: pairs of wordings whose top 3 members agree.
+
+    python bench/quality.py                       # all four datasets
+    python bench/quality.py --only haskell-jp -v  # one, with every answer printed
+
+Two exports are not in a format Rhizome imports (the haskell-jp community's own slack-log
+pages, raw Discord API thread dumps); they are rewritten first into the formats it does
+import (a Slack export, DiscordChatExporter JSON) without changing a message.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import re
+import sys
+import tempfile
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bot.app import Rhizome
+from bot.config import parse_config
+from bot.importers.run import import_export
+from bot.interests.service import service_for
+from bot.interests.topics import normalize_topic
+from bot.titles import is_generic_filename
+from bot.urls import canonicalize
+from storage import models as m
+
+ROOT = Path(__file__).resolve().parents[1]
+DATASETS = ROOT.parent / "shared" / "datasets"
+JUDGMENTS = ROOT / "bench" / "judgments"
+SLACK_DATASETS = {
+    "slack-export-julialang-derived": "slack-export-julialang-derived",
+    "slack-export-houstondatavis": "slack-export-houstondatavis",
+}
+
+
+# --- turning the two foreign formats into importable ones -----------------------------------
+
+
+def haskell_jp_as_slack_export(source: Path, out: Path) -> Path:
+    """slack-log pages (`json/<CHANNEL>/<page>.json`, thread files `<page>/<ts>.json` whose
+    first element is the parent) -> a standard Slack export folder, one day file per day."""
+    users = json.loads((source / "json" / ".users.json").read_text("utf-8"))
+    names = json.loads((source / "channel-names.json").read_text("utf-8"))
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "users.json").write_text(
+        json.dumps([{"id": uid, "name": name or uid, "team_id": "THASKELLJP"} for uid, name in users.items()]),
+        "utf-8",
+    )
+    channels = []
+    for cid, name in sorted(names.items()):
+        folder = source / "json" / cid
+        if not folder.is_dir():
+            continue
+        channels.append({"id": cid, "name": name})
+        messages: dict[str, dict[str, Any]] = {}
+        replies: dict[str, list[str]] = {}
+        for page in sorted(folder.glob("*.json"), key=lambda p: int(p.stem)):
+            for msg in json.loads(page.read_text("utf-8")):
+                messages.setdefault(msg["ts"], dict(msg))
+            thread_dir = folder / page.stem
+            for thread in sorted(thread_dir.glob("*.json")) if thread_dir.is_dir() else ():
+                items = json.loads(thread.read_text("utf-8"))
+                if not items:
+                    continue
+                root = items[0]["ts"]
+                messages.setdefault(root, dict(items[0]))
+                for reply in items[1:]:
+                    messages.setdefault(reply["ts"], {**reply, "thread_ts": root})
+                    replies.setdefault(root, []).append(reply["ts"])
+        for root, tss in replies.items():
+            messages[root]["thread_ts"] = root
+            messages[root]["replies"] = [{"ts": ts} for ts in tss]
+        days: dict[str, list[dict[str, Any]]] = {}
+        for ts, msg in sorted(messages.items(), key=lambda kv: float(kv[0])):
+            day = datetime.fromtimestamp(float(ts), UTC).strftime("%Y-%m-%d")
+            days.setdefault(day, []).append(msg)
+        (out / name).mkdir(exist_ok=True)
+        for day, msgs in days.items():
+            (out / name / f"{day}.json").write_text(json.dumps(msgs, ensure_ascii=False), "utf-8")
+    (out / "channels.json").write_text(json.dumps(channels), "utf-8")
+    return out
+
+
+def discord_api_as_dce(source: Path, out: Path) -> Path:
+    """Raw Discord API thread dumps (`[{"thread": …, "messages": […]}]`, newest first) ->
+    one DiscordChatExporter JSON file per forum thread."""
+    out.mkdir(parents=True, exist_ok=True)
+    forum = json.loads((source / "data" / "channel_data.json").read_text("utf-8"))
+    forum = forum[0] if isinstance(forum, list) else forum
+    for path in sorted((source / "data").glob("*.json")):
+        if path.name == "channel_data.json":
+            continue
+        for item in json.loads(path.read_text("utf-8")):
+            thread = item["thread"]
+            msgs = sorted(item["messages"], key=lambda mm: int(mm["id"]))
+            dce = {
+                "guild": {"id": thread.get("guild_id", "0"), "name": "Infrahub (OpsMill)"},
+                "channel": {
+                    "id": thread["id"],
+                    "type": "GuildPublicThread",
+                    "categoryId": thread.get("parent_id") or forum.get("id"),
+                    "category": forum.get("name", "infrahub-qa"),
+                    "name": thread.get("name"),
+                    "topic": None,
+                },
+                "messages": [_dce_message(mm) for mm in msgs if mm.get("type") in (0, 19)],
+            }
+            (out / f"{thread['id']}.json").write_text(json.dumps(dce, ensure_ascii=False), "utf-8")
+    return out
+
+
+def _dce_message(msg: dict[str, Any]) -> dict[str, Any]:
+    author = msg.get("author") or {}
+    ref = msg.get("message_reference") or {}
+    out: dict[str, Any] = {
+        "id": msg["id"],
+        "type": "Reply" if msg.get("type") == 19 else "Default",
+        "timestamp": msg["timestamp"],
+        "timestampEdited": msg.get("edited_timestamp"),
+        "content": msg.get("content") or "",
+        "author": {
+            "id": author.get("id"),
+            "name": author.get("username"),
+            "nickname": author.get("global_name") or author.get("username"),
+            "isBot": bool(author.get("bot")),
+        },
+        "attachments": [
+            {"id": a.get("id"), "url": a.get("url"), "fileName": a.get("filename")}
+            for a in msg.get("attachments") or ()
+        ],
+        "embeds": [
+            {"title": e.get("title") or "", "url": e.get("url")}
+            for e in msg.get("embeds") or ()
+            if e.get("url")
+        ],
+        # The API lists who reacted only on request; counts alone name nobody.
+        "reactions": [],
+    }
+    if ref.get("message_id"):
+        out["reference"] = {"messageId": ref["message_id"], "channelId": ref.get("channel_id")}
+    return out
+
+
+# --- scoring ---------------------------------------------------------------------------------
+
+
+def matches(topic: str, subjects: Iterable[str]) -> bool:
+    """A topic matches a judged subject when both normalise to the same words, or one is the
+    other plus words (`machine learning model` ~ `machine learning`)."""
+    t = normalize_topic(topic) or topic
+    for subject in subjects:
+        s = normalize_topic(subject) or subject.casefold()
+        if t == s or f" {s} " in f" {t} " or f" {t} " in f" {s} ":
+            return True
+        if not t.isascii() and (s in t or t in s):  # Japanese compounds: 型クラス ~ 型
+            return True
+    return False
+
+
+def rate_topics(topics: Sequence[str], good: Sequence[str], acceptable: Sequence[str]) -> str:
+    """good: a judged subject among the top 3 and at least half of the top 5 relevant;
+    junk: no topic relevant at all (an empty list too); partial: anything else."""
+    top = list(topics[:5])
+    relevant = [t for t in top if matches(t, [*good, *acceptable])]
+    if not relevant:
+        return "junk"
+    if any(matches(t, good) for t in top[:3]) and len(relevant) * 2 >= len(top):
+        return "good"
+    return "partial"
+
+
+def real_title(title: str | None, url: str) -> bool:
+    if not title or not title.strip():
+        return False
+    if title.strip().lower().startswith(("http://", "https://", "www.")):
+        return False
+    return not (is_generic_filename(title) and re.search(r"\.\w{2,4}$", title))
+
+
+@dataclass
+class Scores:
+    resources: int = 0
+    titled: int = 0
+    title_judged: int = 0
+    title_right: int = 0
+    topic_ratings: dict[str, int] = field(default_factory=lambda: {"good": 0, "partial": 0, "junk": 0})
+    precision: list[float] = field(default_factory=list)
+    answered: int = 0
+    queries: int = 0
+    variants_agree: int = 0
+    variants: int = 0
+    derive_seconds: float = 0.0
+    import_seconds: float = 0.0
+    lines: list[str] = field(default_factory=list)
+
+
+async def score_dataset(name: str, path: Path, kind: str, judged: dict[str, list[dict[str, Any]]], verbose: bool) -> Scores:
+    scores = Scores()
+    with tempfile.TemporaryDirectory() as tmp:
+        config = parse_config({"storage": {"url": f"sqlite+aiosqlite:///{tmp}/q.db"}, "unfurl": {"enabled": False}})
+        rz = await Rhizome.start(config)
+        try:
+            t0 = time.perf_counter()
+            summary = await import_export(rz, kind, path)  # type: ignore[arg-type]
+            scores.import_seconds = time.perf_counter() - t0
+            assert summary.ok, summary.report.errors[:3]
+            interests = service_for(rz.services)
+            t0 = time.perf_counter()
+            await interests.refresh()
+            scores.derive_seconds = time.perf_counter() - t0
+            async with rz.services.db.read() as conn:
+                cid = (await conn.execute(m.communities.select())).first().id  # type: ignore[union-attr]
+                rows = (await conn.execute(
+                    m.resources.select().where(m.resources.c.community_id == cid)
+                )).all()
+            by_url = {r.canonical_url: r for r in rows}
+            scores.resources = len(rows)
+            scores.titled = sum(real_title(r.title, r.canonical_url) for r in rows)
+            topics_of = await interests.topics_for(cid, [r.id for r in rows])
+            for j in judged.get("topics", []):
+                if j["dataset"] != name:
+                    continue
+                canon = canonicalize(j["url"])
+                row = by_url.get(canon or "")
+                if row is None:
+                    scores.lines.append(f"  (not tracked) {j['url']}")
+                    continue
+                got = list(topics_of.get(row.id, ()))
+                rating = rate_topics(got, j["good_topics"], j.get("acceptable_topics", []))
+                scores.topic_ratings[rating] += 1
+                if j.get("title_ok"):
+                    scores.title_judged += 1
+                    title = (row.title or "").casefold()
+                    scores.title_right += all(w.casefold() in title for w in j["title_ok"][:1]) or any(
+                        w.casefold() in title for w in j["title_ok"]
+                    )
+                if verbose:
+                    scores.lines.append(f"  [{rating}] {row.title!r} {got[:5]} <- {j['good_topics']}")
+            for q in judged.get("who_knows", []):
+                if q["dataset"] != name:
+                    continue
+                knowers = {k["id"] for k in q["knowers"]}
+                answer = await interests.who_knows(cid, q["query"], limit=3)
+                named = [e.member.external_id for e in answer.experts][:3]
+                scores.queries += 1
+                if named:
+                    scores.answered += 1
+                hits = sum(1 for x in named if x in knowers)
+                scores.precision.append(hits / 3)
+                if verbose:
+                    who = [e.member.name for e in answer.experts][:3]
+                    scores.lines.append(f"  who-knows {q['query']!r}: {who} -> {hits}/3")
+            for v in judged.get("variants", []):
+                if v["dataset"] != name:
+                    continue
+                a = await interests.who_knows(cid, v["a"], limit=3)
+                b = await interests.who_knows(cid, v["b"], limit=3)
+                ta = [e.member.external_id for e in a.experts]
+                tb = [e.member.external_id for e in b.experts]
+                scores.variants += 1
+                agree = bool(ta) and set(ta) == set(tb)
+                scores.variants_agree += agree
+                if verbose:
+                    scores.lines.append(f"  variants {v['a']!r}/{v['b']!r}: {'same' if agree else 'differ'}")
+        finally:
+            await rz.close()
+    return scores
+
+
+def load_judgments(folder: Path) -> dict[str, list[dict[str, Any]]]:
+    out = {}
+    for key in ("topics", "who_knows", "variants", "wants"):
+        path = folder / f"{key}.json"
+        out[key] = json.loads(path.read_text("utf-8")) if path.exists() else []
+    return out
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--datasets", type=Path, default=DATASETS)
+    parser.add_argument("--judgments", type=Path, default=JUDGMENTS)
+    parser.add_argument("--only", help="a dataset name (or part of it)")
+    parser.add_argument("-v", "--verbose", action="store_true")
+    args = parser.parse_args()
+    judged = load_judgments(args.judgments)
+    with tempfile.TemporaryDirectory() as tmp:
+        sets = [
+            ("slack-export-julialang-derived", args.datasets / "slack-export-julialang-derived", "slack"),
+            ("slack-export-houstondatavis", args.datasets / "slack-export-houstondatavis", "slack"),
+            ("discord-api-opsmill-infrahub-forum", None, "discord"),
+            ("slack-log-haskell-jp", None, "slack"),
+        ]
+        total = Scores()
+        for name, path, kind in sets:
+            if args.only and args.only not in name:
+                continue
+            if path is None and "infrahub" in name:
+                path = discord_api_as_dce(args.datasets / name, Path(tmp) / "infrahub")
+            elif path is None:
+                path = haskell_jp_as_slack_export(args.datasets / name, Path(tmp) / "haskell-jp")
+            s = await score_dataset(name, path, kind, judged, args.verbose)
+            p3 = sum(s.precision) / len(s.precision) if s.precision else 0.0
+            print(
+                f"{name}: import {s.import_seconds:.1f} s, derive {s.derive_seconds:.1f} s; "
+                f"titles {s.titled}/{s.resources} ({s.titled / max(1, s.resources):.0%}), "
+                f"judged titles right {s.title_right}/{s.title_judged}; topics {s.topic_ratings}; "
+                f"who-knows P@3 {p3:.2f} ({s.answered}/{s.queries} answered); "
+                f"variants {s.variants_agree}/{s.variants}"
+            )
+            for line in s.lines:
+                print(line)
+            total.resources += s.resources
+            total.titled += s.titled
+            total.title_judged += s.title_judged
+            total.title_right += s.title_right
+            for k, n in s.topic_ratings.items():
+                total.topic_ratings[k] += n
+            total.precision += s.precision
+            total.answered += s.answered
+            total.queries += s.queries
+            total.variants += s.variants
+            total.variants_agree += s.variants_agree
+        rated = sum(total.topic_ratings.values()) or 1
+        p3 = sum(total.precision) / len(total.precision) if total.precision else 0.0
+        print(
+            f"ALL: titles {total.titled / max(1, total.resources):.1%} of {total.resources}; "
+            f"judged titles right {total.title_right}/{total.title_judged}; "
+            f"topics good {total.topic_ratings['good'] / rated:.0%}, "
+            f"partial {total.topic_ratings['partial'] / rated:.0%}, "
+            f"junk {total.topic_ratings['junk'] / rated:.0%} of {rated}; "
+            f"who-knows P@3 {p3:.2f} over {total.queries} queries ({total.answered} answered); "
+            f"variants agree {total.variants_agree}/{total.variants}"
+        )
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
