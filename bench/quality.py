@@ -64,7 +64,12 @@ def haskell_jp_as_slack_export(source: Path, out: Path) -> Path:
     names = json.loads((source / "channel-names.json").read_text("utf-8"))
     out.mkdir(parents=True, exist_ok=True)
     (out / "users.json").write_text(
-        json.dumps([{"id": uid, "name": name or uid, "team_id": "THASKELLJP"} for uid, name in users.items()]),
+        json.dumps(
+            [
+                {"id": uid, "name": name or uid, "team_id": "THASKELLJP"}
+                for uid, name in users.items()
+            ]
+        ),
         "utf-8",
     )
     channels = []
@@ -204,7 +209,9 @@ class Scores:
     titled: int = 0
     title_judged: int = 0
     title_right: int = 0
-    topic_ratings: dict[str, int] = field(default_factory=lambda: {"good": 0, "partial": 0, "junk": 0})
+    topic_ratings: dict[str, int] = field(
+        default_factory=lambda: {"good": 0, "partial": 0, "junk": 0}
+    )
     precision: list[float] = field(default_factory=list)
     answered: int = 0
     queries: int = 0
@@ -215,10 +222,14 @@ class Scores:
     lines: list[str] = field(default_factory=list)
 
 
-async def score_dataset(name: str, path: Path, kind: str, judged: dict[str, list[dict[str, Any]]], verbose: bool) -> Scores:
+async def score_dataset(
+    name: str, path: Path, kind: str, judged: dict[str, list[dict[str, Any]]], verbose: bool
+) -> Scores:
     scores = Scores()
     with tempfile.TemporaryDirectory() as tmp:
-        config = parse_config({"storage": {"url": f"sqlite+aiosqlite:///{tmp}/q.db"}, "unfurl": {"enabled": False}})
+        config = parse_config(
+            {"storage": {"url": f"sqlite+aiosqlite:///{tmp}/q.db"}, "unfurl": {"enabled": False}}
+        )
         rz = await Rhizome.start(config)
         try:
             t0 = time.perf_counter()
@@ -231,9 +242,11 @@ async def score_dataset(name: str, path: Path, kind: str, judged: dict[str, list
             scores.derive_seconds = time.perf_counter() - t0
             async with rz.services.db.read() as conn:
                 cid = (await conn.execute(m.communities.select())).first().id  # type: ignore[union-attr]
-                rows = (await conn.execute(
-                    m.resources.select().where(m.resources.c.community_id == cid)
-                )).all()
+                rows = (
+                    await conn.execute(
+                        m.resources.select().where(m.resources.c.community_id == cid)
+                    )
+                ).all()
             by_url = {r.canonical_url: r for r in rows}
             scores.resources = len(rows)
             scores.titled = sum(real_title(r.title, r.canonical_url) for r in rows)
@@ -252,11 +265,13 @@ async def score_dataset(name: str, path: Path, kind: str, judged: dict[str, list
                 if j.get("title_ok"):
                     scores.title_judged += 1
                     title = (row.title or "").casefold()
-                    scores.title_right += all(w.casefold() in title for w in j["title_ok"][:1]) or any(
-                        w.casefold() in title for w in j["title_ok"]
-                    )
+                    scores.title_right += all(
+                        w.casefold() in title for w in j["title_ok"][:1]
+                    ) or any(w.casefold() in title for w in j["title_ok"])
                 if verbose:
-                    scores.lines.append(f"  [{rating}] {row.title!r} {got[:5]} <- {j['good_topics']}")
+                    scores.lines.append(
+                        f"  [{rating}] {row.title!r} {got[:5]} <- {j['good_topics']}"
+                    )
             for q in judged.get("who_knows", []):
                 if q["dataset"] != name:
                     continue
@@ -282,7 +297,9 @@ async def score_dataset(name: str, path: Path, kind: str, judged: dict[str, list
                 agree = bool(ta) and set(ta) == set(tb)
                 scores.variants_agree += agree
                 if verbose:
-                    scores.lines.append(f"  variants {v['a']!r}/{v['b']!r}: {'same' if agree else 'differ'}")
+                    scores.lines.append(
+                        f"  variants {v['a']!r}/{v['b']!r}: {'same' if agree else 'differ'}"
+                    )
         finally:
             await rz.close()
     return scores
@@ -306,7 +323,11 @@ async def main() -> None:
     judged = load_judgments(args.judgments)
     with tempfile.TemporaryDirectory() as tmp:
         sets = [
-            ("slack-export-julialang-derived", args.datasets / "slack-export-julialang-derived", "slack"),
+            (
+                "slack-export-julialang-derived",
+                args.datasets / "slack-export-julialang-derived",
+                "slack",
+            ),
             ("slack-export-houstondatavis", args.datasets / "slack-export-houstondatavis", "slack"),
             ("discord-api-opsmill-infrahub-forum", None, "discord"),
             ("slack-log-haskell-jp", None, "slack"),

@@ -201,11 +201,11 @@ TopicWeights = Sequence[tuple[str, float]]
 
 @dataclass(frozen=True, slots=True)
 class EvidenceRef:
-    kind: str  # shared | replied | reacted
+    kind: str  # shared | replied | reacted | answered (resource_id 0: a reply to a question)
     resource_id: int
     message_id: int  # the share, the reply, or the message reacted to
 
-    CODES = {"shared": "s", "replied": "r", "reacted": "x"}  # noqa: RUF012
+    CODES = {"shared": "s", "replied": "r", "reacted": "x", "answered": "a"}  # noqa: RUF012
 
     def code(self) -> str:
         return f"{self.CODES[self.kind]}:{self.resource_id}:{self.message_id}"
@@ -285,6 +285,20 @@ class Action:
     resource_id: int | None
     message_id: int | None
     text: str | None
+    channel: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """A member's reply in someone else's thread (or Discord reply chain), with its root:
+    answering is the strongest sign of knowing, when the root asks something."""
+
+    member_id: int
+    message_id: int
+    at: datetime
+    text: str
+    root_id: int
+    root_text: str
     channel: str | None
 
 
@@ -439,6 +453,16 @@ class InterestStore:
                 .where(st.c.community_id == community_id, st.c.lease_owner == owner)
                 .values(lease_owner=None, lease_until=None)
             )
+
+    async def last_activity(self, community_id: int) -> datetime | None:
+        """When the community's newest stored message was posted (an index look-up)."""
+        async with self.db.read() as conn:
+            found = await conn.scalar(
+                select(func.max(m.messages.c.posted_at)).where(
+                    m.messages.c.community_id == community_id
+                )
+            )
+        return as_utc(found) if found is not None else None
 
     async def communities(self) -> list[int]:
         async with self.db.read() as conn:
@@ -693,6 +717,16 @@ class InterestStore:
         async with self.db.read() as conn:
             return await conn.run_sync(
                 _actions, community_id, list(member_ids), since, said, recent
+            )
+
+    async def replies(
+        self, community_id: int, member_ids: Collection[int], *, since: datetime, recent: int
+    ) -> list[Reply]:
+        """These members' newest `recent` replies in others' threads since a time, each with
+        its thread's root message (public channels only)."""
+        async with self.db.read() as conn:
+            return await conn.run_sync(
+                _replies, community_id, sorted(set(member_ids)), since, recent
             )
 
     async def member_topics(self, member_id: int, limit: int) -> list[TopicScore]:
@@ -1098,16 +1132,33 @@ def _evidence_rows(
 ) -> list[EvidenceRow]:
     msg, ch, st, rx = m.messages, m.channels, m.shares, m.reactions
     mids = sorted({r.message_id for _, r in refs})
-    rids = sorted({r.resource_id for _, r in refs})
+    rids = sorted({r.resource_id for _, r in refs if r.resource_id})
     messages: dict[int, Any] = {}
     for part in chunks(mids):
         for row in conn.execute(
-            select(msg.c.id, msg.c.author_id, msg.c.text, msg.c.posted_at, ch.c.name)
+            select(
+                msg.c.id,
+                msg.c.author_id,
+                msg.c.text,
+                msg.c.posted_at,
+                msg.c.channel_id,
+                msg.c.thread_external_id,
+                ch.c.name,
+            )
             .join(ch, ch.c.id == msg.c.channel_id)
             .where(msg.c.id.in_(part), _scoped(msg.c.community_id, community_id), _public_channel())
         ):
             messages[row.id] = row
     heads = _resource_heads(conn, community_id, rids)
+    questions = _questions_answered(
+        conn,
+        community_id,
+        [
+            messages[r.message_id]
+            for _, r in refs
+            if r.kind == "answered" and r.message_id in messages
+        ],
+    )
     shared: set[tuple[int, int]] = set()
     for part in chunks(mids):
         shared.update(
@@ -1129,9 +1180,26 @@ def _evidence_rows(
     out: list[EvidenceRow] = []
     for member_id, ref in refs:
         found = messages.get(ref.message_id)
-        head = heads.get(ref.resource_id)
-        if found is None or head is None:
+        if found is None:
             continue  # deleted since the scores were computed
+        if ref.kind == "answered":
+            question = questions.get(ref.message_id)
+            if question is not None and found.author_id == member_id:
+                out.append(
+                    EvidenceRow(
+                        member_id,
+                        ref,
+                        as_utc(found.posted_at),
+                        found.text,
+                        found.name,
+                        question,
+                        "",
+                    )
+                )
+            continue
+        head = heads.get(ref.resource_id)
+        if head is None:
+            continue
         if ref.kind != "replied" and (ref.message_id, ref.resource_id) not in shared:
             continue  # the link was edited out of the message
         if ref.kind == "reacted":
@@ -1144,6 +1212,26 @@ def _evidence_rows(
                 EvidenceRow(member_id, ref, as_utc(found.posted_at), found.text, found.name, *head)
             )
     return out
+
+
+def _questions_answered(conn: Connection, community_id: int, replies: list[Any]) -> dict[int, str]:
+    """Reply id -> the text of its thread's root (the question it answered)."""
+    msg = m.messages
+    wanted = sorted({(r.channel_id, r.thread_external_id) for r in replies if r.thread_external_id})
+    roots: dict[tuple[int, str], str] = {}
+    for part in chunks(wanted):
+        for channel_id, external_id, text in conn.execute(
+            select(msg.c.channel_id, msg.c.external_id, msg.c.text).where(
+                msg.c.community_id == community_id,
+                tuple_(msg.c.channel_id, msg.c.external_id).in_(part),
+            )
+        ):
+            roots[(channel_id, external_id)] = text or ""
+    return {
+        r.id: roots[(r.channel_id, r.thread_external_id)]
+        for r in replies
+        if (r.channel_id, r.thread_external_id) in roots
+    }
 
 
 def _resource_signatures(conn: Connection, ids: list[int]) -> dict[int, str]:
@@ -1632,6 +1720,58 @@ def _members(
         qq = q if part is None else q.where(mt.c.id.in_(part))
         for r in conn.execute(qq):
             out[r.id] = Member(r.id, r.community_id, r.external_id, r.display_name, bool(r.is_bot))
+    return out
+
+
+def _replies(
+    conn: Connection, community_id: int, member_ids: list[int], since: datetime, recent: int
+) -> list[Reply]:
+    msg, ch = m.messages, m.channels
+    root, reply = aliased(msg), aliased(msg)
+    out: list[Reply] = []
+    for part in chunks(member_ids):
+        q = (
+            select(
+                reply.c.author_id,
+                reply.c.id,
+                reply.c.posted_at,
+                reply.c.text,
+                root.c.id.label("root_id"),
+                root.c.text.label("root_text"),
+                ch.c.name,
+            )
+            .select_from(reply)
+            .join(
+                root,
+                and_(
+                    root.c.community_id == reply.c.community_id,
+                    root.c.channel_id == reply.c.channel_id,
+                    root.c.external_id == reply.c.thread_external_id,
+                ),
+            )
+            .join(ch, ch.c.id == reply.c.channel_id)
+            .where(
+                _scoped(reply.c.community_id, community_id),
+                reply.c.author_id.in_(part),
+                reply.c.thread_external_id.is_not(None),
+                reply.c.posted_at >= since,
+                root.c.author_id != reply.c.author_id,
+                _public_channel(),
+            )
+        )
+        rank = (
+            func.row_number()
+            .over(partition_by=reply.c.author_id, order_by=reply.c.posted_at.desc())
+            .label("rank_")
+        )
+        sub = q.add_columns(rank).subquery()
+        rows = conn.execute(
+            select(*[c for c in sub.c if c.name != "rank_"]).where(sub.c.rank_ <= recent)
+        )
+        for mid, message_id, at, text, root_id, root_text, channel in rows:
+            out.append(
+                Reply(mid, message_id, as_utc(at), text or "", root_id, root_text or "", channel)
+            )
     return out
 
 

@@ -309,7 +309,12 @@ def evidence_spans(ev: Evidence) -> tuple[Span, ...]:
         link = Link(ev.resource_url, _clip(label or ev.resource_url, TITLE_CHARS))
     if ev.kind is EvidenceKind.DECLARED:
         return (Text("listed it with /rhizome interests add"),)
-    if ev.kind is EvidenceKind.ASKED:
+    if ev.kind is EvidenceKind.ANSWERED:
+        question = _clip(" ".join((ev.resource_title or "").split()), SNIPPET_CHARS)
+        out.append(Text(f"answered “{question}”" if question else "answered a question"))
+        if ev.snippet:
+            out.append(Text(f": “{_clip(ev.snippet, SNIPPET_CHARS)}”"))
+    elif ev.kind is EvidenceKind.ASKED:
         out.append(
             Text(
                 f"asked “{_clip(ev.snippet or '', SNIPPET_CHARS)}”"

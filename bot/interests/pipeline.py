@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
+from bot.interests.answers import is_acknowledgement, is_substantive
 from bot.interests.profiles import DEFAULT_WEIGHTS, EvidenceKind, is_question
 from bot.interests.topics import ResourceText, TopicExtractor, channel_topic
 from storage.interests import (
@@ -34,6 +35,7 @@ from storage.interests import (
     Action,
     EvidenceRef,
     InterestStore,
+    Reply,
     ResourceDoc,
     TopicScore,
     Unfurled,
@@ -53,7 +55,8 @@ SWEEP_MEMBERS = 1000
 RESOURCE_BATCH = 300
 MEMBER_BATCH = 200
 TOPICS_PER_RESOURCE = 8
-TOPICS_PER_MEMBER = 40
+TOPICS_PER_MEMBER = 80
+ANSWER_TOPICS = 6  # topics an answer is evidence for
 EVIDENCE_PER_TOPIC = 6  # kept per member topic; who-knows shows 3 that still exist
 CHANNEL_WEIGHT = 0.3  # the channel's topic, when the extractor's top-k left it out
 DF_SAMPLE = 2000  # recent resources whose terms seed a community's document frequencies
@@ -89,7 +92,40 @@ KNOW_KINDS = {
     "shared": EvidenceKind.SHARED,
     "replied": EvidenceKind.REPLIED,
     "reacted": EvidenceKind.REACTED,
+    "answered": EvidenceKind.ANSWERED,
 }
+# Reacting or bookmarking shows interest, not knowledge: it is left out of who-knows.
+KNOWING = frozenset({EvidenceKind.SHARED, EvidenceKind.REPLIED, EvidenceKind.ANSWERED})
+RECENT_REPLIES = 400  # each member's newest replies read for answers
+DISCUSSION_WEIGHT = 0.4  # a substantive reply in a thread that asked nothing, vs an answer
+
+
+@dataclass(frozen=True, slots=True)
+class Answered:
+    """A reply that shows knowledge, with the topics of what it answered."""
+
+    member_id: int
+    message_id: int
+    at: datetime
+    topics: Sequence[tuple[str, float]]
+    weight: float  # 1.0 for an answer to a question, less for plain discussion
+    thread: int  # the root message: answers in one thread count as one conversation
+
+
+def answered(
+    replies: Iterable[Reply], topics_of: Callable[[str, str], Sequence[tuple[str, float]]]
+) -> list[Answered]:
+    """The replies that show knowledge (substantive, in someone else's thread), each with
+    the topics of the question and the reply together."""
+    out: list[Answered] = []
+    for r in replies:
+        if not is_substantive(r.text):
+            continue
+        weight = 1.0 if is_question(r.root_text) else DISCUSSION_WEIGHT
+        found = topics_of(r.root_text, r.text)
+        if found:
+            out.append(Answered(r.member_id, r.message_id, r.at, found, weight, r.root_id))
+    return out
 
 
 def knowledge_scores(
@@ -99,12 +135,14 @@ def knowledge_scores(
     *,
     limit: int = TOPICS_PER_MEMBER,
     evidence: int = EVIDENCE_PER_TOPIC,
+    answers: Iterable[Answered] = (),
 ) -> dict[int, list[TopicScore]]:
     """Per member, the topics they know as log2 of the decay-normalized score (see
     `storage.interests`): the same sum `build_profile` makes, shifted to a fixed epoch; with
     each topic's strongest evidence (different resources) and how many resources on it they
     shared and discussed. Questions are left out: asking shows what someone wants to learn,
-    not what they know."""
+    not what they know; so are reactions and bookmarks, which show interest. Answers (see
+    `answered`) weigh most: answering a question about X is the best sign of knowing X."""
     acc: dict[int, dict[str, float]] = {}
     best: dict[tuple[int, str], dict[int, tuple[float, EvidenceRef]]] = {}
     shared: dict[tuple[int, str], set[int]] = {}
@@ -112,9 +150,9 @@ def knowledge_scores(
     for a in actions:
         kind = KNOW_KINDS.get(a.kind)
         rid = a.resource_id
-        if kind is None or rid is None or a.message_id is None:
+        if kind not in KNOWING or rid is None or a.message_id is None:
             continue
-        if kind is not EvidenceKind.REACTED and is_question(a.text):
+        if is_question(a.text) or (kind is EvidenceKind.REPLIED and is_acknowledgement(a.text)):
             continue
         base = math.log2(DEFAULT_WEIGHTS[kind]) + epoch_days(a.at) / half_life_days
         mine = acc.setdefault(a.member_id, {})
@@ -129,6 +167,22 @@ def knowledge_scores(
             if rid not in per or value > per[rid][0]:
                 per[rid] = (value, ref)
             (shared if kind is EvidenceKind.SHARED else discussed).setdefault(key, set()).add(rid)
+    answer_base = math.log2(DEFAULT_WEIGHTS[EvidenceKind.ANSWERED])
+    for ans in answers:
+        base = answer_base + math.log2(ans.weight) + epoch_days(ans.at) / half_life_days
+        mine = acc.setdefault(ans.member_id, {})
+        ref = EvidenceRef("answered", 0, ans.message_id)
+        slot = -ans.thread  # one evidence slot per thread, apart from resources' ids
+        for topic, weight in ans.topics:
+            if weight <= 0:
+                continue
+            value = base + math.log2(weight)
+            mine[topic] = log_add(mine.get(topic, -math.inf), value)
+            key = (ans.member_id, topic)
+            per = best.setdefault(key, {})
+            if slot not in per or value > per[slot][0]:
+                per[slot] = (value, ref)
+            discussed.setdefault(key, set()).add(slot)
     out: dict[int, list[TopicScore]] = {}
     for mid, scores in acc.items():
         ranked = sorted(scores.items(), key=lambda ts: (-ts[1], ts[0]))[:limit]
@@ -157,6 +211,7 @@ class Corpus:
 
     extractor: TopicExtractor
     observed: set[int] = field(default_factory=set)
+    _conversations: dict[tuple[str, str], list[tuple[str, float]]] = field(default_factory=dict)
 
     def topics(self, docs: Sequence[ResourceDoc]) -> dict[int, list[tuple[str, float]]]:
         """CPU only; callers run it in a worker thread."""
@@ -168,6 +223,18 @@ class Corpus:
             rid: self.with_channel(self.extractor.topics(text, k=TOPICS_PER_RESOURCE), text)
             for rid, text in texts.items()
         }
+
+    def conversation_topics(self, question: str, reply: str) -> list[tuple[str, float]]:
+        """Topics of a question and one reply to it, weighed against the community's
+        documents like a resource's (CPU only; cached per pair)."""
+        key = (question[:2000], reply[:2000])
+        found = self._conversations.get(key)
+        if found is None:
+            found = self.extractor.topics(ResourceText(messages=key), k=ANSWER_TOPICS)
+            if len(self._conversations) >= 20_000:
+                self._conversations.clear()
+            self._conversations[key] = found
+        return found
 
     def with_channel(
         self, found: list[tuple[str, float]], text: ResourceText
@@ -350,12 +417,16 @@ class TopicPipeline:
         if not ids:
             return 0
         now = self.services.clock.now()
+        last = await self.store.last_activity(community_id)
+        reference = min(now, last) if last is not None else now  # see InterestService
+        since = horizon(reference, self.half_life)
         sigs = await self.store.member_signatures(community_id, ids)
-        actions = await self.store.actions(
-            community_id, ids, since=horizon(now, self.half_life), said=False
-        )
+        actions = await self.store.actions(community_id, ids, since=since, said=False)
         topics = await self.store.topics_of({a.resource_id for a in actions if a.resource_id})
-        scores = knowledge_scores(actions, topics, self.half_life)
+        replies = await self.store.replies(community_id, ids, since=since, recent=RECENT_REPLIES)
+        corpus = await self.corpus(community_id)
+        answers = await asyncio.to_thread(answered, replies, corpus.conversation_topics)
+        scores = knowledge_scores(actions, topics, self.half_life, answers=answers)
         await self.store.write_member_topics(community_id, scores, sigs, now)
         return len(ids)
 

@@ -42,6 +42,7 @@ class EvidenceKind(StrEnum):
     REACTED = "reacted"
     ASKED = "asked"
     DECLARED = "declared"  # `interests add`: never decays
+    ANSWERED = "answered"  # a substantive reply to someone else's question
 
 
 DEFAULT_WEIGHTS: Mapping[EvidenceKind, float] = {
@@ -50,6 +51,7 @@ DEFAULT_WEIGHTS: Mapping[EvidenceKind, float] = {
     EvidenceKind.REACTED: 1.0,
     EvidenceKind.ASKED: 2.0,
     EvidenceKind.DECLARED: 2.5,
+    EvidenceKind.ANSWERED: 4.0,
 }
 
 

@@ -72,7 +72,13 @@ MAX_QUERY_CHARS = 200
 RELATED_TOPICS = 12
 PARTIAL = 0.5  # "async rust" counts half towards "rust" (as `profiles.who_knows` does)
 # Reactions are names on Slack and characters on Discord: accept both for the usual ones.
-_KIND_ORDER = {EvidenceKind.SHARED: 0, EvidenceKind.REPLIED: 1, EvidenceKind.REACTED: 2}
+# The most convincing evidence first: an answer, then a share, then discussion.
+_KIND_ORDER = {
+    EvidenceKind.ANSWERED: 0,
+    EvidenceKind.SHARED: 1,
+    EvidenceKind.REPLIED: 2,
+    EvidenceKind.REACTED: 3,
+}
 EMOJI_CHARACTERS = {"bookmark": "🔖", "bookmark_tabs": "📑", "pushpin": "📌", "star": "⭐"}
 
 
@@ -192,6 +198,14 @@ class InterestService:
         self._vocab[community_id] = found
         return found
 
+    async def community_now(self, community_id: int, now: datetime | None = None) -> datetime:
+        """The moment evidence decays towards: the community's newest message, or now if that
+        is later. An archive imported today is as useful as a live community: its last
+        month counts as recent, not as years ago."""
+        now = now or self.services.clock.now()
+        last = await self.store.last_activity(community_id)
+        return min(now, last) if last is not None else now
+
     # --- profiles ---------------------------------------------------------------------------
     async def profiles(
         self,
@@ -203,7 +217,7 @@ class InterestService:
     ) -> dict[int, Profile]:
         """Profiles built from evidence; each member's `recent` newest actions of each kind
         count (older ones of someone that active have decayed to nearly nothing)."""
-        now = now or self.services.clock.now()
+        now = await self.community_now(community_id, now)
         members = await self.store.members(community_id, member_ids, self.default_tracking)
         if not members:
             return {}
@@ -290,7 +304,7 @@ class InterestService:
         now: datetime | None = None,
         exclude: Collection[int] = (),
     ) -> WhoKnowsAnswer:
-        now = now or self.services.clock.now()
+        now = await self.community_now(community_id, now)
         query = " ".join(query.split())[:MAX_QUERY_CHARS]
         topic = self.normalize(query)
         vocab = await self.vocabulary(community_id)
@@ -385,7 +399,7 @@ class InterestService:
     ) -> list[tuple[str, float, tuple[Evidence, ...]]]:
         """A member's strongest known topics as who-knows sees them (stored scores, decayed
         to now, declared interests added), each with evidence that still holds."""
-        now = now or self.services.clock.now()
+        now = await self.community_now(community_id, now)
         shift = epoch_days(now) / self.half_life
         stored = await self.store.member_topics(member.id, limit * 2)
         scores = {ts.topic: 2.0 ** (ts.log_score - shift) for ts in stored}
@@ -490,7 +504,7 @@ class InterestService:
         member = await self.services.repos.members.by_external_id(community_id, external_id)
         topics: list[dict[str, Any]] = []
         if member is not None:
-            shift = epoch_days(self.services.clock.now()) / self.half_life
+            shift = epoch_days(await self.community_now(community_id)) / self.half_life
             for topic, log_score in await self.store.member_topic_export(member.id):
                 topics.append({"topic": topic, "score": round(2.0 ** (log_score - shift), 6)})
         return {
@@ -569,10 +583,10 @@ def _evidence(row: EvidenceRow) -> Evidence:
         topics=(),
         at=row.at,
         resource_title=row.title,
-        resource_url=row.url,
+        resource_url=row.url or None,
         snippet=_snippet(row.text),
         channel=row.channel,
-        resource_id=row.ref.resource_id,
+        resource_id=row.ref.resource_id or None,
     )
 
 

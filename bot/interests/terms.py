@@ -26,6 +26,7 @@ from typing import Any
 
 __all__ = [
     "GENERIC_CHANNELS",
+    "fold_gerund",
     "fold_package",
     "has_japanese",
     "is_junk",
@@ -59,7 +60,9 @@ _INTERJECTION = re.compile(
     r"^(?:h+m+|u+m+|u+h+|a+h+|o+h+|e+h+|w+o+w+|y+a+y+|m+e+h+|u+g+h+|o+o*p+s+|w+h+o+a+|a+h+a+"
     r"|(?:ha)+h?|(?:he)+h?|(?:hi)+h?|l+o+l+|l+m+a+o+|x+d+|o+k+|k+)$"
 )
-_HEXISH = re.compile(r"^(?=[a-z]*\d)(?=\d*[a-z])[0-9a-f]{6,}$")
+# Pieces of hashes and UUIDs: hex letters with at least two digits (`142c`, `089da236`), but
+# not names like `h264`, `d3` or `ec2`.
+_HEXISH = re.compile(r"^(?=(?:[a-f]*\d){2})(?=\d*[a-f])[0-9a-f]{4,}$")
 _IDISH = re.compile(r"^(?=.*\d)(?=.*[a-z])[a-z0-9]{12,}$")  # long mixes of letters and digits
 _ENTITIES = frozenset("lt gt amp quot apos nbsp mdash ndash hellip rsquo lsquo ldquo rdquo".split())
 _URL_PARTS = frozenset(
@@ -142,6 +145,21 @@ def is_subject_word(word: str) -> bool:
         # gerunds are: `plotting`, `benchmarking` name activities people learn.
         return word.endswith("ing") and _zipf()(word, "en") < _MAX_COMMON_GERUND_ZIPF
     return bool(_zipf()(word, "en") < _MAX_COMMON_ZIPF)
+
+
+@lru_cache(maxsize=200_000)
+def fold_gerund(word: str) -> str:
+    """A rare gerund to the noun it comes from (`plotting` -> `plot`, `benchmarking` ->
+    `benchmark`), so `plots`, `plotting` and `Plots.jl` meet; other words unchanged."""
+    if not word.endswith("ing") or not word.isascii() or not word.isalpha():
+        return word
+    pos = _lemmas()(word)
+    if not pos or "NOUN" in pos or _zipf()(word, "en") >= _MAX_COMMON_GERUND_ZIPF:
+        return word
+    for base in pos.get("VERB", ()):
+        if "NOUN" in _lemmas()(base):
+            return str(base)
+    return word
 
 
 @lru_cache(maxsize=200_000)

@@ -22,6 +22,7 @@ from typing import Any
 
 from bot.interests.terms import (
     GENERIC_CHANNELS,
+    fold_gerund,
     fold_package,
     has_japanese,
     is_junk,
@@ -191,6 +192,8 @@ _CHAT_WORDS = frozenset(
 _MORE_CHAT_WORDS = frozenset(
     """
     btw fyi imo imho tbh afaik iirc np pinned pin message messages added joined left reply
+    dont doesnt didnt cant wont isnt arent wasnt werent shouldnt couldnt wouldnt havent hasnt
+    im ive id ill youre youve theyre weve thats whats theres heres lets e.g i.e etc eg ie vs
     replies thread threads monday tuesday wednesday thursday friday saturday sunday january
     february march april may june july august september october november december
     """.split()
@@ -479,7 +482,7 @@ def normalize_topic(text: str, aliases: Mapping[str, str] | None = None) -> str 
         words.pop()
     if not words or len(words) > MAX_TOPIC_WORDS:
         return None
-    words[-1] = singularize(words[-1])
+    words[-1] = fold_gerund(singularize(words[-1]))
     if words[-1] in STOPWORDS:
         return None
     topic = " ".join(words)
@@ -550,7 +553,7 @@ class TopicExtractor:
         self,
         *,
         aliases: Mapping[str, str] | None = None,
-        max_df_ratio: float = 0.2,
+        max_df_ratio: float = 0.5,
         min_docs: int = 30,
         doc_count: int = 0,
         df: Mapping[str, int] | None = None,
@@ -663,7 +666,7 @@ class TopicExtractor:
             if word in STOPWORDS or len(word) < 2 or (japanese and not word.isascii()):
                 prev = None
                 continue
-            single = singularize(word)
+            single = fold_gerund(singularize(word))
             if single in STOPWORDS:
                 prev = None
                 continue
