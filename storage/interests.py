@@ -39,6 +39,7 @@ from sqlalchemy import (
     UniqueConstraint,
     and_,
     delete,
+    exists,
     func,
     literal,
     or_,
@@ -300,6 +301,7 @@ class Reply:
     root_id: int
     root_text: str
     channel: str | None
+    root_shares: bool = False  # the root shared a link: replies there count as discussing it
 
 
 @dataclass(frozen=True, slots=True)
@@ -1739,6 +1741,10 @@ def _replies(
                 root.c.id.label("root_id"),
                 root.c.text.label("root_text"),
                 ch.c.name,
+                exists()
+                .where(m.shares.c.message_id == root.c.id)
+                .correlate(root)
+                .label("root_shares"),
             )
             .select_from(reply)
             .join(
@@ -1768,9 +1774,18 @@ def _replies(
         rows = conn.execute(
             select(*[c for c in sub.c if c.name != "rank_"]).where(sub.c.rank_ <= recent)
         )
-        for mid, message_id, at, text, root_id, root_text, channel in rows:
+        for mid, message_id, at, text, root_id, root_text, channel, shares in rows:
             out.append(
-                Reply(mid, message_id, as_utc(at), text or "", root_id, root_text or "", channel)
+                Reply(
+                    mid,
+                    message_id,
+                    as_utc(at),
+                    text or "",
+                    root_id,
+                    root_text or "",
+                    channel,
+                    bool(shares),
+                )
             )
     return out
 

@@ -28,8 +28,11 @@ _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
 
 
 def is_acknowledgement(text: str | None) -> bool:
-    """True for "thanks!", "sure", "+1", "ありがとうございます": replies that say nothing."""
-    cleaned = _MARKUP.sub(" ", text or "").strip()
+    """True for "thanks!", "sure", "+1", "ありがとうございます": replies that say nothing.
+    (No text at all is not one: a reply may be just a file.)"""
+    if not text:
+        return False
+    cleaned = _MARKUP.sub(" ", text).strip()
     return not cleaned or bool(_ACK.match(cleaned))
 
 

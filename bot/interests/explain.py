@@ -176,10 +176,19 @@ def _both(a: MemberRef, b: MemberRef, pair: bool) -> tuple[Part, ...]:
     return ("You both",) if pair else (a, " and ", b, " both")
 
 
+def _cares(p: Profile) -> dict[str, float]:
+    """What a member knows or showed interest in (reactions): both make a shared interest."""
+    out = dict(p.interested)
+    for topic, score in p.knows.items():
+        out[topic] = out.get(topic, 0.0) + score
+    return out
+
+
 def _candidates(a: Profile, b: Profile, pair: bool) -> list[Reason]:
     out: list[Reason] = []
     ra, rb = MemberRef(a.member_id), MemberRef(b.member_id)
-    for topic in a.knows.keys() & b.knows.keys():
+    cares_a, cares_b = _cares(a), _cares(b)
+    for topic in cares_a.keys() & cares_b.keys():
         ea, eb = _best(a, topic, wants=False), _best(b, topic, wants=False)
         if ea is None or eb is None:
             continue
@@ -198,7 +207,7 @@ def _candidates(a: Profile, b: Profile, pair: bool) -> list[Reason]:
             " ",
             _did(eb),
         )
-        strength = min(a.knows[topic], b.knows[topic])
+        strength = min(cares_a[topic], cares_b[topic])
         out.append(
             Reason(topic, "both_know", parts, ((a.member_id, ea), (b.member_id, eb)), strength)
         )

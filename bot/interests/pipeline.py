@@ -116,12 +116,16 @@ def answered(
     replies: Iterable[Reply], topics_of: Callable[[str, str], Sequence[tuple[str, float]]]
 ) -> list[Answered]:
     """The replies that show knowledge (substantive, in someone else's thread), each with
-    the topics of the question and the reply together."""
+    the topics of the question and the reply together. A reply to a shared link that asked
+    nothing already counts as discussing that link (see `knowledge_scores`), not again here."""
     out: list[Answered] = []
     for r in replies:
         if not is_substantive(r.text):
             continue
-        weight = 1.0 if is_question(r.root_text) else DISCUSSION_WEIGHT
+        asked = is_question(r.root_text)
+        if r.root_shares and not asked:
+            continue
+        weight = 1.0 if asked else DISCUSSION_WEIGHT
         found = topics_of(r.root_text, r.text)
         if found:
             out.append(Answered(r.member_id, r.message_id, r.at, found, weight, r.root_id))

@@ -93,6 +93,8 @@ class Profile:
     wants: Mapping[str, float]
     evidence_by_topic: Mapping[str, tuple[Evidence, ...]] = field(default_factory=dict)
     main_channel: str | None = None
+    # Topics of what they reacted to or bookmarked: interest, which is not knowing.
+    interested: Mapping[str, float] = field(default_factory=dict)
 
     def evidence(self, topic: str, *, wants: bool | None = None) -> tuple[Evidence, ...]:
         """Evidence for a topic; `wants=True` only questions, `False` only knowledge."""
@@ -166,11 +168,13 @@ def build_profile(
 ) -> Profile:
     """A member's profile at `now`: kind weight x topic weight x 0.5^(age/half_life), summed.
 
-    Shares and replies whose text is a question count as questions (wants); declared
+    Shares and replies whose text is a question count as questions (wants); reactions count
+    as interest, not knowledge; replies that only say "thanks" count for nothing; declared
     interests never decay; evidence from the future (clock skew) counts as new."""
     hl_days = _half_life_days(half_life)
     knows: dict[str, float] = {}
     wants: dict[str, float] = {}
+    interested: dict[str, float] = {}
     channels: dict[str, float] = {}
     best: dict[str, list[tuple[float, int, Evidence]]] = {}
     seq = 0
@@ -178,6 +182,8 @@ def build_profile(
         kind = ev.kind
         if kind in (EvidenceKind.SHARED, EvidenceKind.REPLIED) and is_question(ev.snippet):
             kind = EvidenceKind.ASKED
+        elif kind is EvidenceKind.REPLIED and _says_nothing(ev.snippet):
+            continue
         base = weights.get(kind, 0.0)
         if base <= 0.0:
             continue
@@ -195,7 +201,13 @@ def build_profile(
                 channel=ev.channel,
                 resource_id=ev.resource_id,
             )
-        target = wants if kind is EvidenceKind.ASKED else knows
+        target = (
+            wants
+            if kind is EvidenceKind.ASKED
+            else interested
+            if kind is EvidenceKind.REACTED
+            else knows
+        )
         for topic, tw in ev.topics:
             contribution = base * tw
             if contribution <= 0.0:
@@ -220,7 +232,14 @@ def build_profile(
         wants=wants,
         evidence_by_topic=evidence_by_topic,
         main_channel=main_channel,
+        interested=interested,
     )
+
+
+def _says_nothing(text: str | None) -> bool:
+    from bot.interests.answers import is_acknowledgement  # answers imports this module
+
+    return is_acknowledgement(text)
 
 
 # --- who knows ------------------------------------------------------------------------------

@@ -482,7 +482,9 @@ def normalize_topic(text: str, aliases: Mapping[str, str] | None = None) -> str 
         words.pop()
     if not words or len(words) > MAX_TOPIC_WORDS:
         return None
-    words[-1] = fold_gerund(singularize(words[-1]))
+    words[-1] = singularize(words[-1])
+    if len(words) == 1:
+        words[0] = _fold(words[0])
     if words[-1] in STOPWORDS:
         return None
     topic = " ".join(words)
@@ -502,6 +504,12 @@ def channel_topic(name: str | None, aliases: Mapping[str, str] | None = None) ->
     if any(w in GENERIC_CHANNELS for w in words.casefold().split()):
         return None
     return normalize_topic(words, aliases)
+
+
+def _fold(word: str) -> str:
+    """`plotting` -> `plot`, unless the noun is a chat word (`pinning` stays: `pin` is not)."""
+    folded = fold_gerund(word)
+    return word if folded in STOPWORDS else folded
 
 
 def _common(word: str) -> bool:
@@ -666,15 +674,16 @@ class TopicExtractor:
             if word in STOPWORDS or len(word) < 2 or (japanese and not word.isascii()):
                 prev = None
                 continue
-            single = fold_gerund(singularize(word))
+            head = singularize(word)  # `tuning` stays the head of `sql tuning`
+            single = _fold(head)  # alone, `plotting` is `plot`
             if single in STOPWORDS:
                 prev = None
                 continue
             aliased = aliases.get(single, aliases.get(word))
             if aliased is not None or is_subject_word(single):
                 out.append(aliased or single)
-            if prev is not None and is_noun_word(single):
-                bi = prev + " " + single
+            if prev is not None and is_noun_word(head):
+                bi = prev + " " + head
                 if bi in aliases or not (_common(prev) and _common(single)):
                     out.append(aliases.get(bi, bi))
             prev = word if is_modifier_word(word) else None

@@ -77,9 +77,11 @@ async def test_who_knows_lists_who_shared_and_discussed_with_their_real_evidence
     assert "Who knows about “postgres”" in out
     assert out.index("@ana") < out.index("@ben")
     assert "shared Great guide to postgres" not in out  # a title is not made up…
-    assert "shared https://example.org/pg-indexes" in out  # …the link is shown as it is
+    assert "shared Pg indexes <https://example.org/pg-indexes>" in out  # titled from its URL
     assert "in #databases" in out
-    assert "discussed https://example.org/pg-indexes: “Partial indexes in postgres saved us" in out
+    assert (
+        "discussed Pg indexes <https://example.org/pg-indexes>: “Partial indexes in postgres" in out
+    )
     assert "@cy" not in out  # asking how is not knowing
     assert "@eve" not in out and "@fay" not in out
     rust = await say(console, "zed", "/rhizome who-knows async rust")
@@ -161,7 +163,7 @@ async def test_the_network_shows_people_discussed_with(console: ConsoleSession) 
     assert "Your learning network" in out
     assert "People you discussed resources with" in out
     assert "@ben" in out and "@cy" in out
-    assert "1 resource in common, latest https://example.org/pg-indexes" in out
+    assert "1 resource in common, latest Pg indexes <https://example.org/pg-indexes>" in out
     assert "@eve" not in out and "@fay" not in out
     assert "Your network is empty so far" in await say(console, "nobody", "/rhizome network")
 
@@ -174,7 +176,7 @@ async def test_profiles_show_what_a_member_knows_and_wants_with_evidence(
     assert "asked “How do I make postgres use my index?”" in cy
     ana = await say(console, "zed", "/rhizome profile @ana")
     assert "Knows about" in ana and "postgres" in ana
-    assert "shared https://example.org/pg-indexes in #databases" in ana
+    assert "shared Pg indexes <https://example.org/pg-indexes> in #databases" in ana
 
 
 HOSTILE = [

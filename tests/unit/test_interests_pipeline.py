@@ -13,7 +13,13 @@ from hypothesis import strategies as st
 
 from bot.documents import Actions
 from bot.interests.commands import evidence_spans, parse_topics, who_knows_document
-from bot.interests.pipeline import EPOCH, Corpus, epoch_days, knowledge_scores
+from bot.interests.pipeline import (
+    EPOCH,
+    TOPICS_PER_MEMBER,
+    Corpus,
+    epoch_days,
+    knowledge_scores,
+)
 from bot.interests.profiles import Evidence, EvidenceKind, build_profile
 from bot.interests.service import Expert, Vocabulary, WhoKnowsAnswer, _snippet
 from bot.interests.topics import ResourceText, TopicExtractor, normalize_topic
@@ -70,8 +76,10 @@ def test_questions_are_not_knowledge_and_the_strongest_topics_are_kept() -> None
     said = Action(1, "replied", NOW, 2, 101, "We do it with a token.", "c")
     scores = {ts.topic: ts for ts in knowledge_scores([asked, said], TOPICS, 90.0)[1]}
     assert set(scores) == {"postgres", "index"}
-    capped = knowledge_scores([said], {2: [(f"t{n}", 1 / (n + 1)) for n in range(60)]}, 90.0)
-    assert [ts.topic for ts in capped[1]][:3] == ["t0", "t1", "t2"] and len(capped[1]) == 40
+    many = {2: [(f"t{n}", 1 / (n + 1)) for n in range(TOPICS_PER_MEMBER + 20)]}
+    capped = knowledge_scores([said], many, 90.0)
+    assert [ts.topic for ts in capped[1]][:3] == ["t0", "t1", "t2"]
+    assert len(capped[1]) == TOPICS_PER_MEMBER
 
 
 def test_each_topic_keeps_its_strongest_evidence_and_counts() -> None:
@@ -83,12 +91,13 @@ def test_each_topic_keeps_its_strongest_evidence_and_counts() -> None:
         Action(1, "shared", NOW, 2, 13, "postgres notes", "c"),
     ]
     [rust] = [ts for ts in knowledge_scores(actions, TOPICS, 30.0)[1] if ts.topic == "rust"]
-    # One item per resource, the strongest: a fresh reaction beats a share ten half-lives old.
+    # One item per resource, the strongest first; a reaction is interest, not evidence of
+    # knowing, so the old share of resource 1 stands for it.
     assert [(r.kind, r.resource_id, r.message_id) for r in rust.evidence] == [
-        ("reacted", 1, 10),
         ("replied", 3, 12),
+        ("shared", 1, 11),
     ]
-    assert (rust.shared, rust.discussed) == (1, 1)  # resource 1 shared (and reacted), 3 replied
+    assert (rust.shared, rust.discussed) == (1, 1)  # resource 1 shared, 3 replied
 
 
 @given(st.floats(-1e6, 1e6), st.floats(-1e6, 1e6))

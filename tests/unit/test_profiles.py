@@ -70,7 +70,8 @@ def test_weights_by_kind_and_declared_interests() -> None:
         NOW,
     )
     assert profile.member_id == 7
-    assert profile.knows == pytest.approx({"rust": 3.0, "go": 2.0, "zig": 1.0, "haskell": 2.5})
+    assert profile.knows == pytest.approx({"rust": 3.0, "go": 2.0, "haskell": 2.5})
+    assert profile.interested == pytest.approx({"zig": 1.0})  # reacting is interest
     assert profile.wants == {}
 
 
@@ -141,19 +142,21 @@ def _profiles() -> list:
     )
     ben = build_profile(
         2,
-        [ev(EvidenceKind.REACTED, 1, topics=(("rust", 1.0),), resource_title="Rustonomicon")],
+        [ev(EvidenceKind.REPLIED, 1, topics=(("rust", 1.0),), resource_title="Rustonomicon")],
         NOW,
     )
     cy = build_profile(3, [ev(EvidenceKind.SHARED, 1, topics=(("kubernetes", 1.0),))], NOW)
     dee = build_profile(
         4, [ev(EvidenceKind.ASKED, 1, topics=(("rust", 1.0),), snippet="how?")], NOW
     )
-    return [ana, ben, cy, dee]
+    eve = build_profile(5, [ev(EvidenceKind.REACTED, 1, topics=(("rust", 1.0),))], NOW)
+    return [ana, ben, cy, dee, eve]
 
 
 def test_who_knows_ranks_members_with_their_evidence() -> None:
     experts = who_knows("Rust", _profiles(), limit=5)
-    assert [e.member_id for e in experts] == [1, 2]  # Dee only asked: she does not know rust
+    # Dee only asked and Eve only reacted: neither knows rust.
+    assert [e.member_id for e in experts] == [1, 2]
     ana = experts[0]
     assert ana.topics[0] == "rust" and "async rust" in ana.topics
     assert [e.resource_title for e in ana.evidence] == ["Tokio tutorial", "Async book"]

@@ -143,9 +143,9 @@ def test_words_every_document_uses_are_not_topics() -> None:
 
 def test_forget_undoes_observe() -> None:
     extractor = TopicExtractor()
-    docs = [ResourceText(messages=("wasm tooling",)), "rust tooling"]
+    docs = [ResourceText(messages=("wasm compiler",)), "rust compiler"]
     extractor.observe(docs)
-    assert extractor.df["tooling"] == 2
+    assert extractor.df["compiler"] == 2
     extractor.forget(docs)
     assert extractor.doc_count == 0
     assert not extractor.df
