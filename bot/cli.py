@@ -193,6 +193,42 @@ def communities(config: ConfigOption = None) -> None:
 
 
 @app.command()
+def reindex(
+    config: ConfigOption = None,
+    community: Annotated[
+        str | None,
+        typer.Option(help="Community id, name or platform:external_id (default: every one)."),
+    ] = None,
+) -> None:
+    """Work out topics, expertise and the vocabulary again from the stored messages."""
+    import time
+
+    cfg = load(config)
+
+    async def go() -> list[tuple[str, float]]:
+        from bot.interests.service import service_for
+
+        rhizome = await start_core(cfg)
+        try:
+            repos = rhizome.services.repos
+            if community is not None:
+                chosen = [await pick_community(repos, community)]
+            else:
+                chosen = [c for c, _ in await repos.communities.list_all()]
+            done = []
+            for c in chosen:
+                started = time.perf_counter()
+                await service_for(rhizome.services).reindex(c.id)
+                done.append((c.name or c.external_id, time.perf_counter() - started))
+            return done
+        finally:
+            await rhizome.close()
+
+    for name, seconds in run_async(go):
+        out.print(f"reindexed {name} in {seconds:.1f} s", highlight=False)
+
+
+@app.command()
 def resources(
     config: ConfigOption = None,
     community: Annotated[

@@ -418,6 +418,37 @@ class InterestStore:
             half_life_days=row.half_life_days,
         )
 
+    async def backlog(self, community_id: int, cap: int = 100_000) -> int:
+        """How much the derived tables lag behind: messages and reactions not yet looked at,
+        plus resources and members waiting to be recomputed (at most about `cap`). Read-only
+        and index-bound, so commands can ask before every answer."""
+        st, msg, rx = interest_state, m.messages, m.reactions
+        rs, ms = resource_topic_state, member_topic_state
+        async with self.db.read() as conn:
+            row = (
+                await conn.execute(
+                    select(st.c.last_message_id, st.c.last_reaction_id).where(
+                        st.c.community_id == community_id
+                    )
+                )
+            ).first()
+            last_msg = (row.last_message_id or 0) if row is not None else 0
+            last_rx = (row.last_reaction_id or 0) if row is not None else 0
+            total = 0
+            for q in (
+                select(msg.c.id).where(msg.c.id > last_msg, msg.c.community_id == community_id),
+                select(rx.c.id).where(rx.c.id > last_rx, rx.c.community_id == community_id),
+                select(rs.c.resource_id).where(
+                    rs.c.community_id == community_id, rs.c.dirty.is_(True)
+                ),
+                select(ms.c.member_id).where(
+                    ms.c.community_id == community_id, ms.c.dirty.is_(True)
+                ),
+            ):
+                sub = q.limit(cap).subquery()
+                total += int(await conn.scalar(select(func.count()).select_from(sub)) or 0)
+        return total
+
     async def set_state(self, community_id: int, now: datetime, **values: Any) -> None:
         st = interest_state
         async with self.db.write() as conn:
@@ -610,6 +641,21 @@ class InterestStore:
                     ).scalars()
                 )
         return out
+
+    async def reset_derived(self, community_id: int) -> None:
+        """Forget every derived row of a community (topics, scores, popularity, watermarks),
+        so the next refresh works everything out again from the stored messages. Page
+        metadata fetched by the unfurler is kept: it is data, not derived."""
+        async with self.db.write() as conn:
+            for table in (
+                resource_topics,
+                resource_topic_state,
+                member_topics,
+                member_topic_state,
+                topic_stats,
+                interest_state,
+            ):
+                await conn.execute(delete(table).where(table.c.community_id == community_id))
 
     async def rebuild_topic_stats(self, community_id: int) -> None:
         async with self.db.write() as conn:

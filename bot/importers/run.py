@@ -15,7 +15,8 @@ Re-running an import adds nothing: messages and reactions have natural keys (ts 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterator
+import time
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import chain
 from pathlib import Path
@@ -30,7 +31,14 @@ from bot.model import CommunityRef, IngestStats
 if TYPE_CHECKING:
     from bot.app import Rhizome
 
-__all__ = ["ExportKind", "ImportSummary", "Progress", "import_export", "summary_lines"]
+__all__ = [
+    "ExportKind",
+    "ImportSummary",
+    "Progress",
+    "derive_interests",
+    "import_export",
+    "summary_lines",
+]
 
 ExportKind = Literal["slack", "discord"]
 # Called once the totals are known, after each commit, and after a broken file.
@@ -48,6 +56,7 @@ class ImportSummary:
     communities: list[CommunityRef] = field(default_factory=list)
     files_committed: int = 0
     aborted: bool = False  # stopped at a broken file (without keep_going) or unusable export
+    derive_seconds: float | None = None  # working out topics and expertise afterwards
 
     @property
     def ok(self) -> bool:
@@ -64,13 +73,16 @@ async def import_export(
     keep_going: bool = False,
     progress: Progress | None = None,
     batch_events: int | None = None,
+    derive: bool = True,
 ) -> ImportSummary:
     """Import a Slack export (.zip or folder) or DiscordChatExporter JSON (file or folder).
 
     Never raises for a broken export: problems are in `summary.report.errors` (path, position,
     reason) and `summary.aborted` says whether the import stopped early. Files before a broken
     one are committed (re-running after a fix adds only what is missing). `community_label`
-    names a Slack community (Discord exports carry their guild's name).
+    names a Slack community (Discord exports carry their guild's name). With `derive`, the
+    import ends by working out topics and who knows what, so the first command after it
+    already answers from the imported history.
     """
     from bot.app import IMPORT_BATCH
 
@@ -160,7 +172,26 @@ async def import_export(
     if summary.stored.messages:
         # An import can change the data's shape at once: give the planner fresh statistics.
         await rhizome.services.db.analyze(only_if_stale=True)
+    if derive and (summary.stored.messages or summary.stored.reactions):
+        report.current_file = "working out topics and who knows what"
+        if progress is not None:
+            progress(report)
+        started = time.perf_counter()
+        await derive_interests(rhizome, summary.communities)
+        summary.derive_seconds = time.perf_counter() - started
+        report.current_file = None
     return summary
+
+
+async def derive_interests(rhizome: Rhizome, communities: Iterable[CommunityRef]) -> None:
+    """Bring topics, profiles and the vocabulary of these communities up to date."""
+    from bot.interests.service import service_for
+
+    interests = service_for(rhizome.services)
+    for ref in communities:
+        community = await rhizome.services.repos.communities.find(ref.platform, ref.external_id)
+        if community is not None:
+            await interests.refresh(community.id)
 
 
 def _open(
@@ -195,6 +226,8 @@ def summary_lines(summary: ImportSummary) -> list[str]:
         f"stored {stored.messages} new messages, {stored.shares} shares, "
         f"{stored.reactions} reactions; {stored.duplicates} already known",
     ]
+    if summary.derive_seconds is not None:
+        lines.append(f"worked out topics and who knows what in {summary.derive_seconds:.1f} s")
     for community in summary.communities:
         lines.append(f"community {community.platform}:{community.external_id} ({community.name})")
     skipped = dict(report.skipped)

@@ -79,7 +79,7 @@ def register(registry: Registry) -> None:
             str(args["topic"]),
             limit=EXPERTS,
             now=ctx.now,
-            exclude=(me.id,) if me else (),
+            asker=me.id if me else None,
         )
         return Reply(who_knows_document(answer))
 
@@ -352,6 +352,8 @@ def _expert_item(e: Expert) -> Item:
     summary = ", ".join(facts)
     matched = [t for t in e.topics[:3]]
     title: tuple[Span, ...] = (Mention(e.member.name, e.member.external_id),)
+    if e.is_asker:
+        title += (Text(" (you)"),)
     if summary:
         title += (Text(f" — {summary}"),)
     details: list[tuple[Span, ...]] = []
@@ -374,6 +376,18 @@ def who_knows_document(answer: WhoKnowsAnswer) -> Document:
         ]
         blocks.extend(_suggestion_blocks(answer.suggestions))
         return Document(tuple(blocks))
+    if not answer.experts and answer.behind:
+        return Document(
+            (
+                Paragraph(
+                    spans(
+                        f"I have not finished working out who knows what yet: "
+                        f"{answer.behind:,} new messages and changes are still to go through "
+                        "(usually a minute or two after a big import). Ask again shortly."
+                    )
+                ),
+            )
+        )
     if not answer.experts:
         blocks = [
             Paragraph(
@@ -397,8 +411,14 @@ def who_knows_document(answer: WhoKnowsAnswer) -> Document:
             ItemList(tuple(_expert_item(e) for e in answer.experts)),
             Paragraph(
                 spans(
-                    "From what members shared, discussed and listed in public channels, recent "
-                    "activity counting most. Members who turned tracking off are never listed."
+                    "From what members answered, shared, discussed and listed in public "
+                    "channels, recent activity counting most. Members who turned tracking off "
+                    "are never listed."
+                    + (
+                        f" ({answer.behind:,} newer messages are still being worked out.)"
+                        if answer.behind
+                        else ""
+                    )
                 )
             ),
         )

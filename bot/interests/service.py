@@ -64,6 +64,7 @@ EXTRA_KEY = "interests"
 VOCABULARY_SIZE = 50_000
 VOCABULARY_TTL = 30.0  # seconds; refreshes in this process invalidate it at once
 LOOP_SECONDS = 5.0
+CATCH_UP_SECONDS = 3.0  # a command works out new activity itself for at most this long
 BUSY_LOOP_SECONDS = 0.5
 MEMBER_CHUNK = 400
 RECENT_ACTIONS = 2000  # per member and kind, for profiles built from evidence
@@ -92,8 +93,9 @@ class Expert:
     topics: tuple[str, ...]  # the topics that matched, strongest first
     evidence: tuple[Evidence, ...]  # best first; always real, current rows
     shared: int  # resources on the topic they shared
-    discussed: int  # resources on the topic they replied about or reacted to
+    discussed: int  # resources and questions on the topic they replied about
     declared: bool  # listed the topic with `interests add`
+    is_asker: bool = False  # the member who asked: shown, marked as "you"
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +104,7 @@ class WhoKnowsAnswer:
     topic: str | None  # None: nothing topical in the query
     experts: tuple[Expert, ...]
     suggestions: tuple[str, ...] = ()
+    behind: int = 0  # new activity not yet worked out when answering (see `catch_up`)
 
 
 @dataclass
@@ -197,6 +200,22 @@ class InterestService:
         found = Vocabulary(popularity)
         self._vocab[community_id] = found
         return found
+
+    async def catch_up(self, community_id: int, budget: float = CATCH_UP_SECONDS) -> int:
+        """Work out what is new before answering, for at most `budget` seconds; returns how
+        much is still left (0: every answer is up to date). A share is reflected by the very
+        next command; only a large import can leave something for the background loop."""
+        left = await self.store.backlog(community_id)
+        if not left:
+            return 0
+        deadline = time.monotonic() + budget
+        while left and time.monotonic() < deadline:
+            report = await self.topics.refresh(community_id, drain=False)
+            left = await self.store.backlog(community_id)
+            if not report.more and not (report.resources or report.members):
+                break  # another process holds the lease, or nothing could be done
+        self.invalidate(community_id)
+        return left
 
     async def community_now(self, community_id: int, now: datetime | None = None) -> datetime:
         """The moment evidence decays towards: the community's newest message, or now if that
@@ -303,7 +322,9 @@ class InterestService:
         limit: int = 5,
         now: datetime | None = None,
         exclude: Collection[int] = (),
+        asker: int | None = None,
     ) -> WhoKnowsAnswer:
+        behind = await self.catch_up(community_id)
         now = await self.community_now(community_id, now)
         query = " ".join(query.split())[:MAX_QUERY_CHARS]
         topic = self.normalize(query)
@@ -360,6 +381,7 @@ class InterestService:
                     counted.shared,
                     counted.discussed,
                     is_declared,
+                    mid == asker,
                 )
             )
             if len(experts) >= limit:
@@ -367,7 +389,7 @@ class InterestService:
         suggestions: tuple[str, ...] = ()
         if not experts:
             suggestions = tuple(s for s in self._suggest(query, vocab) if s != topic)
-        return WhoKnowsAnswer(query, topic, tuple(experts), suggestions)
+        return WhoKnowsAnswer(query, topic, tuple(experts), suggestions, behind)
 
     async def _checked_evidence(
         self, community_id: int, members: Sequence[tuple[int, Sequence[TopicScore]]]
@@ -399,6 +421,7 @@ class InterestService:
     ) -> list[tuple[str, float, tuple[Evidence, ...]]]:
         """A member's strongest known topics as who-knows sees them (stored scores, decayed
         to now, declared interests added), each with evidence that still holds."""
+        await self.catch_up(community_id)
         now = await self.community_now(community_id, now)
         shift = epoch_days(now) / self.half_life
         stored = await self.store.member_topics(member.id, limit * 2)
@@ -523,6 +546,13 @@ class InterestService:
         for cid in ids:
             await self.topics.refresh(cid, drain=True)
             self.invalidate(cid)
+
+    async def reindex(self, community_id: int) -> None:
+        """Rebuild every derived table of a community from scratch (after changing how
+        topics are found, or to repair): the same work an import ends with."""
+        await self.store.reset_derived(community_id)
+        self.topics.forget_corpus(community_id)
+        await self.refresh(community_id)
 
     async def unfurl_pending(self, community_id: int | None = None) -> int:
         """Fetch metadata of every link due now (new ones and due retries), when enabled;
