@@ -107,6 +107,9 @@ class MessagePosted(Event):
     extra_urls: tuple[str, ...] = ()
     # Unfurls and embeds with their titles (their URLs count as links too).
     previews: tuple[LinkPreview, ...] = ()
+    # The message this one replies to in the same channel, outside any thread (a Discord
+    # reply): it joins that message's conversation, like a thread reply.
+    reply_to: str | None = None
     # Slack thread_broadcast, Discord "also send to channel": still a reply in the thread.
     broadcast: bool = False
 

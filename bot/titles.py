@@ -21,6 +21,7 @@ __all__ = [
     "clean_title",
     "file_title",
     "is_generic_filename",
+    "sentence_title",
     "slug_title",
 ]
 
@@ -30,11 +31,12 @@ MAX_TITLE_CHARS = 300
 class TitleSource(IntEnum):
     """How much a title can be trusted; higher replaces lower."""
 
-    SLUG = 1  # words of the URL's path
-    FILE = 2  # a file's name, when it is not a camera or screenshot default
-    PAGE = 3  # the page's own metadata, fetched by the unfurler
-    LABEL = 4  # the label a member gave the link, or a file title they typed
-    PLATFORM = 5  # Slack unfurl attachment, Discord embed: what members saw under the link
+    SENTENCE = 1  # the words a member wrapped around the link
+    SLUG = 2  # words of the URL's path
+    FILE = 3  # a file's name, when it is not a camera or screenshot default
+    PAGE = 4  # the page's own metadata, fetched by the unfurler
+    LABEL = 5  # the label a member gave the link, or a file title they typed
+    PLATFORM = 6  # Slack unfurl attachment, Discord embed: what members saw under the link
 
 
 # Names cameras, phones, screenshot tools and chat clients give files by default.
@@ -49,6 +51,8 @@ _GENERIC_FILE = re.compile(
 _EXTENSION = re.compile(r"\.[A-Za-z0-9]{1,5}$")
 _HEXISH = re.compile(r"^(?=.*\d)[0-9a-f]{8,}$|^[0-9a-f-]{32,}$", re.IGNORECASE)
 _DIGITS = re.compile(r"^[\d_.-]+$")
+_MIXED_ID = re.compile(r"^(?=.*\d)(?=.*[A-Za-z])[A-Za-z0-9]{8,}$")  # `md6l63K8uZ1rocxzqo3`
+_SENTENCE_END = re.compile(r"(?<=[.!?。！？])\s")
 _SEP = re.compile(r"[-_+]+|%20")
 _SPACES = re.compile(r"\s+")
 _NOISE_SEGMENTS = frozenset(
@@ -57,6 +61,9 @@ _NOISE_SEGMENTS = frozenset(
     "download downloads file files raw latest stable dev docs doc api v1 v2 t c r s u".split()
 )
 _URLISH = re.compile(r"^(?:https?://|www\.)\S+$", re.IGNORECASE)
+_LINKS = re.compile(r"<[^<>\s]+>|https?://\S+|www\.\S+|\[[^\]]*\]\([^)]*\)", re.IGNORECASE)
+_MARKUP = re.compile(r"```.*?```|`[^`]*`|:[a-z0-9_+\-]{1,40}:|<@[^>]+>|[*_~]{1,3}", re.DOTALL)
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
 
 
 def clean_title(text: str | None, url: str | None = None) -> str | None:
@@ -133,12 +140,28 @@ def slug_title(url: str) -> str | None:
     return None
 
 
+def sentence_title(text: str, limit: int = 80) -> str | None:
+    """The words a member wrapped around a link (their first sentence, links and markup
+    taken out), when nothing better names it: "Great intro to async Rust"."""
+    cleaned = _LINKS.sub(" ", text)
+    cleaned = _MARKUP.sub(" ", cleaned)
+    cleaned = _SPACES.sub(" ", cleaned).strip(" :-—–,;([")
+    first = _SENTENCE_END.split(cleaned, maxsplit=1)[0].strip(" :-—–,;([")
+    if len(first.split()) < 3 and not (_CJK.search(first) and len(first) >= 6):
+        return None
+    if len(first) > limit:
+        first = first[: limit - 1].rsplit(" ", 1)[0].rstrip(" ,;:") + "…"
+    return clean_title(first)
+
+
 def _words(segment: str) -> str | None:
     """The words of one path segment, or None when it is an id, a number or filler."""
     stem = _EXTENSION.sub("", segment) if "." in segment[-6:] else segment
     if not stem or stem.lower() in _NOISE_SEGMENTS or _HEXISH.match(stem) or _DIGITS.match(stem):
         return None
-    words = " ".join(w for w in _SEP.sub(" ", stem).split() if not _HEXISH.match(w))
+    words = " ".join(
+        w for w in _SEP.sub(" ", stem).split() if not (_HEXISH.match(w) or _MIXED_ID.match(w))
+    )
     letters = sum(ch.isalpha() for ch in words)
     if letters < 3 or (" " not in words and len(words) > 40):
         return None  # "a1", or a 60-character token: an id, not words

@@ -31,7 +31,7 @@ from bot.model import (
     ReactionAdded,
     ReactionRemoved,
 )
-from bot.titles import TitleSource, clean_title, file_title, slug_title
+from bot.titles import TitleSource, clean_title, file_title, sentence_title, slug_title
 from bot.urls import MAX_URLS_PER_MESSAGE, canonicalize, domain_of, extract_urls
 from storage.ingest import (
     IngestStore,
@@ -83,7 +83,7 @@ def resources_in(
             PlannedResource(f.canonical, f.original, f.domain, "link", title, rank),
         )
     if not extra_urls and not attachments and not previews:
-        return tuple(found.values())
+        return _with_sentence(tuple(found.values()), text)
     for preview in previews:
         url = _storable(preview.url)
         canonical = canonicalize(url)
@@ -111,7 +111,16 @@ def resources_in(
             found.setdefault(
                 canonical, PlannedResource(canonical, url, domain_of(url), "file", title, rank)
             )
-    return tuple(found.values())[:limit]
+    return _with_sentence(tuple(found.values())[:limit], text)
+
+
+def _with_sentence(planned: tuple[PlannedResource, ...], text: str) -> tuple[PlannedResource, ...]:
+    """One untitled link: the sentence around it is what the member said it is."""
+    if len(planned) == 1 and not planned[0].title and len(text) > 12:
+        sentence = sentence_title(_storable(text[:2000]))
+        if sentence:
+            planned[0].title, planned[0].title_rank = sentence, TitleSource.SENTENCE
+    return planned
 
 
 def _slug(canonical: str) -> tuple[str | None, int]:
@@ -269,6 +278,7 @@ class Tracker:
                 resources=resources_in(
                     text, event.attachments, event.extra_urls, previews=event.previews
                 ),
+                reply_to=event.reply_to if event.reply_to != event.message_id else None,
             )
         key = event_key(event)
         if isinstance(event, MessageEdited):

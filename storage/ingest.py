@@ -74,6 +74,7 @@ class PlannedPost:
     posted_at: datetime
     text: str
     resources: tuple[PlannedResource, ...]
+    reply_to: str | None = None  # resolved to `thread_id` (the conversation's root) on write
 
 
 @dataclass(slots=True, kw_only=True)
@@ -503,6 +504,8 @@ class IngestStore:
     ) -> None:
         mt = m.messages
         member_ids, channel_ids = self.member_ids, self.channel_ids
+        if any(p.reply_to for p in posts):
+            self._reply_threads(conn, posts)
         rows: list[tuple[Any, ...]] = []
         by_key: dict[tuple[int, int, str], PlannedPost] = {}
         for p in posts:
@@ -612,6 +615,31 @@ class IngestStore:
         insert_rows(conn, m.shares, columns, share_rows)
         insert_rows(conn, m.resource_urls, ("resource_id", "original_url"), url_rows)
         return len(share_rows)
+
+    def _reply_threads(self, conn: Connection, posts: Sequence[PlannedPost]) -> None:
+        """A reply joins the conversation of the message it answers: its thread is that
+        message's thread root, or that message itself (so a reply to a reply to a link
+        still discusses the link, as in DiscordChatExporter imports)."""
+        roots: dict[tuple[int, str, str], str] = {}
+        for p in posts:  # earlier posts of this batch first
+            key = (p.community_id, p.channel.external_id, p.message_id)
+            if p.reply_to and p.thread_id is None:
+                target = (p.community_id, p.channel.external_id, p.reply_to)
+                p.thread_id = roots.get(target) or self._stored_root(conn, target)
+            roots[key] = p.thread_id or p.message_id
+
+    def _stored_root(self, conn: Connection, ref: tuple[int, str, str]) -> str:
+        cid, channel, message = ref
+        chid = self.channel_ids.get((cid, channel))
+        if chid is None:
+            return message
+        mt = m.messages
+        found = conn.execute(
+            select(mt.c.thread_external_id).where(
+                mt.c.community_id == cid, mt.c.channel_id == chid[0], mt.c.external_id == message
+            )
+        ).first()
+        return (found[0] if found is not None else None) or message
 
     @staticmethod
     def _better_titles(

@@ -487,16 +487,6 @@ class InterestStore:
                 .values(lease_owner=None, lease_until=None)
             )
 
-    async def last_activity(self, community_id: int) -> datetime | None:
-        """When the community's newest stored message was posted (an index look-up)."""
-        async with self.db.read() as conn:
-            found = await conn.scalar(
-                select(func.max(m.messages.c.posted_at)).where(
-                    m.messages.c.community_id == community_id
-                )
-            )
-        return as_utc(found) if found is not None else None
-
     async def communities(self) -> list[int]:
         async with self.db.read() as conn:
             return list(

@@ -114,6 +114,16 @@ class Communities(_Repo):
             ).first()
         return Community(row.id, row.platform, row.external_id, row.name) if row else None
 
+    async def last_activity(self, community_id: int) -> datetime | None:
+        """When the community's newest stored message was posted (an index look-up)."""
+        async with self.db.read() as conn:
+            found = await conn.scalar(
+                select(func.max(m.messages.c.posted_at)).where(
+                    m.messages.c.community_id == community_id
+                )
+            )
+        return as_utc(found) if found is not None else None
+
     async def find(self, platform: str, external_id: str) -> Community | None:
         ct = m.communities
         async with self.db.read() as conn:

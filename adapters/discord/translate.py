@@ -164,7 +164,21 @@ def message_posted(message: discord.Message, *, place: Place | None = None) -> M
         attachments=attachments_of(message.attachments),
         extra_urls=embed_urls(message.embeds),
         previews=embed_previews(message.embeds),
+        reply_to=reply_target(message, place),
     )
+
+
+def reply_target(message: discord.Message, place: Place) -> str | None:
+    """The message a reply answers, when it is in the same channel and not in a thread
+    (a thread already groups its messages); forwards are not replies."""
+    ref = message.reference
+    if ref is None or ref.message_id is None or place.thread_id is not None:
+        return None
+    if getattr(ref, "type", None) == discord.MessageReferenceType.forward:
+        return None
+    if ref.channel_id is not None and ref.channel_id != message.channel.id:
+        return None
+    return str(ref.message_id)
 
 
 def message_edited(

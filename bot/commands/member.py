@@ -15,7 +15,7 @@ from bot.commands.registry import (
     Registry,
 )
 from bot.commands.runner import help_reply
-from bot.commands.views import resource_list
+from bot.commands.views import resource_list, short_date
 from bot.documents import Document, Field, Fields, Heading, Paragraph, Reply, spans
 from bot.model import Member
 
@@ -68,13 +68,22 @@ def register(registry: Registry) -> None:
     )
     async def top(ctx: CommandContext, args: Mapping[str, Any]) -> Reply:
         days = args.get("days") or 7
+        span = "the last day" if days == 1 else f"the last {days} days"
+        repos = ctx.services.repos
         since = ctx.now - timedelta(days=days)
-        results = await ctx.services.repos.resources.top(ctx.community.id, since, RESULTS)
-        if not results:
-            return Reply.text(f"Nothing was shared or discussed in the last {days} days.")
-        return Reply(
-            Document((Heading(f"Most discussed in the last {days} days"), resource_list(results)))
+        results = await repos.resources.top(ctx.community.id, since, RESULTS)
+        if results:
+            return Reply(Document((Heading(f"Most discussed in {span}"), resource_list(results))))
+        last = await repos.communities.last_activity(ctx.community.id)
+        if last is None or last >= since:
+            return Reply.text(f"Nothing was shared or discussed in {span}.")
+        # A quiet spell or an imported archive: the same span up to the newest activity.
+        results = await repos.resources.top(ctx.community.id, last - timedelta(days=days), RESULTS)
+        heading = (
+            f"Nothing was shared or discussed in {span}. The newest activity here is from "
+            f"{short_date(last)}; most discussed in the {days} days up to then"
         )
+        return Reply(Document((Heading(heading), resource_list(results))))
 
     @cmd(
         MEMBER_GROUP,

@@ -22,6 +22,7 @@ _ACK = re.compile(
     r")(?: [!.:)(]*| *[!.]+)*$",
     re.IGNORECASE,
 )
+_THANKS = re.compile(r"\b(?:thanks?|thx|ty|tysm|cheers)\b|ありがと|感謝", re.IGNORECASE)
 _MARKUP = re.compile(r":[a-z0-9_+\-]{1,40}:|<@[^>]+>|@\S+|[!.?,;)(\s]+$", re.IGNORECASE)
 _WORDS = re.compile(r"[^\W_]+")
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
@@ -33,7 +34,10 @@ def is_acknowledgement(text: str | None) -> bool:
     if not text:
         return False
     cleaned = _MARKUP.sub(" ", text).strip()
-    return not cleaned or bool(_ACK.match(cleaned))
+    if not cleaned or _ACK.match(cleaned):
+        return True
+    # "I will, thanks", "ok thx!": a few words around a thank-you.
+    return len(_WORDS.findall(cleaned)) <= 4 and bool(_THANKS.search(cleaned))
 
 
 def is_substantive(text: str | None) -> bool:

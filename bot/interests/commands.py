@@ -408,6 +408,11 @@ def who_knows_document(answer: WhoKnowsAnswer) -> Document:
     return Document(
         (
             Heading(f"Who knows about “{answer.topic}”"),
+            *(
+                [Paragraph(spans("Counting related wording too: " + "; ".join(answer.via) + "."))]
+                if answer.via
+                else []
+            ),
             ItemList(tuple(_expert_item(e) for e in answer.experts)),
             Paragraph(
                 spans(

@@ -421,7 +421,7 @@ class TopicPipeline:
         if not ids:
             return 0
         now = self.services.clock.now()
-        last = await self.store.last_activity(community_id)
+        last = await self.services.repos.communities.last_activity(community_id)
         reference = min(now, last) if last is not None else now  # see InterestService
         since = horizon(reference, self.half_life)
         sigs = await self.store.member_signatures(community_id, ids)

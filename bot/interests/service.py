@@ -42,6 +42,8 @@ from bot.interests.profiles import (
     is_question,
     suggest_topics,
 )
+from bot.interests.related import Related, TopicIndex, related_topics
+from bot.interests.terms import is_subject_word
 from bot.interests.topics import ResourceText, normalize_topic, prepare_aliases
 from bot.model import Community, CommunityRef, Member
 from storage.ingest import chunks
@@ -71,7 +73,7 @@ RECENT_ACTIONS = 2000  # per member and kind, for profiles built from evidence
 QUESTION_TOPICS = 5
 MAX_QUERY_CHARS = 200
 RELATED_TOPICS = 12
-PARTIAL = 0.5  # "async rust" counts half towards "rust" (as `profiles.who_knows` does)
+HEAD_WORD = 0.3  # "sdk" towards "python sdk", when few know the whole phrase
 # Reactions are names on Slack and characters on Discord: accept both for the usual ones.
 # The most convincing evidence first: an answer, then a share, then discussion.
 _KIND_ORDER = {
@@ -105,6 +107,7 @@ class WhoKnowsAnswer:
     experts: tuple[Expert, ...]
     suggestions: tuple[str, ...] = ()
     behind: int = 0  # new activity not yet worked out when answering (see `catch_up`)
+    via: tuple[str, ...] = ()  # related wordings that counted, e.g. "ml = machine learning"
 
 
 @dataclass
@@ -115,9 +118,11 @@ class Vocabulary:
     loaded_at: float = field(default_factory=time.monotonic)
     ordered: list[str] = field(init=False)
     words: dict[str, list[str]] = field(init=False)
+    index: TopicIndex = field(init=False)
 
     def __post_init__(self) -> None:
         self.ordered = sorted(self.popularity)
+        self.index = TopicIndex(self.ordered)
         words: dict[str, list[str]] = {}
         for topic in self.ordered:
             if " " in topic:
@@ -222,7 +227,7 @@ class InterestService:
         is later. An archive imported today is as useful as a live community: its last
         month counts as recent, not as years ago."""
         now = now or self.services.clock.now()
-        last = await self.store.last_activity(community_id)
+        last = await self.services.repos.communities.last_activity(community_id)
         return min(now, last) if last is not None else now
 
     # --- profiles ---------------------------------------------------------------------------
@@ -331,10 +336,17 @@ class InterestService:
         vocab = await self.vocabulary(community_id)
         if topic is None:
             return WhoKnowsAnswer(query, None, (), tuple(self._suggest(query, vocab)))
-        related = [(topic, 1.0)]
-        if " " not in topic:
-            related += [(t, PARTIAL) for t in vocab.containing(topic, RELATED_TOPICS)]
-        factor = dict(related)
+        longer = vocab.containing(topic, RELATED_TOPICS) if " " not in topic else []
+        related = related_topics(topic, vocab.index, containing=longer)
+        if " " in topic and is_subject_word(topic.rsplit(" ", 1)[1]):
+            head = topic.rsplit(" ", 1)[1]  # `python sdk` asked, only `sdk` known
+            related.append(Related(head, HEAD_WORD, ""))
+        factor: dict[str, float] = {}
+        reasons: dict[str, str] = {}
+        for r in related:
+            if r.topic not in factor:
+                factor[r.topic] = r.weight
+                reasons[r.topic] = r.why
         wanted = limit + len(exclude) + 20
         found = await self.store.expert_candidates(
             community_id, list(factor), wanted, self.default_tracking
@@ -389,7 +401,9 @@ class InterestService:
         suggestions: tuple[str, ...] = ()
         if not experts:
             suggestions = tuple(s for s in self._suggest(query, vocab) if s != topic)
-        return WhoKnowsAnswer(query, topic, tuple(experts), suggestions, behind)
+        used = {t for e in experts for t in e.topics}
+        via = tuple(dict.fromkeys(reasons[t] for t in factor if t in used and reasons[t]))
+        return WhoKnowsAnswer(query, topic, tuple(experts), suggestions, behind, via)
 
     async def _checked_evidence(
         self, community_id: int, members: Sequence[tuple[int, Sequence[TopicScore]]]

@@ -20,8 +20,8 @@ def upgrade() -> None:
     with op.batch_alter_table("resources") as batch:
         batch.add_column(sa.Column("title_rank", sa.SmallInteger(), nullable=True))
         batch.add_column(sa.Column("shared_url", sa.String(2048), nullable=True))
-    # Titles stored so far came from files or fetched pages.
-    op.execute("UPDATE resources SET title_rank = 3 WHERE title IS NOT NULL")
+    # Titles stored so far came from files or fetched pages (TitleSource.PAGE).
+    op.execute("UPDATE resources SET title_rank = 4 WHERE title IS NOT NULL")
 
 
 def downgrade() -> None:

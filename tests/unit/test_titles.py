@@ -1,0 +1,118 @@
+"""Titles from the data itself: each source, and which one wins (see `bot.titles`)."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.model import Attachment, LinkPreview
+from bot.titles import (
+    TitleSource,
+    clean_title,
+    file_title,
+    is_generic_filename,
+    sentence_title,
+    slug_title,
+)
+from bot.tracking import resources_in
+
+
+@pytest.mark.parametrize(
+    ("url", "title"),
+    [
+        ("https://www.meetup.com/x/events/tableau-10-houston/", "Tableau 10 houston"),
+        ("https://docs.julialang.org/en/v1/manual/performance-tips/", "Performance tips"),
+        ("https://github.com/FluxML/Flux.jl", "FluxML/Flux.jl"),
+        ("https://medium.com/@x/why-i-love-julia-3f2a9c1b7e", "Why i love julia"),
+        ("https://arxiv.org/abs/1234.5678", None),  # an id says nothing
+        ("https://example.com/", None),
+        ("https://youtube.com/watch?v=abc", None),
+    ],
+)
+def test_slug_titles(url: str, title: str | None) -> None:
+    assert slug_title(url) == title
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "image.png",
+        "Screenshot 2020-05-01 at 10.22.33.png",
+        "IMG_1234.JPG",
+        "089da236fa.jpg",
+        "image (1).png",
+        "Pasted image at 2017-01-02 10-11 AM.png",
+        "Untitled",
+    ],
+)
+def test_camera_and_screenshot_names_are_no_titles(name: str) -> None:
+    assert is_generic_filename(name)
+    assert file_title(None, name) is None
+
+
+def test_file_titles_prefer_what_a_member_typed() -> None:
+    assert file_title("Houston meetup slides", "slides_v2.pdf") == (
+        "Houston meetup slides",
+        TitleSource.LABEL,
+    )
+    assert file_title(None, "houston_meetup_slides.pdf") == (
+        "houston_meetup_slides.pdf",
+        TitleSource.FILE,
+    )
+    assert file_title("image.png", "image.png") is None
+    assert file_title(None, "pm.png") is None  # too short to tell anyone anything
+
+
+def test_clean_title_refuses_urls_and_empty_labels() -> None:
+    assert clean_title("  Async   IO in\nPython ") == "Async IO in Python"
+    assert clean_title("https://x.org/a", "https://x.org/a") is None
+    assert clean_title("x.org/a", "https://www.x.org/a") is None
+    assert clean_title("***") is None
+    assert len(clean_title("a" * 1000) or "") == 300
+
+
+def test_the_sharing_sentence_names_an_untitled_link() -> None:
+    assert sentence_title("Great intro to async Rust: https://tokio.rs") == (
+        "Great intro to async Rust"
+    )
+    assert sentence_title("https://x.org") is None
+    assert sentence_title("see https://x.org") is None  # too few words
+
+
+def test_each_source_in_a_message_with_its_rank() -> None:
+    text = (
+        "Read <https://docs.python.org/3/library/asyncio.html|Async IO in Python>, "
+        "[the book](https://rust-lang.github.io/async-book/) and "
+        "https://www.meetup.com/x/events/tableau-10-houston/"
+    )
+    found = {r.canonical_url: r for r in resources_in(text)}
+    label = found["https://docs.python.org/3/library/asyncio.html"]
+    assert (label.title, label.title_rank) == ("Async IO in Python", TitleSource.LABEL)
+    assert found["https://rust-lang.github.io/async-book"].title == "the book"
+    slug = found["https://meetup.com/x/events/tableau-10-houston"]
+    assert (slug.title, slug.title_rank) == ("Tableau 10 houston", TitleSource.SLUG)
+    assert slug.original_url == "https://www.meetup.com/x/events/tableau-10-houston/"
+
+
+def test_a_platform_preview_beats_the_label_and_adds_its_link() -> None:
+    found = resources_in(
+        "<https://example.org/p|my label>",
+        previews=(
+            LinkPreview("https://example.org/p", "The Page Title"),
+            LinkPreview("https://video.example/v", "A Video"),
+        ),
+    )
+    assert [(r.title, r.title_rank) for r in found] == [
+        ("The Page Title", TitleSource.PLATFORM),
+        ("A Video", TitleSource.PLATFORM),
+    ]
+
+
+def test_attachments_get_file_titles_never_a_camera_name() -> None:
+    found = resources_in(
+        "",
+        attachments=(
+            Attachment("https://files.example/F1/image.png", filename="image.png"),
+            Attachment("https://files.example/F2/notes.pdf", filename="notes.pdf"),
+        ),
+    )
+    assert [(r.kind, r.title) for r in found] == [("file", None), ("file", "notes.pdf")]
