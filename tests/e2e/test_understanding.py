@@ -1,0 +1,183 @@
+"""Who knows what, as members see it: answers are expertise, questions are wanting to learn,
+reactions are interest; an imported archive answers at once; every answer is up to date with
+the very last message; related wordings meet; Japanese works.
+
+Runs on SQLite and (when configured) PostgreSQL through the `rhizome` fixture; the last test
+pipes a script into the real `rhizome console` process, as the README does.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from adapters.console.session import ConsoleSession
+from bot.app import Rhizome
+from bot.config import Config
+from bot.interests.commands import who_knows_document
+from bot.interests.service import service_for
+from bot.model import CommunityRef
+from tests.conftest import START, make_config
+from tests.factories import Chat
+
+SLACK = CommunityRef("slack", "T1", "Team One")
+
+
+@pytest.fixture
+def config() -> Config:
+    return make_config(unfurl={"enabled": False})
+
+
+async def who(rz: Rhizome, query: str, **kw: object) -> list[str]:
+    found = await rz.services.repos.communities.find(SLACK.platform, SLACK.external_id)
+    assert found is not None
+    answer = await service_for(rz.services).who_knows(found.id, query, **kw)  # type: ignore[arg-type]
+    return [e.member.name for e in answer.experts]
+
+
+def qa_thread(chat: Chat) -> list[object]:
+    """Ana asks; Ben answers; Cy only says thanks; Dee reacts to the answer."""
+    return [
+        chat.post("ana", "How do I cancel a running tokio task cleanly?", mid="1", channel="rust"),
+        chat.post(
+            "ben",
+            "Keep the JoinHandle and call abort, or pass a CancellationToken into the tokio task "
+            "and select on it.",
+            mid="2",
+            channel="rust",
+            thread="1",
+            minutes=3,
+        ),
+        chat.post("cy", "thanks!", mid="3", channel="rust", thread="1", minutes=4),
+        chat.react("dee", "2", "+1", channel="rust", minutes=5),
+    ]
+
+
+async def test_answering_is_knowing_asking_is_wanting_reacting_is_neither(
+    rhizome: Rhizome,
+) -> None:
+    chat = Chat(SLACK, START)
+    await rhizome.ingest_many(qa_thread(chat))  # type: ignore[arg-type]
+    experts = await who(rhizome, "tokio")  # no refresh: the command catches up itself
+    assert experts == ["Ben"]
+    found = await rhizome.services.repos.communities.find("slack", "T1")
+    assert found is not None
+    answer = await service_for(rhizome.services).who_knows(found.id, "tokio")
+    (evidence,) = answer.experts[0].evidence[:1]
+    assert evidence.kind.value == "answered"
+    assert evidence.resource_title is not None and "cancel a running tokio task" in (
+        evidence.resource_title
+    )
+    profiles = await service_for(rhizome.services).profiles(found.id)
+    ana = next(p for p in profiles.values() if "tokio" in p.wants)
+    assert "tokio" not in ana.knows  # asking is not knowing
+
+
+async def test_an_old_archive_answers_at_once(config: Config) -> None:
+    # Activity from 2016, asked about in 2026: decay counts from the archive's own last day.
+    from bot.clock import FixedClock
+
+    rz = await Rhizome.start(config, FixedClock(datetime(2026, 12, 1, tzinfo=UTC)))
+    try:
+        chat = Chat(SLACK, datetime(2016, 3, 1, tzinfo=UTC))
+        await rz.ingest_many(qa_thread(chat))  # type: ignore[arg-type]
+        assert await who(rz, "tokio") == ["Ben"]
+    finally:
+        await rz.close()
+
+
+async def test_the_asker_is_listed_and_marked(rhizome: Rhizome) -> None:
+    session = ConsoleSession(rhizome)
+    for line in (":as ana", "Terraform modules done right https://example.org/terraform-modules"):
+        await session.handle(line)
+    out = await session.handle("/rhizome who-knows terraform")
+    assert "@ana (you)" in out  # right after sharing: the next command already knows
+
+
+async def test_related_wordings_meet_and_say_so(rhizome: Rhizome) -> None:
+    chat = Chat(SLACK, START)
+    await rhizome.ingest_many(
+        [
+            chat.post("ana", "Machine learning course https://example.org/ml-course", mid="1"),
+            chat.post("ben", "GraphQL schema stitching guide https://example.org/gql", mid="2"),
+        ]
+    )
+    assert await who(rhizome, "ml") == ["Ana"]
+    assert await who(rhizome, "machine learning") == ["Ana"]
+    assert await who(rhizome, "graph ql") == ["Ben"]
+    assert await who(rhizome, "grapql") == ["Ben"]  # a typo of a known topic
+    found = await rhizome.services.repos.communities.find("slack", "T1")
+    assert found is not None
+    answer = await service_for(rhizome.services).who_knows(found.id, "ml")
+    assert answer.via == ("ml = machine learning",)
+    assert "ml = machine learning" in who_knows_document(answer).plain()
+
+
+async def test_japanese_questions_find_who_answered(rhizome: Rhizome) -> None:
+    chat = Chat(SLACK, START)
+    await rhizome.ingest_many(
+        [
+            chat.post(
+                "ana", "モナド変換子の使い方がよくわかりません。どう書けばいいですか？", mid="1"
+            ),
+            chat.post(
+                "ben",
+                "StateT の上に ReaderT を重ねる例を書きました。モナド変換子は lift で持ち上げます。",
+                mid="2",
+                thread="1",
+                minutes=2,
+            ),
+        ]
+    )
+    assert await who(rhizome, "モナド変換子") == ["Ben"]
+    assert await who(rhizome, "モナド") == ["Ben"]
+
+
+def test_a_piped_console_script_sees_its_own_activity(tmp_path: Path) -> None:
+    (tmp_path / "rhizome.toml").write_text("[unfurl]\nenabled = false\n")
+    script = (
+        ":as ana\n"
+        "Kubernetes operators explained https://example.org/k8s-operators\n"
+        ":as ben\n"
+        "/rhizome who-knows kubernetes\n"
+        "/rhizome who-knows k8s\n"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DISCORD_"))}
+    run = subprocess.run(
+        [sys.executable, "-m", "bot", "console"],
+        cwd=tmp_path,
+        input=script,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.count("@ana") == 2, run.stdout
+    assert "Nobody" not in run.stdout
+
+
+def test_rhizome_reindex_rebuilds_from_scratch(tmp_path: Path) -> None:
+    (tmp_path / "rhizome.toml").write_text("[unfurl]\nenabled = false\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DISCORD_"))}
+    common = {"cwd": tmp_path, "capture_output": True, "text": True, "timeout": 120, "env": env}
+    first = subprocess.run(
+        [sys.executable, "-m", "bot", "console"],
+        input=":as ana\nRust async book https://example.org/async-book\n",
+        **common,  # type: ignore[call-overload]
+    )
+    assert first.returncode == 0, first.stderr
+    run = subprocess.run([sys.executable, "-m", "bot", "reindex"], **common)  # type: ignore[call-overload]
+    assert run.returncode == 0, run.stderr
+    assert "reindexed" in run.stdout
+    again = subprocess.run(
+        [sys.executable, "-m", "bot", "console"],
+        input=":as ben\n/rhizome who-knows async rust\n",
+        **common,  # type: ignore[call-overload]
+    )
+    assert "@ana" in again.stdout, again.stdout
