@@ -46,6 +46,7 @@ _GENERIC_FILE = re.compile(
     r"|capture|clipboard|pasted[\s_-]?image|untitled|unknown|file|download|attachment"
     r"|dsc|dscn|dcim|pxl|mvimg|video|vid|movie|recording|audio|voice[\s_-]?message"
     r"|snip|snippet|scan|document|doc|message|export|output|test|temp|tmp|blob|a|b|x"
+    r"|slack\sfor\s(?:android|ios|iphone|ipad)\supload|image[\s_]from[\s_](?:ios|android)"
     r")?[\s_.()-]*[\d\s_.:()x-]*(?:at[\s\d_.:-]*(?:[ap]m)?)?[\s_.()-]*$"
 )
 _EXTENSION = re.compile(r"\.[A-Za-z0-9]{1,5}$")
@@ -68,8 +69,10 @@ _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
 
 def clean_title(text: str | None, url: str | None = None) -> str | None:
     """A title fit to show: one line, no markup, at most `MAX_TITLE_CHARS`; None when it says
-    nothing (empty, only punctuation, the URL itself)."""
+    nothing (empty, only punctuation, the URL itself, a camera or screenshot file name)."""
     if not text:
+        return None
+    if is_generic_filename(text):
         return None
     text = unicodedata.normalize("NFKC", text)
     text = _SPACES.sub(" ", text.replace("\u200b", "")).strip().strip("*_~`")

@@ -194,6 +194,7 @@ _MORE_CHAT_WORDS = frozenset(
     btw fyi imo imho tbh afaik iirc np pinned pin message messages added joined left reply
     dont doesnt didnt cant wont isnt arent wasnt werent shouldnt couldnt wouldnt havent hasnt
     im ive id ill youre youve theyre weve thats whats theres heres lets e.g i.e etc eg ie vs
+    file files upload uploaded uploads commented snippet attachment attachments avg
     replies thread threads monday tuesday wednesday thursday friday saturday sunday january
     february march april may june july august september october november december
     """.split()

@@ -67,7 +67,9 @@ def test_clean_title_refuses_urls_and_empty_labels() -> None:
     assert clean_title("https://x.org/a", "https://x.org/a") is None
     assert clean_title("x.org/a", "https://www.x.org/a") is None
     assert clean_title("***") is None
-    assert len(clean_title("a" * 1000) or "") == 300
+    assert len(clean_title("word " * 200) or "") == 300
+    assert clean_title("Screen Shot 2015-09-08 at 21.58.41.png") is None
+    assert clean_title("Slack for Android Upload") is None
 
 
 def test_the_sharing_sentence_names_an_untitled_link() -> None:
