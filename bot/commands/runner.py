@@ -134,8 +134,20 @@ async def run_invocation(services: Services, registry: Registry, inv: Invocation
     return reply
 
 
+USAGE_COLUMN = 48
+
+
 def _listing(specs: list[CommandSpec]) -> Code:
-    return Code("\n".join(f"{spec.usage():<48} {spec.description}" for spec in specs))
+    """One command a line, descriptions in a column; a long usage gets its own line."""
+    lines = []
+    for spec in specs:
+        usage = spec.usage()
+        if len(usage) < USAGE_COLUMN:
+            lines.append(f"{usage:<{USAGE_COLUMN}} {spec.description}")
+        else:
+            lines.append(usage)
+            lines.append(f"{'':<{USAGE_COLUMN}} {spec.description}")
+    return Code("\n".join(lines))
 
 
 def _visible(groups: tuple[str, ...], is_moderator: bool) -> list[str]:
