@@ -26,7 +26,7 @@ from bot.commands.registry import (
 )
 from bot.digests.document import DigestPlan
 from bot.digests.model import AuditEntry, DigestConfig
-from bot.digests.ranking import Ranked
+from bot.digests.ranking import W_DISCUSSANT, W_REACTION, W_REPLY, W_RESHARE, W_SHARE, Ranked
 from bot.digests.schedule import Schedule, canonical_timezone, next_run, parse_time, parse_weekday
 from bot.digests.service import DigestService, service_for
 from bot.documents import (
@@ -155,7 +155,7 @@ def register(registry: Registry) -> None:
     @cmd(
         ADMIN_GROUP,
         "digest schedule",
-        "When the digest is posted: a weekday, a 24-hour time and an IANA time zone",
+        "When the digest is posted: a weekday, a 24-hour time and an IANA time zone (DST-safe)",
         OptionSpec("weekday", OptionKind.STRING, "monday … sunday (or mon, tue, …)"),
         OptionSpec("time", OptionKind.STRING, "24-hour time such as 09:00"),
         OptionSpec(
@@ -261,7 +261,7 @@ def register(registry: Registry) -> None:
     @cmd(
         ADMIN_GROUP,
         "digest preview",
-        "See the digest as it would be posted now (only you see it)",
+        "See the digest as it would be posted now, with its scores (only you see it)",
         _digest_option(),
         slow=True,
     )
@@ -781,8 +781,11 @@ def preview_document(digest: DigestConfig, plan: DigestPlan, min_items: int) -> 
         blocks.append(
             Paragraph(
                 spans(
-                    "Score: engagement (1 for the share, more for each member discussing, reply, "
-                    "reshare and reaction), fading with age. Higher comes first."
+                    f"Engagement: {W_SHARE:g} for the share, {W_DISCUSSANT:g} per other member "
+                    f"discussing, {W_REPLY:g} per reply, {W_RESHARE:g} per reshare, "
+                    f"{W_REACTION:g} per reaction. Score: engagement, more for a member's first "
+                    "share, halving with each half-life of age; then variety and per-sharer and "
+                    "per-channel caps decide the order."
                 )
             )
         )

@@ -215,7 +215,7 @@ def register(registry: Registry) -> None:
     @cmd(
         MEMBER_GROUP,
         "saved",
-        "Links you saved by reacting with a bookmark",
+        "Links you saved by reacting with a bookmark (🔖 unless configured otherwise)",
     )
     async def saved(ctx: CommandContext, args: Mapping[str, Any]) -> Reply:
         svc = service_for(ctx.services)

@@ -91,7 +91,7 @@ def register(registry: Registry) -> None:
     @cmd(
         MEMBER_GROUP,
         "intros on",
-        "Get introduced, every round, to a member who shares your interests",
+        "Get introduced, every round, to a member who shares your interests (off until you say)",
         examples=("intros on",),
     )
     async def intros_on(ctx: CommandContext, args: Mapping[str, Any]) -> Reply:
@@ -247,7 +247,7 @@ def register(registry: Registry) -> None:
     @cmd(
         MEMBER_GROUP,
         "intros met",
-        "Answer “Did you meet?” for one of your introductions",
+        "Answer “Did you meet?” for one of your introductions (the follow-up has buttons too)",
         OptionSpec("intro", OptionKind.INTEGER, "the introduction's number", min_value=1),
         OptionSpec("answer", OptionKind.CHOICE, "yes or no", choices=("yes", "no")),
         examples=("intros met 12 yes",),

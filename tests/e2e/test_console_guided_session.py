@@ -73,7 +73,7 @@ MEMBER = [
     ),
     # member commands, right and wrong
     line("/rhizome search tokio", "Resources matching “tokio”"),
-    line('/rhizome search "tokio"', "Resources matching “tokio”", never=("“\"",)),
+    line('/rhizome search "tokio"', "Resources matching “tokio”", never=('“"',)),
     line("/rhizome search", "Please add <query…>"),
     line("/rhizome top 1", "Most discussed in the last day", never=("1 days",)),
     line("/rhizome top 30", "Most discussed in the last 30 days"),
@@ -82,7 +82,7 @@ MEMBER = [
     line("/rhizome profile", "ben", "Shared"),
     line("/rhizome profile @Peter Deffebach", "Peter Deffebach", "Shared"),
     line("/rhizome profile @Nobody Here", "I don't know a member called “Nobody Here” here."),
-    line('/rhizome who-knows "k8s"', "“k8s”", never=("“\"", "\"”")),
+    line('/rhizome who-knows "k8s"', "“k8s”", never=('“"', '"”')),
     line("/rhizome who-knows", "Please add <topic…>"),
     line("/rhizome interests add rust, databases", "Added: rust, database"),
     line("/rhizome interests add rust", "Already listed: rust."),
@@ -127,9 +127,7 @@ MODERATOR = [
     line("/rhizome-admin digest", "The /rhizome-admin digest commands:"),
     line("/rhizome-admin help digest schedule", "Usage: /rhizome-admin digest schedule"),
     line("/rhizome-admin help nosuch", "There is no command “nosuch”"),
-    line(
-        "/rhizome-admin top", "Did you mean `/rhizome top`?", never=("cadence", "run-now", "off")
-    ),
+    line("/rhizome-admin top", "Did you mean `/rhizome top`?", never=("cadence", "run-now", "off")),
     line("/rhizome-admin digest of", "I don't know", never=("digest off`",)),
     line("/rhizome-admin digest preview", "No digest is set up yet"),
     line("/rhizome-admin digest channel #weekly", "will post into #weekly"),
