@@ -477,6 +477,13 @@ async def _scope(ctx: CommandContext, args: Mapping[str, Any], mode: str) -> Rep
     word = (arg.name or "").lstrip("#").lower() if not arg.external_id else ""
     reset_words = ALL_WORDS if mode == "include" else NONE_WORDS
     if word in reset_words:
+        if not (digest.include if mode == "include" else digest.exclude):
+            already = (
+                "Every tracked channel already feeds the digest in "
+                if mode == "include"
+                else "No channel is excluded from the digest in "
+            )
+            return Reply.text(already, _digest_ref(digest), "; nothing changed.")
         removed = await svc.store.clear_scope(
             digest.id,
             mode,

@@ -146,8 +146,10 @@ MODERATOR = [
     line("/rhizome-admin digest include #rust", "#rust is included in the digest"),
     line("/rhizome-admin digest include #rust", "#rust is already included"),
     line("/rhizome-admin digest include all", "Every tracked channel feeds the digest"),
+    line("/rhizome-admin digest include all", "already feeds the digest", "nothing changed"),
     line("/rhizome-admin digest exclude #general", "#general is excluded from the digest"),
     line("/rhizome-admin digest exclude none", "No channel is excluded"),
+    line("/rhizome-admin digest exclude none", "nothing changed"),
     line(
         "/rhizome-admin digest preview",
         "Preview — only you can see this",
@@ -243,6 +245,7 @@ async def test_every_command_right_and_wrong_in_one_session(rhizome: Rhizome) ->
     assert details.count("#rust: not tracked") == 1  # the repeated untrack wrote nothing
     assert details.count("#rust: tracked") == 1
     assert sum("size" in d for d in details) == 2  # 5 → 1, 1 → 5; the repeat wrote nothing
+    assert sum("list cleared" in d for d in details) == 2  # one each; the repeats wrote nothing
     (digest,) = await digests(rhizome.services).store.of_community(community.id)
     assert (digest.include, digest.exclude, digest.enabled) == (frozenset(), frozenset(), False)
     schedule = await intros(rhizome.services).store.schedule(community.id)
