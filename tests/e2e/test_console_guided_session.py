@@ -111,6 +111,9 @@ MEMBER = [
     line(":unreact m1 tada", "there was no :tada: from ben on m1 to remove"),
     line(":as u6afqsekz", "(you are now Peter Deffebach, U6AFQSEKZ)"),
     line("/rhizome intros on", "You're in"),
+    line(":as Zed_Q", "(you are now Zed_Q)"),
+    line("A link https://example.org/zed", "[m"),
+    line(":as zed_q", "(you are now Zed_Q)"),  # the known member, whatever the case typed
     line(":as you", "(you are now you)"),
     line(":mod on", "(you are now a moderator)", never=("you is",)),
 ]
@@ -238,6 +241,9 @@ async def test_every_command_right_and_wrong_in_one_session(rhizome: Rhizome) ->
 
     # What the wrong lines must not have changed.
     community = await rhizome.services.repos.communities.ensure(session.community)
+    members = rhizome.services.repos.members
+    assert await members.by_external_id(community.id, "Zed_Q") is not None  # case kept
+    assert await members.by_external_id(community.id, "zed_q") is None
     channels = {c.label for c in await rhizome.services.repos.channels.list(community.id)}
     assert channels == {"general", "rust"}  # no phantom #nosuch / #nosuchchannel
     history = await digests(rhizome.services).store.history(community.id, 100)
