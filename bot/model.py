@@ -263,6 +263,9 @@ class MemberActivity:
     reaction_count: int
 
 
+NO_SUCH_REACTION = "no such reaction to remove"  # a skip reason: removing what was never there
+
+
 @dataclass(slots=True)
 class IngestStats:
     """Counts of what one batch (or an import) changed; importers add them up."""

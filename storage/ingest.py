@@ -33,7 +33,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.model import Actor, IngestStats
+from bot.model import NO_SUCH_REACTION, Actor, IngestStats
 from storage import models as m
 
 MESSAGE_CACHE = 50_000
@@ -782,6 +782,7 @@ class IngestStore:
         ids = self._message_ids(conn, ((r.community_id, r.channel_id, r.message_id) for r in run))
         # Replay the run in order per (message, member, emoji): the last word wins.
         final: dict[tuple[int, int, str], PlannedReaction] = {}
+        added_in_run: set[tuple[int, int, str]] = set()
         for r in run:
             mid = ids.get((r.community_id, r.channel_id, r.message_id))
             if mid is None:
@@ -789,6 +790,8 @@ class IngestStore:
                 continue
             member = self.member_ids[(r.community_id, r.actor.external_id)][0]
             final[(mid, member, r.emoji)] = r
+            if r.added:
+                added_in_run.add((mid, member, r.emoji))
         adds = [
             {
                 "community_id": r.community_id,
@@ -800,14 +803,18 @@ class IngestStore:
             for (mid, member, emoji), r in final.items()
             if r.added
         ]
-        removes = [(mid, member, emoji) for (mid, member, emoji), r in final.items() if not r.added]
+        removes = [key for key, r in final.items() if not r.added]
         rt = m.reactions
         # Only the rows that went in: a redelivered or re-imported reaction is already there.
         stats.reactions += bulk_insert_ignore(conn, rt, adds, count=True)
         for part in chunks(removes):
-            conn.execute(
+            gone = conn.execute(
                 delete(rt).where(tuple_(rt.c.message_id, rt.c.member_id, rt.c.emoji).in_(part))
-            )
+            ).rowcount
+            # Removing what was never stored changes nothing; say so (added in this run counts).
+            expected = sum(1 for key in part if key not in added_in_run)
+            for _ in range(expected - max(gone, 0)):
+                stats.skip(NO_SUCH_REACTION)
 
     def _store_edit(
         self, conn: Connection, e: PlannedEdit, stats: IngestStats, touched: set[int]

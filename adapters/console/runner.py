@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from collections.abc import Callable
 from typing import TextIO
 
 from adapters.console.session import ConsoleOutlet, ConsoleSession
@@ -21,12 +22,14 @@ async def run_console(
 ) -> int:
     """Read lines until EOF or :quit. Interactive when stdin is a terminal; returns an exit code."""
     stdin = stdin or sys.stdin
-    stdout = stdout or sys.stdout
+    given = stdout
 
     def write(text: str) -> None:
+        # sys.stdout looked up each time: on a terminal it prints above the prompt.
+        out = given or sys.stdout
         if text:
-            stdout.write(text + "\n")
-            stdout.flush()
+            out.write(text + "\n")
+            out.flush()
 
     rhizome.add_outlet(ConsoleOutlet(write))
     session = ConsoleSession(
@@ -36,19 +39,36 @@ async def run_console(
         channel=config.console.default_channel,
         target=community,
     )
-    interactive = stdin.isatty()
-    if interactive:
-        write("Rhizome console. Type :help for commands, :quit to leave.")
-    while not session.quit:
-        if interactive:
-            stdout.write(f"{session.speaker}@#{session.channel}> ")
-            stdout.flush()
-        line = await asyncio.to_thread(stdin.readline)
-        if not line:
-            break
-        try:
-            write(await session.handle(line))
-        except Exception as e:  # keep the session alive; the core already logged details
-            write(f"Sorry, that failed: {type(e).__name__}. Your data is unchanged.")
+    if given is None and stdin.isatty() and sys.stdout.isatty():
+        await _edit_lines(rhizome, session, write)
+    else:
+        while not session.quit:
+            line = await asyncio.to_thread(stdin.readline)
+            if not line:
+                break
+            await _run_line(session, line, write)
     await rhizome.flush()
     return 0
+
+
+async def _run_line(session: ConsoleSession, line: str, write: Callable[[str], None]) -> None:
+    try:
+        write(await session.handle(line))
+    except Exception as e:  # keep the session alive; the core already logged details
+        write(f"Sorry, that failed: {type(e).__name__}. Your data is unchanged.")
+
+
+async def _edit_lines(
+    rhizome: Rhizome, session: ConsoleSession, write: Callable[[str], None]
+) -> None:
+    """On a terminal: line editing, history and Ctrl-C that cancels the line at once."""
+    from adapters.console.lineedit import LineEditor, printing_above_prompt
+
+    editor = LineEditor(spec.full_name for spec in rhizome.registry)
+    write("Rhizome console. Type :help for commands, :quit to leave; Tab completes commands.")
+    with printing_above_prompt():
+        while not session.quit:
+            line = await editor.read(f"{session.speaker}@#{session.channel}> ")
+            if line is None:
+                break
+            await _run_line(session, line, write)

@@ -15,6 +15,7 @@ from bot.app import Rhizome
 from bot.commands.registry import GROUPS, Invocation
 from bot.documents import Document
 from bot.model import (
+    NO_SUCH_REACTION,
     Actor,
     CommunityRef,
     MessageDeleted,
@@ -49,6 +50,8 @@ class ConsoleSession:
     # Another community to speak in (e.g. an imported Slack workspace), instead of the local one.
     target: CommunityRef | None = None
     speaker: str = "you"
+    # The display name of a known member spoken as (`:as Peter` finds "Peter Deffebach").
+    speaker_name: str | None = None
     channel: str = "general"
     moderators: set[str] = field(default_factory=set)
     posted: list[str] = field(default_factory=list)  # message ids posted in this session
@@ -62,8 +65,11 @@ class ConsoleSession:
         return CommunityRef(Platform.CONSOLE.value, self.community_name, self.community_name)
 
     def _actor(self) -> Actor:
+        # Ids keep their case: imported Slack members are U6AFQSEKZ, not u6afqsekz.
         return Actor(
-            self.speaker.lower(), self.speaker, is_admin=self.speaker.lower() in self.moderators
+            self.speaker,
+            self.speaker_name or self.speaker,
+            is_admin=self.speaker in self.moderators,
         )
 
     def _place(self, thread: str | None = None, channel: str | None = None) -> Place:
@@ -114,11 +120,7 @@ class ConsoleSession:
         if word == "help":
             return HELP
         if word == "as":
-            name = rest.lstrip("@")
-            if not _NAME.match(name):
-                return "Usage: :as NAME (letters, digits, . - _; up to 40)"
-            self.speaker = name
-            return f"(you are now {name})"
+            return await self._speak_as(rest.lstrip("@"))
         if word == "in":
             name = rest.lstrip("#").lower()
             if not _NAME.match(name):
@@ -128,8 +130,9 @@ class ConsoleSession:
         if word == "mod":
             if rest not in ("on", "off"):
                 return "Usage: :mod on|off"
-            (self.moderators.add if rest == "on" else self.moderators.discard)(self.speaker.lower())
-            return f"({self.speaker} is {'now' if rest == 'on' else 'no longer'} a moderator)"
+            (self.moderators.add if rest == "on" else self.moderators.discard)(self.speaker)
+            who = "you are" if self.speaker == "you" else f"{self.speaker} is"
+            return f"({who} {'now' if rest == 'on' else 'no longer'} a moderator)"
         if word in ("reply", "react", "unreact", "edit", "delete"):
             ref, _, arg = rest.partition(" ")
             target = await self._resolve(ref)
@@ -154,6 +157,8 @@ class ConsoleSession:
                         emoji=emoji,
                     )
                 )
+                if NO_SUCH_REACTION in stats.skip_reasons:
+                    return f"(there was no :{emoji}: from {self.speaker} on {message_id} to remove)"
                 return _skipped(stats.skip_reasons) or f"({word}ed :{emoji}: on {message_id})"
             if word == "edit":
                 if not arg.strip():
@@ -177,6 +182,23 @@ class ConsoleSession:
             )
             return f"(deleted {message_id})"
         return f"Unknown console command :{word[:40]}. Type :help for the list."
+
+    async def _speak_as(self, name: str) -> str:
+        """Speak as a member: by exact id, else a known member whose id or display name
+        matches whatever the case; else a new member with the id exactly as typed."""
+        if not _NAME.match(name):
+            return "Usage: :as NAME (letters, digits, . - _; up to 40)"
+        community = await self.rhizome.services.repos.communities.ensure(self.community)
+        members = self.rhizome.services.repos.members
+        known = await members.by_external_id(community.id, name) or await members.by_name(
+            community.id, name
+        )
+        self.speaker = known.external_id if known else name
+        self.speaker_name = known.name if known else None
+        shown = self.speaker if not known or known.name == known.external_id else known.name
+        if known and shown != self.speaker:
+            return f"(you are now {shown}, {self.speaker})"
+        return f"(you are now {shown})"
 
     async def _resolve(self, ref: str) -> tuple[str, str | None, str] | str:
         match = _REF.match(ref.strip())

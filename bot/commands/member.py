@@ -18,6 +18,7 @@ from bot.commands.runner import help_reply
 from bot.commands.views import resource_list, short_date
 from bot.documents import Document, Field, Fields, Heading, Paragraph, Reply, spans
 from bot.model import Member
+from bot.wording import count, quoted
 
 RESULTS = 10
 
@@ -45,12 +46,12 @@ def register(registry: Registry) -> None:
     async def search(ctx: CommandContext, args: Mapping[str, Any]) -> Reply:
         query = str(args["query"])
         results = await ctx.services.repos.resources.search(ctx.community.id, query, RESULTS)
-        shown = query if len(query) <= 60 else query[:59] + "…"
+        shown = quoted(query if len(query) <= 60 else query[:59] + "…")
         if not results:
             return Reply.text(
-                f"Nothing shared here matches “{shown}” yet. Try fewer or different words."
+                f"Nothing shared here matches {shown} yet. Try fewer or different words."
             )
-        return Reply(Document((Heading(f"Resources matching “{shown}”"), resource_list(results))))
+        return Reply(Document((Heading(f"Resources matching {shown}"), resource_list(results))))
 
     @cmd(
         MEMBER_GROUP,
@@ -68,7 +69,7 @@ def register(registry: Registry) -> None:
     )
     async def top(ctx: CommandContext, args: Mapping[str, Any]) -> Reply:
         days = args.get("days") or 7
-        span = "the last day" if days == 1 else f"the last {days} days"
+        span = "the last day" if days == 1 else f"the last {count(days, 'day')}"
         repos = ctx.services.repos
         since = ctx.now - timedelta(days=days)
         results = await repos.resources.top(ctx.community.id, since, RESULTS)
@@ -81,7 +82,7 @@ def register(registry: Registry) -> None:
         results = await repos.resources.top(ctx.community.id, last - timedelta(days=days), RESULTS)
         heading = (
             f"Nothing was shared or discussed in {span}. The newest activity here is from "
-            f"{short_date(last)}; most discussed in the {days} days up to then"
+            f"{short_date(last)}; most discussed in the {count(days, 'day')} up to then"
         )
         return Reply(Document((Heading(heading), resource_list(results))))
 
@@ -98,7 +99,7 @@ def register(registry: Registry) -> None:
             who = args.get("member")
             if who is None:
                 return Reply.text("I have nothing stored about you yet: share a link to start.")
-            return Reply.text(f"I don't know a member called “{who}” here.")
+            return Reply.text(f"I don't know a member called {quoted(str(who))} here.")
         return Reply(await profile_document(ctx, member))
 
 

@@ -7,13 +7,14 @@ text, so hostile input yields a usage message rather than a crash.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from rapidfuzz import process
+from rapidfuzz import fuzz
 
 from bot.commands.registry import (
+    GROUPS,
     ChannelArg,
     CommandSpec,
     MemberArg,
@@ -35,10 +36,25 @@ class UsageError(Exception):
 
 
 class UnknownCommand(Exception):
-    def __init__(self, words: str, suggestion: str | None) -> None:
+    """No command of the group is called that; `suggestions` are close, safe full names."""
+
+    def __init__(self, words: str, suggestions: Sequence[str] = ()) -> None:
         super().__init__(words)
         self.words = words
-        self.suggestion = suggestion
+        self.suggestions = tuple(suggestions)
+
+    @property
+    def suggestion(self) -> str | None:
+        return self.suggestions[0] if self.suggestions else None
+
+
+class HelpWanted(Exception):
+    """The text asks for help rather than a command: nothing, `help …`, or a group word alone
+    (`interests`, `digest`); `topic` is what to explain (None: everything)."""
+
+    def __init__(self, topic: str | None) -> None:
+        super().__init__(topic or "")
+        self.topic = topic
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +73,22 @@ def tokenize(text: str) -> list[_Token]:
 
 def parse_text(registry: Registry, group: str, text: str) -> tuple[CommandSpec, dict[str, Any]]:
     """Find the command named at the start of `text` and bind the rest to its options."""
+    found = find_command(registry, group, text)
+    return found.spec, bind_tokens(found.spec, found.tokens, found.remainder)
+
+
+@dataclass(frozen=True, slots=True)
+class FoundCommand:
+    """A command recognised in typed text, before its options are bound (so the runner can
+    check permission before it explains usage)."""
+
+    spec: CommandSpec
+    tokens: list[_Token]
+    remainder: str
+
+
+def find_command(registry: Registry, group: str, text: str) -> FoundCommand:
+    """The command `text` names; `HelpWanted` or `UnknownCommand` when it names none."""
     text = text[:MAX_COMMAND_CHARS].strip()
     tokens = tokenize(text)
     words = [t.value.lower() for t in tokens[:2]]
@@ -70,13 +102,15 @@ def parse_text(registry: Registry, group: str, text: str) -> tuple[CommandSpec, 
         used = 1
     if spec is None:
         if not words:
-            spec = registry.get(group, ("help",))
-            if spec is not None:
-                return spec, {o.name: None for o in spec.options}
-        raise UnknownCommand(" ".join(words) or text, _suggest(registry, group, words))
+            raise HelpWanted(None)
+        if words[0] == "help":
+            raise HelpWanted(text[tokens[1].start :].strip() if len(tokens) > 1 else None)
+        if len(words) == 1 and any(registry.under(g, words[0]) for g in GROUPS):
+            raise HelpWanted(words[0])
+        raise UnknownCommand(" ".join(words), suggest(registry, group, words))
     rest = tokens[used:]
     remainder = text[rest[0].start :] if rest else ""
-    return spec, bind_tokens(spec, rest, remainder)
+    return FoundCommand(spec, rest, remainder)
 
 
 def bind_tokens(spec: CommandSpec, tokens: list[_Token], remainder: str) -> dict[str, Any]:
@@ -92,13 +126,19 @@ def bind_tokens(spec: CommandSpec, tokens: list[_Token], remainder: str) -> dict
                     raise UsageError(f"Please add {option.usage()}: {option.description}.", spec)
                 args[option.name] = None
             else:
-                args[option.name] = value
+                args[option.name] = _unquoted(value)
             i = len(tokens)
             continue
         if i >= len(tokens):
             if option.required:
                 raise UsageError(f"Please add {option.usage()}: {option.description}.", spec)
             args[option.name] = None
+            continue
+        if option.kind is OptionKind.MEMBER:
+            end = _name_end(tokens, i, spec.options[spec.options.index(option) + 1 :])
+            raw = " ".join(t.value for t in tokens[i:end])
+            args[option.name] = convert(spec, option, raw)
+            i = end
             continue
         args[option.name] = convert(spec, option, tokens[i].value)
         i += 1
@@ -163,13 +203,54 @@ def convert(spec: CommandSpec, option: OptionSpec, raw: str) -> Any:
     return raw[:500]
 
 
-def _suggest(registry: Registry, group: str, words: list[str]) -> str | None:
+def _unquoted(value: str) -> str:
+    """`"k8s"` typed as the whole text means k8s: the quotes group words, they are not content."""
+    for left, right in (('"', '"'), ("“", "”"), ("'", "'")):
+        inner = value[1:-1]
+        if len(value) >= 2 and value[0] == left and value[-1] == right and left not in inner:
+            return inner.strip() or value
+    return value
+
+
+def _name_end(tokens: list[_Token], start: int, later: Sequence[OptionSpec]) -> int:
+    """Where a member name that may hold spaces ends (`@Peter Deffebach`): it takes the
+    following plain words, leaving one for each required option after it and stopping at a
+    mention, a channel or a word the next option accepts."""
+    if _USER.match(tokens[start].value):
+        return start + 1
+    needed = sum(1 for o in later if o.required)
+    end = start + 1
+    while end < len(tokens) and len(tokens) - end > needed:
+        word = tokens[end].value
+        if word[:1] in ("<", "@", "#"):
+            break
+        if later and later[0].kind is OptionKind.CHOICE and word.lower() in later[0].choices:
+            break
+        end += 1
+    return end
+
+
+SUGGEST_CUTOFF = 75.0
+SUGGEST_SPREAD = 8.0  # also offer those nearly as close as the best
+
+
+def suggest(registry: Registry, group: str, words: Sequence[str], limit: int = 3) -> list[str]:
+    """Close, safe full command names for mistyped `words` ("serch" → /rhizome search).
+
+    Only commands that change nothing irreversibly are offered, and only when close: a typo
+    must never be one keystroke away from forgetting someone or switching a digest off."""
     if not words:
-        return None
-    names = [s.name for s in registry.in_group(group)]
-    if not names:
-        return None
-    best = process.extractOne(" ".join(words[:2]), names, score_cutoff=60)
-    if best is None:
-        best = process.extractOne(words[0], names, score_cutoff=60)
-    return best[0] if best else None
+        return []
+    groups = [group] + [g for g in GROUPS if g != group]
+    scored: list[tuple[float, int, str]] = []
+    for order, g in enumerate(groups):
+        for spec in registry.in_group(g):
+            if spec.destructive:
+                continue
+            typed = " ".join(words[: len(spec.path)])
+            score = fuzz.ratio(typed, spec.name)
+            if score >= SUGGEST_CUTOFF:
+                scored.append((-score, order, spec.full_name))
+    scored.sort()
+    best = -scored[0][0] if scored else 0.0
+    return [name for score, _, name in scored[:limit] if -score >= best - SUGGEST_SPREAD]

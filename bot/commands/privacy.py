@@ -8,6 +8,7 @@ from typing import Any
 
 from bot.commands.registry import MEMBER_GROUP, CommandContext, OptionKind, OptionSpec, Registry
 from bot.documents import Actions, Button, Code, Document, Paragraph, Reply, spans
+from bot.wording import count
 
 EXPORT_PREVIEW_CHARS = 2500
 
@@ -21,6 +22,7 @@ def register(registry: Registry) -> None:
         "Turn tracking of your messages off or back on",
         OptionSpec("state", OptionKind.CHOICE, "on or off", choices=("on", "off")),
         examples=("privacy tracking off",),
+        destructive=True,
     )
     async def tracking(ctx: CommandContext, args: Mapping[str, Any]) -> Reply:
         on = args["state"] == "on"
@@ -52,6 +54,7 @@ def register(registry: Registry) -> None:
             choices=("confirm",),
         ),
         examples=("privacy forget-me", "privacy forget-me confirm"),
+        destructive=True,
     )
     async def forget_me(ctx: CommandContext, args: Mapping[str, Any]) -> Reply:
         if args.get("confirm") != "confirm":
@@ -113,9 +116,13 @@ def register(registry: Registry) -> None:
             data.update(await hook(ctx.community.id, ctx.actor.external_id))
         body = json.dumps(data, indent=2, ensure_ascii=False)
         preview = body if len(body) <= EXPORT_PREVIEW_CHARS else body[:EXPORT_PREVIEW_CHARS] + "\n…"
-        counts = (
-            f"{len(data['messages'])} messages, {len(data['shares'])} shares, "
-            f"{len(data['reactions'])} reactions"
+        counts = ", ".join(
+            count(len(data[key]), noun)
+            for key, noun in (
+                ("messages", "message"),
+                ("shares", "share"),
+                ("reactions", "reaction"),
+            )
         )
         return Reply(
             Document(

@@ -121,6 +121,8 @@ class CommandSpec:
     # May take longer than the platforms' 3-second window: adapters defer, then follow up.
     slow: bool = False
     examples: tuple[str, ...] = ()
+    # Deletes, switches something off or posts to others: never offered as a "did you mean".
+    destructive: bool = False
 
     @property
     def name(self) -> str:
@@ -165,6 +167,7 @@ class Registry:
         ephemeral: bool = True,
         slow: bool = False,
         examples: tuple[str, ...] = (),
+        destructive: bool = False,
     ) -> Callable[[Handler], Handler]:
         """Decorator form of `add`; admin-group commands are moderator-only by default."""
 
@@ -182,6 +185,7 @@ class Registry:
                     ephemeral=ephemeral,
                     slow=slow,
                     examples=examples,
+                    destructive=destructive,
                 )
             )
             return handler
@@ -193,6 +197,10 @@ class Registry:
 
     def in_group(self, group: str) -> list[CommandSpec]:
         return [s for s in self._specs.values() if s.group == group]
+
+    def under(self, group: str, first_word: str) -> list[CommandSpec]:
+        """The commands a group word such as `interests` or `digest` stands for."""
+        return [s for s in self.in_group(group) if len(s.path) > 1 and s.path[0] == first_word]
 
     def __iter__(self) -> Iterator[CommandSpec]:
         return iter(self._specs.values())

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from bot.documents import ChannelRef, Item, ItemList, Mention, Span, Text
 from bot.model import Member, ResourceSummary
+from bot.wording import count
 
 TITLE_CHARS = 150
 
@@ -24,13 +25,13 @@ def short_date(when: datetime | None) -> str:
 def discussion_phrase(r: ResourceSummary) -> str:
     parts = []
     if r.discussants:
-        parts.append(f"{r.discussants} {'person' if r.discussants == 1 else 'people'} discussing")
+        parts.append(count(r.discussants, "person", "people") + " discussing")
     if r.reply_count:
-        parts.append(f"{r.reply_count} {'reply' if r.reply_count == 1 else 'replies'}")
+        parts.append(count(r.reply_count, "reply"))
     if r.reaction_count:
-        parts.append(f"{r.reaction_count} {'reaction' if r.reaction_count == 1 else 'reactions'}")
+        parts.append(count(r.reaction_count, "reaction"))
     if r.reshare_count:
-        parts.append(f"{r.reshare_count} {'reshare' if r.reshare_count == 1 else 'reshares'}")
+        parts.append(count(r.reshare_count, "reshare"))
     return ", ".join(parts) or "no discussion yet"
 
 

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from rapidfuzz import fuzz, process
+
 from bot.commands.parser import UsageError, convert
 from bot.commands.registry import (
     ADMIN_GROUP,
@@ -24,6 +26,7 @@ from bot.commands.registry import (
 )
 from bot.digests.document import DigestPlan
 from bot.digests.model import AuditEntry, DigestConfig
+from bot.digests.ranking import W_DISCUSSANT, W_REACTION, W_REPLY, W_RESHARE, W_SHARE, Ranked
 from bot.digests.schedule import Schedule, canonical_timezone, next_run, parse_time, parse_weekday
 from bot.digests.service import DigestService, service_for
 from bot.documents import (
@@ -43,6 +46,7 @@ from bot.documents import (
     spans,
 )
 from bot.model import CommunityRef, Place
+from bot.wording import count
 from storage.digests import Audit
 
 HISTORY_LIMIT = 20
@@ -90,14 +94,14 @@ def register(registry: Registry) -> None:
     )
     async def digest_channel(ctx: CommandContext, args: Mapping[str, Any]) -> Reply:
         svc = service_for(ctx.services)
-        channel = await resolve_channel(ctx, args["channel"])
+        channel = await resolve_channel(ctx, args["channel"], new_ok=True)
         existing = {d.channel_id: d for d in await svc.store.of_community(ctx.community.id)}
         before = existing.get(channel.external_id)
         if before is not None and before.enabled:
             return Reply.text(
                 "A digest already posts into ",
                 channel.ref(),
-                f" ({before.schedule.describe()}, {before.size} items). "
+                f" ({before.schedule.describe()}, {count(before.size, 'item')}). "
                 "Change it with digest schedule, size, include or exclude.",
             )
         schedule = svc.settings.schedule()
@@ -125,7 +129,7 @@ def register(registry: Registry) -> None:
                     " into ",
                     channel.ref(),
                     f" every {digest.schedule.describe()} — next on {when}, "
-                    f"with up to {digest.size} items.",
+                    f"with up to {count(digest.size, 'item')}.",
                 )
             )
         ]
@@ -151,7 +155,7 @@ def register(registry: Registry) -> None:
     @cmd(
         ADMIN_GROUP,
         "digest schedule",
-        "When the digest is posted: a weekday, a 24-hour time and an IANA time zone",
+        "When the digest is posted: a weekday, a 24-hour time and an IANA time zone (DST-safe)",
         OptionSpec("weekday", OptionKind.STRING, "monday … sunday (or mon, tue, …)"),
         OptionSpec("time", OptionKind.STRING, "24-hour time such as 09:00"),
         OptionSpec(
@@ -215,12 +219,12 @@ def register(registry: Registry) -> None:
         size = int(args["items"])
         if size > svc.settings.max_size:
             raise UsageError(
-                f"A digest shows at most {svc.settings.max_size} items, so people read it.",
+                f"A digest shows at most {count(svc.settings.max_size, 'item')}, so people read it.",
                 ctx.spec,
             )
         digest = await pick_digest(ctx, svc, args.get("digest"))
         if size == digest.size:
-            return Reply.text(f"The digest already shows up to {size} items.")
+            return Reply.text(f"The digest already shows up to {count(size, 'item')}.")
         await svc.store.update(
             digest.id,
             ctx.now,
@@ -228,7 +232,7 @@ def register(registry: Registry) -> None:
             size=size,
         )
         return Reply.text(
-            "The digest in ", _digest_ref(digest), f" will feature up to {size} resources."
+            "The digest in ", _digest_ref(digest), f" will feature up to {count(size, 'resource')}."
         )
 
     @cmd(
@@ -257,7 +261,7 @@ def register(registry: Registry) -> None:
     @cmd(
         ADMIN_GROUP,
         "digest preview",
-        "See the digest as it would be posted now (only you see it)",
+        "See the digest as it would be posted now, with its scores (only you see it)",
         _digest_option(),
         slow=True,
     )
@@ -273,6 +277,7 @@ def register(registry: Registry) -> None:
         "Post the digest of the last 7 days right now, besides the schedule",
         _digest_option(),
         slow=True,
+        destructive=True,
     )
     async def digest_now(ctx: CommandContext, args: Mapping[str, Any]) -> Reply:
         from bot.digests.scheduler import scheduler_for
@@ -288,7 +293,7 @@ def register(registry: Registry) -> None:
             return Reply.text(
                 "Posted the digest in ",
                 _digest_ref(digest),
-                f" with {result.featured} featured {'item' if result.featured == 1 else 'items'}.",
+                f" with {count(result.featured, 'featured item')}.",
             )
         if result.state == "skipped":
             return Reply.text(
@@ -301,6 +306,7 @@ def register(registry: Registry) -> None:
         "digest off",
         "Stop posting this digest (its settings are kept; digest channel turns it back on)",
         _digest_option(),
+        destructive=True,
     )
     async def digest_off(ctx: CommandContext, args: Mapping[str, Any]) -> Reply:
         svc = service_for(ctx.services)
@@ -337,6 +343,7 @@ def register(registry: Registry) -> None:
         "Stop tracking a channel (nothing new from it is stored; it leaves digests)",
         OptionSpec("channel", OptionKind.CHANNEL, "the channel to stop tracking"),
         examples=("untrack #random",),
+        destructive=True,
     )
     async def untrack(ctx: CommandContext, args: Mapping[str, Any]) -> Reply:
         return await _set_tracked(ctx, args["channel"], False)
@@ -392,8 +399,12 @@ def _digest_ref(digest: DigestConfig) -> ChannelRef:
     return ChannelRef(digest.label, digest.channel_id)
 
 
-async def resolve_channel(ctx: CommandContext, arg: ChannelArg) -> ChannelChoice:
-    """A channel named in a command: by mention (id) or by a name the bot has seen."""
+async def resolve_channel(
+    ctx: CommandContext, arg: ChannelArg, *, new_ok: bool = False
+) -> ChannelChoice:
+    """A channel named in a command: a platform mention (its id is the platform's word that
+    the channel exists) or a name the bot has seen. Only `digest channel` may name a console
+    channel nobody has posted in yet (console channels are their names)."""
     channels = ctx.services.repos.channels
     if arg.external_id:
         found = await channels.find(ctx.community.id, external_id=arg.external_id)
@@ -406,11 +417,18 @@ async def resolve_channel(ctx: CommandContext, arg: ChannelArg) -> ChannelChoice
     found = await channels.find(ctx.community.id, name=name)
     if found is not None:
         return ChannelChoice(found.external_id, found.name, found.is_private)
-    if ctx.community.platform == "console":  # console channels are their names
+    if new_ok and ctx.community.platform == "console":
         return ChannelChoice(name.lower(), name.lower())
+    known = [c.label for c in await channels.list(ctx.community.id)]
+    close = [m[0] for m in process.extract(name, known, scorer=fuzz.ratio, score_cutoff=70)]
+    hint = f" Did you mean {' or '.join('#' + c for c in close[:3])}?" if close else ""
+    how = (
+        "Post in it first, or check the name."
+        if ctx.community.platform == "console"
+        else "Mention it as a channel link (type # and pick it from the list) so I get its id."
+    )
     raise UsageError(
-        f"I don't know a channel called #{name[:80]} here yet. Mention it as a channel link "
-        "(type # and pick it from the list) so I get its id.",
+        f"I don't know a channel called #{name[:80]} here.{hint} {how}",
         ctx.spec,
     )
 
@@ -459,6 +477,13 @@ async def _scope(ctx: CommandContext, args: Mapping[str, Any], mode: str) -> Rep
     word = (arg.name or "").lstrip("#").lower() if not arg.external_id else ""
     reset_words = ALL_WORDS if mode == "include" else NONE_WORDS
     if word in reset_words:
+        if not (digest.include if mode == "include" else digest.exclude):
+            already = (
+                "Every tracked channel already feeds the digest in "
+                if mode == "include"
+                else "No channel is excluded from the digest in "
+            )
+            return Reply.text(already, _digest_ref(digest), "; nothing changed.")
         removed = await svc.store.clear_scope(
             digest.id,
             mode,
@@ -469,7 +494,8 @@ async def _scope(ctx: CommandContext, args: Mapping[str, Any], mode: str) -> Rep
             return Reply.text(
                 "Every tracked channel feeds the digest in ",
                 _digest_ref(digest),
-                " again" + (f" (removed {removed} included channels)." if removed else "."),
+                " again"
+                + (f" (removed {count(removed, 'included channel')})." if removed else "."),
             )
         return Reply.text(
             "No channel is excluded from the digest in ", _digest_ref(digest), " any more."
@@ -516,6 +542,9 @@ async def _set_tracked(ctx: CommandContext, arg: ChannelArg, tracked: bool) -> R
     services = ctx.services
     channel = await resolve_channel(ctx, arg)
     svc = service_for(services)
+    if await _is_tracked(ctx, channel) == tracked:
+        state = "already tracked" if tracked else "already not tracked"
+        return Reply.text(channel.ref(), f" is {state}; nothing changed.")
     await services.repos.channels.set_tracked(
         ctx.community.id, channel.external_id, channel.name, tracked
     )
@@ -542,6 +571,16 @@ async def _set_tracked(ctx: CommandContext, arg: ChannelArg, tracked: bool) -> R
         ": nothing new from it is stored, and it no longer feeds digests. What was stored stays "
         "searchable; track it again any time.",
     )
+
+
+async def _is_tracked(ctx: CommandContext, channel: ChannelChoice) -> bool:
+    """Whether a channel is tracked now: a moderator's choice, else the config's default."""
+    known = await ctx.services.repos.channels.find(
+        ctx.community.id, external_id=channel.external_id
+    )
+    if known is not None and known.tracked is not None:
+        return known.tracked
+    return _tracked_by_default(ctx, channel.external_id, channel.name, channel.is_private)
 
 
 def _tracked_by_default(
@@ -614,7 +653,7 @@ async def digest_blocks(ctx: CommandContext, svc: DigestService) -> tuple[Block,
             Field("State", spans("on" if d.enabled else "off")),
             Field("Schedule", spans(d.schedule.describe())),
             Field("Next", spans(_next(d, ctx.now) if d.enabled else "—")),
-            Field("Size", spans(f"{d.size} items")),
+            Field("Size", spans(count(d.size, "item"))),
             Field("Channels", spans(_scope_text(d))),
             Field(
                 "Excluding",
@@ -640,11 +679,13 @@ async def settings_document(ctx: CommandContext, svc: DigestService) -> Document
         Paragraph(
             spans(
                 f"Missed digests are still posted up to {s.grace_hours:g} h late; quiet weeks "
-                f"(fewer than {s.min_items} items) {'get a short note' if s.quiet_week == 'note' else 'are skipped'}."
+                f"(fewer than {count(s.min_items, 'item')}) {'get a short note' if s.quiet_week == 'note' else 'are skipped'}."
             )
         )
     )
     blocks.extend(await channel_blocks(ctx))
+    for section in ctx.services.extras.get("settings_sections", ()):
+        blocks.extend(await section(ctx))
     privacy = ctx.services.config.privacy
     blocks.append(Heading("Privacy"))
     blocks.append(
@@ -685,6 +726,28 @@ def history_document(entries: Sequence[AuditEntry]) -> Document:
     )
 
 
+def _score_line(r: Ranked) -> str:
+    c = r.candidate
+    title = c.title or c.url
+    title = title if len(title) <= 50 else title[:49] + "…"
+    activity = ", ".join(
+        part
+        for part in (
+            c.discussants and count(c.discussants, "person", "people") + " discussing",
+            c.replies and count(c.replies, "reply"),
+            c.reactions and count(c.reactions, "reaction"),
+            c.reshares and count(c.reshares, "reshare"),
+        )
+        if part
+    )
+    return (
+        f"{r.rank}. {title}: score {r.score:.2f}, engagement {r.engagement:g}"
+        + (f" ({activity})" if activity else " (shared, not discussed yet)")
+        + (" · resurfaced" if r.resurfaced else "")
+        + (" · over a diversity cap" if r.relaxed else "")
+    )
+
+
 def preview_document(digest: DigestConfig, plan: DigestPlan, min_items: int) -> Document:
     """The digest as it would be posted, under a note that only the moderator sees it."""
     note = spans(
@@ -692,28 +755,46 @@ def preview_document(digest: DigestConfig, plan: DigestPlan, min_items: int) -> 
         _digest_ref(digest),
         " as it would be posted now (the last 7 days).",
     )
+    head: list[Block] = [Paragraph(note)]
+    if not digest.enabled:
+        head.append(
+            Paragraph(
+                spans(
+                    "This digest is off, so nothing will be posted. Turn it back on with "
+                    "/rhizome-admin digest channel ",
+                    _digest_ref(digest),
+                    ".",
+                )
+            )
+        )
     if plan.document is None:
         return Document(
             (
-                Paragraph(note),
+                *head,
                 Paragraph(
                     spans(
-                        f"Quiet week: {plan.eligible_count} eligible items (fewer than "
+                        f"Quiet week: {count(plan.eligible_count, 'eligible item')} (fewer than "
                         f"{min_items}), and quiet weeks are skipped, so nothing would be posted."
                     )
                 ),
             )
         )
-    blocks: list[Block] = [Paragraph(note)]
+    blocks: list[Block] = list(head)
     if plan.document.title:
         blocks.append(Heading(plan.document.title))
     blocks.extend(plan.document.blocks)
     if plan.featured:
-        lines = "\n".join(
-            f"{r.rank}. score {r.score:.2f} (engagement {r.engagement:g})"
-            + (" · resurfaced" if r.resurfaced else "")
-            + (" · over a diversity cap" if r.relaxed else "")
-            for r in plan.featured
+        blocks.append(Heading("Why these items (for moderators)"))
+        blocks.append(
+            Paragraph(
+                spans(
+                    f"Engagement: {W_SHARE:g} for the share, {W_DISCUSSANT:g} per other member "
+                    f"discussing, {W_REPLY:g} per reply, {W_RESHARE:g} per reshare, "
+                    f"{W_REACTION:g} per reaction. Score: engagement, more for a member's first "
+                    "share, halving with each half-life of age; then variety and per-sharer and "
+                    "per-channel caps decide the order."
+                )
+            )
         )
-        blocks.append(Code(lines))
+        blocks.append(Code("\n".join(_score_line(r) for r in plan.featured)))
     return Document(tuple(blocks), title="Digest preview")

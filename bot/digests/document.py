@@ -42,6 +42,7 @@ from bot.documents import (
     Text,
     spans,
 )
+from bot.wording import count
 
 TITLE_MAX = 150
 QUESTION_MAX = 200
@@ -162,7 +163,7 @@ def pulse_line(counts: PeriodCounts, previous: PeriodCounts | None = None) -> st
     ]
     out = []
     for value, one, many, attr in parts:
-        text = f"{value} {one if value == 1 else many}"
+        text = count(value, one, many)
         if previous is not None:
             text += f" ({percent_change(value, getattr(previous, attr))})"
         out.append(text)
@@ -202,7 +203,7 @@ def _channel(name: str, external_id: str) -> ChannelRef:
 
 
 def _count(n: int, one: str, many: str) -> str:
-    return f"{n} {one if n == 1 else many}"
+    return count(n, one, many)
 
 
 def resource_item(ranked: Ranked, mention_members: bool = False) -> Item:

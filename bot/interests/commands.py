@@ -39,6 +39,7 @@ from bot.documents import (
 from bot.interests.profiles import Evidence, EvidenceKind
 from bot.interests.service import Expert, WhoKnowsAnswer, service_for
 from bot.model import Member
+from bot.wording import count, quoted
 
 EXPERTS = 5
 MAX_TOPICS_PER_COMMAND = 10
@@ -214,7 +215,7 @@ def register(registry: Registry) -> None:
     @cmd(
         MEMBER_GROUP,
         "saved",
-        "Links you saved by reacting with a bookmark",
+        "Links you saved by reacting with a bookmark (🔖 unless configured otherwise)",
     )
     async def saved(ctx: CommandContext, args: Mapping[str, Any]) -> Reply:
         svc = service_for(ctx.services)
@@ -271,13 +272,13 @@ def parse_topics(
 def _shown(wanted: Sequence[tuple[str, str]], topic: str) -> str:
     typed = next((raw for raw, t in wanted if t == topic), topic)
     simple = " ".join(typed.casefold().lstrip("#").split())
-    return topic if simple == topic else f"{topic} (from “{_clip(typed, 40)}”)"
+    return topic if simple == topic else f"{topic} (from {quoted(_clip(typed, 40))})"
 
 
 def _unusable_text(unusable: Sequence[str]) -> str:
     if not unusable:
         return ""
-    shown = ", ".join(f"“{_clip(u, 40)}”" for u in unusable[:5])
+    shown = ", ".join(quoted(_clip(u, 40)) for u in unusable[:5])
     return (
         f"Not usable as a topic: {shown} (a topic is a few words, like rust or machine "
         "learning; separate several with commas)."
@@ -369,7 +370,7 @@ def who_knows_document(answer: WhoKnowsAnswer) -> Document:
         blocks: list[Block] = [
             Paragraph(
                 spans(
-                    f"“{shown}” is not something I can look up as a topic. "
+                    f"{quoted(shown)} is not something I can look up as a topic. "
                     "Try a word or two, like rust or databases."
                 )
             )
@@ -391,7 +392,7 @@ def who_knows_document(answer: WhoKnowsAnswer) -> Document:
     if not answer.experts:
         blocks = [
             Paragraph(
-                spans(f"Nobody here has shared or discussed “{shown}” yet, as far as I know.")
+                spans(f"Nobody here has shared or discussed {quoted(shown)} yet, as far as I know.")
             )
         ]
         blocks.extend(_suggestion_blocks(answer.suggestions))
@@ -513,9 +514,7 @@ async def network_document(ctx: CommandContext, member: Member) -> Document:
         items = []
         for other, n, rid in people:
             title, url = heads.get(rid, (None, ""))
-            detail: list[Span] = [
-                Text(f"{n} {'resource' if n == 1 else 'resources'} in common, latest ")
-            ]
+            detail: list[Span] = [Text(f"{count(n, 'resource')} in common, latest ")]
             detail.append(Link(url, _clip(title or url, TITLE_CHARS)) if url else Text("a link"))
             items.append(Item((Mention(other.name, other.external_id),), details=(tuple(detail),)))
         blocks.append(ItemList(tuple(items), title="People you discussed resources with"))

@@ -45,7 +45,9 @@ from bot.interests.intros import (
     preview_document,
     service_for,
 )
+from bot.wording import count, quoted
 from storage.digests import Audit, DigestStore
+from storage.intros import CLAIMED, PLANNED, POSTED, RoundRecord
 
 MAX_PAUSE_WEEKS = 52
 RECENT_INTROS = 5
@@ -89,7 +91,7 @@ def register(registry: Registry) -> None:
     @cmd(
         MEMBER_GROUP,
         "intros on",
-        "Get introduced, every round, to a member who shares your interests",
+        "Get introduced, every round, to a member who shares your interests (off until you say)",
         examples=("intros on",),
     )
     async def intros_on(ctx: CommandContext, args: Mapping[str, Any]) -> Reply:
@@ -135,7 +137,13 @@ def register(registry: Registry) -> None:
             )
         return Reply.text(" ".join(parts))
 
-    @cmd(MEMBER_GROUP, "intros off", "Stop getting introductions", examples=("intros off",))
+    @cmd(
+        MEMBER_GROUP,
+        "intros off",
+        "Stop getting introductions",
+        examples=("intros off",),
+        destructive=True,
+    )
     async def intros_off(ctx: CommandContext, args: Mapping[str, Any]) -> Reply:
         svc = service_for(ctx.services)
         await ctx.services.repos.settings.update(
@@ -172,7 +180,7 @@ def register(registry: Registry) -> None:
         )
         text = (
             f"Paused: no introductions for you until {_day(until)} "
-            f"({weeks} week{'s' if weeks != 1 else ''}). /rhizome intros on resumes them earlier."
+            f"({count(weeks, 'week')}). /rhizome intros on resumes them earlier."
         )
         if not await _opted_in(ctx, svc):
             text += " (You are not opted in anyway: /rhizome intros on to join.)"
@@ -202,7 +210,7 @@ def register(registry: Registry) -> None:
             other_ext, name = arg.external_id, arg.name or arg.external_id
         else:
             raise UsageError(
-                f"I don't know a member called “{str(arg)[:80]}” here. Mention them (type @ and "
+                f"I don't know a member called {quoted(str(arg)[:80])} here. Mention them (type @ and "
                 "pick them from the list).",
                 ctx.spec,
             )
@@ -239,7 +247,7 @@ def register(registry: Registry) -> None:
     @cmd(
         MEMBER_GROUP,
         "intros met",
-        "Answer “Did you meet?” for one of your introductions",
+        "Answer “Did you meet?” for one of your introductions (the follow-up has buttons too)",
         OptionSpec("intro", OptionKind.INTEGER, "the introduction's number", min_value=1),
         OptionSpec("answer", OptionKind.CHOICE, "yes or no", choices=("yes", "no")),
         examples=("intros met 12 yes",),
@@ -269,25 +277,37 @@ def register(registry: Registry) -> None:
         "the month), on a weekday at a time in a time zone; or off",
         OptionSpec("cadence", OptionKind.CHOICE, "how often", choices=(*CADENCES, "off")),
         OptionSpec(
-            "weekday", OptionKind.STRING, "monday … sunday (default monday)", required=False
+            "weekday",
+            OptionKind.STRING,
+            "monday … sunday (default: as before, at first monday)",
+            required=False,
         ),
-        OptionSpec("time", OptionKind.STRING, "24-hour time (default 10:00)", required=False),
+        OptionSpec(
+            "time",
+            OptionKind.STRING,
+            "24-hour time (default: as before, at first 10:00)",
+            required=False,
+        ),
         OptionSpec(
             "timezone",
             OptionKind.STRING,
-            "IANA zone such as Europe/Berlin (default UTC)",
+            "IANA zone such as Europe/Berlin (default: as before, at first UTC)",
             required=False,
             autocomplete="timezones",
         ),
         examples=("intros cadence biweekly tuesday 14:00 Europe/Berlin", "intros cadence monthly"),
+        destructive=True,
     )
     async def intros_cadence(ctx: CommandContext, args: Mapping[str, Any]) -> Reply:
         svc = service_for(ctx.services)
         kind = str(args["cadence"])
-        before, _, was_on = await svc.cadence(ctx.community.id)
+        before, since, was_on = await svc.cadence(ctx.community.id)
+        was_on = was_on and since is not None  # no schedule yet: rounds do not run
         if kind == "off":
             if args.get("weekday") or args.get("time") or args.get("timezone"):
                 raise UsageError("`off` takes nothing after it.", ctx.spec)
+            if not was_on:
+                return Reply.text("Introduction rounds are already off.")
             await svc.store.set_schedule(ctx.community.id, {"enabled": False}, ctx.now)
             await _audit(ctx, "intros cadence", "introduction rounds: off")
             return Reply.text(
@@ -295,12 +315,16 @@ def register(registry: Registry) -> None:
                 "with /rhizome-admin intros cadence weekly (or biweekly, monthly)."
             )
         try:
-            weekday = parse_weekday(str(args["weekday"])) if args.get("weekday") else 0
-            hour, minute = parse_time(str(args["time"])) if args.get("time") else (10, 0)
-            tz = canonical_timezone(str(args["timezone"])) if args.get("timezone") else "UTC"
+            weekday = parse_weekday(str(args["weekday"])) if args.get("weekday") else before.weekday
+            hour, minute = (
+                parse_time(str(args["time"])) if args.get("time") else (before.hour, before.minute)
+            )
+            tz = canonical_timezone(str(args["timezone"])) if args.get("timezone") else before.tz
             cadence = Cadence(kind, weekday, hour, minute, tz)
         except ValueError as e:
             raise UsageError(str(e), ctx.spec) from None
+        if was_on and cadence == before:
+            return Reply.text(f"Introduction rounds already run {cadence.describe()}.")
         await svc.store.set_schedule(
             ctx.community.id, {**cadence.values(), "enabled": True}, ctx.now
         )
@@ -317,17 +341,39 @@ def register(registry: Registry) -> None:
     @cmd(
         ADMIN_GROUP,
         "intros run-now",
-        "Make a round of introductions right now, besides the cadence",
+        "Make a round of introductions right now, besides the cadence (once a period; "
+        "force makes another)",
+        OptionSpec(
+            "force",
+            OptionKind.CHOICE,
+            "force: make a round even though one ran this period",
+            required=False,
+            choices=("force",),
+        ),
         slow=True,
+        destructive=True,
+        examples=("intros run-now", "intros run-now force"),
     )
     async def intros_run_now(ctx: CommandContext, args: Mapping[str, Any]) -> Reply:
         svc = service_for(ctx.services)
+        if args.get("force") != "force":
+            earlier = await round_this_period(ctx, svc)
+            if earlier is not None:
+                cadence, _, _ = await svc.cadence(ctx.community.id)
+                how = "by hand" if earlier.kind == "manual" else "on schedule"
+                return Reply.text(
+                    f"A round already ran this period ({how}, {_fmt(earlier.period, cadence)}), "
+                    f"and rounds are promised once a period ({cadence.describe()}). To introduce "
+                    "everyone again anyway: /rhizome-admin intros run-now force"
+                )
         result = await svc.run_now(ctx.community, scheduler_for(ctx.services).token)
         if result.state in ("posted", "partial"):
             await _audit(
-                ctx, "intros run-now", f"introduction round made by hand: {result.total} intros"
+                ctx,
+                "intros run-now",
+                f"introduction round made by hand: {count(result.total, 'intro')}",
             )
-            text = f"Done: {result.posted} introduction{'s' if result.posted != 1 else ''} posted."
+            text = f"Done: {count(result.posted, 'introduction')} posted."
             if result.state == "partial" or result.failed:
                 text += " Some could not be posted; I'll retry them in a few minutes" + (
                     f" ({result.failed} given up)." if result.failed else "."
@@ -386,9 +432,51 @@ def register(registry: Registry) -> None:
         "Stop opting in this channel's members by default (their own choices stay)",
         OptionSpec("channel", OptionKind.CHANNEL, "the channel"),
         examples=("intros default-off #newcomers",),
+        destructive=True,
     )
     async def intros_default_off(ctx: CommandContext, args: Mapping[str, Any]) -> Reply:
         return await _channel_default(ctx, args, False)
+
+
+async def settings_blocks(ctx: CommandContext, svc: IntroService) -> list[Block]:
+    """The intros part of `/rhizome-admin settings`: cadence, next round, who is in."""
+    cadence, since, enabled = await svc.cadence(ctx.community.id)
+    on = enabled and since is not None
+    upcoming = await svc.next_round(ctx.community.id, ctx.now) if on else None
+    opted, paused = await svc.store.opted_in_counts(ctx.community.id, ctx.now)
+    defaults = await svc.store.channel_defaults(ctx.community.id)
+    rounds = await svc.store.rounds(ctx.community.id, 1)
+    fields = [
+        Field("Rounds", spans(cadence.describe() if on else "off")),
+        Field("Next", spans(_fmt(upcoming, cadence) if upcoming else "—")),
+        Field("Opted in", spans(f"{count(opted, 'member')} (paused now: {paused})")),
+        Field(
+            "Opted in by default",
+            spans(", ".join(f"#{name or ext}" for ext, name in defaults) or "no channel"),
+        ),
+        Field("Last round", spans(_day(rounds[0].period) if rounds else "never")),
+    ]
+    blocks: list[Block] = [Heading("Introductions"), Fields(tuple(fields))]
+    if since is None:
+        blocks.append(
+            Paragraph(
+                spans(
+                    "Rounds start with the first member who opts in, or set a cadence with "
+                    "/rhizome-admin intros cadence weekly."
+                )
+            )
+        )
+    return blocks
+
+
+async def round_this_period(ctx: CommandContext, svc: IntroService) -> RoundRecord | None:
+    """A round that made (or is making) introductions in the cadence's current period."""
+    cadence, since, _ = await svc.cadence(ctx.community.id)
+    start = cadence.latest(ctx.now, since or ctx.now) or since or ctx.now
+    for r in await svc.store.rounds(ctx.community.id, 10):
+        if r.period >= start and r.state in (CLAIMED, PLANNED, POSTED):
+            return r
+    return None
 
 
 async def _channel_default(ctx: CommandContext, args: Mapping[str, Any], on: bool) -> Reply:
@@ -572,7 +660,9 @@ async def stats_document(ctx: CommandContext, svc: IntroService) -> Document:
                             f"{_day(r.period)}" + (" (by hand)" if r.kind != "scheduled" else "")
                         ),
                         details=(
-                            spans(f"{r.intros} intros · {r.answered} answered · {r.met} met"),
+                            spans(
+                                f"{count(r.intros, 'intro')} · {r.answered} answered · {r.met} met"
+                            ),
                         ),
                     )
                     for r in stats.recent

@@ -45,6 +45,7 @@ from bot.interests.explain import Explanation, MemberRef, Reason, Starter, expla
 from bot.interests.matching import Constraints, RoundHistory, plan_round
 from bot.interests.profiles import EvidenceKind, Profile
 from bot.model import Community, CommunityRef, Member
+from bot.wording import count as counted
 from storage.intros import (
     CLAIMED,
     PLANNED,
@@ -318,9 +319,9 @@ def preview_document(draft: Draft, cadence: str, next_round: str | None) -> Docu
     trios = sum(1 for g in draft.groups if len(g.members) == 3)
     pairs = len(draft.groups) - trios
     head = (
-        f"{n} member{'s' if n != 1 else ''} opted in and active right now; a round now would make "
-        f"{pairs} pair{'s' if pairs != 1 else ''}"
-        + (f" and {trios} trio" if trios else "")
+        f"{counted(n, 'member')} opted in and active right now; a round now would make "
+        f"{counted(pairs, 'pair')}"
+        + (f" and {counted(trios, 'trio')}" if trios else "")
         + ". Preview only: nothing is posted."
     )
     blocks: list[Block] = [Paragraph(spans(head))]
@@ -838,7 +839,8 @@ def install(services: Services) -> IntroService:
 
     Registers: the service (`extras["intros"]`); `privacy my-data` and `forget-me` hooks; the
     "people you were introduced to" section of `/rhizome network` (`network_sections`, called
-    as `await section(ctx, member)` returning blocks); the scheduler loop (`background`) and
+    as `await section(ctx, member)` returning blocks); the intros part of `/rhizome-admin
+    settings` (`settings_sections`, `await section(ctx)`); the scheduler loop (`background`) and
     its stop (`closers`); and the demo's opt-in (`demo_hooks`).
     """
     from bot.interests.intro_scheduler import run_scheduler, scheduler_for
@@ -858,9 +860,15 @@ def install(services: Services) -> IntroService:
     async def network(ctx: CommandContext, member: Member) -> Iterable[Block]:
         return await service_for(services).network_section(ctx, member)
 
+    async def settings(ctx: CommandContext) -> Iterable[Block]:
+        from bot.interests.intro_commands import settings_blocks
+
+        return await settings_blocks(ctx, service_for(services))
+
     extras.setdefault("export_hooks", []).append(export)
     extras.setdefault("forget_hooks", []).append(forget)
     extras.setdefault("network_sections", []).append(network)
+    extras.setdefault("settings_sections", []).append(settings)
     extras.setdefault("background", []).append(run_scheduler)
     extras.setdefault("closers", []).append(scheduler_for(services).stop)
     extras.setdefault("demo_hooks", []).append(_demo_hook)

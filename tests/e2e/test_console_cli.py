@@ -58,7 +58,7 @@ def test_console_session_then_resources_json(tmp_path: Path) -> None:
     assert "Resources matching “tokio”" in out
     assert "Nothing shared here matches" in out
     assert "I don't know “/rhizome frobnicate”" in out
-    assert "I don't know “/rhizome-admin anything”" in out
+    assert "Sorry, /rhizome-admin is for moderators" in out  # permission before anything else
     assert "is not a message reference" in out
 
     listing = rhizome(["resources", "--format", "json"], tmp_path)

@@ -180,9 +180,13 @@ async def test_cadence_preview_run_now_and_stats(world: World) -> None:
     assert "Preview only: nothing is posted" in preview
     assert w.outlet.posts == []
     assert "2 introductions posted" in said(await moderator(w.core, "intros run-now"))
-    assert "already made" in said(await moderator(w.core, "intros run-now"))  # a double press
+    # Rounds are once a period: a second run-now is refused, and says how to insist.
+    again = said(await moderator(w.core, "intros run-now"))
+    assert "already ran this period" in again and "intros run-now force" in again
+    assert len(w.outlet.intros()) == 2
+    assert "already made" in said(await moderator(w.core, "intros run-now force"))  # same instant
     w.clock.advance(timedelta(minutes=1))
-    assert "2 introductions posted" in said(await moderator(w.core, "intros run-now"))
+    assert "2 introductions posted" in said(await moderator(w.core, "intros run-now force"))
     pairs = [frozenset(ids) for ids, _ in w.outlet.intros()]
     assert len(pairs) == 4 and len(set(pairs)) == 4  # the second round met new people
     stats = said(await moderator(w.core, "intros stats"))

@@ -10,7 +10,14 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.app import Rhizome
-from bot.model import Attachment, CommunityRef, CommunityRemoved, IngestStats, ResourceSummary
+from bot.model import (
+    NO_SUCH_REACTION,
+    Attachment,
+    CommunityRef,
+    CommunityRemoved,
+    IngestStats,
+    ResourceSummary,
+)
 from storage import models as m
 from tests.conftest import START, make_config
 from tests.factories import Chat
@@ -363,3 +370,21 @@ async def test_members_and_channels_keep_their_current_names(rhizome: Rhizome, c
     r = (await resources(rhizome))["https://example.org/a"]
     assert r.first_shared_by is not None and r.first_shared_by.name == "Ana Souza"
     assert r.first_channel is not None and r.first_channel.name == "lounge"
+
+
+async def test_removing_a_reaction_that_was_never_stored_is_reported(
+    rhizome: Rhizome, chat: Chat
+) -> None:
+    await rhizome.ingest(chat.post("ana", "https://example.org/a", mid="1.0"))
+    await rhizome.ingest(chat.react("ben", "1.0", "tada", minutes=1))
+    missing = await rhizome.ingest(chat.unreact("ben", "1.0", "smile", minutes=2))
+    assert missing.skip_reasons == {NO_SUCH_REACTION: 1}
+    removed = await rhizome.ingest(chat.unreact("ben", "1.0", "tada", minutes=3))
+    assert NO_SUCH_REACTION not in removed.skip_reasons
+    assert await count(rhizome, m.reactions) == 0
+    # Added and removed within one batch: nothing is missing, nothing stays.
+    both = await rhizome.ingest_many(
+        [chat.react("cy", "1.0", "eyes", minutes=4), chat.unreact("cy", "1.0", "eyes", minutes=5)]
+    )
+    assert NO_SUCH_REACTION not in both.skip_reasons
+    assert await count(rhizome, m.reactions) == 0

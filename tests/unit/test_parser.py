@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.commands import build_registry
-from bot.commands.parser import UnknownCommand, UsageError, parse_text, tokenize
+from bot.commands.parser import HelpWanted, UnknownCommand, UsageError, parse_text, tokenize
 from bot.commands.registry import (
     ADMIN_GROUP,
     MEMBER_GROUP,
@@ -87,7 +87,100 @@ def test_integers_are_checked(registry: Registry) -> None:
 def test_unknown_commands_suggest_a_close_one(registry: Registry) -> None:
     with pytest.raises(UnknownCommand) as info:
         parse_text(registry, MEMBER_GROUP, "serch rust")
-    assert info.value.suggestion == "search"
+    assert info.value.suggestion == "/rhizome search"
+
+
+@pytest.mark.parametrize(
+    ("group", "text", "expected"),
+    [
+        (MEMBER_GROUP, "foo bar", ()),  # nothing close: no guess at all
+        (ADMIN_GROUP, "top", ("/rhizome top",)),  # a member command typed in the admin group
+        (MEMBER_GROUP, "profle", ("/rhizome profile",)),
+        (ADMIN_GROUP, "digest shedule mon 10:00", ("/rhizome-admin digest schedule",)),
+        (MEMBER_GROUP, "privacy forget", ()),  # forget-me is destructive: never offered
+        (MEMBER_GROUP, "privacy forget-m", ()),
+        (ADMIN_GROUP, "untrak #python", ()),
+        (ADMIN_GROUP, "digest of", ()),
+        (ADMIN_GROUP, "intros run-nw", ()),
+    ],
+)
+def test_suggestions_are_close_and_never_destructive(
+    registry: Registry, group: str, text: str, expected: tuple[str, ...]
+) -> None:
+    with pytest.raises(UnknownCommand) as info:
+        parse_text(registry, group, text)
+    assert info.value.suggestions == expected
+
+
+def test_no_destructive_command_is_ever_suggested(registry: Registry) -> None:
+    destructive = [s for s in registry if s.destructive]
+    assert {s.name for s in destructive} >= {"privacy forget-me", "digest off", "untrack"}
+    for spec in destructive:
+        for typo in (spec.name[:-1], spec.name + "x", spec.name.replace("-", "")):
+            try:
+                parse_text(registry, spec.group, typo)
+            except UnknownCommand as e:
+                assert spec.full_name not in e.suggestions
+            except (HelpWanted, UsageError):
+                pass
+
+
+@pytest.mark.parametrize(
+    ("group", "text", "topic"),
+    [
+        (MEMBER_GROUP, "", None),
+        (ADMIN_GROUP, "", None),
+        (ADMIN_GROUP, "help", None),
+        (ADMIN_GROUP, "help digest", "digest"),
+        (ADMIN_GROUP, "HELP digest schedule", "digest schedule"),
+        (MEMBER_GROUP, "interests", "interests"),
+        (MEMBER_GROUP, "privacy", "privacy"),
+        (ADMIN_GROUP, "digest", "digest"),
+        (MEMBER_GROUP, "digest", "digest"),  # the other group's word still gets help
+    ],
+)
+def test_bare_groups_and_help_words_ask_for_help(
+    registry: Registry, group: str, text: str, topic: str | None
+) -> None:
+    with pytest.raises(HelpWanted) as info:
+        parse_text(registry, group, text)
+    assert info.value.topic == topic
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("profile @Peter Deffebach", MemberArg(name="Peter Deffebach")),
+        ('profile "Peter Deffebach"', MemberArg(name="Peter Deffebach")),
+        ("profile Peter  Deffebach", MemberArg(name="Peter Deffebach")),
+        ("profile <@U6AFQSEKZ>", MemberArg(external_id="U6AFQSEKZ")),
+    ],
+)
+def test_member_names_may_hold_spaces(registry: Registry, text: str, expected: MemberArg) -> None:
+    assert parse_text(registry, MEMBER_GROUP, text)[1]["member"] == expected
+
+
+def test_a_spaced_name_leaves_the_words_later_options_take(registry: Registry) -> None:
+    _, args = parse_text(registry, MEMBER_GROUP, "intros not-with @Peter Deffebach undo")
+    assert args == {"member": MemberArg(name="Peter Deffebach"), "undo": "undo"}
+    _, args = parse_text(registry, MEMBER_GROUP, "intros not-with @Peter Deffebach")
+    assert args == {"member": MemberArg(name="Peter Deffebach"), "undo": None}
+    with pytest.raises(UsageError, match="one of undo"):  # a mention is one word, never more
+        parse_text(registry, MEMBER_GROUP, "intros not-with <@U1> someone else")
+
+
+@pytest.mark.parametrize(
+    ("text", "topic"),
+    [
+        ('who-knows "k8s"', "k8s"),
+        ("who-knows “k8s”", "k8s"),
+        ('who-knows "a" or "b"', '"a" or "b"'),
+    ],
+)
+def test_a_wholly_quoted_text_option_loses_its_quotes(
+    registry: Registry, text: str, topic: str
+) -> None:
+    assert parse_text(registry, MEMBER_GROUP, text)[1]["topic"] == topic
 
 
 def test_too_many_arguments_and_missing_ones(registry: Registry) -> None:
@@ -95,10 +188,6 @@ def test_too_many_arguments_and_missing_ones(registry: Registry) -> None:
         parse_text(registry, MEMBER_GROUP, "top 7 days please")
     with pytest.raises(UsageError, match="Please add"):
         parse_text(registry, MEMBER_GROUP, "search   ")
-
-
-def test_empty_text_is_help(registry: Registry) -> None:
-    assert parse_text(registry, MEMBER_GROUP, "")[0].name == "help"
 
 
 def test_unbalanced_quotes_tokenize(registry: Registry) -> None:
@@ -136,7 +225,7 @@ def test_any_text_parses_or_fails_politely(group: str, text: str) -> None:
     registry = build_registry()
     try:
         spec, args = parse_text(registry, group, text)
-    except (UsageError, UnknownCommand):
+    except (UsageError, UnknownCommand, HelpWanted):
         return
     assert spec.group == group
     assert set(args) == {o.name for o in spec.options}
