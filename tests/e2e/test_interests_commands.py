@@ -86,9 +86,9 @@ async def test_who_knows_lists_who_shared_and_discussed_with_their_real_evidence
     assert "@eve" not in out and "@fay" not in out
     rust = await say(console, "zed", "/rhizome who-knows async rust")
     assert "@eve" in rust and "@fay" in rust and "@ana" not in rust
-    # The asker is not told about themselves.
+    # The asker is listed too, marked: they may be the one who knows.
     mine = await say(console, "ana", "/rhizome who-knows postgres")
-    assert "@ana" not in mine and "@ben" in mine
+    assert "@ana (you)" in mine and "@ben" in mine
 
 
 async def test_opted_out_members_vanish_from_who_knows_networks_and_profiles(
