@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from bot.app import Rhizome
 from bot.commands.registry import GROUPS, Invocation
 from bot.documents import Document
+from bot.emojis import label as emoji_label
 from bot.model import (
     Actor,
     CommunityRef,
@@ -154,7 +155,7 @@ class ConsoleSession:
                         emoji=emoji,
                     )
                 )
-                return _skipped(stats.skip_reasons) or f"({word}ed :{emoji}: on {message_id})"
+                return _skipped(stats.skip_reasons) or f"({word}ed {emoji_label(emoji)} on {message_id})"
             if word == "edit":
                 if not arg.strip():
                     return "Usage: :edit REF TEXT"

@@ -42,6 +42,7 @@ from bot.documents import (
     Text,
     spans,
 )
+from bot.emojis import label as emoji_label
 from bot.model import CommunityRef, Place
 from storage.digests import Audit
 
@@ -656,7 +657,9 @@ async def settings_document(ctx: CommandContext, svc: DigestService) -> Document
                     if privacy.default_tracking
                     else "not tracked unless they opt in."
                 )
-                + f" Reacting with :{', :'.join(ctx.services.config.tracking.silence_emoji)}: keeps a message out of digests."
+                + " Reacting with "
+                + " or ".join(emoji_label(e) for e in ctx.services.config.tracking.silence_emoji)
+                + " keeps a message out of digests."
             )
         )
     )

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from rapidfuzz import fuzz
 
+from bot.emojis import canonical_set
 from bot.interests.pipeline import (
     KNOW_KINDS,
     TopicPipeline,
@@ -71,9 +72,7 @@ QUESTION_TOPICS = 5
 MAX_QUERY_CHARS = 200
 RELATED_TOPICS = 12
 PARTIAL = 0.5  # "async rust" counts half towards "rust" (as `profiles.who_knows` does)
-# Reactions are names on Slack and characters on Discord: accept both for the usual ones.
 _KIND_ORDER = {EvidenceKind.SHARED: 0, EvidenceKind.REPLIED: 1, EvidenceKind.REACTED: 2}
-EMOJI_CHARACTERS = {"bookmark": "🔖", "bookmark_tabs": "📑", "pushpin": "📌", "star": "⭐"}
 
 
 # --- values -----------------------------------------------------------------------------------
@@ -172,9 +171,8 @@ class InterestService:
         return normalize_topic(text[:MAX_QUERY_CHARS], self.aliases())
 
     def bookmark_emoji(self) -> set[str]:
-        names = {e.strip().strip(":") for e in self.services.config.tracking.bookmark_emoji}
-        names.discard("")
-        return names | {EMOJI_CHARACTERS[n] for n in names if n in EMOJI_CHARACTERS}
+        """Reactions are stored in one canonical form (`bot.emojis`), whatever the platform."""
+        return set(canonical_set(self.services.config.tracking.bookmark_emoji))
 
     # --- caches -----------------------------------------------------------------------------
     def invalidate(self, community_id: int) -> None:
