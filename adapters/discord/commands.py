@@ -22,6 +22,7 @@ import json
 import logging
 import re
 from collections.abc import Callable, Coroutine, Mapping, Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Protocol
 
 import discord
@@ -114,6 +115,11 @@ class OptionTransformer(app_commands.Transformer):
         self.spec = spec
 
     @property
+    def label(self) -> str:
+        """The option's name on Discord."""
+        return self.spec.name
+
+    @property
     def type(self) -> discord.AppCommandOptionType:
         kind = self.spec.kind
         if kind is OptionKind.INTEGER:
@@ -157,6 +163,26 @@ class OptionTransformer(app_commands.Transformer):
         return str(value)
 
 
+class KeywordTransformer(OptionTransformer):
+    """The yes/no twin of a channel option that also takes a word (`all`, `none`): Discord's
+    channel picker cannot send one. True becomes that word, parsed by the core's own parser."""
+
+    @property
+    def label(self) -> str:
+        return self.spec.keywords[0]
+
+    @property
+    def type(self) -> discord.AppCommandOptionType:
+        return discord.AppCommandOptionType.boolean
+
+    @property
+    def channel_types(self) -> list[discord.ChannelType]:
+        return []
+
+    async def transform(self, interaction: discord.Interaction, value: Any, /) -> Any:
+        return self.spec.keywords[0] if value else None
+
+
 class SuggestingTransformer(OptionTransformer):
     """An option with suggestions while typing: the core's `autocomplete` provider, or the
     spec's own choices when there are more than Discord's 25 static choices."""
@@ -182,6 +208,14 @@ class SuggestingTransformer(OptionTransformer):
             numbers = [s for s in found if s.lstrip("-").isdigit()][:MAX_CHOICES]
             return [app_commands.Choice(name=s[:100], value=int(s)) for s in numbers]
         return [_choice(s) for s in found[:MAX_CHOICES] if s]
+
+
+def transformers_for(spec: OptionSpec, core: CommandCore) -> list[OptionTransformer]:
+    """One Discord option per core option, or a channel picker plus a yes/no for its word."""
+    if spec.kind is OptionKind.CHANNEL and spec.keywords:
+        optional = replace(spec, required=False)
+        return [OptionTransformer(optional), KeywordTransformer(optional)]
+    return [transformer_for(spec, core)]
 
 
 def transformer_for(spec: OptionSpec, core: CommandCore) -> OptionTransformer:
@@ -339,10 +373,15 @@ def _callback_for(
         )
     callback.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
     callback.__discord_app_commands_param_description__ = {  # type: ignore[attr-defined]
-        n: discord_description(t.spec.description) for n, t in zip(names, transformers, strict=True)
+        n: discord_description(
+            f"True: {t.label} instead of a channel"
+            if isinstance(t, KeywordTransformer)
+            else t.spec.description
+        )
+        for n, t in zip(names, transformers, strict=True)
     }
     callback.__discord_app_commands_param_rename__ = {  # type: ignore[attr-defined]
-        n: discord_name(t.spec.name) for n, t in zip(names, transformers, strict=True)
+        n: discord_name(t.label) for n, t in zip(names, transformers, strict=True)
     }
     callback.__qualname__ = callback.__name__ = "rhizome_" + "_".join(
         discord_name(w).replace("-", "_") for w in (spec.group, *spec.path)
@@ -353,9 +392,9 @@ def _callback_for(
 def command_for(
     core: CommandCore, spec: CommandSpec, name: str
 ) -> app_commands.Command[Any, ..., None]:
-    if len(spec.options) > MAX_OPTIONS:
+    if sum(2 if o.keywords else 1 for o in spec.options) > MAX_OPTIONS:
         raise ValueError(f"{spec.full_name}: Discord allows at most {MAX_OPTIONS} options")
-    transformers = [transformer_for(o, core) for o in spec.options]
+    transformers = [t for o in spec.options for t in transformers_for(o, core)]
     return app_commands.Command(
         name=name,
         description=discord_description(spec.description),

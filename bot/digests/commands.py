@@ -237,7 +237,7 @@ def register(registry: Registry) -> None:
         "digest include",
         "Feed the digest from this channel (once any is included, only included ones count); "
         "`all` to use every channel again",
-        OptionSpec("channel", OptionKind.CHANNEL, "a channel, or all"),
+        OptionSpec("channel", OptionKind.CHANNEL, "a channel, or all", keywords=("all",)),
         _digest_option(),
         examples=("digest include #python", "digest include all"),
     )
@@ -248,7 +248,7 @@ def register(registry: Registry) -> None:
         ADMIN_GROUP,
         "digest exclude",
         "Keep this channel out of the digest; `none` to exclude nothing again",
-        OptionSpec("channel", OptionKind.CHANNEL, "a channel, or none"),
+        OptionSpec("channel", OptionKind.CHANNEL, "a channel, or none", keywords=("none",)),
         _digest_option(),
         examples=("digest exclude #random", "digest exclude none"),
     )
