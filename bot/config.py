@@ -87,7 +87,9 @@ class DiscordConfig(_Section):
     moderators: list[str] = []  # user ids with moderator rights besides manage_guild
     intros_channel_id: str | None = None
     sync_guild_id: str | None = None
-    backfill_limit: int = Field(default=1000, ge=0)
+    # Most messages read per channel or thread in one catch-up (0: no catch-up at all); a
+    # place cut short is read on from there at the next one.
+    backfill_limit: int = Field(default=100_000, ge=0)
 
 
 class InterestsConfig(_Section):

@@ -155,7 +155,10 @@ class ConsoleSession:
                         emoji=emoji,
                     )
                 )
-                return _skipped(stats.skip_reasons) or f"({word}ed {emoji_label(emoji)} on {message_id})"
+                return (
+                    _skipped(stats.skip_reasons)
+                    or f"({word}ed {emoji_label(emoji)} on {message_id})"
+                )
             if word == "edit":
                 if not arg.strip():
                     return "Usage: :edit REF TEXT"
