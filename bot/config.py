@@ -90,6 +90,9 @@ class DiscordConfig(_Section):
     # Most messages read per channel or thread in one catch-up (0: no catch-up at all); a
     # place cut short is read on from there at the next one.
     backfill_limit: int = Field(default=100_000, ge=0)
+    # Stored messages just before each place's mark read again in a catch-up, to notice what
+    # was deleted while the bot was away.
+    recheck_messages: int = Field(default=100, ge=0, le=10_000)
 
 
 class InterestsConfig(_Section):

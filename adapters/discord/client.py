@@ -43,7 +43,6 @@ log = logging.getLogger(__name__)
 DEFAULT_API_BASE = "https://discord.com/api/v10"
 DM_PREFIX = "dm:"
 BACKFILL_BATCH = 100
-RECONCILE_LOOKBACK = 100  # stored messages before a mark re-read for deletions while away
 RECONCILE_SCAN = 10_000
 PROGRESS_EVERY = 1000
 MARKS_SAVE_SECONDS = 60.0
@@ -504,19 +503,19 @@ class RhizomeDiscord(discord.AutoShardedClient):
         # noticed there (Discord sends no deletions for the time the bot was away).
         channel_id, thread_id = _place_ids(place)
         messages = self.rhizome.services.repos.messages
-        if mark is not None:
+        if mark is not None and self.config.recheck_messages:
             recent = await messages.in_place(
                 community,
                 channel_id,
                 thread_id,
                 before=discord.utils.snowflake_time(int(mark)) + timedelta(milliseconds=1),
-                limit=RECONCILE_LOOKBACK,
+                limit=self.config.recheck_messages,
             )
             ids = [int(r.external_id) for r in recent if r.external_id.isdigit()]
             if ids:
                 after = min(after, min(ids) - 1)
         stop_at = self.marks.first_live(community, key)
-        read, last, closed = await self._read_place(place, after, stop_at)
+        read, last, closed = await self._read_place(place, after, stop_at, mark)
         plan.read += len(read)
         fresh = [i for i in read if mark is None or i > int(mark)]
         plan.new += len(fresh)
@@ -537,7 +536,11 @@ class RhizomeDiscord(discord.AutoShardedClient):
             )
 
     async def _read_place(
-        self, place: discord.TextChannel | discord.Thread, after: int, stop_at: str | None
+        self,
+        place: discord.TextChannel | discord.Thread,
+        after: int,
+        stop_at: str | None,
+        mark: str | None,
     ) -> tuple[set[int], str | None, bool]:
         """Page oldest-first after `after` until the gap is closed: the end of the history, or
         the first message that arrived live. Returns the ids read, the newest one, and whether
@@ -548,6 +551,8 @@ class RhizomeDiscord(discord.AutoShardedClient):
         batch: list[InboundEvent] = []
         limit = self.config.backfill_limit
         stop = int(stop_at) if stop_at is not None else None
+        known = int(mark) if mark is not None else 0
+        fresh = 0
         closed = False
         try:
             async for message in place.history(
@@ -555,6 +560,7 @@ class RhizomeDiscord(discord.AutoShardedClient):
             ):
                 read.add(message.id)
                 last = str(message.id)
+                fresh += message.id > known
                 event = translate.message_posted(message)
                 if event is not None:
                     batch.append(event)
@@ -565,7 +571,7 @@ class RhizomeDiscord(discord.AutoShardedClient):
                     log.info("discord: catch-up of %s: %d messages so far", place.id, len(read))
                 if stop is not None and message.id >= stop:
                     break  # the gateway delivered everything from here on
-                if len(read) >= limit:
+                if fresh >= limit:
                     log.warning(
                         "discord: catch-up of %s stopped at backfill_limit (%d); the next "
                         "catch-up goes on from there",

@@ -509,7 +509,7 @@ class GatewaySession:
 class GatewayConnection:
     """One accepted websocket, what the client asked for and how the session started."""
 
-    kind: str  # "identify" | "resume" | "resume-refused"
+    kind: str  # "identify" | "resume" | "resume-refused" | "refused" (4014)
     shard: tuple[int, int]
     session_id: str | None
     query: Mapping[str, str]
@@ -571,6 +571,10 @@ class FakeDiscord:
         self.interaction_responses: dict[str, list[dict[str, Any]]] = {}
         # Set resumable=False to answer the next RESUMEs with INVALID_SESSION (op 9, d=false).
         self.resumable = True
+        # Intents the application may not use (say, MESSAGE_CONTENT not enabled in the portal):
+        # an IDENTIFY asking for any of them is closed with 4014, as Discord does.
+        self.refused_intents = 0
+        self._held_history: dict[str, asyncio.Event] = {}
 
         self._changed = asyncio.Condition()
         self._gate = asyncio.Event()
@@ -623,6 +627,8 @@ class FakeDiscord:
 
     async def close(self) -> None:
         self._gate.set()
+        for gate in self._held_history.values():
+            gate.set()
         for ws in list(self._sockets):
             with contextlib.suppress(Exception):
                 await ws.close()
@@ -933,6 +939,15 @@ class FakeDiscord:
     def release_connections(self) -> None:
         self._gate.set()
 
+    def hold_history(self, channel_id: str) -> None:
+        """Reads of this channel's history wait until `release_history` (a slow catch-up)."""
+        self._held_history[channel_id] = asyncio.Event()
+
+    def release_history(self, channel_id: str) -> None:
+        gate = self._held_history.pop(channel_id, None)
+        if gate is not None:
+            gate.set()
+
     async def request_reconnect(self, shard_id: int = 0) -> None:
         """op 7 RECONNECT: the client should come back and RESUME."""
         ws = self._live_ws(shard_id)
@@ -1065,6 +1080,12 @@ class FakeDiscord:
                 elif op == 2:
                     if data.get("token") != self.token:
                         await ws.close(code=4004, message=b"Authentication failed.")
+                        break
+                    if int(data.get("intents") or 0) & self.refused_intents:
+                        self.connections.append(
+                            GatewayConnection("refused", (0, 1), None, dict(request.query))
+                        )
+                        await ws.close(code=4014, message=b"Disallowed intent(s).")
                         break
                     session = await self._identify(ws, data, request)
                 elif op == 6:
@@ -1357,6 +1378,10 @@ class FakeDiscord:
         _, channel = self.find_channel(cid)
         if channel is None and cid not in self.messages:
             return _json({"message": "Unknown Channel", "code": 10003}, status=404)
+        gate = self._held_history.get(cid)
+        if gate is not None:
+            await self._notify()
+            await gate.wait()
         history = self.messages.get(cid, [])
         limit = max(1, min(int(request.query.get("limit", 50)), 100))
         if "after" in request.query:

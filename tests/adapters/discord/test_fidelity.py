@@ -5,6 +5,7 @@ The real discord.py client against the fake Discord, with the real core on SQLit
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -118,3 +119,125 @@ async def test_include_all_and_exclude_none_from_real_interactions(
     digest = next(o for o in synced["rhizome-admin"]["options"] if o["name"] == "digest")
     include = next(o for o in digest["options"] if o["name"] == "include")
     assert [(o["name"], o["type"]) for o in include["options"]][:2] == [("channel", 7), ("all", 5)]
+
+
+# --- catch-up after downtime ------------------------------------------------------------------
+async def message_ids(rhizome: Rhizome, world: World) -> set[str]:
+    community = await community_of(rhizome, world.community)
+    assert community is not None
+    found: set[str] = set()
+    for ch in (world.ch("general"), world.ch("links")):
+        for thread in (None, *[t["id"] for t in world.guild.threads]):
+            refs = await rhizome.services.repos.messages.in_place(
+                world.community, ch["id"], thread, limit=10_000
+            )
+            found |= {r.external_id for r in refs}
+    return found
+
+
+async def test_live_traffic_cannot_move_the_start_past_a_gap(
+    world: World, bots: BotRunner, rhizome: Rhizome
+) -> None:
+    client = await bots.start()
+    fake, g = world.fake, world.guild
+    general, links = world.ch("general"), world.ch("links")
+    seen = await fake.post(g, links, world.alice, "seen https://seen.example/p")
+
+    async def first() -> bool:
+        return await stored_messages(rhizome, world) == 1
+
+    await eventually(first)
+    await bots.stop(client)
+    missed = [
+        await fake.post(g, links, world.bob, f"while down https://gap.example/{i}", dispatch=False)
+        for i in range(3)
+    ]
+    # the catch-up is slow to reach #links (it is held at #general), and a live message
+    # arrives there first; then the process stops before the catch-up gets to #links
+    fake.hold_history(general["id"])
+    client = await bots.start(recheck_messages=0)  # no re-read before the mark to hide a gap
+    await fake.wait_for_request("GET", f"/channels/{general['id']}/messages")
+    live = await fake.post(g, links, world.alice, "live https://live.example/p")
+
+    async def live_stored() -> bool:
+        return live["id"] in await message_ids(rhizome, world)
+
+    await eventually(live_stored)
+    stopping = asyncio.create_task(bots.stop(client))
+    await asyncio.sleep(0)
+    fake.release_history(general["id"])
+    await stopping
+    assert not {m["id"] for m in missed} & await message_ids(rhizome, world)
+
+    # the next start still reads #links from before the gap, and stops at the live message
+    await bots.start(recheck_messages=0)
+    expected = {seen["id"], live["id"], *(m["id"] for m in missed)}
+
+    async def all_there() -> bool:
+        return expected <= await message_ids(rhizome, world)
+
+    await eventually(all_there)
+
+
+async def test_a_long_thread_is_read_from_its_own_mark(
+    world: World, bots: BotRunner, rhizome: Rhizome
+) -> None:
+    client = await bots.start(backfill_limit=100)
+    fake, g, links = world.fake, world.guild, world.ch("links")
+    root = await fake.post(g, links, world.alice, "root https://root.example/p")
+    thread, _ = await fake.create_thread(g, links, "talk", owner=world.alice, starter=root)
+    old = [await fake.post(g, thread, world.bob, f"reply {i}") for i in range(120)]
+
+    async def replies_stored() -> bool:
+        return await stored_messages(rhizome, world) == 121
+
+    await eventually(replies_stored)
+    await bots.stop(client)
+    new = [await fake.post(g, thread, world.bob, f"new {i}", dispatch=False) for i in range(150)]
+    client = await bots.start(backfill_limit=100)
+    # the limit counts only new replies: the first 100 of them, not the 120 stored ones
+    first_hundred = {m["id"] for m in new[:100]}
+
+    async def hundred() -> bool:
+        return first_hundred <= await message_ids(rhizome, world)
+
+    await eventually(hundred)
+    guild = client.get_guild(int(g.id))
+    assert guild is not None
+    await client.backfill_guild(guild)  # the next catch-up goes on from there
+    await rhizome.flush()
+    ids = await message_ids(rhizome, world)
+    assert {m["id"] for m in new} <= ids and {m["id"] for m in old} <= ids
+
+
+async def test_messages_deleted_while_down_are_deleted_here(
+    world: World, bots: BotRunner, rhizome: Rhizome
+) -> None:
+    client = await bots.start()
+    fake, g, links = world.fake, world.guild, world.ch("links")
+    kept = await fake.post(g, links, world.alice, "kept https://kept.example/p")
+    doomed = await fake.post(g, links, world.bob, "doomed https://doomed.example/p")
+    last = await fake.post(g, links, world.alice, "last https://last.example/p")
+
+    async def three() -> bool:
+        return await stored_messages(rhizome, world) == 3
+
+    await eventually(three)
+    await bots.stop(client)
+    await fake.delete(g, doomed)  # nobody is connected to hear it
+    await bots.start()
+
+    async def reconciled() -> bool:
+        return await message_ids(rhizome, world) == {kept["id"], last["id"]}
+
+    await eventually(reconciled)
+    urls = await resource_urls(rhizome, world)
+    assert "https://doomed.example/p" not in urls and "https://kept.example/p" in urls
+
+
+async def resource_urls(rhizome: Rhizome, world: World) -> set[str]:
+    community = await community_of(rhizome, world.community)
+    assert community is not None
+    repos = rhizome.services.repos
+    ids = await repos.resources.all_ids(community.id)
+    return {r.url for r in await repos.resources.summaries(community.id, ids)}
