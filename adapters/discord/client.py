@@ -50,11 +50,20 @@ CLOSE_GRACE_SECONDS = 10.0
 INTRO_THREAD_ARCHIVE_MINUTES: Literal[10080] = 10080  # a week: long enough to get talking
 
 
-def bot_intents() -> discord.Intents:
+REDUCED_NOTICE = (
+    "Rhizome runs without Discord's Message Content intent, so it sees no message text here: "
+    "replies, threads, reactions, commands and digests work, but links are not found. "
+    "To turn it on: Discord Developer Portal → your application → Bot → Privileged Gateway "
+    "Intents → Message Content Intent, save, then restart Rhizome."
+)
+
+
+def bot_intents(*, message_content: bool = True) -> discord.Intents:
     intents = discord.Intents.none()
     intents.guilds = True  # guild, channel and thread lifecycle; needed for everything else
     intents.guild_messages = True  # MESSAGE_CREATE/UPDATE/DELETE in guilds
-    intents.message_content = True  # the links are in the text (privileged; enable in portal)
+    # the links are in the text (privileged: enabled in the portal, else Discord closes 4014)
+    intents.message_content = message_content
     intents.guild_reactions = True  # reactions count as discussion
     return intents
 
@@ -148,6 +157,7 @@ class RhizomeDiscord(discord.AutoShardedClient):
         identify_delay: float = 5.0,
         backfill_pause: float = 0.5,
         marks_save_seconds: float = MARKS_SAVE_SECONDS,
+        reduced: bool = False,
         **options: Any,
     ) -> None:
         if config.shard_ids is not None and config.shard_count is None:
@@ -160,7 +170,12 @@ class RhizomeDiscord(discord.AutoShardedClient):
         options.setdefault("chunk_guilds_at_startup", False)
         if config.shard_ids is not None:
             options["shard_ids"] = list(config.shard_ids)
-        super().__init__(intents=bot_intents(), shard_count=config.shard_count, **options)
+        super().__init__(
+            intents=bot_intents(message_content=not reduced),
+            shard_count=config.shard_count,
+            **options,
+        )
+        self.reduced = reduced
         self.rhizome = rhizome
         self.config = config
         self.clock = clock or SystemClock()
@@ -651,16 +666,34 @@ def _token(env: Secrets | Mapping[str, str]) -> str:
 async def run_discord(
     rhizome: Rhizome, config: Config, env: Secrets | Mapping[str, str], **options: Any
 ) -> None:
-    """Run the Discord adapter until cancelled or the connection fails for good."""
+    """Run the Discord adapter until cancelled or the connection fails for good.
+
+    When Discord refuses the Message Content intent (close code 4014), reconnect without it in
+    reduced mode and have the moderators told how to turn it on, instead of exiting."""
     token = _token(env)
     point_at_api(config.discord.api_base_url)
-    client = RhizomeDiscord(rhizome, config.discord, clock=rhizome.services.clock, **options)
-    rhizome.add_outlet(client.outlet)
-    try:
-        await client.start(token)
-    finally:
-        if not client.is_closed():
-            await client.close()
+    reduced = bool(options.pop("reduced", False))
+    while True:
+        client = RhizomeDiscord(
+            rhizome, config.discord, clock=rhizome.services.clock, reduced=reduced, **options
+        )
+        rhizome.add_outlet(client.outlet)
+        try:
+            await client.start(token)
+            return
+        except discord.PrivilegedIntentsRequired:
+            if reduced:
+                raise
+            log.warning(
+                "discord: the Message Content intent is not enabled for this application "
+                "(close code 4014); running without it (reduced tracking). %s",
+                REDUCED_NOTICE,
+            )
+            rhizome.notify_moderators("discord", REDUCED_NOTICE)
+            reduced = True
+        finally:
+            if not client.is_closed():
+                await client.close()
 
 
 async def sync_commands(

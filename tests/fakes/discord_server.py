@@ -31,6 +31,7 @@ DISCORD_EPOCH_MS = 1420070400000
 
 # Channel types (https://discord.com/developers/docs/resources/channel#channel-object-channel-types)
 GUILD_TEXT = 0
+MESSAGE_CONTENT_INTENT = 1 << 15
 DM = 1
 GUILD_VOICE = 2
 PUBLIC_THREAD = 11
@@ -716,6 +717,10 @@ class FakeDiscord:
         gid = guild_id or data.get("guild_id")
         session = self._session_for(gid)
         session.seq += 1
+        if event in ("MESSAGE_CREATE", "MESSAGE_UPDATE") and not (
+            int(session.identify.get("intents") or 0) & MESSAGE_CONTENT_INTENT
+        ):
+            data = self._without_content(data)
         frame = {"op": 0, "t": event, "s": session.seq, "d": dict(data)}
         session.log.append(frame)
         if session.ws is not None and not session.ws.closed:
@@ -930,6 +935,14 @@ class FakeDiscord:
     def fail_next(self, method: str, path_part: str, status: int = 400) -> None:
         """Answer the next matching request with an error (Discord rejecting a body, 403...)."""
         self._failures.append((method, path_part, status))
+
+    def _without_content(self, data: Mapping[str, Any]) -> dict[str, Any]:
+        """What a bot without the Message Content intent gets: no text, embeds or
+        attachments, unless the message mentions the bot."""
+        mentioned = any(str(u.get("id")) == self.application_id for u in data.get("mentions", []))
+        if mentioned:
+            return dict(data)
+        return {**data, "content": "", "embeds": [], "attachments": [], "components": []}
 
     # -- gateway: connection control --------------------------------------------------------
     def hold_connections(self) -> None:

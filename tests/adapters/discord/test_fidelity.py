@@ -12,7 +12,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 
+from adapters.discord.client import DiscordOutlet, run_discord
 from bot.app import Rhizome
 from bot.config import DigestsConfig
 from bot.digests.service import service_for
@@ -24,7 +26,12 @@ from tests.adapters.discord.conftest import (
     eventually,
     make_config,
 )
-from tests.fakes.discord_server import MANAGE_GUILD, ChannelOption, FakeDiscord
+from tests.fakes.discord_server import (
+    MANAGE_GUILD,
+    MESSAGE_CONTENT_INTENT,
+    ChannelOption,
+    FakeDiscord,
+)
 
 
 @pytest.fixture
@@ -241,3 +248,61 @@ async def resource_urls(rhizome: Rhizome, world: World) -> set[str]:
     repos = rhizome.services.repos
     ids = await repos.resources.all_ids(community.id)
     return {r.url for r in await repos.resources.summaries(community.id, ids)}
+
+
+async def reactions(rhizome: Rhizome) -> int:
+    async with rhizome.services.db.read() as conn:
+        return int((await conn.execute(text("SELECT count(*) FROM reactions"))).scalar_one())
+
+
+# --- the Message Content intent refused ---------------------------------------------------------
+async def test_a_refused_intent_leads_to_reduced_mode_not_an_exit(
+    world: World, rhizome: Rhizome, tmp_path: Path
+) -> None:
+    fake, g, links = world.fake, world.guild, world.ch("links")
+    fake.refused_intents = MESSAGE_CONTENT_INTENT
+    config = make_config(tmp_path, fake)
+    running = asyncio.create_task(
+        run_discord(
+            rhizome,
+            config,
+            {"DISCORD_TOKEN": fake.token},
+            identify_delay=0,
+            backfill_pause=0,
+            guild_ready_timeout=0.05,
+        )
+    )
+    try:
+        await fake.wait_for_connections("refused", 1)
+        await fake.wait_for_connections("identify", 1)
+        assert len(fake.identifies()) == 1
+        assert not fake.shard_sessions[0].identify["intents"] & MESSAGE_CONTENT_INTENT
+        outlet = rhizome.services.outlets["discord"]
+        assert isinstance(outlet, DiscordOutlet)
+        await asyncio.wait_for(outlet.client.wait_until_ready(), 20)
+
+        # messages (without their text), replies, threads and reactions are still tracked
+        root = await fake.post(g, links, world.alice, "https://hidden.example/p")
+        await fake.post(
+            g,
+            links,
+            world.bob,
+            "a reply",
+            message_reference={"message_id": root["id"], "channel_id": links["id"]},
+        )
+        await fake.react(g, root, world.bob, "👍")
+
+        async def tracked() -> bool:
+            return await stored_messages(rhizome, world) == 2 and await reactions(rhizome) == 1
+
+        await eventually(tracked)
+        assert "resources" not in await counts(rhizome, world.community)  # no text, no link
+        # moderators are told once, in their next admin command's reply
+        said = await admin(world, ("settings",), {})
+        assert "Message Content intent" in said and "Privileged Gateway Intents" in said
+        again = await admin(world, ("settings",), {})
+        assert "Message Content intent" not in again
+        assert not running.done()
+    finally:
+        running.cancel()
+        await asyncio.gather(running, return_exceptions=True)
