@@ -575,6 +575,8 @@ class FakeDiscord:
         # Intents the application may not use (say, MESSAGE_CONTENT not enabled in the portal):
         # an IDENTIFY asking for any of them is closed with 4014, as Discord does.
         self.refused_intents = 0
+        # Attachments one message may carry (10 MiB for a bot in a server without boosts).
+        self.attachment_limit = 10 * 1024 * 1024
         self._held_history: dict[str, asyncio.Event] = {}
 
         self._changed = asyncio.Condition()
@@ -589,7 +591,10 @@ class FakeDiscord:
 
     # -- lifecycle --------------------------------------------------------------------------
     async def start(self) -> FakeDiscord:
-        app = web.Application(middlewares=[self._record_middleware])
+        # Discord, not aiohttp's 1 MiB default, decides what is too large (attachment_limit)
+        app = web.Application(
+            middlewares=[self._record_middleware], client_max_size=64 * 1024 * 1024
+        )
         app.router.add_get("/gateway", self._gateway)
         r = app.router
         p = API_PREFIX
@@ -1225,6 +1230,9 @@ class FakeDiscord:
             known=known,
         )
         self.requests.append(record)
+        if sum(len(data) for _, data in files) > self.attachment_limit:
+            await self._notify()
+            return _json({"message": "Request entity too large", "code": 40005}, status=413)
         for i, (method, part, status) in enumerate(self._failures):
             if method == request.method and part in path:
                 del self._failures[i]

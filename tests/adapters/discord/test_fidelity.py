@@ -6,8 +6,12 @@ The real discord.py client against the fake Discord, with the real core on SQLit
 from __future__ import annotations
 
 import asyncio
+import gzip
+import hashlib
 import json
+import secrets
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -15,9 +19,11 @@ import pytest
 from sqlalchemy import text
 
 from adapters.discord.client import DiscordOutlet, run_discord
+from adapters.discord.commands import pack_files
 from bot.app import Rhizome
 from bot.config import DigestsConfig
 from bot.digests.service import service_for
+from bot.model import Actor, MessagePosted, Place
 from tests.adapters.discord.conftest import (
     BotRunner,
     World,
@@ -306,3 +312,71 @@ async def test_a_refused_intent_leads_to_reduced_mode_not_an_exit(
     finally:
         running.cancel()
         await asyncio.gather(running, return_exceptions=True)
+
+
+# --- my-data that always arrives -----------------------------------------------------------------
+def test_files_that_fit_go_as_they_are() -> None:
+    packed = pack_files([("a.json", "{}")], limit=100)
+    assert packed.messages == ((("a.json", b"{}"),),) and packed.note is None
+
+
+def test_a_big_file_is_compressed_and_a_huge_one_split_into_verifiable_parts() -> None:
+    compressible = json.dumps([{"n": i, "text": "same words again"} for i in range(5000)])
+    packed = pack_files([("data.json", compressible)], limit=100_000, part=40_000)
+    ((name, blob),) = packed.messages[0]
+    assert name == "data.json.gz" and gzip.decompress(blob).decode() == compressible
+    assert packed.note and hashlib.sha256(compressible.encode()).hexdigest() in packed.note
+
+    noise = secrets.token_hex(150_000)  # 300 kB that gzip cannot shrink below the limit
+    packed = pack_files([("small.txt", "hi"), ("data.json", noise)], limit=100_000, part=40_000)
+    first, *parts = packed.messages
+    assert first == (("small.txt", b"hi"),)
+    assert all(len(p) == 1 and len(p[0][1]) <= 40_000 for p in parts) and len(parts) > 1
+    names = [p[0][0] for p in parts]
+    assert names == [
+        f"data.json.gz.part{i:02d}of{len(parts):02d}" for i in range(1, len(parts) + 1)
+    ]
+    whole = gzip.decompress(b"".join(p[0][1] for p in parts)).decode()
+    assert whole == noise
+    assert packed.note and hashlib.sha256(noise.encode()).hexdigest() in packed.note
+
+
+PROSE = (
+    "the scheduler parks idle workers, wakes them on new tasks, and steals from busy queues; "
+    "cancellation drops the future at its next await, so clean up in Drop, not after an await. "
+    "Worth a read with the chapter on pinning before you write your own executor."
+)
+
+
+async def test_an_active_member_gets_all_their_data(
+    world: World, bots: BotRunner, rhizome: Rhizome
+) -> None:
+    """20k messages make a JSON export over Discord's 10 MiB attachment limit (which the fake
+    enforces); it arrives compressed, whole, with its checksum."""
+    await bots.start()
+    fake, g, links = world.fake, world.guild, world.ch("links")
+    at = datetime(2026, 1, 5, tzinfo=UTC)
+    place = Place(world.community, links["id"], "links")
+    alice = Actor(world.alice["id"], "alice")
+    await rhizome.ingest_many(
+        MessagePosted(
+            place=place,
+            occurred_at=at + timedelta(seconds=i),
+            message_id=str(10**17 + i),
+            author=alice,
+            text=f"Notes on async runtimes, part {i}: https://notes.example/{i} — {PROSE}",
+        )
+        for i in range(20_000)
+    )
+    inter = await fake.interact(
+        g, world.ch("general"), world.alice, "rhizome", ("privacy", "my-data")
+    )
+    (_, answer) = await fake.wait_interaction_done(inter, followups=1)
+    (edit,) = [r for r in fake.requests if r.method == "PATCH" and inter["token"] in r.path]
+    ((name, blob),) = edit.files
+    assert name == "rhizome-my-data.json.gz"
+    body = gzip.decompress(blob)
+    assert len(body) > fake.attachment_limit  # it would not have fitted as it was
+    data = json.loads(body)
+    assert len(data["messages"]) == 20_000
+    assert hashlib.sha256(body).hexdigest() in answer["content"]
