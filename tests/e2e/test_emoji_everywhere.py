@@ -92,7 +92,20 @@ def _dce_file(path: Path) -> None:
         "dateRange": {"after": None, "before": None},
         "exportedAt": "2026-03-04T00:00:00+00:00",
         "messages": [
-            msg("1001", ana, "Loud https://loud.example/a"),
+            msg(
+                "1001",
+                ana,
+                "Loud https://loud.example/a",
+                attachments=[
+                    {
+                        "id": "77",
+                        "url": "https://cdn.discordapp.com/attachments/901/77/notes.pdf"
+                        "?ex=65f1a2b3&is=65df2db3&hm=0123abcd&",
+                        "fileName": "notes.pdf",
+                        "fileSizeBytes": 10,
+                    }
+                ],
+            ),
             msg("1002", ana, "Quiet https://quiet.example/b", reactions=[silence]),
             msg(
                 "1003",
@@ -124,5 +137,12 @@ async def test_imported_silence_from_a_discord_export(tmp_path: Path) -> None:
         session = ConsoleSession(rhizome, target=CommunityRef("discord", "900", "Imported"))
         preview = await _preview(session, "#links")
         assert "loud.example" in preview and "quiet.example" not in preview
+        # the file keeps no expiring signature, as a live attachment does not
+        community = await rhizome.services.repos.communities.find("discord", "900")
+        assert community is not None
+        repos = rhizome.services.repos
+        ids = await repos.resources.all_ids(community.id)
+        urls = {r.url for r in await repos.resources.summaries(community.id, ids)}
+        assert "https://cdn.discordapp.com/attachments/901/77/notes.pdf" in urls
     finally:
         await rhizome.close()
