@@ -160,12 +160,6 @@ class RhizomeDiscord(discord.AutoShardedClient):
         reduced: bool = False,
         **options: Any,
     ) -> None:
-        if config.shard_ids is not None and config.shard_count is None:
-            raise ValueError("discord.shard_ids needs discord.shard_count")
-        if config.shard_ids is not None and config.shard_count is not None:
-            bad = [i for i in config.shard_ids if not 0 <= i < config.shard_count]
-            if bad:
-                raise ValueError(f"discord.shard_ids {bad} are outside 0..shard_count-1")
         options.setdefault("max_messages", None)  # raw events make the message cache useless
         options.setdefault("chunk_guilds_at_startup", False)
         if config.shard_ids is not None:
