@@ -43,6 +43,7 @@ class _Community:
     connected: bool = False
     catching_up: bool = False
     behind: bool = True  # a gap may be open: places not in `closed` are behind
+    gap: int = 0  # counts gaps opened, so a catch-up started before a new one cannot close it
     closed: set[str] = field(default_factory=set)  # caught up since the gap opened
     first_live: dict[str, str] = field(default_factory=dict)  # first id seen live while behind
     last_live: dict[str, str] = field(default_factory=dict)  # newest id seen live while behind
@@ -134,6 +135,7 @@ class HighWaterMarks:
         return True
 
     def _open_gap(self, c: _Community) -> None:
+        c.gap += 1
         c.behind = True
         c.closed.clear()
         c.first_live.clear()
@@ -165,7 +167,7 @@ class HighWaterMarks:
     def start(self, community: CommunityRef) -> CatchUpPlan:
         c = self._c(community)
         c.catching_up = True
-        return CatchUpPlan(self, community, seen_until=c.seen_until)
+        return CatchUpPlan(self, community, seen_until=c.seen_until, gap=c.gap)
 
     def mark(self, community: CommunityRef, place: str) -> str | None:
         return self._c(community).marks.get(place)
@@ -174,14 +176,20 @@ class HighWaterMarks:
         """Reading a place may stop here: from this id on, the gateway delivered it."""
         return self._c(community).first_live.get(place)
 
-    def close(self, community: CommunityRef, place: str, last_read: str | None) -> None:
-        """`place` was read up to `last_read` (or up to its first live message) with no gap."""
+    def close(
+        self, community: CommunityRef, place: str, last_read: str | None, *, gap: int | None = None
+    ) -> None:
+        """`place` was read up to `last_read` (or up to its first live message) with no gap.
+        A read that began before a newer gap opened (`gap` is older) only moves the mark."""
         c = self._c(community)
+        current = gap is None or gap == c.gap
         best = self._newer(c.marks.get(place), last_read)
-        best = self._newer(best, c.last_live.get(place))
+        if current:
+            best = self._newer(best, c.last_live.get(place))
         if best is not None:
             c.marks[place] = best
-        c.closed.add(place)
+        if current:
+            c.closed.add(place)
         c.dirty = True
 
     def advance(
@@ -196,12 +204,13 @@ class HighWaterMarks:
         c.marks[place] = self._newer(mark, last_read) or last_read
         c.dirty = True
 
-    def finish(self, community: CommunityRef, *, complete: bool) -> None:
+    def finish(self, community: CommunityRef, *, complete: bool, gap: int | None = None) -> None:
         """The catch-up ended; `complete` when every place was read (none failed or was cut
-        short), which closes the gap for places that had no traffic at all."""
+        short) and no newer gap opened meanwhile, which closes the gap for places that had no
+        traffic at all."""
         c = self._c(community)
         c.catching_up = False
-        if complete and c.connected:
+        if complete and c.connected and (gap is None or gap == c.gap):
             self._close_gap(c)
 
     def known_places(self, community: CommunityRef) -> Iterable[str]:
@@ -215,7 +224,17 @@ class CatchUpPlan:
     marks: HighWaterMarks
     community: CommunityRef
     seen_until: datetime | None
+    gap: int
     read: int = 0  # messages read, the re-read ones before the marks included
     new: int = 0  # of those, the ones after the marks
     deleted: int = 0
     failed: list[str] = field(default_factory=list)
+
+    def close(self, place: str, last_read: str | None) -> None:
+        self.marks.close(self.community, place, last_read, gap=self.gap)
+
+    def advance(self, place: str, last_read: str | None, read_after: int) -> None:
+        self.marks.advance(self.community, place, last_read, read_after)
+
+    def finish(self, *, complete: bool) -> None:
+        self.marks.finish(self.community, complete=complete and not self.failed, gap=self.gap)

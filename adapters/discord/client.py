@@ -433,7 +433,7 @@ class RhizomeDiscord(discord.AutoShardedClient):
                 return plan.new if plan else 0
             finally:
                 if plan is not None:
-                    self.marks.finish(community, complete=not plan.failed and not self._stopping)
+                    plan.finish(complete=not self._stopping)
                     try:
                         await self.marks.save(community)
                     except Exception:
@@ -505,7 +505,7 @@ class RhizomeDiscord(discord.AutoShardedClient):
         key = str(place.id)
         start = await self._start_of(guild, place, plan)
         if start is None:
-            self.marks.close(community, key, None)
+            plan.close(key, None)
             return
         after, mark = start
         # Re-read the last stored messages before the mark too: what was deleted meanwhile is
@@ -530,10 +530,10 @@ class RhizomeDiscord(discord.AutoShardedClient):
         plan.new += len(fresh)
         await self._reconcile(place, plan, after, last, read)
         if closed:
-            self.marks.close(community, key, last)
+            plan.close(key, last)
         else:
             # read without a gap up to `last`, but not to the end: still behind
-            self.marks.advance(community, key, last, after)
+            plan.advance(key, last, after)
             plan.failed.append(key)
         if fresh:
             log.info(

@@ -101,3 +101,24 @@ async def test_unreadable_saved_marks_start_empty() -> None:
     marks = HighWaterMarks(state, lambda: NOW)
     await marks.load(G)
     assert marks.mark(G, "c") is None
+
+
+async def test_a_catch_up_older_than_a_new_gap_cannot_close_it() -> None:
+    marks = HighWaterMarks(MemoryState(), lambda: NOW)
+    await caught_up(marks)
+    marks.seen_live(G, "c", "10")
+    marks.disconnected(G)
+    marks.connected(G)
+    old = marks.start(G)
+    marks.disconnected(G)  # dropped again while the catch-up runs; a new session follows
+    marks.connected(G)
+    marks.seen_live(G, "c", "50")  # live, after a second gap
+    old.close("c", "20")  # read up to 20 before the second gap: the mark moves, no more
+    old.finish(complete=True)
+    marks.seen_live(G, "c", "51")
+    assert marks.mark(G, "c") == "20"  # still behind: the next catch-up reads 21..50
+    new = marks.start(G)
+    new.close("c", "50")
+    new.finish(complete=True)
+    marks.seen_live(G, "c", "52")
+    assert marks.mark(G, "c") == "52"
