@@ -489,13 +489,18 @@ class RhizomeDiscord(discord.AutoShardedClient):
                 since = max(since, place.id - 1)
             return since, None
         # no marks saved yet (the first start with them): the newest stored message before
-        # this session, the old rule
+        # this session; a thread of a tracked channel with no stored reply is read whole
         channel_id, thread_id = _place_ids(place)
-        stored = await self.rhizome.services.repos.messages.in_place(
+        messages = self.rhizome.services.repos.messages
+        stored = await messages.in_place(
             community, channel_id, thread_id, before=self._session_started, limit=1
         )
         if stored and stored[0].external_id.isdigit():
             return int(stored[0].external_id), None
+        if thread_id is not None and await messages.in_place(
+            community, channel_id, None, before=self._session_started, limit=1
+        ):
+            return place.id - 1, None
         return None
 
     async def _catch_up_place(

@@ -380,3 +380,33 @@ async def test_an_active_member_gets_all_their_data(
     data = json.loads(body)
     assert len(data["messages"]) == 20_000
     assert hashlib.sha256(body).hexdigest() in answer["content"]
+
+
+async def test_the_first_start_without_saved_marks_reads_from_what_is_stored(
+    world: World, bots: BotRunner, rhizome: Rhizome
+) -> None:
+    """Upgrading from a Rhizome that kept no marks: channels are read from their newest stored
+    message, threads of tracked channels from their newest stored reply (or whole)."""
+    client = await bots.start()
+    fake, g, links = world.fake, world.guild, world.ch("links")
+    root = await fake.post(g, links, world.alice, "root https://root.example/p")
+
+    async def stored() -> bool:
+        return await stored_messages(rhizome, world) == 1
+
+    await eventually(stored)
+    await bots.stop(client)
+    key = f"catchup:discord:{g.id}"
+    assert await rhizome.services.repos.state.get(key)
+    await rhizome.services.repos.state.set(key, "", datetime.now(UTC))  # as if never saved
+    thread, _ = await fake.create_thread(g, links, "talk", owner=world.alice, starter=root)
+    missed = [
+        await fake.post(g, links, world.bob, "later https://later.example/p", dispatch=False),
+        await fake.post(g, thread, world.bob, "in the thread", dispatch=False),
+    ]
+    await bots.start()
+
+    async def caught_up() -> bool:
+        return {m["id"] for m in missed} <= await message_ids(rhizome, world)
+
+    await eventually(caught_up)
