@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
@@ -47,7 +47,6 @@ class _Community:
     closed: set[str] = field(default_factory=set)  # caught up since the gap opened
     first_live: dict[str, str] = field(default_factory=dict)  # first id seen live while behind
     last_live: dict[str, str] = field(default_factory=dict)  # newest id seen live while behind
-    dirty: bool = False
 
 
 class HighWaterMarks:
@@ -101,11 +100,6 @@ class HighWaterMarks:
         }
         key = KEY.format(platform=community.platform, community=community.external_id)
         await self.state.set(key, json.dumps(data, sort_keys=True), self.now())
-        c.dirty = False
-
-    async def save_all(self) -> None:
-        for platform, external_id in list(self._by):
-            await self.save(CommunityRef(platform, external_id))
 
     # -- connection events ------------------------------------------------------------------
     def connected(self, community: CommunityRef) -> None:
@@ -146,7 +140,6 @@ class HighWaterMarks:
         c.closed.clear()
         c.first_live.clear()
         c.last_live.clear()
-        c.dirty = True
 
     # -- traffic ----------------------------------------------------------------------------
     def seen_live(self, community: CommunityRef, place: str, message_id: str) -> None:
@@ -154,7 +147,6 @@ class HighWaterMarks:
         c = self._c(community)
         if not c.behind or place in c.closed:
             c.marks[place] = self._newer(c.marks.get(place), message_id) or message_id
-            c.dirty = True
             return
         c.first_live[place] = (
             message_id
@@ -190,7 +182,6 @@ class HighWaterMarks:
             c.marks[place] = best
         if current:
             c.closed.add(place)
-        c.dirty = True
 
     def advance(
         self, community: CommunityRef, place: str, last_read: str | None, read_after: int
@@ -202,7 +193,6 @@ class HighWaterMarks:
         if last_read is None or (mark is not None and self.order(mark) < read_after):
             return
         c.marks[place] = self._newer(mark, last_read) or last_read
-        c.dirty = True
 
     def finish(self, community: CommunityRef, *, complete: bool, gap: int | None = None) -> None:
         """The catch-up ended; `complete` when every place was read (none failed or was cut
@@ -212,9 +202,6 @@ class HighWaterMarks:
         c.catching_up = False
         if complete and c.connected and (gap is None or gap == c.gap):
             self._close_gap(c)
-
-    def known_places(self, community: CommunityRef) -> Iterable[str]:
-        return tuple(self._c(community).marks)
 
 
 @dataclass

@@ -634,6 +634,12 @@ async def digest_blocks(ctx: CommandContext, svc: DigestService) -> tuple[Block,
     return tuple(blocks)
 
 
+def _silence_hint(silence: Sequence[str]) -> str:
+    """How members keep a message out of digests, in the emoji every platform shows."""
+    shown = [emoji_label(e) for e in silence if e.strip()]
+    return f" Reacting with {' or '.join(shown)} keeps a message out of digests." if shown else ""
+
+
 async def settings_document(ctx: CommandContext, svc: DigestService) -> Document:
     s = svc.settings
     blocks: list[Block] = list(await digest_blocks(ctx, svc))
@@ -657,9 +663,7 @@ async def settings_document(ctx: CommandContext, svc: DigestService) -> Document
                     if privacy.default_tracking
                     else "not tracked unless they opt in."
                 )
-                + " Reacting with "
-                + " or ".join(emoji_label(e) for e in ctx.services.config.tracking.silence_emoji)
-                + " keeps a message out of digests."
+                + _silence_hint(ctx.services.config.tracking.silence_emoji)
             )
         )
     )
