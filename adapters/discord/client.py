@@ -52,7 +52,7 @@ INTRO_THREAD_ARCHIVE_MINUTES: Literal[10080] = 10080  # a week: long enough to g
 
 REDUCED_NOTICE = (
     "Rhizome runs without Discord's Message Content intent, so it sees no message text here: "
-    "replies, threads, reactions, commands and digests work, but links are not found. "
+    "messages, threads, reactions, commands and digests still count, but links are not found. "
     "To turn it on: Discord Developer Portal → your application → Bot → Privileged Gateway "
     "Intents → Message Content Intent, save, then restart Rhizome."
 )
