@@ -129,6 +129,10 @@ class Rhizome:
             self.services.tracker.invalidate(found.id)
 
     # --- outbound -------------------------------------------------------------------------
+    def notify_moderators(self, platform: str, text: str) -> None:
+        """Tell the moderators of every community on `platform`, once, in their next admin reply."""
+        self.services.notices.add(platform, text)
+
     def add_outlet(self, outlet: Outlet) -> None:
         self.services.outlets[outlet.platform] = outlet
 

@@ -406,11 +406,11 @@ def _import(
             await rhizome.close()
 
     summary = run_async(go)
-    if not quiet:
-        for line in summary_lines(summary):
-            (err if line.startswith(("error", "warning")) else out).print(
-                line, highlight=False, soft_wrap=True
-            )
+    for line in summary_lines(summary):
+        # --quiet drops the summary, never the reason for a failure
+        is_problem = line.startswith(("error", "warning"))
+        if not quiet or is_problem:
+            (err if is_problem else out).print(line, highlight=False, soft_wrap=True)
     if summary.report.errors:
         raise typer.Exit(1)
 
@@ -418,7 +418,9 @@ def _import(
 KeepGoing = Annotated[
     bool, typer.Option("--keep-going", help="Report broken files and import the others.")
 ]
-Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or summary.")]
+Quiet = Annotated[
+    bool, typer.Option("--quiet", "-q", help="No progress bar or summary; errors still shown.")
+]
 IncludePrivate = Annotated[
     bool, typer.Option("--include-private", help="Also import private channels (never DMs).")
 ]

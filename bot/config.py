@@ -13,7 +13,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 DEFAULT_DB_URL = "sqlite+aiosqlite:///rhizome.db"
 
@@ -87,7 +94,26 @@ class DiscordConfig(_Section):
     moderators: list[str] = []  # user ids with moderator rights besides manage_guild
     intros_channel_id: str | None = None
     sync_guild_id: str | None = None
-    backfill_limit: int = Field(default=1000, ge=0)
+    # Most messages read per channel or thread in one catch-up (0: no catch-up at all); a
+    # place cut short is read on from there at the next one.
+    backfill_limit: int = Field(default=100_000, ge=0)
+    # Stored messages just before each place's mark read again in a catch-up, to notice what
+    # was deleted while the bot was away.
+    recheck_messages: int = Field(default=100, ge=0, le=10_000)
+
+    @model_validator(mode="after")
+    def _shards(self) -> DiscordConfig:
+        if self.shard_ids is None:
+            return self
+        if self.shard_count is None:
+            raise ValueError("shard_ids needs shard_count")
+        bad = [i for i in self.shard_ids if not 0 <= i < self.shard_count]
+        if bad:
+            raise ValueError(
+                f"shard_ids {bad} are outside 0..{self.shard_count - 1} (shard_count is "
+                f"{self.shard_count})"
+            )
+        return self
 
 
 class InterestsConfig(_Section):
@@ -190,7 +216,7 @@ def _describe(error: ValidationError) -> str:
     kind = first["type"]
     if kind == "extra_forbidden":
         return f"{key}: unknown key"
-    return f"{key}: {first['msg']}"
+    return f"{key}: {first['msg'].removeprefix('Value error, ')}"
 
 
 def parse_config(data: Mapping[str, object]) -> Config:

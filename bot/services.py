@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from bot.clock import Clock
 from bot.config import Config
 from bot.ingest import Writer
+from bot.notices import ModeratorNotices
 from bot.tracking import Tracker
 from storage.db import Database
 from storage.repositories import Repositories
@@ -27,3 +28,4 @@ class Services:
     outlets: dict[str, Outlet] = field(default_factory=dict)
     # Feature services (interests, digests, intros) register themselves here by name.
     extras: dict[str, Any] = field(default_factory=dict)
+    notices: ModeratorNotices = field(default_factory=ModeratorNotices)

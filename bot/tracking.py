@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from bot.clock import Clock, as_utc
 from bot.config import TrackingConfig
+from bot.emojis import canonical as canonical_emoji
 from bot.model import (
     Actor,
     Attachment,
@@ -320,7 +321,7 @@ class Tracker:
                 channel_id=place.channel_id,
                 message_id=event.message_id,
                 actor=_actor(event.actor),
-                emoji=_storable(event.emoji),
+                emoji=_storable(canonical_emoji(event.emoji) or event.emoji),
                 added=isinstance(event, ReactionAdded),
                 at=_utc(event.occurred_at),
             )

@@ -188,6 +188,10 @@ def _canonicalize(url: str, *, settle: bool = True) -> tuple[str, str] | None:
         host, path, query = _youtube(host, path, query)
     elif host in _TWITTER_HOSTS:
         host, query = "x.com", _clean_query(query, extra=("s", "t"))
+    elif host in _DISCORD_CDN_HOSTS:
+        # Discord signs file links with expiring parameters (live and in exports alike); the
+        # file is the same without them, so one file is one resource.
+        query = _clean_query(query, extra=("ex", "is", "hm"))
     else:
         query = _clean_query(query)
     netloc = host if port is None or port in default_ports else f"{host}:{port}"
@@ -244,6 +248,9 @@ def _youtube(host: str, path: str, query: str) -> tuple[str, str, str]:
         return "youtube.com", "/watch", f"v={video}"
     host = host if host == "youtu.be" else "youtube.com"  # youtu.be paths mean nothing there
     return host, path, _clean_query(query, extra=("feature", "t", "pp"))
+
+
+_DISCORD_CDN_HOSTS = frozenset({"cdn.discordapp.com", "media.discordapp.net"})
 
 
 def _clean_query(query: str, extra: tuple[str, ...] = ()) -> str:

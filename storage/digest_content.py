@@ -47,7 +47,7 @@ class DigestScope:
     digest_private: bool = False
     include: frozenset[str] | None = None
     exclude: frozenset[str] = frozenset()
-    silence_emoji: tuple[str, ...] = ("no_bell",)
+    silence_emoji: tuple[str, ...] = ("\N{BELL WITH CANCELLATION STROKE}",)  # canonical forms
     default_tracking: bool = True
     # resource id -> (engagement when featured, featured at): the latest feature by this digest.
     featured: Mapping[int, tuple[float, datetime]] = field(default_factory=dict)

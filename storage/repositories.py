@@ -610,6 +610,14 @@ class State(_Repo):
             await conn.execute(bs.insert().values(key=key, value=value, updated_at=now))
 
 
+@dataclass(frozen=True, slots=True)
+class StoredMessageRef:
+    """A stored message's platform id and time, no content."""
+
+    external_id: str
+    posted_at: datetime
+
+
 class Messages(_Repo):
     async def last_message_id(
         self, community: CommunityRef, channel_external_id: str
@@ -632,6 +640,43 @@ class Messages(_Repo):
                     .limit(1)
                 )
             ).scalar()
+
+    async def in_place(
+        self,
+        community: CommunityRef,
+        channel_external_id: str,
+        thread_external_id: str | None,
+        *,
+        before: datetime | None = None,
+        since: datetime | None = None,
+        limit: int = 100,
+    ) -> list[StoredMessageRef]:
+        """Stored messages of one place (a channel's top level, or one thread), newest first:
+        those posted before `before` and at or after `since` (catch-up after downtime reads
+        these to know where to start and which messages were deleted meanwhile)."""
+        msg, ct, cm = m.messages, m.channels, m.communities
+        query = (
+            select(msg.c.external_id, msg.c.posted_at)
+            .join(ct, ct.c.id == msg.c.channel_id)
+            .join(cm, cm.c.id == msg.c.community_id)
+            .where(
+                cm.c.platform == community.platform,
+                cm.c.external_id == community.external_id,
+                ct.c.external_id == channel_external_id,
+                msg.c.thread_external_id.is_(None)
+                if thread_external_id is None
+                else msg.c.thread_external_id == thread_external_id,
+            )
+            .order_by(msg.c.posted_at.desc(), msg.c.id.desc())
+            .limit(limit)
+        )
+        if before is not None:
+            query = query.where(msg.c.posted_at < as_utc(before))
+        if since is not None:
+            query = query.where(msg.c.posted_at >= as_utc(since))
+        async with self.db.read() as conn:
+            rows = (await conn.execute(query)).all()
+        return [StoredMessageRef(external_id=r[0], posted_at=as_utc(r[1])) for r in rows]
 
     async def locate(self, community_id: int, external_id: str) -> tuple[str, str | None] | None:
         """(channel external id, thread root id) of a message, by its external id."""

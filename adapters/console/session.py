@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from bot.app import Rhizome
 from bot.commands.registry import GROUPS, Invocation
 from bot.documents import Document
+from bot.emojis import label as emoji_label
 from bot.model import (
     NO_SUCH_REACTION,
     Actor,
@@ -158,8 +159,14 @@ class ConsoleSession:
                     )
                 )
                 if NO_SUCH_REACTION in stats.skip_reasons:
-                    return f"(there was no :{emoji}: from {self.speaker} on {message_id} to remove)"
-                return _skipped(stats.skip_reasons) or f"({word}ed :{emoji}: on {message_id})"
+                    return (
+                        f"(there was no {emoji_label(emoji)} from {self.speaker} "
+                        f"on {message_id} to remove)"
+                    )
+                return (
+                    _skipped(stats.skip_reasons)
+                    or f"({word}ed {emoji_label(emoji)} on {message_id})"
+                )
             if word == "edit":
                 if not arg.strip():
                     return "Usage: :edit REF TEXT"

@@ -5,9 +5,10 @@ intents Rhizome needs: guilds, guild messages, message content and guild reactio
 privileged members intent. Edits, deletes and reactions come through the raw events, so they
 work for messages the client never cached.
 
-A gateway gap (RESUME failed, process restarted) is closed by backfilling each channel from the
-newest stored message id via channel history; ingest is idempotent, so a message seen both live
-and in history is stored once.
+A gateway gap (RESUME refused, process restarted) is closed by reading each channel and thread
+from its high-water mark (`bot.catchup`) until the gap is closed; deletions in the re-read range
+are reconciled. A successful RESUME needs no re-read: Discord replays what was missed. Ingest
+is idempotent, so a message seen both live and in history is stored once.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
 import discord
@@ -27,6 +28,7 @@ from adapters.discord import translate
 from adapters.discord.commands import SyncState, apologise, handle_button, install, sync_tree
 from adapters.discord.invite import invite_url
 from adapters.discord.render import render
+from bot.catchup import CatchUpPlan, HighWaterMarks
 from bot.clock import Clock, SystemClock
 from bot.config import DiscordConfig, Secrets
 from bot.documents import Document
@@ -41,15 +43,27 @@ log = logging.getLogger(__name__)
 DEFAULT_API_BASE = "https://discord.com/api/v10"
 DM_PREFIX = "dm:"
 BACKFILL_BATCH = 100
+RECONCILE_SCAN = 10_000
+PROGRESS_EVERY = 1000
+MARKS_SAVE_SECONDS = 60.0
 CLOSE_GRACE_SECONDS = 10.0
 INTRO_THREAD_ARCHIVE_MINUTES: Literal[10080] = 10080  # a week: long enough to get talking
 
 
-def bot_intents() -> discord.Intents:
+REDUCED_NOTICE = (
+    "Rhizome runs without Discord's Message Content intent, so it sees no message text here: "
+    "messages, threads, reactions, commands and digests still count, but links are not found. "
+    "To turn it on: Discord Developer Portal → your application → Bot → Privileged Gateway "
+    "Intents → Message Content Intent, save, then restart Rhizome."
+)
+
+
+def bot_intents(*, message_content: bool = True) -> discord.Intents:
     intents = discord.Intents.none()
     intents.guilds = True  # guild, channel and thread lifecycle; needed for everything else
     intents.guild_messages = True  # MESSAGE_CREATE/UPDATE/DELETE in guilds
-    intents.message_content = True  # the links are in the text (privileged; enable in portal)
+    # the links are in the text (privileged: enabled in the portal, else Discord closes 4014)
+    intents.message_content = message_content
     intents.guild_reactions = True  # reactions count as discussion
     return intents
 
@@ -142,19 +156,20 @@ class RhizomeDiscord(discord.AutoShardedClient):
         sync_commands: bool = True,
         identify_delay: float = 5.0,
         backfill_pause: float = 0.5,
+        marks_save_seconds: float = MARKS_SAVE_SECONDS,
+        reduced: bool = False,
         **options: Any,
     ) -> None:
-        if config.shard_ids is not None and config.shard_count is None:
-            raise ValueError("discord.shard_ids needs discord.shard_count")
-        if config.shard_ids is not None and config.shard_count is not None:
-            bad = [i for i in config.shard_ids if not 0 <= i < config.shard_count]
-            if bad:
-                raise ValueError(f"discord.shard_ids {bad} are outside 0..shard_count-1")
         options.setdefault("max_messages", None)  # raw events make the message cache useless
         options.setdefault("chunk_guilds_at_startup", False)
         if config.shard_ids is not None:
             options["shard_ids"] = list(config.shard_ids)
-        super().__init__(intents=bot_intents(), shard_count=config.shard_count, **options)
+        super().__init__(
+            intents=bot_intents(message_content=not reduced),
+            shard_count=config.shard_count,
+            **options,
+        )
+        self.reduced = reduced
         self.rhizome = rhizome
         self.config = config
         self.clock = clock or SystemClock()
@@ -169,9 +184,16 @@ class RhizomeDiscord(discord.AutoShardedClient):
         self._stopping = False
         self._tasks: set[asyncio.Task[None]] = set()
         self._channels: dict[int, Any] = {}  # channels fetched over REST (uncached threads)
+        self.marks = HighWaterMarks(rhizome.services.repos.state, self.now)
+        self.marks_save_seconds = marks_save_seconds
+        self._session_started = self.now()
+        self._marks_saver: asyncio.Task[None] | None = None
 
     # -- lifecycle ------------------------------------------------------------------------
     async def setup_hook(self) -> None:
+        self._marks_saver = asyncio.create_task(
+            self._save_marks_periodically(), name="discord-marks-saver"
+        )
         if self.config.api_base_url.rstrip("/") != DEFAULT_API_BASE:
             # Sharded starts and re-identifies after INVALID_SESSION use the class default
             # gateway, so follow the configured API's /gateway/bot answer there too.
@@ -193,11 +215,15 @@ class RhizomeDiscord(discord.AutoShardedClient):
         """Let running backfills stop at their next step (cancelling one mid-query would strand
         its database connection), then close the connection to Discord."""
         self._stopping = True
+        if self._marks_saver is not None:
+            self._marks_saver.cancel()
+            await asyncio.gather(self._marks_saver, return_exceptions=True)
         if self._tasks:
             _, pending = await asyncio.wait(set(self._tasks), timeout=CLOSE_GRACE_SECONDS)
             for task in pending:
                 task.cancel()
             await asyncio.gather(*pending, return_exceptions=True)
+        await self._save_marks()
         await super().close()
 
     def _spawn(self, coro: Any, name: str) -> None:
@@ -253,6 +279,10 @@ class RhizomeDiscord(discord.AutoShardedClient):
 
     # -- gateway events -------------------------------------------------------------------
     async def on_message(self, message: discord.Message) -> None:
+        if message.guild is not None:
+            self.marks.seen_live(
+                translate.community_ref(message.guild.id), str(message.channel.id), str(message.id)
+            )
         if self.user is not None and message.author.id == self.user.id:
             return
         place = None
@@ -338,14 +368,43 @@ class RhizomeDiscord(discord.AutoShardedClient):
         if interaction.type is discord.InteractionType.component:
             await handle_button(self.rhizome, interaction)
 
+    # -- connection state -------------------------------------------------------------------
+    def _guilds_of(self, shard_id: int) -> list[discord.Guild]:
+        return [g for g in self.guilds if g.shard_id == shard_id]
+
+    async def on_shard_disconnect(self, shard_id: int) -> None:
+        """From here on events may be missed: a gap opens in every place of the shard."""
+        for guild in self._guilds_of(shard_id):
+            self.marks.disconnected(translate.community_ref(guild.id))
+        self._spawn(self._save_marks(shard_id), f"discord-marks-{shard_id}")
+
     async def on_shard_ready(self, shard_id: int) -> None:
+        """A new session (first start, or RESUME refused): read what was missed."""
+        for guild in self._guilds_of(shard_id):
+            self.marks.connected(translate.community_ref(guild.id))
         log.info("discord: shard %s ready, catching up", shard_id)
         self._spawn(self.backfill_shard(shard_id), f"discord-backfill-{shard_id}")
 
     async def on_shard_resumed(self, shard_id: int) -> None:
-        self._spawn(self.backfill_shard(shard_id), f"discord-backfill-{shard_id}")
+        """Discord replayed everything missed: nothing to re-read."""
+        for guild in self._guilds_of(shard_id):
+            if self.marks.resumed(translate.community_ref(guild.id)):
+                log.info("discord: guild %s resumed; no catch-up needed", guild.id)
 
-    # -- backfill -------------------------------------------------------------------------
+    async def _save_marks(self, shard_id: int | None = None) -> None:
+        for guild in list(self.guilds):
+            if shard_id is None or guild.shard_id == shard_id:
+                try:
+                    await self.marks.save(translate.community_ref(guild.id))
+                except Exception:
+                    log.exception("discord: could not save catch-up marks of guild %s", guild.id)
+
+    async def _save_marks_periodically(self) -> None:
+        while not self._stopping:
+            await asyncio.sleep(self.marks_save_seconds)
+            await self._save_marks()
+
+    # -- catch-up after downtime --------------------------------------------------------------
     async def backfill_shard(self, shard_id: int) -> int:
         total = 0
         for guild in list(self.guilds):
@@ -356,25 +415,34 @@ class RhizomeDiscord(discord.AutoShardedClient):
         return total
 
     async def backfill_guild(self, guild: discord.Guild) -> int:
-        """Fetch what each channel got after its newest stored message. One guild at a time
+        """Read what each channel and thread got after its high-water mark. One guild at a time
         (a second call waits, then runs again: it may cover a later gap)."""
         lock = self._backfill_locks.setdefault(guild.id, asyncio.Lock())
         async with lock:
+            community = translate.community_ref(guild.id, guild.name)
+            plan = None
             try:
-                return await self._backfill_guild(guild)
+                await self.marks.load(community)
+                plan = self.marks.start(community)
+                await self._backfill_guild(guild, plan)
+                return plan.new
             except asyncio.CancelledError:
                 raise
             except Exception:
-                log.exception("discord: backfill of guild %s failed", guild.id)
-                return 0
+                log.exception("discord: catch-up of guild %s failed", guild.id)
+                return plan.new if plan else 0
+            finally:
+                if plan is not None:
+                    plan.finish(complete=not self._stopping)
+                    try:
+                        await self.marks.save(community)
+                    except Exception:
+                        log.exception("discord: could not save catch-up marks of %s", guild.id)
 
-    async def _backfill_guild(self, guild: discord.Guild) -> int:
+    async def _backfill_guild(self, guild: discord.Guild, plan: CatchUpPlan) -> None:
         if self.config.backfill_limit <= 0:
-            return 0
-        community = translate.community_ref(guild.id, guild.name)
-        messages = self.rhizome.services.repos.messages
+            return
         me = guild.me
-        total = 0
         parents: list[discord.TextChannel | discord.ForumChannel] = [
             *guild.text_channels,
             *guild.forums,
@@ -386,49 +454,205 @@ class RhizomeDiscord(discord.AutoShardedClient):
                 perms = parent.permissions_for(me)
                 if not (perms.view_channel and perms.read_message_history):
                     continue
-            last = await messages.last_message_id(community, str(parent.id))
-            if last is None or not last.isdigit():
-                continue  # never tracked here: nothing to catch up on
-            after = discord.Object(id=int(last))
-            places: list[discord.abc.Messageable] = []
+            places: list[discord.TextChannel | discord.Thread] = []
             if isinstance(parent, discord.TextChannel):
                 places.append(parent)
             places.extend(t for t in guild.threads if t.parent_id == parent.id)
             for place in places:
                 if self._stopping:
                     break
-                total += await self._backfill_channel(place, after)
+                await self._catch_up_place(guild, place, plan)
                 if self.backfill_pause:
                     await asyncio.sleep(self.backfill_pause)
-        if total:
-            log.info("discord: backfilled %d messages in guild %s", total, guild.id)
-        return total
+        if plan.read or plan.deleted:
+            log.info(
+                "discord: caught up guild %s: %d new messages (%d read), %d found deleted",
+                guild.id,
+                plan.new,
+                plan.read,
+                plan.deleted,
+            )
 
-    async def _backfill_channel(
-        self, channel: discord.abc.Messageable, after: discord.Object
-    ) -> int:
+    async def _start_of(
+        self, guild: discord.Guild, place: discord.TextChannel | discord.Thread, plan: CatchUpPlan
+    ) -> tuple[int, str | None] | None:
+        """Where to read from (exclusive) and the mark; None when there is nothing to catch up
+        (a channel never tracked)."""
+        community = plan.community
+        mark = self.marks.mark(community, str(place.id))
+        if mark is not None:
+            return int(mark), mark
+        if plan.seen_until is not None:
+            # unknown here (a thread made while down): all it got since we last saw everything
+            since = max(discord.utils.time_snowflake(plan.seen_until) - 1, 0)
+            if isinstance(place, discord.Thread):
+                since = max(since, place.id - 1)
+            return since, None
+        # no marks saved yet (the first start with them): the newest stored message before
+        # this session; a thread of a tracked channel with no stored reply is read whole
+        channel_id, thread_id = _place_ids(place)
+        messages = self.rhizome.services.repos.messages
+        stored = await messages.in_place(
+            community, channel_id, thread_id, before=self._session_started, limit=1
+        )
+        if stored and stored[0].external_id.isdigit():
+            return int(stored[0].external_id), None
+        if thread_id is not None and await messages.in_place(
+            community, channel_id, None, before=self._session_started, limit=1
+        ):
+            return place.id - 1, None
+        return None
+
+    async def _catch_up_place(
+        self, guild: discord.Guild, place: discord.TextChannel | discord.Thread, plan: CatchUpPlan
+    ) -> None:
+        community = plan.community
+        key = str(place.id)
+        start = await self._start_of(guild, place, plan)
+        if start is None:
+            plan.close(key, None)
+            return
+        after, mark = start
+        # Re-read the last stored messages before the mark too: what was deleted meanwhile is
+        # noticed there (Discord sends no deletions for the time the bot was away).
+        channel_id, thread_id = _place_ids(place)
+        messages = self.rhizome.services.repos.messages
+        if mark is not None and self.config.recheck_messages:
+            recent = await messages.in_place(
+                community,
+                channel_id,
+                thread_id,
+                before=discord.utils.snowflake_time(int(mark)) + timedelta(milliseconds=1),
+                limit=self.config.recheck_messages,
+            )
+            ids = [int(r.external_id) for r in recent if r.external_id.isdigit()]
+            if ids:
+                after = min(after, min(ids) - 1)
+        stop_at = self.marks.first_live(community, key)
+        read, last, closed = await self._read_place(place, after, stop_at, mark)
+        plan.read += len(read)
+        fresh = [i for i in read if mark is None or i > int(mark)]
+        plan.new += len(fresh)
+        await self._reconcile(place, plan, after, last, read)
+        if closed:
+            plan.close(key, last)
+        else:
+            # read without a gap up to `last`, but not to the end: still behind
+            plan.advance(key, last, after)
+            plan.failed.append(key)
+        if fresh:
+            log.info(
+                "discord: caught up %d new messages in %s %s of guild %s",
+                len(fresh),
+                "thread" if isinstance(place, discord.Thread) else "channel",
+                place.id,
+                guild.id,
+            )
+
+    async def _read_place(
+        self,
+        place: discord.TextChannel | discord.Thread,
+        after: int,
+        stop_at: str | None,
+        mark: str | None,
+    ) -> tuple[set[int], str | None, bool]:
+        """Page oldest-first after `after` until the gap is closed: the end of the history, or
+        the first message that arrived live. Returns the ids read, the newest one, and whether
+        the gap is closed (not when the place could not be read, or `backfill_limit` was
+        reached). discord.py waits out rate limits (HTTP 429) by itself."""
+        read: set[int] = set()
+        last: str | None = None
         batch: list[InboundEvent] = []
-        count = 0
+        limit = self.config.backfill_limit
+        stop = int(stop_at) if stop_at is not None else None
+        known = int(mark) if mark is not None else 0
+        fresh = 0
+        closed = False
         try:
-            async for message in channel.history(
-                limit=self.config.backfill_limit, after=after, oldest_first=True
+            async for message in place.history(
+                limit=None, after=discord.Object(id=after), oldest_first=True
             ):
+                read.add(message.id)
+                last = str(message.id)
+                fresh += message.id > known
                 event = translate.message_posted(message)
                 if event is not None:
                     batch.append(event)
-                    count += 1
                 if len(batch) >= BACKFILL_BATCH:
                     await self.ingest_many(batch)
                     batch = []
+                if len(read) % PROGRESS_EVERY == 0:
+                    log.info("discord: catch-up of %s: %d messages so far", place.id, len(read))
+                if stop is not None and message.id >= stop:
+                    break  # the gateway delivered everything from here on
+                if fresh >= limit:
+                    log.warning(
+                        "discord: catch-up of %s stopped at backfill_limit (%d); the next "
+                        "catch-up goes on from there",
+                        place.id,
+                        limit,
+                    )
+                    break
                 if self._stopping:
                     break
+            else:
+                closed = True
+            if stop is not None and last is not None and int(last) >= stop:
+                closed = True
         except discord.Forbidden:
-            log.info("discord: no access to the history of channel %s", getattr(channel, "id", "?"))
+            log.info("discord: no access to the history of %s", place.id)
         except discord.HTTPException:
-            log.exception("discord: history of channel %s failed", getattr(channel, "id", "?"))
+            log.exception("discord: history of %s failed", place.id)
         if batch:
             await self.ingest_many(batch)
-        return count
+        return read, last, closed
+
+    async def _reconcile(
+        self,
+        place: discord.TextChannel | discord.Thread,
+        plan: CatchUpPlan,
+        after: int,
+        last: str | None,
+        read: set[int],
+    ) -> None:
+        """Stored messages within the range just read that Discord no longer has were deleted
+        while the bot was away: delete them here too."""
+        if last is None:
+            return
+        channel_id, thread_id = _place_ids(place)
+        since = discord.utils.snowflake_time(after + 1) if after > 0 else None
+        stored = await self.rhizome.services.repos.messages.in_place(
+            plan.community,
+            channel_id,
+            thread_id,
+            since=since,
+            before=discord.utils.snowflake_time(int(last)) + timedelta(milliseconds=1),
+            limit=RECONCILE_SCAN,
+        )
+        gone = [
+            s.external_id
+            for s in stored
+            if s.external_id.isdigit()
+            and after < int(s.external_id) <= int(last)
+            and int(s.external_id) not in read
+            and s.external_id != thread_id  # a thread's starter lives in its parent channel
+        ]
+        if not gone:
+            return
+        guild = place.guild
+        events = [
+            translate.deleted_while_away(guild, place, mid, now=self.now())
+            for mid in sorted(gone, key=int)
+        ]
+        await self.ingest_many(events)
+        plan.deleted += len(gone)
+
+
+def _place_ids(place: discord.TextChannel | discord.Thread) -> tuple[str, str | None]:
+    """(channel id, thread id) as the core stores a place."""
+    if isinstance(place, discord.Thread):
+        return str(place.parent_id), str(place.id)
+    return str(place.id), None
 
 
 def _token(env: Secrets | Mapping[str, str]) -> str:
@@ -441,16 +665,34 @@ def _token(env: Secrets | Mapping[str, str]) -> str:
 async def run_discord(
     rhizome: Rhizome, config: Config, env: Secrets | Mapping[str, str], **options: Any
 ) -> None:
-    """Run the Discord adapter until cancelled or the connection fails for good."""
+    """Run the Discord adapter until cancelled or the connection fails for good.
+
+    When Discord refuses the Message Content intent (close code 4014), reconnect without it in
+    reduced mode and have the moderators told how to turn it on, instead of exiting."""
     token = _token(env)
     point_at_api(config.discord.api_base_url)
-    client = RhizomeDiscord(rhizome, config.discord, clock=rhizome.services.clock, **options)
-    rhizome.add_outlet(client.outlet)
-    try:
-        await client.start(token)
-    finally:
-        if not client.is_closed():
-            await client.close()
+    reduced = bool(options.pop("reduced", False))
+    while True:
+        client = RhizomeDiscord(
+            rhizome, config.discord, clock=rhizome.services.clock, reduced=reduced, **options
+        )
+        rhizome.add_outlet(client.outlet)
+        try:
+            await client.start(token)
+            return
+        except discord.PrivilegedIntentsRequired:
+            if reduced:
+                raise
+            log.warning(
+                "discord: the Message Content intent is not enabled for this application "
+                "(close code 4014); running without it (reduced tracking). %s",
+                REDUCED_NOTICE,
+            )
+            rhizome.notify_moderators("discord", REDUCED_NOTICE)
+            reduced = True
+        finally:
+            if not client.is_closed():
+                await client.close()
 
 
 async def sync_commands(

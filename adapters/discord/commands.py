@@ -15,6 +15,7 @@ code path serves fast and `slow` specs alike.
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import inspect
 import io
@@ -22,6 +23,7 @@ import json
 import logging
 import re
 from collections.abc import Callable, Coroutine, Mapping, Sequence
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Protocol
 
 import discord
@@ -114,6 +116,11 @@ class OptionTransformer(app_commands.Transformer):
         self.spec = spec
 
     @property
+    def label(self) -> str:
+        """The option's name on Discord."""
+        return self.spec.name
+
+    @property
     def type(self) -> discord.AppCommandOptionType:
         kind = self.spec.kind
         if kind is OptionKind.INTEGER:
@@ -157,6 +164,26 @@ class OptionTransformer(app_commands.Transformer):
         return str(value)
 
 
+class KeywordTransformer(OptionTransformer):
+    """The yes/no twin of a channel option that also takes a word (`all`, `none`): Discord's
+    channel picker cannot send one. True becomes that word, parsed by the core's own parser."""
+
+    @property
+    def label(self) -> str:
+        return self.spec.keywords[0]
+
+    @property
+    def type(self) -> discord.AppCommandOptionType:
+        return discord.AppCommandOptionType.boolean
+
+    @property
+    def channel_types(self) -> list[discord.ChannelType]:
+        return []
+
+    async def transform(self, interaction: discord.Interaction, value: Any, /) -> Any:
+        return self.spec.keywords[0] if value else None
+
+
 class SuggestingTransformer(OptionTransformer):
     """An option with suggestions while typing: the core's `autocomplete` provider, or the
     spec's own choices when there are more than Discord's 25 static choices."""
@@ -184,6 +211,14 @@ class SuggestingTransformer(OptionTransformer):
         return [_choice(s) for s in found[:MAX_CHOICES] if s]
 
 
+def transformers_for(spec: OptionSpec, core: CommandCore) -> list[OptionTransformer]:
+    """One Discord option per core option, or a channel picker plus a yes/no for its word."""
+    if spec.kind is OptionKind.CHANNEL and spec.keywords:
+        optional = replace(spec, required=False)
+        return [OptionTransformer(optional), KeywordTransformer(optional)]
+    return [transformer_for(spec, core)]
+
+
 def transformer_for(spec: OptionSpec, core: CommandCore) -> OptionTransformer:
     many_choices = spec.kind is OptionKind.CHOICE and len(spec.choices) > MAX_CHOICES
     # Discord offers autocomplete only on string/number options; users and channels have
@@ -195,11 +230,60 @@ def transformer_for(spec: OptionSpec, core: CommandCore) -> OptionTransformer:
 
 
 # --- replies --------------------------------------------------------------------------------
-def reply_files(reply: Reply) -> list[discord.File]:
-    return [
-        discord.File(io.BytesIO(content.encode("utf-8")), filename=name)
-        for name, content in reply.files
-    ]
+# What one message may carry in attachments (a bot in a server without boosts), and the size of
+# each part when a file has to be split even after compression.
+ATTACHMENT_LIMIT = 10 * 1024 * 1024
+PART_BYTES = 8 * 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class PackedFiles:
+    """A reply's files as Discord can take them: one list of (name, bytes) per message, and a
+    note saying how to put a compressed or split file back together and check it."""
+
+    messages: tuple[tuple[tuple[str, bytes], ...], ...]
+    note: str | None = None
+
+
+def pack_files(
+    files: Sequence[tuple[str, str]], limit: int = ATTACHMENT_LIMIT, part: int = PART_BYTES
+) -> PackedFiles:
+    """Files as they are when they fit in one message; else each too-big file gzip-compressed,
+    and split into numbered parts (one message each) when even that is too big."""
+    raw = [(name, content.encode("utf-8")) for name, content in files]
+    if sum(len(b) for _, b in raw) <= limit:
+        return PackedFiles((tuple(raw),) if raw else ())
+    first: list[tuple[str, bytes]] = []
+    later: list[tuple[tuple[str, bytes], ...]] = []
+    notes: list[str] = []
+    for name, data in raw:
+        if len(data) <= limit // 4:
+            first.append((name, data))
+            continue
+        packed = gzip.compress(data, compresslevel=6, mtime=0)
+        digest = hashlib.sha256(data).hexdigest()
+        size = f"{len(data) / 1_000_000:.1f} MB"
+        if len(packed) <= limit - sum(len(b) for _, b in first):
+            first.append((f"{name}.gz", packed))
+            notes.append(
+                f"{name} is large ({size}), so it comes gzip-compressed as {name}.gz "
+                f"(gunzip {name}.gz). Its SHA-256: {digest}."
+            )
+            continue
+        chunks = [packed[i : i + part] for i in range(0, len(packed), part)]
+        n = len(chunks)
+        later.extend(((f"{name}.gz.part{i:02d}of{n:02d}", c),) for i, c in enumerate(chunks, 1))
+        notes.append(
+            f"{name} is large ({size}), so it comes gzip-compressed in {n} parts, one per "
+            f"message: join them in order and unzip (cat {name}.gz.part* | gunzip > {name}). "
+            f"Its SHA-256: {digest}."
+        )
+    messages = (tuple(first), *later)  # the first message always goes out
+    return PackedFiles(messages, " ".join(notes) or None)
+
+
+def discord_files(files: Sequence[tuple[str, bytes]]) -> list[discord.File]:
+    return [discord.File(io.BytesIO(data), filename=name) for name, data in files]
 
 
 async def send_reply(
@@ -208,7 +292,10 @@ async def send_reply(
     """Answer a deferred interaction: edit the "thinking…" response, or, when the reply's
     visibility differs from the deferral's, replace it with a follow-up of the right kind."""
     content, embeds, view = render(reply.document)
-    files = reply_files(reply)
+    packed = pack_files(reply.files)
+    if packed.note:
+        content = f"{content}\n{packed.note}" if content else packed.note
+    files = discord_files(packed.messages[0]) if packed.messages else []
     kwargs: dict[str, Any] = {"content": content or None, "embeds": embeds}
     if view is not None:
         kwargs["view"] = view
@@ -218,13 +305,20 @@ async def send_reply(
         await interaction.edit_original_response(
             allowed_mentions=discord.AllowedMentions.none(), **kwargs
         )
-        return
-    await interaction.delete_original_response()
-    if files:
-        kwargs["files"] = files
-    await interaction.followup.send(
-        ephemeral=reply.ephemeral, allowed_mentions=discord.AllowedMentions.none(), **kwargs
-    )
+    else:
+        await interaction.delete_original_response()
+        if files:
+            kwargs["files"] = files
+        await interaction.followup.send(
+            ephemeral=reply.ephemeral, allowed_mentions=discord.AllowedMentions.none(), **kwargs
+        )
+    for more in packed.messages[1:]:
+        await interaction.followup.send(
+            "Attached: " + ", ".join(name for name, _ in more),
+            files=discord_files(more),
+            ephemeral=reply.ephemeral,
+            allowed_mentions=discord.AllowedMentions.none(),
+        )
 
 
 async def apologise(interaction: discord.Interaction, text: str = SORRY) -> None:
@@ -339,10 +433,15 @@ def _callback_for(
         )
     callback.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
     callback.__discord_app_commands_param_description__ = {  # type: ignore[attr-defined]
-        n: discord_description(t.spec.description) for n, t in zip(names, transformers, strict=True)
+        n: discord_description(
+            f"True: {t.label} instead of a channel"
+            if isinstance(t, KeywordTransformer)
+            else t.spec.description
+        )
+        for n, t in zip(names, transformers, strict=True)
     }
     callback.__discord_app_commands_param_rename__ = {  # type: ignore[attr-defined]
-        n: discord_name(t.spec.name) for n, t in zip(names, transformers, strict=True)
+        n: discord_name(t.label) for n, t in zip(names, transformers, strict=True)
     }
     callback.__qualname__ = callback.__name__ = "rhizome_" + "_".join(
         discord_name(w).replace("-", "_") for w in (spec.group, *spec.path)
@@ -353,9 +452,9 @@ def _callback_for(
 def command_for(
     core: CommandCore, spec: CommandSpec, name: str
 ) -> app_commands.Command[Any, ..., None]:
-    if len(spec.options) > MAX_OPTIONS:
+    if sum(2 if o.keywords else 1 for o in spec.options) > MAX_OPTIONS:
         raise ValueError(f"{spec.full_name}: Discord allows at most {MAX_OPTIONS} options")
-    transformers = [transformer_for(o, core) for o in spec.options]
+    transformers = [t for o in spec.options for t in transformers_for(o, core)]
     return app_commands.Command(
         name=name,
         description=discord_description(spec.description),

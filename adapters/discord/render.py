@@ -121,12 +121,29 @@ def more_hint(n: int) -> str:
 
 
 # --- blocks -> chunks -----------------------------------------------------------------------
+def _linked_title(spans: Sequence[Span], url: str) -> str:
+    """A title made only of text is the link; in a mixed one ("@ana shared Title") the link
+    goes on the last text, and mentions stay mentions rather than vanish into the label."""
+    if all(isinstance(s, Text) for s in spans):
+        plain = "".join(s.text for s in spans if isinstance(s, Text))
+        return link(url, plain or url)
+    last = max(
+        (i for i, s in enumerate(spans) if isinstance(s, Text) and s.text.strip()), default=None
+    )
+    if last is None:
+        return f"{inline_markdown(spans)} {link(url)}"
+    target = spans[last]
+    assert isinstance(target, Text)
+    return (
+        inline_markdown(spans[:last]) + link(url, target.text) + inline_markdown(spans[last + 1 :])
+    )
+
+
 def item_markdown(n: int, item: Item) -> str:
     title = inline_markdown(item.title)
     has_link = any(isinstance(s, Link) for s in item.title)
     if item.url and not has_link:
-        plain = "".join(s.text if isinstance(s, Text) else "" for s in item.title)
-        title = link(item.url, plain or item.url)
+        title = _linked_title(item.title, item.url)
     lines = [f"{n}. {title}"]
     lines.extend(f"   {inline_markdown(d)}" for d in item.details)
     return "\n".join(lines)

@@ -219,6 +219,15 @@ def message_deleted(
     return MessageDeleted(place=place, occurred_at=now, message_id=str(event.message_id))
 
 
+def deleted_while_away(
+    guild: discord.Guild, channel: Any, message_id: str, *, now: datetime
+) -> MessageDeleted:
+    """A stored message that channel history no longer has: deleted while the bot was away."""
+    place = place_for(guild.id, channel.id, guild=guild, channel=channel)
+    assert place is not None
+    return MessageDeleted(place=place, occurred_at=now, message_id=message_id)
+
+
 def messages_deleted(
     event: discord.RawBulkMessageDeleteEvent,
     *,

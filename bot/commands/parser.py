@@ -196,6 +196,8 @@ def convert(spec: CommandSpec, option: OptionSpec, raw: str) -> Any:
             return MemberArg(external_id=m.group(1), name=m.group(2) or None)
         return MemberArg(name=raw.lstrip("@")[:100])
     if kind is OptionKind.CHANNEL:
+        if raw.strip().lower() in option.keywords:
+            return ChannelArg(name=raw.strip().lower())
         m = _CHANNEL.match(raw)
         if m:
             return ChannelArg(external_id=m.group(1), name=m.group(2) or None)

@@ -44,13 +44,16 @@ class OptionSpec:
     max_value: int | None = None
     # What the core can suggest while typing ("topics", "members"); Discord autocomplete uses it.
     autocomplete: str | None = None
+    # Words a CHANNEL option takes instead of a channel (`all`, `none`); Discord, whose channel
+    # picker cannot send a word, gets a yes/no option named after the first one.
+    keywords: tuple[str, ...] = ()
 
     def usage(self) -> str:
         label = "|".join(self.choices) if self.kind is OptionKind.CHOICE else self.name
         if self.kind is OptionKind.MEMBER:
             label = f"@{self.name}"
         elif self.kind is OptionKind.CHANNEL:
-            label = f"#{self.name}"
+            label = "|".join((f"#{self.name}", *self.keywords))
         elif self.kind is OptionKind.TEXT:
             label = f"{self.name}…"
         return f"<{label}>" if self.required else f"[{label}]"

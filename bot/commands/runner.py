@@ -7,6 +7,7 @@ role) and the configured moderator lists; platform-side hints are never trusted 
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from typing import Any
 
 from bot.commands.parser import (
@@ -131,7 +132,17 @@ async def run_invocation(services: Services, registry: Registry, inv: Invocation
             f"Sorry, something went wrong running {spec.full_name}. "
             "It has been logged; please try again in a moment."
         )
+    if is_moderator and spec.group == ADMIN_GROUP:
+        reply = with_notice(reply, services.notices.take(inv.community))
     return reply
+
+
+def with_notice(reply: Reply, notice: str | None) -> Reply:
+    """A moderator notice (see `bot.notices`) at the end of a reply."""
+    if not notice:
+        return reply
+    document = replace(reply.document, blocks=(*reply.document.blocks, Paragraph(spans(notice))))
+    return replace(reply, document=document)
 
 
 USAGE_COLUMN = 48

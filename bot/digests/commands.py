@@ -45,6 +45,7 @@ from bot.documents import (
     Text,
     spans,
 )
+from bot.emojis import label as emoji_label
 from bot.model import CommunityRef, Place
 from bot.wording import count
 from storage.digests import Audit
@@ -240,7 +241,7 @@ def register(registry: Registry) -> None:
         "digest include",
         "Feed the digest from this channel (once any is included, only included ones count); "
         "`all` to use every channel again",
-        OptionSpec("channel", OptionKind.CHANNEL, "a channel, or all"),
+        OptionSpec("channel", OptionKind.CHANNEL, "a channel, or all", keywords=("all",)),
         _digest_option(),
         examples=("digest include #python", "digest include all"),
     )
@@ -251,7 +252,7 @@ def register(registry: Registry) -> None:
         ADMIN_GROUP,
         "digest exclude",
         "Keep this channel out of the digest; `none` to exclude nothing again",
-        OptionSpec("channel", OptionKind.CHANNEL, "a channel, or none"),
+        OptionSpec("channel", OptionKind.CHANNEL, "a channel, or none", keywords=("none",)),
         _digest_option(),
         examples=("digest exclude #random", "digest exclude none"),
     )
@@ -672,6 +673,12 @@ async def digest_blocks(ctx: CommandContext, svc: DigestService) -> tuple[Block,
     return tuple(blocks)
 
 
+def _silence_hint(silence: Sequence[str]) -> str:
+    """How members keep a message out of digests, in the emoji every platform shows."""
+    shown = [emoji_label(e) for e in silence if e.strip()]
+    return f" Reacting with {' or '.join(shown)} keeps a message out of digests." if shown else ""
+
+
 async def settings_document(ctx: CommandContext, svc: DigestService) -> Document:
     s = svc.settings
     blocks: list[Block] = list(await digest_blocks(ctx, svc))
@@ -697,7 +704,7 @@ async def settings_document(ctx: CommandContext, svc: DigestService) -> Document
                     if privacy.default_tracking
                     else "not tracked unless they opt in."
                 )
-                + f" Reacting with :{', :'.join(ctx.services.config.tracking.silence_emoji)}: keeps a message out of digests."
+                + _silence_hint(ctx.services.config.tracking.silence_emoji)
             )
         )
     )

@@ -20,6 +20,7 @@ from bot.digests.model import DigestConfig, Featured, RunKind, RunState
 from bot.digests.ranking import Candidate, DigestInput, OpenQuestion
 from bot.digests.schedule import Schedule, parse_schedule, previous_period
 from bot.documents import Document
+from bot.emojis import canonical_set
 from bot.model import Community, CommunityRef
 from storage.digest_content import DigestScope, Gathered, MessageRef, gather
 from storage.digests import DigestStore
@@ -149,7 +150,7 @@ class DigestService:
             digest_private=digest.channel_private,
             include=digest.include or None,
             exclude=digest.exclude,
-            silence_emoji=tuple(config.tracking.silence_emoji),
+            silence_emoji=tuple(sorted(canonical_set(config.tracking.silence_emoji))),
             default_tracking=config.privacy.default_tracking,
             featured=latest,
         )

@@ -36,6 +36,7 @@ from bot.documents import (
     Text,
     spans,
 )
+from bot.emojis import label as emoji_label
 from bot.interests.profiles import Evidence, EvidenceKind
 from bot.interests.service import Expert, WhoKnowsAnswer, service_for
 from bot.model import Member
@@ -294,8 +295,7 @@ def _bookmark_label(ctx: CommandContext) -> str:
     emoji = [e for e in ctx.services.config.tracking.bookmark_emoji if e.strip()]
     if not emoji:
         return "a bookmark"
-    first = emoji[0].strip().strip(":")
-    return f":{first}:" if first.isascii() else first
+    return emoji_label(emoji[0])
 
 
 # --- rendering --------------------------------------------------------------------------------

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from rapidfuzz import fuzz
 
+from bot.emojis import canonical_set
 from bot.interests.pipeline import (
     KNOW_KINDS,
     TopicPipeline,
@@ -74,7 +75,6 @@ QUESTION_TOPICS = 5
 MAX_QUERY_CHARS = 200
 RELATED_TOPICS = 12
 HEAD_WORD = 0.3  # "sdk" towards "python sdk", when few know the whole phrase
-# Reactions are names on Slack and characters on Discord: accept both for the usual ones.
 # The most convincing evidence first: an answer, then a share, then discussion.
 _KIND_ORDER = {
     EvidenceKind.ANSWERED: 0,
@@ -82,7 +82,6 @@ _KIND_ORDER = {
     EvidenceKind.REPLIED: 2,
     EvidenceKind.REACTED: 3,
 }
-EMOJI_CHARACTERS = {"bookmark": "🔖", "bookmark_tabs": "📑", "pushpin": "📌", "star": "⭐"}
 
 
 # --- values -----------------------------------------------------------------------------------
@@ -186,9 +185,8 @@ class InterestService:
         return normalize_topic(text[:MAX_QUERY_CHARS], self.aliases())
 
     def bookmark_emoji(self) -> set[str]:
-        names = {e.strip().strip(":") for e in self.services.config.tracking.bookmark_emoji}
-        names.discard("")
-        return names | {EMOJI_CHARACTERS[n] for n in names if n in EMOJI_CHARACTERS}
+        """Reactions are stored in one canonical form (`bot.emojis`), whatever the platform."""
+        return set(canonical_set(self.services.config.tracking.bookmark_emoji))
 
     # --- caches -----------------------------------------------------------------------------
     def invalidate(self, community_id: int) -> None:

@@ -93,6 +93,8 @@ def test_console_session_then_resources_json(tmp_path: Path) -> None:
         ("nonsense = 1\n", "nonsense: unknown key"),
         ("[storage]\nurl = 5\n", "storage.url"),
         ("[[[\n", "not valid TOML"),
+        ("[discord]\nshard_count = 2\nshard_ids = [0, 5]\n", "discord: shard_ids [5] are outside"),
+        ("[discord]\nshard_ids = [0]\n", "discord: shard_ids needs shard_count"),
     ],
 )
 def test_bad_config_stops_with_one_line_and_status_2(
@@ -104,6 +106,14 @@ def test_bad_config_stops_with_one_line_and_status_2(
     assert expected in run.stderr
     assert "Traceback" not in run.stderr
     assert len(run.stderr.strip().splitlines()) == 1
+
+
+def test_a_broken_import_says_why_even_when_quiet(tmp_path: Path) -> None:
+    (tmp_path / "broken.json").write_text('{"guild": {"id": "1", "name": "G"}, "messages": [')
+    run = rhizome(["import", "discord", "broken.json", "--quiet"], tmp_path)
+    assert run.returncode == 1
+    assert "error:" in run.stderr and "broken.json" in run.stderr
+    assert run.stdout == ""  # the summary stays quiet
 
 
 def test_half_configured_slack_fails_clearly(tmp_path: Path) -> None:

@@ -150,7 +150,7 @@ async def test_a_bookmark_reaction_saves_and_removing_it_unsaves(console: Consol
     saved = await say(console, "dee", "/rhizome saved")
     assert "https://example.org/pg-indexes" in saved and "first shared by @ana" in saved
     await console.handle(":unreact m1 bookmark")
-    assert "Nothing saved yet: react with :bookmark:" in await console.handle("/rhizome saved")
+    assert "Nothing saved yet: react with 🔖 (:bookmark:)" in await console.handle("/rhizome saved")
     # Discord reports the character itself.
     await console.handle(":react m4 🔖")
     assert "https://example.org/tokio" in await console.handle("/rhizome saved")

@@ -31,6 +31,7 @@ DISCORD_EPOCH_MS = 1420070400000
 
 # Channel types (https://discord.com/developers/docs/resources/channel#channel-object-channel-types)
 GUILD_TEXT = 0
+MESSAGE_CONTENT_INTENT = 1 << 15
 DM = 1
 GUILD_VOICE = 2
 PUBLIC_THREAD = 11
@@ -509,7 +510,7 @@ class GatewaySession:
 class GatewayConnection:
     """One accepted websocket, what the client asked for and how the session started."""
 
-    kind: str  # "identify" | "resume" | "resume-refused"
+    kind: str  # "identify" | "resume" | "resume-refused" | "refused" (4014)
     shard: tuple[int, int]
     session_id: str | None
     query: Mapping[str, str]
@@ -571,6 +572,12 @@ class FakeDiscord:
         self.interaction_responses: dict[str, list[dict[str, Any]]] = {}
         # Set resumable=False to answer the next RESUMEs with INVALID_SESSION (op 9, d=false).
         self.resumable = True
+        # Intents the application may not use (say, MESSAGE_CONTENT not enabled in the portal):
+        # an IDENTIFY asking for any of them is closed with 4014, as Discord does.
+        self.refused_intents = 0
+        # Attachments one message may carry (10 MiB for a bot in a server without boosts).
+        self.attachment_limit = 10 * 1024 * 1024
+        self._held_history: dict[str, asyncio.Event] = {}
 
         self._changed = asyncio.Condition()
         self._gate = asyncio.Event()
@@ -584,7 +591,10 @@ class FakeDiscord:
 
     # -- lifecycle --------------------------------------------------------------------------
     async def start(self) -> FakeDiscord:
-        app = web.Application(middlewares=[self._record_middleware])
+        # Discord, not aiohttp's 1 MiB default, decides what is too large (attachment_limit)
+        app = web.Application(
+            middlewares=[self._record_middleware], client_max_size=64 * 1024 * 1024
+        )
         app.router.add_get("/gateway", self._gateway)
         r = app.router
         p = API_PREFIX
@@ -623,6 +633,8 @@ class FakeDiscord:
 
     async def close(self) -> None:
         self._gate.set()
+        for gate in self._held_history.values():
+            gate.set()
         for ws in list(self._sockets):
             with contextlib.suppress(Exception):
                 await ws.close()
@@ -710,6 +722,10 @@ class FakeDiscord:
         gid = guild_id or data.get("guild_id")
         session = self._session_for(gid)
         session.seq += 1
+        if event in ("MESSAGE_CREATE", "MESSAGE_UPDATE") and not (
+            int(session.identify.get("intents") or 0) & MESSAGE_CONTENT_INTENT
+        ):
+            data = self._without_content(data)
         frame = {"op": 0, "t": event, "s": session.seq, "d": dict(data)}
         session.log.append(frame)
         if session.ws is not None and not session.ws.closed:
@@ -925,6 +941,14 @@ class FakeDiscord:
         """Answer the next matching request with an error (Discord rejecting a body, 403...)."""
         self._failures.append((method, path_part, status))
 
+    def _without_content(self, data: Mapping[str, Any]) -> dict[str, Any]:
+        """What a bot without the Message Content intent gets: no text, embeds or
+        attachments, unless the message mentions the bot."""
+        mentioned = any(str(u.get("id")) == self.application_id for u in data.get("mentions", []))
+        if mentioned:
+            return dict(data)
+        return {**data, "content": "", "embeds": [], "attachments": [], "components": []}
+
     # -- gateway: connection control --------------------------------------------------------
     def hold_connections(self) -> None:
         """New gateway connections wait (no HELLO) until `release_connections`: a gap."""
@@ -932,6 +956,15 @@ class FakeDiscord:
 
     def release_connections(self) -> None:
         self._gate.set()
+
+    def hold_history(self, channel_id: str) -> None:
+        """Reads of this channel's history wait until `release_history` (a slow catch-up)."""
+        self._held_history[channel_id] = asyncio.Event()
+
+    def release_history(self, channel_id: str) -> None:
+        gate = self._held_history.pop(channel_id, None)
+        if gate is not None:
+            gate.set()
 
     async def request_reconnect(self, shard_id: int = 0) -> None:
         """op 7 RECONNECT: the client should come back and RESUME."""
@@ -1066,6 +1099,12 @@ class FakeDiscord:
                     if data.get("token") != self.token:
                         await ws.close(code=4004, message=b"Authentication failed.")
                         break
+                    if int(data.get("intents") or 0) & self.refused_intents:
+                        self.connections.append(
+                            GatewayConnection("refused", (0, 1), None, dict(request.query))
+                        )
+                        await ws.close(code=4014, message=b"Disallowed intent(s).")
+                        break
                     session = await self._identify(ws, data, request)
                 elif op == 6:
                     session = await self._resume(ws, data, request)
@@ -1191,6 +1230,9 @@ class FakeDiscord:
             known=known,
         )
         self.requests.append(record)
+        if sum(len(data) for _, data in files) > self.attachment_limit:
+            await self._notify()
+            return _json({"message": "Request entity too large", "code": 40005}, status=413)
         for i, (method, part, status) in enumerate(self._failures):
             if method == request.method and part in path:
                 del self._failures[i]
@@ -1357,6 +1399,10 @@ class FakeDiscord:
         _, channel = self.find_channel(cid)
         if channel is None and cid not in self.messages:
             return _json({"message": "Unknown Channel", "code": 10003}, status=404)
+        gate = self._held_history.get(cid)
+        if gate is not None:
+            await self._notify()
+            await gate.wait()
         history = self.messages.get(cid, [])
         limit = max(1, min(int(request.query.get("limit", 50)), 100))
         if "after" in request.query:

@@ -361,3 +361,22 @@ async def test_communities_never_see_each_other(core: Rhizome) -> None:
     built = await build(core, digest)
     assert set(by_url(built)) == {"https://example.com/here"}
     assert built.input.counts.members_active == 1
+
+
+@pytest.mark.parametrize("how", ["🔕", "no_bell", ":no_bell:"])
+async def test_the_silence_reaction_counts_however_the_platform_spells_it(
+    core: Rhizome, how: str
+) -> None:
+    """Discord and the console send 🔕, Slack `no_bell`; the default config says `no_bell`."""
+    _, digest = await make_digest(core)
+    await core.ingest_many(
+        [
+            post("general", "1", "ana", "read https://example.com/a", T),
+            react("general", "1", "dee", how, T + timedelta(hours=1)),
+            react("general", "1", "cy", "👍🏽", T + timedelta(hours=2)),
+            react("general", "1", "cy", "+1", T + timedelta(hours=2)),  # the same reaction
+        ]
+    )
+    c = by_url(await build(core, digest))["https://example.com/a"]
+    assert c.silenced is True
+    assert c.reactions == 1  # cy's thumbs up once; the silence is not engagement

@@ -84,7 +84,9 @@ async def test_my_data_exports_everything_stored_about_me(rhizome: Rhizome, chat
     assert name == "rhizome-my-data.json"
     assert [msg["text"] for msg in data["messages"]] == ["see https://example.org/a"]
     assert [s["url"] for s in data["shares"]] == ["https://example.org/a"]
-    assert [(r["emoji"], r["message"]) for r in data["reactions"]] == [("heart", "2")]
+    assert [(r["emoji"], r["message"]) for r in data["reactions"]] == [
+        ("\u2764\ufe0f", "2")
+    ]  # stored in the canonical form
     assert "https://example.org/b" not in body
     assert reply.ephemeral
 

@@ -45,7 +45,7 @@ def test_the_example_config_is_valid_and_complete() -> None:
     [
         ("colour = 'red'", "colour: unknown key"),
         ("[storage]\nurl = 5", "storage.url: Input should be a valid string"),
-        ("[storage]\nurl = 'mysql://x'", "storage.url: Value error, must start with"),
+        ("[storage]\nurl = 'mysql://x'", "storage.url: must start with"),
         ("[slack]\nport = 'eighty'", "slack.port"),
         ("[slack]\nport = 70000", "slack.port"),
         ("[tracking]\nignored_channels = 'random'", "tracking.ignored_channels"),

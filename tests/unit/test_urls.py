@@ -109,6 +109,16 @@ CANONICAL = [
     ("https://x.com/user/status/123?s=46", "https://x.com/user/status/123"),
     # ... but s and t are ordinary parameters elsewhere
     ("https://example.com/find?t=1&s=2", "https://example.com/find?s=2&t=1"),
+    # Discord's expiring file signatures (live and in DiscordChatExporter files) are dropped
+    (
+        "https://cdn.discordapp.com/attachments/1/2/paper.pdf?ex=65f1&is=65df&hm=9a8b7c&",
+        "https://cdn.discordapp.com/attachments/1/2/paper.pdf",
+    ),
+    (
+        "https://media.discordapp.net/attachments/1/2/cat.png?ex=1&is=2&hm=3&width=400",
+        "https://media.discordapp.net/attachments/1/2/cat.png?width=400",
+    ),
+    ("https://example.com/file?ex=1&hm=2", "https://example.com/file?ex=1&hm=2"),
 ]
 
 

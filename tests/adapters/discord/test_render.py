@@ -23,6 +23,7 @@ from adapters.discord.render import (
     Rendered,
     command_from_custom_id,
     custom_id_for,
+    item_markdown,
     link,
     render,
 )
@@ -312,3 +313,15 @@ _doc = st.builds(
 @given(_doc, st.booleans())
 def test_any_document_renders_within_limits(doc: Document, mentions: bool) -> None:
     assert_within_limits(render(doc, mentions_in_content=mentions))
+
+
+def test_a_newcomer_keeps_their_name_next_to_the_linked_title() -> None:
+    """The digest's "First shares — welcome!" items: `@ana shared Title`, linked."""
+    item = Item(
+        title=(Mention("Ana", "42"), Text(" shared "), Text("The Tokio tutorial")),
+        url="https://tokio.rs/tokio/tutorial",
+    )
+    line = item_markdown(1, item)
+    assert line == "1. <@42> shared [The Tokio tutorial](https://tokio.rs/tokio/tutorial)"
+    named = Item(title=(Mention("Ana"), Text(" shared "), Text("x")), url="https://x.example/")
+    assert "Ana" in item_markdown(1, named)
