@@ -106,9 +106,9 @@ MEMBER = [
     line("/rhizome privacy tracking maybe", "state should be one of on, off"),
     line("/rhizome privacy forget-me", "cannot be undone"),
     # console directives
-    line(":unreact m1 smile", "there was no :smile: from ben on m1 to remove"),
-    line(":unreact m1 tada", "(unreacted :tada: on m1)"),
-    line(":unreact m1 tada", "there was no :tada: from ben on m1 to remove"),
+    line(":unreact m1 smile", "there was no 😄 (:smile:) from ben on m1 to remove"),
+    line(":unreact m1 tada", "(unreacted 🎉 (:tada:) on m1)"),
+    line(":unreact m1 tada", "there was no 🎉 (:tada:) from ben on m1 to remove"),
     line(":as u6afqsekz", "(you are now Peter Deffebach, U6AFQSEKZ)"),
     line("/rhizome intros on", "You're in"),
     line(":as Zed_Q", "(you are now Zed_Q)"),

@@ -18,10 +18,12 @@ import pytest
 
 from adapters.console.session import ConsoleSession
 from bot.app import Rhizome
+from bot.clock import FixedClock
 from bot.config import Config
 from bot.interests.commands import who_knows_document
 from bot.interests.service import service_for
 from bot.model import CommunityRef
+from storage.db import Database
 from tests.conftest import START, make_config
 from tests.factories import Chat
 
@@ -78,11 +80,9 @@ async def test_answering_is_knowing_asking_is_wanting_reacting_is_neither(
     assert "tokio" not in ana.knows  # asking is not knowing
 
 
-async def test_an_old_archive_answers_at_once(config: Config) -> None:
+async def test_an_old_archive_answers_at_once(database: Database, config: Config) -> None:
     # Activity from 2016, asked about in 2026: decay counts from the archive's own last day.
-    from bot.clock import FixedClock
-
-    rz = await Rhizome.start(config, FixedClock(datetime(2026, 12, 1, tzinfo=UTC)))
+    rz = await Rhizome.start(config, FixedClock(datetime(2026, 12, 1, tzinfo=UTC)), db=database)
     try:
         chat = Chat(SLACK, datetime(2016, 3, 1, tzinfo=UTC))
         await rz.ingest_many(qa_thread(chat))  # type: ignore[arg-type]
