@@ -127,6 +127,7 @@ class Rhizome:
         if found is not None:
             await self.services.repos.purge_community(found.id, self.services.tracker.store)
             self.services.tracker.invalidate(found.id)
+            await self.services.db.scrub()  # and out of the files, not only the tables
 
     # --- outbound -------------------------------------------------------------------------
     def add_outlet(self, outlet: Outlet) -> None:

@@ -23,6 +23,7 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
+from storage.erase import mark_if_fresh, scrub_postgres, scrub_sqlite
 from storage.wal import WalCheckpointer
 
 T = TypeVar("T")
@@ -51,6 +52,8 @@ class Database:
         self._write_lock = asyncio.Lock()  # SQLite allows one write transaction at a time
         # Writers of a SQLite file leave copying the WAL back to this (see `storage.wal`).
         self.checkpointer = WalCheckpointer(str(bulk.url.database)) if bulk is not None else None
+        # Something was deleted since the last `scrub` (set by writers, cleared by `scrub`).
+        self.needs_scrub = False
 
     @classmethod
     def open(
@@ -152,6 +155,20 @@ class Database:
                 # before anything else may write.
                 await asyncio.wait([running])
 
+    async def scrub(self) -> bool:
+        """Make what was deleted unreadable in the files too, not only to queries
+        (`storage.erase`); True when done, False when a reader held the WAL (try later)."""
+        self.needs_scrub = False
+        if not self.is_sqlite:
+            return await scrub_postgres(self.writer)
+        if self._bulk is None or not self._bulk.url.database:
+            return True  # in memory: no file to leave anything in
+        path = str(self._bulk.url.database)
+        async with self._write_lock:
+            done = await asyncio.get_running_loop().run_in_executor(None, scrub_sqlite, path)
+        self.needs_scrub = self.needs_scrub or not done
+        return done
+
     async def close(self) -> None:
         if self.checkpointer is not None:
             self.checkpointer.close()  # the last connection to close copies what is left
@@ -168,6 +185,8 @@ class Database:
         from storage.migrate import upgrade
 
         await upgrade(self)
+        if self.is_sqlite:
+            await self.run_write(mark_if_fresh)
         await self.analyze(only_if_missing=True)
 
     async def analyze(self, *, only_if_missing: bool = False, only_if_stale: bool = False) -> None:
@@ -237,7 +256,11 @@ def _configure_sqlite(
         # Checkpoint less often: hot index pages rewritten by consecutive batches are then
         # copied back once, not after every commit.
         cur.execute(f"PRAGMA wal_autocheckpoint={16384 if checkpoints else 0}")
-        if not writes:
+        if writes:
+            # Deleted rows and freed pages are zeroed, not left readable in the file (a
+            # forensic look after forget-me; see `storage.erase`).
+            cur.execute("PRAGMA secure_delete=ON")
+        else:
             cur.execute("PRAGMA query_only=ON")
         cur.close()
 

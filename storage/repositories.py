@@ -639,8 +639,15 @@ class Messages(_Repo):
 
 class Privacy(_Repo):
     async def forget(self, store: IngestStore, community_id: int, external_id: str) -> bool:
-        mt = m.members
+        """Delete one member's rows; of their settings only the tracking choice stays (keyed
+        by platform id so it can be honoured). True when a member row existed."""
+        mt, ms = m.members, m.member_settings
         async with self.db.write() as conn:
+            await conn.execute(
+                update(ms)
+                .where(ms.c.community_id == community_id, ms.c.member_external_id == external_id)
+                .values(intros=None, intros_paused_until=None)
+            )
             member_id = (
                 await conn.execute(
                     select(mt.c.id).where(
@@ -820,6 +827,10 @@ class Repositories:
             store.clear()
             self.communities._ids.clear()
             raise
+        finally:
+            if store.erased:  # old text to wipe from the files at the next scrub
+                store.erased = False
+                self.db.needs_scrub = True
 
     async def purge_community(self, community_id: int, store: IngestStore) -> None:
         async with self.db.write() as conn:

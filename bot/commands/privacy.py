@@ -94,6 +94,8 @@ def register(registry: Registry) -> None:
         )
         for hook in services.extras.get("forget_hooks", ()):
             await hook(ctx.community.id, ctx.actor.external_id)
+        # Deleted rows leave bytes in the files (search index, WAL, dead tuples): wipe them now.
+        await services.db.scrub()
         if not existed:
             return Reply.text("There was nothing stored about you. Tracking is now off.")
         return Reply.text(
