@@ -35,8 +35,10 @@ def _install_features(services: Services) -> None:
     from bot.digests.service import install as install_digests
     from bot.interests.intros import install as install_intros
     from bot.interests.service import install as install_interests
+    from bot.scrub import install as install_scrub
 
     install_digests(services)
+    install_scrub(services)
     install_interests(services)
     install_intros(services)
 

@@ -61,6 +61,8 @@ class TrackingConfig(_Section):
 class PrivacyConfig(_Section):
     # New members are tracked unless they opt out ("privacy tracking off").
     default_tracking: bool = True
+    # How soon edited or deleted messages' old text is wiped from the database files too.
+    scrub_minutes: float = Field(default=15, gt=0, le=24 * 60)
 
 
 class ConsoleConfig(_Section):
