@@ -15,7 +15,6 @@ import argparse
 import asyncio
 import gzip
 import json
-import os
 import resource
 import subprocess
 import sys
@@ -129,15 +128,13 @@ def _import_bomb() -> dict[str, object]:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         bomb = _zip_bomb(folder)
-        env = {**os.environ, "RHIZOME_STORAGE__URL": f"sqlite+aiosqlite:///{folder / 'r.db'}"}
         config = folder / "rhizome.toml"
         config.write_text(f'[storage]\nurl = "sqlite+aiosqlite:///{folder / "r.db"}"\n')
         start = time.perf_counter()
         proc = subprocess.run(
-            [sys.executable, "-m", "bot", "--config", str(config), "import", "slack", str(bomb)],
+            [sys.executable, "-m", "bot", "import", "slack", str(bomb), "--config", str(config)],
             capture_output=True,
             text=True,
-            env=env,
             check=False,
         )
         took = time.perf_counter() - start
