@@ -12,7 +12,20 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, func, or_, select, text, union_all, update
+from sqlalchemy import (
+    BigInteger,
+    Text,
+    and_,
+    cast,
+    delete,
+    func,
+    or_,
+    select,
+    text,
+    union_all,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from bot.clock import as_utc
@@ -597,6 +610,22 @@ class State(_Repo):
         async with self.db.write() as conn:
             await conn.execute(delete(bs).where(bs.c.key == key))
             await conn.execute(bs.insert().values(key=key, value=value, updated_at=now))
+
+    async def next_number(self, key: str, now: datetime) -> int:
+        """Add one to a counter and return it, in one statement: two sessions (or processes)
+        counting on the same key never get the same number."""
+        bs = m.bot_state
+        dialect = postgresql if self.db.dialect == "postgresql" else sqlite
+        stmt = dialect.insert(bs).values(key=key, value="1", updated_at=now)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[bs.c.key],
+            set_={
+                "value": cast(cast(bs.c.value, BigInteger) + 1, Text),
+                "updated_at": stmt.excluded.updated_at,
+            },
+        ).returning(bs.c.value)
+        async with self.db.write() as conn:
+            return int((await conn.execute(stmt)).scalar_one())
 
 
 class Messages(_Repo):
