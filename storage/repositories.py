@@ -690,6 +690,29 @@ class Privacy(_Repo):
         store.forget_member(community_id, external_id)
         return True
 
+    async def counts(self, community_id: int, external_id: str) -> tuple[int, int, int]:
+        """(messages, shares, reactions) stored about one member."""
+        mt = m.members
+        async with self.db.read() as conn:
+            member_id = (
+                await conn.execute(
+                    select(mt.c.id).where(
+                        mt.c.community_id == community_id, mt.c.external_id == external_id
+                    )
+                )
+            ).scalar()
+            if member_id is None:
+                return (0, 0, 0)
+            found = []
+            for table, column in (
+                (m.messages, m.messages.c.author_id),
+                (m.shares, m.shares.c.member_id),
+                (m.reactions, m.reactions.c.member_id),
+            ):
+                stmt = select(func.count()).select_from(table).where(column == member_id)
+                found.append(int((await conn.execute(stmt)).scalar_one()))
+        return (found[0], found[1], found[2])
+
     async def export(self, community_id: int, external_id: str) -> dict[str, Any]:
         """Everything stored about one member, as plain JSON-able data."""
         mt, msg, ct, st, rt, rx, ms = (
