@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from storage.models import bot_state as bs
 
 SECURE_FLAG = "storage.secure_delete_since"
+CHECKPOINT_WAIT_MS = 2000
 
 
 def scrub_sqlite(path: str, timeout: float = 30.0) -> bool:
@@ -49,6 +50,9 @@ def scrub_sqlite(path: str, timeout: float = 30.0) -> bool:
                 "INSERT INTO bot_state(key, value, updated_at) VALUES (?, ?, ?)",
                 (SECURE_FLAG, now, now),
             )
+        # Emptying the WAL waits for readers still on an older snapshot: briefly, since the
+        # write lock is held meanwhile; a later scrub tries again.
+        conn.execute(f"PRAGMA busy_timeout={CHECKPOINT_WAIT_MS}")
         busy, _log, _copied = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
         return not busy
     finally:
