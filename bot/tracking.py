@@ -192,10 +192,14 @@ class Tracker:
         stats.add(batch.stats)
         if batch.items:
             batch_stats = await self.repos.run_ingest(self.store, batch.items, self.clock.now())
+            purged = False
             for p in batch.items:
                 if isinstance(p, PlannedPurge):
+                    purged = True
                     self.invalidate(p.community_id)
                     self.repos.communities.forget(p.community_id)
+            if purged:  # the bot was removed: its data leaves the files now, not at the next pass
+                await self.repos.db.scrub()
             stats.add(batch_stats)
         return stats
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import sqlite3
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -27,6 +28,7 @@ from storage.erase import mark_if_fresh, scrub_postgres, scrub_sqlite
 from storage.wal import WalCheckpointer
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 
 class Database:
@@ -159,13 +161,19 @@ class Database:
         """Make what was deleted unreadable in the files too, not only to queries
         (`storage.erase`); True when done, False when a reader held the WAL (try later)."""
         self.needs_scrub = False
-        if not self.is_sqlite:
-            return await scrub_postgres(self.writer)
-        if self._bulk is None or not self._bulk.url.database:
-            return True  # in memory: no file to leave anything in
-        path = str(self._bulk.url.database)
-        async with self._write_lock:
-            done = await asyncio.get_running_loop().run_in_executor(None, scrub_sqlite, path)
+        try:
+            if not self.is_sqlite:
+                done = await scrub_postgres(self.writer)
+            elif self._bulk is None or not self._bulk.url.database:
+                done = True  # in memory: no file to leave anything in
+            else:
+                path = str(self._bulk.url.database)
+                async with self._write_lock:
+                    loop = asyncio.get_running_loop()
+                    done = await loop.run_in_executor(None, scrub_sqlite, path)
+        except Exception as exc:  # what was deleted stays deleted; the next scrub tries again
+            log.warning("scrubbing deleted data from the files failed: %s", type(exc).__name__)
+            done = False
         self.needs_scrub = self.needs_scrub or not done
         return done
 

@@ -14,7 +14,7 @@ from sqlalchemy import func, select, text
 
 from bot.app import Rhizome
 from bot.commands.registry import Invocation
-from bot.model import Actor, CommunityRef, MessagePosted, ReactionAdded
+from bot.model import Actor, CommunityRef, CommunityRemoved, MessagePosted, ReactionAdded
 from bot.scrub import scrubber_for
 from storage import models as m
 from storage.intros import intro_not_with
@@ -187,11 +187,18 @@ async def test_forget_me_takes_others_not_with_rows_and_her_intro_choices(
     ]
 
 
-async def test_a_purged_community_leaves_no_byte_behind(rhizome: Rhizome, chat: Chat) -> None:
+@pytest.mark.parametrize("how", ["uninstall event", "purge call"])
+async def test_a_purged_community_leaves_no_byte_behind(
+    rhizome: Rhizome, chat: Chat, how: str
+) -> None:
     await her_history(rhizome, chat)
     other = Chat(CommunityRef("discord", "G2", "Other"), START)
     await rhizome.ingest(other.post("cy", "https://example.org/kept stays here", mid="1"))
-    await rhizome.purge_community(COMMUNITY)
+    if how == "purge call":
+        await rhizome.purge_community(COMMUNITY)
+    else:  # the platform says the bot was removed; the writer scrubs right after the purge
+        await rhizome.ingest(CommunityRemoved(place=chat.place(), occurred_at=chat.at(99)))
+        assert not rhizome.services.db.needs_scrub
     data = await stored_bytes(rhizome)
     assert leftovers(data) == [] and b"filler" not in data
     community = await rhizome.services.repos.communities.ensure(other.community)
