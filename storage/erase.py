@@ -41,9 +41,10 @@ def scrub_sqlite(path: str, timeout: float = 30.0) -> bool:
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
         if "resource_fts" in tables:
             conn.execute("INSERT INTO resource_fts(resource_fts) VALUES('optimize')")
-        if "bot_state" in tables and not conn.execute(
-            "SELECT 1 FROM bot_state WHERE key = ?", (SECURE_FLAG,)
-        ).fetchone():
+        if (
+            "bot_state" in tables
+            and not conn.execute("SELECT 1 FROM bot_state WHERE key = ?", (SECURE_FLAG,)).fetchone()
+        ):
             conn.execute("VACUUM")
             now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")  # as SQLAlchemy stores it
             conn.execute(

@@ -1414,7 +1414,9 @@ class IntroStore:
             await conn.execute(
                 delete(nw).where(
                     nw.c.community_id == community_id,
-                    or_(nw.c.member_external_id == member_ext, nw.c.other_external_id == member_ext),
+                    or_(
+                        nw.c.member_external_id == member_ext, nw.c.other_external_id == member_ext
+                    ),
                 )
             )
             await conn.execute(

@@ -40,9 +40,7 @@ def prune_messages(
     if not ids:
         return 0
     touched = set(
-        conn.execute(
-            select(m.shares.c.resource_id).where(m.shares.c.message_id.in_(ids))
-        ).scalars()
+        conn.execute(select(m.shares.c.resource_id).where(m.shares.c.message_id.in_(ids))).scalars()
     )
     conn.execute(delete(msg).where(msg.c.id.in_(ids)))
     store.message_ids.clear()
