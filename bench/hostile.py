@@ -38,6 +38,10 @@ def _pages() -> None:
         PAGES[f"/codec/{codec}"] = (gzip.compress(b"<html><head>" + filler), codec)
     PAGES["/plain"] = (b"<html><head><title>fine</title></head></html>", "utf-8")
     PAGES["/meta-bomb"] = (b"<html><head><meta a=" + b'"a=' * 333_333, "utf-8")
+    PAGES["/gz/meta-bomb"] = (
+        gzip.compress(b"<html><head><meta a=" + b'"a=' * 333_333),
+        "utf-8",
+    )
     PAGES["/attr-bomb"] = (b"<html><head><title>x</title><meta " + b"a " * 500_000, "utf-8")
 
 
@@ -45,7 +49,7 @@ async def _serve() -> tuple[web.AppRunner, int]:
     async def handler(request: web.Request) -> web.Response:
         body, charset = PAGES[request.path]
         headers = {"Content-Type": f"text/html; charset={charset}"}
-        if request.path.startswith("/codec/"):
+        if request.path.startswith(("/codec/", "/gz/")):
             headers["Content-Encoding"] = "gzip"
         return web.Response(body=body, headers=headers)
 

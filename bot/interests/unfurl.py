@@ -17,6 +17,11 @@ Responses must be HTML, are read as a stream and cut at `max_bytes` (after decom
 and the whole fetch is bounded by one wall-clock timeout. Results are cached per canonical URL
 and failures are retried later with exponential backoff; `enabled=False` never fetches.
 Parsing uses the standard library's forgiving `html.parser` and stops at `<body>`.
+
+A hostile page must not stall the event loop either: only text charsets of an allow-list are
+decoded (Python's punycode decoder is quadratic; bz2, base64, rot13… are no text at all),
+each chunk is decoded and parsed on a worker thread, a tag left open for `_MAX_PENDING`
+characters ends the head, and `unfurl()` turns any exception into a failed result.
 """
 
 from __future__ import annotations
@@ -342,6 +347,7 @@ class _Done(Exception):
 
 _SPACE = re.compile(r"\s+")
 _MAX_PENDING = 131072  # characters of one unfinished tag or comment before parsing stops
+_FEED_CHARS = 65536  # characters handed to the parser at a time
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
@@ -765,11 +771,16 @@ class Unfurler:
 async def _parse_off_loop(
     parser: _MetaParser, decoder: codecs.IncrementalDecoder, chunk: bytes, *, final: bool = False
 ) -> bool:
-    """Decode and parse one chunk (at most 64 KB) on a worker thread, so a slow page costs
-    that thread, never the event loop (Slack acks, commands and ingest wait on it)."""
+    """Decode and parse one chunk on a worker thread, so a slow page costs that thread, never
+    the event loop (Slack acks, commands and ingest wait on it). The text goes to the parser in
+    slices, so no single call (a regex holds the GIL throughout) works on more than one."""
 
     def step() -> bool:
-        return parser.feed_safely(decoder.decode(chunk, final))
+        text = decoder.decode(chunk, final)
+        for start in range(0, max(len(text), 1), _FEED_CHARS):
+            if parser.feed_safely(text[start : start + _FEED_CHARS]):
+                return True
+        return parser.done
 
     return await asyncio.to_thread(step)
 
