@@ -346,8 +346,8 @@ class _Done(Exception):
 
 
 _SPACE = re.compile(r"\s+")
-_MAX_PENDING = 131072  # characters of one unfinished tag or comment before parsing stops
-_FEED_CHARS = 65536  # characters handed to the parser at a time
+_MAX_PENDING = 98304  # characters of one unfinished tag or comment before parsing stops
+_FEED_CHARS = 16384  # characters handed to the parser at a time
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 

@@ -348,7 +348,7 @@ async def test_a_huge_unfinished_tag_ends_the_head_instead_of_crawling(
     unfurler, _ = make_unfurler(server, allow_private=True)
     async with unfurler:
         result = await unfurler.unfurl(f"{server.base}/meta-bomb")
-    # What came before the hostile tag is kept; a tag still open after 128K characters ends
+    # What came before the hostile tag is kept; a tag still open after 96K characters ends
     # the head (html.parser would scan it again at every chunk: quadratic).
     assert result.status is UnfurlStatus.OK and result.meta is not None
     assert (result.meta.og_title, result.meta.title) == ("Early", None)
