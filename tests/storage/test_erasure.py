@@ -5,6 +5,7 @@ nor in PostgreSQL's table tuples (dead ones included) or search index pages."""
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from dataclasses import replace
 from pathlib import Path
 from typing import TypeVar
@@ -17,6 +18,7 @@ from bot.commands.registry import Invocation
 from bot.model import Actor, CommunityRef, CommunityRemoved, MessagePosted, ReactionAdded
 from bot.scrub import scrubber_for
 from storage import models as m
+from storage.erase import SECURE_FLAG, scrub_sqlite
 from storage.intros import intro_not_with
 from tests.conftest import START
 from tests.factories import Chat
@@ -225,3 +227,27 @@ async def test_deleted_and_edited_words_are_wiped_by_the_background_scrub(
     assert [
         r.url for r in await rhizome.services.repos.resources.search(community.id, "fixed")
     ] == ["https://example.org/b"]
+
+
+def test_a_file_written_without_secure_delete_is_rewritten_once(tmp_path: Path) -> None:
+    """Databases from before this change keep stale bytes in free space: the first scrub
+    rewrites the file (VACUUM) and records it; later scrubs do not."""
+    path = tmp_path / "old.db"
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA secure_delete=OFF")  # as an old build or another driver may have run
+    conn.execute("CREATE TABLE bot_state (key TEXT PRIMARY KEY, value TEXT, updated_at TEXT)")
+    conn.execute("CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT)")
+    conn.executemany(
+        "INSERT INTO notes (body) VALUES (?)", [(f"{PHRASE} {n} " * 20,) for n in range(50)]
+    )
+    conn.execute("DELETE FROM notes")
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+    assert TAILS[0] in path.read_bytes()  # deleted, yet readable in the file
+    assert scrub_sqlite(str(path))
+    assert TAILS[0] not in path.read_bytes()
+    conn = sqlite3.connect(path)
+    flags = conn.execute("SELECT count(*) FROM bot_state WHERE key = ?", (SECURE_FLAG,))
+    assert flags.fetchone() == (1,)
+    conn.close()
