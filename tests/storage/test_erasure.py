@@ -27,7 +27,7 @@ COMMUNITY = CommunityRef("discord", "G1", "Guild")
 # Distinctive ends of rare words: FTS5 stores a term after the prefix it shares with the term
 # before it, so a term's tail is what stays contiguous in the index's pages.
 PHRASE = "the vexillumqorbitane quixotrelmunk papers"
-TAILS = (b"qorbitane", b"otrelmunk")
+TAILS = (b"qorbitane", b"otrelmunk", b"merzonkite")  # the last: an interest she declared
 NAME = "Zyxwaldtrop"  # her display name; her platform id, which may stay, is not her name
 HER = Actor("U7734Q", NAME)
 
@@ -145,12 +145,14 @@ async def her_history(rz: Rhizome, chat: Chat) -> None:
     for n in range(40):  # enough that pages split and the index has several segments
         await rz.ingest(chat.post("ben", f"filler {n} https://example.org/f{n}", minutes=5 + n))
     await rz.run_command(hers(chat.command("x", "intros on")))
+    await rz.run_command(hers(chat.command("x", "interests add glimmerzonkite")))
     await rz.run_command(chat.command("ben", f"intros not-with @{NAME}"))
 
 
 async def test_forget_me_leaves_no_byte_of_her_words_or_name(rhizome: Rhizome, chat: Chat) -> None:
     await her_history(rhizome, chat)
-    assert leftovers(await raw_bytes(rhizome))  # the test can see them while they exist
+    # The scan sees every one of them while they exist.
+    assert leftovers(await raw_bytes(rhizome)) == [*TAILS, NAME.lower().encode()]
     # Ben deletes his message quoting her, then she asks to be forgotten.
     await rhizome.ingest(chat.delete("2", minutes=60))
     await rhizome.run_command(hers(chat.command("x", "privacy forget-me confirm")))
