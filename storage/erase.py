@@ -17,6 +17,7 @@ index is rebuilt (a GIN index never drops a key whose postings are gone).
 from __future__ import annotations
 
 import sqlite3
+import time
 from datetime import UTC, datetime
 
 from sqlalchemy import select, text
@@ -51,13 +52,25 @@ def scrub_sqlite(path: str, timeout: float = 30.0) -> bool:
                 "INSERT INTO bot_state(key, value, updated_at) VALUES (?, ?, ?)",
                 (SECURE_FLAG, now, now),
             )
-        # Emptying the WAL waits for readers still on an older snapshot: briefly, since the
-        # write lock is held meanwhile; a later scrub tries again.
-        conn.execute(f"PRAGMA busy_timeout={CHECKPOINT_WAIT_MS}")
-        busy, _log, _copied = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
-        return not busy
+        return _empty_wal(conn)
     finally:
         conn.close()
+
+
+def _empty_wal(conn: sqlite3.Connection) -> bool:
+    """A TRUNCATE checkpoint. It waits (busy timeout) for readers still on an older snapshot,
+    briefly, since the write lock is held meanwhile; but a checkpoint already running (the
+    `WalCheckpointer` thread's, or another process's) makes it fail at once, so it is retried
+    for up to as long."""
+    conn.execute(f"PRAGMA busy_timeout={CHECKPOINT_WAIT_MS}")
+    deadline = time.monotonic() + CHECKPOINT_WAIT_MS / 1000
+    while True:
+        busy, _log, _copied = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        if not busy:
+            return True
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.01)
 
 
 def mark_if_fresh(conn: Connection) -> None:
