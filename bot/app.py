@@ -35,8 +35,12 @@ def _install_features(services: Services) -> None:
     from bot.digests.service import install as install_digests
     from bot.interests.intros import install as install_intros
     from bot.interests.service import install as install_interests
+    from bot.retention import install as install_retention
+    from bot.scrub import install as install_scrub
 
     install_digests(services)
+    install_scrub(services)
+    install_retention(services)
     install_interests(services)
     install_intros(services)
 
@@ -63,7 +67,13 @@ class Rhizome:
             )
         await db.migrate()
         repos = Repositories(db)
-        tracker = Tracker(repos, config.tracking, clock, config.privacy.default_tracking)
+        tracker = Tracker(
+            repos,
+            config.tracking,
+            clock,
+            config.privacy.default_tracking,
+            retention_days=config.privacy.retention_days,
+        )
         writer = Writer(tracker)
         writer.start()
         services = Services(config, clock, db, repos, tracker, writer)
@@ -127,6 +137,7 @@ class Rhizome:
         if found is not None:
             await self.services.repos.purge_community(found.id, self.services.tracker.store)
             self.services.tracker.invalidate(found.id)
+            await self.services.db.scrub()  # and out of the files, not only the tables
 
     # --- outbound -------------------------------------------------------------------------
     def notify_moderators(self, platform: str, text: str) -> None:

@@ -68,6 +68,11 @@ class TrackingConfig(_Section):
 class PrivacyConfig(_Section):
     # New members are tracked unless they opt out ("privacy tracking off").
     default_tracking: bool = True
+    # How soon edited or deleted messages' old text is wiped from the database files too.
+    scrub_minutes: float = Field(default=15, gt=0, le=24 * 60)
+    # Messages (and what was derived from them) older than this many days are deleted, and
+    # older history is not imported; 0 keeps everything.
+    retention_days: int = Field(default=0, ge=0, le=100 * 365)
 
 
 class ConsoleConfig(_Section):

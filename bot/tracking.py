@@ -10,7 +10,7 @@ import asyncio
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from bot.clock import Clock, as_utc
@@ -155,6 +155,9 @@ class Tracker:
     default_tracking: bool = True
     store: IngestStore = field(default_factory=IngestStore)
     _policies: dict[int, _Policy] = field(default_factory=dict)
+    # `[privacy] retention_days`: posts older than that are not stored (0: no limit).
+    retention_days: int = 0
+    _oldest: datetime | None = None
 
     def invalidate(self, community_id: int | None = None) -> None:
         """Drop cached privacy and channel choices (after a command changed them)."""
@@ -203,6 +206,9 @@ class Tracker:
         ids = await self.repos.communities.ensure_many(refs)
         community_ids = {ref: ids[ref.key] for ref in refs}
         policies = {cid: await self._policy(cid) for cid in set(community_ids.values())}
+        self._oldest = (
+            self.clock.now() - timedelta(days=self.retention_days) if self.retention_days else None
+        )
         channels: dict[tuple[int, str, str | None, bool], PlannedChannel | None] = {}
         planned = batch.items
         for n, event in enumerate(events, 1):
@@ -223,10 +229,14 @@ class Tracker:
         stats.add(batch.stats)
         if batch.items:
             batch_stats = await self.repos.run_ingest(self.store, batch.items, self.clock.now())
+            purged = False
             for p in batch.items:
                 if isinstance(p, PlannedPurge):
+                    purged = True
                     self.invalidate(p.community_id)
                     self.repos.communities.forget(p.community_id)
+            if purged:  # the bot was removed: its data leaves the files now, not at the next pass
+                await self.repos.db.scrub()
             stats.add(batch_stats)
         return stats
 
@@ -262,6 +272,9 @@ class Tracker:
                 return None
             if policy.ignores(author.external_id):
                 stats.skip("member opted out")
+                return None
+            if self._oldest is not None and _utc(event.occurred_at) < self._oldest:
+                stats.skip("older than the retention period")
                 return None
             text = event.text
             return PlannedPost(

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import sqlite3
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -23,9 +24,11 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
+from storage.erase import mark_if_fresh, scrub_postgres, scrub_sqlite
 from storage.wal import WalCheckpointer
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 
 class Database:
@@ -51,6 +54,8 @@ class Database:
         self._write_lock = asyncio.Lock()  # SQLite allows one write transaction at a time
         # Writers of a SQLite file leave copying the WAL back to this (see `storage.wal`).
         self.checkpointer = WalCheckpointer(str(bulk.url.database)) if bulk is not None else None
+        # Something was deleted since the last `scrub` (set by writers, cleared by `scrub`).
+        self.needs_scrub = False
 
     @classmethod
     def open(
@@ -152,6 +157,26 @@ class Database:
                 # before anything else may write.
                 await asyncio.wait([running])
 
+    async def scrub(self) -> bool:
+        """Make what was deleted unreadable in the files too, not only to queries
+        (`storage.erase`); True when done, False when a reader held the WAL (try later)."""
+        self.needs_scrub = False
+        try:
+            if not self.is_sqlite:
+                done = await scrub_postgres(self.writer)
+            elif self._bulk is None or not self._bulk.url.database:
+                done = True  # in memory: no file to leave anything in
+            else:
+                path = str(self._bulk.url.database)
+                async with self._write_lock:
+                    loop = asyncio.get_running_loop()
+                    done = await loop.run_in_executor(None, scrub_sqlite, path)
+        except Exception as exc:  # what was deleted stays deleted; the next scrub tries again
+            log.warning("scrubbing deleted data from the files failed: %s", type(exc).__name__)
+            done = False
+        self.needs_scrub = self.needs_scrub or not done
+        return done
+
     async def close(self) -> None:
         if self.checkpointer is not None:
             self.checkpointer.close()  # the last connection to close copies what is left
@@ -168,6 +193,8 @@ class Database:
         from storage.migrate import upgrade
 
         await upgrade(self)
+        if self.is_sqlite:
+            await self.run_write(mark_if_fresh)
         await self.analyze(only_if_missing=True)
 
     async def analyze(self, *, only_if_missing: bool = False, only_if_stale: bool = False) -> None:
@@ -237,7 +264,11 @@ def _configure_sqlite(
         # Checkpoint less often: hot index pages rewritten by consecutive batches are then
         # copied back once, not after every commit.
         cur.execute(f"PRAGMA wal_autocheckpoint={16384 if checkpoints else 0}")
-        if not writes:
+        if writes:
+            # Deleted rows and freed pages are zeroed, not left readable in the file (a
+            # forensic look after forget-me; see `storage.erase`).
+            cur.execute("PRAGMA secure_delete=ON")
+        else:
             cur.execute("PRAGMA query_only=ON")
         cur.close()
 

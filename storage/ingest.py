@@ -325,6 +325,8 @@ class IngestStore:
     # reactions, edits and deletes mostly concern recent messages, so this saves a query each.
     message_ids: dict[tuple[int, str, str], int] = field(default_factory=dict)
     _now: datetime = field(default=datetime.min)
+    # An edit, deletion or purge left old text for `Database.scrub` to wipe from the files.
+    erased: bool = False
 
     def forget_community(self, community_id: int) -> None:
         self.member_ids = {k: v for k, v in self.member_ids.items() if k[0] != community_id}
@@ -389,10 +391,13 @@ class IngestStore:
                 self._store_reactions(conn, run, stats)
                 run = []
             if isinstance(item, PlannedEdit):
+                self.erased = True
                 self._store_edit(conn, item, stats, touched)
             elif isinstance(item, PlannedDelete):
+                self.erased = True
                 self._delete_message(conn, item, touched)
             elif isinstance(item, PlannedPurge):
+                self.erased = True
                 conn.execute(delete(m.communities).where(m.communities.c.id == item.community_id))
                 self.forget_community(item.community_id)
         if run:

@@ -1385,8 +1385,9 @@ class IntroStore:
     # --- privacy ------------------------------------------------------------------------------------------
     async def forget_member(self, community_id: int, member_ext: str) -> None:
         """`forget-me`: every intro they were part of (the whole pair or trio), their not-with
-        list and their intro state. Not-with wishes others made about them stay: those are the
-        others' choices, kept by platform id like the settings."""
+        list, others' not-with wishes naming them (their id and name would otherwise outlive
+        them: a member who comes back after forget-me comes back as someone new) and their
+        intro state."""
         it, im, nw, ms = intros, intro_members, intro_not_with, intro_member_state
         async with self.db.write() as conn:
             theirs = select(im.c.intro_id).where(
@@ -1412,7 +1413,10 @@ class IntroStore:
             await conn.execute(delete(it).where(it.c.id.in_(orphans)))
             await conn.execute(
                 delete(nw).where(
-                    nw.c.community_id == community_id, nw.c.member_external_id == member_ext
+                    nw.c.community_id == community_id,
+                    or_(
+                        nw.c.member_external_id == member_ext, nw.c.other_external_id == member_ext
+                    ),
                 )
             )
             await conn.execute(

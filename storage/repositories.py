@@ -12,7 +12,20 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, func, or_, select, text, union_all, update
+from sqlalchemy import (
+    BigInteger,
+    Text,
+    and_,
+    cast,
+    delete,
+    func,
+    or_,
+    select,
+    text,
+    union_all,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from bot.clock import as_utc
@@ -609,6 +622,22 @@ class State(_Repo):
             await conn.execute(delete(bs).where(bs.c.key == key))
             await conn.execute(bs.insert().values(key=key, value=value, updated_at=now))
 
+    async def next_number(self, key: str, now: datetime) -> int:
+        """Add one to a counter and return it, in one statement: two sessions (or processes)
+        counting on the same key never get the same number."""
+        bs = m.bot_state
+        dialect = postgresql if self.db.dialect == "postgresql" else sqlite
+        stmt = dialect.insert(bs).values(key=key, value="1", updated_at=now)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[bs.c.key],
+            set_={
+                "value": cast(cast(bs.c.value, BigInteger) + 1, Text),
+                "updated_at": stmt.excluded.updated_at,
+            },
+        ).returning(bs.c.value)
+        async with self.db.write() as conn:
+            return int((await conn.execute(stmt)).scalar_one())
+
 
 @dataclass(frozen=True, slots=True)
 class StoredMessageRef:
@@ -695,8 +724,15 @@ class Messages(_Repo):
 
 class Privacy(_Repo):
     async def forget(self, store: IngestStore, community_id: int, external_id: str) -> bool:
-        mt = m.members
+        """Delete one member's rows; of their settings only the tracking choice stays (keyed
+        by platform id so it can be honoured). True when a member row existed."""
+        mt, ms = m.members, m.member_settings
         async with self.db.write() as conn:
+            await conn.execute(
+                update(ms)
+                .where(ms.c.community_id == community_id, ms.c.member_external_id == external_id)
+                .values(intros=None, intros_paused_until=None)
+            )
             member_id = (
                 await conn.execute(
                     select(mt.c.id).where(
@@ -709,6 +745,29 @@ class Privacy(_Repo):
             await conn.run_sync(delete_member_data, community_id, member_id)
         store.forget_member(community_id, external_id)
         return True
+
+    async def counts(self, community_id: int, external_id: str) -> tuple[int, int, int]:
+        """(messages, shares, reactions) stored about one member."""
+        mt = m.members
+        async with self.db.read() as conn:
+            member_id = (
+                await conn.execute(
+                    select(mt.c.id).where(
+                        mt.c.community_id == community_id, mt.c.external_id == external_id
+                    )
+                )
+            ).scalar()
+            if member_id is None:
+                return (0, 0, 0)
+            found = []
+            for table, column in (
+                (m.messages, m.messages.c.author_id),
+                (m.shares, m.shares.c.member_id),
+                (m.reactions, m.reactions.c.member_id),
+            ):
+                stmt = select(func.count()).select_from(table).where(column == member_id)
+                found.append(int((await conn.execute(stmt)).scalar_one()))
+        return (found[0], found[1], found[2])
 
     async def export(self, community_id: int, external_id: str) -> dict[str, Any]:
         """Everything stored about one member, as plain JSON-able data."""
@@ -876,6 +935,10 @@ class Repositories:
             store.clear()
             self.communities._ids.clear()
             raise
+        finally:
+            if store.erased:  # old text to wipe from the files at the next scrub
+                store.erased = False
+                self.db.needs_scrub = True
 
     async def purge_community(self, community_id: int, store: IngestStore) -> None:
         async with self.db.write() as conn:

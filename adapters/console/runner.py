@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import io
 import sys
 from collections.abc import Callable
 from typing import TextIO
@@ -13,6 +15,15 @@ from bot.config import Config
 from bot.model import CommunityRef
 
 
+def _tolerant(stream: TextIO) -> TextIO:
+    """Piped input may hold bytes invalid in the locale's encoding: read them as U+FFFD
+    instead of ending the session with a traceback."""
+    if isinstance(stream, io.TextIOWrapper):
+        with contextlib.suppress(ValueError, io.UnsupportedOperation):
+            stream.reconfigure(errors="replace")
+    return stream
+
+
 async def run_console(
     rhizome: Rhizome,
     config: Config,
@@ -21,7 +32,7 @@ async def run_console(
     community: CommunityRef | None = None,
 ) -> int:
     """Read lines until EOF or :quit. Interactive when stdin is a terminal; returns an exit code."""
-    stdin = stdin or sys.stdin
+    stdin = _tolerant(stdin or sys.stdin)
     given = stdout
 
     def write(text: str) -> None:
@@ -43,7 +54,11 @@ async def run_console(
         await _edit_lines(rhizome, session, write)
     else:
         while not session.quit:
-            line = await asyncio.to_thread(stdin.readline)
+            try:
+                line = await asyncio.to_thread(stdin.readline)
+            except UnicodeDecodeError:  # a stream we could not make tolerant
+                write("Skipped input that is not valid text.")
+                continue
             if not line:
                 break
             await _run_line(session, line, write)

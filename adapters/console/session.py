@@ -78,12 +78,10 @@ class ConsoleSession:
         return Place(self.community, name, name, thread_id=thread)
 
     async def _next_id(self) -> str:
+        """The database allocates ids, so two sessions on one community never share one."""
         state = self.rhizome.services.repos.state
         key = SEQ_KEY.format(community=f"{self.community.platform}:{self.community.external_id}")
-        if self._seq == 0:
-            self._seq = int(await state.get(key) or 0)
-        self._seq += 1
-        await state.set(key, str(self._seq), self.rhizome.services.clock.now())
+        self._seq = await state.next_number(key, self.rhizome.services.clock.now())
         return f"m{self._seq}"
 
     def _now(self) -> datetime:

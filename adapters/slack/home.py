@@ -42,6 +42,7 @@ def settings_blocks(settings: MemberSettings | None) -> tuple[Block, ...]:
             (
                 toggle,
                 Button("Export my data", "rhizome privacy my-data"),
+                Button("What is kept", "rhizome privacy status"),
                 Button("Forget me…", "rhizome privacy forget-me", style="danger"),
             )
         ),

@@ -97,12 +97,49 @@ def register(registry: Registry) -> None:
         )
         for hook in services.extras.get("forget_hooks", ()):
             await hook(ctx.community.id, ctx.actor.external_id)
+        # Deleted rows leave bytes in the files (search index, WAL, dead tuples): wipe them now.
+        await services.db.scrub()
         if not existed:
             return Reply.text("There was nothing stored about you. Tracking is now off.")
         return Reply.text(
             "Done: everything stored about you here is deleted and tracking is off. "
             "Turn it back on any time with /rhizome privacy tracking on."
         )
+
+    @cmd(
+        MEMBER_GROUP,
+        "privacy status",
+        "What Rhizome keeps about you, and the rules it keeps it under",
+        examples=("privacy status",),
+    )
+    async def status(ctx: CommandContext, args: Mapping[str, Any]) -> Reply:
+        services = ctx.services
+        privacy = services.config.privacy
+        community, who = ctx.community.id, ctx.actor.external_id
+        settings = await services.repos.settings.get(community, who, privacy.default_tracking)
+        messages, shares, reactions = await services.repos.privacy.counts(community, who)
+        tracking = (
+            "on: what you share and discuss helps others find it"
+            if settings.tracking
+            else "off: nothing new is stored about you"
+        )
+        intros = {True: "on", False: "off", None: "not chosen (the community's default applies)"}
+        kept = (
+            f"{privacy.retention_days} days, then deleted"
+            if privacy.retention_days
+            else "until deleted on the platform or by you"
+        )
+        lines = (
+            f"Tracking: {tracking}.",
+            f"Stored about you: {_n(messages, 'message')}, {_n(shares, 'share')}, "
+            f"{_n(reactions, 'reaction')}.",
+            f"Introductions: {intros[settings.intros]}.",
+            f"Messages are kept {kept}; deleted text is wiped from the database files "
+            f"within {privacy.scrub_minutes:g} minutes, at once after forget-me.",
+            "Change it: /rhizome privacy tracking on|off · see it all: /rhizome privacy my-data "
+            "· delete it all: /rhizome privacy forget-me",
+        )
+        return Reply(Document(tuple(Paragraph(spans(line)) for line in lines)))
 
     @cmd(
         MEMBER_GROUP,
@@ -133,3 +170,7 @@ def register(registry: Registry) -> None:
             ),
             files=(("rhizome-my-data.json", body),),
         )
+
+
+def _n(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"

@@ -260,6 +260,14 @@ def slug(text: str) -> str:
 # --- where the files come from -------------------------------------------------------------
 
 
+MIB = 1 << 20
+# One export file read whole (a Slack channel-day) must fit in the import's memory budget:
+# parsed, JSON takes several times its size in Python objects.
+MAX_FILE_BYTES = 32 * MIB
+# Chat JSON compresses about 5-20 times; a bomb, thousands.
+MAX_RATIO = 200
+
+
 class ExportSource:
     """A folder or a .zip, seen as relative POSIX paths with sizes; rooted where the export is.
 
@@ -345,9 +353,37 @@ class ExportSource:
         return {p.name for p in self.path.iterdir() if p.is_dir()}
 
     def read_bytes(self, rel: str) -> bytes:
+        """A whole file, refused (naming it) when it is bigger than `MAX_FILE_BYTES` or, in a
+        zip, inflates more than `MAX_RATIO` times: a 1 MB zip whose day file inflated to 1 GiB
+        once took 2.2 GB of memory. Never more than the cap is inflated, whatever the zip's
+        directory claims (zipfile also stops at the declared size and checks the CRC)."""
         try:
             if self._zip is not None:
-                return self._zip.read(self._prefix + rel)
-            return (self.path / rel).read_bytes()
-        except (OSError, KeyError, zipfile.BadZipFile) as exc:
+                info = self._zip.getinfo(self._prefix + rel)
+                self._check_size(rel, info.file_size, info.compress_size)
+                with self._zip.open(info) as entry:
+                    data = entry.read(MAX_FILE_BYTES + 1)
+            else:
+                with (self.path / rel).open("rb") as file:
+                    self._check_size(rel, os.fstat(file.fileno()).st_size, None)
+                    data = file.read(MAX_FILE_BYTES + 1)
+        except (OSError, KeyError, zipfile.BadZipFile, EOFError) as exc:
             raise BrokenExportFile(self.display(rel), None, f"cannot read: {exc}") from None
+        self._check_size(rel, len(data), None)
+        return data
+
+    def _check_size(self, rel: str, size: int, compressed: int | None) -> None:
+        if size > MAX_FILE_BYTES:
+            raise BrokenExportFile(
+                self.display(rel),
+                None,
+                f"{'inflates to' if compressed is not None else 'is'} {size / MIB:,.0f} MB, "
+                f"more than the {MAX_FILE_BYTES // MIB} MB one export file may have",
+            )
+        if compressed is not None and size > MIB and size > MAX_RATIO * max(compressed, 1):
+            raise BrokenExportFile(
+                self.display(rel),
+                None,
+                f"inflates {size // max(compressed, 1):,} times (to {size / MIB:,.0f} MB); "
+                f"real export files compress less than {MAX_RATIO} times: a zip bomb?",
+            )

@@ -17,6 +17,11 @@ Responses must be HTML, are read as a stream and cut at `max_bytes` (after decom
 and the whole fetch is bounded by one wall-clock timeout. Results are cached per canonical URL
 and failures are retried later with exponential backoff; `enabled=False` never fetches.
 Parsing uses the standard library's forgiving `html.parser` and stops at `<body>`.
+
+A hostile page must not stall the event loop either: only text charsets of an allow-list are
+decoded (Python's punycode decoder is quadratic; bz2, base64, rot13… are no text at all),
+each chunk is decoded and parsed on a worker thread, a tag left open for `_MAX_PENDING`
+characters ends the head, and `unfurl()` turns any exception into a failed result.
 """
 
 from __future__ import annotations
@@ -152,7 +157,9 @@ class UnfurlResult:
 class UnfurlError(Exception):
     """Why a fetch did not produce metadata. `refused` means policy, not bad luck."""
 
-    REFUSALS = frozenset({"scheme", "blocked_address", "redirects", "not_html", "bad_url"})
+    REFUSALS = frozenset(
+        {"scheme", "blocked_address", "redirects", "not_html", "bad_url", "bad_charset"}
+    )
 
     def __init__(self, reason: str, detail: str = "") -> None:
         super().__init__(f"{reason}: {detail}" if detail else reason)
@@ -339,6 +346,8 @@ class _Done(Exception):
 
 
 _SPACE = re.compile(r"\s+")
+_MAX_PENDING = 98304  # characters of one unfinished tag or comment before parsing stops
+_FEED_CHARS = 16384  # characters handed to the parser at a time
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
@@ -395,7 +404,11 @@ class _MetaParser(HTMLParser):
             self.title_parts.append(data)
 
     def feed_safely(self, text: str) -> bool:
-        """Feed text; True once the head is complete. Broken HTML never raises."""
+        """Feed text; True once the head is complete. Broken HTML never raises.
+
+        html.parser keeps an unfinished construct (a tag or comment still open) and scans it
+        again at every feed, so a hostile head (`<meta a="a="a=…` for a megabyte) costs the
+        square of its size; one left open for `_MAX_PENDING` characters ends the head."""
         if self.done:
             return True
         try:
@@ -403,6 +416,8 @@ class _MetaParser(HTMLParser):
         except _Done:
             self.done = True
         except Exception:  # html.parser is lenient, but never let a page crash us
+            self.done = True
+        if len(self.rawdata) > _MAX_PENDING:
             self.done = True
         return self.done
 
@@ -428,9 +443,25 @@ class _MetaParser(HTMLParser):
         )
 
 
+# A <meta> naming a charset within the first bytes; the attribute run is bounded, so a head
+# of thousands of unclosed `<meta` costs a bounded scan each, never a quadratic one.
 _META_CHARSET = re.compile(
-    rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_:.\-]+)""", re.IGNORECASE
+    rb"""<meta\b[^>]{0,512}?charset\s*=\s*["']?\s*([A-Za-z0-9_:.\-]{1,40})""", re.IGNORECASE
 )
+# Charsets a web page may really be in (WHATWG's encodings that Python decodes in linear time).
+# Anything else Python can "decode" is refused: punycode's decoder is quadratic (a 1 MB page
+# took 73 s), and bz2, zlib, base64, rot13, hex, uu... are not text charsets at all.
+_TEXT_CHARSETS = frozenset(
+    codecs.lookup(name).name
+    for name in (
+        "utf-8", "utf-8-sig", "utf-16", "utf-16-le", "utf-16-be", "ascii", "latin-1",
+        *(f"iso8859-{n}" for n in (2, 3, 4, 5, 6, 7, 8, 9, 10, 13, 14, 15, 16)),
+        *(f"cp{n}" for n in (866, 874, 932, 949, 1250, 1251, 1252, 1253, 1254, 1255, 1256,
+                              1257, 1258)),
+        "koi8-r", "koi8-u", "mac-roman", "mac-cyrillic", "gb2312", "gbk", "gb18030", "big5",
+        "big5hkscs", "shift_jis", "euc-jp", "euc-kr", "iso2022-jp", "iso2022-kr", "tis-620",
+    )
+)  # fmt: skip
 _BOMS = (
     (codecs.BOM_UTF8, "utf-8"),
     (codecs.BOM_UTF16_LE, "utf-16"),
@@ -439,7 +470,10 @@ _BOMS = (
 
 
 def _charset(declared: str | None, head: bytes) -> str:
-    """Declared charset if known, else a BOM, else a <meta> in the first bytes, else UTF-8."""
+    """A BOM, else the declared charset if known, else a <meta> in the first bytes, else UTF-8.
+
+    Raises `UnfurlError("bad_charset")` for a name Python knows but that is not a text charset
+    of the allow-list (unknown names are skipped, as browsers do)."""
     candidates: list[str] = []
     for bom, name in _BOMS:
         if head.startswith(bom):
@@ -451,9 +485,12 @@ def _charset(declared: str | None, head: bytes) -> str:
         candidates.append(match.group(1).decode("ascii", "replace"))
     for name in candidates:
         try:
-            return codecs.lookup(name.strip().lower()).name
-        except LookupError:
+            found = codecs.lookup(name.strip().lower()[:40]).name
+        except (LookupError, ValueError):
             continue
+        if found not in _TEXT_CHARSETS:
+            raise UnfurlError("bad_charset", f"{found} is not a text charset")
+        return found
     return "utf-8"
 
 
@@ -467,7 +504,11 @@ def parse_html_meta(
 ) -> PageMeta:
     """Metadata of an HTML document (pure; the fetcher streams into the same parser)."""
     parser = _MetaParser()
-    parser.feed_safely(body.decode(_charset(charset, body[:4096]), errors="replace"))
+    try:
+        encoding = _charset(charset, body[:4096])
+    except UnfurlError:
+        encoding = "utf-8"  # a non-text charset name decodes nothing: read the bytes as UTF-8
+    parser.feed_safely(body.decode(encoding, errors="replace"))
     return parser.result(url, settings or UnfurlSettings(), truncated)
 
 
@@ -577,7 +618,12 @@ class Unfurler:
     async def _fetch_and_store(self, url: str, key: str, entry: CacheEntry | None) -> UnfurlResult:
         async with self._semaphore:
             try:
-                meta = await self.fetch(url)
+                try:
+                    meta = await self.fetch(url)
+                except UnfurlError:
+                    raise
+                except Exception as exc:  # a page must never crash its caller: fail, retry later
+                    raise UnfurlError("failed", type(exc).__name__) from exc
             except UnfurlError as exc:
                 now = self.clock.now()
                 failures = (entry.failures if entry else 0) + 1
@@ -710,16 +756,33 @@ class Unfurler:
                     raise UnfurlError("not_html", "no content type and not HTML")
                 decoder = codecs.getincrementaldecoder(_charset(declared, pending))("replace")
                 chunk, pending = pending, b""
-            if parser.feed_safely(decoder.decode(chunk)) or truncated:
+            if await _parse_off_loop(parser, decoder, chunk) or truncated:
                 break
         else:
             if decoder is None:
                 if not mime and not _looks_like_html(pending):
                     raise UnfurlError("not_html", "no content type and not HTML")
                 decoder = codecs.getincrementaldecoder(_charset(declared, pending))("replace")
-                parser.feed_safely(decoder.decode(pending))
-            parser.feed_safely(decoder.decode(b"", final=True))
+                await _parse_off_loop(parser, decoder, pending)
+            await _parse_off_loop(parser, decoder, b"", final=True)
         return parser.result(str(response.url), self.settings, truncated)
+
+
+async def _parse_off_loop(
+    parser: _MetaParser, decoder: codecs.IncrementalDecoder, chunk: bytes, *, final: bool = False
+) -> bool:
+    """Decode and parse one chunk on a worker thread, so a slow page costs that thread, never
+    the event loop (Slack acks, commands and ingest wait on it). The text goes to the parser in
+    slices, so no single call (a regex holds the GIL throughout) works on more than one."""
+
+    def step() -> bool:
+        text = decoder.decode(chunk, final)
+        for start in range(0, max(len(text), 1), _FEED_CHARS):
+            if parser.feed_safely(text[start : start + _FEED_CHARS]):
+                return True
+        return parser.done
+
+    return await asyncio.to_thread(step)
 
 
 def _is_ip(host: str) -> bool:

@@ -187,7 +187,7 @@ async def test_candidates_honour_every_choice(rhizome: Rhizome) -> None:
     assert await store.opted_in_counts(cid, START) == (5, 1)  # ana, ben, cy, gil, hal
 
 
-async def test_forget_me_deletes_their_intros_and_their_wishes_only(rhizome: Rhizome) -> None:
+async def test_forget_me_deletes_their_intros_and_every_wish_naming_them(rhizome: Rhizome) -> None:
     store, community, ids = await setup(rhizome)
     cid = community.id
     rid = await store.claim(cid, P, "scheduled", P, "a")
@@ -199,6 +199,7 @@ async def test_forget_me_deletes_their_intros_and_their_wishes_only(rhizome: Rhi
         await store.mark_posted(intro.id, rid, "a", "m", P)
     await store.add_not_with(cid, "U-ana", "U-cy", "Cy", P)
     await store.add_not_with(cid, "U-ben", "U-ana", "Ana", P)
+    await store.add_not_with(cid, "U-ben", "U-cy", "Cy", P)
     await store.set_member_state(cid, "U-ana", P, streak_since=P)
     # The core deletes the member first (cascading their intro_members rows), then the hook runs.
     await rhizome.services.repos.privacy.forget(rhizome.services.tracker.store, cid, "U-ana")
@@ -206,7 +207,8 @@ async def test_forget_me_deletes_their_intros_and_their_wishes_only(rhizome: Rhi
     left = await store.intros_of_round(rid)
     assert [sorted(x.external_id for x in i.members) for i in left] == [["U-cy", "U-dee"]]
     assert await store.not_with_of(cid, "U-ana") == []
-    assert await store.not_with_of(cid, "U-ben") == [("U-ana", "Ana")]  # Ben's own wish stays
+    # Ben's wish about her named her (id and name): it goes; his other wishes stay.
+    assert await store.not_with_of(cid, "U-ben") == [("U-cy", "Cy")]
     assert await store.member_state(cid, "U-ana") == t.MemberIntroState()
     async with rhizome.services.db.read() as conn:
         rows = (

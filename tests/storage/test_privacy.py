@@ -95,3 +95,15 @@ async def test_a_member_with_no_data_gets_an_empty_export(rhizome: Rhizome, chat
     reply = await rhizome.run_command(chat.command("zed", "privacy my-data"))
     data = json.loads(reply.files[0][1])
     assert data["member"] is None and data["messages"] == []
+
+
+async def test_privacy_status_shows_a_member_their_state(rhizome: Rhizome, chat: Chat) -> None:
+    await rhizome.ingest(chat.post("ana", "see https://example.org/a", mid="1"))
+    await rhizome.ingest(chat.react("ana", "1"))
+    shown = (await rhizome.run_command(chat.command("ana", "privacy status"))).document.plain()
+    assert "Tracking: on" in shown
+    assert "1 message, 1 share, 1 reaction" in shown
+    assert "kept until deleted" in shown and "within 15 minutes" in shown
+    await rhizome.run_command(chat.command("ana", "privacy forget-me confirm"))
+    shown = (await rhizome.run_command(chat.command("ana", "privacy status"))).document.plain()
+    assert "Tracking: off" in shown and "0 messages, 0 shares, 0 reactions" in shown

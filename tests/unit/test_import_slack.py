@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 import zipfile
 from collections import Counter
 from datetime import UTC, datetime
@@ -756,3 +757,65 @@ def test_day_files_are_read_day_by_day_across_channels(tmp_path: Path) -> None:
         "talk/2024-01-02.json",
         "links/2024-01-03.json",
     ]
+
+
+def zipped_export(path: Path, days: dict[str, bytes]) -> Path:
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("export/users.json", json.dumps(USERS))
+        zf.writestr("export/channels.json", json.dumps(CHANNELS))
+        for day, body in days.items():
+            zf.writestr(f"export/links/{day}.json", body)
+    return path
+
+
+def one_message(ts: str, text: str) -> bytes:
+    return json.dumps([{"type": "message", "user": "U1", "text": text, "ts": ts}]).encode()
+
+
+@pytest.mark.parametrize(
+    ("padding", "reason"),
+    [
+        (40 << 20, r"inflates to 40 MB, more than the 32 MB one export file may have"),
+        (2 << 20, r"inflates [\d,]+ times \(to 2 MB\); .* a zip bomb\?"),
+    ],
+)
+async def test_zip_bombs_are_refused_naming_the_entry(
+    rhizome: Rhizome, tmp_path: Path, padding: int, reason: str
+) -> None:
+    bomb = b'[{"type": "message", "user": "U1", "ts": "1577966400.000100", "text": "'
+    bomb += b"a" * padding + b'"}]'
+    archive = zipped_export(
+        tmp_path / "bomb.zip",
+        {
+            "2020-01-01": one_message("1577880000.000100", "<https://one.example/a>"),
+            "2020-01-02": bomb,
+            "2020-01-03": one_message("1578052800.000100", "<https://three.example/c>"),
+        },
+    )
+    stopped = await import_export(rhizome, "slack", archive)
+    assert stopped.aborted and stopped.files_committed == 1
+    (problem,) = stopped.report.errors
+    assert problem.path == f"{archive}!export/links/2020-01-02.json"
+    assert re.fullmatch(reason, problem.reason), problem.reason
+    # What came before stays; with --keep-going the rest goes in too.
+    kept_going = await import_export(rhizome, "slack", archive, keep_going=True)
+    assert kept_going.files_committed == 2 and len(kept_going.report.errors) == 1
+    assert {s.url for s in await resource_summaries(rhizome, "slack", "T9")} == {
+        "https://one.example/a",
+        "https://three.example/c",
+    }
+
+
+def test_an_unpacked_file_over_the_cap_is_refused_too(tmp_path: Path) -> None:
+    root = write_export(
+        tmp_path / "ex",
+        {
+            "users.json": USERS,
+            "channels.json": CHANNELS,
+            "links/2020-01-01.json": b"[" + b" " * (33 << 20) + b"]",
+        },
+    )
+    _, report = import_all(root, keep_going=True)
+    (problem,) = report.errors
+    assert problem.path == str(root / "links" / "2020-01-01.json")
+    assert "is 33 MB, more than the 32 MB" in problem.reason

@@ -162,7 +162,33 @@ def make_app(state: Server) -> web.Application:
         await record(request)
         return web.Response(body=b"\x89PNG\r\n\x1a\n" + b"\x00" * 100)
 
+    async def codec(request: web.Request) -> web.Response:
+        """A gzip body of non-ASCII text declaring a codec that is no text charset."""
+        await record(request)
+        body = b"<html><head><title>T</title>" + ("\u00fc" * 200_000).encode()
+        return web.Response(
+            body=gzip.compress(body),
+            headers={
+                "Content-Type": f"text/html; charset={request.match_info['name']}",
+                "Content-Encoding": "gzip",
+            },
+        )
+
+    async def meta_codec(request: web.Request) -> web.Response:
+        await record(request)
+        body = b'<html><head><meta charset="punycode"><title>T</title>' + b"\xfc" * 100_000
+        return web.Response(body=body, headers={"Content-Type": "text/html"})
+
+    async def meta_bomb(request: web.Request) -> web.Response:
+        await record(request)
+        body = b'<html><head><meta property="og:title" content="Early"><meta a='
+        body += b'"a=' * 100_000 + b"><title>Late</title></head>"
+        return web.Response(body=body, headers={"Content-Type": "text/html"})
+
     app = web.Application()
+    app.router.add_get("/codec/{name}", codec)
+    app.router.add_get("/meta-codec", meta_codec)
+    app.router.add_get("/meta-bomb", meta_bomb)
     app.router.add_get("/page", page)
     app.router.add_get("/latin1", latin1)
     app.router.add_get("/broken", broken)
@@ -286,6 +312,46 @@ async def test_charset_from_meta_and_broken_html(server: Server) -> None:
     assert broken.status is UnfurlStatus.OK
     assert broken.meta is not None and broken.meta.title == "Broken page"
     assert zipped.meta is not None and zipped.meta.og_title == "Tokio tutorial"
+
+
+@pytest.mark.parametrize(
+    "name", ["punycode", "bz2", "zlib", "base64", "rot13", "hex", "uu", "utf-7", "idna"]
+)
+async def test_pages_in_codecs_that_are_no_text_charset_are_refused(
+    server: Server, name: str
+) -> None:
+    unfurler, _ = make_unfurler(server, allow_private=True)
+    async with unfurler:
+        result = await unfurler.unfurl(f"{server.base}/codec/{name}")  # never raises
+        again = await unfurler.unfurl(f"{server.base}/codec/{name}")
+    assert result.status is UnfurlStatus.REFUSED, result.error
+    assert "bad_charset" in (result.error or "") and result.meta is None
+    assert again.status is UnfurlStatus.BACKOFF and server.hits[f"/codec/{name}"] == 1
+
+
+async def test_a_codec_named_in_a_meta_tag_is_refused_too(server: Server) -> None:
+    unfurler, _ = make_unfurler(server, allow_private=True)
+    async with unfurler:
+        result = await unfurler.unfurl(f"{server.base}/meta-codec")
+    assert result.status is UnfurlStatus.REFUSED and "punycode" in (result.error or "")
+
+
+@pytest.mark.parametrize("name", ["ISO-8859-1", "windows-1251", "Shift_JIS", "utf8", "gbk"])
+def test_real_charsets_still_decode(name: str) -> None:
+    body = f'<html><head><meta charset="{name}"><title>Title 42</title>'.encode()
+    assert parse_html_meta(body, "https://x.test/").title == "Title 42"
+
+
+async def test_a_huge_unfinished_tag_ends_the_head_instead_of_crawling(
+    server: Server,
+) -> None:
+    unfurler, _ = make_unfurler(server, allow_private=True)
+    async with unfurler:
+        result = await unfurler.unfurl(f"{server.base}/meta-bomb")
+    # What came before the hostile tag is kept; a tag still open after 96K characters ends
+    # the head (html.parser would scan it again at every chunk: quadratic).
+    assert result.status is UnfurlStatus.OK and result.meta is not None
+    assert (result.meta.og_title, result.meta.title) == ("Early", None)
 
 
 async def test_non_html_is_refused(server: Server) -> None:

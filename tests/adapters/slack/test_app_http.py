@@ -374,6 +374,7 @@ async def test_home_tab_publishes_the_members_panel(slack: SlackDriver, fake: Fa
     dumped = json.dumps(view)
     assert "home.example" in dumped
     assert "rhizome privacy tracking off" in dumped  # tracking is on: offer to pause
+    assert "rhizome privacy status" in dumped  # and to show what is kept, and for how long
 
 
 async def test_home_tab_button_shows_the_result_in_the_panel(
