@@ -31,6 +31,7 @@ from bot.clock import Clock, SystemClock
 from bot.config import DiscordConfig, Secrets
 from bot.documents import Document
 from bot.model import CommunityRef, InboundEvent
+from bot.runtime import StartupError
 
 if TYPE_CHECKING:
     from bot.app import Rhizome
@@ -448,6 +449,16 @@ async def run_discord(
     rhizome.add_outlet(client.outlet)
     try:
         await client.start(token)
+    except discord.LoginFailure:
+        raise StartupError(
+            "discord: DISCORD_TOKEN was refused: copy the bot token from the Developer Portal "
+            "(Bot > Reset Token)"
+        ) from None
+    except discord.PrivilegedIntentsRequired:
+        raise StartupError(
+            "discord: the Message Content and Server Members intents are not enabled: turn them "
+            "on in the Developer Portal (Bot > Privileged Gateway Intents)"
+        ) from None
     finally:
         if not client.is_closed():
             await client.close()

@@ -49,6 +49,7 @@ from adapters.slack.translate import (
 )
 from bot.commands.registry import ADMIN_GROUP, MEMBER_GROUP, Invocation
 from bot.config import Config, Secrets
+from bot.runtime import StartupError
 from bot.documents import Document, Reply
 from bot.model import (
     Actor,
@@ -377,8 +378,9 @@ class SlackAdapter:
         try:
             auth = await self.client.auth_test()
         except SlackApiError as e:
-            raise RuntimeError(
-                f"slack: the bot token was refused by auth.test ({e.response.get('error')})"
+            raise StartupError(
+                f"slack: SLACK_BOT_TOKEN was refused by auth.test ({e.response.get('error')}): "
+                "copy the Bot User OAuth Token (xoxb-…) from the app's OAuth & Permissions page"
             ) from None
         self.identity = Identity(
             team_id=str(auth["team_id"]),
@@ -395,7 +397,13 @@ class SlackAdapter:
                 logger=self.log,
                 web_client=self.client,
             )
-            await self._socket.connect_async()
+            try:
+                await self._socket.connect_async()
+            except SlackApiError as e:
+                raise StartupError(
+                    f"slack: SLACK_APP_TOKEN was refused ({e.response.get('error')}): create an "
+                    "app-level token (xapp-…) with connections:write under Basic Information"
+                ) from None
             self.log.info("slack: connected in Socket Mode to %s", self.identity.team_id)
         else:
             self._runner = web.AppRunner(self.web_app(), handle_signals=False, access_log=None)
