@@ -103,7 +103,7 @@ def run_async(make: Callable[[], Awaitable[T]]) -> T:
         fail(str(e), e.code)
     except DatabaseProblem as e:
         fail(str(e), 1 if e.transient else 2)
-    except Stopped:
+    except Stopped:  # a stop signal during start-up: nothing to undo
         raise typer.Exit(0) from None
 
 
@@ -122,6 +122,7 @@ async def start_core(config: Config, *, must_exist: bool = False) -> Any:
     check_sqlite(url, known_revisions=known_revisions(), must_exist=must_exist)
     found = sqlite_file(url)
     if found is not None:
+        found.path.parent.mkdir(parents=True, exist_ok=True)
         lock = DatabaseLock(found.path)
         if not lock.acquire():
             raise StartupError(f"{found.path} is being restored; try again when that is done")
@@ -239,9 +240,9 @@ async def _console(cfg: Config, community: str | None = None) -> int:
 
 
 async def _serve(cfg: Config, secrets: Secrets, adapters: Sequence[str]) -> int:
-    """Serve until SIGTERM/SIGINT, then stop in order: platforms first (no new events; the
-    requests in flight finish), then background work (a post in flight finishes), then the
-    writer (everything accepted is stored) and the database. Exit status 0."""
+    """Serve until SIGTERM/SIGINT, then stop in order: background work (a post in flight
+    finishes), the platforms (no new events; requests in flight finish), then the writer
+    (everything acknowledged is stored) and the database. Exit status 0."""
     from bot.runtime import Backoff, install_stop_signals, with_retries
     from storage.preflight import display_url
 
@@ -321,10 +322,12 @@ async def _serve_until_stopped(
             if isinstance(failure, Stopped):
                 failure = None
     stopper.cancel()
-    log.info("stopping: closing the platform connections")
-    await _cancel_within(list(running.values()), SHUTDOWN_SECONDS)
+    # Background work first: a digest being posted needs its platform connection to finish
+    # (events arriving meanwhile are still stored and acknowledged).
     log.info("stopping: finishing background work")
     await _cancel_within(background, SHUTDOWN_SECONDS)
+    log.info("stopping: closing the platform connections")
+    await _cancel_within(list(running.values()), SHUTDOWN_SECONDS)
     if health is not None:
         await health.stop()
     log.info("stopping: storing what was received")
