@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import os
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
@@ -158,7 +157,9 @@ LogFormat = Annotated[
 @app.command()
 def run(
     config: ConfigOption = None,
-    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Same as --log-level debug.")] = False,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Same as --log-level debug.")
+    ] = False,
     log_level: LogLevel = None,
     log_format: LogFormat = None,
 ) -> None:
@@ -310,8 +311,7 @@ async def _serve_until_stopped(
         port = await health.start()
         log.info("health: http://%s:%d/healthz and /readyz", cfg.health.host, port)
     background = [
-        asyncio.create_task(hook(rhizome))
-        for hook in rhizome.services.extras.get("background", ())
+        asyncio.create_task(hook(rhizome)) for hook in rhizome.services.extras.get("background", ())
     ]
     stopper = asyncio.create_task(stop.wait())
     done, _ = await asyncio.wait({stopper, *running.values()}, return_when=asyncio.FIRST_COMPLETED)

@@ -204,4 +204,3 @@ def _describe_one(error: BaseException, url: str) -> DatabaseProblem | None:
             transient=True,
         )
     return None
-

@@ -49,7 +49,6 @@ from adapters.slack.translate import (
 )
 from bot.commands.registry import ADMIN_GROUP, MEMBER_GROUP, Invocation
 from bot.config import Config, Secrets
-from bot.runtime import StartupError
 from bot.documents import Document, Reply
 from bot.model import (
     Actor,
@@ -64,6 +63,7 @@ from bot.model import (
     ReactionAdded,
     ReactionRemoved,
 )
+from bot.runtime import StartupError
 
 if TYPE_CHECKING:
     from bot.app import Rhizome

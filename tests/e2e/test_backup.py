@@ -174,7 +174,11 @@ def test_backup_during_a_running_import_restores_to_an_identical_database(
     importing = subprocess.Popen(
         [sys.executable, "-m", "bot", "import", "slack", str(export), "--quiet"],
         cwd=tmp_path,
-        env={**env, "PYTHONPATH": str(REPO_ROOT), "RHIZOME_DATABASE_URL": f"sqlite+aiosqlite:///{live}"},
+        env={
+            **env,
+            "PYTHONPATH": str(REPO_ROOT),
+            "RHIZOME_DATABASE_URL": f"sqlite+aiosqlite:///{live}",
+        },
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -192,7 +196,7 @@ def test_backup_during_a_running_import_restores_to_an_identical_database(
         )
         still_importing = importing.poll() is None
     finally:
-        out, errors = importing.communicate(timeout=WAIT)
+        _, errors = importing.communicate(timeout=WAIT)
     assert importing.returncode == 0, errors
     assert backup.returncode == 0, backup.stderr
     assert still_importing, "the import ended before the backup did; make the export bigger"

@@ -20,7 +20,6 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import aiohttp
 import pytest
@@ -215,7 +214,8 @@ async def test_sigterm_mid_digest_post_finishes_and_records_it(
     await service.wait_for(r"listening on")
 
     async def claimed() -> None:
-        while not digest_runs(db):
+        # Another process writes the claim: there is nothing to wait on but the file.
+        while not digest_runs(db):  # noqa: ASYNC110
             await asyncio.sleep(0.05)
 
     await asyncio.wait_for(claimed(), WAIT)
@@ -298,5 +298,3 @@ async def test_refused_discord_token_is_one_line_and_exit_2(tmp_path: Path) -> N
         "Portal (Bot > Reset Token)"
     )
     assert "Traceback" not in stderr and "PyNaCl" not in stderr and token not in stderr
-
-

@@ -183,7 +183,9 @@ def test_relative_database_path_is_next_to_the_config_file(tmp_path: Path) -> No
     code, _ = rhizome(["db", "upgrade", "-c", str(home / "rhizome.toml")], tmp_path)
     assert code == 0 and (home / "data" / "bot.db").is_file()
     # The same config from any folder, or through $RHIZOME_CONFIG, means the same file.
-    code, stderr = rhizome(["communities"], tmp_path, {"RHIZOME_CONFIG": str(home / "rhizome.toml")})
+    code, stderr = rhizome(
+        ["communities"], tmp_path, {"RHIZOME_CONFIG": str(home / "rhizome.toml")}
+    )
     assert code == 0, stderr
     assert not (tmp_path / "data").exists()
 
