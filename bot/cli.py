@@ -771,6 +771,44 @@ async def _attach_outlet(rhizome: Any, cfg: Config, secrets: Secrets, platform: 
         fail("posting to Discord from the CLI needs the running bot; use /rhizome-admin digest now")
 
 
+@app.command()
+def doctor(
+    config: ConfigOption = None,
+    offline: Annotated[
+        bool, typer.Option("--offline", help="Skip the checks that ask Slack or Discord.")
+    ] = False,
+) -> None:
+    """Check the config, database, tokens, scopes, intents and digest channels; say what to do."""
+    from bot.doctor import OnlineCheck, exit_code, render, run_checks
+
+    cfg = load(config)
+    secrets = Secrets.from_env()
+    logging.basicConfig(level=logging.ERROR, stream=sys.stderr)
+
+    def slack() -> OnlineCheck:
+        from adapters.slack.doctor import slack_checks
+
+        return slack_checks
+
+    def discord() -> OnlineCheck:
+        from adapters.discord.doctor import discord_checks
+
+        return discord_checks
+
+    checks = run_async(
+        lambda: run_checks(
+            cfg,
+            config_path(config),
+            secrets,
+            online=not offline,
+            platform_checks={"slack": slack(), "discord": discord()},
+        )
+    )
+    for check in checks:
+        out.print(render(check), highlight=False, soft_wrap=True)
+    raise typer.Exit(exit_code(checks))
+
+
 @db_app.command("upgrade")
 def db_upgrade(config: ConfigOption = None) -> None:
     """Apply database migrations (they also run at every start)."""

@@ -13,8 +13,12 @@ import socket
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy.engine import make_url
+
+if TYPE_CHECKING:
+    from storage.db import Database
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 
@@ -204,3 +208,41 @@ def _describe_one(error: BaseException, url: str) -> DatabaseProblem | None:
             transient=True,
         )
     return None
+
+
+@dataclass(frozen=True, slots=True)
+class DigestChannel:
+    """Where an enabled digest posts: what `rhizome doctor` checks the bot may post in."""
+
+    platform: str
+    community_external_id: str
+    channel_id: str
+    channel_name: str | None
+
+
+async def digest_channels(db: Database) -> list[DigestChannel]:
+    from sqlalchemy import select
+
+    from storage import models as m
+    from storage.digests import DigestRow
+
+    d, c = DigestRow.__table__, m.communities
+    query = (
+        select(c.c.platform, c.c.external_id, d.c.channel_external_id, d.c.channel_name)
+        .join(c, c.c.id == d.c.community_id)
+        .where(d.c.enabled.is_(True))
+        .order_by(d.c.id)
+    )
+    async with db.read() as conn:
+        rows = (await conn.execute(query)).all()
+    return [DigestChannel(*row) for row in rows]
+
+
+async def revision_status(db: Database) -> tuple[str | None, frozenset[str]]:
+    """The database's revision and the newest this Rhizome ships (for `doctor`)."""
+    from alembic.script import ScriptDirectory
+
+    from storage.migrate import alembic_config, current_revision
+
+    heads = frozenset(ScriptDirectory.from_config(alembic_config()).get_heads())
+    return await current_revision(db), heads

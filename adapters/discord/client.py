@@ -456,8 +456,8 @@ async def run_discord(
         ) from None
     except discord.PrivilegedIntentsRequired:
         raise StartupError(
-            "discord: the Message Content and Server Members intents are not enabled: turn them "
-            "on in the Developer Portal (Bot > Privileged Gateway Intents)"
+            "discord: the Message Content intent is not enabled: turn it on in the Developer "
+            "Portal (Bot > Privileged Gateway Intents > Message Content Intent)"
         ) from None
     finally:
         if not client.is_closed():

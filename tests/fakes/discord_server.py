@@ -571,6 +571,8 @@ class FakeDiscord:
         self.interaction_responses: dict[str, list[dict[str, Any]]] = {}
         # Set resumable=False to answer the next RESUMEs with INVALID_SESSION (op 9, d=false).
         self.resumable = True
+        # The application's flags (1 << 18: the Message Content intent is enabled).
+        self.application_flags = 0
 
         self._changed = asyncio.Condition()
         self._gate = asyncio.Event()
@@ -1249,7 +1251,7 @@ class FakeDiscord:
                 "owner": user_payload(self.ids(), "owner"),
                 "verify_key": "0" * 64,
                 "team": None,
-                "flags": 0,
+                "flags": self.application_flags,
                 "bot": self.bot_user,
             }
         )
