@@ -886,8 +886,10 @@ def db_restore(
         fail(POSTGRES_ADVICE)
     if not found.path.parent.is_dir():
         fail(f"{found.path.parent} is not a folder")
+    if not backup.is_file():
+        fail(f"no backup at {backup}")
     try:
-        verify(backup) if backup.is_file() else fail(f"no backup at {backup}")
+        verify(backup)
     except BackupError as e:
         fail(str(e))
     if found.exists and not force:

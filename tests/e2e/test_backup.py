@@ -147,11 +147,19 @@ def write_export(root: Path, channels: int, days: int, per_day: int) -> None:
             (folder / f"{date}.json").write_text(json.dumps(messages))
 
 
-def dump(db: Path) -> dict[str, list[tuple[object, ...]]]:
-    """Every row of the tables an import fills (ids included: a restore keeps them)."""
+def dump(db: Path, *, clock_columns: bool = True) -> dict[str, list[tuple[object, ...]]]:
+    """Every row of the tables an import fills (ids included: a restore keeps them); without
+    `clock_columns`, leaving out when rows were written (two imports run at different times)."""
     tables = ("channels", "members", "messages", "resources", "resource_urls", "shares")
+    out: dict[str, list[tuple[object, ...]]] = {}
     with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
-        return {t: conn.execute(f"SELECT * FROM {t} ORDER BY 1").fetchall() for t in tables}
+        for t in tables:
+            names = [r[1] for r in conn.execute(f"PRAGMA table_info({t})")]
+            if not clock_columns:
+                names = [n for n in names if n not in ("created_at", "first_seen_at")]
+            columns = ", ".join(names)
+            out[t] = conn.execute(f"SELECT {columns} FROM {t} ORDER BY 1").fetchall()
+    return out
 
 
 def message_count(db: Path) -> int:
@@ -255,3 +263,49 @@ def test_backup_of_postgresql_says_to_use_pg_dump(tmp_path: Path) -> None:
     )
     assert done.returncode == 2
     assert "pg_dump --format=custom" in done.stderr and "secret" not in done.stderr
+
+
+def test_sigterm_mid_import_keeps_what_was_stored_and_a_rerun_finishes(tmp_path: Path) -> None:
+    import signal
+
+    export = tmp_path / "export"
+    export.mkdir()
+    write_export(export, channels=4, days=40, per_day=600)
+    interrupted, whole = tmp_path / "a" / "rhizome.db", tmp_path / "b" / "rhizome.db"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DISCORD_"))}
+    importing = subprocess.Popen(
+        [sys.executable, "-m", "bot", "import", "slack", str(export), "--quiet"],
+        cwd=tmp_path,
+        env={
+            **env,
+            "PYTHONPATH": str(REPO_ROOT),
+            "RHIZOME_DATABASE_URL": f"sqlite+aiosqlite:///{interrupted}",
+        },
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + WAIT
+    while message_count(interrupted) == 0:
+        assert importing.poll() is None, importing.communicate()
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    importing.send_signal(signal.SIGTERM)
+    _, errors = importing.communicate(timeout=WAIT)
+    assert importing.returncode == 1, errors
+    assert errors.strip() == (
+        "rhizome: import stopped by a signal; what was stored is kept: run the same import again "
+        "to finish it (it skips what is already there)"
+    )
+    with sqlite3.connect(interrupted) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    assert 0 < message_count(interrupted) < 4 * 40 * 600
+    for db in (interrupted, whole):
+        done = rhizome(
+            ["import", "slack", str(export), "--quiet"],
+            tmp_path,
+            RHIZOME_DATABASE_URL=f"sqlite+aiosqlite:///{db}",
+        )
+        assert done.returncode == 0, done.stderr
+    assert message_count(interrupted) == 4 * 40 * 600
+    assert dump(interrupted, clock_columns=False) == dump(whole, clock_columns=False)
