@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sys
+import threading
 from typing import TextIO
 
 from adapters.console.session import ConsoleOutlet, ConsoleSession
@@ -43,7 +45,7 @@ async def run_console(
         if interactive:
             stdout.write(f"{session.speaker}@#{session.channel}> ")
             stdout.flush()
-        line = await asyncio.to_thread(stdin.readline)
+        line = await _readline(stdin)
         if not line:
             break
         try:
@@ -52,3 +54,29 @@ async def run_console(
             write(f"Sorry, that failed: {type(e).__name__}. Your data is unchanged.")
     await rhizome.flush()
     return 0
+
+
+async def _readline(stdin: TextIO) -> str:
+    """One line, read on a daemon thread: a stop signal (SIGTERM, Ctrl-C) ends the session at
+    once instead of waiting, with the process, for the member to press Enter."""
+    loop = asyncio.get_running_loop()
+    line: asyncio.Future[str] = loop.create_future()
+
+    def settle(text: str | None, error: BaseException | None) -> None:
+        if line.done():  # the session was stopped meanwhile
+            return
+        if error is not None:
+            line.set_exception(error)
+        else:
+            line.set_result(text or "")
+
+    def read() -> None:
+        try:
+            text, error = stdin.readline(), None
+        except Exception as e:
+            text, error = None, e
+        with contextlib.suppress(RuntimeError):  # the loop is gone: nobody is waiting
+            loop.call_soon_threadsafe(settle, text, error)
+
+    threading.Thread(target=read, name="rhizome-console-input", daemon=True).start()
+    return await line

@@ -298,3 +298,54 @@ async def test_refused_discord_token_is_one_line_and_exit_2(tmp_path: Path) -> N
         "Portal (Bot > Reset Token)"
     )
     assert "Traceback" not in stderr and "PyNaCl" not in stderr and token not in stderr
+
+
+async def test_discord_mode_serves_health_and_stops_on_sigterm(tmp_path: Path) -> None:
+    from tests.fakes.discord_server import FakeDiscord
+
+    token = "MTIzNDU2Nzg5MDEyMzQ1Njc4.GabcDe.abcdefghijklmnopqrstuvwxyz0123456789AB"
+    async with FakeDiscord(token=token) as discord:
+        config = tmp_path / "rhizome.toml"
+        config.write_text(
+            f'[discord]\napi_base_url = "{discord.api_base}"\n'
+            '[unfurl]\nenabled = false\n[health]\nport = 0\n[logging]\nlevel = "info"\n'
+        )
+        service = await start_service(config, tmp_path, {"DISCORD_TOKEN": token})
+        health = int((await service.wait_for(r"health: http://127\.0\.0\.1:(\d+)")).group(1))
+        await discord.wait_for_connections("identify", 1)  # logged in and on the gateway
+        async with (
+            aiohttp.ClientSession() as session,
+            session.get(f"http://127.0.0.1:{health}/readyz") as resp,
+        ):
+            assert (resp.status, await resp.text()) == (200, "ready")
+        code = await service.stop(signal.SIGTERM)
+    assert code == 0, service.lines
+    assert any(line.endswith("rhizome: stopped cleanly") for line in service.lines)
+    assert not any("Traceback" in line or "PyNaCl" in line for line in service.lines)
+
+
+async def test_console_stops_on_sigterm_while_waiting_for_input(tmp_path: Path) -> None:
+    db = tmp_path / "rhizome.db"
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DISCORD_"))}
+    proc = await asyncio.create_subprocess_exec(
+        *(sys.executable, "-m", "bot", "console"),
+        cwd=tmp_path,
+        env={
+            **clean,
+            "PYTHONPATH": str(REPO_ROOT),
+            "RHIZOME_DATABASE_URL": f"sqlite+aiosqlite:///{db}",
+        },
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    assert proc.stdin is not None and proc.stdout is not None
+    proc.stdin.write(b":as ana\nhttps://example.org/worth-reading\n")
+    await proc.stdin.drain()
+    while b"[m1]" not in await asyncio.wait_for(proc.stdout.readline(), WAIT):
+        pass
+    proc.send_signal(signal.SIGTERM)  # stdin stays open: the member is still "typing"
+    code = await asyncio.wait_for(proc.wait(), WAIT)
+    assert code == 0
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT count(*) FROM messages").fetchone() == (1,)
