@@ -240,6 +240,10 @@ class RedactSecrets(logging.Filter):
 
 LOG_LEVELS = ("debug", "info", "warning", "error")
 QUIET_LOGGERS = ("aiosqlite", "sqlalchemy.engine", "alembic", "asyncio")
+# Platform libraries print whole payloads at debug level (message text, request bodies), so
+# they never log below info, whatever `level` says: debug is for Rhizome's own loggers.
+# ("rhizome.slack" is the logger the Slack adapter hands its Web API clients and Bolt.)
+PAYLOAD_LOGGERS = ("slack_sdk", "slack_bolt", "discord", "aiohttp", "rhizome.slack")
 
 
 def setup_logging(level: str, fmt: str, secrets: Iterable[str] = ()) -> None:
@@ -258,8 +262,13 @@ def setup_logging(level: str, fmt: str, secrets: Iterable[str] = ()) -> None:
     root.setLevel(level.upper())
     for noisy in QUIET_LOGGERS:
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    for library in PAYLOAD_LOGGERS:
+        logger = logging.getLogger(library)
+        logger.setLevel(max(logging.INFO, root.level))
     # discord.py warns about voice support (PyNaCl) that Rhizome never uses.
-    logging.getLogger("discord.client").addFilter(_NoVoiceWarning())
+    voice = logging.getLogger("discord.client")
+    if not any(isinstance(f, _NoVoiceWarning) for f in voice.filters):
+        voice.addFilter(_NoVoiceWarning())
 
 
 class _NoVoiceWarning(logging.Filter):

@@ -349,3 +349,18 @@ async def test_console_stops_on_sigterm_while_waiting_for_input(tmp_path: Path) 
     assert code == 0
     with sqlite3.connect(db) as conn:
         assert conn.execute("SELECT count(*) FROM messages").fetchone() == (1,)
+
+
+async def test_run_waits_for_postgresql_with_backoff_and_stops_on_sigterm(
+    tmp_path: Path, fake: FakeSlackApi
+) -> None:
+    config = write_config(tmp_path, fake, logging='level = "info"')
+    url = "postgresql+asyncpg://rhizome:hunter2secret@127.0.0.1:9/rhizome"  # nothing listens
+    service = await start_service(
+        config, tmp_path, {**slack_env(fake), "RHIZOME_DATABASE_URL": url}
+    )
+    await service.wait_for(r"database: cannot reach the database at .*; retrying in 1 s")
+    await service.wait_for(r"retrying in 2 s")
+    code = await service.stop(signal.SIGTERM)
+    assert code == 0, service.lines
+    assert not any("hunter2secret" in line or "Traceback" in line for line in service.lines)

@@ -119,11 +119,20 @@ async def test_a_stop_signal_ends_the_wait_between_attempts() -> None:
 
 @pytest.fixture
 def root_logging() -> Iterator[None]:
+    """`setup_logging` configures process-wide loggers: put them back for the other tests."""
+    from bot.runtime import PAYLOAD_LOGGERS, QUIET_LOGGERS
+
     root = logging.getLogger()
     handlers, level = list(root.handlers), root.level
+    named = {n: logging.getLogger(n).level for n in (*PAYLOAD_LOGGERS, *QUIET_LOGGERS)}
+    voice = logging.getLogger("discord.client")
+    filters = list(voice.filters)
     yield
     root.handlers[:] = handlers
     root.setLevel(level)
+    for name, old in named.items():
+        logging.getLogger(name).setLevel(old)
+    voice.filters[:] = filters
 
 
 def test_json_logs_are_one_object_a_line_with_secrets_redacted(
@@ -145,6 +154,15 @@ def test_json_logs_are_one_object_a_line_with_secrets_redacted(
     assert (first["level"], first["logger"]) == ("info", "rhizome.slack")
     assert second["message"] == "failed" and "ValueError: boom" in second["exception"]
     assert token not in stream.getvalue()
+
+
+def test_debug_level_never_lets_platform_libraries_print_payloads(root_logging: None) -> None:
+    setup_logging("debug", "text")
+    assert logging.getLogger("rhizome.digests").getEffectiveLevel() == logging.DEBUG
+    for library in ("slack_sdk.web.async_base_client", "discord.http", "rhizome.slack"):
+        assert logging.getLogger(library).getEffectiveLevel() == logging.INFO
+    setup_logging("warning", "text")
+    assert logging.getLogger("discord.http").getEffectiveLevel() == logging.WARNING
 
 
 def test_redaction_leaves_short_values_and_clean_lines_alone() -> None:
