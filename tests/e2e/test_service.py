@@ -364,3 +364,18 @@ async def test_run_waits_for_postgresql_with_backoff_and_stops_on_sigterm(
     code = await service.stop(signal.SIGTERM)
     assert code == 0, service.lines
     assert not any("hunter2secret" in line or "Traceback" in line for line in service.lines)
+
+
+async def test_sigterm_mid_command_still_answers_it(tmp_path: Path, fake: FakeSlackApi) -> None:
+    config = write_config(tmp_path, fake, logging='level = "info"')
+    fake.delay("users.info", 2.0)  # the command is slow to answer (after its ack)
+    service = await start_service(config, tmp_path, slack_env(fake))
+    port = int((await service.wait_for(r"listening on http://127\.0\.0\.1:(\d+)")).group(1))
+    async with aiohttp.ClientSession() as session:
+        slack = SlackDriver(f"http://127.0.0.1:{port}/slack/events", fake, session, SIGNING_SECRET)
+        acked = await slack.command("help", response_id="r-help")
+        assert acked.status == 200  # acknowledged at once; the answer comes later
+        code = await service.stop(signal.SIGTERM)
+    assert code == 0, service.lines
+    [answer] = fake.responses["r-help"]
+    assert answer["response_type"] == "ephemeral" and "/rhizome" in json.dumps(answer)
