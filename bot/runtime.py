@@ -30,7 +30,10 @@ from collections.abc import Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:
+    from bot.config import Secrets
 
 T = TypeVar("T")
 
@@ -140,14 +143,14 @@ async def with_retries(
 _DISCORD_TOKEN = re.compile(r"^[A-Za-z0-9_-]{17,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{20,}$")
 
 
-def token_problems(secrets: Any, adapters: Iterable[str]) -> list[str]:
+def token_problems(secrets: Secrets, adapters: Iterable[str]) -> list[str]:
     """Tokens that cannot be right, by their shape alone: caught before any network call.
 
     Each problem is one line naming the variable and where the right value is found."""
     problems: list[str] = []
     enabled = set(adapters)
     if "slack" in enabled:
-        if not secrets.slack_bot_token.startswith("xoxb-"):
+        if not (secrets.slack_bot_token or "").startswith("xoxb-"):
             problems.append(
                 "SLACK_BOT_TOKEN is not a bot token (they start with xoxb-): copy the Bot User "
                 "OAuth Token from the app's OAuth & Permissions page"
