@@ -1206,8 +1206,8 @@ class FakeDiscord:
     def _check_auth(self, request: web.Request) -> None:
         if request.headers.get("Authorization") != f"Bot {self.token}":
             raise web.HTTPUnauthorized(
-                body=json.dumps({"message": "401: Unauthorized", "code": 0}).encode(),
-                headers={"Content-Type": "application/json"},
+                text=json.dumps({"message": "401: Unauthorized", "code": 0}),
+                content_type="application/json",
             )
 
     async def _unknown(self, request: web.Request) -> web.Response:
