@@ -14,7 +14,16 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from bot.config import Config, ConfigError, Secrets, enabled_adapters, load_config
+from bot.config import (
+    Config,
+    ConfigError,
+    Secrets,
+    config_path,
+    enabled_adapters,
+    load_config,
+    with_database,
+)
+from bot.runtime import StartupError, Stopped
 
 T = TypeVar("T")
 
@@ -41,8 +50,32 @@ out = Console()
 
 ConfigOption = Annotated[
     Path | None,
-    typer.Option("--config", "-c", help="Path to a TOML config file (default: ./rhizome.toml)."),
+    typer.Option(
+        "--config",
+        "-c",
+        help="Path to a TOML config file (default: $RHIZOME_CONFIG, else ./rhizome.toml).",
+    ),
 ]
+
+
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import version
+
+        out.print(f"rhizome {version('rhizome-bot')}", highlight=False)
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """Rhizome: a social-learning bot for communities of practice."""
 
 
 def fail(message: str, code: int = 2) -> NoReturn:
@@ -51,58 +84,134 @@ def fail(message: str, code: int = 2) -> NoReturn:
 
 
 def load(path: Path | None) -> Config:
+    """The config, with its database settled (see `with_database`)."""
+    chosen = config_path(path)
     try:
-        return load_config(path)
+        return with_database(load_config(chosen), chosen)
     except ConfigError as e:
         fail(f"config error: {e}")
 
 
 def run_async(make: Callable[[], Awaitable[T]]) -> T:
-    return asyncio.run(make())  # type: ignore[arg-type]
+    """Run a command's coroutine; a known start-up problem ends it with its one line."""
+    from storage.preflight import DatabaseProblem
+
+    try:
+        return asyncio.run(make())  # type: ignore[arg-type]
+    except StartupError as e:
+        fail(str(e), e.code)
+    except DatabaseProblem as e:
+        fail(str(e), 1 if e.transient else 2)
+    except Stopped:  # a stop signal during start-up: nothing to undo
+        raise typer.Exit(0) from None
 
 
-async def start_core(config: Config) -> Any:
+_locks: list[Any] = []  # held for the life of the process
+
+
+async def start_core(config: Config, *, must_exist: bool = False) -> Any:
+    """Open (and migrate) the database and start the core, or say in one line why not.
+
+    `must_exist`: commands that only show data never create an empty database."""
     from bot.app import Rhizome
-    from bot.runtime import tune_process
+    from bot.runtime import DatabaseLock, tune_process
+    from storage.preflight import check_sqlite, describe, known_revisions, sqlite_file
 
-    rhizome = await Rhizome.start(config)
+    url = config.storage.url
+    check_sqlite(url, known_revisions=known_revisions(), must_exist=must_exist)
+    found = sqlite_file(url)
+    if found is not None:
+        found.path.parent.mkdir(parents=True, exist_ok=True)
+        lock = DatabaseLock(found.path)
+        if not lock.acquire():
+            raise StartupError(f"{found.path} is being restored; try again when that is done")
+        _locks.append(lock)
+    try:
+        rhizome = await Rhizome.start(config)
+    except Exception as e:
+        problem = describe(e, url)
+        if problem is None:
+            raise
+        raise problem from None
     tune_process()
     return rhizome
 
 
-def setup_logging(verbose: bool) -> None:
-    logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
-    for noisy in ("aiosqlite", "sqlalchemy.engine", "alembic"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+def setup_logging(cfg: Config, level: str | None, fmt: str | None, secrets: Secrets) -> None:
+    from bot.runtime import setup_logging as configure
+
+    values = [getattr(secrets, name) or "" for name in Secrets.__slots__]
+    configure(level or cfg.logging.level, fmt or cfg.logging.format, values)
+
+
+LogLevel = Annotated[
+    str | None,
+    typer.Option(help="debug, info, warning or error (default: [logging] level, info)."),
+]
+LogFormat = Annotated[
+    str | None,
+    typer.Option(help="text, or json for log collectors (default: [logging] format, text)."),
+]
 
 
 @app.command()
 def run(
     config: ConfigOption = None,
-    verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Same as --log-level debug.")
+    ] = False,
+    log_level: LogLevel = None,
+    log_format: LogFormat = None,
 ) -> None:
     """Run the bot: Slack and/or Discord when their tokens are set, else the console."""
+    from bot.runtime import LOG_LEVELS, token_problems
+    from storage.preflight import display_url
+
+    if log_level is not None and log_level not in LOG_LEVELS:
+        fail("--log-level must be debug, info, warning or error")
+    if log_format is not None and log_format not in ("text", "json"):
+        fail("--log-format must be text or json")
     cfg = load(config)
     secrets = Secrets.from_env()
     try:
         adapters = enabled_adapters(cfg, secrets)
     except ConfigError as e:
         fail(f"config error: {e}")
+    problems = token_problems(secrets, adapters)
+    if problems:
+        fail(problems[0])
     if adapters == ["console"]:
         err.print(
             "No SLACK_BOT_TOKEN or DISCORD_TOKEN set: starting the console adapter on "
-            f"{cfg.storage.url}. Type :help for help.",
+            f"{display_url(cfg.storage.url)}. Type :help for help.",
             highlight=False,
             soft_wrap=True,
         )
         logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
         raise typer.Exit(run_async(lambda: _console(cfg)))
-    setup_logging(verbose)
-    run_async(lambda: _serve(cfg, secrets, adapters))
+    setup_logging(cfg, "debug" if verbose else log_level, log_format, secrets)
+    raise typer.Exit(run_async(lambda: _serve(cfg, secrets, adapters)))
+
+
+async def until_stopped(work: Awaitable[T]) -> T | None:
+    """Await `work` until it ends or SIGTERM/SIGINT arrives; then cancel it, so its
+    `finally` blocks flush and close, and return None."""
+    from bot.runtime import install_stop_signals
+
+    stop = asyncio.Event()
+    undo = install_stop_signals(stop)
+    task = asyncio.ensure_future(work)
+    stopper = asyncio.ensure_future(stop.wait())
+    try:
+        await asyncio.wait({task, stopper}, return_when=asyncio.FIRST_COMPLETED)
+        if task.done():
+            return task.result()
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        return None
+    finally:
+        stopper.cancel()
+        undo()
 
 
 async def _console(cfg: Config, community: str | None = None) -> int:
@@ -121,7 +230,8 @@ async def _console(cfg: Config, community: str | None = None) -> int:
             for hook in rhizome.services.extras.get("background", ())
         ]
         try:
-            return await run_console(rhizome, cfg, community=target)
+            code = await until_stopped(run_console(rhizome, cfg, community=target))
+            return 0 if code is None else code
         finally:
             for task in background:
                 task.cancel()
@@ -130,25 +240,111 @@ async def _console(cfg: Config, community: str | None = None) -> int:
         await rhizome.close()
 
 
-async def _serve(cfg: Config, secrets: Secrets, adapters: Sequence[str]) -> None:
-    rhizome = await start_core(cfg)
+async def _serve(cfg: Config, secrets: Secrets, adapters: Sequence[str]) -> int:
+    """Serve until SIGTERM/SIGINT, then stop in order: background work (a post in flight
+    finishes), the platforms (no new events; requests in flight finish), then the writer
+    (everything acknowledged is stored) and the database. Exit status 0."""
+    from bot.runtime import Backoff, install_stop_signals, with_retries
+    from storage.preflight import display_url
+
     log = logging.getLogger("rhizome")
-    log.info("starting adapters: %s", ", ".join(adapters))
-    tasks: list[Awaitable[Any]] = []
+    stop = asyncio.Event()
+    undo = install_stop_signals(stop)
     try:
-        for hook in rhizome.services.extras.get("background", ()):
-            tasks.append(hook(rhizome))
-        if "slack" in adapters:
-            from adapters.slack.app import run_slack
-
-            tasks.append(run_slack(rhizome, cfg, secrets))
-        if "discord" in adapters:
-            from adapters.discord.client import run_discord
-
-            tasks.append(run_discord(rhizome, cfg, secrets))
-        await asyncio.gather(*tasks)
+        rhizome = await with_retries(
+            "database", lambda: start_core(cfg), stop=stop, backoff=Backoff(), log=log
+        )
+    except Stopped:
+        undo()
+        return 0
+    log.info("database: %s", display_url(cfg.storage.url))
+    try:
+        await _serve_until_stopped(rhizome, cfg, secrets, adapters, stop, log)
     finally:
         await rhizome.close()
+        undo()
+    log.info("stopped cleanly")
+    return 0
+
+
+async def _serve_until_stopped(
+    rhizome: Any,
+    cfg: Config,
+    secrets: Secrets,
+    adapters: Sequence[str],
+    stop: asyncio.Event,
+    log: logging.Logger,
+) -> None:
+    from bot.runtime import SHUTDOWN_SECONDS, Backoff, HealthServer, with_retries
+
+    running: dict[str, asyncio.Task[Any]] = {}
+
+    def supervised(name: str, make: Callable[[], Awaitable[Any]]) -> None:
+        # A network outage (at start or later) is waited out with backoff; a refused token
+        # ends the process with its one line.
+        running[name] = asyncio.create_task(
+            with_retries(name, make, stop=stop, backoff=Backoff(), log=log), name=name
+        )
+
+    if "slack" in adapters:
+        from adapters.slack.app import run_slack
+
+        supervised("slack", lambda: run_slack(rhizome, cfg, secrets))
+    if "discord" in adapters:
+        from adapters.discord.client import run_discord
+
+        supervised("discord", lambda: run_discord(rhizome, cfg, secrets))
+    log.info("starting adapters: %s", ", ".join(adapters))
+
+    async def ready() -> bool:
+        from sqlalchemy import text
+
+        if stop.is_set() or any(t.done() for t in running.values()):
+            return False
+        async with rhizome.services.db.read() as conn:
+            await conn.execute(text("SELECT 1"))
+        return True
+
+    health: HealthServer | None = None
+    if cfg.health.port is not None:
+        health = HealthServer(cfg.health.host, cfg.health.port, ready)
+        port = await health.start()
+        log.info("health: http://%s:%d/healthz and /readyz", cfg.health.host, port)
+    background = [
+        asyncio.create_task(hook(rhizome)) for hook in rhizome.services.extras.get("background", ())
+    ]
+    stopper = asyncio.create_task(stop.wait())
+    done, _ = await asyncio.wait({stopper, *running.values()}, return_when=asyncio.FIRST_COMPLETED)
+    failure: BaseException | None = None
+    for name, task in running.items():
+        if task in done:
+            failure = task.exception() or StartupError(f"{name}: the connection ended", 1)
+            if isinstance(failure, Stopped):
+                failure = None
+    stopper.cancel()
+    # Background work first: a digest being posted needs its platform connection to finish
+    # (events arriving meanwhile are still stored and acknowledged).
+    log.info("stopping: finishing background work")
+    await _cancel_within(background, SHUTDOWN_SECONDS)
+    log.info("stopping: closing the platform connections")
+    await _cancel_within(list(running.values()), SHUTDOWN_SECONDS)
+    if health is not None:
+        await health.stop()
+    log.info("stopping: storing what was received")
+    if failure is not None:
+        raise failure
+
+
+async def _cancel_within(tasks: Sequence[asyncio.Task[Any]], seconds: float) -> None:
+    """Cancel tasks and let their clean-up run for up to `seconds`; then cut them off."""
+    for task in tasks:
+        task.cancel()
+    if not tasks:
+        return
+    _, pending = await asyncio.wait(tasks, timeout=seconds)
+    for task in pending:
+        task.cancel()
+    await asyncio.gather(*pending, return_exceptions=True)
 
 
 @app.command()
@@ -171,7 +367,7 @@ def communities(config: ConfigOption = None) -> None:
     cfg = load(config)
 
     async def go() -> list[Any]:
-        rhizome = await start_core(cfg)
+        rhizome = await start_core(cfg, must_exist=True)
         try:
             return list(await rhizome.services.repos.communities.list_all())
         finally:
@@ -242,7 +438,7 @@ def resources(
     cfg = load(config)
 
     async def go() -> list[Any]:
-        rhizome = await start_core(cfg)
+        rhizome = await start_core(cfg, must_exist=True)
         try:
             repos = rhizome.services.repos
             chosen = await pick_community(repos, community)
@@ -365,13 +561,15 @@ def _import(
         rhizome = await start_core(cfg)
         try:
             if not show:
-                return await import_export(
-                    rhizome,
-                    kind,
-                    path,
-                    community_label=community,
-                    include_private=include_private,
-                    keep_going=keep_going,
+                return await until_stopped(
+                    import_export(
+                        rhizome,
+                        kind,
+                        path,
+                        community_label=community,
+                        include_private=include_private,
+                        keep_going=keep_going,
+                    )
                 )
             columns = (
                 TextColumn("[bold]{task.description}"),
@@ -393,19 +591,27 @@ def _import(
                         description=Path(report.current_file or "importing").name[:40],
                     )
 
-                return await import_export(
-                    rhizome,
-                    kind,
-                    path,
-                    community_label=community,
-                    include_private=include_private,
-                    keep_going=keep_going,
-                    progress=progress,
+                return await until_stopped(
+                    import_export(
+                        rhizome,
+                        kind,
+                        path,
+                        community_label=community,
+                        include_private=include_private,
+                        keep_going=keep_going,
+                        progress=progress,
+                    )
                 )
         finally:
             await rhizome.close()
 
     summary = run_async(go)
+    if summary is None:
+        fail(
+            "import stopped by a signal; what was stored is kept: run the same import again to "
+            "finish it (it skips what is already there)",
+            1,
+        )
     for line in summary_lines(summary):
         # --quiet drops the summary, never the reason for a failure
         is_problem = line.startswith(("error", "warning"))
@@ -546,7 +752,7 @@ def digest_preview(
     async def go() -> str:
         from bot.digests.service import DigestCliError, preview
 
-        rhizome = await start_core(cfg)
+        rhizome = await start_core(cfg, must_exist=True)
         try:
             label = community or str((await pick_community(rhizome.services.repos, None)).id)
             return await preview(rhizome, label, format, channel=channel)  # type: ignore[arg-type]
@@ -574,7 +780,7 @@ def digest_post(
     async def go() -> str:
         from bot.digests.service import DigestCliError, post_now
 
-        rhizome = await start_core(cfg)
+        rhizome = await start_core(cfg, must_exist=True)
         try:
             chosen = await pick_community(rhizome.services.repos, community)
             await _attach_outlet(rhizome, cfg, secrets, chosen.platform)
@@ -604,6 +810,44 @@ async def _attach_outlet(rhizome: Any, cfg: Config, secrets: Secrets, platform: 
         fail("posting to Discord from the CLI needs the running bot; use /rhizome-admin digest now")
 
 
+@app.command()
+def doctor(
+    config: ConfigOption = None,
+    offline: Annotated[
+        bool, typer.Option("--offline", help="Skip the checks that ask Slack or Discord.")
+    ] = False,
+) -> None:
+    """Check the config, database, tokens, scopes, intents and digest channels; say what to do."""
+    from bot.doctor import OnlineCheck, exit_code, render, run_checks
+
+    cfg = load(config)
+    secrets = Secrets.from_env()
+    logging.basicConfig(level=logging.ERROR, stream=sys.stderr)
+
+    def slack() -> OnlineCheck:
+        from adapters.slack.doctor import slack_checks
+
+        return slack_checks
+
+    def discord() -> OnlineCheck:
+        from adapters.discord.doctor import discord_checks
+
+        return discord_checks
+
+    checks = run_async(
+        lambda: run_checks(
+            cfg,
+            config_path(config),
+            secrets,
+            online=not offline,
+            platform_checks={"slack": slack(), "discord": discord()},
+        )
+    )
+    for check in checks:
+        out.print(render(check), highlight=False, soft_wrap=True)
+    raise typer.Exit(exit_code(checks))
+
+
 @db_app.command("upgrade")
 def db_upgrade(config: ConfigOption = None) -> None:
     """Apply database migrations (they also run at every start)."""
@@ -612,16 +856,106 @@ def db_upgrade(config: ConfigOption = None) -> None:
     async def go() -> str | None:
         from storage.db import Database
         from storage.migrate import current_revision
+        from storage.preflight import check_sqlite, describe, known_revisions
 
+        check_sqlite(cfg.storage.url, known_revisions=known_revisions())
         db = Database.open(cfg.storage.url)
         try:
             await db.migrate()
             return await current_revision(db)
+        except Exception as e:
+            problem = describe(e, cfg.storage.url)
+            if problem is None:
+                raise
+            raise problem from None
         finally:
             await db.close()
 
     revision = run_async(go)
     out.print(f"Database is at revision {revision}.")
+
+
+Force = Annotated[bool, typer.Option("--force", help="Replace an existing file.")]
+
+
+@db_app.command("backup")
+def db_backup(
+    path: Annotated[
+        Path, typer.Argument(help="The backup file to write, or a folder (a dated name is used).")
+    ],
+    config: ConfigOption = None,
+    force: Force = False,
+) -> None:
+    """Copy the SQLite database consistently, even while the bot runs (safe in WAL mode)."""
+    from storage.backup import POSTGRES_ADVICE, BackupError, backup_sqlite
+    from storage.preflight import sqlite_file
+
+    cfg = load(config)
+    found = sqlite_file(cfg.storage.url)
+    if found is None:
+        fail(POSTGRES_ADVICE)
+    try:
+        result = backup_sqlite(found.path, path, overwrite=force)
+    except BackupError as e:
+        fail(str(e))
+    out.print(
+        f"Backed up {found.path} to {result.path} ({result.bytes / 1e6:.1f} MB, "
+        f"revision {result.revision}). Restore it with `rhizome db restore {result.path}`.",
+        highlight=False,
+        soft_wrap=True,
+    )
+
+
+@db_app.command("restore")
+def db_restore(
+    backup: Annotated[Path, typer.Argument(help="A file written by `rhizome db backup`.")],
+    config: ConfigOption = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace the existing database (it is kept aside).")
+    ] = False,
+) -> None:
+    """Put a backup in place of the SQLite database (stop the bot first)."""
+    from bot.runtime import DatabaseLock
+    from storage.backup import POSTGRES_ADVICE, BackupError, restore_sqlite, verify
+    from storage.preflight import sqlite_file
+
+    cfg = load(config)
+    found = sqlite_file(cfg.storage.url)
+    if found is None:
+        fail(POSTGRES_ADVICE)
+    if not found.path.parent.is_dir():
+        fail(f"{found.path.parent} is not a folder")
+    if not backup.is_file():
+        fail(f"no backup at {backup}")
+    try:
+        verify(backup)
+    except BackupError as e:
+        fail(str(e))
+    if found.exists and not force:
+        fail(
+            f"{found.path} exists: pass --force to replace it (the current database is kept "
+            "beside it as a .before-restore file)"
+        )
+    lock = DatabaseLock(found.path)
+    if not lock.acquire(exclusive=True):
+        fail(
+            f"{found.path} is in use by a running rhizome (the bot, the console or an import): "
+            "stop it first (systemctl stop rhizome, docker compose stop rhizome)"
+        )
+    try:
+        result = restore_sqlite(backup, found.path)
+    except BackupError as e:
+        fail(str(e))
+    finally:
+        lock.release()
+    if result.previous is not None:
+        out.print(f"The database it replaced is kept as {result.previous}.", highlight=False)
+    out.print(
+        f"Restored {backup} to {result.path} (revision {result.revision}); start the bot again "
+        "(newer migrations, if any, run at start).",
+        highlight=False,
+        soft_wrap=True,
+    )
 
 
 @db_app.command("migrate-sqlite-to-postgres")

@@ -161,6 +161,21 @@ class DigestsConfig(_Section):
         return v
 
 
+class LoggingConfig(_Section):
+    # Lowest level written to stderr; `rhizome run --log-level` overrides it.
+    level: Literal["debug", "info", "warning", "error"] = "info"
+    # "json": one JSON object per line, for log collectors (journald, Loki, CloudWatch...).
+    format: Literal["text", "json"] = "text"
+
+
+class HealthConfig(_Section):
+    # An HTTP health server for every mode (Socket Mode and Discord have no port otherwise):
+    # GET /healthz answers while the process runs, GET /readyz once it serves and its database
+    # answers. Off unless a port is set (0 picks a free one and logs it).
+    host: str = "127.0.0.1"
+    port: int | None = Field(default=None, ge=0, le=65535)
+
+
 class Config(_Section):
     storage: StorageConfig = StorageConfig()
     tracking: TrackingConfig = TrackingConfig()
@@ -171,6 +186,8 @@ class Config(_Section):
     interests: InterestsConfig = InterestsConfig()
     unfurl: UnfurlConfig = UnfurlConfig()
     digests: DigestsConfig = DigestsConfig()
+    logging: LoggingConfig = LoggingConfig()
+    health: HealthConfig = HealthConfig()
 
 
 @dataclass(frozen=True, slots=True)
@@ -253,3 +270,42 @@ def load_config(path: str | Path | None = None) -> Config:
         return parse_config(data)
     except ConfigError as e:
         raise ConfigError(f"{p}: {e}") from None
+
+
+def config_path(path: str | Path | None, env: Mapping[str, str] | None = None) -> Path | None:
+    """The config file in use: --config, else $RHIZOME_CONFIG, else ./rhizome.toml if present."""
+    env = os.environ if env is None else env
+    if path is not None:
+        return Path(path)
+    if env.get("RHIZOME_CONFIG"):
+        return Path(env["RHIZOME_CONFIG"])
+    default = Path("rhizome.toml")
+    return default if default.exists() else None
+
+
+def with_database(
+    config: Config, path: Path | None, env: Mapping[str, str] | None = None
+) -> Config:
+    """Settle which database is used, so it never depends on where a command is run from.
+
+    $RHIZOME_DATABASE_URL wins over storage.url (a PostgreSQL password is a secret, and
+    containers pass it in the environment). A relative SQLite path is relative to the config
+    file's folder; with no config file, to the current folder. The result is absolute.
+    """
+    from sqlalchemy.engine import make_url
+
+    env = os.environ if env is None else env
+    url = env.get("RHIZOME_DATABASE_URL") or config.storage.url
+    try:
+        storage = config.storage.model_copy(update={"url": StorageConfig(url=url).url})
+    except ValidationError as e:
+        raise ConfigError(f"RHIZOME_DATABASE_URL: {e.errors()[0]['msg']}") from None
+    parsed = make_url(storage.url)
+    name = parsed.database
+    if parsed.get_backend_name() == "sqlite" and name and not name.startswith((":", "file:")):
+        base = path.absolute().parent if path is not None else Path.cwd()
+        absolute = (base / Path(name).expanduser()).absolute()
+        storage = storage.model_copy(
+            update={"url": parsed.set(database=str(absolute)).render_as_string(False)}
+        )
+    return config.model_copy(update={"storage": storage})

@@ -13,6 +13,11 @@ import logging
 log = logging.getLogger(__name__)
 
 
+# How long a stopping loop lets its tick in flight finish (a digest being posted records its
+# message id instead of leaving a claim for the next start to wonder about).
+DRAIN_SECONDS = 6.0
+
+
 class Periodic:
     task_name = "rhizome-periodic"
     interval: float = 30.0
@@ -24,11 +29,24 @@ class Periodic:
     async def run(self) -> None:
         """Tick forever (until cancelled); the interval is real time, `now` is the clock's."""
         while True:
+            tick = asyncio.create_task(self._tick(), name=f"{self.task_name}-tick")
             try:
-                await self.tick()
-            except Exception:
-                log.exception("%s: tick failed", self.task_name)
+                await asyncio.shield(tick)
+            except asyncio.CancelledError:
+                # Stopping: a tick in flight finishes (within a bound) rather than being cut
+                # off between posting and recording the post.
+                await asyncio.wait([tick], timeout=DRAIN_SECONDS)
+                tick.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await tick
+                raise
             await asyncio.sleep(self.interval)
+
+    async def _tick(self) -> None:
+        try:
+            await self.tick()
+        except Exception:
+            log.exception("%s: tick failed", self.task_name)
 
     def start(self) -> asyncio.Task[None]:
         if self._task is None or self._task.done():

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import io
 import sys
+import threading
 from collections.abc import Callable
 from typing import TextIO
 
@@ -55,7 +56,7 @@ async def run_console(
     else:
         while not session.quit:
             try:
-                line = await asyncio.to_thread(stdin.readline)
+                line = await _readline(stdin)
             except UnicodeDecodeError:  # a stream we could not make tolerant
                 write("Skipped input that is not valid text.")
                 continue
@@ -87,3 +88,29 @@ async def _edit_lines(
             if line is None:
                 break
             await _run_line(session, line, write)
+
+
+async def _readline(stdin: TextIO) -> str:
+    """One line, read on a daemon thread: a stop signal (SIGTERM, Ctrl-C) ends the session at
+    once instead of waiting, with the process, for the member to press Enter."""
+    loop = asyncio.get_running_loop()
+    line: asyncio.Future[str] = loop.create_future()
+
+    def settle(text: str | None, error: BaseException | None) -> None:
+        if line.done():  # the session was stopped meanwhile
+            return
+        if error is not None:
+            line.set_exception(error)
+        else:
+            line.set_result(text or "")
+
+    def read() -> None:
+        try:
+            text, error = stdin.readline(), None
+        except Exception as e:
+            text, error = None, e
+        with contextlib.suppress(RuntimeError):  # the loop is gone: nobody is waiting
+            loop.call_soon_threadsafe(settle, text, error)
+
+    threading.Thread(target=read, name="rhizome-console-input", daemon=True).start()
+    return await line

@@ -33,6 +33,7 @@ from bot.clock import Clock, SystemClock
 from bot.config import DiscordConfig, Secrets
 from bot.documents import Document
 from bot.model import CommunityRef, InboundEvent
+from bot.runtime import StartupError
 
 if TYPE_CHECKING:
     from bot.app import Rhizome
@@ -680,9 +681,17 @@ async def run_discord(
         try:
             await client.start(token)
             return
+        except discord.LoginFailure:
+            raise StartupError(
+                "discord: DISCORD_TOKEN was refused: copy the bot token from the Developer "
+                "Portal (Bot > Reset Token)"
+            ) from None
         except discord.PrivilegedIntentsRequired:
             if reduced:
-                raise
+                raise StartupError(
+                    "discord: the gateway refused even without the Message Content intent "
+                    "(close code 4014): check the bot's intents in the Developer Portal"
+                ) from None
             log.warning(
                 "discord: the Message Content intent is not enabled for this application "
                 "(close code 4014); running without it (reduced tracking). %s",

@@ -63,6 +63,7 @@ from bot.model import (
     ReactionAdded,
     ReactionRemoved,
 )
+from bot.runtime import StartupError
 
 if TYPE_CHECKING:
     from bot.app import Rhizome
@@ -72,6 +73,7 @@ log = logging.getLogger("rhizome.slack")
 COMMAND_GROUPS: dict[str, str] = {"/rhizome": MEMBER_GROUP, "/rhizome-admin": ADMIN_GROUP}
 # How long a name lookup may delay an event's ack; past it the event is stored without a name.
 LOOKUP_BUDGET_SECONDS = 1.5
+STOP_GRACE_SECONDS = 6.0  # how long stopping waits for commands being answered
 USER_TTL_SECONDS = 300.0
 CHANNEL_TTL_SECONDS = 600.0
 FAILED_LOOKUP_TTL_SECONDS = 30.0
@@ -370,6 +372,9 @@ class SlackAdapter:
         self._runner: web.AppRunner | None = None
         self._socket: AsyncSocketModeHandler | None = None
         self.port: int | None = None
+        # Commands and buttons being answered: Bolt runs them after the ack, outside any
+        # request, so `stop` waits for them instead of cutting a reply (or a post) off.
+        self._answering: set[asyncio.Task[Any]] = set()
 
     # --- lifecycle ------------------------------------------------------------------------
     async def start(self) -> None:
@@ -377,8 +382,9 @@ class SlackAdapter:
         try:
             auth = await self.client.auth_test()
         except SlackApiError as e:
-            raise RuntimeError(
-                f"slack: the bot token was refused by auth.test ({e.response.get('error')})"
+            raise StartupError(
+                f"slack: SLACK_BOT_TOKEN was refused by auth.test ({e.response.get('error')}): "
+                "copy the Bot User OAuth Token (xoxb-…) from the app's OAuth & Permissions page"
             ) from None
         self.identity = Identity(
             team_id=str(auth["team_id"]),
@@ -395,7 +401,13 @@ class SlackAdapter:
                 logger=self.log,
                 web_client=self.client,
             )
-            await self._socket.connect_async()
+            try:
+                await self._socket.connect_async()
+            except SlackApiError as e:
+                raise StartupError(
+                    f"slack: SLACK_APP_TOKEN was refused ({e.response.get('error')}): create an "
+                    "app-level token (xapp-…) with connections:write under Basic Information"
+                ) from None
             self.log.info("slack: connected in Socket Mode to %s", self.identity.team_id)
         else:
             self._runner = web.AppRunner(self.web_app(), handle_signals=False, access_log=None)
@@ -419,6 +431,8 @@ class SlackAdapter:
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
+        if self._answering:
+            await asyncio.wait(set(self._answering), timeout=STOP_GRACE_SECONDS)
         await self.users.close()
         await self.channels.close()
         if self.rhizome.services.outlets.get(PLATFORM) is self.outlet:
@@ -613,6 +627,7 @@ class SlackAdapter:
         self, ack: Callable[..., Awaitable[None]], body: dict[str, Any], respond: Any
     ) -> None:
         await ack()  # within Slack's 3 seconds, before any work
+        self._answering_now()
         req = command_request(body, command_names=COMMAND_GROUPS, team_names=self._team_names())
         if req is None:
             await respond(text="Sorry, I could not read that command.", response_type="ephemeral")
@@ -624,6 +639,7 @@ class SlackAdapter:
         self, ack: Callable[..., Awaitable[None]], body: dict[str, Any], respond: Any
     ) -> None:
         await ack()
+        self._answering_now()
         view = body.get("view") or {}
         for req in action_requests(body, team_names=self._team_names()):
             reply = await self.run(req)
@@ -632,6 +648,12 @@ class SlackAdapter:
                 await self.publish_home(body, req.user_id, notice=reply.document)
             else:
                 await self._respond(respond, reply, replace_original=False)
+
+    def _answering_now(self) -> None:
+        task = asyncio.current_task()
+        if task is not None:
+            self._answering.add(task)
+            task.add_done_callback(self._answering.discard)
 
     async def _respond(self, respond: Any, reply: Reply, **extra: Any) -> None:
         message = render_reply(reply)

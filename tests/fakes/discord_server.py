@@ -578,6 +578,8 @@ class FakeDiscord:
         # Attachments one message may carry (10 MiB for a bot in a server without boosts).
         self.attachment_limit = 10 * 1024 * 1024
         self._held_history: dict[str, asyncio.Event] = {}
+        # The application's flags (1 << 18: the Message Content intent is enabled).
+        self.application_flags = 0
 
         self._changed = asyncio.Condition()
         self._gate = asyncio.Event()
@@ -1246,8 +1248,8 @@ class FakeDiscord:
     def _check_auth(self, request: web.Request) -> None:
         if request.headers.get("Authorization") != f"Bot {self.token}":
             raise web.HTTPUnauthorized(
-                body=json.dumps({"message": "401: Unauthorized", "code": 0}).encode(),
-                headers={"Content-Type": "application/json"},
+                text=json.dumps({"message": "401: Unauthorized", "code": 0}),
+                content_type="application/json",
             )
 
     async def _unknown(self, request: web.Request) -> web.Response:
@@ -1291,7 +1293,7 @@ class FakeDiscord:
                 "owner": user_payload(self.ids(), "owner"),
                 "verify_key": "0" * 64,
                 "team": None,
-                "flags": 0,
+                "flags": self.application_flags,
                 "bot": self.bot_user,
             }
         )

@@ -89,6 +89,7 @@ class FakeChannel:
     is_im: bool = False
     is_mpim: bool = False
     members: list[str] = field(default_factory=list)
+    is_member: bool = True  # whether the bot was invited
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -100,7 +101,7 @@ class FakeChannel:
             "is_mpim": self.is_mpim,
             "is_private": self.is_private or self.is_im or self.is_mpim,
             "is_archived": False,
-            "is_member": True,
+            "is_member": self.is_member,
             "created": 1_600_000_000,
             "name_normalized": self.name,
             "num_members": len(self.members),
@@ -140,6 +141,8 @@ class FakeSlackApi:
         self.views: dict[str, dict[str, Any]] = {}  # user id -> last published view
         self.responses: dict[str, list[dict[str, Any]]] = {}  # response_url id -> payloads
         self.socket_acks: list[dict[str, Any]] = []
+        # Scopes the token was granted, sent in the X-OAuth-Scopes header like Slack's; None: none.
+        self.granted_scopes: list[str] | None = None
         self.socket_connections = 0
         self._fail: dict[str, list[int]] = {}  # method -> remaining 429s, retry_after
         self._delays: dict[str, float] = {}
@@ -394,7 +397,10 @@ class FakeSlackApi:
             body = handler(params) if handler else {"ok": False, "error": "unknown_method"}
         self.calls.append(call)
         await self._notify()
-        return web.json_response(body)
+        extra = {}
+        if self.granted_scopes is not None:
+            extra["X-OAuth-Scopes"] = ",".join(self.granted_scopes)
+        return web.json_response(body, headers=extra)
 
     # --- methods (named _m_<method with dots as underscores>) --------------------------------
     def _next_ts(self) -> str:
