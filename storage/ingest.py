@@ -34,6 +34,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.model import NO_SUCH_REACTION, Actor, IngestStats
+from bot.titles import TitleSource, slug_title
 from storage import models as m
 
 MESSAGE_CACHE = 50_000
@@ -868,8 +869,15 @@ class IngestStore:
                 replaces_files=False,
             )
             stats.shares += self._store_shares(conn, [(mid, chid, edit)], touched)
-        # The message's own text is part of its resources' search text.
-        touched.update(rid for url, (rid, _) in current.items() if url in wanted)
+        # The message's own text is part of its resources' search text; a title taken from
+        # its old words (a label, the sharing sentence) goes with them.
+        kept = {url: rid for url, (rid, _) in current.items() if url in wanted}
+        touched.update(kept.values())
+        if kept:
+            self._drop_member_titles(conn, kept.values())
+            planned = {(e.community_id, r.canonical_url): r for r in e.resources}
+            kept_ids = {(e.community_id, url): rid for url, rid in kept.items()}
+            self._better_titles(conn, planned, kept_ids, set())
 
     def _delete_message(self, conn: Connection, d: PlannedDelete, touched: set[int]) -> None:
         conn.execute(
@@ -888,12 +896,35 @@ class IngestStore:
         self.message_ids.pop((d.community_id, d.channel_id, d.message_id), None)
         if mid is None:
             return
-        touched.update(
+        shared = list(
             conn.execute(
                 select(m.shares.c.resource_id).where(m.shares.c.message_id == mid)
             ).scalars()
         )
+        touched.update(shared)
+        self._drop_member_titles(conn, shared)
         conn.execute(delete(m.messages).where(m.messages.c.id == mid))
+
+    @staticmethod
+    def _drop_member_titles(conn: Connection, resource_ids: Iterable[int]) -> None:
+        """Titles made of a member's words (a link label, the sharing sentence) leave with the
+        message they came from: back to the URL's words, until a share names it again."""
+        rt = m.resources
+        ids = sorted(set(resource_ids))
+        words = (int(TitleSource.LABEL), int(TitleSource.SENTENCE))
+        for part in chunks(ids):
+            rows = conn.execute(
+                select(rt.c.id, rt.c.canonical_url).where(
+                    rt.c.id.in_(part), rt.c.title_rank.in_(words)
+                )
+            ).all()
+            for rid, url in rows:
+                slug = slug_title(url)
+                conn.execute(
+                    update(rt)
+                    .where(rt.c.id == rid)
+                    .values(title=slug, title_rank=int(TitleSource.SLUG) if slug else None)
+                )
 
     # --- derived upkeep ---------------------------------------------------------------------
     @staticmethod
