@@ -473,17 +473,16 @@ class SlackAdapter:
     def _authorizer(self) -> Callable[..., Awaitable[Any]]:
         """Bolt's `authorize`: this one workspace, from the auth.test done at start.
 
+        Each community installs Rhizome as its own internal app, so every request signed with
+        this app's secret is for this installation, whatever `team_id` Bolt read: a Slack
+        Connect partner's command or button carries *their* org's id. (Events name the
+        installing workspace in `authorizations`; `_record_event` checks that one.)
         A plain function, because Bolt injects authorize arguments by name (no `self`).
         """
 
         async def authorize(team_id: str | None) -> AuthorizeResult | None:
             ident = self.identity
             if ident is None:
-                return None
-            if team_id and team_id != ident.team_id:
-                self.log.warning(
-                    "slack: request for workspace %s, installed in %s", team_id, ident.team_id
-                )
                 return None
             return AuthorizeResult(
                 enterprise_id=None,
@@ -499,6 +498,10 @@ class SlackAdapter:
     async def _on_error(self, error: Exception, body: dict[str, Any]) -> None:
         self.log.error("slack: listener failed: %s", error, exc_info=error)
 
+    def _home(self) -> str | None:
+        """The installing workspace: the community of every event, command and action."""
+        return self.identity.team_id if self.identity else None
+
     def _team_names(self) -> Mapping[str, str]:
         ident = self.identity
         return {ident.team_id: ident.team_name} if ident and ident.team_name else {}
@@ -512,8 +515,18 @@ class SlackAdapter:
         A storage failure answers 500 so Slack redelivers later; a payload we cannot read is
         logged and acknowledged, since redelivering it would fail the same way.
         """
+        installed = _installed_team(body)
+        home = self.identity.team_id if self.identity else None
+        if installed and home and installed != home:
+            self.log.warning(
+                "slack: ignored an event for workspace %s; this app is installed in %s",
+                installed,
+                home,
+            )
+            await next()
+            return None
         try:
-            event = translate_envelope(body, team_names=self._team_names())
+            event = translate_envelope(body, team_names=self._team_names(), team_id=home)
         except Exception:
             self.log.exception("slack: could not translate event %s", body.get("event_id"))
             event = None
@@ -613,7 +626,9 @@ class SlackAdapter:
         self, ack: Callable[..., Awaitable[None]], body: dict[str, Any], respond: Any
     ) -> None:
         await ack()  # within Slack's 3 seconds, before any work
-        req = command_request(body, command_names=COMMAND_GROUPS, team_names=self._team_names())
+        req = command_request(
+            body, command_names=COMMAND_GROUPS, team_names=self._team_names(), team_id=self._home()
+        )
         if req is None:
             await respond(text="Sorry, I could not read that command.", response_type="ephemeral")
             return
@@ -625,7 +640,7 @@ class SlackAdapter:
     ) -> None:
         await ack()
         view = body.get("view") or {}
-        for req in action_requests(body, team_names=self._team_names()):
+        for req in action_requests(body, team_names=self._team_names(), team_id=self._home()):
             reply = await self.run(req)
             if view.get("type") == "home":
                 # No conversation to answer in: show the result on top of the refreshed panel.
@@ -671,6 +686,15 @@ class SlackAdapter:
         except Exception:
             self.log.exception("slack: could not read settings for the Home tab")
             return None
+
+
+def _installed_team(body: Mapping[str, Any]) -> str | None:
+    """The workspace an Events API envelope was delivered for (`authorizations[0]`)."""
+    auths = body.get("authorizations")
+    if isinstance(auths, list) and auths and isinstance(auths[0], Mapping):
+        team = auths[0].get("team_id")
+        return team if isinstance(team, str) and team else None
+    return None
 
 
 def outlet_for_token(token: str, config: Config) -> SlackOutlet:

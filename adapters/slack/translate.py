@@ -84,11 +84,17 @@ def parse_ts(ts: Any) -> datetime | None:
 
 
 def team_id_of(body: Mapping[str, Any]) -> str | None:
-    """The workspace an envelope (or interactivity/command payload) belongs to."""
+    """The installing workspace of an envelope (or interactivity/command payload).
+
+    In a Slack Connect channel the top-level `team_id` is the org the event came *from*; the
+    workspace that installed this app is `authorizations[0]` (events) or
+    `view.app_installed_team_id` (modals), so those come first.
+    """
     for candidate in (
+        *(_dict(a).get("team_id") for a in _list(body.get("authorizations"))[:1]),
+        _dict(body.get("view")).get("app_installed_team_id"),
         body.get("team_id"),
         body.get("context_team_id"),
-        *(_dict(a).get("team_id") for a in _list(body.get("authorizations"))),
         _dict(body.get("team")).get("id"),
         _dict(body.get("user")).get("team_id"),
         _dict(body.get("event")).get("team"),
@@ -243,15 +249,22 @@ def _is_bot(message: Mapping[str, Any]) -> bool:
 
 # --- events -------------------------------------------------------------------------------
 def translate_envelope(
-    body: Mapping[str, Any], *, team_names: Mapping[str, str] | None = None
+    body: Mapping[str, Any],
+    *,
+    team_names: Mapping[str, str] | None = None,
+    team_id: str | None = None,
 ) -> InboundEvent | None:
-    """One Events API `event_callback` envelope → a neutral event, or None if not ours to track."""
+    """One Events API `event_callback` envelope → a neutral event, or None if not ours to track.
+
+    `team_id` is the installing workspace when the caller knows it (the adapter does): every
+    event then belongs to that community, whichever org a Slack Connect partner posts from.
+    """
     if not isinstance(body, Mapping):
         return None
     event = _dict(body.get("event"))
     if not event:
         return None
-    team = team_id_of(body)
+    team = team_id or team_id_of(body)
     if team is None:
         return None
     community = community_of(team, team_names)
@@ -498,10 +511,15 @@ def command_request(
     *,
     command_names: Mapping[str, str] | None = None,
     team_names: Mapping[str, str] | None = None,
+    team_id: str | None = None,
 ) -> CommandRequest | None:
-    """A slash-command form body → CommandRequest; None when it isn't one of ours."""
+    """A slash-command form body → CommandRequest; None when it isn't one of ours.
+
+    A Slack Connect partner's command carries *their* org's `team_id`; `team_id` (the
+    installing workspace, when known) decides the community instead.
+    """
     group = group_for_command(_str(form.get("command")), command_names)
-    team, user = team_id_of(form), _str(form.get("user_id"))
+    team, user = team_id or team_id_of(form), _str(form.get("user_id"))
     if group is None or team is None or user is None:
         return None
     community = community_of(team, team_names)
@@ -522,12 +540,16 @@ ACTION_PREFIX = "rhizome_cmd_"
 
 
 def action_requests(
-    body: Mapping[str, Any], *, team_names: Mapping[str, str] | None = None
+    body: Mapping[str, Any],
+    *,
+    team_names: Mapping[str, str] | None = None,
+    team_id: str | None = None,
 ) -> list[CommandRequest]:
-    """Presses of our buttons in a block_actions payload (others' actions are ignored)."""
+    """Presses of our buttons in a block_actions payload (others' actions are ignored);
+    `team_id` as for `command_request`."""
     if body.get("type") != "block_actions":
         return []
-    team = team_id_of(body)
+    team = team_id or team_id_of(body)
     user = _dict(body.get("user"))
     user_id = _str(user.get("id"))
     if team is None or user_id is None:

@@ -209,7 +209,9 @@ class FakeSlackApi:
         is_owner: bool = False,
         is_bot: bool = False,
         deleted: bool = False,
+        team_id: str = "",
     ) -> FakeUser:
+        """`team_id` other than the fake's own: a Slack Connect partner's member."""
         user = FakeUser(
             id=user_id,
             name=name or user_id.lower(),
@@ -219,6 +221,7 @@ class FakeSlackApi:
             is_owner=is_owner,
             is_bot=is_bot,
             deleted=deleted,
+            team_id=team_id,
         )
         self.users[user_id] = user
         return user
