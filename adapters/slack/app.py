@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import functools
+import hmac
 import logging
 import re
 import time
@@ -50,6 +51,7 @@ from adapters.slack.translate import (
 from bot.commands.registry import ADMIN_GROUP, MEMBER_GROUP, Invocation
 from bot.config import Config, Secrets
 from bot.documents import Document, Reply
+from bot.logs import RepeatLimiter, WithholdContent, guard, library_loggers
 from bot.model import (
     Actor,
     ChannelRenamed,
@@ -75,6 +77,8 @@ LOOKUP_BUDGET_SECONDS = 1.5
 USER_TTL_SECONDS = 300.0
 CHANNEL_TTL_SECONDS = 600.0
 FAILED_LOOKUP_TTL_SECONDS = 30.0
+# Slack's own rule: a request signed more than 5 minutes ago may be a replay.
+SIGNATURE_MAX_AGE_SECONDS = 300
 
 T = TypeVar("T")
 
@@ -334,6 +338,8 @@ class SlackAdapter:
         self.config = config
         self._secrets = secrets
         self.log = logger or log
+        self._wall_clock: Callable[[], float] = time.time
+        self._log_guards = (WithholdContent(), RepeatLimiter())
         base_url = config.slack.api_base_url
         if not base_url.endswith("/"):
             base_url += "/"
@@ -367,6 +373,11 @@ class SlackAdapter:
         )
         self.identity: Identity | None = None
         self.app = self._build_app()
+        # After the app is built, so Bolt's own loggers (slack_bolt.*) exist to be guarded.
+        guard(
+            [self.log, _bolt_logger(self.log), *library_loggers("slack_bolt", "slack_sdk")],
+            *self._log_guards,
+        )
         self._runner: web.AppRunner | None = None
         self._socket: AsyncSocketModeHandler | None = None
         self.port: int | None = None
@@ -436,9 +447,16 @@ class SlackAdapter:
         app = web.Application()
 
         async def slack_events(request: web.Request) -> web.Response:
+            raw = await request.read()
+            refused = self._refusal(request.headers, raw)
+            if refused is not None:
+                # One line without the body: it may hold message text and a response_url,
+                # and anyone can send these (RepeatLimiter keeps a flood to a few lines).
+                self.log.warning("slack: refused a request with %s", refused)
+                return web.json_response({"error": "invalid request"}, status=401)
             try:
                 bolt_req = await to_bolt_request(request)
-            except ValueError:  # Bolt parses the body before checking the signature
+            except ValueError:  # not JSON / not a form, though signed
                 return web.Response(status=400, text="malformed body")
             bolt_resp: BoltResponse = await self.app.async_dispatch(bolt_req)
             return await to_aiohttp_response(bolt_resp)
@@ -450,6 +468,23 @@ class SlackAdapter:
         app.router.add_get("/healthz", health)
         return app
 
+    def _refusal(self, headers: Mapping[str, str], raw: bytes) -> str | None:
+        """Why a request is not Slack's (signed with our secret, less than 5 minutes old),
+        or None when it is."""
+        timestamp = headers.get("X-Slack-Request-Timestamp", "")
+        signature = headers.get("X-Slack-Signature", "")
+        if not timestamp or not signature:
+            return "no signature"
+        if not timestamp.isascii() or not timestamp.isdigit():
+            return "a timestamp that is not a number"
+        if abs(self._wall_clock() - int(timestamp)) > SIGNATURE_MAX_AGE_SECONDS:
+            return "a timestamp more than 5 minutes off"
+        secret = (self._secrets.slack_signing_secret or "").encode()
+        digest = hmac.new(secret, b"v0:" + timestamp.encode() + b":" + raw, "sha256")
+        if not hmac.compare_digest("v0=" + digest.hexdigest(), signature):
+            return "a wrong signature"
+        return None
+
     # --- Bolt -----------------------------------------------------------------------------
     def _build_app(self) -> AsyncApp:
         app = AsyncApp(
@@ -460,7 +495,9 @@ class SlackAdapter:
             signing_secret=self._secrets.slack_signing_secret or "",
             # auth.test once at start instead of Bolt's lazy per-process call on a live request
             authorize=self._authorizer(),
-            request_verification_enabled=not self.socket_mode,
+            # HTTP requests are verified in `web_app` before Bolt sees them: Bolt logs the
+            # whole body of a rejected request and answers a non-numeric timestamp with a 500.
+            request_verification_enabled=False,
             process_before_response=False,
         )
         app.event(re.compile(r".*"), middleware=[self._record_event])(self._after_event)
