@@ -29,7 +29,7 @@ from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.authorization import AuthorizeResult
 from slack_bolt.response import BoltResponse
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackRequestError
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
     AsyncRateLimitErrorRetryHandler,
@@ -50,7 +50,7 @@ from adapters.slack.translate import (
 )
 from bot.commands.registry import ADMIN_GROUP, MEMBER_GROUP, Invocation
 from bot.config import Config, Secrets
-from bot.documents import Document, Reply
+from bot.documents import Code, Document, Paragraph, Reply, spans
 from bot.logs import RepeatLimiter, WithholdContent, guard, library_loggers
 from bot.model import (
     Actor,
@@ -669,7 +669,7 @@ class SlackAdapter:
         if req is None:
             await respond(text="Sorry, I could not read that command.", response_type="ephemeral")
             return
-        reply = await self.run(req)
+        reply = await self.deliver_files(req.user_id, await self.run(req))
         await self._respond(respond, reply)
 
     async def _on_action(
@@ -678,12 +678,59 @@ class SlackAdapter:
         await ack()
         view = body.get("view") or {}
         for req in action_requests(body, team_names=self._team_names(), team_id=self._home()):
-            reply = await self.run(req)
+            reply = await self.deliver_files(req.user_id, await self.run(req))
             if view.get("type") == "home":
                 # No conversation to answer in: show the result on top of the refreshed panel.
                 await self.publish_home(body, req.user_id, notice=reply.document)
             else:
                 await self._respond(respond, reply, replace_original=False)
+
+    async def deliver_files(self, user_id: str, reply: Reply) -> Reply:
+        """Send a reply's files (a data export) whole, in a DM, through Slack's current upload
+        flow (files.getUploadURLExternal → upload → files.completeUploadExternal); a message
+        or the Home tab can only show a preview. The reply then says where the file went;
+        when Slack refuses, it says why and keeps the preview."""
+        if not reply.files:
+            return reply
+        sent: list[str] = []
+        try:
+            dm = await self.outlet_client.conversations_open(users=user_id)
+            channel = str(dm["channel"]["id"])
+            for name, content in reply.files:
+                size = len(content.encode("utf-8"))
+                await self.outlet_client.files_upload_v2(
+                    channel=channel,
+                    filename=name,
+                    title=name,
+                    content=content,
+                    initial_comment=f"Your complete Rhizome export: {name} ({size:,} bytes).",
+                )
+                sent.append(f"{name} ({size:,} bytes)")
+        except (SlackApiError, SlackRequestError) as e:
+            error = e.response.get("error") if isinstance(e, SlackApiError) else "upload failed"
+            self.log.warning("slack: could not send a file to %s: %s", user_id, error)
+            hint = (
+                " The app needs the files:write scope: reinstall it from a current manifest "
+                "(rhizome slack manifest)."
+                if error == "missing_scope"
+                else ""
+            )
+            note = Paragraph(
+                spans(f"I could not send you the complete file (Slack said: {error}).{hint}")
+            )
+            return dataclasses.replace(
+                reply, document=Document((note, *reply.document.blocks), reply.document.title)
+            )
+        delivered = {name for name, _ in reply.files}
+        kept = tuple(
+            b
+            for b in reply.document.blocks
+            if not (isinstance(b, Code) and b.filename in delivered)
+        )
+        note = Paragraph(
+            spans(f"The complete file is in your direct messages with me: {', '.join(sent)}.")
+        )
+        return Reply(Document((*kept, note), reply.document.title), ephemeral=reply.ephemeral)
 
     async def _respond(self, respond: Any, reply: Reply, **extra: Any) -> None:
         message = render_reply(reply)

@@ -23,6 +23,14 @@ from aiohttp import WSMsgType, web
 
 DEFAULT_TOKEN = "xoxb-fake-bot-token"
 DEFAULT_APP_TOKEN = "xapp-1-fake-app-token"
+# The bot scope each method needs (only those the tests take away).
+SCOPE_OF = {
+    "files.getUploadURLExternal": "files:write",
+    "files.completeUploadExternal": "files:write",
+    "conversations.history": "channels:history",
+    "conversations.replies": "channels:history",
+    "chat.postMessage": "chat:write",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,6 +148,11 @@ class FakeSlackApi:
         self.views: dict[str, dict[str, Any]] = {}  # user id -> last published view
         self.responses: dict[str, list[dict[str, Any]]] = {}  # response_url id -> payloads
         self.socket_acks: list[dict[str, Any]] = []
+        # files.getUploadURLExternal → POST to upload_url → files.completeUploadExternal
+        self.pending_uploads: dict[str, dict[str, Any]] = {}  # file id -> name, length, data
+        self.files: dict[str, dict[str, Any]] = {}  # shared files: id -> name, data, channel…
+        # scopes the app was *not* granted: methods needing them answer missing_scope
+        self.missing_scopes: set[str] = set()
         self.socket_connections = 0
         self._fail: dict[str, list[int]] = {}  # method -> remaining 429s, retry_after
         self._delays: dict[str, float] = {}
@@ -162,6 +175,7 @@ class FakeSlackApi:
         app = web.Application()
         app.router.add_route("*", "/api/{method}", self._api)
         app.router.add_post("/response/{rid}", self._response_url)
+        app.router.add_post("/upload/v1/{file_id}", self._upload)
         app.router.add_get("/socket-mode/link", self._socket)
         self._runner = web.AppRunner(app, handle_signals=False)
         await self._runner.setup()
@@ -371,6 +385,21 @@ class FakeSlackApi:
         await self._notify()
         return web.json_response({"ok": True})
 
+    async def _upload(self, request: web.Request) -> web.Response:
+        """The upload URL handed out by files.getUploadURLExternal (files.slack.com in
+        production): takes the raw bytes, answers "OK - <length>" as Slack does."""
+        file_id = request.match_info["file_id"]
+        pending = self.pending_uploads.get(file_id)
+        data = await request.read()
+        self.calls.append(
+            RecordedCall(f"upload/{file_id}", {}, dict(request.headers), time.monotonic())
+        )
+        await self._notify()
+        if pending is None:
+            return web.Response(status=404, text="upload url expired")
+        pending["data"] = data
+        return web.Response(text=f"OK - {len(data)}")
+
     async def _api(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
         params = await self._params(request)
@@ -394,7 +423,11 @@ class FakeSlackApi:
             body: dict[str, Any] = {"ok": False, "error": "invalid_auth"}
         else:
             handler = getattr(self, "_m_" + method.replace(".", "_"), None)
-            body = handler(params) if handler else {"ok": False, "error": "unknown_method"}
+            needed = SCOPE_OF.get(method)
+            if needed in self.missing_scopes:
+                body = {"ok": False, "error": "missing_scope", "needed": needed}
+            else:
+                body = handler(params) if handler else {"ok": False, "error": "unknown_method"}
         self.calls.append(call)
         await self._notify()
         return web.json_response(body)
@@ -537,3 +570,48 @@ class FakeSlackApi:
         if not msgs:
             return {"ok": False, "error": "thread_not_found"}
         return {"ok": True, "messages": msgs, "has_more": False}
+
+    def _m_files_getUploadURLExternal(self, p: dict[str, Any]) -> dict[str, Any]:
+        filename, length = str(p.get("filename") or ""), str(p.get("length") or "")
+        if not filename or not length.isdigit():
+            return {"ok": False, "error": "invalid_arguments"}
+        file_id = f"F{len(self.pending_uploads) + len(self.files) + 1:08d}"
+        self.pending_uploads[file_id] = {"name": filename, "length": int(length), "data": None}
+        return {
+            "ok": True,
+            "upload_url": f"{self.root_url}/upload/v1/{file_id}",
+            "file_id": file_id,
+        }
+
+    def _m_files_completeUploadExternal(self, p: dict[str, Any]) -> dict[str, Any]:
+        raw = p.get("files")
+        try:
+            items = json.loads(raw) if isinstance(raw, str) else raw
+        except ValueError:
+            items = None
+        if not isinstance(items, list) or not items:
+            return {"ok": False, "error": "invalid_arguments"}
+        channel = str(p.get("channel_id") or "")
+        if channel and channel not in self.channels:
+            return {"ok": False, "error": "channel_not_found"}
+        done: list[dict[str, Any]] = []
+        for item in items:
+            pending = self.pending_uploads.get(str(item.get("id")))
+            if pending is None or pending["data"] is None:
+                return {"ok": False, "error": "file_not_found"}
+            if len(pending["data"]) != pending["length"]:
+                return {"ok": False, "error": "file_upload_size_mismatch"}
+        for item in items:
+            file_id = str(item["id"])
+            pending = self.pending_uploads.pop(file_id)
+            shared = {
+                "id": file_id,
+                "name": pending["name"],
+                "title": item.get("title") or pending["name"],
+                "data": pending["data"],
+                "channel": channel or None,
+                "initial_comment": p.get("initial_comment"),
+            }
+            self.files[file_id] = shared
+            done.append({"id": file_id, "title": shared["title"]})
+        return {"ok": True, "files": done}

@@ -75,9 +75,7 @@ async def test_clock_skewed_genuine_request_leaks_no_text_or_response_url(
         "response_url": fake.response_url("skewed"),
         "trigger_id": "1.2.skewed",
     }
-    resp = await slack.post(
-        urlencode(form), "application/x-www-form-urlencoded", timestamp=skewed
-    )
+    resp = await slack.post(urlencode(form), "application/x-www-form-urlencoded", timestamp=skewed)
     assert resp.status == 401
     logged = everything_logged(all_logs)
     assert SECRET_TEXT not in logged
