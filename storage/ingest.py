@@ -22,6 +22,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from bot.clock import as_utc
 from bot.model import Actor, IngestStats
 from storage import models as m
 
@@ -740,6 +741,13 @@ class IngestStore:
         mid = ids.get((e.community_id, e.channel_id, e.message_id))
         if mid is None:
             stats.skip("edit of a message not tracked")
+            return
+        stored_at = conn.execute(
+            select(m.messages.c.edited_at).where(m.messages.c.id == mid)
+        ).scalar()
+        if stored_at is not None and as_utc(stored_at) > as_utc(e.edited_at):
+            # Redelivered out of order (retries, catch-up): a newer edit already stands.
+            stats.skip("edit older than the stored text")
             return
         conn.execute(
             update(m.messages)

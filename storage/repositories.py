@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, delete, func, or_, select, text, union_all, update
@@ -621,6 +621,77 @@ class Messages(_Repo):
                     .limit(1)
                 )
             ).scalar()
+
+    async def high_water_marks(
+        self, community: CommunityRef, thread_window: timedelta
+    ) -> dict[tuple[str, str | None], datetime]:
+        """When the newest stored message of each channel (thread None) and of each thread
+        with a message in the last `thread_window` before the community's newest was posted.
+
+        Catch-up reads the platform's history from these; taken before an adapter listens,
+        so live traffic never moves them past a gap.
+        """
+        msg, ct, cm = m.messages, m.channels, m.communities
+        async with self.db.read() as conn:
+            cid = (
+                await conn.execute(
+                    select(cm.c.id).where(
+                        cm.c.platform == community.platform,
+                        cm.c.external_id == community.external_id,
+                    )
+                )
+            ).scalar()
+            if cid is None:
+                return {}
+            newest = (
+                await conn.execute(
+                    select(func.max(msg.c.posted_at)).where(msg.c.community_id == cid)
+                )
+            ).scalar()
+            if newest is None:
+                return {}
+            since = as_utc(newest) - thread_window
+            last = func.max(msg.c.posted_at)
+            rows = await conn.execute(
+                select(ct.c.external_id, msg.c.thread_external_id, last)
+                .join(ct, ct.c.id == msg.c.channel_id)
+                .where(msg.c.community_id == cid)
+                .group_by(ct.c.external_id, msg.c.thread_external_id)
+                .having(or_(msg.c.thread_external_id.is_(None), last >= since))
+            )
+            return {(row[0], row[1]): as_utc(row[2]) for row in rows}
+
+    async def posted_between(
+        self,
+        community: CommunityRef,
+        channel_external_id: str,
+        thread_external_id: str | None,
+        after: datetime,
+        until: datetime,
+    ) -> set[str]:
+        """Ids of the stored messages of a channel's top level (thread None) or of one
+        thread's replies, posted in (after, until]: what a complete history listing of that
+        range must show, or they were deleted meanwhile."""
+        msg, ct, cm = m.messages, m.channels, m.communities
+        where = [
+            cm.c.platform == community.platform,
+            cm.c.external_id == community.external_id,
+            ct.c.external_id == channel_external_id,
+            msg.c.posted_at > after,
+            msg.c.posted_at <= until,
+        ]
+        if thread_external_id is None:
+            where.append(msg.c.thread_external_id.is_(None))
+        else:
+            where.append(msg.c.thread_external_id == thread_external_id)
+        async with self.db.read() as conn:
+            rows = await conn.execute(
+                select(msg.c.external_id)
+                .join(ct, ct.c.id == msg.c.channel_id)
+                .join(cm, cm.c.id == msg.c.community_id)
+                .where(*where)
+            )
+            return {row[0] for row in rows}
 
     async def locate(self, community_id: int, external_id: str) -> tuple[str, str | None] | None:
         """(channel external id, thread root id) of a message, by its external id."""

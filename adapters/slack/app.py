@@ -21,6 +21,7 @@ import re
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from aiohttp import web
@@ -36,6 +37,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.slack.catchup import CatchUpReport, Marks, SlackCatchUp
 from adapters.slack.home import home_document, home_view
 from adapters.slack.render import ACTION_PREFIX, render_document, render_reply
 from adapters.slack.translate import (
@@ -372,6 +374,8 @@ class SlackAdapter:
             self.outlet_client, posts_per_second=config.slack.posts_per_second
         )
         self.identity: Identity | None = None
+        self.catch_up_task: asyncio.Task[CatchUpReport] | None = None
+        self._reconnect_marks: Marks | None = None
         self.app = self._build_app()
         # After the app is built, so Bolt's own loggers (slack_bolt.*) exist to be guarded.
         guard(
@@ -399,6 +403,8 @@ class SlackAdapter:
         )
         self.outlet.team_id = self.identity.team_id
         self.rhizome.add_outlet(self.outlet)
+        # Before listening: live traffic must not move the marks past the gap.
+        marks = await self.catch_up().snapshot() if self.config.slack.catch_up else None
         if self.socket_mode:
             self._socket = AsyncSocketModeHandler(
                 self.app,
@@ -406,6 +412,9 @@ class SlackAdapter:
                 logger=self.log,
                 web_client=self.client,
             )
+            client = self._socket.client
+            client.on_close_listeners.append(self._on_socket_close)
+            client.on_message_listeners.append(self._on_socket_message)
             await self._socket.connect_async()
             self.log.info("slack: connected in Socket Mode to %s", self.identity.team_id)
         else:
@@ -421,6 +430,60 @@ class SlackAdapter:
                 slack.path,
                 self.identity.team_id,
             )
+        if marks:  # none on a first start: nothing is stored, so nothing was missed
+            self._start_catch_up(marks)
+
+    # --- catch-up -------------------------------------------------------------------------
+    def catch_up(self) -> SlackCatchUp:
+        """Reading what Slack stopped retrying while we were away (adapters/slack/catchup)."""
+        if self.identity is None:
+            raise RuntimeError("slack: catch-up needs auth.test first")
+
+        async def is_private(channel_id: str) -> bool:
+            found = await self.channels.get(channel_id)
+            return found.is_private if found is not None else channel_id.startswith("G")
+
+        return SlackCatchUp(
+            self.rhizome,
+            self.outlet_client,  # waits out 429s
+            community_of(self.identity.team_id, self._team_names()),
+            window=timedelta(hours=self.config.slack.catch_up_window_hours),
+            is_private=is_private,
+            logger=self.log,
+        )
+
+    def _start_catch_up(self, marks: Marks) -> None:
+        if self.catch_up_task is not None and not self.catch_up_task.done():
+            self.catch_up_task.cancel()  # a newer gap: its marks are no later than these
+        self.catch_up_task = asyncio.create_task(
+            self._run_catch_up(marks), name="rhizome-slack-catch-up"
+        )
+
+    async def _run_catch_up(self, marks: Marks) -> CatchUpReport:
+        try:
+            return await self.catch_up().run(marks)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            self.log.exception("slack: catch-up failed; the next start tries again")
+            return CatchUpReport()
+
+    async def _on_socket_close(self, message: Any) -> None:
+        """The Socket Mode connection dropped: take the marks now, while nothing arrives."""
+        if self.config.slack.catch_up and self._reconnect_marks is None:
+            try:
+                self._reconnect_marks = await self.catch_up().snapshot()
+            except Exception:
+                self.log.exception("slack: could not note where to catch up from")
+
+    async def _on_socket_message(self, message: Any) -> None:
+        """The first `hello` after a drop: catch up from the marks taken when it dropped."""
+        data = getattr(message, "data", None)
+        if self._reconnect_marks is None or not isinstance(data, str) or '"hello"' not in data:
+            return
+        marks, self._reconnect_marks = self._reconnect_marks, None
+        self.log.info("slack: reconnected; catching up")
+        self._start_catch_up(marks)
 
     async def stop(self) -> None:
         """Stop listening first (in-flight requests finish), then drop pending lookups."""
@@ -430,6 +493,9 @@ class SlackAdapter:
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
+        if self.catch_up_task is not None and not self.catch_up_task.done():
+            self.catch_up_task.cancel()  # the next start catches up from the same marks
+            await asyncio.gather(self.catch_up_task, return_exceptions=True)
         await self.users.close()
         await self.channels.close()
         if self.rhizome.services.outlets.get(PLATFORM) is self.outlet:

@@ -596,3 +596,74 @@ def slack_user_name(user: Mapping[str, Any]) -> str | None:
 
 def slack_user_is_admin(user: Mapping[str, Any]) -> bool:
     return bool(user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner"))
+
+
+# --- history (conversations.history / conversations.replies) -------------------------------
+def history_events(
+    message: Mapping[str, Any],
+    community: CommunityRef,
+    channel_id: str,
+    *,
+    is_private: bool = False,
+) -> list[InboundEvent]:
+    """One message from a history page → the events live delivery would have carried.
+
+    A history message is the event's `message` without `channel`; its current text stands,
+    an `edited` mark becomes an edit at that time (applied only over older text), a deleted
+    thread root (`tombstone`) a deletion, and its `reactions` one addition per member.
+    """
+    if not isinstance(message, Mapping):
+        return []
+    ctype = "group" if is_private else "channel"
+    event = {**message, "channel": channel_id, "channel_type": ctype}
+    ts = _str(message.get("ts"))
+    when = parse_ts(ts)
+    if ts is None or when is None:
+        return []
+    if _str(message.get("subtype")) == "tombstone":
+        place = _place(community, channel_id, ctype, thread_id=_thread_of(message, ts))
+        return [MessageDeleted(place=place, occurred_at=when, event_id=None, message_id=ts)]
+    posted = _message(event, community, None, when)
+    if not isinstance(posted, MessagePosted):
+        return []
+    out: list[InboundEvent] = [posted]
+    edited_at = parse_ts(_dict(message.get("edited")).get("ts"))
+    if edited_at is not None:
+        out.append(
+            MessageEdited(
+                place=posted.place,
+                occurred_at=edited_at,
+                event_id=None,
+                message_id=ts,
+                text=posted.text,
+                attachments=posted.attachments if "files" in message else None,
+                extra_urls=posted.extra_urls,
+                author=posted.author,
+            )
+        )
+    for reaction in _list(message.get("reactions")):
+        r = _dict(reaction)
+        emoji = _str(r.get("name"))
+        if not emoji:
+            continue
+        for user in _list(r.get("users")):
+            user_id = _str(user)
+            if user_id:
+                out.append(
+                    ReactionAdded(
+                        place=posted.place,
+                        occurred_at=when,
+                        event_id=None,
+                        message_id=ts,
+                        actor=Actor(external_id=user_id),
+                        emoji=_SKIN_TONE.sub("", emoji),
+                    )
+                )
+    return out
+
+
+def thread_activity(message: Mapping[str, Any]) -> datetime | None:
+    """When a thread root last got a reply (`latest_reply`), or None for no thread."""
+    if not isinstance(message, Mapping) or not message.get("reply_count"):
+        return None
+    return parse_ts(message.get("latest_reply"))

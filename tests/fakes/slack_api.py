@@ -16,6 +16,7 @@ import json
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -153,6 +154,7 @@ class FakeSlackApi:
         self.files: dict[str, dict[str, Any]] = {}  # shared files: id -> name, data, channel…
         # scopes the app was *not* granted: methods needing them answer missing_scope
         self.missing_scopes: set[str] = set()
+        self.max_page = 999  # Slack may answer fewer than `limit`; lower it to force paging
         self.socket_connections = 0
         self._fail: dict[str, list[int]] = {}  # method -> remaining 429s, retry_after
         self._delays: dict[str, float] = {}
@@ -555,21 +557,85 @@ class FakeSlackApi:
         self.views[user_id] = view
         return {"ok": True, "view": {"id": f"V{len(self.views):08d}", **view}}
 
+    def load_history(self, channel_id: str, messages: list[dict[str, Any]]) -> None:
+        """Put real history messages (e.g. conversations.history pages) into a channel."""
+        known = {m["ts"]: m for m in self.messages.get(channel_id, [])}
+        for msg in messages:
+            known[str(msg["ts"])] = dict(msg)
+        self.messages[channel_id] = sorted(known.values(), key=lambda m: Decimal(m["ts"]))
+
+    def edit_message(self, channel_id: str, ts: str, text: str, *, edited_ts: str) -> None:
+        for msg in self.messages.get(channel_id, []):
+            if msg["ts"] == ts:
+                msg["text"] = text
+                msg.pop("blocks", None)
+                msg["edited"] = {"user": msg.get("user"), "ts": edited_ts}
+                return
+        raise KeyError(ts)
+
+    def delete_message(self, channel_id: str, ts: str) -> None:
+        before = self.messages.get(channel_id, [])
+        self.messages[channel_id] = [m for m in before if m["ts"] != ts]
+        if len(self.messages[channel_id]) == len(before):
+            raise KeyError(ts)
+
+    def _page(self, p: dict[str, Any], msgs: list[dict[str, Any]]) -> dict[str, Any]:
+        """One page as Slack pages: `limit` (capped at `max_page`), an opaque cursor,
+        `has_more` and `response_metadata.next_cursor`."""
+        try:
+            limit = max(1, min(int(p.get("limit") or 100), 999, self.max_page))
+            cursor = str(p.get("cursor") or "")
+            offset = int(cursor.removeprefix("bmV4dDo")) if cursor else 0
+        except ValueError:
+            return {"ok": False, "error": "invalid_cursor"}
+        page = msgs[offset : offset + limit]
+        more = offset + limit < len(msgs)
+        return {
+            "ok": True,
+            "messages": page,
+            "has_more": more,
+            "pin_count": 0,
+            "channel_actions_ts": None,
+            "channel_actions_count": 0,
+            "response_metadata": {"next_cursor": f"bmV4dDo{offset + limit}" if more else ""},
+        }
+
+    @staticmethod
+    def _in_range(p: dict[str, Any], ts: str) -> bool:
+        inclusive = str(p.get("inclusive", "")).lower() in ("1", "true")
+        value = Decimal(ts)
+        if p.get("oldest"):
+            oldest = Decimal(str(p["oldest"]))
+            if value < oldest or (value == oldest and not inclusive):
+                return False
+        if p.get("latest"):
+            latest = Decimal(str(p["latest"]))
+            if value > latest or (value == latest and not inclusive):
+                return False
+        return True
+
     def _m_conversations_history(self, p: dict[str, Any]) -> dict[str, Any]:
         channel = str(p.get("channel", ""))
         if channel not in self.messages and channel not in self.channels:
             return {"ok": False, "error": "channel_not_found"}
-        msgs = [m for m in self.messages.get(channel, []) if m.get("thread_ts") in (None, m["ts"])]
-        return {"ok": True, "messages": list(reversed(msgs)), "has_more": False}
+        msgs = [
+            m
+            for m in self.messages.get(channel, [])
+            if (m.get("thread_ts") in (None, m["ts"]) or m.get("subtype") == "thread_broadcast")
+            and self._in_range(p, m["ts"])
+        ]
+        return self._page(p, list(reversed(msgs)))  # newest first, as Slack answers
 
     def _m_conversations_replies(self, p: dict[str, Any]) -> dict[str, Any]:
         channel, ts = str(p.get("channel", "")), str(p.get("ts", ""))
-        msgs = [
+        thread = [
             m for m in self.messages.get(channel, []) if m["ts"] == ts or m.get("thread_ts") == ts
         ]
-        if not msgs:
+        if not thread:
             return {"ok": False, "error": "thread_not_found"}
-        return {"ok": True, "messages": msgs, "has_more": False}
+        parent = [m for m in thread if m["ts"] == ts]
+        replies = [m for m in thread if m["ts"] != ts and self._in_range(p, m["ts"])]
+        return self._page(p, parent + replies)  # the parent first, then oldest first
 
     def _m_files_getUploadURLExternal(self, p: dict[str, Any]) -> dict[str, Any]:
         filename, length = str(p.get("filename") or ""), str(p.get("length") or "")

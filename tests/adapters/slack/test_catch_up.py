@@ -1,0 +1,206 @@
+"""Catch-up after downtime, end to end: live events through the real Bolt app, an outage,
+then a new adapter reading real `conversations.history` / `conversations.replies` pages
+(JuliaLang Slack, ../shared/datasets/slack-api-julialang) from the fake Web API."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import AsyncIterator
+from decimal import Decimal
+from typing import Any
+
+import aiohttp
+import pytest
+from sqlalchemy import select
+
+from adapters.slack.app import SlackAdapter
+from bot.app import Rhizome
+from bot.config import Config, Secrets
+from storage import models as m
+from tests.adapters.slack.conftest import GENERAL, MEMBER, SlackDriver, ts_at
+from tests.conftest import SHARED_DATASETS, make_config
+from tests.fakes.slack_api import FakeSlackApi
+
+JULIA = SHARED_DATASETS / "slack-api-julialang"
+MUSIC = "C6CKGTVDG"  # #music: 123 top-level messages, 9 threads
+pytestmark = pytest.mark.skipif(not JULIA.is_dir(), reason=f"{JULIA} is not present")
+
+
+def julia_channel(channel: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(top-level messages, thread replies) of one channel, as Slack's API returned them."""
+    top: dict[str, dict[str, Any]] = {}
+    for page in sorted((JULIA / "messages" / channel).glob("*.json")):
+        for msg in json.loads(page.read_text())["messages"]:
+            top[msg["ts"]] = msg
+    replies: dict[str, dict[str, Any]] = {}
+    for thread in sorted((JULIA / "threads" / channel).glob("*.json")):
+        parent, *rest = json.loads(thread.read_text())
+        # the thread file's parent is the later capture: it carries reply_count/latest_reply
+        top[parent["ts"]] = parent
+        for msg in rest:
+            replies[msg["ts"]] = msg
+    return list(top.values()), list(replies.values())
+
+
+def trackable(msg: dict[str, Any]) -> bool:
+    return (
+        msg.get("subtype") in (None, "thread_broadcast")
+        and not msg.get("bot_id")
+        and bool(msg.get("user"))
+    )
+
+
+def by_ts(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return sorted(messages, key=lambda msg: Decimal(msg["ts"]))
+
+
+async def stored_ids(rhizome: Rhizome) -> set[str]:
+    async with rhizome.services.db.read() as conn:
+        return {row[0] for row in await conn.execute(select(m.messages.c.external_id))}
+
+
+async def stored_text(rhizome: Rhizome, ts: str) -> str:
+    async with rhizome.services.db.read() as conn:
+        return str(
+            (
+                await conn.execute(select(m.messages.c.text).where(m.messages.c.external_id == ts))
+            ).scalar_one()
+        )
+
+
+def catch_up_config(fake: FakeSlackApi, window_hours: float) -> Config:
+    return make_config(
+        slack={
+            "api_base_url": fake.base_url,
+            "host": "127.0.0.1",
+            "port": 0,
+            "posts_per_second": 20.0,
+            "catch_up_window_hours": window_hours,
+        }
+    )
+
+
+async def deliver(
+    adapter: SlackAdapter, fake: FakeSlackApi, messages: list[dict[str, Any]]
+) -> None:
+    """Live delivery: each message as a signed Events API request to the running Bolt app."""
+    url = f"http://127.0.0.1:{adapter.port}{adapter.config.slack.path}"
+    async with aiohttp.ClientSession() as session:
+        driver = SlackDriver(url=url, fake=fake, session=session)
+        for msg in messages:
+            event = {**msg, "channel": MUSIC, "channel_type": "channel", "event_ts": msg["ts"]}
+            resp = await driver.event(event)
+            assert resp.status == 200
+
+
+@pytest.fixture
+async def music(
+    fake: FakeSlackApi,
+) -> AsyncIterator[tuple[list[dict[str, Any]], list[dict[str, Any]]]]:
+    fake.add_channel(MUSIC, "music")
+    top, replies = julia_channel(MUSIC)
+    for user_id in {msg.get("user") for msg in top + replies} - {None}:
+        path = JULIA / "users" / f"{user_id}.json"
+        if path.is_file():
+            user = json.loads(path.read_text())
+            profile = user.get("profile") or {}
+            fake.add_user(
+                user_id,
+                name=user.get("name"),
+                real_name=profile.get("real_name", ""),
+                display_name=profile.get("display_name", ""),
+            )
+    yield top, replies
+
+
+async def test_restart_after_an_outage_loses_nothing_and_reconciles_edits_and_deletions(
+    rhizome: Rhizome,
+    fake: FakeSlackApi,
+    secrets: Secrets,
+    music: tuple[list[dict[str, Any]], list[dict[str, Any]]],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    top, replies = music
+    everything = by_ts(top + replies)
+    cut = Decimal(by_ts(top)[len(top) // 2]["ts"])  # the process dies half-way through
+    before = [msg for msg in everything if Decimal(msg["ts"]) <= cut]
+    config = catch_up_config(fake, window_hours=24 * 14)
+
+    # 1. live: the first half arrives as events (history has nothing yet to catch up on)
+    async with SlackAdapter(rhizome, config, secrets) as live:
+        await deliver(live, fake, before)
+        assert live.catch_up_task is None  # nothing stored at start: nothing to catch up
+    stored_live = await stored_ids(rhizome)
+    assert stored_live == {msg["ts"] for msg in before if trackable(msg)}
+
+    # 2. the outage: Slack keeps the whole channel; during it one stored message was edited
+    # and another deleted
+    fake.load_history(MUSIC, everything)
+    fake.max_page = 20  # many pages
+    live_top = [
+        msg for msg in by_ts(top) if msg["ts"] in stored_live and not msg.get("reply_count")
+    ]
+    edited, deleted = live_top[-1]["ts"], live_top[-2]["ts"]
+    fake.edit_message(
+        MUSIC, edited, "now pointing at <https://edited.example/track>", edited_ts=f"{cut + 60}"
+    )
+    fake.delete_message(MUSIC, deleted)
+    fake.fail_next("conversations.history", 1, retry_after=1)  # rate-limited once
+
+    # 3. restart: the new process catches up before anything else arrives
+    caplog.set_level(logging.INFO, logger="rhizome.slack")
+    async with SlackAdapter(rhizome, config, secrets) as restarted:
+        assert restarted.catch_up_task is not None
+        report = await restarted.catch_up_task
+
+    expected = {msg["ts"] for msg in everything if trackable(msg)} - {deleted}
+    assert await stored_ids(rhizome) == expected
+    assert "edited.example/track" in await stored_text(rhizome, edited)
+    assert report.deletions == 1 and not report.failed
+    assert report.pages > len(top) // 20  # followed the cursors to the gap's end
+    assert fake.calls_to("conversations.history", status=429)  # the 429 was waited out
+    assert report.messages == len(expected - stored_live)
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert "catching up 1 channels" in logged and "caught up 1 channels" in logged
+    # reactions in the caught-up range are there too
+    reacted = sum(
+        len(r["users"])
+        for msg in everything
+        if trackable(msg) and msg["ts"] != deleted
+        for r in msg.get("reactions", [])
+        if Decimal(msg["ts"]) > cut
+    )
+    async with rhizome.services.db.read() as conn:
+        reactions = len((await conn.execute(select(m.reactions.c.id))).all())
+    assert reactions >= reacted > 0
+
+
+async def test_an_older_edit_never_overwrites_a_newer_one(
+    slack: SlackDriver, rhizome: Rhizome
+) -> None:
+    root = ts_at(30)
+    await slack.message("first <https://a.example/>", ts=root)
+
+    async def edit(text: str, at: str) -> None:
+        await slack.event(
+            {
+                "type": "message",
+                "subtype": "message_changed",
+                "channel": GENERAL,
+                "hidden": True,
+                "ts": at,
+                "event_ts": at,
+                "message": {
+                    "type": "message",
+                    "user": MEMBER,
+                    "text": text,
+                    "ts": root,
+                    "edited": {"user": MEMBER, "ts": at},
+                },
+            }
+        )
+
+    await edit("newest <https://c.example/>", ts_at(10))
+    await edit("older <https://b.example/>", ts_at(20))  # a retry arriving late
+    assert "c.example" in await stored_text(rhizome, root)
