@@ -623,13 +623,18 @@ class Messages(_Repo):
             ).scalar()
 
     async def high_water_marks(
-        self, community: CommunityRef, thread_window: timedelta
+        self,
+        community: CommunityRef,
+        thread_window: timedelta,
+        *,
+        before: datetime | None = None,
     ) -> dict[tuple[str, str | None], datetime]:
         """When the newest stored message of each channel (thread None) and of each thread
         with a message in the last `thread_window` before the community's newest was posted.
 
-        Catch-up reads the platform's history from these; taken before an adapter listens,
-        so live traffic never moves them past a gap.
+        Catch-up reads the platform's history from these. Taken before an adapter listens,
+        or counting only messages posted `before` a lost connection, so live traffic never
+        moves them past a gap.
         """
         msg, ct, cm = m.messages, m.channels, m.communities
         async with self.db.read() as conn:
@@ -643,11 +648,10 @@ class Messages(_Repo):
             ).scalar()
             if cid is None:
                 return {}
-            newest = (
-                await conn.execute(
-                    select(func.max(msg.c.posted_at)).where(msg.c.community_id == cid)
-                )
-            ).scalar()
+            scope = [msg.c.community_id == cid]
+            if before is not None:
+                scope.append(msg.c.posted_at <= before)
+            newest = (await conn.execute(select(func.max(msg.c.posted_at)).where(*scope))).scalar()
             if newest is None:
                 return {}
             since = as_utc(newest) - thread_window
@@ -655,7 +659,7 @@ class Messages(_Repo):
             rows = await conn.execute(
                 select(ct.c.external_id, msg.c.thread_external_id, last)
                 .join(ct, ct.c.id == msg.c.channel_id)
-                .where(msg.c.community_id == cid)
+                .where(*scope)
                 .group_by(ct.c.external_id, msg.c.thread_external_id)
                 .having(or_(msg.c.thread_external_id.is_(None), last >= since))
             )

@@ -16,12 +16,13 @@ import asyncio
 import dataclasses
 import functools
 import hmac
+import json
 import logging
 import re
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from aiohttp import web
@@ -375,7 +376,8 @@ class SlackAdapter:
         )
         self.identity: Identity | None = None
         self.catch_up_task: asyncio.Task[CatchUpReport] | None = None
-        self._reconnect_marks: Marks | None = None
+        self._socket_hellos = 0
+        self._socket_activity = 0.0  # wall-clock time of the last Socket Mode message
         self.app = self._build_app()
         # After the app is built, so Bolt's own loggers (slack_bolt.*) exist to be guarded.
         guard(
@@ -413,7 +415,6 @@ class SlackAdapter:
                 web_client=self.client,
             )
             client = self._socket.client
-            client.on_close_listeners.append(self._on_socket_close)
             client.on_message_listeners.append(self._on_socket_message)
             await self._socket.connect_async()
             self.log.info("slack: connected in Socket Mode to %s", self.identity.team_id)
@@ -468,22 +469,36 @@ class SlackAdapter:
             self.log.exception("slack: catch-up failed; the next start tries again")
             return CatchUpReport()
 
-    async def _on_socket_close(self, message: Any) -> None:
-        """The Socket Mode connection dropped: take the marks now, while nothing arrives."""
-        if self.config.slack.catch_up and self._reconnect_marks is None:
-            try:
-                self._reconnect_marks = await self.catch_up().snapshot()
-            except Exception:
-                self.log.exception("slack: could not note where to catch up from")
-
     async def _on_socket_message(self, message: Any) -> None:
-        """The first `hello` after a drop: catch up from the marks taken when it dropped."""
-        data = getattr(message, "data", None)
-        if self._reconnect_marks is None or not isinstance(data, str) or '"hello"' not in data:
+        """Socket Mode traffic: a `hello` after the first one means the connection was lost
+        and re-established: catch up from where things stood when traffic last arrived.
+        (slack_sdk reconnects before it tells close listeners, so a close hook would be late.)"""
+        now = self._wall_clock()
+        if not _is_hello(getattr(message, "data", None)):
+            self._socket_activity = now
             return
-        marks, self._reconnect_marks = self._reconnect_marks, None
-        self.log.info("slack: reconnected; catching up")
-        self._start_catch_up(marks)
+        if not self._socket_hellos or not self.config.slack.catch_up:
+            self._socket_hellos += 1
+            self._socket_activity = now
+            return
+        self._socket_hellos += 1
+        lost = datetime.fromtimestamp(self._socket_activity, UTC)
+        self._socket_activity = now
+        self.log.info("slack: reconnected to Socket Mode; catching up from before %s", lost)
+        self._spawn_reconnect_catch_up(lost)
+
+    def _spawn_reconnect_catch_up(self, lost: datetime) -> None:
+        async def run() -> CatchUpReport:
+            try:
+                marks = await self.catch_up().snapshot(before=lost)
+            except Exception:
+                self.log.exception("slack: could not read where to catch up from")
+                return CatchUpReport()
+            return await self._run_catch_up(marks) if marks else CatchUpReport()
+
+        if self.catch_up_task is not None and not self.catch_up_task.done():
+            self.catch_up_task.cancel()
+        self.catch_up_task = asyncio.create_task(run(), name="rhizome-slack-catch-up")
 
     async def stop(self) -> None:
         """Stop listening first (in-flight requests finish), then drop pending lookups."""
@@ -836,6 +851,17 @@ class SlackAdapter:
         except Exception:
             self.log.exception("slack: could not read settings for the Home tab")
             return None
+
+
+def _is_hello(data: Any) -> bool:
+    """A Socket Mode `hello`: Slack's first message on every new connection."""
+    if not isinstance(data, str) or "hello" not in data:
+        return False
+    try:
+        parsed = json.loads(data)
+    except ValueError:
+        return False
+    return isinstance(parsed, dict) and parsed.get("type") == "hello"
 
 
 def _installed_team(body: Mapping[str, Any]) -> str | None:

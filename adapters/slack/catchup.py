@@ -84,9 +84,11 @@ class SlackCatchUp:
         self._clock = clock
         self.log = logger or log
 
-    async def snapshot(self) -> Marks:
+    async def snapshot(self, before: datetime | None = None) -> Marks:
+        """Where each channel and recent thread stands; `before`: as it stood then (the
+        moment a connection was lost), whatever arrived since."""
         return await self.rhizome.services.repos.messages.high_water_marks(
-            self.community, self.window
+            self.community, self.window, before=before
         )
 
     async def run(self, marks: Marks) -> CatchUpReport:

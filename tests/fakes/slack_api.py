@@ -312,6 +312,11 @@ class FakeSlackApi:
         for ws in list(self._sockets):
             await ws.send_str(data)
 
+    async def drop_sockets(self) -> None:
+        """Close every Socket Mode connection from the server side (a lost connection)."""
+        for ws in list(self._sockets):
+            await ws.close()
+
     @property
     def socket_clients(self) -> int:
         """How many Socket Mode clients are connected now."""
@@ -563,6 +568,16 @@ class FakeSlackApi:
         for msg in messages:
             known[str(msg["ts"])] = dict(msg)
         self.messages[channel_id] = sorted(known.values(), key=lambda m: Decimal(m["ts"]))
+        # as Slack does, a root shows how many replies it has and when the latest came
+        replies: dict[str, list[str]] = {}
+        for msg in self.messages[channel_id]:
+            root = msg.get("thread_ts")
+            if root and root != msg["ts"]:
+                replies.setdefault(str(root), []).append(msg["ts"])
+        for root, found in replies.items():
+            parent = known.get(root)
+            if parent is not None:
+                parent.update(thread_ts=root, reply_count=len(found), latest_reply=found[-1])
 
     def edit_message(self, channel_id: str, ts: str, text: str, *, edited_ts: str) -> None:
         for msg in self.messages.get(channel_id, []):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import AsyncIterator
 from decimal import Decimal
 from typing import Any
@@ -18,7 +19,7 @@ from adapters.slack.app import SlackAdapter
 from bot.app import Rhizome
 from bot.config import Config, Secrets
 from storage import models as m
-from tests.adapters.slack.conftest import GENERAL, MEMBER, SlackDriver, ts_at
+from tests.adapters.slack.conftest import GENERAL, MEMBER, TEAM, SlackDriver, ts_at
 from tests.conftest import SHARED_DATASETS, make_config
 from tests.fakes.slack_api import FakeSlackApi
 
@@ -204,3 +205,73 @@ async def test_an_older_edit_never_overwrites_a_newer_one(
     await edit("newest <https://c.example/>", ts_at(10))
     await edit("older <https://b.example/>", ts_at(20))  # a retry arriving late
     assert "c.example" in await stored_text(rhizome, root)
+
+
+def wall_ts(minutes_ago: float) -> str:
+    return f"{time.time() - minutes_ago * 60:.6f}"
+
+
+async def test_ten_minute_socket_mode_outage_loses_nothing(
+    rhizome: Rhizome, fake: FakeSlackApi, music: tuple[list[dict[str, Any]], list[dict[str, Any]]]
+) -> None:
+    """The connection drops; for ten minutes the channel goes on (real message shapes from
+    #music, re-dated into the outage): a new root with a reply and reactions, a reply in a
+    thread whose root was stored before, an edit and a deletion. After the reconnect
+    nothing is missing."""
+    top, replies = music
+    shapes = [msg for msg in by_ts(top) if trackable(msg) and "reactions" in msg]
+    config = catch_up_config(fake, window_hours=1)
+    secrets = Secrets(slack_bot_token=fake.token, slack_app_token=fake.app_token)
+    adapter = SlackAdapter(rhizome, config, secrets)
+    await adapter.start()
+    try:
+        await fake.wait_until(lambda: fake.socket_clients == 1)
+        root = {**shapes[0], "ts": wall_ts(15)}
+        gone = {**shapes[1], "ts": wall_ts(14), "reactions": []}
+        for n, msg in enumerate((root, gone)):
+            await fake.socket_send(
+                {
+                    "envelope_id": f"live-{n}",
+                    "type": "events_api",
+                    "payload": {
+                        "team_id": TEAM,
+                        "type": "event_callback",
+                        "event_id": f"EvLIVE{n}",
+                        "authorizations": [{"team_id": TEAM}],
+                        "event": {**msg, "channel": MUSIC, "channel_type": "channel"},
+                    },
+                }
+            )
+            await fake.wait_for_socket_ack(f"live-{n}")
+        fake.load_history(MUSIC, [root, gone])
+
+        # the ten minutes whose events never arrived (Slack has them; we will not be told)
+        new_root = wall_ts(8)
+        during = [
+            {**shapes[2], "ts": wall_ts(10)},
+            {**shapes[3], "ts": new_root, "thread_ts": new_root},
+        ]
+        during[1]["reply_count"], during[1]["latest_reply"] = 1, wall_ts(6)
+        reply_new = {**replies[0], "ts": wall_ts(6), "thread_ts": during[1]["ts"]}
+        reply_old = {**replies[1], "ts": wall_ts(5), "thread_ts": root["ts"]}
+        fake.load_history(MUSIC, [*during, reply_new, reply_old])
+        fake.edit_message(MUSIC, root["ts"], "<https://edited.example/>", edited_ts=wall_ts(4))
+        fake.delete_message(MUSIC, gone["ts"])
+        await fake.drop_sockets()  # the connection is lost; slack_sdk reconnects
+        await fake.wait_until(lambda: adapter.catch_up_task is not None, within=10)
+        assert adapter.catch_up_task is not None
+        report = await adapter.catch_up_task
+    finally:
+        await adapter.stop()
+    assert await stored_ids(rhizome) == {
+        root["ts"],
+        during[0]["ts"],
+        during[1]["ts"],
+        reply_new["ts"],
+        reply_old["ts"],
+    }
+    assert "edited.example" in await stored_text(rhizome, root["ts"])
+    assert report.deletions == 1 and report.messages == 4
+    async with rhizome.services.db.read() as conn:
+        reactions = len((await conn.execute(select(m.reactions.c.id))).all())
+    assert reactions >= sum(len(r["users"]) for r in shapes[0]["reactions"])
