@@ -712,6 +712,20 @@ class Messages(_Repo):
         return (row[0], row[1]) if row else None
 
 
+class Deliveries(_Repo):
+    """Delivery ids of requests that must run once (a replayed slash command or button press),
+    in the table that keeps events' delivery ids."""
+
+    async def claim(self, community_id: int, key: str, now: datetime) -> bool:
+        """True for the first claim of `key` in the community, in any process; then False."""
+        async with self.db.write() as conn:
+            result = await conn.execute(
+                insert_ignore(conn, m.processed_events),
+                [{"community_id": community_id, "event_key": key[:128], "processed_at": now}],
+            )
+            return bool(result.rowcount)
+
+
 class Privacy(_Repo):
     async def forget(self, store: IngestStore, community_id: int, external_id: str) -> bool:
         mt = m.members
@@ -883,6 +897,7 @@ class Repositories:
         self.messages = Messages(db)
         self.state = State(db)
         self.privacy = Privacy(db)
+        self.deliveries = Deliveries(db)
 
     async def run_ingest(
         self, store: IngestStore, planned: Sequence[Planned], now: datetime

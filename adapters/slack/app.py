@@ -750,6 +750,8 @@ class SlackAdapter:
         if req is None:
             await respond(text="Sorry, I could not read that command.", response_type="ephemeral")
             return
+        if not await self._first_delivery(req.community, body):
+            return
         reply = await self.deliver_files(req.user_id, await self.run(req))
         await self._respond(respond, reply)
 
@@ -758,13 +760,27 @@ class SlackAdapter:
     ) -> None:
         await ack()
         view = body.get("view") or {}
-        for req in action_requests(body, team_names=self._team_names(), team_id=self._home()):
+        requests = action_requests(body, team_names=self._team_names(), team_id=self._home())
+        if requests and not await self._first_delivery(requests[0].community, body):
+            return
+        for req in requests:
             reply = await self.deliver_files(req.user_id, await self.run(req))
             if view.get("type") == "home":
                 # No conversation to answer in: show the result on top of the refreshed panel.
                 await self.publish_home(body, req.user_id, notice=reply.document)
             else:
                 await self._respond(respond, reply, replace_original=False)
+
+    async def _first_delivery(self, community: CommunityRef, body: Mapping[str, Any]) -> bool:
+        """False for a command or button press already run: a replayed signed request (or a
+        second worker receiving the same one) carries the same unique `trigger_id`."""
+        trigger = body.get("trigger_id")
+        if not isinstance(trigger, str) or not trigger:
+            return True
+        if await self.rhizome.claim_delivery(community, f"slack:trigger:{trigger}"):
+            return True
+        self.log.warning("slack: ignored a repeated request (trigger_id %s)", trigger)
+        return False
 
     async def deliver_files(self, user_id: str, reply: Reply) -> Reply:
         """Send a reply's files (a data export) whole, in a DM, through Slack's current upload

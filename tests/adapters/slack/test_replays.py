@@ -1,0 +1,94 @@
+"""Redelivery and replays: a signed request seen twice runs once; events out of order leave
+the newest state."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urlencode
+
+import pytest
+
+from bot.app import Rhizome
+from bot.commands.registry import ADMIN_GROUP, CommandContext, CommandSpec
+from bot.documents import Reply
+from tests.adapters.slack.conftest import ADMIN, GENERAL, MEMBER, TEAM, SlackDriver
+from tests.fakes.slack_api import FakeSlackApi
+
+
+async def test_replayed_signed_command_runs_once(
+    slack: SlackDriver, fake: FakeSlackApi, rhizome: Rhizome
+) -> None:
+    runs: list[str] = []
+
+    async def post_now(ctx: CommandContext, args: Mapping[str, Any]) -> Reply:
+        runs.append(ctx.actor.external_id)
+        return Reply.text("posted")
+
+    rhizome.registry.add(CommandSpec(ADMIN_GROUP, ("post-now",), "test", post_now))
+    form = {
+        "team_id": TEAM,
+        "channel_id": GENERAL,
+        "user_id": ADMIN,
+        "command": "/rhizome-admin",
+        "text": "post-now",
+        "response_url": fake.response_url("once"),
+        "trigger_id": "4820573104.228736.5f1c0d1d9ae0b1d7",
+    }
+    body = urlencode(form)
+    headers = slack.sign(body)
+    for _ in range(3):  # an attacker (or a second worker) replays the same signed request
+        resp = await slack.session.post(
+            slack.url,
+            data=body,
+            headers={"Content-Type": "application/x-www-form-urlencoded", **headers},
+        )
+        assert resp.status == 200  # acknowledged, so Slack shows no error
+    await fake.wait_for_response("once")
+    await slack.command("post-now", user=ADMIN, command="/rhizome-admin", response_id="again")
+    await fake.wait_for_response("again")  # a genuine second invocation still runs
+    assert runs == [ADMIN, ADMIN]
+    assert len(fake.responses["once"]) == 1
+
+
+async def until_logged(caplog: pytest.LogCaptureFixture, text: str) -> None:
+    for _ in range(500):
+        if any(text in r.getMessage() for r in caplog.records):
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError(f"never logged: {text}")
+
+
+async def test_replayed_button_press_runs_once(
+    slack: SlackDriver, fake: FakeSlackApi, rhizome: Rhizome, caplog: pytest.LogCaptureFixture
+) -> None:
+    payload = {
+        "type": "block_actions",
+        "team": {"id": TEAM, "domain": "makers"},
+        "user": {"id": MEMBER, "username": "ada", "team_id": TEAM},
+        "api_app_id": "AFAKE0001",
+        "container": {"type": "message", "channel_id": GENERAL},
+        "channel": {"id": GENERAL, "name": "general"},
+        "trigger_id": "4820573104.228736.0a0b0c0d0e0f",
+        "response_url": fake.response_url("press"),
+        "actions": [
+            {
+                "type": "button",
+                "action_id": "rhizome_cmd_1",
+                "value": "rhizome privacy tracking off",
+            }
+        ],
+    }
+    body = urlencode({"payload": json.dumps(payload)})
+    headers = slack.sign(body)
+    for _ in range(2):
+        await slack.session.post(
+            slack.url,
+            data=body,
+            headers={"Content-Type": "application/x-www-form-urlencoded", **headers},
+        )
+    await fake.wait_for_response("press")
+    await until_logged(caplog, "ignored a repeated request")
+    assert len(fake.responses["press"]) == 1
