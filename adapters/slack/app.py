@@ -535,6 +535,11 @@ class SlackAdapter:
                 # and anyone can send these (RepeatLimiter keeps a flood to a few lines).
                 self.log.warning("slack: refused a request with %s", refused)
                 return web.json_response({"error": "invalid request"}, status=401)
+            if _is_app_rate_limited(raw):
+                # Slack's notice that it is dropping this app's events for a minute: the
+                # next catch-up reads them from history.
+                self.log.warning("slack: Slack reports the Events API rate limit was reached")
+                return web.Response(status=200)
             try:
                 bolt_req = await to_bolt_request(request)
             except ValueError:  # not JSON / not a form, though signed
@@ -852,7 +857,8 @@ class SlackAdapter:
         )
         settings = await self._settings(community, user_id)
         doc = home_document(profile.document, settings, notice=notice)
-        await self.client.views_publish(user_id=user_id, view=home_view(doc))
+        # after the ack: the outlet's client, which waits out a 429
+        await self.outlet_client.views_publish(user_id=user_id, view=home_view(doc))
 
     async def _settings(self, community: CommunityRef, user_id: str) -> MemberSettings | None:
         """The member's privacy choices, if the core can tell (the panel works without)."""
@@ -867,6 +873,17 @@ class SlackAdapter:
         except Exception:
             self.log.exception("slack: could not read settings for the Home tab")
             return None
+
+
+def _is_app_rate_limited(raw: bytes) -> bool:
+    """An `app_rate_limited` callback (not an event_callback, so Bolt would answer 404)."""
+    if b"app_rate_limited" not in raw[:4096]:
+        return False
+    try:
+        parsed = json.loads(raw)
+    except ValueError:
+        return False
+    return isinstance(parsed, dict) and parsed.get("type") == "app_rate_limited"
 
 
 def _is_hello(data: Any) -> bool:

@@ -172,12 +172,17 @@ def clean_text(text: str | None) -> CleanText:
             return "#" + (label or target[1:])
         if target.startswith("!"):
             word = target[1:].split("^", 1)[0]
+            if word == "date":  # <!date^1392734382^{date_short}|Feb 18>: the fallback text
+                return label or ""
+            if label.startswith("@"):  # <!subteam^S1|@team>
+                return label
             return "@" + (label or word)
         url = unescape(target)
         if url.lower().startswith(("http://", "https://")):
             urls.append(url)
         shown = unescape(label) if label else ""
-        if not shown or shown == url:
+        if not shown or shown == url or shown.lower().startswith(("http://", "https://")):
+            # a label that is itself an address is not a second link the member shared
             return url
         if url.lower().startswith("mailto:"):
             return shown
@@ -411,6 +416,10 @@ def _message_changed(
             place=place, occurred_at=fallback_time, event_id=event_id, message_id=ts
         )
     if _is_bot(message):
+        return None
+    previous = _dict(event.get("previous_message"))
+    if "edited" not in message and previous and previous.get("text") == message.get("text"):
+        # Slack adding an unfurl (attachments) to a message: nobody edited it
         return None
     user = _str(message.get("user"))
     edited_at = parse_ts(_dict(message.get("edited")).get("ts"))

@@ -19,6 +19,7 @@ Mapping (see the README of `bot/importers` in `__init__`):
 
 from __future__ import annotations
 
+import html
 import re
 from collections import Counter
 from collections.abc import Iterator, Mapping
@@ -295,7 +296,8 @@ def parse_day_file(
                     )
                 from_url = _opt_str(unfurl, "from_url", path, f"{where}.attachments[{j}]")
                 if from_url and unfurl.get("is_msg_unfurl") is not True:
-                    extra_urls.append(from_url)
+                    # exports keep Slack's HTML escaping here too: "&amp;" is "&"
+                    extra_urls.append(html.unescape(from_url))
         events: list[InboundEvent] = [
             MessagePosted(
                 place=message_place,

@@ -92,3 +92,31 @@ async def test_replayed_button_press_runs_once(
     await fake.wait_for_response("press")
     await until_logged(caplog, "ignored a repeated request")
     assert len(fake.responses["press"]) == 1
+
+
+async def test_app_rate_limited_notice_is_acknowledged(
+    slack: SlackDriver, caplog: pytest.LogCaptureFixture
+) -> None:
+    body = json.dumps(
+        {
+            "token": "legacy",
+            "type": "app_rate_limited",
+            "team_id": TEAM,
+            "minute_rate_limited": 1518467820,
+            "api_app_id": "AFAKE0001",
+        }
+    )
+    resp = await slack.post(body, "application/json")
+    assert resp.status == 200
+    assert any("rate limit" in r.getMessage() for r in caplog.records)
+
+
+async def test_home_tab_publish_waits_out_a_429(slack: SlackDriver, fake: FakeSlackApi) -> None:
+    fake.fail_next("views.publish", 1, retry_after=1)
+    resp = await slack.event(
+        {"type": "app_home_opened", "user": MEMBER, "channel": "D0HOME", "tab": "home"}
+    )
+    assert resp.status == 200
+    await fake.wait_for("views.publish")
+    assert fake.calls_to("views.publish", status=429)
+    assert MEMBER in fake.views
