@@ -14,7 +14,14 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from bot.config import Config, ConfigError, Secrets, enabled_adapters, load_config
+from bot.config import (
+    Config,
+    ConfigError,
+    Secrets,
+    StartupError,
+    enabled_adapters,
+    load_config,
+)
 
 T = TypeVar("T")
 
@@ -102,7 +109,10 @@ def run(
         logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
         raise typer.Exit(run_async(lambda: _console(cfg)))
     setup_logging(verbose)
-    run_async(lambda: _serve(cfg, secrets, adapters))
+    try:
+        run_async(lambda: _serve(cfg, secrets, adapters))
+    except StartupError as e:
+        fail(str(e))
 
 
 async def _console(cfg: Config, community: str | None = None) -> int:

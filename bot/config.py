@@ -22,6 +22,11 @@ class ConfigError(Exception):
     """A configuration problem, worded for the person who wrote the config."""
 
 
+class StartupError(Exception):
+    """An adapter cannot start (a refused token, a platform still unreachable after
+    retries): one actionable line for the operator, exit status 2, no traceback."""
+
+
 class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 

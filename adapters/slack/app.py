@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, TypeVar
 
+import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
@@ -52,7 +53,7 @@ from adapters.slack.translate import (
     translate_envelope,
 )
 from bot.commands.registry import ADMIN_GROUP, MEMBER_GROUP, Invocation
-from bot.config import Config, Secrets
+from bot.config import Config, Secrets, StartupError
 from bot.documents import Code, Document, Paragraph, Reply, spans
 from bot.logs import RepeatLimiter, WithholdContent, guard, library_loggers
 from bot.model import (
@@ -80,6 +81,7 @@ LOOKUP_BUDGET_SECONDS = 1.5
 USER_TTL_SECONDS = 300.0
 CHANNEL_TTL_SECONDS = 600.0
 FAILED_LOOKUP_TTL_SECONDS = 30.0
+STARTUP_DELAYS = (1.0, 2.0, 4.0, 8.0, 15.0)
 # Slack's own rule: a request signed more than 5 minutes ago may be a replay.
 SIGNATURE_MAX_AGE_SECONDS = 300
 
@@ -342,6 +344,8 @@ class SlackAdapter:
         self._secrets = secrets
         self.log = logger or log
         self._wall_clock: Callable[[], float] = time.time
+        # Waits between start-up attempts while Slack is unreachable (then StartupError).
+        self.startup_delays: tuple[float, ...] = STARTUP_DELAYS
         self._log_guards = (WithholdContent(), RepeatLimiter())
         base_url = config.slack.api_base_url
         if not base_url.endswith("/"):
@@ -390,13 +394,22 @@ class SlackAdapter:
 
     # --- lifecycle ------------------------------------------------------------------------
     async def start(self) -> None:
-        """Check the token (auth.test), register the outlet, then listen."""
-        try:
-            auth = await self.client.auth_test()
-        except SlackApiError as e:
-            raise RuntimeError(
-                f"slack: the bot token was refused by auth.test ({e.response.get('error')})"
-            ) from None
+        """Check the tokens (auth.test; apps.connections.open in Socket Mode), register the
+        outlet, take the catch-up marks, then listen.
+
+        A refused token raises StartupError at once; an unreachable Slack is retried with
+        backoff (`startup_delays`) before StartupError."""
+        auth = await self._startup_call("auth.test", self.client.auth_test, "SLACK_BOT_TOKEN")
+        if self.socket_mode:
+            app_token = self._secrets.slack_app_token or ""
+            app_client = AsyncWebClient(
+                base_url=self.client.base_url, logger=self.log, retry_handlers=[]
+            )
+            await self._startup_call(
+                "apps.connections.open",
+                lambda: app_client.apps_connections_open(app_token=app_token),
+                "SLACK_APP_TOKEN",
+            )
         self.identity = Identity(
             team_id=str(auth["team_id"]),
             team_name=auth.get("team") or None,
@@ -433,6 +446,28 @@ class SlackAdapter:
             )
         if marks:  # none on a first start: nothing is stored, so nothing was missed
             self._start_catch_up(marks)
+
+    async def _startup_call(
+        self, method: str, call: Callable[[], Awaitable[Any]], secret: str
+    ) -> Any:
+        """One start-up API call: a refusal is final, a network failure is retried."""
+        for attempt, delay in enumerate((*self.startup_delays, None), 1):
+            try:
+                return await call()
+            except SlackApiError as e:
+                error = str(e.response.get("error") or e.response.status_code)
+                raise StartupError(_refusal_hint(secret, method, error)) from None
+            except (TimeoutError, aiohttp.ClientError, OSError) as e:
+                if delay is None:
+                    raise StartupError(
+                        f"slack: cannot reach {self.client.base_url} ({type(e).__name__}) "
+                        f"after {attempt} attempts; check the network, or [slack] api_base_url"
+                    ) from None
+                self.log.warning(
+                    "slack: %s failed (%s); retrying in %.0f s", method, type(e).__name__, delay
+                )
+                await asyncio.sleep(delay)
+        raise AssertionError("unreachable")
 
     # --- catch-up -------------------------------------------------------------------------
     def catch_up(self) -> SlackCatchUp:
@@ -873,6 +908,16 @@ class SlackAdapter:
         except Exception:
             self.log.exception("slack: could not read settings for the Home tab")
             return None
+
+
+def _refusal_hint(secret: str, method: str, error: str) -> str:
+    """One line saying which token Slack refused and what to do about it."""
+    where = (
+        "the app-level token (xapp-…, with connections:write) under Basic Information"
+        if secret == "SLACK_APP_TOKEN"
+        else "the Bot User OAuth Token (xoxb-…) under OAuth & Permissions"
+    )
+    return f"slack: {method} refused {secret} ({error}); set it to {where} of the installed app"
 
 
 def _is_app_rate_limited(raw: bytes) -> bool:

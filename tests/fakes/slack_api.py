@@ -173,7 +173,9 @@ class FakeSlackApi:
     async def __aexit__(self, *exc: object) -> None:
         await self.stop()
 
-    async def start(self) -> None:
+    async def start(self, port: int = 0) -> None:
+        """Serve on 127.0.0.1: port 0 picks a free one; a given port restarts the fake where
+        clients already point (Slack coming back after an outage)."""
         app = web.Application()
         app.router.add_route("*", "/api/{method}", self._api)
         app.router.add_post("/response/{rid}", self._response_url)
@@ -181,7 +183,7 @@ class FakeSlackApi:
         app.router.add_get("/socket-mode/link", self._socket)
         self._runner = web.AppRunner(app, handle_signals=False)
         await self._runner.setup()
-        await web.TCPSite(self._runner, "127.0.0.1", 0).start()
+        await web.TCPSite(self._runner, "127.0.0.1", port).start()
         self._port = int(self._runner.addresses[0][1])
 
     async def stop(self) -> None:
