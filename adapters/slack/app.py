@@ -69,6 +69,7 @@ from bot.model import (
     ReactionAdded,
     ReactionRemoved,
 )
+from bot.ports import PostRefused
 
 if TYPE_CHECKING:
     from bot.app import Rhizome
@@ -86,6 +87,8 @@ STARTUP_DELAYS = (1.0, 2.0, 4.0, 8.0, 15.0)
 SIGNATURE_MAX_AGE_SECONDS = 300
 
 T = TypeVar("T")
+# chat.postMessage errors that mean "invite the bot first" (a private or archived channel)
+_NOT_THERE = frozenset({"not_in_channel", "channel_not_found", "is_archived"})
 
 # Which field of each event names the person, for display-name lookups.
 _ACTOR_FIELDS: dict[type, str] = {
@@ -293,6 +296,14 @@ class SlackOutlet:
                     unfurl_links=False,
                     unfurl_media=False,
                 )
+            except SlackApiError as e:
+                if e.response.get("error") in _NOT_THERE:
+                    raise PostRefused(
+                        f"I am not a member of <#{channel_id}>, so I cannot post there. Invite "
+                        "me with /invite @Rhizome in that channel (a private one needs it), "
+                        "or choose another channel."
+                    ) from None
+                raise
             finally:
                 self._last[channel_id] = self._clock()
         return str(resp["ts"])

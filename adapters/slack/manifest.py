@@ -34,6 +34,7 @@ BOT_SCOPES: dict[str, str] = {
     "reactions:read": "receive reaction_added / reaction_removed",
     "users:read": "users.info for display names and the admin/owner role moderators need",
     "chat:write": "post digests, intros and command replies",
+    "chat:write.public": "post a digest into a public channel without being invited first",
     "commands": "the /rhizome and /rhizome-admin slash commands",
     "im:write": "conversations.open with one member (an intro to a single person)",
     "mpim:write": "conversations.open with several members (group DM for an intro)",
@@ -50,9 +51,8 @@ PRIVATE_SCOPES: dict[str, str] = {
     "groups:read": "conversations.info and users.conversations for private channels",
 }
 PRIVATE_EVENTS: tuple[str, ...] = ("message.groups",)
-# Deliberately absent: im:history / mpim:history (DMs are never tracked), chat:write.public
-# (the bot posts only where it was invited and tracks), team:read (auth.test already names
-# the workspace), users:read.email (never needed).
+# Deliberately absent: im:history / mpim:history (DMs are never tracked), team:read
+# (auth.test already names the workspace), users:read.email (never needed).
 
 BOT_EVENTS: tuple[str, ...] = (
     "message.channels",

@@ -21,6 +21,7 @@ from bot.digests.ranking import Candidate, DigestInput, OpenQuestion
 from bot.digests.schedule import Schedule, parse_schedule, previous_period
 from bot.documents import Document
 from bot.model import Community, CommunityRef
+from bot.ports import PostRefused
 from storage.digest_content import DigestScope, Gathered, MessageRef, gather
 from storage.digests import DigestStore
 
@@ -113,6 +114,7 @@ class PostResult:
     message_id: str | None = None
     reason: str | None = None
     featured: int = 0
+    fixable: bool = False  # the reason says what a moderator can do; retrying won't help
 
 
 class DigestService:
@@ -258,6 +260,10 @@ class DigestService:
             return PostResult("skipped", reason="quiet week")
         try:
             message_id = await outlet.post(_ref(community), digest.channel_id, plan.document)
+        except PostRefused as e:
+            log.warning("digest %s was refused in %s: %s", digest.id, digest.channel_id, e)
+            await self.store.release(run_id, token, f"post refused: {e}")
+            return PostResult("failed", reason=str(e), fixable=True)
         except Exception as e:
             log.exception("posting digest %s to %s failed", digest.id, digest.channel_id)
             await self.store.release(run_id, token, f"post failed: {type(e).__name__}: {e}")

@@ -98,6 +98,7 @@ class FakeChannel:
     is_im: bool = False
     is_mpim: bool = False
     members: list[str] = field(default_factory=list)
+    bot_member: bool = True  # False: the bot was never invited
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -109,7 +110,7 @@ class FakeChannel:
             "is_mpim": self.is_mpim,
             "is_private": self.is_private or self.is_im or self.is_mpim,
             "is_archived": False,
-            "is_member": True,
+            "is_member": self.bot_member,
             "created": 1_600_000_000,
             "name_normalized": self.name,
             "num_members": len(self.members),
@@ -251,8 +252,15 @@ class FakeSlackApi:
         *,
         is_private: bool = False,
         members: list[str] | None = None,
+        bot_member: bool = True,
     ) -> FakeChannel:
-        ch = FakeChannel(id=channel_id, name=name, is_private=is_private, members=members or [])
+        ch = FakeChannel(
+            id=channel_id,
+            name=name,
+            is_private=is_private,
+            members=members or [],
+            bot_member=bot_member,
+        )
         self.channels[channel_id] = ch
         return ch
 
@@ -512,6 +520,13 @@ class FakeSlackApi:
         channel = str(p.get("channel", ""))
         if not channel:
             return {"ok": False, "error": "channel_not_found"}
+        known = self.channels.get(channel)
+        if known is not None and not known.bot_member:
+            # a private channel is invisible until invited; a public one needs chat:write.public
+            if known.is_private:
+                return {"ok": False, "error": "channel_not_found"}
+            if "chat:write.public" in self.missing_scopes:
+                return {"ok": False, "error": "not_in_channel"}
         blocks = self._blocks(p)
         text = p.get("text")
         if not text and not blocks:

@@ -14,7 +14,7 @@ import pytest
 from bot.app import Rhizome
 from bot.commands.registry import ADMIN_GROUP, CommandContext, CommandSpec
 from bot.documents import Reply
-from tests.adapters.slack.conftest import ADMIN, GENERAL, MEMBER, TEAM, SlackDriver
+from tests.adapters.slack.conftest import ADMIN, GENERAL, MEMBER, TEAM, SlackDriver, ts_at
 from tests.fakes.slack_api import FakeSlackApi
 
 
@@ -120,3 +120,38 @@ async def test_home_tab_publish_waits_out_a_429(slack: SlackDriver, fake: FakeSl
     await fake.wait_for("views.publish")
     assert fake.calls_to("views.publish", status=429)
     assert MEMBER in fake.views
+
+
+async def test_digest_into_a_channel_the_bot_is_not_in_says_how_to_fix_it(
+    slack: SlackDriver, fake: FakeSlackApi
+) -> None:
+    fake.add_channel("G0SECRET1", "mods-only", is_private=True, bot_member=False)
+    fake.add_channel("C0PUBLIC1", "weekly", bot_member=False)
+    for n in range(4):
+        await slack.message(f"<https://read.example/{n}>", ts=ts_at(60 - n))
+        await slack.message("good one", user=ADMIN, ts=ts_at(50 - n), thread_ts=ts_at(60 - n))
+    await slack.command(
+        "digest channel <#G0SECRET1|mods-only>",
+        user=ADMIN,
+        command="/rhizome-admin",
+        response_id="set",
+    )
+    await fake.wait_for_response("set")
+    await slack.command("digest now", user=ADMIN, command="/rhizome-admin", response_id="now")
+    [answer] = await fake.wait_for_response("now")
+    assert "/invite @Rhizome" in answer["text"]
+    assert "try again later" not in answer["text"]
+    # a public channel needs no invitation (chat:write.public)
+    await slack.command(
+        "digest channel <#C0PUBLIC1|weekly>",
+        user=ADMIN,
+        command="/rhizome-admin",
+        response_id="pub",
+    )
+    await fake.wait_for_response("pub")
+    await slack.command(
+        "digest now <#C0PUBLIC1|weekly>", user=ADMIN, command="/rhizome-admin", response_id="now2"
+    )
+    [posted] = await fake.wait_for_response("now2")
+    assert "Posted the digest" in posted["text"], posted["text"]
+    assert fake.messages["C0PUBLIC1"]
