@@ -27,6 +27,10 @@ from bot.model import Actor, IngestStats
 from storage import models as m
 
 MESSAGE_CACHE = 50_000
+# Out-of-order delivery (retries, catch-up), remembered per process and bounded: when each
+# reaction was last removed, and reactions that arrived before their message.
+REMOVED_REACTIONS = 50_000
+EARLY_REACTIONS = 10_000
 CHUNK = 400  # keeps IN lists and multi-row VALUES well under every driver's parameter limit
 SEARCH_TEXT_CHARS = 4000
 
@@ -128,6 +132,10 @@ Planned = (
     | PlannedRename
     | PlannedPurge
 )
+
+
+def _reaction_time(r: PlannedReaction) -> datetime:
+    return as_utc(r.at)
 
 
 def insert_ignore(conn: Connection | AsyncConnection, table: Table) -> Any:
@@ -312,16 +320,32 @@ class IngestStore:
     # Row ids of recently stored messages, by (community, channel, message) external ids:
     # reactions, edits and deletes mostly concern recent messages, so this saves a query each.
     message_ids: dict[tuple[int, str, str], int] = field(default_factory=dict)
+    # (community, channel, message, member, emoji) external ids -> when it was removed
+    removed_reactions: dict[tuple[int, str, str, str, str], datetime] = field(default_factory=dict)
+    # (community, channel, message) -> reactions that came before the message itself
+    early_reactions: dict[tuple[int, str, str], list[PlannedReaction]] = field(default_factory=dict)
     _now: datetime = field(default=datetime.min)
 
     def forget_community(self, community_id: int) -> None:
         self.member_ids = {k: v for k, v in self.member_ids.items() if k[0] != community_id}
         self.channel_ids = {k: v for k, v in self.channel_ids.items() if k[0] != community_id}
         self.message_ids.clear()
+        self.early_reactions = {
+            k: v for k, v in self.early_reactions.items() if k[0] != community_id
+        }
+        self.removed_reactions = {
+            k: v for k, v in self.removed_reactions.items() if k[0] != community_id
+        }
 
     def forget_member(self, community_id: int, external_id: str) -> None:
         self.member_ids.pop((community_id, external_id), None)
         self.message_ids.clear()  # their messages are gone
+        for key, waiting in list(self.early_reactions.items()):
+            kept = [r for r in waiting if r.actor.external_id != external_id]
+            if kept:
+                self.early_reactions[key] = kept
+            else:
+                del self.early_reactions[key]
 
     def clear(self) -> None:
         self.member_ids.clear()
@@ -359,6 +383,18 @@ class IngestStore:
                 chans[(i.community_id, i.channel.external_id)] = i.channel
             else:
                 rest.append(i)
+        if self.early_reactions and posts:
+            # Their message is here at last: the reactions that waited for it go in after it.
+            waiting = [
+                r
+                for p in posts
+                for r in self.early_reactions.pop(
+                    (p.community_id, p.channel.external_id, p.message_id), ()
+                )
+            ]
+            for r in waiting:
+                actors.setdefault((r.community_id, r.actor.external_id), r.actor)
+            rest = [*waiting, *rest]
         self._ensure_members(conn, actors, now)
         self._ensure_channels(conn, chans)
 
@@ -705,15 +741,32 @@ class IngestStore:
         self, conn: Connection, run: Sequence[PlannedReaction], stats: IngestStats
     ) -> None:
         ids = self._message_ids(conn, ((r.community_id, r.channel_id, r.message_id) for r in run))
-        # Replay the run in order per (message, member, emoji): the last word wins.
+        # Per (message, member, emoji) the latest by event time wins, whatever the arrival
+        # order (ties: the later arrival); a removal remembered from an earlier batch beats an
+        # addition older than it.
         final: dict[tuple[int, int, str], PlannedReaction] = {}
-        for r in run:
+        removed = self.removed_reactions
+        for r in sorted(run, key=_reaction_time):
+            ref = (r.community_id, r.channel_id, r.message_id, r.actor.external_id, r.emoji)
+            if not r.added:
+                if ref not in removed or removed[ref] < r.at:
+                    removed[ref] = r.at
+            elif ref in removed and removed[ref] > r.at:
+                stats.skip("reaction added before its removal")
+                continue
             mid = ids.get((r.community_id, r.channel_id, r.message_id))
             if mid is None:
-                stats.skip("reaction on a message not tracked")
+                if r.added:
+                    self._wait_for_message(r)
+                    stats.skip("reaction before its message (kept until it arrives)")
+                else:
+                    stats.skip("reaction on a message not tracked")
                 continue
             member = self.member_ids[(r.community_id, r.actor.external_id)][0]
             final[(mid, member, r.emoji)] = r
+        if len(removed) > REMOVED_REACTIONS:
+            for key in list(removed)[: len(removed) - REMOVED_REACTIONS * 3 // 4]:
+                del removed[key]
         adds = [
             {
                 "community_id": r.community_id,
@@ -725,14 +778,29 @@ class IngestStore:
             for (mid, member, emoji), r in final.items()
             if r.added
         ]
-        removes = [(mid, member, emoji) for (mid, member, emoji), r in final.items() if not r.added]
+        removes = [
+            (mid, member, emoji, r.at) for (mid, member, emoji), r in final.items() if not r.added
+        ]
         rt = m.reactions
         # Only the rows that went in: a redelivered or re-imported reaction is already there.
         stats.reactions += bulk_insert_ignore(conn, rt, adds, count=True)
-        for part in chunks(removes):
+        for mid, member, emoji, at in removes:
+            # an addition stored with a later time than this removal stands
             conn.execute(
-                delete(rt).where(tuple_(rt.c.message_id, rt.c.member_id, rt.c.emoji).in_(part))
+                delete(rt).where(
+                    rt.c.message_id == mid,
+                    rt.c.member_id == member,
+                    rt.c.emoji == emoji,
+                    rt.c.reacted_at <= at,
+                )
             )
+
+    def _wait_for_message(self, reaction: PlannedReaction) -> None:
+        """Keep a reaction whose message has not arrived yet (bounded: the oldest go first)."""
+        key = (reaction.community_id, reaction.channel_id, reaction.message_id)
+        self.early_reactions.setdefault(key, []).append(reaction)
+        if len(self.early_reactions) > EARLY_REACTIONS:
+            del self.early_reactions[next(iter(self.early_reactions))]
 
     def _store_edit(
         self, conn: Connection, e: PlannedEdit, stats: IngestStats, touched: set[int]

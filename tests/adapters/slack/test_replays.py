@@ -10,10 +10,12 @@ from typing import Any
 from urllib.parse import urlencode
 
 import pytest
+from sqlalchemy import select
 
 from bot.app import Rhizome
 from bot.commands.registry import ADMIN_GROUP, CommandContext, CommandSpec
 from bot.documents import Reply
+from storage import models as m
 from tests.adapters.slack.conftest import ADMIN, GENERAL, MEMBER, TEAM, SlackDriver, ts_at
 from tests.fakes.slack_api import FakeSlackApi
 
@@ -155,3 +157,46 @@ async def test_digest_into_a_channel_the_bot_is_not_in_says_how_to_fix_it(
     [posted] = await fake.wait_for_response("now2")
     assert "Posted the digest" in posted["text"], posted["text"]
     assert fake.messages["C0PUBLIC1"]
+
+
+def reaction(kind: str, ts: str, at: str, user: str = MEMBER) -> dict[str, Any]:
+    return {
+        "type": kind,
+        "user": user,
+        "reaction": "tada",
+        "item": {"type": "message", "channel": GENERAL, "ts": ts},
+        "item_user": ADMIN,
+        "event_ts": at,
+    }
+
+
+async def reactions(rhizome: Rhizome) -> int:
+    async with rhizome.services.db.read() as conn:
+        return len((await conn.execute(select(m.reactions.c.id))).all())
+
+
+async def test_late_reaction_added_does_not_undo_a_newer_removal(
+    slack: SlackDriver, rhizome: Rhizome
+) -> None:
+    root = ts_at(30)
+    await slack.message("<https://order.example/>", user=ADMIN, ts=root)
+    await slack.event(reaction("reaction_added", root, ts_at(20)))
+    assert await reactions(rhizome) == 1
+    await slack.event(reaction("reaction_removed", root, ts_at(10)))
+    assert await reactions(rhizome) == 0
+    # a retry of an older addition arrives after the removal: no ghost reaction
+    await slack.event(reaction("reaction_added", root, ts_at(15)))
+    assert await reactions(rhizome) == 0
+    # a genuinely newer addition counts again
+    await slack.event(reaction("reaction_added", root, ts_at(5)))
+    assert await reactions(rhizome) == 1
+
+
+async def test_reaction_before_its_message_is_kept_until_it_arrives(
+    slack: SlackDriver, rhizome: Rhizome
+) -> None:
+    root = ts_at(30)
+    await slack.event(reaction("reaction_added", root, ts_at(29)))  # the message is late
+    assert await reactions(rhizome) == 0
+    await slack.message("<https://late.example/>", user=ADMIN, ts=root)
+    assert await reactions(rhizome) == 1
