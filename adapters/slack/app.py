@@ -854,8 +854,12 @@ class SlackAdapter:
                     initial_comment=f"Your complete Rhizome export: {name} ({size:,} bytes).",
                 )
                 sent.append(f"{name} ({size:,} bytes)")
-        except (SlackApiError, SlackRequestError) as e:
-            error = e.response.get("error") if isinstance(e, SlackApiError) else "upload failed"
+        except (SlackApiError, SlackRequestError, aiohttp.ClientError, TimeoutError) as e:
+            error = (
+                str(e.response.get("error"))
+                if isinstance(e, SlackApiError)
+                else f"the upload failed ({type(e).__name__})"
+            )
             self.log.warning("slack: could not send a file to %s: %s", user_id, error)
             hint = (
                 " The app needs the files:write scope: reinstall it from a current manifest "

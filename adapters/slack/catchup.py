@@ -39,6 +39,9 @@ if TYPE_CHECKING:
 log = logging.getLogger("rhizome.slack")
 
 PAGE_SIZE = 200  # Slack's recommendation for conversations.history / replies
+# Deletions are only believed while they are a minority of what is stored in the range.
+SUSPICIOUS_GONE = 5
+SUSPICIOUS_SHARE = 0.5
 Marks = dict[tuple[str, str | None], datetime]
 
 
@@ -231,10 +234,21 @@ class SlackCatchUp:
         stored = await self.rhizome.services.repos.messages.posted_between(
             self.community, channel, thread, after, until
         )
+        gone = sorted(stored - seen)
+        if len(gone) >= SUSPICIOUS_GONE and len(gone) > len(stored) * SUSPICIOUS_SHARE:
+            # Most of a range missing looks like history Slack hides (a free plan's limit, a
+            # retention policy), not deletions: keep what is stored.
+            self.log.warning(
+                "slack: %d of %d stored messages in %s are not in its history; kept",
+                len(gone),
+                len(stored),
+                channel,
+            )
+            return []
         place = Place(community=self.community, channel_id=channel, thread_id=thread)
         return [
             MessageDeleted(place=place, occurred_at=until, event_id=None, message_id=ts)
-            for ts in sorted(stored - seen)
+            for ts in gone
         ]
 
     async def _store(self, events: list[InboundEvent], report: CatchUpReport) -> None:

@@ -275,3 +275,24 @@ async def test_ten_minute_socket_mode_outage_loses_nothing(
     async with rhizome.services.db.read() as conn:
         reactions = len((await conn.execute(select(m.reactions.c.id))).all())
     assert reactions >= sum(len(r["users"]) for r in shapes[0]["reactions"])
+
+
+async def test_history_that_slack_hides_is_not_taken_for_deletions(
+    rhizome: Rhizome,
+    fake: FakeSlackApi,
+    secrets: Secrets,
+    music: tuple[list[dict[str, Any]], list[dict[str, Any]]],
+) -> None:
+    """A free plan hides old history: a listing missing most of a range deletes nothing."""
+    top, _ = music
+    live = [msg for msg in by_ts(top) if trackable(msg)][:30]
+    config = catch_up_config(fake, window_hours=24 * 365 * 10)
+    async with SlackAdapter(rhizome, config, secrets) as first:
+        await deliver(first, fake, live)
+    before = await stored_ids(rhizome)
+    fake.load_history(MUSIC, live[-3:])  # Slack shows only the newest three now
+    async with SlackAdapter(rhizome, config, secrets) as restarted:
+        assert restarted.catch_up_task is not None
+        report = await restarted.catch_up_task
+    assert report.deletions == 0 and not report.failed
+    assert await stored_ids(rhizome) == before
