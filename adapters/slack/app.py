@@ -496,6 +496,7 @@ class SlackAdapter:
             community_of(self.identity.team_id, self._team_names()),
             window=timedelta(hours=self.config.slack.catch_up_window_hours),
             is_private=is_private,
+            private_channels=self.config.tracking.track_private_channels,
             logger=self.log,
         )
 

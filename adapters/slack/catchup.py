@@ -75,6 +75,7 @@ class SlackCatchUp:
         window: timedelta,
         is_private: Callable[[str], Awaitable[bool]],
         page_size: int = PAGE_SIZE,
+        private_channels: bool = False,
         clock: Callable[[], float] = time.time,
         logger: logging.Logger | None = None,
     ) -> None:
@@ -84,6 +85,7 @@ class SlackCatchUp:
         self.window = window
         self._is_private = is_private
         self.page_size = page_size
+        self.private_channels = private_channels
         self._clock = clock
         self.log = logger or log
 
@@ -100,6 +102,11 @@ class SlackCatchUp:
         threads = {key: at for key, at in marks.items() if key[1] is not None}
         if not channels:
             return report
+        # Channels the bot is in that hold nothing stored yet (invited, or first spoken in,
+        # while it was away): read from when the community's newest stored message was posted.
+        newest = max(marks.values())
+        for channel in await self._member_channels():
+            channels.setdefault(channel, newest)
         started = time.monotonic()
         self.log.info(
             "slack: catching up %d channels in %s from %s before their newest stored message",
@@ -204,6 +211,34 @@ class SlackCatchUp:
         report.threads += 1
 
     # --- helpers ----------------------------------------------------------------------------
+    async def _member_channels(self) -> list[str]:
+        """users.conversations: the channels the bot is in (none when Slack refuses)."""
+        types = "public_channel,private_channel" if self.private_channels else "public_channel"
+        found: list[str] = []
+        cursor: str | None = None
+        try:
+            while True:
+                args: dict[str, Any] = {"types": types, "exclude_archived": "true", "limit": 200}
+                if cursor:
+                    args["cursor"] = cursor
+                resp = await self.client.api_call(
+                    "users.conversations", http_verb="GET", params=args
+                )
+                found.extend(
+                    str(c["id"])
+                    for c in resp.get("channels") or []
+                    if isinstance(c, Mapping) and c.get("id")
+                )
+                cursor = (resp.get("response_metadata") or {}).get("next_cursor") or None
+                if not cursor:
+                    return found
+        except SlackApiError as e:
+            self.log.warning(
+                "slack: could not list the bot's channels (%s); catching up known ones only",
+                e.response.get("error"),
+            )
+            return []
+
     async def _pages(
         self, method: str, report: CatchUpReport, **params: Any
     ) -> list[Mapping[str, Any]]:

@@ -30,6 +30,7 @@ SCOPE_OF = {
     "files.completeUploadExternal": "files:write",
     "conversations.history": "channels:history",
     "conversations.replies": "channels:history",
+    "users.conversations": "channels:read",
     "chat.postMessage": "chat:write",
 }
 
@@ -645,6 +646,21 @@ class FakeSlackApi:
             if value > latest or (value == latest and not inclusive):
                 return False
         return True
+
+    def _m_users_conversations(self, p: dict[str, Any]) -> dict[str, Any]:
+        """The conversations the bot is a member of, of the asked `types`."""
+        types = set(str(p.get("types") or "public_channel").split(","))
+        found = [
+            ch.as_json()
+            for ch in self.channels.values()
+            if ch.bot_member
+            and not (ch.is_im or ch.is_mpim)
+            and ("private_channel" if ch.is_private else "public_channel") in types
+        ]
+        page = self._page(p, found)
+        if page.get("ok"):
+            page["channels"] = page.pop("messages")
+        return page
 
     def _m_conversations_history(self, p: dict[str, Any]) -> dict[str, Any]:
         channel = str(p.get("channel", ""))
