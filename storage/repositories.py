@@ -697,6 +697,34 @@ class Messages(_Repo):
             )
             return {row[0] for row in rows}
 
+    async def reactions_on(
+        self, community: CommunityRef, channel_external_id: str, message_ids: Iterable[str]
+    ) -> set[tuple[str, str, str]]:
+        """(message, member, emoji) external ids of the stored reactions on these messages of
+        a channel: what a history listing must still show, or they were removed meanwhile."""
+        wanted = list(dict.fromkeys(message_ids))
+        if not wanted:
+            return set()
+        msg, ct, cm, rt, mb = m.messages, m.channels, m.communities, m.reactions, m.members
+        found: set[tuple[str, str, str]] = set()
+        async with self.db.read() as conn:
+            for part in chunks(wanted):
+                rows = await conn.execute(
+                    select(msg.c.external_id, mb.c.external_id, rt.c.emoji)
+                    .join(msg, msg.c.id == rt.c.message_id)
+                    .join(mb, mb.c.id == rt.c.member_id)
+                    .join(ct, ct.c.id == msg.c.channel_id)
+                    .join(cm, cm.c.id == msg.c.community_id)
+                    .where(
+                        cm.c.platform == community.platform,
+                        cm.c.external_id == community.external_id,
+                        ct.c.external_id == channel_external_id,
+                        msg.c.external_id.in_(part),
+                    )
+                )
+                found.update((row[0], row[1], row[2]) for row in rows)
+        return found
+
     async def locate(self, community_id: int, external_id: str) -> tuple[str, str | None] | None:
         """(channel external id, thread root id) of a message, by its external id."""
         msg, ct = m.messages, m.channels

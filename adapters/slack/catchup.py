@@ -24,13 +24,15 @@ from typing import TYPE_CHECKING, Any
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.slack.translate import history_events, parse_ts, thread_activity
+from adapters.slack.translate import base_emoji, history_events, parse_ts, thread_activity
 from bot.model import (
+    Actor,
     CommunityRef,
     InboundEvent,
     MessageDeleted,
     MessageEdited,
     Place,
+    ReactionRemoved,
 )
 
 if TYPE_CHECKING:
@@ -164,6 +166,7 @@ class SlackCatchUp:
             seen.add(str(message.get("ts")))
             events.extend(history_events(message, self.community, channel, is_private=private))
         events.extend(await self._deleted(channel, None, oldest, until, seen))
+        events.extend(await self._unreacted(channel, listing, until, private))
         await self._store(events, report)
         report.channels += 1
 
@@ -207,6 +210,8 @@ class SlackCatchUp:
             seen.add(ts)
             events.extend(history_events(message, self.community, channel, is_private=private))
         events.extend(await self._deleted(channel, root, oldest, until, seen))
+        replies = [msg for msg in listing if not (root_seen and str(msg.get("ts")) == root)]
+        events.extend(await self._unreacted(channel, replies, until, private))
         await self._store(events, report)
         report.threads += 1
 
@@ -286,6 +291,50 @@ class SlackCatchUp:
             for ts in gone
         ]
 
+    async def _unreacted(
+        self,
+        channel: str,
+        listing: list[Mapping[str, Any]],
+        until: datetime,
+        private: bool,
+    ) -> list[InboundEvent]:
+        """Removals for stored reactions on listed messages that the listing no longer shows
+        (only where Slack listed every member of a reaction: `count` = len(`users`))."""
+        listed: set[tuple[str, str, str]] = set()
+        complete: set[str] = set()
+        for message in listing:
+            ts = str(message.get("ts"))
+            reactions = [r for r in message.get("reactions") or [] if isinstance(r, Mapping)]
+            if all(_lists_everyone(r) for r in reactions):
+                complete.add(ts)
+            for r in reactions:
+                emoji = base_emoji(str(r.get("name") or ""))
+                listed.update((ts, str(user), emoji) for user in r.get("users") or [])
+        stored = await self.rhizome.services.repos.messages.reactions_on(
+            self.community, channel, complete
+        )
+        ctype = "group" if private else "channel"
+        threads = {str(m.get("ts")): m.get("thread_ts") for m in listing}
+        out: list[InboundEvent] = []
+        for ts, member, emoji in sorted(stored - listed):
+            root = threads.get(ts)
+            out.append(
+                ReactionRemoved(
+                    place=Place(
+                        community=self.community,
+                        channel_id=channel,
+                        thread_id=str(root) if root and root != ts else None,
+                        is_private=ctype == "group",
+                    ),
+                    occurred_at=until,
+                    event_id=None,
+                    message_id=ts,
+                    actor=Actor(external_id=member),
+                    emoji=emoji,
+                )
+            )
+        return out
+
     async def _store(self, events: list[InboundEvent], report: CatchUpReport) -> None:
         if not events:
             return
@@ -296,6 +345,14 @@ class SlackCatchUp:
 
     def _now(self) -> datetime:
         return datetime.fromtimestamp(self._clock(), UTC)
+
+
+def _lists_everyone(reaction: Mapping[str, Any]) -> bool:
+    """Slack lists a reaction's members up to a limit; `count` says how many there are."""
+    users, count = reaction.get("users"), reaction.get("count")
+    if not isinstance(users, list):
+        return False
+    return not isinstance(count, int) or len(users) >= count
 
 
 def _ts_key(message: Mapping[str, Any]) -> tuple[datetime, str]:

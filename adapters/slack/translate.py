@@ -671,6 +671,11 @@ def history_events(
     return out
 
 
+def base_emoji(name: str) -> str:
+    """An emoji name without its skin tone, as reactions are stored."""
+    return _SKIN_TONE.sub("", name)
+
+
 def thread_activity(message: Mapping[str, Any]) -> datetime | None:
     """When a thread root last got a reply (`latest_reply`), or None for no thread."""
     if not isinstance(message, Mapping) or not message.get("reply_count"):

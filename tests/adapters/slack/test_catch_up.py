@@ -319,3 +319,45 @@ async def test_a_channel_first_used_during_the_outage_is_caught_up(
         assert restarted.catch_up_task is not None
         await restarted.catch_up_task
     assert {msg["ts"] for msg in later} <= await stored_ids(rhizome)
+
+
+async def test_reactions_removed_during_the_outage_are_removed(
+    rhizome: Rhizome,
+    fake: FakeSlackApi,
+    secrets: Secrets,
+    music: tuple[list[dict[str, Any]], list[dict[str, Any]]],
+) -> None:
+    top, _ = music
+    reacted = [msg for msg in by_ts(top) if trackable(msg) and msg.get("reactions")][:4]
+    config = catch_up_config(fake, window_hours=24 * 365 * 10)
+    async with SlackAdapter(rhizome, config, secrets) as first:
+        await deliver(first, fake, reacted)
+        # the reactions arrive live too
+        url = f"http://127.0.0.1:{first.port}{first.config.slack.path}"
+        async with aiohttp.ClientSession() as session:
+            driver = SlackDriver(url=url, fake=fake, session=session)
+            for msg in reacted:
+                for r in msg["reactions"]:
+                    for user in r["users"]:
+                        item = {"type": "message", "channel": MUSIC, "ts": msg["ts"]}
+                        await driver.event(
+                            {
+                                "type": "reaction_added",
+                                "user": user,
+                                "reaction": r["name"],
+                                "item": item,
+                                "event_ts": msg["ts"],
+                            }
+                        )
+    async with rhizome.services.db.read() as conn:
+        before = len((await conn.execute(select(m.reactions.c.id))).all())
+    assert before == sum(len(r["users"]) for msg in reacted for r in msg["reactions"])
+    # during the outage every reaction on the first message was taken back
+    gone = len([u for r in reacted[0]["reactions"] for u in r["users"]])
+    fake.load_history(MUSIC, [{**reacted[0], "reactions": []}, *reacted[1:]])
+    async with SlackAdapter(rhizome, config, secrets) as restarted:
+        assert restarted.catch_up_task is not None
+        await restarted.catch_up_task
+    async with rhizome.services.db.read() as conn:
+        after = len((await conn.execute(select(m.reactions.c.id))).all())
+    assert after == before - gone
