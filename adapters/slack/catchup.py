@@ -104,11 +104,13 @@ class SlackCatchUp:
         threads = {key: at for key, at in marks.items() if key[1] is not None}
         if not channels:
             return report
-        # Channels the bot is in that hold nothing stored yet (invited, or first spoken in,
-        # while it was away): read from when the community's newest stored message was posted.
-        newest = max(marks.values())
-        for channel in await self._member_channels():
-            channels.setdefault(channel, newest)
+        # The channels the bot is in: one it left cannot be read (and needs no catching up);
+        # one with nothing stored yet (invited, or first spoken in, while the bot was away) is
+        # read from when the community's newest stored message was posted.
+        member = await self._member_channels()
+        if member is not None:
+            newest = max(marks.values())
+            channels = {ch: channels.get(ch, newest) for ch in member}
         started = time.monotonic()
         self.log.info(
             "slack: catching up %d channels in %s from %s before their newest stored message",
@@ -216,8 +218,8 @@ class SlackCatchUp:
         report.threads += 1
 
     # --- helpers ----------------------------------------------------------------------------
-    async def _member_channels(self) -> list[str]:
-        """users.conversations: the channels the bot is in (none when Slack refuses)."""
+    async def _member_channels(self) -> list[str] | None:
+        """users.conversations: the channels the bot is in (None when Slack refuses)."""
         types = "public_channel,private_channel" if self.private_channels else "public_channel"
         found: list[str] = []
         cursor: str | None = None
@@ -242,7 +244,7 @@ class SlackCatchUp:
                 "slack: could not list the bot's channels (%s); catching up known ones only",
                 e.response.get("error"),
             )
-            return []
+            return None
 
     async def _pages(
         self, method: str, report: CatchUpReport, **params: Any

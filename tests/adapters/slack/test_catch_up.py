@@ -361,3 +361,21 @@ async def test_reactions_removed_during_the_outage_are_removed(
     async with rhizome.services.db.read() as conn:
         after = len((await conn.execute(select(m.reactions.c.id))).all())
     assert after == before - gone
+
+
+async def test_a_channel_the_bot_left_is_not_read(
+    rhizome: Rhizome,
+    fake: FakeSlackApi,
+    secrets: Secrets,
+    music: tuple[list[dict[str, Any]], list[dict[str, Any]]],
+) -> None:
+    top, _ = music
+    config = catch_up_config(fake, window_hours=1)
+    async with SlackAdapter(rhizome, config, secrets) as first:
+        await deliver(first, fake, [msg for msg in by_ts(top) if trackable(msg)][:3])
+    fake.channels[MUSIC].bot_member = False  # removed from #music while down
+    async with SlackAdapter(rhizome, config, secrets) as restarted:
+        assert restarted.catch_up_task is not None
+        report = await restarted.catch_up_task
+    assert not report.failed
+    assert not [c for c in fake.calls_to("conversations.history") if c.params["channel"] == MUSIC]
