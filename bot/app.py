@@ -127,6 +127,12 @@ class Rhizome:
     async def flush(self) -> None:
         await self.services.writer.flush()
 
+    async def claim_delivery(self, community: CommunityRef, key: str) -> bool:
+        """Whether a request with this delivery key (Slack's `trigger_id`) is new: replays
+        and duplicates, in this process or another, answer False and must do nothing."""
+        found = await self.services.repos.communities.ensure(community)
+        return await self.services.repos.deliveries.claim(found.id, key, self.services.clock.now())
+
     async def run_command(self, invocation: Invocation) -> Reply:
         return await run_invocation(self.services, self.registry, invocation)
 

@@ -29,6 +29,9 @@ class ConfigError(Exception):
     """A configuration problem, worded for the person who wrote the config."""
 
 
+# An adapter cannot start (a refused token, a platform still unreachable after retries).
+
+
 class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -89,6 +92,10 @@ class SlackConfig(_Section):
     path: str = "/slack/events"
     moderators: list[str] = []  # user ids with moderator rights besides admins/owners
     posts_per_second: float = Field(default=1.0, gt=0)
+    # After a restart or reconnect, read each channel's history from this long before its
+    # newest stored message (edits, deletions and replies in that range are reconciled).
+    catch_up: bool = True
+    catch_up_window_hours: float = Field(default=24.0, ge=0)
 
 
 class DiscordConfig(_Section):

@@ -14,6 +14,11 @@ from bot.documents import Document
 from bot.model import CommunityRef
 
 
+class PostRefused(Exception):
+    """The platform refused a post for a reason a moderator can fix (the bot is not in that
+    channel); the message says what to do, and retrying as-is would fail the same way."""
+
+
 class Outlet(Protocol):
     """Sends neutral documents to one platform."""
 

@@ -33,11 +33,16 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from bot.clock import as_utc
 from bot.model import NO_SUCH_REACTION, Actor, IngestStats
 from bot.titles import TitleSource, slug_title
 from storage import models as m
 
 MESSAGE_CACHE = 50_000
+# Out-of-order delivery (retries, catch-up), remembered per process and bounded: when each
+# reaction was last removed, and reactions that arrived before their message.
+REMOVED_REACTIONS = 50_000
+EARLY_REACTIONS = 10_000
 CHUNK = 400  # keeps IN lists and multi-row VALUES well under every driver's parameter limit
 SEARCH_TEXT_CHARS = 4000
 
@@ -141,6 +146,10 @@ Planned = (
     | PlannedRename
     | PlannedPurge
 )
+
+
+def _reaction_time(r: PlannedReaction) -> datetime:
+    return as_utc(r.at)
 
 
 def insert_ignore(conn: Connection | AsyncConnection, table: Table) -> Any:
@@ -325,6 +334,10 @@ class IngestStore:
     # Row ids of recently stored messages, by (community, channel, message) external ids:
     # reactions, edits and deletes mostly concern recent messages, so this saves a query each.
     message_ids: dict[tuple[int, str, str], int] = field(default_factory=dict)
+    # (community, channel, message, member, emoji) external ids -> when it was removed
+    removed_reactions: dict[tuple[int, str, str, str, str], datetime] = field(default_factory=dict)
+    # (community, channel, message) -> reactions that came before the message itself
+    early_reactions: dict[tuple[int, str, str], list[PlannedReaction]] = field(default_factory=dict)
     _now: datetime = field(default=datetime.min)
     # An edit, deletion or purge left old text for `Database.scrub` to wipe from the files.
     erased: bool = False
@@ -333,10 +346,22 @@ class IngestStore:
         self.member_ids = {k: v for k, v in self.member_ids.items() if k[0] != community_id}
         self.channel_ids = {k: v for k, v in self.channel_ids.items() if k[0] != community_id}
         self.message_ids.clear()
+        self.early_reactions = {
+            k: v for k, v in self.early_reactions.items() if k[0] != community_id
+        }
+        self.removed_reactions = {
+            k: v for k, v in self.removed_reactions.items() if k[0] != community_id
+        }
 
     def forget_member(self, community_id: int, external_id: str) -> None:
         self.member_ids.pop((community_id, external_id), None)
         self.message_ids.clear()  # their messages are gone
+        for key, waiting in list(self.early_reactions.items()):
+            kept = [r for r in waiting if r.actor.external_id != external_id]
+            if kept:
+                self.early_reactions[key] = kept
+            else:
+                del self.early_reactions[key]
 
     def clear(self) -> None:
         self.member_ids.clear()
@@ -374,6 +399,18 @@ class IngestStore:
                 chans[(i.community_id, i.channel.external_id)] = i.channel
             else:
                 rest.append(i)
+        if self.early_reactions and posts:
+            # Their message is here at last: the reactions that waited for it go in after it.
+            waiting = [
+                r
+                for p in posts
+                for r in self.early_reactions.pop(
+                    (p.community_id, p.channel.external_id, p.message_id), ()
+                )
+            ]
+            for r in waiting:
+                actors.setdefault((r.community_id, r.actor.external_id), r.actor)
+            rest = [*waiting, *rest]
         self._ensure_members(conn, actors, now)
         self._ensure_channels(conn, chans)
 
@@ -786,18 +823,35 @@ class IngestStore:
         self, conn: Connection, run: Sequence[PlannedReaction], stats: IngestStats
     ) -> None:
         ids = self._message_ids(conn, ((r.community_id, r.channel_id, r.message_id) for r in run))
-        # Replay the run in order per (message, member, emoji): the last word wins.
+        # Per (message, member, emoji) the latest by event time wins, whatever the arrival
+        # order (ties: the later arrival); a removal remembered from an earlier batch beats an
+        # addition older than it.
         final: dict[tuple[int, int, str], PlannedReaction] = {}
         added_in_run: set[tuple[int, int, str]] = set()
-        for r in run:
+        removed = self.removed_reactions
+        for r in sorted(run, key=_reaction_time):
+            ref = (r.community_id, r.channel_id, r.message_id, r.actor.external_id, r.emoji)
+            if not r.added:
+                if ref not in removed or removed[ref] < r.at:
+                    removed[ref] = r.at
+            elif ref in removed and removed[ref] > r.at:
+                stats.skip("reaction added before its removal")
+                continue
             mid = ids.get((r.community_id, r.channel_id, r.message_id))
             if mid is None:
-                stats.skip("reaction on a message not tracked")
+                if r.added:
+                    self._wait_for_message(r)
+                    stats.skip("reaction before its message (kept until it arrives)")
+                else:
+                    stats.skip("reaction on a message not tracked")
                 continue
             member = self.member_ids[(r.community_id, r.actor.external_id)][0]
             final[(mid, member, r.emoji)] = r
             if r.added:
                 added_in_run.add((mid, member, r.emoji))
+        if len(removed) > REMOVED_REACTIONS:
+            for key in list(removed)[: len(removed) - REMOVED_REACTIONS * 3 // 4]:
+                del removed[key]
         adds = [
             {
                 "community_id": r.community_id,
@@ -809,18 +863,32 @@ class IngestStore:
             for (mid, member, emoji), r in final.items()
             if r.added
         ]
-        removes = [key for key, r in final.items() if not r.added]
+        removes = [
+            (mid, member, emoji, r.at) for (mid, member, emoji), r in final.items() if not r.added
+        ]
         rt = m.reactions
         # Only the rows that went in: a redelivered or re-imported reaction is already there.
         stats.reactions += bulk_insert_ignore(conn, rt, adds, count=True)
-        for part in chunks(removes):
+        for mid, member, emoji, at in removes:
+            # an addition stored with a later time than this removal stands
             gone = conn.execute(
-                delete(rt).where(tuple_(rt.c.message_id, rt.c.member_id, rt.c.emoji).in_(part))
+                delete(rt).where(
+                    rt.c.message_id == mid,
+                    rt.c.member_id == member,
+                    rt.c.emoji == emoji,
+                    rt.c.reacted_at <= at,
+                )
             ).rowcount
             # Removing what was never stored changes nothing; say so (added in this run counts).
-            expected = sum(1 for key in part if key not in added_in_run)
-            for _ in range(expected - max(gone, 0)):
+            if not gone and (mid, member, emoji) not in added_in_run:
                 stats.skip(NO_SUCH_REACTION)
+
+    def _wait_for_message(self, reaction: PlannedReaction) -> None:
+        """Keep a reaction whose message has not arrived yet (bounded: the oldest go first)."""
+        key = (reaction.community_id, reaction.channel_id, reaction.message_id)
+        self.early_reactions.setdefault(key, []).append(reaction)
+        if len(self.early_reactions) > EARLY_REACTIONS:
+            del self.early_reactions[next(iter(self.early_reactions))]
 
     def _store_edit(
         self, conn: Connection, e: PlannedEdit, stats: IngestStats, touched: set[int]
@@ -829,6 +897,13 @@ class IngestStore:
         mid = ids.get((e.community_id, e.channel_id, e.message_id))
         if mid is None:
             stats.skip("edit of a message not tracked")
+            return
+        stored_at = conn.execute(
+            select(m.messages.c.edited_at).where(m.messages.c.id == mid)
+        ).scalar()
+        if stored_at is not None and as_utc(stored_at) > as_utc(e.edited_at):
+            # Redelivered out of order (retries, catch-up): a newer edit already stands.
+            stats.skip("edit older than the stored text")
             return
         conn.execute(
             update(m.messages)

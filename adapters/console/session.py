@@ -10,6 +10,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from bot.app import Rhizome
 from bot.commands.registry import GROUPS, Invocation
@@ -56,6 +57,8 @@ class ConsoleSession:
     channel: str = "general"
     moderators: set[str] = field(default_factory=set)
     posted: list[str] = field(default_factory=list)  # message ids posted in this session
+    # Where a reply's files (a data export) are written; None: the current directory.
+    files_dir: Path | None = None
     _seq: int = 0
     quit: bool = False
 
@@ -107,7 +110,27 @@ class ConsoleSession:
         reply = await self.rhizome.run_command(
             Invocation(self.community, self._actor(), name, text=rest, place=self._place())
         )
-        return render(reply.document)
+        shown = render(reply.document)
+        for filename, content in reply.files:
+            shown += "\n" + self._save(filename, content)
+        return shown
+
+    def _save(self, filename: str, content: str) -> str:
+        """Write a reply's file whole (the reply shows only a preview); never overwrite."""
+        folder = self.files_dir if self.files_dir is not None else Path.cwd()
+        stem, suffix = Path(Path(filename).name).stem, Path(filename).suffix
+        who = re.sub(r"[^\w.\-]", "_", self.speaker)[:40]
+        path = folder / f"{stem}-{who}{suffix}"
+        n = 1
+        while path.exists():
+            n += 1
+            path = folder / f"{stem}-{who}-{n}{suffix}"
+        data = content.encode("utf-8")
+        try:
+            path.write_bytes(data)
+        except OSError as e:
+            return f"(could not write {path}: {e.strerror})"
+        return f"(the complete file, {len(data):,} bytes, is in {path.resolve()})"
 
     async def _directive(self, line: str) -> str:
         word, _, rest = line[1:].partition(" ")

@@ -15,26 +15,31 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import functools
+import hmac
+import json
 import logging
 import re
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, TypeVar
 
+import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.authorization import AuthorizeResult
 from slack_bolt.response import BoltResponse
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackRequestError
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
     AsyncRateLimitErrorRetryHandler,
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.slack.catchup import CatchUpReport, Marks, SlackCatchUp
 from adapters.slack.home import home_document, home_view
 from adapters.slack.render import ACTION_PREFIX, render_document, render_reply
 from adapters.slack.translate import (
@@ -49,7 +54,8 @@ from adapters.slack.translate import (
 )
 from bot.commands.registry import ADMIN_GROUP, MEMBER_GROUP, Invocation
 from bot.config import Config, Secrets
-from bot.documents import Document, Reply
+from bot.documents import Code, Document, Paragraph, Reply, spans
+from bot.logs import RepeatLimiter, WithholdContent, guard, library_loggers
 from bot.model import (
     Actor,
     ChannelRenamed,
@@ -63,6 +69,7 @@ from bot.model import (
     ReactionAdded,
     ReactionRemoved,
 )
+from bot.ports import PostRefused
 from bot.runtime import StartupError
 
 if TYPE_CHECKING:
@@ -77,8 +84,13 @@ STOP_GRACE_SECONDS = 6.0  # how long stopping waits for commands being answered
 USER_TTL_SECONDS = 300.0
 CHANNEL_TTL_SECONDS = 600.0
 FAILED_LOOKUP_TTL_SECONDS = 30.0
+STARTUP_DELAYS = (1.0, 2.0, 4.0, 8.0, 15.0)
+# Slack's own rule: a request signed more than 5 minutes ago may be a replay.
+SIGNATURE_MAX_AGE_SECONDS = 300
 
 T = TypeVar("T")
+# chat.postMessage errors that mean "invite the bot first" (a private or archived channel)
+_NOT_THERE = frozenset({"not_in_channel", "channel_not_found", "is_archived"})
 
 # Which field of each event names the person, for display-name lookups.
 _ACTOR_FIELDS: dict[type, str] = {
@@ -286,6 +298,14 @@ class SlackOutlet:
                     unfurl_links=False,
                     unfurl_media=False,
                 )
+            except SlackApiError as e:
+                if e.response.get("error") in _NOT_THERE:
+                    raise PostRefused(
+                        f"I am not a member of <#{channel_id}>, so I cannot post there. Invite "
+                        "me with /invite @Rhizome in that channel (a private one needs it), "
+                        "or choose another channel."
+                    ) from None
+                raise
             finally:
                 self._last[channel_id] = self._clock()
         return str(resp["ts"])
@@ -336,6 +356,10 @@ class SlackAdapter:
         self.config = config
         self._secrets = secrets
         self.log = logger or log
+        self._wall_clock: Callable[[], float] = time.time
+        # Waits between start-up attempts while Slack is unreachable (then StartupError).
+        self.startup_delays: tuple[float, ...] = STARTUP_DELAYS
+        self._log_guards = (WithholdContent(), RepeatLimiter())
         base_url = config.slack.api_base_url
         if not base_url.endswith("/"):
             base_url += "/"
@@ -368,7 +392,15 @@ class SlackAdapter:
             self.outlet_client, posts_per_second=config.slack.posts_per_second
         )
         self.identity: Identity | None = None
+        self.catch_up_task: asyncio.Task[CatchUpReport] | None = None
+        self._socket_hellos = 0
+        self._socket_activity = 0.0  # wall-clock time of the last Socket Mode message
         self.app = self._build_app()
+        # After the app is built, so Bolt's own loggers (slack_bolt.*) exist to be guarded.
+        guard(
+            [self.log, _bolt_logger(self.log), *library_loggers("slack_bolt", "slack_sdk")],
+            *self._log_guards,
+        )
         self._runner: web.AppRunner | None = None
         self._socket: AsyncSocketModeHandler | None = None
         self.port: int | None = None
@@ -378,14 +410,22 @@ class SlackAdapter:
 
     # --- lifecycle ------------------------------------------------------------------------
     async def start(self) -> None:
-        """Check the token (auth.test), register the outlet, then listen."""
-        try:
-            auth = await self.client.auth_test()
-        except SlackApiError as e:
-            raise StartupError(
-                f"slack: SLACK_BOT_TOKEN was refused by auth.test ({e.response.get('error')}): "
-                "copy the Bot User OAuth Token (xoxb-…) from the app's OAuth & Permissions page"
-            ) from None
+        """Check the tokens (auth.test; apps.connections.open in Socket Mode), register the
+        outlet, take the catch-up marks, then listen.
+
+        A refused token raises StartupError at once; an unreachable Slack is retried with
+        backoff (`startup_delays`) before StartupError."""
+        auth = await self._startup_call("auth.test", self.client.auth_test, "SLACK_BOT_TOKEN")
+        if self.socket_mode:
+            app_token = self._secrets.slack_app_token or ""
+            app_client = AsyncWebClient(
+                base_url=self.client.base_url, logger=self.log, retry_handlers=[]
+            )
+            await self._startup_call(
+                "apps.connections.open",
+                lambda: app_client.apps_connections_open(app_token=app_token),
+                "SLACK_APP_TOKEN",
+            )
         self.identity = Identity(
             team_id=str(auth["team_id"]),
             team_name=auth.get("team") or None,
@@ -394,6 +434,8 @@ class SlackAdapter:
         )
         self.outlet.team_id = self.identity.team_id
         self.rhizome.add_outlet(self.outlet)
+        # Before listening: live traffic must not move the marks past the gap.
+        marks = await self.catch_up().snapshot() if self.config.slack.catch_up else None
         if self.socket_mode:
             self._socket = AsyncSocketModeHandler(
                 self.app,
@@ -401,6 +443,8 @@ class SlackAdapter:
                 logger=self.log,
                 web_client=self.client,
             )
+            client = self._socket.client
+            client.on_message_listeners.append(self._on_socket_message)
             try:
                 await self._socket.connect_async()
             except SlackApiError as e:
@@ -422,6 +466,97 @@ class SlackAdapter:
                 slack.path,
                 self.identity.team_id,
             )
+        if marks:  # none on a first start: nothing is stored, so nothing was missed
+            self._start_catch_up(marks)
+
+    async def _startup_call(
+        self, method: str, call: Callable[[], Awaitable[Any]], secret: str
+    ) -> Any:
+        """One start-up API call: a refusal is final, a network failure is retried."""
+        for attempt, delay in enumerate((*self.startup_delays, None), 1):
+            try:
+                return await call()
+            except SlackApiError as e:
+                error = str(e.response.get("error") or e.response.status_code)
+                raise StartupError(_refusal_hint(secret, method, error)) from None
+            except (TimeoutError, aiohttp.ClientError, OSError) as e:
+                if delay is None:
+                    raise StartupError(
+                        f"slack: cannot reach {self.client.base_url} ({type(e).__name__}) "
+                        f"after {attempt} attempts; check the network, or [slack] api_base_url"
+                    ) from None
+                self.log.warning(
+                    "slack: %s failed (%s); retrying in %.0f s", method, type(e).__name__, delay
+                )
+                await asyncio.sleep(delay)
+        raise AssertionError("unreachable")
+
+    # --- catch-up -------------------------------------------------------------------------
+    def catch_up(self) -> SlackCatchUp:
+        """Reading what Slack stopped retrying while we were away (adapters/slack/catchup)."""
+        if self.identity is None:
+            raise RuntimeError("slack: catch-up needs auth.test first")
+
+        async def is_private(channel_id: str) -> bool:
+            found = await self.channels.get(channel_id)
+            return found.is_private if found is not None else channel_id.startswith("G")
+
+        return SlackCatchUp(
+            self.rhizome,
+            self.outlet_client,  # waits out 429s
+            community_of(self.identity.team_id, self._team_names()),
+            window=timedelta(hours=self.config.slack.catch_up_window_hours),
+            is_private=is_private,
+            private_channels=self.config.tracking.track_private_channels,
+            logger=self.log,
+        )
+
+    def _start_catch_up(self, marks: Marks) -> None:
+        if self.catch_up_task is not None and not self.catch_up_task.done():
+            self.catch_up_task.cancel()  # a newer gap: its marks are no later than these
+        self.catch_up_task = asyncio.create_task(
+            self._run_catch_up(marks), name="rhizome-slack-catch-up"
+        )
+
+    async def _run_catch_up(self, marks: Marks) -> CatchUpReport:
+        try:
+            return await self.catch_up().run(marks)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            self.log.exception("slack: catch-up failed; the next start tries again")
+            return CatchUpReport()
+
+    async def _on_socket_message(self, message: Any) -> None:
+        """Socket Mode traffic: a `hello` after the first one means the connection was lost
+        and re-established: catch up from where things stood when traffic last arrived.
+        (slack_sdk reconnects before it tells close listeners, so a close hook would be late.)"""
+        now = self._wall_clock()
+        if not _is_hello(getattr(message, "data", None)):
+            self._socket_activity = now
+            return
+        if not self._socket_hellos or not self.config.slack.catch_up:
+            self._socket_hellos += 1
+            self._socket_activity = now
+            return
+        self._socket_hellos += 1
+        lost = datetime.fromtimestamp(self._socket_activity, UTC)
+        self._socket_activity = now
+        self.log.info("slack: reconnected to Socket Mode; catching up from before %s", lost)
+        self._spawn_reconnect_catch_up(lost)
+
+    def _spawn_reconnect_catch_up(self, lost: datetime) -> None:
+        async def run() -> CatchUpReport:
+            try:
+                marks = await self.catch_up().snapshot(before=lost)
+            except Exception:
+                self.log.exception("slack: could not read where to catch up from")
+                return CatchUpReport()
+            return await self._run_catch_up(marks) if marks else CatchUpReport()
+
+        if self.catch_up_task is not None and not self.catch_up_task.done():
+            self.catch_up_task.cancel()
+        self.catch_up_task = asyncio.create_task(run(), name="rhizome-slack-catch-up")
 
     async def stop(self) -> None:
         """Stop listening first (in-flight requests finish), then drop pending lookups."""
@@ -433,6 +568,9 @@ class SlackAdapter:
             self._runner = None
         if self._answering:
             await asyncio.wait(set(self._answering), timeout=STOP_GRACE_SECONDS)
+        if self.catch_up_task is not None and not self.catch_up_task.done():
+            self.catch_up_task.cancel()  # the next start catches up from the same marks
+            await asyncio.gather(self.catch_up_task, return_exceptions=True)
         await self.users.close()
         await self.channels.close()
         if self.rhizome.services.outlets.get(PLATFORM) is self.outlet:
@@ -450,9 +588,21 @@ class SlackAdapter:
         app = web.Application()
 
         async def slack_events(request: web.Request) -> web.Response:
+            raw = await request.read()
+            refused = self._refusal(request.headers, raw)
+            if refused is not None:
+                # One line without the body: it may hold message text and a response_url,
+                # and anyone can send these (RepeatLimiter keeps a flood to a few lines).
+                self.log.warning("slack: refused a request with %s", refused)
+                return web.json_response({"error": "invalid request"}, status=401)
+            if _is_app_rate_limited(raw):
+                # Slack's notice that it is dropping this app's events for a minute: the
+                # next catch-up reads them from history.
+                self.log.warning("slack: Slack reports the Events API rate limit was reached")
+                return web.Response(status=200)
             try:
                 bolt_req = await to_bolt_request(request)
-            except ValueError:  # Bolt parses the body before checking the signature
+            except ValueError:  # not JSON / not a form, though signed
                 return web.Response(status=400, text="malformed body")
             bolt_resp: BoltResponse = await self.app.async_dispatch(bolt_req)
             return await to_aiohttp_response(bolt_resp)
@@ -464,6 +614,23 @@ class SlackAdapter:
         app.router.add_get("/healthz", health)
         return app
 
+    def _refusal(self, headers: Mapping[str, str], raw: bytes) -> str | None:
+        """Why a request is not Slack's (signed with our secret, less than 5 minutes old),
+        or None when it is."""
+        timestamp = headers.get("X-Slack-Request-Timestamp", "")
+        signature = headers.get("X-Slack-Signature", "")
+        if not timestamp or not signature:
+            return "no signature"
+        if not timestamp.isascii() or not timestamp.isdigit():
+            return "a timestamp that is not a number"
+        if abs(self._wall_clock() - int(timestamp)) > SIGNATURE_MAX_AGE_SECONDS:
+            return "a timestamp more than 5 minutes off"
+        secret = (self._secrets.slack_signing_secret or "").encode()
+        digest = hmac.new(secret, b"v0:" + timestamp.encode() + b":" + raw, "sha256")
+        if not hmac.compare_digest("v0=" + digest.hexdigest(), signature):
+            return "a wrong signature"
+        return None
+
     # --- Bolt -----------------------------------------------------------------------------
     def _build_app(self) -> AsyncApp:
         app = AsyncApp(
@@ -474,7 +641,9 @@ class SlackAdapter:
             signing_secret=self._secrets.slack_signing_secret or "",
             # auth.test once at start instead of Bolt's lazy per-process call on a live request
             authorize=self._authorizer(),
-            request_verification_enabled=not self.socket_mode,
+            # HTTP requests are verified in `web_app` before Bolt sees them: Bolt logs the
+            # whole body of a rejected request and answers a non-numeric timestamp with a 500.
+            request_verification_enabled=False,
             process_before_response=False,
         )
         app.event(re.compile(r".*"), middleware=[self._record_event])(self._after_event)
@@ -487,17 +656,16 @@ class SlackAdapter:
     def _authorizer(self) -> Callable[..., Awaitable[Any]]:
         """Bolt's `authorize`: this one workspace, from the auth.test done at start.
 
+        Each community installs Rhizome as its own internal app, so every request signed with
+        this app's secret is for this installation, whatever `team_id` Bolt read: a Slack
+        Connect partner's command or button carries *their* org's id. (Events name the
+        installing workspace in `authorizations`; `_record_event` checks that one.)
         A plain function, because Bolt injects authorize arguments by name (no `self`).
         """
 
         async def authorize(team_id: str | None) -> AuthorizeResult | None:
             ident = self.identity
             if ident is None:
-                return None
-            if team_id and team_id != ident.team_id:
-                self.log.warning(
-                    "slack: request for workspace %s, installed in %s", team_id, ident.team_id
-                )
                 return None
             return AuthorizeResult(
                 enterprise_id=None,
@@ -513,6 +681,10 @@ class SlackAdapter:
     async def _on_error(self, error: Exception, body: dict[str, Any]) -> None:
         self.log.error("slack: listener failed: %s", error, exc_info=error)
 
+    def _home(self) -> str | None:
+        """The installing workspace: the community of every event, command and action."""
+        return self.identity.team_id if self.identity else None
+
     def _team_names(self) -> Mapping[str, str]:
         ident = self.identity
         return {ident.team_id: ident.team_name} if ident and ident.team_name else {}
@@ -526,8 +698,18 @@ class SlackAdapter:
         A storage failure answers 500 so Slack redelivers later; a payload we cannot read is
         logged and acknowledged, since redelivering it would fail the same way.
         """
+        installed = _installed_team(body)
+        home = self.identity.team_id if self.identity else None
+        if installed and home and installed != home:
+            self.log.warning(
+                "slack: ignored an event for workspace %s; this app is installed in %s",
+                installed,
+                home,
+            )
+            await next()
+            return None
         try:
-            event = translate_envelope(body, team_names=self._team_names())
+            event = translate_envelope(body, team_names=self._team_names(), team_id=home)
         except Exception:
             self.log.exception("slack: could not translate event %s", body.get("event_id"))
             event = None
@@ -628,11 +810,15 @@ class SlackAdapter:
     ) -> None:
         await ack()  # within Slack's 3 seconds, before any work
         self._answering_now()
-        req = command_request(body, command_names=COMMAND_GROUPS, team_names=self._team_names())
+        req = command_request(
+            body, command_names=COMMAND_GROUPS, team_names=self._team_names(), team_id=self._home()
+        )
         if req is None:
             await respond(text="Sorry, I could not read that command.", response_type="ephemeral")
             return
-        reply = await self.run(req)
+        if not await self._first_delivery(req.community, body):
+            return
+        reply = await self.deliver_files(req.user_id, await self.run(req))
         await self._respond(respond, reply)
 
     async def _on_action(
@@ -641,8 +827,11 @@ class SlackAdapter:
         await ack()
         self._answering_now()
         view = body.get("view") or {}
-        for req in action_requests(body, team_names=self._team_names()):
-            reply = await self.run(req)
+        requests = action_requests(body, team_names=self._team_names(), team_id=self._home())
+        if requests and not await self._first_delivery(requests[0].community, body):
+            return
+        for req in requests:
+            reply = await self.deliver_files(req.user_id, await self.run(req))
             if view.get("type") == "home":
                 # No conversation to answer in: show the result on top of the refreshed panel.
                 await self.publish_home(body, req.user_id, notice=reply.document)
@@ -654,6 +843,68 @@ class SlackAdapter:
         if task is not None:
             self._answering.add(task)
             task.add_done_callback(self._answering.discard)
+
+    async def _first_delivery(self, community: CommunityRef, body: Mapping[str, Any]) -> bool:
+        """False for a command or button press already run: a replayed signed request (or a
+        second worker receiving the same one) carries the same unique `trigger_id`."""
+        trigger = body.get("trigger_id")
+        if not isinstance(trigger, str) or not trigger:
+            return True
+        if await self.rhizome.claim_delivery(community, f"slack:trigger:{trigger}"):
+            return True
+        self.log.warning("slack: ignored a repeated request (trigger_id %s)", trigger)
+        return False
+
+    async def deliver_files(self, user_id: str, reply: Reply) -> Reply:
+        """Send a reply's files (a data export) whole, in a DM, through Slack's current upload
+        flow (files.getUploadURLExternal → upload → files.completeUploadExternal); a message
+        or the Home tab can only show a preview. The reply then says where the file went;
+        when Slack refuses, it says why and keeps the preview."""
+        if not reply.files:
+            return reply
+        sent: list[str] = []
+        try:
+            dm = await self.outlet_client.conversations_open(users=user_id)
+            channel = str(dm["channel"]["id"])
+            for name, content in reply.files:
+                size = len(content.encode("utf-8"))
+                await self.outlet_client.files_upload_v2(
+                    channel=channel,
+                    filename=name,
+                    title=name,
+                    content=content,
+                    initial_comment=f"Your complete Rhizome export: {name} ({size:,} bytes).",
+                )
+                sent.append(f"{name} ({size:,} bytes)")
+        except (SlackApiError, SlackRequestError, aiohttp.ClientError, TimeoutError) as e:
+            error = (
+                str(e.response.get("error"))
+                if isinstance(e, SlackApiError)
+                else f"the upload failed ({type(e).__name__})"
+            )
+            self.log.warning("slack: could not send a file to %s: %s", user_id, error)
+            hint = (
+                " The app needs the files:write scope: reinstall it from a current manifest "
+                "(rhizome slack manifest)."
+                if error == "missing_scope"
+                else ""
+            )
+            note = Paragraph(
+                spans(f"I could not send you the complete file (Slack said: {error}).{hint}")
+            )
+            return dataclasses.replace(
+                reply, document=Document((note, *reply.document.blocks), reply.document.title)
+            )
+        delivered = {name for name, _ in reply.files}
+        kept = tuple(
+            b
+            for b in reply.document.blocks
+            if not (isinstance(b, Code) and b.filename in delivered)
+        )
+        note = Paragraph(
+            spans(f"The complete file is in your direct messages with me: {', '.join(sent)}.")
+        )
+        return Reply(Document((*kept, note), reply.document.title), ephemeral=reply.ephemeral)
 
     async def _respond(self, respond: Any, reply: Reply, **extra: Any) -> None:
         message = render_reply(reply)
@@ -678,7 +929,8 @@ class SlackAdapter:
         )
         settings = await self._settings(community, user_id)
         doc = home_document(profile.document, settings, notice=notice)
-        await self.client.views_publish(user_id=user_id, view=home_view(doc))
+        # after the ack: the outlet's client, which waits out a 429
+        await self.outlet_client.views_publish(user_id=user_id, view=home_view(doc))
 
     async def _settings(self, community: CommunityRef, user_id: str) -> MemberSettings | None:
         """The member's privacy choices, if the core can tell (the panel works without)."""
@@ -693,6 +945,47 @@ class SlackAdapter:
         except Exception:
             self.log.exception("slack: could not read settings for the Home tab")
             return None
+
+
+def _refusal_hint(secret: str, method: str, error: str) -> str:
+    """One line saying which token Slack refused and what to do about it."""
+    where = (
+        "the app-level token (xapp-…, with connections:write) under Basic Information"
+        if secret == "SLACK_APP_TOKEN"
+        else "the Bot User OAuth Token (xoxb-…) under OAuth & Permissions"
+    )
+    return f"slack: {method} refused {secret} ({error}); set it to {where} of the installed app"
+
+
+def _is_app_rate_limited(raw: bytes) -> bool:
+    """An `app_rate_limited` callback (not an event_callback, so Bolt would answer 404)."""
+    if b"app_rate_limited" not in raw[:4096]:
+        return False
+    try:
+        parsed = json.loads(raw)
+    except ValueError:
+        return False
+    return isinstance(parsed, dict) and parsed.get("type") == "app_rate_limited"
+
+
+def _is_hello(data: Any) -> bool:
+    """A Socket Mode `hello`: Slack's first message on every new connection."""
+    if not isinstance(data, str) or "hello" not in data:
+        return False
+    try:
+        parsed = json.loads(data)
+    except ValueError:
+        return False
+    return isinstance(parsed, dict) and parsed.get("type") == "hello"
+
+
+def _installed_team(body: Mapping[str, Any]) -> str | None:
+    """The workspace an Events API envelope was delivered for (`authorizations[0]`)."""
+    auths = body.get("authorizations")
+    if isinstance(auths, list) and auths and isinstance(auths[0], Mapping):
+        team = auths[0].get("team_id")
+        return team if isinstance(team, str) and team else None
+    return None
 
 
 def outlet_for_token(token: str, config: Config) -> SlackOutlet:

@@ -34,15 +34,25 @@ BOT_SCOPES: dict[str, str] = {
     "reactions:read": "receive reaction_added / reaction_removed",
     "users:read": "users.info for display names and the admin/owner role moderators need",
     "chat:write": "post digests, intros and command replies",
+    "chat:write.public": "post a digest into a public channel without being invited first",
     "commands": "the /rhizome and /rhizome-admin slash commands",
     "im:write": "conversations.open with one member (an intro to a single person)",
     "mpim:write": "conversations.open with several members (group DM for an intro)",
     "files:read": "complete file objects (name, title, permalink) in file_share messages, "
     "so shared files are tracked as resources",
+    "files:write": "files.getUploadURLExternal / files.completeUploadExternal: a member's "
+    "complete data export (privacy my-data) as a file in a DM",
 }
-# Deliberately absent: groups:* / im:history / mpim:history (private channels and DMs are
-# never tracked), chat:write.public (the bot posts only where it was invited and tracks),
-# team:read (auth.test already names the workspace), users:read.email (never needed).
+# Only with `[tracking] track_private_channels = true`: reading the private channels the bot
+# is invited to (events, history for catch-up, names).
+PRIVATE_SCOPES: dict[str, str] = {
+    "groups:history": "receive message.groups events and read private channels' history "
+    "(catch-up after downtime)",
+    "groups:read": "conversations.info and users.conversations for private channels",
+}
+PRIVATE_EVENTS: tuple[str, ...] = ("message.groups",)
+# Deliberately absent: im:history / mpim:history (DMs are never tracked), team:read
+# (auth.test already names the workspace), users:read.email (never needed).
 
 BOT_EVENTS: tuple[str, ...] = (
     "message.channels",
@@ -103,11 +113,14 @@ def build_manifest(
     request_url: str | None = None,
     member_command: str = "/rhizome",
     admin_command: str = "/rhizome-admin",
+    private_channels: bool = False,
 ) -> dict[str, Any]:
     """A complete app manifest (schema version 1).
 
     HTTP mode needs `request_url` — the public address of Bolt's `/slack/events` endpoint,
     used for events, commands and interactivity alike; Socket Mode needs none.
+    `private_channels` (the config's `track_private_channels`) adds what reading private
+    channels takes, and nothing asks for it otherwise.
     """
     if not socket_mode and not request_url:
         raise ValueError(
@@ -134,7 +147,9 @@ def build_manifest(
             entry["url"] = url
         commands.append(entry)
 
-    event_subscriptions: dict[str, Any] = {"bot_events": list(BOT_EVENTS)}
+    events = [*BOT_EVENTS, *(PRIVATE_EVENTS if private_channels else ())]
+    scopes = [*BOT_SCOPES, *(PRIVATE_SCOPES if private_channels else ())]
+    event_subscriptions: dict[str, Any] = {"bot_events": events}
     interactivity: dict[str, Any] = {"is_enabled": True}
     if url:
         event_subscriptions = {"request_url": url, **event_subscriptions}
@@ -160,7 +175,7 @@ def build_manifest(
             "bot_user": {"display_name": _clip(display, MAX_BOT_NAME), "always_online": True},
             "slash_commands": commands,
         },
-        "oauth_config": {"scopes": {"bot": list(BOT_SCOPES)}},
+        "oauth_config": {"scopes": {"bot": scopes}},
         "settings": {
             "event_subscriptions": event_subscriptions,
             "interactivity": interactivity,
@@ -177,9 +192,16 @@ def manifest_json(
     name: str = "Rhizome",
     socket_mode: bool,
     request_url: str | None = None,
+    private_channels: bool = False,
 ) -> str:
     """The manifest as pretty JSON, for `rhizome slack manifest`."""
-    manifest = build_manifest(registry, name=name, socket_mode=socket_mode, request_url=request_url)
+    manifest = build_manifest(
+        registry,
+        name=name,
+        socket_mode=socket_mode,
+        request_url=request_url,
+        private_channels=private_channels,
+    )
     return json.dumps(manifest, indent=2, ensure_ascii=False) + "\n"
 
 
@@ -214,4 +236,10 @@ def manifest_for_cli(
         from bot.commands import build_registry
 
         registry = build_registry()
-    return manifest_json(registry, name=name, socket_mode=socket_mode, request_url=url)
+    return manifest_json(
+        registry,
+        name=name,
+        socket_mode=socket_mode,
+        request_url=url,
+        private_channels=config.tracking.track_private_channels,
+    )

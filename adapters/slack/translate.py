@@ -85,11 +85,17 @@ def parse_ts(ts: Any) -> datetime | None:
 
 
 def team_id_of(body: Mapping[str, Any]) -> str | None:
-    """The workspace an envelope (or interactivity/command payload) belongs to."""
+    """The installing workspace of an envelope (or interactivity/command payload).
+
+    In a Slack Connect channel the top-level `team_id` is the org the event came *from*; the
+    workspace that installed this app is `authorizations[0]` (events) or
+    `view.app_installed_team_id` (modals), so those come first.
+    """
     for candidate in (
+        *(_dict(a).get("team_id") for a in _list(body.get("authorizations"))[:1]),
+        _dict(body.get("view")).get("app_installed_team_id"),
         body.get("team_id"),
         body.get("context_team_id"),
-        *(_dict(a).get("team_id") for a in _list(body.get("authorizations"))),
         _dict(body.get("team")).get("id"),
         _dict(body.get("user")).get("team_id"),
         _dict(body.get("event")).get("team"),
@@ -169,12 +175,17 @@ def clean_text(text: str | None) -> CleanText:
             return "#" + (label or target[1:])
         if target.startswith("!"):
             word = target[1:].split("^", 1)[0]
+            if word == "date":  # <!date^1392734382^{date_short}|Feb 18>: the fallback text
+                return label or ""
+            if label.startswith("@"):  # <!subteam^S1|@team>
+                return label
             return "@" + (label or word)
         url = unescape(target)
         if url.lower().startswith(("http://", "https://")):
             urls.append(url)
         shown = unescape(label) if label else ""
-        if not shown or shown == url:
+        if not shown or shown == url or shown.lower().startswith(("http://", "https://")):
+            # a label that is itself an address is not a second link the member shared
             return url
         if url.lower().startswith("mailto:"):
             return shown
@@ -261,15 +272,22 @@ def _is_bot(message: Mapping[str, Any]) -> bool:
 
 # --- events -------------------------------------------------------------------------------
 def translate_envelope(
-    body: Mapping[str, Any], *, team_names: Mapping[str, str] | None = None
+    body: Mapping[str, Any],
+    *,
+    team_names: Mapping[str, str] | None = None,
+    team_id: str | None = None,
 ) -> InboundEvent | None:
-    """One Events API `event_callback` envelope → a neutral event, or None if not ours to track."""
+    """One Events API `event_callback` envelope → a neutral event, or None if not ours to track.
+
+    `team_id` is the installing workspace when the caller knows it (the adapter does): every
+    event then belongs to that community, whichever org a Slack Connect partner posts from.
+    """
     if not isinstance(body, Mapping):
         return None
     event = _dict(body.get("event"))
     if not event:
         return None
-    team = team_id_of(body)
+    team = team_id or team_id_of(body)
     if team is None:
         return None
     community = community_of(team, team_names)
@@ -418,6 +436,10 @@ def _message_changed(
         )
     if _is_bot(message):
         return None
+    previous = _dict(event.get("previous_message"))
+    if "edited" not in message and previous and previous.get("text") == message.get("text"):
+        # Slack adding an unfurl (attachments) to a message: nobody edited it
+        return None
     user = _str(message.get("user"))
     edited_at = parse_ts(_dict(message.get("edited")).get("ts"))
     cleaned = clean_text(_str(message.get("text")))
@@ -518,10 +540,15 @@ def command_request(
     *,
     command_names: Mapping[str, str] | None = None,
     team_names: Mapping[str, str] | None = None,
+    team_id: str | None = None,
 ) -> CommandRequest | None:
-    """A slash-command form body → CommandRequest; None when it isn't one of ours."""
+    """A slash-command form body → CommandRequest; None when it isn't one of ours.
+
+    A Slack Connect partner's command carries *their* org's `team_id`; `team_id` (the
+    installing workspace, when known) decides the community instead.
+    """
     group = group_for_command(_str(form.get("command")), command_names)
-    team, user = team_id_of(form), _str(form.get("user_id"))
+    team, user = team_id or team_id_of(form), _str(form.get("user_id"))
     if group is None or team is None or user is None:
         return None
     community = community_of(team, team_names)
@@ -542,12 +569,16 @@ ACTION_PREFIX = "rhizome_cmd_"
 
 
 def action_requests(
-    body: Mapping[str, Any], *, team_names: Mapping[str, str] | None = None
+    body: Mapping[str, Any],
+    *,
+    team_names: Mapping[str, str] | None = None,
+    team_id: str | None = None,
 ) -> list[CommandRequest]:
-    """Presses of our buttons in a block_actions payload (others' actions are ignored)."""
+    """Presses of our buttons in a block_actions payload (others' actions are ignored);
+    `team_id` as for `command_request`."""
     if body.get("type") != "block_actions":
         return []
-    team = team_id_of(body)
+    team = team_id or team_id_of(body)
     user = _dict(body.get("user"))
     user_id = _str(user.get("id"))
     if team is None or user_id is None:
@@ -594,3 +625,79 @@ def slack_user_name(user: Mapping[str, Any]) -> str | None:
 
 def slack_user_is_admin(user: Mapping[str, Any]) -> bool:
     return bool(user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner"))
+
+
+# --- history (conversations.history / conversations.replies) -------------------------------
+def history_events(
+    message: Mapping[str, Any],
+    community: CommunityRef,
+    channel_id: str,
+    *,
+    is_private: bool = False,
+) -> list[InboundEvent]:
+    """One message from a history page → the events live delivery would have carried.
+
+    A history message is the event's `message` without `channel`; its current text stands,
+    an `edited` mark becomes an edit at that time (applied only over older text), a deleted
+    thread root (`tombstone`) a deletion, and its `reactions` one addition per member.
+    """
+    if not isinstance(message, Mapping):
+        return []
+    ctype = "group" if is_private else "channel"
+    event = {**message, "channel": channel_id, "channel_type": ctype}
+    ts = _str(message.get("ts"))
+    when = parse_ts(ts)
+    if ts is None or when is None:
+        return []
+    if _str(message.get("subtype")) == "tombstone":
+        place = _place(community, channel_id, ctype, thread_id=_thread_of(message, ts))
+        return [MessageDeleted(place=place, occurred_at=when, event_id=None, message_id=ts)]
+    posted = _message(event, community, None, when)
+    if not isinstance(posted, MessagePosted):
+        return []
+    out: list[InboundEvent] = [posted]
+    edited_at = parse_ts(_dict(message.get("edited")).get("ts"))
+    if edited_at is not None:
+        out.append(
+            MessageEdited(
+                place=posted.place,
+                occurred_at=edited_at,
+                event_id=None,
+                message_id=ts,
+                text=posted.text,
+                attachments=posted.attachments if "files" in message else None,
+                extra_urls=posted.extra_urls,
+                author=posted.author,
+            )
+        )
+    for reaction in _list(message.get("reactions")):
+        r = _dict(reaction)
+        emoji = _str(r.get("name"))
+        if not emoji:
+            continue
+        for user in _list(r.get("users")):
+            user_id = _str(user)
+            if user_id:
+                out.append(
+                    ReactionAdded(
+                        place=posted.place,
+                        occurred_at=when,
+                        event_id=None,
+                        message_id=ts,
+                        actor=Actor(external_id=user_id),
+                        emoji=_SKIN_TONE.sub("", emoji),
+                    )
+                )
+    return out
+
+
+def base_emoji(name: str) -> str:
+    """An emoji name without its skin tone, as reactions are stored."""
+    return _SKIN_TONE.sub("", name)
+
+
+def thread_activity(message: Mapping[str, Any]) -> datetime | None:
+    """When a thread root last got a reply (`latest_reply`), or None for no thread."""
+    if not isinstance(message, Mapping) or not message.get("reply_count"):
+        return None
+    return parse_ts(message.get("latest_reply"))

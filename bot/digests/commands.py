@@ -300,6 +300,8 @@ def register(registry: Registry) -> None:
             return Reply.text(
                 "Nothing posted: it is a quiet week and quiet weeks are set to be skipped."
             )
+        if result.fixable:
+            return Reply.text(f"The digest was not posted: {result.reason}")
         return Reply.text(f"The digest was not posted: {result.reason}. Please try again later.")
 
     @cmd(

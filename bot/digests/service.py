@@ -22,6 +22,7 @@ from bot.digests.schedule import Schedule, parse_schedule, previous_period
 from bot.documents import Document
 from bot.emojis import canonical_set
 from bot.model import Community, CommunityRef
+from bot.ports import PostRefused
 from storage.digest_content import DigestScope, Gathered, MessageRef, gather
 from storage.digests import DigestStore
 
@@ -114,6 +115,7 @@ class PostResult:
     message_id: str | None = None
     reason: str | None = None
     featured: int = 0
+    fixable: bool = False  # the reason says what a moderator can do; retrying won't help
 
 
 class DigestService:
@@ -259,6 +261,10 @@ class DigestService:
             return PostResult("skipped", reason="quiet week")
         try:
             message_id = await outlet.post(_ref(community), digest.channel_id, plan.document)
+        except PostRefused as e:
+            log.warning("digest %s was refused in %s: %s", digest.id, digest.channel_id, e)
+            await self.store.release(run_id, token, f"post refused: {e}")
+            return PostResult("failed", reason=str(e), fixable=True)
         except Exception as e:
             log.exception("posting digest %s to %s failed", digest.id, digest.channel_id)
             await self.store.release(run_id, token, f"post failed: {type(e).__name__}: {e}")

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Literal
 from bot.importers.common import BrokenExportFile, ExportFile, ImportReport
 from bot.importers.discord_export import open_discord_export
 from bot.importers.slack_export import open_slack_export
+from bot.importers.slackdump import is_slackdump, open_slackdump
 from bot.ingest import batches
 from bot.model import CommunityRef, IngestStats
 
@@ -202,6 +203,11 @@ def _open(
     report: ImportReport,
     keep_going: bool,
 ) -> tuple[Iterator[ExportFile], Callable[[], None]]:
+    if kind == "slack" and is_slackdump(path):
+        dump = open_slackdump(
+            path, community_label=community_label, include_private=include_private
+        )
+        return dump.units(report, keep_going=keep_going), dump.close
     if kind == "slack":
         slack = open_slack_export(
             path, community_label=community_label, include_private=include_private

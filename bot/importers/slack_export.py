@@ -19,6 +19,7 @@ Mapping (see the README of `bot/importers` in `__init__`):
 
 from __future__ import annotations
 
+import html
 import re
 from collections import Counter
 from collections.abc import Iterator, Mapping
@@ -298,7 +299,9 @@ def parse_day_file(
                 from_url = _opt_str(unfurl, "from_url", path, f"{where}.attachments[{j}]")
                 if unfurl.get("is_msg_unfurl") is True:
                     continue
+                # exports keep Slack's HTML escaping here too: "&amp;" is "&"
                 link = from_url or _opt_str(unfurl, "title_link", path, f"{where}.attachments")
+                link = html.unescape(link) if link else None
                 if link:
                     title = _opt_str(unfurl, "title", path, f"{where}.attachments[{j}]")
                     previews.append(LinkPreview(link, title))

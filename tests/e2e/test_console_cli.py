@@ -166,3 +166,23 @@ def test_migrate_sqlite_to_postgres_from_the_command_line(tmp_path: Path) -> Non
         assert "first shared by @ana" in found.stdout and "1 reply" in found.stdout
     finally:
         asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+def test_console_my_data_writes_the_whole_file_and_prints_its_path(tmp_path: Path) -> None:
+    (tmp_path / "rhizome.toml").write_text("[unfurl]\nenabled = false\n")
+    lines = [":as ana"]
+    lines += [f"note {n} about https://docs.example/page/{n} for the group" for n in range(150)]
+    lines += ["/rhizome privacy my-data", "/rhizome privacy my-data", ":quit"]
+    run = rhizome(["console"], tmp_path, "\n".join(lines) + "\n")
+    assert run.returncode == 0, run.stderr
+    paths = [
+        line.split(" is in ", 1)[1].rstrip(")")
+        for line in run.stdout.splitlines()
+        if "the complete file" in line
+    ]
+    assert len(paths) == 2 and paths[0] != paths[1]  # a second export never overwrites the first
+    first = Path(paths[0])
+    assert first.parent == tmp_path.resolve()
+    data = json.loads(first.read_text(encoding="utf-8"))
+    assert len(data["messages"]) == 150
+    assert f"{first.stat().st_size:,} bytes" in run.stdout

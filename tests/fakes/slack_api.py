@@ -16,6 +16,7 @@ import json
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -23,6 +24,15 @@ from aiohttp import WSMsgType, web
 
 DEFAULT_TOKEN = "xoxb-fake-bot-token"
 DEFAULT_APP_TOKEN = "xapp-1-fake-app-token"
+# The bot scope each method needs (only those the tests take away).
+SCOPE_OF = {
+    "files.getUploadURLExternal": "files:write",
+    "files.completeUploadExternal": "files:write",
+    "conversations.history": "channels:history",
+    "conversations.replies": "channels:history",
+    "users.conversations": "channels:read",
+    "chat.postMessage": "chat:write",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,6 +153,12 @@ class FakeSlackApi:
         self.socket_acks: list[dict[str, Any]] = []
         # Scopes the token was granted, sent in the X-OAuth-Scopes header like Slack's; None: none.
         self.granted_scopes: list[str] | None = None
+        # files.getUploadURLExternal → POST to upload_url → files.completeUploadExternal
+        self.pending_uploads: dict[str, dict[str, Any]] = {}  # file id -> name, length, data
+        self.files: dict[str, dict[str, Any]] = {}  # shared files: id -> name, data, channel…
+        # scopes the app was *not* granted: methods needing them answer missing_scope
+        self.missing_scopes: set[str] = set()
+        self.max_page = 999  # Slack may answer fewer than `limit`; lower it to force paging
         self.socket_connections = 0
         self._fail: dict[str, list[int]] = {}  # method -> remaining 429s, retry_after
         self._delays: dict[str, float] = {}
@@ -161,14 +177,17 @@ class FakeSlackApi:
     async def __aexit__(self, *exc: object) -> None:
         await self.stop()
 
-    async def start(self) -> None:
+    async def start(self, port: int = 0) -> None:
+        """Serve on 127.0.0.1: port 0 picks a free one; a given port restarts the fake where
+        clients already point (Slack coming back after an outage)."""
         app = web.Application()
         app.router.add_route("*", "/api/{method}", self._api)
         app.router.add_post("/response/{rid}", self._response_url)
+        app.router.add_post("/upload/v1/{file_id}", self._upload)
         app.router.add_get("/socket-mode/link", self._socket)
         self._runner = web.AppRunner(app, handle_signals=False)
         await self._runner.setup()
-        await web.TCPSite(self._runner, "127.0.0.1", 0).start()
+        await web.TCPSite(self._runner, "127.0.0.1", port).start()
         self._port = int(self._runner.addresses[0][1])
 
     async def stop(self) -> None:
@@ -212,7 +231,9 @@ class FakeSlackApi:
         is_owner: bool = False,
         is_bot: bool = False,
         deleted: bool = False,
+        team_id: str = "",
     ) -> FakeUser:
+        """`team_id` other than the fake's own: a Slack Connect partner's member."""
         user = FakeUser(
             id=user_id,
             name=name or user_id.lower(),
@@ -222,6 +243,7 @@ class FakeSlackApi:
             is_owner=is_owner,
             is_bot=is_bot,
             deleted=deleted,
+            team_id=team_id,
         )
         self.users[user_id] = user
         return user
@@ -233,8 +255,15 @@ class FakeSlackApi:
         *,
         is_private: bool = False,
         members: list[str] | None = None,
+        is_member: bool = True,
     ) -> FakeChannel:
-        ch = FakeChannel(id=channel_id, name=name, is_private=is_private, members=members or [])
+        ch = FakeChannel(
+            id=channel_id,
+            name=name,
+            is_private=is_private,
+            members=members or [],
+            is_member=is_member,
+        )
         self.channels[channel_id] = ch
         return ch
 
@@ -295,6 +324,11 @@ class FakeSlackApi:
         data = json.dumps(envelope)
         for ws in list(self._sockets):
             await ws.send_str(data)
+
+    async def drop_sockets(self) -> None:
+        """Close every Socket Mode connection from the server side (a lost connection)."""
+        for ws in list(self._sockets):
+            await ws.close()
 
     @property
     def socket_clients(self) -> int:
@@ -371,6 +405,21 @@ class FakeSlackApi:
         await self._notify()
         return web.json_response({"ok": True})
 
+    async def _upload(self, request: web.Request) -> web.Response:
+        """The upload URL handed out by files.getUploadURLExternal (files.slack.com in
+        production): takes the raw bytes, answers "OK - <length>" as Slack does."""
+        file_id = request.match_info["file_id"]
+        pending = self.pending_uploads.get(file_id)
+        data = await request.read()
+        self.calls.append(
+            RecordedCall(f"upload/{file_id}", {}, dict(request.headers), time.monotonic())
+        )
+        await self._notify()
+        if pending is None:
+            return web.Response(status=404, text="upload url expired")
+        pending["data"] = data
+        return web.Response(text=f"OK - {len(data)}")
+
     async def _api(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
         params = await self._params(request)
@@ -394,7 +443,11 @@ class FakeSlackApi:
             body: dict[str, Any] = {"ok": False, "error": "invalid_auth"}
         else:
             handler = getattr(self, "_m_" + method.replace(".", "_"), None)
-            body = handler(params) if handler else {"ok": False, "error": "unknown_method"}
+            needed = SCOPE_OF.get(method)
+            if needed in self.missing_scopes:
+                body = {"ok": False, "error": "missing_scope", "needed": needed}
+            else:
+                body = handler(params) if handler else {"ok": False, "error": "unknown_method"}
         self.calls.append(call)
         await self._notify()
         extra = {}
@@ -473,6 +526,13 @@ class FakeSlackApi:
         channel = str(p.get("channel", ""))
         if not channel:
             return {"ok": False, "error": "channel_not_found"}
+        known = self.channels.get(channel)
+        if known is not None and not known.is_member:
+            # a private channel is invisible until invited; a public one needs chat:write.public
+            if known.is_private:
+                return {"ok": False, "error": "channel_not_found"}
+            if "chat:write.public" in self.missing_scopes:
+                return {"ok": False, "error": "not_in_channel"}
         blocks = self._blocks(p)
         text = p.get("text")
         if not text and not blocks:
@@ -525,18 +585,152 @@ class FakeSlackApi:
         self.views[user_id] = view
         return {"ok": True, "view": {"id": f"V{len(self.views):08d}", **view}}
 
+    def load_history(self, channel_id: str, messages: list[dict[str, Any]]) -> None:
+        """Put real history messages (e.g. conversations.history pages) into a channel."""
+        known = {m["ts"]: m for m in self.messages.get(channel_id, [])}
+        for msg in messages:
+            known[str(msg["ts"])] = dict(msg)
+        self.messages[channel_id] = sorted(known.values(), key=lambda m: Decimal(m["ts"]))
+        # as Slack does, a root shows how many replies it has and when the latest came
+        replies: dict[str, list[str]] = {}
+        for msg in self.messages[channel_id]:
+            root = msg.get("thread_ts")
+            if root and root != msg["ts"]:
+                replies.setdefault(str(root), []).append(msg["ts"])
+        for root, found in replies.items():
+            parent = known.get(root)
+            if parent is not None:
+                parent.update(thread_ts=root, reply_count=len(found), latest_reply=found[-1])
+
+    def edit_message(self, channel_id: str, ts: str, text: str, *, edited_ts: str) -> None:
+        for msg in self.messages.get(channel_id, []):
+            if msg["ts"] == ts:
+                msg["text"] = text
+                msg.pop("blocks", None)
+                msg["edited"] = {"user": msg.get("user"), "ts": edited_ts}
+                return
+        raise KeyError(ts)
+
+    def delete_message(self, channel_id: str, ts: str) -> None:
+        before = self.messages.get(channel_id, [])
+        self.messages[channel_id] = [m for m in before if m["ts"] != ts]
+        if len(self.messages[channel_id]) == len(before):
+            raise KeyError(ts)
+
+    def _page(self, p: dict[str, Any], msgs: list[dict[str, Any]]) -> dict[str, Any]:
+        """One page as Slack pages: `limit` (capped at `max_page`), an opaque cursor,
+        `has_more` and `response_metadata.next_cursor`."""
+        try:
+            limit = max(1, min(int(p.get("limit") or 100), 999, self.max_page))
+            cursor = str(p.get("cursor") or "")
+            offset = int(cursor.removeprefix("bmV4dDo")) if cursor else 0
+        except ValueError:
+            return {"ok": False, "error": "invalid_cursor"}
+        page = msgs[offset : offset + limit]
+        more = offset + limit < len(msgs)
+        return {
+            "ok": True,
+            "messages": page,
+            "has_more": more,
+            "pin_count": 0,
+            "channel_actions_ts": None,
+            "channel_actions_count": 0,
+            "response_metadata": {"next_cursor": f"bmV4dDo{offset + limit}" if more else ""},
+        }
+
+    @staticmethod
+    def _in_range(p: dict[str, Any], ts: str) -> bool:
+        inclusive = str(p.get("inclusive", "")).lower() in ("1", "true")
+        value = Decimal(ts)
+        if p.get("oldest"):
+            oldest = Decimal(str(p["oldest"]))
+            if value < oldest or (value == oldest and not inclusive):
+                return False
+        if p.get("latest"):
+            latest = Decimal(str(p["latest"]))
+            if value > latest or (value == latest and not inclusive):
+                return False
+        return True
+
+    def _m_users_conversations(self, p: dict[str, Any]) -> dict[str, Any]:
+        """The conversations the bot is a member of, of the asked `types`."""
+        types = set(str(p.get("types") or "public_channel").split(","))
+        found = [
+            ch.as_json()
+            for ch in self.channels.values()
+            if ch.is_member
+            and not (ch.is_im or ch.is_mpim)
+            and ("private_channel" if ch.is_private else "public_channel") in types
+        ]
+        page = self._page(p, found)
+        if page.get("ok"):
+            page["channels"] = page.pop("messages")
+        return page
+
     def _m_conversations_history(self, p: dict[str, Any]) -> dict[str, Any]:
         channel = str(p.get("channel", ""))
         if channel not in self.messages and channel not in self.channels:
             return {"ok": False, "error": "channel_not_found"}
-        msgs = [m for m in self.messages.get(channel, []) if m.get("thread_ts") in (None, m["ts"])]
-        return {"ok": True, "messages": list(reversed(msgs)), "has_more": False}
+        msgs = [
+            m
+            for m in self.messages.get(channel, [])
+            if (m.get("thread_ts") in (None, m["ts"]) or m.get("subtype") == "thread_broadcast")
+            and self._in_range(p, m["ts"])
+        ]
+        return self._page(p, list(reversed(msgs)))  # newest first, as Slack answers
 
     def _m_conversations_replies(self, p: dict[str, Any]) -> dict[str, Any]:
         channel, ts = str(p.get("channel", "")), str(p.get("ts", ""))
-        msgs = [
+        thread = [
             m for m in self.messages.get(channel, []) if m["ts"] == ts or m.get("thread_ts") == ts
         ]
-        if not msgs:
+        if not thread:
             return {"ok": False, "error": "thread_not_found"}
-        return {"ok": True, "messages": msgs, "has_more": False}
+        parent = [m for m in thread if m["ts"] == ts]
+        replies = [m for m in thread if m["ts"] != ts and self._in_range(p, m["ts"])]
+        return self._page(p, parent + replies)  # the parent first, then oldest first
+
+    def _m_files_getUploadURLExternal(self, p: dict[str, Any]) -> dict[str, Any]:
+        filename, length = str(p.get("filename") or ""), str(p.get("length") or "")
+        if not filename or not length.isdigit():
+            return {"ok": False, "error": "invalid_arguments"}
+        file_id = f"F{len(self.pending_uploads) + len(self.files) + 1:08d}"
+        self.pending_uploads[file_id] = {"name": filename, "length": int(length), "data": None}
+        return {
+            "ok": True,
+            "upload_url": f"{self.root_url}/upload/v1/{file_id}",
+            "file_id": file_id,
+        }
+
+    def _m_files_completeUploadExternal(self, p: dict[str, Any]) -> dict[str, Any]:
+        raw = p.get("files")
+        try:
+            items = json.loads(raw) if isinstance(raw, str) else raw
+        except ValueError:
+            items = None
+        if not isinstance(items, list) or not items:
+            return {"ok": False, "error": "invalid_arguments"}
+        channel = str(p.get("channel_id") or "")
+        if channel and channel not in self.channels:
+            return {"ok": False, "error": "channel_not_found"}
+        done: list[dict[str, Any]] = []
+        for item in items:
+            pending = self.pending_uploads.get(str(item.get("id")))
+            if pending is None or pending["data"] is None:
+                return {"ok": False, "error": "file_not_found"}
+            if len(pending["data"]) != pending["length"]:
+                return {"ok": False, "error": "file_upload_size_mismatch"}
+        for item in items:
+            file_id = str(item["id"])
+            pending = self.pending_uploads.pop(file_id)
+            shared = {
+                "id": file_id,
+                "name": pending["name"],
+                "title": item.get("title") or pending["name"],
+                "data": pending["data"],
+                "channel": channel or None,
+                "initial_comment": p.get("initial_comment"),
+            }
+            self.files[file_id] = shared
+            done.append({"id": file_id, "title": shared["title"]})
+        return {"ok": True, "files": done}

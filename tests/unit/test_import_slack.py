@@ -281,7 +281,7 @@ def test_threads_broadcasts_and_skips(tmp_path: Path) -> None:
                 },
             ],
             "attachments": [
-                {"from_url": "https://unfurl.example/p"},
+                {"from_url": "https://unfurl.example/p?a=1&amp;b=2"},
                 {"from_url": "https://x.slack.com/archives/C1/p1", "is_msg_unfurl": True},
             ],
         },
@@ -317,7 +317,7 @@ def test_threads_broadcasts_and_skips(tmp_path: Path) -> None:
         ("https://files.slack.com/files-pri/T9-F1/a.pdf", "F1"),
         ("https://docs.example.org/d/1", "F3"),
     ]
-    assert files.extra_urls == ("https://unfurl.example/p",)
+    assert files.extra_urls == ("https://unfurl.example/p?a=1&b=2",)  # &amp; unescaped
     assert [(r.actor.external_id, r.emoji, r.message_id) for r in reactions(events)] == [
         ("U1", "+1", "109.0"),
         ("U1", "tada", "109.0"),
@@ -569,6 +569,10 @@ def test_houstondatavis_full_export() -> None:
     assert by_channel["datajam"] == 142
     assert by_channel["tools"] == 62
     assert {e.community.external_id for e in events} == {"T061A2UFL"}
+    # unfurls' from_url keep Slack's "&amp;" in the export; read as "&" (one resource)
+    unfurled = [u for e in posted(events) for u in e.extra_urls]
+    assert any("forecast.html?" in u for u in unfurled)
+    assert not any("&amp;" in u for u in unfurled)
 
 
 @pytest.mark.shared_data

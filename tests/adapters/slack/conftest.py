@@ -172,7 +172,9 @@ class SlackDriver:
         command: str = "/rhizome",
         channel: str = GENERAL,
         response_id: str = "r1",
+        trigger_id: str | None = None,
     ) -> aiohttp.ClientResponse:
+        self._events += 1
         form = {
             "token": "legacy",
             "team_id": TEAM,
@@ -185,7 +187,8 @@ class SlackDriver:
             "text": text,
             "api_app_id": "AFAKE0001",
             "response_url": self.fake.response_url(response_id),
-            "trigger_id": "1.2.3",
+            # unique per invocation, as Slack's are
+            "trigger_id": trigger_id or f"{self._events}.{int(time.time())}.a1b2c3d4",
         }
         return await self.post(urlencode(form), "application/x-www-form-urlencoded")
 

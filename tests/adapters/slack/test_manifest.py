@@ -164,3 +164,24 @@ def test_cli_manifest_http_mode_appends_the_configured_path() -> None:
         manifest_for_cli(Config(), request_url="http://bot.example.org/")
     with pytest.raises(ValueError, match="request-url"):
         manifest_for_cli(Config(), socket_mode=False)
+
+
+def test_private_channel_scopes_only_when_the_config_tracks_them() -> None:
+    from bot.config import Config
+
+    off = json.loads(manifest_for_cli(Config()))
+    assert not any(s.startswith("groups:") for s in off["oauth_config"]["scopes"]["bot"])
+    assert "message.groups" not in off["settings"]["event_subscriptions"]["bot_events"]
+    on = json.loads(
+        manifest_for_cli(Config.model_validate({"tracking": {"track_private_channels": True}}))
+    )
+    assert {"groups:history", "groups:read"} <= set(on["oauth_config"]["scopes"]["bot"])
+    assert "message.groups" in on["settings"]["event_subscriptions"]["bot_events"]
+
+
+def test_the_data_export_upload_scope_is_requested() -> None:
+    # my-data goes out through files.getUploadURLExternal / completeUploadExternal
+    assert (
+        "files:write"
+        in build_manifest(registry(), socket_mode=True)["oauth_config"]["scopes"]["bot"]
+    )

@@ -178,7 +178,7 @@ def test_links_are_extracted_and_text_cleaned() -> None:
     assert ev.extra_urls == ("https://example.org/a?x=1&y=2", "https://b.example/")
     assert ev.text == (
         "see the paper (https://example.org/a?x=1&y=2) and https://b.example/ "
-        "<not a tag> a@b.c @here @@team"
+        "<not a tag> a@b.c @here @team"
     )
 
 
@@ -505,3 +505,44 @@ def test_java_filled_samples_give_the_expected_kinds() -> None:
     assert translate_envelope(filled("MessageBotPayload.json")) is None
     assert translate_envelope(filled("MessageChannelJoinPayload.json")) is None
     assert translate_envelope(filled("TeamJoinPayload.json")) is None
+
+
+def test_unfurl_added_by_slack_is_not_an_edit() -> None:
+    # Slack adds an unfurl with a message_changed: same text, attachments, no `edited`
+    text = "read <https://blog.example/post>"
+    event = {
+        "type": "message",
+        "subtype": "message_changed",
+        "channel": "C1",
+        "channel_type": "channel",
+        "hidden": True,
+        "ts": "1700000001.000200",
+        "event_ts": "1700000001.000200",
+        "message": {
+            "type": "message",
+            "user": "U1",
+            "text": text,
+            "ts": "1700000000.000100",
+            "attachments": [{"from_url": "https://blog.example/post", "title": "Post"}],
+        },
+        "previous_message": {
+            "type": "message",
+            "user": "U1",
+            "text": text,
+            "ts": "1700000000.000100",
+        },
+    }
+    assert translate_envelope(envelope(event)) is None
+    event["message"] = {**event["message"], "text": "changed", "edited": {"ts": "1700000001.0"}}
+    assert isinstance(translate_envelope(envelope(event)), MessageEdited)
+
+
+def test_a_label_that_is_an_address_is_not_a_second_link() -> None:
+    cleaned = clean_text("<https://a.example/x|https://b.example/y>")
+    assert cleaned.urls == ("https://a.example/x",)
+    assert "b.example" not in cleaned.text
+
+
+def test_date_and_subteam_markup_show_their_fallback_text() -> None:
+    cleaned = clean_text("due <!date^1392734382^{date_short}|Feb 18>, ask <!subteam^S1|@mods>")
+    assert cleaned.text == "due Feb 18, ask @mods"
