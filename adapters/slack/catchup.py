@@ -24,7 +24,8 @@ from typing import TYPE_CHECKING, Any
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.slack.translate import base_emoji, history_events, parse_ts, thread_activity
+from adapters.slack.translate import history_events, parse_ts, thread_activity
+from bot.emojis import canonical as canonical_emoji
 from bot.model import (
     Actor,
     CommunityRef,
@@ -310,7 +311,8 @@ class SlackCatchUp:
             if all(_lists_everyone(r) for r in reactions):
                 complete.add(ts)
             for r in reactions:
-                emoji = base_emoji(str(r.get("name") or ""))
+                # as stored: one canonical form (`+1::skin-tone-2` and 👍 are the same)
+                emoji = canonical_emoji(str(r.get("name") or ""))
                 listed.update((ts, str(user), emoji) for user in r.get("users") or [])
         stored = await self.rhizome.services.repos.messages.reactions_on(
             self.community, channel, complete

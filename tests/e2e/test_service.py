@@ -273,10 +273,9 @@ async def test_refused_slack_token_is_one_line_and_exit_2(
     env = {"SLACK_BOT_TOKEN": "xoxb-1234-5678-wrongtoken", "SLACK_SIGNING_SECRET": SIGNING_SECRET}
     code, stderr = await asyncio.to_thread(run_cli, ["run", "-c", str(config)], tmp_path, env)
     assert code == 2
-    assert stderr.strip().splitlines()[-1] == (
-        "rhizome: slack: SLACK_BOT_TOKEN was refused by auth.test (invalid_auth): copy the Bot "
-        "User OAuth Token (xoxb-…) from the app's OAuth & Permissions page"
-    )
+    last = stderr.strip().splitlines()[-1]
+    assert last.startswith("rhizome: slack: ") and "SLACK_BOT_TOKEN" in last
+    assert "invalid_auth" in last and "xoxb-" in last and "OAuth & Permissions" in last
     assert "Traceback" not in stderr and "xoxb-1234-5678-wrongtoken" not in stderr
 
 

@@ -53,7 +53,10 @@ async def test_refused_bot_token_is_one_line_and_exit_2(fake: FakeSlackApi, tmp_
     code, stderr = await rhizome_run(
         tmp_path,
         fake.base_url,
-        {"SLACK_BOT_TOKEN": "xoxb-revoked", "SLACK_SIGNING_SECRET": "s3cret"},
+        {
+            "SLACK_BOT_TOKEN": "xoxb-revoked",
+            "SLACK_SIGNING_SECRET": "0123456789abcdef0123456789abcdef",
+        },
     )
     assert code == 2
     assert "Traceback" not in stderr
