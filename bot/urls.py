@@ -23,6 +23,7 @@ __all__ = [
     "canonicalize",
     "domain_of",
     "extract_urls",
+    "is_public_page",
     "is_trackable",
 ]
 
@@ -139,6 +140,33 @@ def domain_of(url: str) -> str | None:
 def is_trackable(url: str) -> bool:
     """True when ``url`` is an http(s) link with a real host that we would track."""
     return canonicalize(url) is not None
+
+
+_PLACEHOLDER_HOSTS = re.compile(
+    r"(?:^|\.)(?:example\.(?:com|org|net|edu)|localhost|local|internal|invalid|test|lan|home\.arpa)$"
+)
+_MEDIA_PATH = re.compile(
+    r"\.(?:png|jpe?g|gif|webp|bmp|svg|heic|tiff?|mp4|mov|webm|gifv|mp3|wav|ogg)$", re.IGNORECASE
+)
+
+
+def is_public_page(url: str) -> bool:
+    """True for a link worth suggesting to others: not a placeholder (`example.org`), not a
+    private, loopback or link-local address, and not a bare image or video file."""
+    parsed = _canonical_and_domain(url)
+    if parsed is None:
+        return False
+    canonical, domain = parsed
+    host = domain.strip("[]")
+    if _PLACEHOLDER_HOSTS.search(host):
+        return False
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        address = None
+    if address is not None and not address.is_global:
+        return False
+    return not _MEDIA_PATH.search(urlsplit(canonical).path)
 
 
 def _canonical_and_domain(url: str) -> tuple[str, str] | None:

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 from bot.documents import Block, Link, Mention, Paragraph, Span, Text
 from bot.interests.profiles import Evidence, EvidenceKind, Profile
+from bot.interests.terms import is_junk, is_noun_word, is_subject_word
+from bot.urls import is_public_page
 
 __all__ = [
     "Explanation",
@@ -176,6 +178,15 @@ def _both(a: MemberRef, b: MemberRef, pair: bool) -> tuple[Part, ...]:
     return ("You both",) if pair else (a, " and ", b, " both")
 
 
+def _substantive(topic: str) -> bool:
+    """A topic worth introducing two people over: a subject, never chat words, file names or
+    numbers (see `bot.interests.terms`). Phrases count when their last word is a noun."""
+    words = topic.split()
+    if any(is_junk(w) for w in words):
+        return False
+    return is_subject_word(words[0]) if len(words) == 1 else is_noun_word(words[-1])
+
+
 def _cares(p: Profile) -> dict[str, float]:
     """What a member knows or showed interest in (reactions): both make a shared interest."""
     out = dict(p.interested)
@@ -189,6 +200,8 @@ def _candidates(a: Profile, b: Profile, pair: bool) -> list[Reason]:
     ra, rb = MemberRef(a.member_id), MemberRef(b.member_id)
     cares_a, cares_b = _cares(a), _cares(b)
     for topic in cares_a.keys() & cares_b.keys():
+        if not _substantive(topic):
+            continue
         ea, eb = _best(a, topic, wants=False), _best(b, topic, wants=False)
         if ea is None or eb is None:
             continue
@@ -214,6 +227,8 @@ def _candidates(a: Profile, b: Profile, pair: bool) -> list[Reason]:
     for teacher, learner in ((a, b), (b, a)):
         rt, rl = MemberRef(teacher.member_id), MemberRef(learner.member_id)
         for topic in teacher.knows.keys() & learner.wants.keys():
+            if not _substantive(topic):
+                continue
             et = _best(teacher, topic, wants=False)
             el = _best(learner, topic, wants=True)
             if et is None or el is None:
@@ -224,6 +239,8 @@ def _candidates(a: Profile, b: Profile, pair: bool) -> list[Reason]:
             evidence = ((teacher.member_id, et), (learner.member_id, el))
             out.append(Reason(topic, "teaches", parts, evidence, strength))
     for topic in a.wants.keys() & b.wants.keys():
+        if not _substantive(topic):
+            continue
         ea, eb = _best(a, topic, wants=True), _best(b, topic, wants=True)
         if ea is None or eb is None:
             continue
@@ -250,6 +267,8 @@ def _pick_starter(reasons: Sequence[Reason], profiles: Sequence[Profile]) -> Sta
         for member_id, ev in reason.evidence:
             if not ev.resource_url or ev.kind is EvidenceKind.ASKED:
                 continue
+            if not is_public_page(ev.resource_url):
+                continue  # a pasted config's example.org, an intranet address, a screenshot
             new_to_others = all(
                 ev.resource_url not in urls for mid, urls in seen_by.items() if mid != member_id
             )

@@ -108,6 +108,9 @@ class ScoreWeights:
     overlap: float = 1.0
     complement: float = 0.75  # per direction
     bridge: float = 0.2
+    # Pairs who already talk often lose up to this much: weak ties are what intros are for
+    # (a pair with n shared conversations loses familiar * (1 - 1 / (1 + n))).
+    familiar: float = 0.6
     max_topics: int = 40  # strongest topics per member that take part in scoring
     max_df_ratio: float = 0.25  # topics more than this share of members hold don't discriminate
     min_members_for_df: int = 20  # below this, every topic counts
@@ -302,8 +305,11 @@ class PairScorer:
             overlap=w.overlap * _sparse_dot(k[i], k[j]),
             complement=w.complement * (_sparse_dot(k[i], wt[j]) + _sparse_dot(wt[i], k[j])),
             bridge=self._bridge(i, j),
-            penalty=self.penalty.get(i, {}).get(j, 0.0),
+            penalty=self.penalty.get(i, {}).get(j, 0.0) + self._familiarity(i, j),
         )
+
+    def _familiarity(self, i: int, j: int) -> float:
+        return self.weights.familiar * (1.0 - self.novelty.get(i, {}).get(j, 1.0))
 
     def score(self, i: int, j: int) -> float:
         """Total score, or -inf when the pair may not meet."""
@@ -332,6 +338,7 @@ class PairScorer:
         for local, i in enumerate(rows.tolist()):
             for j, factor in self.novelty.get(i, {}).items():
                 out[local, j] -= self._bridge(i, j) / factor * (1.0 - factor)
+                out[local, j] -= self._familiarity(i, j)
             for j, value in self.penalty.get(i, {}).items():
                 out[local, j] -= value
             for j in self.forbidden.get(i, ()):

@@ -143,3 +143,37 @@ def test_blocks_use_mentions_and_a_link() -> None:
     assert Link(TOKIO, "Tokio tutorial") in last
     plain = Document(blocks).plain()
     assert "@Ben wants to learn about rust async" in plain
+
+
+def test_no_reason_from_junk_topics_and_no_starter_from_placeholder_private_or_image_links() -> (
+    None
+):
+    a = build_profile(
+        1,
+        [
+            ev(EvidenceKind.SHARED, "image.png", None, "https://files.example.net/image.png"),
+            ev(EvidenceKind.SHARED, "5x", None, "https://k.org/5x"),
+            ev(EvidenceKind.SHARED, "terraform", "Config", "https://example.org/config"),
+            ev(EvidenceKind.SHARED, "terraform", "Local", "https://172.17.0.1:5000/x"),
+            ev(EvidenceKind.SHARED, "terraform", "Diagram", "https://cdn.site.io/diagram.png"),
+        ],
+        NOW,
+    )
+    b = build_profile(
+        2,
+        [
+            ev(EvidenceKind.SHARED, "image.png", None, "https://files.example.net/image.png"),
+            ev(EvidenceKind.SHARED, "5x", None, "https://k.org/5x"),
+            ev(EvidenceKind.REPLIED, "terraform", "Modules", "https://developer.hashicorp.com/m"),
+        ],
+        NOW,
+    )
+    explanation = explain_pair(a, b)
+    assert [r.topic for r in explanation.reasons] == ["terraform"]
+    assert explanation.starter is not None
+    assert explanation.starter.url == "https://developer.hashicorp.com/m"
+    only_junk = explain_pair(
+        build_profile(3, [ev(EvidenceKind.SHARED, "image.png", None, "https://x.io/a.png")], NOW),
+        build_profile(4, [ev(EvidenceKind.SHARED, "image.png", None, "https://x.io/a.png")], NOW),
+    )
+    assert only_junk.reasons == () and only_junk.starter is None  # a "widen the circle" intro

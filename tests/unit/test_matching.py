@@ -288,3 +288,24 @@ def test_profiles_can_be_planned_directly() -> None:
     plan = plan_round([prof(1, "a", "x"), prof(2, "b", "y"), prof(3, "a", "y"), prof(4, "b", "x")])
     assert groups_of(plan) == {frozenset({1, 3}), frozenset({2, 4})}
     assert plan.pair_scores[frozenset({1, 3})].bridge > 0
+
+
+@pytest.mark.parametrize("threshold", [100, 0], ids=["exact", "pruned"])
+def test_pairs_who_already_talk_often_make_way_for_new_ties(threshold: int) -> None:
+    # 1 and 2 share two topics but talk in the same threads all the time; 3 and 4 share one
+    # each with them and have never talked: the round makes the two new ties.
+    members = [
+        member(1, "rust", "tokio"),
+        member(2, "rust", "tokio"),
+        member(3, "rust"),
+        member(4, "tokio"),
+    ]
+    familiar = Constraints(interactions={frozenset({1, 2}): 12})
+    plan = plan_round(members, None, familiar, NOW, exact_threshold=threshold)
+    assert frozenset({1, 2}) not in groups_of(plan)
+    scorer = PairScorer(members, familiar)
+    assert scorer.score_members(1, 2).penalty > 0.5  # 12 conversations: nearly the full penalty
+    assert scorer.score_members(3, 4).penalty == 0.0
+    # The vectorized scores agree with the scalar ones.
+    block = scorer.block(np.array([0]))
+    assert block[0, 1] == pytest.approx(scorer.score(0, 1))
