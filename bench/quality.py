@@ -217,6 +217,8 @@ class Scores:
     queries: int = 0
     variants_agree: int = 0
     variants: int = 0
+    wants_right: int = 0
+    wants: int = 0
     derive_seconds: float = 0.0
     import_seconds: float = 0.0
     lines: list[str] = field(default_factory=list)
@@ -300,6 +302,26 @@ async def score_dataset(
                     scores.lines.append(
                         f"  variants {v['a']!r}/{v['b']!r}: {'same' if agree else 'differ'}"
                     )
+            for w in judged.get("wants", []):
+                if w["dataset"] != name:
+                    continue
+                found = await rz.services.repos.members.by_external_id(cid, w["member_id"])
+                if found is None:
+                    continue
+                profile = (await interests.profiles(cid, member_ids=[found.id])).get(found.id)
+                subject = w["topic"].split(" (")[0]
+                says = profile is not None and any(matches(t, [subject]) for t in profile.wants)
+                scores.wants += 1
+                scores.wants_right += says == bool(w["wants"])
+                if verbose:
+                    wanted = (
+                        sorted(profile.wants, key=lambda t: -profile.wants[t])[:6]
+                        if profile
+                        else []
+                    )
+                    scores.lines.append(
+                        f"  wants {w['name']!r} {subject!r} judged {w['wants']}: {wanted}"
+                    )
         finally:
             await rz.close()
     return scores
@@ -347,7 +369,7 @@ async def main() -> None:
                 f"titles {s.titled}/{s.resources} ({s.titled / max(1, s.resources):.0%}), "
                 f"judged titles right {s.title_right}/{s.title_judged}; topics {s.topic_ratings}; "
                 f"who-knows P@3 {p3:.2f} ({s.answered}/{s.queries} answered); "
-                f"variants {s.variants_agree}/{s.variants}"
+                f"variants {s.variants_agree}/{s.variants}; wants right {s.wants_right}/{s.wants}"
             )
             for line in s.lines:
                 print(line)
@@ -362,6 +384,8 @@ async def main() -> None:
             total.queries += s.queries
             total.variants += s.variants
             total.variants_agree += s.variants_agree
+            total.wants += s.wants
+            total.wants_right += s.wants_right
         rated = sum(total.topic_ratings.values()) or 1
         p3 = sum(total.precision) / len(total.precision) if total.precision else 0.0
         print(
@@ -371,7 +395,8 @@ async def main() -> None:
             f"partial {total.topic_ratings['partial'] / rated:.0%}, "
             f"junk {total.topic_ratings['junk'] / rated:.0%} of {rated}; "
             f"who-knows P@3 {p3:.2f} over {total.queries} queries ({total.answered} answered); "
-            f"variants agree {total.variants_agree}/{total.variants}"
+            f"variants agree {total.variants_agree}/{total.variants}; "
+            f"wants-to-learn right {total.wants_right}/{total.wants}"
         )
 
 

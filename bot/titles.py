@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from enum import IntEnum
 from urllib.parse import unquote, urlsplit
 
@@ -19,6 +20,7 @@ __all__ = [
     "MAX_TITLE_CHARS",
     "TitleSource",
     "clean_title",
+    "fallback_title",
     "file_title",
     "is_generic_filename",
     "sentence_title",
@@ -140,6 +142,19 @@ def slug_title(url: str) -> str | None:
         words = _words(segment)
         if words:
             return clean_title(words[:1].upper() + words[1:])
+    return None
+
+
+def fallback_title(url: str, messages: Sequence[str]) -> tuple[str, TitleSource] | None:
+    """When no message or page named a resource: the URL's words, else the sentence its
+    first sharer wrapped around it."""
+    slug = slug_title(url)
+    if slug:
+        return slug, TitleSource.SLUG
+    for text in messages[:1]:
+        sentence = sentence_title(text[:2000])
+        if sentence:
+            return sentence, TitleSource.SENTENCE
     return None
 
 

@@ -32,7 +32,7 @@ from bot.model import (
     ReactionAdded,
     ReactionRemoved,
 )
-from bot.titles import TitleSource, clean_title, file_title, sentence_title, slug_title
+from bot.titles import TitleSource, clean_title, file_title
 from bot.urls import MAX_URLS_PER_MESSAGE, canonicalize, domain_of, extract_urls
 from storage.ingest import (
     IngestStore,
@@ -74,17 +74,19 @@ def resources_in(
     previews: Iterable[LinkPreview] = (),
 ) -> tuple[PlannedResource, ...]:
     """Links in the text, platform-parsed links and attached files, deduplicated, capped; each
-    with the best title the message itself gives (see `bot.titles`)."""
+    with the title the message itself gives (a label, an unfurl, a file's title; see
+    `bot.titles`). Weaker titles (the URL's words, the sharing sentence) are worked out off
+    the ingest path, with topics (`bot.interests.pipeline`)."""
     found: dict[str, PlannedResource] = {}
     for f in extract_urls(_storable(text), limit=limit):
-        label = clean_title(f.label, f.original)
-        title, rank = (label, TitleSource.LABEL) if label else _slug(f.canonical)
+        label = clean_title(f.label, f.original) if f.label else None
+        rank = TitleSource.LABEL if label else 0
         found.setdefault(
             f.canonical,
-            PlannedResource(f.canonical, f.original, f.domain, "link", title, rank),
+            PlannedResource(f.canonical, f.original, f.domain, "link", label, rank),
         )
     if not extra_urls and not attachments and not previews:
-        return _with_sentence(tuple(found.values()), text)
+        return tuple(found.values())
     for preview in previews:
         url = _storable(preview.url)
         canonical = canonicalize(url)
@@ -94,15 +96,14 @@ def resources_in(
         source = TitleSource.LABEL if preview.is_label else TitleSource.PLATFORM
         known = found.get(canonical)
         if known is None and len(found) < limit:
-            slug, rank = (title, source) if title else _slug(canonical)
-            found[canonical] = PlannedResource(canonical, url, domain_of(url), "link", slug, rank)
+            rank = source if title else 0
+            found[canonical] = PlannedResource(canonical, url, domain_of(url), "link", title, rank)
         elif known is not None and title and known.title_rank < source:
             known.title, known.title_rank = title, source
     for url in map(_storable, extra_urls):
         canonical = canonicalize(url)
         if canonical and canonical not in found and len(found) < limit:
-            title, rank = _slug(canonical)
-            found[canonical] = PlannedResource(canonical, url, domain_of(url), "link", title, rank)
+            found[canonical] = PlannedResource(canonical, url, domain_of(url), "link")
     for a in attachments:
         url = _storable(a.url)
         canonical = canonicalize(url)
@@ -112,21 +113,7 @@ def resources_in(
             found.setdefault(
                 canonical, PlannedResource(canonical, url, domain_of(url), "file", title, rank)
             )
-    return _with_sentence(tuple(found.values())[:limit], text)
-
-
-def _with_sentence(planned: tuple[PlannedResource, ...], text: str) -> tuple[PlannedResource, ...]:
-    """One untitled link: the sentence around it is what the member said it is."""
-    if len(planned) == 1 and not planned[0].title and len(text) > 12:
-        sentence = sentence_title(_storable(text[:2000]))
-        if sentence:
-            planned[0].title, planned[0].title_rank = sentence, TitleSource.SENTENCE
-    return planned
-
-
-def _slug(canonical: str) -> tuple[str | None, int]:
-    title = slug_title(canonical)
-    return (title, TitleSource.SLUG) if title else (None, 0)
+    return tuple(found.values())[:limit]
 
 
 def event_key(event: InboundEvent) -> str | None:

@@ -38,6 +38,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     and_,
+    bindparam,
     delete,
     exists,
     func,
@@ -586,6 +587,27 @@ class InterestStore:
                     )
                 ).scalars()
             )
+
+    async def fill_titles(self, community_id: int, titles: Mapping[int, tuple[str, int]]) -> None:
+        """Give untitled resources a weak title (URL words, sharing sentence) unless a better
+        one arrived meanwhile; search text follows."""
+        rt = m.resources
+        rows = [
+            {"rid": rid, "new_title": title[:500], "new_rank": int(rank)}
+            for rid, (title, rank) in titles.items()
+        ]
+        stmt = (
+            update(rt)
+            .where(
+                rt.c.id == bindparam("rid"),
+                rt.c.community_id == community_id,
+                func.coalesce(rt.c.title_rank, 0) < bindparam("new_rank"),
+            )
+            .values(title=bindparam("new_title"), title_rank=bindparam("new_rank"))
+        )
+        async with self.db.write() as conn:
+            await conn.execute(stmt, rows)
+            await conn.run_sync(IngestStore.refresh_search_text, sorted(titles))
 
     async def write_resource_topics(
         self,

@@ -23,13 +23,14 @@ import logging
 import math
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from bot.interests.answers import is_acknowledgement, is_substantive
 from bot.interests.profiles import DEFAULT_WEIGHTS, EvidenceKind, is_question
 from bot.interests.topics import ResourceText, TopicExtractor, channel_topic
+from bot.titles import fallback_title
 from storage.interests import (
     EPOCH,
     Action,
@@ -399,6 +400,17 @@ class TopicPipeline:
         if not ids:
             return 0
         docs, sigs = await self.store.resource_docs(community_id, ids)
+        titles = {
+            rid: found
+            for rid, doc in docs.items()
+            if not doc.title and (found := fallback_title(doc.url, doc.messages))
+        }
+        if titles:  # named from its URL or the sharing sentence: topics read that too
+            await self.store.fill_titles(community_id, titles)
+            docs = {
+                rid: replace(doc, title=titles[rid][0]) if rid in titles else doc
+                for rid, doc in docs.items()
+            }
         corpus = await self.corpus(community_id)
         topics = await asyncio.to_thread(corpus.topics, list(docs.values()))
         # Resources that vanished meanwhile still get their dirty flag cleared (by cascade).

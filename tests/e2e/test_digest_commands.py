@@ -338,7 +338,7 @@ async def test_cli_preview_and_post_now(core: Rhizome, outlet: FakeOutlet) -> No
     await admin(core, "digest channel <#C9|digest>")
     md = await digest_service.preview(core, "T1", "md")
     assert md.startswith("# Weekly digest for Learners")
-    assert "[Intro](https://example.com/intro)" in md  # titled from its URL
+    assert "[example.com/intro](https://example.com/intro)" in md
     data = json.loads(await digest_service.preview(core, "slack:T1", "json"))
     assert data["channel"] == "digest" and data["posted"] is True
     assert data["featured"][0]["url"] == "https://example.com/intro"

@@ -30,6 +30,7 @@ def chat() -> Chat:
 async def by_url(
     rz: Rhizome, platform: str = "slack", ext: str = "T1"
 ) -> dict[str, ResourceSummary]:
+    await service_for(rz.services).refresh()  # weak titles are worked out with topics
     repos = rz.services.repos
     found = await repos.communities.find(platform, ext)
     assert found is not None
