@@ -51,10 +51,11 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 SCAN_BATCH = 5000  # new messages / reactions looked at per pass
+DRAIN_SCAN_BATCH = 50_000  # the same when working off a backlog (after an import)
 SWEEP_RESOURCES = 2000
 SWEEP_MEMBERS = 1000
-RESOURCE_BATCH = 300
-MEMBER_BATCH = 200
+RESOURCE_BATCH = 1000
+MEMBER_BATCH = 500
 TOPICS_PER_RESOURCE = 8
 TOPICS_PER_MEMBER = 80
 ANSWER_TOPICS = 6  # topics an answer is evidence for
@@ -348,12 +349,17 @@ class TopicPipeline:
             await store.mark_all_members_dirty(community_id)
             await store.set_state(community_id, now, half_life_days=self.half_life)
         resources, members, last_msg, last_rx, scanned_all = await store.scan_new(
-            community_id, state.last_message_id, state.last_reaction_id, SCAN_BATCH
+            community_id,
+            state.last_message_id,
+            state.last_reaction_id,
+            DRAIN_SCAN_BATCH if drain else SCAN_BATCH,
         )
         swept_r: set[int] = set()
         swept_m: set[int] = set()
         next_r, next_m = state.resource_cursor, state.member_cursor
-        if scanned_all:  # catching up on new messages finds those anyway: sweep after
+        # Catching up on new messages finds those anyway: sweep once that backlog is worked
+        # off (sweeping while thousands of resources wait only fingerprints them twice).
+        if scanned_all and not resources and not await store.dirty_resources(community_id, 1):
             swept_r, next_r = await store.sweep_resources(community_id, next_r, SWEEP_RESOURCES)
             swept_m, next_m = await store.sweep_members(community_id, next_m, SWEEP_MEMBERS)
         await store.mark_dirty(community_id, resources | swept_r, members | swept_m)
@@ -405,10 +411,12 @@ class TopicPipeline:
             for rid, doc in docs.items()
             if not doc.title and (found := fallback_title(doc.url, doc.messages))
         }
-        if titles:  # named from its URL or the sharing sentence: topics read that too
+        if titles:  # named from its URL or the sharing sentence: topics read those words
             await self.store.fill_titles(community_id, titles)
-            docs = {
-                rid: replace(doc, title=titles[rid][0]) if rid in titles else doc
+            docs = {  # as chat words (no key-phrase ranking: that is for page metadata)
+                rid: replace(doc, messages=(titles[rid][0], *doc.messages))
+                if rid in titles
+                else doc
                 for rid, doc in docs.items()
             }
         corpus = await self.corpus(community_id)

@@ -128,10 +128,23 @@ def _lemmas() -> Any:
 
 
 @lru_cache(maxsize=1)
-def _zipf() -> Any:
-    from wordfreq import zipf_frequency
+def _common_words() -> tuple[frozenset[str], frozenset[str]]:
+    """English words at or above the two zipf thresholds, from wordfreq's bucketed list
+    (bucket i holds words of frequency 10^(-i/100), so zipf = 9 - i/100). Two small sets
+    instead of the 300k-word dictionary, whose cache is released afterwards (about 40 MB)."""
+    import wordfreq
 
-    return zipf_frequency
+    buckets = wordfreq.get_frequency_list("en")
+    common = frozenset(w for b in buckets[: _bucket(_MAX_COMMON_ZIPF)] for w in b)
+    gerunds = frozenset(
+        w for b in buckets[: _bucket(_MAX_COMMON_GERUND_ZIPF)] for w in b if w.endswith("ing")
+    )
+    wordfreq.get_frequency_list.cache_clear()
+    return common, gerunds
+
+
+def _bucket(zipf: float) -> int:
+    return round((9.0 - zipf) * 100) + 1
 
 
 @lru_cache(maxsize=200_000)
@@ -143,8 +156,8 @@ def is_subject_word(word: str) -> bool:
     if pos and "NOUN" not in pos and "PROPN" not in pos:
         # Only a verb, adjective or adverb (`implementing`, `aware`) is no subject; rare
         # gerunds are: `plotting`, `benchmarking` name activities people learn.
-        return word.endswith("ing") and _zipf()(word, "en") < _MAX_COMMON_GERUND_ZIPF
-    return bool(_zipf()(word, "en") < _MAX_COMMON_ZIPF)
+        return word.endswith("ing") and word not in _common_words()[1]
+    return word not in _common_words()[0]
 
 
 @lru_cache(maxsize=200_000)
@@ -154,7 +167,7 @@ def fold_gerund(word: str) -> str:
     if not word.endswith("ing") or not word.isascii() or not word.isalpha():
         return word
     pos = _lemmas()(word)
-    if not pos or "NOUN" in pos or _zipf()(word, "en") >= _MAX_COMMON_GERUND_ZIPF:
+    if not pos or "NOUN" in pos or word in _common_words()[1]:
         return word
     for base in pos.get("VERB", ()):
         if "NOUN" in _lemmas()(base):
