@@ -24,7 +24,7 @@ import math
 from collections import Counter
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import (
@@ -62,6 +62,7 @@ from storage.ingest import IngestStore, chunks, insert_ignore
 from storage.models import Base, Id, UtcDateTime
 
 EPOCH = datetime(2020, 1, 1, tzinfo=UTC)  # member scores are normalized to this instant
+ADJACENT_REPLY = timedelta(minutes=30)  # the next message this soon may answer the last
 TOPIC_CHARS = 60
 MAX_DOC_MESSAGES = 60  # messages per resource that feed its topics (shares first)
 MAX_DOC_CHARS = 20_000
@@ -303,6 +304,7 @@ class Reply:
     root_text: str
     channel: str | None
     root_shares: bool = False  # the root shared a link: replies there count as discussing it
+    adjacent: bool = False  # the next message in a channel without threads, not a thread reply
 
 
 @dataclass(frozen=True, slots=True)
@@ -1845,6 +1847,90 @@ def _replies(
                     bool(shares),
                 )
             )
+        out.extend(_next_messages(conn, community_id, list(part), since, recent))
+    return out
+
+
+def _next_messages(
+    conn: Connection, community_id: int, member_ids: list[int], since: datetime, recent: int
+) -> list[Reply]:
+    """Channels without threads (most of Slack's history, chat-style Discord) answer in the
+    next message: each of these members' top-level messages that came within
+    `ADJACENT_REPLY` of someone else's top-level message in the same channel, with it as the
+    root. Ids grow with time, so "the message before" is one index seek."""
+    msg, ch = m.messages, m.channels
+    mine, before = aliased(msg), aliased(msg)
+    prior = (
+        select(func.max(before.c.id))
+        .where(
+            before.c.channel_id == mine.c.channel_id,
+            before.c.thread_external_id.is_(None),
+            before.c.id < mine.c.id,
+        )
+        .correlate(mine)
+        .scalar_subquery()
+    )
+    q = (
+        select(
+            mine.c.author_id,
+            mine.c.id,
+            mine.c.posted_at,
+            mine.c.text,
+            prior.label("prior_id"),
+            ch.c.name,
+        )
+        .join(ch, ch.c.id == mine.c.channel_id)
+        .where(
+            _scoped(mine.c.community_id, community_id),
+            mine.c.author_id.in_(member_ids),
+            mine.c.thread_external_id.is_(None),
+            mine.c.posted_at >= since,
+            _public_channel(),
+        )
+    )
+    rank = (
+        func.row_number()
+        .over(partition_by=mine.c.author_id, order_by=mine.c.posted_at.desc())
+        .label("rank_")
+    )
+    sub = q.add_columns(rank).subquery()
+    rows = conn.execute(
+        select(*[c for c in sub.c if c.name != "rank_"]).where(sub.c.rank_ <= recent)
+    ).all()
+    prior_ids = sorted({r.prior_id for r in rows if r.prior_id is not None})
+    priors: dict[int, Any] = {}
+    for chunk in chunks(prior_ids):
+        for row in conn.execute(
+            select(
+                msg.c.id,
+                msg.c.author_id,
+                msg.c.posted_at,
+                msg.c.text,
+                exists().where(m.shares.c.message_id == msg.c.id).label("shares"),
+            ).where(msg.c.id.in_(chunk))
+        ):
+            priors[row.id] = row
+    out: list[Reply] = []
+    for mid, message_id, at, text, prior_id, channel in rows:
+        root = priors.get(prior_id)
+        if root is None or root.author_id == mid:
+            continue
+        posted = as_utc(at)
+        if not timedelta(0) <= posted - as_utc(root.posted_at) <= ADJACENT_REPLY:
+            continue
+        out.append(
+            Reply(
+                mid,
+                message_id,
+                posted,
+                text or "",
+                root.id,
+                root.text or "",
+                channel,
+                bool(root.shares),
+                adjacent=True,
+            )
+        )
     return out
 
 

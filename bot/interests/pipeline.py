@@ -62,7 +62,7 @@ ANSWER_TOPICS = 6  # topics an answer is evidence for
 EVIDENCE_PER_TOPIC = 6  # kept per member topic; who-knows shows 3 that still exist
 CHANNEL_WEIGHT = 0.3  # the channel's topic, when the extractor's top-k left it out
 DF_SAMPLE = 2000  # recent resources whose terms seed a community's document frequencies
-HORIZON_HALF_LIVES = 8  # older activity weighs < 1/256 and is not read at all
+HORIZON_HALF_LIVES = 40  # older activity is not read at all (it weighs < 1e-12)
 LEASE = timedelta(minutes=2)
 STATS_REBUILD = 300.0  # seconds between full recounts of topic popularity (background)
 UNFURL_BATCH = 16
@@ -100,6 +100,7 @@ KNOW_KINDS = {
 KNOWING = frozenset({EvidenceKind.SHARED, EvidenceKind.REPLIED, EvidenceKind.ANSWERED})
 RECENT_REPLIES = 400  # each member's newest replies read for answers
 DISCUSSION_WEIGHT = 0.4  # a substantive reply in a thread that asked nothing, vs an answer
+ADJACENT_WEIGHT = 0.7  # the next message after a question, in a channel without threads
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,7 +128,9 @@ def answered(
         asked = is_question(r.root_text)
         if r.root_shares and not asked:
             continue
-        weight = 1.0 if asked else DISCUSSION_WEIGHT
+        if r.adjacent and not asked:
+            continue  # the next message after a statement is conversation, not an answer
+        weight = (ADJACENT_WEIGHT if r.adjacent else 1.0) if asked else DISCUSSION_WEIGHT
         found = topics_of(r.root_text, r.text)
         if found:
             out.append(Answered(r.member_id, r.message_id, r.at, found, weight, r.root_id))

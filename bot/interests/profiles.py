@@ -132,9 +132,19 @@ _QUESTION_PHRASES = re.compile(
 )
 
 
+# Japanese asks without a question mark: polite endings (…ですか, …ますか, …でしょうか) and
+# "please tell me", "I don't understand", "how should I…".
+_JA_QUESTION = re.compile(
+    r"(?:ですか|ますか|でしょうか|ませんか|ましたか|かな|かね|だろうか|のか)[。！!…\s]*(?:$|\n)"
+    r"|教えて(?:ください|下さい|いただけ)|(?:わか|分か)りません|どうすれば|どうしたら|方法(?:は|って)",
+    re.MULTILINE,
+)
+
+
 def is_question(text: str | None) -> bool:
     """True for messages that ask something ("how do I…", "does anyone know…", "anyone
-    tried…", a sentence ending in ? or ？ or ؟), ignoring code, links and quoted text."""
+    tried…", a sentence ending in ? or ？ or ؟, Japanese polite question endings), ignoring
+    code, links and quoted text."""
     if not text:
         return False
     cleaned = _STRIP.sub(" ", text.replace("’", "'")).strip()
@@ -144,7 +154,7 @@ def is_question(text: str | None) -> bool:
         return True
     if any(m in cleaned for m in "?？؟") and _QUESTION_END.search(cleaned):
         return True
-    return _QUESTION_PHRASES.search(cleaned) is not None
+    return _QUESTION_PHRASES.search(cleaned) is not None or _JA_QUESTION.search(cleaned) is not None
 
 
 # --- building -------------------------------------------------------------------------------

@@ -27,6 +27,7 @@ from typing import Any
 __all__ = [
     "GENERIC_CHANNELS",
     "fold_gerund",
+    "fold_long_vowel",
     "fold_package",
     "has_japanese",
     "is_junk",
@@ -210,6 +211,15 @@ _JA_FILLER_NOUNS = frozenset(
 _NOUN_POS2 = frozenset({"普通名詞", "固有名詞"})
 
 
+_LONG_VOWEL = re.compile(r"(?<=[\u30a1-\u30fc]{2})ー$")
+
+
+def fold_long_vowel(word: str) -> str:
+    """`パーサー` and `パーサ`, `サーバー` and `サーバ`, `コンピューター` and `コンピュータ`: Japanese
+    writes loanwords with and without the final long vowel; both mean one thing."""
+    return _LONG_VOWEL.sub("", word)
+
+
 def has_japanese(text: str) -> bool:
     return bool(_JAPANESE.search(text))
 
@@ -236,7 +246,7 @@ def japanese_terms(text: str) -> list[str]:
         run.clear()
 
     for word in _tagger()(text):
-        surface = word.surface
+        surface = fold_long_vowel(word.surface)
         feature = word.feature
         pos1, pos2 = feature.pos1, feature.pos2
         japanese = bool(_CJK.search(surface))

@@ -23,6 +23,7 @@ from typing import Any
 from bot.interests.terms import (
     GENERIC_CHANNELS,
     fold_gerund,
+    fold_long_vowel,
     fold_package,
     has_japanese,
     is_junk,
@@ -430,11 +431,17 @@ def _prepare_text(text: str) -> str:
     return fold_package(_POSSESSIVE.sub("", text))
 
 
+def _fold_word(word: str) -> str:
+    return fold_long_vowel(word) if not word.isascii() else word
+
+
 def _words(text: str) -> list[str]:
     """Casefolded words without possessives, package spellings folded (`flux.jl` -> `flux`);
     numbers, versions, file names, ids and other junk (see `terms.is_junk`) are dropped."""
     return [
-        w for w in _WORD.findall(_prepare_text(text)) if _HAS_LETTER.search(w) and not is_junk(w)
+        _fold_word(w)
+        for w in _WORD.findall(_prepare_text(text))
+        if _HAS_LETTER.search(w) and not is_junk(w)
     ]
 
 
@@ -477,6 +484,8 @@ def normalize_topic(text: str, aliases: Mapping[str, str] | None = None) -> str 
         if raw in amap:
             return amap[raw]
     words = _words(text[: MAX_TOPIC_CHARS * 4])
+    if len(words) == 1 and words[0] in _ONE_LETTER_NAMES:
+        return words[0]
     while words and words[0] in STOPWORDS:
         words.pop(0)
     while words and words[-1] in STOPWORDS:
@@ -491,7 +500,7 @@ def normalize_topic(text: str, aliases: Mapping[str, str] | None = None) -> str 
     topic = " ".join(words)
     if amap and topic in amap:
         return amap[topic]
-    if len(topic) < 2 or len(topic) > MAX_TOPIC_CHARS:
+    if (len(topic) < 2 and not _short_name(topic)) or len(topic) > MAX_TOPIC_CHARS:
         return None
     return topic
 
@@ -505,6 +514,14 @@ def channel_topic(name: str | None, aliases: Mapping[str, str] | None = None) ->
     if any(w in GENERIC_CHANNELS for w in words.casefold().split()):
         return None
     return normalize_topic(words, aliases)
+
+
+# One-letter subjects: the R and C languages, and a single kanji (`型`, type).
+_ONE_LETTER_NAMES = frozenset({"r", "c"})
+
+
+def _short_name(word: str) -> bool:
+    return word in _ONE_LETTER_NAMES or (len(word) == 1 and not word.isascii() and word.isalpha())
 
 
 def _fold(word: str) -> str:
@@ -672,7 +689,9 @@ class TopicExtractor:
         prev: str | None = None
         aliases = self.aliases
         for word in _words(text):
-            if word in STOPWORDS or len(word) < 2 or (japanese and not word.isascii()):
+            short = len(word) < 2 and not _short_name(word)
+            stop = word in STOPWORDS and word not in _ONE_LETTER_NAMES
+            if stop or short or (japanese and not word.isascii()):
                 prev = None
                 continue
             head = singularize(word)  # `tuning` stays the head of `sql tuning`
@@ -681,7 +700,7 @@ class TopicExtractor:
                 prev = None
                 continue
             aliased = aliases.get(single, aliases.get(word))
-            if aliased is not None or is_subject_word(single):
+            if aliased is not None or single in _ONE_LETTER_NAMES or is_subject_word(single):
                 out.append(aliased or single)
             if prev is not None and is_noun_word(head):
                 bi = prev + " " + head
