@@ -611,6 +611,11 @@ class InterestStore:
             await conn.execute(stmt, rows)
             await conn.run_sync(IngestStore.refresh_search_text, sorted(titles))
 
+    async def resource_signatures(self, ids: Collection[int]) -> dict[int, str]:
+        """Fingerprints of what these resources' topics are computed from (see sweeps)."""
+        async with self.db.read() as conn:
+            return await conn.run_sync(_resource_signatures, sorted(set(ids)))
+
     async def write_resource_topics(
         self,
         community_id: int,

@@ -416,6 +416,7 @@ class TopicPipeline:
         }
         if titles:  # named from its URL or the sharing sentence: topics read those words
             await self.store.fill_titles(community_id, titles)
+            sigs = {**sigs, **await self.store.resource_signatures(titles)}
             docs = {  # as chat words (no key-phrase ranking: that is for page metadata)
                 rid: replace(doc, messages=(titles[rid][0], *doc.messages))
                 if rid in titles
