@@ -521,7 +521,7 @@ _ONE_LETTER_NAMES = frozenset({"r", "c"})
 
 
 def _short_name(word: str) -> bool:
-    return word in _ONE_LETTER_NAMES or (len(word) == 1 and not word.isascii() and word.isalpha())
+    return word in _ONE_LETTER_NAMES or (len(word) == 1 and "\u3400" <= word <= "\u9fff")
 
 
 def _fold(word: str) -> str:
