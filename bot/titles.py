@@ -64,7 +64,12 @@ _NOISE_SEGMENTS = frozenset(
     "download downloads file files raw latest stable dev docs doc api v1 v2 t c r s u".split()
 )
 _URLISH = re.compile(r"^(?:https?://|www\.)\S+$", re.IGNORECASE)
-_LINKS = re.compile(r"<[^<>\s]+>|https?://\S+|www\.\S+|\[[^\]]*\]\([^)]*\)", re.IGNORECASE)
+_LINKS = re.compile(r"<[^<>]+>|https?://\S+|www\.\S+|\[[^\]]*\]\([^)]*\)", re.IGNORECASE)
+# What Slack and Discord write around a file, not words of the member's.
+_SYSTEM_WORDS = re.compile(
+    r"^\s*(?:uploaded|shared|posted|attached) (?:a|an|this) (?:file|image|snippet|post)\s*:?",
+    re.IGNORECASE,
+)
 _MARKUP = re.compile(r"```.*?```|`[^`]*`|:[a-z0-9_+\-]{1,40}:|<@[^>]+>|[*_~]{1,3}", re.DOTALL)
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
 
@@ -138,6 +143,8 @@ def slug_title(url: str) -> str | None:
         repo = f"{segments[0]}/{segments[1]}"
         rest = [s for s in segments[2:] if s not in {"blob", "tree", "master", "main"}]
         return clean_title(f"{repo}: {_words(rest[-1])}" if rest and _words(rest[-1]) else repo)
+    if host.endswith("slack.com") and segments[:1] == ["files"]:
+        segments = segments[-1:]  # /files/<member>/<id>/<name>: only the name says anything
     for segment in reversed(segments):
         words = _words(segment)
         if words:
@@ -162,7 +169,7 @@ def sentence_title(text: str, limit: int = 80) -> str | None:
     """The words a member wrapped around a link (their first sentence, links and markup
     taken out), when nothing better names it: "Great intro to async Rust"."""
     cleaned = _LINKS.sub(" ", text)
-    cleaned = _MARKUP.sub(" ", cleaned)
+    cleaned = _MARKUP.sub(" ", _SYSTEM_WORDS.sub(" ", cleaned))
     cleaned = _SPACES.sub(" ", cleaned).strip(" :-—–,;([")
     first = _SENTENCE_END.split(cleaned, maxsplit=1)[0].strip(" :-—–,;([")
     if len(first.split()) < 3 and not (_CJK.search(first) and len(first) >= 6):

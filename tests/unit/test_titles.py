@@ -131,3 +131,10 @@ def test_attachments_get_file_titles_never_a_camera_name() -> None:
         ),
     )
     assert [(r.kind, r.title) for r in found] == [("file", None), ("file", "notes.pdf")]
+
+
+def test_slack_file_links_are_named_by_the_file_not_the_member() -> None:
+    assert slug_title("https://team.slack.com/files/timabram/F06K31PQA/-.r") is None
+    assert slug_title("https://team.slack.com/files/ana/F06AHBJ1M/sparklines.png") == "Sparklines"
+    upload = "uploaded a file: <https://team.slack.com/files/x/F1/s.png|Screen Shot 2015-09-08.png>"
+    assert sentence_title(upload) is None  # Slack's own words and a camera name: nothing
