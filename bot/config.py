@@ -76,6 +76,12 @@ class PrivacyConfig(_Section):
     # Messages (and what was derived from them) older than this many days are deleted, and
     # older history is not imported; 0 keeps everything.
     retention_days: int = Field(default=0, ge=0, le=100 * 365)
+    # Who may be named in who-knows, digest connectors and intros: "opt-out" (everyone
+    # tracked, unless they said `privacy profiling off`), "opt-in" (only members who said
+    # `privacy profiling on`), or "platform": opt-in on Discord, whose Developer Policy
+    # forbids profiling users beyond what they expect, opt-out on Slack (an internal app the
+    # workspace installed) and in the console.
+    profiling: Literal["platform", "opt-in", "opt-out"] = "platform"
 
 
 class ConsoleConfig(_Section):

@@ -250,6 +250,7 @@ class MemberSettings:
     tracking: bool = True
     intros: bool | None = None
     intros_paused_until: datetime | None = None
+    profiling: bool | None = None  # consent to being named; None: the community's mode
 
 
 @dataclass(frozen=True, slots=True)

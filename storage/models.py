@@ -80,6 +80,8 @@ class MemberSettingsRow(Base):
     tracking: Mapped[bool] = mapped_column(Boolean, default=True)
     intros: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
     intros_paused_until: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    # Consent to being named in who-knows, digests and intros; None: the community's mode.
+    profiling: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
     __table_args__ = (UniqueConstraint("community_id", "member_external_id"),)
 

@@ -311,8 +311,22 @@ class Settings(_Repo):
             return MemberSettings(tracking=default_tracking)
         paused = as_utc(row.intros_paused_until) if row.intros_paused_until else None
         return MemberSettings(
-            tracking=bool(row.tracking), intros=row.intros, intros_paused_until=paused
+            tracking=bool(row.tracking),
+            intros=row.intros,
+            intros_paused_until=paused,
+            profiling=row.profiling,
         )
+
+    async def profiling_choices(self, community_id: int) -> dict[str, bool]:
+        """Members' explicit answers to `privacy profiling`, by platform id."""
+        st = m.member_settings
+        async with self.db.read() as conn:
+            rows = await conn.execute(
+                select(st.c.member_external_id, st.c.profiling).where(
+                    st.c.community_id == community_id, st.c.profiling.is_not(None)
+                )
+            )
+            return {ext: bool(p) for ext, p in rows}
 
     async def update(
         self,

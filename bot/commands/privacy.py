@@ -8,6 +8,7 @@ from typing import Any
 
 from bot.commands.registry import MEMBER_GROUP, CommandContext, OptionKind, OptionSpec, Registry
 from bot.documents import Actions, Button, Code, Document, Paragraph, Reply, spans
+from bot.profiling import allowed, mode_for
 from bot.wording import count
 
 EXPORT_PREVIEW_CHARS = 2500
@@ -108,6 +109,33 @@ def register(registry: Registry) -> None:
 
     @cmd(
         MEMBER_GROUP,
+        "privacy profiling",
+        "Let Rhizome name you in who-knows, digests and introductions (on), or never (off)",
+        OptionSpec("state", OptionKind.CHOICE, "on or off", choices=("on", "off")),
+        examples=("privacy profiling on",),
+    )
+    async def profiling(ctx: CommandContext, args: Mapping[str, Any]) -> Reply:
+        on = args["state"] == "on"
+        services = ctx.services
+        await services.repos.settings.update(
+            ctx.community.id,
+            ctx.actor.external_id,
+            ctx.now,
+            services.config.privacy.default_tracking,
+            profiling=on,
+        )
+        if on:
+            return Reply.text(
+                "Others may now find you: who-knows, digests and introductions can name you, "
+                "with the evidence. Turn it off any time with /rhizome privacy profiling off."
+            )
+        return Reply.text(
+            "Rhizome will not name you to others: not in who-knows, digests or introductions. "
+            "What you share is still counted for the community, without your name."
+        )
+
+    @cmd(
+        MEMBER_GROUP,
         "privacy status",
         "What Rhizome keeps about you, and the rules it keeps it under",
         examples=("privacy status",),
@@ -124,6 +152,13 @@ def register(registry: Registry) -> None:
             else "off: nothing new is stored about you"
         )
         intros = {True: "on", False: "off", None: "not chosen (the community's default applies)"}
+        community_row = await services.repos.communities.get(community)
+        mode = mode_for(privacy.profiling, community_row.platform if community_row else "")
+        named = allowed(mode, settings.profiling)
+        profiling = (
+            f"{'others may find you' if named else 'you are never named to others'} "
+            f"({'your choice' if settings.profiling is not None else f'this community is {mode}'})"
+        )
         kept = (
             f"{privacy.retention_days} days, then deleted"
             if privacy.retention_days
@@ -134,9 +169,11 @@ def register(registry: Registry) -> None:
             f"Stored about you: {_n(messages, 'message')}, {_n(shares, 'share')}, "
             f"{_n(reactions, 'reaction')}.",
             f"Introductions: {intros[settings.intros]}.",
+            f"Named in who-knows, digests and introductions: {profiling}.",
             f"Messages are kept {kept}; deleted text is wiped from the database files "
             f"within {privacy.scrub_minutes:g} minutes, at once after forget-me.",
-            "Change it: /rhizome privacy tracking on|off · see it all: /rhizome privacy my-data "
+            "Change it: /rhizome privacy tracking on|off · /rhizome privacy profiling on|off "
+            "· see it all: /rhizome privacy my-data "
             "· delete it all: /rhizome privacy forget-me",
         )
         return Reply(Document(tuple(Paragraph(spans(line)) for line in lines)))

@@ -10,19 +10,20 @@ from __future__ import annotations
 import dataclasses
 import inspect
 import logging
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
 from bot.digests.document import DigestOptions, DigestPlan, plan_digest
 from bot.digests.model import DigestConfig, Featured, RunKind, RunState
-from bot.digests.ranking import Candidate, DigestInput, OpenQuestion
+from bot.digests.ranking import Candidate, Connector, DigestInput, OpenQuestion
 from bot.digests.schedule import Schedule, parse_schedule, previous_period
 from bot.documents import Document
 from bot.emojis import canonical_set
 from bot.model import Community, CommunityRef
 from bot.ports import PostRefused
+from bot.profiling import named_allowed
 from storage.digest_content import DigestScope, Gathered, MessageRef, gather
 from storage.digests import DigestStore
 
@@ -164,6 +165,13 @@ class DigestService:
                 gather, scope, window.start, window.end, window.previous_start
             )
 
+    async def _consenting(
+        self, community: Community, connectors: Sequence[Connector]
+    ) -> tuple[Connector, ...]:
+        """Connectors are named only with consent (see `bot.profiling`); others stay out."""
+        named = await named_allowed(self.services, community.id, [c.member_id for c in connectors])
+        return tuple(c if c.member_id in named else replace(c, opted_out=True) for c in connectors)
+
     async def build(self, community: Community, digest: DigestConfig, window: Window) -> Built:
         gathered = await self.gather(digest, window)
         candidates = await self._enrich(community, gathered)
@@ -176,7 +184,7 @@ class DigestService:
             counts=gathered.counts,
             previous_counts=gathered.previous_counts,
             questions=questions,
-            connectors=gathered.connectors,
+            connectors=await self._consenting(community, gathered.connectors),
             is_public=not digest.channel_private,
             community_name=community.name,
         )

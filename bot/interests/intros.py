@@ -468,7 +468,15 @@ class IntroService:
         """Who would be introduced to whom now, and why; writes nothing."""
         store = self.store
         rows = await store.candidates(community.id, now, now - ACTIVE_WINDOW, self.default_tracking)
-        members = {r.member.id: r.member for r in rows}
+        # `intros on` is consent to being introduced; `privacy profiling off` still wins.
+        refused = {
+            ext
+            for ext, said in (
+                await self.services.repos.settings.profiling_choices(community.id)
+            ).items()
+            if not said
+        }
+        members = {r.member.id: r.member for r in rows if r.member.external_id not in refused}
         by_ext = {m.external_id: m.id for m in members.values()}
         history = await store.recent_groups(community.id, REPEAT_WINDOW)
         states = await store.member_states(community.id)

@@ -47,6 +47,7 @@ from bot.interests.related import Related, TopicIndex, related_topics
 from bot.interests.terms import is_subject_word
 from bot.interests.topics import ResourceText, normalize_topic, prepare_aliases
 from bot.model import Community, CommunityRef, Member
+from bot.profiling import named_allowed
 from storage.ingest import chunks
 from storage.interests import (
     Action,
@@ -350,6 +351,10 @@ class InterestService:
             community_id, list(factor), wanted, self.default_tracking
         )
         members, declared = found.members, found.declared
+        named = await named_allowed(
+            self.services, community_id, [m.external_id for m in members.values()]
+        )
+        members = {mid: m for mid, m in members.items() if m.external_id in named}
         shift = epoch_days(now) / self.half_life
         scored: list[tuple[float, str, int, list[TopicScore]]] = []
         for mid, member in members.items():

@@ -300,3 +300,13 @@ async def test_forget_me_removes_intros_and_my_data_lists_them(world: World) -> 
     assert await store.not_with_of(c.id, "U-ana") == []
     remaining = [i for r in await store.rounds(c.id) for i in await store.intros_of_round(r.id)]
     assert len(remaining) == 1 and "U-ana" not in {x.external_id for x in remaining[0].members}
+
+
+async def test_saying_no_to_being_named_keeps_a_member_out_of_rounds(world: World) -> None:
+    w = world
+    for who in ("ana", "ben", "cy"):
+        await member(w.core, who, "intros on")
+    await member(w.core, "ben", "privacy profiling off")
+    assert await candidates(w) == {"ana", "cy"}  # "off" wins over an earlier "intros on"
+    await member(w.core, "ben", "privacy profiling on")
+    assert await candidates(w) == {"ana", "ben", "cy"}
