@@ -1282,23 +1282,27 @@ def _evidence_rows(
 
 
 def _questions_answered(conn: Connection, community_id: int, replies: list[Any]) -> dict[int, str]:
-    """Reply id -> the text of its thread's root (the question it answered)."""
+    """Reply id -> the text of its thread's root (the question it answered); one join through
+    the (community, channel, external id) index."""
     msg = m.messages
-    wanted = sorted({(r.channel_id, r.thread_external_id) for r in replies if r.thread_external_id})
-    roots: dict[tuple[int, str], str] = {}
-    for part in chunks(wanted):
-        for channel_id, external_id, text in conn.execute(
-            select(msg.c.channel_id, msg.c.external_id, msg.c.text).where(
-                msg.c.community_id == community_id,
-                tuple_(msg.c.channel_id, msg.c.external_id).in_(part),
+    root = aliased(msg)
+    ids = sorted({r.id for r in replies if r.thread_external_id})
+    out: dict[int, str] = {}
+    for part in chunks(ids):
+        for reply_id, text in conn.execute(
+            select(msg.c.id, root.c.text)
+            .join(
+                root,
+                and_(
+                    root.c.community_id == msg.c.community_id,
+                    root.c.channel_id == msg.c.channel_id,
+                    root.c.external_id == msg.c.thread_external_id,
+                ),
             )
+            .where(msg.c.id.in_(part), msg.c.community_id == community_id)
         ):
-            roots[(channel_id, external_id)] = text or ""
-    return {
-        r.id: roots[(r.channel_id, r.thread_external_id)]
-        for r in replies
-        if (r.channel_id, r.thread_external_id) in roots
-    }
+            out[reply_id] = text or ""
+    return out
 
 
 def _resource_signatures(conn: Connection, ids: list[int]) -> dict[int, str]:

@@ -209,9 +209,9 @@ class InterestService:
         """Work out what is new before answering, for at most `budget` seconds; returns how
         much is still left (0: every answer is up to date). A share is reflected by the very
         next command; only a large import can leave something for the background loop."""
-        left = await self.store.backlog(community_id)
-        if not left:
+        if not await self.store.backlog(community_id, cap=1):  # four index probes
             return 0
+        left = await self.store.backlog(community_id)
         deadline = time.monotonic() + budget
         while left and time.monotonic() < deadline:
             report = await self.topics.refresh(community_id, drain=False)
