@@ -320,6 +320,16 @@ def _dicts(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[dict[s
     return [dict(zip(columns, row, strict=True)) for row in rows]
 
 
+def thread_root(reply: Any, root: Any) -> Any:
+    """Join condition from a message to the root of its thread (same community and channel,
+    root's external id = the reply's thread id): how every query finds a conversation's start."""
+    return and_(
+        root.c.community_id == reply.c.community_id,
+        root.c.channel_id == reply.c.channel_id,
+        root.c.external_id == reply.c.thread_external_id,
+    )
+
+
 def chunks(items: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
     for i in range(0, len(items), size):
         yield items[i : i + size]

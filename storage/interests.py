@@ -58,7 +58,7 @@ from bot.model import Member
 from bot.titles import TitleSource, clean_title
 from storage import models as m
 from storage.db import Database
-from storage.ingest import IngestStore, chunks, insert_ignore
+from storage.ingest import IngestStore, chunks, insert_ignore, thread_root
 from storage.models import Base, Id, UtcDateTime
 
 EPOCH = datetime(2020, 1, 1, tzinfo=UTC)  # member scores are normalized to this instant
@@ -1293,11 +1293,7 @@ def _questions_answered(conn: Connection, community_id: int, replies: list[Any])
             select(msg.c.id, root.c.text)
             .join(
                 root,
-                and_(
-                    root.c.community_id == msg.c.community_id,
-                    root.c.channel_id == msg.c.channel_id,
-                    root.c.external_id == msg.c.thread_external_id,
-                ),
+                thread_root(msg, root),
             )
             .where(msg.c.id.in_(part), msg.c.community_id == community_id)
         ):
@@ -1794,6 +1790,13 @@ def _members(
     return out
 
 
+def _newest(q: Any, member: Any, when: Any, recent: int) -> Any:
+    """Only each member's `recent` newest rows of `q` (older ones have decayed anyway)."""
+    rank = func.row_number().over(partition_by=member, order_by=when.desc()).label("rank_")
+    sub = q.add_columns(rank).subquery()
+    return select(*[c for c in sub.c if c.name != "rank_"]).where(sub.c.rank_ <= recent)
+
+
 def _replies(
     conn: Connection, community_id: int, member_ids: list[int], since: datetime, recent: int
 ) -> list[Reply]:
@@ -1818,11 +1821,7 @@ def _replies(
             .select_from(reply)
             .join(
                 root,
-                and_(
-                    root.c.community_id == reply.c.community_id,
-                    root.c.channel_id == reply.c.channel_id,
-                    root.c.external_id == reply.c.thread_external_id,
-                ),
+                thread_root(reply, root),
             )
             .join(ch, ch.c.id == reply.c.channel_id)
             .where(
@@ -1834,15 +1833,7 @@ def _replies(
                 _public_channel(),
             )
         )
-        rank = (
-            func.row_number()
-            .over(partition_by=reply.c.author_id, order_by=reply.c.posted_at.desc())
-            .label("rank_")
-        )
-        sub = q.add_columns(rank).subquery()
-        rows = conn.execute(
-            select(*[c for c in sub.c if c.name != "rank_"]).where(sub.c.rank_ <= recent)
-        )
+        rows = conn.execute(_newest(q, reply.c.author_id, reply.c.posted_at, recent))
         for mid, message_id, at, text, root_id, root_text, channel, shares in rows:
             out.append(
                 Reply(
@@ -1897,15 +1888,7 @@ def _next_messages(
             _public_channel(),
         )
     )
-    rank = (
-        func.row_number()
-        .over(partition_by=mine.c.author_id, order_by=mine.c.posted_at.desc())
-        .label("rank_")
-    )
-    sub = q.add_columns(rank).subquery()
-    rows = conn.execute(
-        select(*[c for c in sub.c if c.name != "rank_"]).where(sub.c.rank_ <= recent)
-    ).all()
+    rows = conn.execute(_newest(q, mine.c.author_id, mine.c.posted_at, recent)).all()
     prior_ids = sorted({r.prior_id for r in rows if r.prior_id is not None})
     priors: dict[int, Any] = {}
     for chunk in chunks(prior_ids):
@@ -1959,11 +1942,7 @@ def _actions(
         """Only each member's `recent` newest rows (older ones have decayed anyway)."""
         if since is not None:
             q = q.where(when >= since)
-        if recent is None:
-            return q
-        rank = func.row_number().over(partition_by=member, order_by=when.desc()).label("rank_")
-        sub = q.add_columns(rank).subquery()
-        return select(*[c for c in sub.c if c.name != "rank_"]).where(sub.c.rank_ <= recent)
+        return q if recent is None else _newest(q, member, when, recent)
 
     for part in chunks(sorted(set(member_ids))):
         q = (
@@ -1996,11 +1975,7 @@ def _actions(
             .select_from(reply)
             .join(
                 root,
-                and_(
-                    root.c.community_id == reply.c.community_id,
-                    root.c.channel_id == reply.c.channel_id,
-                    root.c.external_id == reply.c.thread_external_id,
-                ),
+                thread_root(reply, root),
             )
             .join(st, st.c.message_id == root.c.id)
             .join(ch, ch.c.id == reply.c.channel_id)
@@ -2103,11 +2078,7 @@ def _participation(
         .select_from(reply)
         .join(
             root,
-            and_(
-                root.c.community_id == reply.c.community_id,
-                root.c.channel_id == reply.c.channel_id,
-                root.c.external_id == reply.c.thread_external_id,
-            ),
+            thread_root(reply, root),
         )
         .join(st, st.c.message_id == root.c.id)
         .join(ch, ch.c.id == reply.c.channel_id)
@@ -2174,11 +2145,7 @@ def _interactions(
         .select_from(reply)
         .join(
             root,
-            and_(
-                root.c.community_id == reply.c.community_id,
-                root.c.channel_id == reply.c.channel_id,
-                root.c.external_id == reply.c.thread_external_id,
-            ),
+            thread_root(reply, root),
         )
         .join(ch, ch.c.id == reply.c.channel_id)
         .where(

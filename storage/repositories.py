@@ -40,7 +40,14 @@ from bot.model import (
 )
 from storage import models as m
 from storage.db import Database
-from storage.ingest import IngestStore, Planned, chunks, delete_member_data, insert_ignore
+from storage.ingest import (
+    IngestStore,
+    Planned,
+    chunks,
+    delete_member_data,
+    insert_ignore,
+    thread_root,
+)
 
 MAX_QUERY_TERMS = 12
 _TERM = re.compile(r"\w+", re.UNICODE)
@@ -286,14 +293,7 @@ class Channels(_Repo):
 
 class Settings(_Repo):
     async def tracking_choices(self, community_id: int) -> dict[str, bool]:
-        st = m.member_settings
-        async with self.db.read() as conn:
-            rows = await conn.execute(
-                select(st.c.member_external_id, st.c.tracking).where(
-                    st.c.community_id == community_id
-                )
-            )
-            return {ext: bool(t) for ext, t in rows}
+        return await self._choices(community_id, m.member_settings.c.tracking)
 
     async def get(
         self, community_id: int, external_id: str, default_tracking: bool = True
@@ -319,14 +319,18 @@ class Settings(_Repo):
 
     async def profiling_choices(self, community_id: int) -> dict[str, bool]:
         """Members' explicit answers to `privacy profiling`, by platform id."""
+        return await self._choices(community_id, m.member_settings.c.profiling)
+
+    async def _choices(self, community_id: int, column: Any) -> dict[str, bool]:
+        """One yes/no setting of every member who has answered it, by platform id."""
         st = m.member_settings
         async with self.db.read() as conn:
             rows = await conn.execute(
-                select(st.c.member_external_id, st.c.profiling).where(
-                    st.c.community_id == community_id, st.c.profiling.is_not(None)
+                select(st.c.member_external_id, column).where(
+                    st.c.community_id == community_id, column.is_not(None)
                 )
             )
-            return {ext: bool(p) for ext, p in rows}
+            return {ext: bool(value) for ext, value in rows}
 
     async def update(
         self,
@@ -1012,11 +1016,7 @@ def _recent_activity(community_id: int, since: datetime) -> Any:
         .select_from(msg)
         .join(
             root,
-            and_(
-                root.c.community_id == msg.c.community_id,
-                root.c.channel_id == msg.c.channel_id,
-                root.c.external_id == msg.c.thread_external_id,
-            ),
+            thread_root(msg, root),
         )
         .join(st, st.c.message_id == root.c.id)
         .where(

@@ -14,6 +14,18 @@ from bot.wording import count
 EXPORT_PREVIEW_CHARS = 2500
 
 
+async def _save(ctx: CommandContext, **choice: bool) -> None:
+    """Record one of the member's own privacy choices."""
+    services = ctx.services
+    await services.repos.settings.update(
+        ctx.community.id,
+        ctx.actor.external_id,
+        ctx.now,
+        services.config.privacy.default_tracking,
+        **choice,
+    )
+
+
 def register(registry: Registry) -> None:
     cmd = registry.command
 
@@ -27,15 +39,8 @@ def register(registry: Registry) -> None:
     )
     async def tracking(ctx: CommandContext, args: Mapping[str, Any]) -> Reply:
         on = args["state"] == "on"
-        services = ctx.services
-        await services.repos.settings.update(
-            ctx.community.id,
-            ctx.actor.external_id,
-            ctx.now,
-            services.config.privacy.default_tracking,
-            tracking=on,
-        )
-        services.tracker.invalidate(ctx.community.id)
+        await _save(ctx, tracking=on)
+        ctx.services.tracker.invalidate(ctx.community.id)
         if on:
             return Reply.text("Tracking is on: what you share and discuss helps others find it.")
         return Reply.text(
@@ -116,14 +121,7 @@ def register(registry: Registry) -> None:
     )
     async def profiling(ctx: CommandContext, args: Mapping[str, Any]) -> Reply:
         on = args["state"] == "on"
-        services = ctx.services
-        await services.repos.settings.update(
-            ctx.community.id,
-            ctx.actor.external_id,
-            ctx.now,
-            services.config.privacy.default_tracking,
-            profiling=on,
-        )
+        await _save(ctx, profiling=on)
         if on:
             return Reply.text(
                 "Others may now find you: who-knows, digests and introductions can name you, "
