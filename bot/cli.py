@@ -404,7 +404,7 @@ def reindex(
     async def go() -> list[tuple[str, float]]:
         from bot.interests.service import service_for
 
-        rhizome = await start_core(cfg)
+        rhizome = await start_core(cfg, must_exist=True)  # nothing to rebuild in a new file
         try:
             repos = rhizome.services.repos
             if community is not None:
