@@ -229,8 +229,14 @@ async def score_dataset(
 ) -> Scores:
     scores = Scores()
     with tempfile.TemporaryDirectory() as tmp:
+        # Understanding is measured, not consent: everyone may be named (Discord's default is
+        # opt-in, see README "Privacy"), as in a community whose members all said yes.
         config = parse_config(
-            {"storage": {"url": f"sqlite+aiosqlite:///{tmp}/q.db"}, "unfurl": {"enabled": False}}
+            {
+                "storage": {"url": f"sqlite+aiosqlite:///{tmp}/q.db"},
+                "unfurl": {"enabled": False},
+                "privacy": {"profiling": "opt-out"},
+            }
         )
         rz = await Rhizome.start(config)
         try:

@@ -389,6 +389,19 @@ def who_knows_document(answer: WhoKnowsAnswer) -> Document:
                 ),
             )
         )
+    if not answer.experts and answer.unnamed:
+        knows = "member knows" if answer.unnamed == 1 else "members know"
+        return Document(
+            (
+                Paragraph(
+                    spans(
+                        f"{answer.unnamed} {knows} about {quoted(shown)} but not agreed to be "
+                        "named here. Members who are happy to be found say so with "
+                        "/rhizome privacy profiling on."
+                    )
+                ),
+            )
+        )
     if not answer.experts:
         blocks = [
             Paragraph(

@@ -108,6 +108,7 @@ class WhoKnowsAnswer:
     suggestions: tuple[str, ...] = ()
     behind: int = 0  # new activity not yet worked out when answering (see `catch_up`)
     via: tuple[str, ...] = ()  # related wordings that counted, e.g. "ml = machine learning"
+    unnamed: int = 0  # members who know it but have not agreed to be named (bot.profiling)
 
 
 @dataclass
@@ -354,6 +355,7 @@ class InterestService:
         named = await named_allowed(
             self.services, community_id, [m.external_id for m in members.values()]
         )
+        unnamed = sum(1 for m in members.values() if m.external_id not in named)
         members = {mid: m for mid, m in members.items() if m.external_id in named}
         shift = epoch_days(now) / self.half_life
         scored: list[tuple[float, str, int, list[TopicScore]]] = []
@@ -406,7 +408,7 @@ class InterestService:
             suggestions = tuple(s for s in self._suggest(query, vocab) if s != topic)
         used = {t for e in experts for t in e.topics}
         via = tuple(dict.fromkeys(reasons[t] for t in factor if t in used and reasons[t]))
-        return WhoKnowsAnswer(query, topic, tuple(experts), suggestions, behind, via)
+        return WhoKnowsAnswer(query, topic, tuple(experts), suggestions, behind, via, unnamed)
 
     async def _checked_evidence(
         self, community_id: int, members: Sequence[tuple[int, Sequence[TopicScore]]]

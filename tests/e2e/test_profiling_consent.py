@@ -10,6 +10,7 @@ from bot.app import Rhizome
 from bot.config import Config
 from bot.digests.ranking import Connector
 from bot.digests.service import service_for as digests_for
+from bot.interests.commands import who_knows_document
 from bot.interests.service import service_for
 from bot.model import CommunityRef
 from bot.profiling import allowed, mode_for
@@ -48,6 +49,12 @@ async def test_opt_in_names_only_members_who_said_yes(rhizome: Rhizome) -> None:
         ]
     )
     assert await experts(rhizome, "terraform") == []  # nobody consented yet
+    found = await rhizome.services.repos.communities.find("slack", "T1")
+    assert found is not None
+    answer = await service_for(rhizome.services).who_knows(found.id, "terraform")
+    text = who_knows_document(answer).plain()
+    assert "2 members know about “terraform” but not agreed to be named" in text
+    assert "Nobody" not in text
     session = ConsoleSession(rhizome, target=SLACK)
     await session.handle(":as U-ana")
     out = await session.handle("/rhizome privacy profiling on")
