@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import sys
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Annotated, Any, Literal, NoReturn, TypeVar
 
@@ -107,6 +108,16 @@ def run_async(make: Callable[[], Awaitable[T]]) -> T:
 
 
 _locks: list[Any] = []  # held for the life of the process
+
+
+@contextlib.asynccontextmanager
+async def opened_core(config: Config, *, must_exist: bool = False) -> AsyncIterator[Any]:
+    """The started core for one command, closed however the command ends."""
+    rhizome = await start_core(config, must_exist=must_exist)
+    try:
+        yield rhizome
+    finally:
+        await rhizome.close()
 
 
 async def start_core(config: Config, *, must_exist: bool = False) -> Any:
@@ -218,8 +229,7 @@ async def _console(cfg: Config, community: str | None = None) -> int:
     from adapters.console.runner import run_console
     from bot.model import CommunityRef
 
-    rhizome = await start_core(cfg)
-    try:
+    async with opened_core(cfg) as rhizome:
         target = None
         if community is not None:
             found = await pick_community(rhizome.services.repos, community)
@@ -236,8 +246,6 @@ async def _console(cfg: Config, community: str | None = None) -> int:
             for task in background:
                 task.cancel()
             await asyncio.gather(*background, return_exceptions=True)
-    finally:
-        await rhizome.close()
 
 
 async def _serve(cfg: Config, secrets: Secrets, adapters: Sequence[str]) -> int:
@@ -367,11 +375,8 @@ def communities(config: ConfigOption = None) -> None:
     cfg = load(config)
 
     async def go() -> list[Any]:
-        rhizome = await start_core(cfg, must_exist=True)
-        try:
+        async with opened_core(cfg, must_exist=True) as rhizome:
             return list(await rhizome.services.repos.communities.list_all())
-        finally:
-            await rhizome.close()
 
     rows = run_async(go)
     table = Table("id", "platform", "external id", "name", "members", "messages", "resources")
@@ -404,8 +409,7 @@ def reindex(
     async def go() -> list[tuple[str, float]]:
         from bot.interests.service import service_for
 
-        rhizome = await start_core(cfg, must_exist=True)  # nothing to rebuild in a new file
-        try:
+        async with opened_core(cfg, must_exist=True) as rhizome:  # nothing to rebuild in a new file
             repos = rhizome.services.repos
             if community is not None:
                 chosen = [await pick_community(repos, community)]
@@ -417,8 +421,6 @@ def reindex(
                 await service_for(rhizome.services).reindex(c.id)
                 done.append((c.name or c.external_id, time.perf_counter() - started))
             return done
-        finally:
-            await rhizome.close()
 
     for name, seconds in run_async(go):
         out.print(f"reindexed {name} in {seconds:.1f} s", highlight=False)
@@ -438,14 +440,11 @@ def resources(
     cfg = load(config)
 
     async def go() -> list[Any]:
-        rhizome = await start_core(cfg, must_exist=True)
-        try:
+        async with opened_core(cfg, must_exist=True) as rhizome:
             repos = rhizome.services.repos
             chosen = await pick_community(repos, community)
             ids = await repos.resources.all_ids(chosen.id)
             return list(await repos.resources.summaries(chosen.id, ids))
-        finally:
-            await rhizome.close()
 
     summaries = run_async(go)
     if format == "json":
@@ -558,8 +557,7 @@ def _import(
     show = not quiet and err.is_terminal
 
     async def go() -> Any:
-        rhizome = await start_core(cfg)
-        try:
+        async with opened_core(cfg) as rhizome:
             if not show:
                 return await until_stopped(
                     import_export(
@@ -602,8 +600,6 @@ def _import(
                         progress=progress,
                     )
                 )
-        finally:
-            await rhizome.close()
 
     summary = run_async(go)
     if summary is None:
@@ -723,13 +719,10 @@ def discord_sync(
     async def go() -> bool:
         from adapters.discord.client import sync_commands
 
-        rhizome = await start_core(cfg)
-        try:
+        async with opened_core(cfg) as rhizome:
             return await sync_commands(
                 rhizome, cfg, secrets, guild_id=int(guild) if guild else None
             )
-        finally:
-            await rhizome.close()
 
     run_async(go)
     out.print(f"Commands synced {'to server ' + guild if guild else 'globally'}.")

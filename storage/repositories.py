@@ -79,6 +79,14 @@ class _Repo:
         self.db = db
 
 
+async def _member_row(conn: Any, community_id: int, external_id: str, what: Any) -> Any:
+    """`what` (the members table, or one column) of one member, by platform id; None if unknown."""
+    mt = m.members
+    query = select(what).where(mt.c.community_id == community_id, mt.c.external_id == external_id)
+    result = await conn.execute(query)
+    return result.first() if what is mt else result.scalar()
+
+
 class Communities(_Repo):
     def __init__(self, db: Database) -> None:
         super().__init__(db)
@@ -193,13 +201,7 @@ class Members(_Repo):
     async def by_external_id(self, community_id: int, external_id: str) -> Member | None:
         mt = m.members
         async with self.db.read() as conn:
-            row = (
-                await conn.execute(
-                    select(mt).where(
-                        mt.c.community_id == community_id, mt.c.external_id == external_id
-                    )
-                )
-            ).first()
+            row = await _member_row(conn, community_id, external_id, mt)
         return _member(row) if row else None
 
     async def by_name(self, community_id: int, name: str) -> Member | None:
@@ -868,13 +870,7 @@ class Privacy(_Repo):
                 .where(ms.c.community_id == community_id, ms.c.member_external_id == external_id)
                 .values(intros=None, intros_paused_until=None)
             )
-            member_id = (
-                await conn.execute(
-                    select(mt.c.id).where(
-                        mt.c.community_id == community_id, mt.c.external_id == external_id
-                    )
-                )
-            ).scalar()
+            member_id = await _member_row(conn, community_id, external_id, mt.c.id)
             if member_id is None:
                 return False
             await conn.run_sync(delete_member_data, community_id, member_id)
@@ -885,13 +881,7 @@ class Privacy(_Repo):
         """(messages, shares, reactions) stored about one member."""
         mt = m.members
         async with self.db.read() as conn:
-            member_id = (
-                await conn.execute(
-                    select(mt.c.id).where(
-                        mt.c.community_id == community_id, mt.c.external_id == external_id
-                    )
-                )
-            ).scalar()
+            member_id = await _member_row(conn, community_id, external_id, mt.c.id)
             if member_id is None:
                 return (0, 0, 0)
             found = []
@@ -916,13 +906,7 @@ class Privacy(_Repo):
             m.member_settings,
         )
         async with self.db.read() as conn:
-            member = (
-                await conn.execute(
-                    select(mt).where(
-                        mt.c.community_id == community_id, mt.c.external_id == external_id
-                    )
-                )
-            ).first()
+            member = await _member_row(conn, community_id, external_id, mt)
             settings = (
                 await conn.execute(
                     select(ms).where(
