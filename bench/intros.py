@@ -25,12 +25,6 @@ from typing import TypeVar
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.interests.matching import (
-    Candidate,
-    Constraints,
-    RoundHistory,
-    plan_round,
-)
 from bot.interests.profiles import (
     Evidence,
     EvidenceKind,
@@ -40,6 +34,12 @@ from bot.interests.profiles import (
     suggest_topics,
 )
 from bot.interests.topics import ResourceText, TopicExtractor, normalize_topic
+from bot.intros.matching import (
+    Candidate,
+    Constraints,
+    RoundHistory,
+    plan_round,
+)
 
 NOW = datetime(2025, 6, 1, tzinfo=UTC)
 T = TypeVar("T")

@@ -33,8 +33,8 @@ IMPORT_BATCH = 20_000
 def _install_features(services: Services) -> None:
     """Let feature packages add their hooks (exports, forget-me, background loops)."""
     from bot.digests.service import install as install_digests
-    from bot.interests.intros import install as install_intros
     from bot.interests.service import install as install_interests
+    from bot.intros.service import install as install_intros
     from bot.retention import install as install_retention
     from bot.scrub import install as install_scrub
 

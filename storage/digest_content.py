@@ -30,8 +30,8 @@ from sqlalchemy import false, func, or_, select, true, union
 from sqlalchemy.engine import Connection
 
 from bot.clock import as_utc
-from bot.digests.questions import SQL_PATTERNS, looks_like_question
 from bot.digests.ranking import Candidate, Connector, OpenQuestion, PeriodCounts
+from bot.questions import SQL_PATTERNS, looks_like_question
 from storage import models as m
 from storage.ingest import chunks
 

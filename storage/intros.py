@@ -124,7 +124,7 @@ class IntroRow(Base):
     size: Mapped[int] = mapped_column(Integer)
     state: Mapped[str] = mapped_column(String(16))  # planned | posted | failed
     score: Mapped[float] = mapped_column(Float, default=0.0)
-    # The reasons and starter as JSON parts (see bot.interests.intros), rendered when posted.
+    # The reasons and starter as JSON parts (see bot.intros.service), rendered when posted.
     explanation: Mapped[str] = mapped_column(Text, default="{}")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     conversation_id: Mapped[str | None] = mapped_column(String(128), nullable=True)

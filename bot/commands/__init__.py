@@ -9,7 +9,7 @@ def build_registry() -> Registry:
     from bot.commands import member, privacy
     from bot.digests import commands as digests
     from bot.interests import commands as interests
-    from bot.interests import intro_commands
+    from bot.intros import commands as intro_commands
 
     registry = Registry()
     member.register(registry)

@@ -37,8 +37,8 @@ from bot.documents import (
     Text,
     spans,
 )
-from bot.interests.intro_scheduler import CADENCES, Cadence, scheduler_for
-from bot.interests.intros import (
+from bot.intros.scheduler import CADENCES, Cadence, scheduler_for
+from bot.intros.service import (
     ACTIVE_WINDOW,
     IGNORED_STREAK,
     IntroService,

@@ -34,7 +34,7 @@ from bot.periodic import Periodic
 
 if TYPE_CHECKING:
     from bot.app import Rhizome
-    from bot.interests.intros import RoundResult
+    from bot.intros.service import RoundResult
     from bot.services import Services
     from storage.intros import ScheduleRecord
 
@@ -174,7 +174,7 @@ class IntroScheduler(Periodic):
 
     async def tick(self) -> TickReport:
         """One pass over every community with rounds on; one failing never stops the others."""
-        from bot.interests.intros import service_for
+        from bot.intros.service import service_for
 
         service = service_for(self.services)
         outcomes: list[TickOutcome] = []
@@ -191,7 +191,7 @@ class IntroScheduler(Periodic):
         return TickReport(tuple(outcomes), followups)
 
     async def _tick_one(self, community: Community, record: ScheduleRecord) -> list[TickOutcome]:
-        from bot.interests.intros import MAX_ATTEMPTS, STALE, service_for
+        from bot.intros.service import MAX_ATTEMPTS, STALE, service_for
 
         service = service_for(self.services)
         store = service.store

@@ -41,9 +41,9 @@ from bot.documents import (
     Text,
     spans,
 )
-from bot.interests.explain import Explanation, MemberRef, Reason, Starter, explain_group
-from bot.interests.matching import Constraints, RoundHistory, plan_round
 from bot.interests.profiles import EvidenceKind, Profile
+from bot.intros.explain import Explanation, MemberRef, Reason, Starter, explain_group
+from bot.intros.matching import Constraints, RoundHistory, plan_round
 from bot.model import Community, CommunityRef, Member
 from bot.wording import count as counted
 from storage.intros import (
@@ -57,7 +57,7 @@ from storage.intros import (
 
 if TYPE_CHECKING:
     from bot.commands.registry import CommandContext
-    from bot.interests.intro_scheduler import Cadence
+    from bot.intros.scheduler import Cadence
     from bot.ports import Outlet
     from bot.services import Services
 
@@ -444,7 +444,7 @@ class IntroService:
 
     async def cadence(self, community_id: int) -> tuple[Cadence, datetime | None, bool]:
         """The community's cadence, since when it holds, and whether rounds are on."""
-        from bot.interests.intro_scheduler import DEFAULT_CADENCE, Cadence
+        from bot.intros.scheduler import DEFAULT_CADENCE, Cadence
 
         record = await self.store.schedule(community_id)
         if record is None:
@@ -459,7 +459,7 @@ class IntroService:
 
     async def ensure_schedule(self, community_id: int, now: datetime) -> None:
         """Rounds start on the default cadence with the first opt-in (never for past periods)."""
-        from bot.interests.intro_scheduler import DEFAULT_CADENCE
+        from bot.intros.scheduler import DEFAULT_CADENCE
 
         await self.store.ensure_schedule(community_id, DEFAULT_CADENCE.values(), now)
 
@@ -851,7 +851,7 @@ def install(services: Services) -> IntroService:
     settings` (`settings_sections`, `await section(ctx)`); the scheduler loop (`background`) and
     its stop (`closers`); and the demo's opt-in (`demo_hooks`).
     """
-    from bot.interests.intro_scheduler import run_scheduler, scheduler_for
+    from bot.intros.scheduler import run_scheduler, scheduler_for
 
     svc = service_for(services)
     extras = services.extras
@@ -869,7 +869,7 @@ def install(services: Services) -> IntroService:
         return await service_for(services).network_section(ctx, member)
 
     async def settings(ctx: CommandContext) -> Iterable[Block]:
-        from bot.interests.intro_commands import settings_blocks
+        from bot.intros.commands import settings_blocks
 
         return await settings_blocks(ctx, service_for(services))
 

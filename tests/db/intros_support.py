@@ -15,14 +15,14 @@ from bot.app import Rhizome
 from bot.clock import Clock
 from bot.commands.registry import ADMIN_GROUP, MEMBER_GROUP, Invocation
 from bot.documents import Document, Reply
-from bot.interests.intros import IntroService, use_profiles
 from bot.interests.profiles import Evidence, EvidenceKind, Profile, build_profile
+from bot.intros.service import IntroService, use_profiles
 from bot.model import Actor, Community, CommunityRef
 from bot.urls import canonicalize
 from storage import models as m
 from storage.db import Database
+from tests.db.digests_support import sqlite_config
 from tests.factories import Chat
-from tests.storage.digests_support import sqlite_config
 
 COMMUNITY = CommunityRef("slack", "T1", "Learners")
 

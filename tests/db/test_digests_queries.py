@@ -17,7 +17,7 @@ from bot.digests.ranking import Candidate
 from bot.digests.service import Built, Window, service_for
 from bot.model import CommunityRef, MessagePosted, Place
 from storage.db import Database
-from tests.storage.digests_support import (
+from tests.db.digests_support import (
     COMMUNITY,
     POSTGRES_URL,
     FakeOutlet,

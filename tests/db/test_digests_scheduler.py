@@ -18,7 +18,7 @@ from bot.digests.service import service_for
 from bot.documents import Document
 from bot.model import CommunityRef
 from storage.db import Database
-from tests.storage.digests_support import (
+from tests.db.digests_support import (
     COMMUNITY,
     POSTGRES_URL,
     FakeOutlet,

@@ -23,8 +23,7 @@ from bot.model import CommunityRemoved
 from storage import interests as tables
 from storage.db import Database
 from tests.conftest import START, make_config
-from tests.factories import Chat
-from tests.storage.interests_support import (
+from tests.db.interests_support import (
     OFFLINE,
     OTHER,
     SLACK,
@@ -38,6 +37,7 @@ from tests.storage.interests_support import (
     svc,
     topics,
 )
+from tests.factories import Chat
 
 
 @pytest.fixture

@@ -26,8 +26,7 @@ from bot.interests.unfurl import Unfurler, UnfurlSettings
 from storage import interests as tables
 from storage.db import Database
 from tests.conftest import START, make_config
-from tests.factories import Chat
-from tests.storage.interests_support import (
+from tests.db.interests_support import (
     OTHER,
     SLACK,
     community_id,
@@ -37,6 +36,7 @@ from tests.storage.interests_support import (
     svc,
     topics,
 )
+from tests.factories import Chat
 
 PUBLIC_IP = "93.184.215.14"  # never contacted: routed to the loopback server
 PAGE = """<!doctype html><html><head><meta charset="utf-8">

@@ -15,13 +15,13 @@ import pytest
 from sqlalchemy.dialects import sqlite
 
 from bot.clock import FixedClock
-from bot.interests.intro_scheduler import IntroScheduler
-from bot.interests.intros import use_profiles
 from bot.interests.profiles import Evidence, EvidenceKind, Profile, build_profile
+from bot.intros.scheduler import IntroScheduler
+from bot.intros.service import use_profiles
 from storage import models as m
 from tests.conftest import START
+from tests.db.intros_support import COMMUNITY, WEEK, IntroOutlet, community, service, start
 from tests.factories import Chat
-from tests.storage.intros_support import COMMUNITY, WEEK, IntroOutlet, community, service, start
 
 MEMBERS = int(os.environ.get("RHIZOME_TEST_SCALE_MEMBERS", "10000"))
 pytestmark = pytest.mark.skipif(

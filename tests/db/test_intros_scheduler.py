@@ -14,13 +14,13 @@ from sqlalchemy import func, select
 from bot.app import Rhizome
 from bot.clock import FixedClock
 from bot.documents import Document
-from bot.interests.intro_scheduler import IntroScheduler
+from bot.intros.scheduler import IntroScheduler
 from bot.model import CommunityRef
 from storage import intros as t
 from storage.db import Database
 from tests.conftest import START
-from tests.storage.digests_support import POSTGRES_URL, postgres_schema
-from tests.storage.intros_support import (
+from tests.db.digests_support import POSTGRES_URL, postgres_schema
+from tests.db.intros_support import (
     WEEK,
     IntroOutlet,
     community,

@@ -11,8 +11,8 @@ from bot.model import Community
 from storage import intros as t
 from storage.intros import IntroStore, PlannedIntro
 from tests.conftest import START
+from tests.db.intros_support import COMMUNITY
 from tests.factories import Chat
-from tests.storage.intros_support import COMMUNITY
 
 P = START + timedelta(hours=1)
 STALE = timedelta(minutes=10)

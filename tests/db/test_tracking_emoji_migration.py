@@ -16,7 +16,7 @@ from bot.app import Rhizome
 from bot.clock import FixedClock
 from storage.db import Database
 from storage.migrate import alembic_config
-from tests.storage.digests_support import (
+from tests.db.digests_support import (
     POSTGRES_URL,
     post,
     postgres_schema,

@@ -16,7 +16,7 @@ from adapters.console.session import ConsoleOutlet, ConsoleSession
 from bot.app import Rhizome
 from bot.config import Config
 from bot.digests.service import service_for as digests
-from bot.interests.intros import service_for as intros
+from bot.intros.service import service_for as intros
 from bot.model import Actor, MessagePosted, Place
 from tests.conftest import make_config
 

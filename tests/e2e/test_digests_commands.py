@@ -17,7 +17,7 @@ from bot.digests.commands import register
 from bot.digests.scheduler import DigestScheduler
 from bot.digests.service import DigestCliError, service_for
 from bot.model import Actor
-from tests.storage.digests_support import (
+from tests.db.digests_support import (
     COMMUNITY,
     MEMBER,
     MOD,

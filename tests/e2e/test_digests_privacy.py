@@ -15,7 +15,7 @@ from bot.clock import FixedClock
 from bot.commands.registry import MEMBER_GROUP, Invocation
 from bot.digests.service import install, service_for
 from storage import digests as tables
-from tests.storage.digests_support import (
+from tests.db.digests_support import (
     COMMUNITY,
     MOD,
     FakeOutlet,

@@ -12,7 +12,7 @@ from bot.clock import FixedClock
 from bot.config import Config, DigestsConfig
 from bot.importers.run import import_export
 from bot.model import CommunityRef
-from tests.storage.digests_support import sqlite_config, utc
+from tests.db.digests_support import sqlite_config, utc
 
 NOW = utc(2026, 3, 4, 12)
 

@@ -13,11 +13,11 @@ from bot.app import Rhizome
 from bot.clock import FixedClock
 from bot.commands.registry import MEMBER_GROUP, CommandContext, Invocation
 from bot.documents import Document, ItemList
-from bot.interests.intros import use_profiles
+from bot.intros.service import use_profiles
 from bot.model import Actor
 from storage.digests import DigestStore
 from tests.conftest import START
-from tests.storage.intros_support import (
+from tests.db.intros_support import (
     COMMUNITY,
     IntroOutlet,
     community,

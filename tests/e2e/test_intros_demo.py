@@ -14,7 +14,7 @@ from bot.commands.registry import ADMIN_GROUP, Invocation
 from bot.documents import Mention, Paragraph
 from bot.model import Actor
 from storage import models as m
-from tests.storage.intros_support import IntroOutlet
+from tests.db.intros_support import IntroOutlet
 
 NOW = datetime(2026, 11, 22, 18, 0, tzinfo=UTC)
 MODERATOR = Actor("dara", "Dara Novak", is_admin=True)

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.interests.intro_scheduler import DEFAULT_CADENCE, Cadence
+from bot.intros.scheduler import DEFAULT_CADENCE, Cadence
 
 
 def utc(*args: int) -> datetime:

@@ -8,14 +8,14 @@ from bot.commands import build_registry
 from bot.commands.parser import parse_text
 from bot.commands.registry import MEMBER_GROUP
 from bot.documents import Actions, Document, Mention, Paragraph
-from bot.interests.explain import explain_group
-from bot.interests.intros import (
+from bot.interests.profiles import Evidence, EvidenceKind, Profile, build_profile
+from bot.intros.explain import explain_group
+from bot.intros.service import (
     explanation_from_json,
     explanation_json,
     followup_document,
     intro_document,
 )
-from bot.interests.profiles import Evidence, EvidenceKind, Profile, build_profile
 from bot.model import Member
 
 NOW = datetime(2026, 11, 2, 10, tzinfo=UTC)

@@ -3,8 +3,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from bot.documents import Document, Link, Mention
-from bot.interests.explain import explain_group, explain_pair
 from bot.interests.profiles import Evidence, EvidenceKind, build_profile
+from bot.intros.explain import explain_group, explain_pair
 
 NOW = datetime(2025, 6, 1, tzinfo=UTC)
 NAMES = {1: "Ana", 2: "Ben", 3: "Cy"}

@@ -7,8 +7,9 @@ from datetime import UTC, datetime
 import numpy as np
 import pytest
 
-from bot.interests import matching
-from bot.interests.matching import (
+from bot.interests.profiles import Evidence, EvidenceKind, build_profile
+from bot.intros import matching
+from bot.intros.matching import (
     Candidate,
     Constraints,
     PairScorer,
@@ -17,7 +18,6 @@ from bot.interests.matching import (
     ScoreWeights,
     plan_round,
 )
-from bot.interests.profiles import Evidence, EvidenceKind, build_profile
 
 NOW = datetime(2025, 6, 1, tzinfo=UTC)
 

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.digests.questions import PHRASES, SQL_PATTERNS, looks_like_question
+from bot.questions import PHRASES, SQL_PATTERNS, looks_like_question
 
 
 @pytest.mark.parametrize(
