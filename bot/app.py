@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterable, Iterable
+from collections.abc import AsyncIterable, Iterable, Sequence
 from dataclasses import dataclass
 
 from bot.clock import Clock, SystemClock
@@ -13,6 +13,7 @@ from bot.commands.registry import Invocation, Registry
 from bot.commands.runner import run_invocation
 from bot.config import Config
 from bot.documents import Reply
+from bot.feature import BackgroundWork, Feature, migration_folders
 from bot.ingest import Pipeline, Writer, batches
 from bot.model import CommunityRef, InboundEvent, IngestStats
 from bot.ports import Outlet
@@ -30,21 +31,6 @@ log = logging.getLogger(__name__)
 IMPORT_BATCH = 20_000
 
 
-def _install_features(services: Services) -> None:
-    """Let feature packages add their hooks (exports, forget-me, background loops)."""
-    from bot.digests.service import install as install_digests
-    from bot.interests.service import install as install_interests
-    from bot.intros.service import install as install_intros
-    from bot.retention import install as install_retention
-    from bot.scrub import install as install_scrub
-
-    install_digests(services)
-    install_scrub(services)
-    install_retention(services)
-    install_interests(services)
-    install_intros(services)
-
-
 @dataclass
 class Rhizome:
     services: Services
@@ -52,9 +38,19 @@ class Rhizome:
 
     @classmethod
     async def start(
-        cls, config: Config, clock: Clock | None = None, *, db: Database | None = None
+        cls,
+        config: Config,
+        clock: Clock | None = None,
+        *,
+        db: Database | None = None,
+        features: Sequence[Feature] | None = None,
     ) -> Rhizome:
-        """Open the database, migrate it, and start the writer."""
+        """Open the database, migrate it, start the writer and every feature (`FEATURES`
+        unless `features` says otherwise)."""
+        if features is None:
+            from bot.features import FEATURES
+
+            features = FEATURES
         clock = clock or SystemClock()
         if db is None:
             s = config.storage
@@ -65,7 +61,7 @@ class Rhizome:
                 statement_cache_size=s.statement_cache_size,
                 echo=s.echo,
             )
-        await db.migrate()
+        await db.migrate(migration_folders(features))
         repos = Repositories(db)
         tracker = Tracker(
             repos,
@@ -76,13 +72,19 @@ class Rhizome:
         )
         writer = Writer(tracker)
         writer.start()
-        services = Services(config, clock, db, repos, tracker, writer)
-        _install_features(services)
-        return cls(services, build_registry())
+        services = Services(config, clock, db, repos, tracker, writer, features=tuple(features))
+        for feature in features:
+            feature.start(services)
+        return cls(services, build_registry(features))
+
+    def background(self) -> list[BackgroundWork]:
+        """Every feature's background work, for the runner to keep running (`rhizome run`,
+        the console); each ends when cancelled or when the core closes."""
+        return [work for f in self.services.features for work in f.background(self.services)]
 
     async def close(self) -> None:
-        for closer in self.services.extras.get("closers", ()):
-            await closer()
+        for feature in self.services.features:
+            await feature.close(self.services)
         await self.services.writer.stop()
         await self.services.db.close()
 
@@ -143,6 +145,8 @@ class Rhizome:
         if found is not None:
             await self.services.repos.purge_community(found.id, self.services.tracker.store)
             self.services.tracker.invalidate(found.id)
+            for feature in self.services.features:
+                await feature.purge(self.services, found.id)
             await self.services.db.scrub()  # and out of the files, not only the tables
 
     # --- outbound -------------------------------------------------------------------------
@@ -157,8 +161,9 @@ class Rhizome:
         self, community: CommunityRef, kind: str, prefix: str, limit: int = 25
     ) -> list[str]:
         """Suggestions while typing an option (Discord autocomplete)."""
-        providers = self.services.extras.get("autocomplete", {})
-        provider = providers.get(kind)
+        provider = None
+        for feature in self.services.features:
+            provider = feature.completers(self.services).get(kind) or provider
         if provider is not None:
             return list(await provider(community, prefix, limit))[:limit]
         if kind == "members":

@@ -235,10 +235,7 @@ async def _console(cfg: Config, community: str | None = None) -> int:
             found = await pick_community(rhizome.services.repos, community)
             target = CommunityRef(found.platform, found.external_id, found.name)
         # Scheduled work (digests) runs in the console too; its posts print in the session.
-        background = [
-            asyncio.create_task(hook(rhizome))
-            for hook in rhizome.services.extras.get("background", ())
-        ]
+        background = [asyncio.create_task(hook(rhizome)) for hook in rhizome.background()]
         try:
             code = await until_stopped(run_console(rhizome, cfg, community=target))
             return 0 if code is None else code
@@ -318,9 +315,7 @@ async def _serve_until_stopped(
         health = HealthServer(cfg.health.host, cfg.health.port, ready)
         port = await health.start()
         log.info("health: http://%s:%d/healthz and /readyz", cfg.health.host, port)
-    background = [
-        asyncio.create_task(hook(rhizome)) for hook in rhizome.services.extras.get("background", ())
-    ]
+    background = [asyncio.create_task(hook(rhizome)) for hook in rhizome.background()]
     stopper = asyncio.create_task(stop.wait())
     done, _ = await asyncio.wait({stopper, *running.values()}, return_when=asyncio.FIRST_COMPLETED)
     failure: BaseException | None = None

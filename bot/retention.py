@@ -73,11 +73,5 @@ def retention_for(services: Services) -> Retention:
 
 
 async def run_retention(rhizome: Rhizome) -> None:
-    """For `services.extras["background"]`: the loop, until cancelled or the core closes."""
+    """Background work (`Feature.background`): the loop, until cancelled or the core closes."""
     await retention_for(rhizome.services).start()
-
-
-def install(services: Services) -> None:
-    retention = retention_for(services)
-    services.extras.setdefault("background", []).append(run_retention)
-    services.extras.setdefault("closers", []).append(retention.stop)

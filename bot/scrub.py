@@ -40,11 +40,5 @@ def scrubber_for(services: Services) -> Scrubber:
 
 
 async def run_scrubber(rhizome: Rhizome) -> None:
-    """For `services.extras["background"]`: the loop, until cancelled or the core closes."""
+    """Background work (`Feature.background`): the loop, until cancelled or the core closes."""
     await scrubber_for(rhizome.services).start()
-
-
-def install(services: Services) -> None:
-    scrubber = scrubber_for(services)
-    services.extras.setdefault("background", []).append(run_scrubber)
-    services.extras.setdefault("closers", []).append(scrubber.stop)

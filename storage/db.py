@@ -14,7 +14,7 @@ import asyncio
 import contextlib
 import logging
 import sqlite3
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -188,11 +188,12 @@ class Database:
             self._bulk_thread.shutdown()
             self._bulk_thread = None
 
-    async def migrate(self) -> None:
-        """Bring the schema to the newest Alembic revision (run at every start)."""
+    async def migrate(self, feature_migrations: Sequence[Path] | None = None) -> None:
+        """Bring the schema to the newest Alembic revisions (run at every start): the core
+        chain and each feature's own branch (`bot.features.FEATURES`' unless given)."""
         from storage.migrate import upgrade
 
-        await upgrade(self)
+        await upgrade(self, feature_migrations=feature_migrations)
         if self.is_sqlite:
             await self.run_write(mark_if_fresh)
         await self.analyze(only_if_missing=True)

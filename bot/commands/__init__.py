@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
 from bot.commands.registry import Registry
 
+if TYPE_CHECKING:
+    from bot.feature import Feature
 
-def build_registry() -> Registry:
-    from bot.commands import member, privacy
-    from bot.digests import commands as digests
-    from bot.interests import commands as interests
-    from bot.intros import commands as intro_commands
 
+def build_registry(features: Sequence[Feature] | None = None) -> Registry:
+    """Every feature's commands (`bot.features.FEATURES` unless `features` says otherwise), in
+    the features' order, which is the order `/rhizome help` lists them in."""
+    if features is None:
+        from bot.features import FEATURES
+
+        features = FEATURES
     registry = Registry()
-    member.register(registry)
-    privacy.register(registry)
-    interests.register(registry)
-    intro_commands.register(registry)
-    digests.register(registry)
+    for feature in features:
+        feature.register_commands(registry)
     return registry

@@ -144,8 +144,8 @@ async def profile_document(ctx: CommandContext, member: Member) -> Document:
             )
         )
     )
-    for section in ctx.services.extras.get("profile_sections", ()):
-        blocks.extend(await section(ctx, member))
+    for feature in ctx.services.features:
+        blocks.extend(await feature.profile_blocks(ctx, member))
     if shared:
         blocks.append(resource_list(shared, "Shared"))
     if discussed:

@@ -101,8 +101,8 @@ def register(registry: Registry) -> None:
         existed = await services.repos.privacy.forget(
             services.tracker.store, ctx.community.id, ctx.actor.external_id
         )
-        for hook in services.extras.get("forget_hooks", ()):
-            await hook(ctx.community.id, ctx.actor.external_id)
+        for feature in services.features:
+            await feature.forget(services, ctx.community.id, ctx.actor.external_id)
         # Deleted rows leave bytes in the files (search index, WAL, dead tuples): wipe them now.
         await services.db.scrub()
         if not existed:
@@ -184,8 +184,8 @@ def register(registry: Registry) -> None:
     )
     async def my_data(ctx: CommandContext, args: Mapping[str, Any]) -> Reply:
         data = await ctx.services.repos.privacy.export(ctx.community.id, ctx.actor.external_id)
-        for hook in ctx.services.extras.get("export_hooks", ()):
-            data.update(await hook(ctx.community.id, ctx.actor.external_id))
+        for feature in ctx.services.features:
+            data.update(await feature.export(ctx.services, ctx.community.id, ctx.actor.external_id))
         body = json.dumps(data, indent=2, ensure_ascii=False)
         preview = body if len(body) <= EXPORT_PREVIEW_CHARS else body[:EXPORT_PREVIEW_CHARS] + "\n…"
         counts = ", ".join(

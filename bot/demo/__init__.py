@@ -90,8 +90,8 @@ async def build(now: datetime, db_path: Path) -> Rhizome:
         canonical = canonicalize(url)
         if canonical in by_url:
             await rhizome.services.repos.resources.set_metadata(by_url[canonical], title, None)
-    for hook in rhizome.services.extras.get("demo_hooks", ()):
-        await hook(rhizome, community)
+    for feature in rhizome.services.features:
+        await feature.demo(rhizome, community)
     return rhizome
 
 

@@ -693,8 +693,8 @@ async def settings_document(ctx: CommandContext, svc: DigestService) -> Document
         )
     )
     blocks.extend(await channel_blocks(ctx))
-    for section in ctx.services.extras.get("settings_sections", ()):
-        blocks.extend(await section(ctx))
+    for feature in ctx.services.features:
+        blocks.extend(await feature.settings_blocks(ctx))
     privacy = ctx.services.config.privacy
     blocks.append(Heading("Privacy"))
     blocks.append(

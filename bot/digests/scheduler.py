@@ -151,5 +151,5 @@ async def start_scheduler(rhizome: Rhizome) -> asyncio.Task[None]:
 
 
 async def run_scheduler(rhizome: Rhizome) -> None:
-    """The loop as a coroutine, for `services.extras["background"]` (awaited by `rhizome run`)."""
+    """The loop as a coroutine: the feature's background work (awaited by `rhizome run`)."""
     await scheduler_for(rhizome.services).run()

@@ -195,7 +195,7 @@ class DigestService:
         """Topics (when the interests feature provides them) and thread links."""
         candidates = gathered.candidates
         topics: Mapping[int, tuple[str, ...]] = {}
-        topics_for = self.services.extras.get("topics_for")
+        topics_for = self.services.topics_for
         if topics_for is not None and candidates:
             try:
                 topics = await topics_for(community.id, [c.resource_id for c in candidates])
@@ -436,37 +436,3 @@ def timezone_suggestions(prefix: str, limit: int = 25) -> list[str]:
     starts = [n for n in names if n.lower().startswith(p)]
     within = [n for n in names if p and p in n.lower() and n not in starts]
     return (starts + within)[:limit]
-
-
-def install(services: Services) -> DigestService:
-    """Plug digests into the core's extension points (call once per `Services`).
-
-    Registers: the service itself (`extras["digests"]`); `privacy my-data` and `forget-me` hooks
-    for the settings audit (a member's own changes are exported; `forget-me` keeps the changes but
-    drops who made them); the scheduler loop as a `background` task for `rhizome run`, and its
-    stop (`closers`); and
-    time-zone suggestions for `digest schedule` (`autocomplete["timezones"]`).
-    """
-    from bot.digests.scheduler import run_scheduler, scheduler_for
-
-    svc = service_for(services)
-    extras = services.extras
-    if extras.get("digests_installed"):
-        return svc
-    extras["digests_installed"] = True
-
-    async def export(community_id: int, external_id: str) -> dict[str, Any]:
-        return {"settings_changes": await svc.store.audit_export(community_id, external_id)}
-
-    async def forget(community_id: int, external_id: str) -> None:
-        await svc.store.forget_actor(community_id, external_id)
-
-    async def timezones(community: CommunityRef, prefix: str, limit: int) -> list[str]:
-        return timezone_suggestions(prefix, limit)
-
-    extras.setdefault("export_hooks", []).append(export)
-    extras.setdefault("forget_hooks", []).append(forget)
-    extras.setdefault("background", []).append(run_scheduler)
-    extras.setdefault("closers", []).append(scheduler_for(services).stop)
-    extras.setdefault("autocomplete", {})["timezones"] = timezones
-    return svc

@@ -519,8 +519,8 @@ async def network_document(ctx: CommandContext, member: Member) -> Document:
             )
         )
     blocks: list[Block] = [Heading("Your learning network")]
-    for section in ctx.services.extras.get("network_sections", ()):
-        blocks.extend(await section(ctx, member))
+    for feature in ctx.services.features:
+        blocks.extend(await feature.network_blocks(ctx, member))
     people = await svc.discussed_with(ctx.community.id, member.id, NETWORK_PEOPLE)
     if people:
         heads = await svc.store.resource_heads(ctx.community.id, [rid for _, _, rid in people])

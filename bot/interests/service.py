@@ -3,7 +3,7 @@
 It joins the pure modules (`topics`, `profiles`) to storage (`storage.interests`) and keeps
 the derived tables fresh through `pipeline`. Other features use it through the functions at
 the top level: `load_profiles`, `member_interactions` and `main_channels` (introductions),
-`topics_for` (digests, via `extras["topics_for"]`), and `refresh_topics` (tests, the demo).
+`topics_for` (digests, via `Services.topics_for`), and `refresh_topics` (tests, the demo).
 
 Privacy: a member with tracking off has no profile, is never listed by who-knows and never
 appears in anyone's network; only public-channel activity is ever used as evidence.
@@ -706,53 +706,14 @@ async def unfurl_pending(services: Services, community_id: int | None = None) ->
 
 
 async def run_interests(rhizome: Rhizome) -> None:
-    """For `extras["background"]`: the refresh loop, until cancelled."""
+    """Background work (`Feature.background`): the refresh loop, until cancelled."""
     await service_for(rhizome.services).run()
-
-
-def install(services: Services) -> InterestService:
-    """Plug interests into the core: hooks for profiles, privacy, digests, autocomplete,
-    the demo, the background loop, and closing the unfurler's connections."""
-    svc = service_for(services)
-    extras = services.extras
-    if extras.get("interests_installed"):
-        return svc
-    extras["interests_installed"] = True
-
-    async def profile_section(ctx: Any, member: Member) -> list[Any]:
-        from bot.interests.commands import profile_blocks
-
-        return await profile_blocks(ctx, member)
-
-    async def forget(community_id: int, external_id: str) -> None:
-        await svc.forget(community_id, external_id)
-
-    async def export(community_id: int, external_id: str) -> dict[str, Any]:
-        return await svc.export(community_id, external_id)
-
-    async def topics(community: CommunityRef, prefix: str, limit: int) -> list[str]:
-        return await svc.complete_topics(community, prefix, limit)
-
-    async def demo(rhizome: Rhizome, community: Community) -> None:
-        await svc.refresh(community.id)
-
-    extras.setdefault("profile_sections", []).append(profile_section)
-    extras.setdefault("forget_hooks", []).append(forget)
-    extras.setdefault("export_hooks", []).append(export)
-    extras.setdefault("autocomplete", {})["topics"] = topics
-    extras["topics_for"] = svc.topics_for
-    extras.setdefault("demo_hooks", []).append(demo)
-    extras.setdefault("background", []).append(run_interests)
-    extras.setdefault("closers", []).append(svc.close)
-    extras.setdefault("network_sections", [])
-    return svc
 
 
 __all__ = [
     "Expert",
     "InterestService",
     "WhoKnowsAnswer",
-    "install",
     "load_profiles",
     "main_channels",
     "member_interactions",

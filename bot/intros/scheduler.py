@@ -253,6 +253,6 @@ def scheduler_for(services: Services) -> IntroScheduler:
 
 
 async def run_scheduler(rhizome: Rhizome) -> None:
-    """The loop as a coroutine, for `services.extras["background"]` (awaited by `rhizome run`)."""
+    """The loop as a coroutine: the feature's background work (awaited by `rhizome run`)."""
     # Run as the scheduler's own task, so the core's closer (`stop`) ends it too.
     await scheduler_for(rhizome.services).start()

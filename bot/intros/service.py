@@ -23,7 +23,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
@@ -830,7 +830,7 @@ def use_profiles(
     return svc
 
 
-async def _demo_hook(rhizome: Any, community: Community) -> None:
+async def demo_opt_in(rhizome: Any, community: Community) -> None:
     """`rhizome demo`: every channel's members are opted in, so the preview has people."""
     services = rhizome.services
     svc = service_for(services)
@@ -840,44 +840,3 @@ async def _demo_hook(rhizome: Any, community: Community) -> None:
             community.id, channel.external_id, channel.name, True, now
         )
     await svc.ensure_schedule(community.id, now)
-
-
-def install(services: Services) -> IntroService:
-    """Plug introductions into the core (call once per `Services`).
-
-    Registers: the service (`extras["intros"]`); `privacy my-data` and `forget-me` hooks; the
-    "people you were introduced to" section of `/rhizome network` (`network_sections`, called
-    as `await section(ctx, member)` returning blocks); the intros part of `/rhizome-admin
-    settings` (`settings_sections`, `await section(ctx)`); the scheduler loop (`background`) and
-    its stop (`closers`); and the demo's opt-in (`demo_hooks`).
-    """
-    from bot.intros.scheduler import run_scheduler, scheduler_for
-
-    svc = service_for(services)
-    extras = services.extras
-    if extras.get("intros_installed"):
-        return svc
-    extras["intros_installed"] = True
-
-    async def export(community_id: int, external_id: str) -> dict[str, Any]:
-        return await service_for(services).export(community_id, external_id)
-
-    async def forget(community_id: int, external_id: str) -> None:
-        await service_for(services).forget(community_id, external_id)
-
-    async def network(ctx: CommandContext, member: Member) -> Iterable[Block]:
-        return await service_for(services).network_section(ctx, member)
-
-    async def settings(ctx: CommandContext) -> Iterable[Block]:
-        from bot.intros.commands import settings_blocks
-
-        return await settings_blocks(ctx, service_for(services))
-
-    extras.setdefault("export_hooks", []).append(export)
-    extras.setdefault("forget_hooks", []).append(forget)
-    extras.setdefault("network_sections", []).append(network)
-    extras.setdefault("settings_sections", []).append(settings)
-    extras.setdefault("background", []).append(run_scheduler)
-    extras.setdefault("closers", []).append(scheduler_for(services).stop)
-    extras.setdefault("demo_hooks", []).append(_demo_hook)
-    return svc

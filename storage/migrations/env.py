@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import importlib
+
 from alembic import context
 
-# Feature tables live on the same metadata; import them so autogenerate sees every table.
-import storage.digests
-import storage.interests
-import storage.intros  # noqa: F401
+from bot.feature import table_modules
+from bot.features import FEATURES
 from storage.models import Base
+
+# Feature tables live on the same metadata; import them so autogenerate sees every table.
+for module in table_modules(FEATURES):
+    importlib.import_module(module)
 
 connection = context.config.attributes.get("connection")
 if connection is None:  # pragma: no cover - only the programmatic path is supported

@@ -290,7 +290,8 @@ async def test_topics_for_digests_computes_what_is_missing(rhizome: Rhizome, cha
     await rhizome.flush()
     cid = await community_id(rhizome)
     rid = await resource_id(rhizome, "https://example.org/tokio")
-    topics_for = rhizome.services.extras["topics_for"]
+    topics_for = rhizome.services.topics_for
+    assert topics_for is not None
     found = await topics_for(cid, [rid, 999_999])
     assert set(found) == {rid} and "rust" in found[rid]
     other = await community_id(rhizome, OTHER)
@@ -336,8 +337,8 @@ async def test_forget_me_and_purge_leave_nothing_behind(rhizome: Rhizome, chat: 
     await svc(rhizome).declare(community, "U-ana", "Ana", ["sql", "query planning"])
     assert await count(rhizome, tables.member_topics, member_id=ana) > 0
     await rhizome.services.repos.privacy.forget(rhizome.services.tracker.store, cid, "U-ana")
-    for hook in rhizome.services.extras["forget_hooks"]:
-        await hook(cid, "U-ana")
+    for feature in rhizome.services.features:
+        await feature.forget(rhizome.services, cid, "U-ana")
     assert await count(rhizome, tables.declared_interests, member_external_id="U-ana") == 0
     assert await count(rhizome, tables.member_topics, member_id=ana) == 0
     await refresh(rhizome)
@@ -362,7 +363,7 @@ async def test_the_background_loop_keeps_topics_fresh_until_cancelled(
 ) -> None:
     from bot.interests.service import run_interests
 
-    assert run_interests in rhizome.services.extras["background"]
+    assert run_interests in rhizome.background()
     await rhizome.ingest_many(databases_chat(chat))
     task = asyncio.create_task(run_interests(rhizome))
     try:

@@ -13,7 +13,9 @@ from sqlalchemy import func, select
 from bot.app import Rhizome
 from bot.clock import FixedClock
 from bot.commands.registry import MEMBER_GROUP, Invocation
-from bot.digests.service import install, service_for
+from bot.digests.feature import FEATURE as DIGESTS
+from bot.digests.scheduler import scheduler_for
+from bot.digests.service import service_for
 from storage import digests as tables
 from tests.db.digests_support import (
     COMMUNITY,
@@ -32,15 +34,18 @@ NOW = utc(2026, 3, 4, 12)
 @pytest.fixture
 async def core(tmp_path: Path) -> AsyncIterator[Rhizome]:
     rhizome = await start(tmp_path / "p.db", FixedClock(NOW), outlet=FakeOutlet())
-    install(rhizome.services)
     yield rhizome
     await rhizome.close()
 
 
-async def test_install_is_idempotent(core: Rhizome) -> None:
-    hooks = {k: len(core.services.extras[k]) for k in ("forget_hooks", "background", "closers")}
-    install(core.services)
-    assert {k: len(core.services.extras[k]) for k in hooks} == hooks
+async def test_starting_the_feature_again_keeps_one_service_and_one_scheduler(
+    core: Rhizome,
+) -> None:
+    assert DIGESTS in core.services.features
+    svc, scheduler = service_for(core.services), scheduler_for(core.services)
+    DIGESTS.start(core.services)
+    assert service_for(core.services) is svc and scheduler_for(core.services) is scheduler
+    assert len(core.background()) == len({id(w) for w in core.background()})
 
 
 async def test_my_data_includes_settings_changes_and_forget_me_anonymises_them(
@@ -100,7 +105,7 @@ async def test_topics_group_the_digest_when_the_interests_feature_provides_them(
         }
         return {rid: ("rust",) if url.endswith("rs") else ("python",) for rid, url in urls.items()}
 
-    core.services.extras["topics_for"] = topics_for
+    core.services.topics_for = topics_for
     await admin(core, "digest channel <#C9|digest>")
     text = said(await admin(core, "digest preview"))
     assert asked and len(asked[0]) == 3
@@ -116,7 +121,7 @@ async def test_a_failing_topics_provider_does_not_break_the_digest(core: Rhizome
     async def broken(community_id: int, resource_ids: Sequence[int]) -> dict[int, tuple[str, ...]]:
         raise RuntimeError("no model")
 
-    core.services.extras["topics_for"] = broken
+    core.services.topics_for = broken
     await admin(core, "digest channel <#C9|digest>")
     assert "example.com/a" in said(await admin(core, "digest preview"))
 

@@ -280,18 +280,19 @@ async def test_forget_me_removes_intros_and_my_data_lists_them(world: World) -> 
     assert any("Tokio tutorial" in line for line in intro["why"])
     assert data["not_with"] == [{"id": "U-eve", "name": "Eve"}]
     # The "people you were introduced to" section, for /rhizome network.
-    [section] = w.core.services.extras["network_sections"]
+    from bot.intros.feature import FEATURE as INTROS
+
     c = await community(w.core)
     me = await w.core.services.repos.members.by_external_id(c.id, "U-ana")
     assert me is not None
     ctx = CommandContext(w.core.services, c, ana, None, False, w.clock.now(), None)  # type: ignore[arg-type]
-    [block] = await section(ctx, me)
+    [block] = await INTROS.network_blocks(ctx, me)
     assert isinstance(block, ItemList) and block.title == "People you were introduced to"
     assert "@Ben" in Document((block,)).plain()
     other = CommandContext(
         w.core.services, c, Actor("U-cy", "Cy"), None, False, w.clock.now(), None
     )  # type: ignore[arg-type]
-    assert list(await section(other, me)) == []  # nobody sees someone else's intros
+    assert list(await INTROS.network_blocks(other, me)) == []  # nobody sees someone else's intros
 
     await member(w.core, "ana", "privacy forget-me confirm")
     store = service(w.core).store
