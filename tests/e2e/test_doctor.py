@@ -13,7 +13,7 @@ from adapters.slack.manifest import BOT_SCOPES
 from bot.config import Config, Secrets, parse_config
 from bot.doctor import Check, exit_code, render, run_checks
 from tests.adapters.slack.conftest import GENERAL, TEAM
-from tests.e2e.test_service import seed_due_digest
+from tests.e2e.test_core_service import seed_due_digest
 from tests.fakes.discord_server import FakeDiscord
 from tests.fakes.slack_api import FakeSlackApi
 
