@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 import logging
 import sys
@@ -24,6 +25,7 @@ from bot.config import (
     load_config,
     with_database,
 )
+from bot.platforms import adapter_spec, adapter_specs, main_tokens
 from bot.runtime import StartupError, Stopped
 
 T = TypeVar("T")
@@ -151,7 +153,7 @@ async def start_core(config: Config, *, must_exist: bool = False) -> Any:
 def setup_logging(cfg: Config, level: str | None, fmt: str | None, secrets: Secrets) -> None:
     from bot.runtime import setup_logging as configure
 
-    values = [getattr(secrets, name) or "" for name in Secrets.__slots__]
+    values = [v for v in secrets.values.values() if v]
     configure(level or cfg.logging.level, fmt or cfg.logging.format, values)
 
 
@@ -191,9 +193,9 @@ def run(
     problems = token_problems(secrets, adapters)
     if problems:
         fail(problems[0])
-    if adapters == ["console"]:
+    if all(spec.local for spec in adapter_specs() if spec.name in adapters):
         err.print(
-            "No SLACK_BOT_TOKEN or DISCORD_TOKEN set: starting the console adapter on "
+            f"No {main_tokens()} set: starting the console adapter on "
             f"{display_url(cfg.storage.url)}. Type :help for help.",
             highlight=False,
             soft_wrap=True,
@@ -291,14 +293,9 @@ async def _serve_until_stopped(
             with_retries(name, make, stop=stop, backoff=Backoff(), log=log), name=name
         )
 
-    if "slack" in adapters:
-        from adapters.slack.app import run_slack
-
-        supervised("slack", lambda: run_slack(rhizome, cfg, secrets))
-    if "discord" in adapters:
-        from adapters.discord.client import run_discord
-
-        supervised("discord", lambda: run_discord(rhizome, cfg, secrets))
+    for spec in adapter_specs():
+        if spec.name in adapters and spec.run is not None:
+            supervised(spec.name, functools.partial(spec.run, rhizome, cfg, secrets))
     log.info("starting adapters: %s", ", ".join(adapters))
 
     async def ready() -> bool:
@@ -689,7 +686,7 @@ def discord_invite_url(
         sys.stdout.write(invite_url(application_id) + "\n")
         return
     secrets = Secrets.from_env()
-    if not secrets.discord_token:
+    if not secrets.get("DISCORD_TOKEN"):
         fail("set DISCORD_TOKEN, or pass --application-id")
     from adapters.discord.client import fetch_invite_url
 
@@ -706,7 +703,7 @@ def discord_sync(
     """Push the slash-command tree to Discord now (start-up syncs only when it changed)."""
     cfg = load(config)
     secrets = Secrets.from_env()
-    if not secrets.discord_token:
+    if not secrets.get("DISCORD_TOKEN"):
         fail("set DISCORD_TOKEN to sync commands")
     if guild is not None and not guild.isdigit():
         fail("--guild is a server id (a number)")
@@ -784,18 +781,15 @@ def digest_post(
 
 async def _attach_outlet(rhizome: Any, cfg: Config, secrets: Secrets, platform: str) -> None:
     """An outlet for one-off posts from the CLI, without starting the whole adapter."""
-    if platform == "console":
-        from adapters.console.session import ConsoleOutlet
-
-        rhizome.add_outlet(ConsoleOutlet(lambda text: out.print(text, highlight=False)))
-    elif platform == "slack":
-        if not secrets.slack_bot_token:
-            fail("set SLACK_BOT_TOKEN to post to Slack")
-        from adapters.slack.app import outlet_for_token
-
-        rhizome.add_outlet(outlet_for_token(secrets.slack_bot_token, cfg))
-    elif platform == "discord":
-        fail("posting to Discord from the CLI needs the running bot; use /rhizome-admin digest now")
+    spec = adapter_spec(platform)
+    if spec is None:
+        fail(f"no adapter for the platform {platform!r}")
+    if spec.outlet is None:
+        fail(spec.no_outlet)
+    try:
+        rhizome.add_outlet(spec.outlet(cfg, secrets, lambda text: out.print(text, highlight=False)))
+    except ConfigError as e:
+        fail(str(e))
 
 
 @app.command()
@@ -812,23 +806,16 @@ def doctor(
     secrets = Secrets.from_env()
     logging.basicConfig(level=logging.ERROR, stream=sys.stderr)
 
-    def slack() -> OnlineCheck:
-        from adapters.slack.doctor import slack_checks
-
-        return slack_checks
-
-    def discord() -> OnlineCheck:
-        from adapters.discord.doctor import discord_checks
-
-        return discord_checks
-
+    platform_checks: dict[str, OnlineCheck] = {
+        s.name: s.online_checks() for s in adapter_specs() if s.online_checks is not None
+    }
     checks = run_async(
         lambda: run_checks(
             cfg,
             config_path(config),
             secrets,
             online=not offline,
-            platform_checks={"slack": slack(), "discord": discord()},
+            platform_checks=platform_checks,
         )
     )
     for check in checks:

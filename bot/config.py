@@ -9,9 +9,9 @@ from __future__ import annotations
 import os
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import (
     BaseModel,
@@ -21,6 +21,9 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+
+if TYPE_CHECKING:
+    from bot.platforms import AdapterSpec
 
 DEFAULT_DB_URL = "sqlite+aiosqlite:///rhizome.db"
 
@@ -190,6 +193,12 @@ class HealthConfig(_Section):
 
 
 class Config(_Section):
+    """Every section. The built-in platforms' sections are typed fields; a platform added
+    later (an `AdapterSpec` in `adapters.registry`) gets its section checked against its own
+    model and read with `config.section(spec)`."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
     storage: StorageConfig = StorageConfig()
     tracking: TrackingConfig = TrackingConfig()
     privacy: PrivacyConfig = PrivacyConfig()
@@ -202,47 +211,75 @@ class Config(_Section):
     logging: LoggingConfig = LoggingConfig()
     health: HealthConfig = HealthConfig()
 
+    @model_validator(mode="before")
+    @classmethod
+    def _platform_sections(cls, data: object) -> object:
+        """Sections that are not fields must be a registered platform's; each is parsed with
+        that platform's model (a mistake there names its key, like any other)."""
+        if not isinstance(data, Mapping):
+            return data
+        extra = [k for k in data if k not in cls.model_fields]
+        if not extra:
+            return data
+        from bot.platforms import adapter_specs
 
-@dataclass(frozen=True, slots=True)
+        models = {s.section: s.settings for s in adapter_specs()}
+        out = dict(data)
+        for key in extra:
+            if key not in models:
+                raise ConfigError(f"{key}: unknown key")
+            try:
+                out[key] = models[key].model_validate(data[key])
+            except ValidationError as e:
+                raise ConfigError(f"{key}.{_describe(e)}") from None
+        return out
+
+    def section(self, spec: AdapterSpec) -> BaseModel:
+        """A platform's settings: its section as written, or its defaults."""
+        found = getattr(self, spec.section, None)
+        if isinstance(found, spec.settings):
+            return found
+        return (self.__pydantic_extra__ or {}).get(spec.section) or spec.settings()
+
+
+@dataclass(frozen=True, slots=True, repr=False)
 class Secrets:
-    """Tokens from the environment. `repr` never shows them, so a log line can't leak one."""
+    """Tokens from the environment, by variable name (each adapter declares the names it reads,
+    see `bot.platforms.AdapterSpec.secrets`). `repr` never shows them, so a log line can't leak
+    one."""
 
-    discord_token: str | None = None
-    slack_bot_token: str | None = None
-    slack_signing_secret: str | None = None
-    slack_app_token: str | None = None
+    values: Mapping[str, str] = field(default_factory=dict)
+
+    def get(self, name: str) -> str | None:
+        return self.values.get(name) or None
 
     def __repr__(self) -> str:
-        names = [n for n in self.__slots__ if getattr(self, n)]
-        return f"Secrets(set={names})"
+        return f"Secrets(set={sorted(n for n, v in self.values.items() if v)})"
+
+    @classmethod
+    def of(cls, **named: str | None) -> Secrets:
+        """`Secrets.of(slack_bot_token="xoxb-…")`: names in lower case, for tests and tools."""
+        return cls({k.upper(): v for k, v in named.items() if v})
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Secrets:
+        from bot.platforms import secret_names
+
         env = os.environ if env is None else env
-        return cls(
-            discord_token=env.get("DISCORD_TOKEN") or None,
-            slack_bot_token=env.get("SLACK_BOT_TOKEN") or None,
-            slack_signing_secret=env.get("SLACK_SIGNING_SECRET") or None,
-            slack_app_token=env.get("SLACK_APP_TOKEN") or None,
-        )
+        return cls({n: env[n] for n in secret_names() if env.get(n)})
 
 
-Adapter = Literal["slack", "discord", "console"]
+Adapter = str  # an adapter's name (`AdapterSpec.name`)
 
 
 def enabled_adapters(config: Config, secrets: Secrets) -> list[Adapter]:
-    """Which adapters `rhizome run` starts; fails clearly when one is half-configured."""
-    adapters: list[Adapter] = []
-    if config.slack.enabled and secrets.slack_bot_token:
-        if not secrets.slack_signing_secret and not secrets.slack_app_token:
-            raise ConfigError(
-                "slack: SLACK_BOT_TOKEN is set but neither SLACK_SIGNING_SECRET (HTTP mode) nor "
-                "SLACK_APP_TOKEN (Socket Mode) is; set one, or unset SLACK_BOT_TOKEN"
-            )
-        adapters.append("slack")
-    if config.discord.enabled and secrets.discord_token:
-        adapters.append("discord")
-    return adapters or ["console"]
+    """Which adapters `rhizome run` starts, in the registry's order; fails clearly when one is
+    half-configured. With none, the local one (the console)."""
+    from bot.platforms import adapter_specs
+
+    specs = adapter_specs()
+    adapters = [s.name for s in specs if not s.local and s.enabled(config, secrets)]
+    return adapters or [s.name for s in specs if s.local][:1]
 
 
 def _describe(error: ValidationError) -> str:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Literal
 
 from bot.config import Config, ConfigError, Secrets, enabled_adapters
+from bot.platforms import adapter_specs, main_tokens
 
 Status = Literal["ok", "warn", "fail", "skip"]
 
@@ -52,7 +53,8 @@ async def run_checks(
     db_checks, channels = await _database(config)
     checks += db_checks
     try:
-        adapters = [a for a in enabled_adapters(config, secrets) if a != "console"]
+        local = {s.name for s in adapter_specs() if s.local}
+        adapters = [a for a in enabled_adapters(config, secrets) if a not in local]
     except ConfigError as e:
         return [*checks, Check("tokens", "fail", str(e))]
     if not adapters:
@@ -60,7 +62,7 @@ async def run_checks(
             Check(
                 "tokens",
                 "skip",
-                "no SLACK_BOT_TOKEN or DISCORD_TOKEN: `rhizome run` starts the console",
+                f"no {main_tokens()}: `rhizome run` starts the console",
             )
         )
         return checks

@@ -22,7 +22,6 @@ import errno
 import gc
 import logging
 import os
-import re
 import signal
 import socket
 import sys
@@ -140,38 +139,15 @@ async def with_retries(
         raise Stopped
 
 
-_DISCORD_TOKEN = re.compile(r"^[A-Za-z0-9_-]{17,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{20,}$")
-
-
 def token_problems(secrets: Secrets, adapters: Iterable[str]) -> list[str]:
     """Tokens that cannot be right, by their shape alone: caught before any network call.
 
-    Each problem is one line naming the variable and where the right value is found."""
-    problems: list[str] = []
+    Each problem is one line naming the variable and where the right value is found (each
+    adapter words its own, `AdapterSpec.token_problems`)."""
+    from bot.platforms import adapter_specs
+
     enabled = set(adapters)
-    if "slack" in enabled:
-        if not (secrets.slack_bot_token or "").startswith("xoxb-"):
-            problems.append(
-                "SLACK_BOT_TOKEN is not a bot token (they start with xoxb-): copy the Bot User "
-                "OAuth Token from the app's OAuth & Permissions page"
-            )
-        if secrets.slack_app_token and not secrets.slack_app_token.startswith("xapp-"):
-            problems.append(
-                "SLACK_APP_TOKEN is not an app-level token (they start with xapp-): create one "
-                "with connections:write under the app's Basic Information"
-            )
-        signing = secrets.slack_signing_secret
-        if signing and (len(signing) < 16 or not signing.isalnum()):
-            problems.append(
-                "SLACK_SIGNING_SECRET is not a signing secret (32 letters and digits): copy it "
-                "from the app's Basic Information page"
-            )
-    if "discord" in enabled and not _DISCORD_TOKEN.match(secrets.discord_token or ""):
-        problems.append(
-            "DISCORD_TOKEN does not look like a bot token (three dot-separated parts): copy it "
-            "from the Developer Portal (Bot > Reset Token)"
-        )
-    return problems
+    return [p for s in adapter_specs() if s.name in enabled for p in s.token_problems(secrets)]
 
 
 # --- stopping -----------------------------------------------------------------------------------

@@ -658,9 +658,10 @@ def _place_ids(place: discord.TextChannel | discord.Thread) -> tuple[str, str | 
 
 def _token(env: Secrets | Mapping[str, str]) -> str:
     secrets = env if isinstance(env, Secrets) else Secrets.from_env(env)
-    if not secrets.discord_token:
+    token = secrets.get("DISCORD_TOKEN")
+    if not token:
         raise ValueError("DISCORD_TOKEN is not set")
-    return secrets.discord_token
+    return token
 
 
 async def run_discord(

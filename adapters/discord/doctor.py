@@ -19,7 +19,7 @@ async def discord_checks(
     client = discord.Client(intents=discord.Intents.none())
     try:
         try:
-            await client.login(secrets.discord_token or "")
+            await client.login(secrets.get("DISCORD_TOKEN") or "")
         except discord.LoginFailure:
             return [
                 Check(

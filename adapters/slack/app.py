@@ -345,10 +345,10 @@ class SlackAdapter:
         *,
         logger: logging.Logger | None = None,
     ) -> None:
-        if not secrets.slack_bot_token:
+        if not secrets.get("SLACK_BOT_TOKEN"):
             raise ValueError("slack: SLACK_BOT_TOKEN is not set")
-        self.socket_mode = bool(secrets.slack_app_token)
-        if not self.socket_mode and not secrets.slack_signing_secret:
+        self.socket_mode = bool(secrets.get("SLACK_APP_TOKEN"))
+        if not self.socket_mode and not secrets.get("SLACK_SIGNING_SECRET"):
             raise ValueError(
                 "slack: HTTP mode needs SLACK_SIGNING_SECRET (or set SLACK_APP_TOKEN for Socket Mode)"
             )
@@ -365,14 +365,14 @@ class SlackAdapter:
             base_url += "/"
         # Bolt's client: no rate-limit retries, so nothing before an ack can stall on a 429.
         self.client = AsyncWebClient(
-            token=secrets.slack_bot_token,
+            token=secrets.get("SLACK_BOT_TOKEN"),
             base_url=base_url,
             logger=self.log,
             retry_handlers=[AsyncConnectionErrorRetryHandler()],
         )
         # The outlet's client waits out 429s (digests and intros are not in a hurry).
         self.outlet_client = AsyncWebClient(
-            token=secrets.slack_bot_token,
+            token=secrets.get("SLACK_BOT_TOKEN"),
             base_url=base_url,
             logger=self.log,
             retry_handlers=[
@@ -417,7 +417,7 @@ class SlackAdapter:
         backoff (`startup_delays`) before StartupError."""
         auth = await self._startup_call("auth.test", self.client.auth_test, "SLACK_BOT_TOKEN")
         if self.socket_mode:
-            app_token = self._secrets.slack_app_token or ""
+            app_token = self._secrets.get("SLACK_APP_TOKEN") or ""
             app_client = AsyncWebClient(
                 base_url=self.client.base_url, logger=self.log, retry_handlers=[]
             )
@@ -439,7 +439,7 @@ class SlackAdapter:
         if self.socket_mode:
             self._socket = AsyncSocketModeHandler(
                 self.app,
-                app_token=self._secrets.slack_app_token,
+                app_token=self._secrets.get("SLACK_APP_TOKEN"),
                 logger=self.log,
                 web_client=self.client,
             )
@@ -625,7 +625,7 @@ class SlackAdapter:
             return "a timestamp that is not a number"
         if abs(self._wall_clock() - int(timestamp)) > SIGNATURE_MAX_AGE_SECONDS:
             return "a timestamp more than 5 minutes off"
-        secret = (self._secrets.slack_signing_secret or "").encode()
+        secret = (self._secrets.get("SLACK_SIGNING_SECRET") or "").encode()
         digest = hmac.new(secret, b"v0:" + timestamp.encode() + b":" + raw, "sha256")
         if not hmac.compare_digest("v0=" + digest.hexdigest(), signature):
             return "a wrong signature"
@@ -638,7 +638,7 @@ class SlackAdapter:
             logger=_bolt_logger(self.log),
             client=self.bolt_client,
             # explicit, so Bolt never falls back to SLACK_SIGNING_SECRET in the environment
-            signing_secret=self._secrets.slack_signing_secret or "",
+            signing_secret=self._secrets.get("SLACK_SIGNING_SECRET") or "",
             # auth.test once at start instead of Bolt's lazy per-process call on a live request
             authorize=self._authorizer(),
             # HTTP requests are verified in `web_app` before Bolt sees them: Bolt logs the

@@ -15,7 +15,9 @@ from bot.doctor import Check
 async def slack_checks(
     config: Config, secrets: Secrets, digests: Sequence[tuple[str, str, str | None]]
 ) -> list[Check]:
-    client = AsyncWebClient(token=secrets.slack_bot_token, base_url=config.slack.api_base_url)
+    client = AsyncWebClient(
+        token=secrets.get("SLACK_BOT_TOKEN"), base_url=config.slack.api_base_url
+    )
     try:
         auth = await client.auth_test()
     except SlackApiError as e:
@@ -30,8 +32,9 @@ async def slack_checks(
     team = str(auth["team_id"])
     checks = [Check("slack", "ok", f"bot token works in {auth.get('team') or team} ({team})")]
     checks.append(_scopes(auth.headers.get("x-oauth-scopes")))
-    if secrets.slack_app_token:
-        checks.append(await _app_token(config, secrets.slack_app_token))
+    app_token = secrets.get("SLACK_APP_TOKEN")
+    if app_token:
+        checks.append(await _app_token(config, app_token))
     else:
         checks.append(Check("slack mode", "ok", "HTTP mode (SLACK_SIGNING_SECRET)"))
     for community, channel, name in digests:

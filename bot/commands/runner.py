@@ -29,17 +29,16 @@ from bot.commands.registry import (
     Registry,
 )
 from bot.documents import Code, Document, Paragraph, Reply, Text, spans
+from bot.platforms import adapter_spec
 from bot.services import Services
 
 log = logging.getLogger(__name__)
 
 
 def moderators_for(services: Services, platform: str) -> set[str]:
-    if platform == "slack":
-        return set(services.config.slack.moderators)
-    if platform == "discord":
-        return set(services.config.discord.moderators)
-    return set()
+    """The configured moderators of a platform (its adapter says where they are configured)."""
+    spec = adapter_spec(platform)
+    return set(spec.moderators(services.config)) if spec is not None else set()
 
 
 def usage_reply(spec: CommandSpec, problem: str | None = None) -> Reply:

@@ -46,7 +46,7 @@ async def test_slack_scopes_and_a_digest_channel_the_bot_was_not_invited_to(
         fake.add_channel(GENERAL, "general").is_member = False
         fake.granted_scopes = [s for s in BOT_SCOPES if s != "files:read"]
         config = config_for(db, slack={"api_base_url": fake.base_url})
-        secrets = Secrets(slack_bot_token=fake.token, slack_signing_secret=SIGNING_SECRET)
+        secrets = Secrets.of(slack_bot_token=fake.token, slack_signing_secret=SIGNING_SECRET)
         checks = await run_checks(config, None, secrets, online=True, platform_checks=CHECKS)
     assert [render(c) for c in checks] == [
         "ok    config: no config file: every setting is a default",
@@ -70,7 +70,7 @@ async def test_slack_all_good_with_socket_mode(tmp_path: Path) -> None:
         fake.add_channel(GENERAL, "general")
         fake.granted_scopes = list(BOT_SCOPES)
         config = config_for(db, slack={"api_base_url": fake.base_url})
-        secrets = Secrets(slack_bot_token=fake.token, slack_app_token=fake.app_token)
+        secrets = Secrets.of(slack_bot_token=fake.token, slack_app_token=fake.app_token)
         checks = await run_checks(config, None, secrets, online=True, platform_checks=CHECKS)
     assert [c.status for c in checks] == ["ok"] * 8, checks
     assert checks[-2:] == [
@@ -82,7 +82,9 @@ async def test_slack_all_good_with_socket_mode(tmp_path: Path) -> None:
 async def test_refused_slack_token(tmp_path: Path) -> None:
     async with FakeSlackApi(team_id=TEAM) as fake:
         config = config_for(tmp_path / "rhizome.db", slack={"api_base_url": fake.base_url})
-        secrets = Secrets(slack_bot_token="xoxb-9-9-revoked", slack_signing_secret=SIGNING_SECRET)
+        secrets = Secrets.of(
+            slack_bot_token="xoxb-9-9-revoked", slack_signing_secret=SIGNING_SECRET
+        )
         checks = await run_checks(config, None, secrets, online=True, platform_checks=CHECKS)
     assert checks[-1] == Check(
         "slack",
@@ -97,14 +99,14 @@ async def test_discord_login_and_the_message_content_intent(tmp_path: Path) -> N
     config_path = tmp_path / "rhizome.toml"
     async with FakeDiscord(token=DISCORD_TOKEN) as fake:
         config = config_for(tmp_path / "rhizome.db", discord={"api_base_url": fake.api_base})
-        secrets = Secrets(discord_token=DISCORD_TOKEN)
+        secrets = Secrets.of(discord_token=DISCORD_TOKEN)
         off = await run_checks(config, config_path, secrets, online=True, platform_checks=CHECKS)
         fake.application_flags = 1 << 18
         on = await run_checks(config, config_path, secrets, online=True, platform_checks=CHECKS)
         refused = await run_checks(
             config,
             config_path,
-            Secrets(discord_token=DISCORD_TOKEN[:-2] + "xx"),
+            Secrets.of(discord_token=DISCORD_TOKEN[:-2] + "xx"),
             online=True,
             platform_checks=CHECKS,
         )
@@ -127,7 +129,7 @@ async def test_offline_checks_of_a_foreign_database_and_malformed_token(tmp_path
     with sqlite3.connect(other) as conn:
         conn.execute("CREATE TABLE invoices (id INTEGER)")
     config = config_for(other)
-    secrets = Secrets(discord_token="garbage")
+    secrets = Secrets.of(discord_token="garbage")
     checks = await run_checks(config, None, secrets, online=False, platform_checks=CHECKS)
     assert [render(c) for c in checks[1:]] == [
         f"FAIL  database: {other} is not a Rhizome database (it has tables but no "

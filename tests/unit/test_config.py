@@ -69,9 +69,9 @@ def test_secrets_come_from_the_environment_and_never_print() -> None:
     assert "xoxb-secret" not in repr(secrets) and "shh" not in repr(secrets)
     assert enabled_adapters(Config(), secrets) == ["slack"]
     assert enabled_adapters(Config(), Secrets()) == ["console"]
-    assert enabled_adapters(Config(), Secrets(discord_token="d")) == ["discord"]
+    assert enabled_adapters(Config(), Secrets.of(discord_token="d")) == ["discord"]
 
 
 def test_an_enabled_adapter_without_its_secret_fails_clearly() -> None:
     with pytest.raises(ConfigError, match="SLACK_SIGNING_SECRET"):
-        enabled_adapters(Config(), Secrets(slack_bot_token="xoxb"))
+        enabled_adapters(Config(), Secrets.of(slack_bot_token="xoxb"))

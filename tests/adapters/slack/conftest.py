@@ -67,7 +67,7 @@ def config(fake: FakeSlackApi) -> Config:
 
 @pytest.fixture
 def secrets(fake: FakeSlackApi) -> Secrets:
-    return Secrets(slack_bot_token=fake.token, slack_signing_secret=SIGNING_SECRET)
+    return Secrets.of(slack_bot_token=fake.token, slack_signing_secret=SIGNING_SECRET)
 
 
 @pytest.fixture

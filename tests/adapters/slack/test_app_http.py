@@ -520,7 +520,7 @@ async def test_slack_environment_variables_are_never_read(
     # and no secret, explicit or from the environment, ever reached the log
     for secret in (
         fake.token,
-        secrets.slack_signing_secret,
+        secrets.get("SLACK_SIGNING_SECRET"),
         "xoxb-from-the-environment",
         "client-secret-from-the-environment",
     ):

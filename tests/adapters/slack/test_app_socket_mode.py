@@ -19,7 +19,7 @@ from tests.fakes.slack_api import FakeSlackApi
 async def socket_adapter(
     rhizome: Rhizome, config: Config, fake: FakeSlackApi
 ) -> AsyncIterator[SlackAdapter]:
-    secrets = Secrets(slack_bot_token=fake.token, slack_app_token=fake.app_token)
+    secrets = Secrets.of(slack_bot_token=fake.token, slack_app_token=fake.app_token)
     adapter = SlackAdapter(rhizome, config, secrets)
     assert adapter.socket_mode
     await adapter.start()

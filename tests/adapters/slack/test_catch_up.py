@@ -222,7 +222,7 @@ async def test_ten_minute_socket_mode_outage_loses_nothing(
     top, replies = music
     shapes = [msg for msg in by_ts(top) if trackable(msg) and "reactions" in msg]
     config = catch_up_config(fake, window_hours=1)
-    secrets = Secrets(slack_bot_token=fake.token, slack_app_token=fake.app_token)
+    secrets = Secrets.of(slack_bot_token=fake.token, slack_app_token=fake.app_token)
     adapter = SlackAdapter(rhizome, config, secrets)
     await adapter.start()
     try:

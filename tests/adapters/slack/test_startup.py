@@ -90,7 +90,7 @@ async def test_unreachable_slack_is_retried_with_backoff_then_reported(
     url = f"http://127.0.0.1:{closed_port()}/api/"
     config = make_config(slack={"api_base_url": url, "host": "127.0.0.1", "port": 0})
     adapter = SlackAdapter(
-        rhizome, config, Secrets(slack_bot_token="xoxb-x", slack_signing_secret="s")
+        rhizome, config, Secrets.of(slack_bot_token="xoxb-x", slack_signing_secret="s")
     )
     adapter.startup_delays = (0.01, 0.02)
     with pytest.raises(StartupError, match="after 3 attempts"):
@@ -106,7 +106,7 @@ async def test_slack_that_comes_back_during_the_retries_starts_normally(
     config = make_config(
         slack={"api_base_url": fake.base_url, "host": "127.0.0.1", "port": 0, "catch_up": False}
     )
-    secrets = Secrets(slack_bot_token=fake.token, slack_signing_secret="s")
+    secrets = Secrets.of(slack_bot_token=fake.token, slack_signing_secret="s")
     adapter = SlackAdapter(rhizome, config, secrets)
     adapter.startup_delays = (0.05,) * 200
     port = fake.port
