@@ -1,44 +1,105 @@
-"""Which top-level messages read as questions, so unanswered ones can be surfaced.
+"""The one question detector: which messages ask something.
 
-Deliberately simple and predictable: a message that ends with a question mark, or that contains
-one of a few phrases people use to ask for help. Storage pre-filters with `SQL_PATTERNS` (cheap
-LIKE scans) and confirms with `looks_like_question`.
+Used for who wants to learn what (interests: a member's own questions), for answers (a reply to
+a question is an answer), and for the digest's open questions. It ignores code, links and
+quoted text; a sentence ending in ? ？ ؟ ⸮ asks, and so do phrases people ask with ("how do
+I…", "does anyone know…", "anyone tried…", "is there a way…") and Japanese polite question
+endings and requests ("…ですか", "教えてください", "わかりません").
+
+Storage cannot run Python over every message, so it pre-filters with `SQL_PATTERNS`: LIKE
+patterns (on the lower-cased text) generated from the same declarations below. Every phrase
+declares the words that any match of it must contain (its anchors); an anchor has no space, no
+apostrophe and no letter Unicode folds onto ASCII, so it survives the clean-up (code and links
+become spaces, ’ becomes ') and SQL's lower(), which folds ASCII only. Matching here folds
+ASCII case only for the same reason. `tests/unit/test_questions.py` checks, with generated
+text, that the pre-filter accepts everything the detector does.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
-PHRASES: tuple[str, ...] = (
-    "how do i",
-    "how do you",
-    "how can i",
-    "does anyone know",
-    "anyone know",
-    "does anybody know",
-    "is there a way",
-    "can anyone",
-    "can someone",
-    "could someone",
-    "any recommendations",
-    "any idea",
-    "any ideas",
+__all__ = ["ANCHORS", "QUESTION_MARKS", "SQL_PATTERNS", "is_question"]
+
+
+@dataclass(frozen=True, slots=True)
+class Phrase:
+    pattern: str  # a regular expression on ASCII-lower-cased text
+    anchors: tuple[str, ...]  # every match contains one of these
+
+
+_ANY = ("any", "someone", "somebody")  # anyone, anybody, any of you; someone, somebody
+
+PHRASES: tuple[Phrase, ...] = (
+    Phrase(r"how (?:do|can|should|would|did|does) (?:i|we|you|one|it)", ("how",)),
+    Phrase(r"how to\b", ("how",)),
+    Phrase(
+        r"(?:does|do|did) (?:anyone|anybody|someone|somebody|any of you|you guys)",
+        (*_ANY, "guys"),
+    ),
+    Phrase(
+        r"(?:anyone|anybody|someone|somebody) "
+        r"(?:know|knows|tried|try|used|use|using|have|has|seen|here)",
+        _ANY,
+    ),
+    Phrase(r"(?:has|have) (?:anyone|anybody|someone|somebody)", _ANY),
+    Phrase(r"is there (?:a|an|any) (?:way|tool|library|lib|guide|tutorial|good)", ("there",)),
+    Phrase(
+        r"any (?:idea|ideas|tips|hints|pointers|recommendations|suggestions|advice)\b", ("any",)
+    ),
+    Phrase(
+        r"(?:can|could) (?:someone|anyone|somebody|anybody) (?:help|explain|recommend|point)", _ANY
+    ),
+    Phrase(r"what(?:'s| is) the best", ("best",)),
+    Phrase(r"where (?:can|do|should) i", ("where",)),
+    Phrase(r"i(?:'m| am) (?:trying|struggling) to", ("trying", "struggling")),
+    Phrase(r"i (?:wonder|was wondering)", ("wonder",)),
+    Phrase(r"¿", ("¿",)),
 )
-# LIKE patterns that find every message `looks_like_question` may accept (a superset).
-SQL_PATTERNS: tuple[str, ...] = ("%?%", *(f"%{p}%" for p in PHRASES))
-MIN_CHARS = 8
-_TRAILING = re.compile(r"[\s)\]\"'”’*_~.!]+$")
-_LINK_ONLY = re.compile(r"^\s*<?https?://\S+>?\s*$")
+
+# Japanese asks without a question mark: polite endings (…ですか, …ますか, …でしょうか) and
+# "please tell me", "I don't understand", "how should I…".
+JAPANESE: tuple[Phrase, ...] = (
+    Phrase(
+        r"(?:ですか|ますか|でしょうか|ませんか|ましたか|かな|かね|だろうか|のか)[。！!…\s]*(?:$|\n)",
+        ("か",),
+    ),
+    Phrase(r"教えて(?:ください|下さい|いただけ)", ("教えて",)),
+    Phrase(r"(?:わか|分か)りません", ("りません",)),
+    Phrase(r"どうすれば|どうしたら", ("どう",)),
+    Phrase(r"方法(?:は|って)", ("方法",)),
+)
+
+QUESTION_MARKS = "?？؟⸮"  # ASCII, fullwidth (CJK), Arabic, reversed
+ANCHORS: tuple[str, ...] = tuple(
+    dict.fromkeys([*QUESTION_MARKS, *(a for p in (*PHRASES, *JAPANESE) for a in p.anchors)])
+)
+# LIKE patterns on lower(text) that find every message `is_question` accepts (a superset).
+SQL_PATTERNS: tuple[str, ...] = tuple(f"%{a}%" for a in ANCHORS)
+
+_STRIP = re.compile(
+    r"```.*?```|`[^`\n]*`|<[^<>\s]*>|https?://\S+|^\s*>.*$",  # code, markup, links, quotes
+    re.DOTALL | re.MULTILINE | re.IGNORECASE,
+)
+_QUESTION_END = re.compile(r"[?？؟⸮]+[\s\"')\]\u3002.!]*(?:\s|$)")
+_QUESTION_PHRASES = re.compile(r"(?:^|\b)(?:" + "|".join(p.pattern for p in PHRASES) + ")")
+_JA_QUESTION = re.compile("|".join(p.pattern for p in JAPANESE), re.MULTILINE)
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 
 
-def looks_like_question(text: str) -> bool:
-    """True for "Has anyone used X?", "how do I profile asyncio", not for "ok?" or a bare link."""
-    flat = " ".join(text.split())
-    if len(flat) < MIN_CHARS or _LINK_ONLY.match(flat):
+def is_question(text: str | None) -> bool:
+    """True for messages that ask something ("how do I…", "does anyone know…", "anyone
+    tried…", a sentence ending in ? or ？ or ؟, Japanese polite question endings), ignoring
+    code, links and quoted text."""
+    if not text:
         return False
-    if _TRAILING.sub("", flat).endswith("?"):
+    cleaned = _STRIP.sub(" ", text.replace("’", "'")).strip()
+    if not cleaned:
+        return False
+    if cleaned[-1] in QUESTION_MARKS:
         return True
-    # Phrases are matched in the text as written (not whitespace-collapsed), exactly as the
-    # LIKE pre-filter sees it, so the pre-filter never drops a message this accepts.
-    lowered = text.lower()
-    return any(re.search(rf"\b{re.escape(p)}\b", lowered) for p in PHRASES)
+    if any(m in cleaned for m in "?？؟") and _QUESTION_END.search(cleaned):
+        return True
+    lowered = cleaned.translate(_ASCII_LOWER)
+    return _QUESTION_PHRASES.search(lowered) is not None or _JA_QUESTION.search(cleaned) is not None

@@ -30,8 +30,14 @@ from sqlalchemy import false, func, or_, select, true, union
 from sqlalchemy.engine import Connection
 
 from bot.clock import as_utc
-from bot.digests.ranking import Candidate, Connector, OpenQuestion, PeriodCounts
-from bot.questions import SQL_PATTERNS, looks_like_question
+from bot.digests.ranking import (
+    Candidate,
+    Connector,
+    OpenQuestion,
+    PeriodCounts,
+    worth_featuring_as_question,
+)
+from bot.questions import SQL_PATTERNS
 from storage import models as m
 from storage.ingest import chunks
 
@@ -555,7 +561,7 @@ def _questions(
         )
         .order_by(msg.c.posted_at, msg.c.id)
     ):
-        if chan in chans and looks_like_question(body):
+        if chan in chans and worth_featuring_as_question(body):
             text_shown = body[:QUESTION_TEXT_CHARS]
             found.append(_Question(mid, ext, text_shown, author, chan, as_utc(at)))
     if not found:

@@ -41,6 +41,8 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot.questions import is_question
+
 W_DISCUSSANT = 3.0
 W_REPLY = 1.0
 W_RESHARE = 1.0
@@ -292,6 +294,15 @@ def select(
 
 
 # --- the rest of a digest's input ------------------------------------------------------------
+
+
+MIN_QUESTION_CHARS = 8  # "ok?" asks, but is not worth featuring as an open question
+
+
+def worth_featuring_as_question(text: str) -> bool:
+    """A top-level message the digest may feature as an open question: it asks (the one
+    detector, `bot.questions`) and says enough to be worth a reader's time."""
+    return len(" ".join(text.split())) >= MIN_QUESTION_CHARS and is_question(text)
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,6 @@ I cancel tokio tasks?" wants to learn about tokio, which is what makes good intr
 from __future__ import annotations
 
 import heapq
-import re
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -18,6 +17,7 @@ from enum import StrEnum
 from rapidfuzz import fuzz, process
 
 from bot.interests.topics import normalize_topic
+from bot.questions import is_question
 
 __all__ = [
     "DEFAULT_HALF_LIFE_DAYS",
@@ -102,59 +102,6 @@ class Profile:
         if wants is None:
             return items
         return tuple(e for e in items if (e.kind is EvidenceKind.ASKED) == wants)
-
-
-# --- questions ------------------------------------------------------------------------------
-
-_QUESTION_MARKS = "?？؟⸮"  # ASCII, fullwidth (CJK), Arabic, reversed
-_STRIP = re.compile(
-    r"```.*?```|`[^`\n]*`|<[^<>\s]*>|https?://\S+|^\s*>.*$",  # code, markup, links, quotes
-    re.DOTALL | re.MULTILINE | re.IGNORECASE,
-)
-_QUESTION_END = re.compile(r"[?？؟⸮]+[\s\"')\]\u3002.!]*(?:\s|$)")
-_QUESTION_PHRASES = re.compile(
-    r"(?:^|\b)(?:"
-    r"how (?:do|can|should|would|did|does) (?:i|we|you|one|it)"
-    r"|how to\b"
-    r"|(?:does|do|did) (?:anyone|anybody|someone|somebody|any of you|you guys)"
-    r"|(?:anyone|anybody|someone|somebody) (?:know|knows|tried|try|used|use|using|have|has|seen|here)"
-    r"|(?:has|have) (?:anyone|anybody|someone|somebody)"
-    r"|is there (?:a|an|any) (?:way|tool|library|lib|guide|tutorial|good)"
-    r"|any (?:idea|ideas|tips|hints|pointers|recommendations|suggestions|advice)\b"
-    r"|(?:can|could) (?:someone|anyone|somebody|anybody) (?:help|explain|recommend|point)"
-    r"|what(?:'s| is) the best"
-    r"|where (?:can|do|should) i"
-    r"|i(?:'m| am) (?:trying|struggling) to"
-    r"|i (?:wonder|was wondering)"
-    r"|¿"
-    r")",
-    re.IGNORECASE,
-)
-
-
-# Japanese asks without a question mark: polite endings (…ですか, …ますか, …でしょうか) and
-# "please tell me", "I don't understand", "how should I…".
-_JA_QUESTION = re.compile(
-    r"(?:ですか|ますか|でしょうか|ませんか|ましたか|かな|かね|だろうか|のか)[。！!…\s]*(?:$|\n)"
-    r"|教えて(?:ください|下さい|いただけ)|(?:わか|分か)りません|どうすれば|どうしたら|方法(?:は|って)",
-    re.MULTILINE,
-)
-
-
-def is_question(text: str | None) -> bool:
-    """True for messages that ask something ("how do I…", "does anyone know…", "anyone
-    tried…", a sentence ending in ? or ？ or ؟, Japanese polite question endings), ignoring
-    code, links and quoted text."""
-    if not text:
-        return False
-    cleaned = _STRIP.sub(" ", text.replace("’", "'")).strip()
-    if not cleaned:
-        return False
-    if cleaned[-1] in _QUESTION_MARKS:
-        return True
-    if any(m in cleaned for m in "?？؟") and _QUESTION_END.search(cleaned):
-        return True
-    return _QUESTION_PHRASES.search(cleaned) is not None or _JA_QUESTION.search(cleaned) is not None
 
 
 # --- building -------------------------------------------------------------------------------
