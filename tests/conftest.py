@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
+import socket
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import text
@@ -22,6 +25,57 @@ SHARED_DATASETS = REPO_ROOT.parent / "shared" / "datasets"
 START = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)  # a Monday
 
 BACKENDS = ["sqlite"] + (["postgres"] if POSTGRES_URL else [])
+
+
+def _is_loopback(host: object) -> bool:
+    if host is None or host in ("", "localhost", b"localhost"):
+        return True
+    if isinstance(host, bytes):
+        host = host.decode("ascii", "replace")
+    try:
+        return ipaddress.ip_address(str(host).split("%")[0]).is_loopback
+    except ValueError:
+        return str(host).endswith(".localhost")
+
+
+class NetworkUsed(ConnectionRefusedError):
+    """A test tried to reach beyond loopback (it fails at teardown even if the code under test
+    swallowed this, as code that retries a refused connection would)."""
+
+
+@pytest.fixture(autouse=True)
+def no_network(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    """Fail any test that connects (or looks up a name) outside loopback: fakes listen on
+    127.0.0.1, and a test that reaches a real platform is a test that depends on it."""
+    attempts: list[str] = []
+    real_connect, real_connect_ex = socket.socket.connect, socket.socket.connect_ex
+    real_getaddrinfo = socket.getaddrinfo
+
+    def check(address: object) -> None:
+        if isinstance(address, tuple) and not _is_loopback(address[0]):
+            attempts.append(f"connect to {address[:2]}")
+            raise NetworkUsed(f"tests may not use the network: connect to {address[:2]}")
+
+    def connect(self: socket.socket, address: Any) -> None:
+        check(address)
+        real_connect(self, address)
+
+    def connect_ex(self: socket.socket, address: Any) -> int:
+        check(address)
+        return real_connect_ex(self, address)
+
+    def getaddrinfo(host: Any, *args: Any, **kwargs: Any) -> Any:
+        if not _is_loopback(host):
+            attempts.append(f"look up {host!r}")
+            raise socket.gaierror(socket.EAI_NONAME, f"tests may not use the network: {host!r}")
+        return real_getaddrinfo(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket.socket, "connect", connect)
+    monkeypatch.setattr(socket.socket, "connect_ex", connect_ex)
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    yield attempts  # what was tried (the guard's own test empties it)
+    if attempts:
+        pytest.fail("tests may not use the network beyond loopback: " + "; ".join(attempts))
 
 
 @pytest.fixture
