@@ -61,6 +61,11 @@ class Feature(Protocol):
         must)."""
         ...
 
+    @property
+    def settings_order(self) -> int:
+        """Where its part of `/rhizome-admin settings` goes (smaller first)."""
+        ...
+
     def register_commands(self, registry: Registry) -> None: ...
 
     def start(self, services: Services) -> None: ...
@@ -96,6 +101,7 @@ class FeatureBase:
     table_modules: tuple[str, ...] = ()
     migrations: Path | None = None
     owns_member_data: bool = False
+    settings_order: int = 100
 
     def register_commands(self, registry: Registry) -> None:
         return None

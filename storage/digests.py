@@ -1,4 +1,5 @@
-"""Digest configuration, runs (the exactly-once claims), featured items and the settings audit.
+"""Digest configuration, runs (the exactly-once claims) and featured items (the settings audit
+trail each change writes is `storage.audit`).
 
 The claim protocol: a run row keyed by (digest, period) is inserted with ON CONFLICT DO NOTHING
 before anything is posted, so of any number of processes (or a restarted one) exactly one gets
@@ -10,7 +11,6 @@ revision 0002.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
@@ -35,7 +35,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.clock import as_utc
 from bot.digests.model import (
-    AuditEntry,
     DigestConfig,
     DigestRun,
     Featured,
@@ -45,6 +44,7 @@ from bot.digests.model import (
 from bot.digests.schedule import Schedule
 from bot.model import Community
 from storage import models as m
+from storage.audit import Audit, write_audit
 from storage.db import Database
 from storage.ingest import insert_ignore
 from storage.models import Base, Id, UtcDateTime
@@ -116,50 +116,10 @@ class DigestFeaturedRow(Base):
     __table_args__ = (Index("ix_digest_featured_digest", "digest_id", "resource_id"),)
 
 
-class SettingsAuditRow(Base):
-    __tablename__ = "settings_audit"
-    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
-    community_id: Mapped[int] = _community_fk()
-    at: Mapped[datetime] = mapped_column(UtcDateTime)
-    actor_external_id: Mapped[str] = mapped_column(String(64))
-    actor_name: Mapped[str | None] = mapped_column(String(200), nullable=True)
-    action: Mapped[str] = mapped_column(String(64))
-    detail: Mapped[str] = mapped_column(Text)
-    __table_args__ = (Index("ix_settings_audit_community_at", "community_id", "at"),)
-
-
 digests = cast(Table, DigestRow.__table__)
 digest_channels = cast(Table, DigestChannelRow.__table__)
 digest_runs = cast(Table, DigestRunRow.__table__)
 digest_featured = cast(Table, DigestFeaturedRow.__table__)
-settings_audit = cast(Table, SettingsAuditRow.__table__)
-
-
-@dataclass(frozen=True, slots=True)
-class Audit:
-    """What to record alongside a change, in the same transaction."""
-
-    community_id: int
-    actor_id: str
-    actor_name: str | None
-    action: str
-    detail: str
-    at: datetime
-
-
-async def _audit(conn: AsyncConnection, audit: Audit | None) -> None:
-    if audit is None:
-        return
-    await conn.execute(
-        settings_audit.insert().values(
-            community_id=audit.community_id,
-            at=audit.at,
-            actor_external_id=audit.actor_id[:64],
-            actor_name=(audit.actor_name or None) and audit.actor_name[:200],
-            action=audit.action[:64],
-            detail=audit.detail,
-        )
-    )
 
 
 def _run(row: Row[Any] | Any) -> DigestRun:
@@ -302,7 +262,7 @@ class DigestStore:
                 if channel_name:
                     values["channel_name"] = channel_name
                 await conn.execute(update(digests).where(where).values(**values))
-            await _audit(conn, audit)
+            await write_audit(conn, audit)
             digest_id = (await conn.execute(select(digests.c.id).where(where))).scalar_one()
         found = await self.get(digest_id)
         assert found is not None
@@ -318,7 +278,7 @@ class DigestStore:
             await conn.execute(
                 update(digests).where(digests.c.id == digest_id).values(updated_at=now, **values)
             )
-            await _audit(conn, audit)
+            await write_audit(conn, audit)
 
     async def set_scope(
         self,
@@ -350,7 +310,7 @@ class DigestStore:
             await conn.execute(
                 update(digests).where(digests.c.id == digest_id).values(updated_at=now)
             )
-            await _audit(conn, audit)
+            await write_audit(conn, audit)
 
     async def clear_scope(
         self, digest_id: int, mode: str, now: datetime, audit: Audit | None = None
@@ -364,51 +324,8 @@ class DigestStore:
             await conn.execute(
                 update(digests).where(digests.c.id == digest_id).values(updated_at=now)
             )
-            await _audit(conn, audit)
+            await write_audit(conn, audit)
             return int(result.rowcount or 0)
-
-    async def record(self, audit: Audit) -> None:
-        """Audit a change made elsewhere (e.g. channel tracking through the repositories)."""
-        async with self.db.write() as conn:
-            await _audit(conn, audit)
-
-    async def history(self, community_id: int, limit: int = 20) -> list[AuditEntry]:
-        sa = settings_audit
-        async with self.db.read() as conn:
-            rows = await conn.execute(
-                select(sa)
-                .where(sa.c.community_id == community_id)
-                .order_by(sa.c.at.desc(), sa.c.id.desc())
-                .limit(limit)
-            )
-            return [
-                AuditEntry(as_utc(r.at), r.actor_external_id, r.actor_name, r.action, r.detail)
-                for r in rows
-            ]
-
-    async def audit_export(self, community_id: int, actor_id: str) -> list[dict[str, Any]]:
-        """The changes a member made as a moderator, for `privacy my-data`."""
-        sa = settings_audit
-        async with self.db.read() as conn:
-            rows = await conn.execute(
-                select(sa)
-                .where(sa.c.community_id == community_id, sa.c.actor_external_id == actor_id)
-                .order_by(sa.c.at)
-            )
-            return [
-                {"at": as_utc(r.at).isoformat(), "action": r.action, "detail": r.detail}
-                for r in rows
-            ]
-
-    async def forget_actor(self, community_id: int, actor_id: str) -> None:
-        """`forget-me`: keep the audit trail of changes but drop who made them."""
-        sa = settings_audit
-        async with self.db.write() as conn:
-            await conn.execute(
-                update(sa)
-                .where(sa.c.community_id == community_id, sa.c.actor_external_id == actor_id)
-                .values(actor_external_id="(forgotten)", actor_name=None)
-            )
 
     # --- runs: the exactly-once protocol ----------------------------------------------------
     async def last_handled(self, digest_id: int) -> datetime | None:

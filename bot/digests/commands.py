@@ -1,20 +1,20 @@
-"""Moderator commands (`/rhizome-admin`): digests, which channels are tracked, settings.
+"""Moderator commands of digests (`/rhizome-admin digest …`) and the digests' part of
+`/rhizome-admin settings` (which channels are tracked, and settings, are `bot.commands.admin`).
 
 A digest is named by the channel it posts into. With one digest in a community no command needs
 to name it; with several, commands take the digest's channel as their last option, e.g.
 `digest schedule friday 16:00 Europe/Berlin #weekly-learning`. Every change is written to the
-settings audit in the same transaction, with who made it and when (`settings history`).
+settings audit trail (`bot.audit`) in the same transaction, with who made it and when.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from rapidfuzz import fuzz, process
-
+from bot.audit import audit_entry, audit_store
+from bot.commands.channels import resolve_channel
 from bot.commands.parser import UsageError, convert
 from bot.commands.registry import (
     ADMIN_GROUP,
@@ -25,7 +25,7 @@ from bot.commands.registry import (
     Registry,
 )
 from bot.digests.document import DigestPlan
-from bot.digests.model import AuditEntry, DigestConfig
+from bot.digests.model import DigestConfig
 from bot.digests.ranking import W_DISCUSSANT, W_REACTION, W_REPLY, W_RESHARE, W_SHARE, Ranked
 from bot.digests.schedule import Schedule, canonical_timezone, next_run, parse_time, parse_weekday
 from bot.digests.service import DigestService, service_for
@@ -37,40 +37,16 @@ from bot.documents import (
     Field,
     Fields,
     Heading,
-    Item,
-    ItemList,
     Paragraph,
     Reply,
     Span,
-    Text,
     spans,
 )
-from bot.emojis import label as emoji_label
-from bot.model import CommunityRef, Place
 from bot.wording import count
-from storage.digests import Audit
 
 HISTORY_LIMIT = 20
 ALL_WORDS = ("all", "*", "everything")
 NONE_WORDS = ("none", "nothing")
-
-
-@dataclass(frozen=True, slots=True)
-class ChannelChoice:
-    external_id: str
-    name: str | None
-    is_private: bool = False
-
-    @property
-    def label(self) -> str:
-        return self.name or self.external_id
-
-    def ref(self) -> ChannelRef:
-        return ChannelRef(self.label, self.external_id)
-
-
-class Refusal(Exception):
-    """A polite answer instead of the command's effect (unknown channel, ambiguous digest)."""
 
 
 def _digest_option() -> OptionSpec:
@@ -114,7 +90,7 @@ def register(registry: Registry) -> None:
             schedule=schedule,
             size=svc.settings.default_size,
             now=ctx.now,
-            audit=_audit(
+            audit=audit_entry(
                 ctx,
                 "digest channel",
                 f"digest #{channel.label}: {'created' if before is None else 're-enabled'}",
@@ -190,7 +166,7 @@ def register(registry: Registry) -> None:
         await svc.store.update(
             digest.id,
             ctx.now,
-            _audit(
+            audit_entry(
                 ctx,
                 "digest schedule",
                 f"digest #{digest.label}: {digest.schedule.describe()} → {schedule.describe()}",
@@ -229,7 +205,7 @@ def register(registry: Registry) -> None:
         await svc.store.update(
             digest.id,
             ctx.now,
-            _audit(ctx, "digest size", f"digest #{digest.label}: size {digest.size} → {size}"),
+            audit_entry(ctx, "digest size", f"digest #{digest.label}: size {digest.size} → {size}"),
             size=size,
         )
         return Reply.text(
@@ -288,8 +264,8 @@ def register(registry: Registry) -> None:
         token = scheduler_for(ctx.services).token
         result = await svc.post_now(ctx.community, digest, token)
         if result.state == "posted":
-            await svc.store.record(
-                _audit(ctx, "digest now", f"digest #{digest.label}: posted on request")
+            await audit_store(ctx.services).record(
+                audit_entry(ctx, "digest now", f"digest #{digest.label}: posted on request")
             )
             return Reply.text(
                 "Posted the digest in ",
@@ -319,7 +295,7 @@ def register(registry: Registry) -> None:
         await svc.store.update(
             digest.id,
             ctx.now,
-            _audit(ctx, "digest off", f"digest #{digest.label}: turned off"),
+            audit_entry(ctx, "digest off", f"digest #{digest.label}: turned off"),
             enabled=False,
         )
         return Reply.text(
@@ -330,64 +306,8 @@ def register(registry: Registry) -> None:
             ".",
         )
 
-    @cmd(
-        ADMIN_GROUP,
-        "track",
-        "Track a channel (its links and discussions are stored and can reach digests)",
-        OptionSpec("channel", OptionKind.CHANNEL, "the channel to track"),
-        examples=("track #python",),
-    )
-    async def track(ctx: CommandContext, args: Mapping[str, Any]) -> Reply:
-        return await _set_tracked(ctx, args["channel"], True)
-
-    @cmd(
-        ADMIN_GROUP,
-        "untrack",
-        "Stop tracking a channel (nothing new from it is stored; it leaves digests)",
-        OptionSpec("channel", OptionKind.CHANNEL, "the channel to stop tracking"),
-        examples=("untrack #random",),
-        destructive=True,
-    )
-    async def untrack(ctx: CommandContext, args: Mapping[str, Any]) -> Reply:
-        return await _set_tracked(ctx, args["channel"], False)
-
-    @cmd(ADMIN_GROUP, "channels", "Which channels are tracked, and why")
-    async def channels(ctx: CommandContext, args: Mapping[str, Any]) -> Reply:
-        return Reply(Document(await channel_blocks(ctx)))
-
-    @cmd(
-        ADMIN_GROUP,
-        "settings",
-        "Everything configured here in one place; `settings history` for who changed what",
-        OptionSpec(
-            "part",
-            OptionKind.CHOICE,
-            "history: the latest changes, with who and when",
-            required=False,
-            choices=("history",),
-        ),
-        examples=("settings", "settings history"),
-    )
-    async def settings(ctx: CommandContext, args: Mapping[str, Any]) -> Reply:
-        svc = service_for(ctx.services)
-        if args.get("part") == "history":
-            entries = await svc.store.history(ctx.community.id, HISTORY_LIMIT)
-            return Reply(history_document(entries))
-        return Reply(await settings_document(ctx, svc))
-
 
 # --- helpers ---------------------------------------------------------------------------------
-
-
-def _audit(ctx: CommandContext, action: str, detail: str) -> Audit:
-    return Audit(
-        community_id=ctx.community.id,
-        actor_id=ctx.actor.external_id,
-        actor_name=ctx.actor.display_name,
-        action=action,
-        detail=detail,
-        at=ctx.now,
-    )
 
 
 def _fmt(when: datetime) -> str:
@@ -400,40 +320,6 @@ def _next(digest: DigestConfig, now: datetime) -> str:
 
 def _digest_ref(digest: DigestConfig) -> ChannelRef:
     return ChannelRef(digest.label, digest.channel_id)
-
-
-async def resolve_channel(
-    ctx: CommandContext, arg: ChannelArg, *, new_ok: bool = False
-) -> ChannelChoice:
-    """A channel named in a command: a platform mention (its id is the platform's word that
-    the channel exists) or a name the bot has seen. Only `digest channel` may name a console
-    channel nobody has posted in yet (console channels are their names)."""
-    channels = ctx.services.repos.channels
-    if arg.external_id:
-        found = await channels.find(ctx.community.id, external_id=arg.external_id)
-        if found is not None:
-            return ChannelChoice(found.external_id, found.name or arg.name, found.is_private)
-        return ChannelChoice(arg.external_id, arg.name)
-    name = (arg.name or "").lstrip("#").strip()
-    if not name:
-        raise UsageError("Please name a channel, e.g. #general.", ctx.spec)
-    found = await channels.find(ctx.community.id, name=name)
-    if found is not None:
-        return ChannelChoice(found.external_id, found.name, found.is_private)
-    if new_ok and ctx.community.platform == "console":
-        return ChannelChoice(name.lower(), name.lower())
-    known = [c.label for c in await channels.list(ctx.community.id)]
-    close = [m[0] for m in process.extract(name, known, scorer=fuzz.ratio, score_cutoff=70)]
-    hint = f" Did you mean {' or '.join('#' + c for c in close[:3])}?" if close else ""
-    how = (
-        "Post in it first, or check the name."
-        if ctx.community.platform == "console"
-        else "Mention it as a channel link (type # and pick it from the list) so I get its id."
-    )
-    raise UsageError(
-        f"I don't know a channel called #{name[:80]} here.{hint} {how}",
-        ctx.spec,
-    )
 
 
 async def pick_digest(
@@ -491,7 +377,7 @@ async def _scope(ctx: CommandContext, args: Mapping[str, Any], mode: str) -> Rep
             digest.id,
             mode,
             ctx.now,
-            _audit(ctx, f"digest {mode}", f"digest #{digest.label}: {mode} list cleared"),
+            audit_entry(ctx, f"digest {mode}", f"digest #{digest.label}: {mode} list cleared"),
         )
         if mode == "include":
             return Reply.text(
@@ -515,7 +401,7 @@ async def _scope(ctx: CommandContext, args: Mapping[str, Any], mode: str) -> Rep
         channel.name,
         mode,
         ctx.now,
-        _audit(ctx, f"digest {mode}", f"digest #{digest.label}: {mode} #{channel.label}"),
+        audit_entry(ctx, f"digest {mode}", f"digest #{digest.label}: {mode} #{channel.label}"),
     )
     notes: list[str | Span] = []
     if mode == "include":
@@ -541,103 +427,27 @@ async def _scope(ctx: CommandContext, args: Mapping[str, Any], mode: str) -> Rep
     )
 
 
-async def _set_tracked(ctx: CommandContext, arg: ChannelArg, tracked: bool) -> Reply:
-    services = ctx.services
-    channel = await resolve_channel(ctx, arg)
-    svc = service_for(services)
-    if await _is_tracked(ctx, channel) == tracked:
-        state = "already tracked" if tracked else "already not tracked"
-        return Reply.text(channel.ref(), f" is {state}; nothing changed.")
-    await services.repos.channels.set_tracked(
-        ctx.community.id, channel.external_id, channel.name, tracked
-    )
-    services.tracker.invalidate(ctx.community.id)
-    await svc.store.record(
-        _audit(
-            ctx,
-            "track" if tracked else "untrack",
-            f"#{channel.label}: {'tracked' if tracked else 'not tracked'}",
-        )
-    )
-    if tracked:
-        extra = (
-            " It is private: its resources appear only in a digest posted in that channel."
-            if channel.is_private
-            else ""
-        )
-        return Reply.text(
-            "Tracking ", channel.ref(), ": new links and discussions there are stored." + extra
-        )
-    return Reply.text(
-        "Stopped tracking ",
-        channel.ref(),
-        ": nothing new from it is stored, and it no longer feeds digests. What was stored stays "
-        "searchable; track it again any time.",
-    )
-
-
-async def _is_tracked(ctx: CommandContext, channel: ChannelChoice) -> bool:
-    """Whether a channel is tracked now: a moderator's choice, else the config's default."""
-    known = await ctx.services.repos.channels.find(
-        ctx.community.id, external_id=channel.external_id
-    )
-    if known is not None and known.tracked is not None:
-        return known.tracked
-    return _tracked_by_default(ctx, channel.external_id, channel.name, channel.is_private)
-
-
-def _tracked_by_default(
-    ctx: CommandContext, external_id: str, name: str | None, private: bool
-) -> bool:
-    community = ctx.community
-    place = Place(
-        CommunityRef(community.platform, community.external_id, community.name),
-        external_id,
-        name,
-        is_private=private,
-    )
-    return ctx.services.tracker.channel_tracked(place, None)
-
-
-async def channel_blocks(ctx: CommandContext) -> tuple[Block, ...]:
-    known = await ctx.services.repos.channels.list(ctx.community.id)
-    tracking = ctx.services.config.tracking
-    rule = (
-        "only the channels listed in the config"
-        if tracking.tracked_channels
-        else "every public channel"
-        + (" and private ones the bot is in" if tracking.track_private_channels else "")
-    )
-    if tracking.ignored_channels:
-        rule += f", except {', '.join('#' + c.lstrip('#') for c in tracking.ignored_channels)}"
-    blocks: list[Block] = [
-        Heading("Tracked channels"),
-        Paragraph(spans(f"By default Rhizome tracks {rule}.")),
-    ]
-    if not known:
-        blocks.append(Paragraph(spans("No channel has been seen yet.")))
-        return tuple(blocks)
-    items = []
-    for c in known:
-        if c.tracked is None:
-            on = _tracked_by_default(ctx, c.external_id, c.name, c.is_private)
-            why = "tracked (default)" if on else "not tracked (default)"
-        else:
-            why = (
-                "tracked (set by a moderator)" if c.tracked else "not tracked (set by a moderator)"
-            )
-        if c.is_private:
-            why += " · private"
-        items.append(Item(title=spans(ChannelRef(c.label, c.external_id)), details=(spans(why),)))
-    blocks.append(ItemList(tuple(items)))
-    return tuple(blocks)
-
-
 def _scope_text(digest: DigestConfig) -> str:
     if digest.include:
         names = ", ".join(sorted("#" + digest.channel_label(c) for c in digest.include))
         return f"only {names}"
     return "every tracked channel"
+
+
+async def settings_blocks(ctx: CommandContext) -> tuple[Block, ...]:
+    """The digests' part of `/rhizome-admin settings`: each digest, and the rules they keep."""
+    svc = service_for(ctx.services)
+    s = svc.settings
+    quiet = "get a short note" if s.quiet_week == "note" else "are skipped"
+    return (
+        *await digest_blocks(ctx, svc),
+        Paragraph(
+            spans(
+                f"Missed digests are still posted up to {s.grace_hours:g} h late; quiet weeks "
+                f"(fewer than {count(s.min_items, 'item')}) {quiet}."
+            )
+        ),
+    )
 
 
 async def digest_blocks(ctx: CommandContext, svc: DigestService) -> tuple[Block, ...]:
@@ -673,66 +483,6 @@ async def digest_blocks(ctx: CommandContext, svc: DigestService) -> tuple[Block,
         ]
         blocks.append(Fields(tuple(fields)))
     return tuple(blocks)
-
-
-def _silence_hint(silence: Sequence[str]) -> str:
-    """How members keep a message out of digests, in the emoji every platform shows."""
-    shown = [emoji_label(e) for e in silence if e.strip()]
-    return f" Reacting with {' or '.join(shown)} keeps a message out of digests." if shown else ""
-
-
-async def settings_document(ctx: CommandContext, svc: DigestService) -> Document:
-    s = svc.settings
-    blocks: list[Block] = list(await digest_blocks(ctx, svc))
-    blocks.append(
-        Paragraph(
-            spans(
-                f"Missed digests are still posted up to {s.grace_hours:g} h late; quiet weeks "
-                f"(fewer than {count(s.min_items, 'item')}) {'get a short note' if s.quiet_week == 'note' else 'are skipped'}."
-            )
-        )
-    )
-    blocks.extend(await channel_blocks(ctx))
-    for feature in ctx.services.features:
-        blocks.extend(await feature.settings_blocks(ctx))
-    privacy = ctx.services.config.privacy
-    blocks.append(Heading("Privacy"))
-    blocks.append(
-        Paragraph(
-            spans(
-                "New members are "
-                + (
-                    "tracked unless they opt out."
-                    if privacy.default_tracking
-                    else "not tracked unless they opt in."
-                )
-                + _silence_hint(ctx.services.config.tracking.silence_emoji)
-            )
-        )
-    )
-    recent = await svc.store.history(ctx.community.id, 3)
-    if recent:
-        blocks.append(Heading("Latest changes"))
-        blocks.append(ItemList(tuple(_history_item(e) for e in recent)))
-        blocks.append(Paragraph(spans("All of them: /rhizome-admin settings history")))
-    return Document(tuple(blocks), title="Rhizome settings")
-
-
-def _history_item(entry: AuditEntry) -> Item:
-    who = entry.actor_name or entry.actor_id
-    return Item(
-        title=spans(entry.detail),
-        details=(spans(f"{entry.at:%Y-%m-%d %H:%M} UTC by ", Text(who, bold=True)),),
-    )
-
-
-def history_document(entries: Sequence[AuditEntry]) -> Document:
-    if not entries:
-        return Document((Paragraph(spans("No settings have been changed yet.")),))
-    return Document(
-        (ItemList(tuple(_history_item(e) for e in entries)),),
-        title=f"Settings history (latest {len(entries)})",
-    )
 
 
 def _score_line(r: Ranked) -> str:

@@ -1,16 +1,17 @@
 """Weekly digests as a feature: `/rhizome-admin digest …`, the scheduler loop, time-zone
-suggestions for `digest schedule`, and the settings audit trail's part of forget/export (a
-member's own changes are exported; forget-me keeps the changes but drops who made them)."""
+suggestions for `digest schedule`, and the digests' part of `/rhizome-admin settings`. Its tables
+hold no member data (who changed a digest is in the settings audit trail, `bot.commands.admin`)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from bot.feature import BackgroundWork, Completer, FeatureBase
 
 if TYPE_CHECKING:
-    from bot.commands.registry import Registry
+    from bot.commands.registry import CommandContext, Registry
+    from bot.documents import Block
     from bot.model import CommunityRef
     from bot.services import Services
 
@@ -18,7 +19,7 @@ if TYPE_CHECKING:
 class DigestsFeature(FeatureBase):
     name = "digests"
     table_modules = ("storage.digests",)
-    owns_member_data = True  # the settings audit trail names who changed what
+    settings_order = 10  # first in /rhizome-admin settings
 
     def register_commands(self, registry: Registry) -> None:
         from bot.digests import commands
@@ -42,18 +43,10 @@ class DigestsFeature(FeatureBase):
 
         await scheduler_for(services).stop()
 
-    async def forget(self, services: Services, community_id: int, external_id: str) -> None:
-        from bot.digests.service import service_for
+    async def settings_blocks(self, ctx: CommandContext) -> Sequence[Block]:
+        from bot.digests.commands import settings_blocks
 
-        await service_for(services).store.forget_actor(community_id, external_id)
-
-    async def export(
-        self, services: Services, community_id: int, external_id: str
-    ) -> Mapping[str, Any]:
-        from bot.digests.service import service_for
-
-        store = service_for(services).store
-        return {"settings_changes": await store.audit_export(community_id, external_id)}
+        return await settings_blocks(ctx)
 
     def completers(self, services: Services) -> Mapping[str, Completer]:
         from bot.digests.service import timezone_suggestions

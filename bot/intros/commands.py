@@ -11,6 +11,8 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
+from bot.audit import audit_entry, audit_store
+from bot.commands.channels import resolve_channel
 from bot.commands.member import resolve_member
 from bot.commands.parser import UsageError
 from bot.commands.registry import (
@@ -46,7 +48,6 @@ from bot.intros.service import (
     service_for,
 )
 from bot.wording import count, quoted
-from storage.digests import Audit, DigestStore
 from storage.intros import CLAIMED, PLANNED, POSTED, RoundRecord
 
 MAX_PAUSE_WEEKS = 52
@@ -62,16 +63,7 @@ def _day(when: datetime) -> str:
 
 
 async def _audit(ctx: CommandContext, action: str, detail: str) -> None:
-    await DigestStore(ctx.services.db).record(
-        Audit(
-            ctx.community.id,
-            ctx.actor.external_id,
-            ctx.actor.display_name,
-            action,
-            detail,
-            ctx.now,
-        )
-    )
+    await audit_store(ctx.services).record(audit_entry(ctx, action, detail))
 
 
 async def _next_text(svc: IntroService, ctx: CommandContext) -> str:
@@ -480,8 +472,6 @@ async def round_this_period(ctx: CommandContext, svc: IntroService) -> RoundReco
 
 
 async def _channel_default(ctx: CommandContext, args: Mapping[str, Any], on: bool) -> Reply:
-    from bot.digests.commands import resolve_channel
-
     svc = service_for(ctx.services)
     channel = await resolve_channel(ctx, args["channel"])
     changed = await svc.store.set_channel_default(

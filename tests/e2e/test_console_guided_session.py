@@ -14,6 +14,7 @@ import pytest
 
 from adapters.console.session import ConsoleOutlet, ConsoleSession
 from bot.app import Rhizome
+from bot.audit import audit_store
 from bot.config import Config
 from bot.digests.service import service_for as digests
 from bot.intros.service import service_for as intros
@@ -246,7 +247,7 @@ async def test_every_command_right_and_wrong_in_one_session(rhizome: Rhizome) ->
     assert await members.by_external_id(community.id, "zed_q") is None
     channels = {c.label for c in await rhizome.services.repos.channels.list(community.id)}
     assert channels == {"general", "rust"}  # no phantom #nosuch / #nosuchchannel
-    history = await digests(rhizome.services).store.history(community.id, 100)
+    history = await audit_store(rhizome.services).history(community.id, 100)
     details = [e.detail for e in history]
     assert details.count("#rust: not tracked") == 1  # the repeated untrack wrote nothing
     assert details.count("#rust: tracked") == 1

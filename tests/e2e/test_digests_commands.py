@@ -10,7 +10,9 @@ from pathlib import Path
 import pytest
 
 from bot.app import Rhizome
+from bot.audit import audit_store
 from bot.clock import FixedClock
+from bot.commands import admin as admin_commands
 from bot.commands.registry import ADMIN_GROUP, Invocation
 from bot.digests import service as digest_service
 from bot.digests.commands import register
@@ -68,7 +70,7 @@ async def digests(core: Rhizome) -> list:  # type: ignore[type-arg]
 
 async def history(core: Rhizome) -> list:  # type: ignore[type-arg]
     community = await core.services.repos.communities.ensure(COMMUNITY)
-    return await service_for(core.services).store.history(community.id)
+    return await audit_store(core.services).history(community.id)
 
 
 ADMIN_COMMANDS = [
@@ -355,6 +357,7 @@ def test_register_adds_every_command_once() -> None:
 
     registry = Registry()
     register(registry)
+    admin_commands.register(registry)
     names = sorted(s.name for s in registry.in_group(ADMIN_GROUP))
     assert names == sorted(
         [

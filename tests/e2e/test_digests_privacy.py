@@ -11,11 +11,13 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.app import Rhizome
+from bot.audit import audit_store
 from bot.clock import FixedClock
 from bot.commands.registry import MEMBER_GROUP, Invocation
 from bot.digests.feature import FEATURE as DIGESTS
 from bot.digests.scheduler import scheduler_for
 from bot.digests.service import service_for
+from storage import audit as audit_tables
 from storage import digests as tables
 from tests.db.digests_support import (
     COMMUNITY,
@@ -60,7 +62,7 @@ async def test_my_data_includes_settings_changes_and_forget_me_anonymises_them(
         Invocation(COMMUNITY, MOD, MEMBER_GROUP, text="privacy forget-me confirm")
     )
     community = await core.services.repos.communities.ensure(COMMUNITY)
-    [entry] = await service_for(core.services).store.history(community.id)
+    [entry] = await audit_store(core.services).history(community.id)
     assert entry.detail == "digest #digest: created"  # what changed stays on record…
     assert (entry.actor_id, entry.actor_name) == ("(forgotten)", None)  # …who did it does not
     assert "Mo" not in said(await admin(core, "settings history"))
@@ -76,7 +78,7 @@ async def test_purging_a_community_removes_its_digests(core: Rhizome) -> None:
             tables.digest_runs,
             tables.digest_featured,
             tables.digest_channels,
-            tables.settings_audit,
+            audit_tables.settings_audit,
         ):
             count = (await conn.execute(select(func.count()).select_from(table))).scalar()
             assert count == 0, table.name

@@ -15,7 +15,7 @@ from bot.commands.registry import MEMBER_GROUP, CommandContext, Invocation
 from bot.documents import Document, ItemList
 from bot.intros.service import use_profiles
 from bot.model import Actor
-from storage.digests import DigestStore
+from storage.audit import AuditStore
 from tests.conftest import START
 from tests.db.intros_support import (
     COMMUNITY,
@@ -160,7 +160,7 @@ async def test_a_moderator_opts_a_channels_members_in_by_default(world: World) -
     stats = said(await moderator(w.core, "intros stats"))
     assert "Opted in: 1 (paused now: 0)" in stats
     c = await community(w.core)
-    details = [e.detail for e in await DigestStore(w.core.services.db).history(c.id)]
+    details = [e.detail for e in await AuditStore(w.core.services.db).history(c.id)]
     assert details[:2] == [
         "intros: members of #rust opted in by default: no",
         "intros: members of #rust opted in by default: yes",
