@@ -1,10 +1,9 @@
 """Digest configuration, runs (the exactly-once claims) and featured items (the settings audit
 trail each change writes is `storage.audit`).
 
-The claim protocol: a run row keyed by (digest, period) is inserted with ON CONFLICT DO NOTHING
-before anything is posted, so of any number of processes (or a restarted one) exactly one gets
-the row; the platform message id is stored after posting. A claim left behind by a crash is
-re-taken by one atomic UPDATE once it is older than the stale limit. Tables are migrated by
+Runs are exactly-once claims keyed by (digest, period) (`bot.claims`, `storage.claims`): of any
+number of processes (or a restarted one) exactly one posts a period; the platform message id is
+stored after posting. Tables are migrated by
 revision 0002.
 """
 
@@ -45,6 +44,7 @@ from bot.digests.schedule import Schedule
 from bot.model import Community
 from storage import models as m
 from storage.audit import Audit, write_audit
+from storage.claims import ClaimsTable
 from storage.db import Database
 from storage.ingest import insert_ignore
 from storage.models import Base, Id, UtcDateTime
@@ -120,6 +120,7 @@ digests = cast(Table, DigestRow.__table__)
 digest_channels = cast(Table, DigestChannelRow.__table__)
 digest_runs = cast(Table, DigestRunRow.__table__)
 digest_featured = cast(Table, DigestFeaturedRow.__table__)
+RUNS = ClaimsTable(digest_runs, "digest_id")
 
 
 def _run(row: Row[Any] | Any) -> DigestRun:
@@ -348,21 +349,7 @@ class DigestStore:
     ) -> int | None:
         """Insert the run row for (digest, period); its id if this caller won, else None."""
         async with self.db.write() as conn:
-            row = (
-                await conn.execute(
-                    insert_ignore(conn, digest_runs).returning(digest_runs.c.id),
-                    {
-                        "digest_id": digest_id,
-                        "period": as_utc(period),
-                        "kind": kind.value,
-                        "state": RunState.CLAIMED.value,
-                        "claimed_at": now,
-                        "claimed_by": token,
-                        "attempts": 1,
-                    },
-                )
-            ).first()
-        return int(row[0]) if row is not None else None
+            return await RUNS.claim(conn, digest_id, period, kind.value, now, token)
 
     async def take_stale(
         self,
@@ -374,22 +361,10 @@ class DigestStore:
         max_attempts: int,
     ) -> int | None:
         """Re-take a claim abandoned by a crashed (or failed) poster; one caller wins."""
-        rt = digest_runs
         async with self.db.write() as conn:
-            result = await conn.execute(
-                update(rt)
-                .where(
-                    rt.c.digest_id == digest_id,
-                    rt.c.period == as_utc(period),
-                    rt.c.state == RunState.CLAIMED.value,
-                    rt.c.claimed_at < stale_before,
-                    rt.c.attempts < max_attempts,
-                )
-                .values(claimed_at=now, claimed_by=token, attempts=rt.c.attempts + 1)
-                .returning(rt.c.id)
+            return await RUNS.take_stale(
+                conn, digest_id, period, now, stale_before, token, max_attempts
             )
-            row = result.first()
-        return int(row[0]) if row is not None else None
 
     async def give_up_stale(
         self,
@@ -402,42 +377,32 @@ class DigestStore:
         max_attempts: int | None = None,
     ) -> bool:
         """Close a stale claim (too many attempts, or now outside the grace window)."""
-        rt = digest_runs
-        cond = [
-            rt.c.digest_id == digest_id,
-            rt.c.period == as_utc(period),
-            rt.c.state == RunState.CLAIMED.value,
-            rt.c.claimed_at < stale_before,
-        ]
+        where = RUNS.of(digest_id, period)
         if max_attempts is not None:
-            cond.append(rt.c.attempts >= max_attempts)
+            where.append(digest_runs.c.attempts >= max_attempts)
         async with self.db.write() as conn:
-            result = await conn.execute(
-                update(rt).where(*cond).values(state=state.value, reason=reason)
+            closed = await RUNS.close_stale(
+                conn, where, stale_before, state=state.value, reason=reason
             )
-        return bool(result.rowcount)
+        return bool(closed)
 
     async def skip(
         self, digest_id: int, period: datetime, reason: str, now: datetime, token: str
     ) -> bool:
         """Record a period as skipped (missed, quiet); False if it already had a row."""
         async with self.db.write() as conn:
-            row = (
-                await conn.execute(
-                    insert_ignore(conn, digest_runs).returning(digest_runs.c.id),
-                    {
-                        "digest_id": digest_id,
-                        "period": as_utc(period),
-                        "kind": RunKind.SCHEDULED.value,
-                        "state": RunState.SKIPPED.value,
-                        "claimed_at": now,
-                        "claimed_by": token,
-                        "attempts": 0,
-                        "reason": reason,
-                    },
-                )
-            ).first()
-        return row is not None
+            found = await RUNS.insert(
+                conn,
+                digest_id,
+                period,
+                kind=RunKind.SCHEDULED.value,
+                state=RunState.SKIPPED.value,
+                now=now,
+                token=token,
+                attempts=0,
+                reason=reason,
+            )
+        return found is not None
 
     async def finish(
         self,
@@ -460,11 +425,7 @@ class DigestStore:
         async with self.db.write() as conn:
             result = await conn.execute(
                 update(rt)
-                .where(
-                    rt.c.id == run_id,
-                    rt.c.state == RunState.CLAIMED.value,
-                    rt.c.claimed_by == token,
-                )
+                .where(*RUNS.mine(run_id, token))
                 .values(
                     state=state.value,
                     posted_at=now if state is RunState.POSTED else None,
@@ -505,17 +466,8 @@ class DigestStore:
 
     async def release(self, run_id: int, token: str, reason: str) -> None:
         """Posting failed: leave the claim for a later retry, noting why."""
-        rt = digest_runs
         async with self.db.write() as conn:
-            await conn.execute(
-                update(rt)
-                .where(
-                    rt.c.id == run_id,
-                    rt.c.state == RunState.CLAIMED.value,
-                    rt.c.claimed_by == token,
-                )
-                .values(reason=reason[:2000])
-            )
+            await RUNS.release(conn, run_id, token, reason)
 
     async def runs(self, digest_id: int, limit: int = 10) -> list[DigestRun]:
         rt = digest_runs

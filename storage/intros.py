@@ -39,19 +39,22 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm import Mapped, mapped_column
 
+from bot.claims import ClaimState
 from bot.clock import as_utc
 from bot.model import Community, Member
 from storage import models as m
+from storage.claims import ClaimsTable
 from storage.db import Database
 from storage.ingest import insert_ignore
 from storage.models import Base, Id, UtcDateTime
 
 # Round states.
-CLAIMED = "claimed"  # taken; nothing planned yet (or the planner crashed)
-PLANNED = "planned"  # intros recorded; some may still wait for their post
-POSTED = "posted"  # every intro of the round was posted (or given up individually)
-SKIPPED = "skipped"  # nothing to do: fewer than two members to introduce
-FAILED = "failed"  # gave up (too many attempts, or superseded by a newer round)
+# Round states: the states of every exactly-once claim (`bot.claims`).
+CLAIMED = ClaimState.CLAIMED.value  # taken; nothing planned yet (or the planner crashed)
+PLANNED = ClaimState.PLANNED.value  # intros recorded; some may still wait for their post
+POSTED = ClaimState.POSTED.value  # every intro of the round was posted (or given up individually)
+SKIPPED = ClaimState.SKIPPED.value  # nothing to do: fewer than two members to introduce
+FAILED = ClaimState.FAILED.value  # gave up (too many attempts, or superseded by a newer round)
 OPEN_STATES = (CLAIMED, PLANNED)
 
 # Follow-up ("Did you meet?") states of a posted intro.
@@ -193,6 +196,7 @@ class IntroMemberStateRow(Base):
 intro_schedules = cast(Table, IntroScheduleRow.__table__)
 intro_channel_defaults = cast(Table, IntroChannelDefaultRow.__table__)
 intro_rounds = cast(Table, IntroRoundRow.__table__)
+ROUNDS = ClaimsTable(intro_rounds, "community_id", OPEN_STATES)
 intros = cast(Table, IntroRow.__table__)
 intro_members = cast(Table, IntroMemberRow.__table__)
 intro_not_with = cast(Table, IntroNotWithRow.__table__)
@@ -753,24 +757,8 @@ class IntroStore:
         self, community_id: int, period: datetime, kind: str, now: datetime, token: str
     ) -> int | None:
         """Insert the round row for (community, period); its id if this caller won, else None."""
-        rt = intro_rounds
         async with self.db.write() as conn:
-            row = (
-                await conn.execute(
-                    insert_ignore(conn, rt).returning(rt.c.id),
-                    {
-                        "community_id": community_id,
-                        "period": as_utc(period),
-                        "kind": kind,
-                        "state": CLAIMED,
-                        "claimed_at": now,
-                        "claimed_by": token,
-                        "attempts": 1,
-                        "candidates": 0,
-                    },
-                )
-            ).first()
-        return int(row[0]) if row is not None else None
+            return await ROUNDS.claim(conn, community_id, period, kind, now, token, candidates=0)
 
     async def take_stale(
         self,
@@ -783,23 +771,10 @@ class IntroStore:
     ) -> int | None:
         """Re-take a round whose owner crashed or failed (claimed or planned, not touched since
         `stale_before`); one caller wins."""
-        rt = intro_rounds
         async with self.db.write() as conn:
-            row = (
-                await conn.execute(
-                    update(rt)
-                    .where(
-                        rt.c.community_id == community_id,
-                        rt.c.period == as_utc(period),
-                        rt.c.state.in_(OPEN_STATES),
-                        rt.c.claimed_at < stale_before,
-                        rt.c.attempts < max_attempts,
-                    )
-                    .values(claimed_at=now, claimed_by=token, attempts=rt.c.attempts + 1)
-                    .returning(rt.c.id)
-                )
-            ).first()
-        return int(row[0]) if row is not None else None
+            return await ROUNDS.take_stale(
+                conn, community_id, period, now, stale_before, token, max_attempts
+            )
 
     async def give_up(
         self, round_id: int, stale_before: datetime, reason: str, now: datetime
@@ -808,19 +783,15 @@ class IntroStore:
         round is failed and its unposted intros too. False if it was not open and stale."""
         rt, it = intro_rounds, intros
         async with self.db.write() as conn:
-            row = (
-                await conn.execute(
-                    update(rt)
-                    .where(
-                        rt.c.id == round_id,
-                        rt.c.state.in_(OPEN_STATES),
-                        rt.c.claimed_at < stale_before,
-                    )
-                    .values(state=FAILED, reason=reason[:2000], finished_at=now)
-                    .returning(rt.c.id)
-                )
-            ).first()
-            if row is None:
+            closed = await ROUNDS.close_stale(
+                conn,
+                [rt.c.id == round_id],
+                stale_before,
+                state=FAILED,
+                reason=reason[:2000],
+                finished_at=now,
+            )
+            if not closed:
                 return False
             await conn.execute(
                 update(it)
@@ -966,13 +937,8 @@ class IntroStore:
 
     async def release(self, round_id: int, token: str, reason: str) -> None:
         """Posting failed: leave the round for a later retry, noting why."""
-        rt = intro_rounds
         async with self.db.write() as conn:
-            await conn.execute(
-                update(rt)
-                .where(rt.c.id == round_id, rt.c.state.in_(OPEN_STATES), rt.c.claimed_by == token)
-                .values(reason=reason[:2000])
-            )
+            await ROUNDS.release(conn, round_id, token, reason)
 
     # --- intros -----------------------------------------------------------------------------------
     async def _records(self, conn: AsyncConnection, rows: Sequence[Any]) -> list[IntroRecord]:

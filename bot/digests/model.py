@@ -11,14 +11,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+from bot.claims import ClaimState
 from bot.digests.schedule import Schedule
 
-
-class RunState(StrEnum):
-    CLAIMED = "claimed"  # a process took the period and is posting it (or crashed doing so)
-    POSTED = "posted"
-    SKIPPED = "skipped"  # missed beyond the grace window, or a quiet week set to "skip"
-    FAILED = "failed"  # posting failed too many times
+# A run's state: the states of every exactly-once claim (`bot.claims`); runs are never PLANNED.
+RunState = ClaimState
 
 
 class RunKind(StrEnum):

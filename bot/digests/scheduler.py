@@ -27,11 +27,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Literal
 
+from bot.claims import new_token
 from bot.digests.model import DigestConfig, RunKind, RunState
 from bot.digests.schedule import check
 from bot.digests.service import DigestService, Window, service_for
@@ -67,7 +67,7 @@ class DigestScheduler(Periodic):
         self.services = services
         self.service: DigestService = service_for(services)
         # Identifies this scheduler's claims; a restart is a new scheduler with a new token.
-        self.token = token or uuid.uuid4().hex
+        self.token = token or new_token()
         self._task: asyncio.Task[None] | None = None
         self.interval = self.service.settings.tick_seconds
 

@@ -16,11 +16,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Literal
 
+from bot.claims import new_token
 from bot.digests.schedule import (
     WEEKDAYS,
     Schedule,
@@ -168,7 +168,7 @@ class IntroScheduler(Periodic):
     def __init__(self, services: Services, *, token: str | None = None) -> None:
         self.services = services
         # Identifies this scheduler's claims; a restart is a new scheduler with a new token.
-        self.token = token or uuid.uuid4().hex
+        self.token = token or new_token()
         self.interval = TICK_SECONDS
         self._task: asyncio.Task[None] | None = None
 
