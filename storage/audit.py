@@ -11,14 +11,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import ForeignKey, Index, String, Table, Text, select, update
+from sqlalchemy import Index, String, Table, Text, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.clock import as_utc
 from bot.digests.model import AuditEntry
 from storage.db import Database
-from storage.models import Base, Id, UtcDateTime
+from storage.models import Base
+from storage.sql import Id, UtcDateTime, community_fk
 
 FORGOTTEN = "(forgotten)"
 
@@ -26,9 +27,7 @@ FORGOTTEN = "(forgotten)"
 class SettingsAuditRow(Base):
     __tablename__ = "settings_audit"
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
-    community_id: Mapped[int] = mapped_column(
-        Id, ForeignKey("communities.id", ondelete="CASCADE"), nullable=False
-    )
+    community_id: Mapped[int] = community_fk()
     at: Mapped[datetime] = mapped_column(UtcDateTime)
     actor_external_id: Mapped[str] = mapped_column(String(64))
     actor_name: Mapped[str | None] = mapped_column(String(200), nullable=True)

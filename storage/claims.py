@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.claims import ClaimState
 from bot.clock import as_utc
-from storage.ingest import insert_ignore
+from storage.sql import insert_ignore
 
 
 @dataclass(frozen=True, slots=True)

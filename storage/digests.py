@@ -46,18 +46,14 @@ from storage import models as m
 from storage.audit import Audit, write_audit
 from storage.claims import ClaimsTable
 from storage.db import Database
-from storage.ingest import insert_ignore
-from storage.models import Base, Id, UtcDateTime
-
-
-def _community_fk() -> Mapped[int]:
-    return mapped_column(Id, ForeignKey("communities.id", ondelete="CASCADE"), nullable=False)
+from storage.models import Base
+from storage.sql import Id, UtcDateTime, community_fk, insert_ignore
 
 
 class DigestRow(Base):
     __tablename__ = "digests"
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
-    community_id: Mapped[int] = _community_fk()
+    community_id: Mapped[int] = community_fk()
     channel_external_id: Mapped[str] = mapped_column(String(64))
     channel_name: Mapped[str | None] = mapped_column(String(200), nullable=True)
     channel_private: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -29,21 +29,22 @@ from sqlalchemy import (
     tuple_,
     update,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.clock import as_utc
 from bot.model import NO_SUCH_REACTION, Actor, IngestStats
 from bot.titles import TitleSource, slug_title
 from storage import models as m
+from storage.sql import CHUNK as CHUNK
+from storage.sql import chunks as chunks
+from storage.sql import insert_ignore as insert_ignore
+from storage.sql import thread_root as thread_root
 
 MESSAGE_CACHE = 50_000
 # Out-of-order delivery (retries, catch-up), remembered per process and bounded: when each
 # reaction was last removed, and reactions that arrived before their message.
 REMOVED_REACTIONS = 50_000
 EARLY_REACTIONS = 10_000
-CHUNK = 400  # keeps IN lists and multi-row VALUES well under every driver's parameter limit
 SEARCH_TEXT_CHARS = 4000
 
 
@@ -150,12 +151,6 @@ Planned = (
 
 def _reaction_time(r: PlannedReaction) -> datetime:
     return as_utc(r.at)
-
-
-def insert_ignore(conn: Connection | AsyncConnection, table: Table) -> Any:
-    """INSERT … ON CONFLICT DO NOTHING for whichever dialect the connection speaks."""
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    return dialect.insert(table).on_conflict_do_nothing()
 
 
 def bulk_insert_ignore(
@@ -318,21 +313,6 @@ def select_in(
 def _dicts(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[dict[str, Any]]:
     """Rows as SQLAlchemy's executemany takes them (the paths other than SQLite's)."""
     return [dict(zip(columns, row, strict=True)) for row in rows]
-
-
-def thread_root(reply: Any, root: Any) -> Any:
-    """Join condition from a message to the root of its thread (same community and channel,
-    root's external id = the reply's thread id): how every query finds a conversation's start."""
-    return and_(
-        root.c.community_id == reply.c.community_id,
-        root.c.channel_id == reply.c.channel_id,
-        root.c.external_id == reply.c.thread_external_id,
-    )
-
-
-def chunks(items: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
-    for i in range(0, len(items), size):
-        yield items[i : i + size]
 
 
 @dataclass

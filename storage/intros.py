@@ -45,8 +45,8 @@ from bot.model import Community, Member
 from storage import models as m
 from storage.claims import ClaimsTable
 from storage.db import Database
-from storage.ingest import insert_ignore
-from storage.models import Base, Id, UtcDateTime
+from storage.models import Base
+from storage.sql import Id, UtcDateTime, community_fk, insert_ignore
 
 # Round states.
 # Round states: the states of every exactly-once claim (`bot.claims`).
@@ -62,10 +62,6 @@ FOLLOWUP_PENDING = "pending"
 FOLLOWUP_SENDING = "sending"
 FOLLOWUP_SENT = "sent"
 FOLLOWUP_FAILED = "failed"
-
-
-def _community_fk() -> Mapped[int]:
-    return mapped_column(Id, ForeignKey("communities.id", ondelete="CASCADE"), nullable=False)
 
 
 class IntroScheduleRow(Base):
@@ -101,7 +97,7 @@ class IntroChannelDefaultRow(Base):
 class IntroRoundRow(Base):
     __tablename__ = "intro_rounds"
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
-    community_id: Mapped[int] = _community_fk()
+    community_id: Mapped[int] = community_fk()
     period: Mapped[datetime] = mapped_column(UtcDateTime)
     kind: Mapped[str] = mapped_column(String(16))  # scheduled | manual
     state: Mapped[str] = mapped_column(String(16))
@@ -122,7 +118,7 @@ class IntroRow(Base):
     __tablename__ = "intros"
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
     round_id: Mapped[int] = mapped_column(Id, ForeignKey("intro_rounds.id", ondelete="CASCADE"))
-    community_id: Mapped[int] = _community_fk()
+    community_id: Mapped[int] = community_fk()
     seq: Mapped[int] = mapped_column(Integer)  # position in the round; a second planner conflicts
     size: Mapped[int] = mapped_column(Integer)
     state: Mapped[str] = mapped_column(String(16))  # planned | posted | failed
@@ -155,7 +151,7 @@ class IntroMemberRow(Base):
     member_id: Mapped[int] = mapped_column(
         Id, ForeignKey("members.id", ondelete="CASCADE"), primary_key=True
     )
-    community_id: Mapped[int] = _community_fk()
+    community_id: Mapped[int] = community_fk()
     member_external_id: Mapped[str] = mapped_column(String(64))
     answer: Mapped[str | None] = mapped_column(String(8), nullable=True)  # yes | no
     answered_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)

@@ -11,13 +11,10 @@ from datetime import datetime
 from typing import cast
 
 from sqlalchemy import (
-    BigInteger,
     Boolean,
     Column,
-    DateTime,
     ForeignKey,
     Index,
-    Integer,
     MetaData,
     SmallInteger,
     String,
@@ -26,6 +23,10 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from storage.sql import Id as Id
+from storage.sql import UtcDateTime as UtcDateTime
+from storage.sql import community_fk
 
 # Named constraints keep Alembic migrations identical on SQLite and PostgreSQL.
 NAMING = {
@@ -37,16 +38,10 @@ NAMING = {
 }
 
 # BIGINT on PostgreSQL, INTEGER (the rowid alias) on SQLite.
-Id = BigInteger().with_variant(Integer(), "sqlite")
-UtcDateTime = DateTime(timezone=True)
 
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
-
-
-def _community_fk() -> Mapped[int]:
-    return mapped_column(Id, ForeignKey("communities.id", ondelete="CASCADE"), nullable=False)
 
 
 class CommunityRow(Base):
@@ -62,7 +57,7 @@ class CommunityRow(Base):
 class MemberRow(Base):
     __tablename__ = "members"
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
-    community_id: Mapped[int] = _community_fk()
+    community_id: Mapped[int] = community_fk()
     external_id: Mapped[str] = mapped_column(String(64))
     display_name: Mapped[str | None] = mapped_column(String(200))
     is_bot: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -75,7 +70,7 @@ class MemberSettingsRow(Base):
 
     __tablename__ = "member_settings"
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
-    community_id: Mapped[int] = _community_fk()
+    community_id: Mapped[int] = community_fk()
     member_external_id: Mapped[str] = mapped_column(String(64))
     tracking: Mapped[bool] = mapped_column(Boolean, default=True)
     intros: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
@@ -89,7 +84,7 @@ class MemberSettingsRow(Base):
 class ChannelRow(Base):
     __tablename__ = "channels"
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
-    community_id: Mapped[int] = _community_fk()
+    community_id: Mapped[int] = community_fk()
     external_id: Mapped[str] = mapped_column(String(64))
     name: Mapped[str | None] = mapped_column(String(200))
     is_private: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -101,7 +96,7 @@ class ChannelRow(Base):
 class MessageRow(Base):
     __tablename__ = "messages"
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
-    community_id: Mapped[int] = _community_fk()
+    community_id: Mapped[int] = community_fk()
     channel_id: Mapped[int] = mapped_column(Id, ForeignKey("channels.id", ondelete="CASCADE"))
     external_id: Mapped[str] = mapped_column(String(64))
     author_id: Mapped[int] = mapped_column(Id, ForeignKey("members.id", ondelete="CASCADE"))
@@ -121,7 +116,7 @@ class MessageRow(Base):
 class ResourceRow(Base):
     __tablename__ = "resources"
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
-    community_id: Mapped[int] = _community_fk()
+    community_id: Mapped[int] = community_fk()
     canonical_url: Mapped[str] = mapped_column(String(2048))
     kind: Mapped[str] = mapped_column(String(16), default="link")  # link | file
     title: Mapped[str | None] = mapped_column(String(500), nullable=True)
@@ -150,7 +145,7 @@ class ResourceUrlRow(Base):
 class ShareRow(Base):
     __tablename__ = "shares"
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
-    community_id: Mapped[int] = _community_fk()
+    community_id: Mapped[int] = community_fk()
     resource_id: Mapped[int] = mapped_column(Id, ForeignKey("resources.id", ondelete="CASCADE"))
     message_id: Mapped[int] = mapped_column(Id, ForeignKey("messages.id", ondelete="CASCADE"))
     member_id: Mapped[int] = mapped_column(Id, ForeignKey("members.id", ondelete="CASCADE"))
@@ -168,7 +163,7 @@ class ShareRow(Base):
 class ReactionRow(Base):
     __tablename__ = "reactions"
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
-    community_id: Mapped[int] = _community_fk()
+    community_id: Mapped[int] = community_fk()
     message_id: Mapped[int] = mapped_column(Id, ForeignKey("messages.id", ondelete="CASCADE"))
     member_id: Mapped[int] = mapped_column(Id, ForeignKey("members.id", ondelete="CASCADE"))
     emoji: Mapped[str] = mapped_column(String(100))

@@ -40,14 +40,8 @@ from bot.model import (
 )
 from storage import models as m
 from storage.db import Database
-from storage.ingest import (
-    IngestStore,
-    Planned,
-    chunks,
-    delete_member_data,
-    insert_ignore,
-    thread_root,
-)
+from storage.ingest import IngestStore, Planned, delete_member_data
+from storage.sql import chunks, insert_ignore, thread_root
 
 MAX_QUERY_TERMS = 12
 _TERM = re.compile(r"\w+", re.UNICODE)

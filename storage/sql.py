@@ -1,0 +1,46 @@
+"""SQL helpers every store shares, in one place: column types (`Id`, `UtcDateTime`), the
+foreign key by which every row belongs to a community (`community_fk`), INSERT … ON CONFLICT DO
+NOTHING for either dialect (`insert_ignore`), the join from a reply to its thread's root
+(`thread_root`), and slicing long IN lists (`chunks`). Imports nothing from the rest of storage.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import BigInteger, DateTime, ForeignKey, Integer, Table, and_
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.orm import Mapped, mapped_column
+
+Id = BigInteger().with_variant(Integer(), "sqlite")
+UtcDateTime = DateTime(timezone=True)
+CHUNK = 400  # keeps IN lists and multi-row VALUES well under every driver's parameter limit
+
+
+def community_fk() -> Mapped[int]:
+    """The column by which a row belongs to a community (deleted with it)."""
+    return mapped_column(Id, ForeignKey("communities.id", ondelete="CASCADE"), nullable=False)
+
+
+def insert_ignore(conn: Connection | AsyncConnection, table: Table) -> Any:
+    """INSERT … ON CONFLICT DO NOTHING for whichever dialect the connection speaks."""
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    return dialect.insert(table).on_conflict_do_nothing()
+
+
+def thread_root(reply: Any, root: Any) -> Any:
+    """Join condition from a message to the root of its thread (same community and channel,
+    root's external id = the reply's thread id): how every query finds a conversation's start."""
+    return and_(
+        root.c.community_id == reply.c.community_id,
+        root.c.channel_id == reply.c.channel_id,
+        root.c.external_id == reply.c.thread_external_id,
+    )
+
+
+def chunks(items: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
