@@ -39,14 +39,9 @@ from bot.documents import (
     Text,
     spans,
 )
+from bot.intros.documents import IGNORED_STREAK, preview_document
 from bot.intros.scheduler import CADENCES, Cadence, scheduler_for
-from bot.intros.service import (
-    ACTIVE_WINDOW,
-    IGNORED_STREAK,
-    IntroService,
-    preview_document,
-    service_for,
-)
+from bot.intros.service import ACTIVE_WINDOW, IntroService, service_for
 from bot.wording import count, quoted
 from storage.intros import CLAIMED, PLANNED, POSTED, RoundRecord
 

@@ -9,13 +9,13 @@ from bot.commands.parser import parse_text
 from bot.commands.registry import MEMBER_GROUP
 from bot.documents import Actions, Document, Mention, Paragraph
 from bot.interests.profiles import Evidence, EvidenceKind, Profile, build_profile
-from bot.intros.explain import explain_group
-from bot.intros.service import (
+from bot.intros.documents import (
     explanation_from_json,
     explanation_json,
     followup_document,
     intro_document,
 )
+from bot.intros.explain import explain_group
 from bot.model import Member
 
 NOW = datetime(2026, 11, 2, 10, tzinfo=UTC)
