@@ -1,4 +1,8 @@
-"""The `rhizome` command line: run the bot, chat in the console, inspect and manage data."""
+"""The `rhizome` command line: run the bot, chat in the console, inspect and manage data.
+
+(Long because it is the list of subcommands: each is a thin typer function over the core, and
+the platforms it serves come from `bot.platforms`; splitting it would scatter `--help`.)
+"""
 
 from __future__ import annotations
 

@@ -4,7 +4,8 @@ It runs synchronously inside one write transaction (`Database.run_write`: on SQL
 of its own, elsewhere `AsyncConnection.run_sync`), so a batch costs no await per row; inserts
 skip conflicts on natural keys (`ON CONFLICT DO NOTHING`), which is what makes redelivery
 harmless. On SQLite each bulk statement reads its rows from one JSON array (see `insert_rows`
-for why).
+for why). (Long because a batch is one transaction whose statements are planned together; the
+shared SQL helpers are `storage.sql`.)
 """
 
 from __future__ import annotations

@@ -1,14 +1,17 @@
 """Introductions: schedules, rounds (the exactly-once claims), intros, answers and wishes.
 
-The claim protocol follows `storage.digests`: a round row keyed by (community, period) is inserted
-with ON CONFLICT DO NOTHING before anything is planned or posted, so of any number of processes
-(or a restarted one) exactly one gets it. The planned intros are written in one transaction with
+Rounds are exactly-once claims (`bot.claims`, `storage.claims`): a round row keyed by (community,
+period) is inserted with ON CONFLICT DO NOTHING before anything is planned or posted, so of any
+number of processes (or a restarted one) exactly one gets it. The planned intros are written in one transaction with
 the round's move to `planned`, each before its post; the platform ids are stored after. A crash
 leaves the round `claimed` or `planned`; once stale, one atomic UPDATE hands it to a new owner,
 who resumes the unposted intros instead of pairing again. Tables are migrated by revision 0005.
 
 Members of an intro are kept by member row (ON DELETE CASCADE, so `forget-me` takes them) and by
 platform id; `not-with` wishes and opt-in defaults are kept by platform id, like the settings.
+
+(Long: seven tables and their store in one module; the split into small per-part store modules
+is open work, see CHANGELOG.)
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """Repositories: every read and write the core needs, scoped by community, returning dataclasses.
 
 Query code lives here and nowhere else, so SQLite and PostgreSQL differences (full-text search,
-upserts) stay in one place.
+upserts) stay in one place. (Long: one small class per core table; features keep their queries in
+their own store modules, `storage/<feature>.py`; a split per table is open work.)
 """
 
 from __future__ import annotations

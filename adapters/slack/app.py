@@ -8,6 +8,10 @@ Events are stored durably *before* they are acknowledged: a listener middleware 
 payload and awaits `rhizome.ingest`, which returns once the batch is committed; redeliveries
 (`X-Slack-Retry-Num`) carry the same `event_id`, which the core's processed-event table drops.
 Slash commands and button presses are acknowledged at once and answered through `respond()`.
+
+(Long because Bolt's listeners, the outlet and the socket/HTTP start-up share one app object and
+its state; translation, rendering, catch-up, the manifest and the doctor live in their own
+modules.)
 """
 
 from __future__ import annotations

@@ -1,5 +1,8 @@
 """Fetch a shared page's metadata (title, description, keywords, site name) safely.
 
+(Long, on purpose: the fetch's safety checks, its network backend and the HTML reading are one
+threat model and are reviewed together.)
+
 Links in chat are chosen by anyone, so fetching them is a server-side request forgery risk.
 Every hop of a fetch is checked the same way:
 
