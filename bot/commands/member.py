@@ -23,37 +23,69 @@ from bot.wording import count, quoted
 RESULTS = 10
 
 
+async def search(ctx: CommandContext, args: Mapping[str, Any]) -> Reply:
+    query = str(args["query"])
+    results = await ctx.services.repos.resources.search(ctx.community.id, query, RESULTS)
+    shown = quoted(query if len(query) <= 60 else query[:59] + "…")
+    if not results:
+        return Reply.text(f"Nothing shared here matches {shown} yet. Try fewer or different words.")
+    return Reply(Document((Heading(f"Resources matching {shown}"), resource_list(results))))
+
+
+async def top(ctx: CommandContext, args: Mapping[str, Any]) -> Reply:
+    days = args.get("days") or 7
+    span = "the last day" if days == 1 else f"the last {count(days, 'day')}"
+    repos = ctx.services.repos
+    since = ctx.now - timedelta(days=days)
+    results = await repos.resources.top(ctx.community.id, since, RESULTS)
+    if results:
+        return Reply(Document((Heading(f"Most discussed in {span}"), resource_list(results))))
+    last = await repos.communities.last_activity(ctx.community.id)
+    if last is None or last >= since:
+        return Reply.text(f"Nothing was shared or discussed in {span}.")
+    # A quiet spell or an imported archive: the same span up to the newest activity.
+    results = await repos.resources.top(ctx.community.id, last - timedelta(days=days), RESULTS)
+    heading = (
+        f"Nothing was shared or discussed in {span}. The newest activity here is from "
+        f"{short_date(last)}; most discussed in the {count(days, 'day')} up to then"
+    )
+    return Reply(Document((Heading(heading), resource_list(results))))
+
+
+async def profile(ctx: CommandContext, args: Mapping[str, Any]) -> Reply:
+    member = await resolve_member(ctx, args.get("member"))
+    if member is None:
+        who = args.get("member")
+        if who is None:
+            return Reply.text("I have nothing stored about you yet: share a link to start.")
+        return Reply.text(f"I don't know a member called {quoted(str(who))} here.")
+    return Reply(await profile_document(ctx, member))
+
+
 def register(registry: Registry) -> None:
     cmd = registry.command
 
-    @cmd(
+    # The one closure: help lists whatever this registry holds.
+    async def help_(ctx: CommandContext, args: Mapping[str, Any]) -> Reply:
+        return help_reply(registry, ctx.is_moderator, args.get("command"))
+
+    cmd(
         MEMBER_GROUP,
         "help",
         "What Rhizome can do, or how to use one command",
         OptionSpec("command", OptionKind.TEXT, "a command name", required=False),
         examples=("help search",),
-    )
-    async def help_(ctx: CommandContext, args: Mapping[str, Any]) -> Reply:
-        return help_reply(registry, ctx.is_moderator, args.get("command"))
+    )(help_)
 
-    @cmd(
+    cmd(
         MEMBER_GROUP,
         "search",
         "Search shared links and files by title, address and what people said",
         OptionSpec("query", OptionKind.TEXT, "words to look for"),
         examples=("search rust async",),
-    )
-    async def search(ctx: CommandContext, args: Mapping[str, Any]) -> Reply:
-        query = str(args["query"])
-        results = await ctx.services.repos.resources.search(ctx.community.id, query, RESULTS)
-        shown = quoted(query if len(query) <= 60 else query[:59] + "…")
-        if not results:
-            return Reply.text(
-                f"Nothing shared here matches {shown} yet. Try fewer or different words."
-            )
-        return Reply(Document((Heading(f"Resources matching {shown}"), resource_list(results))))
+    )(search)
 
-    @cmd(
+    cmd(
         MEMBER_GROUP,
         "top",
         "The most-discussed resources of the last days (7 unless you say)",
@@ -66,41 +98,15 @@ def register(registry: Registry) -> None:
             max_value=3650,
         ),
         examples=("top", "top 30"),
-    )
-    async def top(ctx: CommandContext, args: Mapping[str, Any]) -> Reply:
-        days = args.get("days") or 7
-        span = "the last day" if days == 1 else f"the last {count(days, 'day')}"
-        repos = ctx.services.repos
-        since = ctx.now - timedelta(days=days)
-        results = await repos.resources.top(ctx.community.id, since, RESULTS)
-        if results:
-            return Reply(Document((Heading(f"Most discussed in {span}"), resource_list(results))))
-        last = await repos.communities.last_activity(ctx.community.id)
-        if last is None or last >= since:
-            return Reply.text(f"Nothing was shared or discussed in {span}.")
-        # A quiet spell or an imported archive: the same span up to the newest activity.
-        results = await repos.resources.top(ctx.community.id, last - timedelta(days=days), RESULTS)
-        heading = (
-            f"Nothing was shared or discussed in {span}. The newest activity here is from "
-            f"{short_date(last)}; most discussed in the {count(days, 'day')} up to then"
-        )
-        return Reply(Document((Heading(heading), resource_list(results))))
+    )(top)
 
-    @cmd(
+    cmd(
         MEMBER_GROUP,
         "profile",
         "What a member shared and discussed (you, unless you name someone)",
         OptionSpec("member", OptionKind.MEMBER, "whose profile", required=False),
         examples=("profile", "profile @ana"),
-    )
-    async def profile(ctx: CommandContext, args: Mapping[str, Any]) -> Reply:
-        member = await resolve_member(ctx, args.get("member"))
-        if member is None:
-            who = args.get("member")
-            if who is None:
-                return Reply.text("I have nothing stored about you yet: share a link to start.")
-            return Reply.text(f"I don't know a member called {quoted(str(who))} here.")
-        return Reply(await profile_document(ctx, member))
+    )(profile)
 
 
 async def resolve_member(ctx: CommandContext, arg: MemberArg | None) -> Member | None:

@@ -58,78 +58,201 @@ def _digest_option() -> OptionSpec:
     )
 
 
+async def digest_channel(ctx: CommandContext, args: Mapping[str, Any]) -> Reply:
+    svc = service_for(ctx.services)
+    channel = await resolve_channel(ctx, args["channel"], new_ok=True)
+    existing = {d.channel_id: d for d in await svc.store.of_community(ctx.community.id)}
+    before = existing.get(channel.external_id)
+    if before is not None and before.enabled:
+        return Reply.text(
+            "A digest already posts into ",
+            channel.ref(),
+            f" ({before.schedule.describe()}, {count(before.size, 'item')}). "
+            "Change it with digest schedule, size, include or exclude.",
+        )
+    schedule = svc.settings.schedule()
+    digest, created = await svc.store.upsert(
+        ctx.community.id,
+        channel.external_id,
+        channel.name,
+        channel.is_private,
+        schedule=schedule,
+        size=svc.settings.default_size,
+        now=ctx.now,
+        audit=audit_entry(
+            ctx,
+            "digest channel",
+            f"digest #{channel.label}: {'created' if before is None else 're-enabled'}",
+        ),
+    )
+    when = _next(digest, ctx.now)
+    verb = "will post" if created else "is back on and will post"
+    blocks: list[Block] = [
+        Paragraph(
+            spans(
+                "The digest ",
+                verb,
+                " into ",
+                channel.ref(),
+                f" every {digest.schedule.describe()} — next on {when}, "
+                f"with up to {count(digest.size, 'item')}.",
+            )
+        )
+    ]
+    if channel.is_private:
+        blocks.append(
+            Paragraph(
+                spans(
+                    "This channel is private: the digest will show what was shared in public "
+                    "channels and in this channel only."
+                )
+            )
+        )
+    blocks.append(
+        Paragraph(
+            spans(
+                "Try /rhizome-admin digest preview to see it now; change the time with "
+                "digest schedule <weekday> <HH:MM> [timezone]."
+            )
+        )
+    )
+    return Reply(Document(tuple(blocks)))
+
+
+async def digest_schedule(ctx: CommandContext, args: Mapping[str, Any]) -> Reply:
+    tz_arg: str | None = args.get("timezone")
+    digest_arg: ChannelArg | None = args.get("digest")
+    if tz_arg and tz_arg.startswith(("#", "<#")) and digest_arg is None:
+        # `digest schedule mon 09:00 #weekly`: the channel came where a zone could be.
+        digest_arg = convert(ctx.spec, ctx.spec.options[3], tz_arg)
+        tz_arg = None
+    try:
+        weekday = parse_weekday(str(args["weekday"]))
+        hour, minute = parse_time(str(args["time"]))
+        tz = canonical_timezone(tz_arg) if tz_arg else "UTC"
+        schedule = Schedule(weekday, hour, minute, tz)
+    except ValueError as e:
+        raise UsageError(str(e), ctx.spec) from None
+    svc = service_for(ctx.services)
+    digest = await pick_digest(ctx, svc, digest_arg)
+    if schedule == digest.schedule:
+        return Reply.text(f"The digest is already posted every {schedule.describe()}.")
+    await svc.store.update(
+        digest.id,
+        ctx.now,
+        audit_entry(
+            ctx,
+            "digest schedule",
+            f"digest #{digest.label}: {digest.schedule.describe()} → {schedule.describe()}",
+        ),
+        weekday=schedule.weekday,
+        hour=schedule.hour,
+        minute=schedule.minute,
+        timezone=schedule.tz,
+    )
+    when = next_run(schedule, ctx.now).astimezone(schedule.zone)
+    return Reply.text(
+        "The digest in ",
+        _digest_ref(digest),
+        f" will be posted every {schedule.describe()}; next on {_fmt(when)}.",
+    )
+
+
+async def digest_size(ctx: CommandContext, args: Mapping[str, Any]) -> Reply:
+    svc = service_for(ctx.services)
+    size = int(args["items"])
+    if size > svc.settings.max_size:
+        raise UsageError(
+            f"A digest shows at most {count(svc.settings.max_size, 'item')}, so people read it.",
+            ctx.spec,
+        )
+    digest = await pick_digest(ctx, svc, args.get("digest"))
+    if size == digest.size:
+        return Reply.text(f"The digest already shows up to {count(size, 'item')}.")
+    await svc.store.update(
+        digest.id,
+        ctx.now,
+        audit_entry(ctx, "digest size", f"digest #{digest.label}: size {digest.size} → {size}"),
+        size=size,
+    )
+    return Reply.text(
+        "The digest in ", _digest_ref(digest), f" will feature up to {count(size, 'resource')}."
+    )
+
+
+async def digest_include(ctx: CommandContext, args: Mapping[str, Any]) -> Reply:
+    return await _scope(ctx, args, "include")
+
+
+async def digest_exclude(ctx: CommandContext, args: Mapping[str, Any]) -> Reply:
+    return await _scope(ctx, args, "exclude")
+
+
+async def digest_preview(ctx: CommandContext, args: Mapping[str, Any]) -> Reply:
+    svc = service_for(ctx.services)
+    digest = await pick_digest(ctx, svc, args.get("digest"))
+    built = await svc.preview(ctx.community, digest)
+    return Reply(preview_document(digest, built.plan, svc.settings.min_items), ephemeral=True)
+
+
+async def digest_now(ctx: CommandContext, args: Mapping[str, Any]) -> Reply:
+    from bot.digests.scheduler import scheduler_for
+
+    svc = service_for(ctx.services)
+    digest = await pick_digest(ctx, svc, args.get("digest"))
+    token = scheduler_for(ctx.services).token
+    result = await svc.post_now(ctx.community, digest, token)
+    if result.state == "posted":
+        await audit_store(ctx.services).record(
+            audit_entry(ctx, "digest now", f"digest #{digest.label}: posted on request")
+        )
+        return Reply.text(
+            "Posted the digest in ",
+            _digest_ref(digest),
+            f" with {count(result.featured, 'featured item')}.",
+        )
+    if result.state == "skipped":
+        return Reply.text(
+            "Nothing posted: it is a quiet week and quiet weeks are set to be skipped."
+        )
+    if result.fixable:
+        return Reply.text(f"The digest was not posted: {result.reason}")
+    return Reply.text(f"The digest was not posted: {result.reason}. Please try again later.")
+
+
+async def digest_off(ctx: CommandContext, args: Mapping[str, Any]) -> Reply:
+    svc = service_for(ctx.services)
+    digest = await pick_digest(ctx, svc, args.get("digest"))
+    if not digest.enabled:
+        return Reply.text("That digest is already off.")
+    await svc.store.update(
+        digest.id,
+        ctx.now,
+        audit_entry(ctx, "digest off", f"digest #{digest.label}: turned off"),
+        enabled=False,
+    )
+    return Reply.text(
+        "The digest in ",
+        _digest_ref(digest),
+        " is off. Turn it back on with /rhizome-admin digest channel ",
+        _digest_ref(digest),
+        ".",
+    )
+
+
 def register(registry: Registry) -> None:
     """Declare the moderator commands; `bot.commands.build_registry` calls this."""
     cmd = registry.command
 
-    @cmd(
+    cmd(
         ADMIN_GROUP,
         "digest channel",
         "Post a weekly digest into this channel (several digests may each have their own)",
         OptionSpec("channel", OptionKind.CHANNEL, "where the digest is posted"),
         examples=("digest channel #weekly-learning",),
-    )
-    async def digest_channel(ctx: CommandContext, args: Mapping[str, Any]) -> Reply:
-        svc = service_for(ctx.services)
-        channel = await resolve_channel(ctx, args["channel"], new_ok=True)
-        existing = {d.channel_id: d for d in await svc.store.of_community(ctx.community.id)}
-        before = existing.get(channel.external_id)
-        if before is not None and before.enabled:
-            return Reply.text(
-                "A digest already posts into ",
-                channel.ref(),
-                f" ({before.schedule.describe()}, {count(before.size, 'item')}). "
-                "Change it with digest schedule, size, include or exclude.",
-            )
-        schedule = svc.settings.schedule()
-        digest, created = await svc.store.upsert(
-            ctx.community.id,
-            channel.external_id,
-            channel.name,
-            channel.is_private,
-            schedule=schedule,
-            size=svc.settings.default_size,
-            now=ctx.now,
-            audit=audit_entry(
-                ctx,
-                "digest channel",
-                f"digest #{channel.label}: {'created' if before is None else 're-enabled'}",
-            ),
-        )
-        when = _next(digest, ctx.now)
-        verb = "will post" if created else "is back on and will post"
-        blocks: list[Block] = [
-            Paragraph(
-                spans(
-                    "The digest ",
-                    verb,
-                    " into ",
-                    channel.ref(),
-                    f" every {digest.schedule.describe()} — next on {when}, "
-                    f"with up to {count(digest.size, 'item')}.",
-                )
-            )
-        ]
-        if channel.is_private:
-            blocks.append(
-                Paragraph(
-                    spans(
-                        "This channel is private: the digest will show what was shared in public "
-                        "channels and in this channel only."
-                    )
-                )
-            )
-        blocks.append(
-            Paragraph(
-                spans(
-                    "Try /rhizome-admin digest preview to see it now; change the time with "
-                    "digest schedule <weekday> <HH:MM> [timezone]."
-                )
-            )
-        )
-        return Reply(Document(tuple(blocks)))
+    )(digest_channel)
 
-    @cmd(
+    cmd(
         ADMIN_GROUP,
         "digest schedule",
         "When the digest is posted: a weekday, a 24-hour time and an IANA time zone (DST-safe)",
@@ -144,75 +267,18 @@ def register(registry: Registry) -> None:
         ),
         _digest_option(),
         examples=("digest schedule monday 09:00 Europe/Berlin", "digest schedule fri 16:30"),
-    )
-    async def digest_schedule(ctx: CommandContext, args: Mapping[str, Any]) -> Reply:
-        tz_arg: str | None = args.get("timezone")
-        digest_arg: ChannelArg | None = args.get("digest")
-        if tz_arg and tz_arg.startswith(("#", "<#")) and digest_arg is None:
-            # `digest schedule mon 09:00 #weekly`: the channel came where a zone could be.
-            digest_arg = convert(ctx.spec, ctx.spec.options[3], tz_arg)
-            tz_arg = None
-        try:
-            weekday = parse_weekday(str(args["weekday"]))
-            hour, minute = parse_time(str(args["time"]))
-            tz = canonical_timezone(tz_arg) if tz_arg else "UTC"
-            schedule = Schedule(weekday, hour, minute, tz)
-        except ValueError as e:
-            raise UsageError(str(e), ctx.spec) from None
-        svc = service_for(ctx.services)
-        digest = await pick_digest(ctx, svc, digest_arg)
-        if schedule == digest.schedule:
-            return Reply.text(f"The digest is already posted every {schedule.describe()}.")
-        await svc.store.update(
-            digest.id,
-            ctx.now,
-            audit_entry(
-                ctx,
-                "digest schedule",
-                f"digest #{digest.label}: {digest.schedule.describe()} → {schedule.describe()}",
-            ),
-            weekday=schedule.weekday,
-            hour=schedule.hour,
-            minute=schedule.minute,
-            timezone=schedule.tz,
-        )
-        when = next_run(schedule, ctx.now).astimezone(schedule.zone)
-        return Reply.text(
-            "The digest in ",
-            _digest_ref(digest),
-            f" will be posted every {schedule.describe()}; next on {_fmt(when)}.",
-        )
+    )(digest_schedule)
 
-    @cmd(
+    cmd(
         ADMIN_GROUP,
         "digest size",
         "How many resources the digest features",
         OptionSpec("items", OptionKind.INTEGER, "number of items", min_value=1, max_value=50),
         _digest_option(),
         examples=("digest size 7",),
-    )
-    async def digest_size(ctx: CommandContext, args: Mapping[str, Any]) -> Reply:
-        svc = service_for(ctx.services)
-        size = int(args["items"])
-        if size > svc.settings.max_size:
-            raise UsageError(
-                f"A digest shows at most {count(svc.settings.max_size, 'item')}, so people read it.",
-                ctx.spec,
-            )
-        digest = await pick_digest(ctx, svc, args.get("digest"))
-        if size == digest.size:
-            return Reply.text(f"The digest already shows up to {count(size, 'item')}.")
-        await svc.store.update(
-            digest.id,
-            ctx.now,
-            audit_entry(ctx, "digest size", f"digest #{digest.label}: size {digest.size} → {size}"),
-            size=size,
-        )
-        return Reply.text(
-            "The digest in ", _digest_ref(digest), f" will feature up to {count(size, 'resource')}."
-        )
+    )(digest_size)
 
-    @cmd(
+    cmd(
         ADMIN_GROUP,
         "digest include",
         "Feed the digest from this channel (once any is included, only included ones count); "
@@ -220,91 +286,41 @@ def register(registry: Registry) -> None:
         OptionSpec("channel", OptionKind.CHANNEL, "a channel, or all", keywords=("all",)),
         _digest_option(),
         examples=("digest include #python", "digest include all"),
-    )
-    async def digest_include(ctx: CommandContext, args: Mapping[str, Any]) -> Reply:
-        return await _scope(ctx, args, "include")
+    )(digest_include)
 
-    @cmd(
+    cmd(
         ADMIN_GROUP,
         "digest exclude",
         "Keep this channel out of the digest; `none` to exclude nothing again",
         OptionSpec("channel", OptionKind.CHANNEL, "a channel, or none", keywords=("none",)),
         _digest_option(),
         examples=("digest exclude #random", "digest exclude none"),
-    )
-    async def digest_exclude(ctx: CommandContext, args: Mapping[str, Any]) -> Reply:
-        return await _scope(ctx, args, "exclude")
+    )(digest_exclude)
 
-    @cmd(
+    cmd(
         ADMIN_GROUP,
         "digest preview",
         "See the digest as it would be posted now, with its scores (only you see it)",
         _digest_option(),
         slow=True,
-    )
-    async def digest_preview(ctx: CommandContext, args: Mapping[str, Any]) -> Reply:
-        svc = service_for(ctx.services)
-        digest = await pick_digest(ctx, svc, args.get("digest"))
-        built = await svc.preview(ctx.community, digest)
-        return Reply(preview_document(digest, built.plan, svc.settings.min_items), ephemeral=True)
+    )(digest_preview)
 
-    @cmd(
+    cmd(
         ADMIN_GROUP,
         "digest now",
         "Post the digest of the last 7 days right now, besides the schedule",
         _digest_option(),
         slow=True,
         destructive=True,
-    )
-    async def digest_now(ctx: CommandContext, args: Mapping[str, Any]) -> Reply:
-        from bot.digests.scheduler import scheduler_for
+    )(digest_now)
 
-        svc = service_for(ctx.services)
-        digest = await pick_digest(ctx, svc, args.get("digest"))
-        token = scheduler_for(ctx.services).token
-        result = await svc.post_now(ctx.community, digest, token)
-        if result.state == "posted":
-            await audit_store(ctx.services).record(
-                audit_entry(ctx, "digest now", f"digest #{digest.label}: posted on request")
-            )
-            return Reply.text(
-                "Posted the digest in ",
-                _digest_ref(digest),
-                f" with {count(result.featured, 'featured item')}.",
-            )
-        if result.state == "skipped":
-            return Reply.text(
-                "Nothing posted: it is a quiet week and quiet weeks are set to be skipped."
-            )
-        if result.fixable:
-            return Reply.text(f"The digest was not posted: {result.reason}")
-        return Reply.text(f"The digest was not posted: {result.reason}. Please try again later.")
-
-    @cmd(
+    cmd(
         ADMIN_GROUP,
         "digest off",
         "Stop posting this digest (its settings are kept; digest channel turns it back on)",
         _digest_option(),
         destructive=True,
-    )
-    async def digest_off(ctx: CommandContext, args: Mapping[str, Any]) -> Reply:
-        svc = service_for(ctx.services)
-        digest = await pick_digest(ctx, svc, args.get("digest"))
-        if not digest.enabled:
-            return Reply.text("That digest is already off.")
-        await svc.store.update(
-            digest.id,
-            ctx.now,
-            audit_entry(ctx, "digest off", f"digest #{digest.label}: turned off"),
-            enabled=False,
-        )
-        return Reply.text(
-            "The digest in ",
-            _digest_ref(digest),
-            " is off. Turn it back on with /rhizome-admin digest channel ",
-            _digest_ref(digest),
-            ".",
-        )
+    )(digest_off)
 
 
 # --- helpers ---------------------------------------------------------------------------------

@@ -59,10 +59,153 @@ _SEPARATORS = re.compile(r"[,;\n]+")
 _HASHTAG = re.compile(r"#([^\W_][\w-]*)")
 
 
+async def who_knows(ctx: CommandContext, args: Mapping[str, Any]) -> Reply:
+    svc = service_for(ctx.services)
+    me = await ctx.services.repos.members.by_external_id(ctx.community.id, ctx.actor.external_id)
+    answer = await svc.who_knows(
+        ctx.community.id,
+        str(args["topic"]),
+        limit=EXPERTS,
+        now=ctx.now,
+        asker=me.id if me else None,
+    )
+    return Reply(who_knows_document(answer))
+
+
+async def interests_add(ctx: CommandContext, args: Mapping[str, Any]) -> Reply:
+    svc = service_for(ctx.services)
+    settings = await ctx.services.repos.settings.get(
+        ctx.community.id, ctx.actor.external_id, svc.default_tracking
+    )
+    if not settings.tracking:
+        return Reply.text(
+            "Tracking is off for you, so Rhizome keeps no interests about you. "
+            "Turn it on with /rhizome privacy tracking on, then add them again."
+        )
+    wanted, unusable = parse_topics(svc.normalize, str(args["topics"]))
+    if len(wanted) > MAX_TOPICS_PER_COMMAND:
+        return Reply.text(
+            f"That is {len(wanted)} topics; add at most {MAX_TOPICS_PER_COMMAND} at a time."
+        )
+    if not wanted:
+        return Reply.text(_unusable_text(unusable) or "Say which topics, e.g. rust, databases.")
+    have = {d.topic for d in await svc.declared(ctx.community.id, ctx.actor.external_id)}
+    fresh = [t for _, t in wanted if t not in have]
+    if len(have) + len(fresh) > MAX_DECLARED:
+        return Reply.text(
+            f"You can list up to {MAX_DECLARED} interests; you have {len(have)}. "
+            "Remove some with /rhizome interests remove <topic>."
+        )
+    added = await svc.declare(
+        ctx.community, ctx.actor.external_id, ctx.actor.display_name, [t for _, t in wanted]
+    )
+    lines = []
+    if added:
+        lines.append("Added: " + ", ".join(_shown(wanted, t) for t in added) + ".")
+    again = [t for _, t in wanted if t not in added]
+    if again:
+        lines.append("Already listed: " + ", ".join(again) + ".")
+    if unusable:
+        lines.append(_unusable_text(unusable))
+    lines.append("Members asking /rhizome who-knows about them can now find you.")
+    return Reply(Document(tuple(Paragraph(spans(line)) for line in lines)))
+
+
+async def interests_remove(ctx: CommandContext, args: Mapping[str, Any]) -> Reply:
+    svc = service_for(ctx.services)
+    text = str(args["topics"])
+    have = [d.topic for d in await svc.declared(ctx.community.id, ctx.actor.external_id)]
+    if text.strip().casefold() == "all":
+        removed = await svc.undeclare(ctx.community.id, ctx.actor.external_id, have)
+        if not removed:
+            return Reply.text("You have not listed any interests.")
+        return Reply.text(f"Removed all {len(removed)} of your listed interests.")
+    wanted, unusable = parse_topics(svc.normalize, text)
+    removed = await svc.undeclare(ctx.community.id, ctx.actor.external_id, [t for _, t in wanted])
+    lines = []
+    if removed:
+        lines.append("Removed: " + ", ".join(removed) + ".")
+    missing = [t for _, t in wanted if t not in removed]
+    if missing:
+        lines.append("You had not listed: " + ", ".join(missing) + ".")
+    if unusable:
+        lines.append(_unusable_text(unusable))
+    if not lines:
+        lines.append("Say which topics to remove, e.g. rust, or all.")
+    return Reply(Document(tuple(Paragraph(spans(line)) for line in lines)))
+
+
+async def interests_list(ctx: CommandContext, args: Mapping[str, Any]) -> Reply:
+    svc = service_for(ctx.services)
+    declared = await svc.declared(ctx.community.id, ctx.actor.external_id)
+    blocks: list[Block] = [Heading("Your interests")]
+    if declared:
+        blocks.append(
+            ItemList(
+                tuple(
+                    Item(
+                        (Text(d.topic, bold=True),),
+                        details=((Text(f"listed {short_date(d.declared_at)}"),),),
+                    )
+                    for d in declared
+                ),
+                title="You listed",
+            )
+        )
+    else:
+        blocks.append(
+            Paragraph(spans("You have not listed any. Add some: /rhizome interests add rust, sql"))
+        )
+    member = await ctx.services.repos.members.by_external_id(
+        ctx.community.id, ctx.actor.external_id
+    )
+    if member is not None:
+        seen = await _seen_blocks(ctx, member, skip={d.topic for d in declared})
+        blocks.extend(seen)
+    return Reply(Document(tuple(blocks)))
+
+
+async def network(ctx: CommandContext, args: Mapping[str, Any]) -> Reply:
+    member = await ctx.services.repos.members.by_external_id(
+        ctx.community.id, ctx.actor.external_id
+    )
+    if member is None:
+        return Reply.text(
+            "Your network is empty so far: share a link or join a discussion to start it."
+        )
+    return Reply(await network_document(ctx, member))
+
+
+async def saved(ctx: CommandContext, args: Mapping[str, Any]) -> Reply:
+    svc = service_for(ctx.services)
+    emoji = _bookmark_label(ctx)
+    member = await ctx.services.repos.members.by_external_id(
+        ctx.community.id, ctx.actor.external_id
+    )
+    ids = await svc.saved(ctx.community.id, member.id, SAVED) if member else []
+    if not ids or member is None:
+        return Reply.text(
+            f"Nothing saved yet: react with {emoji} to a message with a link and it shows up here."
+        )
+    total = await svc.saved_count(ctx.community.id, member.id)
+    found = await ctx.services.repos.resources.summaries(ctx.community.id, ids)
+    return Reply(
+        Document(
+            (
+                Heading("Saved"),
+                resource_list(found, more=max(0, total - len(found))),
+                Paragraph(
+                    spans(f"React with {emoji} to save more; remove the reaction to unsave.")
+                ),
+            )
+        )
+    )
+
+
 def register(registry: Registry) -> None:
     cmd = registry.command
 
-    @cmd(
+    cmd(
         MEMBER_GROUP,
         "who-knows",
         "Members who know a topic, with what they shared and discussed about it",
@@ -70,178 +213,41 @@ def register(registry: Registry) -> None:
             "topic", OptionKind.TEXT, "a topic, e.g. rust or databases", autocomplete="topics"
         ),
         examples=("who-knows postgres", "who-knows async rust"),
-    )
-    async def who_knows(ctx: CommandContext, args: Mapping[str, Any]) -> Reply:
-        svc = service_for(ctx.services)
-        me = await ctx.services.repos.members.by_external_id(
-            ctx.community.id, ctx.actor.external_id
-        )
-        answer = await svc.who_knows(
-            ctx.community.id,
-            str(args["topic"]),
-            limit=EXPERTS,
-            now=ctx.now,
-            asker=me.id if me else None,
-        )
-        return Reply(who_knows_document(answer))
+    )(who_knows)
 
-    @cmd(
+    cmd(
         MEMBER_GROUP,
         "interests add",
         "Tell Rhizome topics you care about (separate several with commas)",
         OptionSpec("topics", OptionKind.TEXT, "topics, e.g. rust, machine learning"),
         examples=("interests add rust, machine learning",),
-    )
-    async def interests_add(ctx: CommandContext, args: Mapping[str, Any]) -> Reply:
-        svc = service_for(ctx.services)
-        settings = await ctx.services.repos.settings.get(
-            ctx.community.id, ctx.actor.external_id, svc.default_tracking
-        )
-        if not settings.tracking:
-            return Reply.text(
-                "Tracking is off for you, so Rhizome keeps no interests about you. "
-                "Turn it on with /rhizome privacy tracking on, then add them again."
-            )
-        wanted, unusable = parse_topics(svc.normalize, str(args["topics"]))
-        if len(wanted) > MAX_TOPICS_PER_COMMAND:
-            return Reply.text(
-                f"That is {len(wanted)} topics; add at most {MAX_TOPICS_PER_COMMAND} at a time."
-            )
-        if not wanted:
-            return Reply.text(_unusable_text(unusable) or "Say which topics, e.g. rust, databases.")
-        have = {d.topic for d in await svc.declared(ctx.community.id, ctx.actor.external_id)}
-        fresh = [t for _, t in wanted if t not in have]
-        if len(have) + len(fresh) > MAX_DECLARED:
-            return Reply.text(
-                f"You can list up to {MAX_DECLARED} interests; you have {len(have)}. "
-                "Remove some with /rhizome interests remove <topic>."
-            )
-        added = await svc.declare(
-            ctx.community, ctx.actor.external_id, ctx.actor.display_name, [t for _, t in wanted]
-        )
-        lines = []
-        if added:
-            lines.append("Added: " + ", ".join(_shown(wanted, t) for t in added) + ".")
-        again = [t for _, t in wanted if t not in added]
-        if again:
-            lines.append("Already listed: " + ", ".join(again) + ".")
-        if unusable:
-            lines.append(_unusable_text(unusable))
-        lines.append("Members asking /rhizome who-knows about them can now find you.")
-        return Reply(Document(tuple(Paragraph(spans(line)) for line in lines)))
+    )(interests_add)
 
-    @cmd(
+    cmd(
         MEMBER_GROUP,
         "interests remove",
         "Remove topics you listed (or all of them)",
         OptionSpec("topics", OptionKind.TEXT, "topics to remove, or all", autocomplete="topics"),
         examples=("interests remove rust", "interests remove all"),
-    )
-    async def interests_remove(ctx: CommandContext, args: Mapping[str, Any]) -> Reply:
-        svc = service_for(ctx.services)
-        text = str(args["topics"])
-        have = [d.topic for d in await svc.declared(ctx.community.id, ctx.actor.external_id)]
-        if text.strip().casefold() == "all":
-            removed = await svc.undeclare(ctx.community.id, ctx.actor.external_id, have)
-            if not removed:
-                return Reply.text("You have not listed any interests.")
-            return Reply.text(f"Removed all {len(removed)} of your listed interests.")
-        wanted, unusable = parse_topics(svc.normalize, text)
-        removed = await svc.undeclare(
-            ctx.community.id, ctx.actor.external_id, [t for _, t in wanted]
-        )
-        lines = []
-        if removed:
-            lines.append("Removed: " + ", ".join(removed) + ".")
-        missing = [t for _, t in wanted if t not in removed]
-        if missing:
-            lines.append("You had not listed: " + ", ".join(missing) + ".")
-        if unusable:
-            lines.append(_unusable_text(unusable))
-        if not lines:
-            lines.append("Say which topics to remove, e.g. rust, or all.")
-        return Reply(Document(tuple(Paragraph(spans(line)) for line in lines)))
+    )(interests_remove)
 
-    @cmd(
+    cmd(
         MEMBER_GROUP,
         "interests list",
         "The topics you listed, and what Rhizome sees you know and ask about",
-    )
-    async def interests_list(ctx: CommandContext, args: Mapping[str, Any]) -> Reply:
-        svc = service_for(ctx.services)
-        declared = await svc.declared(ctx.community.id, ctx.actor.external_id)
-        blocks: list[Block] = [Heading("Your interests")]
-        if declared:
-            blocks.append(
-                ItemList(
-                    tuple(
-                        Item(
-                            (Text(d.topic, bold=True),),
-                            details=((Text(f"listed {short_date(d.declared_at)}"),),),
-                        )
-                        for d in declared
-                    ),
-                    title="You listed",
-                )
-            )
-        else:
-            blocks.append(
-                Paragraph(
-                    spans("You have not listed any. Add some: /rhizome interests add rust, sql")
-                )
-            )
-        member = await ctx.services.repos.members.by_external_id(
-            ctx.community.id, ctx.actor.external_id
-        )
-        if member is not None:
-            seen = await _seen_blocks(ctx, member, skip={d.topic for d in declared})
-            blocks.extend(seen)
-        return Reply(Document(tuple(blocks)))
+    )(interests_list)
 
-    @cmd(
+    cmd(
         MEMBER_GROUP,
         "network",
         "Your learning network: people you met and discussed with, and what you saved",
-    )
-    async def network(ctx: CommandContext, args: Mapping[str, Any]) -> Reply:
-        member = await ctx.services.repos.members.by_external_id(
-            ctx.community.id, ctx.actor.external_id
-        )
-        if member is None:
-            return Reply.text(
-                "Your network is empty so far: share a link or join a discussion to start it."
-            )
-        return Reply(await network_document(ctx, member))
+    )(network)
 
-    @cmd(
+    cmd(
         MEMBER_GROUP,
         "saved",
         "Links you saved by reacting with a bookmark (🔖 unless configured otherwise)",
-    )
-    async def saved(ctx: CommandContext, args: Mapping[str, Any]) -> Reply:
-        svc = service_for(ctx.services)
-        emoji = _bookmark_label(ctx)
-        member = await ctx.services.repos.members.by_external_id(
-            ctx.community.id, ctx.actor.external_id
-        )
-        ids = await svc.saved(ctx.community.id, member.id, SAVED) if member else []
-        if not ids or member is None:
-            return Reply.text(
-                f"Nothing saved yet: react with {emoji} to a message with a link and it shows up here."
-            )
-        total = await svc.saved_count(ctx.community.id, member.id)
-        found = await ctx.services.repos.resources.summaries(ctx.community.id, ids)
-        return Reply(
-            Document(
-                (
-                    Heading("Saved"),
-                    resource_list(found, more=max(0, total - len(found))),
-                    Paragraph(
-                        spans(f"React with {emoji} to save more; remove the reaction to unsave.")
-                    ),
-                )
-            )
-        )
+    )(saved)
 
 
 # --- parsing ----------------------------------------------------------------------------------

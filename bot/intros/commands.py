@@ -70,78 +70,258 @@ async def _next_text(svc: IntroService, ctx: CommandContext) -> str:
     return f"Rounds run {cadence.describe()}{when}."
 
 
+async def intros_on(ctx: CommandContext, args: Mapping[str, Any]) -> Reply:
+    svc = service_for(ctx.services)
+    services = ctx.services
+    await services.repos.settings.update(
+        ctx.community.id,
+        ctx.actor.external_id,
+        ctx.now,
+        svc.default_tracking,
+        intros=True,
+        intros_paused_until=None,
+    )
+    # A fresh start: earlier ignored intros no longer count towards a pause.
+    await svc.store.set_member_state(
+        ctx.community.id,
+        ctx.actor.external_id,
+        ctx.now,
+        streak_since=ctx.now,
+        auto_paused_at=None,
+    )
+    await svc.ensure_schedule(ctx.community.id, ctx.now)
+    parts = [
+        "You're in: each round I'll introduce you to someone whose interests overlap with "
+        "yours, and say why.",
+        await _next_text(svc, ctx),
+    ]
+    settings = await services.repos.settings.get(
+        ctx.community.id, ctx.actor.external_id, svc.default_tracking
+    )
+    if not settings.tracking:
+        parts.append(
+            "Note: your tracking is off, and introductions need it (they are built from "
+            "what you share). Turn it on with /rhizome privacy tracking on."
+        )
+    elif (
+        await services.repos.members.by_external_id(ctx.community.id, ctx.actor.external_id) is None
+    ):
+        parts.append(
+            "I haven't seen you post yet: share a link or join a discussion so I know "
+            "what to introduce you about."
+        )
+    return Reply.text(" ".join(parts))
+
+
+async def intros_off(ctx: CommandContext, args: Mapping[str, Any]) -> Reply:
+    svc = service_for(ctx.services)
+    await ctx.services.repos.settings.update(
+        ctx.community.id, ctx.actor.external_id, ctx.now, svc.default_tracking, intros=False
+    )
+    return Reply.text(
+        "Introductions are off for you. Past introductions stay listed in "
+        "/rhizome intros status; turn them back on any time with /rhizome intros on."
+    )
+
+
+async def intros_pause(ctx: CommandContext, args: Mapping[str, Any]) -> Reply:
+    svc = service_for(ctx.services)
+    weeks = int(args["weeks"])
+    until = ctx.now + timedelta(weeks=weeks)
+    await ctx.services.repos.settings.update(
+        ctx.community.id,
+        ctx.actor.external_id,
+        ctx.now,
+        svc.default_tracking,
+        intros_paused_until=until,
+    )
+    text = (
+        f"Paused: no introductions for you until {_day(until)} "
+        f"({count(weeks, 'week')}). /rhizome intros on resumes them earlier."
+    )
+    if not await _opted_in(ctx, svc):
+        text += " (You are not opted in anyway: /rhizome intros on to join.)"
+    return Reply.text(text)
+
+
+async def intros_not_with(ctx: CommandContext, args: Mapping[str, Any]) -> Reply:
+    svc = service_for(ctx.services)
+    arg: MemberArg = args["member"]
+    member = await resolve_member(ctx, arg)
+    if member is not None:
+        other_ext, name = member.external_id, member.name
+    elif arg.external_id:
+        other_ext, name = arg.external_id, arg.name or arg.external_id
+    else:
+        raise UsageError(
+            f"I don't know a member called {quoted(str(arg)[:80])} here. Mention them (type @ and "
+            "pick them from the list).",
+            ctx.spec,
+        )
+    if other_ext == ctx.actor.external_id:
+        return Reply.text("That's you: I never introduce you to yourself.")
+    who = Mention(name, other_ext)
+    if args.get("undo"):
+        removed = await svc.store.remove_not_with(
+            ctx.community.id, ctx.actor.external_id, other_ext
+        )
+        if not removed:
+            return Reply.text(who, " was not on your not-with list.")
+        return Reply.text(who, " is off your not-with list: you may be introduced again.")
+    added = await svc.store.add_not_with(
+        ctx.community.id, ctx.actor.external_id, other_ext, name[:200], ctx.now
+    )
+    if not added:
+        return Reply.text("You already asked not to be introduced to ", who, ".")
+    return Reply.text(
+        "Noted: I will never introduce you to ",
+        who,
+        ". They are not told. Undo with /rhizome intros not-with @member undo.",
+    )
+
+
+async def intros_status(ctx: CommandContext, args: Mapping[str, Any]) -> Reply:
+    return Reply(await status_document(ctx, service_for(ctx.services)))
+
+
+async def intros_met(ctx: CommandContext, args: Mapping[str, Any]) -> Reply:
+    svc = service_for(ctx.services)
+    intro_id, answer = int(args["intro"]), str(args["answer"])
+    if not await svc.store.answer(
+        ctx.community.id, intro_id, ctx.actor.external_id, answer, ctx.now
+    ):
+        return Reply.text(
+            f"I don't know an introduction #{intro_id} with you. /rhizome intros status "
+            "lists yours."
+        )
+    if answer == "yes":
+        return Reply.text(f"Glad you met! Noted for introduction #{intro_id}.")
+    return Reply.text(
+        f"Thanks for telling me (introduction #{intro_id}). There's still time, and the "
+        "next rounds will bring new people."
+    )
+
+
+async def intros_cadence(ctx: CommandContext, args: Mapping[str, Any]) -> Reply:
+    svc = service_for(ctx.services)
+    kind = str(args["cadence"])
+    before, since, was_on = await svc.cadence(ctx.community.id)
+    was_on = was_on and since is not None  # no schedule yet: rounds do not run
+    if kind == "off":
+        if args.get("weekday") or args.get("time") or args.get("timezone"):
+            raise UsageError("`off` takes nothing after it.", ctx.spec)
+        if not was_on:
+            return Reply.text("Introduction rounds are already off.")
+        await svc.store.set_schedule(ctx.community.id, {"enabled": False}, ctx.now)
+        await _audit(ctx, "intros cadence", "introduction rounds: off")
+        return Reply.text(
+            "Introduction rounds are off. Members keep their choices; turn rounds back on "
+            "with /rhizome-admin intros cadence weekly (or biweekly, monthly)."
+        )
+    try:
+        weekday = parse_weekday(str(args["weekday"])) if args.get("weekday") else before.weekday
+        hour, minute = (
+            parse_time(str(args["time"])) if args.get("time") else (before.hour, before.minute)
+        )
+        tz = canonical_timezone(str(args["timezone"])) if args.get("timezone") else before.tz
+        cadence = Cadence(kind, weekday, hour, minute, tz)
+    except ValueError as e:
+        raise UsageError(str(e), ctx.spec) from None
+    if was_on and cadence == before:
+        return Reply.text(f"Introduction rounds already run {cadence.describe()}.")
+    await svc.store.set_schedule(ctx.community.id, {**cadence.values(), "enabled": True}, ctx.now)
+    detail = f"introduction rounds: {before.describe() if was_on else 'off'} → {cadence.describe()}"
+    await _audit(ctx, "intros cadence", detail)
+    upcoming = cadence.next_after(ctx.now, ctx.now)
+    return Reply.text(
+        f"Introduction rounds will run {cadence.describe()}; the next on "
+        f"{_fmt(upcoming, cadence)}. Preview one with /rhizome-admin intros preview."
+    )
+
+
+async def intros_run_now(ctx: CommandContext, args: Mapping[str, Any]) -> Reply:
+    svc = service_for(ctx.services)
+    if args.get("force") != "force":
+        earlier = await round_this_period(ctx, svc)
+        if earlier is not None:
+            cadence, _, _ = await svc.cadence(ctx.community.id)
+            how = "by hand" if earlier.kind == "manual" else "on schedule"
+            return Reply.text(
+                f"A round already ran this period ({how}, {_fmt(earlier.period, cadence)}), "
+                f"and rounds are promised once a period ({cadence.describe()}). To introduce "
+                "everyone again anyway: /rhizome-admin intros run-now force"
+            )
+    result = await svc.run_now(ctx.community, scheduler_for(ctx.services).token)
+    if result.state in ("posted", "partial"):
+        await _audit(
+            ctx,
+            "intros run-now",
+            f"introduction round made by hand: {count(result.total, 'intro')}",
+        )
+        text = f"Done: {count(result.posted, 'introduction')} posted."
+        if result.state == "partial" or result.failed:
+            text += " Some could not be posted; I'll retry them in a few minutes" + (
+                f" ({result.failed} given up)." if result.failed else "."
+            )
+        return Reply.text(text)
+    if result.state == "skipped":
+        return Reply.text(
+            f"No round made: {result.reason}. /rhizome-admin intros preview shows who is in."
+        )
+    if result.state == "no-outlet":
+        return Reply.text(
+            f"I can't post right now ({result.reason}); run this where the bot is connected."
+        )
+    return Reply.text(f"No round made: {result.reason}.")
+
+
+async def intros_preview(ctx: CommandContext, args: Mapping[str, Any]) -> Reply:
+    svc = service_for(ctx.services)
+    draft = await svc.draft(ctx.community, ctx.now)
+    cadence, _, enabled = await svc.cadence(ctx.community.id)
+    upcoming = await svc.next_round(ctx.community.id, ctx.now)
+    return Reply(
+        preview_document(
+            draft,
+            cadence.describe() if enabled else "only by hand (the cadence is off)",
+            _fmt(upcoming, cadence) if upcoming else None,
+        )
+    )
+
+
+async def intros_stats(ctx: CommandContext, args: Mapping[str, Any]) -> Reply:
+    return Reply(await stats_document(ctx, service_for(ctx.services)))
+
+
+async def intros_default_on(ctx: CommandContext, args: Mapping[str, Any]) -> Reply:
+    return await _channel_default(ctx, args, True)
+
+
+async def intros_default_off(ctx: CommandContext, args: Mapping[str, Any]) -> Reply:
+    return await _channel_default(ctx, args, False)
+
+
 def register(registry: Registry) -> None:
     """Declare the intro commands; `bot.commands.build_registry` calls this."""
     cmd = registry.command
 
     # --- members -----------------------------------------------------------------------------
-    @cmd(
+    cmd(
         MEMBER_GROUP,
         "intros on",
         "Get introduced, every round, to a member who shares your interests (off until you say)",
         examples=("intros on",),
-    )
-    async def intros_on(ctx: CommandContext, args: Mapping[str, Any]) -> Reply:
-        svc = service_for(ctx.services)
-        services = ctx.services
-        await services.repos.settings.update(
-            ctx.community.id,
-            ctx.actor.external_id,
-            ctx.now,
-            svc.default_tracking,
-            intros=True,
-            intros_paused_until=None,
-        )
-        # A fresh start: earlier ignored intros no longer count towards a pause.
-        await svc.store.set_member_state(
-            ctx.community.id,
-            ctx.actor.external_id,
-            ctx.now,
-            streak_since=ctx.now,
-            auto_paused_at=None,
-        )
-        await svc.ensure_schedule(ctx.community.id, ctx.now)
-        parts = [
-            "You're in: each round I'll introduce you to someone whose interests overlap with "
-            "yours, and say why.",
-            await _next_text(svc, ctx),
-        ]
-        settings = await services.repos.settings.get(
-            ctx.community.id, ctx.actor.external_id, svc.default_tracking
-        )
-        if not settings.tracking:
-            parts.append(
-                "Note: your tracking is off, and introductions need it (they are built from "
-                "what you share). Turn it on with /rhizome privacy tracking on."
-            )
-        elif (
-            await services.repos.members.by_external_id(ctx.community.id, ctx.actor.external_id)
-            is None
-        ):
-            parts.append(
-                "I haven't seen you post yet: share a link or join a discussion so I know "
-                "what to introduce you about."
-            )
-        return Reply.text(" ".join(parts))
+    )(intros_on)
 
-    @cmd(
+    cmd(
         MEMBER_GROUP,
         "intros off",
         "Stop getting introductions",
         examples=("intros off",),
         destructive=True,
-    )
-    async def intros_off(ctx: CommandContext, args: Mapping[str, Any]) -> Reply:
-        svc = service_for(ctx.services)
-        await ctx.services.repos.settings.update(
-            ctx.community.id, ctx.actor.external_id, ctx.now, svc.default_tracking, intros=False
-        )
-        return Reply.text(
-            "Introductions are off for you. Past introductions stay listed in "
-            "/rhizome intros status; turn them back on any time with /rhizome intros on."
-        )
+    )(intros_off)
 
-    @cmd(
+    cmd(
         MEMBER_GROUP,
         "intros pause",
         "No introductions for a number of weeks",
@@ -153,27 +333,9 @@ def register(registry: Registry) -> None:
             max_value=MAX_PAUSE_WEEKS,
         ),
         examples=("intros pause 4",),
-    )
-    async def intros_pause(ctx: CommandContext, args: Mapping[str, Any]) -> Reply:
-        svc = service_for(ctx.services)
-        weeks = int(args["weeks"])
-        until = ctx.now + timedelta(weeks=weeks)
-        await ctx.services.repos.settings.update(
-            ctx.community.id,
-            ctx.actor.external_id,
-            ctx.now,
-            svc.default_tracking,
-            intros_paused_until=until,
-        )
-        text = (
-            f"Paused: no introductions for you until {_day(until)} "
-            f"({count(weeks, 'week')}). /rhizome intros on resumes them earlier."
-        )
-        if not await _opted_in(ctx, svc):
-            text += " (You are not opted in anyway: /rhizome intros on to join.)"
-        return Reply.text(text)
+    )(intros_pause)
 
-    @cmd(
+    cmd(
         MEMBER_GROUP,
         "intros not-with",
         "Never be introduced to this member (add undo to take it back); they are not told",
@@ -186,78 +348,26 @@ def register(registry: Registry) -> None:
             choices=("undo",),
         ),
         examples=("intros not-with @ben", "intros not-with @ben undo"),
-    )
-    async def intros_not_with(ctx: CommandContext, args: Mapping[str, Any]) -> Reply:
-        svc = service_for(ctx.services)
-        arg: MemberArg = args["member"]
-        member = await resolve_member(ctx, arg)
-        if member is not None:
-            other_ext, name = member.external_id, member.name
-        elif arg.external_id:
-            other_ext, name = arg.external_id, arg.name or arg.external_id
-        else:
-            raise UsageError(
-                f"I don't know a member called {quoted(str(arg)[:80])} here. Mention them (type @ and "
-                "pick them from the list).",
-                ctx.spec,
-            )
-        if other_ext == ctx.actor.external_id:
-            return Reply.text("That's you: I never introduce you to yourself.")
-        who = Mention(name, other_ext)
-        if args.get("undo"):
-            removed = await svc.store.remove_not_with(
-                ctx.community.id, ctx.actor.external_id, other_ext
-            )
-            if not removed:
-                return Reply.text(who, " was not on your not-with list.")
-            return Reply.text(who, " is off your not-with list: you may be introduced again.")
-        added = await svc.store.add_not_with(
-            ctx.community.id, ctx.actor.external_id, other_ext, name[:200], ctx.now
-        )
-        if not added:
-            return Reply.text("You already asked not to be introduced to ", who, ".")
-        return Reply.text(
-            "Noted: I will never introduce you to ",
-            who,
-            ". They are not told. Undo with /rhizome intros not-with @member undo.",
-        )
+    )(intros_not_with)
 
-    @cmd(
+    cmd(
         MEMBER_GROUP,
         "intros status",
         "Whether you get introductions, when the next round is, and your last intros",
         examples=("intros status",),
-    )
-    async def intros_status(ctx: CommandContext, args: Mapping[str, Any]) -> Reply:
-        return Reply(await status_document(ctx, service_for(ctx.services)))
+    )(intros_status)
 
-    @cmd(
+    cmd(
         MEMBER_GROUP,
         "intros met",
         "Answer “Did you meet?” for one of your introductions (the follow-up has buttons too)",
         OptionSpec("intro", OptionKind.INTEGER, "the introduction's number", min_value=1),
         OptionSpec("answer", OptionKind.CHOICE, "yes or no", choices=("yes", "no")),
         examples=("intros met 12 yes",),
-    )
-    async def intros_met(ctx: CommandContext, args: Mapping[str, Any]) -> Reply:
-        svc = service_for(ctx.services)
-        intro_id, answer = int(args["intro"]), str(args["answer"])
-        if not await svc.store.answer(
-            ctx.community.id, intro_id, ctx.actor.external_id, answer, ctx.now
-        ):
-            return Reply.text(
-                f"I don't know an introduction #{intro_id} with you. /rhizome intros status "
-                "lists yours."
-            )
-        if answer == "yes":
-            return Reply.text(f"Glad you met! Noted for introduction #{intro_id}.")
-        return Reply.text(
-            f"Thanks for telling me (introduction #{intro_id}). There's still time, and the "
-            "next rounds will bring new people."
-        )
+    )(intros_met)
 
     # --- moderators ----------------------------------------------------------------------------
-    @cmd(
+    cmd(
         ADMIN_GROUP,
         "intros cadence",
         "How often introduction rounds run: weekly, biweekly or monthly (the first weekday of "
@@ -284,48 +394,9 @@ def register(registry: Registry) -> None:
         ),
         examples=("intros cadence biweekly tuesday 14:00 Europe/Berlin", "intros cadence monthly"),
         destructive=True,
-    )
-    async def intros_cadence(ctx: CommandContext, args: Mapping[str, Any]) -> Reply:
-        svc = service_for(ctx.services)
-        kind = str(args["cadence"])
-        before, since, was_on = await svc.cadence(ctx.community.id)
-        was_on = was_on and since is not None  # no schedule yet: rounds do not run
-        if kind == "off":
-            if args.get("weekday") or args.get("time") or args.get("timezone"):
-                raise UsageError("`off` takes nothing after it.", ctx.spec)
-            if not was_on:
-                return Reply.text("Introduction rounds are already off.")
-            await svc.store.set_schedule(ctx.community.id, {"enabled": False}, ctx.now)
-            await _audit(ctx, "intros cadence", "introduction rounds: off")
-            return Reply.text(
-                "Introduction rounds are off. Members keep their choices; turn rounds back on "
-                "with /rhizome-admin intros cadence weekly (or biweekly, monthly)."
-            )
-        try:
-            weekday = parse_weekday(str(args["weekday"])) if args.get("weekday") else before.weekday
-            hour, minute = (
-                parse_time(str(args["time"])) if args.get("time") else (before.hour, before.minute)
-            )
-            tz = canonical_timezone(str(args["timezone"])) if args.get("timezone") else before.tz
-            cadence = Cadence(kind, weekday, hour, minute, tz)
-        except ValueError as e:
-            raise UsageError(str(e), ctx.spec) from None
-        if was_on and cadence == before:
-            return Reply.text(f"Introduction rounds already run {cadence.describe()}.")
-        await svc.store.set_schedule(
-            ctx.community.id, {**cadence.values(), "enabled": True}, ctx.now
-        )
-        detail = (
-            f"introduction rounds: {before.describe() if was_on else 'off'} → {cadence.describe()}"
-        )
-        await _audit(ctx, "intros cadence", detail)
-        upcoming = cadence.next_after(ctx.now, ctx.now)
-        return Reply.text(
-            f"Introduction rounds will run {cadence.describe()}; the next on "
-            f"{_fmt(upcoming, cadence)}. Preview one with /rhizome-admin intros preview."
-        )
+    )(intros_cadence)
 
-    @cmd(
+    cmd(
         ADMIN_GROUP,
         "intros run-now",
         "Make a round of introductions right now, besides the cadence (once a period; "
@@ -340,89 +411,37 @@ def register(registry: Registry) -> None:
         slow=True,
         destructive=True,
         examples=("intros run-now", "intros run-now force"),
-    )
-    async def intros_run_now(ctx: CommandContext, args: Mapping[str, Any]) -> Reply:
-        svc = service_for(ctx.services)
-        if args.get("force") != "force":
-            earlier = await round_this_period(ctx, svc)
-            if earlier is not None:
-                cadence, _, _ = await svc.cadence(ctx.community.id)
-                how = "by hand" if earlier.kind == "manual" else "on schedule"
-                return Reply.text(
-                    f"A round already ran this period ({how}, {_fmt(earlier.period, cadence)}), "
-                    f"and rounds are promised once a period ({cadence.describe()}). To introduce "
-                    "everyone again anyway: /rhizome-admin intros run-now force"
-                )
-        result = await svc.run_now(ctx.community, scheduler_for(ctx.services).token)
-        if result.state in ("posted", "partial"):
-            await _audit(
-                ctx,
-                "intros run-now",
-                f"introduction round made by hand: {count(result.total, 'intro')}",
-            )
-            text = f"Done: {count(result.posted, 'introduction')} posted."
-            if result.state == "partial" or result.failed:
-                text += " Some could not be posted; I'll retry them in a few minutes" + (
-                    f" ({result.failed} given up)." if result.failed else "."
-                )
-            return Reply.text(text)
-        if result.state == "skipped":
-            return Reply.text(
-                f"No round made: {result.reason}. /rhizome-admin intros preview shows who is in."
-            )
-        if result.state == "no-outlet":
-            return Reply.text(
-                f"I can't post right now ({result.reason}); run this where the bot is connected."
-            )
-        return Reply.text(f"No round made: {result.reason}.")
+    )(intros_run_now)
 
-    @cmd(
+    cmd(
         ADMIN_GROUP,
         "intros preview",
         "The introductions a round would make now, with the reasons; posts nothing",
         slow=True,
-    )
-    async def intros_preview(ctx: CommandContext, args: Mapping[str, Any]) -> Reply:
-        svc = service_for(ctx.services)
-        draft = await svc.draft(ctx.community, ctx.now)
-        cadence, _, enabled = await svc.cadence(ctx.community.id)
-        upcoming = await svc.next_round(ctx.community.id, ctx.now)
-        return Reply(
-            preview_document(
-                draft,
-                cadence.describe() if enabled else "only by hand (the cadence is off)",
-                _fmt(upcoming, cadence) if upcoming else None,
-            )
-        )
+    )(intros_preview)
 
-    @cmd(
+    cmd(
         ADMIN_GROUP,
         "intros stats",
         "Introduction rounds so far: intros made, answered, and how many met",
-    )
-    async def intros_stats(ctx: CommandContext, args: Mapping[str, Any]) -> Reply:
-        return Reply(await stats_document(ctx, service_for(ctx.services)))
+    )(intros_stats)
 
-    @cmd(
+    cmd(
         ADMIN_GROUP,
         "intros default-on",
         "Opt in the members who post in this channel (unless they said otherwise)",
         OptionSpec("channel", OptionKind.CHANNEL, "the channel"),
         examples=("intros default-on #newcomers",),
-    )
-    async def intros_default_on(ctx: CommandContext, args: Mapping[str, Any]) -> Reply:
-        return await _channel_default(ctx, args, True)
+    )(intros_default_on)
 
-    @cmd(
+    cmd(
         ADMIN_GROUP,
         "intros default-off",
         "Stop opting in this channel's members by default (their own choices stay)",
         OptionSpec("channel", OptionKind.CHANNEL, "the channel"),
         examples=("intros default-off #newcomers",),
         destructive=True,
-    )
-    async def intros_default_off(ctx: CommandContext, args: Mapping[str, Any]) -> Reply:
-        return await _channel_default(ctx, args, False)
+    )(intros_default_off)
 
 
 async def settings_blocks(ctx: CommandContext, svc: IntroService) -> list[Block]:
