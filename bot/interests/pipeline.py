@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
+import re
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -30,7 +31,7 @@ from typing import TYPE_CHECKING
 from bot.interests.answers import is_acknowledgement, is_substantive
 from bot.interests.profiles import DEFAULT_WEIGHTS, EvidenceKind, is_question
 from bot.interests.topics import ResourceText, TopicExtractor, channel_topic
-from bot.titles import fallback_title
+from bot.titles import TitleSource, code_owner, fallback_title
 from storage.interests import (
     EPOCH,
     Action,
@@ -73,13 +74,22 @@ Fetch = Callable[[str], Awaitable["PageMeta"]]
 
 def resource_text(doc: ResourceDoc) -> ResourceText:
     return ResourceText(
-        title=doc.title,
+        title=without_owner(doc.title, doc.url),
         description=doc.description,
         keywords=doc.keywords,
         site_name=doc.site_name,
         messages=doc.messages,
         channel_name=doc.channel_name,
     )
+
+
+def without_owner(title: str | None, url: str) -> str | None:
+    """`JuliaGPU/CUDA.jl` -> `CUDA.jl` for a code host's repository: the owner is an
+    account name, not what the repository is about."""
+    owner = code_owner(url)
+    if not title or owner is None:
+        return title
+    return re.sub(rf"(?i)(?<![\w.-]){re.escape(owner)}/", "", title)
 
 
 def horizon(now: datetime, half_life_days: float) -> datetime:
@@ -287,7 +297,8 @@ class TopicPipeline:
     async def corpus(self, community_id: int) -> Corpus:
         found = self._corpora.get(community_id)
         if found is None:
-            found = Corpus(TopicExtractor(aliases=self._aliases()))
+            names = await self.store.member_names(community_id)
+            found = Corpus(TopicExtractor(aliases=self._aliases(), names=names))
             ids = await self.store.recent_resource_ids(community_id, DF_SAMPLE)
             docs, _ = await self.store.resource_docs(community_id, ids)
             texts = [resource_text(d) for d in docs.values()]
@@ -417,9 +428,9 @@ class TopicPipeline:
         if titles:  # named from its URL or the sharing sentence: topics read those words
             await self.store.fill_titles(community_id, titles)
             sigs = {**sigs, **await self.store.resource_signatures(titles)}
-            docs = {  # as chat words (no key-phrase ranking: that is for page metadata)
-                rid: replace(doc, messages=(titles[rid][0], *doc.messages))
-                if rid in titles
+            docs = {  # URL words name the page like its title; a sentence is already chat
+                rid: replace(doc, title=titles[rid][0])
+                if titles.get(rid, ("", 0))[1] == TitleSource.SLUG
                 else doc
                 for rid, doc in docs.items()
             }

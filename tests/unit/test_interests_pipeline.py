@@ -19,6 +19,7 @@ from bot.interests.pipeline import (
     Corpus,
     epoch_days,
     knowledge_scores,
+    without_owner,
 )
 from bot.interests.profiles import Evidence, EvidenceKind, build_profile
 from bot.interests.service import Expert, Vocabulary, WhoKnowsAnswer, _snippet
@@ -199,3 +200,23 @@ def test_who_knows_document_offers_suggestions_as_buttons() -> None:
     )
     text = who_knows_document(found).plain()
     assert "@Ana — listed it as an interest" in text and "on rust, async rust" in text
+
+
+@pytest.mark.parametrize(
+    ("title", "url", "expected"),
+    [
+        ("JuliaGPU/CUDA.jl", "https://github.com/JuliaGPU/CUDA.jl", "CUDA.jl"),
+        (
+            "GitHub - lancamat1/poc-infrahub",
+            "https://github.com/lancamat1/poc-infrahub",
+            "GitHub - poc-infrahub",
+        ),
+        ("TCP/IP explained", "https://example.org/tcp", "TCP/IP explained"),  # not a code host
+        ("input/output in Julia", "https://github.com/JuliaLang/julia", "input/output in Julia"),
+        (None, "https://github.com/a/b", None),
+    ],
+)
+def test_a_repository_owner_is_not_what_it_is_about(
+    title: str | None, url: str, expected: str | None
+) -> None:
+    assert without_owner(title, url) == expected
