@@ -111,6 +111,8 @@ KNOWING = frozenset({EvidenceKind.SHARED, EvidenceKind.REPLIED, EvidenceKind.ANS
 RECENT_REPLIES = 400  # each member's newest replies read for answers
 DISCUSSION_WEIGHT = 0.4  # a substantive reply in a thread that asked nothing, vs an answer
 ADJACENT_WEIGHT = 0.7  # the next message after a question, in a channel without threads
+QUESTION_SHARE = 0.5  # of a question's words in the topics of the reply that answers it
+CONVERSATION_WEIGHT = 0.25  # the next message after a statement: taking part in a conversation
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,13 +140,31 @@ def answered(
         asked = is_question(r.root_text)
         if r.root_shares and not asked:
             continue
-        if r.adjacent and not asked:
-            continue  # the next message after a statement is conversation, not an answer
-        weight = (ADJACENT_WEIGHT if r.adjacent else 1.0) if asked else DISCUSSION_WEIGHT
+        if asked:
+            weight = ADJACENT_WEIGHT if r.adjacent else 1.0
+        else:  # explaining in a conversation: weaker than answering, still knowing
+            weight = CONVERSATION_WEIGHT if r.adjacent else DISCUSSION_WEIGHT
         found = topics_of(r.root_text, r.text)
         if found:
             out.append(Answered(r.member_id, r.message_id, r.at, found, weight, r.root_id))
     return out
+
+
+def conversation_topics(
+    extractor: TopicExtractor, question: str, reply: str, k: int = ANSWER_TOPICS
+) -> list[tuple[str, float]]:
+    """Topics of a reply in its conversation: the reply's own words count fully, the words
+    it answers half (the subject is often only named in the question: "how do I cancel a
+    tokio task?" - "keep the JoinHandle and call abort")."""
+    scores: dict[str, float] = {}
+    for text, share in ((reply, 1.0), (question, QUESTION_SHARE)):
+        for topic, weight in extractor.topics(ResourceText(messages=(text,)), k=2 * k):
+            scores[topic] = scores.get(topic, 0.0) + share * weight
+    ranked = sorted(scores.items(), key=lambda ts: (-ts[1], ts[0]))[:k]
+    if not ranked:
+        return []
+    top = ranked[0][1]
+    return [(t, round(s / top, 4)) for t, s in ranked]
 
 
 def knowledge_scores(
@@ -249,7 +269,7 @@ class Corpus:
         key = (question[:2000], reply[:2000])
         found = self._conversations.get(key)
         if found is None:
-            found = self.extractor.topics(ResourceText(messages=key), k=ANSWER_TOPICS)
+            found = conversation_topics(self.extractor, *key)
             if len(self._conversations) >= 20_000:
                 self._conversations.clear()
             self._conversations[key] = found

@@ -17,6 +17,11 @@ from bot.interests.pipeline import (
     EPOCH,
     TOPICS_PER_MEMBER,
     Corpus,
+    ADJACENT_WEIGHT,
+    CONVERSATION_WEIGHT,
+    DISCUSSION_WEIGHT,
+    answered,
+    conversation_topics,
     epoch_days,
     knowledge_scores,
     without_owner,
@@ -25,7 +30,7 @@ from bot.interests.profiles import Evidence, EvidenceKind, build_profile
 from bot.interests.service import Expert, Vocabulary, WhoKnowsAnswer, _snippet
 from bot.interests.topics import ResourceText, TopicExtractor, normalize_topic
 from bot.model import Member
-from storage.interests import Action, log_add
+from storage.interests import Action, Reply, log_add
 
 NOW = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 TOPICS = {
@@ -220,3 +225,41 @@ def test_a_repository_owner_is_not_what_it_is_about(
     title: str | None, url: str, expected: str | None
 ) -> None:
     assert without_owner(title, url) == expected
+
+
+def test_a_reply_is_about_its_own_words_first_and_the_question_second() -> None:
+    ex = TopicExtractor()
+    got = dict(
+        conversation_topics(
+            ex,
+            "How do I cancel a running tokio task?",
+            "Keep the JoinHandle and call abort on it",
+        )
+    )
+    assert "joinhandle" in got and "tokio" in got  # the subject may only be in the question
+    assert got["joinhandle"] > got["tokio"]
+
+
+def _reply(text: str, root: str, *, adjacent: bool, root_shares: bool = False) -> Reply:
+    return Reply(7, 2, NOW, text, 1, root, "rust", root_shares, adjacent)
+
+
+def test_answers_weigh_by_what_they_reply_to() -> None:
+    def topics_of(question: str, reply: str) -> list[tuple[str, float]]:
+        return [("tokio", 1.0)]
+
+    explain = "Tokio tasks are cancelled when the JoinHandle is aborted or the runtime stops"
+    cases = [
+        (_reply(explain, "How do I cancel a tokio task?", adjacent=False), 1.0),
+        (_reply(explain, "How do I cancel a tokio task?", adjacent=True), ADJACENT_WEIGHT),
+        (_reply(explain, "I cancel tokio tasks all day", adjacent=False), DISCUSSION_WEIGHT),
+        # The next message after a statement: taking part in a conversation counts, a little.
+        (_reply(explain, "I cancel tokio tasks all day", adjacent=True), CONVERSATION_WEIGHT),
+    ]
+    for reply, weight in cases:
+        (found,) = answered([reply], topics_of)
+        assert found.weight == weight
+    # A reply to a shared link that asked nothing is counted as discussing the link instead,
+    # and "thanks!" is no evidence at all.
+    link = _reply(explain, "Read this https://tokio.rs", adjacent=False, root_shares=True)
+    assert answered([link, _reply("thanks!", "How?", adjacent=False)], topics_of) == []
