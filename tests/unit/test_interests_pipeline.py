@@ -14,12 +14,12 @@ from hypothesis import strategies as st
 from bot.documents import Actions
 from bot.interests.commands import evidence_spans, parse_topics, who_knows_document
 from bot.interests.pipeline import (
-    EPOCH,
-    TOPICS_PER_MEMBER,
-    Corpus,
     ADJACENT_WEIGHT,
     CONVERSATION_WEIGHT,
     DISCUSSION_WEIGHT,
+    EPOCH,
+    TOPICS_PER_MEMBER,
+    Corpus,
     answered,
     conversation_topics,
     epoch_days,
