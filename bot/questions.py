@@ -27,35 +27,78 @@ __all__ = ["ANCHORS", "QUESTION_MARKS", "SQL_PATTERNS", "is_question"]
 class Phrase:
     pattern: str  # a regular expression on ASCII-lower-cased text
     anchors: tuple[str, ...]  # every match contains one of these
+    example: str  # a message it finds (the tests check each)
 
 
 _ANY = ("any", "someone", "somebody")  # anyone, anybody, any of you; someone, somebody
 
 PHRASES: tuple[Phrase, ...] = (
-    Phrase(r"how (?:do|can|should|would|did|does) (?:i|we|you|one|it)", ("how",)),
-    Phrase(r"how to\b", ("how",)),
+    Phrase(
+        r"how (?:do|can|should|would|did|does) (?:i|we|you|one|it)", ("how",), "How do I fix this"
+    ),
+    Phrase(r"how to\b", ("how",), "how to fix this"),
     Phrase(
         r"(?:does|do|did) (?:anyone|anybody|someone|somebody|any of you|you guys)",
         (*_ANY, "guys"),
+        "Does anyone use this",
     ),
     Phrase(
         r"(?:anyone|anybody|someone|somebody) "
         r"(?:know|knows|tried|try|used|use|using|have|has|seen|here)",
         _ANY,
+        "anyone tried this",
     ),
-    Phrase(r"(?:has|have) (?:anyone|anybody|someone|somebody)", _ANY),
-    Phrase(r"is there (?:a|an|any) (?:way|tool|library|lib|guide|tutorial|good)", ("there",)),
+    Phrase(r"(?:has|have) (?:anyone|anybody|someone|somebody)", _ANY, "Has anyone seen this"),
     Phrase(
-        r"any (?:idea|ideas|tips|hints|pointers|recommendations|suggestions|advice)\b", ("any",)
+        r"is there (?:a|an|any) (?:way|tool|library|lib|guide|tutorial|good)",
+        ("there",),
+        "Is there a way to pin it",
     ),
     Phrase(
-        r"(?:can|could) (?:someone|anyone|somebody|anybody) (?:help|explain|recommend|point)", _ANY
+        r"any (?:idea|ideas|tips|hints|pointers|recommendations|suggestions|advice)\b",
+        ("any",),
+        "any ideas for the meetup",
     ),
-    Phrase(r"what(?:'s| is) the best", ("best",)),
-    Phrase(r"where (?:can|do|should) i", ("where",)),
-    Phrase(r"i(?:'m| am) (?:trying|struggling) to", ("trying", "struggling")),
-    Phrase(r"i (?:wonder|was wondering)", ("wonder",)),
-    Phrase(r"¿", ("¿",)),
+    Phrase(
+        r"(?:can|could) (?:someone|anyone|somebody|anybody) (?:help|explain|recommend|point)",
+        _ANY,
+        "could someone explain this",
+    ),
+    Phrase(r"what(?:'s| is) the best", ("best",), "What’s the best editor"),
+    Phrase(r"where (?:can|do|should) i", ("where",), "where can I read about it"),
+    Phrase(
+        r"i(?:'m| am) (?:trying|struggling) to", ("trying", "struggling"), "I'm trying to build it"
+    ),
+    # Asking for help without a question: "I am unable to get X working", "I can't figure out".
+    Phrase(r"i(?:'m| am) (?:unable|not able) to", ("able",), "I am unable to get it working"),
+    Phrase(
+        r"i(?:'m| am) having (?:a |some )?(?:trouble|issues?|problems?|difficult)",
+        ("having",),
+        "I'm having trouble with tokio",
+    ),
+    Phrase(
+        r"i (?:can't|cannot|can not|couldn't) (?:get|seem|figure|find|make|understand)",
+        ("can", "couldn"),
+        "I can’t figure out the borrow checker",
+    ),
+    Phrase(
+        r"i(?:'m| am) (?:getting|seeing|facing|hitting) (?:an? |some |the |this )?(?:\w+ )?"
+        r"(?:error|issue|exception|problem)",
+        ("error", "issue", "exception", "problem"),
+        "I am getting a weird error from cargo",
+    ),
+    Phrase(
+        r"(?:i|we) (?:really )?need (?:some )?(?:help|advice|guidance)\b",
+        ("need",),
+        "we really need some advice on hosting",
+    ),
+    Phrase(
+        r"(?:i'm|i am|we're|we are) looking for (?:some )?(?:help|advice|guidance)\b",
+        ("looking",),
+        "I'm looking for help with SQL",
+    ),
+    Phrase(r"i (?:wonder|was wondering)", ("wonder",), "I wonder about it"),
+    Phrase(r"¿", ("¿",), "¿Alguien sabe cómo usar tokio"),
 )
 
 # Japanese asks without a question mark: polite endings (…ですか, …ますか, …でしょうか) and
@@ -64,11 +107,12 @@ JAPANESE: tuple[Phrase, ...] = (
     Phrase(
         r"(?:ですか|ますか|でしょうか|ませんか|ましたか|かな|かね|だろうか|のか)[。！!…\s]*(?:$|\n)",
         ("か",),
+        "これは何ですか",
     ),
-    Phrase(r"教えて(?:ください|下さい|いただけ)", ("教えて",)),
-    Phrase(r"(?:わか|分か)りません", ("りません",)),
-    Phrase(r"どうすれば|どうしたら", ("どう",)),
-    Phrase(r"方法(?:は|って)", ("方法",)),
+    Phrase(r"教えて(?:ください|下さい|いただけ)", ("教えて",), "使い方を教えてください"),
+    Phrase(r"(?:わか|分か)りません", ("りません",), "この部分がわかりません"),
+    Phrase(r"どうすれば|どうしたら", ("どう",), "どうすればいい"),
+    Phrase(r"方法(?:は|って)", ("方法",), "インストールの方法は"),
 )
 
 QUESTION_MARKS = "?？؟⸮"  # ASCII, fullwidth (CJK), Arabic, reversed

@@ -55,7 +55,7 @@ from sqlalchemy.orm import Mapped, aliased, mapped_column
 
 from bot.clock import as_utc
 from bot.model import Member
-from bot.titles import TitleSource, clean_title
+from bot.titles import TitleSource, clean_title, own_words
 from storage import models as m
 from storage.db import Database
 from storage.ingest import IngestStore, chunks, insert_ignore, thread_root
@@ -66,6 +66,11 @@ ADJACENT_REPLY = timedelta(minutes=30)  # the next message this soon may answer 
 TOPIC_CHARS = 60
 MAX_DOC_MESSAGES = 60  # messages per resource that feed its topics (shares first)
 MAX_DOC_CHARS = 20_000
+BARE_SHARE_WORDS = 2  # a share with fewer words of its own borrows its neighbours' words
+MAX_BARE_SHARES = 400  # per batch of resources: bounds the look-ups of a big import
+NEARBY_BEFORE = timedelta(minutes=10)
+NEARBY_AFTER = timedelta(minutes=20)
+NEARBY_MESSAGES = 4
 
 
 def _community_fk() -> Mapped[int]:
@@ -575,6 +580,17 @@ class InterestStore:
             docs = await conn.run_sync(_resource_docs, community_id, list(resource_ids))
             sigs = await conn.run_sync(_resource_signatures, list(docs))
         return docs, sigs
+
+    async def member_names(self, community_id: int) -> list[str]:
+        """Display names of the community's members (their words are not topics)."""
+        mb = m.members
+        async with self.db.read() as conn:
+            rows = await conn.execute(
+                select(mb.c.display_name).where(
+                    mb.c.community_id == community_id, mb.c.display_name.is_not(None)
+                )
+            )
+            return [name for name in rows.scalars() if name]
 
     async def recent_resource_ids(self, community_id: int, limit: int) -> list[int]:
         rt = m.resources
@@ -1489,9 +1505,9 @@ def _resource_docs(conn: Connection, community_id: int, ids: list[int]) -> dict[
     docs: dict[int, ResourceDoc] = {}
     for part in chunks(sorted(set(ids))):
         heads = conn.execute(
-            select(rt.c.id, rt.c.title, rt.c.description, rt.c.canonical_url).where(
-                rt.c.community_id == community_id, rt.c.id.in_(part)
-            )
+            select(
+                rt.c.id, rt.c.title, rt.c.title_rank, rt.c.description, rt.c.canonical_url
+            ).where(rt.c.community_id == community_id, rt.c.id.in_(part))
         ).all()
         if not heads:
             continue
@@ -1511,8 +1527,11 @@ def _resource_docs(conn: Connection, community_id: int, ids: list[int]) -> dict[
             texts[rid].append(text)
             sizes[rid] += len(text)
 
-        for rid, text, name in conn.execute(
-            select(st.c.resource_id, msg.c.text, ch.c.name)
+        bare: list[tuple[int, int, int, datetime]] = []  # shares with (almost) no words
+        for rid, text, name, mid, cid, at in conn.execute(
+            select(
+                st.c.resource_id, msg.c.text, ch.c.name, msg.c.id, msg.c.channel_id, msg.c.posted_at
+            )
             .join(msg, msg.c.id == st.c.message_id)
             .join(ch, ch.c.id == st.c.channel_id)
             .where(st.c.resource_id.in_(part), _public_channel())
@@ -1521,6 +1540,10 @@ def _resource_docs(conn: Connection, community_id: int, ids: list[int]) -> dict[
             keep(rid, text)
             if name:
                 chans[rid][name] += 1
+            if own_words(text or "") < BARE_SHARE_WORDS and len(bare) < MAX_BARE_SHARES:
+                bare.append((rid, mid, cid, as_utc(at)))
+        for rid, text in _nearby_messages(conn, community_id, bare):
+            keep(rid, text)
         for rid, text in conn.execute(
             select(st.c.resource_id, reply.c.text)
             .join(root, root.c.id == st.c.message_id)
@@ -1549,7 +1572,8 @@ def _resource_docs(conn: Connection, community_id: int, ids: list[int]) -> dict[
             common = chans[r.id].most_common(1)
             docs[r.id] = ResourceDoc(
                 resource_id=r.id,
-                title=r.title,
+                # A sentence title is the sharer's chat, already among the messages.
+                title=None if r.title_rank == TitleSource.SENTENCE else r.title,
                 description=r.description,
                 url=r.canonical_url,
                 keywords=tuple(k for k in (keywords or "").split("\n") if k),
@@ -1558,6 +1582,40 @@ def _resource_docs(conn: Connection, community_id: int, ids: list[int]) -> dict[
                 channel_name=common[0][0] if common else None,
             )
     return docs
+
+
+def _nearby_messages(
+    conn: Connection, community_id: int, bare: Sequence[tuple[int, int, int, datetime]]
+) -> list[tuple[int, str]]:
+    """For shares that say (almost) nothing, an image or a lone link, the channel's messages
+    just before and after: members post the picture, then say what it is, or the reverse."""
+    msg = m.messages
+    out: list[tuple[int, str]] = []
+    for part in chunks(list(bare), 50):
+        windows = [
+            and_(
+                msg.c.channel_id == cid,
+                msg.c.posted_at >= at - NEARBY_BEFORE,
+                msg.c.posted_at <= at + NEARBY_AFTER,
+                msg.c.id != mid,
+            )
+            for _rid, mid, cid, at in part
+        ]
+        rows = conn.execute(
+            select(msg.c.channel_id, msg.c.posted_at, msg.c.text)
+            .where(msg.c.community_id == community_id, or_(*windows), msg.c.text != "")
+            .order_by(msg.c.posted_at, msg.c.id)
+        ).all()
+        for rid, _mid, cid, at in part:
+            near = [
+                (abs((as_utc(r.posted_at) - at).total_seconds()), r.text)
+                for r in rows
+                if r.channel_id == cid
+                and at - NEARBY_BEFORE <= as_utc(r.posted_at) <= at + NEARBY_AFTER
+            ]
+            near.sort(key=lambda dt: dt[0])
+            out.extend((rid, text) for _dt, text in near[:NEARBY_MESSAGES] if text)
+    return out
 
 
 def _write_resource_topics(

@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
+import re
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -30,7 +31,7 @@ from typing import TYPE_CHECKING
 from bot.interests.answers import is_acknowledgement, is_substantive
 from bot.interests.profiles import DEFAULT_WEIGHTS, EvidenceKind, is_question
 from bot.interests.topics import ResourceText, TopicExtractor, channel_topic
-from bot.titles import fallback_title
+from bot.titles import TitleSource, code_owner, fallback_title
 from storage.interests import (
     EPOCH,
     Action,
@@ -73,13 +74,22 @@ Fetch = Callable[[str], Awaitable["PageMeta"]]
 
 def resource_text(doc: ResourceDoc) -> ResourceText:
     return ResourceText(
-        title=doc.title,
+        title=without_owner(doc.title, doc.url),
         description=doc.description,
         keywords=doc.keywords,
         site_name=doc.site_name,
         messages=doc.messages,
         channel_name=doc.channel_name,
     )
+
+
+def without_owner(title: str | None, url: str) -> str | None:
+    """`JuliaGPU/CUDA.jl` -> `CUDA.jl` for a code host's repository: the owner is an
+    account name, not what the repository is about."""
+    owner = code_owner(url)
+    if not title or owner is None:
+        return title
+    return re.sub(rf"(?i)(?<![\w.-]){re.escape(owner)}/", "", title)
 
 
 def horizon(now: datetime, half_life_days: float) -> datetime:
@@ -101,6 +111,8 @@ KNOWING = frozenset({EvidenceKind.SHARED, EvidenceKind.REPLIED, EvidenceKind.ANS
 RECENT_REPLIES = 400  # each member's newest replies read for answers
 DISCUSSION_WEIGHT = 0.4  # a substantive reply in a thread that asked nothing, vs an answer
 ADJACENT_WEIGHT = 0.7  # the next message after a question, in a channel without threads
+QUESTION_SHARE = 0.5  # of a question's words in the topics of the reply that answers it
+CONVERSATION_WEIGHT = 0.25  # the next message after a statement: taking part in a conversation
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,13 +140,31 @@ def answered(
         asked = is_question(r.root_text)
         if r.root_shares and not asked:
             continue
-        if r.adjacent and not asked:
-            continue  # the next message after a statement is conversation, not an answer
-        weight = (ADJACENT_WEIGHT if r.adjacent else 1.0) if asked else DISCUSSION_WEIGHT
+        if asked:
+            weight = ADJACENT_WEIGHT if r.adjacent else 1.0
+        else:  # explaining in a conversation: weaker than answering, still knowing
+            weight = CONVERSATION_WEIGHT if r.adjacent else DISCUSSION_WEIGHT
         found = topics_of(r.root_text, r.text)
         if found:
             out.append(Answered(r.member_id, r.message_id, r.at, found, weight, r.root_id))
     return out
+
+
+def conversation_topics(
+    extractor: TopicExtractor, question: str, reply: str, k: int = ANSWER_TOPICS
+) -> list[tuple[str, float]]:
+    """Topics of a reply in its conversation: the reply's own words count fully, the words
+    it answers half (the subject is often only named in the question: "how do I cancel a
+    tokio task?" - "keep the JoinHandle and call abort")."""
+    scores: dict[str, float] = {}
+    for text, share in ((reply, 1.0), (question, QUESTION_SHARE)):
+        for topic, weight in extractor.topics(ResourceText(messages=(text,)), k=2 * k):
+            scores[topic] = scores.get(topic, 0.0) + share * weight
+    ranked = sorted(scores.items(), key=lambda ts: (-ts[1], ts[0]))[:k]
+    if not ranked:
+        return []
+    top = ranked[0][1]
+    return [(t, round(s / top, 4)) for t, s in ranked]
 
 
 def knowledge_scores(
@@ -239,7 +269,7 @@ class Corpus:
         key = (question[:2000], reply[:2000])
         found = self._conversations.get(key)
         if found is None:
-            found = self.extractor.topics(ResourceText(messages=key), k=ANSWER_TOPICS)
+            found = conversation_topics(self.extractor, *key)
             if len(self._conversations) >= 20_000:
                 self._conversations.clear()
             self._conversations[key] = found
@@ -287,7 +317,8 @@ class TopicPipeline:
     async def corpus(self, community_id: int) -> Corpus:
         found = self._corpora.get(community_id)
         if found is None:
-            found = Corpus(TopicExtractor(aliases=self._aliases()))
+            names = await self.store.member_names(community_id)
+            found = Corpus(TopicExtractor(aliases=self._aliases(), names=names))
             ids = await self.store.recent_resource_ids(community_id, DF_SAMPLE)
             docs, _ = await self.store.resource_docs(community_id, ids)
             texts = [resource_text(d) for d in docs.values()]
@@ -417,9 +448,9 @@ class TopicPipeline:
         if titles:  # named from its URL or the sharing sentence: topics read those words
             await self.store.fill_titles(community_id, titles)
             sigs = {**sigs, **await self.store.resource_signatures(titles)}
-            docs = {  # as chat words (no key-phrase ranking: that is for page metadata)
-                rid: replace(doc, messages=(titles[rid][0], *doc.messages))
-                if rid in titles
+            docs = {  # URL words name the page like its title; a sentence is already chat
+                rid: replace(doc, title=titles[rid][0])
+                if titles.get(rid, ("", 0))[1] == TitleSource.SLUG
                 else doc
                 for rid, doc in docs.items()
             }

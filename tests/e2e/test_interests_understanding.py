@@ -23,6 +23,7 @@ from bot.config import Config
 from bot.interests.commands import who_knows_document
 from bot.interests.service import service_for
 from bot.model import CommunityRef
+from storage import models as m
 from storage.db import Database
 from tests.conftest import START, make_config
 from tests.factories import Chat
@@ -181,3 +182,42 @@ def test_rhizome_reindex_rebuilds_from_scratch(tmp_path: Path) -> None:
         **common,  # type: ignore[call-overload]
     )
     assert "@ana" in again.stdout, again.stdout
+
+
+async def test_a_bare_link_is_about_what_is_said_around_it(rhizome: Rhizome) -> None:
+    # A picture or lone link says nothing itself; the channel's next words say what it is.
+    chat = Chat(SLACK, START)
+    await rhizome.ingest_many(
+        [
+            chat.post("tim", "https://example.org/avg-price", mid="1", channel="datajam"),
+            chat.post(
+                "ana",
+                "That choropleth of medicare prices by county is lovely",
+                mid="2",
+                channel="datajam",
+                minutes=2,
+            ),
+            chat.post(
+                "ben",
+                "Rust ownership explained https://example.org/rust",
+                mid="3",
+                channel="datajam",
+                minutes=3,
+            ),
+            chat.post(
+                "cy", "Choropleth maps everywhere today", mid="4", channel="datajam", minutes=4
+            ),
+        ]
+    )
+    found = await rhizome.services.repos.communities.find("slack", "T1")
+    assert found is not None
+    interests = service_for(rhizome.services)
+    await interests.refresh()
+    async with rhizome.services.db.read() as conn:
+        rows = (await conn.execute(m.resources.select())).all()
+    ids = {r.canonical_url: r.id for r in rows}
+    topics = await interests.topics_for(found.id, list(ids.values()))
+    assert "choropleth" in topics[ids["https://example.org/avg-price"]]
+    # A share with words of its own keeps to them.
+    assert "choropleth" not in topics[ids["https://example.org/rust"]]
+    assert await who(rhizome, "choropleth") == ["Tim"]
