@@ -12,6 +12,9 @@ from enum import StrEnum
 
 
 class Platform(StrEnum):
+    """The built-in platforms' names. A platform added later uses its `AdapterSpec.name`;
+    nothing in the core checks a community's platform against this list."""
+
     SLACK = "slack"
     DISCORD = "discord"
     CONSOLE = "console"

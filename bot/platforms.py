@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel
 
@@ -55,6 +55,9 @@ class AdapterSpec:
     online_checks: Callable[[], OnlineCheck] | None = None
     # A local adapter runs in the foreground when nothing else is enabled.
     local: bool = False
+    # Who may be named to others under `[privacy] profiling = "platform"` (see `bot.profiling`):
+    # "opt-in" where the platform's policy asks for consent first.
+    profiling: Literal["opt-in", "opt-out"] = "opt-out"
 
 
 def adapter_specs() -> tuple[AdapterSpec, ...]:

@@ -16,13 +16,15 @@ if TYPE_CHECKING:
 
 __all__ = ["allowed", "mode_for", "named_allowed"]
 
-_PLATFORM_MODES = {"discord": "opt-in"}
-
 
 def mode_for(setting: str, platform: str) -> str:
-    """ "opt-in" or "opt-out" for a community on this platform."""
+    """ "opt-in" or "opt-out" for a community on this platform (with "platform", the adapter's
+    `AdapterSpec.profiling`: opt-in on Discord)."""
     if setting == "platform":
-        return _PLATFORM_MODES.get(platform, "opt-out")
+        from bot.platforms import adapter_spec
+
+        spec = adapter_spec(platform)
+        return spec.profiling if spec is not None else "opt-out"
     return setting
 
 

@@ -56,4 +56,5 @@ SPEC = AdapterSpec(
     no_outlet="posting to Discord from the CLI needs the running bot; use /rhizome-admin digest now",
     moderators=moderators,
     online_checks=online_checks,
+    profiling="opt-in",  # the Developer Policy: no profiling beyond what users expect
 )
