@@ -15,6 +15,9 @@ What is derived here is kept in tables so that `who-knows` is one index probe pe
 
 Private-channel messages never feed topics or evidence: who-knows answers and intro
 explanations are shown to other members. Tables are created by migration 0003.
+
+(Long: eight tables and the store that derives and reads them; its split into small modules per
+part, with the policy moved up into `bot/interests/`, is open work, see CHANGELOG.)
 """
 
 from __future__ import annotations
