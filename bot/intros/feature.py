@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 class IntrosFeature(FeatureBase):
     name = "intros"
-    table_modules = ("storage.intros",)
+    table_modules = ("storage.intros.tables",)
     owns_member_data = True
 
     def register_commands(self, registry: Registry) -> None:
