@@ -48,6 +48,7 @@ from bot.intros.documents import (
     mention,
     pause_notice,
 )
+from bot.intros.eligibility import eligible
 from bot.intros.explain import explain_group
 from bot.intros.matching import Constraints, RoundHistory, plan_round
 from bot.model import Community, CommunityRef, Member
@@ -166,7 +167,9 @@ class IntroService:
     async def draft(self, community: Community, now: datetime) -> Draft:
         """Who would be introduced to whom now, and why; writes nothing."""
         store = self.store
-        rows = await store.candidates(community.id, now, now - ACTIVE_WINDOW, self.default_tracking)
+        since = now - ACTIVE_WINDOW
+        facts = await store.candidate_facts(community.id, since)
+        rows = eligible(facts, now, since, self.default_tracking)
         # `intros on` is consent to being introduced; `privacy profiling off` still wins.
         refused = {
             ext

@@ -40,6 +40,7 @@ from storage.intros.tables import (
 )
 from storage.intros.values import (
     CandidateRow,
+    IntroFacts,
     IntroMember,
     IntroRecord,
     MemberIntroState,
@@ -63,6 +64,7 @@ __all__ = [
     "ROUNDS",
     "SKIPPED",
     "CandidateRow",
+    "IntroFacts",
     "IntroMember",
     "IntroRecord",
     "IntroStore",

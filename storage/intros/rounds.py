@@ -30,16 +30,15 @@ from storage.intros.tables import (
     intro_rounds,
     intros,
 )
-from storage.intros.values import CandidateRow, PlannedIntro, RoundRecord, _round
+from storage.intros.values import IntroFacts, PlannedIntro, RoundRecord, _opt, _round
 
 
 class RoundStore(StoreBase):
     # --- candidates ----------------------------------------------------------------------------
-    async def candidates(
-        self, community_id: int, now: datetime, active_since: datetime, default_tracking: bool
-    ) -> list[CandidateRow]:
-        """Members who may be introduced now: not bots, tracked, opted in (explicitly, or by a
-        default-on channel they posted in), not paused, and active since `active_since`."""
+    async def candidate_facts(self, community_id: int, active_since: datetime) -> list[IntroFacts]:
+        """What decides whether each member (not a bot) may be introduced: their choices, and
+        whether they were active, and posted in a default-on channel, since `active_since`.
+        The decision is `bot.intros.eligibility`."""
         mt, st, msg, rx, ch = m.members, m.member_settings, m.messages, m.reactions, m.channels
         cd = intro_channel_defaults
         async with self.db.read() as conn:
@@ -102,26 +101,18 @@ class RoundStore(StoreBase):
                     )
                 ).scalars()
             )
-        out: list[CandidateRow] = []
-        for r in rows:
-            tracking = default_tracking if r.tracking is None else bool(r.tracking)
-            if not tracking:
-                continue
-            if r.intros_paused_until is not None and as_utc(r.intros_paused_until) > now:
-                continue
-            explicit = bool(r.intros)
-            if r.intros is None:
-                if r.id not in by_default:
-                    continue
-            elif not explicit:
-                continue
-            recently_chose = r.updated_at is not None and as_utc(r.updated_at) >= active_since
-            if r.id not in active and not (explicit and recently_chose):
-                continue
-            out.append(
-                CandidateRow(Member(r.id, community_id, r.external_id, r.display_name), explicit)
+        return [
+            IntroFacts(
+                member=Member(r.id, community_id, r.external_id, r.display_name),
+                tracking=None if r.tracking is None else bool(r.tracking),
+                intros=None if r.intros is None else bool(r.intros),
+                paused_until=_opt(r.intros_paused_until),
+                chose_at=_opt(r.updated_at),
+                active=r.id in active,
+                in_default_channel=r.id in by_default,
             )
-        return out
+            for r in rows
+        ]
 
     async def opted_in_counts(self, community_id: int, now: datetime) -> tuple[int, int]:
         """(members who turned intros on, of them paused now), for moderators' stats."""

@@ -93,6 +93,19 @@ class PlannedIntro:
 
 
 @dataclass(frozen=True, slots=True)
+class IntroFacts:
+    """What decides whether a member may be introduced (`bot.intros.eligibility` decides)."""
+
+    member: Member
+    tracking: bool | None  # their choice, or None for the community's default
+    intros: bool | None  # on, off, or never said
+    paused_until: datetime | None
+    chose_at: datetime | None  # when they last changed a setting
+    active: bool  # posted or reacted since the window's start
+    in_default_channel: bool  # posted in a default-on channel since the window's start
+
+
+@dataclass(frozen=True, slots=True)
 class CandidateRow:
     """A member who may be introduced, with why (explicitly, or through a default channel)."""
 

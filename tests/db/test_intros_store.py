@@ -7,6 +7,7 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from bot.app import Rhizome
+from bot.intros.eligibility import eligible
 from bot.model import Community
 from storage import intros as t
 from storage.intros import IntroStore, PlannedIntro
@@ -176,7 +177,8 @@ async def test_candidates_honour_every_choice(rhizome: Rhizome) -> None:
     await store.set_channel_default(cid, "C-ops", "ops", True, START)
 
     async def names(when: object = START) -> set[str]:
-        rows = await store.candidates(cid, when, when - timedelta(days=90), True)  # type: ignore[operator]
+        since = when - timedelta(days=90)  # type: ignore[operator]
+        rows = eligible(await store.candidate_facts(cid, since), when, since, True)  # type: ignore[arg-type]
         return {r.member.external_id for r in rows}
 
     assert await names() == {"U-ana", "U-eve"}
