@@ -45,12 +45,8 @@ db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 import_app = typer.Typer(help="Import history from platform exports.", no_args_is_help=True)
 app.add_typer(import_app, name="import")
-slack_app = typer.Typer(help="Slack app set-up.", no_args_is_help=True)
-discord_app = typer.Typer(help="Discord bot set-up.", no_args_is_help=True)
 digest_app = typer.Typer(help="Weekly digests.", no_args_is_help=True)
 app.add_typer(digest_app, name="digest")
-app.add_typer(discord_app, name="discord")
-app.add_typer(slack_app, name="slack")
 
 err = Console(stderr=True)
 out = Console()
@@ -653,77 +649,6 @@ def import_discord(
     _import("discord", path, config, None, include_private, keep_going, quiet)
 
 
-@slack_app.command("manifest")
-def slack_manifest(
-    config: ConfigOption = None,
-    request_url: Annotated[
-        str | None,
-        typer.Option(help="Public https URL for HTTP mode; without it the app uses Socket Mode."),
-    ] = None,
-    name: Annotated[str, typer.Option(help="The app's display name.")] = "Rhizome",
-) -> None:
-    """Print the Slack app manifest to paste into "Create app from manifest"."""
-    from adapters.slack.manifest import manifest_for_cli
-    from bot.commands import build_registry
-
-    cfg = load(config)
-    sys.stdout.write(
-        manifest_for_cli(cfg, request_url=request_url, name=name, registry=build_registry()) + "\n"
-    )
-
-
-@discord_app.command("invite-url")
-def discord_invite_url(
-    config: ConfigOption = None,
-    application_id: Annotated[
-        str | None,
-        typer.Option(help="The application id; without it, DISCORD_TOKEN is used to look it up."),
-    ] = None,
-) -> None:
-    """Print the OAuth2 URL that adds the bot to a server with exactly the permissions it needs."""
-    cfg = load(config)
-    if application_id is not None:
-        from adapters.discord.invite import invite_url
-
-        if not application_id.isdigit():
-            fail("--application-id is the number shown on the Developer Portal's General page")
-        sys.stdout.write(invite_url(application_id) + "\n")
-        return
-    secrets = Secrets.from_env()
-    if not secrets.get("DISCORD_TOKEN"):
-        fail("set DISCORD_TOKEN, or pass --application-id")
-    from adapters.discord.client import fetch_invite_url
-
-    sys.stdout.write(run_async(lambda: fetch_invite_url(cfg, secrets)) + "\n")
-
-
-@discord_app.command("sync")
-def discord_sync(
-    config: ConfigOption = None,
-    guild: Annotated[
-        str | None, typer.Option(help="Sync to one server only (instant; for testing).")
-    ] = None,
-) -> None:
-    """Push the slash-command tree to Discord now (start-up syncs only when it changed)."""
-    cfg = load(config)
-    secrets = Secrets.from_env()
-    if not secrets.get("DISCORD_TOKEN"):
-        fail("set DISCORD_TOKEN to sync commands")
-    if guild is not None and not guild.isdigit():
-        fail("--guild is a server id (a number)")
-
-    async def go() -> bool:
-        from adapters.discord.client import sync_commands
-
-        async with opened_core(cfg) as rhizome:
-            return await sync_commands(
-                rhizome, cfg, secrets, guild_id=int(guild) if guild else None
-            )
-
-    run_async(go)
-    out.print(f"Commands synced {'to server ' + guild if guild else 'globally'}.")
-
-
 @digest_app.command("preview")
 def digest_preview(
     config: ConfigOption = None,
@@ -960,3 +885,10 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+
+
+# Each platform's own set-up commands (`rhizome slack manifest`, `rhizome discord sync` …), from
+# its AdapterSpec. Last in this module: they use the helpers above.
+for _spec in adapter_specs():
+    if _spec.cli is not None:
+        app.add_typer(_spec.cli(), name=_spec.name)

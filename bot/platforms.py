@@ -53,6 +53,8 @@ class AdapterSpec:
     moderators: Callable[[Config], Collection[str]] = _none
     # `rhizome doctor`'s questions to the platform, when it has any.
     online_checks: Callable[[], OnlineCheck] | None = None
+    # Its own set-up commands, mounted as `rhizome <name> …` (a typer.Typer), or None.
+    cli: Callable[[], Any] | None = None
     # A local adapter runs in the foreground when nothing else is enabled.
     local: bool = False
     # Who may be named to others under `[privacy] profiling = "platform"` (see `bot.profiling`):

@@ -45,6 +45,12 @@ def online_checks() -> OnlineCheck:
     return discord_checks
 
 
+def cli() -> Any:
+    from adapters.discord.cli import discord_app
+
+    return discord_app
+
+
 SPEC = AdapterSpec(
     name="discord",
     section="discord",
@@ -56,5 +62,6 @@ SPEC = AdapterSpec(
     no_outlet="posting to Discord from the CLI needs the running bot; use /rhizome-admin digest now",
     moderators=moderators,
     online_checks=online_checks,
-    profiling="opt-in",  # the Developer Policy: no profiling beyond what users expect
+    profiling="opt-in",
+    cli=cli,  # the Developer Policy: no profiling beyond what users expect
 )

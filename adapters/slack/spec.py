@@ -75,6 +75,12 @@ def online_checks() -> OnlineCheck:
     return slack_checks
 
 
+def cli() -> Any:
+    from adapters.slack.cli import slack_app
+
+    return slack_app
+
+
 SPEC = AdapterSpec(
     name="slack",
     section="slack",
@@ -86,4 +92,5 @@ SPEC = AdapterSpec(
     outlet=outlet,
     moderators=moderators,
     online_checks=online_checks,
+    cli=cli,
 )
