@@ -54,6 +54,11 @@ class InterestsFeature(FeatureBase):
 
         return await service_for(services).export(community_id, external_id)
 
+    async def purge(self, services: Services, community_id: int) -> None:
+        from bot.interests.service import service_for
+
+        service_for(services).invalidate(community_id)  # its rows went with the community
+
     async def profile_blocks(self, ctx: CommandContext, member: Member) -> Sequence[Block]:
         from bot.interests.commands import profile_blocks
 
