@@ -371,6 +371,7 @@ async def test_two_processes_on_one_sqlite_file_post_once(tmp_path: Path) -> Non
 
 @pytest.mark.postgres
 @pytest.mark.skipif(not POSTGRES_URL, reason="RHIZOME_TEST_POSTGRES_URL is not set")
+@pytest.mark.slow
 async def test_several_processes_on_postgres_post_once(tmp_path: Path) -> None:
     assert POSTGRES_URL
     clock = FixedClock(P1 - timedelta(days=1))

@@ -281,6 +281,7 @@ async def test_without_an_outlet_nothing_is_claimed(tmp_path: Path) -> None:
         await core.close()
 
 
+@pytest.mark.slow
 async def test_no_pair_meets_again_within_twelve_rounds(tmp_path: Path) -> None:
     clock = FixedClock(START)
     outlet = IntroOutlet()
@@ -383,6 +384,7 @@ async def test_two_processes_on_one_sqlite_file_make_one_set_of_intros(tmp_path:
 
 @pytest.mark.postgres
 @pytest.mark.skipif(not POSTGRES_URL, reason="RHIZOME_TEST_POSTGRES_URL is not set")
+@pytest.mark.slow
 async def test_several_processes_on_postgres_make_one_set_of_intros(tmp_path: Path) -> None:
     assert POSTGRES_URL
     clock = FixedClock(START)

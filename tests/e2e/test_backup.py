@@ -170,6 +170,7 @@ def message_count(db: Path) -> int:
         return 0
 
 
+@pytest.mark.slow
 def test_backup_during_a_running_import_restores_to_an_identical_database(
     tmp_path: Path,
 ) -> None:
@@ -265,6 +266,7 @@ def test_backup_of_postgresql_says_to_use_pg_dump(tmp_path: Path) -> None:
     assert "pg_dump --format=custom" in done.stderr and "secret" not in done.stderr
 
 
+@pytest.mark.slow
 def test_sigterm_mid_import_keeps_what_was_stored_and_a_rerun_finishes(tmp_path: Path) -> None:
     import signal
 

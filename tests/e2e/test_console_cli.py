@@ -46,6 +46,7 @@ def rhizome(
     )
 
 
+@pytest.mark.slow
 def test_console_session_then_resources_json(tmp_path: Path) -> None:
     # ./rhizome.toml is read by default; keep the run hermetic (no page fetching).
     (tmp_path / "rhizome.toml").write_text("[unfurl]\nenabled = false\n")
@@ -133,6 +134,7 @@ def test_db_upgrade_and_resources_on_an_empty_database(tmp_path: Path) -> None:
 @pytest.mark.skipif(
     not os.environ.get("RHIZOME_TEST_POSTGRES_URL"), reason="RHIZOME_TEST_POSTGRES_URL is not set"
 )
+@pytest.mark.slow
 def test_migrate_sqlite_to_postgres_from_the_command_line(tmp_path: Path) -> None:
     import asyncio
     import uuid

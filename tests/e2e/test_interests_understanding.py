@@ -163,6 +163,7 @@ def test_a_piped_console_script_sees_its_own_activity(tmp_path: Path) -> None:
     assert "Nobody" not in run.stdout
 
 
+@pytest.mark.slow
 def test_rhizome_reindex_rebuilds_from_scratch(tmp_path: Path) -> None:
     (tmp_path / "rhizome.toml").write_text("[unfurl]\nenabled = false\n")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DISCORD_"))}

@@ -173,6 +173,7 @@ async def reference(tmp_path: Path, events: list[Any]) -> tuple[dict[str, Any], 
         ("live", True),
     ],
 )
+@pytest.mark.slow
 async def test_processes_ingesting_the_same_stream_store_it_exactly_once(
     tmp_path: Path, schema: str, mode: str, deletes: bool
 ) -> None:
@@ -196,6 +197,7 @@ async def test_processes_ingesting_the_same_stream_store_it_exactly_once(
 
 
 @needs_pg
+@pytest.mark.slow
 async def test_two_processes_tick_a_due_digest_and_it_is_posted_once(
     tmp_path: Path, schema: str
 ) -> None:

@@ -98,6 +98,7 @@ _PIECES = st.sampled_from(
 )
 
 
+@pytest.mark.slow
 @settings(max_examples=2000, deadline=None)
 @given(st.lists(_PIECES | st.text(max_size=3), max_size=14).map("".join))
 @example("how`x`do i")

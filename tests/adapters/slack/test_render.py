@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -301,6 +302,7 @@ block_st = st.one_of(
 )
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None)
 @given(st.lists(block_st, max_size=25), st.none() | text_st)
 def test_any_document_renders_within_limits(blocks: list[Any], title: str | None) -> None:

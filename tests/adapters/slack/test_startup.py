@@ -49,6 +49,7 @@ def the_error(stderr: str) -> list[str]:
     return [line for line in stderr.splitlines() if line.startswith("rhizome:")]
 
 
+@pytest.mark.slow
 async def test_refused_bot_token_is_one_line_and_exit_2(fake: FakeSlackApi, tmp_path: Path) -> None:
     code, stderr = await rhizome_run(
         tmp_path,
@@ -65,6 +66,7 @@ async def test_refused_bot_token_is_one_line_and_exit_2(fake: FakeSlackApi, tmp_
     assert "xoxb-revoked" not in stderr  # never the token itself
 
 
+@pytest.mark.slow
 async def test_refused_app_token_is_one_line_and_exit_2(fake: FakeSlackApi, tmp_path: Path) -> None:
     code, stderr = await rhizome_run(
         tmp_path,
