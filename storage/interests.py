@@ -54,6 +54,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Mapped, aliased, mapped_column
 
 from bot.clock import as_utc
+from bot.interests.answers import THANKS_MARKERS
 from bot.model import Member
 from bot.titles import TitleSource, clean_title, own_words
 from storage import models as m
@@ -310,6 +311,7 @@ class Reply:
     channel: str | None
     root_shares: bool = False  # the root shared a link: replies there count as discussing it
     adjacent: bool = False  # the next message in a channel without threads, not a thread reply
+    thanked: bool = False  # the asker reacted to it or thanked someone in the thread after it
 
 
 @dataclass(frozen=True, slots=True)
@@ -801,6 +803,27 @@ class InterestStore:
             return await conn.run_sync(
                 _actions, community_id, list(member_ids), since, said, recent
             )
+
+    async def own_thread_roots(self, message_ids: Collection[int]) -> dict[int, str]:
+        """For messages posted in a thread their own author started: the thread's first
+        message (what a file or link added to one's own question belongs to)."""
+        msg = m.messages
+        root = aliased(msg)
+        found: dict[int, str] = {}
+        async with self.db.read() as conn:
+            for part in chunks(sorted(set(message_ids))):
+                rows = await conn.execute(
+                    select(msg.c.id, root.c.text)
+                    .join(root, thread_root(msg, root))
+                    .where(
+                        msg.c.id.in_(part),
+                        msg.c.thread_external_id.is_not(None),
+                        root.c.id != msg.c.id,
+                        root.c.author_id == msg.c.author_id,
+                    )
+                )
+                found.update((mid, text or "") for mid, text in rows)
+        return found
 
     async def replies(
         self, community_id: int, member_ids: Collection[int], *, since: datetime, recent: int
@@ -1875,6 +1898,7 @@ def _replies(
                 .where(m.shares.c.message_id == root.c.id)
                 .correlate(root)
                 .label("root_shares"),
+                _thanked_by_asker(reply, root).label("thanked"),
             )
             .select_from(reply)
             .join(
@@ -1892,7 +1916,7 @@ def _replies(
             )
         )
         rows = conn.execute(_newest(q, reply.c.author_id, reply.c.posted_at, recent))
-        for mid, message_id, at, text, root_id, root_text, channel, shares in rows:
+        for mid, message_id, at, text, root_id, root_text, channel, shares, thanked in rows:
             out.append(
                 Reply(
                     mid,
@@ -1903,10 +1927,34 @@ def _replies(
                     root_text or "",
                     channel,
                     bool(shares),
+                    thanked=bool(thanked),
                 )
             )
         out.extend(_next_messages(conn, community_id, list(part), since, recent))
     return out
+
+
+def _thanked_by_asker(reply: Any, root: Any) -> Any:
+    """Whether the thread's asker reacted to this reply or later thanked someone in the
+    thread ("thanks, that worked"): the answer helped."""
+    later = aliased(m.messages)
+    reacted = (
+        exists()
+        .where(m.reactions.c.message_id == reply.c.id, m.reactions.c.member_id == root.c.author_id)
+        .correlate(reply, root)
+    )
+    thanked = (
+        exists()
+        .where(
+            later.c.channel_id == reply.c.channel_id,
+            later.c.thread_external_id == reply.c.thread_external_id,
+            later.c.author_id == root.c.author_id,
+            later.c.posted_at > reply.c.posted_at,
+            or_(*(func.lower(later.c.text).contains(w) for w in THANKS_MARKERS)),
+        )
+        .correlate(reply, root)
+    )
+    return or_(reacted, thanked)
 
 
 def _next_messages(

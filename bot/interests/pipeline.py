@@ -111,6 +111,7 @@ KNOWING = frozenset({EvidenceKind.SHARED, EvidenceKind.REPLIED, EvidenceKind.ANS
 RECENT_REPLIES = 400  # each member's newest replies read for answers
 DISCUSSION_WEIGHT = 0.4  # a substantive reply in a thread that asked nothing, vs an answer
 ADJACENT_WEIGHT = 0.7  # the next message after a question, in a channel without threads
+THANKED_FACTOR = 1.5  # an answer its asker thanked for or reacted to
 QUESTION_SHARE = 0.5  # of a question's words in the topics of the reply that answers it
 CONVERSATION_WEIGHT = 0.25  # the next message after a statement: taking part in a conversation
 
@@ -128,7 +129,8 @@ class Answered:
 
 
 def answered(
-    replies: Iterable[Reply], topics_of: Callable[[str, str], Sequence[tuple[str, float]]]
+    replies: Iterable[Reply],
+    topics_of: Callable[[str, str, str | None], Sequence[tuple[str, float]]],
 ) -> list[Answered]:
     """The replies that show knowledge (substantive, in someone else's thread), each with
     the topics of the question and the reply together. A reply to a shared link that asked
@@ -142,12 +144,25 @@ def answered(
             continue
         if asked:
             weight = ADJACENT_WEIGHT if r.adjacent else 1.0
+            if r.thanked:  # the asker said it helped (or reacted to it)
+                weight *= THANKED_FACTOR
         else:  # explaining in a conversation: weaker than answering, still knowing
             weight = CONVERSATION_WEIGHT if r.adjacent else DISCUSSION_WEIGHT
-        found = topics_of(r.root_text, r.text)
+        found = topics_of(r.root_text, r.text, r.channel)
         if found:
             out.append(Answered(r.member_id, r.message_id, r.at, found, weight, r.root_id))
     return out
+
+
+def asking_with(actions: Sequence[Action], roots: Mapping[int, str]) -> list[Action]:
+    """A file or link a member adds to their own question thread (the config that fails,
+    a screenshot of the error) belongs to asking: interest, like a reaction, not knowledge."""
+    return [
+        replace(a, kind="reacted")
+        if a.kind == "shared" and is_question(roots.get(a.message_id or 0))
+        else a
+        for a in actions
+    ]
 
 
 def conversation_topics(
@@ -263,9 +278,12 @@ class Corpus:
             for rid, text in texts.items()
         }
 
-    def conversation_topics(self, question: str, reply: str) -> list[tuple[str, float]]:
+    def conversation_topics(
+        self, question: str, reply: str, channel: str | None = None
+    ) -> list[tuple[str, float]]:
         """Topics of a question and one reply to it, weighed against the community's
-        documents like a resource's (CPU only; cached per pair)."""
+        documents like a resource's, plus the channel's subject: an answer in #pluto is
+        about Pluto even when nobody names it (CPU only; cached per pair)."""
         key = (question[:2000], reply[:2000])
         found = self._conversations.get(key)
         if found is None:
@@ -273,7 +291,7 @@ class Corpus:
             if len(self._conversations) >= 20_000:
                 self._conversations.clear()
             self._conversations[key] = found
-        return found
+        return self.with_channel(found, ResourceText(channel_name=channel)) if channel else found
 
     def with_channel(
         self, found: list[tuple[str, float]], text: ResourceText
@@ -481,6 +499,10 @@ class TopicPipeline:
         since = horizon(reference, self.half_life)
         sigs = await self.store.member_signatures(community_id, ids)
         actions = await self.store.actions(community_id, ids, since=since, said=False)
+        roots = await self.store.own_thread_roots(
+            [a.message_id for a in actions if a.kind == "shared" and a.message_id is not None]
+        )
+        actions = asking_with(actions, roots)
         topics = await self.store.topics_of({a.resource_id for a in actions if a.resource_id})
         replies = await self.store.replies(community_id, ids, since=since, recent=RECENT_REPLIES)
         corpus = await self.corpus(community_id)

@@ -245,7 +245,7 @@ def _reply(text: str, root: str, *, adjacent: bool, root_shares: bool = False) -
 
 
 def test_answers_weigh_by_what_they_reply_to() -> None:
-    def topics_of(question: str, reply: str) -> list[tuple[str, float]]:
+    def topics_of(question: str, reply: str, channel: str | None) -> list[tuple[str, float]]:
         return [("tokio", 1.0)]
 
     explain = "Tokio tasks are cancelled when the JoinHandle is aborted or the runtime stops"
