@@ -57,6 +57,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Mapped, aliased, mapped_column
 
 from bot.clock import as_utc
+from bot.interests.answers import THANKS_MARKERS
 from bot.model import Member
 from bot.titles import TitleSource, clean_title, own_words
 from storage import models as m
@@ -74,6 +75,7 @@ MAX_BARE_SHARES = 400  # per batch of resources: bounds the look-ups of a big im
 NEARBY_BEFORE = timedelta(minutes=10)
 NEARBY_AFTER = timedelta(minutes=20)
 NEARBY_MESSAGES = 4
+NEARBY_SCAN = 200  # rows read around one share at most (a busy half hour)
 
 
 def _community_fk() -> Mapped[int]:
@@ -313,6 +315,7 @@ class Reply:
     channel: str | None
     root_shares: bool = False  # the root shared a link: replies there count as discussing it
     adjacent: bool = False  # the next message in a channel without threads, not a thread reply
+    thanked: bool = False  # the asker reacted to it or thanked someone in the thread after it
 
 
 @dataclass(frozen=True, slots=True)
@@ -804,6 +807,27 @@ class InterestStore:
             return await conn.run_sync(
                 _actions, community_id, list(member_ids), since, said, recent
             )
+
+    async def own_thread_roots(self, message_ids: Collection[int]) -> dict[int, str]:
+        """For messages posted in a thread their own author started: the thread's first
+        message (what a file or link added to one's own question belongs to)."""
+        msg = m.messages
+        root = aliased(msg)
+        found: dict[int, str] = {}
+        async with self.db.read() as conn:
+            for part in chunks(sorted(set(message_ids))):
+                rows = await conn.execute(
+                    select(msg.c.id, root.c.text)
+                    .join(root, thread_root(msg, root))
+                    .where(
+                        msg.c.id.in_(part),
+                        msg.c.thread_external_id.is_not(None),
+                        root.c.id != msg.c.id,
+                        root.c.author_id == msg.c.author_id,
+                    )
+                )
+                found.update((mid, text or "") for mid, text in rows)
+        return found
 
     async def replies(
         self, community_id: int, member_ids: Collection[int], *, since: datetime, recent: int
@@ -1591,33 +1615,27 @@ def _nearby_messages(
     conn: Connection, community_id: int, bare: Sequence[tuple[int, int, int, datetime]]
 ) -> list[tuple[int, str]]:
     """For shares that say (almost) nothing, an image or a lone link, the channel's messages
-    just before and after: members post the picture, then say what it is, or the reverse."""
+    just before and after: members post the picture, then say what it is, or the reverse.
+    One index range read per share (community, time), a few dozen rows each."""
     msg = m.messages
     out: list[tuple[int, str]] = []
-    for part in chunks(list(bare), 50):
-        windows = [
-            and_(
-                msg.c.channel_id == cid,
+    for rid, mid, cid, at in bare:
+        rows = conn.execute(
+            select(msg.c.posted_at, msg.c.text)
+            .where(
+                msg.c.community_id == community_id,
                 msg.c.posted_at >= at - NEARBY_BEFORE,
                 msg.c.posted_at <= at + NEARBY_AFTER,
+                msg.c.channel_id == cid,
                 msg.c.id != mid,
             )
-            for _rid, mid, cid, at in part
-        ]
-        rows = conn.execute(
-            select(msg.c.channel_id, msg.c.posted_at, msg.c.text)
-            .where(msg.c.community_id == community_id, or_(*windows), msg.c.text != "")
-            .order_by(msg.c.posted_at, msg.c.id)
+            .limit(NEARBY_SCAN)
         ).all()
-        for rid, _mid, cid, at in part:
-            near = [
-                (abs((as_utc(r.posted_at) - at).total_seconds()), r.text)
-                for r in rows
-                if r.channel_id == cid
-                and at - NEARBY_BEFORE <= as_utc(r.posted_at) <= at + NEARBY_AFTER
-            ]
-            near.sort(key=lambda dt: dt[0])
-            out.extend((rid, text) for _dt, text in near[:NEARBY_MESSAGES] if text)
+        near = sorted(
+            ((abs((as_utc(r.posted_at) - at).total_seconds()), r.text) for r in rows if r.text),
+            key=lambda dt: dt[0],
+        )
+        out.extend((rid, text) for _dt, text in near[:NEARBY_MESSAGES])
     return out
 
 
@@ -1878,6 +1896,7 @@ def _replies(
                 .where(m.shares.c.message_id == root.c.id)
                 .correlate(root)
                 .label("root_shares"),
+                _thanked_by_asker(reply, root).label("thanked"),
             )
             .select_from(reply)
             .join(
@@ -1895,7 +1914,7 @@ def _replies(
             )
         )
         rows = conn.execute(_newest(q, reply.c.author_id, reply.c.posted_at, recent))
-        for mid, message_id, at, text, root_id, root_text, channel, shares in rows:
+        for mid, message_id, at, text, root_id, root_text, channel, shares, thanked in rows:
             out.append(
                 Reply(
                     mid,
@@ -1906,10 +1925,34 @@ def _replies(
                     root_text or "",
                     channel,
                     bool(shares),
+                    thanked=bool(thanked),
                 )
             )
         out.extend(_next_messages(conn, community_id, list(part), since, recent))
     return out
+
+
+def _thanked_by_asker(reply: Any, root: Any) -> Any:
+    """Whether the thread's asker reacted to this reply or later thanked someone in the
+    thread ("thanks, that worked"): the answer helped."""
+    later = aliased(m.messages)
+    reacted = (
+        exists()
+        .where(m.reactions.c.message_id == reply.c.id, m.reactions.c.member_id == root.c.author_id)
+        .correlate(reply, root)
+    )
+    thanked = (
+        exists()
+        .where(
+            later.c.channel_id == reply.c.channel_id,
+            later.c.thread_external_id == reply.c.thread_external_id,
+            later.c.author_id == root.c.author_id,
+            later.c.posted_at > reply.c.posted_at,
+            or_(*(func.lower(later.c.text).contains(w) for w in THANKS_MARKERS)),
+        )
+        .correlate(reply, root)
+    )
+    return or_(reacted, thanked)
 
 
 def _next_messages(

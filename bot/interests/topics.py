@@ -518,6 +518,7 @@ def channel_topic(name: str | None, aliases: Mapping[str, str] | None = None) ->
 
 # One-letter subjects: the R and C languages, and a single kanji (`型`, type).
 _ONE_LETTER_NAMES = frozenset({"r", "c"})
+_LANGUAGE_LETTER = re.compile(r"(?<![\w(/.'’&-])([RC])(?![\w)'’&-]|\.\s?[a-z])")
 
 
 def _short_name(word: str) -> bool:
@@ -702,6 +703,9 @@ class TopicExtractor:
         text = _NOISE.sub(" ", text)
         japanese = has_japanese(text)
         out: list[str] = japanese_terms(text) if japanese else []
+        # The R and C languages are capital letters standing alone ("in R", "C code"); the
+        # casefolded word path below cannot tell them from "r u there" or "a, b, c".
+        out.extend(m.casefold() for m in _LANGUAGE_LETTER.findall(text))
         prev: str | None = None
         aliases = self.aliases
         for word in _words(text):

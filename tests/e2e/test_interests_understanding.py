@@ -222,3 +222,64 @@ async def test_a_bare_link_is_about_what_is_said_around_it(rhizome: Rhizome) -> 
     # A share with words of its own keeps to them.
     assert "choropleth" not in topics[ids["https://example.org/rust"]]
     assert await who(rhizome, "choropleth") == ["Tim"]
+
+
+async def test_an_answer_the_asker_thanked_for_is_marked(rhizome: Rhizome) -> None:
+    chat = Chat(SLACK, START)
+    ans = "Keep the JoinHandle and call abort on it, or select on a CancellationToken"
+    late = "You can also drop the runtime, which cancels every tokio task it owns"
+    await rhizome.ingest_many(
+        [
+            chat.post("ana", "How do I cancel a running tokio task?", mid="1"),
+            chat.post("ben", ans, mid="2", thread="1", minutes=1),
+            chat.post("ana", "thanks, that worked!", mid="3", thread="1", minutes=2),
+            chat.post("cy", late, mid="4", thread="1", minutes=3),
+            chat.post("dee", "What is the best rust web framework?", mid="5", minutes=4),
+            chat.post(
+                "eve",
+                "axum is a good start, it sits on top of tower",
+                mid="6",
+                thread="5",
+                minutes=5,
+            ),
+            chat.react("dee", "6", "+1", minutes=6),
+        ]
+    )
+    found = await rhizome.services.repos.communities.find("slack", "T1")
+    assert found is not None
+    store = service_for(rhizome.services).store
+    ids = {}
+    for who_ in ("ben", "cy", "eve"):
+        member = await rhizome.services.repos.members.by_external_id(found.id, f"U-{who_}")
+        assert member is not None
+        ids[who_] = member.id
+    replies = await store.replies(
+        found.id, list(ids.values()), since=datetime(2000, 1, 1, tzinfo=UTC), recent=50
+    )
+    thanked = {r.member_id: r.thanked for r in replies if not r.adjacent}
+    # Ben was thanked after his answer, Eve got the asker's reaction; Cy came after the thanks.
+    assert thanked == {ids["ben"]: True, ids["cy"]: False, ids["eve"]: True}
+
+
+async def test_files_added_to_ones_own_question_are_not_expertise(rhizome: Rhizome) -> None:
+    chat = Chat(SLACK, START)
+    await rhizome.ingest_many(
+        [
+            chat.post("ana", "I am unable to get terraform modules to load", mid="1"),
+            chat.post(
+                "ana",
+                "my config: https://example.org/terraform-main",
+                mid="2",
+                thread="1",
+                minutes=1,
+            ),
+            chat.post(
+                "ben",
+                "Terraform modules need a source; see https://example.org/tf-mods",
+                mid="3",
+                thread="1",
+                minutes=2,
+            ),
+        ]
+    )
+    assert await who(rhizome, "terraform") == ["Ben"]

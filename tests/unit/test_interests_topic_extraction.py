@@ -241,3 +241,28 @@ def test_members_names_are_not_topics_unless_titles_use_them() -> None:
     # Without names, the same words are topics: the filter is what removed them.
     plain = [t for t, _w in TopicExtractor().topics(doc)]
     assert "darsnack" in plain
+
+
+@pytest.mark.parametrize(
+    ("text", "has_r"),
+    [
+        ("getting introduced to highcharts in R", True),
+        ("made this choropleth with R and ggplot2", True),
+        ("the R/Python debate", True),
+        ("I use R. It is great", True),
+        ("r u there", False),  # chat, not the language
+        ("R&D budget", False),
+        ("section (R) of the form", False),
+    ],
+)
+def test_the_r_language_is_a_capital_letter_standing_alone(text: str, has_r: bool) -> None:
+    got = [t for t, _w in TopicExtractor().topics(ResourceText(messages=(text,)))]
+    assert ("r" in got) is has_r
+
+
+def test_c_the_language_but_not_an_abbreviation() -> None:
+    def topics(text: str) -> list[str]:
+        return [t for t, _w in TopicExtractor().topics(ResourceText(messages=(text,)))]
+
+    assert "c" in topics("writing C code for the GPU")
+    assert "c" not in topics("the C. elegans study")
