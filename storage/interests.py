@@ -62,8 +62,9 @@ from bot.model import Member
 from bot.titles import TitleSource, clean_title, own_words
 from storage import models as m
 from storage.db import Database
-from storage.ingest import IngestStore, chunks, insert_ignore, thread_root
-from storage.models import Base, Id, UtcDateTime
+from storage.ingest import IngestStore
+from storage.models import Base
+from storage.sql import Id, UtcDateTime, chunks, community_fk, insert_ignore, thread_root
 
 EPOCH = datetime(2020, 1, 1, tzinfo=UTC)  # member scores are normalized to this instant
 ADJACENT_REPLY = timedelta(minutes=30)  # the next message this soon may answer the last
@@ -78,17 +79,13 @@ NEARBY_MESSAGES = 4
 NEARBY_SCAN = 200  # rows read around one share at most (a busy half hour)
 
 
-def _community_fk() -> Mapped[int]:
-    return mapped_column(Id, ForeignKey("communities.id", ondelete="CASCADE"), nullable=False)
-
-
 class ResourceTopicRow(Base):
     __tablename__ = "resource_topics"
     resource_id: Mapped[int] = mapped_column(
         Id, ForeignKey("resources.id", ondelete="CASCADE"), primary_key=True
     )
     topic: Mapped[str] = mapped_column(String(TOPIC_CHARS), primary_key=True)
-    community_id: Mapped[int] = _community_fk()
+    community_id: Mapped[int] = community_fk()
     weight: Mapped[float] = mapped_column(Float)
     __table_args__ = (
         Index("ix_resource_topics_community_topic", "community_id", "topic", "weight"),
@@ -102,7 +99,7 @@ class ResourceTopicStateRow(Base):
     resource_id: Mapped[int] = mapped_column(
         Id, ForeignKey("resources.id", ondelete="CASCADE"), primary_key=True
     )
-    community_id: Mapped[int] = _community_fk()
+    community_id: Mapped[int] = community_fk()
     signature: Mapped[str] = mapped_column(String(32), default="")
     dirty: Mapped[bool] = mapped_column(Boolean, default=True)
     computed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
@@ -115,7 +112,7 @@ class MemberTopicRow(Base):
         Id, ForeignKey("members.id", ondelete="CASCADE"), primary_key=True
     )
     topic: Mapped[str] = mapped_column(String(TOPIC_CHARS), primary_key=True)
-    community_id: Mapped[int] = _community_fk()
+    community_id: Mapped[int] = community_fk()
     log_score: Mapped[float] = mapped_column(Float)
     # The strongest evidence, so who-knows reads a few rows by key instead of a member's
     # whole history: "s|r|x:resource id:message id" items (shared, replied, reacted), best first.
@@ -132,7 +129,7 @@ class MemberTopicStateRow(Base):
     member_id: Mapped[int] = mapped_column(
         Id, ForeignKey("members.id", ondelete="CASCADE"), primary_key=True
     )
-    community_id: Mapped[int] = _community_fk()
+    community_id: Mapped[int] = community_fk()
     signature: Mapped[str] = mapped_column(String(32), default="")
     dirty: Mapped[bool] = mapped_column(Boolean, default=True)
     computed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
@@ -154,7 +151,7 @@ class DeclaredInterestRow(Base):
 
     __tablename__ = "declared_interests"
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
-    community_id: Mapped[int] = _community_fk()
+    community_id: Mapped[int] = community_fk()
     member_external_id: Mapped[str] = mapped_column(String(64))
     topic: Mapped[str] = mapped_column(String(TOPIC_CHARS))
     declared_at: Mapped[datetime] = mapped_column(UtcDateTime)
@@ -171,7 +168,7 @@ class ResourceUnfurlRow(Base):
     resource_id: Mapped[int] = mapped_column(
         Id, ForeignKey("resources.id", ondelete="CASCADE"), primary_key=True
     )
-    community_id: Mapped[int] = _community_fk()
+    community_id: Mapped[int] = community_fk()
     state: Mapped[str] = mapped_column(String(16))  # ok | retry | refused | failed
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
