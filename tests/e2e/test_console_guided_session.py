@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
@@ -213,10 +214,12 @@ def config() -> Config:
     return make_config(unfurl={"enabled": False})
 
 
-async def test_every_command_right_and_wrong_in_one_session(rhizome: Rhizome) -> None:
+async def test_every_command_right_and_wrong_in_one_session(
+    rhizome: Rhizome, tmp_path: Path
+) -> None:
     posted: list[str] = []
     rhizome.add_outlet(ConsoleOutlet(posted.append))
-    session = ConsoleSession(rhizome)
+    session = ConsoleSession(rhizome, files_dir=tmp_path)  # my-data files go there
     # An imported Slack member: an upper-case id and a display name with a space.
     peter = Actor("U6AFQSEKZ", "Peter Deffebach")
     await rhizome.ingest(
