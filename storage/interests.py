@@ -1790,8 +1790,14 @@ def _members(
     return out
 
 
-def _newest(q: Any, member: Any, when: Any, recent: int) -> Any:
-    """Only each member's `recent` newest rows of `q` (older ones have decayed anyway)."""
+def _newest(q: Any, member: Any, when: Any, recent: int, members: int = 0) -> Any:
+    """Only each member's `recent` newest rows of `q` (older ones have decayed anyway).
+
+    For one member (`members` == 1), ORDER BY … LIMIT: read newest first through the member's
+    time index and stop, where ranking their whole history first costs ~200× more for the
+    busiest posters."""
+    if members == 1:
+        return q.order_by(when.desc()).limit(recent)
     rank = func.row_number().over(partition_by=member, order_by=when.desc()).label("rank_")
     sub = q.add_columns(rank).subquery()
     return select(*[c for c in sub.c if c.name != "rank_"]).where(sub.c.rank_ <= recent)
@@ -1833,7 +1839,7 @@ def _replies(
                 _public_channel(),
             )
         )
-        rows = conn.execute(_newest(q, reply.c.author_id, reply.c.posted_at, recent))
+        rows = conn.execute(_newest(q, reply.c.author_id, reply.c.posted_at, recent, len(part)))
         for mid, message_id, at, text, root_id, root_text, channel, shares in rows:
             out.append(
                 Reply(
@@ -1888,7 +1894,9 @@ def _next_messages(
             _public_channel(),
         )
     )
-    rows = conn.execute(_newest(q, mine.c.author_id, mine.c.posted_at, recent)).all()
+    rows = conn.execute(
+        _newest(q, mine.c.author_id, mine.c.posted_at, recent, len(member_ids))
+    ).all()
     prior_ids = sorted({r.prior_id for r in rows if r.prior_id is not None})
     priors: dict[int, Any] = {}
     for chunk in chunks(prior_ids):
@@ -1942,7 +1950,7 @@ def _actions(
         """Only each member's `recent` newest rows (older ones have decayed anyway)."""
         if since is not None:
             q = q.where(when >= since)
-        return q if recent is None else _newest(q, member, when, recent)
+        return q if recent is None else _newest(q, member, when, recent, len(part))
 
     for part in chunks(sorted(set(member_ids))):
         q = (

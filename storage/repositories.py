@@ -392,6 +392,10 @@ class Resources(_Repo):
             ids = await conn.run_sync(activity.top_ids, community_id, since, limit)
         return await self.summaries(community_id, ids, since)
 
+    async def rebuild_activity(self, community_id: int) -> None:
+        """Recompute the community's resource activity from the facts (`rhizome reindex`)."""
+        await self.db.run_write(activity.rebuild, community_id)
+
     async def search(self, community_id: int, query: str, limit: int = 10) -> list[ResourceSummary]:
         terms = [t for t in _TERM.findall(query)[:MAX_QUERY_TERMS] if len(t) <= 64]
         if not terms:
