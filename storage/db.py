@@ -20,7 +20,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import create_engine, event
+from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
@@ -209,6 +209,31 @@ class Database:
         import has already filled, rather than filling a second one."""
         if self.is_sqlite:
             await self.run_write(_analyze, only_if_missing, only_if_stale)
+        elif only_if_stale:
+            await self._vacuum_analyze_postgres()
+
+    async def _vacuum_analyze_postgres(self) -> None:
+        """After an import on PostgreSQL: fresh statistics (autovacuum would take them only
+        later, after the first commands were planned on the old ones) and a visibility map
+        for the new pages, without which an index-only scan still visits the heap for every
+        row. VACUUM skips pages that are all-visible already, so a small import costs little.
+        It cannot run inside a transaction: an autocommit connection of its own."""
+        async with self.engine.connect() as conn:
+            auto = await conn.execution_options(isolation_level="AUTOCOMMIT")
+            await auto.execute(text(f"VACUUM (ANALYZE) {', '.join(_VACUUMED)}"))
+
+
+# The tables an import fills (and those triggers fill from them).
+_VACUUMED = (
+    "messages",
+    "shares",
+    "reactions",
+    "resources",
+    "resource_urls",
+    "members",
+    "resource_activity",
+    "resource_totals",
+)
 
 
 def _analyze(conn: Connection, only_if_missing: bool, only_if_stale: bool) -> None:
