@@ -25,6 +25,7 @@ import asyncio
 import json
 import logging
 import random
+import resource
 import statistics
 import subprocess
 import sys
@@ -210,6 +211,8 @@ async def run(
         started = rz.services.extras.get("bench.start_seconds")
         if started is not None:
             echo(f"  {'start-up (core)':<22} {started:7.2f} s")
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        echo(f"  {'peak RSS so far':<22} {peak:7.0f} MB")
     finally:
         await rz.close()
     return results

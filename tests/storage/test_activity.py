@@ -194,3 +194,40 @@ async def test_top_over_long_windows_ranks_as_a_full_count(rhizome: Rhizome, cha
         assert fast == bounded == full, days
     top = await rhizome.services.repos.resources.top(cid, now - timedelta(days=30))
     assert [r.discussants for r in top] == sorted((r.discussants for r in top), reverse=True)
+
+
+async def test_one_members_newest_actions_are_the_same_read_alone_or_with_others(
+    rhizome: Rhizome, chat: Chat
+) -> None:
+    """`recent` for one member is ORDER BY … LIMIT; for several, a window per member."""
+    from bot.interests.service import service_for
+
+    for n in range(6):
+        t = n * 10
+        await rhizome.ingest(
+            chat.post("ana", f"look https://example.org/{n}", mid=f"{n}.0", minutes=t)
+        )
+        await rhizome.ingest(chat.post("ben", f"why {n}?", thread=f"{n}.0", minutes=t + 1))
+        await rhizome.ingest(chat.post("ben", f"said {n}", minutes=t + 2))
+        await rhizome.ingest(chat.react("ben", f"{n}.0", minutes=t + 3))
+        await rhizome.ingest(chat.post("cy", f"also {n}", thread=f"{n}.0", minutes=t + 4))
+    cid = await community_id(rhizome)
+    members = rhizome.services.repos.members
+    ben = await members.by_external_id(cid, "U-ben")
+    cy = await members.by_external_id(cid, "U-cy")
+    assert ben is not None and cy is not None
+    store = service_for(rhizome.services).store
+
+    def key(a: Any) -> tuple[Any, ...]:
+        return (a.member_id, a.kind, a.at, a.resource_id, a.message_id)
+
+    alone = await store.actions(cid, [ben.id], said=True, recent=3)
+    together = await store.actions(cid, [ben.id, cy.id], said=True, recent=3)
+    assert sorted(map(key, alone)) == sorted(key(a) for a in together if a.member_id == ben.id)
+    assert {a.kind for a in alone} == {"replied", "reacted", "said"}
+    assert len([a for a in alone if a.kind == "replied"]) == 3
+    replies = await store.replies(cid, [ben.id], since=chat.at(-60), recent=2)
+    both = await store.replies(cid, [ben.id, cy.id], since=chat.at(-60), recent=2)
+    assert sorted(r.message_id for r in replies) == sorted(
+        r.message_id for r in both if r.member_id == ben.id
+    )
