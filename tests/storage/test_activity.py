@@ -231,3 +231,23 @@ async def test_one_members_newest_actions_are_the_same_read_alone_or_with_others
     assert sorted(r.message_id for r in replies) == sorted(
         r.message_id for r in both if r.member_id == ben.id
     )
+
+
+async def test_shared_by_lists_distinct_resources_newest_first(
+    rhizome: Rhizome, chat: Chat
+) -> None:
+    """Newest shares first, each resource once, also when one link was shared over and over
+    (more often than the newest-first read looks at)."""
+    posts = [("https://example.org/old", 0), ("https://example.org/mid", 1)]
+    posts += [("https://example.org/again", 2 + n) for n in range(45)]
+    for n, (url, minute) in enumerate(posts):
+        await rhizome.ingest(chat.post("ana", url, mid=f"{n}.0", minutes=minute))
+    cid = await community_id(rhizome)
+    repos = rhizome.services.repos
+    ana = await repos.members.by_external_id(cid, "U-ana")
+    assert ana is not None
+    ids = await repos.resources.shared_by(ana.id, 2)
+    urls = [r.url for r in await repos.resources.summaries(cid, ids)]
+    assert urls == ["https://example.org/again", "https://example.org/mid"]
+    ids = await repos.resources.shared_by(ana.id, 10)
+    assert len(ids) == 3
