@@ -152,7 +152,12 @@ async def measure(
 
 
 async def run(
-    url: str, schema: str | None, runs: int, seed: int, echo: Callable[[str], Any] = print
+    url: str,
+    schema: str | None,
+    runs: int,
+    seed: int,
+    echo: Callable[[str], Any] = print,
+    only: str | None = None,
 ) -> list[Latency]:
     """Each case `runs` times; cases whose command this build lacks are skipped."""
     logging.getLogger("bot").setLevel(logging.CRITICAL)  # failures are counted, not printed
@@ -192,6 +197,8 @@ async def run(
     results: list[Latency] = []
     try:
         for name, (command, invocations) in cases.items():
+            if only and only not in name:
+                continue
             if rz.registry.get(MEMBER_GROUP, tuple(command.split())) is None:
                 echo(f"  {name:<22} /rhizome {command} is not registered in this build: skipped")
                 continue
@@ -290,6 +297,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--no-console", action="store_true", help="skip timing the console's start-up"
     )
     parser.add_argument("--runs", type=int, default=300, help="runs per command")
+    parser.add_argument("--only", help="only the cases whose name contains this (e.g. profile)")
     parser.add_argument("--seed", type=int, default=3)
     parser.add_argument("--json", action="store_true", help="print results as JSON")
     args = parser.parse_args(argv)
@@ -300,7 +308,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"command latency on {url} ({args.runs} runs each; target p99 < {TARGET_P99_MS:.0f} ms)"
         )
     if not args.postgres:
-        results = asyncio.run(run(url, args.schema, args.runs, args.seed, echo))
+        results = asyncio.run(run(url, args.schema, args.runs, args.seed, echo, args.only))
         if args.json:
             print(json.dumps([asdict(r) for r in results]))
         return 0
@@ -311,7 +319,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         ("PostgreSQL", str(args.postgres), args.schema),
     ):
         echo(f"{name}: {engine_url.split('@')[-1]}")
-        engines[name] = asyncio.run(run(engine_url, schema, args.runs, args.seed, echo))
+        engines[name] = asyncio.run(run(engine_url, schema, args.runs, args.seed, echo, args.only))
     if not args.no_console and url.startswith("sqlite"):
         startup["console start-up to first reply (SQLite)"] = console_startup(
             url.split("///", 1)[1]
