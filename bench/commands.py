@@ -197,7 +197,7 @@ async def run(
     results: list[Latency] = []
     try:
         for name, (command, invocations) in cases.items():
-            if only and only not in name:
+            if only and not any(part in name for part in only.split(",")):
                 continue
             if rz.registry.get(MEMBER_GROUP, tuple(command.split())) is None:
                 echo(f"  {name:<22} /rhizome {command} is not registered in this build: skipped")
@@ -297,7 +297,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--no-console", action="store_true", help="skip timing the console's start-up"
     )
     parser.add_argument("--runs", type=int, default=300, help="runs per command")
-    parser.add_argument("--only", help="only the cases whose name contains this (e.g. profile)")
+    parser.add_argument(
+        "--only",
+        help="only the cases whose names contain one of these (comma-separated: profile,top)",
+    )
     parser.add_argument("--seed", type=int, default=3)
     parser.add_argument("--json", action="store_true", help="print results as JSON")
     args = parser.parse_args(argv)
