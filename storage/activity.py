@@ -278,7 +278,7 @@ def top_ids(
     ).scalar()
     if newest is None:
         return []
-    span = _as_aware(newest) - _as_aware(since)
+    span = as_utc(newest) - as_utc(since)
     if span.total_seconds() <= direct_days * 86400:
         rows = conn.execute(
             order(
@@ -337,7 +337,3 @@ def counts(
     ):
         out.setdefault(rid, []).append((member, kind, n))
     return out
-
-
-def _as_aware(when: Any) -> datetime:
-    return as_utc(when)
