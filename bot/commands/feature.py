@@ -1,8 +1,9 @@
 """The core as a feature: member commands (help, search, top, profile), privacy commands, and
 the background work every community needs (retention, scrubbing deleted text from the files).
 
-The core's own tables (`storage.models`: messages, shares, reactions, settings) are forgotten and
-exported by the privacy commands themselves (`repos.privacy`), before every feature's part.
+The core's own tables (`storage.models`: messages, shares, reactions, settings; `storage.activity`:
+the activity index triggers keep) are forgotten and exported by the privacy commands themselves
+(`repos.privacy`, and the cascades and triggers), before every feature's part.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ if TYPE_CHECKING:
 
 class CoreFeature(FeatureBase):
     name = "core"
-    table_modules = ("storage.models",)
+    table_modules = ("storage.models", "storage.activity")
 
     def register_commands(self, registry: Registry) -> None:
         from bot.commands import member, privacy
