@@ -108,9 +108,10 @@ class ScoreWeights:
     overlap: float = 1.0
     complement: float = 0.75  # per direction
     bridge: float = 0.2
-    # Pairs who already talk often lose up to this much: weak ties are what intros are for
-    # (a pair with n shared conversations loses familiar * (1 - 1 / (1 + n))).
-    familiar: float = 0.6
+    # Pairs who already talk lose up to this much: new and weak ties are what intros are for
+    # (a pair with n shared conversations loses familiar * (1 - 1 / (1 + n)): one
+    # conversation already costs 0.75, more than most interest overlaps are worth).
+    familiar: float = 1.5
     max_topics: int = 40  # strongest topics per member that take part in scoring
     max_df_ratio: float = 0.25  # topics more than this share of members hold don't discriminate
     min_members_for_df: int = 20  # below this, every topic counts
