@@ -50,7 +50,7 @@ from storage.interests import member_topics
 from storage.models import Base, Id, UtcDateTime
 
 CONTACT_GAP = timedelta(minutes=30)  # two messages this close in a channel are a conversation
-_MENTION = re.compile(r"<@!?([A-Za-z0-9]+)(?:\|[^>]*)?>")  # Slack and Discord user mentions
+_MENTION = re.compile(r"<@!?([^>|\s]+)(?:\|[^>]*)?>")  # Slack and Discord user mentions
 
 # Round states.
 CLAIMED = "claimed"  # taken; nothing planned yet (or the planner crashed)

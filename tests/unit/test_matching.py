@@ -309,3 +309,25 @@ def test_pairs_who_already_talk_often_make_way_for_new_ties(threshold: int) -> N
     # The vectorized scores agree with the scalar ones.
     block = scorer.block(np.array([0]))
     assert block[0, 1] == pytest.approx(scorer.score(0, 1))
+
+
+@pytest.mark.parametrize("threshold", [100, 0], ids=["exact", "pruned"])
+def test_one_conversation_outweighs_a_closer_interest_match(threshold: int) -> None:
+    # 1 and 2 know exactly the same things and talked once; 3 and 4 each share one of them
+    # and nobody else talked: the round makes two new ties rather than one old one.
+    members = [
+        member(1, "flux", "zygote"),
+        member(2, "flux", "zygote"),
+        member(3, "flux", "makie", "plots"),
+        member(4, "zygote", "pluto", "cuda"),
+    ]
+    once = Constraints(interactions={frozenset({1, 2}): 1})
+    scorer = PairScorer(members, once)
+    assert scorer.score_members(1, 2).penalty == pytest.approx(0.75)
+    plan = plan_round(members, None, once, NOW, exact_threshold=threshold)
+    assert frozenset({1, 2}) not in groups_of(plan)
+    # The old weight (0.6) kept the familiar pair together.
+    old = plan_round(
+        members, None, once, NOW, exact_threshold=threshold, weights=ScoreWeights(familiar=0.6)
+    )
+    assert frozenset({1, 2}) in groups_of(old)
