@@ -815,7 +815,7 @@ class IntroStore:
                 )
             )
             for author, at, prev_author, prev_at in turn_rows:
-                if as_utc(at) - as_utc(prev_at) <= within:
+                if author in wanted and prev_author in wanted and at - prev_at <= within:
                     count(author, prev_author)
         return out
 
