@@ -8,7 +8,8 @@ Rhizome's answers (the rules are in `bench/judgments/RULES.md`):
 - titles: share of resources with a real title (not empty, not a URL, not a camera or
   screenshot file name), and of the judged resources whose title has the judged words;
 - topics: each judged resource's top 5 topics rated good / partial / junk (rule below);
-- who-knows: precision@3 of the members named, per query;
+- who-knows: precision@3 of the members named, per query (also hits / min(3, judged
+  knowers), since a query with one judged knower cannot reach 1.0);
 - wording variants: pairs of wordings whose top 3 members agree.
 
     python bench/quality.py                       # all four datasets
@@ -214,6 +215,8 @@ class Scores:
         default_factory=lambda: {"good": 0, "partial": 0, "junk": 0}
     )
     precision: list[float] = field(default_factory=list)
+    # hits / min(3, judged knowers): a query with one judged knower can reach 1.0, not 0.33
+    precision_possible: list[float] = field(default_factory=list)
     answered: int = 0
     queries: int = 0
     variants_agree: int = 0
@@ -293,6 +296,7 @@ async def score_dataset(
                     scores.answered += 1
                 hits = sum(1 for x in named if x in knowers)
                 scores.precision.append(hits / 3)
+                scores.precision_possible.append(hits / max(1, min(3, len(knowers))))
                 if verbose:
                     who = [e.member.name for e in answer.experts][:3]
                     scores.lines.append(f"  who-knows {q['query']!r}: {who} -> {hits}/3")
@@ -388,6 +392,7 @@ async def main() -> None:
             for k, n in s.topic_ratings.items():
                 total.topic_ratings[k] += n
             total.precision += s.precision
+            total.precision_possible += s.precision_possible
             total.answered += s.answered
             total.queries += s.queries
             total.variants += s.variants
@@ -396,13 +401,16 @@ async def main() -> None:
             total.wants_right += s.wants_right
         rated = sum(total.topic_ratings.values()) or 1
         p3 = sum(total.precision) / len(total.precision) if total.precision else 0.0
+        possible = total.precision_possible
+        p3_possible = sum(possible) / len(possible) if possible else 0.0
         print(
             f"ALL: titles {total.titled / max(1, total.resources):.1%} of {total.resources}; "
             f"judged titles right {total.title_right}/{total.title_judged}; "
             f"topics good {total.topic_ratings['good'] / rated:.0%}, "
             f"partial {total.topic_ratings['partial'] / rated:.0%}, "
             f"junk {total.topic_ratings['junk'] / rated:.0%} of {rated}; "
-            f"who-knows P@3 {p3:.2f} over {total.queries} queries ({total.answered} answered); "
+            f"who-knows P@3 {p3:.2f} over {total.queries} queries ({total.answered} answered; "
+            f"{p3_possible:.2f} of what the judged knowers allow); "
             f"variants agree {total.variants_agree}/{total.variants}; "
             f"wants-to-learn right {total.wants_right}/{total.wants}"
         )

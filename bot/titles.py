@@ -127,6 +127,21 @@ def file_title(title: str | None, filename: str | None) -> tuple[str, TitleSourc
     return None
 
 
+CODE_HOSTS = frozenset({"github.com", "gitlab.com", "codeberg.org", "bitbucket.org"})
+
+
+def code_owner(url: str) -> str | None:
+    """The account a code host's repository URL belongs to (`FluxML` of `github.com/FluxML/
+    Flux.jl`), or None for any other URL."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    host = (parts.hostname or "").removeprefix("www.")
+    segments = [s for s in parts.path.split("/") if s]
+    return unquote(segments[0]) if host in CODE_HOSTS and len(segments) >= 2 else None
+
+
 def slug_title(url: str) -> str | None:
     """Readable words from the URL's path, or None when it holds only ids and filler.
 
@@ -139,16 +154,17 @@ def slug_title(url: str) -> str | None:
         return None
     host = (parts.hostname or "").removeprefix("www.")
     segments = [unquote(s) for s in parts.path.split("/") if s]
-    if host in {"github.com", "gitlab.com", "codeberg.org", "bitbucket.org"} and len(segments) >= 2:
+    if host in CODE_HOSTS and len(segments) >= 2:
         repo = f"{segments[0]}/{segments[1]}"
         rest = [s for s in segments[2:] if s not in {"blob", "tree", "master", "main"}]
         return clean_title(f"{repo}: {_words(rest[-1])}" if rest and _words(rest[-1]) else repo)
     if host.endswith("slack.com") and segments[:1] == ["files"]:
         segments = segments[-1:]  # /files/<member>/<id>/<name>: only the name says anything
-    for segment in reversed(segments):
-        words = _words(segment)
-        if words:
-            return clean_title(words[:1].upper() + words[1:])
+    for segment in reversed(segments):  # the last segment that is not filler names it
+        if _is_filler(segment):
+            continue
+        words = _words(segment)  # an id here: what comes before names a collection
+        return clean_title(words[:1].upper() + words[1:]) if words else None
     return None
 
 
@@ -165,6 +181,15 @@ def fallback_title(url: str, messages: Sequence[str]) -> tuple[str, TitleSource]
     return None
 
 
+def own_words(text: str) -> int:
+    """How many words a member wrote around their links and files ("uploaded a file:" and
+    markup do not count); Japanese counts one word per two characters."""
+    cleaned = _MARKUP.sub(" ", _SYSTEM_WORDS.sub(" ", _LINKS.sub(" ", text)))
+    words = [w for w in cleaned.split() if any(ch.isalnum() for ch in w)]
+    cjk = sum(len(_CJK.findall(w)) for w in words)
+    return sum(1 for w in words if not _CJK.search(w)) + cjk // 2
+
+
 def sentence_title(text: str, limit: int = 80) -> str | None:
     """The words a member wrapped around a link (their first sentence, links and markup
     taken out), when nothing better names it: "Great intro to async Rust"."""
@@ -177,6 +202,11 @@ def sentence_title(text: str, limit: int = 80) -> str | None:
     if len(first) > limit:
         first = first[: limit - 1].rsplit(" ", 1)[0].rstrip(" ,;:") + "…"
     return clean_title(first)
+
+
+def _is_filler(segment: str) -> bool:
+    stem = _EXTENSION.sub("", segment) if "." in segment[-6:] else segment
+    return not stem or stem.lower() in _NOISE_SEGMENTS
 
 
 def _words(segment: str) -> str | None:

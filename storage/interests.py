@@ -54,8 +54,9 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Mapped, aliased, mapped_column
 
 from bot.clock import as_utc
+from bot.interests.answers import THANKS_MARKERS
 from bot.model import Member
-from bot.titles import TitleSource, clean_title
+from bot.titles import TitleSource, clean_title, own_words
 from storage import models as m
 from storage.db import Database
 from storage.ingest import IngestStore, chunks, insert_ignore, thread_root
@@ -66,6 +67,11 @@ ADJACENT_REPLY = timedelta(minutes=30)  # the next message this soon may answer 
 TOPIC_CHARS = 60
 MAX_DOC_MESSAGES = 60  # messages per resource that feed its topics (shares first)
 MAX_DOC_CHARS = 20_000
+BARE_SHARE_WORDS = 2  # a share with fewer words of its own borrows its neighbours' words
+MAX_BARE_SHARES = 400  # per batch of resources: bounds the look-ups of a big import
+NEARBY_BEFORE = timedelta(minutes=10)
+NEARBY_AFTER = timedelta(minutes=20)
+NEARBY_MESSAGES = 4
 
 
 def _community_fk() -> Mapped[int]:
@@ -305,6 +311,7 @@ class Reply:
     channel: str | None
     root_shares: bool = False  # the root shared a link: replies there count as discussing it
     adjacent: bool = False  # the next message in a channel without threads, not a thread reply
+    thanked: bool = False  # the asker reacted to it or thanked someone in the thread after it
 
 
 @dataclass(frozen=True, slots=True)
@@ -576,6 +583,17 @@ class InterestStore:
             sigs = await conn.run_sync(_resource_signatures, list(docs))
         return docs, sigs
 
+    async def member_names(self, community_id: int) -> list[str]:
+        """Display names of the community's members (their words are not topics)."""
+        mb = m.members
+        async with self.db.read() as conn:
+            rows = await conn.execute(
+                select(mb.c.display_name).where(
+                    mb.c.community_id == community_id, mb.c.display_name.is_not(None)
+                )
+            )
+            return [name for name in rows.scalars() if name]
+
     async def recent_resource_ids(self, community_id: int, limit: int) -> list[int]:
         rt = m.resources
         async with self.db.read() as conn:
@@ -785,6 +803,27 @@ class InterestStore:
             return await conn.run_sync(
                 _actions, community_id, list(member_ids), since, said, recent
             )
+
+    async def own_thread_roots(self, message_ids: Collection[int]) -> dict[int, str]:
+        """For messages posted in a thread their own author started: the thread's first
+        message (what a file or link added to one's own question belongs to)."""
+        msg = m.messages
+        root = aliased(msg)
+        found: dict[int, str] = {}
+        async with self.db.read() as conn:
+            for part in chunks(sorted(set(message_ids))):
+                rows = await conn.execute(
+                    select(msg.c.id, root.c.text)
+                    .join(root, thread_root(msg, root))
+                    .where(
+                        msg.c.id.in_(part),
+                        msg.c.thread_external_id.is_not(None),
+                        root.c.id != msg.c.id,
+                        root.c.author_id == msg.c.author_id,
+                    )
+                )
+                found.update((mid, text or "") for mid, text in rows)
+        return found
 
     async def replies(
         self, community_id: int, member_ids: Collection[int], *, since: datetime, recent: int
@@ -1489,9 +1528,9 @@ def _resource_docs(conn: Connection, community_id: int, ids: list[int]) -> dict[
     docs: dict[int, ResourceDoc] = {}
     for part in chunks(sorted(set(ids))):
         heads = conn.execute(
-            select(rt.c.id, rt.c.title, rt.c.description, rt.c.canonical_url).where(
-                rt.c.community_id == community_id, rt.c.id.in_(part)
-            )
+            select(
+                rt.c.id, rt.c.title, rt.c.title_rank, rt.c.description, rt.c.canonical_url
+            ).where(rt.c.community_id == community_id, rt.c.id.in_(part))
         ).all()
         if not heads:
             continue
@@ -1511,8 +1550,11 @@ def _resource_docs(conn: Connection, community_id: int, ids: list[int]) -> dict[
             texts[rid].append(text)
             sizes[rid] += len(text)
 
-        for rid, text, name in conn.execute(
-            select(st.c.resource_id, msg.c.text, ch.c.name)
+        bare: list[tuple[int, int, int, datetime]] = []  # shares with (almost) no words
+        for rid, text, name, mid, cid, at in conn.execute(
+            select(
+                st.c.resource_id, msg.c.text, ch.c.name, msg.c.id, msg.c.channel_id, msg.c.posted_at
+            )
             .join(msg, msg.c.id == st.c.message_id)
             .join(ch, ch.c.id == st.c.channel_id)
             .where(st.c.resource_id.in_(part), _public_channel())
@@ -1521,6 +1563,10 @@ def _resource_docs(conn: Connection, community_id: int, ids: list[int]) -> dict[
             keep(rid, text)
             if name:
                 chans[rid][name] += 1
+            if own_words(text or "") < BARE_SHARE_WORDS and len(bare) < MAX_BARE_SHARES:
+                bare.append((rid, mid, cid, as_utc(at)))
+        for rid, text in _nearby_messages(conn, community_id, bare):
+            keep(rid, text)
         for rid, text in conn.execute(
             select(st.c.resource_id, reply.c.text)
             .join(root, root.c.id == st.c.message_id)
@@ -1549,7 +1595,8 @@ def _resource_docs(conn: Connection, community_id: int, ids: list[int]) -> dict[
             common = chans[r.id].most_common(1)
             docs[r.id] = ResourceDoc(
                 resource_id=r.id,
-                title=r.title,
+                # A sentence title is the sharer's chat, already among the messages.
+                title=None if r.title_rank == TitleSource.SENTENCE else r.title,
                 description=r.description,
                 url=r.canonical_url,
                 keywords=tuple(k for k in (keywords or "").split("\n") if k),
@@ -1558,6 +1605,40 @@ def _resource_docs(conn: Connection, community_id: int, ids: list[int]) -> dict[
                 channel_name=common[0][0] if common else None,
             )
     return docs
+
+
+def _nearby_messages(
+    conn: Connection, community_id: int, bare: Sequence[tuple[int, int, int, datetime]]
+) -> list[tuple[int, str]]:
+    """For shares that say (almost) nothing, an image or a lone link, the channel's messages
+    just before and after: members post the picture, then say what it is, or the reverse."""
+    msg = m.messages
+    out: list[tuple[int, str]] = []
+    for part in chunks(list(bare), 50):
+        windows = [
+            and_(
+                msg.c.channel_id == cid,
+                msg.c.posted_at >= at - NEARBY_BEFORE,
+                msg.c.posted_at <= at + NEARBY_AFTER,
+                msg.c.id != mid,
+            )
+            for _rid, mid, cid, at in part
+        ]
+        rows = conn.execute(
+            select(msg.c.channel_id, msg.c.posted_at, msg.c.text)
+            .where(msg.c.community_id == community_id, or_(*windows), msg.c.text != "")
+            .order_by(msg.c.posted_at, msg.c.id)
+        ).all()
+        for rid, _mid, cid, at in part:
+            near = [
+                (abs((as_utc(r.posted_at) - at).total_seconds()), r.text)
+                for r in rows
+                if r.channel_id == cid
+                and at - NEARBY_BEFORE <= as_utc(r.posted_at) <= at + NEARBY_AFTER
+            ]
+            near.sort(key=lambda dt: dt[0])
+            out.extend((rid, text) for _dt, text in near[:NEARBY_MESSAGES] if text)
+    return out
 
 
 def _write_resource_topics(
@@ -1817,6 +1898,7 @@ def _replies(
                 .where(m.shares.c.message_id == root.c.id)
                 .correlate(root)
                 .label("root_shares"),
+                _thanked_by_asker(reply, root).label("thanked"),
             )
             .select_from(reply)
             .join(
@@ -1834,7 +1916,7 @@ def _replies(
             )
         )
         rows = conn.execute(_newest(q, reply.c.author_id, reply.c.posted_at, recent))
-        for mid, message_id, at, text, root_id, root_text, channel, shares in rows:
+        for mid, message_id, at, text, root_id, root_text, channel, shares, thanked in rows:
             out.append(
                 Reply(
                     mid,
@@ -1845,10 +1927,34 @@ def _replies(
                     root_text or "",
                     channel,
                     bool(shares),
+                    thanked=bool(thanked),
                 )
             )
         out.extend(_next_messages(conn, community_id, list(part), since, recent))
     return out
+
+
+def _thanked_by_asker(reply: Any, root: Any) -> Any:
+    """Whether the thread's asker reacted to this reply or later thanked someone in the
+    thread ("thanks, that worked"): the answer helped."""
+    later = aliased(m.messages)
+    reacted = (
+        exists()
+        .where(m.reactions.c.message_id == reply.c.id, m.reactions.c.member_id == root.c.author_id)
+        .correlate(reply, root)
+    )
+    thanked = (
+        exists()
+        .where(
+            later.c.channel_id == reply.c.channel_id,
+            later.c.thread_external_id == reply.c.thread_external_id,
+            later.c.author_id == root.c.author_id,
+            later.c.posted_at > reply.c.posted_at,
+            or_(*(func.lower(later.c.text).contains(w) for w in THANKS_MARKERS)),
+        )
+        .correlate(reply, root)
+    )
+    return or_(reacted, thanked)
 
 
 def _next_messages(

@@ -28,6 +28,29 @@ _WORDS = re.compile(r"[^\W_]+")
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
 
 
+# What an asker writes when an answer helped. Storage looks for these words (lowercased) in
+# the asker's later messages of the thread; `is_thanks` is the same test in Python.
+THANKS_MARKERS = (
+    "thank",
+    "thx",
+    "worked",
+    "works now",
+    "solved",
+    "that helps",
+    "helped",
+    "ありがと",
+    "助かり",
+    "解決しました",
+    "感謝",
+)
+
+
+def is_thanks(text: str | None) -> bool:
+    """Does this message thank someone or say that their answer worked?"""
+    folded = (text or "").casefold()
+    return any(marker in folded for marker in THANKS_MARKERS)
+
+
 def is_acknowledgement(text: str | None) -> bool:
     """True for "thanks!", "sure", "+1", "ありがとうございます": replies that say nothing.
     (No text at all is not one: a reply may be just a file.)"""

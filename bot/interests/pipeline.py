@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
+import re
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -30,7 +31,7 @@ from typing import TYPE_CHECKING
 from bot.interests.answers import is_acknowledgement, is_substantive
 from bot.interests.profiles import DEFAULT_WEIGHTS, EvidenceKind, is_question
 from bot.interests.topics import ResourceText, TopicExtractor, channel_topic
-from bot.titles import fallback_title
+from bot.titles import TitleSource, code_owner, fallback_title
 from storage.interests import (
     EPOCH,
     Action,
@@ -73,13 +74,22 @@ Fetch = Callable[[str], Awaitable["PageMeta"]]
 
 def resource_text(doc: ResourceDoc) -> ResourceText:
     return ResourceText(
-        title=doc.title,
+        title=without_owner(doc.title, doc.url),
         description=doc.description,
         keywords=doc.keywords,
         site_name=doc.site_name,
         messages=doc.messages,
         channel_name=doc.channel_name,
     )
+
+
+def without_owner(title: str | None, url: str) -> str | None:
+    """`JuliaGPU/CUDA.jl` -> `CUDA.jl` for a code host's repository: the owner is an
+    account name, not what the repository is about."""
+    owner = code_owner(url)
+    if not title or owner is None:
+        return title
+    return re.sub(rf"(?i)(?<![\w.-]){re.escape(owner)}/", "", title)
 
 
 def horizon(now: datetime, half_life_days: float) -> datetime:
@@ -101,6 +111,9 @@ KNOWING = frozenset({EvidenceKind.SHARED, EvidenceKind.REPLIED, EvidenceKind.ANS
 RECENT_REPLIES = 400  # each member's newest replies read for answers
 DISCUSSION_WEIGHT = 0.4  # a substantive reply in a thread that asked nothing, vs an answer
 ADJACENT_WEIGHT = 0.7  # the next message after a question, in a channel without threads
+THANKED_FACTOR = 1.5  # an answer its asker thanked for or reacted to
+QUESTION_SHARE = 0.5  # of a question's words in the topics of the reply that answers it
+CONVERSATION_WEIGHT = 0.25  # the next message after a statement: taking part in a conversation
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,7 +129,8 @@ class Answered:
 
 
 def answered(
-    replies: Iterable[Reply], topics_of: Callable[[str, str], Sequence[tuple[str, float]]]
+    replies: Iterable[Reply],
+    topics_of: Callable[[str, str, str | None], Sequence[tuple[str, float]]],
 ) -> list[Answered]:
     """The replies that show knowledge (substantive, in someone else's thread), each with
     the topics of the question and the reply together. A reply to a shared link that asked
@@ -128,13 +142,44 @@ def answered(
         asked = is_question(r.root_text)
         if r.root_shares and not asked:
             continue
-        if r.adjacent and not asked:
-            continue  # the next message after a statement is conversation, not an answer
-        weight = (ADJACENT_WEIGHT if r.adjacent else 1.0) if asked else DISCUSSION_WEIGHT
-        found = topics_of(r.root_text, r.text)
+        if asked:
+            weight = ADJACENT_WEIGHT if r.adjacent else 1.0
+            if r.thanked:  # the asker said it helped (or reacted to it)
+                weight *= THANKED_FACTOR
+        else:  # explaining in a conversation: weaker than answering, still knowing
+            weight = CONVERSATION_WEIGHT if r.adjacent else DISCUSSION_WEIGHT
+        found = topics_of(r.root_text, r.text, r.channel)
         if found:
             out.append(Answered(r.member_id, r.message_id, r.at, found, weight, r.root_id))
     return out
+
+
+def asking_with(actions: Sequence[Action], roots: Mapping[int, str]) -> list[Action]:
+    """A file or link a member adds to their own question thread (the config that fails,
+    a screenshot of the error) belongs to asking: interest, like a reaction, not knowledge."""
+    return [
+        replace(a, kind="reacted")
+        if a.kind == "shared" and is_question(roots.get(a.message_id or 0))
+        else a
+        for a in actions
+    ]
+
+
+def conversation_topics(
+    extractor: TopicExtractor, question: str, reply: str, k: int = ANSWER_TOPICS
+) -> list[tuple[str, float]]:
+    """Topics of a reply in its conversation: the reply's own words count fully, the words
+    it answers half (the subject is often only named in the question: "how do I cancel a
+    tokio task?" - "keep the JoinHandle and call abort")."""
+    scores: dict[str, float] = {}
+    for text, share in ((reply, 1.0), (question, QUESTION_SHARE)):
+        for topic, weight in extractor.topics(ResourceText(messages=(text,)), k=2 * k):
+            scores[topic] = scores.get(topic, 0.0) + share * weight
+    ranked = sorted(scores.items(), key=lambda ts: (-ts[1], ts[0]))[:k]
+    if not ranked:
+        return []
+    top = ranked[0][1]
+    return [(t, round(s / top, 4)) for t, s in ranked]
 
 
 def knowledge_scores(
@@ -233,17 +278,20 @@ class Corpus:
             for rid, text in texts.items()
         }
 
-    def conversation_topics(self, question: str, reply: str) -> list[tuple[str, float]]:
+    def conversation_topics(
+        self, question: str, reply: str, channel: str | None = None
+    ) -> list[tuple[str, float]]:
         """Topics of a question and one reply to it, weighed against the community's
-        documents like a resource's (CPU only; cached per pair)."""
+        documents like a resource's, plus the channel's subject: an answer in #pluto is
+        about Pluto even when nobody names it (CPU only; cached per pair)."""
         key = (question[:2000], reply[:2000])
         found = self._conversations.get(key)
         if found is None:
-            found = self.extractor.topics(ResourceText(messages=key), k=ANSWER_TOPICS)
+            found = conversation_topics(self.extractor, *key)
             if len(self._conversations) >= 20_000:
                 self._conversations.clear()
             self._conversations[key] = found
-        return found
+        return self.with_channel(found, ResourceText(channel_name=channel)) if channel else found
 
     def with_channel(
         self, found: list[tuple[str, float]], text: ResourceText
@@ -287,7 +335,8 @@ class TopicPipeline:
     async def corpus(self, community_id: int) -> Corpus:
         found = self._corpora.get(community_id)
         if found is None:
-            found = Corpus(TopicExtractor(aliases=self._aliases()))
+            names = await self.store.member_names(community_id)
+            found = Corpus(TopicExtractor(aliases=self._aliases(), names=names))
             ids = await self.store.recent_resource_ids(community_id, DF_SAMPLE)
             docs, _ = await self.store.resource_docs(community_id, ids)
             texts = [resource_text(d) for d in docs.values()]
@@ -417,9 +466,9 @@ class TopicPipeline:
         if titles:  # named from its URL or the sharing sentence: topics read those words
             await self.store.fill_titles(community_id, titles)
             sigs = {**sigs, **await self.store.resource_signatures(titles)}
-            docs = {  # as chat words (no key-phrase ranking: that is for page metadata)
-                rid: replace(doc, messages=(titles[rid][0], *doc.messages))
-                if rid in titles
+            docs = {  # URL words name the page like its title; a sentence is already chat
+                rid: replace(doc, title=titles[rid][0])
+                if titles.get(rid, ("", 0))[1] == TitleSource.SLUG
                 else doc
                 for rid, doc in docs.items()
             }
@@ -450,6 +499,10 @@ class TopicPipeline:
         since = horizon(reference, self.half_life)
         sigs = await self.store.member_signatures(community_id, ids)
         actions = await self.store.actions(community_id, ids, since=since, said=False)
+        roots = await self.store.own_thread_roots(
+            [a.message_id for a in actions if a.kind == "shared" and a.message_id is not None]
+        )
+        actions = asking_with(actions, roots)
         topics = await self.store.topics_of({a.resource_id for a in actions if a.resource_id})
         replies = await self.store.replies(community_id, ids, since=since, recent=RECENT_REPLIES)
         corpus = await self.corpus(community_id)

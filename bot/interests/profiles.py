@@ -125,6 +125,13 @@ _QUESTION_PHRASES = re.compile(
     r"|what(?:'s| is) the best"
     r"|where (?:can|do|should) i"
     r"|i(?:'m| am) (?:trying|struggling) to"
+    # Asking for help without a question: "I am unable to get X working", "I can't figure out".
+    r"|i(?:'m| am) (?:unable|not able) to"
+    r"|i(?:'m| am) having (?:a |some )?(?:trouble|issues?|problems?|difficult)"
+    r"|i (?:can't|cannot|can not|couldn't) (?:get|seem|figure|find|make|understand)"
+    r"|i(?:'m| am) (?:getting|seeing|facing|hitting) (?:an? |some |the |this )?(?:\w+ )?(?:error|issue|exception|problem)"
+    r"|(?:i|we) (?:really )?need (?:some )?(?:help|advice|guidance)\b"
+    r"|(?:i'm|i am|we're|we are) looking for (?:some )?(?:help|advice|guidance)\b"
     r"|i (?:wonder|was wondering)"
     r"|¿"
     r")",

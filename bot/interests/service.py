@@ -43,7 +43,7 @@ from bot.interests.profiles import (
     is_question,
     suggest_topics,
 )
-from bot.interests.related import Related, TopicIndex, related_topics
+from bot.interests.related import ABBREVIATIONS, SAME, Related, TopicIndex, related_topics
 from bot.interests.terms import is_subject_word
 from bot.interests.topics import ResourceText, normalize_topic, prepare_aliases
 from bot.model import Community, CommunityRef, Member
@@ -336,10 +336,22 @@ class InterestService:
         vocab = await self.vocabulary(community_id)
         if topic is None:
             return WhoKnowsAnswer(query, None, (), tuple(self._suggest(query, vocab)))
-        longer = vocab.containing(topic, RELATED_TOPICS) if " " not in topic else []
-        related = related_topics(topic, vocab.index, containing=longer)
-        if " " in topic and is_subject_word(topic.rsplit(" ", 1)[1]):
-            head = topic.rsplit(" ", 1)[1]  # `python sdk` asked, only `sdk` known
+        # Every wording of one subject asks the same question: `ml` is `machine learning`.
+        subject = ABBREVIATIONS.get(topic, topic)
+        longer = vocab.containing(subject, RELATED_TOPICS) if " " not in subject else []
+        related = related_topics(subject, vocab.index, containing=longer)
+        if subject != topic:  # answered through the expansion, and the reply says so
+            why = f"{topic} = {subject}"
+            related = [
+                Related(topic, SAME, ""),
+                *(Related(r.topic, r.weight, why) if r.topic == subject else r for r in related),
+            ]
+        if (
+            " " in subject
+            and subject not in vocab.index.known
+            and is_subject_word(subject.rsplit(" ", 1)[1])
+        ):
+            head = subject.rsplit(" ", 1)[1]  # `python sdk` asked, only `sdk` known
             related.append(Related(head, HEAD_WORD, ""))
         factor: dict[str, float] = {}
         reasons: dict[str, str] = {}

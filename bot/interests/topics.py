@@ -518,6 +518,7 @@ def channel_topic(name: str | None, aliases: Mapping[str, str] | None = None) ->
 
 # One-letter subjects: the R and C languages, and a single kanji (`型`, type).
 _ONE_LETTER_NAMES = frozenset({"r", "c"})
+_LANGUAGE_LETTER = re.compile(r"(?<![\w(/.'’&-])([RC])(?![\w)'’&-]|\.\s?[a-z])")
 
 
 def _short_name(word: str) -> bool:
@@ -584,6 +585,7 @@ class TopicExtractor:
         doc_count: int = 0,
         df: Mapping[str, int] | None = None,
         yake_ngram: int = 2,
+        names: Iterable[str] = (),
     ) -> None:
         if not 0.0 < max_df_ratio <= 1.0:
             raise ValueError("max_df_ratio must be in (0, 1]")
@@ -595,13 +597,22 @@ class TopicExtractor:
         self._yake_ngram = yake_ngram
         self._yake: Any = None
         self._meta_cache: dict[str, tuple[str, ...]] = {}
+        # Words of members' names: "tim", "gerardo" say who talked, not what about. A name
+        # word that titles use too ("julia", "haskell") is a subject after all.
+        self.name_words = frozenset(
+            singularize(w) for name in names for w in _words(name) if len(w) >= 3
+        )
+        self.title_df: Counter[str] = Counter()
 
     # --- document frequencies -------------------------------------------------------------
 
     def observe(self, docs: Iterable[ResourceText | str]) -> None:
         """Count each document's candidate terms once (cheap path, no YAKE)."""
         for doc in docs:
-            self.df.update(self.terms(ResourceText.of(doc)))
+            doc = ResourceText.of(doc)
+            self.df.update(self.terms(doc))
+            if doc.title:
+                self.title_df.update({singularize(w) for w in _words(doc.title)})
             self.doc_count += 1
 
     def forget(self, docs: Iterable[ResourceText | str]) -> None:
@@ -669,7 +680,7 @@ class TopicExtractor:
         if doc.site_name:
             add(normalize_topic(doc.site_name, self.aliases), _W_SITE)
 
-        weighted = [(t, s * self.rarity(t)) for t, s in scores.items()]
+        weighted = [(t, s * self.rarity(t)) for t, s in scores.items() if not self.names_someone(t)]
         weighted = [(t, s) for t, s in weighted if s > 0.0]
         weighted.sort(key=lambda ts: (-ts[1], ts[0]))
         best = weighted[: max(0, k)]
@@ -677,6 +688,12 @@ class TopicExtractor:
             return []
         top = best[0][1]
         return [(t, round(s / top, 4)) for t, s in best]
+
+    def names_someone(self, term: str) -> bool:
+        """True when a word of the term is a member's name that no two titles use."""
+        if not self.name_words:
+            return False
+        return any(w in self.name_words and self.title_df[w] < 2 for w in term.split())
 
     def _token_terms(self, text: str) -> list[str]:
         """Subject words and two-word noun phrases of chat text, normalized (see
@@ -686,6 +703,9 @@ class TopicExtractor:
         text = _NOISE.sub(" ", text)
         japanese = has_japanese(text)
         out: list[str] = japanese_terms(text) if japanese else []
+        # The R and C languages are capital letters standing alone ("in R", "C code"); the
+        # casefolded word path below cannot tell them from "r u there" or "a, b, c".
+        out.extend(m.casefold() for m in _LANGUAGE_LETTER.findall(text))
         prev: str | None = None
         aliases = self.aliases
         for word in _words(text):

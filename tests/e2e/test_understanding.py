@@ -23,6 +23,7 @@ from bot.config import Config
 from bot.interests.commands import who_knows_document
 from bot.interests.service import service_for
 from bot.model import CommunityRef
+from storage import models as m
 from storage.db import Database
 from tests.conftest import START, make_config
 from tests.factories import Chat
@@ -181,3 +182,103 @@ def test_rhizome_reindex_rebuilds_from_scratch(tmp_path: Path) -> None:
         **common,  # type: ignore[call-overload]
     )
     assert "@ana" in again.stdout, again.stdout
+
+
+async def test_a_bare_link_is_about_what_is_said_around_it(rhizome: Rhizome) -> None:
+    # A picture or lone link says nothing itself; the channel's next words say what it is.
+    chat = Chat(SLACK, START)
+    await rhizome.ingest_many(
+        [
+            chat.post("tim", "https://example.org/avg-price", mid="1", channel="datajam"),
+            chat.post(
+                "ana",
+                "That choropleth of medicare prices by county is lovely",
+                mid="2",
+                channel="datajam",
+                minutes=2,
+            ),
+            chat.post(
+                "ben",
+                "Rust ownership explained https://example.org/rust",
+                mid="3",
+                channel="datajam",
+                minutes=3,
+            ),
+            chat.post(
+                "cy", "Choropleth maps everywhere today", mid="4", channel="datajam", minutes=4
+            ),
+        ]
+    )
+    found = await rhizome.services.repos.communities.find("slack", "T1")
+    assert found is not None
+    interests = service_for(rhizome.services)
+    await interests.refresh()
+    async with rhizome.services.db.read() as conn:
+        rows = (await conn.execute(m.resources.select())).all()
+    ids = {r.canonical_url: r.id for r in rows}
+    topics = await interests.topics_for(found.id, list(ids.values()))
+    assert "choropleth" in topics[ids["https://example.org/avg-price"]]
+    # A share with words of its own keeps to them.
+    assert "choropleth" not in topics[ids["https://example.org/rust"]]
+    assert await who(rhizome, "choropleth") == ["Tim"]
+
+
+async def test_an_answer_the_asker_thanked_for_is_marked(rhizome: Rhizome) -> None:
+    chat = Chat(SLACK, START)
+    ans = "Keep the JoinHandle and call abort on it, or select on a CancellationToken"
+    late = "You can also drop the runtime, which cancels every tokio task it owns"
+    await rhizome.ingest_many(
+        [
+            chat.post("ana", "How do I cancel a running tokio task?", mid="1"),
+            chat.post("ben", ans, mid="2", thread="1", minutes=1),
+            chat.post("ana", "thanks, that worked!", mid="3", thread="1", minutes=2),
+            chat.post("cy", late, mid="4", thread="1", minutes=3),
+            chat.post("dee", "What is the best rust web framework?", mid="5", minutes=4),
+            chat.post(
+                "eve",
+                "axum is a good start, it sits on top of tower",
+                mid="6",
+                thread="5",
+                minutes=5,
+            ),
+            chat.react("dee", "6", "+1", minutes=6),
+        ]
+    )
+    found = await rhizome.services.repos.communities.find("slack", "T1")
+    assert found is not None
+    store = service_for(rhizome.services).store
+    ids = {}
+    for who_ in ("ben", "cy", "eve"):
+        member = await rhizome.services.repos.members.by_external_id(found.id, f"U-{who_}")
+        assert member is not None
+        ids[who_] = member.id
+    replies = await store.replies(
+        found.id, list(ids.values()), since=datetime(2000, 1, 1, tzinfo=UTC), recent=50
+    )
+    thanked = {r.member_id: r.thanked for r in replies if not r.adjacent}
+    # Ben was thanked after his answer, Eve got the asker's reaction; Cy came after the thanks.
+    assert thanked == {ids["ben"]: True, ids["cy"]: False, ids["eve"]: True}
+
+
+async def test_files_added_to_ones_own_question_are_not_expertise(rhizome: Rhizome) -> None:
+    chat = Chat(SLACK, START)
+    await rhizome.ingest_many(
+        [
+            chat.post("ana", "I am unable to get terraform modules to load", mid="1"),
+            chat.post(
+                "ana",
+                "my config: https://example.org/terraform-main",
+                mid="2",
+                thread="1",
+                minutes=1,
+            ),
+            chat.post(
+                "ben",
+                "Terraform modules need a source; see https://example.org/tf-mods",
+                mid="3",
+                thread="1",
+                minutes=2,
+            ),
+        ]
+    )
+    assert await who(rhizome, "terraform") == ["Ben"]

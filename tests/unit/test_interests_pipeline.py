@@ -14,17 +14,23 @@ from hypothesis import strategies as st
 from bot.documents import Actions
 from bot.interests.commands import evidence_spans, parse_topics, who_knows_document
 from bot.interests.pipeline import (
+    ADJACENT_WEIGHT,
+    CONVERSATION_WEIGHT,
+    DISCUSSION_WEIGHT,
     EPOCH,
     TOPICS_PER_MEMBER,
     Corpus,
+    answered,
+    conversation_topics,
     epoch_days,
     knowledge_scores,
+    without_owner,
 )
 from bot.interests.profiles import Evidence, EvidenceKind, build_profile
 from bot.interests.service import Expert, Vocabulary, WhoKnowsAnswer, _snippet
 from bot.interests.topics import ResourceText, TopicExtractor, normalize_topic
 from bot.model import Member
-from storage.interests import Action, log_add
+from storage.interests import Action, Reply, log_add
 
 NOW = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 TOPICS = {
@@ -199,3 +205,61 @@ def test_who_knows_document_offers_suggestions_as_buttons() -> None:
     )
     text = who_knows_document(found).plain()
     assert "@Ana — listed it as an interest" in text and "on rust, async rust" in text
+
+
+@pytest.mark.parametrize(
+    ("title", "url", "expected"),
+    [
+        ("JuliaGPU/CUDA.jl", "https://github.com/JuliaGPU/CUDA.jl", "CUDA.jl"),
+        (
+            "GitHub - lancamat1/poc-infrahub",
+            "https://github.com/lancamat1/poc-infrahub",
+            "GitHub - poc-infrahub",
+        ),
+        ("TCP/IP explained", "https://example.org/tcp", "TCP/IP explained"),  # not a code host
+        ("input/output in Julia", "https://github.com/JuliaLang/julia", "input/output in Julia"),
+        (None, "https://github.com/a/b", None),
+    ],
+)
+def test_a_repository_owner_is_not_what_it_is_about(
+    title: str | None, url: str, expected: str | None
+) -> None:
+    assert without_owner(title, url) == expected
+
+
+def test_a_reply_is_about_its_own_words_first_and_the_question_second() -> None:
+    ex = TopicExtractor()
+    got = dict(
+        conversation_topics(
+            ex,
+            "How do I cancel a running tokio task?",
+            "Keep the JoinHandle and call abort on it",
+        )
+    )
+    assert "joinhandle" in got and "tokio" in got  # the subject may only be in the question
+    assert got["joinhandle"] > got["tokio"]
+
+
+def _reply(text: str, root: str, *, adjacent: bool, root_shares: bool = False) -> Reply:
+    return Reply(7, 2, NOW, text, 1, root, "rust", root_shares, adjacent)
+
+
+def test_answers_weigh_by_what_they_reply_to() -> None:
+    def topics_of(question: str, reply: str, channel: str | None) -> list[tuple[str, float]]:
+        return [("tokio", 1.0)]
+
+    explain = "Tokio tasks are cancelled when the JoinHandle is aborted or the runtime stops"
+    cases = [
+        (_reply(explain, "How do I cancel a tokio task?", adjacent=False), 1.0),
+        (_reply(explain, "How do I cancel a tokio task?", adjacent=True), ADJACENT_WEIGHT),
+        (_reply(explain, "I cancel tokio tasks all day", adjacent=False), DISCUSSION_WEIGHT),
+        # The next message after a statement: taking part in a conversation counts, a little.
+        (_reply(explain, "I cancel tokio tasks all day", adjacent=True), CONVERSATION_WEIGHT),
+    ]
+    for reply, weight in cases:
+        (found,) = answered([reply], topics_of)
+        assert found.weight == weight
+    # A reply to a shared link that asked nothing is counted as discussing the link instead,
+    # and "thanks!" is no evidence at all.
+    link = _reply(explain, "Read this https://tokio.rs", adjacent=False, root_shares=True)
+    assert answered([link, _reply("thanks!", "How?", adjacent=False)], topics_of) == []

@@ -36,6 +36,11 @@ def ev(kind: EvidenceKind, days_ago: float, topics=RUST, **kw: object) -> Eviden
         "what's the best way to learn rust",
         "Has anyone used this in production",
         "I'm trying to get async closures working",
+        # Help requests without a question mark (Discord forum posts often read like this).
+        "I am unable to get an IPAddress resource pool working for a node",
+        "I'm getting a strange error when loading the schema",
+        "i can't figure out the nornir inventory",
+        "We need some help with generators",
     ],
 )
 def test_questions_are_detected(text: str) -> None:
@@ -52,6 +57,8 @@ def test_questions_are_detected(text: str) -> None:
         "use `x?.y` in the code",
         "> does anyone know this?\nyes, it's in the docs",
         "Great article, thanks!",
+        "You need help from the docs for that",  # advice to someone else
+        "It was unable to connect, so I restarted the worker",
     ],
 )
 def test_statements_are_not_questions(text: str | None) -> None:

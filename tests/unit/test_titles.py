@@ -8,9 +8,11 @@ from bot.model import Attachment, LinkPreview
 from bot.titles import (
     TitleSource,
     clean_title,
+    code_owner,
     fallback_title,
     file_title,
     is_generic_filename,
+    own_words,
     sentence_title,
     slug_title,
 )
@@ -27,6 +29,10 @@ from bot.tracking import resources_in
         ("https://arxiv.org/abs/1234.5678", None),  # an id says nothing
         ("https://example.com/", None),
         ("https://youtube.com/watch?v=abc", None),
+        # An id last: what comes before names a collection, not this page.
+        ("https://julialang.slack.com/archives/CG4AX37J8/p1615657557039800", None),
+        ("https://stackoverflow.com/questions/41234567", None),
+        ("https://example.com/blog/async-rust-explained/index.html", "Async rust explained"),
     ],
 )
 def test_slug_titles(url: str, title: str | None) -> None:
@@ -138,3 +144,24 @@ def test_slack_file_links_are_named_by_the_file_not_the_member() -> None:
     assert slug_title("https://team.slack.com/files/ana/F06AHBJ1M/sparklines.png") == "Sparklines"
     upload = "uploaded a file: <https://team.slack.com/files/x/F1/s.png|Screen Shot 2015-09-08.png>"
     assert sentence_title(upload) is None  # Slack's own words and a camera name: nothing
+
+
+def test_code_owner_is_the_account_of_a_repository_url() -> None:
+    assert code_owner("https://github.com/FluxML/Flux.jl") == "FluxML"
+    assert code_owner("https://gitlab.com/group/project/-/issues/3") == "group"
+    assert code_owner("https://github.com/FluxML") is None  # an account page, no repository
+    assert code_owner("https://example.org/FluxML/Flux.jl") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "count"),
+    [
+        ("<@U064KUGRJ|timabram> uploaded a file: <https://x.slack.com/files/t/F1/a.png|a.png>", 0),
+        ("https://example.org/x", 0),
+        ("nice https://example.org/x", 1),
+        ("Machine learning course https://example.org/ml", 3),
+        ("型クラスの説明", 3),  # Japanese: about one word per two characters
+    ],
+)
+def test_own_words_count_what_a_member_wrote_around_links(text: str, count: int) -> None:
+    assert own_words(text) == count

@@ -85,6 +85,8 @@ def test_channels_named_for_what_members_do_are_not_topics() -> None:
     assert channel_topic("appreciation") is None
     assert channel_topic("#general") is None
     assert channel_topic("readings") is None
+    assert channel_topic("beginners") is None  # who is there, not what about
+    assert channel_topic("today-i-learned") is None
     assert channel_topic("machine-learning") == "machine learning"
 
 

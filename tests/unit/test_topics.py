@@ -222,3 +222,47 @@ def test_singular_words_ending_in_s_stay_whole(word: str, expected: str) -> None
     from bot.interests.topics import singularize
 
     assert singularize(word) == expected
+
+
+def test_members_names_are_not_topics_unless_titles_use_them() -> None:
+    names = ["Tim Abram", "Julia Evans", "darsnack"]
+    ex = TopicExtractor(names=names)
+    titles = ["Julia 1.6 highlights", "Why Julia is fast", "Tableau tips"]
+    ex.observe(ResourceText(title=t) for t in titles)
+    doc = ResourceText(
+        title="Julia choropleth examples",
+        messages=("tim and darsnack made this choropleth in julia",),
+    )
+    got = [t for t, _w in ex.topics(doc)]
+    assert "choropleth" in got
+    assert "julia" in got  # a name word two titles use is a subject here
+    assert not {"tim", "darsnack"} & set(got)
+    assert not any("tim" in t.split() for t in got)
+    # Without names, the same words are topics: the filter is what removed them.
+    plain = [t for t, _w in TopicExtractor().topics(doc)]
+    assert "darsnack" in plain
+
+
+@pytest.mark.parametrize(
+    ("text", "has_r"),
+    [
+        ("getting introduced to highcharts in R", True),
+        ("made this choropleth with R and ggplot2", True),
+        ("the R/Python debate", True),
+        ("I use R. It is great", True),
+        ("r u there", False),  # chat, not the language
+        ("R&D budget", False),
+        ("section (R) of the form", False),
+    ],
+)
+def test_the_r_language_is_a_capital_letter_standing_alone(text: str, has_r: bool) -> None:
+    got = [t for t, _w in TopicExtractor().topics(ResourceText(messages=(text,)))]
+    assert ("r" in got) is has_r
+
+
+def test_c_the_language_but_not_an_abbreviation() -> None:
+    def topics(text: str) -> list[str]:
+        return [t for t, _w in TopicExtractor().topics(ResourceText(messages=(text,)))]
+
+    assert "c" in topics("writing C code for the GPU")
+    assert "c" not in topics("the C. elegans study")
