@@ -208,18 +208,24 @@ def _support(profile: Profile, topic: str, *, wants: bool) -> int:
     return len(keys)
 
 
+def _keys(p: Profile, topic: str, wants: bool | None) -> set[object]:
+    return {
+        ev.resource_id if ev.resource_id is not None else (ev.resource_url, ev.snippet)
+        for ev in p.evidence(topic, wants=wants)
+    }
+
+
 def _only_together(a: Profile, b: Profile, topic: str) -> bool:
     """Both members' evidence for a topic is the same conversation: they already talked
     about it, which is no reason to introduce them."""
-
-    def keys(p: Profile) -> set[object]:
-        return {
-            ev.resource_id if ev.resource_id is not None else (ev.resource_url, ev.snippet)
-            for ev in p.evidence(topic, wants=False)
-        }
-
-    ka, kb = keys(a), keys(b)
+    ka, kb = _keys(a, topic, False), _keys(b, topic, False)
     return (bool(ka) and ka <= kb) or (bool(kb) and kb <= ka)
+
+
+def _met_over(a: Profile, b: Profile, topic: str) -> bool:
+    """They were in one conversation about the topic already (one answered the other's
+    question, both discussed one thread): telling them they share it is no news."""
+    return bool(_keys(a, topic, None) & _keys(b, topic, None))
 
 
 def _wished(profile: Profile, topic: str, min_questions: int) -> bool:
@@ -283,7 +289,12 @@ def _relative(scores: Mapping[str, float]) -> dict[str, float]:
 
 
 def _candidates(
-    a: Profile, b: Profile, pair: bool, min_support: int = 1, min_questions: int = 1
+    a: Profile,
+    b: Profile,
+    pair: bool,
+    min_support: int = 1,
+    min_questions: int = 1,
+    not_met: bool = False,
 ) -> list[Reason]:
     out: list[Reason] = []
     ra, rb = MemberRef(a.member_id), MemberRef(b.member_id)
@@ -296,7 +307,7 @@ def _candidates(
         ea, eb = _best(a, topic, wants=False), _best(b, topic, wants=False)
         if ea is None or eb is None:
             continue
-        if _only_together(a, b, topic):
+        if _only_together(a, b, topic) or (not_met and _met_over(a, b, topic)):
             continue
         both_shared = ea.kind is eb.kind is EvidenceKind.SHARED
         verb = " shared about " if both_shared else " care about "
@@ -326,6 +337,8 @@ def _candidates(
                 continue
             if not _wished(learner, topic, min_questions):
                 continue  # one question that happened to use the word is not a wish to learn
+            if not_met and _met_over(teacher, learner, topic):
+                continue
             et = _best(teacher, topic, wants=False)
             el = _best(learner, topic, wants=True)
             if et is None or el is None:
@@ -399,17 +412,21 @@ def explain_group(
     common: Mapping[str, float] | None = None,
     min_support: int = 1,
     min_questions: int = 1,
+    not_met: bool = False,
 ) -> Explanation:
     """Reasons for a pair or trio to meet, strongest first, each topic once, and a starter.
 
     Only what `focus` keeps can be a reason (`common`: topic -> share of the community's
     members who hold it); a topic needs `min_support` different resources or messages of
-    each member's own behind it, and a wish to learn `min_questions` questions. No reason
-    left: an honest "widen the circle" intro."""
+    each member's own behind it, and a wish to learn `min_questions` questions; with
+    `not_met`, not a topic they already discussed together. No reason left: an honest
+    "widen the circle" intro."""
     focused = [focus(p, common) for p in profiles]
     candidates: list[Reason] = []
     for a, b in itertools.combinations(focused, 2):
-        candidates.extend(_candidates(a, b, len(profiles) == 2, min_support, min_questions))
+        candidates.extend(
+            _candidates(a, b, len(profiles) == 2, min_support, min_questions, not_met)
+        )
     candidates.sort(key=lambda r: (-r.strength, r.topic, r.kind))
     chosen: list[Reason] = []
     for reason in candidates:
@@ -431,6 +448,7 @@ def explain_pair(
     common: Mapping[str, float] | None = None,
     min_support: int = 1,
     min_questions: int = 1,
+    not_met: bool = False,
 ) -> Explanation:
     return explain_group(
         (a, b),
@@ -438,4 +456,5 @@ def explain_pair(
         common=common,
         min_support=min_support,
         min_questions=min_questions,
+        not_met=not_met,
     )

@@ -511,11 +511,8 @@ class IntroService:
         ]
         # Pairs are matched, and explained, only on what can honestly be named: topics that
         # are a subject, not community-wide, and among each member's strongest.
-        common = await store.topic_shares(
-            community.id,
-            {t for p in profiles for t in (*p.knows, *p.wants, *p.interested)},
-            min_members=MIN_MEMBERS_FOR_COMMON,
-        )
+        held = {t for p in profiles for t in (*p.knows, *p.wants, *p.interested)}
+        common = await store.topic_shares(community.id, held, min_members=MIN_MEMBERS_FOR_COMMON)
         focused = [focus(p, common) for p in profiles]
         round_history = RoundHistory.from_rounds(
             len(history),
@@ -566,6 +563,7 @@ class IntroService:
                     common=common,
                     min_support=MIN_SUPPORT,
                     min_questions=MIN_QUESTIONS,
+                    not_met=True,
                 ),
                 float(plan.scores.get(group, 0.0)),
             )

@@ -314,3 +314,26 @@ def test_strengths_compare_a_long_ago_member_with_a_fresh_one_fairly() -> None:
     )
     (reason,) = explain_pair(old, new).reasons
     assert reason.topic == "parsec" and reason.strength == 1.0
+
+
+def test_a_topic_they_already_discussed_together_is_no_news() -> None:
+    # Shabear answered in hl's thread about ipfabric sync; each has more of their own on it.
+    thread = "https://discord.com/channels/1/2/3"
+    answerer = build_profile(
+        1,
+        [
+            ev(EvidenceKind.REPLIED, "ipfabric", "hl's sync config", thread, resource_id=3),
+            shared({"ipfabric": 1.0}, "Sync adapters", "https://docs.infrahub.app/sync", 4),
+        ],
+        NOW,
+    )
+    asker = build_profile(
+        2,
+        [
+            shared({"ipfabric": 1.0}, "hl's sync config", thread, 3),
+            shared({"ipfabric": 1.0}, "IP Fabric API", "https://docs.ipfabric.io/api", 5),
+        ],
+        NOW,
+    )
+    assert explain_pair(answerer, asker).topics == ("ipfabric",)  # true, and shown by both
+    assert explain_pair(answerer, asker, not_met=True).reasons == ()  # but they met over it
