@@ -72,6 +72,7 @@ MAX_BARE_SHARES = 400  # per batch of resources: bounds the look-ups of a big im
 NEARBY_BEFORE = timedelta(minutes=10)
 NEARBY_AFTER = timedelta(minutes=20)
 NEARBY_MESSAGES = 4
+NEARBY_SCAN = 200  # rows read around one share at most (a busy half hour)
 
 
 def _community_fk() -> Mapped[int]:
@@ -1611,33 +1612,27 @@ def _nearby_messages(
     conn: Connection, community_id: int, bare: Sequence[tuple[int, int, int, datetime]]
 ) -> list[tuple[int, str]]:
     """For shares that say (almost) nothing, an image or a lone link, the channel's messages
-    just before and after: members post the picture, then say what it is, or the reverse."""
+    just before and after: members post the picture, then say what it is, or the reverse.
+    One index range read per share (community, time), a few dozen rows each."""
     msg = m.messages
     out: list[tuple[int, str]] = []
-    for part in chunks(list(bare), 50):
-        windows = [
-            and_(
-                msg.c.channel_id == cid,
+    for rid, mid, cid, at in bare:
+        rows = conn.execute(
+            select(msg.c.posted_at, msg.c.text)
+            .where(
+                msg.c.community_id == community_id,
                 msg.c.posted_at >= at - NEARBY_BEFORE,
                 msg.c.posted_at <= at + NEARBY_AFTER,
+                msg.c.channel_id == cid,
                 msg.c.id != mid,
             )
-            for _rid, mid, cid, at in part
-        ]
-        rows = conn.execute(
-            select(msg.c.channel_id, msg.c.posted_at, msg.c.text)
-            .where(msg.c.community_id == community_id, or_(*windows), msg.c.text != "")
-            .order_by(msg.c.posted_at, msg.c.id)
+            .limit(NEARBY_SCAN)
         ).all()
-        for rid, _mid, cid, at in part:
-            near = [
-                (abs((as_utc(r.posted_at) - at).total_seconds()), r.text)
-                for r in rows
-                if r.channel_id == cid
-                and at - NEARBY_BEFORE <= as_utc(r.posted_at) <= at + NEARBY_AFTER
-            ]
-            near.sort(key=lambda dt: dt[0])
-            out.extend((rid, text) for _dt, text in near[:NEARBY_MESSAGES] if text)
+        near = sorted(
+            ((abs((as_utc(r.posted_at) - at).total_seconds()), r.text) for r in rows if r.text),
+            key=lambda dt: dt[0],
+        )
+        out.extend((rid, text) for _dt, text in near[:NEARBY_MESSAGES])
     return out
 
 

@@ -113,7 +113,6 @@ DISCUSSION_WEIGHT = 0.4  # a substantive reply in a thread that asked nothing, v
 ADJACENT_WEIGHT = 0.7  # the next message after a question, in a channel without threads
 THANKED_FACTOR = 1.5  # an answer its asker thanked for or reacted to
 QUESTION_SHARE = 0.5  # of a question's words in the topics of the reply that answers it
-CONVERSATION_WEIGHT = 0.25  # the next message after a statement: taking part in a conversation
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,12 +141,11 @@ def answered(
         asked = is_question(r.root_text)
         if r.root_shares and not asked:
             continue
-        if asked:
-            weight = ADJACENT_WEIGHT if r.adjacent else 1.0
-            if r.thanked:  # the asker said it helped (or reacted to it)
-                weight *= THANKED_FACTOR
-        else:  # explaining in a conversation: weaker than answering, still knowing
-            weight = CONVERSATION_WEIGHT if r.adjacent else DISCUSSION_WEIGHT
+        if r.adjacent and not asked:
+            continue  # the next message after a statement is conversation, not an answer
+        weight = (ADJACENT_WEIGHT if r.adjacent else 1.0) if asked else DISCUSSION_WEIGHT
+        if asked and r.thanked:  # the asker said it helped (or reacted to it)
+            weight *= THANKED_FACTOR
         found = topics_of(r.root_text, r.text, r.channel)
         if found:
             out.append(Answered(r.member_id, r.message_id, r.at, found, weight, r.root_id))
@@ -166,14 +164,17 @@ def asking_with(actions: Sequence[Action], roots: Mapping[int, str]) -> list[Act
 
 
 def conversation_topics(
-    extractor: TopicExtractor, question: str, reply: str, k: int = ANSWER_TOPICS
+    topics_of: Callable[[str], Sequence[tuple[str, float]]],
+    question: str,
+    reply: str,
+    k: int = ANSWER_TOPICS,
 ) -> list[tuple[str, float]]:
     """Topics of a reply in its conversation: the reply's own words count fully, the words
     it answers half (the subject is often only named in the question: "how do I cancel a
-    tokio task?" - "keep the JoinHandle and call abort")."""
+    tokio task?" - "keep the JoinHandle and call abort"). `topics_of` gives one text's."""
     scores: dict[str, float] = {}
     for text, share in ((reply, 1.0), (question, QUESTION_SHARE)):
-        for topic, weight in extractor.topics(ResourceText(messages=(text,)), k=2 * k):
+        for topic, weight in topics_of(text):
             scores[topic] = scores.get(topic, 0.0) + share * weight
     ranked = sorted(scores.items(), key=lambda ts: (-ts[1], ts[0]))[:k]
     if not ranked:
@@ -266,6 +267,8 @@ class Corpus:
     extractor: TopicExtractor
     observed: set[int] = field(default_factory=set)
     _conversations: dict[tuple[str, str], list[tuple[str, float]]] = field(default_factory=dict)
+    _texts: dict[str, list[tuple[str, float]]] = field(default_factory=dict)
+    _channels: dict[str, str | None] = field(default_factory=dict)
 
     def topics(self, docs: Sequence[ResourceDoc]) -> dict[int, list[tuple[str, float]]]:
         """CPU only; callers run it in a worker thread."""
@@ -287,11 +290,21 @@ class Corpus:
         key = (question[:2000], reply[:2000])
         found = self._conversations.get(key)
         if found is None:
-            found = conversation_topics(self.extractor, *key)
+            found = conversation_topics(self.text_topics, *key)
             if len(self._conversations) >= 20_000:
                 self._conversations.clear()
             self._conversations[key] = found
         return self.with_channel(found, ResourceText(channel_name=channel)) if channel else found
+
+    def text_topics(self, text: str) -> list[tuple[str, float]]:
+        """One message's topics (cached: a question is read once for all its answers)."""
+        found = self._texts.get(text)
+        if found is None:
+            found = self.extractor.topics(ResourceText(messages=(text,)), k=2 * ANSWER_TOPICS)
+            if len(self._texts) >= 20_000:
+                self._texts.clear()
+            self._texts[text] = found
+        return found
 
     def with_channel(
         self, found: list[tuple[str, float]], text: ResourceText
@@ -299,7 +312,10 @@ class Corpus:
         """Keep the channel's own topic: a link shared in #databases is about databases even
         when the chat words around it outnumber the channel name (unless every channel's
         links are, which rarity tells)."""
-        topic = channel_topic(text.channel_name, self.extractor.aliases)
+        name = text.channel_name or ""
+        if name not in self._channels:
+            self._channels[name] = channel_topic(name, self.extractor.aliases)
+        topic = self._channels[name]
         if topic is None or any(t == topic for t, _ in found):
             return found
         weight = round(CHANNEL_WEIGHT * self.extractor.rarity(topic), 4)

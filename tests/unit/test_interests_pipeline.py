@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import random
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -15,9 +16,9 @@ from bot.documents import Actions
 from bot.interests.commands import evidence_spans, parse_topics, who_knows_document
 from bot.interests.pipeline import (
     ADJACENT_WEIGHT,
-    CONVERSATION_WEIGHT,
     DISCUSSION_WEIGHT,
     EPOCH,
+    THANKED_FACTOR,
     TOPICS_PER_MEMBER,
     Corpus,
     answered,
@@ -231,7 +232,7 @@ def test_a_reply_is_about_its_own_words_first_and_the_question_second() -> None:
     ex = TopicExtractor()
     got = dict(
         conversation_topics(
-            ex,
+            lambda text: ex.topics(ResourceText(messages=(text,))),
             "How do I cancel a running tokio task?",
             "Keep the JoinHandle and call abort on it",
         )
@@ -253,12 +254,15 @@ def test_answers_weigh_by_what_they_reply_to() -> None:
         (_reply(explain, "How do I cancel a tokio task?", adjacent=False), 1.0),
         (_reply(explain, "How do I cancel a tokio task?", adjacent=True), ADJACENT_WEIGHT),
         (_reply(explain, "I cancel tokio tasks all day", adjacent=False), DISCUSSION_WEIGHT),
-        # The next message after a statement: taking part in a conversation counts, a little.
-        (_reply(explain, "I cancel tokio tasks all day", adjacent=True), CONVERSATION_WEIGHT),
     ]
     for reply, weight in cases:
         (found,) = answered([reply], topics_of)
         assert found.weight == weight
+    thanked = replace(cases[0][0], thanked=True)
+    assert answered([thanked], topics_of)[0].weight == THANKED_FACTOR
+    # The next message after a statement is conversation, not an answer.
+    chat = _reply(explain, "I cancel tokio tasks all day", adjacent=True)
+    assert answered([chat], topics_of) == []
     # A reply to a shared link that asked nothing is counted as discussing the link instead,
     # and "thanks!" is no evidence at all.
     link = _reply(explain, "Read this https://tokio.rs", adjacent=False, root_shares=True)
