@@ -1,13 +1,21 @@
-"""Command latency on a big community: p50/p99 of search, top, who-knows and profile.
+"""Command latency on a big community: p50/p99 of search, top, who-knows, profile, saved
+and network, and how long the core and the console take to start.
 
 Runs each command a few hundred times with varied arguments through `Rhizome.run_command`
 (parsing, authorization, queries and rendering of the reply document: everything but the
 platform round trip) against a database built by `bench/generate.py`, with the clock set to
-the community's "now". Target: p99 < 50 ms.
+the community's "now". Targets: p99 < 50 ms; start-up < 2 s.
 
     python bench/generate.py --out bench/out/community.db       # once
     python bench/commands.py --db bench/out/community.db
     python bench/commands.py --url postgresql+asyncpg://postgres@127.0.0.1/test --schema bench
+    # both engines in one run, side by side:
+    python bench/commands.py --db bench/out/community.db \
+        --postgres postgresql+asyncpg://postgres@127.0.0.1/test --schema bench
+
+Start-up is measured twice: `Rhizome.start` on the database (migration check, statistics,
+features), and, on SQLite, `rhizome console --community` in a process of its own from launch
+to its first reply (imports included), as a member would wait for it.
 """
 
 from __future__ import annotations
@@ -17,8 +25,11 @@ import asyncio
 import json
 import logging
 import random
+import resource
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
@@ -40,6 +51,7 @@ from storage import models as m
 from storage.db import Database
 
 TARGET_P99_MS = 50.0
+TARGET_STARTUP_S = 2.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,7 +126,9 @@ async def open_core(url: str, schema: str | None) -> tuple[Rhizome, CommunityRef
         )
     now = datetime.fromisoformat(info["end"])
     config = parse_config({"storage": {"url": url}})
+    started = time.perf_counter()
     rz = await Rhizome.start(config, FixedClock(now), db=db)
+    rz.services.extras["bench.start_seconds"] = time.perf_counter() - started
     return rz, CommunityRef(info["platform"], info["community"], "Bench"), members
 
 
@@ -138,7 +152,12 @@ async def measure(
 
 
 async def run(
-    url: str, schema: str | None, runs: int, seed: int, echo: Callable[[str], Any] = print
+    url: str,
+    schema: str | None,
+    runs: int,
+    seed: int,
+    echo: Callable[[str], Any] = print,
+    only: str | None = None,
 ) -> list[Latency]:
     """Each case `runs` times; cases whose command this build lacks are skipped."""
     logging.getLogger("bot").setLevel(logging.CRITICAL)  # failures are counted, not printed
@@ -146,8 +165,8 @@ async def run(
     rng = random.Random(seed)
     busiest, everyone = members[:30], members[30:]
 
-    def inv(text: str) -> Invocation:
-        actor = Actor(rng.choice(everyone), "Bench User")
+    def inv(text: str, actor_id: str | None = None) -> Invocation:
+        actor = Actor(actor_id or rng.choice(everyone), "Bench User")
         return Invocation(
             community, actor, MEMBER_GROUP, text=text, place=Place(community, "C000000", "c")
         )
@@ -168,10 +187,18 @@ async def run(
             "profile",
             [inv(f"profile <@{rng.choice(busiest)}>") for _ in range(max(10, runs // 5))],
         ),
+        "saved": ("saved", [inv("saved") for _ in range(runs)]),
+        "network (any member)": ("network", [inv("network") for _ in range(runs)]),
+        "network (top-30 poster)": (
+            "network",
+            [inv("network", rng.choice(busiest)) for _ in range(max(10, runs // 5))],
+        ),
     }
     results: list[Latency] = []
     try:
         for name, (command, invocations) in cases.items():
+            if only and not any(part in name for part in only.split(",")):
+                continue
             if rz.registry.get(MEMBER_GROUP, tuple(command.split())) is None:
                 echo(f"  {name:<22} /rhizome {command} is not registered in this build: skipped")
                 continue
@@ -188,9 +215,65 @@ async def run(
             )
             results.append(lat)
             echo(lat.line())
+        started = rz.services.extras.get("bench.start_seconds")
+        if started is not None:
+            echo(f"  {'start-up (core)':<22} {started:7.2f} s")
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        echo(f"  {'peak RSS so far':<22} {peak:7.0f} MB")
     finally:
         await rz.close()
     return results
+
+
+def console_startup(db_path: str, community: str = "TBENCH", runs: int = 3) -> float:
+    """Seconds from launching `rhizome console --community` (a one-line script) to the first
+    line of its reply; the median of `runs`."""
+    times = []
+    with tempfile.TemporaryDirectory() as tmp:
+        config = Path(tmp) / "rhizome.toml"
+        url = f"sqlite+aiosqlite:///{Path(db_path).resolve()}"
+        config.write_text(f'[storage]\nurl = "{url}"\n[unfurl]\nenabled = false\n')
+        rhizome = Path(sys.executable).with_name("rhizome")
+        cmd = [str(rhizome), "console", "--config", str(config), "--community", community]
+        for _ in range(runs):
+            t0 = time.perf_counter()
+            proc = subprocess.Popen(
+                cmd,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+                text=True,
+                cwd=tmp,
+            )
+            assert proc.stdin is not None and proc.stdout is not None
+            proc.stdin.write("/rhizome top 7\n")
+            proc.stdin.close()
+            first = proc.stdout.readline()
+            times.append(time.perf_counter() - t0)
+            proc.stdout.read()
+            proc.wait()
+            if not first:
+                raise SystemExit("the console printed nothing")
+    return statistics.median(times)
+
+
+def side_by_side(engines: dict[str, list[Latency]], startup: dict[str, float]) -> str:
+    """One table: each case's p50 / p99 per engine."""
+    names = list(engines)
+    cases: list[str] = []
+    for results in engines.values():
+        cases += [r.command for r in results if r.command not in cases]
+    head = "| command | " + " | ".join(f"{n} p50 / p99 (ms)" for n in names) + " |"
+    lines = [head, "|---|" + "---|" * len(names)]
+    for case in cases:
+        cells = []
+        for n in names:
+            found = [r for r in engines[n] if r.command == case]
+            cells.append(f"{found[0].p50_ms:.1f} / {found[0].p99_ms:.1f}" if found else "—")
+        lines.append(f"| {case} | " + " | ".join(cells) + " |")
+    for label, seconds in startup.items():
+        lines.append(f"| {label} | {seconds:.2f} s |" + " |" * (len(names) - 1))
+    return "\n".join(lines)
 
 
 def database_url(args: argparse.Namespace) -> str:
@@ -206,7 +289,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--db", default="bench/out/community.db", help="generated SQLite file")
     parser.add_argument("--url", help="database URL instead of --db")
     parser.add_argument("--schema", help="PostgreSQL schema")
+    parser.add_argument(
+        "--postgres",
+        help="also run on this PostgreSQL URL (with --schema), and print both side by side",
+    )
+    parser.add_argument(
+        "--no-console", action="store_true", help="skip timing the console's start-up"
+    )
     parser.add_argument("--runs", type=int, default=300, help="runs per command")
+    parser.add_argument(
+        "--only",
+        help="only the cases whose names contain one of these (comma-separated: profile,top)",
+    )
     parser.add_argument("--seed", type=int, default=3)
     parser.add_argument("--json", action="store_true", help="print results as JSON")
     args = parser.parse_args(argv)
@@ -216,9 +310,33 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(
             f"command latency on {url} ({args.runs} runs each; target p99 < {TARGET_P99_MS:.0f} ms)"
         )
-    results = asyncio.run(run(url, args.schema, args.runs, args.seed, echo))
+    if not args.postgres:
+        results = asyncio.run(run(url, args.schema, args.runs, args.seed, echo, args.only))
+        if args.json:
+            print(json.dumps([asdict(r) for r in results]))
+        return 0
+    engines: dict[str, list[Latency]] = {}
+    startup: dict[str, float] = {}
+    for name, engine_url, schema in (
+        ("SQLite", url, None),
+        ("PostgreSQL", str(args.postgres), args.schema),
+    ):
+        echo(f"{name}: {engine_url.split('@')[-1]}")
+        engines[name] = asyncio.run(run(engine_url, schema, args.runs, args.seed, echo, args.only))
+    if not args.no_console and url.startswith("sqlite"):
+        startup["console start-up to first reply (SQLite)"] = console_startup(
+            url.split("///", 1)[1]
+        )
     if args.json:
-        print(json.dumps([asdict(r) for r in results]))
+        print(
+            json.dumps(
+                {"engines": {n: [asdict(r) for r in rs] for n, rs in engines.items()}}
+                | {"startup_seconds": startup}
+            )
+        )
+    else:
+        print()
+        print(side_by_side(engines, startup))
     return 0
 
 

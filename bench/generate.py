@@ -41,6 +41,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlalchemy.engine import make_url
 
+from storage import activity
 from storage.db import Database
 from storage.ingest import search_text
 
@@ -360,6 +361,8 @@ def write_sqlite(
     con.execute("BEGIN")
     for name, _ in indexes:
         con.execute(f'DROP INDEX "{name}"')
+    for statement in activity.drop_triggers_sql("sqlite"):  # filled once, after the load
+        con.execute(statement)
     for part in parts:
         if not part.rows:
             continue
@@ -369,6 +372,8 @@ def write_sqlite(
         on_rows(part.table, len(part.rows))
     for _, sql in indexes:
         con.execute(sql)
+    for statement in activity.fill_sql() + activity.create_triggers_sql("sqlite"):
+        con.execute(statement)
     con.execute("COMMIT")
     if analyze:
         con.execute("ANALYZE")
@@ -394,6 +399,8 @@ async def write_postgres(
             )
             for ix in indexes:
                 await con.execute(f'DROP INDEX "{ix["indexname"]}"')
+            for statement in activity.drop_triggers_sql("postgresql"):
+                await con.execute(statement)
             for part in parts:
                 if part.rows:
                     await con.copy_records_to_table(
@@ -402,13 +409,16 @@ async def write_postgres(
                     on_rows(part.table, len(part.rows))
             for ix in indexes:
                 await con.execute(ix["indexdef"])
+            for statement in activity.fill_sql() + activity.create_triggers_sql("postgresql"):
+                await con.execute(statement)
             for table, cols in COLUMNS.items():
                 if cols[0] == "id":
                     await con.execute(
                         f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                         f"COALESCE((SELECT max(id) FROM {table}), 0) + 1, false)"
                     )
-        await con.execute("ANALYZE")
+        # A bulk load leaves no visibility map: without VACUUM, index-only scans visit the heap.
+        await con.execute("VACUUM ANALYZE")
     finally:
         await con.close()
 

@@ -418,6 +418,7 @@ def reindex(
             done = []
             for c in chosen:
                 started = time.perf_counter()
+                await repos.resources.rebuild_activity(c.id)
                 await service_for(rhizome.services).reindex(c.id)
                 done.append((c.name or c.external_id, time.perf_counter() - started))
             return done

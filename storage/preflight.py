@@ -151,12 +151,9 @@ def _check_contents(path: Path, known_revisions: frozenset[str]) -> None:
 
 def known_revisions() -> frozenset[str]:
     """Every Alembic revision this version of Rhizome ships."""
-    from alembic.script import ScriptDirectory
+    from storage.migrate import script_directory
 
-    from storage.migrate import alembic_config
-
-    scripts = ScriptDirectory.from_config(alembic_config())
-    return frozenset(s.revision for s in scripts.walk_revisions())
+    return frozenset(s.revision for s in script_directory().walk_revisions())
 
 
 def describe(error: BaseException, url: str) -> DatabaseProblem | None:

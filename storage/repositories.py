@@ -38,6 +38,7 @@ from bot.model import (
     MemberSettings,
     ResourceSummary,
 )
+from storage import activity
 from storage import models as m
 from storage.db import Database
 from storage.ingest import (
@@ -46,7 +47,6 @@ from storage.ingest import (
     chunks,
     delete_member_data,
     insert_ignore,
-    thread_root,
 )
 
 MAX_QUERY_TERMS = 12
@@ -385,26 +385,16 @@ class Resources(_Repo):
     async def top(
         self, community_id: int, since: datetime, limit: int = 10
     ) -> list[ResourceSummary]:
-        """The resources most people discussed (or shared) since `since`.
-
-        Driven from the window's own rows (recent replies, reactions and shares, each through
-        its time index) rather than from every resource's history, so a week costs a week."""
-        recent = _recent_activity(community_id, since).subquery()
-        people = func.count(func.distinct(recent.c.member_id))
+        """The resources most people discussed (or shared) since `since`: read from the
+        activity that triggers keep per resource (`storage.activity`), so a year costs
+        about what a week does."""
         async with self.db.read() as conn:
-            rows = await conn.execute(
-                select(recent.c.resource_id)
-                .group_by(recent.c.resource_id)
-                .order_by(
-                    people.desc(),
-                    func.count().desc(),
-                    func.max(recent.c.at).desc(),
-                    recent.c.resource_id,
-                )
-                .limit(limit)
-            )
-            ids = [r[0] for r in rows]
+            ids = await conn.run_sync(activity.top_ids, community_id, since, limit)
         return await self.summaries(community_id, ids, since)
+
+    async def rebuild_activity(self, community_id: int) -> None:
+        """Recompute the community's resource activity from the facts (`rhizome reindex`)."""
+        await self.db.run_write(activity.rebuild, community_id)
 
     async def search(self, community_id: int, query: str, limit: int = 10) -> list[ResourceSummary]:
         terms = [t for t in _TERM.findall(query)[:MAX_QUERY_TERMS] if len(t) <= 64]
@@ -428,8 +418,24 @@ class Resources(_Repo):
             )
 
     async def shared_by(self, member_id: int, limit: int = 10) -> list[int]:
+        """The resources the member shared most recently, newest first.
+
+        Reads their newest shares through (member, time) and stops once `limit` different
+        resources turned up; only someone who shared the same few links over and over needs
+        the GROUP BY over their whole history (the busiest poster has thousands of shares)."""
         st = m.shares
+        window = limit * 20
         async with self.db.read() as conn:
+            rows = await conn.execute(
+                select(st.c.resource_id)
+                .where(st.c.member_id == member_id)
+                .order_by(st.c.shared_at.desc())
+                .limit(window)
+            )
+            newest = [r[0] for r in rows]
+            found = list(dict.fromkeys(newest))
+            if len(found) >= limit or len(newest) < window:
+                return found[:limit]
             rows = await conn.execute(
                 select(st.c.resource_id)
                 .where(st.c.member_id == member_id)
@@ -461,7 +467,7 @@ class Resources(_Repo):
             .limit(window)
             .subquery()
         )
-        activity = union_all(
+        events = union_all(
             select(st.c.resource_id, replies.c.posted_at.label("at"))
             .select_from(replies)
             .join(
@@ -479,9 +485,9 @@ class Resources(_Repo):
         ).subquery()
         async with self.db.read() as conn:
             rows = await conn.execute(
-                select(activity.c.resource_id)
-                .group_by(activity.c.resource_id)
-                .order_by(func.max(activity.c.at).desc())
+                select(events.c.resource_id)
+                .group_by(events.c.resource_id)
+                .order_by(func.max(events.c.at).desc())
                 .limit(limit)
             )
             return [r[0] for r in rows]
@@ -536,7 +542,7 @@ def _summaries(
     rt, st, mt, ct, msg = m.resources, m.shares, m.members, m.channels, m.messages
     heads: dict[int, Any] = {}
     shares: dict[int, list[_Share]] = {}
-    counts: dict[int, dict[str, Any]] = {}
+    counts: dict[int, list[tuple[int, int, int]]] = {}
     for part in chunks(ids):
         for row in conn.execute(
             select(rt).where(rt.c.community_id == community_id, rt.c.id.in_(part))
@@ -576,20 +582,9 @@ def _summaries(
                     r.text,
                 )
             )
-        # Counted in the database: a popular resource has thousands of discussion rows.
-        d = m.discussions
-        window = [d.c.resource_id.in_(part)] + ([d.c.at >= since] if since is not None else [])
-        for rid, kind, n in conn.execute(
-            select(d.c.resource_id, d.c.kind, func.count())
-            .where(*window)
-            .group_by(d.c.resource_id, d.c.kind)
-        ):
-            c = counts.setdefault(rid, {"reply": 0, "reaction": 0, "reshare": 0, "people": set()})
-            c[kind] = n
-        for rid, member_id in conn.execute(
-            select(d.c.resource_id, d.c.member_id).where(*window, d.c.kind != "reshare").distinct()
-        ):
-            counts[rid]["people"].add(member_id)
+        # Counted in the database: a popular resource has thousands of discussion events.
+        for rid, events in activity.counts(conn, part, since).items():
+            counts[rid] = events
     out: list[ResourceSummary] = []
     for rid in ids:
         head = heads.get(rid)
@@ -597,10 +592,18 @@ def _summaries(
             continue
         its = shares.get(rid, [])
         first = its[0] if its else None
-        c = counts.get(rid, {"reply": 0, "reaction": 0, "reshare": 0, "people": set()})
-        people = set(c["people"])
-        if first:
-            people.discard(first.member.id)
+        # Discussion: replies and reactions, and shares by anyone but the first sharer.
+        c = {"reply": 0, "reaction": 0, "reshare": 0}
+        people: set[int] = set()
+        first_member = first.member.id if first else None
+        for member_id, kind, n in counts.get(rid, ()):
+            if kind == activity.SHARE:
+                if member_id != first_member:
+                    c["reshare"] += n
+                continue
+            c[activity.KIND_NAMES[kind]] += n
+            if member_id != first_member:
+                people.add(member_id)
         sharers: list[str] = []
         for s in its:
             if s.member.name not in sharers:
@@ -987,38 +990,6 @@ class Privacy(_Repo):
                     }
                 )
         return data
-
-
-def _recent_activity(community_id: int, since: datetime) -> Any:
-    """(resource, member, at) for every reply, reaction and share since `since`.
-
-    Each branch starts from its own time-ordered index (messages by community and time,
-    reactions by community and time, shares by community and time)."""
-    msg, root, st, rx = m.messages, m.messages.alias("root"), m.shares, m.reactions
-    replies = (
-        select(st.c.resource_id, msg.c.author_id.label("member_id"), msg.c.posted_at.label("at"))
-        .select_from(msg)
-        .join(
-            root,
-            thread_root(msg, root),
-        )
-        .join(st, st.c.message_id == root.c.id)
-        .where(
-            msg.c.community_id == community_id,
-            msg.c.posted_at >= since,
-            msg.c.thread_external_id.is_not(None),
-        )
-    )
-    reacted = (
-        select(st.c.resource_id, rx.c.member_id, rx.c.reacted_at.label("at"))
-        .select_from(rx)
-        .join(st, st.c.message_id == rx.c.message_id)
-        .where(rx.c.community_id == community_id, rx.c.reacted_at >= since)
-    )
-    shared = select(st.c.resource_id, st.c.member_id, st.c.shared_at.label("at")).where(
-        st.c.community_id == community_id, st.c.shared_at >= since
-    )
-    return union_all(replies, reacted, shared)
 
 
 def _iso(when: datetime | None) -> str | None:

@@ -9,7 +9,8 @@ Which tables: whatever the migrated target holds. Model modules of later feature
 their tables on `storage.models.Base.metadata`; a table no imported model describes is still
 copied, described by reflecting the target. Never copied: `alembic_version` (the target is
 migrated itself), SQLite's FTS5 tables (`resource_fts*`; PostgreSQL has its own index) and
-generated columns (PostgreSQL's `search_vector` computes itself).
+generated columns (PostgreSQL's `search_vector` computes itself), and the tables triggers keep
+(`storage.activity`).
 """
 
 from __future__ import annotations
@@ -46,7 +47,14 @@ from storage.db import Database
 log = logging.getLogger(__name__)
 
 BATCH = 5000
-SKIPPED_PREFIXES = ("resource_fts", "sqlite_", "alembic_version")
+# resource_activity/resource_totals: the target's triggers fill them as the facts arrive.
+SKIPPED_PREFIXES = (
+    "resource_fts",
+    "sqlite_",
+    "alembic_version",
+    "resource_activity",
+    "resource_totals",
+)
 _LOCK = 7243102  # one transfer into a database at a time
 
 Progress = Callable[[str, int, int], None]  # (table, rows copied so far, rows in table)

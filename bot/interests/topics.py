@@ -11,6 +11,7 @@ thread), which is fine once per resource but too slow to rerun over every chat m
 
 from __future__ import annotations
 
+import importlib.util
 import math
 import re
 import unicodedata
@@ -18,6 +19,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from bot.interests.terms import (
@@ -50,13 +52,14 @@ MAX_TOPIC_WORDS = 4
 
 
 def _yake_stopwords() -> frozenset[str]:
-    """YAKE's English list, so both paths agree on what is not a word worth a topic."""
-    try:
-        import yake
-
-        words = yake.KeywordExtractor(lan="en").stopword_set
-    except Exception:  # pragma: no cover - yake is a dependency; keep working without it
-        words = set()
+    """YAKE's English list, so both paths agree on what is not a word worth a topic. Read
+    from the file in its wheel: importing yake pulls in networkx and numpy (0.25-1 s at
+    start-up), which only key-phrase ranking needs, later."""
+    words: list[str] = []
+    spec = importlib.util.find_spec("yake")
+    for folder in (spec.submodule_search_locations or []) if spec else []:
+        for path in sorted(Path(folder).glob("**/StopwordsList/stopwords_en.txt"))[:1]:
+            words = path.read_text("utf-8", errors="replace").splitlines()
     return frozenset(w.strip().replace("’", "'") for w in words if w.strip())
 
 

@@ -28,9 +28,11 @@ from __future__ import annotations
 
 import asyncio
 import codecs
+import contextlib
 import ipaddress
 import re
 import socket
+import threading
 import zlib
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterable
@@ -252,9 +254,35 @@ def is_public_address(address: str) -> bool:
 
 
 async def system_resolver(host: str) -> list[str]:
-    """All addresses the system resolver gives for a name."""
+    """All addresses the system resolver gives for a name.
+
+    `getaddrinfo` blocks a thread until the resolver answers (seconds for a dead name server)
+    and cannot be interrupted. `loop.getaddrinfo` runs it on the loop's default executor,
+    whose threads `asyncio.run` joins on the way out: a one-shot console waited for lookups
+    nobody needed any more. Each lookup runs on a daemon thread of its own instead (the
+    unfurler's semaphore bounds how many); a cancelled lookup is abandoned, not waited for."""
     loop = asyncio.get_running_loop()
-    infos = await loop.getaddrinfo(host, None, type=socket.SOCK_STREAM)
+    answer: asyncio.Future[list[Any]] = loop.create_future()
+
+    def deliver(result: list[Any] | None, error: BaseException | None) -> None:
+        if answer.done():
+            return
+        if error is not None:
+            answer.set_exception(error)
+        else:
+            answer.set_result(result or [])
+
+    def look_up() -> None:
+        try:
+            infos: list[Any] = socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)
+            outcome: tuple[list[Any] | None, BaseException | None] = (infos, None)
+        except Exception as e:  # handed to the waiting task
+            outcome = (None, e)
+        with contextlib.suppress(RuntimeError):  # the loop is closed: nobody waits any more
+            loop.call_soon_threadsafe(deliver, *outcome)
+
+    threading.Thread(target=look_up, name=f"dns {host}"[:60], daemon=True).start()
+    infos = await answer
     return list(dict.fromkeys(str(info[4][0]) for info in infos))
 
 

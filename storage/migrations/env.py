@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic import context
 
 # Feature tables live on the same metadata; import them so autogenerate sees every table.
+import storage.activity
 import storage.digests
 import storage.interests
 import storage.intros  # noqa: F401

@@ -253,3 +253,25 @@ def test_a_file_written_without_secure_delete_is_rewritten_once(tmp_path: Path) 
     flags = conn.execute("SELECT count(*) FROM bot_state WHERE key = ?", (SECURE_FLAG,))
     assert flags.fetchone() == (1,)
     conn.close()
+
+
+async def test_forget_me_leaves_no_time_of_her_activity_in_the_file(
+    rhizome: Rhizome, chat: Chat
+) -> None:
+    """Her reply and reaction times (minutes 3 and 4 of her history, no one else's) were kept
+    in the messages, the reactions and the resource activity index; after forget-me, not a
+    byte of them is left on SQLite, in live rows or freed pages."""
+    if not rhizome.services.db.is_sqlite:
+        pytest.skip("SQLite stores times as text that a byte scan can find")
+    await her_history(rhizome, chat)
+    stamps = [chat.at(n).strftime("%Y-%m-%d %H:%M:%S").encode() for n in (3, 4)]
+    data = await raw_bytes(rhizome)
+    assert all(s in data for s in stamps)
+    async with rhizome.services.db.read() as conn:
+        indexed = (
+            await conn.execute(text("SELECT count(*) FROM resource_activity WHERE kind > 0"))
+        ).scalar_one()
+    assert indexed == 2  # her reply and her reaction, on Ben's share
+    await rhizome.run_command(hers(chat.command("x", "privacy forget-me confirm")))
+    data = await stored_bytes(rhizome)
+    assert [s for s in stamps if s in data] == []

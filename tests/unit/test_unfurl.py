@@ -559,3 +559,50 @@ def test_parse_html_meta_caps_lengths_and_ignores_svg_titles() -> None:
     assert len(meta.keywords) == 20
     assert parse_html_meta(b"", "https://x.org/").title is None
     assert parse_html_meta(b"\xff\xfe<\x00", "https://x.org/").title is None  # never raises
+
+
+def test_a_dns_lookup_in_flight_does_not_hold_up_the_exit(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A one-shot run that gives up on a lookup ends without waiting for the resolver."""
+    import socket
+    import threading
+
+    from bot.interests import unfurl
+
+    started, release, finished = threading.Event(), threading.Event(), threading.Event()
+
+    def slow_getaddrinfo(*args: object, **kw: object) -> list[object]:
+        started.set()
+        release.wait(30)  # a resolver that does not answer
+        finished.set()
+        return []
+
+    monkeypatch.setattr(socket, "getaddrinfo", slow_getaddrinfo)
+
+    async def give_up() -> None:
+        lookup = asyncio.ensure_future(unfurl.system_resolver("slow.example"))
+        await asyncio.to_thread(started.wait, 30)
+        lookup.cancel()
+
+    try:
+        asyncio.run(give_up())
+        assert started.is_set() and not finished.is_set()  # run() returned mid-lookup
+    finally:
+        release.set()
+
+
+async def test_the_system_resolver_answers_and_fails_like_getaddrinfo(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import socket
+
+    from bot.interests import unfurl
+
+    def fake(host: str, *args: object, **kw: object) -> list[object]:
+        if host == "bad.example":
+            raise socket.gaierror(-2, "Name or service not known")
+        return [(2, 1, 6, "", ("192.0.2.7", 0)), (2, 1, 6, "", ("192.0.2.7", 0))]
+
+    monkeypatch.setattr(socket, "getaddrinfo", fake)
+    assert await unfurl.system_resolver("ok.example") == ["192.0.2.7"]
+    with pytest.raises(socket.gaierror):
+        await unfurl.system_resolver("bad.example")
