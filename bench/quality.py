@@ -37,6 +37,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench import quality_intros
 from bot.app import Rhizome
 from bot.config import parse_config
 from bot.importers.run import import_export
@@ -259,6 +260,7 @@ async def score_dataset(
                     )
                 ).all()
             by_url = {r.canonical_url: r for r in rows}
+            scores.lines += await quality_intros.measure_intros(rz, cid, name, path, kind, verbose)
             scores.resources = len(rows)
             scores.titled = sum(real_title(r.title, r.canonical_url) for r in rows)
             topics_of = await interests.topics_for(cid, [r.id for r in rows])
@@ -412,6 +414,7 @@ async def main() -> None:
             f"variants agree {total.variants_agree}/{total.variants}; "
             f"wants-to-learn right {total.wants_right}/{total.wants}"
         )
+        print(quality_intros.summary())
 
 
 if __name__ == "__main__":

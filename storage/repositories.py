@@ -43,7 +43,7 @@ from storage import activity
 from storage import models as m
 from storage.db import Database
 from storage.ingest import IngestStore, Planned, delete_member_data
-from storage.sql import chunks, insert_ignore, thread_root
+from storage.sql import chunks, insert_ignore
 
 MAX_QUERY_TERMS = 12
 _TERM = re.compile(r"\w+", re.UNICODE)

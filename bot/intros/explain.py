@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bot.documents import Block, Link, Mention, Paragraph, Span, Text
 from bot.interests.profiles import Evidence, EvidenceKind, Profile
@@ -18,16 +18,26 @@ from bot.interests.terms import is_junk, is_noun_word, is_subject_word
 from bot.urls import is_public_page
 
 __all__ = [
+    "CENTRAL_TOPICS",
+    "MAX_COMMON_SHARE",
     "Explanation",
     "MemberRef",
     "Reason",
     "Starter",
     "explain_group",
     "explain_pair",
+    "focus",
 ]
 
 MAX_TITLE = 90
 MAX_SNIPPET = 80
+# A topic held by more than this share of the community's members (its own name, "bug",
+# "beginner") connects everyone, and so nobody: it is never a reason to meet.
+MAX_COMMON_SHARE = 0.3
+# A reason must be among each member's strongest topics: what one thread a member joined
+# once happened to mention is not what they care about.
+CENTRAL_TOPICS = 12
+TOP_WANTS = 3  # a wish to learn among the strongest this many counts after one question
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,6 +197,82 @@ def _substantive(topic: str) -> bool:
     return is_subject_word(words[0]) if len(words) == 1 else is_noun_word(words[-1])
 
 
+def _support(profile: Profile, topic: str, *, wants: bool) -> int:
+    """How many different resources or messages of the member's own back a topic (a
+    declared interest counts as two: the member said so in so many words)."""
+    keys: set[object] = set()
+    for ev in profile.evidence(topic, wants=wants):
+        if ev.kind is EvidenceKind.DECLARED:
+            return 2
+        keys.add(ev.resource_id if ev.resource_id is not None else (ev.resource_url, ev.snippet))
+    return len(keys)
+
+
+def _keys(p: Profile, topic: str, wants: bool | None) -> set[object]:
+    return {
+        ev.resource_id if ev.resource_id is not None else (ev.resource_url, ev.snippet)
+        for ev in p.evidence(topic, wants=wants)
+    }
+
+
+def _only_together(a: Profile, b: Profile, topic: str) -> bool:
+    """Both members' evidence for a topic is the same conversation: they already talked
+    about it, which is no reason to introduce them."""
+    ka, kb = _keys(a, topic, False), _keys(b, topic, False)
+    return (bool(ka) and ka <= kb) or (bool(kb) and kb <= ka)
+
+
+def _met_over(a: Profile, b: Profile, topic: str) -> bool:
+    """They were in one conversation about the topic already (one answered the other's
+    question, both discussed one thread): telling them they share it is no news."""
+    return bool(_keys(a, topic, None) & _keys(b, topic, None))
+
+
+def _wished(profile: Profile, topic: str, min_questions: int) -> bool:
+    """A wish to learn: asked about in `min_questions` different questions, or among the
+    member's `TOP_WANTS` strongest wishes (so one question counts from someone who asks
+    little, while a word in one of a prolific asker's many questions does not)."""
+    if _support(profile, topic, wants=True) >= min_questions:
+        return True
+    return topic in _top(profile.wants, set(profile.wants), TOP_WANTS)
+
+
+def _top(scores: Mapping[str, float], keep: set[str], n: int) -> dict[str, float]:
+    ranked = sorted((t for t in scores if t in keep), key=lambda t: (-scores[t], t))
+    return {t: scores[t] for t in ranked[:n]}
+
+
+def focus(
+    profile: Profile,
+    common: Mapping[str, float] | None = None,
+    *,
+    central: int = CENTRAL_TOPICS,
+    max_common: float = MAX_COMMON_SHARE,
+) -> Profile:
+    """The profile cut to what an introduction may name: substantive topics that are not
+    community-wide (`common`: topic -> share of the community's members who hold it), and
+    only each side's `central` strongest (what they know, want, and showed interest in)."""
+    common = common or {}
+
+    def ok(topic: str) -> bool:
+        return common.get(topic, 0.0) <= max_common and _substantive(topic)
+
+    cares = _cares(profile)
+    kept = {t for t in cares if ok(t)}
+    strongest = set(_top(cares, kept, central))
+    knows = {t: s for t, s in profile.knows.items() if t in strongest}
+    interested = {t: s for t, s in profile.interested.items() if t in strongest}
+    wants = _top(profile.wants, {t for t in profile.wants if ok(t)}, central)
+    keep = set(knows) | set(interested) | set(wants)
+    return replace(
+        profile,
+        knows=knows,
+        wants=wants,
+        interested=interested,
+        evidence_by_topic={t: e for t, e in profile.evidence_by_topic.items() if t in keep},
+    )
+
+
 def _cares(p: Profile) -> dict[str, float]:
     """What a member knows or showed interest in (reactions): both make a shared interest."""
     out = dict(p.interested)
@@ -195,15 +281,33 @@ def _cares(p: Profile) -> dict[str, float]:
     return out
 
 
-def _candidates(a: Profile, b: Profile, pair: bool) -> list[Reason]:
+def _relative(scores: Mapping[str, float]) -> dict[str, float]:
+    """Each topic's weight relative to the member's strongest: members active for years and
+    members who posted twice (or long ago: decay) compare on one scale."""
+    top = max(scores.values(), default=0.0)
+    return {t: s / top for t, s in scores.items()} if top > 0 else dict.fromkeys(scores, 1.0)
+
+
+def _candidates(
+    a: Profile,
+    b: Profile,
+    pair: bool,
+    min_support: int = 1,
+    min_questions: int = 1,
+    not_met: bool = False,
+) -> list[Reason]:
     out: list[Reason] = []
     ra, rb = MemberRef(a.member_id), MemberRef(b.member_id)
-    cares_a, cares_b = _cares(a), _cares(b)
+    cares_a, cares_b = _relative(_cares(a)), _relative(_cares(b))
     for topic in cares_a.keys() & cares_b.keys():
         if not _substantive(topic):
             continue
+        if min(_support(a, topic, wants=False), _support(b, topic, wants=False)) < min_support:
+            continue
         ea, eb = _best(a, topic, wants=False), _best(b, topic, wants=False)
         if ea is None or eb is None:
+            continue
+        if _only_together(a, b, topic) or (not_met and _met_over(a, b, topic)):
             continue
         both_shared = ea.kind is eb.kind is EvidenceKind.SHARED
         verb = " shared about " if both_shared else " care about "
@@ -224,10 +328,16 @@ def _candidates(a: Profile, b: Profile, pair: bool) -> list[Reason]:
         out.append(
             Reason(topic, "both_know", parts, ((a.member_id, ea), (b.member_id, eb)), strength)
         )
+    knows = {a.member_id: _relative(a.knows), b.member_id: _relative(b.knows)}
+    wants = {a.member_id: _relative(a.wants), b.member_id: _relative(b.wants)}
     for teacher, learner in ((a, b), (b, a)):
         rt, rl = MemberRef(teacher.member_id), MemberRef(learner.member_id)
         for topic in teacher.knows.keys() & learner.wants.keys():
-            if not _substantive(topic):
+            if not _substantive(topic) or _support(teacher, topic, wants=False) < min_support:
+                continue
+            if not _wished(learner, topic, min_questions):
+                continue  # one question that happened to use the word is not a wish to learn
+            if not_met and _met_over(teacher, learner, topic):
                 continue
             et = _best(teacher, topic, wants=False)
             el = _best(learner, topic, wants=True)
@@ -235,23 +345,38 @@ def _candidates(a: Profile, b: Profile, pair: bool) -> list[Reason]:
                 continue
             parts = (rl, " wants to learn about ", topic, " and ", rt, " knows it: ", rt, " ",
                      _did(et), ", ", rl, " ", _did(el))  # fmt: skip
-            strength = min(teacher.knows[topic], learner.wants[topic]) * 1.2  # the best reason
+            # the best reason
+            strength = min(knows[teacher.member_id][topic], wants[learner.member_id][topic]) * 1.2
             evidence = ((teacher.member_id, et), (learner.member_id, el))
             out.append(Reason(topic, "teaches", parts, evidence, strength))
     for topic in a.wants.keys() & b.wants.keys():
         if not _substantive(topic):
+            continue
+        if not (_wished(a, topic, min_questions) and _wished(b, topic, min_questions)):
             continue
         ea, eb = _best(a, topic, wants=True), _best(b, topic, wants=True)
         if ea is None or eb is None:
             continue
         parts = (*_both(ra, rb, pair), " want to learn about ", topic, ": ", ra, " ", _did(ea),
                  ", ", rb, " ", _did(eb))  # fmt: skip
-        strength = min(a.wants[topic], b.wants[topic]) * 0.6
+        strength = min(wants[a.member_id][topic], wants[b.member_id][topic]) * 0.6
         out.append(
             Reason(topic, "both_want", parts, ((a.member_id, ea), (b.member_id, eb)), strength)
         )
     out.sort(key=lambda r: (-r.strength, r.topic, r.kind))
     return out
+
+
+def _evidence_keys(reason: Reason) -> frozenset[tuple[int, object]]:
+    return frozenset(
+        (mid, ev.resource_id if ev.resource_id is not None else (ev.resource_url, ev.snippet))
+        for mid, ev in reason.evidence
+    )
+
+
+def _same_evidence(a: Reason, b: Reason) -> bool:
+    """Two reasons quoting the same things of the same members say one thing twice."""
+    return _evidence_keys(a) == _evidence_keys(b)
 
 
 def _pick_starter(reasons: Sequence[Reason], profiles: Sequence[Profile]) -> Starter | None:
@@ -280,11 +405,28 @@ def _pick_starter(reasons: Sequence[Reason], profiles: Sequence[Profile]) -> Sta
     return min(options, key=lambda o: o[0])[1]
 
 
-def explain_group(profiles: Sequence[Profile], *, max_reasons: int = 3) -> Explanation:
-    """Reasons for a pair or trio to meet, strongest first, each topic once, and a starter."""
+def explain_group(
+    profiles: Sequence[Profile],
+    *,
+    max_reasons: int = 3,
+    common: Mapping[str, float] | None = None,
+    min_support: int = 1,
+    min_questions: int = 1,
+    not_met: bool = False,
+) -> Explanation:
+    """Reasons for a pair or trio to meet, strongest first, each topic once, and a starter.
+
+    Only what `focus` keeps can be a reason (`common`: topic -> share of the community's
+    members who hold it); a topic needs `min_support` different resources or messages of
+    each member's own behind it, and a wish to learn `min_questions` questions; with
+    `not_met`, not a topic they already discussed together. No reason left: an honest
+    "widen the circle" intro."""
+    focused = [focus(p, common) for p in profiles]
     candidates: list[Reason] = []
-    for a, b in itertools.combinations(profiles, 2):
-        candidates.extend(_candidates(a, b, len(profiles) == 2))
+    for a, b in itertools.combinations(focused, 2):
+        candidates.extend(
+            _candidates(a, b, len(profiles) == 2, min_support, min_questions, not_met)
+        )
     candidates.sort(key=lambda r: (-r.strength, r.topic, r.kind))
     chosen: list[Reason] = []
     for reason in candidates:
@@ -292,9 +434,27 @@ def explain_group(profiles: Sequence[Profile], *, max_reasons: int = 3) -> Expla
             break
         if _covered(reason.topic, [c.topic for c in chosen]):
             continue
+        if any(_same_evidence(reason, c) for c in chosen):
+            continue  # 'opinion' after 'politics', from the same thread: nothing new
         chosen.append(reason)
     return Explanation(tuple(chosen), _pick_starter(chosen, profiles))
 
 
-def explain_pair(a: Profile, b: Profile, *, max_reasons: int = 3) -> Explanation:
-    return explain_group((a, b), max_reasons=max_reasons)
+def explain_pair(
+    a: Profile,
+    b: Profile,
+    *,
+    max_reasons: int = 3,
+    common: Mapping[str, float] | None = None,
+    min_support: int = 1,
+    min_questions: int = 1,
+    not_met: bool = False,
+) -> Explanation:
+    return explain_group(
+        (a, b),
+        max_reasons=max_reasons,
+        common=common,
+        min_support=min_support,
+        min_questions=min_questions,
+        not_met=not_met,
+    )

@@ -49,7 +49,7 @@ from bot.intros.documents import (
     pause_notice,
 )
 from bot.intros.eligibility import eligible
-from bot.intros.explain import explain_group
+from bot.intros.explain import explain_group, focus
 from bot.intros.matching import Constraints, RoundHistory, plan_round
 from bot.model import Community, CommunityRef, Member
 from storage.intros import (
@@ -74,9 +74,18 @@ FOLLOWUP_AFTER = timedelta(days=7)  # "Did you meet?" this long after the intro
 ANSWER_WINDOW = timedelta(days=3)  # after the follow-up, silence counts as ignoring it
 AUTO_PAUSE = timedelta(weeks=12)
 ACTIVE_WINDOW = timedelta(days=90)  # members silent for longer are left out of rounds
+CONTACT_WINDOW = timedelta(days=365)  # contacts (reactions, mentions, turns) looked back on
 STALE = timedelta(minutes=10)  # an open round untouched this long belongs to a dead process
 MAX_ATTEMPTS = 3  # posting attempts per round and per intro
 MET_PENALTY = 0.1  # pairs who met before are a little less likely to meet again
+# A reason needs this many different resources or messages of each member's own behind it,
+# and a wish to learn this many questions: one question that happens to use a word (`how did
+# you deploy it?` -> "server error") is no wish to learn it.
+MIN_SUPPORT = 1
+# In a smaller community every topic may be named, however many hold it (ten Rust people
+# who all know tokio still make tokio a fine reason).
+MIN_MEMBERS_FOR_COMMON = 20
+MIN_QUESTIONS = 2
 
 ProfileLoader = Callable[[int, Sequence[int], datetime], Awaitable[Mapping[int, Profile]]]
 InteractionLoader = Callable[[int, Sequence[int]], Awaitable[Mapping[tuple[int, int], int]]]
@@ -195,6 +204,11 @@ class IntroService:
             p if p.member_id == i else replace(p, member_id=i)
             for i, p in zip(ids, profiles, strict=True)
         ]
+        # Pairs are matched, and explained, only on what can honestly be named: topics that
+        # are a subject, not community-wide, and among each member's strongest.
+        held = {t for p in profiles for t in (*p.knows, *p.wants, *p.interested)}
+        common = await store.topic_shares(community.id, held, min_members=MIN_MEMBERS_FOR_COMMON)
+        focused = [focus(p, common) for p in profiles]
         round_history = RoundHistory.from_rounds(
             len(history),
             [
@@ -212,6 +226,13 @@ class IntroService:
             if a in members and b in members and a != b:
                 key = frozenset((a, b))
                 interactions[key] = interactions.get(key, 0) + int(count)
+        # Threads and replies (above) are not the only way people talk: reactions, mentions
+        # and back-and-forth in a channel without threads count as having met too.
+        for (a, b), count in (
+            await store.contacts(community.id, ids, now - CONTACT_WINDOW)
+        ).items():
+            key = frozenset((a, b))
+            interactions[key] = interactions.get(key, 0) + count
         penalties: dict[frozenset[int], float] = {}
         for group in await store.met_pairs(community.id):
             for i, a in enumerate(group):
@@ -227,12 +248,18 @@ class IntroService:
             repeat_window=REPEAT_WINDOW,
         )
         # Matching is CPU-bound (seconds at 10k members): keep the event loop answering.
-        plan = await asyncio.to_thread(plan_round, profiles, round_history, constraints, now)
+        plan = await asyncio.to_thread(plan_round, focused, round_history, constraints, now)
         by_id = {p.member_id: p for p in profiles}
         groups = tuple(
             Group(
                 tuple(members[i] for i in group),
-                explain_group([by_id[i] for i in group]),
+                explain_group(
+                    [by_id[i] for i in group],
+                    common=common,
+                    min_support=MIN_SUPPORT,
+                    min_questions=MIN_QUESTIONS,
+                    not_met=True,
+                ),
                 float(plan.scores.get(group, 0.0)),
             )
             for group in plan.groups

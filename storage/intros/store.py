@@ -12,6 +12,7 @@ from sqlalchemy import (
 )
 
 from bot.clock import as_utc
+from storage.intros.contacts import ContactStore
 from storage.intros.people import PeopleStore
 from storage.intros.records import RecordStore
 from storage.intros.rounds import RoundStore
@@ -26,7 +27,7 @@ from storage.intros.tables import (
 from storage.intros.values import RoundStats, Stats
 
 
-class IntroStore(PeopleStore, RoundStore, RecordStore):
+class IntroStore(PeopleStore, RoundStore, ContactStore, RecordStore):
     """Every intro read and write, scoped by community wherever a community is involved."""
 
     # --- stats ----------------------------------------------------------------------------------------

@@ -196,7 +196,8 @@ async def seed(rhizome: Rhizome, start: datetime) -> Chat:
         chat.post(
             "ana", "Tokio tutorial https://tokio.rs/tokio/tutorial", mid="1.0", channel="rust"
         ),
-        chat.post("ben", "how do I cancel tasks in tokio?", mid="2.0", channel="rust", minutes=5),
+        # An hour later: a question right after a share would be the same conversation.
+        chat.post("ben", "how do I cancel tasks in tokio?", mid="2.0", channel="rust", minutes=60),
         chat.post(
             "cy",
             "VACUUM explained https://www.postgresql.org/docs/current/routine-vacuuming.html",
@@ -209,7 +210,7 @@ async def seed(rhizome: Rhizome, start: datetime) -> Chat:
             "does anyone know how postgres WAL archiving works?",
             mid="4.0",
             channel="db",
-            minutes=15,
+            minutes=75,
         ),
         chat.post(
             "eve",

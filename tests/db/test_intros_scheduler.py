@@ -399,3 +399,38 @@ async def test_several_processes_on_postgres_make_one_set_of_intros(tmp_path: Pa
         finally:
             for c in cores:
                 await c.close()
+
+
+async def test_members_who_already_talk_in_a_channel_are_introduced_to_someone_new(
+    tmp_path: Path,
+) -> None:
+    """Ana and Ben, the two tokio people, answered each other within minutes in #rust with
+    no thread: they have met, so each is introduced to someone new instead."""
+    from tests.db.intros_support import COMMUNITY
+    from tests.factories import Chat
+
+    clock = FixedClock(START)
+    core = await start(tmp_path / "t.db", clock, IntroOutlet())
+    try:
+        chat = Chat(COMMUNITY, START - timedelta(days=3))
+        await core.ingest_many(
+            [
+                chat.post("ana", "tokio tutorial https://tokio.rs/tokio/tutorial", channel="rust"),
+                chat.post(
+                    "ben", "tokio select https://docs.rs/tokio/select", channel="rust", minutes=3
+                ),
+                chat.post("ana", "<@U-ben|ben> tokio select is neat", channel="rust", minutes=6),
+                chat.post(
+                    "cy", "postgres vacuum https://postgresql.org/docs", channel="db", minutes=300
+                ),
+                chat.post("dee", "helm charts https://helm.sh/docs/", channel="ops", minutes=600),
+            ]
+        )
+        for who in ("ana", "ben", "cy", "dee"):
+            await member(core, who, "intros on")
+        draft = await service(core).draft(await community(core), clock.now())
+        pairs = {frozenset(m.external_id for m in g.members) for g in draft.groups}
+        assert frozenset({"U-ana", "U-ben"}) not in pairs
+        assert len(pairs) == 2
+    finally:
+        await core.close()

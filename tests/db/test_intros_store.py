@@ -221,3 +221,72 @@ async def test_forget_me_deletes_their_intros_and_every_wish_naming_them(rhizome
             )
         ).scalar_one()
     assert rows == 0
+
+
+async def test_contacts_count_reactions_mentions_and_turns_in_public_channels(
+    rhizome: Rhizome,
+) -> None:
+    """Beyond shared threads, people meet by reacting, mentioning and answering right after
+    each other in a channel without threads (Slack before 2017, haskell-jp's flat channels).
+    """
+    store, community, ids = await setup(rhizome)  # ana, ben, cy, dee said hello a day ago
+    chat = Chat(COMMUNITY, START)
+    await rhizome.ingest_many(
+        [
+            # ana and ben: back and forth within minutes in #datajam
+            chat.post("ana", "anyone mapping the pothole data?", mid="10.0", channel="datajam"),
+            chat.post("ben", "yes, with leaflet", mid="11.0", channel="datajam", minutes=4),
+            # cy reacts to dee; dee mentions ana the Slack way
+            chat.react("cy", "10.0", "tada", channel="datajam", minutes=5),
+            chat.post("dee", "<@U-ana|ana>: try ggmap", mid="12.0", channel="maps", minutes=90),
+            # cy posts two hours after ben: no conversation
+            chat.post("cy", "slides are up", mid="13.0", channel="datajam", minutes=130),
+            # a thread reply is not a channel turn (threads are counted elsewhere)
+            chat.post("ben", "nice", mid="14.0", channel="datajam", thread="13.0", minutes=131),
+            # a private channel tells nothing
+            chat.post("ana", "psst", mid="15.0", channel="secret", minutes=200, is_private=True),
+            chat.post(
+                "cy", "psst back", mid="16.0", channel="secret", minutes=201, is_private=True
+            ),
+        ]
+    )
+    found = await store.contacts(community.id, list(ids.values()), START - timedelta(hours=1))
+
+    def pair(a: str, b: str) -> tuple[int, int]:
+        x, y = ids[a], ids[b]
+        return (x, y) if x < y else (y, x)
+
+    assert found[pair("ana", "ben")] == 1  # one turn
+    assert found[pair("ana", "cy")] == 1  # the reaction, not the private channel
+    assert found[pair("ana", "dee")] == 1  # the mention
+    assert pair("ben", "cy") not in found  # two hours apart; the thread reply is not a turn
+    assert pair("cy", "dee") not in found
+    # Only the members asked about, and only since `since` (the hellos a day ago were
+    # turns within a minute of each other).
+    assert await store.contacts(community.id, [ids["ana"]], START - timedelta(hours=1)) == {}
+    older = await store.contacts(community.id, list(ids.values()), START - timedelta(days=2))
+    assert older[pair("ana", "ben")] == 2
+
+
+async def test_topic_shares_are_of_members_with_topics_and_need_enough_members(
+    rhizome: Rhizome,
+) -> None:
+    from storage.interests import member_topics
+
+    store, community, ids = await setup(rhizome)
+    rows = [
+        {"member_id": ids[n], "topic": topic, "community_id": community.id, "log_score": 1.0}
+        for n, topics in {
+            "ana": ("rust", "tokio"),
+            "ben": ("rust",),
+            "cy": ("rust", "postgres"),
+            "dee": ("helm",),
+        }.items()
+        for topic in topics
+    ]
+    async with rhizome.services.db.write() as conn:
+        await conn.execute(member_topics.insert(), rows)
+    shares = await store.topic_shares(community.id, ["rust", "tokio", "figma"])
+    assert shares == {"rust": 0.75, "tokio": 0.25}  # nobody holds figma: no entry
+    assert await store.topic_shares(community.id, ["rust"], min_members=5) == {}
+    assert await store.topic_shares(community.id, []) == {}

@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 from bot.documents import Document, Link, Mention
 from bot.interests.profiles import Evidence, EvidenceKind, build_profile
-from bot.intros.explain import explain_group, explain_pair
+from bot.intros.explain import CENTRAL_TOPICS, _cares, explain_group, explain_pair, focus
 
 NOW = datetime(2025, 6, 1, tzinfo=UTC)
 NAMES = {1: "Ana", 2: "Ben", 3: "Cy"}
@@ -177,3 +177,163 @@ def test_no_reason_from_junk_topics_and_no_starter_from_placeholder_private_or_i
         build_profile(4, [ev(EvidenceKind.SHARED, "image.png", None, "https://x.io/a.png")], NOW),
     )
     assert only_junk.reasons == () and only_junk.starter is None  # a "widen the circle" intro
+
+
+# --- what may be named (issue #21: intros that name a real shared interest) --------------------
+
+
+def shared(topics: dict[str, float], title: str, url: str, rid: int, **kw) -> Evidence:
+    """One shared resource with several topics, as the topic pipeline attaches them."""
+    return Evidence(
+        kind=EvidenceKind.SHARED,
+        topics=tuple(topics.items()),
+        at=NOW - timedelta(days=1),
+        resource_title=title,
+        resource_url=url,
+        resource_id=rid,
+        **kw,
+    )
+
+
+def test_community_wide_topics_are_never_reasons() -> None:
+    # Julia people both sharing about "julia" (and about flux): only flux connects them.
+    a = build_profile(
+        1,
+        [
+            shared({"julia": 1.0}, "JuliaLang/julia", "https://github.com/JuliaLang/julia", 1),
+            shared({"flux": 0.8}, "FluxML/Flux.jl", "https://github.com/FluxML/Flux.jl", 2),
+        ],
+        NOW,
+    )
+    b = build_profile(
+        2,
+        [
+            shared({"julia": 1.0}, "Julia 1.6 highlights", "https://julialang.org/blog/x", 3),
+            shared({"flux": 0.5}, "Flux docs", "https://fluxml.ai/Flux.jl/stable/", 4),
+        ],
+        NOW,
+    )
+    assert set(explain_pair(a, b).topics) == {"julia", "flux"}  # nobody said what is common
+    explanation = explain_pair(a, b, common={"julia": 0.6, "flux": 0.05})
+    assert explanation.topics == ("flux",)
+    assert explanation.starter is not None and "flux" in explanation.starter.url.lower()
+
+
+def test_only_a_members_strongest_topics_are_named() -> None:
+    # Ana shared a dozen things about observability; once she joined a thread that also
+    # mentioned "emacs". Ben loves emacs. Emacs is not what Ana cares about.
+    subjects = ["tracing", "metrics", "prometheus", "grafana", "jaeger", "opentelemetry",
+                "loki", "alerting", "dashboards", "kubernetes", "kafka", "profiling"]  # fmt: skip
+    assert len(subjects) == CENTRAL_TOPICS
+    obs = [
+        shared({t: 1.0}, f"About {t}", f"https://o.dev/{t}", 10 + i) for i, t in enumerate(subjects)
+    ]
+    ana = build_profile(1, [*obs, shared({"emacs": 0.1}, "Thread", "https://x.dev/t", 99)], NOW)
+    ben = build_profile(2, [shared({"emacs": 1.0}, "Emacs tips", "https://e.org/t", 50)], NOW)
+    assert "emacs" not in _cares(focus(ana))
+    assert explain_pair(ana, ben).reasons == ()  # an honest "widen the circle" intro
+
+
+def test_one_conversation_gives_one_reason_and_is_no_reason_to_meet_if_it_is_all() -> None:
+    # Both argued in the same thread about the code of conduct, whose topics are many
+    # words: that is one conversation they already had, not three shared interests.
+    thread = {"politics": 1.0, "opinion": 0.9, "belief": 0.8}
+    url = "https://julialang.slack.com/archives/C1/p1"
+    a = build_profile(1, [shared(thread, "RMS open letter thread", url, 7)], NOW)
+    a2 = build_profile(
+        1,
+        [
+            shared(thread, "RMS open letter thread", url, 7),
+            shared({"politics": 1.0}, "Politics in OSS", "https://lwn.net/Articles/1/", 9),
+        ],
+        NOW,
+    )
+    b = build_profile(
+        2,
+        [ev(EvidenceKind.REPLIED, t, "RMS open letter thread", url, resource_id=7) for t in thread],
+        NOW,
+    )
+    assert explain_pair(a, b).reasons == ()
+    # Each with a resource of their own about politics: one reason, said once.
+    b2 = build_profile(
+        2,
+        [
+            *[
+                ev(EvidenceKind.REPLIED, t, "RMS open letter thread", url, resource_id=7)
+                for t in thread
+            ],
+            shared(thread, "Why no politics here", "https://discourse.example.net/t/9", 8),
+        ],
+        NOW,
+    )
+    assert explain_pair(a, b2).reasons == ()  # a knows it only from that conversation
+    assert explain_pair(a2, b2).topics == ("politics",)
+
+
+def test_a_prolific_askers_one_off_word_is_no_wish_to_learn() -> None:
+    teacher = build_profile(
+        1, [shared({"docker": 1.0}, "Docker logs", "https://docs.docker.com/logs", 1)], NOW
+    )
+    questions = [
+        ev(EvidenceKind.ASKED, t, snippet=f"how do I {t}? ({i})")
+        for i, t in enumerate(["stack", "stack", "lens", "lens", "cabal", "cabal", "hoogle"])
+    ]
+    asker = build_profile(
+        2, [*questions, ev(EvidenceKind.ASKED, "docker", snippet="did you use docker?")], NOW
+    )
+    assert explain_pair(teacher, asker, min_questions=2).reasons == ()
+    # Asked twice, it is a wish; and someone who asks little may ask once.
+    twice = build_profile(
+        2,
+        [*questions, *(ev(EvidenceKind.ASKED, "docker", snippet=f"docker {i}?") for i in range(2))],
+        NOW,
+    )
+    assert explain_pair(teacher, twice, min_questions=2).topics == ("docker",)
+    once = build_profile(3, [ev(EvidenceKind.ASKED, "docker", snippet="docker logs?")], NOW)
+    assert explain_pair(teacher, once, min_questions=2).topics == ("docker",)
+
+
+def test_strengths_compare_a_long_ago_member_with_a_fresh_one_fairly() -> None:
+    # A member whose evidence decayed for years still has strongest topics of their own.
+    old = build_profile(
+        1,
+        [
+            Evidence(
+                EvidenceKind.SHARED,
+                (("parsec", 1.0),),
+                at=NOW - timedelta(days=2000),
+                resource_title="Parsec tutorial",
+                resource_url="https://hackage.haskell.org/package/parsec",
+                resource_id=1,
+            )
+        ],
+        NOW,
+    )
+    new = build_profile(
+        2, [shared({"parsec": 1.0}, "Megaparsec", "https://markkarpov.com/megaparsec", 2)], NOW
+    )
+    (reason,) = explain_pair(old, new).reasons
+    assert reason.topic == "parsec" and reason.strength == 1.0
+
+
+def test_a_topic_they_already_discussed_together_is_no_news() -> None:
+    # Shabear answered in hl's thread about ipfabric sync; each has more of their own on it.
+    thread = "https://discord.com/channels/1/2/3"
+    answerer = build_profile(
+        1,
+        [
+            ev(EvidenceKind.REPLIED, "ipfabric", "hl's sync config", thread, resource_id=3),
+            shared({"ipfabric": 1.0}, "Sync adapters", "https://docs.infrahub.app/sync", 4),
+        ],
+        NOW,
+    )
+    asker = build_profile(
+        2,
+        [
+            shared({"ipfabric": 1.0}, "hl's sync config", thread, 3),
+            shared({"ipfabric": 1.0}, "IP Fabric API", "https://docs.ipfabric.io/api", 5),
+        ],
+        NOW,
+    )
+    assert explain_pair(answerer, asker).topics == ("ipfabric",)  # true, and shown by both
+    assert explain_pair(answerer, asker, not_met=True).reasons == ()  # but they met over it

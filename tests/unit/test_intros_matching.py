@@ -309,3 +309,35 @@ def test_pairs_who_already_talk_often_make_way_for_new_ties(threshold: int) -> N
     # The vectorized scores agree with the scalar ones.
     block = scorer.block(np.array([0]))
     assert block[0, 1] == pytest.approx(scorer.score(0, 1))
+
+
+@pytest.mark.parametrize("threshold", [100, 0], ids=["exact", "pruned"])
+def test_one_conversation_outweighs_a_closer_interest_match(threshold: int) -> None:
+    # 1 and 2 know exactly the same things and talked once; 3 and 4 each share one of them
+    # and nobody else talked: the round makes two new ties rather than one old one.
+    members = [
+        member(1, "flux", "zygote"),
+        member(2, "flux", "zygote"),
+        member(3, "flux", "makie", "plots"),
+        member(4, "zygote", "pluto", "cuda"),
+    ]
+    once = Constraints(interactions={frozenset({1, 2}): 1})
+    scorer = PairScorer(members, once)
+    assert scorer.score_members(1, 2).penalty == pytest.approx(0.75)
+    plan = plan_round(members, None, once, NOW, exact_threshold=threshold)
+    assert frozenset({1, 2}) not in groups_of(plan)
+    # The old weight (0.6) kept the familiar pair together.
+    old = plan_round(
+        members, None, once, NOW, exact_threshold=threshold, weights=ScoreWeights(familiar=0.6)
+    )
+    assert frozenset({1, 2}) in groups_of(old)
+
+
+def test_members_with_nothing_nameable_are_paired_quickly() -> None:
+    # Members whose profiles hold no nameable topic score only the channel bonus: equal
+    # scores everywhere. Each still gets a partner (the time is measured in bench/intros.py
+    # and by hand: 3,000 such members took 79 s before equal scores were spread, 4 s after).
+    members = [Candidate(i, {}, {}, f"ch{i % 7}") for i in range(1200)]
+    plan = plan_round(members, exact_threshold=0)
+    assert_partition(plan, list(range(1200)))
+    assert not plan.unmatched and all(len(g) == 2 for g in plan.groups)
