@@ -43,7 +43,7 @@ from storage import activity
 from storage import models as m
 from storage.db import Database
 from storage.ingest import IngestStore, Planned, delete_member_data
-from storage.sql import chunks, insert_ignore
+from storage.sql import chunks, insert_ignore, set_keyed
 
 MAX_QUERY_TERMS = 12
 _TERM = re.compile(r"\w+", re.UNICODE)
@@ -338,23 +338,14 @@ class Settings(_Repo):
         default_tracking: bool = True,
         **values: Any,
     ) -> None:
-        st = m.member_settings
+        key = {"community_id": community_id, "member_external_id": external_id}
         async with self.db.write() as conn:
-            await conn.execute(
-                insert_ignore(conn, st),
-                [
-                    {
-                        "community_id": community_id,
-                        "member_external_id": external_id,
-                        "tracking": default_tracking,
-                        "updated_at": now,
-                    }
-                ],
-            )
-            await conn.execute(
-                update(st)
-                .where(st.c.community_id == community_id, st.c.member_external_id == external_id)
-                .values(updated_at=now, **values)
+            await set_keyed(
+                conn,
+                m.member_settings,
+                key,
+                {"updated_at": now, **values},
+                defaults={"tracking": default_tracking},
             )
 
 

@@ -1,15 +1,16 @@
 """SQL helpers every store shares, in one place: column types (`Id`, `UtcDateTime`), the
 foreign key by which every row belongs to a community (`community_fk`), INSERT … ON CONFLICT DO
-NOTHING for either dialect (`insert_ignore`), the join from a reply to its thread's root
+NOTHING for either dialect (`insert_ignore`), setting a keyed row that may not exist yet
+(`set_keyed`), the join from a reply to its thread's root
 (`thread_root`), and slicing long IN lists (`chunks`). Imports nothing from the rest of storage.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import BigInteger, DateTime, ForeignKey, Integer, Table, and_
+from sqlalchemy import BigInteger, DateTime, ForeignKey, Integer, Table, and_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -29,6 +30,23 @@ def insert_ignore(conn: Connection | AsyncConnection, table: Table) -> Any:
     """INSERT … ON CONFLICT DO NOTHING for whichever dialect the connection speaks."""
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
     return dialect.insert(table).on_conflict_do_nothing()
+
+
+async def set_keyed(
+    conn: AsyncConnection,
+    table: Table,
+    key: Mapping[str, Any],
+    values: Mapping[str, Any],
+    defaults: Mapping[str, Any] | None = None,
+) -> None:
+    """Set columns of the row with this key, creating it (with `defaults`) when missing: a
+    per-member settings row that may not exist yet, written the same way on both dialects."""
+    await conn.execute(insert_ignore(conn, table), [{**key, **(defaults or {}), **values}])
+    await conn.execute(
+        update(table)
+        .where(*(table.c[name] == value for name, value in key.items()))
+        .values(**values)
+    )
 
 
 def thread_root(reply: Any, root: Any) -> Any:

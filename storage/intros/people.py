@@ -24,7 +24,7 @@ from storage.intros.tables import (
     intro_schedules,
 )
 from storage.intros.values import MemberIntroState, ScheduleRecord, _opt, _schedule
-from storage.sql import insert_ignore
+from storage.sql import insert_ignore, set_keyed
 
 
 class PeopleStore(StoreBase):
@@ -252,23 +252,9 @@ class PeopleStore(StoreBase):
     async def set_member_state(
         self, community_id: int, member_ext: str, now: datetime, **values: Any
     ) -> None:
-        ms = intro_member_state
+        key = {"community_id": community_id, "member_external_id": member_ext}
         async with self.db.write() as conn:
-            await conn.execute(
-                insert_ignore(conn, ms),
-                [
-                    {
-                        "community_id": community_id,
-                        "member_external_id": member_ext,
-                        "updated_at": now,
-                    }
-                ],
-            )
-            await conn.execute(
-                update(ms)
-                .where(ms.c.community_id == community_id, ms.c.member_external_id == member_ext)
-                .values(updated_at=now, **values)
-            )
+            await set_keyed(conn, intro_member_state, key, {"updated_at": now, **values})
 
     async def auto_pause(
         self,
