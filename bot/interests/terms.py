@@ -173,8 +173,8 @@ def specificity(term: str) -> float:
     the community's own rarity is the other half. `makie`, `schema`, `モナド` 1.0; `button`,
     `feature`, `目的`, `解決` less: they may still be topics, below the subjects. Phrases are
     specific by being phrases."""
-    if " " in term:
-        return 1.0
+    if " " in term or (len(term) == 1 and term.isascii()):
+        return 1.0  # a phrase; `r` and `c` are topics only as the languages
     zipf = _everyday_words("ja" if _CJK.search(term) else "en").get(term)
     if zipf is None or zipf <= _SPECIFIC_ZIPF:
         return 1.0

@@ -104,7 +104,7 @@ def test_japanese_is_segmented_into_nouns_and_compounds() -> None:
 def test_everyday_words_are_less_specific_than_subjects() -> None:
     from bot.interests.terms import specificity
 
-    for subject in ("makie", "schema", "モナド", "パーサ", "machine learning", "open data"):
+    for subject in ("makie", "schema", "モナド", "パーサ", "machine learning", "open data", "r"):
         assert specificity(subject) == 1.0, subject
     for everyday in ("button", "feature", "discussion", "目的", "解決", "ページ"):
         assert 0.4 <= specificity(everyday) < 0.7, everyday
