@@ -85,11 +85,14 @@ def resource_text(doc: ResourceDoc) -> ResourceText:
 
 def without_owner(title: str | None, url: str) -> str | None:
     """`JuliaGPU/CUDA.jl` -> `CUDA.jl` for a code host's repository: the owner is an
-    account name, not what the repository is about."""
+    account name, not what the repository is about. A repository name alone is a slug, read
+    as words (`Applied-Predictive-Modeling-with-Python` -> `Applied Predictive Modeling with
+    Python`), which keyphrase extraction otherwise takes for one long token."""
     owner = code_owner(url)
     if not title or owner is None:
         return title
-    return re.sub(rf"(?i)(?<![\w.-]){re.escape(owner)}/", "", title)
+    name = re.sub(rf"(?i)(?<![\w.-]){re.escape(owner)}/", "", title)
+    return re.sub(r"[-_]+", " ", name) if " " not in name.strip() else name
 
 
 def horizon(now: datetime, half_life_days: float) -> datetime:
