@@ -25,13 +25,14 @@ from bot.interests.pipeline import (
     conversation_topics,
     epoch_days,
     knowledge_scores,
+    log_add,
     without_owner,
 )
 from bot.interests.profiles import Evidence, EvidenceKind, build_profile
 from bot.interests.service import Expert, Vocabulary, WhoKnowsAnswer, _snippet
 from bot.interests.topics import ResourceText, TopicExtractor, normalize_topic
 from bot.model import Member
-from storage.interests import Action, Reply, log_add
+from storage.interests import Action, Reply
 
 NOW = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 TOPICS = {
