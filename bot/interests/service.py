@@ -351,13 +351,12 @@ class InterestService:
                 Related(topic, SAME, ""),
                 *(Related(r.topic, r.weight, why) if r.topic == subject else r for r in related),
             ]
-        if (
-            " " in subject
-            and subject not in vocab.index.known
-            and is_subject_word(subject.rsplit(" ", 1)[1])
-        ):
-            head = subject.rsplit(" ", 1)[1]  # `python sdk` asked, only `sdk` known
-            related.append(Related(head, HEAD_WORD, ""))
+        head = subject.rsplit(" ", 1)[1] if " " in subject else None
+        if head is not None and not is_subject_word(head):
+            head = None
+        if head is not None and subject not in vocab.index.known:
+            related.append(Related(head, HEAD_WORD, ""))  # `python sdk` asked, only `sdk` known
+            head = None
         factor: dict[str, float] = {}
         reasons: dict[str, str] = {}
         for r in related:
@@ -368,6 +367,14 @@ class InterestService:
         found = await self.store.expert_candidates(
             community_id, list(factor), wanted, self.default_tracking
         )
+        if head is not None and head not in factor and not (found.scores or found.declared):
+            # The phrase names resources but nobody's own topics (`python sdk` is a page's
+            # title; its people know `sdk`): the head word answers, and the reply says so.
+            factor[head] = HEAD_WORD
+            reasons[head] = ""
+            found = await self.store.expert_candidates(
+                community_id, list(factor), wanted, self.default_tracking
+            )
         members, declared = found.members, found.declared
         named = await named_allowed(
             self.services, community_id, [m.external_id for m in members.values()]

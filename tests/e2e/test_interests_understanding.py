@@ -283,3 +283,25 @@ async def test_files_added_to_ones_own_question_are_not_expertise(rhizome: Rhizo
         ]
     )
     assert await who(rhizome, "terraform") == ["Ben"]
+
+
+async def test_a_phrase_nobody_knows_is_answered_through_its_head_word(rhizome: Rhizome) -> None:
+    # `python sdk` names Ana's question's link, but asking is not knowing; Ben knows `sdk`.
+    chat = Chat(SLACK, START)
+    await rhizome.ingest_many(
+        [
+            chat.post(
+                "ana",
+                "Is this Python SDK still maintained? https://example.org/python-sdk",
+                mid="1",
+            ),
+            chat.post(
+                "ben",
+                "SDK retries and pagination, explained https://example.org/sdk-retries",
+                mid="2",
+                channel="tools",
+                minutes=30,
+            ),
+        ]
+    )
+    assert await who(rhizome, "python sdk") == ["Ben"]
