@@ -419,6 +419,7 @@ def singularize(word: str) -> str:
 _WORD = re.compile(r"[^\W_]+(?:['.][^\W_]+)*(?:\+\+|#)?")
 _POSSESSIVE = re.compile(r"(?<=[^\W_])'s\b")
 _HAS_LETTER = re.compile(r"[^\W\d_]")
+_NAME_PARTS = re.compile(r"[\s._-]+")
 _HASHTAG = re.compile(r"(?<![\w&#/<])#([^\W\d_][\w-]{1,49})")
 # Message noise removed before the token path: code, links, Slack/Discord markup, :emoji:.
 _NOISE = re.compile(
@@ -727,7 +728,8 @@ class TopicExtractor:
         """True when a word of the term is a member's name that no two titles use."""
         if not self.name_words:
             return False
-        return any(w in self.name_words and self.title_df[w] < 2 for w in term.split())
+        words = _NAME_PARTS.split(term)  # handles too: `micah.stubbs`, `tim_abram`
+        return any(w in self.name_words and self.title_df[w] < 2 for w in words)
 
     def _token_terms(self, text: str) -> list[str]:
         """Subject words and two-word noun phrases of chat text, normalized (see

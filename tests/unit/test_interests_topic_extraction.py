@@ -241,6 +241,9 @@ def test_members_names_are_not_topics_unless_titles_use_them() -> None:
     # Without names, the same words are topics: the filter is what removed them.
     plain = [t for t, _w in TopicExtractor().topics(doc)]
     assert "darsnack" in plain
+    # A handle is a name too: a profile page's URL words, `micah.stubbs`, `tim_abram`.
+    assert ex.names_someone("tim.abram") and ex.names_someone("tim_abram")
+    assert not ex.names_someone("choropleth")
 
 
 @pytest.mark.parametrize(
