@@ -711,6 +711,19 @@ async def member_interactions(
     return await service_for(services).store.interactions(community_id, member_ids)
 
 
+async def document_shares(
+    services: Services, community_id: int, topics: Collection[str]
+) -> dict[str, float]:
+    """Of the community's resources, the share whose text uses each of `topics` (from the
+    topic extractor's document counts; nothing before it has seen enough documents to tell):
+    `julia` in a Julia community, the subject that connects everyone and so nobody."""
+    extractor = (await service_for(services).topics.corpus(community_id)).extractor
+    n = extractor.doc_count
+    if n < extractor.min_docs:
+        return {}
+    return {t: extractor.df[t] / n for t in topics if extractor.df.get(t)}
+
+
 async def main_channels(
     services: Services, community_id: int, *, member_ids: Collection[int] | None = None
 ) -> dict[int, str]:

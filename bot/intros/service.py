@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -136,6 +136,13 @@ class IntroService:
                     found[mid] = replace(found[mid], main_channel=channels[mid])
         return found
 
+    async def _document_shares(
+        self, community_id: int, topics: Collection[str]
+    ) -> dict[str, float]:
+        from bot.interests.service import document_shares
+
+        return await document_shares(self.services, community_id, topics)
+
     async def _default_interactions(
         self, community_id: int, member_ids: Sequence[int]
     ) -> Mapping[tuple[int, int], int]:
@@ -208,6 +215,10 @@ class IntroService:
         # are a subject, not community-wide, and among each member's strongest.
         held = {t for p in profiles for t in (*p.knows, *p.wants, *p.interested)}
         common = await store.topic_shares(community.id, held, min_members=MIN_MEMBERS_FOR_COMMON)
+        # A topic in a large share of the community's documents is its own subject even when
+        # few members keep it among their strongest (`julia`): no reason to meet anyone.
+        for topic, share in (await self._document_shares(community.id, held)).items():
+            common[topic] = max(common.get(topic, 0.0), share)
         focused = [focus(p, common) for p in profiles]
         round_history = RoundHistory.from_rounds(
             len(history),

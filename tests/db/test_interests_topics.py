@@ -14,6 +14,7 @@ from bot.clock import FixedClock
 from bot.config import Config
 from bot.interests.profiles import EvidenceKind
 from bot.interests.service import (
+    document_shares,
     load_profiles,
     main_channels,
     member_interactions,
@@ -378,3 +379,26 @@ async def test_the_background_loop_keeps_topics_fresh_until_cancelled(
         with contextlib.suppress(asyncio.CancelledError):
             await task
     assert task.cancelled()
+
+
+async def test_document_shares_name_the_community_wide_subject(
+    rhizome: Rhizome, chat: Chat
+) -> None:
+    # 40 links: every one about julia, one in ten about makie. `julia` connects everyone, so
+    # intros treat it as community-wide however few members keep it among their strongest.
+    events = [
+        chat.post(
+            f"m{i % 7}",
+            f"julia {'makie plotting' if i % 10 == 0 else 'compiler notes'} "
+            f"https://example.org/post-{i}",
+            mid=str(i),
+            minutes=i,
+        )
+        for i in range(40)
+    ]
+    await rhizome.ingest_many(events)
+    cid = await refresh(rhizome)
+    shares = await document_shares(rhizome.services, cid, ["julia", "makie", "nowhere"])
+    assert shares["julia"] > 0.9
+    assert 0.05 < shares["makie"] < 0.2
+    assert "nowhere" not in shares
