@@ -440,14 +440,19 @@ def _fold_word(word: str) -> str:
     return fold_long_vowel(word) if not word.isascii() else word
 
 
+@lru_cache(maxsize=200_000)
+def _kept_word(word: str) -> str | None:
+    """The word as topics use it, or None when it is junk (see `terms.is_junk`) or has no
+    letter. Cached: chat repeats its words, and this runs once per word of every text."""
+    if not _HAS_LETTER.search(word) or is_junk(word):
+        return None
+    return _fold_word(word)
+
+
 def _words(text: str) -> list[str]:
     """Casefolded words without possessives, package spellings folded (`flux.jl` -> `flux`);
     numbers, versions, file names, ids and other junk (see `terms.is_junk`) are dropped."""
-    return [
-        _fold_word(w)
-        for w in _WORD.findall(_prepare_text(text))
-        if _HAS_LETTER.search(w) and not is_junk(w)
-    ]
+    return [k for w in _WORD.findall(_prepare_text(text)) if (k := _kept_word(w)) is not None]
 
 
 # Where a phrase ends: punctuation between words ("metrics, machine learning" holds no
@@ -462,14 +467,45 @@ def _phrase_runs(text: str) -> list[list[str]]:
     for clause in _CLAUSE_BREAK.split(_prepare_text(text)):
         run: list[str] = []
         for w in _WORD.findall(clause):
-            if _HAS_LETTER.search(w) and not is_junk(w):
-                run.append(_fold_word(w))
+            if (kept := _kept_word(w)) is not None:
+                run.append(kept)
             elif run:
                 runs.append(run)
                 run = []
         if run:
             runs.append(run)
     return runs
+
+
+@dataclass(frozen=True, slots=True)
+class _WordFacts:
+    head: str  # singular: `tuning` stays the head of `sql tuning`
+    single: str  # the word alone: `plotting` is `plot`
+    subject: bool  # names a subject alone
+    noun: bool  # may end a noun phrase
+    common: bool  # `single` is too common to be a subject alone
+    modifier: bool  # may open a noun phrase
+
+
+@lru_cache(maxsize=200_000)
+def _word_facts(word: str) -> _WordFacts | None:
+    """What the token path needs to know of one word, or None for a stopword or a letter
+    that names nothing (cached: every word of every text asks)."""
+    short = len(word) < 2 and not _short_name(word)
+    if short or (word in STOPWORDS and word not in _ONE_LETTER_NAMES):
+        return None
+    head = singularize(word)
+    single = _fold(head)
+    if single in STOPWORDS:
+        return None
+    return _WordFacts(
+        head,
+        single,
+        single in _ONE_LETTER_NAMES or is_subject_word(single),
+        is_noun_word(head),
+        _common(single),
+        is_modifier_word(word),
+    )
 
 
 class AliasMap(dict[str, str]):
@@ -752,24 +788,18 @@ class TopicExtractor:
         prev: str | None = None
         aliases = self.aliases
         for word in run:
-            short = len(word) < 2 and not _short_name(word)
-            stop = word in STOPWORDS and word not in _ONE_LETTER_NAMES
-            if stop or short or (japanese and not word.isascii()):
+            facts = None if japanese and not word.isascii() else _word_facts(word)
+            if facts is None:
                 prev = None
                 continue
-            head = singularize(word)  # `tuning` stays the head of `sql tuning`
-            single = _fold(head)  # alone, `plotting` is `plot`
-            if single in STOPWORDS:
-                prev = None
-                continue
-            aliased = aliases.get(single, aliases.get(word))
-            if aliased is not None or single in _ONE_LETTER_NAMES or is_subject_word(single):
-                out.append(aliased or single)
-            if prev is not None and is_noun_word(head):
-                bi = prev + " " + head
-                if bi in aliases or not (_common(prev) and _common(single)):
+            aliased = aliases.get(facts.single, aliases.get(word))
+            if aliased is not None or facts.subject:
+                out.append(aliased or facts.single)
+            if prev is not None and facts.noun:
+                bi = prev + " " + facts.head
+                if bi in aliases or not (_common(prev) and facts.common):
                     out.append(aliases.get(bi, bi))
-            prev = word if is_modifier_word(word) else None
+            prev = word if facts.modifier else None
         return out
 
     def _meta_phrases(self, meta: str) -> tuple[str, ...]:
