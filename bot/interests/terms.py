@@ -49,8 +49,8 @@ _PACKAGE_PREFIX = re.compile(
 
 _FILE_EXTENSIONS = frozenset(
     """png jpg jpeg gif bmp svg webp heic tif tiff ico mp4 mov avi mkv webm mp3 wav ogg m4a
-    pdf doc docx docm xls xlsx xlsm xlsb ppt pptx pptm odt ods csv tsv txt md rst log zip tar gz tgz bz2 xz 7z
-    rar json yaml yml toml xml ini cfg exe dmg pkg deb rpm msi apk iso bin dat kml kmz
+    pdf doc docx docm xls xlsx xlsm xlsb ppt pptx pptm odt ods csv tsv txt md rst log zip tar
+    gz tgz bz2 xz 7z rar json yaml yml toml xml ini cfg exe dmg pkg deb rpm msi apk iso bin dat kml kmz
     geojson shp ipynb html htm php""".split()
 )
 _NUMBERISH = re.compile(
