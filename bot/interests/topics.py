@@ -440,7 +440,7 @@ def _fold_word(word: str) -> str:
     return fold_long_vowel(word) if not word.isascii() else word
 
 
-@lru_cache(maxsize=200_000)
+@lru_cache(maxsize=100_000)
 def _kept_word(word: str) -> str | None:
     """The word as topics use it, or None when it is junk (see `terms.is_junk`) or has no
     letter. Cached: chat repeats its words, and this runs once per word of every text."""
@@ -487,7 +487,7 @@ class _WordFacts:
     modifier: bool  # may open a noun phrase
 
 
-@lru_cache(maxsize=200_000)
+@lru_cache(maxsize=100_000)
 def _word_facts(word: str) -> _WordFacts | None:
     """What the token path needs to know of one word, or None for a stopword or a letter
     that names nothing (cached: every word of every text asks)."""
