@@ -15,7 +15,6 @@ import asyncio
 import bisect
 import contextlib
 import logging
-import re
 import time
 import uuid
 from collections.abc import Collection, Mapping, Sequence
@@ -30,9 +29,11 @@ from bot.interests.pipeline import (
     KNOW_KINDS,
     TopicPipeline,
     UnfurlPipeline,
+    action_evidence,
     epoch_days,
     horizon,
     run_pass,
+    snippet,
 )
 from bot.interests.profiles import (
     DEFAULT_WEIGHTS,
@@ -40,12 +41,11 @@ from bot.interests.profiles import (
     EvidenceKind,
     Profile,
     build_profile,
-    is_question,
     suggest_topics,
 )
 from bot.interests.related import ABBREVIATIONS, SAME, Related, TopicIndex, related_topics
 from bot.interests.terms import is_subject_word
-from bot.interests.topics import ResourceText, normalize_topic, prepare_aliases
+from bot.interests.topics import normalize_topic, prepare_aliases
 from bot.model import Community, CommunityRef, Member
 from bot.profiling import named_allowed
 from storage.ingest import chunks
@@ -166,6 +166,7 @@ class InterestService:
         self.store = InterestStore(services.db)
         self.owner = f"interests-{uuid.uuid4().hex[:12]}"
         self.topics = TopicPipeline(services, self.store, self.owner)
+        self.wants = self.topics.wants
         self.unfurl = UnfurlPipeline(services, self.store)
         self._vocab: dict[int, Vocabulary] = {}
         self.topics.on_change.append(self.invalidate)
@@ -273,50 +274,42 @@ class InterestService:
         rids = {a.resource_id for a in actions if a.resource_id is not None}
         topics = await self.store.topics_of(rids)
         heads = await self.store.resource_heads(community_id, rids)
-        out: dict[int, list[Evidence]] = {}
-        for a in actions:
-            if a.kind == "said":
-                if not is_question(a.text):
-                    continue
-                found = corpus.extractor.topics(
-                    ResourceText(messages=(a.text or "",)), k=QUESTION_TOPICS
-                )
-                if not found:
-                    continue
-                ev = Evidence(
-                    kind=EvidenceKind.ASKED,
-                    topics=tuple(found),
-                    at=a.at,
-                    snippet=_snippet(a.text),
-                    channel=a.channel,
-                )
-            else:
-                ev = self._resource_evidence(a, topics, heads)
-            out.setdefault(a.member_id, []).append(ev)
-        return out
+        return action_evidence(actions, topics, heads, corpus.question_topics)
 
-    @staticmethod
-    def _resource_evidence(
-        a: Action,
-        topics: Mapping[int, Sequence[tuple[str, float]]],
-        heads: Mapping[int, tuple[str | None, str]],
-    ) -> Evidence:
-        rid = a.resource_id
-        assert rid is not None
-        title, url = heads.get(rid, (None, None))
-        kind = KNOW_KINDS[a.kind]
-        if kind is not EvidenceKind.REACTED and is_question(a.text):
-            kind = EvidenceKind.ASKED  # decided on the whole text, not the shortened snippet
-        return Evidence(
-            kind=kind,
-            topics=tuple(topics.get(rid, ())),
-            at=a.at,
-            resource_title=title,
-            resource_url=url,
-            snippet=_snippet(a.text),
-            channel=a.channel,
-            resource_id=rid,
-        )
+    async def stored_wants(
+        self, community_id: int, member_id: int, limit: int
+    ) -> list[tuple[str, Evidence]] | None:
+        """A member's strongest wants as the interest pass stored them (`storage.wants`),
+        each with its best question; None when they are not current (the member's activity
+        changed since the pass, or a question read back was edited or deleted): then the
+        caller works them out with `profiles`. A few statements by key."""
+        wants = await self.wants.current(community_id, member_id, limit * 4)
+        if wants is None:
+            return None
+        refs = {ref for w in wants for ref in w.evidence}
+        rows = await self.wants.asked_rows(community_id, member_id, refs)
+        if len(rows) < len(refs):
+            return None  # a question was edited or deleted since the pass: work them out
+        out: list[tuple[str, Evidence]] = []
+        for w in wants:
+            row = next((rows[r] for r in w.evidence if r in rows), None)
+            if row is None:
+                continue
+            ev = Evidence(
+                kind=EvidenceKind.ASKED,
+                topics=(),
+                at=row.at,
+                resource_title=row.title,
+                resource_url=row.url,
+                snippet=_snippet(row.text),
+                channel=row.channel,
+                resource_id=row.ref.resource_id or None,
+                message_id=row.ref.message_id,
+            )
+            out.append((w.topic, ev))
+            if len(out) >= limit:
+                break
+        return out
 
     # --- who knows --------------------------------------------------------------------------
     async def who_knows(
@@ -557,16 +550,20 @@ class InterestService:
         declared = await self.declared(community_id, external_id)
         member = await self.services.repos.members.by_external_id(community_id, external_id)
         topics: list[dict[str, Any]] = []
+        wants: list[dict[str, Any]] = []
         if member is not None:
             shift = epoch_days(await self.community_now(community_id)) / self.half_life
             for topic, log_score in await self.store.member_topic_export(member.id):
                 topics.append({"topic": topic, "score": round(2.0 ** (log_score - shift), 6)})
+            for topic, log_score in await self.wants.export(member.id):
+                wants.append({"topic": topic, "score": round(2.0 ** (log_score - shift), 6)})
         return {
             "interests": {
                 "declared": [
                     {"topic": d.topic, "declared_at": d.declared_at.isoformat()} for d in declared
                 ],
                 "derived_topics": topics,
+                "derived_wants": wants,  # worked out from their questions
             }
         }
 
@@ -582,6 +579,7 @@ class InterestService:
         """Rebuild every derived table of a community from scratch (after changing how
         topics are found, or to repair): the same work an import ends with."""
         await self.store.reset_derived(community_id)
+        await self.wants.reset(community_id)
         self.topics.forget_corpus(community_id)
         await self.refresh(community_id)
 
@@ -634,8 +632,7 @@ class InterestService:
         await self.unfurl.close()
 
 
-_LABELLED = re.compile(r"<[^<>|\s]+\|([^<>]*)>")  # Slack <url|label>
-_LINK = re.compile(r"<https?://[^<>\s]*>|https?://\S+")
+_snippet = snippet
 
 
 def _evidence(row: EvidenceRow) -> Evidence:
@@ -649,17 +646,6 @@ def _evidence(row: EvidenceRow) -> Evidence:
         channel=row.channel,
         resource_id=row.ref.resource_id or None,
     )
-
-
-def _snippet(text: str | None, limit: int = 300) -> str | None:
-    """The member's words without the links (those are shown as the resource)."""
-    if not text:
-        return None
-    text = _LINK.sub("", _LABELLED.sub(r"\1", text))
-    text = " ".join(text.split()).rstrip(" :-—")
-    if not text:
-        return None
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def service_for(services: Services) -> InterestService:
