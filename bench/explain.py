@@ -79,7 +79,7 @@ async def run(args: argparse.Namespace, url: str) -> None:
             print(reply.document.plain()[:3000])
         if args.python:
             out = io.StringIO()
-            pstats.Stats(prof, stream=out).sort_stats("cumulative").print_stats(args.top)
+            pstats.Stats(prof, stream=out).sort_stats(args.sort).print_stats(args.top)
             print(out.getvalue())
     finally:
         await rz.close()
@@ -101,6 +101,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--python", action="store_true", help="cProfile the runs")
     parser.add_argument("--show", action="store_true", help="print the last reply")
     parser.add_argument("--top", type=int, default=40, help="cProfile lines")
+    parser.add_argument("--sort", default="cumulative", help="cProfile order (tottime…)")
     parser.add_argument("--width", type=int, default=160, help="characters per statement")
     args = parser.parse_args(argv)
     url = args.url or f"sqlite+aiosqlite:///{Path(args.db).resolve()}"

@@ -70,6 +70,7 @@ VOCABULARY_TTL = 30.0  # seconds; refreshes in this process invalidate it at onc
 LOOP_SECONDS = 5.0
 CATCH_UP_SECONDS = 3.0  # a command works out new activity itself for at most this long
 BUSY_LOOP_SECONDS = 0.5
+FIRST_PASS_DELAY = 2.0  # seconds after start before the background loop's first pass
 MEMBER_CHUNK = 400
 RECENT_ACTIONS = 2000  # per member and kind, for profiles built from evidence
 QUESTION_TOPICS = 5
@@ -612,7 +613,10 @@ class InterestService:
         return {rid: tuple(t for t, _ in found[rid]) for rid in wanted if rid in found}
 
     async def run(self) -> None:
-        """The background loop: unfurl new links, then refresh topics, every few seconds."""
+        """The background loop: unfurl new links, then refresh topics, every few seconds.
+        The first pass waits a moment, so a start answers its first commands without a
+        pass over a big community competing for the CPU (commands catch up themselves)."""
+        await asyncio.sleep(FIRST_PASS_DELAY)
         while True:
             more = False
             try:

@@ -50,7 +50,6 @@ from bot.intros.documents import (
 )
 from bot.intros.eligibility import eligible
 from bot.intros.explain import explain_group, focus
-from bot.intros.matching import Constraints, RoundHistory, plan_round
 from bot.model import Community, CommunityRef, Member
 from storage.intros import (
     CLAIMED,
@@ -209,6 +208,9 @@ class IntroService:
         held = {t for p in profiles for t in (*p.knows, *p.wants, *p.interested)}
         common = await store.topic_shares(community.id, held, min_members=MIN_MEMBERS_FOR_COMMON)
         focused = [focus(p, common) for p in profiles]
+        # Imported here: matching pulls in numpy (~0.2 s), which a start does not need.
+        from bot.intros.matching import Constraints, RoundHistory, plan_round
+
         round_history = RoundHistory.from_rounds(
             len(history),
             [
