@@ -158,3 +158,29 @@ async def test_members_who_turned_tracking_off_have_no_stored_wants(
             )
         ).scalar_one()
     assert rows == 0
+
+
+async def test_an_old_vocabulary_answers_at_once_while_a_new_one_loads(
+    console: ConsoleSession, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import asyncio
+
+    from bot.interests import service as service_module
+
+    rz = console.rhizome
+    svc = service_for(rz.services)
+    community_id, _ = await member_id(rz, "ana")
+    first = await svc.vocabulary(community_id)
+    assert "postgres" in first.popularity
+    # Another process declares an interest: this one hears nothing of it.
+    await svc.store.declare(community_id, "ana", ["quantum knitting"], rz.services.clock.now())
+    monkeypatch.setattr(service_module, "VOCABULARY_TTL", 0.0)
+    assert await svc.vocabulary(community_id) is first  # no command waits for the reload
+    await asyncio.gather(*svc._reloading.values())
+    fresh = await svc.vocabulary(community_id)
+    assert fresh is not first and "quantum knitting" in fresh.popularity
+    # A change in this process drops it at once: the next caller loads it.
+    await svc.declare(
+        await rz.services.repos.communities.get(community_id), "ana", "Ana", ["tatting"]
+    )
+    assert "tatting" in (await svc.vocabulary(community_id)).popularity
