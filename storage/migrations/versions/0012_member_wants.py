@@ -1,5 +1,6 @@
 """member_wants and member_want_state: what members want to learn, worked out by the interest
-pass (`storage.wants`), so a profile reads its questions' topics instead of finding them
+pass (`storage.wants`), so a profile reads its questions' topics instead of finding them; and
+resource activity by member and time (`network` reads a member's newest events)
 
 Every member's topic state is marked dirty, so the background pass works their wants out;
 until it has, a profile works them out itself, as before.
@@ -56,8 +57,12 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("member_id", name="pk_member_want_state"),
     )
     op.execute(sa.text("UPDATE member_topic_state SET dirty = true"))
+    op.create_index(
+        "ix_resource_activity_member", "resource_activity", ["member_id", "at"], unique=False
+    )
 
 
 def downgrade() -> None:
+    op.drop_index("ix_resource_activity_member", table_name="resource_activity")
     op.drop_table("member_want_state")
     op.drop_table("member_wants")
