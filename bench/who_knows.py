@@ -143,7 +143,7 @@ async def run(args: argparse.Namespace, url: str) -> dict[str, object]:
 async def _count_topics(rz: Rhizome) -> int:
     from sqlalchemy import func
 
-    from storage.interests import resource_topic_state
+    from storage.interests.tables import resource_topic_state
 
     async with rz.services.db.read() as conn:
         return int(

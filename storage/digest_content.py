@@ -1,18 +1,14 @@
-"""What one digest window holds: candidates with their discussion counts, open questions,
-connectors and the pulse — gathered in one read transaction and returned as pure values.
+"""What one digest window holds, as stored: shares, replies, reactions and reshares with their
+first sharers, open questions, members — gathered in one read transaction and returned as facts
+(`bot.digests.content.WindowFacts`); `bot.digests.content` applies the engagement rules
+(who counts, the repeat rule, connectors).
 
 Scope comes first: only channels the digest may show are read (tracked, inside its include list,
 outside its exclude list, and public — or the digest's own channel when that one is private), so
-nothing from elsewhere can leak into counts, credits or questions. Within that scope a
-resource's *sharer* is whoever shared it first there, and all counts are of activity by other
-members inside the window:
-
-* replies — messages in the thread of any message sharing the resource;
-* reactions — on any message sharing it (the silence emoji is not engagement);
-* reshares — the resource shared again by someone else.
-
-For an item featured before by this digest, only activity after it was featured counts, and
-only members who had not discussed it before count as discussants (the repeat rule).
+nothing from elsewhere can leak into counts, credits or questions. That rule, and the silence
+emoji's (a silenced reaction is not engagement; a silenced question is not open), stay here,
+inside the queries: they decide which rows and resources are read at all, so applying them
+later would read more and change which resources are candidates.
 
 The work is a few indexed range scans over the window (shares and reactions by community and
 time, messages by community and time) plus lookups by resource id; Python does the grouping.
@@ -30,13 +26,8 @@ from sqlalchemy import false, func, or_, select, true, union
 from sqlalchemy.engine import Connection
 
 from bot.clock import as_utc
-from bot.digests.ranking import (
-    Candidate,
-    Connector,
-    OpenQuestion,
-    PeriodCounts,
-    worth_featuring_as_question,
-)
+from bot.digests.content import Activity, Chan, Event, First, Question, WindowFacts
+from bot.digests.ranking import worth_featuring_as_question
 from bot.questions import SQL_PATTERNS
 from storage import models as m
 from storage.ingest import chunks
@@ -61,177 +52,30 @@ class DigestScope:
     max_connectors: int = 10
 
 
-@dataclass(frozen=True, slots=True)
-class MessageRef:
-    """A message by its external ids, so an outlet can make a permalink."""
-
-    channel_id: str
-    message_id: str
-
-
-@dataclass(frozen=True, slots=True)
-class Gathered:
-    candidates: tuple[Candidate, ...]
-    questions: tuple[OpenQuestion, ...]
-    connectors: tuple[Connector, ...]
-    counts: PeriodCounts
-    previous_counts: PeriodCounts | None
-    threads: Mapping[int, MessageRef]  # resource id -> the message that first shared it
-
-
-@dataclass(frozen=True, slots=True)
-class _Chan:
-    external_id: str
-    name: str
-    private: bool
-
-
-@dataclass(frozen=True, slots=True)
-class _First:
-    member_id: int
-    channel_id: int
-    message_id: int
-    message_ext: str
-    shared_at: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class _Event:
-    kind: str  # reply | reaction | reshare
-    resource_id: int
-    actor: int
-    at: datetime
-    target: int  # the member whose share was discussed (connector credit)
-
-
-@dataclass
-class _Activity:
-    shared: set[int]
-    events: list[_Event]
-    firsts: dict[int, _First]
-    active: int
-
-    def discussions(self) -> int:
-        return sum(1 for e in self.events if e.actor != self.firsts[e.resource_id].member_id)
-
-
-def gather(
+def window_facts(
     conn: Connection,
     scope: DigestScope,
     start: datetime,
     end: datetime,
     previous_start: datetime | None = None,
-) -> Gathered:
-    """Everything a digest over [start, end) needs (run inside `AsyncConnection.run_sync`)."""
+) -> WindowFacts:
+    """Everything stored that a digest over [start, end) needs (run inside
+    `AsyncConnection.run_sync`); `bot.digests.content` works the digest's content out of it."""
     start, end = as_utc(start), as_utc(end)
     chans = _channels(conn, scope)
     act = _activity(conn, scope, chans, start, end)
     previous = None
     if previous_start is not None:
-        prev = _activity(conn, scope, chans, as_utc(previous_start), start)
-        previous = PeriodCounts(len(prev.shared), prev.active, prev.discussions())
+        previous = _activity(conn, scope, chans, as_utc(previous_start), start)
 
     rids = sorted(act.firsts)
     heads = _heads(conn, rids)
     silenced = _silenced(conn, scope, rids)
     prior = _prior_discussants(conn, scope, rids)
     first_ever = _first_share_times(conn, {f.member_id for f in act.firsts.values()})
-
-    per: dict[int, dict[str, int]] = defaultdict(lambda: {"reply": 0, "reaction": 0, "reshare": 0})
-    people: dict[int, set[int]] = defaultdict(set)
-    last: dict[int, datetime] = {}
-    for e in act.events:
-        sharer = act.firsts[e.resource_id].member_id
-        if e.actor == sharer:
-            continue
-        feat = scope.featured.get(e.resource_id)
-        if feat is not None and e.at <= feat[1]:
-            continue
-        per[e.resource_id][e.kind] += 1
-        if e.actor not in prior.get(e.resource_id, ()):
-            people[e.resource_id].add(e.actor)
-        if e.resource_id not in last or e.at > last[e.resource_id]:
-            last[e.resource_id] = e.at
-
-    questions, question_authors = _questions(conn, scope, chans, start, end)
-    connectors_raw = _connectors(act, scope.max_connectors)
-    member_ids = (
-        {f.member_id for f in act.firsts.values()}
-        | question_authors
-        | {c for c, *_ in connectors_raw}
-    )
-    members = _members(conn, scope, member_ids)
-
-    candidates: list[Candidate] = []
-    threads: dict[int, MessageRef] = {}
-    for rid in rids:
-        first = act.firsts[rid]
-        head = heads.get(rid)
-        if head is None:
-            continue
-        ext, name, opted_out = members.get(first.member_id, ("?", "a member", True))
-        chan = chans[first.channel_id]
-        counts = per.get(rid, {"reply": 0, "reaction": 0, "reshare": 0})
-        feat = scope.featured.get(rid)
-        candidates.append(
-            Candidate(
-                resource_id=rid,
-                url=head[0],
-                title=head[1],
-                sharer_id=ext,
-                sharer_name=name,
-                channel_id=chan.external_id,
-                channel_name=chan.name,
-                first_shared_at=first.shared_at,
-                sharer_opted_out=opted_out,
-                channel_private=chan.private,
-                discussants=len(people.get(rid, ())),
-                replies=counts["reply"],
-                reactions=counts["reaction"],
-                reshares=counts["reshare"],
-                last_activity_at=last.get(rid),
-                silenced=rid in silenced,
-                is_first_share_of_member=(
-                    start <= first.shared_at < end
-                    and first_ever.get(first.member_id) == first.shared_at
-                ),
-                previously_featured_score=feat[0] if feat else None,
-            )
-        )
-        threads[rid] = MessageRef(chan.external_id, first.message_ext)
-
-    open_questions = tuple(
-        OpenQuestion(
-            message_id=q.message_ext,
-            text=q.text,
-            author_id=members.get(q.author, ("?", "a member", True))[0],
-            author_name=members.get(q.author, ("?", "a member", True))[1],
-            channel_id=chans[q.channel].external_id,
-            channel_name=chans[q.channel].name,
-            asked_at=q.at,
-            author_opted_out=members.get(q.author, ("?", "a member", True))[2],
-            channel_private=chans[q.channel].private,
-            silenced=q.silenced,
-        )
-        for q in questions
-    )
-    connectors = tuple(
-        Connector(
-            member_id=members.get(mid, ("?", "a member", True))[0],
-            name=members.get(mid, ("?", "a member", True))[1],
-            discussants=n_people,
-            shares=n_shares,
-            opted_out=members.get(mid, ("?", "a member", True))[2],
-        )
-        for mid, n_people, n_shares in connectors_raw
-    )
-    return Gathered(
-        candidates=tuple(candidates),
-        questions=open_questions,
-        connectors=connectors,
-        counts=PeriodCounts(len(act.shared), act.active, act.discussions()),
-        previous_counts=previous,
-        threads=threads,
+    questions = _questions(conn, scope, chans, start, end)
+    return WindowFacts(
+        start, end, chans.visible, act, previous, heads, silenced, prior, first_ever, questions
     )
 
 
@@ -242,13 +86,13 @@ def gather(
 class _Channels:
     """The channels a digest may show (by row id), and a SQL condition selecting them."""
 
-    visible: Mapping[int, _Chan]
+    visible: Mapping[int, Chan]
     hidden: frozenset[int]
 
     def __contains__(self, channel_id: object) -> bool:
         return channel_id in self.visible
 
-    def __getitem__(self, channel_id: int) -> _Chan:
+    def __getitem__(self, channel_id: int) -> Chan:
         return self.visible[channel_id]
 
     def where(self, column: Any) -> Any:
@@ -265,7 +109,7 @@ class _Channels:
 def _channels(conn: Connection, scope: DigestScope) -> _Channels:
     """The channels this digest may show, by row id."""
     ct = m.channels
-    visible: dict[int, _Chan] = {}
+    visible: dict[int, Chan] = {}
     hidden: set[int] = set()
     for cid, ext, name, private, tracked in conn.execute(
         select(ct.c.id, ct.c.external_id, ct.c.name, ct.c.is_private, ct.c.tracked).where(
@@ -279,7 +123,7 @@ def _channels(conn: Connection, scope: DigestScope) -> _Channels:
             or ext in scope.exclude
         )
         if shown:
-            visible[cid] = _Chan(ext, name or ext, bool(private))
+            visible[cid] = Chan(ext, name or ext, bool(private))
         else:
             hidden.add(cid)
     return _Channels(visible, frozenset(hidden))
@@ -294,7 +138,7 @@ def _activity(
     chans: _Channels,
     start: datetime,
     end: datetime,
-) -> _Activity:
+) -> Activity:
     cid = scope.community_id
     st, msg, rx = m.shares, m.messages, m.reactions
     silence = set(scope.silence_emoji)
@@ -361,17 +205,17 @@ def _activity(
     rids = {r[0] for r in window_shares} | {r[0] for r in replies} | {r[0] for r in reactions}
     firsts = _first_shares(conn, rids, chans)
 
-    events: list[_Event] = []
+    events: list[Event] = []
     for rid, author, at, sharer in replies:
         if rid in firsts:
-            events.append(_Event("reply", rid, author, as_utc(at), sharer))
+            events.append(Event("reply", rid, author, as_utc(at), sharer))
     for rid, member, at, sharer in reactions:
         if rid in firsts:
-            events.append(_Event("reaction", rid, member, as_utc(at), sharer))
+            events.append(Event("reaction", rid, member, as_utc(at), sharer))
     for rid, member, at in window_shares:
         first = firsts.get(rid)
         if first is not None and member != first.member_id:
-            events.append(_Event("reshare", rid, member, as_utc(at), first.member_id))
+            events.append(Event("reshare", rid, member, as_utc(at), first.member_id))
 
     authors = select(msg.c.author_id.label("member")).where(
         msg.c.community_id == cid,
@@ -392,13 +236,13 @@ def _activity(
     active = conn.execute(
         select(func.count()).select_from(union(authors, reactors).subquery())
     ).scalar_one()
-    return _Activity({r[0] for r in window_shares}, events, firsts, int(active))
+    return Activity({r[0] for r in window_shares}, events, firsts, int(active))
 
 
-def _first_shares(conn: Connection, rids: Iterable[int], chans: _Channels) -> dict[int, _First]:
+def _first_shares(conn: Connection, rids: Iterable[int], chans: _Channels) -> dict[int, First]:
     """The earliest share of each resource inside the digest's scope."""
     st, msg = m.shares, m.messages
-    firsts: dict[int, _First] = {}
+    firsts: dict[int, First] = {}
     for part in chunks(sorted(rids)):
         for rid, member, chan, mid, ext, at in conn.execute(
             select(
@@ -414,7 +258,7 @@ def _first_shares(conn: Connection, rids: Iterable[int], chans: _Channels) -> di
             .order_by(st.c.resource_id, st.c.shared_at, st.c.id)
         ):
             if rid not in firsts and chan in chans:
-                firsts[rid] = _First(member, chan, mid, ext, as_utc(at))
+                firsts[rid] = First(member, chan, mid, ext, as_utc(at))
     return firsts
 
 
@@ -487,10 +331,10 @@ def _first_share_times(conn: Connection, member_ids: Collection[int]) -> dict[in
     return out
 
 
-def _members(
+def member_facts(
     conn: Connection, scope: DigestScope, member_ids: Collection[int]
 ) -> dict[int, tuple[str, str, bool]]:
-    """member row id -> (external id, display name, opted out)."""
+    """member row id -> (external id, display name, opted out), for the members a digest names."""
     mt, ms = m.members, m.member_settings
     rows: dict[int, tuple[str, str]] = {}
     for part in chunks(sorted(member_ids)):
@@ -518,28 +362,17 @@ def _members(
 # --- questions and connectors ----------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class _Question:
-    message_id: int
-    message_ext: str
-    text: str
-    author: int
-    channel: int
-    at: datetime
-    silenced: bool = False
-
-
 def _questions(
     conn: Connection,
     scope: DigestScope,
     chans: _Channels,
     start: datetime,
     end: datetime,
-) -> tuple[list[_Question], set[int]]:
+) -> list[Question]:
     """Top-level questions asked in the window that nobody answered in a thread before `end`."""
     msg, rx = m.messages, m.reactions
     text = func.lower(msg.c.text)
-    found: list[_Question] = []
+    found: list[Question] = []
     for mid, ext, body, author, chan, at in conn.execute(
         select(
             msg.c.id,
@@ -563,9 +396,9 @@ def _questions(
     ):
         if chan in chans and worth_featuring_as_question(body):
             text_shown = body[:QUESTION_TEXT_CHARS]
-            found.append(_Question(mid, ext, text_shown, author, chan, as_utc(at)))
+            found.append(Question(mid, ext, text_shown, author, chan, as_utc(at)))
     if not found:
-        return [], set()
+        return []
     answered: set[tuple[int, str]] = set()
     by_channel: dict[int, list[str]] = defaultdict(list)
     for q in found:
@@ -595,17 +428,4 @@ def _questions(
                 ).scalars()
             )
     kept = [q for q in unanswered if q.message_id not in silenced][: scope.max_questions]
-    return kept, {q.author for q in kept}
-
-
-def _connectors(act: _Activity, limit: int) -> list[tuple[int, int, int]]:
-    """(member row id, distinct other discussants, resources of theirs discussed), best first."""
-    people: dict[int, set[int]] = defaultdict(set)
-    resources: dict[int, set[int]] = defaultdict(set)
-    for e in act.events:
-        if e.actor == e.target:
-            continue
-        people[e.target].add(e.actor)
-        resources[e.target].add(e.resource_id)
-    ranked = sorted(people, key=lambda t: (-len(people[t]), -len(resources[t]), t))
-    return [(t, len(people[t]), len(resources[t])) for t in ranked[:limit]]
+    return kept

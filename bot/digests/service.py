@@ -1,8 +1,9 @@
 """The digest service: build a digest from storage, preview it, post it exactly once.
 
-It joins the pure pieces (ranking, document, schedule) to storage (`storage.digest_content`
-gathers a window, `storage.digests` keeps configuration, runs and the audit trail) and to the
-platform `Outlet` that posts. Commands, the scheduler and the CLI all go through here.
+It joins the pure pieces (content, ranking, document, schedule) to storage
+(`storage.digest_content` gathers a window's facts, `storage.digests` keeps configuration, runs
+and the audit trail) and to the platform `Outlet` that posts. Commands, the scheduler and the
+CLI all go through here.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
+from bot.digests.content import Gathered, MessageRef, assemble, connectors, members_needed
 from bot.digests.document import DigestOptions, DigestPlan, plan_digest
 from bot.digests.model import DigestConfig, Featured, RunKind, RunState
 from bot.digests.ranking import Candidate, Connector, DigestInput, OpenQuestion
@@ -24,7 +26,7 @@ from bot.emojis import canonical_set
 from bot.model import Community, CommunityRef
 from bot.ports import PostRefused
 from bot.profiling import named_allowed
-from storage.digest_content import DigestScope, Gathered, MessageRef, gather
+from storage.digest_content import DigestScope, member_facts, window_facts
 from storage.digests import DigestStore
 
 if TYPE_CHECKING:
@@ -161,9 +163,12 @@ class DigestService:
     async def gather(self, digest: DigestConfig, window: Window) -> Gathered:
         scope = await self.scope(digest)
         async with self.services.db.read() as conn:
-            return await conn.run_sync(
-                gather, scope, window.start, window.end, window.previous_start
+            facts = await conn.run_sync(
+                window_facts, scope, window.start, window.end, window.previous_start
             )
+            ranked = connectors(facts.activity, scope.max_connectors)
+            members = await conn.run_sync(member_facts, scope, members_needed(facts, ranked))
+        return assemble(facts, members, ranked, scope.featured)
 
     async def _consenting(
         self, community: Community, connectors: Sequence[Connector]

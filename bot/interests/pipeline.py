@@ -25,7 +25,7 @@ import re
 import time
 from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from bot.interests.answers import is_acknowledgement, is_substantive
@@ -40,7 +40,6 @@ from bot.interests.profiles import (
 from bot.interests.topics import ResourceText, TopicExtractor, channel_topic
 from bot.titles import TitleSource, code_owner, fallback_title
 from storage.interests import (
-    EPOCH,
     Action,
     EvidenceRef,
     InterestStore,
@@ -49,7 +48,6 @@ from storage.interests import (
     TopicScore,
     Unfurled,
     UnfurlTodo,
-    log_add,
 )
 from storage.wants import AskedRef, Want, WantStore, text_hash
 
@@ -59,6 +57,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+# Member scores are stored as log2 of the decay-normalized sum, shifted to this instant
+# (`storage.interests.tables`): changing it changes the meaning of every stored score.
+EPOCH = datetime(2020, 1, 1, tzinfo=UTC)
 SCAN_BATCH = 5000  # new messages / reactions looked at per pass
 DRAIN_SCAN_BATCH = 50_000  # the same when working off a backlog (after an import)
 SWEEP_RESOURCES = 2000
@@ -96,11 +97,14 @@ def resource_text(doc: ResourceDoc) -> ResourceText:
 
 def without_owner(title: str | None, url: str) -> str | None:
     """`JuliaGPU/CUDA.jl` -> `CUDA.jl` for a code host's repository: the owner is an
-    account name, not what the repository is about."""
+    account name, not what the repository is about. A repository name alone is a slug, read
+    as words (`Applied-Predictive-Modeling-with-Python` -> `Applied Predictive Modeling with
+    Python`), which keyphrase extraction otherwise takes for one long token."""
     owner = code_owner(url)
     if not title or owner is None:
         return title
-    return re.sub(rf"(?i)(?<![\w.-]){re.escape(owner)}/", "", title)
+    name = re.sub(rf"(?i)(?<![\w.-]){re.escape(owner)}/", "", title)
+    return re.sub(r"[-_]+", " ", name) if " " not in name.strip() else name
 
 
 def horizon(now: datetime, half_life_days: float) -> datetime:
@@ -109,6 +113,16 @@ def horizon(now: datetime, half_life_days: float) -> datetime:
 
 def epoch_days(at: datetime) -> float:
     return (at - EPOCH).total_seconds() / 86400.0
+
+
+def log_add(a: float, b: float) -> float:
+    """log2(2^a + 2^b) without overflow."""
+    if a == -math.inf:
+        return b
+    if b == -math.inf:
+        return a
+    hi, lo = (a, b) if a >= b else (b, a)
+    return hi + math.log2(1.0 + 2.0 ** (lo - hi))
 
 
 KNOW_KINDS = {
@@ -204,7 +218,7 @@ def knowledge_scores(
     answers: Iterable[Answered] = (),
 ) -> dict[int, list[TopicScore]]:
     """Per member, the topics they know as log2 of the decay-normalized score (see
-    `storage.interests`): the same sum `build_profile` makes, shifted to a fixed epoch; with
+    `storage.interests.tables`): the same sum `build_profile` makes, shifted to a fixed epoch; with
     each topic's strongest evidence (different resources) and how many resources on it they
     shared and discussed. Questions are left out: asking shows what someone wants to learn,
     not what they know; so are reactions and bookmarks, which show interest. Answers (see

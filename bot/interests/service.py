@@ -45,7 +45,11 @@ from bot.interests.profiles import (
 )
 from bot.interests.related import ABBREVIATIONS, SAME, Related, TopicIndex, related_topics
 from bot.interests.terms import is_subject_word, load_lexicons
-from bot.interests.topics import normalize_topic, prepare_aliases
+from bot.interests.topics import (
+    normalize_topic,
+    prepare_aliases,
+    subjects_first,
+)
 from bot.model import Community, CommunityRef, Member
 from bot.profiling import named_allowed
 from storage.ingest import chunks
@@ -635,7 +639,9 @@ class InterestService:
         if missing:
             await self.topics.recompute_resources(community_id, missing)
             found.update(await self.store.topics_of(missing, community_id))
-        return {rid: tuple(t for t, _ in found[rid]) for rid in wanted if rid in found}
+        return {
+            rid: tuple(t for t, _ in subjects_first(found[rid])) for rid in wanted if rid in found
+        }
 
     async def run(self) -> None:
         """The background loop: unfurl new links, then refresh topics, every few seconds.

@@ -36,6 +36,7 @@ __all__ = [
     "is_subject_word",
     "japanese_terms",
     "load_lexicons",
+    "specificity",
 ]
 
 # `Flux.jl`, `d3.js`, `requests.py`, `serde-rs`, `vue-js`: the subject without its ecosystem.
@@ -49,7 +50,7 @@ _PACKAGE_PREFIX = re.compile(
 
 _FILE_EXTENSIONS = frozenset(
     """png jpg jpeg gif bmp svg webp heic tif tiff ico mp4 mov avi mkv webm mp3 wav ogg m4a
-    pdf doc docx xls xlsx ppt pptx odt ods csv tsv txt md rst log zip tar gz tgz bz2 xz 7z
+    pdf doc docx docm xls xlsx xlsm xlsb ppt pptx pptm odt ods csv tsv txt md rst log zip tar gz tgz bz2 xz 7z
     rar json yaml yml toml xml ini cfg exe dmg pkg deb rpm msi apk iso bin dat kml kmz
     geojson shp ipynb html htm php""".split()
 )
@@ -86,6 +87,10 @@ GENERIC_CHANNELS = frozenset(
 )
 _MAX_COMMON_ZIPF = 5.0  # zipf frequency of words too common to be a topic on their own
 _MAX_COMMON_GERUND_ZIPF = 3.7  # `implementing` 3.9 is a verb; `plotting` 3.6 is a subject
+# Between these zipf frequencies a single word's weight falls from 1 to `_MIN_SPECIFICITY`.
+_SPECIFIC_ZIPF = 3.5
+_GENERIC_ZIPF = 5.0
+_MIN_SPECIFICITY = 0.4
 
 
 def fold_package(text: str) -> str:
@@ -156,6 +161,34 @@ def load_lexicons() -> None:
 
 def _bucket(zipf: float) -> int:
     return round((9.0 - zipf) * 100) + 1
+
+
+@lru_cache(maxsize=2)
+def _everyday_words(lang: str) -> dict[str, float]:
+    """Words of everyday `lang` at or above `_SPECIFIC_ZIPF`, with their zipf frequency
+    (about 15k words per language, from wordfreq's bucketed list)."""
+    import wordfreq
+
+    buckets = wordfreq.get_frequency_list(lang)
+    found = {w: 9.0 - i / 100 for i, b in enumerate(buckets[: _bucket(_SPECIFIC_ZIPF)]) for w in b}
+    wordfreq.get_frequency_list.cache_clear()
+    return found
+
+
+@lru_cache(maxsize=200_000)
+def specificity(term: str) -> float:
+    """How much a topic says beyond everyday language, in [`_MIN_SPECIFICITY`, 1]: the
+    informativeness half of a keyphrase score, against a background corpus (wordfreq), where
+    the community's own rarity is the other half. `makie`, `schema`, `モナド` 1.0; `button`,
+    `feature`, `目的`, `解決` less: they may still be topics, below the subjects. Phrases are
+    specific by being phrases."""
+    if " " in term or (len(term) == 1 and term.isascii()):
+        return 1.0  # a phrase; `r` and `c` are topics only as the languages
+    zipf = _everyday_words("ja" if _CJK.search(term) else "en").get(term)
+    if zipf is None or zipf <= _SPECIFIC_ZIPF:
+        return 1.0
+    fall = (min(zipf, _GENERIC_ZIPF) - _SPECIFIC_ZIPF) / (_GENERIC_ZIPF - _SPECIFIC_ZIPF)
+    return round(1.0 - fall * (1.0 - _MIN_SPECIFICITY), 4)
 
 
 @lru_cache(maxsize=200_000)

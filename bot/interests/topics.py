@@ -33,6 +33,7 @@ from bot.interests.terms import (
     is_noun_word,
     is_subject_word,
     japanese_terms,
+    specificity,
 )
 
 __all__ = [
@@ -448,6 +449,28 @@ def _words(text: str) -> list[str]:
     ]
 
 
+# Where a phrase ends: punctuation between words ("metrics, machine learning" holds no
+# `metrics machine`), a sentence's full stop, a dash set off by spaces, a line break.
+_CLAUSE_BREAK = re.compile(r"[,;:!?()\[\]{}\"|*]|\.(?=\s|$)|\s[-\u2013\u2014]+\s|\n")
+
+
+def _phrase_runs(text: str) -> list[list[str]]:
+    """`_words` in runs that a two-word phrase may not cross: clauses, and the gaps left by
+    removed noise and junk (`julia 1.6 highlights` holds no `julia highlights`)."""
+    runs: list[list[str]] = []
+    for clause in _CLAUSE_BREAK.split(_prepare_text(text)):
+        run: list[str] = []
+        for w in _WORD.findall(clause):
+            if _HAS_LETTER.search(w) and not is_junk(w):
+                run.append(_fold_word(w))
+            elif run:
+                runs.append(run)
+                run = []
+        if run:
+            runs.append(run)
+    return runs
+
+
 class AliasMap(dict[str, str]):
     """Aliases with normalized keys and values, ready for lookups (see `prepare_aliases`)."""
 
@@ -536,6 +559,14 @@ def _fold(word: str) -> str:
 
 def _common(word: str) -> bool:
     return not is_subject_word(word)
+
+
+def subjects_first(topics: Iterable[tuple[str, float]]) -> list[tuple[str, float]]:
+    """Weighted topics in the order a reader should see them: weight times `specificity`,
+    so `makie` goes before `button` of the same weight. The weights themselves are evidence
+    (how much a document is about a term, what who-knows adds up) and stay as they are:
+    `型` is an everyday word but a fine answer to "who knows 型"."""
+    return sorted(topics, key=lambda tw: (-tw[1] * specificity(tw[0]), tw[0]))
 
 
 def extract_hashtags(text: str) -> list[str]:
@@ -703,15 +734,22 @@ class TopicExtractor:
         `bot.interests.terms`); Japanese text adds its nouns and noun compounds."""
         if not text:
             return []
-        text = _NOISE.sub(" ", text)
+        text = _NOISE.sub(" | ", text)
         japanese = has_japanese(text)
         out: list[str] = japanese_terms(text) if japanese else []
         # The R and C languages are capital letters standing alone ("in R", "C code"); the
         # casefolded word path below cannot tell them from "r u there" or "a, b, c".
         out.extend(m.casefold() for m in _LANGUAGE_LETTER.findall(text))
+        for run in _phrase_runs(text):
+            out.extend(self._run_terms(run, japanese))
+        return out
+
+    def _run_terms(self, run: list[str], japanese: bool) -> list[str]:
+        """Subject words and noun phrases of one run of words (see `_phrase_runs`)."""
+        out: list[str] = []
         prev: str | None = None
         aliases = self.aliases
-        for word in _words(text):
+        for word in run:
             short = len(word) < 2 and not _short_name(word)
             stop = word in STOPWORDS and word not in _ONE_LETTER_NAMES
             if stop or short or (japanese and not word.isascii()):

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, distinct, func, or_, select
 
 from storage import models as m
-from storage.interests import member_topics
+from storage.interests.tables import member_topics
 from storage.intros.base import StoreBase
 
 CONTACT_GAP = timedelta(minutes=30)  # two messages this close in a channel are a conversation

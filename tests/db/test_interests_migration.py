@@ -1,4 +1,5 @@
-"""Migration 0003 builds exactly the tables and indexes `storage.interests` declares, and undoes."""
+"""Migration 0003 builds exactly the tables and indexes `storage.interests.tables` declares,
+and undoes."""
 
 from __future__ import annotations
 
@@ -10,8 +11,8 @@ from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 from sqlalchemy.engine import Connection
 
-from storage import interests as tables
 from storage.db import Database
+from storage.interests import tables
 from storage.migrate import alembic_config
 from storage.models import Base
 

@@ -20,8 +20,8 @@ from bot.interests.service import (
     refresh_topics,
 )
 from bot.model import CommunityRemoved
-from storage import interests as tables
 from storage.db import Database
+from storage.interests import tables
 from tests.conftest import START, make_config
 from tests.db.interests_support import (
     OFFLINE,

@@ -23,8 +23,8 @@ from bot.config import Config
 from bot.interests.pipeline import run_pass
 from bot.interests.service import unfurl_pending
 from bot.interests.unfurl import Unfurler, UnfurlSettings
-from storage import interests as tables
 from storage.db import Database
+from storage.interests import tables
 from tests.conftest import START, make_config
 from tests.db.interests_support import (
     OTHER,

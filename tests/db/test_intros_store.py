@@ -271,7 +271,7 @@ async def test_contacts_count_reactions_mentions_and_turns_in_public_channels(
 async def test_topic_shares_are_of_members_with_topics_and_need_enough_members(
     rhizome: Rhizome,
 ) -> None:
-    from storage.interests import member_topics
+    from storage.interests.tables import member_topics
 
     store, community, ids = await setup(rhizome)
     rows = [

@@ -18,8 +18,8 @@ from bot.commands.registry import MEMBER_GROUP
 from bot.config import Config
 from bot.interests.service import refresh_topics
 from bot.model import CommunityRef
-from storage import interests as tables
 from storage import models as m
+from storage.interests import tables
 from tests.conftest import make_config
 
 SCRIPT = """\

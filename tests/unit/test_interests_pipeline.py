@@ -25,13 +25,14 @@ from bot.interests.pipeline import (
     conversation_topics,
     epoch_days,
     knowledge_scores,
+    log_add,
     without_owner,
 )
 from bot.interests.profiles import Evidence, EvidenceKind, build_profile
 from bot.interests.service import Expert, Vocabulary, WhoKnowsAnswer, _snippet
 from bot.interests.topics import ResourceText, TopicExtractor, normalize_topic
 from bot.model import Member
-from storage.interests import Action, Reply, log_add
+from storage.interests import Action, Reply
 
 NOW = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 TOPICS = {
@@ -220,6 +221,16 @@ def test_who_knows_document_offers_suggestions_as_buttons() -> None:
         ("TCP/IP explained", "https://example.org/tcp", "TCP/IP explained"),  # not a code host
         ("input/output in Julia", "https://github.com/JuliaLang/julia", "input/output in Julia"),
         (None, "https://github.com/a/b", None),
+        (  # a repository name alone reads as words
+            "LeiG/Applied-Predictive-Modeling-with-Python",
+            "https://github.com/LeiG/Applied-Predictive-Modeling-with-Python",
+            "Applied Predictive Modeling with Python",
+        ),
+        (
+            "opsmill/nornir_infrahub",
+            "https://github.com/opsmill/nornir_infrahub",
+            "nornir infrahub",
+        ),
     ],
 )
 def test_a_repository_owner_is_not_what_it_is_about(

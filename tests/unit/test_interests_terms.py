@@ -11,7 +11,7 @@ from bot.interests.terms import (
     is_subject_word,
     japanese_terms,
 )
-from bot.interests.topics import TopicExtractor, channel_topic, normalize_topic
+from bot.interests.topics import ResourceText, TopicExtractor, channel_topic, normalize_topic
 
 
 @pytest.mark.parametrize(
@@ -99,3 +99,39 @@ def test_japanese_is_segmented_into_nouns_and_compounds() -> None:
     assert "方法" not in terms and "来週" not in terms  # filler and time nouns
     found = dict(TopicExtractor().topics(text, k=10))
     assert "型クラス" in found and "勉強会" in found
+
+
+def test_everyday_words_are_less_specific_than_subjects() -> None:
+    from bot.interests.terms import specificity
+
+    for subject in ("makie", "schema", "モナド", "パーサ", "machine learning", "open data", "r"):
+        assert specificity(subject) == 1.0, subject
+    for everyday in ("button", "feature", "discussion", "目的", "解決", "ページ"):
+        assert 0.4 <= specificity(everyday) < 0.7, everyday
+    assert specificity("graph") > specificity("feature")  # rarer in everyday English
+
+
+def test_subjects_go_first_but_weights_stay_evidence() -> None:
+    from bot.interests.topics import subjects_first
+
+    ranked = subjects_first([("button", 1.0), ("feature", 0.9), ("makie", 0.8), ("型", 0.7)])
+    assert [t for t, _ in ranked][:2] == ["makie", "button"]
+    assert dict(ranked) == {"button": 1.0, "feature": 0.9, "makie": 0.8, "型": 0.7}
+
+
+@pytest.mark.parametrize(
+    ("text", "absent", "present"),
+    [
+        ("tools: metrics, machine learning", "metrics machine", "machine learning"),
+        ("the knuth book. concrete mathematics rocks", "book concrete", "concrete mathematics"),
+        ("see `pip install foo` graph theory", "foo graph", "graph theory"),
+        ("network automation (ansible)", "automation ansible", "network automation"),
+        ("julia 1.6 highlights", "julia highlight", "julia"),
+    ],
+)
+def test_two_word_phrases_do_not_cross_punctuation_code_or_junk(
+    text: str, absent: str, present: str
+) -> None:
+    found = TopicExtractor().terms(ResourceText(messages=(text,)))
+    assert absent not in found
+    assert present in found

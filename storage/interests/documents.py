@@ -1,0 +1,224 @@
+"""What a resource's text is: its title, page metadata, the messages that shared and discussed it
+(and, for a bare share, its neighbours), read for topic extraction; weak titles written back."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Collection, Mapping, Sequence
+from datetime import datetime, timedelta
+
+from sqlalchemy import (
+    and_,
+    bindparam,
+    func,
+    select,
+    update,
+)
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import aliased
+
+from bot.clock import as_utc
+from bot.titles import TitleSource, own_words
+from storage import models as m
+from storage.db import Database
+from storage.ingest import IngestStore
+from storage.interests.changes import _resource_signatures
+from storage.interests.common import _public_channel
+from storage.interests.tables import (
+    resource_unfurls,
+)
+from storage.interests.values import (
+    ResourceDoc,
+)
+from storage.sql import chunks
+
+MAX_DOC_MESSAGES = 60  # messages per resource that feed its topics (shares first)
+MAX_DOC_CHARS = 20_000
+BARE_SHARE_WORDS = 2  # a share with fewer words of its own borrows its neighbours' words
+MAX_BARE_SHARES = 400  # per batch of resources: bounds the look-ups of a big import
+NEARBY_BEFORE = timedelta(minutes=10)
+NEARBY_AFTER = timedelta(minutes=20)
+NEARBY_MESSAGES = 4
+NEARBY_SCAN = 200  # rows read around one share at most (a busy half hour)
+
+
+class DocumentStore:
+    db: Database
+
+    async def resource_docs(
+        self, community_id: int, resource_ids: Sequence[int]
+    ) -> tuple[dict[int, ResourceDoc], dict[int, str]]:
+        """The documents of these resources and their input signatures (read together)."""
+        async with self.db.read() as conn:
+            docs = await conn.run_sync(_resource_docs, community_id, list(resource_ids))
+            sigs = await conn.run_sync(_resource_signatures, list(docs))
+        return docs, sigs
+
+    async def recent_resource_ids(self, community_id: int, limit: int) -> list[int]:
+        rt = m.resources
+        async with self.db.read() as conn:
+            return list(
+                (
+                    await conn.execute(
+                        select(rt.c.id)
+                        .where(rt.c.community_id == community_id)
+                        .order_by(rt.c.id.desc())
+                        .limit(limit)
+                    )
+                ).scalars()
+            )
+
+    async def fill_titles(self, community_id: int, titles: Mapping[int, tuple[str, int]]) -> None:
+        """Give untitled resources a weak title (URL words, sharing sentence) unless a better
+        one arrived meanwhile; search text follows."""
+        rt = m.resources
+        rows = [
+            {"rid": rid, "new_title": title[:500], "new_rank": int(rank)}
+            for rid, (title, rank) in titles.items()
+        ]
+        stmt = (
+            update(rt)
+            .where(
+                rt.c.id == bindparam("rid"),
+                rt.c.community_id == community_id,
+                func.coalesce(rt.c.title_rank, 0) < bindparam("new_rank"),
+            )
+            .values(title=bindparam("new_title"), title_rank=bindparam("new_rank"))
+        )
+        async with self.db.write() as conn:
+            await conn.execute(stmt, rows)
+            await conn.run_sync(IngestStore.refresh_search_text, sorted(titles))
+
+    async def resource_heads(
+        self, community_id: int, resource_ids: Collection[int]
+    ) -> dict[int, tuple[str | None, str]]:
+        async with self.db.read() as conn:
+            return await conn.run_sync(_resource_heads, community_id, sorted(set(resource_ids)))
+
+
+def _resource_docs(conn: Connection, community_id: int, ids: list[int]) -> dict[int, ResourceDoc]:
+    rt, st, msg, ch, ru = m.resources, m.shares, m.messages, m.channels, resource_unfurls
+    root, reply = aliased(msg), aliased(msg)
+    docs: dict[int, ResourceDoc] = {}
+    for part in chunks(sorted(set(ids))):
+        heads = conn.execute(
+            select(
+                rt.c.id, rt.c.title, rt.c.title_rank, rt.c.description, rt.c.canonical_url
+            ).where(rt.c.community_id == community_id, rt.c.id.in_(part))
+        ).all()
+        if not heads:
+            continue
+        texts: dict[int, list[str]] = {r.id: [] for r in heads}
+        sizes: dict[int, int] = dict.fromkeys(texts, 0)
+        chans: dict[int, Counter[str]] = {r.id: Counter() for r in heads}
+
+        def keep(
+            rid: int,
+            text: str | None,
+            texts: dict[int, list[str]] = texts,
+            sizes: dict[int, int] = sizes,
+        ) -> None:
+            if not text or len(texts[rid]) >= MAX_DOC_MESSAGES or sizes[rid] >= MAX_DOC_CHARS:
+                return
+            text = text[: MAX_DOC_CHARS - sizes[rid]]
+            texts[rid].append(text)
+            sizes[rid] += len(text)
+
+        bare: list[tuple[int, int, int, datetime]] = []  # shares with (almost) no words
+        for rid, text, name, mid, cid, at in conn.execute(
+            select(
+                st.c.resource_id, msg.c.text, ch.c.name, msg.c.id, msg.c.channel_id, msg.c.posted_at
+            )
+            .join(msg, msg.c.id == st.c.message_id)
+            .join(ch, ch.c.id == st.c.channel_id)
+            .where(st.c.resource_id.in_(part), _public_channel())
+            .order_by(st.c.shared_at, st.c.id)
+        ):
+            keep(rid, text)
+            if name:
+                chans[rid][name] += 1
+            if own_words(text or "") < BARE_SHARE_WORDS and len(bare) < MAX_BARE_SHARES:
+                bare.append((rid, mid, cid, as_utc(at)))
+        for rid, text in _nearby_messages(conn, community_id, bare):
+            keep(rid, text)
+        for rid, text in conn.execute(
+            select(st.c.resource_id, reply.c.text)
+            .join(root, root.c.id == st.c.message_id)
+            .join(
+                reply,
+                and_(
+                    reply.c.channel_id == root.c.channel_id,
+                    reply.c.thread_external_id == root.c.external_id,
+                ),
+            )
+            .join(ch, ch.c.id == root.c.channel_id)
+            .where(st.c.resource_id.in_(part), _public_channel())
+            .order_by(reply.c.posted_at, reply.c.id)
+        ):
+            keep(rid, text)
+        meta = {
+            r.resource_id: (r.site_name, r.keywords)
+            for r in conn.execute(
+                select(ru.c.resource_id, ru.c.site_name, ru.c.keywords).where(
+                    ru.c.resource_id.in_(part), ru.c.state == "ok"
+                )
+            )
+        }
+        for r in heads:
+            site, keywords = meta.get(r.id, (None, None))
+            common = chans[r.id].most_common(1)
+            docs[r.id] = ResourceDoc(
+                resource_id=r.id,
+                # A sentence title is the sharer's chat, already among the messages.
+                title=None if r.title_rank == TitleSource.SENTENCE else r.title,
+                description=r.description,
+                url=r.canonical_url,
+                keywords=tuple(k for k in (keywords or "").split("\n") if k),
+                site_name=site,
+                messages=tuple(texts[r.id]),
+                channel_name=common[0][0] if common else None,
+            )
+    return docs
+
+
+def _nearby_messages(
+    conn: Connection, community_id: int, bare: Sequence[tuple[int, int, int, datetime]]
+) -> list[tuple[int, str]]:
+    """For shares that say (almost) nothing, an image or a lone link, the channel's messages
+    just before and after: members post the picture, then say what it is, or the reverse.
+    One index range read per share (community, time), a few dozen rows each."""
+    msg = m.messages
+    out: list[tuple[int, str]] = []
+    for rid, mid, cid, at in bare:
+        rows = conn.execute(
+            select(msg.c.posted_at, msg.c.text)
+            .where(
+                msg.c.community_id == community_id,
+                msg.c.posted_at >= at - NEARBY_BEFORE,
+                msg.c.posted_at <= at + NEARBY_AFTER,
+                msg.c.channel_id == cid,
+                msg.c.id != mid,
+            )
+            .limit(NEARBY_SCAN)
+        ).all()
+        near = sorted(
+            ((abs((as_utc(r.posted_at) - at).total_seconds()), r.text) for r in rows if r.text),
+            key=lambda dt: dt[0],
+        )
+        out.extend((rid, text) for _dt, text in near[:NEARBY_MESSAGES])
+    return out
+
+
+def _resource_heads(
+    conn: Connection, community_id: int, ids: list[int]
+) -> dict[int, tuple[str | None, str]]:
+    rt = m.resources
+    out: dict[int, tuple[str | None, str]] = {}
+    for part in chunks(ids):
+        for rid, title, url in conn.execute(
+            select(rt.c.id, rt.c.title, func.coalesce(rt.c.shared_url, rt.c.canonical_url)).where(
+                rt.c.community_id == community_id, rt.c.id.in_(part)
+            )
+        ):
+            out[rid] = (title, url)
+    return out

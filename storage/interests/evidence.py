@@ -1,0 +1,496 @@
+"""What a member did, in public channels: shares, replies, reactions, answers to questions (in
+threads or the next message), and stored evidence checked against current rows."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import (
+    and_,
+    exists,
+    func,
+    or_,
+    select,
+)
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import aliased
+
+from bot.clock import as_utc
+from bot.interests.answers import THANKS_MARKERS
+from storage import models as m
+from storage.db import Database
+from storage.interests.common import _newest, _public_channel, _scoped
+from storage.interests.documents import _resource_heads
+from storage.interests.values import (
+    Action,
+    EvidenceRef,
+    EvidenceRow,
+    Reply,
+)
+from storage.sql import chunks, thread_root
+
+ADJACENT_REPLY = timedelta(minutes=30)  # the next message this soon may answer the last
+
+
+class EvidenceStore:
+    db: Database
+
+    async def actors_of(self, community_id: int, resource_ids: Collection[int]) -> set[int]:
+        """Members who shared, replied about or reacted to these resources."""
+        async with self.db.read() as conn:
+            return await conn.run_sync(_actors_of, community_id, list(resource_ids))
+
+    async def evidence_rows(
+        self, community_id: int, refs: Sequence[tuple[int, EvidenceRef]]
+    ) -> list[EvidenceRow]:
+        """These (member, reference) pairs that still hold, with what to show for each."""
+        async with self.db.read() as conn:
+            return await conn.run_sync(_evidence_rows, community_id, list(refs))
+
+    async def actions(
+        self,
+        community_id: int,
+        member_ids: Collection[int],
+        *,
+        since: datetime | None = None,
+        said: bool = False,
+        recent: int | None = None,
+    ) -> list[Action]:
+        """What these members did in public channels (shares, replies in sharing threads,
+        reactions on shares; with `said`, their other messages too), since a time, and at
+        most the `recent` newest of each kind per member."""
+        async with self.db.read() as conn:
+            return await conn.run_sync(
+                _actions, community_id, list(member_ids), since, said, recent
+            )
+
+    async def own_thread_roots(self, message_ids: Collection[int]) -> dict[int, str]:
+        """For messages posted in a thread their own author started: the thread's first
+        message (what a file or link added to one's own question belongs to)."""
+        msg = m.messages
+        root = aliased(msg)
+        found: dict[int, str] = {}
+        async with self.db.read() as conn:
+            for part in chunks(sorted(set(message_ids))):
+                rows = await conn.execute(
+                    select(msg.c.id, root.c.text)
+                    .join(root, thread_root(msg, root))
+                    .where(
+                        msg.c.id.in_(part),
+                        msg.c.thread_external_id.is_not(None),
+                        root.c.id != msg.c.id,
+                        root.c.author_id == msg.c.author_id,
+                    )
+                )
+                found.update((mid, text or "") for mid, text in rows)
+        return found
+
+    async def replies(
+        self, community_id: int, member_ids: Collection[int], *, since: datetime, recent: int
+    ) -> list[Reply]:
+        """These members' newest `recent` replies in others' threads since a time, each with
+        its thread's root message (public channels only)."""
+        async with self.db.read() as conn:
+            return await conn.run_sync(
+                _replies, community_id, sorted(set(member_ids)), since, recent
+            )
+
+
+def _actors_of(conn: Connection, community_id: int, ids: list[int]) -> set[int]:
+    st, msg, rx = m.shares, m.messages, m.reactions
+    root, reply = aliased(msg), aliased(msg)
+    out: set[int] = set()
+    for part in chunks(sorted(set(ids))):
+        out.update(conn.execute(select(st.c.member_id).where(st.c.resource_id.in_(part))).scalars())
+        out.update(
+            conn.execute(
+                select(reply.c.author_id)
+                .select_from(st)
+                .join(root, root.c.id == st.c.message_id)
+                .join(
+                    reply,
+                    and_(
+                        reply.c.channel_id == root.c.channel_id,
+                        reply.c.thread_external_id == root.c.external_id,
+                    ),
+                )
+                .where(st.c.resource_id.in_(part))
+            ).scalars()
+        )
+        out.update(
+            conn.execute(
+                select(rx.c.member_id)
+                .join(st, st.c.message_id == rx.c.message_id)
+                .where(st.c.resource_id.in_(part))
+            ).scalars()
+        )
+    return out
+
+
+def _evidence_rows(
+    conn: Connection, community_id: int, refs: list[tuple[int, EvidenceRef]]
+) -> list[EvidenceRow]:
+    msg, ch, st, rx = m.messages, m.channels, m.shares, m.reactions
+    mids = sorted({r.message_id for _, r in refs})
+    rids = sorted({r.resource_id for _, r in refs if r.resource_id})
+    messages: dict[int, Any] = {}
+    for part in chunks(mids):
+        for row in conn.execute(
+            select(
+                msg.c.id,
+                msg.c.author_id,
+                msg.c.text,
+                msg.c.posted_at,
+                msg.c.channel_id,
+                msg.c.thread_external_id,
+                ch.c.name,
+            )
+            .join(ch, ch.c.id == msg.c.channel_id)
+            .where(msg.c.id.in_(part), _scoped(msg.c.community_id, community_id), _public_channel())
+        ):
+            messages[row.id] = row
+    heads = _resource_heads(conn, community_id, rids)
+    questions = _questions_answered(
+        conn,
+        community_id,
+        [
+            messages[r.message_id]
+            for _, r in refs
+            if r.kind == "answered" and r.message_id in messages
+        ],
+    )
+    shared: set[tuple[int, int]] = set()
+    for part in chunks(mids):
+        shared.update(
+            (a, b)
+            for a, b in conn.execute(
+                select(st.c.message_id, st.c.resource_id).where(st.c.message_id.in_(part))
+            )
+        )
+    reacted: dict[tuple[int, int], datetime] = {}
+    x_mids = sorted({r.message_id for _, r in refs if r.kind == "reacted"})
+    x_members = sorted({mid for mid, r in refs if r.kind == "reacted"})
+    for part in chunks(x_mids):
+        for message_id, member_id, at in conn.execute(
+            select(rx.c.message_id, rx.c.member_id, func.max(rx.c.reacted_at))
+            .where(rx.c.message_id.in_(part), rx.c.member_id.in_(x_members))
+            .group_by(rx.c.message_id, rx.c.member_id)
+        ):
+            reacted[(message_id, member_id)] = as_utc(at)
+    out: list[EvidenceRow] = []
+    for member_id, ref in refs:
+        found = messages.get(ref.message_id)
+        if found is None:
+            continue  # deleted since the scores were computed
+        if ref.kind == "answered":
+            question = questions.get(ref.message_id)
+            if question is not None and found.author_id == member_id:
+                out.append(
+                    EvidenceRow(
+                        member_id,
+                        ref,
+                        as_utc(found.posted_at),
+                        found.text,
+                        found.name,
+                        question,
+                        "",
+                    )
+                )
+            continue
+        head = heads.get(ref.resource_id)
+        if head is None:
+            continue
+        if ref.kind != "replied" and (ref.message_id, ref.resource_id) not in shared:
+            continue  # the link was edited out of the message
+        if ref.kind == "reacted":
+            at = reacted.get((ref.message_id, member_id))
+            if at is None:
+                continue
+            out.append(EvidenceRow(member_id, ref, at, None, found.name, head[0], head[1]))
+        elif found.author_id == member_id:
+            out.append(
+                EvidenceRow(member_id, ref, as_utc(found.posted_at), found.text, found.name, *head)
+            )
+    return out
+
+
+def _questions_answered(conn: Connection, community_id: int, replies: list[Any]) -> dict[int, str]:
+    """Reply id -> the text of its thread's root (the question it answered); one join through
+    the (community, channel, external id) index."""
+    msg = m.messages
+    root = aliased(msg)
+    ids = sorted({r.id for r in replies if r.thread_external_id})
+    out: dict[int, str] = {}
+    for part in chunks(ids):
+        for reply_id, text in conn.execute(
+            select(msg.c.id, root.c.text)
+            .join(
+                root,
+                thread_root(msg, root),
+            )
+            .where(msg.c.id.in_(part), msg.c.community_id == community_id)
+        ):
+            out[reply_id] = text or ""
+    return out
+
+
+def _actions(
+    conn: Connection,
+    community_id: int,
+    member_ids: list[int],
+    since: datetime | None,
+    said: bool,
+    recent: int | None,
+) -> list[Action]:
+    st, msg, ch, rx = m.shares, m.messages, m.channels, m.reactions
+    root, reply = aliased(msg), aliased(msg)
+    out: list[Action] = []
+
+    def capped(q: Any, member: Any, when: Any) -> Any:
+        """Only each member's `recent` newest rows (older ones have decayed anyway)."""
+        if since is not None:
+            q = q.where(when >= since)
+        return q if recent is None else _newest(q, member, when, recent, len(part))
+
+    for part in chunks(sorted(set(member_ids))):
+        q = (
+            select(
+                st.c.member_id, st.c.resource_id, st.c.shared_at, msg.c.id, msg.c.text, ch.c.name
+            )
+            .join(msg, msg.c.id == st.c.message_id)
+            .join(ch, ch.c.id == st.c.channel_id)
+            .where(
+                _scoped(st.c.community_id, community_id),
+                st.c.member_id.in_(part),
+                _public_channel(),
+            )
+        )
+        share_messages: set[int] = set()
+        for mid, rid, at, message_id, text, channel in conn.execute(
+            capped(q, st.c.member_id, st.c.shared_at)
+        ):
+            share_messages.add(message_id)
+            out.append(Action(mid, "shared", as_utc(at), rid, message_id, text, channel))
+        qr = (
+            select(
+                reply.c.author_id,
+                st.c.resource_id,
+                reply.c.posted_at,
+                reply.c.id,
+                reply.c.text,
+                ch.c.name,
+            )
+            .select_from(reply)
+            .join(
+                root,
+                thread_root(reply, root),
+            )
+            .join(st, st.c.message_id == root.c.id)
+            .join(ch, ch.c.id == reply.c.channel_id)
+            .where(
+                _scoped(reply.c.community_id, community_id),
+                reply.c.author_id.in_(part),
+                reply.c.thread_external_id.is_not(None),
+                _public_channel(),
+            )
+        )
+        replied: set[int] = set()
+        for mid, rid, at, message_id, text, channel in conn.execute(
+            capped(qr, reply.c.author_id, reply.c.posted_at)
+        ):
+            replied.add(message_id)
+            out.append(Action(mid, "replied", as_utc(at), rid, message_id, text, channel))
+        qx = (
+            select(rx.c.member_id, st.c.resource_id, rx.c.reacted_at, rx.c.message_id, ch.c.name)
+            .join(st, st.c.message_id == rx.c.message_id)
+            .join(ch, ch.c.id == st.c.channel_id)
+            .where(
+                _scoped(rx.c.community_id, community_id),
+                rx.c.member_id.in_(part),
+                rx.c.member_id != st.c.member_id,
+                _public_channel(),
+            )
+        )
+        seen: set[tuple[int, int, int]] = set()
+        for mid, rid, at, message_id, channel in conn.execute(
+            capped(qx, rx.c.member_id, rx.c.reacted_at)
+        ):
+            if (mid, rid, message_id) in seen:  # several emoji on one message count once
+                continue
+            seen.add((mid, rid, message_id))
+            out.append(Action(mid, "reacted", as_utc(at), rid, message_id, None, channel))
+        if said:
+            qs = (
+                select(msg.c.author_id, msg.c.posted_at, msg.c.id, msg.c.text, ch.c.name)
+                .join(ch, ch.c.id == msg.c.channel_id)
+                .where(
+                    _scoped(msg.c.community_id, community_id),
+                    msg.c.author_id.in_(part),
+                    _public_channel(),
+                )
+            )
+            for mid, at, message_id, text, channel in conn.execute(
+                capped(qs, msg.c.author_id, msg.c.posted_at)
+            ):
+                if message_id in share_messages or message_id in replied:
+                    continue
+                out.append(Action(mid, "said", as_utc(at), None, message_id, text, channel))
+    return out
+
+
+def _replies(
+    conn: Connection, community_id: int, member_ids: list[int], since: datetime, recent: int
+) -> list[Reply]:
+    msg, ch = m.messages, m.channels
+    root, reply = aliased(msg), aliased(msg)
+    out: list[Reply] = []
+    for part in chunks(member_ids):
+        q = (
+            select(
+                reply.c.author_id,
+                reply.c.id,
+                reply.c.posted_at,
+                reply.c.text,
+                root.c.id.label("root_id"),
+                root.c.text.label("root_text"),
+                ch.c.name,
+                exists()
+                .where(m.shares.c.message_id == root.c.id)
+                .correlate(root)
+                .label("root_shares"),
+                _thanked_by_asker(reply, root).label("thanked"),
+            )
+            .select_from(reply)
+            .join(
+                root,
+                thread_root(reply, root),
+            )
+            .join(ch, ch.c.id == reply.c.channel_id)
+            .where(
+                _scoped(reply.c.community_id, community_id),
+                reply.c.author_id.in_(part),
+                reply.c.thread_external_id.is_not(None),
+                reply.c.posted_at >= since,
+                root.c.author_id != reply.c.author_id,
+                _public_channel(),
+            )
+        )
+        rows = conn.execute(_newest(q, reply.c.author_id, reply.c.posted_at, recent, len(part)))
+        for mid, message_id, at, text, root_id, root_text, channel, shares, thanked in rows:
+            out.append(
+                Reply(
+                    mid,
+                    message_id,
+                    as_utc(at),
+                    text or "",
+                    root_id,
+                    root_text or "",
+                    channel,
+                    bool(shares),
+                    thanked=bool(thanked),
+                )
+            )
+        out.extend(_next_messages(conn, community_id, list(part), since, recent))
+    return out
+
+
+def _thanked_by_asker(reply: Any, root: Any) -> Any:
+    """Whether the thread's asker reacted to this reply or later thanked someone in the
+    thread ("thanks, that worked"): the answer helped."""
+    later = aliased(m.messages)
+    reacted = (
+        exists()
+        .where(m.reactions.c.message_id == reply.c.id, m.reactions.c.member_id == root.c.author_id)
+        .correlate(reply, root)
+    )
+    thanked = (
+        exists()
+        .where(
+            later.c.channel_id == reply.c.channel_id,
+            later.c.thread_external_id == reply.c.thread_external_id,
+            later.c.author_id == root.c.author_id,
+            later.c.posted_at > reply.c.posted_at,
+            or_(*(func.lower(later.c.text).contains(w) for w in THANKS_MARKERS)),
+        )
+        .correlate(reply, root)
+    )
+    return or_(reacted, thanked)
+
+
+def _next_messages(
+    conn: Connection, community_id: int, member_ids: list[int], since: datetime, recent: int
+) -> list[Reply]:
+    """Channels without threads (most of Slack's history, chat-style Discord) answer in the
+    next message: each of these members' top-level messages that came within
+    `ADJACENT_REPLY` of someone else's top-level message in the same channel, with it as the
+    root. Ids grow with time, so "the message before" is one index seek."""
+    msg, ch = m.messages, m.channels
+    mine, before = aliased(msg), aliased(msg)
+    prior = (
+        select(func.max(before.c.id))
+        .where(
+            before.c.channel_id == mine.c.channel_id,
+            before.c.thread_external_id.is_(None),
+            before.c.id < mine.c.id,
+        )
+        .correlate(mine)
+        .scalar_subquery()
+    )
+    q = (
+        select(
+            mine.c.author_id,
+            mine.c.id,
+            mine.c.posted_at,
+            mine.c.text,
+            prior.label("prior_id"),
+            ch.c.name,
+        )
+        .join(ch, ch.c.id == mine.c.channel_id)
+        .where(
+            _scoped(mine.c.community_id, community_id),
+            mine.c.author_id.in_(member_ids),
+            mine.c.thread_external_id.is_(None),
+            mine.c.posted_at >= since,
+            _public_channel(),
+        )
+    )
+    rows = conn.execute(
+        _newest(q, mine.c.author_id, mine.c.posted_at, recent, len(member_ids))
+    ).all()
+    prior_ids = sorted({r.prior_id for r in rows if r.prior_id is not None})
+    priors: dict[int, Any] = {}
+    for chunk in chunks(prior_ids):
+        for row in conn.execute(
+            select(
+                msg.c.id,
+                msg.c.author_id,
+                msg.c.posted_at,
+                msg.c.text,
+                exists().where(m.shares.c.message_id == msg.c.id).label("shares"),
+            ).where(msg.c.id.in_(chunk))
+        ):
+            priors[row.id] = row
+    out: list[Reply] = []
+    for mid, message_id, at, text, prior_id, channel in rows:
+        root = priors.get(prior_id)
+        if root is None or root.author_id == mid:
+            continue
+        posted = as_utc(at)
+        if not timedelta(0) <= posted - as_utc(root.posted_at) <= ADJACENT_REPLY:
+            continue
+        out.append(
+            Reply(
+                mid,
+                message_id,
+                posted,
+                text or "",
+                root.id,
+                root.text or "",
+                channel,
+                bool(root.shares),
+                adjacent=True,
+            )
+        )
+    return out

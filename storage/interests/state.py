@@ -1,0 +1,125 @@
+"""Per community refresh state: watermarks, sweep cursors, the refresh lease, and how far the
+derived tables lag behind."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    func,
+    or_,
+    select,
+    update,
+)
+
+from storage import models as m
+from storage.db import Database
+from storage.interests.tables import (
+    interest_state,
+    member_topic_state,
+    resource_topic_state,
+)
+from storage.interests.values import (
+    State,
+)
+from storage.sql import insert_ignore
+
+
+class StateStore:
+    db: Database
+
+    async def state(self, community_id: int, now: datetime) -> State:
+        st = interest_state
+        async with self.db.write() as conn:
+            await conn.execute(
+                insert_ignore(conn, st),
+                [{"community_id": community_id, "updated_at": now}],
+            )
+            row = (await conn.execute(select(st).where(st.c.community_id == community_id))).one()
+        return State(
+            community_id=row.community_id,
+            last_message_id=row.last_message_id or 0,
+            last_reaction_id=row.last_reaction_id or 0,
+            last_unfurl_resource_id=row.last_unfurl_resource_id or 0,
+            resource_cursor=row.resource_cursor or 0,
+            member_cursor=row.member_cursor or 0,
+            half_life_days=row.half_life_days,
+        )
+
+    async def backlog(self, community_id: int, cap: int = 100_000) -> int:
+        """How much the derived tables lag behind: messages and reactions not yet looked at,
+        plus resources and members waiting to be recomputed (at most about `cap`). Read-only
+        and index-bound, so commands can ask before every answer."""
+        st, msg, rx = interest_state, m.messages, m.reactions
+        rs, ms = resource_topic_state, member_topic_state
+        async with self.db.read() as conn:
+            row = (
+                await conn.execute(
+                    select(st.c.last_message_id, st.c.last_reaction_id).where(
+                        st.c.community_id == community_id
+                    )
+                )
+            ).first()
+            last_msg = (row.last_message_id or 0) if row is not None else 0
+            last_rx = (row.last_reaction_id or 0) if row is not None else 0
+            total = 0
+            for q in (
+                select(msg.c.id).where(msg.c.id > last_msg, msg.c.community_id == community_id),
+                select(rx.c.id).where(rx.c.id > last_rx, rx.c.community_id == community_id),
+                select(rs.c.resource_id).where(
+                    rs.c.community_id == community_id, rs.c.dirty.is_(True)
+                ),
+                select(ms.c.member_id).where(
+                    ms.c.community_id == community_id, ms.c.dirty.is_(True)
+                ),
+            ):
+                sub = q.limit(cap).subquery()
+                total += int(await conn.scalar(select(func.count()).select_from(sub)) or 0)
+        return total
+
+    async def set_state(self, community_id: int, now: datetime, **values: Any) -> None:
+        st = interest_state
+        async with self.db.write() as conn:
+            await conn.execute(
+                update(st).where(st.c.community_id == community_id).values(updated_at=now, **values)
+            )
+
+    async def claim(self, community_id: int, owner: str, now: datetime, until: datetime) -> bool:
+        """Take the community's refresh lease (one refresher at a time across processes)."""
+        st = interest_state
+        async with self.db.write() as conn:
+            await conn.execute(
+                insert_ignore(conn, st), [{"community_id": community_id, "updated_at": now}]
+            )
+            result = await conn.execute(
+                update(st)
+                .where(
+                    st.c.community_id == community_id,
+                    or_(
+                        st.c.lease_owner.is_(None),
+                        st.c.lease_owner == owner,
+                        st.c.lease_until.is_(None),
+                        st.c.lease_until < now,
+                    ),
+                )
+                .values(lease_owner=owner, lease_until=until)
+            )
+            return bool(result.rowcount)
+
+    async def release(self, community_id: int, owner: str) -> None:
+        st = interest_state
+        async with self.db.write() as conn:
+            await conn.execute(
+                update(st)
+                .where(st.c.community_id == community_id, st.c.lease_owner == owner)
+                .values(lease_owner=None, lease_until=None)
+            )
+
+    async def communities(self) -> list[int]:
+        async with self.db.read() as conn:
+            return list(
+                (await conn.execute(select(m.communities.c.id).order_by(m.communities.c.id)))
+                .scalars()
+                .all()
+            )

@@ -1,0 +1,149 @@
+"""What the interest store returns and is handed: facts as dataclasses."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.model import Member
+
+TopicWeights = Sequence[tuple[str, float]]
+
+
+@dataclass(frozen=True, slots=True)
+class EvidenceRef:
+    kind: str  # shared | replied | reacted | answered (resource_id 0: a reply to a question)
+    resource_id: int
+    message_id: int  # the share, the reply, or the message reacted to
+
+    CODES = {"shared": "s", "replied": "r", "reacted": "x", "answered": "a"}  # noqa: RUF012
+
+    def code(self) -> str:
+        return f"{self.CODES[self.kind]}:{self.resource_id}:{self.message_id}"
+
+    @classmethod
+    def parse_all(cls, text: str | None) -> tuple[EvidenceRef, ...]:
+        kinds = {v: k for k, v in cls.CODES.items()}
+        out = []
+        for item in (text or "").split(","):
+            parts = item.split(":")
+            if len(parts) == 3 and parts[0] in kinds and parts[1].isdigit() and parts[2].isdigit():
+                out.append(cls(kinds[parts[0]], int(parts[1]), int(parts[2])))
+        return tuple(out)
+
+
+@dataclass(frozen=True, slots=True)
+class TopicScore:
+    """One of a member's known topics as stored: score, best evidence, counts."""
+
+    topic: str
+    log_score: float
+    evidence: tuple[EvidenceRef, ...] = ()
+    shared: int = 0
+    discussed: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class EvidenceRow:
+    """A stored evidence reference checked against current rows (it still exists)."""
+
+    member_id: int
+    ref: EvidenceRef
+    at: datetime
+    text: str | None
+    channel: str | None
+    title: str | None
+    url: str
+
+
+@dataclass(frozen=True, slots=True)
+class State:
+    community_id: int
+    last_message_id: int
+    last_reaction_id: int
+    last_unfurl_resource_id: int
+    resource_cursor: int
+    member_cursor: int
+    half_life_days: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class ResourceDoc:
+    """Everything stored that says what a resource is about (see `TopicExtractor`)."""
+
+    resource_id: int
+    title: str | None
+    description: str | None
+    url: str
+    keywords: tuple[str, ...]
+    site_name: str | None
+    messages: tuple[str, ...]
+    channel_name: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Action:
+    """One thing a member did: shared / replied (in a sharing thread) / reacted / said.
+
+    `said` is any other message (only loaded when asked for: questions without a link)."""
+
+    member_id: int
+    kind: str
+    at: datetime
+    resource_id: int | None
+    message_id: int | None
+    text: str | None
+    channel: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """A member's reply in someone else's thread (or Discord reply chain), with its root:
+    answering is the strongest sign of knowing, when the root asks something."""
+
+    member_id: int
+    message_id: int
+    at: datetime
+    text: str
+    root_id: int
+    root_text: str
+    channel: str | None
+    root_shares: bool = False  # the root shared a link: replies there count as discussing it
+    adjacent: bool = False  # the next message in a channel without threads, not a thread reply
+    thanked: bool = False  # the asker reacted to it or thanked someone in the thread after it
+
+
+@dataclass(frozen=True, slots=True)
+class Candidates:
+    scores: dict[int, list[TopicScore]]  # member id -> the asked topics they know
+    declared: dict[int, list[str]]  # member id -> declared topics among those asked
+    members: dict[int, Member]  # the candidates who may be listed
+
+
+@dataclass(frozen=True, slots=True)
+class Declared:
+    topic: str
+    declared_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Unfurled:
+    """What a fetch found (or why not), to record for one resource."""
+
+    resource_id: int
+    state: str  # ok | retry | refused | failed
+    attempts: int
+    next_attempt_at: datetime | None = None
+    title: str | None = None
+    description: str | None = None
+    site_name: str | None = None
+    keywords: tuple[str, ...] = ()
+    error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class UnfurlTodo:
+    resource_id: int
+    url: str
+    attempts: int

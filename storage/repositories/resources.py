@@ -1,0 +1,305 @@
+"""Resources: credit and counts (summaries), the most discussed, full-text search, and
+metadata; SQLite's FTS5 and PostgreSQL's tsvector differ here only."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    and_,
+    func,
+    select,
+    text,
+    union_all,
+    update,
+)
+from sqlalchemy.engine import Connection
+
+from bot.clock import as_utc
+from bot.model import (
+    Channel,
+    Member,
+    ResourceSummary,
+)
+from storage import activity
+from storage import models as m
+from storage.ingest import IngestStore
+from storage.repositories.base import _Repo
+from storage.sql import chunks
+
+MAX_QUERY_TERMS = 12
+_TERM = re.compile(r"\w+", re.UNICODE)
+
+
+@dataclass(frozen=True, slots=True)
+class _Share:
+    resource_id: int
+    member: Member
+    shared_at: datetime
+    channel: Channel
+    message_external_id: str
+    text: str
+
+
+class Resources(_Repo):
+    async def summaries(
+        self, community_id: int, ids: Sequence[int], since: datetime | None = None
+    ) -> list[ResourceSummary]:
+        """Credit and counts for these resources, in the order given."""
+        if not ids:
+            return []
+        async with self.db.read() as conn:
+            return await conn.run_sync(_summaries, community_id, list(ids), since)
+
+    async def top(
+        self, community_id: int, since: datetime, limit: int = 10
+    ) -> list[ResourceSummary]:
+        """The resources most people discussed (or shared) since `since`: read from the
+        activity that triggers keep per resource (`storage.activity`), so a year costs
+        about what a week does."""
+        async with self.db.read() as conn:
+            ids = await conn.run_sync(activity.top_ids, community_id, since, limit)
+        return await self.summaries(community_id, ids, since)
+
+    async def rebuild_activity(self, community_id: int) -> None:
+        """Recompute the community's resource activity from the facts (`rhizome reindex`)."""
+        await self.db.run_write(activity.rebuild, community_id)
+
+    async def search(self, community_id: int, query: str, limit: int = 10) -> list[ResourceSummary]:
+        terms = [t for t in _TERM.findall(query)[:MAX_QUERY_TERMS] if len(t) <= 64]
+        if not terms:
+            return []
+        async with self.db.read() as conn:
+            ids = await _search_ids(conn, community_id, terms, limit, all_terms=True)
+            if not ids:
+                ids = await _search_ids(conn, community_id, terms, limit, all_terms=False)
+        return await self.summaries(community_id, ids)
+
+    async def all_ids(self, community_id: int) -> list[int]:
+        rt = m.resources
+        async with self.db.read() as conn:
+            return list(
+                (
+                    await conn.execute(
+                        select(rt.c.id).where(rt.c.community_id == community_id).order_by(rt.c.id)
+                    )
+                ).scalars()
+            )
+
+    async def shared_by(self, member_id: int, limit: int = 10) -> list[int]:
+        """The resources the member shared most recently, newest first.
+
+        Reads their newest shares through (member, time) and stops once `limit` different
+        resources turned up; only someone who shared the same few links over and over needs
+        the GROUP BY over their whole history (the busiest poster has thousands of shares)."""
+        st = m.shares
+        window = limit * 20
+        async with self.db.read() as conn:
+            rows = await conn.execute(
+                select(st.c.resource_id)
+                .where(st.c.member_id == member_id)
+                .order_by(st.c.shared_at.desc())
+                .limit(window)
+            )
+            newest = [r[0] for r in rows]
+            found = list(dict.fromkeys(newest))
+            if len(found) >= limit or len(newest) < window:
+                return found[:limit]
+            rows = await conn.execute(
+                select(st.c.resource_id)
+                .where(st.c.member_id == member_id)
+                .group_by(st.c.resource_id)
+                .order_by(func.max(st.c.shared_at).desc())
+                .limit(limit)
+            )
+            return [r[0] for r in rows]
+
+    async def discussed_by(
+        self, community_id: int, member_id: int, limit: int = 10, *, window: int = 500
+    ) -> list[int]:
+        """Resources the member most recently replied about or reacted to.
+
+        Reads only the member's newest `window` replies and reactions (through their member
+        indexes), so a prolific member costs no more than a quiet one."""
+        msg, root, st, rx = m.messages, m.messages.alias("root"), m.shares, m.reactions
+        replies = (
+            select(msg.c.id, msg.c.channel_id, msg.c.thread_external_id, msg.c.posted_at)
+            .where(msg.c.author_id == member_id, msg.c.thread_external_id.is_not(None))
+            .order_by(msg.c.posted_at.desc())
+            .limit(window)
+            .subquery()
+        )
+        reactions = (
+            select(rx.c.message_id, rx.c.reacted_at)
+            .where(rx.c.member_id == member_id)
+            .order_by(rx.c.reacted_at.desc())
+            .limit(window)
+            .subquery()
+        )
+        events = union_all(
+            select(st.c.resource_id, replies.c.posted_at.label("at"))
+            .select_from(replies)
+            .join(
+                root,
+                and_(
+                    root.c.channel_id == replies.c.channel_id,
+                    root.c.external_id == replies.c.thread_external_id,
+                    root.c.community_id == community_id,
+                ),
+            )
+            .join(st, st.c.message_id == root.c.id),
+            select(st.c.resource_id, reactions.c.reacted_at.label("at"))
+            .select_from(reactions)
+            .join(st, st.c.message_id == reactions.c.message_id),
+        ).subquery()
+        async with self.db.read() as conn:
+            rows = await conn.execute(
+                select(events.c.resource_id)
+                .group_by(events.c.resource_id)
+                .order_by(func.max(events.c.at).desc())
+                .limit(limit)
+            )
+            return [r[0] for r in rows]
+
+    async def set_metadata(
+        self, resource_id: int, title: str | None, description: str | None
+    ) -> None:
+        async with self.db.write() as conn:
+            await conn.execute(
+                update(m.resources)
+                .where(m.resources.c.id == resource_id)
+                .values(title=title, description=description)
+            )
+            await conn.run_sync(IngestStore.refresh_search_text, [resource_id])
+
+
+async def _search_ids(
+    conn: Any, community_id: int, terms: list[str], limit: int, *, all_terms: bool
+) -> list[int]:
+    if conn.dialect.name == "sqlite":
+        quoted = ['"' + t.replace('"', '""') + '"' for t in terms]
+        quoted[-1] += "*"
+        match = (" AND " if all_terms else " OR ").join(quoted)
+        rows = await conn.execute(
+            text(
+                "SELECT r.id FROM resource_fts JOIN resources r ON r.id = resource_fts.rowid "
+                "WHERE resource_fts MATCH :q AND r.community_id = :cid ORDER BY resource_fts.rank LIMIT :n"
+            ),
+            {"q": match, "cid": community_id, "n": limit},
+        )
+    else:
+        words = [re.sub(r"[^\w]", "", t) for t in terms]
+        words = [w for w in words if w]
+        if not words:
+            return []
+        words[-1] += ":*"
+        tsq = (" & " if all_terms else " | ").join(words)
+        rows = await conn.execute(
+            text(
+                "SELECT id FROM resources WHERE community_id = :cid "
+                "AND search_vector @@ to_tsquery('simple', :q) "
+                "ORDER BY ts_rank(search_vector, to_tsquery('simple', :q)) DESC, id LIMIT :n"
+            ),
+            {"q": tsq, "cid": community_id, "n": limit},
+        )
+    return [r[0] for r in rows]
+
+
+def _summaries(
+    conn: Connection, community_id: int, ids: list[int], since: datetime | None
+) -> list[ResourceSummary]:
+    rt, st, mt, ct, msg = m.resources, m.shares, m.members, m.channels, m.messages
+    heads: dict[int, Any] = {}
+    shares: dict[int, list[_Share]] = {}
+    counts: dict[int, list[tuple[int, int, int]]] = {}
+    for part in chunks(ids):
+        for row in conn.execute(
+            select(rt).where(rt.c.community_id == community_id, rt.c.id.in_(part))
+        ):
+            heads[row.id] = row
+        q = (
+            select(
+                st.c.resource_id,
+                st.c.shared_at,
+                msg.c.external_id.label("msg_ext"),
+                msg.c.text,
+                mt.c.id.label("m_id"),
+                mt.c.community_id.label("m_cid"),
+                mt.c.external_id.label("m_ext"),
+                mt.c.display_name,
+                mt.c.is_bot,
+                ct.c.id.label("c_id"),
+                ct.c.external_id.label("c_ext"),
+                ct.c.name.label("c_name"),
+                ct.c.is_private,
+                ct.c.tracked,
+            )
+            .join(mt, mt.c.id == st.c.member_id)
+            .join(ct, ct.c.id == st.c.channel_id)
+            .join(msg, msg.c.id == st.c.message_id)
+            .where(st.c.resource_id.in_(part))
+            .order_by(st.c.shared_at, st.c.id)
+        )
+        for r in conn.execute(q):
+            shares.setdefault(r.resource_id, []).append(
+                _Share(
+                    r.resource_id,
+                    Member(r.m_id, r.m_cid, r.m_ext, r.display_name, bool(r.is_bot)),
+                    as_utc(r.shared_at),
+                    Channel(r.c_id, community_id, r.c_ext, r.c_name, bool(r.is_private), r.tracked),
+                    r.msg_ext,
+                    r.text,
+                )
+            )
+        # Counted in the database: a popular resource has thousands of discussion events.
+        for rid, events in activity.counts(conn, part, since).items():
+            counts[rid] = events
+    out: list[ResourceSummary] = []
+    for rid in ids:
+        head = heads.get(rid)
+        if head is None:
+            continue
+        its = shares.get(rid, [])
+        first = its[0] if its else None
+        # Discussion: replies and reactions, and shares by anyone but the first sharer.
+        c = {"reply": 0, "reaction": 0, "reshare": 0}
+        people: set[int] = set()
+        first_member = first.member.id if first else None
+        for member_id, kind, n in counts.get(rid, ()):
+            if kind == activity.SHARE:
+                if member_id != first_member:
+                    c["reshare"] += n
+                continue
+            c[activity.KIND_NAMES[kind]] += n
+            if member_id != first_member:
+                people.add(member_id)
+        sharers: list[str] = []
+        for s in its:
+            if s.member.name not in sharers:
+                sharers.append(s.member.name)
+        out.append(
+            ResourceSummary(
+                id=rid,
+                url=head.canonical_url,
+                shared_url=head.shared_url,
+                title=head.title,
+                domain=head.domain,
+                kind=head.kind,
+                first_shared_by=first.member if first else None,
+                first_shared_at=first.shared_at if first else None,
+                first_channel=first.channel if first else None,
+                first_message_external_id=first.message_external_id if first else None,
+                sharers=tuple(sharers),
+                share_count=len(its),
+                reply_count=c["reply"],
+                reaction_count=c["reaction"],
+                reshare_count=c["reshare"],
+                discussants=len(people),
+                snippet=(first.text[:200] if first else None),
+            )
+        )
+    return out
