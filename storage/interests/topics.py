@@ -12,6 +12,7 @@ from sqlalchemy import (
     delete,
     func,
     select,
+    union_all,
 )
 from sqlalchemy.engine import Connection
 
@@ -35,6 +36,8 @@ from storage.interests.values import (
     TopicWeights,
 )
 from storage.sql import chunks
+
+CANDIDATE_TOPICS = 50  # topics per statement of who-knows candidates (a compound SELECT)
 
 
 class TopicStore:
@@ -314,16 +317,33 @@ def _expert_candidates(
 ) -> Candidates:
     mt, di, mem = member_topics, declared_interests, m.members
     scores: dict[int, list[TopicScore]] = {}
-    for topic in topics:
-        for r in conn.execute(
-            select(mt.c.member_id, mt.c.log_score, mt.c.evidence, mt.c.shared, mt.c.discussed)
+    wanted = list(dict.fromkeys(topics))
+    for part in chunks(wanted, CANDIDATE_TOPICS):
+        # Each topic's strongest members through (community, topic, score), all topics in
+        # one statement (a round trip per related topic cost more than the reads).
+        best = [
+            select(
+                mt.c.topic,
+                mt.c.member_id,
+                mt.c.log_score,
+                mt.c.evidence,
+                mt.c.shared,
+                mt.c.discussed,
+            )
             .where(mt.c.community_id == community_id, mt.c.topic == topic)
             .order_by(mt.c.log_score.desc(), mt.c.member_id)
             .limit(limit)
-        ):
+            .subquery()
+            for topic in part
+        ]
+        found = union_all(*(select(*b.c) for b in best)) if len(best) > 1 else select(*best[0].c)
+        rows = list(conn.execute(found).all())
+        rank = {topic: i for i, topic in enumerate(part)}
+        rows.sort(key=lambda r: (rank[r.topic], -float(r.log_score), r.member_id))
+        for r in rows:
             scores.setdefault(r.member_id, []).append(
                 TopicScore(
-                    topic,
+                    r.topic,
                     float(r.log_score),
                     EvidenceRef.parse_all(r.evidence),
                     int(r.shared or 0),
