@@ -681,7 +681,12 @@ class TopicPipeline:
         rids = {a.resource_id for a in actions if a.resource_id is not None}
         topics = await self.store.topics_of(rids)
         heads = await self.store.resource_heads(community_id, rids)
-        texts = {a.message_id: a.text for a in actions if a.message_id is not None}
+        # A reaction carries no text: the reacted-to message's own actions give it.
+        texts = {
+            a.message_id: a.text
+            for a in actions
+            if a.message_id is not None and a.kind != "reacted"
+        }
         shared = {
             (a.message_id, a.resource_id)
             for a in actions

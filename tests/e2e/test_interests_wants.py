@@ -28,6 +28,10 @@ Does anyone know how to tune postgres autovacuum for big tables?
 Kubernetes operators for postgres: anyone tried one in production?
 :as ben
 Partial indexes in postgres saved us, the planner picks them for hot queries.
+:as hal
+Anyone tried pgbouncer in transaction mode with postgres? https://example.org/pgbouncer
+:as ana
+:react m6 +1
 """
 
 
@@ -83,7 +87,7 @@ async def test_the_pass_stores_wants_that_match_the_ones_worked_out_live(
 ) -> None:
     rz = console.rhizome
     svc = service_for(rz.services)
-    for who in ("cy", "gus", "ana", "ben"):
+    for who in ("cy", "gus", "ana", "ben", "hal"):  # hal's question share has a reaction
         community_id, mid = await member_id(rz, who)
         stored = await svc.stored_wants(community_id, mid, 3)
         assert stored is not None, who  # current after the pass
