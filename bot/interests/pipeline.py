@@ -38,6 +38,7 @@ from bot.interests.profiles import (
     is_question,
 )
 from bot.interests.topics import ResourceText, TopicExtractor, channel_topic
+from bot.model import Member
 from bot.titles import TitleSource, code_owner, fallback_title
 from storage.interests import (
     Action,
@@ -49,6 +50,7 @@ from storage.interests import (
     Unfurled,
     UnfurlTodo,
 )
+from storage.sql import chunks
 from storage.wants import AskedRef, Want, WantStore, text_hash
 
 if TYPE_CHECKING:
@@ -79,6 +81,7 @@ UNFURL_BATCH = 16
 PROFILE_RECENT = 500  # newest actions of each kind a profile's questions are read from
 QUESTION_TOPICS = 5  # topics of one question
 WANTS_KEPT = 20  # stored wants per member (`storage.wants`; a profile shows 3)
+WANTS_BATCH = 100  # members whose wants are worked out together (memory: their texts)
 UNFURL_SUCCESS_CACHE = 2000
 
 Fetch = Callable[[str], Awaitable["PageMeta"]]
@@ -652,6 +655,7 @@ class TopicPipeline:
         corpus = await self.corpus(community_id)
         answers = await asyncio.to_thread(answered, replies, corpus.conversation_topics)
         scores = knowledge_scores(actions, topics, self.half_life, answers=answers)
+        del actions, replies, answers, topics  # the wants below read their own, a few at a time
         # Wants first: they count as current only once the topic state has the same signature.
         wants = await self._wants(community_id, ids, since, reference, corpus)
         await self.wants.write(community_id, wants, sigs, now)
@@ -667,11 +671,27 @@ class TopicPipeline:
         corpus: Corpus,
     ) -> dict[int, list[Want]]:
         """What these members (tracked ones: nobody else has a profile) want to learn,
-        worked out from the same evidence as a profile (`InterestService.profiles`)."""
+        worked out from the same evidence as a profile (`InterestService.profiles`), a few
+        members at a time: up to 2,000 actions with their texts each."""
         tracking = bool(self.services.config.privacy.default_tracking)
         members = await self.store.members(community_id, ids, tracking)
-        if not members:
-            return {}
+        out: dict[int, list[Want]] = {}
+        for part in chunks(sorted(members), WANTS_BATCH):
+            out.update(
+                await self._wants_of(
+                    community_id, {mid: members[mid] for mid in part}, since, reference, corpus
+                )
+            )
+        return out
+
+    async def _wants_of(
+        self,
+        community_id: int,
+        members: Mapping[int, Member],
+        since: datetime,
+        reference: datetime,
+        corpus: Corpus,
+    ) -> dict[int, list[Want]]:
         declared = await self.store.declared(
             community_id, [mb.external_id for mb in members.values()]
         )
