@@ -37,9 +37,9 @@ from bot.documents import (
     spans,
 )
 from bot.emojis import label as emoji_label
-from bot.interests.pipeline import PROFILE_RECENT
 from bot.interests.profiles import Evidence, EvidenceKind
 from bot.interests.service import Expert, WhoKnowsAnswer, service_for
+from bot.interests.wants import PROFILE_RECENT
 from bot.model import Member
 from bot.wording import count, quoted
 

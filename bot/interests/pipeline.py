@@ -23,7 +23,7 @@ import logging
 import math
 import re
 import time
-from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
@@ -31,14 +31,15 @@ from typing import TYPE_CHECKING
 from bot.interests.answers import is_acknowledgement, is_substantive
 from bot.interests.profiles import (
     DEFAULT_WEIGHTS,
-    Evidence,
     EvidenceKind,
-    Profile,
-    build_profile,
     is_question,
 )
 from bot.interests.topics import ResourceText, TopicExtractor, channel_topic
-from bot.model import Member
+from bot.interests.wants import (
+    QUESTION_TOPICS,
+    WANTS_BATCH,
+    work_out_wants,
+)
 from bot.titles import TitleSource, code_owner, fallback_title
 from storage.interests import (
     Action,
@@ -51,7 +52,7 @@ from storage.interests import (
     UnfurlTodo,
 )
 from storage.sql import chunks
-from storage.wants import AskedRef, Want, WantStore, text_hash
+from storage.wants import Want, WantStore
 
 if TYPE_CHECKING:
     from bot.interests.unfurl import PageMeta, Unfurler, UnfurlSettings
@@ -78,10 +79,6 @@ HORIZON_HALF_LIVES = 40  # older activity is not read at all (it weighs < 1e-12)
 LEASE = timedelta(minutes=2)
 STATS_REBUILD = 300.0  # seconds between full recounts of topic popularity (background)
 UNFURL_BATCH = 16
-PROFILE_RECENT = 500  # newest actions of each kind a profile's questions are read from
-QUESTION_TOPICS = 5  # topics of one question
-WANTS_KEPT = 20  # stored wants per member (`storage.wants`; a profile shows 3)
-WANTS_BATCH = 100  # members whose wants are worked out together (memory: their texts)
 UNFURL_SUCCESS_CACHE = 2000
 
 Fetch = Callable[[str], Awaitable["PageMeta"]]
@@ -284,104 +281,6 @@ def knowledge_scores(
                 )
             )
         out[mid] = rows
-    return out
-
-
-_LABELLED = re.compile(r"<[^<>|\s]+\|([^<>]*)>")  # Slack <url|label>
-_LINK = re.compile(r"<https?://[^<>\s]*>|https?://\S+")
-
-
-def snippet(text: str | None, limit: int = 300) -> str | None:
-    """The member's words without the links (those are shown as the resource)."""
-    if not text:
-        return None
-    text = _LINK.sub("", _LABELLED.sub(r"\1", text))
-    text = " ".join(text.split()).rstrip(" :-—")
-    if not text:
-        return None
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def action_evidence(
-    actions: Iterable[Action],
-    topics: Mapping[int, Sequence[tuple[str, float]]],
-    heads: Mapping[int, tuple[str | None, str]],
-    question_topics: Callable[[str], Sequence[tuple[str, float]]],
-) -> dict[int, list[Evidence]]:
-    """Per member, evidence from their actions as a profile counts it: a plain message only
-    when it asks something (with the topics of its words), everything else with its
-    resource's topics (a share or reply that asks counts as asking). CPU only."""
-    out: dict[int, list[Evidence]] = {}
-    for a in actions:
-        if a.kind == "said":
-            if not is_question(a.text):
-                continue
-            found = question_topics(a.text or "")
-            if not found:
-                continue
-            ev = Evidence(
-                kind=EvidenceKind.ASKED,
-                topics=tuple(found),
-                at=a.at,
-                snippet=snippet(a.text),
-                channel=a.channel,
-                message_id=a.message_id,
-            )
-        else:
-            rid = a.resource_id
-            assert rid is not None
-            title, url = heads.get(rid, (None, None))
-            kind = KNOW_KINDS[a.kind]
-            if kind is not EvidenceKind.REACTED and is_question(a.text):
-                kind = EvidenceKind.ASKED  # decided on the whole text, not the shortened snippet
-            ev = Evidence(
-                kind=kind,
-                topics=tuple(topics.get(rid, ())),
-                at=a.at,
-                resource_title=title,
-                resource_url=url,
-                snippet=snippet(a.text),
-                channel=a.channel,
-                resource_id=rid,
-                message_id=a.message_id,
-            )
-        out.setdefault(a.member_id, []).append(ev)
-    return out
-
-
-def stored_wants(
-    profile: Profile,
-    shared: Collection[tuple[int, int]],
-    texts: Mapping[int, str | None],
-    now: datetime,
-    half_life_days: float,
-    limit: int = WANTS_KEPT,
-) -> list[Want]:
-    """The wants of a profile as `storage.wants` keeps them: strongest first, only topics a
-    profile would show (a question among the topic's strongest evidence), each with those
-    questions; scores as log2 at the epoch, like `member_topics`. `shared` holds the
-    (message, resource) pairs of the member's shares, which tells a share that asks from a
-    reply that asks; `texts` the messages' texts, fingerprinted with each reference."""
-    shift = epoch_days(now) / half_life_days
-    out: list[Want] = []
-    for topic, score in sorted(profile.wants.items(), key=lambda kv: (-kv[1], kv[0])):
-        if score <= 0:
-            continue
-        refs = []
-        for ev in profile.evidence(topic, wants=True):
-            if ev.message_id is None:
-                continue
-            fingerprint = text_hash(texts.get(ev.message_id))
-            if ev.resource_id is None:
-                refs.append(AskedRef("q", 0, ev.message_id, fingerprint))
-            elif (ev.message_id, ev.resource_id) in shared:
-                refs.append(AskedRef("s", ev.resource_id, ev.message_id, fingerprint))
-            else:
-                refs.append(AskedRef("r", ev.resource_id, ev.message_id, fingerprint))
-        if refs:
-            out.append(Want(topic, round(math.log2(score) + shift, 6), tuple(refs)))
-            if len(out) >= limit:
-                break
     return out
 
 
@@ -670,63 +569,27 @@ class TopicPipeline:
         reference: datetime,
         corpus: Corpus,
     ) -> dict[int, list[Want]]:
-        """What these members (tracked ones: nobody else has a profile) want to learn,
-        worked out from the same evidence as a profile (`InterestService.profiles`), a few
-        members at a time: up to 2,000 actions with their texts each."""
+        """What these members (tracked ones: nobody else has a profile) want to learn
+        (`bot.interests.wants`), a few members at a time: up to 2,000 actions with their
+        texts each."""
         tracking = bool(self.services.config.privacy.default_tracking)
         members = await self.store.members(community_id, ids, tracking)
         out: dict[int, list[Want]] = {}
+        shift = epoch_days(reference) / self.half_life
         for part in chunks(sorted(members), WANTS_BATCH):
             out.update(
-                await self._wants_of(
-                    community_id, {mid: members[mid] for mid in part}, since, reference, corpus
+                await work_out_wants(
+                    self.store,
+                    community_id,
+                    {mid: members[mid] for mid in part},
+                    since=since,
+                    now=reference,
+                    half_life=self.half_life,
+                    shift=shift,
+                    question_topics=corpus.question_topics,
                 )
             )
         return out
-
-    async def _wants_of(
-        self,
-        community_id: int,
-        members: Mapping[int, Member],
-        since: datetime,
-        reference: datetime,
-        corpus: Corpus,
-    ) -> dict[int, list[Want]]:
-        declared = await self.store.declared(
-            community_id, [mb.external_id for mb in members.values()]
-        )
-        actions = await self.store.actions(
-            community_id, sorted(members), since=since, said=True, recent=PROFILE_RECENT
-        )
-        rids = {a.resource_id for a in actions if a.resource_id is not None}
-        topics = await self.store.topics_of(rids)
-        heads = await self.store.resource_heads(community_id, rids)
-        # A reaction carries no text: the reacted-to message's own actions give it.
-        texts = {
-            a.message_id: a.text
-            for a in actions
-            if a.message_id is not None and a.kind != "reacted"
-        }
-        shared = {
-            (a.message_id, a.resource_id)
-            for a in actions
-            if a.kind == "shared" and a.message_id is not None and a.resource_id is not None
-        }
-
-        def work() -> dict[int, list[Want]]:
-            evidence = action_evidence(actions, topics, heads, corpus.question_topics)
-            out: dict[int, list[Want]] = {}
-            for mid, member in members.items():
-                items = evidence.get(mid, [])
-                items += [
-                    Evidence.declared(d.topic, d.declared_at)
-                    for d in declared.get(member.external_id, ())
-                ]
-                profile = build_profile(mid, items, reference, self.half_life)
-                out[mid] = stored_wants(profile, shared, texts, reference, self.half_life)
-            return out
-
-        return await asyncio.to_thread(work)
 
 
 # --- page metadata ----------------------------------------------------------------------------

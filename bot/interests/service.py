@@ -29,11 +29,9 @@ from bot.interests.pipeline import (
     KNOW_KINDS,
     TopicPipeline,
     UnfurlPipeline,
-    action_evidence,
     epoch_days,
     horizon,
     run_pass,
-    snippet,
 )
 from bot.interests.profiles import (
     DEFAULT_WEIGHTS,
@@ -50,6 +48,7 @@ from bot.interests.topics import (
     prepare_aliases,
     subjects_first,
 )
+from bot.interests.wants import action_evidence, snippet
 from bot.model import Community, CommunityRef, Member
 from bot.profiling import named_allowed
 from storage.ingest import chunks
