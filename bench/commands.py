@@ -46,6 +46,7 @@ from bot.app import Rhizome
 from bot.clock import FixedClock
 from bot.commands.registry import MEMBER_GROUP, Invocation
 from bot.config import parse_config
+from bot.interests.service import service_for
 from bot.model import Actor, CommunityRef, Place
 from storage import models as m
 from storage.db import Database
@@ -129,6 +130,9 @@ async def open_core(url: str, schema: str | None) -> tuple[Rhizome, CommunityRef
     started = time.perf_counter()
     rz = await Rhizome.start(config, FixedClock(now), db=db)
     rz.services.extras["bench.start_seconds"] = time.perf_counter() - started
+    warm_up = getattr(service_for(rz.services), "warm_up", None)
+    if warm_up is not None:  # what a running bot's background loop has done after 2 s
+        await warm_up()
     return rz, CommunityRef(info["platform"], info["community"], "Bench"), members
 
 

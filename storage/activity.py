@@ -8,8 +8,8 @@ ready instead:
 
 - `resource_activity`: one row per discussion event of a resource (a share of it, a reply in
   the thread of a message that shared it, a reaction to such a message): resource, member,
-  kind and time, indexed by community and time (a window's events) and by resource and time
-  (one resource's events in a window).
+  kind and time, indexed by community and time (a window's events), by resource and time
+  (one resource's events in a window) and by member and time (a member's newest events).
 - `resource_totals`: per resource, how many events it has ever had and when the newest was.
   `top` over a long window ranks by people in the window, which no count summed over days can
   give (someone active on five days is one person); but a resource can never have more
@@ -70,6 +70,8 @@ class ResourceActivityRow(Base):
     __table_args__ = (
         Index("ix_resource_activity_window", "community_id", "at", "resource_id", "member_id"),
         Index("ix_resource_activity_resource", "resource_id", "at"),
+        # A member's newest events (`network`: what they took part in), migration 0012.
+        Index("ix_resource_activity_member", "member_id", "at"),
     )
 
 

@@ -151,9 +151,10 @@ def _check_contents(path: Path, known_revisions: frozenset[str]) -> None:
 
 def known_revisions() -> frozenset[str]:
     """Every Alembic revision this version of Rhizome ships."""
-    from storage.migrate import script_directory
+    from storage.migrate import script_directory, shipped
 
-    return frozenset(s.revision for s in script_directory().walk_revisions())
+    found, _ = shipped()
+    return found or frozenset(s.revision for s in script_directory().walk_revisions())
 
 
 def describe(error: BaseException, url: str) -> DatabaseProblem | None:

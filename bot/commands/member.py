@@ -131,8 +131,15 @@ async def profile_document(ctx: CommandContext, member: Member) -> Document:
         return Document((Paragraph(spans(f"{member.name} has chosen not to be tracked.")),))
     shared_ids = await repos.resources.shared_by(member.id, RESULTS)
     discussed_ids = await repos.resources.discussed_by(ctx.community.id, member.id, RESULTS)
-    shared = await repos.resources.summaries(ctx.community.id, shared_ids)
-    discussed = await repos.resources.summaries(ctx.community.id, discussed_ids)
+    # One read for both lists (three statements, not six).
+    found = {
+        r.id: r
+        for r in await repos.resources.summaries(
+            ctx.community.id, list(dict.fromkeys([*shared_ids, *discussed_ids]))
+        )
+    }
+    shared = [found[i] for i in shared_ids if i in found]
+    discussed = [found[i] for i in discussed_ids if i in found]
     blocks: list[Any] = [Heading(f"{member.name}")]
     blocks.append(
         Fields(

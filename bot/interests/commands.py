@@ -39,6 +39,7 @@ from bot.documents import (
 from bot.emojis import label as emoji_label
 from bot.interests.profiles import Evidence, EvidenceKind
 from bot.interests.service import Expert, WhoKnowsAnswer, service_for
+from bot.interests.wants import PROFILE_RECENT
 from bot.model import Member
 from bot.wording import count, quoted
 
@@ -47,7 +48,6 @@ MAX_TOPICS_PER_COMMAND = 10
 MAX_DECLARED = 50
 PROFILE_KNOWS = 5
 PROFILE_WANTS = 3
-PROFILE_RECENT = 500  # newest actions of each kind read for the questions of a profile
 NETWORK_PEOPLE = 8
 NETWORK_SAVED = 5
 SAVED = 20
@@ -494,6 +494,15 @@ async def _seen_blocks(
     ][:PROFILE_KNOWS]
     if items:
         blocks.append(ItemList(tuple(items), title="Knows about"))
+    stored = await svc.stored_wants(ctx.community.id, member.id, PROFILE_WANTS)
+    if stored is not None:  # worked out by the interest pass (`storage.wants`)
+        wants = [
+            Item((Text(topic, bold=True),), details=(evidence_spans(asked),))
+            for topic, asked in stored
+        ]
+        if wants:
+            blocks.append(ItemList(tuple(wants), title="Wants to learn"))
+        return blocks
     profiles = await svc.profiles(
         ctx.community.id, member_ids=[member.id], now=ctx.now, recent=PROFILE_RECENT
     )

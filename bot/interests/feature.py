@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 class InterestsFeature(FeatureBase):
     name = "interests"
-    table_modules = ("storage.interests.tables",)
+    table_modules = ("storage.interests.tables", "storage.wants")
     owns_member_data = True
 
     def register_commands(self, registry: Registry) -> None:

@@ -29,8 +29,17 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from bot.interests.answers import is_acknowledgement, is_substantive
-from bot.interests.profiles import DEFAULT_WEIGHTS, EvidenceKind, is_question
+from bot.interests.profiles import (
+    DEFAULT_WEIGHTS,
+    EvidenceKind,
+    is_question,
+)
 from bot.interests.topics import ResourceText, TopicExtractor, channel_topic
+from bot.interests.wants import (
+    QUESTION_TOPICS,
+    WANTS_BATCH,
+    work_out_wants,
+)
 from bot.titles import TitleSource, code_owner, fallback_title
 from storage.interests import (
     Action,
@@ -42,6 +51,8 @@ from storage.interests import (
     Unfurled,
     UnfurlTodo,
 )
+from storage.sql import chunks
+from storage.wants import Want, WantStore
 
 if TYPE_CHECKING:
     from bot.interests.unfurl import PageMeta, Unfurler, UnfurlSettings
@@ -310,6 +321,10 @@ class Corpus:
             self._conversations[key] = found
         return self.with_channel(found, ResourceText(channel_name=channel)) if channel else found
 
+    def question_topics(self, text: str) -> list[tuple[str, float]]:
+        """The topics of a member's question (what they want to learn); CPU only."""
+        return self.extractor.topics(ResourceText(messages=(text,)), k=QUESTION_TOPICS)
+
     def text_topics(self, text: str) -> list[tuple[str, float]]:
         """One message's topics (cached: a question is read once for all its answers)."""
         found = self._texts.get(text)
@@ -349,6 +364,7 @@ class TopicPipeline:
     def __init__(self, services: Services, store: InterestStore, owner: str) -> None:
         self.services = services
         self.store = store
+        self.wants = WantStore(store.db)
         self.owner = owner
         self._corpora: dict[int, Corpus] = {}
         self._lock = asyncio.Lock()
@@ -538,8 +554,42 @@ class TopicPipeline:
         corpus = await self.corpus(community_id)
         answers = await asyncio.to_thread(answered, replies, corpus.conversation_topics)
         scores = knowledge_scores(actions, topics, self.half_life, answers=answers)
+        del actions, replies, answers, topics  # the wants below read their own, a few at a time
+        # Wants first: they count as current only once the topic state has the same signature.
+        wants = await self._wants(community_id, ids, since, reference, corpus)
+        await self.wants.write(community_id, wants, sigs, now)
         await self.store.write_member_topics(community_id, scores, sigs, now)
         return len(ids)
+
+    async def _wants(
+        self,
+        community_id: int,
+        ids: Sequence[int],
+        since: datetime,
+        reference: datetime,
+        corpus: Corpus,
+    ) -> dict[int, list[Want]]:
+        """What these members (tracked ones: nobody else has a profile) want to learn
+        (`bot.interests.wants`), a few members at a time: up to 2,000 actions with their
+        texts each."""
+        tracking = bool(self.services.config.privacy.default_tracking)
+        members = await self.store.members(community_id, ids, tracking)
+        out: dict[int, list[Want]] = {}
+        shift = epoch_days(reference) / self.half_life
+        for part in chunks(sorted(members), WANTS_BATCH):
+            out.update(
+                await work_out_wants(
+                    self.store,
+                    community_id,
+                    {mid: members[mid] for mid in part},
+                    since=since,
+                    now=reference,
+                    half_life=self.half_life,
+                    shift=shift,
+                    question_topics=corpus.question_topics,
+                )
+            )
+        return out
 
 
 # --- page metadata ----------------------------------------------------------------------------

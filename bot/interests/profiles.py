@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Collection, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
@@ -71,6 +71,7 @@ class Evidence:
     snippet: str | None = None
     channel: str | None = None
     resource_id: int | None = None
+    message_id: int | None = None  # the member's message behind it, when there is one
 
     @property
     def resource_label(self) -> str | None:
@@ -148,16 +149,7 @@ def build_profile(
             age_days = max(0.0, (now - ev.at).total_seconds() / 86400)
             base *= 0.5 ** (age_days / hl_days)
         if kind is not ev.kind:
-            ev = Evidence(
-                kind=kind,
-                topics=ev.topics,
-                at=ev.at,
-                resource_title=ev.resource_title,
-                resource_url=ev.resource_url,
-                snippet=ev.snippet,
-                channel=ev.channel,
-                resource_id=ev.resource_id,
-            )
+            ev = replace(ev, kind=kind)
         target = (
             wants
             if kind is EvidenceKind.ASKED

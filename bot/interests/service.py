@@ -15,7 +15,6 @@ import asyncio
 import bisect
 import contextlib
 import logging
-import re
 import time
 import uuid
 from collections.abc import Collection, Mapping, Sequence
@@ -40,17 +39,16 @@ from bot.interests.profiles import (
     EvidenceKind,
     Profile,
     build_profile,
-    is_question,
     suggest_topics,
 )
 from bot.interests.related import ABBREVIATIONS, SAME, Related, TopicIndex, related_topics
-from bot.interests.terms import is_subject_word
+from bot.interests.terms import is_subject_word, load_lexicons
 from bot.interests.topics import (
-    ResourceText,
     normalize_topic,
     prepare_aliases,
     subjects_first,
 )
+from bot.interests.wants import action_evidence, snippet
 from bot.model import Community, CommunityRef, Member
 from bot.profiling import named_allowed
 from storage.ingest import chunks
@@ -75,6 +73,7 @@ VOCABULARY_TTL = 30.0  # seconds; refreshes in this process invalidate it at onc
 LOOP_SECONDS = 5.0
 CATCH_UP_SECONDS = 3.0  # a command works out new activity itself for at most this long
 BUSY_LOOP_SECONDS = 0.5
+FIRST_PASS_DELAY = 2.0  # seconds after start before the background loop's first pass
 MEMBER_CHUNK = 400
 RECENT_ACTIONS = 2000  # per member and kind, for profiles built from evidence
 QUESTION_TOPICS = 5
@@ -171,8 +170,11 @@ class InterestService:
         self.store = InterestStore(services.db)
         self.owner = f"interests-{uuid.uuid4().hex[:12]}"
         self.topics = TopicPipeline(services, self.store, self.owner)
+        self.wants = self.topics.wants
         self.unfurl = UnfurlPipeline(services, self.store)
         self._vocab: dict[int, Vocabulary] = {}
+        self._reloading: dict[int, asyncio.Task[None]] = {}
+        self._generation: dict[int, int] = {}  # bumped by `invalidate`
         self.topics.on_change.append(self.invalidate)
         self._task: asyncio.Task[None] | None = None
 
@@ -198,18 +200,41 @@ class InterestService:
     # --- caches -----------------------------------------------------------------------------
     def invalidate(self, community_id: int) -> None:
         self._vocab.pop(community_id, None)
+        self._generation[community_id] = self._generation.get(community_id, 0) + 1
 
     async def vocabulary(self, community_id: int) -> Vocabulary:
+        """The community's topics. Changes in this process drop it (the next caller loads it);
+        one older than `VOCABULARY_TTL` (another process may have changed topics) is still
+        used while a background task loads the new one: ~100-150 ms of query and index
+        building at 1M messages that no command waits for."""
         found = self._vocab.get(community_id)
-        if found is not None and time.monotonic() - found.loaded_at < VOCABULARY_TTL:
-            return found
+        if found is None:
+            return await self._load_vocabulary(community_id)
+        if (
+            time.monotonic() - found.loaded_at >= VOCABULARY_TTL
+            and community_id not in self._reloading
+        ):
+            task = asyncio.create_task(self._reload_vocabulary(community_id))
+            self._reloading[community_id] = task
+            task.add_done_callback(lambda _: self._reloading.pop(community_id, None))
+        return found
+
+    async def _load_vocabulary(self, community_id: int) -> Vocabulary:
+        generation = self._generation.get(community_id, 0)
         rows = await self.store.vocabulary(community_id, VOCABULARY_SIZE)
         popularity = {topic: float(n) for topic, n, _ in rows}
         for topic in await self.store.declared_topics(community_id):
             popularity.setdefault(topic, 0.5)
-        found = Vocabulary(popularity)
-        self._vocab[community_id] = found
+        found = await asyncio.to_thread(Vocabulary, popularity)
+        if self._generation.get(community_id, 0) == generation:  # nothing changed meanwhile
+            self._vocab[community_id] = found
         return found
+
+    async def _reload_vocabulary(self, community_id: int) -> None:
+        try:
+            await self._load_vocabulary(community_id)
+        except Exception:
+            log.exception("reloading the topic vocabulary failed")
 
     async def catch_up(self, community_id: int, budget: float = CATCH_UP_SECONDS) -> int:
         """Work out what is new before answering, for at most `budget` seconds; returns how
@@ -278,50 +303,42 @@ class InterestService:
         rids = {a.resource_id for a in actions if a.resource_id is not None}
         topics = await self.store.topics_of(rids)
         heads = await self.store.resource_heads(community_id, rids)
-        out: dict[int, list[Evidence]] = {}
-        for a in actions:
-            if a.kind == "said":
-                if not is_question(a.text):
-                    continue
-                found = corpus.extractor.topics(
-                    ResourceText(messages=(a.text or "",)), k=QUESTION_TOPICS
-                )
-                if not found:
-                    continue
-                ev = Evidence(
-                    kind=EvidenceKind.ASKED,
-                    topics=tuple(found),
-                    at=a.at,
-                    snippet=_snippet(a.text),
-                    channel=a.channel,
-                )
-            else:
-                ev = self._resource_evidence(a, topics, heads)
-            out.setdefault(a.member_id, []).append(ev)
-        return out
+        return action_evidence(actions, topics, heads, corpus.question_topics)
 
-    @staticmethod
-    def _resource_evidence(
-        a: Action,
-        topics: Mapping[int, Sequence[tuple[str, float]]],
-        heads: Mapping[int, tuple[str | None, str]],
-    ) -> Evidence:
-        rid = a.resource_id
-        assert rid is not None
-        title, url = heads.get(rid, (None, None))
-        kind = KNOW_KINDS[a.kind]
-        if kind is not EvidenceKind.REACTED and is_question(a.text):
-            kind = EvidenceKind.ASKED  # decided on the whole text, not the shortened snippet
-        return Evidence(
-            kind=kind,
-            topics=tuple(topics.get(rid, ())),
-            at=a.at,
-            resource_title=title,
-            resource_url=url,
-            snippet=_snippet(a.text),
-            channel=a.channel,
-            resource_id=rid,
-        )
+    async def stored_wants(
+        self, community_id: int, member_id: int, limit: int
+    ) -> list[tuple[str, Evidence]] | None:
+        """A member's strongest wants as the interest pass stored them (`storage.wants`),
+        each with its best question; None when they are not current (the member's activity
+        changed since the pass, or a question read back was edited or deleted): then the
+        caller works them out with `profiles`. A few statements by key."""
+        wants = await self.wants.current(community_id, member_id, limit * 4)
+        if wants is None:
+            return None
+        refs = {ref for w in wants for ref in w.evidence}
+        rows = await self.wants.asked_rows(community_id, member_id, refs)
+        if len(rows) < len(refs):
+            return None  # a question was edited or deleted since the pass: work them out
+        out: list[tuple[str, Evidence]] = []
+        for w in wants:
+            row = next((rows[r] for r in w.evidence if r in rows), None)
+            if row is None:
+                continue
+            ev = Evidence(
+                kind=EvidenceKind.ASKED,
+                topics=(),
+                at=row.at,
+                resource_title=row.title,
+                resource_url=row.url,
+                snippet=_snippet(row.text),
+                channel=row.channel,
+                resource_id=row.ref.resource_id or None,
+                message_id=row.ref.message_id,
+            )
+            out.append((w.topic, ev))
+            if len(out) >= limit:
+                break
+        return out
 
     # --- who knows --------------------------------------------------------------------------
     async def who_knows(
@@ -569,16 +586,20 @@ class InterestService:
         declared = await self.declared(community_id, external_id)
         member = await self.services.repos.members.by_external_id(community_id, external_id)
         topics: list[dict[str, Any]] = []
+        wants: list[dict[str, Any]] = []
         if member is not None:
             shift = epoch_days(await self.community_now(community_id)) / self.half_life
             for topic, log_score in await self.store.member_topic_export(member.id):
                 topics.append({"topic": topic, "score": round(2.0 ** (log_score - shift), 6)})
+            for topic, log_score in await self.wants.export(member.id):
+                wants.append({"topic": topic, "score": round(2.0 ** (log_score - shift), 6)})
         return {
             "interests": {
                 "declared": [
                     {"topic": d.topic, "declared_at": d.declared_at.isoformat()} for d in declared
                 ],
                 "derived_topics": topics,
+                "derived_wants": wants,  # worked out from their questions
             }
         }
 
@@ -594,6 +615,7 @@ class InterestService:
         """Rebuild every derived table of a community from scratch (after changing how
         topics are found, or to repair): the same work an import ends with."""
         await self.store.reset_derived(community_id)
+        await self.wants.reset(community_id)
         self.topics.forget_corpus(community_id)
         await self.refresh(community_id)
 
@@ -628,7 +650,11 @@ class InterestService:
         }
 
     async def run(self) -> None:
-        """The background loop: unfurl new links, then refresh topics, every few seconds."""
+        """The background loop: unfurl new links, then refresh topics, every few seconds.
+        The first pass waits a moment, so a start answers its first commands without a
+        pass over a big community competing for the CPU (commands catch up themselves)."""
+        await asyncio.sleep(FIRST_PASS_DELAY)
+        await self.warm_up()
         while True:
             more = False
             try:
@@ -639,7 +665,19 @@ class InterestService:
                 log.exception("interests background pass failed")
             await asyncio.sleep(BUSY_LOOP_SECONDS if more else LOOP_SECONDS)
 
+    async def warm_up(self) -> None:
+        """Load what the first who-knows would otherwise wait for (the English lexicons,
+        ~0.5 s), in a thread; the background loop does it before its first pass."""
+        try:
+            await asyncio.to_thread(load_lexicons)
+        except Exception:
+            log.exception("loading the lexicons failed (the first command will try again)")
+
     async def close(self) -> None:
+        for task in list(self._reloading.values()):
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -648,8 +686,7 @@ class InterestService:
         await self.unfurl.close()
 
 
-_LABELLED = re.compile(r"<[^<>|\s]+\|([^<>]*)>")  # Slack <url|label>
-_LINK = re.compile(r"<https?://[^<>\s]*>|https?://\S+")
+_snippet = snippet
 
 
 def _evidence(row: EvidenceRow) -> Evidence:
@@ -663,17 +700,6 @@ def _evidence(row: EvidenceRow) -> Evidence:
         channel=row.channel,
         resource_id=row.ref.resource_id or None,
     )
-
-
-def _snippet(text: str | None, limit: int = 300) -> str | None:
-    """The member's words without the links (those are shown as the resource)."""
-    if not text:
-        return None
-    text = _LINK.sub("", _LABELLED.sub(r"\1", text))
-    text = " ".join(text.split()).rstrip(" :-—")
-    if not text:
-        return None
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def service_for(services: Services) -> InterestService:

@@ -35,6 +35,7 @@ __all__ = [
     "is_noun_word",
     "is_subject_word",
     "japanese_terms",
+    "load_lexicons",
     "specificity",
 ]
 
@@ -148,6 +149,14 @@ def _common_words() -> tuple[frozenset[str], frozenset[str]]:
     )
     wordfreq.get_frequency_list.cache_clear()
     return common, gerunds
+
+
+def load_lexicons() -> None:
+    """Load the English lexicons now (~0.5 s: lemminflect's tables, wordfreq's list) rather
+    than in the first command that folds a word like "logging" (`InterestService.run` does
+    it in a thread, before its first pass)."""
+    _lemmas()("testing", upos="VERB")
+    _common_words()
 
 
 def _bucket(zipf: float) -> int:

@@ -50,7 +50,6 @@ from bot.intros.documents import (
 )
 from bot.intros.eligibility import eligible
 from bot.intros.explain import explain_group, focus
-from bot.intros.matching import Constraints, RoundHistory, plan_round
 from bot.model import Community, CommunityRef, Member
 from storage.intros import (
     CLAIMED,
@@ -220,6 +219,9 @@ class IntroService:
         for topic, share in (await self._document_shares(community.id, held)).items():
             common[topic] = max(common.get(topic, 0.0), share)
         focused = [focus(p, common) for p in profiles]
+        # Imported here: matching pulls in numpy (~0.2 s), which a start does not need.
+        from bot.intros.matching import Constraints, RoundHistory, plan_round
+
         round_history = RoundHistory.from_rounds(
             len(history),
             [

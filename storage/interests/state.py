@@ -50,7 +50,10 @@ class StateStore:
     async def backlog(self, community_id: int, cap: int = 100_000) -> int:
         """How much the derived tables lag behind: messages and reactions not yet looked at,
         plus resources and members waiting to be recomputed (at most about `cap`). Read-only
-        and index-bound, so commands can ask before every answer."""
+        and index-bound, so commands can ask before every answer: the watermarks, then one
+        statement of four bounded counts (it was five round trips). The watermarks go in as
+        values: behind a subquery PostgreSQL cannot tell that `id > watermark` finds
+        nothing, and with `LIMIT 1` it walked all 1M messages (290 ms) to make sure."""
         st, msg, rx = interest_state, m.messages, m.reactions
         rs, ms = resource_topic_state, member_topic_state
         async with self.db.read() as conn:
@@ -63,20 +66,21 @@ class StateStore:
             ).first()
             last_msg = (row.last_message_id or 0) if row is not None else 0
             last_rx = (row.last_reaction_id or 0) if row is not None else 0
-            total = 0
-            for q in (
-                select(msg.c.id).where(msg.c.id > last_msg, msg.c.community_id == community_id),
-                select(rx.c.id).where(rx.c.id > last_rx, rx.c.community_id == community_id),
-                select(rs.c.resource_id).where(
-                    rs.c.community_id == community_id, rs.c.dirty.is_(True)
-                ),
-                select(ms.c.member_id).where(
-                    ms.c.community_id == community_id, ms.c.dirty.is_(True)
-                ),
-            ):
-                sub = q.limit(cap).subquery()
-                total += int(await conn.scalar(select(func.count()).select_from(sub)) or 0)
-        return total
+            counts = [
+                select(func.count()).select_from(q.limit(cap).subquery()).scalar_subquery()
+                for q in (
+                    select(msg.c.id).where(msg.c.id > last_msg, msg.c.community_id == community_id),
+                    select(rx.c.id).where(rx.c.id > last_rx, rx.c.community_id == community_id),
+                    select(rs.c.resource_id).where(
+                        rs.c.community_id == community_id, rs.c.dirty.is_(True)
+                    ),
+                    select(ms.c.member_id).where(
+                        ms.c.community_id == community_id, ms.c.dirty.is_(True)
+                    ),
+                )
+            ]
+            found = (await conn.execute(select(*counts))).one()
+        return sum(int(n or 0) for n in found)
 
     async def set_state(self, community_id: int, now: datetime, **values: Any) -> None:
         st = interest_state

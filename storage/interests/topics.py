@@ -3,15 +3,19 @@ read, and the strongest members per topic for who-knows."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
+    Integer,
     and_,
+    bindparam,
     delete,
     func,
     select,
+    union_all,
 )
 from sqlalchemy.engine import Connection
 
@@ -35,6 +39,8 @@ from storage.interests.values import (
     TopicWeights,
 )
 from storage.sql import chunks
+
+CANDIDATE_TOPICS = 50  # topics per statement of who-knows candidates (a compound SELECT)
 
 
 class TopicStore:
@@ -309,21 +315,44 @@ def _write_member_topics(
         conn.execute(stmt, list(part))
 
 
+@functools.cache
+def _candidates_statement(n: int) -> Any:
+    """The compound SELECT of `n` topics' strongest members, with bound parameters
+    (`community`, `limit`, `t0`…): built once per size, since building it costs more
+    Python than running it."""
+    mt = member_topics
+    best = [
+        select(
+            mt.c.topic, mt.c.member_id, mt.c.log_score, mt.c.evidence, mt.c.shared, mt.c.discussed
+        )
+        .where(mt.c.community_id == bindparam("community"), mt.c.topic == bindparam(f"t{i}"))
+        .order_by(mt.c.log_score.desc(), mt.c.member_id)
+        .limit(bindparam("limit", type_=Integer))
+        .subquery()
+        for i in range(n)
+    ]
+    return union_all(*(select(*b.c) for b in best)) if n > 1 else select(*best[0].c)
+
+
 def _expert_candidates(
     conn: Connection, community_id: int, topics: list[str], limit: int, default_tracking: bool
 ) -> Candidates:
-    mt, di, mem = member_topics, declared_interests, m.members
+    di, mem = declared_interests, m.members
     scores: dict[int, list[TopicScore]] = {}
-    for topic in topics:
-        for r in conn.execute(
-            select(mt.c.member_id, mt.c.log_score, mt.c.evidence, mt.c.shared, mt.c.discussed)
-            .where(mt.c.community_id == community_id, mt.c.topic == topic)
-            .order_by(mt.c.log_score.desc(), mt.c.member_id)
-            .limit(limit)
-        ):
+    wanted = list(dict.fromkeys(topics))
+    for part in chunks(wanted, CANDIDATE_TOPICS):
+        # Each topic's strongest members through (community, topic, score), all topics in
+        # one statement (a round trip per related topic cost more than the reads).
+        params: dict[str, Any] = {"community": community_id, "limit": limit}
+        params.update({f"t{i}": topic for i, topic in enumerate(part)})
+        found = _candidates_statement(len(part))
+        rows = list(conn.execute(found, params).all())
+        rank = {topic: i for i, topic in enumerate(part)}
+        rows.sort(key=lambda r: (rank[r.topic], -float(r.log_score), r.member_id))
+        for r in rows:
             scores.setdefault(r.member_id, []).append(
                 TopicScore(
-                    topic,
+                    r.topic,
                     float(r.log_score),
                     EvidenceRef.parse_all(r.evidence),
                     int(r.shared or 0),

@@ -368,7 +368,7 @@ async def test_the_background_loop_keeps_topics_fresh_until_cancelled(
     await rhizome.ingest_many(databases_chat(chat))
     task = asyncio.create_task(run_interests(rhizome))
     try:
-        for _ in range(400):  # the first pass starts at once; wait for it, not for a clock
+        for _ in range(400):  # the first pass starts after 2 s; wait for it, not for a clock
             if "Ana" in await experts(rhizome, "postgres"):
                 break
             await asyncio.sleep(0.025)

@@ -1,0 +1,168 @@
+"""What members want to learn, as a profile shows it: the evidence of their own actions (a
+plain message only when it asks something, with the topics of its words; a share or reply that
+asks counts as asking), their strongest wants, and the questions behind each.
+
+The profile used to work this out on every call; the interest pass now does it for every
+member it recomputes (`TopicPipeline.recompute_members`) and stores the result in
+`storage.wants`, which the profile reads back (`InterestService.stored_wants`). The same
+functions serve both, so a stored answer is the live one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import re
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from datetime import datetime
+
+from bot.interests.profiles import Evidence, EvidenceKind, Profile, build_profile, is_question
+from bot.model import Member
+from storage.interests import Action, InterestStore
+from storage.wants import AskedRef, Want, text_hash
+
+PROFILE_RECENT = 500  # newest actions of each kind a profile's questions are read from
+QUESTION_TOPICS = 5  # topics of one question
+WANTS_KEPT = 20  # stored wants per member (`storage.wants`; a profile shows 3)
+WANTS_BATCH = 100  # members whose wants are worked out together (memory: their texts)
+
+_LABELLED = re.compile(r"<[^<>|\s]+\|([^<>]*)>")  # Slack <url|label>
+_LINK = re.compile(r"<https?://[^<>\s]*>|https?://\S+")
+
+
+def snippet(text: str | None, limit: int = 300) -> str | None:
+    """The member's words without the links (those are shown as the resource)."""
+    if not text:
+        return None
+    text = _LINK.sub("", _LABELLED.sub(r"\1", text))
+    text = " ".join(text.split()).rstrip(" :-—")
+    if not text:
+        return None
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def action_evidence(
+    actions: Iterable[Action],
+    topics: Mapping[int, Sequence[tuple[str, float]]],
+    heads: Mapping[int, tuple[str | None, str]],
+    question_topics: Callable[[str], Sequence[tuple[str, float]]],
+) -> dict[int, list[Evidence]]:
+    """Per member, evidence from their actions as a profile counts it: a plain message only
+    when it asks something (with the topics of its words), everything else with its
+    resource's topics (a share or reply that asks counts as asking). CPU only."""
+    out: dict[int, list[Evidence]] = {}
+    for a in actions:
+        if a.kind == "said":
+            if not is_question(a.text):
+                continue
+            found = question_topics(a.text or "")
+            if not found:
+                continue
+            ev = Evidence(
+                kind=EvidenceKind.ASKED,
+                topics=tuple(found),
+                at=a.at,
+                snippet=snippet(a.text),
+                channel=a.channel,
+                message_id=a.message_id,
+            )
+        else:
+            rid = a.resource_id
+            assert rid is not None
+            title, url = heads.get(rid, (None, None))
+            kind = EvidenceKind(a.kind)  # shared, replied or reacted: the same names
+            if kind is not EvidenceKind.REACTED and is_question(a.text):
+                kind = EvidenceKind.ASKED  # decided on the whole text, not the shortened snippet
+            ev = Evidence(
+                kind=kind,
+                topics=tuple(topics.get(rid, ())),
+                at=a.at,
+                resource_title=title,
+                resource_url=url,
+                snippet=snippet(a.text),
+                channel=a.channel,
+                resource_id=rid,
+                message_id=a.message_id,
+            )
+        out.setdefault(a.member_id, []).append(ev)
+    return out
+
+
+def stored_wants(
+    profile: Profile,
+    shared: Collection[tuple[int, int]],
+    texts: Mapping[int, str | None],
+    shift: float,
+    limit: int = WANTS_KEPT,
+) -> list[Want]:
+    """The wants of a profile as `storage.wants` keeps them: strongest first, only topics a
+    profile would show (a question among the topic's strongest evidence), each with those
+    questions; scores as log2 at the epoch, like `member_topics`. `shared` holds the
+    (message, resource) pairs of the member's shares, which tells a share that asks from a
+    reply that asks; `texts` the messages' texts, fingerprinted with each reference."""
+    out: list[Want] = []
+    for topic, score in sorted(profile.wants.items(), key=lambda kv: (-kv[1], kv[0])):
+        if score <= 0:
+            continue
+        refs = []
+        for ev in profile.evidence(topic, wants=True):
+            if ev.message_id is None:
+                continue
+            fingerprint = text_hash(texts.get(ev.message_id))
+            if ev.resource_id is None:
+                refs.append(AskedRef("q", 0, ev.message_id, fingerprint))
+            elif (ev.message_id, ev.resource_id) in shared:
+                refs.append(AskedRef("s", ev.resource_id, ev.message_id, fingerprint))
+            else:
+                refs.append(AskedRef("r", ev.resource_id, ev.message_id, fingerprint))
+        if refs:
+            out.append(Want(topic, round(math.log2(score) + shift, 6), tuple(refs)))
+            if len(out) >= limit:
+                break
+    return out
+
+
+async def work_out_wants(
+    store: InterestStore,
+    community_id: int,
+    members: Mapping[int, Member],
+    *,
+    since: datetime,
+    now: datetime,
+    half_life: float,
+    shift: float,
+    question_topics: Callable[[str], Sequence[tuple[str, float]]],
+) -> dict[int, list[Want]]:
+    """These members' wants from their newest actions, declared interests included (as in
+    `InterestService.profiles`); `shift` is the epoch shift of `now` (see `storage.wants`)."""
+    declared = await store.declared(community_id, [mb.external_id for mb in members.values()])
+    actions = await store.actions(
+        community_id, sorted(members), since=since, said=True, recent=PROFILE_RECENT
+    )
+    rids = {a.resource_id for a in actions if a.resource_id is not None}
+    topics = await store.topics_of(rids)
+    heads = await store.resource_heads(community_id, rids)
+    # A reaction carries no text: the reacted-to message's own actions give it.
+    texts = {
+        a.message_id: a.text for a in actions if a.message_id is not None and a.kind != "reacted"
+    }
+    shared = {
+        (a.message_id, a.resource_id)
+        for a in actions
+        if a.kind == "shared" and a.message_id is not None and a.resource_id is not None
+    }
+
+    def work() -> dict[int, list[Want]]:
+        evidence = action_evidence(actions, topics, heads, question_topics)
+        out: dict[int, list[Want]] = {}
+        for mid, member in members.items():
+            items = evidence.get(mid, [])
+            items += [
+                Evidence.declared(d.topic, d.declared_at)
+                for d in declared.get(member.external_id, ())
+            ]
+            profile = build_profile(mid, items, now, half_life)
+            out[mid] = stored_wants(profile, shared, texts, shift)
+        return out
+
+    return await asyncio.to_thread(work)
