@@ -152,11 +152,13 @@ def _common_words() -> tuple[frozenset[str], frozenset[str]]:
 
 
 def load_lexicons() -> None:
-    """Load the English lexicons now (~0.5 s: lemminflect's tables, wordfreq's list) rather
+    """Load the lexicons now (~0.5 s: lemminflect's tables, wordfreq's lists) rather
     than in the first command that folds a word like "logging" (`InterestService.run` does
     it in a thread, before its first pass)."""
     _lemmas()("testing", upos="VERB")
     _common_words()
+    _everyday_words("en")  # `specificity`, which orders the topics a reply shows
+    _everyday_words("ja")
 
 
 def _bucket(zipf: float) -> int:
