@@ -1,0 +1,376 @@
+"""Chat words and plurals: which words never name a topic alone (YAKE's English stopwords
+and the words of chat itself: `thanks`, `check`, `lol`), and how plural words fold to their
+singular (`libraries` -> `library`, but `pandas`, `kubernetes`, `analysis` stay whole).
+Word lists, kept apart from the extraction in `bot.interests.topics` that reads them.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+from functools import lru_cache
+from pathlib import Path
+
+__all__ = ["STOPWORDS", "singularize"]
+
+
+def _yake_stopwords() -> frozenset[str]:
+    """YAKE's English list, so both paths agree on what is not a word worth a topic. Read
+    from the file in its wheel: importing yake pulls in networkx and numpy (0.25-1 s at
+    start-up), which only key-phrase ranking needs, later."""
+    words: list[str] = []
+    spec = importlib.util.find_spec("yake")
+    for folder in (spec.submodule_search_locations or []) if spec else []:
+        for path in sorted(Path(folder).glob("**/StopwordsList/stopwords_en.txt"))[:1]:
+            words = path.read_text("utf-8", errors="replace").splitlines()
+    return frozenset(w.strip().replace("’", "'") for w in words if w.strip())
+
+
+# Chat and web words that are everywhere in a community and never what a link is about.
+_CHAT_WORDS = frozenset(
+    [
+        "thanks",
+        "thank",
+        "thx",
+        "ty",
+        "lol",
+        "lmao",
+        "haha",
+        "hahaha",
+        "yeah",
+        "yep",
+        "nope",
+        "ok",
+        "okay",
+        "hey",
+        "hi",
+        "hello",
+        "cool",
+        "nice",
+        "great",
+        "awesome",
+        "interesting",
+        "link",
+        "links",
+        "check",
+        "look",
+        "looks",
+        "looking",
+        "read",
+        "reading",
+        "post",
+        "posted",
+        "share",
+        "shared",
+        "sharing",
+        "article",
+        "page",
+        "site",
+        "website",
+        "blog",
+        "http",
+        "https",
+        "www",
+        "com",
+        "org",
+        "net",
+        "html",
+        "htm",
+        "php",
+        "amp",
+        "utm",
+        "pdf",
+        "today",
+        "yesterday",
+        "tomorrow",
+        "week",
+        "weeks",
+        "day",
+        "days",
+        "time",
+        "times",
+        "people",
+        "thing",
+        "things",
+        "stuff",
+        "lot",
+        "lots",
+        "bit",
+        "kinda",
+        "sorta",
+        "gonna",
+        "wanna",
+        "guys",
+        "folks",
+        "everyone",
+        "anyone",
+        "someone",
+        "somebody",
+        "question",
+        "questions",
+        "answer",
+        "idea",
+        "ideas",
+        "pretty",
+        "really",
+        "maybe",
+        "probably",
+        "actually",
+        "basically",
+        "good",
+        "bad",
+        "new",
+        "old",
+        "big",
+        "small",
+        "first",
+        "last",
+        "next",
+        "general",
+        "random",
+        "misc",
+        "chat",
+        "channel",
+        "channels",
+        "announcement",
+        "announcements",
+        "introduction",
+        "introductions",
+        "off-topic",
+        "offtopic",
+        "help",
+        "here's",
+        "there's",
+        "it's",
+        "that's",
+        "what's",
+        "let's",
+        "i'm",
+        "i've",
+        "i'd",
+        "i'll",
+        "you're",
+        "we're",
+        "they're",
+    ]
+)
+
+# Chat shorthand, Slack/Discord system messages ("pinned a message"), days and months.
+_MORE_CHAT_WORDS = frozenset(
+    """
+    btw fyi imo imho tbh afaik iirc np pinned pin message messages added joined left reply
+    dont doesnt didnt cant wont isnt arent wasnt werent shouldnt couldnt wouldnt havent hasnt
+    im ive id ill youre youve theyre weve thats whats theres heres lets e.g i.e etc eg ie vs
+    file files upload uploaded uploads commented snippet attachment attachments avg
+    replies thread threads monday tuesday wednesday thursday friday saturday sunday january
+    february march april may june july august september october november december
+    """.split()
+)
+
+STOPWORDS: frozenset[str] = _yake_stopwords() | _CHAT_WORDS | _MORE_CHAT_WORDS
+
+# Words that look plural but are names or mass nouns; and irregular plurals.
+_NOT_PLURAL = frozenset(
+    [
+        "kubernetes",
+        "jenkins",
+        "pandas",
+        "postgres",
+        "windows",
+        "macos",
+        "ios",
+        "ipados",
+        "watchos",
+        "tvos",
+        "chaos",
+        "kudos",
+        "ethos",
+        "cosmos",
+        "news",
+        "series",
+        "species",
+        "aws",
+        "dns",
+        "https",
+        "http",
+        "css",
+        "sass",
+        "scss",
+        "js",
+        "ts",
+        "gis",
+        "rails",
+        "express",
+        "devops",
+        "mlops",
+        "gitops",
+        "secops",
+        "finops",
+        "analytics",
+        "physics",
+        "graphics",
+        "statistics",
+        "mathematics",
+        "economics",
+        "robotics",
+        "electronics",
+        "ethics",
+        "linguistics",
+        "logistics",
+        "semantics",
+        "genomics",
+        "bioinformatics",
+        "informatics",
+        "ergonomics",
+        "dynamics",
+        "mechanics",
+        "politics",
+        "canvas",
+        "alias",
+        "atlas",
+        "bias",
+        "gas",
+        "lens",
+        "status",
+        "corpus",
+        "virus",
+        "campus",
+        "bonus",
+        "census",
+        "focus",
+        "radius",
+        "nexus",
+        "apparatus",
+        "octopus",
+        "cactus",
+        "thesis",
+        "analysis",
+        "basis",
+        "axis",
+        "synopsis",
+        "diagnosis",
+        "hypothesis",
+        "emphasis",
+        "crisis",
+        "redis",
+        "elasticsearch",
+        "mongoose",
+        "ubuntu",
+        "ops",
+        "sales",
+        "means",
+        "whereas",
+        "always",
+        "perhaps",
+        "pls",
+        "yes",
+        "plus",
+        "minus",
+        "less",
+        "unless",
+        "various",
+        "previous",
+        "famous",
+        "numerous",
+        "obvious",
+        "series",
+        "tennis",
+        "cs",
+        "ps",
+        "os",
+        "vs",
+        "bus",
+        "gps",
+        "sms",
+        "mms",
+        "rss",
+        "https",
+        "ids",
+        "ssl",
+        "tls",
+        "hls",
+        "dos",
+        "sos",
+        "this",
+        "does",
+        "was",
+        "has",
+        "yes",
+        "its",
+    ]
+)
+_IRREGULAR = {
+    "caches": "cache",
+    "niches": "niche",
+    "avalanches": "avalanche",
+    "headaches": "headache",
+    "cookies": "cookie",
+    "movies": "movie",
+    "zombies": "zombie",
+    "selfies": "selfie",
+    "pies": "pie",
+    "ties": "tie",
+    "lies": "lie",
+    "dies": "die",
+    "indices": "index",
+    "matrices": "matrix",
+    "vertices": "vertex",
+    "children": "child",
+    "people": "people",
+    "men": "man",
+    "women": "woman",
+    "mice": "mouse",
+    "geese": "goose",
+    "feet": "foot",
+    "teeth": "tooth",
+    "data": "data",
+    "criteria": "criterion",
+    "phenomena": "phenomenon",
+    "leaves": "leaf",
+    "knives": "knife",
+    "lives": "life",
+    "wolves": "wolf",
+    "halves": "half",
+    "shelves": "shelf",
+    "heroes": "hero",
+    "potatoes": "potato",
+    "tomatoes": "tomato",
+    "echoes": "echo",
+    "vetoes": "veto",
+    "quizzes": "quiz",
+}
+_I_PLURALS = {
+    w: w[:-1] for w in "apis kpis guis uis clis uris emojis wikis taxis skis rois pois sdis".split()
+}
+_ASCII_WORD = re.compile(r"[a-z]+")
+
+
+# Singular words ending in -os (most -os words are plurals: repos, demos, videos).
+_SINGULAR_OS = frozenset(
+    "paxos chaos kudos macos ios ethos cosmos pathos logos kairos tvos watchos ipados".split()
+)
+
+
+@lru_cache(maxsize=65536)
+def singularize(word: str) -> str:
+    """The singular of an English plural, conservatively (`apis` -> `api`, `libraries` ->
+    `library`, `classes` -> `class`); names and mass nouns stay as they are.
+
+    Consistency matters more than grammar: both forms of a word must map to one key.
+    Moderators fix the rest with aliases."""
+    if word in _IRREGULAR:
+        return _IRREGULAR[word]
+    if len(word) <= 3 or word in _NOT_PLURAL or not _ASCII_WORD.fullmatch(word):
+        return word
+    if word.endswith("is"):
+        # "analysis", "redis", "houstondatavis" are singular; a few "-i" plurals are not.
+        return _I_PLURALS.get(word, word)
+    if word.endswith(("ss", "us", "ous", "ics")) or word in _SINGULAR_OS:
+        return word  # "class", "status", "famous", "physics", "paxos"
+    if word.endswith("ies") and len(word) > 4:
+        return word[:-3] + "y"
+    if word.endswith(("sses", "shes", "ches", "xes")):
+        return word[:-2]
+    if word.endswith("s") and not word.endswith("ss"):
+        return word[:-1]
+    return word
