@@ -33,6 +33,9 @@ from bot.interests.topics import ResourceText, TopicExtractor, channel_topic, no
         "172.17.0.1",
         "hmm",  # interjections
         "hahaha",
+        "config.yaml",  # configuration files named for nothing in particular
+        "package.json",
+        "data.json",
     ],
 )
 def test_junk_is_never_a_topic(word: str) -> None:
@@ -43,6 +46,13 @@ def test_junk_is_never_a_topic(word: str) -> None:
 @pytest.mark.parametrize("word", ["3d", "k8s", "c++", "python3", "h264", "d3", "io"])
 def test_names_with_digits_are_not_junk(word: str) -> None:
     assert not is_junk(word)
+
+
+@pytest.mark.parametrize("word", ["hie.yaml", "tsconfig.json", "infrahub.yml"])
+def test_a_tools_own_configuration_file_is_a_subject(word: str) -> None:
+    # haskell-jp shares `hie.yaml` (the Haskell language server's file) and asks about it.
+    assert not is_junk(word)
+    assert normalize_topic(word) == word
 
 
 @pytest.mark.parametrize(
@@ -99,6 +109,17 @@ def test_japanese_is_segmented_into_nouns_and_compounds() -> None:
     assert "方法" not in terms and "来週" not in terms  # filler and time nouns
     found = dict(TopicExtractor().topics(text, k=10))
     assert "型クラス" in found and "勉強会" in found
+
+
+def test_latin_words_inside_japanese_are_words_of_their_own() -> None:
+    # A real haskell-jp question: Japanese puts no spaces around the Latin words in it.
+    text = "GUIをやろうと思いhaskell-giを試していますが、HelloWorld以上のことができません"
+    extractor = TopicExtractor()
+    terms = extractor._token_terms(text)
+    assert {"gui", "haskell gi", "helloworld"} <= set(terms)
+    assert not [t for t in terms if t.isascii() is False and any(c.isascii() for c in t)]
+    title = extractor._meta_phrases(text)  # a Japanese title: segmented, not YAKE's fragments
+    assert "gui" in title and not [p for p in title if " " in p and not p.isascii()]
 
 
 def test_everyday_words_are_less_specific_than_subjects() -> None:

@@ -88,6 +88,12 @@ def test_hashtags_skip_languages_numbers_and_channel_links() -> None:
     assert extract_hashtags(text) == ["rust", "async-io"]
 
 
+def test_hashtags_in_code_are_code() -> None:
+    # haskell-gi labels in a real haskell-jp answer: `#label := "Run"` names no subject.
+    text = "Entryから値を取り出せました\n```set msg [ #sensitive := False, #label := x ]```\n#gtk `#add`"
+    assert extract_hashtags(text) == ["gtk"]
+
+
 @given(st.text(max_size=200))
 def test_normalize_topic_never_raises_and_is_idempotent(text: str) -> None:
     topic = normalize_topic(text, ALIASES)
