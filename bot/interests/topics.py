@@ -253,6 +253,19 @@ def subjects_first(topics: Iterable[tuple[str, float]]) -> list[tuple[str, float
     return sorted(topics, key=lambda tw: (-tw[1] * specificity(tw[0]), tw[0]))
 
 
+SHOWN_AT_LEAST = 3  # a resource's topics shown whatever their weight...
+SHOWN_FLOOR = 0.3  # ...and beyond them only those with this share of the lead's weight
+
+
+def shown_topics(topics: Iterable[tuple[str, float]]) -> list[str]:
+    """A resource's topics as a reader sees them: subjects first (`subjects_first`), and no
+    padding: past the first few, a topic a third as strong as the lead is a passing word of
+    the discussion (`venv` under "500 Internal Server Error"), not what the page is about."""
+    ordered = subjects_first(topics)
+    lead = max((w for _, w in ordered), default=0.0)
+    return [t for i, (t, w) in enumerate(ordered) if i < SHOWN_AT_LEAST or w >= SHOWN_FLOOR * lead]
+
+
 def extract_hashtags(text: str) -> list[str]:
     """`#rust` and `#async-io` in chat text (not `c#`, not `#123`, not Slack `<#C1|x>`, not
     inside code: `#label := "Run"` is a Haskell label, `#include` a C directive)."""

@@ -140,6 +140,23 @@ def test_subjects_go_first_but_weights_stay_evidence() -> None:
     assert dict(ranked) == {"button": 1.0, "feature": 0.9, "makie": 0.8, "型": 0.7}
 
 
+def test_shown_topics_are_not_padded_with_passing_words() -> None:
+    from bot.interests.topics import shown_topics
+
+    # "500 Internal Server Error - HTTP | MDN" shared into a long thread about someone's set-up.
+    weighted = [
+        ("internal server", 1.0),
+        ("server error", 1.0),
+        ("schema2", 0.58),
+        ("venv", 0.25),
+        ("laptop running", 0.24),
+    ]
+    assert shown_topics(weighted) == ["internal server", "server error", "schema2"]
+    few = [("scotty", 1.0), ("サーバ", 0.1)]
+    assert shown_topics(few) == ["scotty", "サーバ"]  # a short list is shown whole
+    assert shown_topics([]) == []
+
+
 @pytest.mark.parametrize(
     ("text", "absent", "present"),
     [
