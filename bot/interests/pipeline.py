@@ -161,10 +161,13 @@ def answered(
     the topics of the question and the reply together. A reply to a shared link that asked
     nothing already counts as discussing that link (see `knowledge_scores`), not again here."""
     out: list[Answered] = []
+    asked_in: dict[int, bool] = {}  # a thread's root asks once, however many replies it has
     for r in replies:
         if not is_substantive(r.text):
             continue
-        asked = is_question(r.root_text)
+        asked = asked_in.get(r.root_id)
+        if asked is None:
+            asked = asked_in[r.root_id] = is_question(r.root_text)
         if r.root_shares and not asked:
             continue
         if r.adjacent and not asked:
