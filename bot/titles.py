@@ -23,6 +23,7 @@ __all__ = [
     "fallback_title",
     "file_title",
     "is_generic_filename",
+    "label_title",
     "sentence_title",
     "slug_title",
 ]
@@ -93,6 +94,24 @@ def clean_title(text: str | None, url: str | None = None) -> str | None:
     if len(text) > MAX_TITLE_CHARS:
         text = text[: MAX_TITLE_CHARS - 1].rstrip() + "…"
     return text
+
+
+# Labels that point at a link instead of naming it ("see [here](…)", "<url|this link>").
+_POINTING_WORDS = frozenset(
+    "here this that link the click see read more a an it page website url こちら ここ リンク".split()
+)
+
+
+def label_title(label: str | None, url: str | None = None) -> str | None:
+    """The title a link's label gives it (`<url|Async IO in Python>`), or None when the label
+    only points at the link ("here", "this link", "click here", "こちら")."""
+    cleaned = clean_title(label, url)
+    if cleaned is None:
+        return None
+    words = cleaned.casefold().strip(".:!?()[]").split()
+    if words and all(w in _POINTING_WORDS for w in words):
+        return None
+    return cleaned
 
 
 def _same_address(text: str, url: str) -> bool:

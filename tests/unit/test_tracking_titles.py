@@ -103,6 +103,21 @@ def test_each_source_in_a_message_with_its_rank() -> None:
     assert bare.original_url == "https://www.meetup.com/x/events/tableau-10-houston/"
 
 
+def test_labels_that_only_point_are_no_titles() -> None:
+    # The Infrahub forum's "[here](…/.infrahub.yml)": the file's address names it better.
+    text = (
+        "see [here](https://github.com/opsmill/infrahub-demo-edge/blob/main/.infrahub.yml), "
+        "<https://example.org/a|this link>, <https://example.org/b|こちら> and "
+        "<https://example.org/c|Here is the paper>"
+    )
+    titles = [(r.title, r.title_rank) for r in resources_in(text)]
+    assert titles == [(None, 0), (None, 0), (None, 0), ("Here is the paper", TitleSource.LABEL)]
+    assert (
+        fallback_title("https://github.com/opsmill/infrahub-demo-edge/blob/main/.infrahub.yml", ())
+        is not None
+    )
+
+
 def test_fallback_titles_use_the_url_then_the_sharing_sentence() -> None:
     assert fallback_title("https://www.meetup.com/x/events/tableau-10-houston/", ()) == (
         "Tableau 10 houston",
