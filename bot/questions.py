@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 __all__ = ["ANCHORS", "QUESTION_MARKS", "SQL_PATTERNS", "is_question"]
 
@@ -129,15 +130,19 @@ _STRIP = re.compile(
 _QUESTION_END = re.compile(r"[?？؟⸮]+[\s\"')\]\u3002.!]*(?:\s|$)")
 _QUESTION_PHRASES = re.compile(r"(?:^|\b)(?:" + "|".join(p.pattern for p in PHRASES) + ")")
 _JA_QUESTION = re.compile("|".join(p.pattern for p in JAPANESE), re.MULTILINE)
-_PHRASE_ANCHORS = tuple(dict.fromkeys(a for p in PHRASES for a in p.anchors))
-_JA_ANCHORS = tuple(dict.fromkeys(a for p in JAPANESE for a in p.anchors))
+_PHRASE_ANCHOR = re.compile(
+    "|".join(re.escape(a) for a in dict.fromkeys(a for p in PHRASES for a in p.anchors))
+)
+_JA_ANCHOR = re.compile("|".join(re.escape(a) for p in JAPANESE for a in p.anchors))
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 
 
+@lru_cache(maxsize=65_536)
 def is_question(text: str | None) -> bool:
     """True for messages that ask something ("how do I…", "does anyone know…", "anyone
     tried…", a sentence ending in ? or ？ or ؟, Japanese polite question endings), ignoring
-    code, links and quoted text."""
+    code, links and quoted text. Cached: working out interests asks it of one text from
+    several sides (answers, wants, evidence, profiles)."""
     if not text:
         return False
     cleaned = _STRIP.sub(" ", text.replace("’", "'")).strip()
@@ -150,6 +155,6 @@ def is_question(text: str | None) -> bool:
     lowered = cleaned.translate(_ASCII_LOWER)
     # Every match holds one of its phrase's anchors: a few substring tests spare most texts
     # the search of the whole alternation at every position (derive runs this ~1M times).
-    if any(a in lowered for a in _PHRASE_ANCHORS) and _QUESTION_PHRASES.search(lowered):
+    if _PHRASE_ANCHOR.search(lowered) and _QUESTION_PHRASES.search(lowered):
         return True
-    return any(a in cleaned for a in _JA_ANCHORS) and _JA_QUESTION.search(cleaned) is not None
+    return bool(_JA_ANCHOR.search(cleaned)) and _JA_QUESTION.search(cleaned) is not None

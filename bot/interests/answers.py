@@ -9,6 +9,7 @@ that root asks something (see `profiles.is_question`), and as discussion otherwi
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from bot.interests.profiles import is_question
 
@@ -63,9 +64,10 @@ def is_acknowledgement(text: str | None) -> bool:
     return len(_WORDS.findall(cleaned)) <= 4 and bool(_THANKS.search(cleaned))
 
 
+@lru_cache(maxsize=65_536)
 def is_substantive(text: str | None) -> bool:
     """A reply with something in it: not an acknowledgement, not another question, and at
-    least a few words (or some code or a link)."""
+    least a few words (or some code or a link). Cached like `is_question`."""
     if not text or is_acknowledgement(text) or is_question(text):
         return False
     if "`" in text or "http" in text:
