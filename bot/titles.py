@@ -175,6 +175,9 @@ def slug_title(url: str) -> str | None:
     segments = [unquote(s) for s in parts.path.split("/") if s]
     if host in CODE_HOSTS and len(segments) >= 2:
         repo = f"{segments[0]}/{segments[1]}"
+        reference = _code_reference(segments[2:])
+        if reference:
+            return f"{repo}{reference}"
         rest = [s for s in segments[2:] if s not in {"blob", "tree", "master", "main"}]
         return clean_title(f"{repo}: {_words(rest[-1])}" if rest and _words(rest[-1]) else repo)
     if host.endswith("slack.com") and segments[:1] == ["files"]:
@@ -184,6 +187,21 @@ def slug_title(url: str) -> str | None:
             continue
         words = _words(segment)  # an id here: what comes before names a collection
         return clean_title(words[:1].upper() + words[1:]) if words else None
+    return None
+
+
+_NUMBERED = frozenset({"pull", "pulls", "issues", "discussions", "merge_requests"})
+_HEX_ID = re.compile(r"[0-9a-f]{7,40}")
+
+
+def _code_reference(rest: Sequence[str]) -> str | None:
+    """How developers write a pull request, issue or commit of a repository (`#33526`,
+    `@1a2b3c4`): the repository's name alone would not tell two of them apart."""
+    rest = [s for s in rest if s != "-"]  # GitLab: /group/repo/-/merge_requests/12
+    if len(rest) >= 2 and rest[0] in _NUMBERED and rest[1].isdigit():
+        return f"{'!' if rest[0] == 'merge_requests' else '#'}{rest[1]}"  # GitLab writes !12
+    if len(rest) >= 2 and rest[0] in {"commit", "commits"} and _HEX_ID.fullmatch(rest[1]):
+        return f"@{rest[1][:7]}"
     return None
 
 

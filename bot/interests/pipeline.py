@@ -96,6 +96,9 @@ def resource_text(doc: ResourceDoc) -> ResourceText:
     )
 
 
+_CODE_REFERENCE = re.compile(r"(?<=\w)(?:[#!]\d+|@[0-9a-f]{7,40})$")
+
+
 def without_owner(title: str | None, url: str) -> str | None:
     """`JuliaGPU/CUDA.jl` -> `CUDA.jl` for a code host's repository: the owner is an
     account name, not what the repository is about. A repository name alone is a slug, read
@@ -105,6 +108,7 @@ def without_owner(title: str | None, url: str) -> str | None:
     if not title or owner is None:
         return title
     name = re.sub(rf"(?i)(?<![\w.-]){re.escape(owner)}/", "", title)
+    name = _CODE_REFERENCE.sub("", name)  # `julia#33526`: the number names no subject
     return re.sub(r"[-_]+", " ", name) if " " not in name.strip() else name
 
 

@@ -25,6 +25,12 @@ from bot.tracking import resources_in
         ("https://www.meetup.com/x/events/tableau-10-houston/", "Tableau 10 houston"),
         ("https://docs.julialang.org/en/v1/manual/performance-tips/", "Performance tips"),
         ("https://github.com/FluxML/Flux.jl", "FluxML/Flux.jl"),
+        # pull requests, issues and commits as developers write them (JuliaLang Slack links)
+        ("https://github.com/JuliaLang/julia/pull/33526", "JuliaLang/julia#33526"),
+        ("https://github.com/JuliaGPU/CUDA.jl/pull/523#issuecomment-75341", "JuliaGPU/CUDA.jl#523"),
+        ("https://github.com/opsmill/infrahub/issues/7064", "opsmill/infrahub#7064"),
+        ("https://gitlab.com/group/repo/-/merge_requests/12", "group/repo!12"),
+        ("https://github.com/JuliaLang/julia/commit/1a2b3c4d5e6f7a8b", "JuliaLang/julia@1a2b3c4"),
         ("https://medium.com/@x/why-i-love-julia-3f2a9c1b7e", "Why i love julia"),
         ("https://arxiv.org/abs/1234.5678", None),  # an id says nothing
         ("https://example.com/", None),
