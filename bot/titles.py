@@ -179,6 +179,8 @@ def slug_title(url: str) -> str | None:
         if reference:
             return f"{repo}{reference}"
         rest = [s for s in segments[2:] if s not in {"blob", "tree", "master", "main"}]
+        if rest and _FILE_NAME.fullmatch(rest[-1]) and _words(rest[-1]):
+            return clean_title(f"{repo}: {rest[-1]}")  # `hie.yaml`: a file named, not a slug
         return clean_title(f"{repo}: {_words(rest[-1])}" if rest and _words(rest[-1]) else repo)
     if host.endswith("slack.com") and segments[:1] == ["files"]:
         segments = segments[-1:]  # /files/<member>/<id>/<name>: only the name says anything
@@ -190,6 +192,9 @@ def slug_title(url: str) -> str | None:
     return None
 
 
+# One word and its extension (`.infrahub.yml`, `README.md`); `julia-1.6-highlights.md` is a
+# slug, read as words.
+_FILE_NAME = re.compile(r"\.?[A-Za-z0-9]+(?:\.[A-Za-z0-9]+)*\.[A-Za-z][A-Za-z0-9]{0,7}")
 _NUMBERED = frozenset({"pull", "pulls", "issues", "discussions", "merge_requests"})
 _HEX_ID = re.compile(r"[0-9a-f]{7,40}")
 

@@ -31,6 +31,15 @@ from bot.tracking import resources_in
         ("https://github.com/opsmill/infrahub/issues/7064", "opsmill/infrahub#7064"),
         ("https://gitlab.com/group/repo/-/merge_requests/12", "group/repo!12"),
         ("https://github.com/JuliaLang/julia/commit/1a2b3c4d5e6f7a8b", "JuliaLang/julia@1a2b3c4"),
+        # a file a repository names (Infrahub forum), and a slug of words (julialang.org's blog)
+        (
+            "https://github.com/opsmill/infrahub-demo-edge/blob/main/.infrahub.yml",
+            "opsmill/infrahub-demo-edge: .infrahub.yml",
+        ),
+        (
+            "https://github.com/JuliaLang/www.julialang.org/blob/8006/blog/julia-1.6-highlights.md",
+            "JuliaLang/www.julialang.org: julia 1.6 highlights",
+        ),
         ("https://medium.com/@x/why-i-love-julia-3f2a9c1b7e", "Why i love julia"),
         ("https://arxiv.org/abs/1234.5678", None),  # an id says nothing
         ("https://example.com/", None),
