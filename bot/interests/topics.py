@@ -72,7 +72,14 @@ _NOISE = re.compile(
 )
 
 
+# An identifier of three or more capitalised words (`CoreNumberPool`, `TestInfrahubIntegration`)
+# reads as its words; two (`GraphQL`, `JavaScript`, `DataFrames`) are a name and stay whole.
+_CAMEL_WORDS = re.compile(r"\b(?:[A-Z][a-z]{2,}){3,}\b")
+_CAMEL_PART = re.compile(r"(?<=[a-z])(?=[A-Z])")
+
+
 def _prepare_text(text: str) -> str:
+    text = _CAMEL_WORDS.sub(lambda m: f" | {_CAMEL_PART.sub(' ', m.group())} | ", text)
     text = unicodedata.normalize("NFKC", text).casefold().replace("’", "'")
     return fold_package(_POSSESSIVE.sub("", text))
 
