@@ -64,6 +64,9 @@ _NOISE_SEGMENTS = frozenset(
     "edit wiki page pages watch status en us en-us www html htm php aspx jsp amp abs pdf "
     "download downloads file files raw latest stable dev docs doc api v1 v2 t c r s u".split()
 )
+_LANGUAGE_SUFFIX = re.compile(
+    r"(?<=[a-z])[_-](?:en|de|fr|es|it|pt|nl|ru|ja|jp|zh|ko)(?:[_-][a-z]{2})?$", re.IGNORECASE
+)
 _URLISH = re.compile(r"^(?:https?://|www\.)\S+$", re.IGNORECASE)
 _LINKS = re.compile(r"<[^<>]+>|https?://\S+|www\.\S+|\[[^\]]*\]\([^)]*\)", re.IGNORECASE)
 # What Slack and Discord write around a file, not words of the member's.
@@ -172,7 +175,10 @@ def slug_title(url: str) -> str | None:
     except ValueError:
         return None
     host = (parts.hostname or "").removeprefix("www.")
-    segments = [unquote(s) for s in parts.path.split("/") if s]
+    path = parts.path
+    if parts.fragment.startswith("!/"):  # `#!/vizhome/...`: a page's own path, routed in-page
+        path = f"{path}/{parts.fragment[2:]}"
+    segments = [unquote(s) for s in path.split("/") if s]
     if host in CODE_HOSTS and len(segments) >= 2:
         repo = f"{segments[0]}/{segments[1]}"
         reference = _code_reference(segments[2:])
@@ -248,6 +254,7 @@ def sentence_title(text: str, limit: int = 80) -> str | None:
 
 def _is_filler(segment: str) -> bool:
     stem = _EXTENSION.sub("", segment) if "." in segment[-6:] else segment
+    stem = _LANGUAGE_SUFFIX.sub("", stem)  # `index_en`, `index-de`: still the index
     return not stem or stem.lower() in _NOISE_SEGMENTS
 
 

@@ -48,6 +48,13 @@ from bot.tracking import resources_in
         ("https://julialang.slack.com/archives/CG4AX37J8/p1615657557039800", None),
         ("https://stackoverflow.com/questions/41234567", None),
         ("https://example.com/blog/async-rust-explained/index.html", "Async rust explained"),
+        # an index page in a language is still the index (Houston Slack: Styrian election maps)
+        ("http://www.strategieanalysen.at/wahlen/karten_ltwstmk2015/index_en.html", "Karten"),
+        # `#!/…` is the page's own path, routed in the page (Tableau Public, Houston Slack)
+        (
+            "https://public.tableau.com/profile/micah.stubbs#!/vizhome/HoustonGenderRatio/ratio",
+            "Ratio",
+        ),
     ],
 )
 def test_slug_titles(url: str, title: str | None) -> None:
