@@ -137,12 +137,25 @@ _JA_ANCHOR = re.compile("|".join(re.escape(a) for p in JAPANESE for a in p.ancho
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 
 
-@lru_cache(maxsize=65_536)
+CACHED_CHARS = 2_000  # texts up to this long are remembered (65,536 of them: ~40 MB at most)
+
+
 def is_question(text: str | None) -> bool:
     """True for messages that ask something ("how do I…", "does anyone know…", "anyone
     tried…", a sentence ending in ? or ？ or ؟, Japanese polite question endings), ignoring
-    code, links and quoted text. Cached: working out interests asks it of one text from
-    several sides (answers, wants, evidence, profiles)."""
+    code, links and quoted text. Cached for ordinary texts: working out interests asks it of
+    one text from several sides (answers, wants, evidence, profiles)."""
+    if text and len(text) <= CACHED_CHARS:
+        return _is_question_cached(text)
+    return _is_question(text)
+
+
+@lru_cache(maxsize=65_536)
+def _is_question_cached(text: str) -> bool:
+    return _is_question(text)
+
+
+def _is_question(text: str | None) -> bool:
     if not text:
         return False
     cleaned = _STRIP.sub(" ", text.replace("’", "'")).strip()

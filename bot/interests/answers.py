@@ -12,6 +12,7 @@ import re
 from functools import lru_cache
 
 from bot.interests.profiles import is_question
+from bot.questions import CACHED_CHARS
 
 __all__ = ["is_acknowledgement", "is_answer", "is_substantive"]
 
@@ -64,10 +65,20 @@ def is_acknowledgement(text: str | None) -> bool:
     return len(_WORDS.findall(cleaned)) <= 4 and bool(_THANKS.search(cleaned))
 
 
-@lru_cache(maxsize=65_536)
 def is_substantive(text: str | None) -> bool:
     """A reply with something in it: not an acknowledgement, not another question, and at
     least a few words (or some code or a link). Cached like `is_question`."""
+    if text and len(text) <= CACHED_CHARS:
+        return _is_substantive_cached(text)
+    return _is_substantive(text)
+
+
+@lru_cache(maxsize=65_536)
+def _is_substantive_cached(text: str) -> bool:
+    return _is_substantive(text)
+
+
+def _is_substantive(text: str | None) -> bool:
     if not text or is_acknowledgement(text) or is_question(text):
         return False
     if "`" in text or "http" in text:
