@@ -18,10 +18,11 @@ text, that the pre-filter accepts everything the detector does.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, wraps
 
-__all__ = ["ANCHORS", "QUESTION_MARKS", "SQL_PATTERNS", "is_question"]
+__all__ = ["ANCHORS", "QUESTION_MARKS", "SQL_PATTERNS", "is_question", "short_text_cache"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,22 +141,24 @@ _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrst
 CACHED_CHARS = 2_000  # texts up to this long are remembered (65,536 of them: ~40 MB at most)
 
 
+def short_text_cache(fn: Callable[[str | None], bool]) -> Callable[[str | None], bool]:
+    """Remember a text test for ordinary texts: working out interests asks it of one text
+    from several sides (answers, wants, evidence, profiles). Huge texts are not kept."""
+    cached = lru_cache(maxsize=65_536)(fn)
+
+    @wraps(fn)
+    def test(text: str | None) -> bool:
+        return cached(text) if text and len(text) <= CACHED_CHARS else fn(text)
+
+    test.cache_info = cached.cache_info  # type: ignore[attr-defined]
+    return test
+
+
+@short_text_cache
 def is_question(text: str | None) -> bool:
     """True for messages that ask something ("how do I…", "does anyone know…", "anyone
     tried…", a sentence ending in ? or ？ or ؟, Japanese polite question endings), ignoring
-    code, links and quoted text. Cached for ordinary texts: working out interests asks it of
-    one text from several sides (answers, wants, evidence, profiles)."""
-    if text and len(text) <= CACHED_CHARS:
-        return _is_question_cached(text)
-    return _is_question(text)
-
-
-@lru_cache(maxsize=65_536)
-def _is_question_cached(text: str) -> bool:
-    return _is_question(text)
-
-
-def _is_question(text: str | None) -> bool:
+    code, links and quoted text."""
     if not text:
         return False
     cleaned = _STRIP.sub(" ", text.replace("’", "'")).strip()

@@ -9,10 +9,9 @@ that root asks something (see `profiles.is_question`), and as discussion otherwi
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 
 from bot.interests.profiles import is_question
-from bot.questions import CACHED_CHARS
+from bot.questions import short_text_cache
 
 __all__ = ["is_acknowledgement", "is_answer", "is_substantive"]
 
@@ -65,20 +64,10 @@ def is_acknowledgement(text: str | None) -> bool:
     return len(_WORDS.findall(cleaned)) <= 4 and bool(_THANKS.search(cleaned))
 
 
+@short_text_cache
 def is_substantive(text: str | None) -> bool:
     """A reply with something in it: not an acknowledgement, not another question, and at
-    least a few words (or some code or a link). Cached like `is_question`."""
-    if text and len(text) <= CACHED_CHARS:
-        return _is_substantive_cached(text)
-    return _is_substantive(text)
-
-
-@lru_cache(maxsize=65_536)
-def _is_substantive_cached(text: str) -> bool:
-    return _is_substantive(text)
-
-
-def _is_substantive(text: str | None) -> bool:
+    least a few words (or some code or a link)."""
     if not text or is_acknowledgement(text) or is_question(text):
         return False
     if "`" in text or "http" in text:
