@@ -14,7 +14,6 @@ from sqlalchemy import (
     func,
     select,
     text,
-    union_all,
     update,
 )
 from sqlalchemy.engine import Connection
