@@ -36,6 +36,7 @@ from bot.clock import as_utc
 from storage import models as m
 from storage.db import Database
 from storage.interests import TOPIC_CHARS, member_topic_state
+from storage.interests.common import _scoped
 from storage.models import Base
 from storage.sql import Id, UtcDateTime, chunks, community_fk, insert_ignore
 
@@ -269,7 +270,7 @@ def _asked_rows(
             .where(
                 msg.c.id.in_(part),
                 msg.c.author_id == member_id,
-                (msg.c.community_id + 0) == community_id,
+                _scoped(msg.c.community_id, community_id),
                 ch.c.is_private.is_(False),
             )
         ):
