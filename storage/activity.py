@@ -47,6 +47,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.clock import as_utc
 from storage.models import Base, Id
+from storage.sql import among
 
 SHARE, REPLY, REACTION = 0, 1, 2
 KIND_NAMES = {SHARE: "share", REPLY: "reply", REACTION: "reaction"}
@@ -351,7 +352,7 @@ def counts(
     """(member, kind, events) of each resource's events since `since` (or ever)."""
     ra = resource_activity
     q = select(ra.c.resource_id, ra.c.member_id, ra.c.kind, func.count()).where(
-        ra.c.resource_id.in_(list(ids))
+        among(conn, ra.c.resource_id, ids)
     )
     if since is not None:
         q = q.where(ra.c.at >= since)

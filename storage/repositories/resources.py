@@ -28,7 +28,7 @@ from storage import activity
 from storage import models as m
 from storage.ingest import IngestStore
 from storage.repositories.base import _Repo
-from storage.sql import chunks
+from storage.sql import among, chunks
 
 MAX_QUERY_TERMS = 12
 _TERM = re.compile(r"\w+", re.UNICODE)
@@ -208,7 +208,7 @@ def _summaries(
     counts: dict[int, list[tuple[int, int, int]]] = {}
     for part in chunks(ids):
         for row in conn.execute(
-            select(rt).where(rt.c.community_id == community_id, rt.c.id.in_(part))
+            select(rt).where(rt.c.community_id == community_id, among(conn, rt.c.id, part))
         ):
             heads[row.id] = row
         q = (
@@ -231,7 +231,7 @@ def _summaries(
             .join(mt, mt.c.id == st.c.member_id)
             .join(ct, ct.c.id == st.c.channel_id)
             .join(msg, msg.c.id == st.c.message_id)
-            .where(st.c.resource_id.in_(part))
+            .where(among(conn, st.c.resource_id, part))
             .order_by(st.c.shared_at, st.c.id)
         )
         for r in conn.execute(q):
