@@ -55,14 +55,23 @@ async def run(args: argparse.Namespace, url: str) -> None:
     def after(conn: Any, cursor: Any, statement: str, *_: Any) -> None:
         statements.append(((time.perf_counter() - started.pop()) * 1000, statement))
 
+    checkouts: list[int] = []
+
+    def checkout(*_: Any) -> None:
+        checkouts.append(1)
+
     engine = rz.services.db.engine.sync_engine
     event.listen(engine, "before_cursor_execute", before)
     event.listen(engine, "after_cursor_execute", after)
+    # Each checkout is a connection taken from the pool for reading: on PostgreSQL it costs a
+    # ping, and its transaction a BEGIN and a ROLLBACK, none of them counted as statements.
+    event.listen(engine, "checkout", checkout)
     try:
         await rz.run_command(inv)  # warm-up
         prof = cProfile.Profile()
         for i in range(args.runs):
             statements.clear()
+            checkouts.clear()
             t0 = time.perf_counter()
             if args.python:
                 prof.enable()
@@ -71,7 +80,10 @@ async def run(args: argparse.Namespace, url: str) -> None:
                 prof.disable()
             total = (time.perf_counter() - t0) * 1000
             sql = sum(ms for ms, _ in statements)
-            print(f"run {i}: {total:.1f} ms, {len(statements)} statements, {sql:.1f} ms in SQL")
+            print(
+                f"run {i}: {total:.1f} ms, {len(statements)} statements, {sql:.1f} ms in SQL, "
+                f"{len(checkouts)} connection checkouts"
+            )
             if args.sql and i == args.runs - 1:
                 for ms, stmt in statements:
                     print(f"  {ms:7.2f} ms  {' '.join(stmt.split())[: args.width]}")

@@ -37,6 +37,7 @@ from sqlalchemy import (
     Integer,
     SmallInteger,
     Table,
+    bindparam,
     func,
     select,
     text,
@@ -46,6 +47,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.clock import as_utc
 from storage.models import Base, Id
+from storage.sql import among
 
 SHARE, REPLY, REACTION = 0, 1, 2
 KIND_NAMES = {SHARE: "share", REPLY: "reply", REACTION: "reaction"}
@@ -283,13 +285,21 @@ def top_ids(
         return []
     span = as_utc(newest) - as_utc(since)
     if span.total_seconds() <= direct_days * 86400:
-        rows = conn.execute(
-            order(
-                select(ra.c.resource_id, *ranked)
-                .where(ra.c.community_id == community_id, ra.c.at >= since)
-                .group_by(ra.c.resource_id)
-            )
-        ).all()
+        if conn.dialect.name == "sqlite":
+            # The same query, told its index: SQLite otherwise walks every event in resource
+            # order (ix_resource_activity_resource) to spare itself the GROUP BY's sort,
+            # 39-49 ms for 1-7 days at 1M messages against 1.2-7.6 ms through the window's
+            # index range. (SQLAlchemy renders no table hints for SQLite.)
+            params = {"community": community_id, "since": since, "limit": limit}
+            rows = conn.execute(_WINDOW_SQLITE, params).all()
+        else:
+            rows = conn.execute(
+                order(
+                    select(ra.c.resource_id, *ranked)
+                    .where(ra.c.community_id == community_id, ra.c.at >= since)
+                    .group_by(ra.c.resource_id)
+                )
+            ).all()
         return [r.resource_id for r in rows]
 
     candidates = (
@@ -324,13 +334,25 @@ def top_ids(
     return [r.resource_id for r in rows]
 
 
+_WINDOW_SQLITE = text(
+    "SELECT resource_id, count(DISTINCT member_id) AS people, count(*) AS events, "
+    "max(at) AS newest FROM resource_activity INDEXED BY ix_resource_activity_window "
+    "WHERE community_id = :community AND at >= :since GROUP BY resource_id "
+    "ORDER BY people DESC, events DESC, newest DESC, resource_id LIMIT :limit"
+).bindparams(
+    bindparam("since", type_=resource_activity.c.at.type),
+    bindparam("community", type_=Integer()),
+    bindparam("limit", type_=Integer()),
+)
+
+
 def counts(
     conn: Connection, ids: Sequence[int], since: datetime | None
 ) -> dict[int, list[tuple[int, int, int]]]:
     """(member, kind, events) of each resource's events since `since` (or ever)."""
     ra = resource_activity
     q = select(ra.c.resource_id, ra.c.member_id, ra.c.kind, func.count()).where(
-        ra.c.resource_id.in_(list(ids))
+        among(conn, ra.c.resource_id, ids)
     )
     if since is not None:
         q = q.where(ra.c.at >= since)

@@ -17,6 +17,8 @@ import sqlite3
 from collections.abc import AsyncIterator, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -29,6 +31,20 @@ from storage.wal import WalCheckpointer
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
+
+
+@dataclass(eq=False, slots=True)
+class _SharedReads:
+    """One task's reads on one connection (`Database.reads_together`)."""
+
+    db: Database
+    task: asyncio.Task[Any] | None
+    conn: AsyncConnection | None = None
+    depth: int = 0  # `read()` blocks open on it right now
+    stale: bool = False  # written since its transaction began: begin a new one
+
+
+_SHARED: ContextVar[_SharedReads | None] = ContextVar("rhizome_shared_reads", default=None)
 
 
 class Database:
@@ -119,12 +135,74 @@ class Database:
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:
-        async with self.engine.connect() as conn:
-            yield conn
+        """A connection to read with. Inside `reads_together`, the task's one connection."""
+        shared = self._shared()
+        if shared is None:
+            async with self.engine.connect() as conn:
+                yield conn
+            return
+        if shared.conn is None:
+            shared.conn = await self.engine.connect()
+        elif shared.stale and shared.conn.in_transaction():
+            await shared.conn.rollback()  # SQLite: a new snapshot, which sees the write
+        shared.stale = False
+        shared.depth += 1
+        try:
+            yield shared.conn
+        except BaseException:
+            # The connection may be mid-statement or in a failed transaction: let it go (its
+            # pool rolls it back) and give the next read a fresh one.
+            conn, shared.conn = shared.conn, None
+            if conn is not None:
+                with contextlib.suppress(Exception):
+                    await conn.close()
+            raise
+        finally:
+            shared.depth -= 1
+
+    @asynccontextmanager
+    async def reads_together(self) -> AsyncIterator[None]:
+        """Every `read()` of this task inside the block uses one connection and, until
+        something is written, one transaction (a command's twenty reads: one pool checkout,
+        and on PostgreSQL one ping, BEGIN and ROLLBACK instead of twenty of each; 1.3 ms a
+        read on PostgreSQL, 0.45 ms on SQLite). Other tasks, including those the block
+        starts, read on connections of their own. A write of this task ends the transaction
+        first, so the reads after it see it (a SQLite read transaction keeps its snapshot)."""
+        if self._shared() is not None:
+            yield  # already inside one
+            return
+        shared = _SharedReads(self, asyncio.current_task())
+        token = _SHARED.set(shared)
+        try:
+            yield
+        finally:
+            _SHARED.reset(token)
+            if shared.conn is not None:
+                await shared.conn.close()
+
+    def _shared(self) -> _SharedReads | None:
+        shared = _SHARED.get()
+        if shared is None or shared.db is not self or shared.task is not asyncio.current_task():
+            return None
+        return shared
+
+    async def _before_write(self) -> None:
+        """End the task's shared read transaction (`reads_together`) before it writes: the
+        reads after the write must see it, and a long write (an import) must not keep a
+        reader's snapshot (SQLite's WAL could not be checkpointed past it) or locks open."""
+        shared = _SHARED.get()
+        if shared is None or shared.db is not self or shared.conn is None:
+            return
+        if shared.task is asyncio.current_task() and shared.depth == 0:
+            if shared.conn.in_transaction():
+                await shared.conn.rollback()
+        else:
+            shared.stale = True
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncConnection]:
         """A write transaction; committed on success, rolled back on error."""
+        await self._before_write()
         if not self.is_sqlite:  # PostgreSQL takes concurrent writers
             async with self.writer.begin() as conn:
                 yield conn
@@ -147,6 +225,7 @@ class Database:
         thread only the SQLite work (which runs without the GIL) overlaps the loop, and none
         of it waits for the loop. Elsewhere, `AsyncConnection.run_sync` in `write()`."""
         bulk, thread, checkpointer = self._bulk, self._bulk_thread, self.checkpointer
+        await self._before_write()
         if bulk is None or thread is None or checkpointer is None:
             async with self.write() as conn:
                 return await conn.run_sync(fn, *args)
@@ -165,6 +244,7 @@ class Database:
         """Make what was deleted unreadable in the files too, not only to queries
         (`storage.erase`); True when done, False when a reader held the WAL (try later)."""
         self.needs_scrub = False
+        await self._before_write()  # our own open read would keep the WAL from emptying
         try:
             if not self.is_sqlite:
                 done = await scrub_postgres(self.writer)
@@ -215,6 +295,7 @@ class Database:
         if self.is_sqlite:
             await self.run_write(_analyze, only_if_missing, only_if_stale)
         elif only_if_stale:
+            await self._before_write()
             await self._vacuum_analyze_postgres()
 
     async def _vacuum_analyze_postgres(self) -> None:

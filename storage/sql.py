@@ -2,7 +2,8 @@
 foreign key by which every row belongs to a community (`community_fk`), INSERT … ON CONFLICT DO
 NOTHING for either dialect (`insert_ignore`), setting a keyed row that may not exist yet
 (`set_keyed`), the join from a reply to its thread's root
-(`thread_root`), and slicing long IN lists (`chunks`). Imports nothing from the rest of storage.
+(`thread_root`), slicing long IN lists (`chunks`) and an IN list PostgreSQL can prepare once
+(`among`). Imports nothing from the rest of storage.
 """
 
 from __future__ import annotations
@@ -10,7 +11,17 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import BigInteger, DateTime, ForeignKey, Integer, Table, and_, update
+from sqlalchemy import (
+    BigInteger,
+    DateTime,
+    ForeignKey,
+    Integer,
+    Table,
+    and_,
+    any_,
+    bindparam,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -57,6 +68,17 @@ def thread_root(reply: Any, root: Any) -> Any:
         root.c.channel_id == reply.c.channel_id,
         root.c.external_id == reply.c.thread_external_id,
     )
+
+
+def among(conn: Connection | AsyncConnection, column: Any, values: Iterable[Any]) -> Any:
+    """`column IN (values)`. On PostgreSQL `column = ANY(:array)`: one statement text whatever
+    the number of values, so each connection prepares it once; an IN list is a new statement
+    for every length, and each new statement costs asyncpg a round trip to prepare it before
+    the one that runs it (most of a command's lists differ in length)."""
+    values = list(values)
+    if conn.dialect.name == "postgresql":
+        return column == any_(bindparam(None, values, type_=postgresql.ARRAY(column.type)))
+    return column.in_(values)
 
 
 def chunks(items: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:

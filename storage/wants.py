@@ -36,8 +36,9 @@ from bot.clock import as_utc
 from storage import models as m
 from storage.db import Database
 from storage.interests import TOPIC_CHARS, member_topic_state
+from storage.interests.common import _scoped
 from storage.models import Base
-from storage.sql import Id, UtcDateTime, chunks, community_fk, insert_ignore
+from storage.sql import Id, UtcDateTime, among, chunks, community_fk, insert_ignore
 
 WANTS_PER_MEMBER = 20  # stored topics per member (a profile shows 3)
 EVIDENCE_PER_WANT = 3  # stored questions per topic, best first
@@ -267,9 +268,9 @@ def _asked_rows(
             select(msg.c.id, msg.c.text, msg.c.posted_at, ch.c.name)
             .join(ch, ch.c.id == msg.c.channel_id)
             .where(
-                msg.c.id.in_(part),
+                among(conn, msg.c.id, part),
                 msg.c.author_id == member_id,
-                (msg.c.community_id + 0) == community_id,
+                _scoped(msg.c.community_id, community_id),
                 ch.c.is_private.is_(False),
             )
         ):
@@ -279,7 +280,7 @@ def _asked_rows(
     for part in chunks(rids):
         for head in conn.execute(
             select(rt.c.id, rt.c.title, func.coalesce(rt.c.shared_url, rt.c.canonical_url)).where(
-                rt.c.community_id == community_id, rt.c.id.in_(part)
+                rt.c.community_id == community_id, among(conn, rt.c.id, part)
             )
         ):
             heads[head[0]] = (head[1], head[2])
@@ -288,7 +289,7 @@ def _asked_rows(
     for part in chunks(s_mids):
         for message_id, rid, at in conn.execute(
             select(st.c.message_id, st.c.resource_id, st.c.shared_at).where(
-                st.c.message_id.in_(part)
+                among(conn, st.c.message_id, part)
             )
         ):
             shared[(message_id, rid)] = as_utc(at)

@@ -81,6 +81,13 @@ def _unknown_reply(group: str, e: UnknownCommand, is_moderator: bool) -> Reply:
 
 
 async def run_invocation(services: Services, registry: Registry, inv: Invocation) -> Reply:
+    # A command's reads share one connection (a pool checkout, and on PostgreSQL a ping,
+    # BEGIN and ROLLBACK, per read cost more than most of the reads themselves).
+    async with services.db.reads_together():
+        return await _run_invocation(services, registry, inv)
+
+
+async def _run_invocation(services: Services, registry: Registry, inv: Invocation) -> Reply:
     group = inv.group if inv.group in GROUPS else None
     if group is None:
         return Reply.text(f"I only answer /rhizome and /rhizome-admin, not /{inv.group[:40]}.")

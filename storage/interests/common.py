@@ -13,6 +13,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
 
 from storage import models as m
 
@@ -26,11 +28,35 @@ def _upsert(conn: Connection | Any, table: Table, keys: Sequence[str], set_: Seq
     )
 
 
+class _NotIndexed(FunctionElement[Any]):
+    """A column that SQLite may not pick an index for (`column + 0`); plain elsewhere."""
+
+    inherit_cache = True
+    name = "not_indexed"
+
+    def __init__(self, column: Any) -> None:
+        super().__init__(column)
+        self.type = column.type
+
+
+@compiles(_NotIndexed)
+def _plain(element: _NotIndexed, compiler: Any, **kw: Any) -> str:
+    return str(compiler.process(element.clauses, **kw))
+
+
+@compiles(_NotIndexed, "sqlite")
+def _plus_zero(element: _NotIndexed, compiler: Any, **kw: Any) -> str:
+    return f"({compiler.process(element.clauses, **kw)} + 0)"
+
+
 def _scoped(column: Any, community_id: int) -> Any:
-    """`column = community_id`, kept out of index choice: where rows are already picked by an
-    indexed member or resource id, SQLite (which has no statistics here) would otherwise scan
-    the whole community through a (community_id, time) index instead."""
-    return (column + 0) == community_id
+    """`column = community_id`, on SQLite kept out of index choice: where rows are already
+    picked by an indexed member or resource id, SQLite (which has no statistics here) would
+    otherwise scan the whole community through a (community_id, time) index instead. On
+    PostgreSQL the plain comparison: its statistics know that one community holds every row,
+    and `community_id + 0 = 1` estimated 44 of a busy member's 13,539 events, so `network`
+    sorted them all (47 ms) instead of reading the newest 500 through (member, time) (1.6 ms)."""
+    return _NotIndexed(column) == community_id
 
 
 def _public_channel() -> Any:

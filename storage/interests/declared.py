@@ -18,7 +18,7 @@ from storage.interests.tables import (
 from storage.interests.values import (
     Declared,
 )
-from storage.sql import chunks, insert_ignore
+from storage.sql import among, chunks, insert_ignore
 
 
 class DeclaredStore:
@@ -35,7 +35,7 @@ class DeclaredStore:
         async with self.db.read() as conn:
             parts = [None] if external_ids is None else list(chunks(sorted(set(external_ids))))
             for part in parts:
-                qq = q if part is None else q.where(di.c.member_external_id.in_(part))
+                qq = q if part is None else q.where(among(conn, di.c.member_external_id, part))
                 for ext, topic, at in await conn.execute(qq.order_by(di.c.topic)):
                     out.setdefault(ext, []).append(Declared(topic, as_utc(at)))
         return out

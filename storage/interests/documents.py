@@ -30,7 +30,7 @@ from storage.interests.tables import (
 from storage.interests.values import (
     ResourceDoc,
 )
-from storage.sql import chunks
+from storage.sql import among, chunks
 
 MAX_DOC_MESSAGES = 60  # messages per resource that feed its topics (shares first)
 MAX_DOC_CHARS = 20_000
@@ -217,7 +217,7 @@ def _resource_heads(
     for part in chunks(ids):
         for rid, title, url in conn.execute(
             select(rt.c.id, rt.c.title, func.coalesce(rt.c.shared_url, rt.c.canonical_url)).where(
-                rt.c.community_id == community_id, rt.c.id.in_(part)
+                rt.c.community_id == community_id, among(conn, rt.c.id, part)
             )
         ):
             out[rid] = (title, url)

@@ -29,7 +29,7 @@ from storage.interests.values import (
     EvidenceRow,
     Reply,
 )
-from storage.sql import chunks, thread_root
+from storage.sql import among, chunks, thread_root
 
 ADJACENT_REPLY = timedelta(minutes=30)  # the next message this soon may answer the last
 
@@ -148,7 +148,11 @@ def _evidence_rows(
                 ch.c.name,
             )
             .join(ch, ch.c.id == msg.c.channel_id)
-            .where(msg.c.id.in_(part), _scoped(msg.c.community_id, community_id), _public_channel())
+            .where(
+                among(conn, msg.c.id, part),
+                _scoped(msg.c.community_id, community_id),
+                _public_channel(),
+            )
         ):
             messages[row.id] = row
     heads = _resource_heads(conn, community_id, rids)
@@ -166,7 +170,7 @@ def _evidence_rows(
         shared.update(
             (a, b)
             for a, b in conn.execute(
-                select(st.c.message_id, st.c.resource_id).where(st.c.message_id.in_(part))
+                select(st.c.message_id, st.c.resource_id).where(among(conn, st.c.message_id, part))
             )
         )
     reacted: dict[tuple[int, int], datetime] = {}
@@ -175,7 +179,7 @@ def _evidence_rows(
     for part in chunks(x_mids):
         for message_id, member_id, at in conn.execute(
             select(rx.c.message_id, rx.c.member_id, func.max(rx.c.reacted_at))
-            .where(rx.c.message_id.in_(part), rx.c.member_id.in_(x_members))
+            .where(among(conn, rx.c.message_id, part), among(conn, rx.c.member_id, x_members))
             .group_by(rx.c.message_id, rx.c.member_id)
         ):
             reacted[(message_id, member_id)] = as_utc(at)
@@ -230,7 +234,7 @@ def _questions_answered(conn: Connection, community_id: int, replies: list[Any])
                 root,
                 thread_root(msg, root),
             )
-            .where(msg.c.id.in_(part), msg.c.community_id == community_id)
+            .where(among(conn, msg.c.id, part), msg.c.community_id == community_id)
         ):
             out[reply_id] = text or ""
     return out

@@ -18,7 +18,7 @@ from sqlalchemy.engine import Connection
 from bot.model import Member
 from storage import models as m
 from storage.db import Database
-from storage.sql import chunks, insert_ignore
+from storage.sql import among, chunks, insert_ignore
 
 
 def tracking_of(default_tracking: bool) -> Any:
@@ -100,7 +100,7 @@ def _members(
         [None] if member_ids is None else chunks(sorted(set(member_ids)))
     )
     for part in parts:
-        qq = q if part is None else q.where(mt.c.id.in_(part))
+        qq = q if part is None else q.where(among(conn, mt.c.id, part))
         for r in conn.execute(qq):
             out[r.id] = Member(r.id, r.community_id, r.external_id, r.display_name, bool(r.is_bot))
     return out

@@ -21,7 +21,7 @@ from storage import models as m
 from storage.activity import REPLY, SHARE, resource_activity
 from storage.db import Database
 from storage.interests.common import _public_channel, _scoped
-from storage.sql import chunks, thread_root
+from storage.sql import among, chunks, thread_root
 
 MAX_PARTICIPANTS = 30  # a resource everyone discussed says nothing about any one pair
 
@@ -155,7 +155,11 @@ def _participation_of_resources(
             select(ra.c.member_id, ra.c.resource_id, ra.c.at)
             .join(st, st.c.id == ra.c.share_id)
             .join(ch, ch.c.id == st.c.channel_id)
-            .where(ra.c.resource_id.in_(part), ra.c.kind.in_((SHARE, REPLY)), _public_channel())
+            .where(
+                among(conn, ra.c.resource_id, part),
+                ra.c.kind.in_((SHARE, REPLY)),
+                _public_channel(),
+            )
         ):
             out.append((mid, rid, as_utc(at)))
     return out

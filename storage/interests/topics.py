@@ -38,7 +38,7 @@ from storage.interests.values import (
     TopicScore,
     TopicWeights,
 )
-from storage.sql import chunks
+from storage.sql import among, chunks
 
 CANDIDATE_TOPICS = 50  # topics per statement of who-knows candidates (a compound SELECT)
 
@@ -138,7 +138,9 @@ def _topics_of(
     rt = resource_topics
     out: dict[int, list[tuple[str, float]]] = {}
     for part in chunks(ids):
-        q = select(rt.c.resource_id, rt.c.topic, rt.c.weight).where(rt.c.resource_id.in_(part))
+        q = select(rt.c.resource_id, rt.c.topic, rt.c.weight).where(
+            among(conn, rt.c.resource_id, part)
+        )
         if community_id is not None:
             q = q.where(rt.c.community_id == community_id)
         for rid, topic, weight in conn.execute(q):
@@ -370,7 +372,10 @@ def _expert_candidates(
                     mem.c.external_id == di.c.member_external_id,
                 ),
             )
-            .where(di.c.community_id == community_id, di.c.topic.in_(sorted(set(topics))))
+            .where(
+                di.c.community_id == community_id,
+                among(conn, di.c.topic, sorted(set(topics))),
+            )
         ):
             declared.setdefault(mid, []).append(topic)
     members = _members(

@@ -26,14 +26,24 @@ class Communities(_Repo):
     def __init__(self, db: Database) -> None:
         super().__init__(db)
         self._ids: dict[tuple[str, str], int] = {}
+        # Rows by id, as read (every command reads its community, who-knows twice); a row
+        # changes only through `ensure_many` here, and goes with `forget`.
+        self._rows: dict[int, Community] = {}
 
     def forget(self, community_id: int) -> None:
         self._ids = {k: v for k, v in self._ids.items() if v != community_id}
+        self._rows.pop(community_id, None)
+
+    def clear(self) -> None:
+        """Forget every cached id and row (they may be stale: another process purged)."""
+        self._ids.clear()
+        self._rows.clear()
 
     async def ensure_many(self, refs: Iterable[CommunityRef]) -> dict[tuple[str, str], int]:
         refs = list(refs)
         missing = [r for r in refs if r.key not in self._ids]
         if missing:
+            self._rows.clear()  # a name may change below
             from datetime import UTC
 
             now = datetime.now(UTC)
@@ -71,11 +81,18 @@ class Communities(_Repo):
         return community
 
     async def get(self, community_id: int) -> Community | None:
+        found = self._rows.get(community_id)
+        if found is not None:
+            return found
         async with self.db.read() as conn:
             row = (
                 await conn.execute(select(m.communities).where(m.communities.c.id == community_id))
             ).first()
-        return Community(row.id, row.platform, row.external_id, row.name) if row else None
+        if row is None:
+            return None
+        found = Community(row.id, row.platform, row.external_id, row.name)
+        self._rows[community_id] = found
+        return found
 
     async def last_activity(self, community_id: int) -> datetime | None:
         """When the community's newest stored message was posted (an index look-up)."""

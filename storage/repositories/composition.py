@@ -51,7 +51,7 @@ class Repositories:
             # Cached ids may be stale (another process purged a member or community): drop them
             # so the retry, or the next batch, re-reads them.
             store.clear()
-            self.communities._ids.clear()
+            self.communities.clear()
             raise
         finally:
             if store.erased:  # old text to wipe from the files at the next scrub

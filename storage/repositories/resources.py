@@ -14,7 +14,6 @@ from sqlalchemy import (
     func,
     select,
     text,
-    union_all,
     update,
 )
 from sqlalchemy.engine import Connection
@@ -29,7 +28,7 @@ from storage import activity
 from storage import models as m
 from storage.ingest import IngestStore
 from storage.repositories.base import _Repo
-from storage.sql import chunks
+from storage.sql import among, chunks
 
 MAX_QUERY_TERMS = 12
 _TERM = re.compile(r"\w+", re.UNICODE)
@@ -121,46 +120,37 @@ class Resources(_Repo):
     async def discussed_by(
         self, community_id: int, member_id: int, limit: int = 10, *, window: int = 500
     ) -> list[int]:
-        """Resources the member most recently replied about or reacted to.
+        """Resources the member most recently replied about or reacted to, newest first.
 
-        Reads only the member's newest `window` replies and reactions (through their member
-        indexes), so a prolific member costs no more than a quiet one."""
-        msg, root, st, rx = m.messages, m.messages.alias("root"), m.shares, m.reactions
-        replies = (
-            select(msg.c.id, msg.c.channel_id, msg.c.thread_external_id, msg.c.posted_at)
-            .where(msg.c.author_id == member_id, msg.c.thread_external_id.is_not(None))
-            .order_by(msg.c.posted_at.desc())
-            .limit(window)
-            .subquery()
+        Their reply and reaction events in `resource_activity`, newest first through
+        (member, time): the first `limit` different resources, usually from the first
+        `limit * 20` events. Joining each of their newest `window` replies back to its
+        thread's root, as this did before, cost 6-15 ms on PostgreSQL at 1M messages and left
+        out what lay behind `window` replies in threads without a link."""
+        ra = activity.resource_activity
+        newest = limit * 20
+        mine = and_(
+            ra.c.member_id == member_id,
+            ra.c.community_id == community_id,
+            ra.c.kind != activity.SHARE,
         )
-        reactions = (
-            select(rx.c.message_id, rx.c.reacted_at)
-            .where(rx.c.member_id == member_id)
-            .order_by(rx.c.reacted_at.desc())
-            .limit(window)
-            .subquery()
-        )
-        events = union_all(
-            select(st.c.resource_id, replies.c.posted_at.label("at"))
-            .select_from(replies)
-            .join(
-                root,
-                and_(
-                    root.c.channel_id == replies.c.channel_id,
-                    root.c.external_id == replies.c.thread_external_id,
-                    root.c.community_id == community_id,
-                ),
-            )
-            .join(st, st.c.message_id == root.c.id),
-            select(st.c.resource_id, reactions.c.reacted_at.label("at"))
-            .select_from(reactions)
-            .join(st, st.c.message_id == reactions.c.message_id),
-        ).subquery()
         async with self.db.read() as conn:
             rows = await conn.execute(
-                select(events.c.resource_id)
-                .group_by(events.c.resource_id)
-                .order_by(func.max(events.c.at).desc())
+                select(ra.c.resource_id, ra.c.at)
+                .where(mine)
+                .order_by(ra.c.at.desc(), ra.c.resource_id.desc())
+                .limit(newest)
+            )
+            events = rows.all()
+            found = list(dict.fromkeys(rid for rid, _ in events))
+            if len(found) >= limit or len(events) < newest:
+                return found[:limit]
+            # Someone discussing the same few resources over and over: group them all.
+            rows = await conn.execute(
+                select(ra.c.resource_id)
+                .where(mine)
+                .group_by(ra.c.resource_id)
+                .order_by(func.max(ra.c.at).desc(), ra.c.resource_id.desc())
                 .limit(limit)
             )
             return [r[0] for r in rows]
@@ -218,7 +208,7 @@ def _summaries(
     counts: dict[int, list[tuple[int, int, int]]] = {}
     for part in chunks(ids):
         for row in conn.execute(
-            select(rt).where(rt.c.community_id == community_id, rt.c.id.in_(part))
+            select(rt).where(rt.c.community_id == community_id, among(conn, rt.c.id, part))
         ):
             heads[row.id] = row
         q = (
@@ -241,7 +231,7 @@ def _summaries(
             .join(mt, mt.c.id == st.c.member_id)
             .join(ct, ct.c.id == st.c.channel_id)
             .join(msg, msg.c.id == st.c.message_id)
-            .where(st.c.resource_id.in_(part))
+            .where(among(conn, st.c.resource_id, part))
             .order_by(st.c.shared_at, st.c.id)
         )
         for r in conn.execute(q):

@@ -11,13 +11,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select, text, union_all
 from sqlalchemy.engine import Connection
 
 from bot.app import Rhizome
 from bot.importers.run import import_export
 from bot.model import Actor, CommunityRef, CommunityRemoved
 from storage import activity
+from storage import models as m
 from tests.conftest import START
 from tests.factories import Chat
 
@@ -251,3 +252,88 @@ async def test_shared_by_lists_distinct_resources_newest_first(
     assert urls == ["https://example.org/again", "https://example.org/mid"]
     ids = await repos.resources.shared_by(ana.id, 10)
     assert len(ids) == 3
+
+
+def _discussed_by_joining_threads(
+    conn: Connection, community_id: int, member_id: int, limit: int
+) -> list[int]:
+    """`discussed_by` as it was before `resource_activity` served it: the member's newest
+    replies joined back to their threads' roots and their newest reactions, each resource
+    ranked by its newest event (the reference for the test below)."""
+    msg, root, st, rx = m.messages, m.messages.alias("root"), m.shares, m.reactions
+    replies = (
+        select(msg.c.channel_id, msg.c.thread_external_id, msg.c.posted_at)
+        .where(msg.c.author_id == member_id, msg.c.thread_external_id.is_not(None))
+        .subquery()
+    )
+    reactions = select(rx.c.message_id, rx.c.reacted_at).where(rx.c.member_id == member_id)
+    reacted = reactions.subquery()
+    events = union_all(
+        select(st.c.resource_id, replies.c.posted_at.label("at"))
+        .select_from(replies)
+        .join(
+            root,
+            (root.c.channel_id == replies.c.channel_id)
+            & (root.c.external_id == replies.c.thread_external_id)
+            & (root.c.community_id == community_id),
+        )
+        .join(st, st.c.message_id == root.c.id),
+        select(st.c.resource_id, reacted.c.reacted_at.label("at"))
+        .select_from(reacted)
+        .join(st, st.c.message_id == reacted.c.message_id),
+    ).subquery()
+    rows = conn.execute(
+        select(events.c.resource_id)
+        .group_by(events.c.resource_id)
+        .order_by(func.max(events.c.at).desc(), events.c.resource_id.desc())
+        .limit(limit)
+    )
+    return [r[0] for r in rows]
+
+
+async def test_discussed_by_reads_the_activity_as_joining_the_threads_did(
+    rhizome: Rhizome, chat: Chat
+) -> None:
+    """Replies in sharing threads, reactions to sharing messages, a thread without a link,
+    one resource discussed over and over (past the newest-first read), an edit that removes
+    a link and a deleted reply: the same resources in the same order as the old join."""
+    ingest = rhizome.ingest
+    minute = 0
+
+    def tick() -> int:
+        nonlocal minute
+        minute += 1
+        return minute
+
+    for r in range(14):
+        await ingest(
+            chat.post(f"s{r % 3}", f"https://example.org/{r}", mid=f"{r}.0", minutes=tick())
+        )
+    await ingest(chat.post("s0", "no link here", mid="99.0", minutes=tick()))
+    for r in range(14):
+        if r % 3:
+            await ingest(chat.post("ana", "agreed", thread=f"{r}.0", minutes=tick()))
+        else:
+            await ingest(chat.react("ana", f"{r}.0", minutes=tick()))
+        await ingest(chat.post("ana", "chit-chat", thread="99.0", minutes=tick()))
+    for n in range(60):  # one thread discussed over and over: more than the first read holds
+        await ingest(chat.post("bob", f"again {n}", thread="5.0", minutes=tick()))
+    await ingest(chat.post("bob", "and this", thread="6.0", mid="b1", minutes=tick()))
+    await ingest(chat.react("bob", "7.0", minutes=tick()))
+    await ingest(chat.edit("7.0", "link removed", minutes=tick()))
+    await ingest(chat.post("bob", "gone", thread="8.0", mid="b2", minutes=tick()))
+    await ingest(chat.delete("b2", minutes=tick()))
+    await consistent(rhizome)
+    cid = await community_id(rhizome)
+    repos = rhizome.services.repos
+    for who in ("U-ana", "U-bob", "U-s0"):
+        member = await repos.members.by_external_id(cid, who)
+        assert member is not None
+        for limit in (1, 3, 10):
+            new = await repos.resources.discussed_by(cid, member.id, limit)
+            async with rhizome.services.db.read() as conn:
+                old = await conn.run_sync(_discussed_by_joining_threads, cid, member.id, limit)
+            assert new == old, (who, limit)
+    bob = await repos.members.by_external_id(cid, "U-bob")
+    assert bob is not None
+    assert len(await repos.resources.discussed_by(cid, bob.id, 10)) == 2  # 6 and 5; 7 and 8 gone
