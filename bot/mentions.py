@@ -13,7 +13,7 @@ from collections.abc import Iterable
 
 from bot.model import Actor
 
-__all__ = ["MENTION", "mentioned_ids", "merge_mentions"]
+__all__ = ["MENTION", "mentioned_ids", "merge_mentions", "without_mentions"]
 
 # A Slack user id (U…/W…) or a Discord snowflake; channel (`<#…>`), group (`<!subteam^…>`) and
 # role (`<@&…>`) mentions name no member.
@@ -37,3 +37,15 @@ def merge_mentions(*groups: Iterable[Actor]) -> tuple[Actor, ...]:
             if known is None or (not known.display_name and actor.display_name):
                 out[actor.external_id] = actor
     return tuple(out.values())
+
+
+# A mention as stored: the markup (imports, Discord) or, from Slack's live text, `@U024BE7LH`.
+_STORED_MENTION = re.compile(r"<@!?[^<>\s]+>|(?<!\w)@(?:[UW][A-Z0-9]{6,20}|\d{15,25})\b")
+
+
+def without_mentions(text: str | None) -> str:
+    """The words of a message without the members it mentions ("<@U1> for the fix" -> "for
+    the fix"): an id is not a subject, and a quote shown to members should not show ids."""
+    if not text:
+        return ""
+    return " ".join(_STORED_MENTION.sub(" ", text).split()).lstrip(",.:;&-— ")

@@ -23,6 +23,7 @@ from storage import models as m
 from storage.db import Database
 from storage.interests.common import _newest, _public_channel, _scoped
 from storage.interests.documents import _resource_heads
+from storage.interests.mentions import _thanked_by
 from storage.interests.values import (
     Action,
     EvidenceRef,
@@ -179,11 +180,21 @@ def _evidence_rows(
             .group_by(rx.c.message_id, rx.c.member_id)
         ):
             reacted[(message_id, member_id)] = as_utc(at)
+    thanked = _thanked_by(conn, [(mid, r.message_id) for mid, r in refs if r.kind == "thanked"])
     out: list[EvidenceRow] = []
     for member_id, ref in refs:
         found = messages.get(ref.message_id)
         if found is None:
             continue  # deleted since the scores were computed
+        if ref.kind == "thanked":  # someone else's message naming them; title: its author
+            by = thanked.get((member_id, ref.message_id))
+            if by is not None and found.author_id != member_id:
+                out.append(
+                    EvidenceRow(
+                        member_id, ref, as_utc(found.posted_at), found.text, found.name, by, ""
+                    )
+                )
+            continue
         if ref.kind == "answered":
             question = questions.get(ref.message_id)
             if question is not None and found.author_id == member_id:
