@@ -103,6 +103,11 @@ class Action:
     message_id: int | None
     text: str | None
     channel: str | None
+    # A message inside a thread: its root and the root's author. A question in a thread
+    # someone else started, from a member answering there, is a clarifying one, not a want.
+    thread_root: int | None = None
+    root_author: int | None = None
+    owner_next: bool = False  # the thread's starter wrote the next message in it (replied)
 
 
 @dataclass(frozen=True, slots=True)
