@@ -183,17 +183,21 @@ def _dce_message(msg: dict[str, Any]) -> dict[str, Any]:
 # --- scoring ---------------------------------------------------------------------------------
 
 
+def _letters(topic: str) -> str:
+    return topic.replace(" ", "").replace("-", "").replace(".", "")
+
+
 def matches(topic: str, subjects: Iterable[str]) -> bool:
     """A topic matches a judged subject when both normalise to the same words, or to the same
-    letters once spaces are gone (`datajam` ~ `data jam`, the rule Rhizome's own related
-    wordings use for `graphql` ~ `graph ql`), or one is the other plus words (`machine
+    letters once spaces, hyphens and dots are gone (`datajam` ~ `data jam`, `debug.trace` ~
+    `debug trace`: the rule Rhizome's own related wordings use for `graphql` ~ `graph ql`), or one is the other plus words (`machine
     learning model` ~ `machine learning`)."""
     t = normalize_topic(topic) or topic
     for subject in subjects:
         s = normalize_topic(subject) or subject.casefold()
         if t == s or f" {s} " in f" {t} " or f" {t} " in f" {s} ":
             return True
-        if t.replace(" ", "") == s.replace(" ", ""):
+        if _letters(t) == _letters(s):
             return True
         if not t.isascii() and (s in t or t in s):  # Japanese compounds: 型クラス ~ 型
             return True

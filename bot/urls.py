@@ -80,6 +80,16 @@ _YOUTUBE_ID_PATHS = ("/shorts/", "/embed/", "/live/", "/v/")
 _TWITTER_HOSTS = frozenset({"twitter.com", "mobile.twitter.com", "x.com", "mobile.x.com"})
 
 
+def _auto_linked_code(text: str, match: re.Match[str], url: str, label: str) -> bool:
+    """Slack links any word that looks like a domain, even in code: `Data.Text.Lazy.IO` (a
+    Haskell module) arrives as `<http://Data.Text.Lazy.IO|Data.Text.Lazy.IO>`. Such a link,
+    its label the address itself, between backticks, is code someone wrote, not a link."""
+    if _SCHEME.sub("", url, count=1).rstrip("/") != label.rstrip("/"):
+        return False
+    before = text.count("`", 0, match.start())
+    return before % 2 == 1 and "`" in text[match.end() :]
+
+
 def extract_urls(text: str, *, limit: int = MAX_URLS_PER_MESSAGE) -> list[FoundUrl]:
     """Trackable links in a message, deduplicated by canonical form, in order of appearance.
 
@@ -103,6 +113,8 @@ def extract_urls(text: str, *, limit: int = MAX_URLS_PER_MESSAGE) -> list[FoundU
             original = _slack_unescape(angle)
             label = match.group("alabel")
             label = _slack_unescape(label).strip() if label else None
+            if label and "`" in text and _auto_linked_code(text, match, original, label):
+                continue
         elif bare is not None:
             if len(bare) > MAX_URL_LENGTH + 64:
                 continue  # too long even before trimming; also bounds _trim_bare's work

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
+from bot.interests.addresses import address_subjects
 from bot.interests.answers import is_acknowledgement, is_substantive
 from bot.interests.profiles import (
     DEFAULT_WEIGHTS,
@@ -89,7 +90,7 @@ def resource_text(doc: ResourceDoc) -> ResourceText:
     return ResourceText(
         title=without_owner(doc.title, doc.url),
         description=doc.description,
-        keywords=doc.keywords,
+        keywords=(*doc.keywords, *address_subjects(doc.url)),
         site_name=doc.site_name,
         messages=doc.messages,
         channel_name=doc.channel_name,

@@ -4,7 +4,7 @@ Members write `ml` or `machine learning`, `graph ql` or `graphql`, `viz` or `vis
 `postgrs` or `postgres`. Each rule below is general, and each relation carries a weight and
 a reason the reply can show:
 
-- the same letters once spaces and hyphens are gone (`graph ql` = `graphql`);
+- the same letters once spaces, hyphens and dots are gone (`graph ql` = `graphql`);
 - an acronym of a topic the community uses (`ml` = `machine learning`, both ways);
 - a common abbreviation (`viz`, `k8s`, `db`...; moderators add their own as aliases);
 - a longer topic that contains the word (`rust` -> `async rust`), weaker;
@@ -76,7 +76,9 @@ class Related:
 
 
 def _compact(topic: str) -> str:
-    return topic.replace(" ", "").replace("-", "")
+    """`graph ql`, `graph-ql` and `graphql` are one spelling; so are the module `debug.trace`
+    and the words `debug trace`."""
+    return topic.replace(" ", "").replace("-", "").replace(".", "")
 
 
 def _initials(topic: str) -> str:

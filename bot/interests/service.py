@@ -46,7 +46,7 @@ from bot.interests.terms import is_subject_word, load_lexicons
 from bot.interests.topics import (
     normalize_topic,
     prepare_aliases,
-    subjects_first,
+    shown_topics,
 )
 from bot.interests.wants import action_evidence, snippet
 from bot.mentions import without_mentions
@@ -647,9 +647,7 @@ class InterestService:
         if missing:
             await self.topics.recompute_resources(community_id, missing)
             found.update(await self.store.topics_of(missing, community_id))
-        return {
-            rid: tuple(t for t, _ in subjects_first(found[rid])) for rid in wanted if rid in found
-        }
+        return {rid: tuple(shown_topics(found[rid])) for rid in wanted if rid in found}
 
     async def run(self) -> None:
         """The background loop: unfurl new links, then refresh topics, every few seconds.

@@ -54,6 +54,10 @@ _FILE_EXTENSIONS = frozenset(
     gz tgz bz2 xz 7z rar json yaml yml toml xml ini cfg exe dmg pkg deb rpm msi apk iso bin dat kml kmz
     geojson shp ipynb html htm php""".split()
 )
+_CONFIG_EXTENSIONS = frozenset("yaml yml toml json ini cfg cabal".split())
+_GENERIC_CONFIG_STEMS = frozenset(
+    "config conf configuration settings setup env local secrets".split()
+)
 _NUMBERISH = re.compile(
     r"^v?\d[\d.,:_-]*$|^v?\d+(?:\.\d+)+[a-z]{0,2}\d*$"
     r"|^\d+(?:st|nd|rd|th|s|k|m|x|px|em|pt|ms|gb|mb|kb|tb|hz|am|pm)$"
@@ -121,11 +125,25 @@ def is_junk(word: str) -> bool:
         return True
     if "." in word:
         stem, _, ext = word.rpartition(".")
-        if ext in _FILE_EXTENSIONS and stem:
+        if ext in _FILE_EXTENSIONS and stem and not _named_config_file(stem, ext):
             return True  # a file name
         if _PLACEHOLDER_HOST.match(word):
             return True
     return bool(word.startswith("@"))
+
+
+def _named_config_file(stem: str, ext: str) -> bool:
+    """`hie.yaml`, `tsconfig.json`, `.infrahub.yml`: a tool's own configuration file is
+    named for the tool and is what people ask about; `config.yaml`, `data.json` or
+    `package.json` (an everyday word) say nothing by themselves."""
+    return (
+        ext in _CONFIG_EXTENSIONS
+        and stem.isascii()
+        and stem.isalpha()
+        and len(stem) >= 3
+        and stem not in _GENERIC_CONFIG_STEMS
+        and specificity(stem) >= 1.0
+    )
 
 
 @lru_cache(maxsize=1)

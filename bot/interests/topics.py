@@ -60,6 +60,7 @@ _POSSESSIVE = re.compile(r"(?<=[^\W_])'s\b")
 _HAS_LETTER = re.compile(r"[^\W\d_]")
 _NAME_PARTS = re.compile(r"[\s._-]+")
 _HASHTAG = re.compile(r"(?<![\w&#/<])#([^\W\d_][\w-]{1,49})")
+_CODE = re.compile(r"```.*?```|`[^`\n]*`", re.DOTALL)
 # Message noise removed before the token path: code, links, Slack/Discord markup, :emoji:.
 _NOISE = re.compile(
     r"```.*?```|`[^`\n]*`"  # code blocks and inline code
@@ -93,6 +94,13 @@ def _words(text: str) -> list[str]:
     numbers, versions, file names, ids and other junk (see `terms.is_junk`) are dropped."""
     return [k for w in _WORD.findall(_prepare_text(text)) if (k := _kept_word(w)) is not None]
 
+
+# Where Japanese and Latin script meet inside one run of characters: `guiをやろうと思いhaskell`
+# is `gui`, the Japanese, and `haskell` (Japanese puts no spaces around Latin words).
+_CJK_CHARS = "\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff\uff66-\uff9f"
+_SCRIPT_EDGE = re.compile(
+    f"(?<=[{_CJK_CHARS}])(?=[^\\s{_CJK_CHARS}])|(?<=[^\\s{_CJK_CHARS}])(?=[{_CJK_CHARS}])"
+)
 
 # Where a phrase ends: punctuation between words ("metrics, machine learning" holds no
 # `metrics machine`), a sentence's full stop, a dash set off by spaces, a line break.
@@ -245,9 +253,23 @@ def subjects_first(topics: Iterable[tuple[str, float]]) -> list[tuple[str, float
     return sorted(topics, key=lambda tw: (-tw[1] * specificity(tw[0]), tw[0]))
 
 
+SHOWN_AT_LEAST = 3  # a resource's topics shown whatever their weight...
+SHOWN_FLOOR = 0.3  # ...and beyond them only those with this share of the lead's weight
+
+
+def shown_topics(topics: Iterable[tuple[str, float]]) -> list[str]:
+    """A resource's topics as a reader sees them: subjects first (`subjects_first`), and no
+    padding: past the first few, a topic a third as strong as the lead is a passing word of
+    the discussion (`venv` under "500 Internal Server Error"), not what the page is about."""
+    ordered = subjects_first(topics)
+    lead = max((w for _, w in ordered), default=0.0)
+    return [t for i, (t, w) in enumerate(ordered) if i < SHOWN_AT_LEAST or w >= SHOWN_FLOOR * lead]
+
+
 def extract_hashtags(text: str) -> list[str]:
-    """`#rust` and `#async-io` in chat text (not `c#`, not `#123`, not Slack `<#C1|x>`)."""
-    return _HASHTAG.findall(text)
+    """`#rust` and `#async-io` in chat text (not `c#`, not `#123`, not Slack `<#C1|x>`, not
+    inside code: `#label := "Run"` is a Haskell label, `#include` a C directive)."""
+    return _HASHTAG.findall(_CODE.sub(" ", text))
 
 
 @dataclass(frozen=True, slots=True)
@@ -414,6 +436,8 @@ class TopicExtractor:
         text = _NOISE.sub(" | ", text)
         japanese = has_japanese(text)
         out: list[str] = japanese_terms(text) if japanese else []
+        if japanese:
+            text = _SCRIPT_EDGE.sub(" ", text)
         # The R and C languages are capital letters standing alone ("in R", "C code"); the
         # casefolded word path below cannot tell them from "r u there" or "a, b, c".
         out.extend(m.casefold() for m in _LANGUAGE_LETTER.findall(text))
@@ -455,13 +479,16 @@ class TopicExtractor:
             self._yake = yake.KeywordExtractor(
                 lan="en", n=self._yake_ngram, top=10, dedup_lim=0.9, stopwords=set(STOPWORDS)
             )
-        try:
-            ranked = self._yake.extract_keywords(meta)
-        except Exception:  # YAKE on odd input (only symbols, one char): no phrases
-            ranked = []
-        phrases: list[str] = []
         if has_japanese(meta):
-            ranked = [(t, 0.0) for t in japanese_terms(meta)] + list(ranked)
+            # YAKE reads English only: on Japanese it returns sentence fragments glued to the
+            # Latin words between them. The token path segments both scripts instead.
+            ranked = [(t, 0.0) for t in dict.fromkeys(self._token_terms(meta))]
+        else:
+            try:
+                ranked = self._yake.extract_keywords(meta)
+            except Exception:  # YAKE on odd input (only symbols, one char): no phrases
+                ranked = []
+        phrases: list[str] = []
         for phrase, _score in ranked:
             norm = normalize_topic(phrase, self.aliases)
             if not norm or norm in phrases:

@@ -33,6 +33,9 @@ from bot.interests.topics import ResourceText, TopicExtractor, channel_topic, no
         "172.17.0.1",
         "hmm",  # interjections
         "hahaha",
+        "config.yaml",  # configuration files named for nothing in particular
+        "package.json",
+        "data.json",
     ],
 )
 def test_junk_is_never_a_topic(word: str) -> None:
@@ -43,6 +46,13 @@ def test_junk_is_never_a_topic(word: str) -> None:
 @pytest.mark.parametrize("word", ["3d", "k8s", "c++", "python3", "h264", "d3", "io"])
 def test_names_with_digits_are_not_junk(word: str) -> None:
     assert not is_junk(word)
+
+
+@pytest.mark.parametrize("word", ["hie.yaml", "tsconfig.json", "infrahub.yml"])
+def test_a_tools_own_configuration_file_is_a_subject(word: str) -> None:
+    # haskell-jp shares `hie.yaml` (the Haskell language server's file) and asks about it.
+    assert not is_junk(word)
+    assert normalize_topic(word) == word
 
 
 @pytest.mark.parametrize(
@@ -101,6 +111,17 @@ def test_japanese_is_segmented_into_nouns_and_compounds() -> None:
     assert "型クラス" in found and "勉強会" in found
 
 
+def test_latin_words_inside_japanese_are_words_of_their_own() -> None:
+    # A real haskell-jp question: Japanese puts no spaces around the Latin words in it.
+    text = "GUIをやろうと思いhaskell-giを試していますが、HelloWorld以上のことができません"
+    extractor = TopicExtractor()
+    terms = extractor._token_terms(text)
+    assert {"gui", "haskell gi", "helloworld"} <= set(terms)
+    assert not [t for t in terms if t.isascii() is False and any(c.isascii() for c in t)]
+    title = extractor._meta_phrases(text)  # a Japanese title: segmented, not YAKE's fragments
+    assert "gui" in title and not [p for p in title if " " in p and not p.isascii()]
+
+
 def test_everyday_words_are_less_specific_than_subjects() -> None:
     from bot.interests.terms import specificity
 
@@ -117,6 +138,23 @@ def test_subjects_go_first_but_weights_stay_evidence() -> None:
     ranked = subjects_first([("button", 1.0), ("feature", 0.9), ("makie", 0.8), ("型", 0.7)])
     assert [t for t, _ in ranked][:2] == ["makie", "button"]
     assert dict(ranked) == {"button": 1.0, "feature": 0.9, "makie": 0.8, "型": 0.7}
+
+
+def test_shown_topics_are_not_padded_with_passing_words() -> None:
+    from bot.interests.topics import shown_topics
+
+    # "500 Internal Server Error - HTTP | MDN" shared into a long thread about someone's set-up.
+    weighted = [
+        ("internal server", 1.0),
+        ("server error", 1.0),
+        ("schema2", 0.58),
+        ("venv", 0.25),
+        ("laptop running", 0.24),
+    ]
+    assert shown_topics(weighted) == ["internal server", "server error", "schema2"]
+    few = [("scotty", 1.0), ("サーバ", 0.1)]
+    assert shown_topics(few) == ["scotty", "サーバ"]  # a short list is shown whole
+    assert shown_topics([]) == []
 
 
 @pytest.mark.parametrize(

@@ -81,11 +81,20 @@ def test_prepare_aliases_ignores_empty_targets_and_is_idempotent() -> None:
 def test_singular_and_plural_meet() -> None:
     for singular, plural in [("api", "apis"), ("library", "libraries"), ("match", "matches")]:
         assert singularize(plural) == singularize(singular) == singular
+    # "meetup topics" and "meetup topic" are one subject; "physics" is no plural of "physic".
+    assert normalize_topic("meetup topics") == normalize_topic("meetup topic") == "meetup topic"
+    assert singularize("physics") == "physics" and singularize("comics") == "comic"
 
 
 def test_hashtags_skip_languages_numbers_and_channel_links() -> None:
     text = "loving #rust and #async-io in C# (see #123, <#C01|general>, a&#39;b)"
     assert extract_hashtags(text) == ["rust", "async-io"]
+
+
+def test_hashtags_in_code_are_code() -> None:
+    # haskell-gi labels in a real haskell-jp answer: `#label := "Run"` names no subject.
+    text = "Entryから値を取り出せました\n```set msg [ #sensitive := False, #label := x ]```\n#gtk `#add`"
+    assert extract_hashtags(text) == ["gtk"]
 
 
 @given(st.text(max_size=200))

@@ -580,3 +580,15 @@ def test_plain_fast_path_agrees_with_w3lib(
     slow = urlsplit(canonicalize_url(f"https://example.org{path or '/'}?{query}"))
     if fast_path is not None:
         assert (fast_path, fast_query) == (slow.path, slow.query)
+
+
+def test_slack_auto_links_inside_code_are_code() -> None:
+    # haskell-jp: Slack linked the module names a member wrote between backticks.
+    text = (
+        "`TIO` は `<http://Data.Text.Lazy.IO|Data.Text.Lazy.IO>` でしょうか？そうだとすると、"
+        " `<http://Data.Text.IO|Data.Text.IO>` を代わりに使えば解決すると思います。"
+    )
+    assert extract_urls(text) == []
+    # An auto-link outside code, and a labelled link inside code, are links as ever.
+    kept = extract_urls("`x` see <http://docs.rs|docs.rs> and `<https://real.org/p|the spec>`")
+    assert [u.canonical for u in kept] == ["https://docs.rs", "https://real.org/p"]

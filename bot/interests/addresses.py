@@ -1,0 +1,77 @@
+"""What a resource's address says it is about, beyond its title.
+
+Two parts of a URL name a subject outright, whatever the page's words: a package registry's
+address names the package (`hackage.haskell.org/package/transformers-0.6.1.1/docs/...` is
+about `transformers`, `pypi.org/project/httpx` about `httpx`), and a heading anchor names the
+section the sharer pointed at (`docs.infrahub.app/topics/profiles#profile-priority`). The
+topic extractor reads them like a page's keywords. Pure functions.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import parse_qs, unquote, urlsplit
+
+__all__ = ["address_subjects"]
+
+# host -> the path segment before the package's name (None: the first segment is the name)
+_REGISTRIES: dict[str, str | None] = {
+    "pypi.org": "project",
+    "npmjs.com": "package",
+    "hackage.haskell.org": "package",
+    "stackage.org": "package",
+    "crates.io": "crates",
+    "docs.rs": None,
+    "lib.rs": "crates",
+    "rubygems.org": "gems",
+    "juliahub.com": "Packages",
+    "juliapackages.com": "p",
+    "cran.r-project.org": "packages",
+    "packagist.org": "packages",
+    "nuget.org": "packages",
+    "hex.pm": "packages",
+    "metacpan.org": "pod",
+}
+# `transformers-0.6.1.1`, `base-4.17.0.0`: Hackage and Stackage put the version in the name.
+_VERSION_SUFFIX = re.compile(r"-v?\d+(?:\.\d+)*$")
+# A heading anchor is words joined by hyphens or underscores (`profile-priority`), not an id
+# (`L42`, `issuecomment-123`, `ref1`, a hash) nor a single word like `top` or `usage`.
+_HEADING = re.compile(r"^[^\W\d_]{2,}(?:[-_][^\W\d_]{2,}){1,4}$")
+_NOT_HEADINGS = frozenset({"table-of-contents", "main-content", "page-top", "back-to-top"})
+
+
+def address_subjects(url: str) -> tuple[str, ...]:
+    """The package a registry URL is about and the heading its anchor points to, as words
+    (`("transformers",)`, `("profile priority",)`); empty for any other URL."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return ()
+    found: list[str] = []
+    package = _package(parts.hostname or "", parts.path, parts.query)
+    if package:
+        found.append(package)
+    fragment = unquote(parts.fragment).strip().casefold()
+    if _HEADING.match(fragment) and fragment not in _NOT_HEADINGS:
+        found.append(re.sub(r"[-_]+", " ", fragment))
+    return tuple(found)
+
+
+def _package(host: str, path: str, query: str) -> str | None:
+    host = host.casefold().removeprefix("www.")
+    if host not in _REGISTRIES:
+        return None
+    if host == "cran.r-project.org" and "package" in (qs := parse_qs(query)):
+        return qs["package"][0] or None  # cran's `web/packages/X` and `?package=X`
+    segments = [unquote(s) for s in path.split("/") if s]
+    marker = _REGISTRIES[host]
+    if marker is None:
+        name = segments[0] if segments else None
+    else:
+        at = next((i for i, s in enumerate(segments) if s == marker), None)
+        name = segments[at + 1] if at is not None and at + 1 < len(segments) else None
+        if name and name.startswith("@") and at is not None and at + 2 < len(segments):
+            name = f"{name}/{segments[at + 2]}"  # npm's scoped packages: @types/node
+    if not name:
+        return None
+    return _VERSION_SUFFIX.sub("", name) or None

@@ -1,0 +1,24 @@
+"""Wordings that mean one subject meet (bot/interests/related.py): pure, no database."""
+
+from __future__ import annotations
+
+from bot.interests.related import ABBREVIATION, SAME, TopicIndex, related_topics
+
+
+def _related(query: str, known: list[str]) -> dict[str, tuple[float, str]]:
+    return {r.topic: (r.weight, r.why) for r in related_topics(query, TopicIndex(known))}
+
+
+def test_spaces_hyphens_and_dots_do_not_make_another_subject() -> None:
+    known = ["graphql", "debug.trace", "haskell gi", "makie"]
+    assert _related("graph ql", known)["graphql"] == (SAME, "another spelling")
+    # Haskell's module `Debug.Trace` is what members call "debug trace" (haskell-jp).
+    assert _related("debug trace", known)["debug.trace"] == (SAME, "another spelling")
+    assert _related("haskell-gi", known)["haskell gi"] == (SAME, "another spelling")
+    assert "makie" not in _related("debug trace", known)
+
+
+def test_abbreviations_and_acronyms_say_how_they_relate() -> None:
+    known = ["machine learning", "visualization"]
+    assert _related("viz", known)["visualization"] == (ABBREVIATION, "viz = visualization")
+    assert _related("ml", known)["machine learning"][1] == "ml = machine learning"
