@@ -233,6 +233,9 @@ class Scores:
     topic_ratings: dict[str, int] = field(
         default_factory=lambda: {"good": 0, "partial": 0, "junk": 0}
     )
+    holdout_ratings: dict[str, int] = field(  # judgments/topics_holdout.json, RULES.md §7
+        default_factory=lambda: {"good": 0, "partial": 0, "junk": 0}
+    )
     precision: list[float] = field(default_factory=list)
     # hits / min(3, judged knowers): a query with one judged knower can reach 1.0, not 0.33
     precision_possible: list[float] = field(default_factory=list)
@@ -304,6 +307,19 @@ async def score_dataset(
                     scores.lines.append(
                         f"  [{rating}] {row.title!r} {got[:5]} <- {j['good_topics']}"
                     )
+            for j in judged.get("topics_holdout", []):
+                if j["dataset"] != name:
+                    continue
+                row = by_url.get(canonicalize(j["url"]) or "")
+                if row is None:
+                    continue
+                got = list(topics_of.get(row.id, ()))
+                rating = rate_topics(got, j["good_topics"], j.get("acceptable_topics", []))
+                scores.holdout_ratings[rating] += 1
+                if verbose:
+                    scores.lines.append(
+                        f"  held-out [{rating}] {row.title!r} {got[:5]} <- {j['good_topics']}"
+                    )
             for q in judged.get("who_knows", []):
                 if q["dataset"] != name:
                     continue
@@ -360,7 +376,7 @@ async def score_dataset(
 
 def load_judgments(folder: Path) -> dict[str, list[dict[str, Any]]]:
     out = {}
-    for key in ("topics", "who_knows", "variants", "wants"):
+    for key in ("topics", "topics_holdout", "who_knows", "variants", "wants"):
         path = folder / f"{key}.json"
         out[key] = json.loads(path.read_text("utf-8")) if path.exists() else []
     return out
@@ -410,6 +426,8 @@ async def main() -> None:
             total.title_right += s.title_right
             for k, n in s.topic_ratings.items():
                 total.topic_ratings[k] += n
+            for k, n in s.holdout_ratings.items():
+                total.holdout_ratings[k] += n
             total.precision += s.precision
             total.precision_possible += s.precision_possible
             total.answered += s.answered
@@ -422,6 +440,13 @@ async def main() -> None:
         p3 = sum(total.precision) / len(total.precision) if total.precision else 0.0
         possible = total.precision_possible
         p3_possible = sum(possible) / len(possible) if possible else 0.0
+        held = sum(total.holdout_ratings.values())
+        if held:
+            print(
+                "ALL held-out topics: "
+                + ", ".join(f"{k} {n / held:.0%}" for k, n in total.holdout_ratings.items())
+                + f" of {held}"
+            )
         print(
             f"ALL: titles {total.titled / max(1, total.resources):.1%} of {total.resources}; "
             f"judged titles right {total.title_right}/{total.title_judged}; "

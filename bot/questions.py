@@ -18,9 +18,11 @@ text, that the pre-filter accepts everything the detector does.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache, wraps
 
-__all__ = ["ANCHORS", "QUESTION_MARKS", "SQL_PATTERNS", "is_question"]
+__all__ = ["ANCHORS", "QUESTION_MARKS", "SQL_PATTERNS", "is_question", "short_text_cache"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,11 +131,30 @@ _STRIP = re.compile(
 _QUESTION_END = re.compile(r"[?？؟⸮]+[\s\"')\]\u3002.!]*(?:\s|$)")
 _QUESTION_PHRASES = re.compile(r"(?:^|\b)(?:" + "|".join(p.pattern for p in PHRASES) + ")")
 _JA_QUESTION = re.compile("|".join(p.pattern for p in JAPANESE), re.MULTILINE)
-_PHRASE_ANCHORS = tuple(dict.fromkeys(a for p in PHRASES for a in p.anchors))
-_JA_ANCHORS = tuple(dict.fromkeys(a for p in JAPANESE for a in p.anchors))
+_PHRASE_ANCHOR = re.compile(
+    "|".join(re.escape(a) for a in dict.fromkeys(a for p in PHRASES for a in p.anchors))
+)
+_JA_ANCHOR = re.compile("|".join(re.escape(a) for p in JAPANESE for a in p.anchors))
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 
 
+CACHED_CHARS = 2_000  # texts up to this long are remembered (65,536 of them: ~40 MB at most)
+
+
+def short_text_cache(fn: Callable[[str | None], bool]) -> Callable[[str | None], bool]:
+    """Remember a text test for ordinary texts: working out interests asks it of one text
+    from several sides (answers, wants, evidence, profiles). Huge texts are not kept."""
+    cached = lru_cache(maxsize=65_536)(fn)
+
+    @wraps(fn)
+    def test(text: str | None) -> bool:
+        return cached(text) if text and len(text) <= CACHED_CHARS else fn(text)
+
+    test.cache_info = cached.cache_info  # type: ignore[attr-defined]
+    return test
+
+
+@short_text_cache
 def is_question(text: str | None) -> bool:
     """True for messages that ask something ("how do I…", "does anyone know…", "anyone
     tried…", a sentence ending in ? or ？ or ؟, Japanese polite question endings), ignoring
@@ -150,6 +171,6 @@ def is_question(text: str | None) -> bool:
     lowered = cleaned.translate(_ASCII_LOWER)
     # Every match holds one of its phrase's anchors: a few substring tests spare most texts
     # the search of the whole alternation at every position (derive runs this ~1M times).
-    if any(a in lowered for a in _PHRASE_ANCHORS) and _QUESTION_PHRASES.search(lowered):
+    if _PHRASE_ANCHOR.search(lowered) and _QUESTION_PHRASES.search(lowered):
         return True
-    return any(a in cleaned for a in _JA_ANCHORS) and _JA_QUESTION.search(cleaned) is not None
+    return bool(_JA_ANCHOR.search(cleaned)) and _JA_QUESTION.search(cleaned) is not None

@@ -23,6 +23,7 @@ __all__ = [
     "fallback_title",
     "file_title",
     "is_generic_filename",
+    "label_title",
     "sentence_title",
     "slug_title",
 ]
@@ -63,6 +64,9 @@ _NOISE_SEGMENTS = frozenset(
     "edit wiki page pages watch status en us en-us www html htm php aspx jsp amp abs pdf "
     "download downloads file files raw latest stable dev docs doc api v1 v2 t c r s u".split()
 )
+_LANGUAGE_SUFFIX = re.compile(
+    r"(?<=[a-z])[_-](?:en|de|fr|es|it|pt|nl|ru|ja|jp|zh|ko)(?:[_-][a-z]{2})?$", re.IGNORECASE
+)
 _URLISH = re.compile(r"^(?:https?://|www\.)\S+$", re.IGNORECASE)
 _LINKS = re.compile(r"<[^<>]+>|https?://\S+|www\.\S+|\[[^\]]*\]\([^)]*\)", re.IGNORECASE)
 # What Slack and Discord write around a file, not words of the member's.
@@ -93,6 +97,24 @@ def clean_title(text: str | None, url: str | None = None) -> str | None:
     if len(text) > MAX_TITLE_CHARS:
         text = text[: MAX_TITLE_CHARS - 1].rstrip() + "…"
     return text
+
+
+# Labels that point at a link instead of naming it ("see [here](…)", "<url|this link>").
+_POINTING_WORDS = frozenset(
+    "here this that link the click see read more a an it page website url こちら ここ リンク".split()
+)
+
+
+def label_title(label: str | None, url: str | None = None) -> str | None:
+    """The title a link's label gives it (`<url|Async IO in Python>`), or None when the label
+    only points at the link ("here", "this link", "click here", "こちら")."""
+    cleaned = clean_title(label, url)
+    if cleaned is None:
+        return None
+    words = cleaned.casefold().strip(".:!?()[]").split()
+    if words and all(w in _POINTING_WORDS for w in words):
+        return None
+    return cleaned
 
 
 def _same_address(text: str, url: str) -> bool:
@@ -153,10 +175,18 @@ def slug_title(url: str) -> str | None:
     except ValueError:
         return None
     host = (parts.hostname or "").removeprefix("www.")
-    segments = [unquote(s) for s in parts.path.split("/") if s]
+    path = parts.path
+    if parts.fragment.startswith("!/"):  # `#!/vizhome/...`: a page's own path, routed in-page
+        path = f"{path}/{parts.fragment[2:]}"
+    segments = [unquote(s) for s in path.split("/") if s]
     if host in CODE_HOSTS and len(segments) >= 2:
         repo = f"{segments[0]}/{segments[1]}"
+        reference = _code_reference(segments[2:])
+        if reference:
+            return f"{repo}{reference}"
         rest = [s for s in segments[2:] if s not in {"blob", "tree", "master", "main"}]
+        if rest and _FILE_NAME.fullmatch(rest[-1]) and _words(rest[-1]):
+            return clean_title(f"{repo}: {rest[-1]}")  # `hie.yaml`: a file named, not a slug
         return clean_title(f"{repo}: {_words(rest[-1])}" if rest and _words(rest[-1]) else repo)
     if host.endswith("slack.com") and segments[:1] == ["files"]:
         segments = segments[-1:]  # /files/<member>/<id>/<name>: only the name says anything
@@ -165,6 +195,24 @@ def slug_title(url: str) -> str | None:
             continue
         words = _words(segment)  # an id here: what comes before names a collection
         return clean_title(words[:1].upper() + words[1:]) if words else None
+    return None
+
+
+# One word and its extension (`.infrahub.yml`, `README.md`); `julia-1.6-highlights.md` is a
+# slug, read as words.
+_FILE_NAME = re.compile(r"\.?[A-Za-z0-9]+(?:\.[A-Za-z0-9]+)*\.[A-Za-z][A-Za-z0-9]{0,7}")
+_NUMBERED = frozenset({"pull", "pulls", "issues", "discussions", "merge_requests"})
+_HEX_ID = re.compile(r"[0-9a-f]{7,40}")
+
+
+def _code_reference(rest: Sequence[str]) -> str | None:
+    """How developers write a pull request, issue or commit of a repository (`#33526`,
+    `@1a2b3c4`): the repository's name alone would not tell two of them apart."""
+    rest = [s for s in rest if s != "-"]  # GitLab: /group/repo/-/merge_requests/12
+    if len(rest) >= 2 and rest[0] in _NUMBERED and rest[1].isdigit():
+        return f"{'!' if rest[0] == 'merge_requests' else '#'}{rest[1]}"  # GitLab writes !12
+    if len(rest) >= 2 and rest[0] in {"commit", "commits"} and _HEX_ID.fullmatch(rest[1]):
+        return f"@{rest[1][:7]}"
     return None
 
 
@@ -206,6 +254,7 @@ def sentence_title(text: str, limit: int = 80) -> str | None:
 
 def _is_filler(segment: str) -> bool:
     stem = _EXTENSION.sub("", segment) if "." in segment[-6:] else segment
+    stem = _LANGUAGE_SUFFIX.sub("", stem)  # `index_en`, `index-de`: still the index
     return not stem or stem.lower() in _NOISE_SEGMENTS
 
 

@@ -32,7 +32,7 @@ from bot.model import (
     ReactionAdded,
     ReactionRemoved,
 )
-from bot.titles import TitleSource, clean_title, file_title
+from bot.titles import TitleSource, clean_title, file_title, label_title
 from bot.urls import MAX_URLS_PER_MESSAGE, canonicalize, domain_of, extract_urls
 from storage.ingest import (
     IngestStore,
@@ -79,7 +79,7 @@ def resources_in(
     the ingest path, with topics (`bot.interests.pipeline`)."""
     found: dict[str, PlannedResource] = {}
     for f in extract_urls(_storable(text), limit=limit):
-        label = clean_title(f.label, f.original) if f.label else None
+        label = label_title(f.label, f.original) if f.label else None
         rank = TitleSource.LABEL if label else 0
         found.setdefault(
             f.canonical,
@@ -92,8 +92,9 @@ def resources_in(
         canonical = canonicalize(url)
         if not canonical:
             continue
-        title = clean_title(_storable(preview.title or ""), url)
         source = TitleSource.LABEL if preview.is_label else TitleSource.PLATFORM
+        text = _storable(preview.title or "")
+        title = label_title(text, url) if preview.is_label else clean_title(text, url)
         known = found.get(canonical)
         if known is None and len(found) < limit:
             rank = source if title else 0

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 from bot.interests.profiles import is_question
+from bot.questions import short_text_cache
 
 __all__ = ["is_acknowledgement", "is_answer", "is_substantive"]
 
@@ -63,6 +64,7 @@ def is_acknowledgement(text: str | None) -> bool:
     return len(_WORDS.findall(cleaned)) <= 4 and bool(_THANKS.search(cleaned))
 
 
+@short_text_cache
 def is_substantive(text: str | None) -> bool:
     """A reply with something in it: not an acknowledgement, not another question, and at
     least a few words (or some code or a link)."""

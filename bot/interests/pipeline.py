@@ -97,6 +97,9 @@ def resource_text(doc: ResourceDoc) -> ResourceText:
     )
 
 
+_CODE_REFERENCE = re.compile(r"(?<=\w)(?:[#!]\d+|@[0-9a-f]{7,40})$")
+
+
 def without_owner(title: str | None, url: str) -> str | None:
     """`JuliaGPU/CUDA.jl` -> `CUDA.jl` for a code host's repository: the owner is an
     account name, not what the repository is about. A repository name alone is a slug, read
@@ -106,6 +109,7 @@ def without_owner(title: str | None, url: str) -> str | None:
     if not title or owner is None:
         return title
     name = re.sub(rf"(?i)(?<![\w.-]){re.escape(owner)}/", "", title)
+    name = _CODE_REFERENCE.sub("", name)  # `julia#33526`: the number names no subject
     return re.sub(r"[-_]+", " ", name) if " " not in name.strip() else name
 
 
@@ -167,10 +171,13 @@ def answered(
     the topics of the question and the reply together. A reply to a shared link that asked
     nothing already counts as discussing that link (see `knowledge_scores`), not again here."""
     out: list[Answered] = []
+    asked_in: dict[int, bool] = {}  # a thread's root asks once, however many replies it has
     for r in replies:
         if not is_substantive(r.text):
             continue
-        asked = is_question(r.root_text)
+        asked = asked_in.get(r.root_id)
+        if asked is None:
+            asked = asked_in[r.root_id] = is_question(r.root_text)
         if r.root_shares and not asked:
             continue
         if r.adjacent and not asked:

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from bot.interests.related import ABBREVIATIONS
 from bot.interests.terms import (
     GENERIC_CHANNELS,
     fold_gerund,
@@ -71,7 +72,14 @@ _NOISE = re.compile(
 )
 
 
+# An identifier of three or more capitalised words (`CoreNumberPool`, `TestInfrahubIntegration`)
+# reads as its words; two (`GraphQL`, `JavaScript`, `DataFrames`) are a name and stay whole.
+_CAMEL_WORDS = re.compile(r"\b(?:[A-Z][a-z]{2,}){3,}\b")
+_CAMEL_PART = re.compile(r"(?<=[a-z])(?=[A-Z])")
+
+
 def _prepare_text(text: str) -> str:
+    text = _CAMEL_WORDS.sub(lambda m: f" | {_CAMEL_PART.sub(' ', m.group())} | ", text)
     text = unicodedata.normalize("NFKC", text).casefold().replace("’", "'")
     return fold_package(_POSSESSIVE.sub("", text))
 
@@ -239,6 +247,16 @@ def _fold(word: str) -> str:
     """`plotting` -> `plot`, unless the noun is a chat word (`pinning` stays: `pin` is not)."""
     folded = fold_gerund(word)
     return word if folded in STOPWORDS else folded
+
+
+# A short form ending a phrase is the long one (`election vis` = `election visualization`,
+# `python docs` = `python documentation`): the phrase around it says which subject it is.
+# Only one-word expansions: `quantum ml` must not become a four-word topic.
+_PHRASE_HEADS: Mapping[str, str] = {
+    short: long
+    for short, long in ABBREVIATIONS.items()
+    if " " not in long and short not in {"js", "ts", "py", "pg", "de"}
+}
 
 
 def _common(word: str) -> bool:
@@ -459,7 +477,7 @@ class TopicExtractor:
             if aliased is not None or facts.subject:
                 out.append(aliased or facts.single)
             if prev is not None and facts.noun:
-                bi = prev + " " + facts.head
+                bi = prev + " " + _PHRASE_HEADS.get(facts.head, facts.head)
                 if bi in aliases or not (_common(prev) and facts.common):
                     out.append(aliases.get(bi, bi))
             prev = word if facts.modifier else None

@@ -231,6 +231,7 @@ def test_who_knows_document_offers_suggestions_as_buttons() -> None:
             "https://github.com/opsmill/nornir_infrahub",
             "nornir infrahub",
         ),
+        ("JuliaLang/julia#33526", "https://github.com/JuliaLang/julia/pull/33526", "julia"),
     ],
 )
 def test_a_repository_owner_is_not_what_it_is_about(

@@ -278,3 +278,21 @@ def test_c_the_language_but_not_an_abbreviation() -> None:
 
     assert "c" in topics("writing C code for the GPU")
     assert "c" not in topics("the C. elegans study")
+
+
+def test_a_short_form_ending_a_phrase_is_the_long_one() -> None:
+    # Houston Data Visualization Slack: "on election vis", under an SMBC comic.
+    extractor = TopicExtractor()
+    assert "election visualization" in extractor._token_terms("on election vis")
+    assert "python documentation" in extractor._token_terms("read the python docs first")
+    # Expansions of several words stay short forms inside phrases: no four-word topics.
+    assert "quantum ml" in extractor._token_terms("quantum ml is hard")
+
+
+def test_long_camel_case_identifiers_read_as_their_words() -> None:
+    # Infrahub's schema kinds, from a real forum title: "Multiple Number Ranges in Single
+    # CoreNumberPool". Two-part names stay names.
+    terms = TopicExtractor()._token_terms("Ranges in Single CoreNumberPool; GraphQL, DataFrames")
+    assert "number pool" in terms and "single core" not in terms
+    assert {"graphql", "dataframe"} <= set(terms)
+    assert normalize_topic("CoreNumberPool") == "core number pool"

@@ -132,3 +132,17 @@ def test_the_digest_features_only_questions_that_say_enough() -> None:
 
     assert is_question("ok?") and not worth_featuring_as_question("ok?")
     assert worth_featuring_as_question("does anyone know a good SQL book")
+
+
+def test_answers_are_remembered_for_ordinary_texts_only() -> None:
+    from bot.questions import CACHED_CHARS
+
+    info = is_question.cache_info  # type: ignore[attr-defined]
+    short = "How do I cancel a task in this test?"
+    before = info()
+    assert is_question(short) and is_question(short)
+    assert info().hits == before.hits + 1 and info().currsize == before.currsize + 1
+    huge = "how do I " + "x" * (CACHED_CHARS + 10)
+    assert is_question(huge)  # worked out, not kept: a hostile message pins no memory
+    assert info().currsize == before.currsize + 1
+    assert is_question(None) is False and is_question("") is False

@@ -25,6 +25,21 @@ from bot.tracking import resources_in
         ("https://www.meetup.com/x/events/tableau-10-houston/", "Tableau 10 houston"),
         ("https://docs.julialang.org/en/v1/manual/performance-tips/", "Performance tips"),
         ("https://github.com/FluxML/Flux.jl", "FluxML/Flux.jl"),
+        # pull requests, issues and commits as developers write them (JuliaLang Slack links)
+        ("https://github.com/JuliaLang/julia/pull/33526", "JuliaLang/julia#33526"),
+        ("https://github.com/JuliaGPU/CUDA.jl/pull/523#issuecomment-75341", "JuliaGPU/CUDA.jl#523"),
+        ("https://github.com/opsmill/infrahub/issues/7064", "opsmill/infrahub#7064"),
+        ("https://gitlab.com/group/repo/-/merge_requests/12", "group/repo!12"),
+        ("https://github.com/JuliaLang/julia/commit/1a2b3c4d5e6f7a8b", "JuliaLang/julia@1a2b3c4"),
+        # a file a repository names (Infrahub forum), and a slug of words (julialang.org's blog)
+        (
+            "https://github.com/opsmill/infrahub-demo-edge/blob/main/.infrahub.yml",
+            "opsmill/infrahub-demo-edge: .infrahub.yml",
+        ),
+        (
+            "https://github.com/JuliaLang/www.julialang.org/blob/8006/blog/julia-1.6-highlights.md",
+            "JuliaLang/www.julialang.org: julia 1.6 highlights",
+        ),
         ("https://medium.com/@x/why-i-love-julia-3f2a9c1b7e", "Why i love julia"),
         ("https://arxiv.org/abs/1234.5678", None),  # an id says nothing
         ("https://example.com/", None),
@@ -33,6 +48,13 @@ from bot.tracking import resources_in
         ("https://julialang.slack.com/archives/CG4AX37J8/p1615657557039800", None),
         ("https://stackoverflow.com/questions/41234567", None),
         ("https://example.com/blog/async-rust-explained/index.html", "Async rust explained"),
+        # an index page in a language is still the index (Houston Slack: Styrian election maps)
+        ("http://www.strategieanalysen.at/wahlen/karten_ltwstmk2015/index_en.html", "Karten"),
+        # `#!/…` is the page's own path, routed in the page (Tableau Public, Houston Slack)
+        (
+            "https://public.tableau.com/profile/micah.stubbs#!/vizhome/HoustonGenderRatio/ratio",
+            "Ratio",
+        ),
     ],
 )
 def test_slug_titles(url: str, title: str | None) -> None:
@@ -101,6 +123,21 @@ def test_each_source_in_a_message_with_its_rank() -> None:
     # Weaker titles are worked out later, off the ingest path (see `fallback_title`).
     assert (bare.title, bare.title_rank) == (None, 0)
     assert bare.original_url == "https://www.meetup.com/x/events/tableau-10-houston/"
+
+
+def test_labels_that_only_point_are_no_titles() -> None:
+    # The Infrahub forum's "[here](…/.infrahub.yml)": the file's address names it better.
+    text = (
+        "see [here](https://github.com/opsmill/infrahub-demo-edge/blob/main/.infrahub.yml), "
+        "<https://example.org/a|this link>, <https://example.org/b|こちら> and "
+        "<https://example.org/c|Here is the paper>"
+    )
+    titles = [(r.title, r.title_rank) for r in resources_in(text)]
+    assert titles == [(None, 0), (None, 0), (None, 0), ("Here is the paper", TitleSource.LABEL)]
+    assert (
+        fallback_title("https://github.com/opsmill/infrahub-demo-edge/blob/main/.infrahub.yml", ())
+        is not None
+    )
 
 
 def test_fallback_titles_use_the_url_then_the_sharing_sentence() -> None:
