@@ -163,6 +163,17 @@ def _dce_message(msg: dict[str, Any]) -> dict[str, Any]:
         ],
         # The API lists who reacted only on request; counts alone name nobody.
         "reactions": [],
+        # As DiscordChatExporter writes a message's `mentions` (the API's, reply pings too).
+        "mentions": [
+            {
+                "id": u.get("id"),
+                "name": u.get("username"),
+                "nickname": u.get("global_name") or u.get("username"),
+                "isBot": bool(u.get("bot")),
+            }
+            for u in msg.get("mentions") or ()
+            if u.get("id")
+        ],
     }
     if ref.get("message_id"):
         out["reference"] = {"messageId": ref["message_id"], "channelId": ref.get("channel_id")}

@@ -115,6 +115,9 @@ class MessagePosted(Event):
     reply_to: str | None = None
     # Slack thread_broadcast, Discord "also send to channel": still a reply in the thread.
     broadcast: bool = False
+    # The members it @-mentions (`bot.mentions`; Discord's `mentions` list too): "thanks
+    # @ana for the fix" is evidence that Ana knows what she fixed.
+    mentions: tuple[Actor, ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -125,6 +128,8 @@ class MessageEdited(Event):
     extra_urls: tuple[str, ...] = ()
     previews: tuple[LinkPreview, ...] = ()
     author: Actor | None = None
+    # The members the new text mentions; None when the platform did not say (keep them).
+    mentions: tuple[Actor, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

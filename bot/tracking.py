@@ -281,6 +281,7 @@ class Tracker:
                     text, event.attachments, event.extra_urls, previews=event.previews
                 ),
                 reply_to=event.reply_to if event.reply_to != event.message_id else None,
+                mentions=_mentioned(event.mentions, author, policy),
             )
         key = event_key(event)
         if isinstance(event, MessageEdited):
@@ -301,6 +302,11 @@ class Tracker:
                     previews=event.previews,
                 ),
                 replaces_files=event.attachments is not None,
+                mentions=(
+                    None
+                    if event.mentions is None
+                    else _mentioned(event.mentions, event.author, policy)
+                ),
             )
         if isinstance(event, MessageDeleted):
             return PlannedDelete(
@@ -353,6 +359,21 @@ def _storable(text: str) -> str:
         except UnicodeEncodeError:
             text = text.encode(errors="replace").decode()
     return text
+
+
+def _mentioned(
+    mentions: tuple[Actor, ...], author: Actor | None, policy: _Policy
+) -> tuple[Actor, ...]:
+    """The mentions worth storing: other people (not the author, not bots) who have not
+    turned tracking off: a member who opted out is not recorded even as someone named."""
+    if not mentions:
+        return ()
+    own = author.external_id if author is not None else None
+    return tuple(
+        _actor(a)
+        for a in mentions
+        if a.external_id != own and not a.is_bot and not policy.ignores(a.external_id)
+    )
 
 
 def _actor(actor: Actor) -> Actor:

@@ -83,6 +83,7 @@ class PlannedPost:
     text: str
     resources: tuple[PlannedResource, ...]
     reply_to: str | None = None  # resolved to `thread_id` (the conversation's root) on write
+    mentions: tuple[Actor, ...] = ()  # members it @-mentions (`message_mentions`)
 
 
 @dataclass(slots=True, kw_only=True)
@@ -96,6 +97,7 @@ class PlannedEdit:
     # None: the platform did not say which files the message has now; keep file shares.
     resources: tuple[PlannedResource, ...]
     replaces_files: bool
+    mentions: tuple[Actor, ...] | None = None  # None: the platform did not say; keep them
 
 
 @dataclass(slots=True, kw_only=True)
@@ -380,6 +382,9 @@ class IngestStore:
             # Exact types: isinstance against a union costs more than the rest of the loop.
             if type(i) is PlannedPost:
                 posts.append(i)
+                if i.mentions:
+                    for a in i.mentions:
+                        actors.setdefault((i.community_id, a.external_id), a)
                 actors[(i.community_id, i.author.external_id)] = i.author
                 chans[(i.community_id, i.channel.external_id)] = i.channel
             elif type(i) is PlannedReaction or type(i) is PlannedJoin:
@@ -389,6 +394,9 @@ class IngestStore:
             elif type(i) is PlannedRename:
                 chans[(i.community_id, i.channel.external_id)] = i.channel
             else:
+                if type(i) is PlannedEdit and i.mentions:
+                    for a in i.mentions:
+                        actors.setdefault((i.community_id, a.external_id), a)
                 rest.append(i)
         if self.early_reactions and posts:
             # Their message is here at last: the reactions that waited for it go in after it.
@@ -608,6 +616,22 @@ class IngestStore:
         with_links = [item for item in new if item[2].resources]
         if with_links:
             stats.shares += self._store_shares(conn, with_links, touched)
+        mentioned = [(mid, p) for mid, _, p in new if p.mentions]
+        if mentioned:
+            self._store_mentions(conn, mentioned)
+
+    def _store_mentions(
+        self, conn: Connection, items: Sequence[tuple[int, PlannedPost | PlannedEdit]]
+    ) -> None:
+        """One row per (message, member it mentions); the members exist by now."""
+        rows = {
+            (mid, self.member_ids[(p.community_id, a.external_id)][0], p.community_id)
+            for mid, p in items
+            for a in p.mentions or ()
+        }
+        insert_rows(
+            conn, m.message_mentions, ("message_id", "member_id", "community_id"), [*sorted(rows)]
+        )
 
     def _store_shares(
         self,
@@ -901,6 +925,10 @@ class IngestStore:
             .where(m.messages.c.id == mid)
             .values(text=e.text, edited_at=e.edited_at)
         )
+        if e.mentions is not None:  # the new text names these members, and no others
+            mm = m.message_mentions
+            conn.execute(delete(mm).where(mm.c.message_id == mid))
+            self._store_mentions(conn, [(mid, e)])
         st, rt = m.shares, m.resources
         current = {
             url: (rid, kind)

@@ -174,6 +174,21 @@ class ReactionRow(Base):
     )
 
 
+class MessageMentionRow(Base):
+    """A member a message @-mentions. Goes with the message (deleted, edited away, pruned) and
+    with the member (forget-me), by cascade; a member who turned tracking off is never stored."""
+
+    __tablename__ = "message_mentions"
+    message_id: Mapped[int] = mapped_column(
+        Id, ForeignKey("messages.id", ondelete="CASCADE"), primary_key=True
+    )
+    member_id: Mapped[int] = mapped_column(
+        Id, ForeignKey("members.id", ondelete="CASCADE"), primary_key=True
+    )
+    community_id: Mapped[int] = community_fk()
+    __table_args__ = (Index("ix_message_mentions_member", "member_id", "message_id"),)
+
+
 class ProcessedEventRow(Base):
     """Delivery ids already handled, so platform retries store nothing twice."""
 
@@ -216,6 +231,7 @@ resources = cast(Table, ResourceRow.__table__)
 resource_urls = cast(Table, ResourceUrlRow.__table__)
 shares = cast(Table, ShareRow.__table__)
 reactions = cast(Table, ReactionRow.__table__)
+message_mentions = cast(Table, MessageMentionRow.__table__)
 processed_events = cast(Table, ProcessedEventRow.__table__)
 bot_state = cast(Table, BotStateRow.__table__)
 message_tombstones = cast(Table, MessageTombstoneRow.__table__)

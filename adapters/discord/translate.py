@@ -14,6 +14,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import discord
 
+from bot.mentions import mentioned_ids, merge_mentions
 from bot.model import (
     Actor,
     Attachment,
@@ -165,7 +166,15 @@ def message_posted(message: discord.Message, *, place: Place | None = None) -> M
         extra_urls=embed_urls(message.embeds),
         previews=embed_previews(message.embeds),
         reply_to=reply_target(message, place),
+        mentions=mentions_of(message),
     )
+
+
+def mentions_of(message: discord.Message) -> tuple[Actor, ...]:
+    """The members a message mentions: the payload's `mentions` list (which also names the
+    author a reply pinged), then any `<@id>` of the content it left out."""
+    listed = tuple(actor_for(u) for u in message.mentions)
+    return merge_mentions(listed, (Actor(external_id=i) for i in mentioned_ids(message.content)))
 
 
 def reply_target(message: discord.Message, place: Place) -> str | None:
@@ -203,6 +212,7 @@ def message_edited(
         extra_urls=embed_urls(message.embeds),
         previews=embed_previews(message.embeds),
         author=actor_for(message.author),
+        mentions=mentions_of(message),
     )
 
 

@@ -17,6 +17,7 @@ from html import unescape
 from typing import Any
 
 from bot.commands.registry import GROUPS, MEMBER_GROUP
+from bot.mentions import mentioned_ids
 from bot.model import (
     Actor,
     Attachment,
@@ -152,6 +153,7 @@ class CleanText:
     text: str
     urls: tuple[str, ...]
     labels: tuple[LinkPreview, ...] = ()  # `<url|label>`: the label a member gave a link
+    mentions: tuple[str, ...] = ()  # user ids of `<@U…>` (`bot.mentions`), in order
 
 
 def clean_text(text: str | None) -> CleanText:
@@ -193,7 +195,7 @@ def clean_text(text: str | None) -> CleanText:
         return f"{shown} ({url})"
 
     out = _ANGLE.sub(repl, text)
-    return CleanText(unescape(out), tuple(dict.fromkeys(urls)), tuple(labels))
+    return CleanText(unescape(out), tuple(dict.fromkeys(urls)), tuple(labels), mentioned_ids(text))
 
 
 def unfurl_previews(attachments: Any) -> tuple[LinkPreview, ...]:
@@ -412,6 +414,7 @@ def _message(
         extra_urls=cleaned.urls + extra,
         previews=cleaned.labels + unfurl_previews(event.get("attachments")),
         broadcast=subtype == "thread_broadcast",
+        mentions=tuple(Actor(external_id=uid) for uid in cleaned.mentions),
     )
 
 
@@ -456,6 +459,7 @@ def _message_changed(
         extra_urls=cleaned.urls + extra,
         previews=cleaned.labels + unfurl_previews(message.get("attachments")),
         author=_actor(user, message) if user else None,
+        mentions=tuple(Actor(external_id=uid) for uid in cleaned.mentions),
     )
 
 
@@ -668,6 +672,7 @@ def history_events(
                 attachments=posted.attachments if "files" in message else None,
                 extra_urls=posted.extra_urls,
                 author=posted.author,
+                mentions=posted.mentions,
             )
         )
     for reaction in _list(message.get("reactions")):

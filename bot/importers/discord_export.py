@@ -50,6 +50,7 @@ from bot.importers.common import (
     guarded_units,
     parse_iso_timestamp,
 )
+from bot.mentions import mentioned_ids, merge_mentions
 from bot.model import (
     Actor,
     Attachment,
@@ -490,6 +491,13 @@ def _convert(
             else:
                 place = base
             message_key = str(id_text)
+            # Who it mentions (also the author a reply pinged); an odd entry names nobody.
+            listed = [
+                actor_of(user, f"{where}.mentions[{j}]")
+                for j, user in enumerate(_list(message, "mentions", display, where))
+                if isinstance(user, dict) and isinstance(user.get("id"), str) and user["id"]
+            ]
+            named = (Actor(external_id=i) for i in mentioned_ids(content))
             yield MessagePosted(
                 place=place,
                 occurred_at=when,
@@ -499,6 +507,7 @@ def _convert(
                 attachments=tuple(attachments),
                 extra_urls=tuple(previews),
                 previews=tuple(previews.values()),
+                mentions=merge_mentions(listed, named),
             )
         for j, reaction in enumerate(_list(message, "reactions", display, where)):
             rwhere = f"{where}.reactions[{j}]"

@@ -41,6 +41,7 @@ from bot.importers.common import (
     slack_ts_to_datetime,
     slug,
 )
+from bot.mentions import mentioned_ids
 from bot.model import (
     Actor,
     Attachment,
@@ -317,6 +318,10 @@ def parse_day_file(
                 extra_urls=tuple(extra_urls),
                 previews=tuple(previews),
                 broadcast=subtype == "thread_broadcast",
+                mentions=tuple(
+                    users.get(uid) or strangers.get(uid) or Actor(external_id=uid)
+                    for uid in mentioned_ids(text)
+                ),
             )
         ]
         counts.messages += 1

@@ -321,6 +321,11 @@ def evidence_spans(ev: Evidence) -> tuple[Span, ...]:
         out.append(Text(f"answered “{question}”" if question else "answered a question"))
         if ev.snippet:
             out.append(Text(f": “{_clip(ev.snippet, SNIPPET_CHARS)}”"))
+    elif ev.kind is EvidenceKind.THANKED:
+        by = ev.resource_title
+        out.append(Text(f"thanked by {by}" if by else "thanked by name"))
+        if ev.snippet:
+            out.append(Text(f": “{_clip(ev.snippet, SNIPPET_CHARS)}”"))
     elif ev.kind is EvidenceKind.ASKED:
         out.append(
             Text(

@@ -35,6 +35,7 @@ from bot.interests.profiles import (
     EvidenceKind,
     is_question,
 )
+from bot.interests.thanks import thanked
 from bot.interests.topics import ResourceText, TopicExtractor, channel_topic
 from bot.interests.wants import (
     QUESTION_TOPICS,
@@ -71,7 +72,7 @@ SWEEP_MEMBERS = 1000
 RESOURCE_BATCH = 1000
 MEMBER_BATCH = 100  # members worked out together: 500 busy ones held ~250 MB of actions at 1M
 TOPICS_PER_RESOURCE = 8
-TOPICS_PER_MEMBER = 80
+TOPICS_PER_MEMBER = 120
 ANSWER_TOPICS = 6  # topics an answer is evidence for
 EVIDENCE_PER_TOPIC = 6  # kept per member topic; who-knows shows 3 that still exist
 CHANNEL_WEIGHT = 0.3  # the channel's topic, when the extractor's top-k left it out
@@ -135,10 +136,14 @@ KNOW_KINDS = {
     "replied": EvidenceKind.REPLIED,
     "reacted": EvidenceKind.REACTED,
     "answered": EvidenceKind.ANSWERED,
+    "thanked": EvidenceKind.THANKED,
 }
 # Reacting or bookmarking shows interest, not knowledge: it is left out of who-knows.
-KNOWING = frozenset({EvidenceKind.SHARED, EvidenceKind.REPLIED, EvidenceKind.ANSWERED})
+KNOWING = frozenset(
+    {EvidenceKind.SHARED, EvidenceKind.REPLIED, EvidenceKind.ANSWERED, EvidenceKind.THANKED}
+)
 RECENT_REPLIES = 400  # each member's newest replies read for answers
+RECENT_MENTIONS = 400  # each member's newest mentions read for thanks
 DISCUSSION_WEIGHT = 0.4  # a substantive reply in a thread that asked nothing, vs an answer
 ADJACENT_WEIGHT = 0.7  # the next message after a question, in a channel without threads
 THANKED_FACTOR = 1.5  # an answer its asker thanked for or reacted to
@@ -155,6 +160,7 @@ class Answered:
     topics: Sequence[tuple[str, float]]
     weight: float  # 1.0 for an answer to a question, less for plain discussion
     thread: int  # the root message: answers in one thread count as one conversation
+    kind: str = "answered"  # or "thanked": someone else's message thanking them by name
 
 
 def answered(
@@ -255,11 +261,11 @@ def knowledge_scores(
             if rid not in per or value > per[rid][0]:
                 per[rid] = (value, ref)
             (shared if kind is EvidenceKind.SHARED else discussed).setdefault(key, set()).add(rid)
-    answer_base = math.log2(DEFAULT_WEIGHTS[EvidenceKind.ANSWERED])
     for ans in answers:
-        base = answer_base + math.log2(ans.weight) + epoch_days(ans.at) / half_life_days
+        kind_base = math.log2(DEFAULT_WEIGHTS[KNOW_KINDS[ans.kind]])
+        base = kind_base + math.log2(ans.weight) + epoch_days(ans.at) / half_life_days
         mine = acc.setdefault(ans.member_id, {})
-        ref = EvidenceRef("answered", 0, ans.message_id)
+        ref = EvidenceRef(ans.kind, 0, ans.message_id)
         slot = -ans.thread  # one evidence slot per thread, apart from resources' ids
         for topic, weight in ans.topics:
             if weight <= 0:
@@ -561,6 +567,8 @@ class TopicPipeline:
         replies = await self.store.replies(community_id, ids, since=since, recent=RECENT_REPLIES)
         corpus = await self.corpus(community_id)
         answers = await asyncio.to_thread(answered, replies, corpus.conversation_topics)
+        replied_in = {(r.member_id, r.root_id) for r in replies}
+        answers += await self._thanks(community_id, ids, since, corpus, replied_in)
         scores = knowledge_scores(actions, topics, self.half_life, answers=answers)
         del actions, replies, answers, topics  # the wants below read their own, a few at a time
         # Wants first: they count as current only once the topic state has the same signature.
@@ -568,6 +576,29 @@ class TopicPipeline:
         await self.wants.write(community_id, wants, sigs, now)
         await self.store.write_member_topics(community_id, scores, sigs, now)
         return len(ids)
+
+    async def _thanks(
+        self,
+        community_id: int,
+        ids: Sequence[int],
+        since: datetime,
+        corpus: Corpus,
+        replied_in: set[tuple[int, int]],
+    ) -> list[Answered]:
+        """These members' thanks by name (`bot.interests.thanks`), scored like answers."""
+        mentioned = await self.store.mentioned(
+            community_id, ids, since=since, recent=RECENT_MENTIONS
+        )
+        if not mentioned:
+            return []
+        linked = await self.store.topics_of({r for x in mentioned for r in x.resource_ids})
+        found = await asyncio.to_thread(
+            thanked, mentioned, corpus.conversation_topics, linked, replied_in
+        )
+        return [
+            Answered(t.member_id, t.message_id, t.at, t.topics, t.weight, t.thread, "thanked")
+            for t in found
+        ]
 
     async def _wants(
         self,

@@ -43,6 +43,7 @@ class EvidenceKind(StrEnum):
     ASKED = "asked"
     DECLARED = "declared"  # `interests add`: never decays
     ANSWERED = "answered"  # a substantive reply to someone else's question
+    THANKED = "thanked"  # someone else thanked them by name (`bot.interests.thanks`)
 
 
 DEFAULT_WEIGHTS: Mapping[EvidenceKind, float] = {
@@ -52,6 +53,8 @@ DEFAULT_WEIGHTS: Mapping[EvidenceKind, float] = {
     EvidenceKind.ASKED: 2.0,
     EvidenceKind.DECLARED: 2.5,
     EvidenceKind.ANSWERED: 4.0,
+    # As strong as an answer: the one who was helped says so, and says with what.
+    EvidenceKind.THANKED: 4.0,
 }
 
 

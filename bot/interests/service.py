@@ -49,6 +49,7 @@ from bot.interests.topics import (
     shown_topics,
 )
 from bot.interests.wants import action_evidence, snippet
+from bot.mentions import without_mentions
 from bot.model import Community, CommunityRef, Member
 from bot.profiling import named_allowed
 from storage.ingest import chunks
@@ -83,9 +84,10 @@ HEAD_WORD = 0.3  # "sdk" towards "python sdk", when few know the whole phrase
 # The most convincing evidence first: an answer, then a share, then discussion.
 _KIND_ORDER = {
     EvidenceKind.ANSWERED: 0,
-    EvidenceKind.SHARED: 1,
-    EvidenceKind.REPLIED: 2,
-    EvidenceKind.REACTED: 3,
+    EvidenceKind.THANKED: 1,
+    EvidenceKind.SHARED: 2,
+    EvidenceKind.REPLIED: 3,
+    EvidenceKind.REACTED: 4,
 }
 
 
@@ -688,13 +690,15 @@ _snippet = snippet
 
 
 def _evidence(row: EvidenceRow) -> Evidence:
+    kind = KNOW_KINDS[row.ref.kind]
     return Evidence(
-        kind=KNOW_KINDS[row.ref.kind],
+        kind=kind,
         topics=(),
         at=row.at,
+        # A thanks: `title` is who thanked, the snippet their words without the mentions.
         resource_title=row.title,
         resource_url=row.url or None,
-        snippet=_snippet(row.text),
+        snippet=_snippet(without_mentions(row.text) if kind is EvidenceKind.THANKED else row.text),
         channel=row.channel,
         resource_id=row.ref.resource_id or None,
     )

@@ -16,6 +16,7 @@ import re
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from datetime import datetime
 
+from bot.interests.answers import is_substantive
 from bot.interests.profiles import Evidence, EvidenceKind, Profile, build_profile, is_question
 from bot.model import Member
 from storage.interests import Action, InterestStore
@@ -49,11 +50,17 @@ def action_evidence(
 ) -> dict[int, list[Evidence]]:
     """Per member, evidence from their actions as a profile counts it: a plain message only
     when it asks something (with the topics of its words), everything else with its
-    resource's topics (a share or reply that asks counts as asking). CPU only."""
+    resource's topics (a share or reply that asks counts as asking). A question in a thread
+    someone else started is not asking when the member answers there too ("which version
+    are you on?" from the helper): only a member's own questions are wants. CPU only."""
+    actions = list(actions)
+    helping = helping_in(actions)
     out: dict[int, list[Evidence]] = {}
     for a in actions:
+        # A question where they help asks for the asker's details, not for their own learning.
+        helps_here = a.thread_root is not None and (a.member_id, a.thread_root) in helping
         if a.kind == "said":
-            if not is_question(a.text):
+            if helps_here or not is_question(a.text):
                 continue
             found = question_topics(a.text or "")
             if not found:
@@ -72,6 +79,8 @@ def action_evidence(
             title, url = heads.get(rid, (None, None))
             kind = EvidenceKind(a.kind)  # shared, replied or reacted: the same names
             if kind is not EvidenceKind.REACTED and is_question(a.text):
+                if helps_here:
+                    continue
                 kind = EvidenceKind.ASKED  # decided on the whole text, not the shortened snippet
             ev = Evidence(
                 kind=kind,
@@ -86,6 +95,21 @@ def action_evidence(
             )
         out.setdefault(a.member_id, []).append(ev)
     return out
+
+
+def helping_in(actions: Iterable[Action]) -> set[tuple[int, int | None]]:
+    """(member, thread root) pairs where the member helps in a thread someone else started:
+    a substantive message of theirs there that asks nothing, or a question of theirs that the
+    thread's starter answered next (the helper asking for details: "which version?")."""
+    return {
+        (a.member_id, a.thread_root)
+        for a in actions
+        if a.thread_root is not None
+        and a.root_author is not None
+        and a.root_author != a.member_id
+        and a.kind in ("said", "replied")
+        and (is_substantive(a.text) or (a.owner_next and is_question(a.text)))
+    }
 
 
 def stored_wants(

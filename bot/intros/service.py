@@ -84,6 +84,9 @@ MIN_SUPPORT = 1
 # In a smaller community every topic may be named, however many hold it (ten Rust people
 # who all know tokio still make tokio a fine reason).
 MIN_MEMBERS_FOR_COMMON = 20
+# A member "holds" a topic when it is among their 80 strongest: what the 30% rule above was
+# set on, kept however many topics the interest pass stores for who-knows.
+HOLDS = 80
 MIN_QUESTIONS = 2
 
 ProfileLoader = Callable[[int, Sequence[int], datetime], Awaitable[Mapping[int, Profile]]]
@@ -213,7 +216,9 @@ class IntroService:
         # Pairs are matched, and explained, only on what can honestly be named: topics that
         # are a subject, not community-wide, and among each member's strongest.
         held = {t for p in profiles for t in (*p.knows, *p.wants, *p.interested)}
-        common = await store.topic_shares(community.id, held, min_members=MIN_MEMBERS_FOR_COMMON)
+        common = await store.topic_shares(
+            community.id, held, min_members=MIN_MEMBERS_FOR_COMMON, strongest=HOLDS
+        )
         # A topic in a large share of the community's documents is its own subject even when
         # few members keep it among their strongest (`julia`): no reason to meet anyone.
         for topic, share in (await self._document_shares(community.id, held)).items():

@@ -5,7 +5,7 @@ eight tables, see its docstring), `values` (the facts stores return), `common` (
 parts share), the store in parts (`state`: watermarks and the lease; `changes`: signatures,
 sweeps, dirty flags; `documents`: what a resource's text is; `topics`: resource and member
 topics, popularity, who-knows candidates; `evidence`: what a member did; `members`; `declared`;
-`participation`: who took part with whom; `unfurls`: page metadata fetch state) joined in
+`participation`: who took part with whom; `mentions`: messages naming a member; `unfurls`: page metadata fetch state) joined in
 `store.InterestStore`.
 """
 
@@ -29,6 +29,7 @@ from storage.interests.values import (
     Declared,
     EvidenceRef,
     EvidenceRow,
+    Mentioned,
     Reply,
     ResourceDoc,
     State,
@@ -46,6 +47,7 @@ __all__ = [
     "EvidenceRef",
     "EvidenceRow",
     "InterestStore",
+    "Mentioned",
     "Reply",
     "ResourceDoc",
     "State",

@@ -166,6 +166,14 @@ def _scan_new(
             resources.update(
                 conn.execute(select(st.c.resource_id).where(st.c.message_id.in_(part))).scalars()
             )
+            # Whom they mention: a thanks by name is evidence about the member thanked.
+            members.update(
+                conn.execute(
+                    select(m.message_mentions.c.member_id).where(
+                        m.message_mentions.c.message_id.in_(part)
+                    )
+                ).scalars()
+            )
         roots = sorted({(r.channel_id, r.thread_external_id) for r in rows if r.thread_external_id})
         for part in chunks(roots):
             root_ids = list(
@@ -295,8 +303,9 @@ def _sweep_resources(
 
 
 def _member_signatures(conn: Connection, community_id: int, ids: list[int]) -> dict[int, str]:
-    """A fingerprint of a member's activity (new, edited, deleted messages and reactions)."""
-    msg, st, rx = m.messages, m.shares, m.reactions
+    """A fingerprint of a member's activity (new, edited, deleted messages and reactions) and
+    of the messages mentioning them."""
+    msg, st, rx, mm = m.messages, m.shares, m.reactions, m.message_mentions
     out: dict[int, list[str]] = {mid: [] for mid in ids}
     for part in chunks(sorted(set(ids))):
         queries = (
@@ -309,6 +318,10 @@ def _member_signatures(conn: Connection, community_id: int, ids: list[int]) -> d
             select(rx.c.member_id, func.count(), func.max(rx.c.id), literal(None))
             .where(rx.c.member_id.in_(part))
             .group_by(rx.c.member_id),
+            # Messages naming them (thanks): deleting one changes what they are known for.
+            select(mm.c.member_id, func.count(), func.max(mm.c.message_id), literal(None))
+            .where(mm.c.member_id.in_(part))
+            .group_by(mm.c.member_id),
         )
         for n, q in enumerate(queries):
             for mid, count, top, edited in conn.execute(q):

@@ -11,6 +11,7 @@ from sqlalchemy import (
     and_,
     exists,
     func,
+    literal,
     or_,
     select,
 )
@@ -23,6 +24,7 @@ from storage import models as m
 from storage.db import Database
 from storage.interests.common import _newest, _public_channel, _scoped
 from storage.interests.documents import _resource_heads
+from storage.interests.mentions import _thanked_by
 from storage.interests.values import (
     Action,
     EvidenceRef,
@@ -183,11 +185,21 @@ def _evidence_rows(
             .group_by(rx.c.message_id, rx.c.member_id)
         ):
             reacted[(message_id, member_id)] = as_utc(at)
+    thanked = _thanked_by(conn, [(mid, r.message_id) for mid, r in refs if r.kind == "thanked"])
     out: list[EvidenceRow] = []
     for member_id, ref in refs:
         found = messages.get(ref.message_id)
         if found is None:
             continue  # deleted since the scores were computed
+        if ref.kind == "thanked":  # someone else's message naming them; title: its author
+            by = thanked.get((member_id, ref.message_id))
+            if by is not None and found.author_id != member_id:
+                out.append(
+                    EvidenceRow(
+                        member_id, ref, as_utc(found.posted_at), found.text, found.name, by, ""
+                    )
+                )
+            continue
         if ref.kind == "answered":
             question = questions.get(ref.message_id)
             if question is not None and found.author_id == member_id:
@@ -271,12 +283,16 @@ def _actions(
                 _public_channel(),
             )
         )
+        if said:  # for wants: a link shared while helping in someone else's thread
+            q = q.add_columns(
+                root.c.id, root.c.author_id, _owner_next(msg, root).label("owner_next")
+            ).outerjoin(root, thread_root(msg, root))
         share_messages: set[int] = set()
-        for mid, rid, at, message_id, text, channel in conn.execute(
-            capped(q, st.c.member_id, st.c.shared_at)
-        ):
+        for row in conn.execute(capped(q, st.c.member_id, st.c.shared_at)):
+            mid, rid, at, message_id, text, channel = row[:6]
             share_messages.add(message_id)
-            out.append(Action(mid, "shared", as_utc(at), rid, message_id, text, channel))
+            thread = (row[6], row[7], bool(row[8])) if said else (None, None, False)
+            out.append(Action(mid, "shared", as_utc(at), rid, message_id, text, channel, *thread))
         qr = (
             select(
                 reply.c.author_id,
@@ -285,6 +301,9 @@ def _actions(
                 reply.c.id,
                 reply.c.text,
                 ch.c.name,
+                root.c.id.label("root_id"),
+                root.c.author_id.label("root_author"),
+                (_owner_next(reply, root) if said else literal(False)).label("owner_next"),
             )
             .select_from(reply)
             .join(
@@ -301,11 +320,23 @@ def _actions(
             )
         )
         replied: set[int] = set()
-        for mid, rid, at, message_id, text, channel in conn.execute(
-            capped(qr, reply.c.author_id, reply.c.posted_at)
-        ):
+        for row in conn.execute(capped(qr, reply.c.author_id, reply.c.posted_at)):
+            mid, rid, at, message_id, text, channel, root_id, root_author, nxt = row
             replied.add(message_id)
-            out.append(Action(mid, "replied", as_utc(at), rid, message_id, text, channel))
+            out.append(
+                Action(
+                    mid,
+                    "replied",
+                    as_utc(at),
+                    rid,
+                    message_id,
+                    text,
+                    channel,
+                    root_id,
+                    root_author,
+                    bool(nxt),
+                )
+            )
         qx = (
             select(rx.c.member_id, st.c.resource_id, rx.c.reacted_at, rx.c.message_id, ch.c.name)
             .join(st, st.c.message_id == rx.c.message_id)
@@ -327,21 +358,63 @@ def _actions(
             out.append(Action(mid, "reacted", as_utc(at), rid, message_id, None, channel))
         if said:
             qs = (
-                select(msg.c.author_id, msg.c.posted_at, msg.c.id, msg.c.text, ch.c.name)
+                select(
+                    msg.c.author_id,
+                    msg.c.posted_at,
+                    msg.c.id,
+                    msg.c.text,
+                    ch.c.name,
+                    root.c.id.label("root_id"),
+                    root.c.author_id.label("root_author"),
+                    _owner_next(msg, root).label("owner_next"),
+                )
                 .join(ch, ch.c.id == msg.c.channel_id)
+                .outerjoin(root, thread_root(msg, root))
                 .where(
                     _scoped(msg.c.community_id, community_id),
                     msg.c.author_id.in_(part),
                     _public_channel(),
                 )
             )
-            for mid, at, message_id, text, channel in conn.execute(
+            for mid, at, message_id, text, channel, root_id, root_author, nxt in conn.execute(
                 capped(qs, msg.c.author_id, msg.c.posted_at)
             ):
                 if message_id in share_messages or message_id in replied:
                     continue
-                out.append(Action(mid, "said", as_utc(at), None, message_id, text, channel))
+                out.append(
+                    Action(
+                        mid,
+                        "said",
+                        as_utc(at),
+                        None,
+                        message_id,
+                        text,
+                        channel,
+                        root_id,
+                        root_author,
+                        bool(nxt),
+                    )
+                )
     return out
+
+
+def _owner_next(message: Any, root: Any) -> Any:
+    """Whether the next message in this message's thread is by the thread's starter: what a
+    member asked there, the asker answered ("which version?" - "1.2"). NULL outside threads."""
+    later = aliased(m.messages)
+    following = (
+        select(later.c.author_id)
+        .where(
+            later.c.channel_id == message.c.channel_id,
+            later.c.thread_external_id == message.c.thread_external_id,
+            later.c.id > message.c.id,
+        )
+        .order_by(later.c.id)
+        .limit(1)
+        .correlate(message)
+        .scalar_subquery()
+    )
+    return following == root.c.author_id
 
 
 def _replies(

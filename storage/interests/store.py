@@ -12,6 +12,7 @@ from storage.interests.declared import DeclaredStore
 from storage.interests.documents import DocumentStore
 from storage.interests.evidence import EvidenceStore
 from storage.interests.members import MemberStore
+from storage.interests.mentions import MentionStore
 from storage.interests.participation import ParticipationStore
 from storage.interests.state import StateStore
 from storage.interests.tables import (
@@ -33,6 +34,7 @@ class InterestStore(
     DocumentStore,
     TopicStore,
     EvidenceStore,
+    MentionStore,
     MemberStore,
     DeclaredStore,
     ParticipationStore,

@@ -13,11 +13,19 @@ TopicWeights = Sequence[tuple[str, float]]
 
 @dataclass(frozen=True, slots=True)
 class EvidenceRef:
-    kind: str  # shared | replied | reacted | answered (resource_id 0: a reply to a question)
+    # shared | replied | reacted | answered | thanked (resource_id 0 for the last two: a
+    # reply to a question; someone else's message thanking the member by name)
+    kind: str
     resource_id: int
-    message_id: int  # the share, the reply, or the message reacted to
+    message_id: int  # the share, the reply, the message reacted to, or the thanks
 
-    CODES = {"shared": "s", "replied": "r", "reacted": "x", "answered": "a"}  # noqa: RUF012
+    CODES = {  # noqa: RUF012
+        "shared": "s",
+        "replied": "r",
+        "reacted": "x",
+        "answered": "a",
+        "thanked": "t",
+    }
 
     def code(self) -> str:
         return f"{self.CODES[self.kind]}:{self.resource_id}:{self.message_id}"
@@ -95,6 +103,11 @@ class Action:
     message_id: int | None
     text: str | None
     channel: str | None
+    # A message inside a thread: its root and the root's author. A question in a thread
+    # someone else started, from a member answering there, is a clarifying one, not a want.
+    thread_root: int | None = None
+    root_author: int | None = None
+    owner_next: bool = False  # the thread's starter wrote the next message in it (replied)
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +125,25 @@ class Reply:
     root_shares: bool = False  # the root shared a link: replies there count as discussing it
     adjacent: bool = False  # the next message in a channel without threads, not a thread reply
     thanked: bool = False  # the asker reacted to it or thanked someone in the thread after it
+
+
+@dataclass(frozen=True, slots=True)
+class Mentioned:
+    """Someone else's public message that @-mentions a member ("<@ana> for the WGLMakie
+    fix"), with its conversation: whether it thanks her is decided in `bot.interests.thanks`."""
+
+    member_id: int  # the member mentioned
+    message_id: int
+    at: datetime
+    text: str
+    author_id: int
+    channel: str | None
+    top_level: bool  # not a reply inside a thread (a post of its own, or a thread's root)
+    mentions: int  # how many members the message mentions
+    root_id: int | None = None  # the thread's root, when it is a reply
+    root_text: str = ""
+    root_author_id: int | None = None
+    resource_ids: tuple[int, ...] = ()  # links the message or its thread's root shared
 
 
 @dataclass(frozen=True, slots=True)

@@ -98,11 +98,17 @@ class ContactStore(StoreBase):
         return out
 
     async def topic_shares(
-        self, community_id: int, topics: Collection[str], *, min_members: int = 1
+        self,
+        community_id: int,
+        topics: Collection[str],
+        *,
+        min_members: int = 1,
+        strongest: int | None = None,
     ) -> dict[str, float]:
         """Of the community's members with any known topic, the share holding each of
-        `topics` among their strongest (`member_topics`, one index range per topic); nothing
-        when fewer than `min_members` members have topics."""
+        `topics` among their strongest (`member_topics`, one index range per topic; with
+        `strongest`, only their `strongest` best-scored count, however many are stored);
+        nothing when fewer than `min_members` members have topics."""
         mt = member_topics
         wanted = sorted(set(topics))
         if not wanted:
@@ -120,10 +126,28 @@ class ContactStore(StoreBase):
             counts: dict[str, int] = {}
             for start in range(0, len(wanted), 500):
                 part = wanted[start : start + 500]
-                rows = await conn.execute(
-                    select(mt.c.topic, func.count())
-                    .where(mt.c.community_id == community_id, mt.c.topic.in_(part))
-                    .group_by(mt.c.topic)
-                )
-                counts.update({t: int(n) for t, n in rows})
+                if strongest is None:
+                    q = (
+                        select(mt.c.topic, func.count())
+                        .where(mt.c.community_id == community_id, mt.c.topic.in_(part))
+                        .group_by(mt.c.topic)
+                    )
+                else:
+                    rank = (
+                        func.row_number()
+                        .over(
+                            partition_by=mt.c.member_id,
+                            order_by=(mt.c.log_score.desc(), mt.c.topic),
+                        )
+                        .label("rank")
+                    )
+                    ranked = (
+                        select(mt.c.topic, rank).where(mt.c.community_id == community_id).subquery()
+                    )
+                    q = (
+                        select(ranked.c.topic, func.count())
+                        .where(ranked.c.rank <= strongest, ranked.c.topic.in_(part))
+                        .group_by(ranked.c.topic)
+                    )
+                counts.update({t: int(n) for t, n in await conn.execute(q)})
         return {t: n / total for t, n in counts.items()}

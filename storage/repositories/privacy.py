@@ -85,6 +85,7 @@ class Privacy(_Repo):
                 "messages": [],
                 "shares": [],
                 "reactions": [],
+                "mentioned_in": [],  # others' messages naming them (a thanks is evidence)
             }
             if member is None:
                 return data
@@ -142,6 +143,21 @@ class Privacy(_Repo):
                         "emoji": reaction.emoji,
                         "message": reaction.external_id,
                         "reacted_at": _iso(reaction.reacted_at),
+                    }
+                )
+            mm = m.message_mentions
+            for named in await conn.execute(
+                select(msg.c.external_id, msg.c.posted_at, ct.c.name)
+                .join(mm, mm.c.message_id == msg.c.id)
+                .join(ct, ct.c.id == msg.c.channel_id)
+                .where(mm.c.member_id == member.id)
+                .order_by(msg.c.posted_at)
+            ):
+                data["mentioned_in"].append(
+                    {
+                        "message": named.external_id,
+                        "channel": named.name,
+                        "posted_at": _iso(named.posted_at),
                     }
                 )
         return data

@@ -275,14 +275,19 @@ async def test_topic_shares_are_of_members_with_topics_and_need_enough_members(
 
     store, community, ids = await setup(rhizome)
     rows = [
-        {"member_id": ids[n], "topic": topic, "community_id": community.id, "log_score": 1.0}
+        {
+            "member_id": ids[n],
+            "topic": topic,
+            "community_id": community.id,
+            "log_score": 1.0 - 0.1 * i,  # each member's topics strongest first
+        }
         for n, topics in {
             "ana": ("rust", "tokio"),
             "ben": ("rust",),
             "cy": ("rust", "postgres"),
             "dee": ("helm",),
         }.items()
-        for topic in topics
+        for i, topic in enumerate(topics)
     ]
     async with rhizome.services.db.write() as conn:
         await conn.execute(member_topics.insert(), rows)
@@ -290,3 +295,7 @@ async def test_topic_shares_are_of_members_with_topics_and_need_enough_members(
     assert shares == {"rust": 0.75, "tokio": 0.25}  # nobody holds figma: no entry
     assert await store.topic_shares(community.id, ["rust"], min_members=5) == {}
     assert await store.topic_shares(community.id, []) == {}
+    # Counting only each member's strongest topic: Ana's tokio and Cy's postgres are not.
+    assert await store.topic_shares(community.id, ["rust", "tokio", "postgres"], strongest=1) == {
+        "rust": 0.75
+    }

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pytest
 from sqlalchemy import func, select
 
 from bot.app import Rhizome
 from bot.documents import Actions
-from bot.model import CommunityRef
+from bot.model import Actor, CommunityRef
 from storage import models as m
 from tests.conftest import START
 from tests.factories import Chat
@@ -78,6 +79,8 @@ async def test_my_data_exports_everything_stored_about_me(rhizome: Rhizome, chat
     await rhizome.ingest(chat.post("ana", "see https://example.org/a", mid="1"))
     await rhizome.ingest(chat.post("ben", "https://example.org/b", mid="2"))
     await rhizome.ingest(chat.react("ana", "2", "heart"))
+    thanks = chat.post("ben", "thanks @ana", mid="3", minutes=1)
+    await rhizome.ingest(replace(thanks, mentions=(Actor("U-ana", "Ana"),)))
     reply = await rhizome.run_command(chat.command("ana", "privacy my-data"))
     ((name, body),) = reply.files
     data = json.loads(body)
@@ -88,6 +91,9 @@ async def test_my_data_exports_everything_stored_about_me(rhizome: Rhizome, chat
         ("\u2764\ufe0f", "2")
     ]  # stored in the canonical form
     assert "https://example.org/b" not in body
+    # Being named in Ben's message is stored about her too; his words are his, not shown.
+    assert [(x["message"], x["channel"]) for x in data["mentioned_in"]] == [("3", "general")]
+    assert "thanks @ana" not in body
     assert reply.ephemeral
 
 

@@ -164,6 +164,36 @@ async def test_forget_me_leaves_no_byte_of_her_words_or_name(rhizome: Rhizome, c
     assert stats.skip_reasons == {"member opted out": 1}
 
 
+async def test_forget_me_takes_the_mentions_of_her_and_stores_no_later_one(
+    rhizome: Rhizome, chat: Chat
+) -> None:
+    """Ben thanked her by name (a mention carries her display name); after forget-me no row
+    names her, and a later mention neither stores her nor brings her name back."""
+    await her_history(rhizome, chat)
+    thanks = chat.post("ben", "thanks for the papers", mid="4", minutes=50)
+    await rhizome.ingest(replace(thanks, mentions=(HER,)))
+    assert await mentions_of_her(rhizome) == 1
+    await rhizome.ingest(chat.delete("2", minutes=60))  # his message quoting her words
+    await rhizome.run_command(hers(chat.command("x", "privacy forget-me confirm")))
+    assert await mentions_of_her(rhizome) == 0
+    again = chat.post("ben", "thanks again", mid="5", minutes=70)
+    await rhizome.ingest(replace(again, mentions=(HER,)))
+    assert await mentions_of_her(rhizome) == 0
+    assert leftovers(await stored_bytes(rhizome)) == []
+
+
+async def mentions_of_her(rz: Rhizome) -> int:
+    await rz.flush()
+    mm, mt = m.message_mentions, m.members
+    async with rz.services.db.read() as conn:
+        stmt = (
+            select(func.count())
+            .select_from(mm.join(mt, mt.c.id == mm.c.member_id))
+            .where(mt.c.external_id == HER.external_id)
+        )
+        return int((await conn.execute(stmt)).scalar_one())
+
+
 async def test_forget_me_takes_others_not_with_rows_and_her_intro_choices(
     rhizome: Rhizome, chat: Chat
 ) -> None:

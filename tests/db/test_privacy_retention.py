@@ -3,6 +3,7 @@ delivery ids are pruned on schedule; newer data is untouched."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -11,7 +12,7 @@ from sqlalchemy import func, select
 from bot.app import Rhizome
 from bot.clock import FixedClock
 from bot.config import Config
-from bot.model import CommunityRef
+from bot.model import Actor, CommunityRef
 from bot.retention import retention_for
 from storage import models as m
 from tests.conftest import START, make_config
@@ -42,8 +43,14 @@ async def test_old_history_is_pruned_on_schedule_and_newer_data_stays(
     rhizome: Rhizome, clock: FixedClock
 ) -> None:
     chat = Chat(COMMUNITY, START)
+    ana = Actor("U-ana", "Ana")
     await rhizome.ingest(chat.post("ana", "old only https://example.org/old", mid="1"))
-    await rhizome.ingest(chat.post("ana", "old too https://example.org/both", mid="2", minutes=1))
+    await rhizome.ingest(
+        replace(  # old, and thanking Ben by name
+            chat.post("ana", "old too https://example.org/both", mid="2", minutes=1),
+            mentions=(Actor("U-ben", "Ben"),),
+        )
+    )
     await rhizome.ingest(chat.react("ben", "2", minutes=2, event_id="Ev1"))
     await rhizome.ingest(chat.delete("9", minutes=3))  # a tombstone, dated now
     clock.advance(timedelta(days=20))
@@ -51,6 +58,10 @@ async def test_old_history_is_pruned_on_schedule_and_newer_data_stays(
         chat.post("ben", "newer https://example.org/both", mid="3", minutes=20 * DAY)
     )
     await rhizome.ingest(chat.react("ana", "3", minutes=20 * DAY + 1, event_id="Ev3"))
+    await rhizome.ingest(
+        replace(chat.post("ben", "thanks", mid="4", minutes=20 * DAY + 2), mentions=(ana,))
+    )
+    assert await count(rhizome, m.message_mentions) == 2
     retention = retention_for(rhizome.services)
     nothing = await retention.tick()  # nothing is older than 30 days yet
     assert (nothing.messages, nothing.tombstones, nothing.deliveries) == (0, 0, 0)
@@ -58,7 +69,8 @@ async def test_old_history_is_pruned_on_schedule_and_newer_data_stays(
     clock.advance(timedelta(days=15))  # the first messages are 35 days old, the newer 15
     pruned = await retention.tick()
     assert (pruned.messages, pruned.tombstones, pruned.deliveries) == (2, 1, 1)
-    assert await count(rhizome, m.messages) == 1
+    assert await count(rhizome, m.messages) == 2
+    assert await count(rhizome, m.message_mentions) == 1  # the old one went with its message
     assert await count(rhizome, m.reactions) == 1  # on the newer message
     assert await urls(rhizome) == {"https://example.org/both"}  # only-old is gone
     community = await rhizome.services.repos.communities.ensure(COMMUNITY)

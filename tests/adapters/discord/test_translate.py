@@ -136,6 +136,19 @@ def test_message_with_link_embed_and_attachment(world: World) -> None:
     assert event.occurred_at.tzinfo is not None
 
 
+def test_mentions_come_from_the_payload_list_and_the_content(world: World) -> None:
+    bob = user_payload(world.s.ids(), "bob", global_name="Bob B.")
+    carol = world.s.ids()
+    payload = world.message(world.general, f"thanks <@{bob['id']}> and <@!{carol}> for the fix")
+    payload["mentions"] = [bob]  # Discord lists whom it pinged; <@!id> of a stranger too
+    event = translate.message_posted(world.posted(payload))
+    assert isinstance(event, MessagePosted)
+    assert [(a.external_id, a.display_name) for a in event.mentions] == [
+        (bob["id"], "Bob B."),
+        (carol, None),
+    ]
+
+
 def test_global_name_is_the_display_name_without_nick(world: World) -> None:
     event = translate.message_posted(world.posted(world.message(world.general, "hi")))
     assert event is not None and event.author.display_name == "Alice A."

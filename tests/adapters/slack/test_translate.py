@@ -21,6 +21,7 @@ from adapters.slack.translate import (
     translate_envelope,
 )
 from bot.model import (
+    Actor,
     ChannelRenamed,
     CommunityRef,
     CommunityRemoved,
@@ -88,6 +89,28 @@ def test_zulip_mentions_become_plain_text() -> None:
     assert isinstance(ev, MessagePosted)
     assert ev.text == "@U074VRHQ11T #general message with both channel and user mentions"
     assert ev.extra_urls == ()
+    # The member it names is kept apart (a thanks by name is evidence); the channel is not.
+    assert ev.mentions == (Actor("U074VRHQ11T"),)
+
+
+def test_mentions_of_an_edit_replace_the_old_ones_and_groups_name_nobody() -> None:
+    ev = translate_envelope(
+        envelope(
+            msg(
+                subtype="message_changed",
+                message={
+                    "type": "message",
+                    "user": "U1",
+                    "text": "thanks <@U024BE7LH|bo> and <@W0123ABCD>, cc <!subteam^S1|@team> <!here>",
+                    "ts": "1700000000.000100",
+                    "edited": {"user": "U1", "ts": "1700000100.000000"},
+                },
+                previous_message={"type": "message", "user": "U1", "text": "thanks"},
+            )
+        )
+    )
+    assert isinstance(ev, MessageEdited)
+    assert ev.mentions == (Actor("U024BE7LH"), Actor("W0123ABCD"))
 
 
 def test_botbuilder_im_message_is_marked_dm() -> None:

@@ -1,0 +1,110 @@
+"""Being thanked by name: "<@simon> for WGLMakie, it now works out of the box in VS Code".
+
+Communities say who helped them in words, not only in reactions: a thanks that names a member
+(an @-mention) is evidence that she knows what she is thanked for, from someone who was
+helped. It counts when the message says thanks (`GRATITUDE`) or is a post of its own in a
+channel kept for thanks (`#appreciation`, `#kudos`, `#shoutouts`: there a post is a thanks;
+the replies under it are conversation). It does not count when it asks something, nor inside
+a thread the mentioned member started ("thanks @ana for reporting it": she asked). A message
+thanking several members shares its weight among them.
+
+What she is thanked for: a post of its own, its words; a reply in a thread, what the thread
+asked ("thanks @ana, that worked" says nothing itself), its own words counting half; and the
+topics of a link it or the thread's question shared (half).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.mentions import without_mentions
+from bot.questions import is_question
+from storage.interests import Mentioned
+
+__all__ = ["GRATITUDE", "Thanked", "is_thanks_channel", "thanked", "thanks_someone"]
+
+# Words that thank. Not "worked" or "helped" alone: "I worked with @ana on X" thanks nobody.
+GRATITUDE = re.compile(
+    r"\b(?:thanks?|thank[- ]you|thx|tysm|kudos|shout[- ]?outs?|props to|appreciat\w*|grateful"
+    r"|gratitude|hats off)\b|ありがと|感謝|助かりました|お礼",
+    re.IGNORECASE,
+)
+# Channels whose posts are thanks by convention.
+_THANKS_CHANNEL = re.compile(
+    r"appreciat|thank|kudos|shout[-_ ]?outs?|gratitude|praise|props|wins|感謝", re.IGNORECASE
+)
+RESOURCE_SHARE = 0.5  # of a shared link's topics in what a thanks is for
+QUESTION_SHARE = 0.5  # of the thread's question, as for an answer
+
+
+@dataclass(frozen=True, slots=True)
+class Thanked:
+    """A thanks naming a member, with the topics it thanks her for."""
+
+    member_id: int
+    message_id: int  # the thanking message (someone else's)
+    at: datetime
+    topics: Sequence[tuple[str, float]]
+    weight: float  # 1.0 for a thanks naming her alone
+    thread: int  # the conversation: its root, or the message itself
+
+
+def is_thanks_channel(name: str | None) -> bool:
+    return bool(name) and bool(_THANKS_CHANNEL.search(name or ""))
+
+
+def thanks_someone(m: Mentioned) -> bool:
+    """Does this message thank the member it mentions (see the module docstring)?"""
+    if is_question(m.text):
+        return False
+    if not m.top_level and m.root_author_id == m.member_id:
+        return False  # thanked in her own thread: for asking or reporting, not for knowing
+    if GRATITUDE.search(m.text):
+        return True
+    return m.top_level and is_thanks_channel(m.channel)
+
+
+def thanked(
+    mentioned: Iterable[Mentioned],
+    topics_of: Callable[[str, str, str | None], Sequence[tuple[str, float]]],
+    resource_topics: Mapping[int, Sequence[tuple[str, float]]],
+    replied_in: Collection[tuple[int, int]] = (),
+    k: int = 6,
+) -> list[Thanked]:
+    """The mentions that thank, each with what it thanks for. `topics_of(question, reply,
+    channel)` gives the topics of a message in its conversation (`Corpus.conversation_topics`).
+    `replied_in` holds (member, thread root) pairs where the member replied: a thanks there is
+    already counted, as the asker thanking for her answer (`pipeline.THANKED_FACTOR`)."""
+    out: list[Thanked] = []
+    for m in mentioned:
+        if not thanks_someone(m):
+            continue
+        if m.root_id is not None and (m.member_id, m.root_id) in replied_in:
+            continue
+        words = without_mentions(m.text)
+        if m.root_id is not None:  # "thanks @ana, that worked": for what the thread asked
+            scores = dict(topics_of(words, m.root_text, m.channel))
+        else:
+            scores = dict(topics_of("", words, m.channel)) if words.strip() else {}
+        for rid in m.resource_ids:
+            for topic, weight in resource_topics.get(rid, ()):
+                scores[topic] = scores.get(topic, 0.0) + RESOURCE_SHARE * weight
+        ranked = sorted(scores.items(), key=lambda ts: (-ts[1], ts[0]))[:k]
+        if not ranked or ranked[0][1] <= 0:
+            continue
+        top = ranked[0][1]
+        out.append(
+            Thanked(
+                m.member_id,
+                m.message_id,
+                m.at,
+                [(t, round(s / top, 4)) for t, s in ranked],
+                1.0 / math.sqrt(max(1, m.mentions)),
+                m.root_id if m.root_id is not None else m.message_id,
+            )
+        )
+    return out

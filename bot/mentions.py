@@ -1,0 +1,51 @@
+"""Who a message names: the user mentions in its markup.
+
+Slack writes a mention as `<@U024BE7LH>` (an older export may add a label, `<@U024BE7LH|bob>`);
+Discord as `<@80351110224678912>`, or `<@!80351110224678912>` for a server nickname. Both are
+read here, once, so the live adapters and the importers find exactly the same members. What a
+mention means (thanks, a question addressed to someone) is decided by whoever reads them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from bot.model import Actor
+
+__all__ = ["MENTION", "mentioned_ids", "merge_mentions", "without_mentions"]
+
+# A Slack user id (U…/W…) or a Discord snowflake; channel (`<#…>`), group (`<!subteam^…>`) and
+# role (`<@&…>`) mentions name no member.
+MENTION = re.compile(r"<@!?([UW][A-Z0-9]{2,20}|\d{5,25})(?:\|[^<>]*)?>")
+
+
+def mentioned_ids(text: str | None) -> tuple[str, ...]:
+    """The ids of the members a message's markup mentions, in order, each once."""
+    if not text or "<@" not in text:
+        return ()
+    return tuple(dict.fromkeys(MENTION.findall(text)))
+
+
+def merge_mentions(*groups: Iterable[Actor]) -> tuple[Actor, ...]:
+    """Mentions from several sources (a payload's `mentions` list, the text's markup), each
+    member once; a named actor is kept over a bare id."""
+    out: dict[str, Actor] = {}
+    for group in groups:
+        for actor in group:
+            known = out.get(actor.external_id)
+            if known is None or (not known.display_name and actor.display_name):
+                out[actor.external_id] = actor
+    return tuple(out.values())
+
+
+# A mention as stored: the markup (imports, Discord) or, from Slack's live text, `@U024BE7LH`.
+_STORED_MENTION = re.compile(r"<@!?[^<>\s]+>|(?<!\w)@(?:[UW][A-Z0-9]{6,20}|\d{15,25})\b")
+
+
+def without_mentions(text: str | None) -> str:
+    """The words of a message without the members it mentions ("<@U1> for the fix" -> "for
+    the fix"): an id is not a subject, and a quote shown to members should not show ids."""
+    if not text:
+        return ""
+    return " ".join(_STORED_MENTION.sub(" ", text).split()).lstrip(",.:;&-— ")
