@@ -61,11 +61,11 @@ _POSSESSIVE = re.compile(r"(?<=[^\W_])'s\b")
 _HAS_LETTER = re.compile(r"[^\W\d_]")
 _NAME_PARTS = re.compile(r"[\s._-]+")
 _HASHTAG = re.compile(r"(?<![\w&#/<])#([^\W\d_][\w-]{1,49})")
-_CODE = re.compile(r"```.*?```|`[^`\n]*`", re.DOTALL)
+_CODE_SPANS = r"```.*?```|`[^`\n]*`"  # code blocks and inline code
+_CODE = re.compile(_CODE_SPANS, re.DOTALL)
 # Message noise removed before the token path: code, links, Slack/Discord markup, :emoji:.
 _NOISE = re.compile(
-    r"```.*?```|`[^`\n]*`"  # code blocks and inline code
-    r"|<[^<>\s]*>"  # Slack <url|label>, <@U1>, <#C1|name>, Discord <@1>, <:emoji:1>
+    _CODE_SPANS + r"|<[^<>\s]*>"  # Slack <url|label>, <@U1>, <#C1|name>, Discord <@1>, <:emoji:1>
     r"|https?://\S+|www\.\S+"  # bare links
     r"|:[a-z0-9_+\-]{1,40}:",  # :emoji:
     re.DOTALL | re.IGNORECASE,
@@ -255,6 +255,7 @@ def _fold(word: str) -> str:
 _PHRASE_HEADS: Mapping[str, str] = {
     short: long
     for short, long in ABBREVIATIONS.items()
+    # `node js`, `type py` are package spellings (`fold_package`); `pg` and `de` say too little.
     if " " not in long and short not in {"js", "ts", "py", "pg", "de"}
 }
 
