@@ -39,6 +39,7 @@ from bot.documents import (
 from bot.emojis import label as emoji_label
 from bot.interests.profiles import Evidence, EvidenceKind
 from bot.interests.service import Expert, WhoKnowsAnswer, service_for
+from bot.interests.topics import subjects_first
 from bot.interests.wants import PROFILE_RECENT
 from bot.model import Member
 from bot.wording import count, quoted
@@ -491,12 +492,14 @@ async def _seen_blocks(
     svc = service_for(ctx.services)
     skip = skip or set()
     blocks: list[Block] = []
-    known = await svc.known(ctx.community.id, member, PROFILE_KNOWS + len(skip), now=ctx.now)
+    # Twice as many as shown, then subjects first (`makie` before `button`), as resources do.
+    known = await svc.known(ctx.community.id, member, 2 * PROFILE_KNOWS + len(skip), now=ctx.now)
+    evidence_of = {topic: evidence for topic, _, evidence in known if topic not in skip}
+    ordered = subjects_first((topic, score) for topic, score, _ in known if topic in evidence_of)
     items = [
-        Item((Text(topic, bold=True),), details=(evidence_spans(evidence[0]),))
-        for topic, _, evidence in known
-        if topic not in skip
-    ][:PROFILE_KNOWS]
+        Item((Text(topic, bold=True),), details=(evidence_spans(evidence_of[topic][0]),))
+        for topic, _ in ordered[:PROFILE_KNOWS]
+    ]
     if items:
         blocks.append(ItemList(tuple(items), title="Knows about"))
     stored = await svc.stored_wants(ctx.community.id, member.id, PROFILE_WANTS)

@@ -168,6 +168,17 @@ async def test_the_network_shows_people_discussed_with(console: ConsoleSession) 
     assert "Your network is empty so far" in await say(console, "nobody", "/rhizome network")
 
 
+async def test_a_profile_names_subjects_before_everyday_words(console: ConsoleSession) -> None:
+    # Equal evidence for both (and the channel's `rust` topics on top): the subject goes
+    # first, as in resources' topic lists, and the everyday word yields the last place.
+    await say(console, "quinn", "Button https://example.org/x/101")
+    await say(console, "quinn", "Makie https://example.org/x/102")
+    out = await say(console, "zed", "/rhizome profile @quinn")
+    knows = out[out.index("Knows about") :].split("\n-- ")[0]
+    assert "makie" in knows
+    assert "button" not in knows or knows.index("makie") < knows.index("button")
+
+
 async def test_profiles_show_what_a_member_knows_and_wants_with_evidence(
     console: ConsoleSession,
 ) -> None:
