@@ -36,7 +36,7 @@ from bot.clock import as_utc
 from storage import models as m
 from storage.db import Database
 from storage.interests import TOPIC_CHARS, member_topic_state
-from storage.interests.common import _scoped
+from storage.interests.common import _living_members, _scoped
 from storage.models import Base
 from storage.sql import Id, UtcDateTime, among, chunks, community_fk, insert_ignore
 
@@ -175,14 +175,8 @@ def _write(
     signatures: Mapping[int, str],
     now: datetime,
 ) -> None:
-    mt, mw, ws = m.members, member_wants, member_want_state
-    ids = sorted(set(wants) | set(signatures))
-    alive: list[int] = []
-    for part in chunks(ids):
-        alive += conn.execute(
-            select(mt.c.id).where(mt.c.id.in_(part), mt.c.community_id == community_id)
-        ).scalars()
-    alive.sort()
+    mw, ws = member_wants, member_want_state
+    alive = _living_members(conn, community_id, set(wants) | set(signatures))
     for part in chunks(alive):
         conn.execute(delete(mw).where(mw.c.member_id.in_(part)))
         conn.execute(delete(ws).where(ws.c.member_id.in_(part)))

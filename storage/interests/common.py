@@ -3,7 +3,7 @@ index choice, public channels, each member's newest rows."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import (
@@ -17,6 +17,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
 from storage import models as m
+from storage.sql import chunks
 
 
 def _upsert(conn: Connection | Any, table: Table, keys: Sequence[str], set_: Sequence[str]) -> Any:
@@ -74,3 +75,15 @@ def _newest(q: Any, member: Any, when: Any, recent: int, members: int = 0) -> An
     rank = func.row_number().over(partition_by=member, order_by=when.desc()).label("rank_")
     sub = q.add_columns(rank).subquery()
     return select(*[c for c in sub.c if c.name != "rank_"]).where(sub.c.rank_ <= recent)
+
+
+def _living_members(conn: Connection, community_id: int, ids: Iterable[int]) -> list[int]:
+    """Of these member ids, those still in the community, sorted: derived rows are written
+    for them only (a member forgotten meanwhile gets none back)."""
+    mt = m.members
+    alive: list[int] = []
+    for part in chunks(sorted(set(ids))):
+        alive += conn.execute(
+            select(mt.c.id).where(mt.c.id.in_(part), mt.c.community_id == community_id)
+        ).scalars()
+    return sorted(alive)

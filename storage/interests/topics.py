@@ -21,7 +21,7 @@ from sqlalchemy.engine import Connection
 
 from storage import models as m
 from storage.db import Database
-from storage.interests.common import _upsert
+from storage.interests.common import _living_members, _upsert
 from storage.interests.members import _members
 from storage.interests.tables import (
     TOPIC_CHARS,
@@ -267,19 +267,12 @@ def _write_member_topics(
     signatures: Mapping[int, str],
     now: datetime,
 ) -> None:
-    mt, mtp, ms = m.members, member_topics, member_topic_state
-    ids = sorted(set(scores) | set(signatures))
-    alive: set[int] = set()
-    for part in chunks(ids):
-        alive.update(
-            conn.execute(
-                select(mt.c.id).where(mt.c.id.in_(part), mt.c.community_id == community_id)
-            ).scalars()
-        )
-    for part in chunks(sorted(alive)):
+    mtp, ms = member_topics, member_topic_state
+    alive = _living_members(conn, community_id, set(scores) | set(signatures))
+    for part in chunks(alive):
         conn.execute(delete(mtp).where(mtp.c.member_id.in_(part)))
     rows = []
-    for mid in sorted(alive):
+    for mid in alive:
         seen: set[str] = set()
         for ts in scores.get(mid, ()):
             topic = ts.topic[:TOPIC_CHARS]
