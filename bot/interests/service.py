@@ -64,6 +64,7 @@ from storage.interests import (
 
 if TYPE_CHECKING:
     from bot.app import Rhizome
+    from bot.interests.embeddings import NearbyIndex
     from bot.services import Services
 
 log = logging.getLogger(__name__)
@@ -81,6 +82,13 @@ QUESTION_TOPICS = 5
 MAX_QUERY_CHARS = 200
 RELATED_TOPICS = 12
 HEAD_WORD = 0.3  # "sdk" towards "python sdk", when few know the whole phrase
+# Nearby wording (`embeddings`): the community's most used topics, embedded in a thread and
+# rebuilt at most this often; a topic this similar to the query counts at this weight.
+NEARBY_TOPICS = 10_000
+NEARBY_TTL = 300.0
+NEARBY_FLOOR = 0.75
+NEARBY_LIMIT = 5
+NEARBY = 0.4
 # The most convincing evidence first: an answer, then a share, then discussion.
 _KIND_ORDER = {
     EvidenceKind.ANSWERED: 0,
@@ -177,6 +185,9 @@ class InterestService:
         self._vocab: dict[int, Vocabulary] = {}
         self._reloading: dict[int, asyncio.Task[None]] = {}
         self._generation: dict[int, int] = {}  # bumped by `invalidate`
+        self._nearby: dict[int, NearbyIndex | None] = {}
+        self._nearby_at: dict[int, float] = {}
+        self._nearby_tasks: dict[int, asyncio.Task[None]] = {}
         self.topics.on_change.append(self.invalidate)
         self._task: asyncio.Task[None] | None = None
 
@@ -237,6 +248,37 @@ class InterestService:
             await self._load_vocabulary(community_id)
         except Exception:
             log.exception("reloading the topic vocabulary failed")
+
+    async def nearby(self, community_id: int, vocab: Vocabulary) -> NearbyIndex | None:
+        """The community's topics embedded for nearby wording, or None without the model.
+        Built in a thread on first use; afterwards rebuilt in the background at most every
+        `NEARBY_TTL` seconds (a few new topics missing meanwhile only miss a nearby match,
+        never an exact one)."""
+        if community_id not in self._nearby:
+            return await self._build_nearby(community_id, vocab)
+        if (
+            time.monotonic() - self._nearby_at[community_id] >= NEARBY_TTL
+            and community_id not in self._nearby_tasks
+        ):
+            task = asyncio.create_task(self._rebuild_nearby(community_id))
+            self._nearby_tasks[community_id] = task
+            task.add_done_callback(lambda _: self._nearby_tasks.pop(community_id, None))
+        return self._nearby[community_id]
+
+    async def _build_nearby(self, community_id: int, vocab: Vocabulary) -> NearbyIndex | None:
+        from bot.interests.embeddings import build_index  # numpy: not at start-up
+
+        popular = list(vocab.popularity)[:NEARBY_TOPICS]  # most used first, as loaded
+        found = await asyncio.to_thread(build_index, popular)
+        self._nearby[community_id] = found
+        self._nearby_at[community_id] = time.monotonic()
+        return found
+
+    async def _rebuild_nearby(self, community_id: int) -> None:
+        try:
+            await self._build_nearby(community_id, await self.vocabulary(community_id))
+        except Exception:
+            log.exception("rebuilding the nearby-wording index failed")
 
     async def catch_up(self, community_id: int, budget: float = CATCH_UP_SECONDS) -> int:
         """Work out what is new before answering, for at most `budget` seconds; returns how
@@ -370,6 +412,10 @@ class InterestService:
                 Related(topic, SAME, ""),
                 *(Related(r.topic, r.weight, why) if r.topic == subject else r for r in related),
             ]
+        nearby = await self.nearby(community_id, vocab)
+        if nearby is not None:  # `javascript` asked, `d3js` known: weaker, and said so
+            for other, _ in nearby.nearest(subject, NEARBY_LIMIT, NEARBY_FLOOR):
+                related.append(Related(other, NEARBY, f"{other} ~ {subject}"))
         head = subject.rsplit(" ", 1)[1] if " " in subject else None
         if head is not None and not is_subject_word(head):
             head = None
@@ -674,7 +720,7 @@ class InterestService:
             log.exception("loading the lexicons failed (the first command will try again)")
 
     async def close(self) -> None:
-        for task in list(self._reloading.values()):
+        for task in [*self._reloading.values(), *self._nearby_tasks.values()]:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task

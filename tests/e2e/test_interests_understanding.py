@@ -305,3 +305,26 @@ async def test_a_phrase_nobody_knows_is_answered_through_its_head_word(rhizome: 
         ]
     )
     assert await who(rhizome, "python sdk") == ["Ben"]
+
+
+async def test_a_nearby_wording_is_counted_weaker_and_said(rhizome: Rhizome) -> None:
+    # "backported" is not folded to "backport" (a verb form), but it is the same subject; the
+    # asked word is known too, so this is not a typo correction.
+    chat = Chat(SLACK, START)
+    await rhizome.ingest_many(
+        [
+            chat.post("ben", "Our backport checklist https://example.org/backport-guide", mid="1"),
+            chat.post(
+                "ana",
+                "The fix was backported to the release branch https://example.org/pr/101",
+                mid="2",
+            ),
+        ]
+    )
+    found = await rhizome.services.repos.communities.find("slack", "T1")
+    assert found is not None
+    answer = await service_for(rhizome.services).who_knows(found.id, "backports")
+    assert [e.member.name for e in answer.experts] == ["Ben", "Ana"]
+    assert answer.experts[1].score < answer.experts[0].score
+    assert answer.via == ("backported ~ backport",)
+    assert "backported ~ backport" in who_knows_document(answer).plain()
