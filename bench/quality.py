@@ -236,6 +236,13 @@ class Scores:
     holdout_ratings: dict[str, int] = field(  # judgments/topics_holdout.json, RULES.md §7
         default_factory=lambda: {"good": 0, "partial": 0, "junk": 0}
     )
+    # judgments/topics_third.json and who_knows_third.json (RULES.md §8): a sample nobody
+    # looked at Rhizome's answers for before scoring it
+    third_ratings: dict[str, int] = field(
+        default_factory=lambda: {"good": 0, "partial": 0, "junk": 0}
+    )
+    third_precision: list[float] = field(default_factory=list)
+    third_answered: int = 0
     precision: list[float] = field(default_factory=list)
     # hits / min(3, judged knowers): a query with one judged knower can reach 1.0, not 0.33
     precision_possible: list[float] = field(default_factory=list)
@@ -320,21 +327,39 @@ async def score_dataset(
                     scores.lines.append(
                         f"  held-out [{rating}] {row.title!r} {got[:5]} <- {j['good_topics']}"
                     )
-            for q in judged.get("who_knows", []):
-                if q["dataset"] != name:
+            for j in judged.get("topics_third", []):
+                if j["dataset"] != name:
                     continue
-                knowers = {k["id"] for k in q["knowers"]}
-                answer = await interests.who_knows(cid, q["query"], limit=3)
-                named = [e.member.external_id for e in answer.experts][:3]
-                scores.queries += 1
-                if named:
-                    scores.answered += 1
-                hits = sum(1 for x in named if x in knowers)
-                scores.precision.append(hits / 3)
-                scores.precision_possible.append(hits / max(1, min(3, len(knowers))))
+                row = by_url.get(canonicalize(j["url"]) or "")
+                if row is None:
+                    continue
+                got = list(topics_of.get(row.id, ()))
+                rating = rate_topics(got, j["good_topics"], j.get("acceptable_topics", []))
+                scores.third_ratings[rating] += 1
                 if verbose:
-                    who = [e.member.name for e in answer.experts][:3]
-                    scores.lines.append(f"  who-knows {q['query']!r}: {who} -> {hits}/3")
+                    scores.lines.append(
+                        f"  third [{rating}] {row.title!r} {got[:5]} <- {j['good_topics']}"
+                    )
+            for key in ("who_knows", "who_knows_third"):
+                for q in judged.get(key, []):
+                    if q["dataset"] != name:
+                        continue
+                    knowers = {k["id"] for k in q["knowers"]}
+                    answer = await interests.who_knows(cid, q["query"], limit=3)
+                    named = [e.member.external_id for e in answer.experts][:3]
+                    hits = sum(1 for x in named if x in knowers)
+                    if key == "who_knows_third":
+                        scores.third_precision.append(hits / 3)
+                        scores.third_answered += bool(named)
+                    else:
+                        scores.queries += 1
+                        scores.answered += bool(named)
+                        scores.precision.append(hits / 3)
+                        scores.precision_possible.append(hits / max(1, min(3, len(knowers))))
+                    if verbose:
+                        who = [e.member.name for e in answer.experts][:3]
+                        third = " (third)" if key == "who_knows_third" else ""
+                        scores.lines.append(f"  who-knows{third} {q['query']!r}: {who} -> {hits}/3")
             for v in judged.get("variants", []):
                 if v["dataset"] != name:
                     continue
@@ -376,7 +401,15 @@ async def score_dataset(
 
 def load_judgments(folder: Path) -> dict[str, list[dict[str, Any]]]:
     out = {}
-    for key in ("topics", "topics_holdout", "who_knows", "variants", "wants"):
+    for key in (
+        "topics",
+        "topics_holdout",
+        "topics_third",
+        "who_knows",
+        "who_knows_third",
+        "variants",
+        "wants",
+    ):
         path = folder / f"{key}.json"
         out[key] = json.loads(path.read_text("utf-8")) if path.exists() else []
     return out
@@ -428,6 +461,10 @@ async def main() -> None:
                 total.topic_ratings[k] += n
             for k, n in s.holdout_ratings.items():
                 total.holdout_ratings[k] += n
+            for k, n in s.third_ratings.items():
+                total.third_ratings[k] += n
+            total.third_precision += s.third_precision
+            total.third_answered += s.third_answered
             total.precision += s.precision
             total.precision_possible += s.precision_possible
             total.answered += s.answered
@@ -446,6 +483,15 @@ async def main() -> None:
                 "ALL held-out topics: "
                 + ", ".join(f"{k} {n / held:.0%}" for k, n in total.holdout_ratings.items())
                 + f" of {held}"
+            )
+        third = sum(total.third_ratings.values())
+        if third or total.third_precision:
+            tp = total.third_precision
+            print(
+                "ALL third sample (RULES.md §8): topics "
+                + ", ".join(f"{k} {n / max(1, third):.0%}" for k, n in total.third_ratings.items())
+                + f" of {third}; who-knows P@3 {sum(tp) / max(1, len(tp)):.2f} over {len(tp)} "
+                f"queries ({total.third_answered} answered)"
             )
         print(
             f"ALL: titles {total.titled / max(1, total.resources):.1%} of {total.resources}; "
