@@ -25,6 +25,7 @@ __all__ = [
     "is_generic_filename",
     "label_title",
     "sentence_title",
+    "site_suffix",
     "slug_title",
 ]
 
@@ -150,6 +151,66 @@ def file_title(title: str | None, filename: str | None) -> tuple[str, TitleSourc
 
 
 CODE_HOSTS = frozenset({"github.com", "gitlab.com", "codeberg.org", "bitbucket.org"})
+
+# " | ", " - ", " – ", " — ", " · ", " » ", " :: " between a page's name and its site's
+_TITLE_PARTS = re.compile(r"\s+(?:[|\-–—·»]|::)\s+")
+_HOST_FILLER = frozenset(
+    "www docs doc blog blogs news projects project app apps hub site sites web com org net io "
+    "co uk ai dev en m".split()
+)
+# GitHub's "· Issue #3637 ·", "· Pull Request #32 ·" parts name no subject either.
+_CODE_PART = re.compile(r"(?i)^(?:issue|pull request|discussion|release|commit)\b.*$")
+
+
+def site_suffix(title: str, url: str) -> tuple[str, str | None]:
+    """A title split into what the page is about and the site's name around it:
+    `Installing Infrahub | Infrahub Documentation` (docs.infrahub.app) -> ("Installing
+    Infrahub", "Infrahub Documentation"); `PyTorch vs TensorFlow – Real Python` -> (…, "Real
+    Python"); `Papers with Code - Graph Classification` -> ("Graph Classification", …).
+    A part is the site's when its letters contain one of the host's names (or the
+    repository's `owner/name` on a code host); the title is kept whole when nothing else
+    would be left."""
+    parts = _TITLE_PARTS.split(title.strip())
+    if len(parts) < 2:
+        return title, None
+    try:
+        split = urlsplit(url)
+    except ValueError:
+        return title, None
+    labels = [
+        re.sub(r"[^a-z0-9]", "", label)
+        for label in (split.hostname or "").lower().split(".")
+        if label not in _HOST_FILLER
+    ]
+    labels = [label for label in labels if len(label) >= 4]
+    owner = code_owner(url)
+    repo = "/".join([s for s in split.path.split("/") if s][:2]).lower() if owner else None
+
+    def kind(part: str) -> str | None:
+        """ "site", "code" (a code host's own label, no name to keep) or None."""
+        text = part.strip().lower()
+        if repo is not None:
+            cut = text.rstrip(".…")
+            if text == repo or (cut != text and len(cut) >= 8 and repo.startswith(cut)):
+                return "code"
+            if _CODE_PART.match(text):
+                return "code"
+        letters = re.sub(r"[^a-z0-9]", "", text)
+        if letters and any(label in letters or letters in label for label in labels):
+            return "site"
+        return None
+
+    site: list[str] = []
+    dropped = False
+    for end in (-1, 0):
+        while len(parts) > 1 and (found := kind(parts[end])) is not None:
+            part = parts.pop(end)
+            dropped = True
+            if found == "site":
+                site.insert(0 if end == 0 else len(site), part)
+    if not dropped:
+        return title, None
+    return " - ".join(parts), " ".join(site) or None
 
 
 def code_owner(url: str) -> str | None:

@@ -42,7 +42,7 @@ from bot.interests.wants import (
     WANTS_BATCH,
     work_out_wants,
 )
-from bot.titles import TitleSource, code_owner, fallback_title
+from bot.titles import TitleSource, code_owner, fallback_title, site_suffix
 from storage.interests import (
     Action,
     EvidenceRef,
@@ -87,11 +87,12 @@ Fetch = Callable[[str], Awaitable["PageMeta"]]
 
 
 def resource_text(doc: ResourceDoc) -> ResourceText:
+    title, site = site_suffix(doc.title, doc.url) if doc.title else (doc.title, None)
     return ResourceText(
-        title=without_owner(doc.title, doc.url),
+        title=without_owner(title, doc.url),
         description=doc.description,
         keywords=(*doc.keywords, *address_subjects(doc.url)),
-        site_name=doc.site_name,
+        site_name=doc.site_name or site,
         messages=doc.messages,
         channel_name=doc.channel_name,
     )

@@ -432,9 +432,10 @@ class InterestService:
         found = await self.store.expert_candidates(
             community_id, list(factor), wanted, self.default_tracking
         )
-        if head is not None and head not in factor and not (found.scores or found.declared):
-            # The phrase names resources but nobody's own topics (`python sdk` is a page's
-            # title; its people know `sdk`): the head word answers, and the reply says so.
+        if head is not None and head not in factor and len(found.members) < limit:
+            # The phrase names resources but few members' own topics (`python sdk` is a
+            # page's title; its people know `sdk`): the head word fills the answer, weaker
+            # than the phrase, and the reply says so.
             factor[head] = HEAD_WORD
             reasons[head] = ""
             found = await self.store.expert_candidates(

@@ -307,6 +307,33 @@ async def test_a_phrase_nobody_knows_is_answered_through_its_head_word(rhizome: 
     assert await who(rhizome, "python sdk") == ["Ben"]
 
 
+async def test_a_phrase_few_know_is_filled_with_its_head_words_people(rhizome: Rhizome) -> None:
+    # One page titled `Python SDK` must not hide everyone who knows SDKs (Ben, Cy).
+    chat = Chat(SLACK, START)
+    await rhizome.ingest_many(
+        [
+            chat.post("dee", "Python SDK reference https://example.org/python-sdk", mid="1"),
+            chat.post(
+                "ben",
+                "SDK retries and pagination, explained https://example.org/sdk-retries",
+                mid="2",
+                channel="tools",
+                minutes=30,
+            ),
+            chat.post(
+                "cy",
+                "Versioning an SDK without breaking clients https://example.org/sdk-versions",
+                mid="3",
+                channel="tools",
+                minutes=40,
+            ),
+        ]
+    )
+    found = await who(rhizome, "python sdk")
+    assert found[0] == "Dee"  # the phrase itself first
+    assert sorted(found[1:]) == ["Ben", "Cy"]
+
+
 async def test_a_nearby_wording_is_counted_weaker_and_said(rhizome: Rhizome) -> None:
     # "backported" is not folded to "backport" (a verb form), but it is the same subject; the
     # asked word is known too, so this is not a typo correction.

@@ -296,3 +296,26 @@ def test_long_camel_case_identifiers_read_as_their_words() -> None:
     assert "number pool" in terms and "single core" not in terms
     assert {"graphql", "dataframe"} <= set(terms)
     assert normalize_topic("CoreNumberPool") == "core number pool"
+
+
+def test_a_site_name_in_a_title_is_the_site_not_the_subject() -> None:
+    from bot.interests.pipeline import resource_text
+    from storage.interests import ResourceDoc
+
+    doc = ResourceDoc(
+        1,
+        "Profiles | Infrahub Documentation",
+        None,
+        "https://docs.infrahub.app/topics/profiles",
+        (),
+        None,
+        ("Profiles let you set default attribute values for many nodes at once",),
+        "general",
+    )
+    text = resource_text(doc)
+    assert text.title == "Profiles"
+    assert text.site_name == "Infrahub Documentation"
+    extractor = TopicExtractor()
+    topics = [t for t, _ in extractor.topics(text)]
+    assert topics[0] == "profile"
+    assert "infrahub documentation" not in topics[:3]  # the site counts, weakly, last

@@ -14,6 +14,7 @@ from bot.titles import (
     is_generic_filename,
     own_words,
     sentence_title,
+    site_suffix,
     slug_title,
 )
 from bot.tracking import resources_in
@@ -202,3 +203,60 @@ def test_code_owner_is_the_account_of_a_repository_url() -> None:
 )
 def test_own_words_count_what_a_member_wrote_around_links(text: str, count: int) -> None:
     assert own_words(text) == count
+
+
+@pytest.mark.parametrize(
+    ("title", "url", "page", "site"),
+    [
+        # real titles from the shared exports (Discord embeds, Slack unfurls)
+        (
+            "Installing Infrahub | Infrahub Documentation",
+            "https://docs.infrahub.app/guides/installation",
+            "Installing Infrahub",
+            "Infrahub Documentation",
+        ),
+        (
+            "PyTorch vs TensorFlow for Your Python Deep Learning Project – Real Python",
+            "https://realpython.com/pytorch-vs-tensorflow",
+            "PyTorch vs TensorFlow for Your Python Deep Learning Project",
+            "Real Python",
+        ),
+        (
+            "Papers with Code - Graph Classification",
+            "https://paperswithcode.com/task/graph-classification",
+            "Graph Classification",
+            "Papers with Code",
+        ),
+        (
+            "OpenVis Conf 2016 - YouTube",
+            "https://youtube.com/playlist?list=x",
+            "OpenVis Conf 2016",
+            "YouTube",
+        ),
+        (  # a code host's labels name no subject and no site worth keeping
+            "feature: computed attributes · Issue #3637 · opsmill/infrahub",
+            "https://github.com/opsmill/infrahub/issues/3637",
+            "feature: computed attributes",
+            None,
+        ),
+        (
+            "Improve Routing by BeArchiTek · Pull Request #32 · opsmill/schema-l...",
+            "https://github.com/opsmill/schema-library/pull/32",
+            "Improve Routing by BeArchiTek",
+            None,
+        ),
+        # nothing that names the host: kept whole
+        (
+            "Mike Bostock - Design is a Search Problem",
+            "https://youtube.com/watch?v=f",
+            "Mike Bostock - Design is a Search Problem",
+            None,
+        ),
+        ("Infrahub Documentation", "https://docs.infrahub.app/", "Infrahub Documentation", None),
+        ("Explore | EyeWire", "http://[broken", "Explore | EyeWire", None),  # bad URL
+    ],
+)
+def test_a_titles_site_name_is_told_apart_from_its_subject(
+    title: str, url: str, page: str, site: str | None
+) -> None:
+    assert site_suffix(title, url) == (page, site)
