@@ -63,6 +63,7 @@ ABBREVIATIONS: Mapping[str, str] = {
 
 SAME = 1.0
 ACRONYM = 0.9
+ACRONYM_GUESS = 0.5
 ABBREVIATION = 0.9
 TYPO = 0.85
 CONTAINS = 0.5  # `rust` asked, `async rust` known: related, not the same
@@ -135,6 +136,10 @@ def related_topics(
             add(other, ACRONYM, f"{topic} = {other}")
     if " " in topic and _initials(topic) in index.known:
         add(_initials(topic), ACRONYM, f"{_initials(topic)} = {topic}")
+    elif " " in topic and len(_initials(topic)) >= 2:
+        # `automatic differentiation` asked, `ad` only in members' own answers (resources
+        # never named it): a guess, counted at half weight and said.
+        add(_initials(topic), ACRONYM_GUESS, f"{_initials(topic)} = {topic}?")
     if topic not in index.known and len(topic) >= 5:
         for other, _, _ in process.extract(
             topic, index.topics, scorer=fuzz.ratio, score_cutoff=88, limit=2

@@ -167,7 +167,11 @@ _MORE_CHAT_WORDS = frozenset(
     """.split()
 )
 
-STOPWORDS: frozenset[str] = _yake_stopwords() | _CHAT_WORDS | _MORE_CHAT_WORDS
+# YAKE's English list holds two content nouns: "proposed changes", "default value" are
+# subjects, and `changes` (a stopword) against `change` (not) split one wording in two.
+_CONTENT_NOUNS = frozenset({"changes", "value"})
+
+STOPWORDS: frozenset[str] = (_yake_stopwords() | _CHAT_WORDS | _MORE_CHAT_WORDS) - _CONTENT_NOUNS
 
 # Words that look plural but are names or mass nouns; and irregular plurals.
 _NOT_PLURAL = frozenset(

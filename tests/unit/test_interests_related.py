@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from bot.interests.related import ABBREVIATION, SAME, TopicIndex, related_topics
+from bot.interests.related import (
+    ABBREVIATION,
+    ACRONYM,
+    ACRONYM_GUESS,
+    SAME,
+    TopicIndex,
+    related_topics,
+)
 
 
 def _related(query: str, known: list[str]) -> dict[str, tuple[float, str]]:
@@ -22,3 +29,13 @@ def test_abbreviations_and_acronyms_say_how_they_relate() -> None:
     known = ["machine learning", "visualization"]
     assert _related("viz", known)["visualization"] == (ABBREVIATION, "viz = visualization")
     assert _related("ml", known)["machine learning"][1] == "ml = machine learning"
+
+
+def test_a_phrases_acronym_is_a_guess_unless_the_community_uses_it() -> None:
+    # Resources name `ml`: a known acronym. Nobody's resources name `ad`, but members write
+    # it in answers: asked for `automatic differentiation`, it is counted at half weight.
+    assert _related("machine learning", ["ml"])["ml"] == (ACRONYM, "ml = machine learning")
+    guess = _related("automatic differentiation", ["zygote"])["ad"]
+    assert guess == (ACRONYM_GUESS, "ad = automatic differentiation?")
+    assert ACRONYM_GUESS < ACRONYM
+    assert list(_related("zygote", [])) == ["zygote"]  # one word has no acronym
