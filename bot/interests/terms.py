@@ -71,6 +71,8 @@ _INTERJECTION = re.compile(
 # not names like `h264`, `d3` or `ec2`.
 _HEXISH = re.compile(r"^(?=(?:[a-f]*\d){2})(?=\d*[a-f])[0-9a-f]{4,}$")
 _IDISH = re.compile(r"^(?=.*\d)(?=.*[a-z])[a-z0-9]{12,}$")  # long mixes of letters and digits
+# Abbreviations written with dots: `p.s`, `e.g`, `i.e`, `a.k.a`, `u.s` (one letter each).
+_DOTTED_LETTERS = re.compile(r"^(?:[a-z]\.){1,3}[a-z]\.?$")
 _ENTITIES = frozenset("lt gt amp quot apos nbsp mdash ndash hellip rsquo lsquo ldquo rdquo".split())
 _URL_PARTS = frozenset(
     """http https www com org net html htm php aspx jsp utm href src url uri localhost
@@ -121,7 +123,7 @@ def is_junk(word: str) -> bool:
         return True
     if _NUMBERISH.match(word) or _HEXISH.match(word) or _IDISH.match(word):
         return True
-    if _INTERJECTION.match(word):
+    if _INTERJECTION.match(word) or _DOTTED_LETTERS.match(word):
         return True
     if "." in word:
         stem, _, ext = word.rpartition(".")

@@ -36,6 +36,9 @@ from bot.interests.topics import ResourceText, TopicExtractor, channel_topic, no
         "config.yaml",  # configuration files named for nothing in particular
         "package.json",
         "data.json",
+        "p.s",  # abbreviations written with dots (julia#19168's thread: "p.s")
+        "e.g",
+        "a.k.a",
     ],
 )
 def test_junk_is_never_a_topic(word: str) -> None:
@@ -43,7 +46,9 @@ def test_junk_is_never_a_topic(word: str) -> None:
     assert normalize_topic(word) is None
 
 
-@pytest.mark.parametrize("word", ["3d", "k8s", "c++", "python3", "h264", "d3", "io"])
+@pytest.mark.parametrize(
+    "word", ["3d", "k8s", "c++", "python3", "h264", "d3", "io", "data.text", "node.js"]
+)
 def test_names_with_digits_are_not_junk(word: str) -> None:
     assert not is_junk(word)
 
