@@ -337,3 +337,29 @@ def test_a_topic_they_already_discussed_together_is_no_news() -> None:
     )
     assert explain_pair(answerer, asker).topics == ("ipfabric",)  # true, and shown by both
     assert explain_pair(answerer, asker, not_met=True).reasons == ()  # but they met over it
+
+
+def test_a_second_reason_must_bring_new_evidence_of_both_members() -> None:
+    # Damien's one thread is about artifact definitions and, in passing, a button: after the
+    # artifact reason, "button" from the same thread of his only says a weaker word twice.
+    damien_thread = "https://discord.example.net/forum/artifacts"
+    a = build_profile(
+        1,
+        [
+            shared(
+                {"artifact definition": 1.0, "button": 0.6}, "My artifact works", damien_thread, 7
+            ),
+        ],
+        NOW,
+    )
+    b = build_profile(
+        2,
+        [
+            shared(
+                {"artifact definition": 1.0}, "Artifact guide fails", "https://x.example.net/a", 8
+            ),
+            shared({"button": 1.0}, "Merge button greyed out", "https://x.example.net/b", 9),
+        ],
+        NOW,
+    )
+    assert explain_pair(a, b).topics == ("artifact definition",)
