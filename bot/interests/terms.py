@@ -73,6 +73,7 @@ _HEXISH = re.compile(r"^(?=(?:[a-f]*\d){2})(?=\d*[a-f])[0-9a-f]{4,}$")
 _IDISH = re.compile(r"^(?=.*\d)(?=.*[a-z])[a-z0-9]{12,}$")  # long mixes of letters and digits
 # Abbreviations written with dots: `p.s`, `e.g`, `i.e`, `a.k.a`, `u.s` (one letter each).
 _DOTTED_LETTERS = re.compile(r"^(?:[a-z]\.){1,3}[a-z]\.?$")
+_SELF_NAMES = frozenset({"self", "this", "cls", "ctx", "obj", "args", "kwargs", "props"})
 _ENTITIES = frozenset("lt gt amp quot apos nbsp mdash ndash hellip rsquo lsquo ldquo rdquo".split())
 _URL_PARTS = frozenset(
     """http https www com org net html htm php aspx jsp utm href src url uri localhost
@@ -131,6 +132,8 @@ def is_junk(word: str) -> bool:
             return True  # a file name
         if _PLACEHOLDER_HOST.match(word):
             return True
+        if stem in _SELF_NAMES:
+            return True  # `self.branch`, `this.props`: a variable's field, not a subject
     return bool(word.startswith("@"))
 
 

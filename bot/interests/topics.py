@@ -477,7 +477,7 @@ class TopicExtractor:
             aliased = aliases.get(facts.single, aliases.get(word))
             if aliased is not None or facts.subject:
                 out.append(aliased or facts.single)
-            if prev is not None and facts.noun:
+            if prev is not None and facts.noun and prev != word:  # `artifact artifact`: no
                 bi = prev + " " + _PHRASE_HEADS.get(facts.head, facts.head)
                 if bi in aliases or not (_common(prev) and facts.common):
                     out.append(aliases.get(bi, bi))

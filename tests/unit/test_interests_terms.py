@@ -39,6 +39,8 @@ from bot.interests.topics import ResourceText, TopicExtractor, channel_topic, no
         "p.s",  # abbreviations written with dots (julia#19168's thread: "p.s")
         "e.g",
         "a.k.a",
+        "self.branch",  # a variable's field in pasted code
+        "this.props",
     ],
 )
 def test_junk_is_never_a_topic(word: str) -> None:
@@ -170,6 +172,8 @@ def test_shown_topics_are_not_padded_with_passing_words() -> None:
         ("see `pip install foo` graph theory", "foo graph", "graph theory"),
         ("network automation (ansible)", "automation ansible", "network automation"),
         ("julia 1.6 highlights", "julia highlight", "julia"),
+        # a stutter is no phrase (infrahub: "the artifact artifact definition")
+        ("the artifact artifact definition", "artifact artifact", "artifact definition"),
     ],
 )
 def test_two_word_phrases_do_not_cross_punctuation_code_or_junk(
