@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 
 from bot.documents import Block, Link, Mention, Paragraph, Span, Text
 from bot.interests.profiles import Evidence, EvidenceKind, Profile
-from bot.interests.terms import is_junk, is_noun_word, is_subject_word
+from bot.interests.terms import is_junk, is_noun_word, is_subject_word, specificity
 from bot.urls import is_public_page
 
 __all__ = [
@@ -259,7 +259,8 @@ def focus(
 
     cares = _cares(profile)
     kept = {t for t in cares if ok(t)}
-    strongest = set(_top(cares, kept, central))
+    # strongest as a reader weighs them: `artifact definition` before `click` of one weight
+    strongest = set(_top({t: s * specificity(t) for t, s in cares.items()}, kept, central))
     knows = {t: s for t, s in profile.knows.items() if t in strongest}
     interested = {t: s for t, s in profile.interested.items() if t in strongest}
     wants = _top(profile.wants, {t for t in profile.wants if ok(t)}, central)

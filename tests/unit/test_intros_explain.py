@@ -363,3 +363,17 @@ def test_a_second_reason_must_bring_new_evidence_of_both_members() -> None:
         NOW,
     )
     assert explain_pair(a, b).topics == ("artifact definition",)
+
+
+def test_a_members_central_topics_are_subjects_before_everyday_words() -> None:
+    # One thread each, as strong: "artifact definition" says what Wim works on, "click"
+    # (an everyday word) does not; with room for one central topic, the subject stays.
+    wim = build_profile(
+        1,
+        [
+            shared({"click": 1.0}, "Where do I click?", "https://f.example.net/1", 1),
+            shared({"artifact definition": 1.0}, "Artifacts", "https://f.example.net/2", 2),
+        ],
+        NOW,
+    )
+    assert set(_cares(focus(wim, central=1))) == {"artifact definition"}
