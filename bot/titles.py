@@ -193,6 +193,14 @@ def site_suffix(title: str, url: str) -> tuple[str, str | None]:
             cut = text.rstrip(".…")
             if text == repo or (cut != text and len(cut) >= 8 and repo.startswith(cut)):
                 return "code"
+            if (
+                cut != text
+                and cut
+                and any(  # "· Iss...", "· Pull Reque...": cut short
+                    label.startswith(cut) for label in ("issue #", "pull request #")
+                )
+            ):
+                return "code"
             if _CODE_PART.match(text):
                 return "code"
         letters = re.sub(r"[^a-z0-9]", "", text)

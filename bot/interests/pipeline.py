@@ -98,6 +98,15 @@ def resource_text(doc: ResourceDoc) -> ResourceText:
     )
 
 
+# A pull request's title opens with an imperative ("Fix payload for …") and a code host's page
+# ends with its author ("… by BeArchiTek"): what kind of change, and who, not what about.
+_PR_VERB = re.compile(
+    r"^\s*(?:fix(?:es|ed)?|add(?:s|ed)?|update[sd]?|remove[sd]?|improve[sd]?|allow(?:s|ed)?"
+    r"|support(?:s|ed)?|bump(?:s|ed)?|use[sd]?|make[s]?|move[sd]?|rename[sd]?|refactor(?:s|ed)?"
+    r"|implement(?:s|ed)?|enable[sd]?|disable[sd]?|handle[sd]?|ensure[sd]?)\s+",
+    re.IGNORECASE,
+)
+_PR_AUTHOR = re.compile(r"\s+by\s+@?[\w-]+(?:\.\.\.|…)?\s*$")
 _CODE_REFERENCE = re.compile(r"(?<=\w)(?:[#!]\d+|@[0-9a-f]{7,40})$")
 
 
@@ -109,6 +118,8 @@ def without_owner(title: str | None, url: str) -> str | None:
     owner = code_owner(url)
     if not title or owner is None:
         return title
+    if "/pull/" in url or "/merge_requests/" in url:
+        title = _PR_AUTHOR.sub("", _PR_VERB.sub("", title))
     name = re.sub(rf"(?i)(?<![\w.-]){re.escape(owner)}/", "", title)
     name = _CODE_REFERENCE.sub("", name)  # `julia#33526`: the number names no subject
     return re.sub(r"[-_]+", " ", name) if " " not in name.strip() else name

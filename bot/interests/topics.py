@@ -348,10 +348,14 @@ class TopicExtractor:
         self._yake_ngram = yake_ngram
         self._yake: Any = None
         self._meta_cache: dict[str, tuple[str, ...]] = {}
-        # Words of members' names: "tim", "gerardo" say who talked, not what about. A name
-        # word that titles use too ("julia", "haskell") is a subject after all.
+        # Words of members' names: "tim", "gerardo", "cj" (CJ Carey), "hl" say who talked,
+        # not what about. A name word that titles use too ("julia", "haskell") is a subject
+        # after all; two letters that are a known abbreviation (`ml`, `ai`) stay subjects.
         self.name_words = frozenset(
-            singularize(w) for name in names for w in _words(name) if len(w) >= 3
+            singularize(w)
+            for name in names
+            for w in _words(name)
+            if len(w) >= 3 or (len(w) == 2 and w not in ABBREVIATIONS)
         )
         self.title_df: Counter[str] = Counter()
 

@@ -232,6 +232,21 @@ def test_who_knows_document_offers_suggestions_as_buttons() -> None:
             "nornir infrahub",
         ),
         ("JuliaLang/julia#33526", "https://github.com/JuliaLang/julia/pull/33526", "julia"),
+        (  # a pull request's opening imperative and its (cut) author say no subject
+            "Fix payload for transform webhook to align with other webhooks by o...",
+            "https://github.com/opsmill/infrahub/pull/5201",
+            "payload for transform webhook to align with other webhooks",
+        ),
+        (
+            "Improve Routing by BeArchiTek",
+            "https://github.com/opsmill/schema-library/pull/32",
+            "Routing",
+        ),
+        (  # an issue keeps its words: only pull requests open with a verb
+            "Fix payload docs",
+            "https://github.com/opsmill/infrahub/issues/7",
+            "Fix payload docs",
+        ),
     ],
 )
 def test_a_repository_owner_is_not_what_it_is_about(

@@ -319,3 +319,11 @@ def test_a_site_name_in_a_title_is_the_site_not_the_subject() -> None:
     topics = [t for t, _ in extractor.topics(text)]
     assert topics[0] == "profile"
     assert "infrahub documentation" not in topics[:3]  # the site counts, weakly, last
+
+
+def test_two_letter_names_are_names_unless_a_known_abbreviation() -> None:
+    # Houston's "CJ Carey" made `cj` a topic of his own talk's slides; a member called "ML"
+    # must not take `ml` (machine learning) from everyone.
+    ex = TopicExtractor(names=["CJ Carey", "hl", "ML"])
+    assert ex.names_someone("cj") and ex.names_someone("process cj") and ex.names_someone("hl")
+    assert not ex.names_someone("ml")

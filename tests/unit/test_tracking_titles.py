@@ -245,6 +245,12 @@ def test_own_words_count_what_a_member_wrote_around_links(text: str, count: int)
             "Improve Routing by BeArchiTek",
             None,
         ),
+        (  # an embed's title cut short after the code host's label
+            "bug: you can merge a proposed change before CI tasks have run · Iss...",
+            "https://github.com/opsmill/infrahub/issues/4000",
+            "bug: you can merge a proposed change before CI tasks have run",
+            None,
+        ),
         # nothing that names the host: kept whole
         (
             "Mike Bostock - Design is a Search Problem",
