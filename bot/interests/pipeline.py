@@ -203,12 +203,16 @@ def answered(
     return out
 
 
+_OWN_THREAD_KINDS = frozenset({"shared", "replied"})
+
+
 def asking_with(actions: Sequence[Action], roots: Mapping[int, str]) -> list[Action]:
     """A file or link a member adds to their own question thread (the config that fails,
-    a screenshot of the error) belongs to asking: interest, like a reaction, not knowledge."""
+    a screenshot of the error), and their replies there about the links others gave them
+    ("tried that, same error"), belong to asking: interest, like a reaction, not knowledge."""
     return [
         replace(a, kind="reacted")
-        if a.kind == "shared" and is_question(roots.get(a.message_id or 0))
+        if a.kind in _OWN_THREAD_KINDS and is_question(roots.get(a.message_id or 0))
         else a
         for a in actions
     ]
@@ -572,7 +576,7 @@ class TopicPipeline:
         sigs = await self.store.member_signatures(community_id, ids)
         actions = await self.store.actions(community_id, ids, since=since, said=False)
         roots = await self.store.own_thread_roots(
-            [a.message_id for a in actions if a.kind == "shared" and a.message_id is not None]
+            [a.message_id for a in actions if a.kind in _OWN_THREAD_KINDS and a.message_id]
         )
         actions = asking_with(actions, roots)
         topics = await self.store.topics_of({a.resource_id for a in actions if a.resource_id})

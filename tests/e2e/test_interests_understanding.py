@@ -355,3 +355,34 @@ async def test_a_nearby_wording_is_counted_weaker_and_said(rhizome: Rhizome) -> 
     assert answer.experts[1].score < answer.experts[0].score
     assert answer.via == ("backported ~ backport",)
     assert "backported ~ backport" in who_knows_document(answer).plain()
+
+
+async def test_the_askers_replies_in_their_own_thread_are_asking(rhizome: Rhizome) -> None:
+    # Ana asks with the guide she followed; her follow-ups about it are still asking, while
+    # Ben, who answers, knows terraform.
+    chat = Chat(SLACK, START)
+    await rhizome.ingest_many(
+        [
+            chat.post(
+                "ana",
+                "How do I set up a terraform remote backend? I followed "
+                "https://example.org/terraform-backend-guide",
+                mid="1",
+            ),
+            chat.post(
+                "ben",
+                "The terraform backend needs a bucket and a lock table before terraform init.",
+                mid="2",
+                thread="1",
+                minutes=2,
+            ),
+            chat.post(
+                "ana",
+                "The terraform backend guide step three still fails with an access error",
+                mid="3",
+                thread="1",
+                minutes=9,
+            ),
+        ]
+    )
+    assert await who(rhizome, "terraform") == ["Ben"]
