@@ -84,10 +84,11 @@ PHRASES: tuple[Phrase, ...] = (
         "I can’t figure out the borrow checker",
     ),
     Phrase(
-        r"i(?:'m| am) (?:getting|seeing|facing|hitting) (?:an? |some |the |this )?(?:\w+ )?"
+        r"i(?:'m| am| was| keep| kept)? (?:getting|get|seeing|facing|hitting|running into"
+        r"|run into) (?:an? |some |the |this |that )?(?:[\w.-]+ ){0,2}"
         r"(?:error|issue|exception|problem)",
         ("error", "issue", "exception", "problem"),
-        "I am getting a weird error from cargo",
+        "I was getting an Import Error after the upgrade",
     ),
     Phrase(
         r"(?:i|we) (?:really )?need (?:some )?(?:help|advice|guidance)\b",
@@ -125,7 +126,8 @@ ANCHORS: tuple[str, ...] = tuple(
 SQL_PATTERNS: tuple[str, ...] = tuple(f"%{a}%" for a in ANCHORS)
 
 _STRIP = re.compile(
-    r"```.*?```|`[^`\n]*`|<[^<>\s]*>|https?://\S+|^\s*>.*$",  # code, markup, links, quotes
+    # code, markup, links, quoted lines (`[^\n]`: DOTALL must not let a quote eat the rest)
+    r"```.*?```|`[^`\n]*`|<[^<>\s]*>|https?://\S+|^[ \t]*>[^\n]*$",
     re.DOTALL | re.MULTILINE | re.IGNORECASE,
 )
 _QUESTION_END = re.compile(r"[?？؟⸮]+[\s\"')\]\u3002.!]*(?:\s|$)")

@@ -43,6 +43,8 @@ def test_questions(text: str) -> None:
         "<https://example.com/page?x=1>",
         "showdown at noon",  # contains "how do" only inside words
         "use `x?.y` in the code",
+        "I got the same error and fixed it by pinning the SDK",  # a fix, told after the fact
+        "> How do I fix this?\nthanks, that solved it",  # the question is only quoted
     ],
 )
 def test_not_questions(text: str) -> None:
@@ -146,3 +148,10 @@ def test_answers_are_remembered_for_ordinary_texts_only() -> None:
     assert is_question(huge)  # worked out, not kept: a hostile message pins no memory
     assert info().currsize == before.currsize + 1
     assert is_question(None) is False and is_question("") is False
+
+
+def test_a_quoted_line_does_not_hide_the_lines_after_it() -> None:
+    # The quote pattern once ran to the end of the text (DOTALL): a "> ..." line first made
+    # the question after it invisible (found by hypothesis with before=">").
+    assert is_question(">\nHow do I fix this")
+    assert is_question("> the docs say X\nI was getting an Import Error after the upgrade")
