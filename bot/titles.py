@@ -56,6 +56,12 @@ _GENERIC_FILE = re.compile(
 _EXTENSION = re.compile(r"\.[A-Za-z0-9]{1,5}$")
 _HEXISH = re.compile(r"^(?=.*\d)[0-9a-f]{8,}$|^[0-9a-f-]{32,}$", re.IGNORECASE)
 _DIGITS = re.compile(r"^[\d_.-]+$")
+# A random id in base64url (`Olzbb_-dNqU`, `ix58Fu_5eLY`): an underscore or hyphen, and case
+# flipping inside the word twice, or once with digits; `HoustonGenderRatio` (no `_`/`-`),
+# `tableau-10-houston` (no flip) and `Some_CamelCase-thing` (one flip) are words.
+_BASE64_ID = re.compile(
+    r"(?=\S*[_-])(?:(?=\S*\d)(?=\S*[a-z][A-Z])|(?=\S*[a-z][A-Z]\S*[a-z][A-Z]))[A-Za-z0-9_-]{8,}"
+)
 _MIXED_ID = re.compile(r"^(?=.*\d)(?=.*[A-Za-z])[A-Za-z0-9]{8,}$")  # `md6l63K8uZ1rocxzqo3`
 _SENTENCE_END = re.compile(r"(?<=[.!?。！？])\s")
 _SEP = re.compile(r"[-_+]+|%20")
@@ -245,8 +251,8 @@ def slug_title(url: str) -> str | None:
         return None
     host = (parts.hostname or "").removeprefix("www.")
     path = parts.path
-    if parts.fragment.startswith("!/"):  # `#!/vizhome/...`: a page's own path, routed in-page
-        path = f"{path}/{parts.fragment[2:]}"
+    if parts.fragment.startswith("!"):  # `#!/vizhome/...`, `#!topic/...`: routed in-page
+        path = f"{path}/{parts.fragment[1:].lstrip('/')}"
     segments = [unquote(s) for s in path.split("/") if s]
     if host in CODE_HOSTS and len(segments) >= 2:
         repo = f"{segments[0]}/{segments[1]}"
@@ -331,6 +337,8 @@ def _words(segment: str) -> str | None:
     """The words of one path segment, or None when it is an id, a number or filler."""
     stem = _EXTENSION.sub("", segment) if "." in segment[-6:] else segment
     if not stem or stem.lower() in _NOISE_SEGMENTS or _HEXISH.match(stem) or _DIGITS.match(stem):
+        return None
+    if _BASE64_ID.fullmatch(stem):
         return None
     words = " ".join(
         w for w in _SEP.sub(" ", stem).split() if not (_HEXISH.match(w) or _MIXED_ID.match(w))

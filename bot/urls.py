@@ -236,6 +236,11 @@ def _canonicalize(url: str, *, settle: bool = True) -> tuple[str, str] | None:
         query = _clean_query(query)
     netloc = host if port is None or port in default_ports else f"{host}:{port}"
     result = f"https://{netloc}{path}" + (f"?{query}" if query else "")
+    if parts.fragment.startswith("!") and len(parts.fragment) > 1:
+        # A hash-bang route names a page of a single-page site: `#!/vizhome/GenderRatio` on
+        # Tableau Public, `#!topic/d3-js/Olz…` on Google Groups. Other fragments are places
+        # in one page and stay out.
+        result += "#" + parts.fragment.rstrip("/")
     if len(result) > MAX_URL_LENGTH:
         return None
     if settle and used_w3lib:
