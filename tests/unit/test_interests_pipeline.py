@@ -18,6 +18,7 @@ from bot.interests.pipeline import (
     ADJACENT_WEIGHT,
     DISCUSSION_WEIGHT,
     EPOCH,
+    KNOWLEDGE_WEIGHTS,
     THANKED_FACTOR,
     TOPICS_PER_MEMBER,
     Corpus,
@@ -74,7 +75,8 @@ def test_stored_scores_rank_and_decay_exactly_like_profiles(seed: int) -> None:
             for a in actions
             if a.member_id == member
         ]
-        profile = build_profile(member, evidence, NOW, half_life)
+        # The same sum with the weights of knowing (discussion counts less than in a profile)
+        profile = build_profile(member, evidence, NOW, half_life, weights=KNOWLEDGE_WEIGHTS)
         live = {ts.topic: 2.0 ** (ts.log_score - shift) for ts in scores[member]}
         assert live == pytest.approx(dict(profile.knows), rel=1e-6)
 
