@@ -90,6 +90,13 @@ PHRASES: tuple[Phrase, ...] = (
         ("error", "issue", "exception", "problem"),
         "I was getting an Import Error after the upgrade",
     ),
+    Phrase(  # a report with its error pasted: "…and get the following error:"
+        r"(?:\bi|\bwe|\band)(?: \w+){0,2} (?:get|getting|got|see|seeing|receive|receiving)"
+        r" the following (?:[\w.-]+ )?"
+        r"(?:error|exception|issue|problem)",
+        ("error", "issue", "exception", "problem"),
+        "I follow the guide and get the following error",
+    ),
     Phrase(
         r"(?:i|we) (?:really )?need (?:some )?(?:help|advice|guidance)\b",
         ("need",),

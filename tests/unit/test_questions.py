@@ -45,6 +45,7 @@ def test_questions(text: str) -> None:
         "use `x?.y` in the code",
         "I got the same error and fixed it by pinning the SDK",  # a fix, told after the fact
         "> How do I fix this?\nthanks, that solved it",  # the question is only quoted
+        "You will see the following error if the token is missing",  # an explanation
     ],
 )
 def test_not_questions(text: str) -> None:
