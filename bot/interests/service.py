@@ -412,10 +412,6 @@ class InterestService:
                 Related(topic, SAME, ""),
                 *(Related(r.topic, r.weight, why) if r.topic == subject else r for r in related),
             ]
-        nearby = await self.nearby(community_id, vocab)
-        if nearby is not None:  # `javascript` asked, `d3js` known: weaker, and said so
-            for other, _ in nearby.nearest(subject, NEARBY_LIMIT, NEARBY_FLOOR):
-                related.append(Related(other, NEARBY, f"{other} ~ {subject}"))
         head = subject.rsplit(" ", 1)[1] if " " in subject else None
         if head is not None and not is_subject_word(head):
             head = None
@@ -432,15 +428,25 @@ class InterestService:
         found = await self.store.expert_candidates(
             community_id, list(factor), wanted, self.default_tracking
         )
-        if head is not None and head not in factor and len(found.members) < limit:
-            # The phrase names resources but few members' own topics (`python sdk` is a
-            # page's title; its people know `sdk`): the head word fills the answer, weaker
-            # than the phrase, and the reply says so.
-            factor[head] = HEAD_WORD
-            reasons[head] = ""
-            found = await self.store.expert_candidates(
-                community_id, list(factor), wanted, self.default_tracking
-            )
+        if len(found.members) < limit:
+            # Few know the wording asked: weaker relations fill the answer, and the reply
+            # says so. The phrase names resources but few members' own topics (`python sdk`
+            # is a page's title; its people know `sdk`); or a nearby wording is known
+            # (`backported` for `backports`). Only here: the embedding costs a few ms.
+            more = len(factor)
+            if head is not None and head not in factor:
+                factor[head] = HEAD_WORD
+                reasons[head] = ""
+            nearby = await self.nearby(community_id, vocab)
+            if nearby is not None:
+                for other, _ in nearby.nearest(subject, NEARBY_LIMIT, NEARBY_FLOOR):
+                    if other not in factor:
+                        factor[other] = NEARBY
+                        reasons[other] = f"{other} ~ {subject}"
+            if len(factor) > more:
+                found = await self.store.expert_candidates(
+                    community_id, list(factor), wanted, self.default_tracking
+                )
         members, declared = found.members, found.declared
         named = await named_allowed(
             self.services, community_id, [m.external_id for m in members.values()]
