@@ -295,16 +295,16 @@ async def test_a_phrase_nobody_knows_is_answered_through_its_head_word(rhizome: 
                 "Is this Python SDK still maintained? https://example.org/python-sdk",
                 mid="1",
             ),
-            chat.post(
-                "ben",
-                "SDK retries and pagination, explained https://example.org/sdk-retries",
-                mid="2",
-                channel="tools",
-                minutes=30,
-            ),
+            _sdk_talk(chat, "ben", "SDK retries and pagination, explained", "2", 30),
         ]
     )
     assert await who(rhizome, "python sdk") == ["Ben"]
+
+
+def _sdk_talk(chat: Chat, who: str, text: str, mid: str, minutes: int) -> object:
+    return chat.post(
+        who, f"{text} https://example.org/sdk-{mid}", mid=mid, channel="tools", minutes=minutes
+    )
 
 
 async def test_a_phrase_few_know_is_filled_with_its_head_words_people(rhizome: Rhizome) -> None:
@@ -313,20 +313,8 @@ async def test_a_phrase_few_know_is_filled_with_its_head_words_people(rhizome: R
     await rhizome.ingest_many(
         [
             chat.post("dee", "Python SDK reference https://example.org/python-sdk", mid="1"),
-            chat.post(
-                "ben",
-                "SDK retries and pagination, explained https://example.org/sdk-retries",
-                mid="2",
-                channel="tools",
-                minutes=30,
-            ),
-            chat.post(
-                "cy",
-                "Versioning an SDK without breaking clients https://example.org/sdk-versions",
-                mid="3",
-                channel="tools",
-                minutes=40,
-            ),
+            _sdk_talk(chat, "ben", "SDK retries and pagination, explained", "2", 30),
+            _sdk_talk(chat, "cy", "Versioning an SDK without breaking clients", "3", 40),
         ]
     )
     found = await who(rhizome, "python sdk")
