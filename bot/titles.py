@@ -214,17 +214,20 @@ def site_suffix(title: str, url: str) -> tuple[str, str | None]:
             return "site"
         return None
 
-    site: list[str] = []
+    lead: list[str] = []
+    trail: list[str] = []
     dropped = False
     for end in (-1, 0):
         while len(parts) > 1 and (found := kind(parts[end])) is not None:
             part = parts.pop(end)
             dropped = True
-            if found == "site":
-                site.insert(0 if end == 0 else len(site), part)
+            if found == "site" and end == 0:
+                lead.append(part)
+            elif found == "site":
+                trail.insert(0, part)  # popped from the end: last first
     if not dropped:
         return title, None
-    return " - ".join(parts), " ".join(site) or None
+    return " - ".join(parts), " ".join([*lead, *trail]) or None
 
 
 def code_owner(url: str) -> str | None:

@@ -251,6 +251,12 @@ def test_own_words_count_what_a_member_wrote_around_links(text: str, count: int)
             "bug: you can merge a proposed change before CI tasks have run",
             None,
         ),
+        (  # several site parts, in their order, on both sides
+            "Real Python | Async IO in Python | Real Python Tutorials",
+            "https://realpython.com/async-io-python",
+            "Async IO in Python",
+            "Real Python Real Python Tutorials",
+        ),
         # nothing that names the host: kept whole
         (
             "Mike Bostock - Design is a Search Problem",
