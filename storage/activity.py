@@ -71,7 +71,9 @@ class ResourceActivityRow(Base):
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     __table_args__ = (
         Index("ix_resource_activity_window", "community_id", "at", "resource_id", "member_id"),
-        Index("ix_resource_activity_resource", "resource_id", "at"),
+        # Covering (migration 0014): a resource's people and events in a window are counted
+        # from the index alone (`top` over long windows, resource summaries).
+        Index("ix_resource_activity_resource", "resource_id", "at", "member_id", "kind"),
         # A member's newest events (`network`: what they took part in), migration 0012.
         Index("ix_resource_activity_member", "member_id", "at"),
     )
