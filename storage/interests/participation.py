@@ -114,14 +114,18 @@ def _co_participants(
         count[mid] += 1
         if mid not in latest or at > latest[mid][0]:
             latest[mid] = (at, rid)
-    ranked = sorted(count.items(), key=lambda kv: (-kv[1], -latest[kv[0]][0].timestamp(), kv[0]))
+    # The times as the database gave them (one engine gives all naive or all aware, so they
+    # compare alike), made UTC once per member rather than once per event (a busy member's
+    # resources hold ~2,000 events).
+    when = {mid: as_utc(at).timestamp() for mid, (at, _) in latest.items()}
+    ranked = sorted(count.items(), key=lambda kv: (-kv[1], -when[kv[0]], kv[0]))
     return [(mid, n, latest[mid][1]) for mid, n in ranked]
 
 
 def _participation(
     conn: Connection, community_id: int, member_id: int, recent: int
 ) -> list[tuple[int, int, datetime]]:
-    """(member, resource, when) for the member's newest shares and replies in sharing threads
+    """(member, resource, when: as stored, naive on SQLite) for the member's newest shares and replies in sharing threads
     (public only): their events in `resource_activity`, newest first through (member, time),
     where joining each of a busy member's thousands of replies back to its root cost
     100-350 ms on PostgreSQL."""
@@ -139,13 +143,13 @@ def _participation(
         .order_by(ra.c.at.desc())
         .limit(recent)
     ).all()
-    return [(mid, rid, as_utc(at)) for mid, rid, at in rows]
+    return [(mid, rid, at) for mid, rid, at in rows]
 
 
 def _participation_of_resources(
     conn: Connection, community_id: int, resource_ids: list[int]
 ) -> list[tuple[int, int, datetime]]:
-    """(member, resource, when) of every share of these resources and every reply in the
+    """(member, resource, when: as stored, naive on SQLite) of every share of these resources and every reply in the
     threads of their sharing messages, in public channels: read from `resource_activity`
     (by resource), where joining each thread back to its root costs a probe per reply."""
     ra, st, ch = resource_activity, m.shares, m.channels
@@ -161,7 +165,7 @@ def _participation_of_resources(
                 _public_channel(),
             )
         ):
-            out.append((mid, rid, as_utc(at)))
+            out.append((mid, rid, at))
     return out
 
 
