@@ -204,7 +204,9 @@ def _summaries(
 ) -> list[ResourceSummary]:
     rt, st, mt, ct, msg = m.resources, m.shares, m.members, m.channels, m.messages
     heads: dict[int, Any] = {}
-    shares: dict[int, list[_Share]] = {}
+    firsts: dict[int, _Share] = {}  # each resource's first share
+    sharers: dict[int, dict[str, None]] = {}  # names, in the order they first shared it
+    share_counts: dict[int, int] = {}
     counts: dict[int, list[tuple[int, int, int]]] = {}
     for part in chunks(ids):
         for row in conn.execute(
@@ -235,16 +237,20 @@ def _summaries(
             .order_by(st.c.shared_at, st.c.id)
         )
         for r in conn.execute(q):
-            shares.setdefault(r.resource_id, []).append(
-                _Share(
-                    r.resource_id,
+            # Only the first share is shown whole; the others count, and name their sharer
+            # (`top 365`: 625 shares of ten resources).
+            rid = r.resource_id
+            share_counts[rid] = share_counts.get(rid, 0) + 1
+            sharers.setdefault(rid, {})[r.display_name or r.m_ext] = None
+            if rid not in firsts:
+                firsts[rid] = _Share(
+                    rid,
                     Member(r.m_id, r.m_cid, r.m_ext, r.display_name, bool(r.is_bot)),
                     as_utc(r.shared_at),
                     Channel(r.c_id, community_id, r.c_ext, r.c_name, bool(r.is_private), r.tracked),
                     r.msg_ext,
                     r.text,
                 )
-            )
         # Counted in the database: a popular resource has thousands of discussion events.
         for rid, events in activity.counts(conn, part, since).items():
             counts[rid] = events
@@ -253,8 +259,7 @@ def _summaries(
         head = heads.get(rid)
         if head is None:
             continue
-        its = shares.get(rid, [])
-        first = its[0] if its else None
+        first = firsts.get(rid)
         # Discussion: replies and reactions, and shares by anyone but the first sharer.
         c = {"reply": 0, "reaction": 0, "reshare": 0}
         people: set[int] = set()
@@ -267,10 +272,6 @@ def _summaries(
             c[activity.KIND_NAMES[kind]] += n
             if member_id != first_member:
                 people.add(member_id)
-        sharers: list[str] = []
-        for s in its:
-            if s.member.name not in sharers:
-                sharers.append(s.member.name)
         out.append(
             ResourceSummary(
                 id=rid,
@@ -283,8 +284,8 @@ def _summaries(
                 first_shared_at=first.shared_at if first else None,
                 first_channel=first.channel if first else None,
                 first_message_external_id=first.message_external_id if first else None,
-                sharers=tuple(sharers),
-                share_count=len(its),
+                sharers=tuple(sharers.get(rid, {})),
+                share_count=share_counts.get(rid, 0),
                 reply_count=c["reply"],
                 reaction_count=c["reaction"],
                 reshare_count=c["reshare"],
