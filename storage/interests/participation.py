@@ -104,13 +104,20 @@ def _co_participants(
     if not resources:
         return []
     others = _participation_of_resources(conn, community_id, resources)
+    # When each other member first took part in each resource (the rows come in no set
+    # order: taking the first row read made the answer depend on the plan, and PostgreSQL
+    # named another resource once the index by resource covered its columns; read in that
+    # index's order, as both engines did, the first row was the first event).
+    joined: dict[tuple[int, int], datetime] = {}
+    for mid, rid, at in others:
+        if mid == member_id:
+            continue
+        first = joined.get((mid, rid))
+        if first is None or at < first:
+            joined[(mid, rid)] = at
     count: Counter[int] = Counter()
     latest: dict[int, tuple[datetime, int]] = {}
-    seen: set[tuple[int, int]] = set()
-    for mid, rid, at in others:
-        if mid == member_id or (mid, rid) in seen:
-            continue
-        seen.add((mid, rid))
+    for (mid, rid), at in sorted(joined.items(), key=lambda kv: kv[0][1]):
         count[mid] += 1
         if mid not in latest or at > latest[mid][0]:
             latest[mid] = (at, rid)

@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import (
     and_,
+    case,
     func,
     select,
     text,
@@ -213,10 +214,31 @@ def _summaries(
             select(rt).where(rt.c.community_id == community_id, among(conn, rt.c.id, part))
         ):
             heads[row.id] = row
-        q = (
+        # Each share with its sharer; the first share of each resource (in time, then id)
+        # also with its message and channel, the only ones shown: joining every share's
+        # message cost a probe each (`top 365`: 638 shares of ten resources, 9 -> 5 ms on
+        # PostgreSQL). A key that is NULL finds no row without a probe.
+        ordered = (
             select(
+                st.c.id,
                 st.c.resource_id,
                 st.c.shared_at,
+                st.c.member_id,
+                st.c.channel_id,
+                st.c.message_id,
+                func.row_number()
+                .over(partition_by=st.c.resource_id, order_by=(st.c.shared_at, st.c.id))
+                .label("nth"),
+            )
+            .where(among(conn, st.c.resource_id, part))
+            .subquery()
+        )
+        is_first = ordered.c.nth == 1
+        q = (
+            select(
+                ordered.c.resource_id,
+                ordered.c.shared_at,
+                is_first.label("is_first"),
                 msg.c.external_id.label("msg_ext"),
                 msg.c.text,
                 mt.c.id.label("m_id"),
@@ -230,11 +252,11 @@ def _summaries(
                 ct.c.is_private,
                 ct.c.tracked,
             )
-            .join(mt, mt.c.id == st.c.member_id)
-            .join(ct, ct.c.id == st.c.channel_id)
-            .join(msg, msg.c.id == st.c.message_id)
-            .where(among(conn, st.c.resource_id, part))
-            .order_by(st.c.shared_at, st.c.id)
+            .select_from(ordered)
+            .join(mt, mt.c.id == ordered.c.member_id)
+            .outerjoin(ct, ct.c.id == case((is_first, ordered.c.channel_id)))
+            .outerjoin(msg, msg.c.id == case((is_first, ordered.c.message_id)))
+            .order_by(ordered.c.shared_at, ordered.c.id)
         )
         for r in conn.execute(q):
             # Only the first share is shown whole; the others count, and name their sharer
@@ -242,7 +264,7 @@ def _summaries(
             rid = r.resource_id
             share_counts[rid] = share_counts.get(rid, 0) + 1
             sharers.setdefault(rid, {})[r.display_name or r.m_ext] = None
-            if rid not in firsts:
+            if r.is_first:
                 firsts[rid] = _Share(
                     rid,
                     Member(r.m_id, r.m_cid, r.m_ext, r.display_name, bool(r.is_bot)),
