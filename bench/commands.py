@@ -48,6 +48,7 @@ from bot.commands.registry import MEMBER_GROUP, Invocation
 from bot.config import parse_config
 from bot.interests.service import service_for
 from bot.model import Actor, CommunityRef, Place
+from bot.runtime import tune_process
 from storage import models as m
 from storage.db import Database
 
@@ -162,10 +163,16 @@ async def run(
     seed: int,
     echo: Callable[[str], Any] = print,
     only: str | None = None,
+    tuned: bool = True,
 ) -> list[Latency]:
-    """Each case `runs` times; cases whose command this build lacks are skipped."""
+    """Each case `runs` times; cases whose command this build lacks are skipped. `tuned`: the
+    process is tuned as `rhizome run` and `rhizome console` tune theirs once started
+    (`bot.runtime.tune_process`: fewer garbage collections, none over the start-up heap; a
+    shorter GIL switch interval), so the figures are a running bot's."""
     logging.getLogger("bot").setLevel(logging.CRITICAL)  # failures are counted, not printed
     rz, community, members = await open_core(url, schema)
+    if tuned:
+        tune_process()
     rng = random.Random(seed)
     busiest, everyone = members[:30], members[30:]
 
@@ -306,6 +313,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="only the cases whose names contain one of these (comma-separated: profile,top)",
     )
     parser.add_argument("--seed", type=int, default=3)
+    parser.add_argument(
+        "--untuned",
+        action="store_true",
+        help="leave the process as Python starts it (CPython's garbage collection and GIL "
+        "switch interval), not tuned as the bot's CLI tunes it",
+    )
     parser.add_argument("--json", action="store_true", help="print results as JSON")
     args = parser.parse_args(argv)
     url = database_url(args)
@@ -315,7 +328,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"command latency on {url} ({args.runs} runs each; target p99 < {TARGET_P99_MS:.0f} ms)"
         )
     if not args.postgres:
-        results = asyncio.run(run(url, args.schema, args.runs, args.seed, echo, args.only))
+        results = asyncio.run(
+            run(url, args.schema, args.runs, args.seed, echo, args.only, not args.untuned)
+        )
         if args.json:
             print(json.dumps([asdict(r) for r in results]))
         return 0
@@ -326,7 +341,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         ("PostgreSQL", str(args.postgres), args.schema),
     ):
         echo(f"{name}: {engine_url.split('@')[-1]}")
-        engines[name] = asyncio.run(run(engine_url, schema, args.runs, args.seed, echo, args.only))
+        engines[name] = asyncio.run(
+            run(engine_url, schema, args.runs, args.seed, echo, args.only, not args.untuned)
+        )
     if not args.no_console and url.startswith("sqlite"):
         startup["console start-up to first reply (SQLite)"] = console_startup(
             url.split("///", 1)[1]

@@ -104,24 +104,35 @@ def _co_participants(
     if not resources:
         return []
     others = _participation_of_resources(conn, community_id, resources)
+    # When each other member first took part in each resource (the rows come in no set
+    # order: taking the first row read made the answer depend on the plan, and PostgreSQL
+    # named another resource once the index by resource covered its columns; read in that
+    # index's order, as both engines did, the first row was the first event).
+    joined: dict[tuple[int, int], datetime] = {}
+    for mid, rid, at in others:
+        if mid == member_id:
+            continue
+        first = joined.get((mid, rid))
+        if first is None or at < first:
+            joined[(mid, rid)] = at
     count: Counter[int] = Counter()
     latest: dict[int, tuple[datetime, int]] = {}
-    seen: set[tuple[int, int]] = set()
-    for mid, rid, at in others:
-        if mid == member_id or (mid, rid) in seen:
-            continue
-        seen.add((mid, rid))
+    for (mid, rid), at in sorted(joined.items(), key=lambda kv: kv[0][1]):
         count[mid] += 1
         if mid not in latest or at > latest[mid][0]:
             latest[mid] = (at, rid)
-    ranked = sorted(count.items(), key=lambda kv: (-kv[1], -latest[kv[0]][0].timestamp(), kv[0]))
+    # The times as the database gave them (one engine gives all naive or all aware, so they
+    # compare alike), made UTC once per member rather than once per event (a busy member's
+    # resources hold ~2,000 events).
+    when = {mid: as_utc(at).timestamp() for mid, (at, _) in latest.items()}
+    ranked = sorted(count.items(), key=lambda kv: (-kv[1], -when[kv[0]], kv[0]))
     return [(mid, n, latest[mid][1]) for mid, n in ranked]
 
 
 def _participation(
     conn: Connection, community_id: int, member_id: int, recent: int
 ) -> list[tuple[int, int, datetime]]:
-    """(member, resource, when) for the member's newest shares and replies in sharing threads
+    """(member, resource, when: as stored, naive on SQLite) for the member's newest shares and replies in sharing threads
     (public only): their events in `resource_activity`, newest first through (member, time),
     where joining each of a busy member's thousands of replies back to its root cost
     100-350 ms on PostgreSQL."""
@@ -139,13 +150,13 @@ def _participation(
         .order_by(ra.c.at.desc())
         .limit(recent)
     ).all()
-    return [(mid, rid, as_utc(at)) for mid, rid, at in rows]
+    return [(mid, rid, at) for mid, rid, at in rows]
 
 
 def _participation_of_resources(
     conn: Connection, community_id: int, resource_ids: list[int]
 ) -> list[tuple[int, int, datetime]]:
-    """(member, resource, when) of every share of these resources and every reply in the
+    """(member, resource, when: as stored, naive on SQLite) of every share of these resources and every reply in the
     threads of their sharing messages, in public channels: read from `resource_activity`
     (by resource), where joining each thread back to its root costs a probe per reply."""
     ra, st, ch = resource_activity, m.shares, m.channels
@@ -161,7 +172,7 @@ def _participation_of_resources(
                 _public_channel(),
             )
         ):
-            out.append((mid, rid, as_utc(at)))
+            out.append((mid, rid, at))
     return out
 
 
