@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 from rapidfuzz import fuzz
 
 from bot.emojis import canonical_set
+from bot.interests.nearby import NEARBY, NEARBY_FLOOR, NEARBY_LIMIT, NearbyTopics
 from bot.interests.pipeline import (
     KNOW_KINDS,
     TopicPipeline,
@@ -64,7 +65,6 @@ from storage.interests import (
 
 if TYPE_CHECKING:
     from bot.app import Rhizome
-    from bot.interests.embeddings import NearbyIndex
     from bot.services import Services
 
 log = logging.getLogger(__name__)
@@ -82,13 +82,6 @@ QUESTION_TOPICS = 5
 MAX_QUERY_CHARS = 200
 RELATED_TOPICS = 12
 HEAD_WORD = 0.3  # "sdk" towards "python sdk", when few know the whole phrase
-# Nearby wording (`embeddings`): the community's most used topics, embedded in a thread and
-# rebuilt at most this often; a topic this similar to the query counts at this weight.
-NEARBY_TOPICS = 10_000
-NEARBY_TTL = 300.0
-NEARBY_FLOOR = 0.75
-NEARBY_LIMIT = 5
-NEARBY = 0.4
 # The most convincing evidence first: an answer, then a share, then discussion.
 _KIND_ORDER = {
     EvidenceKind.ANSWERED: 0,
@@ -185,9 +178,7 @@ class InterestService:
         self._vocab: dict[int, Vocabulary] = {}
         self._reloading: dict[int, asyncio.Task[None]] = {}
         self._generation: dict[int, int] = {}  # bumped by `invalidate`
-        self._nearby: dict[int, NearbyIndex | None] = {}
-        self._nearby_at: dict[int, float] = {}
-        self._nearby_tasks: dict[int, asyncio.Task[None]] = {}
+        self.nearby = NearbyTopics(self._popular_topics)
         self.topics.on_change.append(self.invalidate)
         self._task: asyncio.Task[None] | None = None
 
@@ -241,12 +232,7 @@ class InterestService:
         found = await asyncio.to_thread(Vocabulary, popularity)
         if self._generation.get(community_id, 0) == generation:  # nothing changed meanwhile
             self._vocab[community_id] = found
-        if community_id not in self._nearby and community_id not in self._nearby_tasks:
-            # Embed the topics for nearby wording now, off the command path: the first
-            # who-knows that needs it then rarely waits (~0.35 s at 1M messages).
-            task = asyncio.create_task(self._rebuild_nearby(community_id))
-            self._nearby_tasks[community_id] = task
-            task.add_done_callback(lambda _: self._nearby_tasks.pop(community_id, None))
+        self.nearby.prepare(community_id)  # embedded off the command path (`nearby`)
         return found
 
     async def _reload_vocabulary(self, community_id: int) -> None:
@@ -255,40 +241,8 @@ class InterestService:
         except Exception:
             log.exception("reloading the topic vocabulary failed")
 
-    async def nearby(self, community_id: int, vocab: Vocabulary) -> NearbyIndex | None:
-        """The community's topics embedded for nearby wording, or None without the model.
-        Built in a thread on first use; afterwards rebuilt in the background at most every
-        `NEARBY_TTL` seconds (a few new topics missing meanwhile only miss a nearby match,
-        never an exact one)."""
-        if community_id not in self._nearby:
-            building = self._nearby_tasks.get(community_id)
-            if building is not None:  # started when the vocabulary loaded: wait for that one
-                await asyncio.shield(building)
-                return self._nearby.get(community_id)
-            return await self._build_nearby(community_id, vocab)
-        if (
-            time.monotonic() - self._nearby_at[community_id] >= NEARBY_TTL
-            and community_id not in self._nearby_tasks
-        ):
-            task = asyncio.create_task(self._rebuild_nearby(community_id))
-            self._nearby_tasks[community_id] = task
-            task.add_done_callback(lambda _: self._nearby_tasks.pop(community_id, None))
-        return self._nearby[community_id]
-
-    async def _build_nearby(self, community_id: int, vocab: Vocabulary) -> NearbyIndex | None:
-        from bot.interests.embeddings import build_index  # numpy: not at start-up
-
-        popular = list(vocab.popularity)[:NEARBY_TOPICS]  # most used first, as loaded
-        found = await asyncio.to_thread(build_index, popular)
-        self._nearby[community_id] = found
-        self._nearby_at[community_id] = time.monotonic()
-        return found
-
-    async def _rebuild_nearby(self, community_id: int) -> None:
-        try:
-            await self._build_nearby(community_id, await self.vocabulary(community_id))
-        except Exception:
-            log.exception("rebuilding the nearby-wording index failed")
+    async def _popular_topics(self, community_id: int) -> list[str]:
+        return list((await self.vocabulary(community_id)).popularity)  # most used first
 
     async def catch_up(self, community_id: int, budget: float = CATCH_UP_SECONDS) -> int:
         """Work out what is new before answering, for at most `budget` seconds; returns how
@@ -447,7 +401,7 @@ class InterestService:
             if head is not None and head not in factor:
                 factor[head] = HEAD_WORD
                 reasons[head] = ""
-            nearby = await self.nearby(community_id, vocab)
+            nearby = await self.nearby.index(community_id)
             if nearby is not None:
                 for other, _ in nearby.nearest(subject, NEARBY_LIMIT, NEARBY_FLOOR):
                     if other not in factor:
@@ -737,7 +691,8 @@ class InterestService:
             log.exception("loading the lexicons failed (the first command will try again)")
 
     async def close(self) -> None:
-        for task in [*self._reloading.values(), *self._nearby_tasks.values()]:
+        await self.nearby.close()
+        for task in list(self._reloading.values()):
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
