@@ -262,7 +262,7 @@ async def import_both(
     from bot.runtime import tune_process
 
     rhizome = await Rhizome.start(parse_config({"storage": {"url": db_url}}))
-    tune_process()  # as the CLI does
+    tune_process(bulk=True)  # as `rhizome import` does
     try:
         stored = 0
         with measured("import slack → SQLite", rss, results, lambda: stored):

@@ -113,19 +113,22 @@ _locks: list[Any] = []  # held for the life of the process
 
 
 @contextlib.asynccontextmanager
-async def opened_core(config: Config, *, must_exist: bool = False) -> AsyncIterator[Any]:
+async def opened_core(
+    config: Config, *, must_exist: bool = False, bulk: bool = False
+) -> AsyncIterator[Any]:
     """The started core for one command, closed however the command ends."""
-    rhizome = await start_core(config, must_exist=must_exist)
+    rhizome = await start_core(config, must_exist=must_exist, bulk=bulk)
     try:
         yield rhizome
     finally:
         await rhizome.close()
 
 
-async def start_core(config: Config, *, must_exist: bool = False) -> Any:
+async def start_core(config: Config, *, must_exist: bool = False, bulk: bool = False) -> Any:
     """Open (and migrate) the database and start the core, or say in one line why not.
 
-    `must_exist`: commands that only show data never create an empty database."""
+    `must_exist`: commands that only show data never create an empty database; `bulk`: a
+    batch job (an import) tuned for throughput rather than short pauses."""
     from bot.app import Rhizome
     from bot.runtime import DatabaseLock, tune_process
     from storage.preflight import check_sqlite, describe, known_revisions, sqlite_file
@@ -146,7 +149,7 @@ async def start_core(config: Config, *, must_exist: bool = False) -> Any:
         if problem is None:
             raise
         raise problem from None
-    tune_process()
+    tune_process(bulk=bulk)
     return rhizome
 
 
@@ -550,7 +553,7 @@ def _import(
     show = not quiet and err.is_terminal
 
     async def go() -> Any:
-        async with opened_core(cfg) as rhizome:
+        async with opened_core(cfg, bulk=True) as rhizome:
             if not show:
                 return await until_stopped(
                     import_export(

@@ -47,12 +47,16 @@ T = TypeVar("T")
 
 SWITCH_INTERVAL = 0.0002  # seconds
 GC_THRESHOLDS = (5_000, 20, 100)  # see the module docstring
+# A bulk job (`rhizome import`) has no command waiting on a pause; fewer young collections
+# are throughput: a 300k-message Slack import ran at 19.4k msg/s with these against 18.2k with
+# the bot's (side by side, quiet machine).
+BULK_GC_THRESHOLDS = (50_000, 20, 100)
 
 
-def tune_process() -> None:
+def tune_process(*, bulk: bool = False) -> None:
     """Call once start-up is done: what exists now lives as long as the process."""
     sys.setswitchinterval(SWITCH_INTERVAL)
-    gc.set_threshold(*GC_THRESHOLDS)
+    gc.set_threshold(*(BULK_GC_THRESHOLDS if bulk else GC_THRESHOLDS))
     gc.freeze()  # never scan the start-up heap (modules, the schema, caches) again
 
 

@@ -243,3 +243,22 @@ def test_logging_and_health_sections_are_checked() -> None:
     assert parse_config({}).health.port is None  # off unless asked for
     with pytest.raises(ConfigError, match=r"logging\.format"):
         parse_config({"logging": {"format": "xml"}})
+
+
+def test_a_bulk_job_collects_less_often_than_a_bot_answering_commands() -> None:
+    import gc
+    import sys
+
+    from bot.runtime import BULK_GC_THRESHOLDS, GC_THRESHOLDS, tune_process
+
+    before, switch = gc.get_threshold(), sys.getswitchinterval()
+    try:
+        tune_process()
+        assert gc.get_threshold() == GC_THRESHOLDS
+        tune_process(bulk=True)
+        assert gc.get_threshold() == BULK_GC_THRESHOLDS
+        assert BULK_GC_THRESHOLDS[0] > GC_THRESHOLDS[0]
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*before)
+        sys.setswitchinterval(switch)
