@@ -59,9 +59,14 @@ SLACK_DATASETS = {
 # --- turning the two foreign formats into importable ones -----------------------------------
 
 
+_REMINDER = re.compile(r"\s*set up a reminder “")
+
+
 def haskell_jp_as_slack_export(source: Path, out: Path) -> Path:
     """slack-log pages (`json/<CHANNEL>/<page>.json`, thread files `<page>/<ts>.json` whose
-    first element is the parent) -> a standard Slack export folder, one day file per day."""
+    first element is the parent) -> a standard Slack export folder, one day file per day.
+    The log site drops Slack's subtypes; its reminder confirmations (" set up a reminder “…”
+    in this channel at …", 16 of them) get back the `reminder_add` a real export carries."""
     users = json.loads((source / "json" / ".users.json").read_text("utf-8"))
     names = json.loads((source / "channel-names.json").read_text("utf-8"))
     out.mkdir(parents=True, exist_ok=True)
@@ -100,6 +105,8 @@ def haskell_jp_as_slack_export(source: Path, out: Path) -> Path:
             messages[root]["replies"] = [{"ts": ts} for ts in tss]
         days: dict[str, list[dict[str, Any]]] = {}
         for ts, msg in sorted(messages.items(), key=lambda kv: float(kv[0])):
+            if "subtype" not in msg and _REMINDER.match(msg.get("text") or ""):
+                msg["subtype"] = "reminder_add"
             day = datetime.fromtimestamp(float(ts), UTC).strftime("%Y-%m-%d")
             days.setdefault(day, []).append(msg)
         (out / name).mkdir(exist_ok=True)

@@ -24,7 +24,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bot.intros.explain import MemberRef
+from bot.intros.explain import MemberRef, explain_group
+from bot.intros.service import MIN_QUESTIONS, MIN_SUPPORT
 from bot.intros.service import service_for as intro_service_for
 from bot.urls import is_public_page
 
@@ -45,6 +46,12 @@ class IntroTally:
     starters: int = 0
     bad_starters: int = 0
     candidates: int = 0
+    # every pair of candidates the round could have explained, not only the pairs it chose
+    # (a round names 5-8 reasons: too few to compare two versions of the rules by)
+    all_reasons: int = 0
+    all_relevant: int = 0
+    all_pairs: int = 0
+    all_explained: int = 0
 
     def add(self, other: IntroTally) -> None:
         for name in self.__dataclass_fields__:
@@ -56,7 +63,10 @@ class IntroTally:
             f"({self.widen} widen-the-circle); reasons relevant {self.relevant}/{self.reasons} "
             f"({self.relevant / max(1, self.reasons):.0%}); pairs new ties "
             f"{self.new_pairs}/{self.pairs} ({self.new_pairs / max(1, self.pairs):.0%}); "
-            f"bad starters {self.bad_starters}/{self.starters}"
+            f"bad starters {self.bad_starters}/{self.starters}; all pairs: "
+            f"{self.all_explained}/{self.all_pairs} explained, reasons relevant "
+            f"{self.all_relevant}/{self.all_reasons} "
+            f"({self.all_relevant / max(1, self.all_reasons):.0%})"
         )
 
 
@@ -212,8 +222,41 @@ async def measure_intros(
                 f"({'new tie' if pair_new else 'talked before'}): "
                 + (" | ".join(explanation.lines(names)) or "widen the circle")
             )
+    lines += _all_pairs(draft, judged, tally, matches, verbose)
     TOTALS.all.add(tally)
     return [tally.summary("  intros"), *lines]
+
+
+def _all_pairs(
+    draft: Any, judged: dict[str, list[str]], tally: IntroTally, matches: Any, verbose: bool
+) -> list[str]:
+    """Explain every pair of candidates as the round explains its groups, and judge each
+    reason: how relevant the reasons are, independent of which pairs the matching chose."""
+    members = {m.id: m.external_id for m in draft.candidates}
+    names = {m.id: m.name for m in draft.candidates}
+    lines: list[str] = []
+    for a, b in itertools.combinations(sorted(members), 2):
+        if a not in draft.focused or b not in draft.focused:
+            continue
+        tally.all_pairs += 1
+        explanation = explain_group(
+            [draft.focused[a], draft.focused[b]],
+            common=draft.common,
+            min_support=MIN_SUPPORT,
+            min_questions=MIN_QUESTIONS,
+            not_met=True,
+        )
+        tally.all_explained += bool(explanation.reasons)
+        for reason in explanation.reasons:
+            ok = all(matches(reason.topic, judged.get(members[mid], [])) for mid in (a, b))
+            tally.all_reasons += 1
+            tally.all_relevant += ok
+            if verbose:
+                lines.append(
+                    f"  pair {names[a]} + {names[b]}: {reason.kind} {reason.topic!r} "
+                    f"{'relevant' if ok else 'IRRELEVANT'}"
+                )
+    return lines
 
 
 def summary() -> str:

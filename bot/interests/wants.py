@@ -100,14 +100,15 @@ def action_evidence(
 def helping_in(actions: Iterable[Action]) -> set[tuple[int, int | None]]:
     """(member, thread root) pairs where the member helps in a thread someone else started:
     a substantive message of theirs there that asks nothing, or a question of theirs that the
-    thread's starter answered next (the helper asking for details: "which version?")."""
+    thread's starter answered next (the helper asking for details: "which version?"). A link
+    they give there is helping too: "is it this bug? <issue link>" asks for the asker."""
     return {
         (a.member_id, a.thread_root)
         for a in actions
         if a.thread_root is not None
         and a.root_author is not None
         and a.root_author != a.member_id
-        and a.kind in ("said", "replied")
+        and a.kind in ("said", "replied", "shared")
         and (is_substantive(a.text) or (a.owner_next and is_question(a.text)))
     }
 

@@ -5,8 +5,8 @@ intro, the "Did you meet?" follow-up, the pause notice) or shown (the moderators
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
@@ -23,7 +23,7 @@ from bot.documents import (
     Text,
     spans,
 )
-from bot.interests.profiles import EvidenceKind
+from bot.interests.profiles import EvidenceKind, Profile
 from bot.intros.explain import Explanation, MemberRef, Reason, Starter
 from bot.model import Member
 from bot.wording import count as counted
@@ -54,6 +54,11 @@ class Draft:
     unmatched: tuple[Member, ...]
     to_pause: tuple[Member, ...]
     method: str
+    # What the groups were matched and explained on (member id -> profile cut to what an
+    # intro may name; topic -> share of members holding it): lets a reviewer ask why any
+    # two candidates were or were not paired (`bench/quality_intros.py`).
+    focused: Mapping[int, Profile] = field(default_factory=dict)
+    common: Mapping[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

@@ -37,6 +37,12 @@ MAX_COMMON_SHARE = 0.3
 # A reason must be among each member's strongest topics: what one thread a member joined
 # once happened to mention is not what they care about.
 CENTRAL_TOPICS = 12
+# An everyday word (10 or more per million words of English, wordfreq zipf >= 4, which is
+# `terms.specificity` <= 0.8: `server`, `profile`, `security`, `music`) names a shared subject
+# only when each member's own evidence has it at least twice: one question that said "server"
+# is no interest in servers. Rarer words (`flux`, `chess`) and phrases need `min_support`.
+EVERYDAY_SPECIFICITY = 0.8
+EVERYDAY_SUPPORT = 2
 TOP_WANTS = 3  # a wish to learn among the strongest this many counts after one question
 
 
@@ -228,13 +234,24 @@ def _met_over(a: Profile, b: Profile, topic: str) -> bool:
     return bool(_keys(a, topic, None) & _keys(b, topic, None))
 
 
-def _wished(profile: Profile, topic: str, min_questions: int) -> bool:
+def _wished(profile: Profile, topic: str, min_questions: int, at_least: int = 1) -> bool:
     """A wish to learn: asked about in `min_questions` different questions, or among the
     member's `TOP_WANTS` strongest wishes (so one question counts from someone who asks
-    little, while a word in one of a prolific asker's many questions does not)."""
-    if _support(profile, topic, wants=True) >= min_questions:
+    little, while a word in one of a prolific asker's many questions does not); never
+    fewer than `at_least` questions."""
+    asked = _support(profile, topic, wants=True)
+    if asked < at_least:
+        return False
+    if asked >= min_questions:
         return True
     return topic in _top(profile.wants, set(profile.wants), TOP_WANTS)
+
+
+def _needed(topic: str, min_support: int) -> int:
+    """Evidence each member needs for a topic to be a reason (see `EVERYDAY_SUPPORT`)."""
+    if " " in topic or specificity(topic) > EVERYDAY_SPECIFICITY:
+        return min_support
+    return max(min_support, EVERYDAY_SUPPORT)
 
 
 def _top(scores: Mapping[str, float], keep: set[str], n: int) -> dict[str, float]:
@@ -303,7 +320,8 @@ def _candidates(
     for topic in cares_a.keys() & cares_b.keys():
         if not _substantive(topic):
             continue
-        if min(_support(a, topic, wants=False), _support(b, topic, wants=False)) < min_support:
+        needed = _needed(topic, min_support)
+        if min(_support(a, topic, wants=False), _support(b, topic, wants=False)) < needed:
             continue
         ea, eb = _best(a, topic, wants=False), _best(b, topic, wants=False)
         if ea is None or eb is None:
@@ -334,9 +352,10 @@ def _candidates(
     for teacher, learner in ((a, b), (b, a)):
         rt, rl = MemberRef(teacher.member_id), MemberRef(learner.member_id)
         for topic in teacher.knows.keys() & learner.wants.keys():
-            if not _substantive(topic) or _support(teacher, topic, wants=False) < min_support:
+            needed = _needed(topic, min_support)
+            if not _substantive(topic) or _support(teacher, topic, wants=False) < needed:
                 continue
-            if not _wished(learner, topic, min_questions):
+            if not _wished(learner, topic, min_questions, needed):
                 continue  # one question that happened to use the word is not a wish to learn
             if not_met and _met_over(teacher, learner, topic):
                 continue
@@ -353,7 +372,10 @@ def _candidates(
     for topic in a.wants.keys() & b.wants.keys():
         if not _substantive(topic):
             continue
-        if not (_wished(a, topic, min_questions) and _wished(b, topic, min_questions)):
+        needed = _needed(topic, min_support)
+        if not (
+            _wished(a, topic, min_questions, needed) and _wished(b, topic, min_questions, needed)
+        ):
             continue
         ea, eb = _best(a, topic, wants=True), _best(b, topic, wants=True)
         if ea is None or eb is None:

@@ -291,6 +291,8 @@ class IntroService:
             tuple(members[i] for i in plan.unmatched),
             tuple(to_pause),
             plan.method,
+            {p.member_id: p for p in focused},
+            common,
         )
 
     async def preview(self, community: Community) -> Draft:

@@ -201,6 +201,7 @@ def test_community_wide_topics_are_never_reasons() -> None:
         1,
         [
             shared({"julia": 1.0}, "JuliaLang/julia", "https://github.com/JuliaLang/julia", 1),
+            shared({"julia": 0.9}, "Julia manual", "https://docs.julialang.org/en/v1/", 5),
             shared({"flux": 0.8}, "FluxML/Flux.jl", "https://github.com/FluxML/Flux.jl", 2),
         ],
         NOW,
@@ -209,6 +210,7 @@ def test_community_wide_topics_are_never_reasons() -> None:
         2,
         [
             shared({"julia": 1.0}, "Julia 1.6 highlights", "https://julialang.org/blog/x", 3),
+            shared({"julia": 0.9}, "JuliaCon 2021", "https://juliacon.org/2021/", 6),
             shared({"flux": 0.5}, "Flux docs", "https://fluxml.ai/Flux.jl/stable/", 4),
         ],
         NOW,
@@ -377,3 +379,33 @@ def test_a_members_central_topics_are_subjects_before_everyday_words() -> None:
         NOW,
     )
     assert set(_cares(focus(wim, central=1))) == {"artifact definition"}
+
+
+def test_an_everyday_word_needs_two_things_of_each_member_to_be_a_reason() -> None:
+    """One link each that happened to be about `server` is no shared subject; two each is."""
+
+    def member(mid: int, n: int) -> object:
+        return build_profile(
+            mid,
+            [
+                ev(
+                    EvidenceKind.SHARED,
+                    "server",
+                    f"Post {mid}-{i}",
+                    f"https://example.org/{mid}/{i}",
+                )
+                for i in range(n)
+            ],
+            NOW,
+        )
+
+    assert explain_pair(member(1, 1), member(2, 1)).topics == ()  # type: ignore[arg-type]
+    assert explain_pair(member(1, 2), member(2, 2)).topics == ("server",)  # type: ignore[arg-type]
+    # A word outside everyday language needs one each.
+    one_each = [
+        build_profile(
+            mid, [ev(EvidenceKind.SHARED, "zygote", "Z", f"https://example.org/z{mid}")], NOW
+        )
+        for mid in (1, 2)
+    ]
+    assert explain_pair(*one_each).topics == ("zygote",)

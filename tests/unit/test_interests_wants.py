@@ -1,0 +1,53 @@
+"""Wants come only from a member's own questions: what they ask while helping someone else
+in that person's thread asks for the asker (`bot.interests.wants.action_evidence`)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from bot.interests.profiles import EvidenceKind
+from bot.interests.wants import action_evidence, helping_in
+from storage.interests import Action
+
+AT = datetime(2022, 1, 9, tzinfo=UTC)
+ASKER, HELPER = 1, 2
+ROOT = 100
+
+
+def topics_of(text: str) -> list[tuple[str, float]]:
+    return [("stack", 1.0)] if "stack" in text else []
+
+
+def test_a_link_given_in_someone_elses_thread_is_helping_not_asking() -> None:
+    # haskell-jp: the helper's reply guesses at the cause and links a known stack bug; it
+    # is phrased as a question, and the asker answers next.
+    helper_link = Action(
+        HELPER,
+        "shared",
+        AT,
+        7,
+        101,
+        "Intel版のMacでstackを使用されている状況ですね。これとは違うでしょうか？ <https://github.com/commercialhaskell/stack/issues/5005>",
+        "beginners",
+        thread_root=ROOT,
+        root_author=ASKER,
+        owner_next=True,
+    )
+    own_question = Action(
+        ASKER, "said", AT, None, ROOT, "stack build fails unpacking GHC, how do I fix it?",
+        "beginners", thread_root=ROOT, root_author=ASKER,
+    )  # fmt: skip
+    assert (HELPER, ROOT) in helping_in([helper_link, own_question])
+    found = action_evidence([helper_link, own_question], {7: [("stack", 1.0)]}, {}, topics_of)
+    assert all(e.kind is not EvidenceKind.ASKED for e in found.get(HELPER, []))
+    asked = [e for e in found[ASKER] if e.kind is EvidenceKind.ASKED]
+    assert [t for e in asked for t, _ in e.topics] == ["stack"]
+
+
+def test_the_same_link_question_in_ones_own_thread_is_asking() -> None:
+    mine = Action(
+        HELPER, "shared", AT, 7, 101, "is this the bug I hit? <https://github.com/x/y/issues/1>",
+        "beginners", thread_root=ROOT, root_author=HELPER,
+    )  # fmt: skip
+    found = action_evidence([mine], {7: [("stack", 1.0)]}, {}, topics_of)
+    assert [e.kind for e in found[HELPER]] == [EvidenceKind.ASKED]
