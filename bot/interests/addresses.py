@@ -10,10 +10,17 @@ topic extractor reads them like a page's keywords. Pure functions.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from urllib.parse import parse_qs, unquote, urlsplit
 
-__all__ = ["address_subjects"]
+from publicsuffixlist import PublicSuffixList
 
+from bot.titles import CODE_HOSTS
+
+__all__ = ["address_subjects", "site_brand"]
+
+# Where members' uploads live (`houstondatavis.slack.com/files/...`, Discord's CDN).
+_CHAT_PLATFORMS = frozenset({"slack", "slack-edge", "discord", "discordapp"})
 # host -> the path segment before the package's name (None: the first segment is the name)
 _REGISTRIES: dict[str, str | None] = {
     "pypi.org": "project",
@@ -75,3 +82,33 @@ def _package(host: str, path: str, query: str) -> str | None:
     if not name:
         return None
     return _VERSION_SUFFIX.sub("", name) or None
+
+
+@lru_cache(maxsize=1)
+def _suffixes() -> PublicSuffixList:
+    return PublicSuffixList()  # the list ships in the package: nothing is fetched
+
+
+def site_brand(url: str) -> str | None:
+    """The name a site goes by, from its registrable domain (`public.tableau.com` ->
+    `tableau`, `nbviewer.jupyter.org` -> `jupyter`, `dc-js.github.io` -> `dc-js`): a stand-in
+    for the page's site name when nothing was fetched. None for addresses and bare hosts."""
+    try:
+        host = urlsplit(url).hostname
+    except ValueError:
+        return None
+    return _brand(host or "")
+
+
+@lru_cache(maxsize=50_000)
+def _brand(host: str) -> str | None:
+    host = host.strip(".").casefold()
+    if not host or "." not in host or host.replace(".", "").isdigit() or ":" in host:
+        return None
+    registrable = _suffixes().privatesuffix(host)
+    if not registrable:
+        return None
+    brand = registrable.split(".", 1)[0]
+    if registrable in CODE_HOSTS or brand in _CHAT_PLATFORMS:
+        return None  # a repository or a file posted in the chat: the host says nothing
+    return brand if len(brand) >= 2 and not brand.isdigit() else None

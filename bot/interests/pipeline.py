@@ -28,7 +28,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from bot.interests.addresses import address_subjects
+from bot.interests.addresses import address_subjects, site_brand
 from bot.interests.answers import is_acknowledgement, is_substantive
 from bot.interests.profiles import (
     DEFAULT_WEIGHTS,
@@ -97,6 +97,7 @@ def resource_text(doc: ResourceDoc) -> ResourceText:
         description=doc.description,
         keywords=(*doc.keywords, *address_subjects(doc.url)),
         site_name=doc.site_name or site,
+        site_brand=site_brand(doc.url),
         messages=doc.messages,
         channel_name=doc.channel_name,
     )

@@ -299,6 +299,9 @@ class ResourceText:
     description: str | None = None
     keywords: tuple[str, ...] = ()
     site_name: str | None = None
+    # The host's own name (`tableau` for public.tableau.com), used as the site name only
+    # when the community's texts use that word too: `ocks` (bl.ocks.org) names nothing.
+    site_brand: str | None = None
     messages: tuple[str, ...] = ()  # texts of messages that shared or discussed it
     hashtags: tuple[str, ...] = ()  # extra tags (message hashtags are found automatically)
     channel_name: str | None = None
@@ -315,6 +318,7 @@ _W_HASHTAG = 1.0
 _W_MESSAGE = 0.35  # one mention in chat; grows with log(tf)
 _W_CHANNEL = 0.3
 _W_SITE = 0.25
+_BRAND_MIN_DF = 1  # other documents whose own words use a host's name, for it to name the site
 _META_CHARS = 2000  # YAKE cost grows with length; a title and a description fit
 
 
@@ -434,6 +438,10 @@ class TopicExtractor:
             add(channel, _W_CHANNEL)
         if doc.site_name:
             add(normalize_topic(doc.site_name, self.aliases), _W_SITE)
+        elif doc.site_brand:
+            brand = normalize_topic(doc.site_brand, self.aliases)
+            if brand and self.df.get(brand, 0) >= _BRAND_MIN_DF and is_subject_word(brand):
+                add(brand, _W_SITE)
 
         weighted = [(t, s * self.rarity(t)) for t, s in scores.items() if not self.names_someone(t)]
         weighted = [(t, s) for t, s in weighted if s > 0.0]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.interests.addresses import address_subjects
+from bot.interests.addresses import address_subjects, site_brand
 from bot.interests.pipeline import resource_text
 from bot.interests.topics import TopicExtractor
 from storage.interests.values import ResourceDoc
@@ -58,3 +58,48 @@ def test_the_package_becomes_a_topic_of_its_page() -> None:
     text = resource_text(doc)
     assert "transformers" in text.keywords
     assert "transformer" in dict(TopicExtractor().topics(text))
+
+
+@pytest.mark.parametrize(
+    ("url", "brand"),
+    [
+        ("https://public.tableau.com/profile/micah.stubbs#!/vizhome/x/y", "tableau"),
+        ("https://nbviewer.jupyter.org/github/a/b/blob/main/c.ipynb", "jupyter"),
+        ("https://kesh-lab.shinyapps.io/calculator/", "shinyapps"),
+        ("https://dc-js.github.io/dc.js/", "dc-js"),  # github.io is a public suffix
+        ("https://www.bbc.co.uk/news", "bbc"),
+        # a repository or a file posted in the chat: the host says nothing of the subject
+        ("https://github.com/FluxML/Flux.jl", None),
+        ("https://houstondatavis.slack.com/files/micahstubbs/F064M5MNC/shot.png", None),
+        ("https://cdn.discordapp.com/attachments/1/2/image.png", None),
+        ("http://172.17.0.1:5000/graphql", None),
+        ("http://localhost:8000/graphql/main", None),
+        ("http://[::1", None),
+    ],
+)
+def test_a_sites_brand_comes_from_its_registrable_domain(url: str, brand: str | None) -> None:
+    assert site_brand(url) == brand
+
+
+def test_a_brand_names_the_site_only_when_the_community_uses_the_word() -> None:
+    """Offline, a Tableau Public viz is about Tableau when members say "tableau" elsewhere;
+    bl.ocks.org's `ocks` is no word anyone uses."""
+    viz = ResourceDoc(
+        1, None, None, "https://public.tableau.com/profile/m#!/vizhome/Gender/ratio", (),
+        None, ("my gender ratio map by zip code",), "examples",
+    )  # fmt: skip
+    block = ResourceDoc(
+        2, None, None, "http://bl.ocks.org/micahstubbs/29b4fd2f1ed6ed68a81e", (), None,
+        ("radial layout of the close votes",), "examples",
+    )  # fmt: skip
+    alone = TopicExtractor()
+    alone.observe([resource_text(viz), resource_text(block)])
+    assert "tableau" not in dict(alone.topics(resource_text(viz)))
+    talk = ResourceDoc(
+        3, "Tableau 10 Houston", None, "https://www.tableau.com/community/events/t10", (), None,
+        ("anyone going to this?",), "general",
+    )  # fmt: skip
+    known = TopicExtractor()
+    known.observe([resource_text(d) for d in (viz, block, talk)])
+    assert "tableau" in dict(known.topics(resource_text(viz)))
+    assert not any("ocks" in t for t in dict(known.topics(resource_text(block))))
