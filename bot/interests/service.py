@@ -475,14 +475,16 @@ class InterestService:
     ) -> dict[int, tuple[Evidence, ...]]:
         """Each member's stored evidence for their matched topics (strongest topic first),
         read back from the current rows: anything deleted meanwhile is not shown. Up to 3
-        items on different resources, shares first."""
+        items on different resources (or different answers), shares first."""
         refs: list[tuple[int, EvidenceRef]] = []
         for mid, parts in members:
             seen: set[int] = set()
             for ts in parts:
                 for ref in ts.evidence:
-                    if ref.resource_id not in seen:
-                        seen.add(ref.resource_id)
+                    # answers carry no resource (0): each answered message is its own item
+                    key = ref.resource_id or -ref.message_id
+                    if key not in seen:
+                        seen.add(key)
                         refs.append((mid, ref))
         if not refs:
             return {}

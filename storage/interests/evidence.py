@@ -34,6 +34,7 @@ from storage.interests.values import (
 from storage.sql import among, chunks, thread_root
 
 ADJACENT_REPLY = timedelta(minutes=30)  # the next message this soon may answer the last
+MENTIONED_REPLY = timedelta(hours=12)  # a question naming a member, answered when they are back
 
 
 class EvidenceStore:
@@ -158,15 +159,11 @@ def _evidence_rows(
         ):
             messages[row.id] = row
     heads = _resource_heads(conn, community_id, rids)
-    questions = _questions_answered(
-        conn,
-        community_id,
-        [
-            messages[r.message_id]
-            for _, r in refs
-            if r.kind == "answered" and r.message_id in messages
-        ],
-    )
+    answers = [
+        messages[r.message_id] for _, r in refs if r.kind == "answered" and r.message_id in messages
+    ]
+    questions = _questions_answered(conn, community_id, answers)
+    questions.update(_flat_questions(conn, answers))
     shared: set[tuple[int, int]] = set()
     for part in chunks(mids):
         shared.update(
@@ -502,19 +499,13 @@ def _next_messages(
     """Channels without threads (most of Slack's history, chat-style Discord) answer in the
     next message: each of these members' top-level messages that came within
     `ADJACENT_REPLY` of someone else's top-level message in the same channel, with it as the
-    root. Ids grow with time, so "the message before" is one index seek."""
+    root. A question that @-mentions the member is answered whenever they next write there
+    ("<@neeraj>: have you got R working in Jupyter?", answered two hours later): their
+    messages within `MENTIONED_REPLY` of it take it as their root too. Ids grow with time,
+    so "the message before" is one index seek, and "the last mention of me" another."""
     msg, ch = m.messages, m.channels
-    mine, before = aliased(msg), aliased(msg)
-    prior = (
-        select(func.max(before.c.id))
-        .where(
-            before.c.channel_id == mine.c.channel_id,
-            before.c.thread_external_id.is_(None),
-            before.c.id < mine.c.id,
-        )
-        .correlate(mine)
-        .scalar_subquery()
-    )
+    mine = aliased(msg)
+    prior, mentioned = _prior_message(mine), _last_mention(mine)
     q = (
         select(
             mine.c.author_id,
@@ -522,6 +513,7 @@ def _next_messages(
             mine.c.posted_at,
             mine.c.text,
             prior.label("prior_id"),
+            mentioned.label("mention_id"),
             ch.c.name,
         )
         .join(ch, ch.c.id == mine.c.channel_id)
@@ -536,9 +528,68 @@ def _next_messages(
     rows = conn.execute(
         _newest(q, mine.c.author_id, mine.c.posted_at, recent, len(member_ids))
     ).all()
-    prior_ids = sorted({r.prior_id for r in rows if r.prior_id is not None})
-    priors: dict[int, Any] = {}
-    for chunk in chunks(prior_ids):
+    root_ids = sorted(
+        {r.prior_id for r in rows if r.prior_id is not None}
+        | {r.mention_id for r in rows if r.mention_id is not None}
+    )
+    priors = _messages_by_id(conn, root_ids)
+    out: list[Reply] = []
+    for mid, message_id, at, text, prior_id, mention_id, channel in rows:
+        posted = as_utc(at)
+        root = _flat_root(mid, posted, priors.get(prior_id), priors.get(mention_id))
+        if root is not None:
+            out.append(
+                Reply(
+                    mid,
+                    message_id,
+                    posted,
+                    text or "",
+                    root.id,
+                    root.text or "",
+                    channel,
+                    bool(root.shares),
+                    adjacent=True,
+                )
+            )
+    return out
+
+
+def _prior_message(mine: Any) -> Any:
+    """The top-level message right before `mine` in its channel (its id)."""
+    before = aliased(m.messages)
+    return (
+        select(func.max(before.c.id))
+        .where(
+            before.c.channel_id == mine.c.channel_id,
+            before.c.thread_external_id.is_(None),
+            before.c.id < mine.c.id,
+        )
+        .correlate(mine)
+        .scalar_subquery()
+    )
+
+
+def _last_mention(mine: Any) -> Any:
+    """The last top-level message in `mine`'s channel, before it, that @-mentions its author."""
+    mm, asking = m.message_mentions, aliased(m.messages)
+    return (
+        select(func.max(mm.c.message_id))
+        .select_from(mm.join(asking, asking.c.id == mm.c.message_id))
+        .where(
+            mm.c.member_id == mine.c.author_id,
+            mm.c.message_id < mine.c.id,
+            asking.c.channel_id == mine.c.channel_id,
+            asking.c.thread_external_id.is_(None),
+        )
+        .correlate(mine)
+        .scalar_subquery()
+    )
+
+
+def _messages_by_id(conn: Connection, ids: Collection[int]) -> dict[int, Any]:
+    msg = m.messages
+    out: dict[int, Any] = {}
+    for chunk in chunks(sorted(set(ids))):
         for row in conn.execute(
             select(
                 msg.c.id,
@@ -548,26 +599,47 @@ def _next_messages(
                 exists().where(m.shares.c.message_id == msg.c.id).label("shares"),
             ).where(msg.c.id.in_(chunk))
         ):
-            priors[row.id] = row
-    out: list[Reply] = []
-    for mid, message_id, at, text, prior_id, channel in rows:
-        root = priors.get(prior_id)
-        if root is None or root.author_id == mid:
+            out[row.id] = row
+    return out
+
+
+def _flat_root(author: int, posted: datetime, prior: Any, mention: Any) -> Any:
+    """What a top-level message by `author` replies to, in a channel without threads: the
+    message right before it (within `ADJACENT_REPLY`), else the last one that @-mentioned
+    them (within `MENTIONED_REPLY`); someone else's either way. None: it replies to nothing."""
+    for root, window in ((prior, ADJACENT_REPLY), (mention, MENTIONED_REPLY)):
+        if root is None or root.author_id == author:
             continue
-        posted = as_utc(at)
-        if not timedelta(0) <= posted - as_utc(root.posted_at) <= ADJACENT_REPLY:
-            continue
-        out.append(
-            Reply(
-                mid,
-                message_id,
-                posted,
-                text or "",
-                root.id,
-                root.text or "",
-                channel,
-                bool(root.shares),
-                adjacent=True,
-            )
+        if timedelta(0) <= posted - as_utc(root.posted_at) <= window:
+            return root
+    return None
+
+
+def _flat_questions(conn: Connection, replies: list[Any]) -> dict[int, str]:
+    """Reply id -> the text it answered, for answers outside threads (see `_flat_root`)."""
+    flat = sorted({r.id for r in replies if not r.thread_external_id})
+    if not flat:
+        return {}
+    mine = aliased(m.messages)
+    rows = []
+    for part in chunks(flat):
+        rows += conn.execute(
+            select(
+                mine.c.id,
+                mine.c.author_id,
+                mine.c.posted_at,
+                _prior_message(mine).label("prior_id"),
+                _last_mention(mine).label("mention_id"),
+            ).where(mine.c.id.in_(part))
+        ).all()
+    roots = _messages_by_id(
+        conn, [i for r in rows for i in (r.prior_id, r.mention_id) if i is not None]
+    )
+    out: dict[int, str] = {}
+    for r in rows:
+        root = _flat_root(
+            r.author_id, as_utc(r.posted_at), roots.get(r.prior_id), roots.get(r.mention_id)
         )
+        if root is not None:
+            out[r.id] = root.text or ""
     return out

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -22,7 +23,7 @@ from bot.clock import FixedClock
 from bot.config import Config
 from bot.interests.commands import who_knows_document
 from bot.interests.service import service_for
-from bot.model import CommunityRef
+from bot.model import Actor, CommunityRef
 from storage import models as m
 from storage.db import Database
 from tests.conftest import START, make_config
@@ -374,3 +375,50 @@ async def test_the_askers_replies_in_their_own_thread_are_asking(rhizome: Rhizom
         ]
     )
     assert await who(rhizome, "terraform") == ["Ben"]
+
+
+async def test_a_question_naming_someone_is_answered_when_they_are_back(rhizome: Rhizome) -> None:
+    """A channel without threads (Slack before 2017): Ana asks Ben by name; Ben answers two
+    hours later, after asking back. His answer is knowing, and who-knows shows it with the
+    question it answered."""
+    chat = Chat(SLACK, START)
+    ask = chat.post("ana", "<@U-ben>: have you gotten R to work in the Jupyter notebook?", mid="1")
+    await rhizome.ingest_many(
+        [
+            replace(ask, mentions=(Actor("U-ben", "Ben"),)),
+            chat.post("ana", "tried it this morning, stuck on a dependency", mid="2", minutes=1),
+            chat.post("cy", "lunch anyone?", mid="3", minutes=50),
+            chat.post("ben", "do you have zeroMQ installed?", mid="4", minutes=130),
+            chat.post(
+                "ben",
+                "install the IRkernel package, then switch the Jupyter kernel to R in the menu",
+                mid="5",
+                minutes=131,
+            ),
+        ]
+    )
+    found = await rhizome.services.repos.communities.find(SLACK.platform, SLACK.external_id)
+    assert found is not None
+    answer = await service_for(rhizome.services).who_knows(found.id, "jupyter")
+    assert [e.member.name for e in answer.experts] == ["Ben"]
+    evidence = answer.experts[0].evidence[0]
+    assert evidence.kind.value == "answered"
+    assert "Jupyter notebook" in (evidence.resource_title or "")
+
+
+async def test_a_mention_long_ago_is_not_a_question_to_answer_now(rhizome: Rhizome) -> None:
+    chat = Chat(SLACK, START)
+    ask = chat.post("ana", "<@U-ben>: have you gotten R to work in the Jupyter notebook?", mid="1")
+    await rhizome.ingest_many(
+        [
+            replace(ask, mentions=(Actor("U-ben", "Ben"),)),
+            chat.post("cy", "lunch anyone?", mid="2", minutes=50),
+            chat.post(
+                "ben",
+                "install the IRkernel package, then switch the Jupyter kernel to R in the menu",
+                mid="3",
+                minutes=60 * 30,  # the next day and a half: a new conversation
+            ),
+        ]
+    )
+    assert await who(rhizome, "jupyter") == []
