@@ -621,7 +621,7 @@ def _flat_questions(conn: Connection, replies: list[Any]) -> dict[int, str]:
     if not flat:
         return {}
     mine = aliased(m.messages)
-    rows = []
+    rows: list[Any] = []
     for part in chunks(flat):
         rows += conn.execute(
             select(
