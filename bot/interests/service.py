@@ -392,6 +392,7 @@ class InterestService:
         found = await self.store.expert_candidates(
             community_id, list(factor), wanted, self.default_tracking
         )
+        fill_in: set[str] = set()
         if len(found.members) < limit:
             # Few know the wording asked: weaker relations fill the answer, and the reply
             # says so. The phrase names resources but few members' own topics (`python sdk`
@@ -407,6 +408,7 @@ class InterestService:
                     if other not in factor:
                         factor[other] = NEARBY
                         reasons[other] = f"{other} ~ {subject}"
+            fill_in.update(list(factor)[more:])
             if len(factor) > more:
                 found = await self.store.expert_candidates(
                     community_id, list(factor), wanted, self.default_tracking
@@ -418,7 +420,7 @@ class InterestService:
         unnamed = sum(1 for m in members.values() if m.external_id not in named)
         members = {mid: m for mid, m in members.items() if m.external_id in named}
         shift = epoch_days(now) / self.half_life
-        scored: list[tuple[float, str, int, list[TopicScore]]] = []
+        scored: list[tuple[float, str, int, list[TopicScore], bool]] = []
         for mid, member in members.items():
             if mid in exclude:
                 continue
@@ -432,14 +434,19 @@ class InterestService:
             total = sum(w for w, _ in weighed)
             if total > 0:
                 weighed.sort(key=lambda wt: (-wt[0], wt[1].topic))
-                scored.append((total, member.name.casefold(), mid, [ts for _, ts in weighed]))
-        scored.sort(key=lambda s: (-s[0], s[1], s[2]))
+                # Fill-in wordings (nearby, the head word) only fill an answer: whoever knows
+                # the subject asked comes first, however busy the fill-in member is.
+                filler = all(ts.topic in fill_in for _, ts in weighed)
+                scored.append(
+                    (total, member.name.casefold(), mid, [ts for _, ts in weighed], filler)
+                )
+        scored.sort(key=lambda s: (s[4], -s[0], s[1], s[2]))
         shortlist = scored[: limit * 2]
         checked = await self._checked_evidence(
-            community_id, [(mid, matched) for _, _, mid, matched in shortlist]
+            community_id, [(mid, matched) for _, _, mid, matched, _ in shortlist]
         )
         experts: list[Expert] = []
-        for total, _, mid, matched in shortlist:
+        for total, _, mid, matched, _ in shortlist:
             items = checked.get(mid, ())
             is_declared = mid in declared
             if not items and not is_declared:

@@ -323,6 +323,22 @@ async def test_a_phrase_few_know_is_filled_with_its_head_words_people(rhizome: R
     assert sorted(found[1:]) == ["Ben", "Cy"]
 
 
+async def test_fill_in_never_outranks_who_knows_the_phrase(rhizome: Rhizome) -> None:
+    # Ben shared a pile of SDK links; Dee the one page on the Python SDK. Asked about the
+    # Python SDK, Dee comes first however busy Ben is: the head word only fills the answer.
+    chat = Chat(SLACK, START)
+    await rhizome.ingest_many(
+        [
+            chat.post("dee", "Python SDK reference https://example.org/python-sdk", mid="1"),
+            *(
+                _sdk_talk(chat, "ben", f"SDK design notes, part {n}", str(10 + n), 30 + n)
+                for n in range(8)
+            ),
+        ]
+    )
+    assert await who(rhizome, "python sdk") == ["Dee", "Ben"]
+
+
 async def test_a_nearby_wording_is_counted_weaker_and_said(rhizome: Rhizome) -> None:
     # "backported" is not folded to "backport" (a verb form), but it is the same subject; the
     # asked word is known too, so this is not a typo correction.
