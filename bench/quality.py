@@ -231,6 +231,35 @@ def real_title(title: str | None, url: str) -> bool:
     return not (is_generic_filename(title) and re.search(r"\.\w{2,4}$", title))
 
 
+# Samples written later, each scored apart (name -> its section of RULES.md)
+LATER_SAMPLES = {"third": "§8", "fourth": "§9"}
+
+
+@dataclass
+class Sample:
+    ratings: dict[str, int] = field(default_factory=lambda: {"good": 0, "partial": 0, "junk": 0})
+    precision: list[float] = field(default_factory=list)
+    answered: int = 0
+
+    def add(self, other: Sample) -> None:
+        for k, n in other.ratings.items():
+            self.ratings[k] += n
+        self.precision += other.precision
+        self.answered += other.answered
+
+    def summary(self, name: str) -> str | None:
+        rated = sum(self.ratings.values())
+        if not rated and not self.precision:
+            return None
+        p3 = sum(self.precision) / max(1, len(self.precision))
+        return (
+            f"ALL {name} sample (RULES.md {LATER_SAMPLES[name]}): topics "
+            + ", ".join(f"{k} {n / max(1, rated):.0%}" for k, n in self.ratings.items())
+            + f" of {rated}; who-knows P@3 {p3:.2f} over {len(self.precision)} queries "
+            f"({self.answered} answered)"
+        )
+
+
 @dataclass
 class Scores:
     resources: int = 0
@@ -243,13 +272,11 @@ class Scores:
     holdout_ratings: dict[str, int] = field(  # judgments/topics_holdout.json, RULES.md §7
         default_factory=lambda: {"good": 0, "partial": 0, "junk": 0}
     )
-    # judgments/topics_third.json and who_knows_third.json (RULES.md §8): a sample nobody
-    # looked at Rhizome's answers for before scoring it
-    third_ratings: dict[str, int] = field(
-        default_factory=lambda: {"good": 0, "partial": 0, "junk": 0}
+    # judgments/topics_<name>.json and who_knows_<name>.json: samples nobody looked at
+    # Rhizome's answers for before scoring them (RULES.md §8, §9)
+    samples: dict[str, Sample] = field(
+        default_factory=lambda: {name: Sample() for name in LATER_SAMPLES}
     )
-    third_precision: list[float] = field(default_factory=list)
-    third_answered: int = 0
     precision: list[float] = field(default_factory=list)
     # hits / min(3, judged knowers): a query with one judged knower can reach 1.0, not 0.33
     precision_possible: list[float] = field(default_factory=list)
@@ -334,20 +361,23 @@ async def score_dataset(
                     scores.lines.append(
                         f"  held-out [{rating}] {row.title!r} {got[:5]} <- {j['good_topics']}"
                     )
-            for j in judged.get("topics_third", []):
-                if j["dataset"] != name:
-                    continue
-                row = by_url.get(canonicalize(j["url"]) or "")
-                if row is None:
-                    continue
-                got = list(topics_of.get(row.id, ()))
-                rating = rate_topics(got, j["good_topics"], j.get("acceptable_topics", []))
-                scores.third_ratings[rating] += 1
-                if verbose:
-                    scores.lines.append(
-                        f"  third [{rating}] {row.title!r} {got[:5]} <- {j['good_topics']}"
-                    )
-            for key in ("who_knows", "who_knows_third"):
+            for sample_name, sample in scores.samples.items():
+                for j in judged.get(f"topics_{sample_name}", []):
+                    if j["dataset"] != name:
+                        continue
+                    row = by_url.get(canonicalize(j["url"]) or "")
+                    if row is None:
+                        continue
+                    got = list(topics_of.get(row.id, ()))
+                    rating = rate_topics(got, j["good_topics"], j.get("acceptable_topics", []))
+                    sample.ratings[rating] += 1
+                    if verbose:
+                        scores.lines.append(
+                            f"  {sample_name} [{rating}] {row.title!r} {got[:5]} "
+                            f"<- {j['good_topics']}"
+                        )
+            for key in ("who_knows", *(f"who_knows_{n}" for n in scores.samples)):
+                later = scores.samples.get(key.removeprefix("who_knows_"))
                 for q in judged.get(key, []):
                     if q["dataset"] != name:
                         continue
@@ -355,9 +385,9 @@ async def score_dataset(
                     answer = await interests.who_knows(cid, q["query"], limit=3)
                     named = [e.member.external_id for e in answer.experts][:3]
                     hits = sum(1 for x in named if x in knowers)
-                    if key == "who_knows_third":
-                        scores.third_precision.append(hits / 3)
-                        scores.third_answered += bool(named)
+                    if later is not None:
+                        later.precision.append(hits / 3)
+                        later.answered += bool(named)
                     else:
                         scores.queries += 1
                         scores.answered += bool(named)
@@ -365,8 +395,8 @@ async def score_dataset(
                         scores.precision_possible.append(hits / max(1, min(3, len(knowers))))
                     if verbose:
                         who = [e.member.name for e in answer.experts][:3]
-                        third = " (third)" if key == "who_knows_third" else ""
-                        scores.lines.append(f"  who-knows{third} {q['query']!r}: {who} -> {hits}/3")
+                        tag = f" ({key.removeprefix('who_knows_')})" if later else ""
+                        scores.lines.append(f"  who-knows{tag} {q['query']!r}: {who} -> {hits}/3")
             for v in judged.get("variants", []):
                 if v["dataset"] != name:
                     continue
@@ -411,9 +441,9 @@ def load_judgments(folder: Path) -> dict[str, list[dict[str, Any]]]:
     for key in (
         "topics",
         "topics_holdout",
-        "topics_third",
+        *(f"topics_{n}" for n in LATER_SAMPLES),
         "who_knows",
-        "who_knows_third",
+        *(f"who_knows_{n}" for n in LATER_SAMPLES),
         "variants",
         "wants",
     ):
@@ -468,10 +498,8 @@ async def main() -> None:
                 total.topic_ratings[k] += n
             for k, n in s.holdout_ratings.items():
                 total.holdout_ratings[k] += n
-            for k, n in s.third_ratings.items():
-                total.third_ratings[k] += n
-            total.third_precision += s.third_precision
-            total.third_answered += s.third_answered
+            for sample_name, sample in s.samples.items():
+                total.samples[sample_name].add(sample)
             total.precision += s.precision
             total.precision_possible += s.precision_possible
             total.answered += s.answered
@@ -491,15 +519,10 @@ async def main() -> None:
                 + ", ".join(f"{k} {n / held:.0%}" for k, n in total.holdout_ratings.items())
                 + f" of {held}"
             )
-        third = sum(total.third_ratings.values())
-        if third or total.third_precision:
-            tp = total.third_precision
-            print(
-                "ALL third sample (RULES.md §8): topics "
-                + ", ".join(f"{k} {n / max(1, third):.0%}" for k, n in total.third_ratings.items())
-                + f" of {third}; who-knows P@3 {sum(tp) / max(1, len(tp)):.2f} over {len(tp)} "
-                f"queries ({total.third_answered} answered)"
-            )
+        for sample_name, sample in total.samples.items():
+            line = sample.summary(sample_name)
+            if line:
+                print(line)
         print(
             f"ALL: titles {total.titled / max(1, total.resources):.1%} of {total.resources}; "
             f"judged titles right {total.title_right}/{total.title_judged}; "
