@@ -65,6 +65,8 @@ _BASE64_ID = re.compile(
 _MIXED_ID = re.compile(r"^(?=.*\d)(?=.*[A-Za-z])[A-Za-z0-9]{8,}$")  # `md6l63K8uZ1rocxzqo3`
 _SENTENCE_END = re.compile(r"(?<=[.!?。！？])\s")
 _SEP = re.compile(r"[-_+]+|%20")
+_CAMEL_ID = re.compile(r"(?:[A-Z][a-z]{2,}){3,}")
+_CAMEL_PART = re.compile(r"(?<=[a-z])(?=[A-Z])")
 _SPACES = re.compile(r"\s+")
 _NOISE_SEGMENTS = frozenset(
     "index default home main view show detail details article articles post posts p blob tree "
@@ -268,12 +270,18 @@ def slug_title(url: str) -> str | None:
         return clean_title(f"{repo}: {_words(rest[-1])}" if rest and _words(rest[-1]) else repo)
     if host.endswith("slack.com") and segments[:1] == ["files"]:
         segments = segments[-1:]  # /files/<member>/<id>/<name>: only the name says anything
-    for segment in reversed(segments):  # the last segment that is not filler names it
-        if _is_filler(segment):
-            continue
-        words = _words(segment)  # an id here: what comes before names a collection
-        return clean_title(words[:1].upper() + words[1:]) if words else None
-    return None
+    named = [s for s in segments if not _is_filler(s)]  # the last that is not filler names it
+    if not named:
+        return None
+    words = _words(named[-1])  # an id here: what comes before names a collection
+    if words and " " not in words and len(named) >= 2:
+        # One run-together word after a title of several (`#!/vizhome/HoustonGenderRatiobyZipCode/
+        # femalespermale`, `…/hospital-payments-explorer/paymentsexplorer`): a sheet or view
+        # of the thing the segment before names.
+        before = _words(named[-2])
+        if before and before.count(" ") >= 2:
+            words = before
+    return clean_title(words[:1].upper() + words[1:]) if words else None
 
 
 # One word and its extension (`.infrahub.yml`, `README.md`); `julia-1.6-highlights.md` is a
@@ -343,6 +351,8 @@ def _words(segment: str) -> str | None:
         return None
     if _BASE64_ID.fullmatch(stem):
         return None
+    if _CAMEL_ID.fullmatch(stem):  # `HoustonGenderRatiobyZipCode`: three or more words run on
+        stem = _CAMEL_PART.sub(" ", stem)
     words = " ".join(
         w for w in _SEP.sub(" ", stem).split() if not (_HEXISH.match(w) or _MIXED_ID.match(w))
     )

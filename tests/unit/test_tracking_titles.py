@@ -52,10 +52,17 @@ from bot.tracking import resources_in
         # an index page in a language is still the index (Houston Slack: Styrian election maps)
         ("http://www.strategieanalysen.at/wahlen/karten_ltwstmk2015/index_en.html", "Karten"),
         # `#!/…` is the page's own path, routed in the page (Tableau Public, Houston Slack)
+        # ... and a run-together word after a title of several words is a view of that title
         (
             "https://public.tableau.com/profile/micah.stubbs#!/vizhome/HoustonGenderRatio/ratio",
-            "Ratio",
+            "Houston Gender Ratio",
         ),
+        (
+            "https://public.tableau.com/profile/m#!/vizhome/hospital-payments-explorer/paymentsexplorer",
+            "Hospital payments explorer",
+        ),
+        ("https://docs.infrahub.app/guides/artifact", "Artifact"),  # "guides" is one word
+        ("https://www.meetup.com/x/events/tableau-10-houston/", "Tableau 10 houston"),
     ],
 )
 def test_slug_titles(url: str, title: str | None) -> None:
