@@ -572,8 +572,10 @@ def _prior_message(mine: Any) -> Any:
 def _last_mention(mine: Any) -> Any:
     """The last top-level message in `mine`'s channel, before it, that @-mentions its author."""
     mm, asking = m.message_mentions, aliased(m.messages)
+    # Newest first through (member_id, message_id), stopping at the first in this channel: a
+    # max() over the join would read every mention of a much-mentioned member each time.
     return (
-        select(func.max(mm.c.message_id))
+        select(mm.c.message_id)
         .select_from(mm.join(asking, asking.c.id == mm.c.message_id))
         .where(
             mm.c.member_id == mine.c.author_id,
@@ -581,6 +583,8 @@ def _last_mention(mine: Any) -> Any:
             asking.c.channel_id == mine.c.channel_id,
             asking.c.thread_external_id.is_(None),
         )
+        .order_by(mm.c.message_id.desc())
+        .limit(1)
         .correlate(mine)
         .scalar_subquery()
     )
