@@ -37,12 +37,13 @@ MAX_COMMON_SHARE = 0.3
 # A reason must be among each member's strongest topics: what one thread a member joined
 # once happened to mention is not what they care about.
 CENTRAL_TOPICS = 12
-# An everyday word (10 or more per million words of English, wordfreq zipf >= 4, which is
-# `terms.specificity` <= 0.8: `server`, `profile`, `security`, `music`) names a shared subject
-# only when each member's own evidence has it at least twice: one question that said "server"
-# is no interest in servers. Rarer words (`flux`, `chess`) and phrases need `min_support`.
+# A wish to learn an everyday word (10 or more per million words of English, wordfreq zipf
+# >= 4, which is `terms.specificity` <= 0.8: `server`, `profile`, `politics`) needs two
+# questions: one question that said "server" is no wish to learn about servers. Over every
+# pair of judged candidates, such one-question wishes gave 7 irrelevant reasons and no
+# relevant one. Sharing about one (`database`) still counts once each.
 EVERYDAY_SPECIFICITY = 0.8
-EVERYDAY_SUPPORT = 2
+EVERYDAY_QUESTIONS = 2
 TOP_WANTS = 3  # a wish to learn among the strongest this many counts after one question
 
 
@@ -247,11 +248,12 @@ def _wished(profile: Profile, topic: str, min_questions: int, at_least: int = 1)
     return topic in _top(profile.wants, set(profile.wants), TOP_WANTS)
 
 
-def _needed(topic: str, min_support: int) -> int:
-    """Evidence each member needs for a topic to be a reason (see `EVERYDAY_SUPPORT`)."""
+def _questions_needed(topic: str) -> int:
+    """Questions a member must have asked for a wish to learn `topic` (see
+    `EVERYDAY_QUESTIONS`)."""
     if " " in topic or specificity(topic) > EVERYDAY_SPECIFICITY:
-        return min_support
-    return max(min_support, EVERYDAY_SUPPORT)
+        return 1
+    return EVERYDAY_QUESTIONS
 
 
 def _top(scores: Mapping[str, float], keep: set[str], n: int) -> dict[str, float]:
@@ -320,8 +322,7 @@ def _candidates(
     for topic in cares_a.keys() & cares_b.keys():
         if not _substantive(topic):
             continue
-        needed = _needed(topic, min_support)
-        if min(_support(a, topic, wants=False), _support(b, topic, wants=False)) < needed:
+        if min(_support(a, topic, wants=False), _support(b, topic, wants=False)) < min_support:
             continue
         ea, eb = _best(a, topic, wants=False), _best(b, topic, wants=False)
         if ea is None or eb is None:
@@ -352,10 +353,9 @@ def _candidates(
     for teacher, learner in ((a, b), (b, a)):
         rt, rl = MemberRef(teacher.member_id), MemberRef(learner.member_id)
         for topic in teacher.knows.keys() & learner.wants.keys():
-            needed = _needed(topic, min_support)
-            if not _substantive(topic) or _support(teacher, topic, wants=False) < needed:
+            if not _substantive(topic) or _support(teacher, topic, wants=False) < min_support:
                 continue
-            if not _wished(learner, topic, min_questions, needed):
+            if not _wished(learner, topic, min_questions, _questions_needed(topic)):
                 continue  # one question that happened to use the word is not a wish to learn
             if not_met and _met_over(teacher, learner, topic):
                 continue
@@ -372,7 +372,7 @@ def _candidates(
     for topic in a.wants.keys() & b.wants.keys():
         if not _substantive(topic):
             continue
-        needed = _needed(topic, min_support)
+        needed = _questions_needed(topic)
         if not (
             _wished(a, topic, min_questions, needed) and _wished(b, topic, min_questions, needed)
         ):
