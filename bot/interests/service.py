@@ -43,7 +43,7 @@ from bot.interests.profiles import (
     suggest_topics,
 )
 from bot.interests.related import ABBREVIATIONS, SAME, Related, TopicIndex, related_topics
-from bot.interests.terms import is_subject_word, load_lexicons
+from bot.interests.terms import has_cjk, is_subject_word, load_lexicons
 from bot.interests.topics import (
     normalize_topic,
     prepare_aliases,
@@ -126,6 +126,7 @@ class Vocabulary:
     loaded_at: float = field(default_factory=time.monotonic)
     ordered: list[str] = field(init=False)
     words: dict[str, list[str]] = field(init=False)
+    compounds: list[str] = field(init=False)  # topics in kana or kanji, most popular first
     index: TopicIndex = field(init=False)
 
     def __post_init__(self) -> None:
@@ -139,8 +140,15 @@ class Vocabulary:
         for topics in words.values():
             topics.sort(key=lambda t: (-self.popularity[t], t))
         self.words = words
+        self.compounds = sorted(
+            (t for t in self.ordered if has_cjk(t)), key=lambda t: (-self.popularity[t], t)
+        )
 
     def containing(self, word: str, limit: int) -> list[str]:
+        """Longer topics with `word` in them: as a word of an English phrase, or inside a
+        Japanese compound, which has no spaces (`パーサ` in `パーサーコンビネータ`)."""
+        if has_cjk(word):
+            return [t for t in self.compounds if word in t and t != word][:limit]
         return self.words.get(word, [])[:limit]
 
     def complete(self, prefix: str, limit: int) -> list[str]:

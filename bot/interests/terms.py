@@ -29,6 +29,7 @@ __all__ = [
     "fold_gerund",
     "fold_long_vowel",
     "fold_package",
+    "has_cjk",
     "has_japanese",
     "is_junk",
     "is_modifier_word",
@@ -293,6 +294,11 @@ def fold_long_vowel(word: str) -> str:
 
 def has_japanese(text: str) -> bool:
     return bool(_JAPANESE.search(text))
+
+
+def has_cjk(text: str) -> bool:
+    """Kana or ideographs: text that writes compounds without spaces."""
+    return bool(_CJK.search(text))
 
 
 @lru_cache(maxsize=1)

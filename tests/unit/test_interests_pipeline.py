@@ -130,6 +130,24 @@ def test_vocabulary_completes_and_finds_longer_topics() -> None:
     assert vocab.containing("rust", 5) == ["async rust"]
 
 
+def test_a_japanese_compound_contains_its_words_without_spaces() -> None:
+    # haskell-jp: `パーサーコンビネータ` and `モナドパーサ` are about parsers, though no
+    # space marks the word; `パーサ` itself is not "longer", and Latin words keep to phrases.
+    vocab = Vocabulary(
+        {
+            "パーサーコンビネータ": 3,
+            "モナドパーサ": 5,
+            "パーサ": 9,
+            "型クラス": 4,
+            "parser combinator": 2,
+        }
+    )
+    assert vocab.containing("パーサ", 5) == ["モナドパーサ", "パーサーコンビネータ"]
+    assert vocab.containing("型", 5) == ["型クラス"]
+    assert vocab.containing("parser", 5) == ["parser combinator"]
+    assert vocab.containing("pars", 5) == []
+
+
 def test_parse_topics_splits_on_commas_and_hashtags_and_applies_aliases() -> None:
     aliases = {"k8s": "kubernetes"}
 
