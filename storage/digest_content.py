@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import false, func, or_, select, true, union
@@ -28,6 +28,7 @@ from sqlalchemy.engine import Connection
 from bot.clock import as_utc
 from bot.digests.content import Activity, Chan, Event, First, Question, WindowFacts
 from bot.digests.ranking import worth_featuring_as_question
+from bot.interests.answers import is_acknowledgement
 from bot.questions import SQL_PATTERNS
 from storage import models as m
 from storage.ingest import chunks
@@ -362,6 +363,57 @@ def member_facts(
 # --- questions and connectors ----------------------------------------------------------------
 
 
+# Answers outside threads, read as the interest pass reads them (`storage.interests.evidence`):
+# the next message in the channel soon after, or a message naming the asker within hours.
+INLINE_REPLY = timedelta(minutes=30)
+MENTION_REPLY = timedelta(hours=12)
+
+
+def _answered_inline(conn: Connection, questions: list[Question], end: datetime) -> set[int]:
+    """The questions someone answered without a thread, before `end`: the channel's next
+    top-level message came from someone else within `INLINE_REPLY` (and says more than
+    "thanks"), or someone else @-mentioned the asker there within `MENTION_REPLY`."""
+    msg, mm = m.messages, m.message_mentions
+    out: set[int] = set()
+    for q in questions:
+        after = (
+            conn.execute(
+                select(msg.c.author_id, msg.c.posted_at, msg.c.text)
+                .where(
+                    msg.c.channel_id == q.channel,
+                    msg.c.id > q.message_id,
+                    func.coalesce(msg.c.thread_external_id, "") == "",
+                )
+                .order_by(msg.c.id)
+                .limit(1)
+            )
+        ).first()
+        if (
+            after is not None
+            and after.author_id != q.author
+            and as_utc(after.posted_at) - q.at <= INLINE_REPLY
+            and as_utc(after.posted_at) < end
+            and not is_acknowledgement(after.text)
+        ):
+            out.add(q.message_id)
+            continue
+        named = conn.execute(
+            select(msg.c.id)
+            .join(mm, mm.c.message_id == msg.c.id)
+            .where(
+                mm.c.member_id == q.author,
+                msg.c.channel_id == q.channel,
+                msg.c.id > q.message_id,
+                msg.c.author_id != q.author,
+                msg.c.posted_at <= min(q.at + MENTION_REPLY, end),
+            )
+            .limit(1)
+        ).first()
+        if named is not None:
+            out.add(q.message_id)
+    return out
+
+
 def _questions(
     conn: Connection,
     scope: DigestScope,
@@ -416,6 +468,8 @@ def _questions(
             ).scalars():
                 answered.add((chan, thread))
     unanswered = [q for q in found if (q.channel, q.message_ext) not in answered]
+    replied = _answered_inline(conn, unanswered[: scope.max_questions * 6], end)
+    unanswered = [q for q in unanswered if q.message_id not in replied]
     unanswered = unanswered[: scope.max_questions * 3]
     silenced: set[int] = set()
     if scope.silence_emoji:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from bot.config import Config, StorageConfig, TrackingConfig
 from bot.digests.model import DigestConfig, Featured, RunKind, RunState
 from bot.digests.ranking import Candidate
 from bot.digests.service import Built, Window, service_for
-from bot.model import CommunityRef, MessagePosted, Place
+from bot.model import Actor, CommunityRef, MessagePosted, Place
 from storage.db import Database
 from tests.db.digests_support import (
     COMMUNITY,
@@ -275,6 +276,32 @@ async def test_open_questions(core: Rhizome) -> None:
         ("Anyone going to PyCon?", "hal", "general"),
     ]
     assert built.input.questions[0].url == "https://example.slack.com/archives/general/p2"
+
+
+async def test_a_question_answered_without_a_thread_is_not_open(core: Rhizome) -> None:
+    """A channel that does not use threads answers in the next message, or names the asker
+    when someone comes back to it; neither question is open. A next message from the asker,
+    a "thanks", an answer two hours later with no name, or one after the window leave it open."""
+    _, digest = await make_digest(core)
+    naming = post(
+        "general", "6", "fay", "<@eve> install the R kernel first", T + timedelta(hours=5)
+    )
+    await core.ingest_many(
+        [
+            post("general", "1", "ana", "Has anyone profiled asyncio code?", T),
+            post("general", "2", "bob", "py-spy does it, with --native for C frames", T + timedelta(minutes=5)),
+            post("general", "3", "cy", "Does anyone know a good SQL book?", T + timedelta(hours=1)),
+            post("general", "4", "dee", "thanks!", T + timedelta(hours=1, minutes=1)),
+            post("general", "5", "eve", "Anyone got R working in Jupyter?", T + timedelta(hours=2)),
+            replace(naming, mentions=(Actor("eve", "Eve"),)),
+            post("general", "7", "gus", "Where is the meetup this month?", T + timedelta(hours=6)),
+            post("general", "8", "gus", "the page says nothing", T + timedelta(hours=6, minutes=1)),
+            post("general", "9", "hal", "It is at the library", T + timedelta(hours=8)),
+        ]
+    )  # fmt: skip
+    built = await build(core, digest)
+    asked = [q.text for q in built.input.questions]
+    assert asked == ["Does anyone know a good SQL book?", "Where is the meetup this month?"]
 
 
 async def test_pulse_counts_this_and_previous_period(core: Rhizome) -> None:
