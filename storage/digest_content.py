@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import false, func, or_, select, true, union
@@ -32,6 +32,7 @@ from bot.interests.answers import is_acknowledgement
 from bot.questions import SQL_PATTERNS
 from storage import models as m
 from storage.ingest import chunks
+from storage.interests.evidence import ADJACENT_REPLY, MENTIONED_REPLY
 
 QUESTION_TEXT_CHARS = 600
 
@@ -363,16 +364,11 @@ def member_facts(
 # --- questions and connectors ----------------------------------------------------------------
 
 
-# Answers outside threads, read as the interest pass reads them (`storage.interests.evidence`):
-# the next message in the channel soon after, or a message naming the asker within hours.
-INLINE_REPLY = timedelta(minutes=30)
-MENTION_REPLY = timedelta(hours=12)
-
-
 def _answered_inline(conn: Connection, questions: list[Question], end: datetime) -> set[int]:
-    """The questions someone answered without a thread, before `end`: the channel's next
-    top-level message came from someone else within `INLINE_REPLY` (and says more than
-    "thanks"), or someone else @-mentioned the asker there within `MENTION_REPLY`."""
+    """The questions someone answered without a thread, before `end`, read as the interest
+    pass reads answers outside threads: the channel's next top-level message came from
+    someone else within `ADJACENT_REPLY` (and says more than "thanks"), or someone else
+    @-mentioned the asker there within `MENTIONED_REPLY`."""
     msg, mm = m.messages, m.message_mentions
     out: set[int] = set()
     for q in questions:
@@ -391,7 +387,7 @@ def _answered_inline(conn: Connection, questions: list[Question], end: datetime)
         if (
             after is not None
             and after.author_id != q.author
-            and as_utc(after.posted_at) - q.at <= INLINE_REPLY
+            and as_utc(after.posted_at) - q.at <= ADJACENT_REPLY
             and as_utc(after.posted_at) < end
             and not is_acknowledgement(after.text)
         ):
@@ -405,7 +401,7 @@ def _answered_inline(conn: Connection, questions: list[Question], end: datetime)
                 msg.c.channel_id == q.channel,
                 msg.c.id > q.message_id,
                 msg.c.author_id != q.author,
-                msg.c.posted_at <= min(q.at + MENTION_REPLY, end),
+                msg.c.posted_at <= min(q.at + MENTIONED_REPLY, end),
             )
             .limit(1)
         ).first()
