@@ -21,7 +21,7 @@ from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.mentions import without_mentions
+from bot.mentions import MENTION, without_mentions
 from bot.questions import is_question
 from storage.interests import Mentioned
 
@@ -59,13 +59,53 @@ def is_thanks_channel(name: str | None) -> bool:
 
 def thanks_someone(m: Mentioned) -> bool:
     """Does this message thank the member it mentions (see the module docstring)?"""
+    return _thanked_words(m) is not None
+
+
+def _thanked_words(m: Mentioned) -> str | None:
+    """The words she is thanked with, or None when the message does not thank her. A message
+    naming several members in turn ("thanks for the feedback everyone! <@javier>: great idea
+    about the colours. <@dinesh>: try the highcharter package") gives each the words addressed
+    to her; when only the opening thanks, everyone is thanked for the opening's words, and the
+    advice given to one of them is not what she is thanked for."""
     if is_question(m.text):
-        return False
+        return None
     if not m.top_level and m.root_author_id == m.member_id:
-        return False  # thanked in her own thread: for asking or reporting, not for knowing
-    if GRATITUDE.search(m.text):
-        return True
-    return m.top_level and is_thanks_channel(m.channel)
+        return None  # thanked in her own thread: for asking or reporting, not for knowing
+    parts = _addressed(m.text, m.member_external_id) if m.mentions > 1 else None
+    post_of_thanks = m.top_level and is_thanks_channel(m.channel)
+    if parts is None:
+        if GRATITUDE.search(m.text) or post_of_thanks:
+            return without_mentions(m.text)
+        return None
+    opening, hers = parts
+    if GRATITUDE.search(hers) or (post_of_thanks and hers.strip()):
+        return without_mentions(hers)
+    if GRATITUDE.search(opening):
+        return without_mentions(opening)
+    return None
+
+
+# Mentions in a row ("<@a> and <@b>, thanks!", "<@a> & <@b>") are one group of addressees.
+_JOINER = re.compile(r"^[\s,&+/:;.!-]*(?:and|&amp;|cc)?[\s,&+/:;.!-]*$", re.IGNORECASE)
+
+
+def _addressed(text: str, external_id: str) -> tuple[str, str] | None:
+    """(the words before the first mention, the words addressed to this member: after her
+    group of mentions up to the next), or None when the markup does not say where she is."""
+    marks = list(MENTION.finditer(text))
+    if len(marks) < 2 or not external_id:
+        return None
+    mine = next((i for i, mark in enumerate(marks) if mark.group(1) == external_id), None)
+    if mine is None:
+        return None
+    last = mine
+    while last + 1 < len(marks) and _JOINER.match(
+        text[marks[last].end() : marks[last + 1].start()]
+    ):
+        last += 1
+    end = marks[last + 1].start() if last + 1 < len(marks) else len(text)
+    return text[: marks[0].start()], text[marks[last].end() : end]
 
 
 def thanked(
@@ -85,7 +125,7 @@ def thanked(
             continue
         if m.root_id is not None and (m.member_id, m.root_id) in replied_in:
             continue
-        words = without_mentions(m.text)
+        words = _thanked_words(m) or ""
         if m.root_id is not None:  # "thanks @ana, that worked": for what the thread asked
             scores = dict(topics_of(words, m.root_text, m.channel))
         else:

@@ -44,6 +44,7 @@ def _mentioned(
         q = (
             select(
                 mm.c.member_id,
+                m.members.c.external_id.label("member_external_id"),
                 msg.c.id,
                 msg.c.posted_at,
                 msg.c.text,
@@ -59,6 +60,7 @@ def _mentioned(
             .select_from(mm)
             .join(msg, msg.c.id == mm.c.message_id)
             .join(ch, ch.c.id == msg.c.channel_id)
+            .join(m.members, m.members.c.id == mm.c.member_id)
             .where(
                 _scoped(mm.c.community_id, community_id),
                 mm.c.member_id.in_(part),
@@ -103,6 +105,7 @@ def _mentioned(
                     root_text=(top.text or "") if top else "",
                     root_author_id=top.author_id if top else None,
                     resource_ids=tuple(dict.fromkeys(found)),
+                    member_external_id=r.member_external_id or "",
                 )
             )
     return out

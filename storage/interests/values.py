@@ -155,6 +155,7 @@ class Mentioned:
     root_text: str = ""
     root_author_id: int | None = None
     resource_ids: tuple[int, ...] = ()  # links the message or its thread's root shared
+    member_external_id: str = ""  # as the message's markup names her (`<@U…>`, `<@id>`)
 
 
 @dataclass(frozen=True, slots=True)

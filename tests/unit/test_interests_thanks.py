@@ -91,3 +91,34 @@ def test_what_a_thanks_is_for() -> None:
     assert {t for t, _ in found[0].topics} >= {"makie", "layouts", "helping"}
     assert abs(found[0].weight - 2**-0.5) < 1e-9  # two members share one thanks
     assert "tokio" in {t for t, _ in found[1].topics}  # for what the thread asked
+
+
+def test_a_thanks_to_several_gives_each_the_words_addressed_to_them() -> None:
+    """houstondatavis: the opening thanks everyone for their feedback, then each member gets
+    a word of their own; the advice to Dinesh is not what he is thanked for."""
+    text = (
+        "thanks for the feedback everyone! <@U061A3E0G>: great idea about the color scheme, "
+        "i'll add that in next. <@U1GGRN36X>: try out [highcharter package]"
+        "(<http://jkunst.com/highcharter/hchart.html>) coming from ggplot"
+    )
+
+    def topics_of(question: str, reply: str, channel: str | None) -> list[tuple[str, float]]:
+        return [
+            (w, 1.0) for w in ("feedback", "color scheme", "highcharter", "ggplot") if w in reply
+        ]
+
+    javier = mention(text, mentions=2, member_id=1, member_external_id="U061A3E0G")
+    dinesh = mention(text, mentions=2, member_id=3, member_external_id="U1GGRN36X")
+    found = {
+        t.member_id: [w for w, _ in t.topics] for t in thanked([javier, dinesh], topics_of, {})
+    }
+    assert found == {1: ["feedback"], 3: ["feedback"]}
+    # A thanks inside one member's own part is for that part's words.
+    text = "<@U061A3E0G>: thanks for the color scheme idea! <@U1GGRN36X>: try highcharter"
+    javier = mention(text, mentions=2, member_id=1, member_external_id="U061A3E0G")
+    dinesh = mention(text, mentions=2, member_id=3, member_external_id="U1GGRN36X")
+    assert thanks_someone(javier) and not thanks_someone(dinesh)
+    assert [w for t in thanked([javier], topics_of, {}) for w, _ in t.topics] == ["color scheme"]
+    # Mentions in a row share what follows them.
+    both = "<@U111AAA> and <@U222BBB>, thanks for the ggplot help!"
+    assert thanks_someone(mention(both, mentions=2, member_external_id="U222BBB"))
