@@ -348,21 +348,11 @@ async def score_dataset(
                     scores.lines.append(
                         f"  [{rating}] {row.title!r} {got[:5]} <- {j['good_topics']}"
                     )
-            for j in judged.get("topics_holdout", []):
-                if j["dataset"] != name:
-                    continue
-                row = by_url.get(canonicalize(j["url"]) or "")
-                if row is None:
-                    continue
-                got = list(topics_of.get(row.id, ()))
-                rating = rate_topics(got, j["good_topics"], j.get("acceptable_topics", []))
-                scores.holdout_ratings[rating] += 1
-                if verbose:
-                    scores.lines.append(
-                        f"  held-out [{rating}] {row.title!r} {got[:5]} <- {j['good_topics']}"
-                    )
-            for sample_name, sample in scores.samples.items():
-                for j in judged.get(f"topics_{sample_name}", []):
+            later = [("held-out", "topics_holdout", scores.holdout_ratings)] + [
+                (n, f"topics_{n}", sample.ratings) for n, sample in scores.samples.items()
+            ]
+            for label, key, ratings in later:
+                for j in judged.get(key, []):
                     if j["dataset"] != name:
                         continue
                     row = by_url.get(canonicalize(j["url"]) or "")
@@ -370,11 +360,10 @@ async def score_dataset(
                         continue
                     got = list(topics_of.get(row.id, ()))
                     rating = rate_topics(got, j["good_topics"], j.get("acceptable_topics", []))
-                    sample.ratings[rating] += 1
+                    ratings[rating] += 1
                     if verbose:
                         scores.lines.append(
-                            f"  {sample_name} [{rating}] {row.title!r} {got[:5]} "
-                            f"<- {j['good_topics']}"
+                            f"  {label} [{rating}] {row.title!r} {got[:5]} <- {j['good_topics']}"
                         )
             for key in ("who_knows", *(f"who_knows_{n}" for n in scores.samples)):
                 later = scores.samples.get(key.removeprefix("who_knows_"))
