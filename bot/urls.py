@@ -75,6 +75,7 @@ _TRACKING_PARAMS = frozenset(
         "_hsmi", "mkt_tok", "yclid", "spm",
     }
 )  # fmt: skip
+_FENCE = re.compile(r"```")
 _YOUTUBE_HOSTS = frozenset({"youtube.com", "m.youtube.com", "youtu.be", "youtube-nocookie.com"})
 _YOUTUBE_ID_PATHS = ("/shorts/", "/embed/", "/live/", "/v/")
 _TWITTER_HOSTS = frozenset({"twitter.com", "mobile.twitter.com", "x.com", "mobile.x.com"})
@@ -90,6 +91,18 @@ def _auto_linked_code(text: str, match: re.Match[str], url: str, label: str) -> 
     return before % 2 == 1 and "`" in text[match.end() :]
 
 
+def _fenced_spans(text: str) -> list[tuple[int, int]]:
+    """Where the message's fenced code blocks (```…```, Slack and Discord alike) are. Links
+    in them are pasted terminal output, logs and configuration (`Documentation:
+    https://docs.julialang.org` in every Julia REPL banner, `http://172.17.0.1:5000` in a
+    webhook's code): nothing a member shared. An unclosed fence runs to the end."""
+    marks = [m.start() for m in _FENCE.finditer(text)]
+    spans = [(marks[i], marks[i + 1]) for i in range(0, len(marks) - 1, 2)]
+    if len(marks) % 2:
+        spans.append((marks[-1], len(text)))
+    return spans
+
+
 def extract_urls(text: str, *, limit: int = MAX_URLS_PER_MESSAGE) -> list[FoundUrl]:
     """Trackable links in a message, deduplicated by canonical form, in order of appearance.
 
@@ -103,9 +116,12 @@ def extract_urls(text: str, *, limit: int = MAX_URLS_PER_MESSAGE) -> list[FoundU
         return []
     found: list[FoundUrl] = []
     seen: set[str] = set()
+    fenced = _fenced_spans(text) if "```" in text else ()
     for candidates, match in enumerate(_TOKEN.finditer(text)):
         if candidates >= _MAX_CANDIDATES:
             break
+        if fenced and any(start < match.start() < end for start, end in fenced):
+            continue  # pasted output or code: a REPL banner's docs link is nobody's share
         angle, bare = match.group("angle"), match.group("bare")
         if angle is not None:
             if not _LINK_START.match(angle):

@@ -599,3 +599,21 @@ def test_slack_auto_links_inside_code_are_code() -> None:
     # An auto-link outside code, and a labelled link inside code, are links as ever.
     kept = extract_urls("`x` see <http://docs.rs|docs.rs> and `<https://real.org/p|the spec>`")
     assert [u.canonical for u in kept] == ["https://docs.rs", "https://real.org/p"]
+
+
+def test_links_in_fenced_code_are_pasted_output_not_shares() -> None:
+    # JuliaLang Slack: every pasted REPL banner carries the docs link; Infrahub: a webhook's
+    # code names a Docker gateway address. Nobody shared either.
+    banner = (
+        "it fails on start:\n```               _\n   _       _ _(_)_     |  Documentation: "
+        "<https://docs.julialang.org>\n  (_)     | (_) (_)    |\n```\nany idea? "
+        "see <https://github.com/JuliaLang/julia/issues/1>"
+    )
+    assert [u.canonical for u in extract_urls(banner)] == [
+        "https://github.com/JuliaLang/julia/issues/1"
+    ]
+    discord = "like this ```python\nrequests.post('http://172.17.0.1:5000/hook')\n``` thanks"
+    assert extract_urls(discord) == []
+    # An unclosed fence runs to the end; inline code is not a fence.
+    assert extract_urls("```\nwget https://example.com/x.tar.gz") == []
+    assert len(extract_urls("use `pip install` then read https://pip.pypa.io/en/stable/")) == 1
