@@ -416,6 +416,7 @@ def reindex(
                 await repos.resources.rebuild_activity(c.id)
                 await service_for(rhizome.services).reindex(c.id)
                 done.append((c.name or c.external_id, time.perf_counter() - started))
+            await rhizome.services.db.analyze_derived()
             return done
 
     for name, seconds in run_async(go):

@@ -304,7 +304,18 @@ class Database:
             await self._before_write()
             await self._vacuum_analyze_postgres()
 
-    async def _vacuum_analyze_postgres(self) -> None:
+    async def analyze_derived(self) -> None:
+        """After topics and expertise were worked out in bulk (an import's end, `rhizome
+        reindex`) on PostgreSQL: statistics and a visibility map for the tables just filled.
+        Right after deriving 1M messages' topics, who-knows ran at p50 / p99 54 / 121 ms, and
+        at 30 / 64 after VACUUM (ANALYZE). SQLite keeps its statistics as taken after the
+        import: analysing
+        only these tables would leave `sqlite_stat1` looking complete to the start-up check."""
+        if not self.is_sqlite:
+            await self._before_write()
+            await self._vacuum_analyze_postgres(_DERIVED)
+
+    async def _vacuum_analyze_postgres(self, tables: Sequence[str] | None = None) -> None:
         """After an import on PostgreSQL: fresh statistics (autovacuum would take them only
         later, after the first commands were planned on the old ones) and a visibility map
         for the new pages, without which an index-only scan still visits the heap for every
@@ -312,7 +323,7 @@ class Database:
         It cannot run inside a transaction: an autocommit connection of its own."""
         async with self.engine.connect() as conn:
             auto = await conn.execution_options(isolation_level="AUTOCOMMIT")
-            await auto.execute(text(f"VACUUM (ANALYZE) {', '.join(_VACUUMED)}"))
+            await auto.execute(text(f"VACUUM (ANALYZE) {', '.join(tables or _VACUUMED)}"))
 
 
 # The tables an import fills (and those triggers fill from them).
@@ -325,6 +336,15 @@ _VACUUMED = (
     "members",
     "resource_activity",
     "resource_totals",
+)
+
+
+# The tables deriving fills in bulk.
+_DERIVED = (
+    "resource_topics",
+    "member_topics",
+    "member_topic_state",
+    "member_wants",
 )
 
 

@@ -179,6 +179,7 @@ async def import_export(
             progress(report)
         started = time.perf_counter()
         await derive_interests(rhizome, summary.communities)
+        await rhizome.services.db.analyze_derived()
         summary.derive_seconds = time.perf_counter() - started
         report.current_file = None
     return summary
