@@ -121,11 +121,11 @@ def thanked(
     already counted, as the asker thanking for her answer (`pipeline.THANKED_FACTOR`)."""
     out: list[Thanked] = []
     for m in mentioned:
-        if not thanks_someone(m):
+        words = _thanked_words(m)  # None: the message does not thank her
+        if words is None:
             continue
         if m.root_id is not None and (m.member_id, m.root_id) in replied_in:
             continue
-        words = _thanked_words(m) or ""
         if m.root_id is not None:  # "thanks @ana, that worked": for what the thread asked
             scores = dict(topics_of(words, m.root_text, m.channel))
         else:
