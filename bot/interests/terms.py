@@ -259,6 +259,16 @@ def is_noun_word(word: str) -> bool:
 
 
 @lru_cache(maxsize=200_000)
+def is_describing_word(word: str) -> bool:
+    """Is this word only ever an adjective or adverb (`aware`, `incremental`, `quickly`)?
+    Such a word cannot end a subject's name."""
+    if not word.isascii() or not word.isalpha():
+        return False
+    pos = _lemmas()(word)
+    return bool(pos) and set(pos) <= {"ADJ", "ADV"}
+
+
+@lru_cache(maxsize=200_000)
 def is_modifier_word(word: str) -> bool:
     """Can this word open a two-word subject (`machine learning`, `open data`, `async rust`)?
     Nouns, adjectives and names can; verbs and adverbs cannot."""

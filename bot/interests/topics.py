@@ -29,6 +29,7 @@ from bot.interests.terms import (
     fold_long_vowel,
     fold_package,
     has_japanese,
+    is_describing_word,
     is_junk,
     is_modifier_word,
     is_noun_word,
@@ -258,6 +259,16 @@ _PHRASE_HEADS: Mapping[str, str] = {
     # `node js`, `type py` are package spellings (`fold_package`); `pg` and `de` say too little.
     if " " not in long and short not in {"js", "ts", "py", "pg", "de"}
 }
+
+
+def _noun_phrase(term: str) -> bool:
+    """A single subject word, or words that do not end on a word that is only ever an
+    adjective or adverb (`run incremental`, `context aware`): `incremental pipeline`.
+    Verbs may end one: lemminflect knows `template` and `debug` only as verbs."""
+    words = term.split()
+    if len(words) == 1:
+        return is_subject_word(term)
+    return not is_describing_word(words[-1])
 
 
 def _common(word: str) -> bool:
@@ -524,8 +535,8 @@ class TopicExtractor:
             norm = normalize_topic(phrase, self.aliases)
             if not norm or norm in phrases:
                 continue
-            if " " not in norm and norm not in self.aliases.values() and not is_subject_word(norm):
-                continue  # YAKE ranks `implementing` and `hmm` too
+            if norm not in self.aliases.values() and not _noun_phrase(norm):
+                continue  # YAKE ranks `implementing`, `hmm` and `add ability` too
             phrases.append(norm)
         result = tuple(phrases)
         if len(self._meta_cache) >= 4096:

@@ -98,6 +98,27 @@ def test_chat_words_are_not_topics_but_subjects_and_noun_phrases_are() -> None:
     assert not {"hmm", "refer", "implementing", "aware", "addition", "pm.png", "pm"} & set(found)
 
 
+def test_title_phrases_end_on_a_noun_not_on_an_adjective() -> None:
+    """YAKE's phrases of a title are kept only when they can name a subject: infrahub's
+    issues "Add ability to run incremental pipeline" and "Context-Aware Relationship
+    Filtering" gave `run incremental` and `context aware`."""
+    extractor = TopicExtractor()
+    found = dict(
+        extractor.topics(
+            ResourceText(title="task: Add ability to run incremental pipeline for Python Checks")
+        )
+    )
+    assert "incremental pipeline" in found
+    assert "run incremental" not in found
+    found = dict(
+        extractor.topics(ResourceText(title="feature: Context-Aware Relationship Filtering"))
+    )
+    assert "relationship filtering" in found and "context aware" not in found
+    # lemminflect knows `template` only as a verb: phrases may still end on it
+    found = dict(extractor.topics(ResourceText(title="Object templates for device onboarding")))
+    assert "object template" in found
+
+
 def test_channels_named_for_what_members_do_are_not_topics() -> None:
     assert channel_topic("appreciation") is None
     assert channel_topic("#general") is None
