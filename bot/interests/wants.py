@@ -28,14 +28,36 @@ WANTS_KEPT = 20  # stored wants per member (`storage.wants`; a profile shows 3)
 WANTS_BATCH = 100  # members whose wants are worked out together (memory: their texts)
 
 _LABELLED = re.compile(r"<[^<>|\s]+\|([^<>]*)>")  # Slack <url|label>
-_LINK = re.compile(r"<https?://[^<>\s]*>|https?://\S+")
+_LINK = re.compile(r"<(https?://[^<>\s]*)>|(https?://\S+)")
+_SHORT_LINK = 40
+
+
+def _short_link(url: str) -> str:
+    """A link as a quote can carry it: host and last path segment (`github.com/…/client.py`)."""
+    rest = url.split("://", 1)[-1].split("?", 1)[0].split("#", 1)[0].rstrip("/")
+    host, _, path = rest.partition("/")
+    host = host.removeprefix("www.")
+    last = path.rsplit("/", 1)[-1]
+    short = host if not last else f"{host}/{last}" if last == path else f"{host}/…/{last}"
+    return short if len(short) <= _SHORT_LINK else short[: _SHORT_LINK - 1] + "…"
+
+
+def _without_links(text: str) -> str:
+    """Links at the end go (they are shown as the resource); a link inside the sentence is
+    part of what was said ("is there a way to use <link> ?") and stays, shortened."""
+
+    def keep(match: re.Match[str]) -> str:
+        after = text[match.end() :].strip()
+        return _short_link(match.group(1) or match.group(2)) if after else ""
+
+    return _LINK.sub(keep, text)
 
 
 def snippet(text: str | None, limit: int = 300) -> str | None:
-    """The member's words without the links (those are shown as the resource)."""
+    """The member's words without the links at their end (those are shown as the resource)."""
     if not text:
         return None
-    text = _LINK.sub("", _LABELLED.sub(r"\1", text))
+    text = _without_links(_LABELLED.sub(r"\1", text))
     text = " ".join(text.split()).rstrip(" :-—")
     if not text:
         return None

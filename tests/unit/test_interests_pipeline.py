@@ -190,6 +190,16 @@ def test_snippets_drop_links_and_markup() -> None:
     assert _snippet("x" * 500) is not None and len(_snippet("x" * 500) or "") == 300
 
 
+def test_snippets_keep_a_link_the_sentence_needs_in_short() -> None:
+    # the Infrahub forum: "is there a way to use <link> ?" was quoted as "is there a way to use ?"
+    asked = "is there a way to use https://github.com/opsmill/infrahub-sync/blob/main/x/client.py ?"
+    assert _snippet(asked) == "is there a way to use github.com/…/client.py ?"
+    assert _snippet("<https://www.rust-lang.org/> is where I started") == (
+        "rust-lang.org is where I started"
+    )
+    assert _snippet("any ideas? https://x.io/y") == "any ideas?"
+
+
 def test_evidence_lines_name_what_was_done_where_and_when() -> None:
     ev = Evidence(
         EvidenceKind.REPLIED,
