@@ -85,6 +85,8 @@ RELATED_TOPICS = 12
 # any deleted since. Reading all of a member's matched evidence cost PostgreSQL ~10 ms a call.
 EVIDENCE_READ = 6
 HEAD_WORD = 0.3  # "sdk" towards "python sdk", when few know the whole phrase
+# A word in this share of the community's documents is its own subject (as for intros)
+COMMUNITY_WIDE_SHARE = 0.3
 # The most convincing evidence first: an answer, then a share, then discussion.
 _KIND_ORDER = {
     EvidenceKind.ANSWERED: 0,
@@ -360,6 +362,12 @@ class InterestService:
         return out
 
     # --- who knows --------------------------------------------------------------------------
+    async def _community_wide(self, community_id: int, topic: str) -> bool:
+        """Is this the community's own subject, in so many of its documents that knowing it
+        tells members apart no more than being here does (`julia`, `haskell`)?"""
+        share = (await document_shares(self.services, community_id, (topic,))).get(topic, 0.0)
+        return share >= COMMUNITY_WIDE_SHARE
+
     async def who_knows(
         self,
         community_id: int,
@@ -390,6 +398,8 @@ class InterestService:
         head = subject.rsplit(" ", 1)[1] if " " in subject else None
         if head is not None and not is_subject_word(head):
             head = None
+        if head is not None and await self._community_wide(community_id, head):
+            head = None  # `template haskell` in a Haskell community: `haskell` is everyone
         if head is not None and subject not in vocab.index.known:
             related.append(Related(head, HEAD_WORD, ""))  # `python sdk` asked, only `sdk` known
             head = None

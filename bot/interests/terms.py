@@ -21,6 +21,7 @@ wheel, and its nouns and noun compounds (`型クラス`, `勉強会`) become can
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 
@@ -248,6 +249,18 @@ def fold_gerund(word: str) -> str:
     return word
 
 
+_RARE_VERB_ZIPF = 4.0
+
+
+def _noun_unlisted(word: str, pos: Mapping[str, tuple[str, ...]]) -> bool:
+    """lemminflect knows some nouns only as verbs (`template`, `debug`, `deploy`, `merge`):
+    a verb's bare form that everyday English uses rarely also names things in phrases
+    (`object template`, `template haskell`, `deploy key`); `add` and `seek` do not."""
+    if set(pos) != {"VERB"} or word not in pos["VERB"]:
+        return False
+    return _everyday_words("en").get(word, 0.0) < _RARE_VERB_ZIPF
+
+
 @lru_cache(maxsize=200_000)
 def is_noun_word(word: str) -> bool:
     """Can this word end a noun phrase (`learning` in `machine learning`, `data` in `open
@@ -255,7 +268,7 @@ def is_noun_word(word: str) -> bool:
     if not word.isascii() or not word.isalpha():
         return not is_junk(word)
     pos = _lemmas()(word)
-    return not pos or "NOUN" in pos or "PROPN" in pos
+    return not pos or "NOUN" in pos or "PROPN" in pos or _noun_unlisted(word, pos)
 
 
 @lru_cache(maxsize=200_000)
@@ -275,7 +288,7 @@ def is_modifier_word(word: str) -> bool:
     if not word.isascii() or not word.isalpha():
         return not is_junk(word)
     pos = _lemmas()(word)
-    return not pos or bool({"NOUN", "PROPN", "ADJ"} & set(pos))
+    return not pos or bool({"NOUN", "PROPN", "ADJ"} & set(pos)) or _noun_unlisted(word, pos)
 
 
 # --- Japanese --------------------------------------------------------------------------------

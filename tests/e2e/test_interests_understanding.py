@@ -302,6 +302,58 @@ async def test_a_phrase_nobody_knows_is_answered_through_its_head_word(rhizome: 
     assert await who(rhizome, "python sdk") == ["Ben"]
 
 
+async def test_the_communitys_own_subject_fills_in_nobody(rhizome: Rhizome) -> None:
+    # haskell-jp: `template haskell` was filled with whoever shared anything on Haskell, the
+    # word in a third of the community's links. Only Dee talked about Template Haskell.
+    chat = Chat(SLACK, START)
+    subjects = ["lenses", "monads", "parsers", "streaming", "records", "laziness"]
+    await rhizome.ingest_many(
+        [
+            chat.post("dee", "Template Haskell splices https://example.org/th", mid="1"),
+            *(
+                chat.post(
+                    who,
+                    f"Haskell {subject} notes https://example.org/{who}-{n}",
+                    mid=f"{who}{n}",
+                    minutes=n + 1,
+                )
+                for n, subject in enumerate(subjects)
+                for who in ("ben", "cy")
+            ),
+            *(
+                chat.post("eve", f"{s} tips https://example.org/eve-{s}", mid=f"e{s}", minutes=20)
+                for s in (
+                    "docker",
+                    "nginx",
+                    "postgres",
+                    "redis",
+                    "kafka",
+                    "vim",
+                    "emacs",
+                    "tmux",
+                    "zsh",
+                )
+            ),
+            *(
+                chat.post("fay", f"{s} tips https://example.org/fay-{s}", mid=f"f{s}", minutes=30)
+                for s in (
+                    "rust",
+                    "golang",
+                    "python",
+                    "ruby",
+                    "scala",
+                    "elixir",
+                    "kotlin",
+                    "swift",
+                    "ocaml",
+                )
+            ),
+        ]
+    )
+    assert await who(rhizome, "template haskell") == ["Dee"]
+    assert {"Ben", "Cy"} <= set(await who(rhizome, "haskell"))  # asked itself, it is answered
+
+
 def _sdk_talk(chat: Chat, who: str, text: str, mid: str, minutes: int) -> object:
     return chat.post(
         who, f"{text} https://example.org/sdk-{mid}", mid=mid, channel="tools", minutes=minutes

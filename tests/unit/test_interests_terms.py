@@ -119,6 +119,14 @@ def test_title_phrases_end_on_a_noun_not_on_an_adjective() -> None:
     assert "object template" in found
 
 
+def test_nouns_the_lexicon_lists_only_as_verbs_still_make_phrases() -> None:
+    # lemminflect has `template` only as a verb: "object templates" and "Template Haskell"
+    # (infrahub, haskell-jp) made no phrase at all. Common verbs (`add`) still do not.
+    found = dict(TopicExtractor().topics("we use object templates with Template Haskell"))
+    assert "object template" in found and "template haskell" in found
+    assert "add ability" not in dict(TopicExtractor().topics("please add ability to export"))
+
+
 def test_channels_named_for_what_members_do_are_not_topics() -> None:
     assert channel_topic("appreciation") is None
     assert channel_topic("#general") is None
