@@ -68,6 +68,7 @@ _CODE = re.compile(_CODE_SPANS, re.DOTALL)
 _NOISE = re.compile(
     _CODE_SPANS + r"|<[^<>\s]*>"  # Slack <url|label>, <@U1>, <#C1|name>, Discord <@1>, <:emoji:1>
     r"|https?://\S+|www\.\S+"  # bare links
+    r"|(?<![\w/.~-])(?:~|\.{1,2})?/[\w.+-]+(?:/[\w.+-]*)+"  # paths: /opt/infrahub/bin, ~/.stack
     r"|:[a-z0-9_+\-]{1,40}:",  # :emoji:
     re.DOTALL | re.IGNORECASE,
 )

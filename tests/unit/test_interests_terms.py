@@ -127,6 +127,16 @@ def test_nouns_the_lexicon_lists_only_as_verbs_still_make_phrases() -> None:
     assert "add ability" not in dict(TopicExtractor().topics("please add ability to export"))
 
 
+def test_file_paths_are_not_words() -> None:
+    # an infrahub error pasted as text: `/opt/infrahub/bin/infrahubctl` gave `bin infrahubctl`
+    found = dict(
+        TopicExtractor().topics("export PATH=/opt/infrahub/bin/infrahubctl gives 401 with my token")
+    )
+    assert not {"bin infrahubctl", "opt infrahub", "infrahub bin"} & set(found)
+    assert "token" in found
+    assert "ci cd" in dict(TopicExtractor().topics("our CI/CD runs on TCP/IP"))  # not paths
+
+
 def test_channels_named_for_what_members_do_are_not_topics() -> None:
     assert channel_topic("appreciation") is None
     assert channel_topic("#general") is None
