@@ -74,6 +74,9 @@ class Related:
     topic: str
     weight: float
     why: str  # "" for the topic itself; else how it relates, for the reply
+    # A guess (`ad` for `automatic differentiation`) only fills an answer: `ca` may be a
+    # certificate authority where `computed attribute` was asked.
+    guess: bool = False
 
 
 def _compact(topic: str) -> str:
@@ -130,16 +133,17 @@ def related_topics(
         if long == topic:
             add(short, ABBREVIATION, f"{short} = {topic}")
     for other in index.compact.get(compact, ()):
-        add(other, SAME, "another spelling")
+        add(other, SAME, f"{other} = {topic}")
     if " " not in topic and 2 <= len(topic) <= 5:
         for other in index.initials.get(topic, ())[:3]:
             add(other, ACRONYM, f"{topic} = {other}")
-    if " " in topic and _initials(topic) in index.known:
-        add(_initials(topic), ACRONYM, f"{_initials(topic)} = {topic}")
-    elif " " in topic and len(_initials(topic)) >= 2:
-        # `automatic differentiation` asked, `ad` only in members' own answers (resources
-        # never named it): a guess, counted at half weight and said.
-        add(_initials(topic), ACRONYM_GUESS, f"{_initials(topic)} = {topic}?")
+    if " " in topic and len(_initials(topic)) >= 2:
+        # `automatic differentiation` asked, `ad` known or only in members' own answers: a
+        # guess, said, and only filling the answer (`ca` is a certificate authority where
+        # `computed attribute` was asked). Known pairs are in `abbreviations`.
+        initials = _initials(topic)
+        weight = ACRONYM if initials in index.known else ACRONYM_GUESS
+        found.setdefault(initials, Related(initials, weight, f"{initials} = {topic}?", guess=True))
     if topic not in index.known and len(topic) >= 5:
         for other, _, _ in process.extract(
             topic, index.topics, scorer=fuzz.ratio, score_cutoff=88, limit=2

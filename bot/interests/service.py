@@ -413,7 +413,7 @@ class InterestService:
         found = await self.store.expert_candidates(
             community_id, list(factor), wanted, self.default_tracking
         )
-        fill_in: set[str] = set()
+        fill_in: set[str] = {r.topic for r in related if r.guess}
         if len(found.members) < limit:
             # Few know the wording asked: weaker relations fill the answer, and the reply
             # says so. The phrase names resources but few members' own topics (`python sdk`

@@ -302,6 +302,26 @@ async def test_a_phrase_nobody_knows_is_answered_through_its_head_word(rhizome: 
     assert await who(rhizome, "python sdk") == ["Ben"]
 
 
+async def test_a_phrases_initials_never_outrank_the_phrase(rhizome: Rhizome) -> None:
+    # infrahub: `computed attributes` was answered first by members who know TLS `ca`s
+    chat = Chat(SLACK, START)
+    await rhizome.ingest_many(
+        [
+            *(
+                chat.post(
+                    "ana",
+                    f"CA bundle for TLS, part {n} https://example.org/ca-{n}",
+                    mid=f"a{n}",
+                    minutes=n,
+                )  # fmt: skip
+                for n in range(4)
+            ),
+            chat.post("ben", "Computed attributes guide https://example.org/computed", mid="b"),
+        ]
+    )
+    assert (await who(rhizome, "computed attributes"))[0] == "Ben"
+
+
 async def test_the_communitys_own_subject_fills_in_nobody(rhizome: Rhizome) -> None:
     # haskell-jp: `template haskell` was filled with whoever shared anything on Haskell, the
     # word in a third of the community's links. Only Dee talked about Template Haskell.
