@@ -80,6 +80,7 @@ MEMBER_CHUNK = 400
 RECENT_ACTIONS = 2000  # per member and kind, for profiles built from evidence
 QUESTION_TOPICS = 5
 MAX_QUERY_CHARS = 200
+SUGGEST_MIN_RATIO = 65  # whole-string similarity of a "did you mean" (`rsut` -> `rust` 75)
 RELATED_TOPICS = 12
 # Evidence read back per listed member, strongest first: 3 are shown, the rest stand in for
 # any deleted since. Reading all of a member's matched evidence cost PostgreSQL ~10 ms a call.
@@ -575,7 +576,11 @@ class InterestService:
         query = query[:MAX_QUERY_CHARS]
         found = suggest_topics(query, vocab.popularity, limit * 2)
         needle = " ".join(query.casefold().lstrip("#").split())
-        found.sort(key=lambda t: (-fuzz.ratio(needle, t), -vocab.popularity[t], t))
+        # WRatio's partial matching also finds words inside the query (`ping` and `brain` for
+        # `web scraping`): a suggestion must be close as a whole to be a "did you mean".
+        close = {t: fuzz.ratio(needle, t) for t in found}
+        found = [t for t in found if close[t] >= SUGGEST_MIN_RATIO]
+        found.sort(key=lambda t: (-close[t], -vocab.popularity[t], t))
         return found[:limit]
 
     async def complete_topics(self, community: CommunityRef, prefix: str, limit: int) -> list[str]:

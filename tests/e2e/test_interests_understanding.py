@@ -302,6 +302,22 @@ async def test_a_phrase_nobody_knows_is_answered_through_its_head_word(rhizome: 
     assert await who(rhizome, "python sdk") == ["Ben"]
 
 
+async def test_did_you_mean_offers_only_close_spellings(rhizome: Rhizome) -> None:
+    # houstondatavis: "web scraping" was met with "Did you mean: brain, ping, rapid, train"
+    chat = Chat(SLACK, START)
+    await rhizome.ingest_many(
+        [
+            chat.post("ana", f"{s} notes https://example.org/{s}", mid=s)
+            for s in ("brain", "ping", "rapid", "train", "rust")
+        ]
+    )
+    found = await rhizome.services.repos.communities.find(SLACK.platform, SLACK.external_id)
+    assert found is not None
+    service = service_for(rhizome.services)
+    assert (await service.who_knows(found.id, "web scraping")).suggestions == ()
+    assert (await service.who_knows(found.id, "rsut")).suggestions[0] == "rust"
+
+
 async def test_a_phrases_initials_never_outrank_the_phrase(rhizome: Rhizome) -> None:
     # infrahub: `computed attributes` was answered first by members who know TLS `ca`s
     chat = Chat(SLACK, START)
