@@ -329,7 +329,7 @@ async def test_a_phrases_initials_never_outrank_the_phrase(rhizome: Rhizome) -> 
                     f"CA bundle for TLS, part {n} https://example.org/ca-{n}",
                     mid=f"a{n}",
                     minutes=n,
-                )  # fmt: skip
+                )
                 for n in range(4)
             ),
             chat.post("ben", "Computed attributes guide https://example.org/computed", mid="b"),
