@@ -304,6 +304,7 @@ _JA_FILLER_NOUNS = frozenset(
     スレッド チャンネル メッセージ""".split()
 )
 _NOUN_POS2 = frozenset({"普通名詞", "固有名詞"})
+_WORD_STEMS = frozenset({"動詞", "形容詞", "形状詞", "名詞", "代名詞", "接尾辞"})  # a suffix's own
 
 
 _LONG_VOWEL = re.compile(r"(?<=[\u30a1-\u30fc]{2})ー$")
@@ -337,14 +338,18 @@ def japanese_terms(text: str) -> list[str]:
     to the English path, which sees them anyway."""
     out: list[str] = []
     run: list[str] = []
+    nouns = 0  # nouns in the run: suffixes alone (`個` `目` of `3個目`) make no compound
 
     def close() -> None:
-        if len(run) > 1:
+        nonlocal nouns
+        if len(run) > 1 and nouns:
             compound = "".join(run)
             if len(compound) <= 12:
                 out.append(compound)
         run.clear()
+        nouns = 0
 
+    after = ""  # the part of speech of the word before
     for word in _tagger()(text):
         surface = fold_long_vowel(word.surface)
         feature = word.feature
@@ -354,9 +359,14 @@ def japanese_terms(text: str) -> list[str]:
             if surface not in _JA_FILLER_NOUNS and (len(surface) > 1 or _CJK.match(surface)):
                 out.append(surface)
             run.append(surface)
-        elif pos1 == "接尾辞" and pos2 == "名詞的" and run:
-            run.append(surface)  # `勉強` + `会`, `変換` + `子`
+            nouns += 1
+        elif pos1 == "接尾辞" and pos2 == "名詞的" and (run or after not in _WORD_STEMS):
+            # `勉強` + `会`, `変換` + `子`; and MeCab reads the `圏` of `圏論` (category
+            # theory) as a suffix with no word before it: it opens the compound instead
+            # (after a verb it is the verb's: `使い方`).
+            run.append(surface)
         else:
             close()
+        after = pos1
     close()
     return [t for t in out if t not in _JA_FILLER_NOUNS]

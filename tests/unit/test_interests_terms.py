@@ -157,6 +157,14 @@ def test_japanese_is_segmented_into_nouns_and_compounds() -> None:
     assert "型クラス" in found and "勉強会" in found
 
 
+def test_a_compound_misread_as_opening_with_a_suffix_is_kept_whole() -> None:
+    # MeCab reads `圏` of `圏論` (category theory) as a suffix: the word was never a term
+    assert "圏論" in japanese_terms("モナド変換子は圏論的にはどう理解すればよいですか")
+    # after a verb a suffix is the verb's (`使い方`), and suffixes alone make no word
+    assert japanese_terms("使い方編") == ["編"]
+    assert japanese_terms("3個目") == []
+
+
 def test_latin_words_inside_japanese_are_words_of_their_own() -> None:
     # A real haskell-jp question: Japanese puts no spaces around the Latin words in it.
     text = "GUIをやろうと思いhaskell-giを試していますが、HelloWorld以上のことができません"
