@@ -42,7 +42,7 @@ from bot.interests.service import Expert, WhoKnowsAnswer, service_for
 from bot.interests.topics import subjects_first
 from bot.interests.wants import PROFILE_RECENT
 from bot.model import Member
-from bot.wording import count, quoted
+from bot.wording import clip, count, quoted
 
 EXPERTS = 5
 MAX_TOPICS_PER_COMMAND = 10
@@ -280,22 +280,17 @@ def parse_topics(
 def _shown(wanted: Sequence[tuple[str, str]], topic: str) -> str:
     typed = next((raw for raw, t in wanted if t == topic), topic)
     simple = " ".join(typed.casefold().lstrip("#").split())
-    return topic if simple == topic else f"{topic} (from {quoted(_clip(typed, 40))})"
+    return topic if simple == topic else f"{topic} (from {quoted(clip(typed, 40))})"
 
 
 def _unusable_text(unusable: Sequence[str]) -> str:
     if not unusable:
         return ""
-    shown = ", ".join(quoted(_clip(u, 40)) for u in unusable[:5])
+    shown = ", ".join(quoted(clip(u, 40)) for u in unusable[:5])
     return (
         f"Not usable as a topic: {shown} (a topic is a few words, like rust or machine "
         "learning; separate several with commas)."
     )
-
-
-def _clip(text: str, limit: int) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def _bookmark_label(ctx: CommandContext) -> str:
@@ -308,29 +303,30 @@ def _bookmark_label(ctx: CommandContext) -> str:
 # --- rendering --------------------------------------------------------------------------------
 
 
-def evidence_spans(ev: Evidence) -> tuple[Span, ...]:
-    """One line of evidence: what the member did, on which resource, where and when."""
+def evidence_spans(ev: Evidence, about: str | None = None) -> tuple[Span, ...]:
+    """One line of evidence: what the member did, on which resource, where and when; a long
+    quote keeps the part that names `about` (the topic it is evidence for)."""
     out: list[Span] = []
     label = ev.resource_title or ev.resource_url
     link: Span | None = None
     if ev.resource_url:
-        link = Link(ev.resource_url, _clip(label or ev.resource_url, TITLE_CHARS))
+        link = Link(ev.resource_url, clip(label or ev.resource_url, TITLE_CHARS))
     if ev.kind is EvidenceKind.DECLARED:
         return (Text("listed it with /rhizome interests add"),)
     if ev.kind is EvidenceKind.ANSWERED:
-        question = _clip(" ".join((ev.resource_title or "").split()), SNIPPET_CHARS)
+        question = clip(ev.resource_title or "", SNIPPET_CHARS, about)
         out.append(Text(f"answered “{question}”" if question else "answered a question"))
         if ev.snippet:
-            out.append(Text(f": “{_clip(ev.snippet, SNIPPET_CHARS)}”"))
+            out.append(Text(f": “{clip(ev.snippet, SNIPPET_CHARS, about)}”"))
     elif ev.kind is EvidenceKind.THANKED:
         by = ev.resource_title
         out.append(Text(f"thanked by {by}" if by else "thanked by name"))
         if ev.snippet:
-            out.append(Text(f": “{_clip(ev.snippet, SNIPPET_CHARS)}”"))
+            out.append(Text(f": “{clip(ev.snippet, SNIPPET_CHARS, about)}”"))
     elif ev.kind is EvidenceKind.ASKED:
         out.append(
             Text(
-                f"asked “{_clip(ev.snippet or '', SNIPPET_CHARS)}”"
+                f"asked “{clip(ev.snippet or '', SNIPPET_CHARS, about)}”"
                 if ev.snippet
                 else "asked about it"
             )
@@ -346,7 +342,7 @@ def evidence_spans(ev: Evidence) -> tuple[Span, ...]:
         out.append(Text(verb))
         out.append(link if link is not None else Text("a link"))
         if ev.kind is EvidenceKind.REPLIED and ev.snippet:
-            out.append(Text(f": “{_clip(ev.snippet, SNIPPET_CHARS)}”"))
+            out.append(Text(f": “{clip(ev.snippet, SNIPPET_CHARS, about)}”"))
     if ev.channel:
         out += [Text(" in "), ChannelRef(ev.channel)]
     if ev.at is not None:
@@ -372,12 +368,12 @@ def _expert_item(e: Expert) -> Item:
     details: list[tuple[Span, ...]] = []
     if len(matched) > 1:
         details.append((Text("on " + ", ".join(matched)),))
-    details.extend(evidence_spans(ev) for ev in e.evidence)
+    details.extend(evidence_spans(ev, e.topics[0] if e.topics else None) for ev in e.evidence)
     return Item(title=title, details=tuple(details))
 
 
 def who_knows_document(answer: WhoKnowsAnswer) -> Document:
-    shown = _clip(answer.query, SHOWN_QUERY_CHARS)
+    shown = clip(answer.query, SHOWN_QUERY_CHARS)
     if answer.topic is None:
         blocks: list[Block] = [
             Paragraph(
@@ -497,7 +493,7 @@ async def _seen_blocks(
     evidence_of = {topic: evidence for topic, _, evidence in known if topic not in skip}
     ordered = subjects_first((topic, score) for topic, score, _ in known if topic in evidence_of)
     items = [
-        Item((Text(topic, bold=True),), details=(evidence_spans(evidence_of[topic][0]),))
+        Item((Text(topic, bold=True),), details=(evidence_spans(evidence_of[topic][0], topic),))
         for topic, _ in ordered[:PROFILE_KNOWS]
     ]
     if items:
@@ -505,7 +501,7 @@ async def _seen_blocks(
     stored = await svc.stored_wants(ctx.community.id, member.id, PROFILE_WANTS)
     if stored is not None:  # worked out by the interest pass (`storage.wants`)
         wants = [
-            Item((Text(topic, bold=True),), details=(evidence_spans(asked),))
+            Item((Text(topic, bold=True),), details=(evidence_spans(asked, topic),))
             for topic, asked in stored
         ]
         if wants:
@@ -520,7 +516,9 @@ async def _seen_blocks(
         for topic, _ in sorted(profile.wants.items(), key=lambda kv: (-kv[1], kv[0])):
             asked = profile.evidence(topic, wants=True)
             if asked:
-                wants.append(Item((Text(topic, bold=True),), details=(evidence_spans(asked[0]),)))
+                wants.append(
+                    Item((Text(topic, bold=True),), details=(evidence_spans(asked[0], topic),))
+                )
             if len(wants) >= PROFILE_WANTS:
                 break
         if wants:
@@ -551,7 +549,7 @@ async def network_document(ctx: CommandContext, member: Member) -> Document:
         for other, n, rid in people:
             title, url = heads.get(rid, (None, ""))
             detail: list[Span] = [Text(f"{count(n, 'resource')} in common, latest ")]
-            detail.append(Link(url, _clip(title or url, TITLE_CHARS)) if url else Text("a link"))
+            detail.append(Link(url, clip(title or url, TITLE_CHARS)) if url else Text("a link"))
             items.append(Item((Mention(other.name, other.external_id),), details=(tuple(detail),)))
         blocks.append(ItemList(tuple(items), title="People you discussed resources with"))
     ids = await svc.saved(ctx.community.id, member.id, NETWORK_SAVED)

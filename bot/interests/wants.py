@@ -58,6 +58,8 @@ def snippet(text: str | None, limit: int = 300) -> str | None:
     if not text:
         return None
     text = _without_links(_LABELLED.sub(r"\1", text))
+    # Slack escapes these three in message text ("`&lt;-`" was quoted as typed by Slack)
+    text = text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
     text = " ".join(text.split()).rstrip(" :-—")
     if not text:
         return None

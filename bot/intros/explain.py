@@ -16,6 +16,7 @@ from bot.documents import Block, Link, Mention, Paragraph, Span, Text
 from bot.interests.profiles import Evidence, EvidenceKind, Profile
 from bot.interests.terms import is_junk, is_noun_word, is_subject_word, specificity
 from bot.urls import is_public_page
+from bot.wording import clip
 
 __all__ = [
     "CENTRAL_TOPICS",
@@ -78,7 +79,7 @@ class Starter:
 
     @property
     def label(self) -> str:
-        return _clip(self.title, MAX_TITLE) if self.title else self.url
+        return clip(self.title, MAX_TITLE) if self.title else self.url
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,18 +130,14 @@ _KIND_RANK = {
 }
 
 
-def _clip(text: str, limit: int) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-
-
-def _did(ev: Evidence) -> str:
-    """What the member did, in their own evidence's words."""
+def _did(ev: Evidence, topic: str) -> str:
+    """What the member did, in their own evidence's words (a long question quoted where it
+    names the topic)."""
     label = ev.resource_title or ev.resource_url
-    quoted = f"'{_clip(label, MAX_TITLE)}'" if label else None
+    quoted = f"'{clip(label, MAX_TITLE)}'" if label else None
     if ev.kind is EvidenceKind.ASKED:
         if ev.snippet and ev.snippet.strip():
-            return f"asked “{_clip(ev.snippet, MAX_SNIPPET)}”"
+            return f"asked “{clip(ev.snippet, MAX_SNIPPET, topic)}”"
         return f"asked about {quoted}" if quoted else "asked about it"
     if ev.kind is EvidenceKind.DECLARED:
         return "listed it as an interest"
@@ -338,11 +335,11 @@ def _candidates(
             ": ",
             ra,
             " ",
-            _did(ea),
+            _did(ea, topic),
             ", ",
             rb,
             " ",
-            _did(eb),
+            _did(eb, topic),
         )
         strength = min(cares_a[topic], cares_b[topic])
         out.append(
@@ -364,7 +361,7 @@ def _candidates(
             if et is None or el is None:
                 continue
             parts = (rl, " wants to learn about ", topic, " and ", rt, " knows it: ", rt, " ",
-                     _did(et), ", ", rl, " ", _did(el))  # fmt: skip
+                     _did(et, topic), ", ", rl, " ", _did(el, topic))  # fmt: skip
             # the best reason
             strength = min(knows[teacher.member_id][topic], wants[learner.member_id][topic]) * 1.2
             evidence = ((teacher.member_id, et), (learner.member_id, el))
@@ -380,8 +377,8 @@ def _candidates(
         ea, eb = _best(a, topic, wants=True), _best(b, topic, wants=True)
         if ea is None or eb is None:
             continue
-        parts = (*_both(ra, rb, pair), " want to learn about ", topic, ": ", ra, " ", _did(ea),
-                 ", ", rb, " ", _did(eb))  # fmt: skip
+        parts = (*_both(ra, rb, pair), " want to learn about ", topic, ": ", ra, " ", _did(ea, topic),
+                 ", ", rb, " ", _did(eb, topic))  # fmt: skip
         strength = min(wants[a.member_id][topic], wants[b.member_id][topic]) * 0.6
         out.append(
             Reason(topic, "both_want", parts, ((a.member_id, ea), (b.member_id, eb)), strength)

@@ -200,6 +200,11 @@ def test_snippets_keep_a_link_the_sentence_needs_in_short() -> None:
     assert _snippet("any ideas? https://x.io/y") == "any ideas?"
 
 
+def test_snippets_read_slacks_escapes() -> None:
+    # haskell-jp: "モナドでの `<-` の挙動" was quoted as "モナドでの `&lt;-` の挙動"
+    assert _snippet("モナドでの `&lt;-` の挙動 &amp;&gt;") == "モナドでの `<-` の挙動 &>"
+
+
 def test_evidence_lines_name_what_was_done_where_and_when() -> None:
     ev = Evidence(
         EvidenceKind.REPLIED,

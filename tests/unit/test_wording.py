@@ -1,10 +1,10 @@
-"""The one pluralisation helper every reply uses, and quotes that never double."""
+"""The wording helpers every reply uses: plurals, quotes that never double, clipped quotes."""
 
 from __future__ import annotations
 
 import pytest
 
-from bot.wording import count, plural, quoted
+from bot.wording import clip, count, plural, quoted
 
 
 @pytest.mark.parametrize(
@@ -40,3 +40,20 @@ def test_plural_of_regular_nouns() -> None:
 )
 def test_quoted_never_doubles_quotes(text: str, expected: str) -> None:
     assert quoted(text) == expected
+
+
+LONG = (
+    "When I modify the file to this I would expect it to remove both generics, but I only see "
+    "one removed; the module definitions still list the old attributes and nothing else changes"
+)
+
+
+def test_clip_keeps_the_part_that_names_the_topic() -> None:
+    # infrahub: an intro quoted "asked “When I modify the file to this I would expect it to
+    # remove both generics, but I…”" as the wish to learn about `module`
+    assert clip(LONG, 90) == LONG[:89].rstrip() + "…"
+    shown = clip(LONG, 90, "module")
+    assert "module" in shown and shown.startswith("…") and len(shown) <= 90
+    assert "attributes" in clip(LONG, 60, "attribute")  # a stem finds the plural
+    assert clip(LONG, 90, "kubernetes") == clip(LONG, 90)  # never named: the opening
+    assert clip("a short question?", 90, "module") == "a short question?"
