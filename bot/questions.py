@@ -38,7 +38,15 @@ PHRASES: tuple[Phrase, ...] = (
     Phrase(
         r"how (?:do|can|should|would|did|does) (?:i|we|you|one|it)", ("how",), "How do I fix this"
     ),
-    Phrase(r"how to\b", ("how",), "how to fix this"),
+    # "how to" asks where it opens a sentence or follows a wish to know, not inside one
+    # ("a lot of good examples of how to use d3.js" tells, and asks nothing)
+    Phrase(
+        r"(?:(?<![\s\S])|(?<=[.!:;\n] )|(?<=[.!:;\n])|(?:not sure|unsure|wondering|wonder"
+        r"|figure out|figuring out|don't know|dont know|no idea|any idea|any ideas|ideas on"
+        r"|idea on|clue|tips on) )how to\b",
+        ("how",),
+        "how to fix this",
+    ),
     Phrase(
         r"(?:does|do|did) (?:anyone|anybody|someone|somebody|any of you|you guys)",
         (*_ANY, "guys"),

@@ -213,14 +213,18 @@ class ConsoleSession:
 
     async def _speak_as(self, name: str) -> str:
         """Speak as a member: by exact id, else a known member whose id or display name
-        matches whatever the case; else a new member with the id exactly as typed."""
-        if not _NAME.match(name):
+        matches whatever the case (an imported member's display name may have spaces:
+        `:as Micah Stubbs`); else a new member with the id exactly as typed."""
+        name = " ".join(name.split())
+        if not name or len(name) > 80:
             return "Usage: :as NAME (letters, digits, . - _; up to 40)"
         community = await self.rhizome.services.repos.communities.ensure(self.community)
         members = self.rhizome.services.repos.members
         known = await members.by_external_id(community.id, name) or await members.by_name(
             community.id, name
         )
+        if known is None and not _NAME.match(name):
+            return "Usage: :as NAME (letters, digits, . - _; up to 40)"
         self.speaker = known.external_id if known else name
         self.speaker_name = known.name if known else None
         shown = self.speaker if not known or known.name == known.external_id else known.name

@@ -2,7 +2,8 @@
 
 The cases of the interests' detector are in test_interests_profiles.py; these are the digest's
 (open questions), with the two it answered differently before the detectors became one: "ok?"
-now asks (a sentence ending in ?), and "I know how to do it" too ("how to").
+now asks (a sentence ending in ?). "how to" asks where it opens a sentence or follows a wish to
+know ("not sure how to"), not inside a statement ("I know how to do it", "examples of how to").
 """
 
 from __future__ import annotations
@@ -27,7 +28,8 @@ from bot.questions import ANCHORS, JAPANESE, PHRASES, SQL_PATTERNS, Phrase, is_q
         "Anyone tried this (the new API)?)",
         "any ideas for the next meetup",
         "ok?",
-        "I know how to do it",
+        "Great talk. How to get the slides",
+        "I am not sure how to deploy it",
     ],
 )
 def test_questions(text: str) -> None:
@@ -46,6 +48,8 @@ def test_questions(text: str) -> None:
         "I got the same error and fixed it by pinning the SDK",  # a fix, told after the fact
         "> How do I fix this?\nthanks, that solved it",  # the question is only quoted
         "You will see the following error if the token is missing",  # an explanation
+        "I know how to do it",
+        "it has a lot of good examples of how to use d3.js",  # houstondatavis, telling
     ],
 )
 def test_not_questions(text: str) -> None:
