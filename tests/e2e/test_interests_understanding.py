@@ -302,6 +302,14 @@ async def test_a_phrase_nobody_knows_is_answered_through_its_head_word(rhizome: 
     assert await who(rhizome, "python sdk") == ["Ben"]
 
 
+async def test_the_console_speaks_as_an_imported_member_by_full_name(rhizome: Rhizome) -> None:
+    chat = Chat(SLACK, START)
+    await rhizome.ingest_many([chat.post("micah stubbs", "d3 notes https://example.org/d3")])
+    session = ConsoleSession(rhizome, target=SLACK)
+    assert await session.handle(":as Micah  Stubbs") == "(you are now Micah stubbs, U-micah stubbs)"
+    assert "Usage" in await session.handle(":as nobody known here")  # a new id: no spaces
+
+
 async def test_did_you_mean_offers_only_close_spellings(rhizome: Rhizome) -> None:
     # houstondatavis: "web scraping" was met with "Did you mean: brain, ping, rapid, train"
     chat = Chat(SLACK, START)
