@@ -52,6 +52,9 @@ class IntroTally:
     all_relevant: int = 0
     all_pairs: int = 0
     all_explained: int = 0
+    # a judged member's profile: its "Knows about" topics, and those naming a judged interest
+    profile_shown: int = 0
+    profile_relevant: int = 0
 
     def add(self, other: IntroTally) -> None:
         for name in self.__dataclass_fields__:
@@ -66,7 +69,9 @@ class IntroTally:
             f"bad starters {self.bad_starters}/{self.starters}; all pairs: "
             f"{self.all_explained}/{self.all_pairs} explained, reasons relevant "
             f"{self.all_relevant}/{self.all_reasons} "
-            f"({self.all_relevant / max(1, self.all_reasons):.0%})"
+            f"({self.all_relevant / max(1, self.all_reasons):.0%}); profiles' knows relevant "
+            f"{self.profile_relevant}/{self.profile_shown} "
+            f"({self.profile_relevant / max(1, self.profile_shown):.0%})"
         )
 
 
@@ -223,6 +228,7 @@ async def measure_intros(
                 + (" | ".join(explanation.lines(names)) or "widen the circle")
             )
     lines += _all_pairs(draft, judged, tally, matches, verbose)
+    lines += await _profiles(rz, cid, judged, tally, matches, verbose)
     TOTALS.all.add(tally)
     return [tally.summary("  intros"), *lines]
 
@@ -256,6 +262,27 @@ def _all_pairs(
                     f"  pair {names[a]} + {names[b]}: {reason.kind} {reason.topic!r} "
                     f"{'relevant' if ok else 'IRRELEVANT'}"
                 )
+    return lines
+
+
+async def _profiles(
+    rz: Any, cid: int, judged: dict[str, list[str]], tally: IntroTally, matches: Any, verbose: bool
+) -> list[str]:
+    """Each judged member's profile as `/rhizome profile` shows it ("Knows about"), each topic
+    judged by whether it names one of the member's judged interests."""
+    from bot.interests.commands import known_about
+
+    lines: list[str] = []
+    for ext, interests in judged.items():
+        member = await rz.services.repos.members.by_external_id(cid, ext)
+        if member is None:
+            continue
+        shown = await known_about(rz.services, cid, member)
+        ok = [t for t in shown if matches(t, interests)]
+        tally.profile_shown += len(shown)
+        tally.profile_relevant += len(ok)
+        if verbose:
+            lines.append(f"  profile {member.name}: {shown} ({len(ok)} judged) <- {interests}")
     return lines
 
 

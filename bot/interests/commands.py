@@ -8,7 +8,8 @@ declared) in public channels; members with tracking off are never shown to other
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 from bot.commands.registry import (
@@ -38,10 +39,11 @@ from bot.documents import (
 )
 from bot.emojis import label as emoji_label
 from bot.interests.profiles import Evidence, EvidenceKind
-from bot.interests.service import Expert, WhoKnowsAnswer, service_for
+from bot.interests.service import Expert, InterestService, WhoKnowsAnswer, service_for
 from bot.interests.topics import subjects_first
 from bot.interests.wants import PROFILE_RECENT
 from bot.model import Member
+from bot.services import Services
 from bot.wording import clip, count, quoted
 
 EXPERTS = 5
@@ -480,6 +482,26 @@ async def profile_blocks(ctx: CommandContext, member: Member) -> list[Block]:
     return await _seen_blocks(ctx, member)
 
 
+async def _known_about(
+    svc: InterestService,
+    community_id: int,
+    member: Member,
+    skip: Collection[str] = (),
+    now: datetime | None = None,
+) -> list[tuple[str, tuple[Evidence, ...]]]:
+    """The topics a profile shows under "Knows about", each with its evidence."""
+    # Twice as many as shown, then subjects first (`makie` before `button`), as resources do.
+    known = await svc.known(community_id, member, 2 * PROFILE_KNOWS + len(skip), now=now)
+    evidence_of = {topic: evidence for topic, _, evidence in known if topic not in skip}
+    ordered = subjects_first((topic, score) for topic, score, _ in known if topic in evidence_of)
+    return [(topic, evidence_of[topic]) for topic, _ in ordered[:PROFILE_KNOWS]]
+
+
+async def known_about(services: Services, community_id: int, member: Member) -> list[str]:
+    """The topics of a member's profile's "Knows about" (for the quality bench)."""
+    return [t for t, _ in await _known_about(service_for(services), community_id, member)]
+
+
 async def _seen_blocks(
     ctx: CommandContext, member: Member, *, skip: set[str] | None = None
 ) -> list[Block]:
@@ -488,13 +510,10 @@ async def _seen_blocks(
     svc = service_for(ctx.services)
     skip = skip or set()
     blocks: list[Block] = []
-    # Twice as many as shown, then subjects first (`makie` before `button`), as resources do.
-    known = await svc.known(ctx.community.id, member, 2 * PROFILE_KNOWS + len(skip), now=ctx.now)
-    evidence_of = {topic: evidence for topic, _, evidence in known if topic not in skip}
-    ordered = subjects_first((topic, score) for topic, score, _ in known if topic in evidence_of)
+    shown = await _known_about(svc, ctx.community.id, member, skip, ctx.now)
     items = [
-        Item((Text(topic, bold=True),), details=(evidence_spans(evidence_of[topic][0], topic),))
-        for topic, _ in ordered[:PROFILE_KNOWS]
+        Item((Text(topic, bold=True),), details=(evidence_spans(evidence[0], topic),))
+        for topic, evidence in shown
     ]
     if items:
         blocks.append(ItemList(tuple(items), title="Knows about"))
