@@ -44,13 +44,13 @@ from bot.interests.profiles import (
 )
 from bot.interests.related import ABBREVIATIONS, SAME, Related, TopicIndex, related_topics
 from bot.interests.terms import has_cjk, is_subject_word, load_lexicons
+from bot.interests.thanks import words_to
 from bot.interests.topics import (
     normalize_topic,
     prepare_aliases,
     shown_topics,
 )
 from bot.interests.wants import action_evidence, snippet
-from bot.mentions import without_mentions
 from bot.model import Community, CommunityRef, Member
 from bot.profiling import named_allowed
 from storage.ingest import chunks
@@ -465,7 +465,9 @@ class InterestService:
         scored.sort(key=lambda s: (s[4], -s[0], s[1], s[2]))
         shortlist = scored[: limit * 2]
         checked = await self._checked_evidence(
-            community_id, [(mid, matched) for _, _, mid, matched, _ in shortlist]
+            community_id,
+            [(mid, matched) for _, _, mid, matched, _ in shortlist],
+            {mid: members[mid].external_id for _, _, mid, _, _ in shortlist},
         )
         experts: list[Expert] = []
         for total, _, mid, matched, _ in shortlist:
@@ -500,7 +502,10 @@ class InterestService:
         return WhoKnowsAnswer(query, topic, tuple(experts), suggestions, behind, via, unnamed)
 
     async def _checked_evidence(
-        self, community_id: int, members: Sequence[tuple[int, Sequence[TopicScore]]]
+        self,
+        community_id: int,
+        members: Sequence[tuple[int, Sequence[TopicScore]]],
+        external_ids: Mapping[int, str],
     ) -> dict[int, tuple[Evidence, ...]]:
         """Each member's stored evidence for their matched topics (strongest topic first),
         read back from the current rows: anything deleted meanwhile is not shown. Up to 3
@@ -523,7 +528,7 @@ class InterestService:
         for mid, _ in members:
             mine = [found[(m, ref)] for m, ref in refs if m == mid and (m, ref) in found][:3]
             mine.sort(key=lambda r: _KIND_ORDER[KNOW_KINDS[r.ref.kind]])
-            out[mid] = tuple(_evidence(r) for r in mine)
+            out[mid] = tuple(_evidence(r, external_ids.get(mid, "")) for r in mine)
         return out
 
     async def known(
@@ -540,7 +545,7 @@ class InterestService:
         for topic in declared:
             scores[topic] = scores.get(topic, 0.0) + DEFAULT_WEIGHTS[EvidenceKind.DECLARED]
         out = []
-        evidence = await self._topic_evidence(community_id, member.id, stored)
+        evidence = await self._topic_evidence(community_id, member, stored)
         for topic, score in sorted(scores.items(), key=lambda kv: (-kv[1], kv[0])):
             items = evidence.get(topic, ())
             if topic in declared:
@@ -552,9 +557,10 @@ class InterestService:
         return out
 
     async def _topic_evidence(
-        self, community_id: int, member_id: int, stored: Sequence[TopicScore]
+        self, community_id: int, member: Member, stored: Sequence[TopicScore]
     ) -> dict[str, tuple[Evidence, ...]]:
         """Per topic, the member's stored evidence that still holds (one round trip)."""
+        member_id = member.id
         refs = list(dict.fromkeys((member_id, ref) for ts in stored for ref in ts.evidence))
         if not refs:
             return {}
@@ -562,7 +568,9 @@ class InterestService:
         out: dict[str, tuple[Evidence, ...]] = {}
         for ts in stored:
             items = [
-                _evidence(rows[(member_id, ref)]) for ref in ts.evidence if (member_id, ref) in rows
+                _evidence(rows[(member_id, ref)], member.external_id)
+                for ref in ts.evidence
+                if (member_id, ref) in rows
             ]
             if items:
                 out[ts.topic] = tuple(items)
@@ -742,8 +750,11 @@ class InterestService:
 _snippet = snippet
 
 
-def _evidence(row: EvidenceRow) -> Evidence:
+def _evidence(row: EvidenceRow, member_external_id: str = "") -> Evidence:
     kind = KNOW_KINDS[row.ref.kind]
+    text = row.text
+    if kind is EvidenceKind.THANKED:  # the words for her, not the advice given to another
+        text = words_to(text or "", member_external_id)
     return Evidence(
         kind=kind,
         topics=(),
@@ -751,7 +762,7 @@ def _evidence(row: EvidenceRow) -> Evidence:
         # A thanks: `title` is who thanked, the snippet their words without the mentions.
         resource_title=row.title,
         resource_url=row.url or None,
-        snippet=_snippet(without_mentions(row.text) if kind is EvidenceKind.THANKED else row.text),
+        snippet=_snippet(text),
         channel=row.channel,
         resource_id=row.ref.resource_id or None,
     )

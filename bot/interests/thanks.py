@@ -25,7 +25,14 @@ from bot.mentions import MENTION, without_mentions
 from bot.questions import is_question
 from storage.interests import Mentioned
 
-__all__ = ["GRATITUDE", "Thanked", "is_thanks_channel", "thanked", "thanks_someone"]
+__all__ = [
+    "GRATITUDE",
+    "Thanked",
+    "is_thanks_channel",
+    "thanked",
+    "thanks_someone",
+    "words_to",
+]
 
 # Words that thank. Not "worked" or "helped" alone: "I worked with @ana on X" thanks nobody.
 GRATITUDE = re.compile(
@@ -84,6 +91,20 @@ def _thanked_words(m: Mentioned) -> str | None:
     if GRATITUDE.search(opening):
         return without_mentions(opening)
     return None
+
+
+def words_to(text: str, external_id: str) -> str:
+    """The words of a thanks that were for this member, to quote as her evidence: the part
+    addressed to her when the message names several members in turn and thanks her there,
+    else its opening thanks with the words for her, else all of it; mentions taken out."""
+    parts = _addressed(text, external_id)
+    if parts is not None:
+        opening, hers = (without_mentions(p) for p in parts)
+        if GRATITUDE.search(hers):
+            return hers
+        if GRATITUDE.search(opening):  # thanks to all, then a word for each
+            return f"{opening} … {hers}" if hers else opening
+    return without_mentions(text)
 
 
 # Mentions in a row ("<@a> and <@b>, thanks!", "<@a> & <@b>") are one group of addressees.

@@ -28,6 +28,7 @@ WANTS_KEPT = 20  # stored wants per member (`storage.wants`; a profile shows 3)
 WANTS_BATCH = 100  # members whose wants are worked out together (memory: their texts)
 
 _LABELLED = re.compile(r"<[^<>|\s]+\|([^<>]*)>")  # Slack <url|label>
+_MARKDOWN_LINK = re.compile(r"\[([^\[\]\n]+)\]\(\s*<?https?://[^()\s<>]*>?\s*\)")  # [label](url)
 _LINK = re.compile(r"<(https?://[^<>\s]*)>|(https?://\S+)")
 _SHORT_LINK = 40
 
@@ -57,7 +58,7 @@ def snippet(text: str | None, limit: int = 300) -> str | None:
     """The member's words without the links at their end (those are shown as the resource)."""
     if not text:
         return None
-    text = _without_links(_LABELLED.sub(r"\1", text))
+    text = _without_links(_MARKDOWN_LINK.sub(r"\1", _LABELLED.sub(r"\1", text)))
     # Slack escapes these three in message text ("`&lt;-`" was quoted as typed by Slack)
     text = text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
     text = " ".join(text.split()).rstrip(" :-—")

@@ -200,6 +200,12 @@ def test_snippets_keep_a_link_the_sentence_needs_in_short() -> None:
     assert _snippet("any ideas? https://x.io/y") == "any ideas?"
 
 
+def test_snippets_show_a_markdown_links_label() -> None:
+    text = "try out [highcharter package](<http://jkunst.com/highcharter/hchart.html>) now"
+    assert _snippet(text) == "try out highcharter package now"
+    assert _snippet("see [the docs](https://docs.rs/x) first") == "see the docs first"
+
+
 def test_snippets_read_slacks_escapes() -> None:
     # haskell-jp: "モナドでの `<-` の挙動" was quoted as "モナドでの `&lt;-` の挙動"
     assert _snippet("モナドでの `&lt;-` の挙動 &amp;&gt;") == "モナドでの `<-` の挙動 &>"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from bot.interests.thanks import is_thanks_channel, thanked, thanks_someone
+from bot.interests.thanks import is_thanks_channel, thanked, thanks_someone, words_to
 from bot.mentions import mentioned_ids, merge_mentions, without_mentions
 from bot.model import Actor
 from storage.interests import Mentioned
@@ -122,3 +122,19 @@ def test_a_thanks_to_several_gives_each_the_words_addressed_to_them() -> None:
     # Mentions in a row share what follows them.
     both = "<@U111AAA> and <@U222BBB>, thanks for the ggplot help!"
     assert thanks_someone(mention(both, mentions=2, member_external_id="U222BBB"))
+
+
+def test_a_thanks_is_quoted_with_the_words_for_each_member() -> None:
+    # houstondatavis: Dinesh was shown the whole message, javier's "color scheme" included
+    text = (
+        "thanks for the feedback everyone! <@U061A3E0G>: great idea about the color scheme. "
+        "<@U1GGRN36X>: try the highcharter package"
+    )
+    assert words_to(text, "U061A3E0G") == (
+        "thanks for the feedback everyone! … great idea about the color scheme."
+    )
+    assert (
+        words_to(text, "U1GGRN36X")
+        == "thanks for the feedback everyone! … try the highcharter package"
+    )
+    assert words_to("<@U064KUGRJ> thanks, that fixed it", "U064KUGRJ") == "thanks, that fixed it"
