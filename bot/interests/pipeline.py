@@ -435,6 +435,10 @@ class TopicPipeline:
             self._corpora[community_id] = found
         return found
 
+    def loaded_corpus(self, community_id: int) -> Corpus | None:
+        """The community's corpus if this process has it in memory (never loads it)."""
+        return self._corpora.get(community_id)
+
     def forget_corpus(self, community_id: int) -> None:
         self._corpora.pop(community_id, None)
 

@@ -365,9 +365,14 @@ class InterestService:
     # --- who knows --------------------------------------------------------------------------
     async def _community_wide(self, community_id: int, topic: str) -> bool:
         """Is this the community's own subject, in so many of its documents that knowing it
-        tells members apart no more than being here does (`julia`, `haskell`)?"""
-        share = (await document_shares(self.services, community_id, (topic,))).get(topic, 0.0)
-        return share >= COMMUNITY_WIDE_SHARE
+        tells members apart no more than being here does (`julia`, `haskell`)? Read from the
+        document counts in memory (a running bot's first pass loads them); a command never
+        waits for them to load."""
+        corpus = self.topics.loaded_corpus(community_id)
+        extractor = corpus.extractor if corpus is not None else None
+        if extractor is None or extractor.doc_count < extractor.min_docs:
+            return False
+        return extractor.df.get(topic, 0) / extractor.doc_count >= COMMUNITY_WIDE_SHARE
 
     async def who_knows(
         self,
