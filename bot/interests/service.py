@@ -363,7 +363,7 @@ class InterestService:
         return out
 
     # --- who knows --------------------------------------------------------------------------
-    async def _community_wide(self, community_id: int, topic: str) -> bool:
+    def _community_wide(self, community_id: int, topic: str) -> bool:
         """Is this the community's own subject, in so many of its documents that knowing it
         tells members apart no more than being here does (`julia`, `haskell`)? Read from the
         document counts in memory (a running bot's first pass loads them); a command never
@@ -404,7 +404,7 @@ class InterestService:
         head = subject.rsplit(" ", 1)[1] if " " in subject else None
         if head is not None and not is_subject_word(head):
             head = None
-        if head is not None and await self._community_wide(community_id, head):
+        if head is not None and self._community_wide(community_id, head):
             head = None  # `template haskell` in a Haskell community: `haskell` is everyone
         if head is not None and subject not in vocab.index.known:
             related.append(Related(head, HEAD_WORD, ""))  # `python sdk` asked, only `sdk` known
