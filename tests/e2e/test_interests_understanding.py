@@ -346,6 +346,12 @@ async def test_a_phrases_initials_never_outrank_the_phrase(rhizome: Rhizome) -> 
     assert (await who(rhizome, "computed attributes"))[0] == "Ben"
 
 
+OTHER_SUBJECTS = {
+    "eve": "docker nginx postgres redis kafka vim emacs tmux zsh",
+    "fay": "rust golang python ruby scala elixir kotlin swift ocaml",
+}
+
+
 async def test_the_communitys_own_subject_fills_in_nobody(rhizome: Rhizome) -> None:
     # haskell-jp: `template haskell` was filled with whoever shared anything on Haskell, the
     # word in a third of the community's links. Only Dee talked about Template Haskell.
@@ -365,32 +371,9 @@ async def test_the_communitys_own_subject_fills_in_nobody(rhizome: Rhizome) -> N
                 for who in ("ben", "cy")
             ),
             *(
-                chat.post("eve", f"{s} tips https://example.org/eve-{s}", mid=f"e{s}", minutes=20)
-                for s in (
-                    "docker",
-                    "nginx",
-                    "postgres",
-                    "redis",
-                    "kafka",
-                    "vim",
-                    "emacs",
-                    "tmux",
-                    "zsh",
-                )
-            ),
-            *(
-                chat.post("fay", f"{s} tips https://example.org/fay-{s}", mid=f"f{s}", minutes=30)
-                for s in (
-                    "rust",
-                    "golang",
-                    "python",
-                    "ruby",
-                    "scala",
-                    "elixir",
-                    "kotlin",
-                    "swift",
-                    "ocaml",
-                )
+                chat.post(who, f"{s} tips https://example.org/{s}", mid=s, minutes=20)
+                for who, subjects in OTHER_SUBJECTS.items()
+                for s in subjects.split()
             ),
         ]
     )
