@@ -12,13 +12,12 @@ appears in anyone's network; only public-channel activity is ever used as eviden
 from __future__ import annotations
 
 import asyncio
-import bisect
 import contextlib
 import logging
 import time
 import uuid
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -42,14 +41,15 @@ from bot.interests.profiles import (
     build_profile,
     suggest_topics,
 )
-from bot.interests.related import ABBREVIATIONS, SAME, Related, TopicIndex, related_topics
-from bot.interests.terms import has_cjk, is_subject_word, load_lexicons
+from bot.interests.related import ABBREVIATIONS, SAME, Related, related_topics
+from bot.interests.terms import is_subject_word, load_lexicons
 from bot.interests.thanks import words_to
 from bot.interests.topics import (
     normalize_topic,
     prepare_aliases,
     shown_topics,
 )
+from bot.interests.vocabulary import Vocabulary
 from bot.interests.wants import action_evidence, snippet
 from bot.model import Community, CommunityRef, Member
 from bot.profiling import named_allowed
@@ -122,58 +122,6 @@ class WhoKnowsAnswer:
     behind: int = 0  # new activity not yet worked out when answering (see `catch_up`)
     via: tuple[str, ...] = ()  # related wordings that counted, e.g. "ml = machine learning"
     unnamed: int = 0  # members who know it but have not agreed to be named (bot.profiling)
-
-
-@dataclass
-class Vocabulary:
-    """A community's topics with their popularity, for suggestions and autocomplete."""
-
-    popularity: dict[str, float]
-    loaded_at: float = field(default_factory=time.monotonic)
-    ordered: list[str] = field(init=False)
-    words: dict[str, list[str]] = field(init=False)
-    compounds: list[str] = field(init=False)  # topics in kana or kanji, most popular first
-    index: TopicIndex = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.ordered = sorted(self.popularity)
-        self.index = TopicIndex(self.ordered)
-        words: dict[str, list[str]] = {}
-        for topic in self.ordered:
-            if " " in topic:
-                for word in set(topic.split()):
-                    words.setdefault(word, []).append(topic)
-        for topics in words.values():
-            topics.sort(key=lambda t: (-self.popularity[t], t))
-        self.words = words
-        self.compounds = sorted(
-            (t for t in self.ordered if has_cjk(t)), key=lambda t: (-self.popularity[t], t)
-        )
-
-    def containing(self, word: str, limit: int) -> list[str]:
-        """Longer topics with `word` in them: as a word of an English phrase, or inside a
-        Japanese compound, which has no spaces (`パーサ` in `パーサーコンビネータ`)."""
-        if has_cjk(word):
-            return [t for t in self.compounds if word in t and t != word][:limit]
-        return self.words.get(word, [])[:limit]
-
-    def complete(self, prefix: str, limit: int) -> list[str]:
-        """Topics starting with the prefix, then topics with a later word starting with it;
-        each group most popular first."""
-        p = " ".join(prefix.casefold().lstrip("#").split())
-        by_popularity = lambda t: (-self.popularity[t], t)  # noqa: E731
-        if not p:
-            return sorted(self.ordered, key=by_popularity)[:limit]
-        i = bisect.bisect_left(self.ordered, p)
-        found = []
-        while i < len(self.ordered) and self.ordered[i].startswith(p):
-            found.append(self.ordered[i])
-            i += 1
-        found.sort(key=by_popularity)
-        if len(found) < limit:
-            inner = [t for t in self.ordered if f" {p}" in f" {t}" and not t.startswith(p)]
-            found += sorted(inner, key=by_popularity)
-        return found[:limit]
 
 
 # --- the service ------------------------------------------------------------------------------

@@ -30,8 +30,9 @@ from bot.interests.pipeline import (
     without_owner,
 )
 from bot.interests.profiles import Evidence, EvidenceKind, build_profile
-from bot.interests.service import Expert, Vocabulary, WhoKnowsAnswer, _snippet
+from bot.interests.service import Expert, WhoKnowsAnswer, _snippet
 from bot.interests.topics import ResourceText, TopicExtractor, normalize_topic
+from bot.interests.vocabulary import Vocabulary
 from bot.model import Member
 from storage.interests import Action, Reply
 
