@@ -42,7 +42,7 @@ from bot.interests.profiles import (
     suggest_topics,
 )
 from bot.interests.related import ABBREVIATIONS, SAME, Related, related_topics
-from bot.interests.terms import is_subject_word, load_lexicons
+from bot.interests.terms import compound_part, is_subject_word, load_lexicons
 from bot.interests.thanks import words_to
 from bot.interests.topics import (
     normalize_topic,
@@ -349,7 +349,7 @@ class InterestService:
                 Related(topic, SAME, ""),
                 *(Related(r.topic, r.weight, why) if r.topic == subject else r for r in related),
             ]
-        head = subject.rsplit(" ", 1)[1] if " " in subject else None
+        head = subject.rsplit(" ", 1)[1] if " " in subject else compound_part(subject)
         if head is not None and not is_subject_word(head):
             head = None
         if head is not None and self._community_wide(community_id, head):

@@ -332,6 +332,20 @@ def _tagger() -> Any:
     return fugashi.Tagger()
 
 
+def compound_part(term: str) -> str | None:
+    """The most telling noun inside a Japanese compound (`例外` of `例外処理`, not the everyday
+    `処理`), for a compound asked as a whole that nobody wrote as a whole: what the head word
+    is to an English phrase (`sdk` of `python sdk`). None for anything else."""
+    if " " in term or not has_cjk(term):
+        return None
+    # One character is a suffix or too broad a word (`論` of `圏論`, `列` of `文字列`).
+    parts = [t for t in japanese_terms(term) if 2 <= len(t) < len(term)]
+    if not parts:
+        return None
+    # Most specific first; of equals the later, as the head of a compound comes last.
+    return max(reversed(parts), key=specificity)
+
+
 def japanese_terms(text: str) -> list[str]:
     """Nouns and noun compounds of Japanese text, in order: `型クラスのインスタンス` ->
     `型`, `クラス`, `型クラス`, `インスタンス`. Latin words inside it (`stack`, `GHC`) are left

@@ -140,6 +140,25 @@ async def test_japanese_questions_find_who_answered(rhizome: Rhizome) -> None:
     assert await who(rhizome, "モナド") == ["Ben"]
 
 
+async def test_a_japanese_compound_nobody_wrote_whole_finds_who_knows_its_part(
+    rhizome: Rhizome,
+) -> None:
+    chat = Chat(SLACK, START)
+    await rhizome.ingest_many(
+        [
+            chat.post("ana", "IO の中で投げられた例外はどこで捕まえるべきですか？", mid="1"),
+            chat.post(
+                "ben",
+                "例外はなるべく上部で catch して、ログ処理はひとまとめにするのがおすすめです。",
+                mid="2",
+                thread="1",
+                minutes=2,
+            ),
+        ]
+    )
+    assert await who(rhizome, "例外処理") == ["Ben"]
+
+
 def test_a_piped_console_script_sees_its_own_activity(tmp_path: Path) -> None:
     (tmp_path / "rhizome.toml").write_text("[unfurl]\nenabled = false\n")
     script = (

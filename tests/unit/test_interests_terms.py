@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.interests.terms import (
+    compound_part,
     fold_package,
     has_japanese,
     is_junk,
@@ -163,6 +164,15 @@ def test_a_compound_misread_as_opening_with_a_suffix_is_kept_whole() -> None:
     # after a verb a suffix is the verb's (`使い方`), and suffixes alone make no word
     assert japanese_terms("使い方編") == ["編"]
     assert japanese_terms("3個目") == []
+
+
+def test_a_japanese_compound_falls_back_to_its_most_telling_noun() -> None:
+    # haskell-jp: `例外処理` (exception handling) is written `例外` in the threads that answer it
+    assert compound_part("例外処理") == "例外"  # not the everyday `処理`
+    assert compound_part("並行処理") == "並行"
+    assert compound_part("圏論") is None  # `論` alone says nothing
+    assert compound_part("モナド") is None  # one word: nothing inside
+    assert compound_part("python sdk") is None  # English phrases have their head word
 
 
 def test_latin_words_inside_japanese_are_words_of_their_own() -> None:
