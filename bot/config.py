@@ -138,7 +138,7 @@ class DiscordConfig(_Section):
 
 
 class InterestsConfig(_Section):
-    half_life_days: float = Field(default=90.0, gt=0)
+    half_life_days: float = Field(default=180.0, gt=0)
     aliases: dict[str, str] = {}
 
 

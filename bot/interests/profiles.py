@@ -33,7 +33,7 @@ __all__ = [
     "who_knows",
 ]
 
-DEFAULT_HALF_LIFE_DAYS = 90.0
+DEFAULT_HALF_LIFE_DAYS = 180.0
 
 
 class EvidenceKind(StrEnum):
