@@ -54,6 +54,8 @@ _GENERIC_FILE = re.compile(
     r")?[\s_.()-]*[\d\s_.:()x-]*(?:at[\s\d_.:-]*(?:[ap]m)?)?[\s_.()-]*$"
 )
 _EXTENSION = re.compile(r"\.[A-Za-z0-9]{1,5}$")
+# Compression wraps a file of its own (`julia-1.4.1-linux-armv7l.tar.gz`, `trips.csv.bz2`).
+_COMPRESSED = re.compile(r"\.(?:gz|bz2|xz|zst|lz4?|z)$", re.IGNORECASE)
 _HEXISH = re.compile(r"^(?=.*\d)[0-9a-f]{8,}$|^[0-9a-f-]{32,}$", re.IGNORECASE)
 _DIGITS = re.compile(r"^[\d_.-]+$")
 # A random id in base64url (`Olzbb_-dNqU`, `ix58Fu_5eLY`): an underscore or hyphen, and case
@@ -339,6 +341,7 @@ def sentence_title(text: str, limit: int = 80) -> str | None:
 
 
 def _is_filler(segment: str) -> bool:
+    segment = _COMPRESSED.sub("", segment)
     stem = _EXTENSION.sub("", segment) if "." in segment[-6:] else segment
     stem = _LANGUAGE_SUFFIX.sub("", stem)  # `index_en`, `index-de`: still the index
     return not stem or stem.lower() in _NOISE_SEGMENTS
@@ -346,6 +349,7 @@ def _is_filler(segment: str) -> bool:
 
 def _words(segment: str) -> str | None:
     """The words of one path segment, or None when it is an id, a number or filler."""
+    segment = _COMPRESSED.sub("", segment)
     stem = _EXTENSION.sub("", segment) if "." in segment[-6:] else segment
     if not stem or stem.lower() in _NOISE_SEGMENTS or _HEXISH.match(stem) or _DIGITS.match(stem):
         return None

@@ -65,6 +65,11 @@ _NUMBERISH = re.compile(
     r"|^\d+(?:st|nd|rd|th|s|k|m|x|px|em|pt|ms|gb|mb|kb|tb|hz|am|pm)$"
 )
 # Interjections and laughter, however long: `hmm`, `hmmm`, `umm`, `hahaha`, `lol`, `xD`.
+# A numbered everyday word is a place in a sequence (`week1`, `beta1`, `rc2`, `part3`), not a
+# subject; a rarer word with a number is a name (`python3`, `es6`, `html5`, `ec2`).
+_NUMBERED_WORD = re.compile(r"^([a-z]{2,})(\d{1,3})$")
+_SEQUENCE_WORD_ZIPF = 4.0
+_RELEASE_LABELS = frozenset({"rc", "alpha", "beta", "pre", "dev", "preview"})
 _INTERJECTION = re.compile(
     r"^(?:h+m+|u+m+|u+h+|a+h+|o+h+|e+h+|w+o+w+|y+a+y+|m+e+h+|u+g+h+|o+o*p+s+|w+h+o+a+|a+h+a+"
     r"|(?:ha)+h?|(?:he)+h?|(?:hi)+h?|l+o+l+|l+m+a+o+|x+d+|o+k+|k+)$"
@@ -128,6 +133,11 @@ def is_junk(word: str) -> bool:
         return True
     if _INTERJECTION.match(word) or _DOTTED_LETTERS.match(word):
         return True
+    numbered = _NUMBERED_WORD.match(word)
+    if numbered is not None:
+        stem = numbered.group(1)
+        if stem in _RELEASE_LABELS or _everyday_words("en").get(stem, 0.0) >= _SEQUENCE_WORD_ZIPF:
+            return True
     if "." in word:
         stem, _, ext = word.rpartition(".")
         if ext in _FILE_EXTENSIONS and stem and not _named_config_file(stem, ext):
@@ -305,6 +315,8 @@ _JA_FILLER_NOUNS = frozenset(
 )
 _NOUN_POS2 = frozenset({"普通名詞", "固有名詞"})
 _WORD_STEMS = frozenset({"動詞", "形容詞", "形状詞", "名詞", "代名詞", "接尾辞"})  # a suffix's own
+# Honorifics after a name (`エヌユルさん`, `かりんちゃん`, `鈴木氏`): the words before are a person.
+_HONORIFICS = frozenset({"さん", "くん", "君", "ちゃん", "氏", "様", "さま", "殿", "先生", "たん"})
 
 
 _LONG_VOWEL = re.compile(r"(?<=[\u30a1-\u30fc]{2})ー$")
@@ -364,12 +376,21 @@ def japanese_terms(text: str) -> list[str]:
         nouns = 0
 
     after = ""  # the part of speech of the word before
+    opened = 0  # where the current run's words start in `out`
     for word in _tagger()(text):
         surface = fold_long_vowel(word.surface)
         feature = word.feature
         pos1, pos2 = feature.pos1, feature.pos2
         japanese = bool(_CJK.search(surface))
-        if pos1 == "名詞" and pos2 in _NOUN_POS2 and japanese and feature.pos3 != "副詞可能":
+        if not run:
+            opened = len(out)
+        if pos1 == "接尾辞" and surface in _HONORIFICS and run:
+            # A person, never a subject (nor for Rhizome to profile). The dictionary's own
+            # person names are not enough: `ガウス分布`, `ベイズ推定`, `ハスケル` are subjects.
+            del out[opened:]
+            run.clear()
+            nouns = 0
+        elif pos1 == "名詞" and pos2 in _NOUN_POS2 and japanese and feature.pos3 != "副詞可能":
             if surface not in _JA_FILLER_NOUNS and (len(surface) > 1 or _CJK.match(surface)):
                 out.append(surface)
             run.append(surface)

@@ -539,6 +539,14 @@ class TopicExtractor:
             if norm not in self.aliases.values() and not _noun_phrase(norm):
                 continue  # YAKE ranks `implementing`, `hmm` and `add ability` too
             phrases.append(norm)
+        if not has_japanese(meta):
+            # YAKE reads a word with a digit in it as a number: `armv7l`, `ipv6`, `k8s` and
+            # `log4j` would never be a title's topics. The token path's names come after.
+            phrases += [
+                t
+                for t in dict.fromkeys(self._token_terms(meta))
+                if t not in phrases and any(ch.isdigit() for ch in t) and " " not in t
+            ]
         result = tuple(phrases)
         if len(self._meta_cache) >= 4096:
             self._meta_cache.clear()

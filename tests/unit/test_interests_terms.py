@@ -42,6 +42,10 @@ from bot.interests.topics import ResourceText, TopicExtractor, channel_topic, no
         "a.k.a",
         "self.branch",  # a variable's field in pasted code
         "this.props",
+        "week1",  # a numbered everyday word is a place in a sequence
+        "beta1",
+        "rc2",
+        "lecture3",
     ],
 )
 def test_junk_is_never_a_topic(word: str) -> None:
@@ -50,7 +54,8 @@ def test_junk_is_never_a_topic(word: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "word", ["3d", "k8s", "c++", "python3", "h264", "d3", "io", "data.text", "node.js"]
+    "word",
+    ["3d", "k8s", "c++", "python3", "h264", "d3", "io", "data.text", "node.js", "es6", "armv7l"],
 )
 def test_names_with_digits_are_not_junk(word: str) -> None:
     assert not is_junk(word)
@@ -173,6 +178,16 @@ def test_a_japanese_compound_falls_back_to_its_most_telling_noun() -> None:
     assert compound_part("圏論") is None  # `論` alone says nothing
     assert compound_part("モナド") is None  # one word: nothing inside
     assert compound_part("python sdk") is None  # English phrases have their head word
+
+
+def test_a_name_with_an_honorific_is_a_person_not_a_subject() -> None:
+    # haskell-jp: "エヌユルさんのテンプレート" made `エヌユル` and `エヌユルさん` topics
+    terms = japanese_terms("cabalファイルしかなくて、エヌユルさんのテンプレートを使いました")
+    assert "テンプレート" in terms
+    assert not [t for t in terms if "エヌユル" in t]
+    assert japanese_terms("山田さんと田中くんが勉強会で話しました") == ["勉強", "会", "勉強会"]
+    # names in the dictionary are not enough: eponymous subjects stay
+    assert "ガウス分布" in japanese_terms("ガウス分布の話")
 
 
 def test_latin_words_inside_japanese_are_words_of_their_own() -> None:

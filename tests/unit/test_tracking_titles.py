@@ -63,6 +63,12 @@ from bot.tracking import resources_in
         ),
         ("https://docs.infrahub.app/guides/artifact", "Artifact"),  # "guides" is one word
         ("https://www.meetup.com/x/events/tableau-10-houston/", "Tableau 10 houston"),
+        # a compressed archive has two extensions (julialang #appreciation: a Raspberry Pi build)
+        (
+            "https://julialang2.s3.amazonaws.com/bin/linux/armv7l/1.4/julia-1.4.1-linux-armv7l.tar.gz",
+            "Julia 1.4.1 linux armv7l",
+        ),
+        ("https://example.com/data/trips-2020.csv.bz2", "Trips 2020"),
     ],
 )
 def test_slug_titles(url: str, title: str | None) -> None:
