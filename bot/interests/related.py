@@ -8,17 +8,24 @@ a reason the reply can show:
 - an acronym of a topic the community uses (`ml` = `machine learning`, both ways);
 - a common abbreviation (`viz`, `k8s`, `db`...; moderators add their own as aliases);
 - a longer topic that contains the word (`rust` -> `async rust`), weaker;
-- a near-identical spelling of a known topic (a typo), when the query itself is unknown.
+- a near-identical spelling of a known topic (a typo), when the query itself is unknown;
+- the same word family (`idempotency`, `idempotence`; `reproducible`, `reproducibility`), by
+  the Snowball stemmer, only to fill an answer.
 """
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 
+import snowballstemmer
 from rapidfuzz import fuzz, process
 
-__all__ = ["ABBREVIATIONS", "Related", "TopicIndex", "related_topics"]
+from bot.interests.terms import specificity
+
+__all__ = ["ABBREVIATIONS", "Related", "TopicIndex", "phrase_parts", "related_topics"]
 
 # Abbreviations common across communities of practice; config aliases come on top.
 ABBREVIATIONS: Mapping[str, str] = {
@@ -67,6 +74,10 @@ ACRONYM_GUESS = 0.5
 ABBREVIATION = 0.9
 TYPO = 0.85
 CONTAINS = 0.5  # `rust` asked, `async rust` known: related, not the same
+FAMILY = 0.8  # `idempotence` for `idempotency`: the same word, another ending
+PART = 0.3  # `reproducibility` for `reproducible research`: one telling word of a phrase
+_MIN_STEM = 5  # shorter stems join too much (`art` of `article`, `artist`)
+_FAMILY_SCAN = 400  # known topics read after the stem's place, at most
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,17 +101,50 @@ def _initials(topic: str) -> str:
     return "".join(w[0] for w in words) if len(words) > 1 else ""
 
 
+@lru_cache(maxsize=50_000)
+def _stems(topic: str) -> str:
+    return " ".join(_stemmer().stemWords(topic.split()))
+
+
+@lru_cache(maxsize=1)
+def _stemmer() -> snowballstemmer.stemmer:
+    return snowballstemmer.stemmer("english")
+
+
 @dataclass
 class TopicIndex:
     """A community's known topics, indexed once for `related_topics`."""
 
     topics: list[str]
     known: set[str] = field(init=False)
+    ordered: list[str] = field(init=False)  # for the word families, found by prefix
     compact: dict[str, list[str]] = field(init=False)
     initials: dict[str, list[str]] = field(init=False)
 
+    def family(self, topic: str, limit: int = 3) -> list[str]:
+        """Known topics of the same word family (`idempotence` for `idempotency`): the same
+        stems, word for word. Read from the topics sharing the first word's stem as a prefix,
+        so no stem is computed for the rest of the vocabulary."""
+        if not topic.isascii():
+            return []
+        stems = _stems(topic)
+        first = stems.split(" ", 1)[0]
+        if len(first) < _MIN_STEM:
+            return []
+        found: list[str] = []
+        start = bisect.bisect_left(self.ordered, first)
+        for other in self.ordered[start : start + _FAMILY_SCAN]:
+            if not other.startswith(first):
+                break
+            if other != topic and _stems(other) == stems:
+                found.append(other)
+                if len(found) >= limit:
+                    break
+        return found
+
     def __post_init__(self) -> None:
         self.known = set(self.topics)
+        self.ordered = sorted(self.topics)
         self.compact = {}
         self.initials = {}
         for t in self.topics:
@@ -149,6 +193,25 @@ def related_topics(
             topic, index.topics, scorer=fuzz.ratio, score_cutoff=88, limit=2
         ):
             add(other, TYPO, f"spelled {other}")
+    for other in index.family(topic):
+        found.setdefault(other, Related(other, FAMILY, f"{other} ~ {topic}", guess=True))
     for other in containing:
         add(other, CONTAINS, "")
     return sorted(found.values(), key=lambda r: (-r.weight, r.topic))
+
+
+def phrase_parts(phrase: str, index: TopicIndex) -> list[Related]:
+    """For an English phrase nobody used, its telling words (rare in everyday English) as
+    members wrote them: `reproducible research` -> `reproducibility`. Only to fill an answer;
+    the phrase's head word (`sdk` of `python sdk`) is the caller's."""
+    words = phrase.split()
+    if len(words) < 2 or not phrase.isascii():
+        return []
+    out: dict[str, Related] = {}
+    for i, word in enumerate(words):
+        if specificity(word) < 1.0:
+            continue  # `research`, `web`: everyday words say nothing alone
+        own = [word] if word in index.known and i < len(words) - 1 else []
+        for other in own + index.family(word):
+            out.setdefault(other, Related(other, PART, f"{other} ~ {phrase}", guess=True))
+    return list(out.values())

@@ -41,7 +41,13 @@ from bot.interests.profiles import (
     build_profile,
     suggest_topics,
 )
-from bot.interests.related import ABBREVIATIONS, SAME, Related, related_topics
+from bot.interests.related import (
+    ABBREVIATIONS,
+    SAME,
+    Related,
+    phrase_parts,
+    related_topics,
+)
 from bot.interests.terms import compound_part, is_subject_word, load_lexicons
 from bot.interests.thanks import words_to
 from bot.interests.topics import (
@@ -377,6 +383,10 @@ class InterestService:
             if head is not None and head not in factor:
                 factor[head] = HEAD_WORD
                 reasons[head] = ""
+            if subject not in vocab.index.known:
+                for part in phrase_parts(subject, vocab.index):
+                    factor.setdefault(part.topic, part.weight)
+                    reasons.setdefault(part.topic, part.why)
             nearby = await self.nearby.index(community_id)
             if nearby is not None:
                 for other, _ in nearby.nearest(subject, NEARBY_LIMIT, NEARBY_FLOOR):

@@ -536,3 +536,26 @@ async def test_a_mention_long_ago_is_not_a_question_to_answer_now(rhizome: Rhizo
         ]
     )
     assert await who(rhizome, "jupyter") == []
+
+
+async def test_a_phrase_nobody_wrote_is_answered_through_its_word_family(rhizome: Rhizome) -> None:
+    # houstondatavis #sci: members wrote "reproducibility"; a member asks for
+    # `reproducible research`, whose head word `research` is too everyday to say anything.
+    chat = Chat(SLACK, START)
+    await rhizome.ingest_many(
+        [
+            chat.post(
+                "ana",
+                "Quantifying reproducibility in computational science https://example.org/rr",
+                mid="1",
+                channel="sci",
+            ),
+            chat.post("ben", "Research grants are open again https://example.org/grants", mid="2"),
+        ]
+    )
+    found = await service_for(rhizome.services).who_knows(
+        (await rhizome.services.repos.communities.find("slack", "T1")).id,  # type: ignore[union-attr]
+        "reproducible research",
+    )
+    assert [e.member.name for e in found.experts] == ["Ana"]
+    assert "reproducibility ~ reproducible research" in found.via

@@ -6,8 +6,11 @@ from bot.interests.related import (
     ABBREVIATION,
     ACRONYM,
     ACRONYM_GUESS,
+    FAMILY,
+    PART,
     SAME,
     TopicIndex,
+    phrase_parts,
     related_topics,
 )
 
@@ -43,3 +46,23 @@ def test_a_phrases_acronym_is_a_guess_unless_the_community_uses_it() -> None:
     found = {r.topic: r for r in related_topics("computed attribute", TopicIndex(["ca"]))}
     assert found["ca"].guess and found["ca"].why == "ca = computed attribute?"
     assert list(_related("zygote", [])) == ["zygote"]  # one word has no acronym
+
+
+def test_one_word_family_fills_an_answer() -> None:
+    known = ["optimization", "visualization", "article", "art", "sketch"]
+    found = {r.topic: r for r in related_topics("optimizer", TopicIndex(known))}
+    assert (found["optimization"].weight, found["optimization"].guess) == (FAMILY, True)
+    assert found["optimization"].why == "optimization ~ optimizer"
+    assert _related("sketches", known)["sketch"][0] == FAMILY
+    assert "art" not in _related("article", known)  # a short stem joins too much
+    assert list(_related("モナド", ["モナド変換子"])) == ["モナド"]  # Snowball is English
+
+
+def test_a_phrase_nobody_used_is_filled_through_its_telling_words() -> None:
+    # houstondatavis: `reproducible research` is written "reproducibility" in #sci
+    index = TopicIndex(["reproducibility", "research", "python sdk", "sdk"])
+    parts = {r.topic: r for r in phrase_parts("reproducible research", index)}
+    assert list(parts) == ["reproducibility"]  # not the everyday `research`
+    assert parts["reproducibility"].weight == PART and parts["reproducibility"].guess
+    assert phrase_parts("python sdk", index) == []  # the head word is the caller's
+    assert phrase_parts("reproducibility", index) == []  # one word is no phrase
