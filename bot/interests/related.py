@@ -10,7 +10,8 @@ a reason the reply can show:
 - a longer topic that contains the word (`rust` -> `async rust`), weaker;
 - a near-identical spelling of a known topic (a typo), when the query itself is unknown;
 - the same word family (`idempotency`, `idempotence`; `reproducible`, `reproducibility`), by
-  the Snowball stemmer, only to fill an answer.
+  the Snowball stemmer, only to fill an answer;
+- a katakana loanword and the English word it writes (`パーサ` = `parser`), from UniDic.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from functools import lru_cache
 import snowballstemmer
 from rapidfuzz import fuzz, process
 
-from bot.interests.terms import specificity
+from bot.interests.terms import loanword_origin, specificity
 
 __all__ = ["ABBREVIATIONS", "Related", "TopicIndex", "phrase_parts", "related_topics"]
 
@@ -74,6 +75,7 @@ ACRONYM_GUESS = 0.5
 ABBREVIATION = 0.9
 TYPO = 0.85
 CONTAINS = 0.5  # `rust` asked, `async rust` known: related, not the same
+TRANSLATION = 0.9  # `parser` for `パーサ`: one word in two scripts
 FAMILY = 0.8  # `idempotence` for `idempotency`: the same word, another ending
 PART = 0.3  # `reproducibility` for `reproducible research`: one telling word of a phrase
 _MIN_STEM = 5  # shorter stems join too much (`art` of `article`, `artist`)
@@ -120,6 +122,7 @@ class TopicIndex:
     ordered: list[str] = field(init=False)  # for the word families, found by prefix
     compact: dict[str, list[str]] = field(init=False)
     initials: dict[str, list[str]] = field(init=False)
+    loanwords: dict[str, list[str]] = field(init=False)  # `parser` -> [`パーサ`]
 
     def family(self, topic: str, limit: int = 3) -> list[str]:
         """Known topics of the same word family (`idempotence` for `idempotency`): the same
@@ -147,8 +150,12 @@ class TopicIndex:
         self.ordered = sorted(self.topics)
         self.compact = {}
         self.initials = {}
+        self.loanwords = {}
         for t in self.topics:
             self.compact.setdefault(_compact(t), []).append(t)
+            origin = loanword_origin(t) if not t.isascii() else None
+            if origin is not None:
+                self.loanwords.setdefault(origin, []).append(t)
             if _initials(t):
                 self.initials.setdefault(_initials(t), []).append(t)
 
@@ -178,6 +185,11 @@ def related_topics(
             add(short, ABBREVIATION, f"{short} = {topic}")
     for other in index.compact.get(compact, ()):
         add(other, SAME, f"{other} = {topic}")
+    origin = loanword_origin(topic) if not topic.isascii() else None
+    if origin is not None:
+        add(origin, TRANSLATION, f"{topic} = {origin}")
+    for other in index.loanwords.get(topic, ()):
+        add(other, TRANSLATION, f"{other} = {topic}")
     if " " not in topic and 2 <= len(topic) <= 5:
         for other in index.initials.get(topic, ())[:3]:
             add(other, ACRONYM, f"{topic} = {other}")

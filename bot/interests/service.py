@@ -48,7 +48,12 @@ from bot.interests.related import (
     phrase_parts,
     related_topics,
 )
-from bot.interests.terms import compound_part, is_subject_word, load_lexicons
+from bot.interests.terms import (
+    compound_part,
+    is_subject_word,
+    load_lexicons,
+    loanword_origin,
+)
 from bot.interests.thanks import words_to
 from bot.interests.topics import (
     normalize_topic,
@@ -348,6 +353,9 @@ class InterestService:
         # Every wording of one subject asks the same question: `ml` is `machine learning`.
         subject = ABBREVIATIONS.get(topic, topic)
         longer = vocab.containing(subject, RELATED_TOPICS) if " " not in subject else []
+        origin = loanword_origin(subject)  # `パーサ` asked: `oriented parser` is longer too
+        if origin is not None:
+            longer += vocab.containing(origin, RELATED_TOPICS)
         related = related_topics(subject, vocab.index, containing=longer)
         if subject != topic:  # answered through the expansion, and the reply says so
             why = f"{topic} = {subject}"

@@ -305,6 +305,8 @@ def is_modifier_word(word: str) -> bool:
 
 _JAPANESE = re.compile(r"[\u3040-\u30ff\u31f0-\u31ff\uff66-\uff9f]")  # kana: Japanese, not Chinese
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff\uff66-\uff9f]")
+_KATAKANA_WORD = re.compile(r"^[\u30a1-\u30fa\u30fc]{2,}$")
+_ORIGIN = re.compile(r"^[a-z][a-z-]*[a-z]$")
 # Nouns that say nothing by themselves (`こと` thing, `方法` way, `感じ` feeling...).
 _JA_FILLER_NOUNS = frozenset(
     """こと もの の ところ とき 時 方 方法 場合 感じ よう 様 的 ため 為 事 物 所 今日 明日 昨日
@@ -342,6 +344,21 @@ def _tagger() -> Any:
     import fugashi
 
     return fugashi.Tagger()
+
+
+@lru_cache(maxsize=20_000)
+def loanword_origin(word: str) -> str | None:
+    """The English word a katakana loanword writes (`パーサ` -> `parser`, `モナド` -> `monad`),
+    from UniDic's lemma (`パーサ-parser`), so Japanese and English wordings of one subject
+    meet. None for anything else, compounds included (their parts are words of their own)."""
+    if not _KATAKANA_WORD.match(word):
+        return None
+    tokens = list(_tagger()(fold_long_vowel(word)))  # `パーサー` is read as a purser
+    if len(tokens) != 1 or getattr(tokens[0].feature, "goshu", None) != "外":
+        return None
+    _, _, origin = (tokens[0].feature.lemma or "").partition("-")
+    origin = origin.casefold()
+    return origin if _ORIGIN.match(origin) else None
 
 
 def compound_part(term: str) -> str | None:

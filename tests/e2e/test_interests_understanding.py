@@ -559,3 +559,21 @@ async def test_a_phrase_nobody_wrote_is_answered_through_its_word_family(rhizome
     )
     assert [e.member.name for e in found.experts] == ["Ana"]
     assert "reproducibility ~ reproducible research" in found.via
+
+
+async def test_a_katakana_query_finds_who_wrote_the_english_word(rhizome: Rhizome) -> None:
+    # haskell-jp writes `パーサ` and `parser` for one subject; Ben only wrote English
+    chat = Chat(SLACK, START)
+    await rhizome.ingest_many(
+        [
+            chat.post("ana", "How do I write a parser combinator for JSON?", mid="1"),
+            chat.post(
+                "ben",
+                "Megaparsec gives you parser combinators: build the JSON parser from small parsers.",
+                mid="2",
+                thread="1",
+                minutes=2,
+            ),
+        ]
+    )
+    assert await who(rhizome, "パーサ") == ["Ben"]

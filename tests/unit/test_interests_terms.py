@@ -6,6 +6,7 @@ import pytest
 
 from bot.interests.terms import (
     compound_part,
+    loanword_origin,
     fold_package,
     has_japanese,
     is_junk,
@@ -188,6 +189,15 @@ def test_a_name_with_an_honorific_is_a_person_not_a_subject() -> None:
     assert japanese_terms("山田さんと田中くんが勉強会で話しました") == ["勉強", "会", "勉強会"]
     # names in the dictionary are not enough: eponymous subjects stay
     assert "ガウス分布" in japanese_terms("ガウス分布の話")
+
+
+def test_a_katakana_loanword_knows_its_english_word() -> None:
+    assert loanword_origin("パーサ") == "parser"
+    assert loanword_origin("パーサー") == "parser"  # not UniDic's first reading, a purser
+    assert loanword_origin("モナド") == "monad"
+    assert loanword_origin("型") is None  # not a loanword
+    assert loanword_origin("モナド変換子") is None  # a compound: its parts speak
+    assert loanword_origin("parser") is None
 
 
 def test_latin_words_inside_japanese_are_words_of_their_own() -> None:
