@@ -6,12 +6,12 @@ import pytest
 
 from bot.interests.terms import (
     compound_part,
-    loanword_origin,
     fold_package,
     has_japanese,
     is_junk,
     is_subject_word,
     japanese_terms,
+    loanword_origin,
 )
 from bot.interests.topics import ResourceText, TopicExtractor, channel_topic, normalize_topic
 
