@@ -26,7 +26,14 @@ from rapidfuzz import fuzz, process
 
 from bot.interests.terms import loanword_origin, specificity
 
-__all__ = ["ABBREVIATIONS", "Related", "TopicIndex", "phrase_parts", "related_topics"]
+__all__ = [
+    "ABBREVIATIONS",
+    "ASKED_ALONE",
+    "Related",
+    "TopicIndex",
+    "phrase_parts",
+    "related_topics",
+]
 
 # Abbreviations common across communities of practice; config aliases come on top.
 ABBREVIATIONS: Mapping[str, str] = {
@@ -68,6 +75,10 @@ ABBREVIATIONS: Mapping[str, str] = {
     "diffeq": "differential equation",
     "plots": "plot",
 }
+
+# Subjects named by an everyday word: in chat `go` is a verb and never a topic, but asked or
+# declared alone it is the language, which members also write `golang`.
+ASKED_ALONE: Mapping[str, str] = {"go": "golang", "go lang": "golang"}
 
 SAME = 1.0
 ACRONYM = 0.9

@@ -43,6 +43,7 @@ from bot.interests.profiles import (
 )
 from bot.interests.related import (
     ABBREVIATIONS,
+    ASKED_ALONE,
     SAME,
     Related,
     phrase_parts,
@@ -168,7 +169,9 @@ class InterestService:
         return prepare_aliases(dict(self.services.config.interests.aliases))
 
     def normalize(self, text: str) -> str | None:
-        return normalize_topic(text[:MAX_QUERY_CHARS], self.aliases())
+        """A topic as a member asks for or declares it (`/rhizome who-knows Go`)."""
+        alone = ASKED_ALONE.get(" ".join(text[:MAX_QUERY_CHARS].casefold().split()))
+        return normalize_topic(alone or text[:MAX_QUERY_CHARS], self.aliases())
 
     def bookmark_emoji(self) -> set[str]:
         """Reactions are stored in one canonical form (`bot.emojis`), whatever the platform."""

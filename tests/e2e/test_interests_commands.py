@@ -107,6 +107,12 @@ async def test_opted_out_members_vanish_from_who_knows_networks_and_profiles(
     assert await count(console.rhizome, tables.declared_interests) == 0
 
 
+async def test_go_asked_or_declared_alone_is_the_language(console: ConsoleSession) -> None:
+    # In chat `go` is a verb; typed alone it is the language, which others write `golang`.
+    assert "Added: golang (from “Go”)." in await say(console, "gus", "/rhizome interests add Go")
+    assert "@gus — listed it as an interest" in await say(console, "zed", "/rhizome who-knows go")
+
+
 async def test_unknown_topics_get_close_matches_or_an_invitation(
     console: ConsoleSession,
 ) -> None:
