@@ -57,7 +57,9 @@ def test_normalize_topic_folds_case_plurals_punctuation(text: str, expected: str
     assert normalize_topic(text) == expected
 
 
-@pytest.mark.parametrize("text", ["", "   ", "the", "3.11", "thanks", "and the", "!!!", "a" * 100])
+@pytest.mark.parametrize(
+    "text", ["", "   ", "the", "3.11", "thanks", "and the", "!!!", "a" * 100, "idk", "fwiw", "lmk"]
+)
 def test_normalize_topic_rejects_non_topics(text: str) -> None:
     assert normalize_topic(text) is None
 
