@@ -305,6 +305,9 @@ def is_modifier_word(word: str) -> bool:
 
 _JAPANESE = re.compile(r"[\u3040-\u30ff\u31f0-\u31ff\uff66-\uff9f]")  # kana: Japanese, not Chinese
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff\uff66-\uff9f]")
+# Written in hiragana alone (`あしかけ`, `ふう`, `はく`): everyday words; Japanese writes its
+# subjects in kanji, katakana or Latin letters.
+_HIRAGANA_WORD = re.compile(r"^[\u3041-\u309f\u30fc]+$")
 _KATAKANA_WORD = re.compile(r"^[\u30a1-\u30fa\u30fc]{2,}$")
 _ORIGIN = re.compile(r"^[a-z][a-z-]*[a-z]$")
 # Nouns that say nothing by themselves (`こと` thing, `方法` way, `感じ` feeling...).
@@ -421,4 +424,4 @@ def japanese_terms(text: str) -> list[str]:
             close()
         after = pos1
     close()
-    return [t for t in out if t not in _JA_FILLER_NOUNS]
+    return [t for t in out if t not in _JA_FILLER_NOUNS and not _HIRAGANA_WORD.match(t)]

@@ -191,6 +191,11 @@ def test_a_name_with_an_honorific_is_a_person_not_a_subject() -> None:
     assert "ガウス分布" in japanese_terms("ガウス分布の話")
 
 
+def test_words_in_hiragana_alone_are_everyday_words() -> None:
+    # haskell-jp profiles showed `あしかけ` ("over the span of") and `はく` as known subjects
+    assert japanese_terms("あしかけ3年かかりました。はくは蛇足です") == ["年", "蛇足"]
+
+
 def test_a_katakana_loanword_knows_its_english_word() -> None:
     assert loanword_origin("パーサ") == "parser"
     assert loanword_origin("パーサー") == "parser"  # not UniDic's first reading, a purser
