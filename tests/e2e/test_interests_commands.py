@@ -116,10 +116,13 @@ async def test_go_asked_or_declared_alone_is_the_language(console: ConsoleSessio
 async def test_unknown_topics_get_close_matches_or_an_invitation(
     console: ConsoleSession,
 ) -> None:
-    typo = await say(console, "zed", "/rhizome who-knows postgrs")
-    assert "Nobody here has shared or discussed “postgrs” yet" in typo
+    typo = await say(console, "zed", "/rhizome who-knows potsgres")
+    assert "Nobody here has shared or discussed “potsgres” yet" in typo
     assert "Did you mean: postgres" in typo
     assert "[postgres: /rhizome who-knows postgres]" in typo
+    # a dropped letter that leaves the word's stem (`postgr`) is simply answered
+    answered = await say(console, "zed", "/rhizome who-knows postgrs")
+    assert "@ana" in answered and "Did you mean" not in answered
     unknown = await say(console, "zed", "/rhizome who-knows quantum chromodynamics")
     assert "/rhizome interests add quantum chromodynamics" in unknown
     nothing = await say(console, "zed", "/rhizome who-knows the and of")
