@@ -491,10 +491,24 @@ async def _known_about(
 ) -> list[tuple[str, tuple[Evidence, ...]]]:
     """The topics a profile shows under "Knows about", each with its evidence."""
     # Twice as many as shown, then subjects first (`makie` before `button`), as resources do.
-    known = await svc.known(community_id, member, 2 * PROFILE_KNOWS + len(skip), now=now)
+    known = await svc.known(community_id, member, 3 * PROFILE_KNOWS + len(skip), now=now)
     evidence_of = {topic: evidence for topic, _, evidence in known if topic not in skip}
     ordered = subjects_first((topic, score) for topic, score, _ in known if topic in evidence_of)
-    return [(topic, evidence_of[topic]) for topic, _ in ordered[:PROFILE_KNOWS]]
+    # At most two topics from any one conversation, while others remain: five words of one
+    # long thread (`zig`, `rust`, `c`, `matlab`, `simulink`) show one evening, not a member.
+    shown: list[str] = []
+    held: list[str] = []
+    per: dict[object, int] = {}
+    for topic, _ in ordered:
+        first = evidence_of[topic][0]
+        key = first.resource_id or first.message_id or topic
+        if per.get(key, 0) < 2:
+            per[key] = per.get(key, 0) + 1
+            shown.append(topic)
+        else:
+            held.append(topic)
+    shown = (shown + held)[:PROFILE_KNOWS]
+    return [(topic, evidence_of[topic]) for topic in shown]
 
 
 async def known_about(services: Services, community_id: int, member: Member) -> list[str]:

@@ -202,6 +202,22 @@ async def test_a_profile_names_subjects_before_everyday_words(console: ConsoleSe
     assert "button" not in knows or knows.index("makie") < knows.index("button")
 
 
+async def test_a_profile_shows_more_than_one_conversation(console: ConsoleSession) -> None:
+    # julialang: one long language thread filled a member's whole "Knows about"
+    await say(
+        console,
+        "rae",
+        "Zig, Matlab, Simulink, Fortran and Erlang compared https://example.org/langs",
+    )
+    for n in range(3):
+        await say(console, "rae", f":reply ^ Zig and Erlang again, Simulink and Fortran take {n}")
+    await say(console, "rae", "Kubernetes operators https://example.org/k8s-operators")
+    out = await say(console, "zed", "/rhizome profile @rae")
+    knows = out[out.index("Knows about") :].split("\n-- ")[0]
+    assert "kubernetes" in knows
+    assert sum(w in knows for w in ("zig", "matlab", "simulink", "fortran", "erlang")) == 2
+
+
 async def test_profiles_show_what_a_member_knows_and_wants_with_evidence(
     console: ConsoleSession,
 ) -> None:
