@@ -54,7 +54,9 @@ _FILE_EXTENSIONS = frozenset(
     """png jpg jpeg gif bmp svg webp heic tif tiff ico mp4 mov avi mkv webm mp3 wav ogg m4a
     pdf doc docx docm xls xlsx xlsm xlsb ppt pptx pptm odt ods csv tsv txt md rst log zip tar
     gz tgz bz2 xz 7z rar json yaml yml toml xml ini cfg exe dmg pkg deb rpm msi apk iso bin dat kml kmz
-    geojson shp ipynb html htm php""".split()
+    geojson shp ipynb html htm php
+    hs lhs py rb rs go c h cc cpp hpp java kt scala swift cs fs clj erl ex exs sh bash zsh ps1
+    sql lua pl ts tsx jsx vue""".split()  # source files (`ast.hs`, `main.rs`); `d3.js` is a package
 )
 _CONFIG_EXTENSIONS = frozenset("yaml yml toml json ini cfg cabal".split())
 _GENERIC_CONFIG_STEMS = frozenset(

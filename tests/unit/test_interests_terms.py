@@ -43,6 +43,8 @@ from bot.interests.topics import ResourceText, TopicExtractor, channel_topic, no
         "a.k.a",
         "self.branch",  # a variable's field in pasted code
         "this.props",
+        "ast.hs",  # source files (haskell-jp: a hie.yaml thread's `ast.hs`)
+        "main.go",
         "week1",  # a numbered everyday word is a place in a sequence
         "beta1",
         "rc2",
