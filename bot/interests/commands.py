@@ -490,7 +490,8 @@ async def _known_about(
     now: datetime | None = None,
 ) -> list[tuple[str, tuple[Evidence, ...]]]:
     """The topics a profile shows under "Knows about", each with its evidence."""
-    # Twice as many as shown, then subjects first (`makie` before `button`), as resources do.
+    # Three times as many as shown, then subjects first (`makie` before `button`), as
+    # resources do.
     known = await svc.known(community_id, member, 3 * PROFILE_KNOWS + len(skip), now=now)
     evidence_of = {topic: evidence for topic, _, evidence in known if topic not in skip}
     ordered = subjects_first((topic, score) for topic, score, _ in known if topic in evidence_of)

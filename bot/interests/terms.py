@@ -56,7 +56,7 @@ _FILE_EXTENSIONS = frozenset(
     gz tgz bz2 xz 7z rar json yaml yml toml xml ini cfg exe dmg pkg deb rpm msi apk iso bin dat kml kmz
     geojson shp ipynb html htm php
     hs lhs py rb rs go c h cc cpp hpp java kt scala swift cs fs clj erl ex exs sh bash zsh ps1
-    sql lua pl ts tsx jsx vue""".split()  # source files (`ast.hs`, `main.rs`); `d3.js` is a package
+    sql lua pl ts tsx jsx vue""".split()  # source files (`ast.hs`, `main.go`); `d3.js` is a package
 )
 _CONFIG_EXTENSIONS = frozenset("yaml yml toml json ini cfg cabal".split())
 _GENERIC_CONFIG_STEMS = frozenset(
@@ -66,12 +66,12 @@ _NUMBERISH = re.compile(
     r"^v?\d[\d.,:_-]*$|^v?\d+(?:\.\d+)+[a-z]{0,2}\d*$"
     r"|^\d+(?:st|nd|rd|th|s|k|m|x|px|em|pt|ms|gb|mb|kb|tb|hz|am|pm)$"
 )
-# Interjections and laughter, however long: `hmm`, `hmmm`, `umm`, `hahaha`, `lol`, `xD`.
 # A numbered everyday word is a place in a sequence (`week1`, `beta1`, `rc2`, `part3`), not a
 # subject; a rarer word with a number is a name (`python3`, `es6`, `html5`, `ec2`).
 _NUMBERED_WORD = re.compile(r"^([a-z]{2,})(\d{1,3})$")
 _SEQUENCE_WORD_ZIPF = 4.0
 _RELEASE_LABELS = frozenset({"rc", "alpha", "beta", "pre", "dev", "preview"})
+# Interjections and laughter, however long: `hmm`, `hmmm`, `umm`, `hahaha`, `lol`, `xD`.
 _INTERJECTION = re.compile(
     r"^(?:h+m+|u+m+|u+h+|a+h+|o+h+|e+h+|w+o+w+|y+a+y+|m+e+h+|u+g+h+|o+o*p+s+|w+h+o+a+|a+h+a+"
     r"|(?:ha)+h?|(?:he)+h?|(?:hi)+h?|l+o+l+|l+m+a+o+|x+d+|o+k+|k+)$"
