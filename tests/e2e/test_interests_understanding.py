@@ -22,7 +22,7 @@ from bot.app import Rhizome
 from bot.clock import FixedClock
 from bot.config import Config
 from bot.interests.commands import who_knows_document
-from bot.interests.service import service_for
+from bot.interests.service import WhoKnowsAnswer, service_for
 from bot.model import Actor, CommunityRef
 from storage import models as m
 from storage.db import Database
@@ -37,11 +37,22 @@ def config() -> Config:
     return make_config(unfurl={"enabled": False})
 
 
-async def who(rz: Rhizome, query: str, **kw: object) -> list[str]:
+async def ask(rz: Rhizome, query: str, **kw: object) -> WhoKnowsAnswer:
     found = await rz.services.repos.communities.find(SLACK.platform, SLACK.external_id)
     assert found is not None
-    answer = await service_for(rz.services).who_knows(found.id, query, **kw)  # type: ignore[arg-type]
-    return [e.member.name for e in answer.experts]
+    return await service_for(rz.services).who_knows(found.id, query, **kw)  # type: ignore[arg-type]
+
+
+async def who(rz: Rhizome, query: str, **kw: object) -> list[str]:
+    return [e.member.name for e in (await ask(rz, query, **kw)).experts]
+
+
+def asked_and_answered(chat: Chat, question: str, answer: str) -> list[object]:
+    """Ana asks in a thread; Ben answers two minutes later."""
+    return [
+        chat.post("ana", question, mid="1"),
+        chat.post("ben", answer, mid="2", thread="1", minutes=2),
+    ]
 
 
 def qa_thread(chat: Chat) -> list[object]:
@@ -121,20 +132,12 @@ async def test_related_wordings_meet_and_say_so(rhizome: Rhizome) -> None:
 
 
 async def test_japanese_questions_find_who_answered(rhizome: Rhizome) -> None:
-    chat = Chat(SLACK, START)
     await rhizome.ingest_many(
-        [
-            chat.post(
-                "ana", "モナド変換子の使い方がよくわかりません。どう書けばいいですか？", mid="1"
-            ),
-            chat.post(
-                "ben",
-                "StateT の上に ReaderT を重ねる例を書きました。モナド変換子は lift で持ち上げます。",
-                mid="2",
-                thread="1",
-                minutes=2,
-            ),
-        ]
+        asked_and_answered(
+            Chat(SLACK, START),
+            "モナド変換子の使い方がよくわかりません。どう書けばいいですか？",
+            "StateT の上に ReaderT を重ねる例を書きました。モナド変換子は lift で持ち上げます。",
+        )
     )
     assert await who(rhizome, "モナド変換子") == ["Ben"]
     assert await who(rhizome, "モナド") == ["Ben"]
@@ -143,18 +146,12 @@ async def test_japanese_questions_find_who_answered(rhizome: Rhizome) -> None:
 async def test_a_japanese_compound_nobody_wrote_whole_finds_who_knows_its_part(
     rhizome: Rhizome,
 ) -> None:
-    chat = Chat(SLACK, START)
     await rhizome.ingest_many(
-        [
-            chat.post("ana", "IO の中で投げられた例外はどこで捕まえるべきですか？", mid="1"),
-            chat.post(
-                "ben",
-                "例外はなるべく上部で catch して、ログ処理はひとまとめにするのがおすすめです。",
-                mid="2",
-                thread="1",
-                minutes=2,
-            ),
-        ]
+        asked_and_answered(
+            Chat(SLACK, START),
+            "IO の中で投げられた例外はどこで捕まえるべきですか？",
+            "例外はなるべく上部で catch して、ログ処理はひとまとめにするのがおすすめです。",
+        )
     )
     assert await who(rhizome, "例外処理") == ["Ben"]
 
@@ -553,27 +550,18 @@ async def test_a_phrase_nobody_wrote_is_answered_through_its_word_family(rhizome
             chat.post("ben", "Research grants are open again https://example.org/grants", mid="2"),
         ]
     )
-    found = await service_for(rhizome.services).who_knows(
-        (await rhizome.services.repos.communities.find("slack", "T1")).id,  # type: ignore[union-attr]
-        "reproducible research",
-    )
+    found = await ask(rhizome, "reproducible research")
     assert [e.member.name for e in found.experts] == ["Ana"]
     assert "reproducibility ~ reproducible research" in found.via
 
 
 async def test_a_katakana_query_finds_who_wrote_the_english_word(rhizome: Rhizome) -> None:
     # haskell-jp writes `パーサ` and `parser` for one subject; Ben only wrote English
-    chat = Chat(SLACK, START)
     await rhizome.ingest_many(
-        [
-            chat.post("ana", "How do I write a parser combinator for JSON?", mid="1"),
-            chat.post(
-                "ben",
-                "Megaparsec gives you parser combinators: build the JSON parser from small parsers.",
-                mid="2",
-                thread="1",
-                minutes=2,
-            ),
-        ]
+        asked_and_answered(
+            Chat(SLACK, START),
+            "How do I write a parser combinator for JSON?",
+            "Megaparsec gives you parser combinators: build the JSON parser from small parsers.",
+        )
     )
     assert await who(rhizome, "パーサ") == ["Ben"]
