@@ -36,6 +36,7 @@ class TitleSource(IntEnum):
     """How much a title can be trusted; higher replaces lower."""
 
     SENTENCE = 1  # the words a member wrapped around the link
+    SITE = 1  # a front page's site name, from its host: no words of the page's own either
     SLUG = 2  # words of the URL's path
     FILE = 3  # a file's name, when it is not a camera or screenshot default
     PAGE = 4  # the page's own metadata, fetched by the unfurler
@@ -304,17 +305,36 @@ def _code_reference(rest: Sequence[str]) -> str | None:
     return None
 
 
-def fallback_title(url: str, messages: Sequence[str]) -> tuple[str, TitleSource] | None:
-    """When no message or page named a resource: the URL's words, else the sentence its
-    first sharer wrapped around it."""
+def fallback_title(
+    url: str, messages: Sequence[str], site: str | None = None
+) -> tuple[str, TitleSource] | None:
+    """When no message or page named a resource: the URL's words; for a site's front page
+    the site's name (`site`, from its address: "Desmos" rather than the sentence "for Elom -
+    here is the math education vis project…"); else the sentence its first sharer wrapped
+    around it."""
     slug = slug_title(url)
     if slug:
         return slug, TitleSource.SLUG
+    if site and is_front_page(url):
+        name = site.replace("-", " ")
+        titled = clean_title(name[:1].upper() + name[1:])
+        if titled:
+            return titled, TitleSource.SITE
     for text in messages[:1]:
         sentence = sentence_title(text[:2000])
         if sentence:
             return sentence, TitleSource.SENTENCE
     return None
+
+
+def is_front_page(url: str) -> bool:
+    """A link to a site itself (`http://eloquentjavascript.net`, `https://www.desmos.com/`,
+    `…/index.html`), not to a page in it."""
+    try:
+        path = urlsplit(url).path
+    except ValueError:
+        return False
+    return all(_is_filler(unquote(s)) for s in path.split("/") if s)
 
 
 def own_words(text: str) -> int:

@@ -16,8 +16,9 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from publicsuffixlist import PublicSuffixList
 
 from bot.titles import CODE_HOSTS
+from bot.urls import is_public_page
 
-__all__ = ["address_subjects", "site_brand"]
+__all__ = ["address_subjects", "site_brand", "site_name"]
 
 # Where members' uploads live (`houstondatavis.slack.com/files/...`, Discord's CDN).
 _CHAT_PLATFORMS = frozenset({"slack", "slack-edge", "discord", "discordapp"})
@@ -98,6 +99,27 @@ def site_brand(url: str) -> str | None:
     except ValueError:
         return None
     return _brand(host or "")
+
+
+def site_name(url: str) -> str | None:
+    """What a site calls itself, from its host: the registrable name (`www.desmos.com` ->
+    `desmos`), or the first name before it that is not filler (`catalyst.cs.cmu.edu` ->
+    `catalyst`, a site of its own at CMU). None where `site_brand` has none."""
+    try:
+        host = (urlsplit(url).hostname or "").strip(".").casefold()
+    except ValueError:
+        return None
+    brand = _brand(host)
+    if brand is None or not is_public_page(url):
+        return None  # `example.org` in a pasted config names no site
+    registrable = _suffixes().privatesuffix(host) or host
+    below = host[: -len(registrable)].strip(".").split(".") if host != registrable else []
+    named = [label for label in below if label and label not in _SITE_FILLER]
+    return named[0] if named and not named[0].isdigit() else brand
+
+
+# Host names that name a service of a site, not a site (`www`, `blog`, `docs`, `en`).
+_SITE_FILLER = frozenset("www www2 m en blog blogs docs doc app web home wiki news mail".split())
 
 
 @lru_cache(maxsize=50_000)

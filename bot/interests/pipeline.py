@@ -28,7 +28,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from bot.interests.addresses import address_subjects, site_brand
+from bot.interests.addresses import address_subjects, site_brand, site_name
 from bot.interests.answers import is_acknowledgement, is_substantive
 from bot.interests.profiles import (
     DEFAULT_WEIGHTS,
@@ -555,7 +555,8 @@ class TopicPipeline:
         titles = {
             rid: found
             for rid, doc in docs.items()
-            if not doc.title and (found := fallback_title(doc.url, doc.messages))
+            if not doc.title
+            and (found := fallback_title(doc.url, doc.messages, site_name(doc.url)))
         }
         if titles:  # named from its URL or the sharing sentence: topics read those words
             await self.store.fill_titles(community_id, titles)

@@ -76,6 +76,21 @@ async def test_a_fetched_page_title_beats_a_slug(rhizome: Rhizome, chat: Chat) -
     assert (await by_url(rhizome))[r.url].title == "Use The Index, Luke"
 
 
+async def test_a_front_page_is_titled_by_its_site_and_a_label_still_beats_it(
+    rhizome: Rhizome, chat: Chat
+) -> None:
+    # houstondatavis: a bare https://www.desmos.com/ was titled by the sentence around it
+    sentence = "for Elom - here is the math education vis project my friend made"
+    await rhizome.ingest(chat.post("ana", f"{sentence} https://www.desmos.com/", mid="1"))
+    r = (await by_url(rhizome))["https://desmos.com"]
+    assert r.title == "Desmos"
+    await rhizome.ingest(chat.post("ben", "<https://www.desmos.com/|Desmos calculator>", mid="2"))
+    assert (await by_url(rhizome))[r.url].title == "Desmos calculator"
+    # a placeholder host names no site: the sentence stays the title
+    await rhizome.ingest(chat.post("cy", "my local config points at https://example.org/", mid="3"))
+    assert (await by_url(rhizome))["https://example.org"].title == "my local config points at"
+
+
 async def test_slack_unfurls_in_a_real_export_become_titles(rhizome: Rhizome) -> None:
     summary = await import_export(rhizome, "slack", SLICE)
     assert summary.ok

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.interests.addresses import address_subjects, site_brand
+from bot.interests.addresses import address_subjects, site_brand, site_name
 from bot.interests.pipeline import resource_text
 from bot.interests.topics import TopicExtractor
 from storage.interests.values import ResourceDoc
@@ -79,6 +79,22 @@ def test_the_package_becomes_a_topic_of_its_page() -> None:
 )
 def test_a_sites_brand_comes_from_its_registrable_domain(url: str, brand: str | None) -> None:
     assert site_brand(url) == brand
+
+
+@pytest.mark.parametrize(
+    ("url", "name"),
+    [
+        ("https://www.desmos.com/", "desmos"),
+        ("https://catalyst.cs.cmu.edu/", "catalyst"),  # a site of its own at CMU
+        ("https://docs.infrahub.app/", "infrahub"),  # `docs` is a service of the site
+        ("http://www.smbc-comics.com/?id=3047", "smbc-comics"),
+        ("https://example.org/", None),  # a placeholder names no site
+        ("https://github.com/", None),
+        ("http://localhost:8000/", None),
+    ],
+)
+def test_a_sites_name_comes_from_its_host(url: str, name: str | None) -> None:
+    assert site_name(url) == name
 
 
 def test_a_brand_names_the_site_only_when_the_community_uses_the_word() -> None:

@@ -163,6 +163,17 @@ def test_fallback_titles_use_the_url_then_the_sharing_sentence() -> None:
         "https://rms-open-letter.github.io/", ("An open letter about the FSF board <https://x>",)
     ) == ("An open letter about the FSF board", TitleSource.SENTENCE)
     assert fallback_title("https://arxiv.org/abs/1234.5678", ("see",)) is None
+    # a site's front page is named by the site, not by the sentence around it
+    said = ("for Elom - here is the math education vis project my friend made",)
+    assert fallback_title("https://www.desmos.com/", said, "desmos") == ("Desmos", TitleSource.SITE)
+    assert fallback_title("http://www.smbc-comics.com/?id=3047", (), "smbc-comics") == (
+        "Smbc comics",
+        TitleSource.SITE,
+    )
+    assert fallback_title("https://www.desmos.com/calculator", said, "desmos") == (
+        "Calculator",
+        TitleSource.SLUG,
+    )
 
 
 def test_a_platform_preview_beats_the_label_and_adds_its_link() -> None:
