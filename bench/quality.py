@@ -232,7 +232,13 @@ def real_title(title: str | None, url: str) -> bool:
 
 
 # Samples written later, each scored apart (name -> its section of RULES.md)
-LATER_SAMPLES = {"third": "§8", "fourth": "§9", "fifth": "§10", "sixth": "§11"}
+LATER_SAMPLES = {
+    "third": "§8",
+    "fourth": "§9",
+    "fifth": "§10",
+    "sixth": "§11",
+    "seventh": "§12",
+}
 
 
 @dataclass
