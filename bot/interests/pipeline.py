@@ -43,6 +43,7 @@ from bot.interests.wants import (
     work_out_wants,
 )
 from bot.titles import TitleSource, code_owner, fallback_title, site_suffix
+from bot.urls import extract_urls
 from storage.interests import (
     Action,
     EvidenceRef,
@@ -95,12 +96,25 @@ def resource_text(doc: ResourceDoc) -> ResourceText:
     return ResourceText(
         title=without_owner(title, doc.url),
         description=doc.description,
-        keywords=(*doc.keywords, *address_subjects(doc.url)),
+        keywords=(*doc.keywords, *_address_subjects(doc)),
         site_name=doc.site_name or site,
         site_brand=site_brand(doc.url),
         messages=doc.messages,
         channel_name=doc.channel_name,
     )
+
+
+def _address_subjects(doc: ResourceDoc) -> tuple[str, ...]:
+    """What the page's addresses say (`addresses.address_subjects`), from the URL as first
+    shared and from every link to it in its messages: each share may point at another section
+    of one page (`…/profiles#profile-priority`), while the canonical URL drops anchors."""
+    found = list(address_subjects(doc.shared_url or doc.url))
+    for text in doc.messages:
+        if "#" in text:
+            for link in extract_urls(text):
+                if link.canonical == doc.url and "#" in link.original:
+                    found.extend(address_subjects(link.original))
+    return tuple(dict.fromkeys(found))
 
 
 # A pull request's title opens with an imperative ("Fix payload for …") and a code host's page

@@ -103,7 +103,12 @@ def _resource_docs(conn: Connection, community_id: int, ids: list[int]) -> dict[
     for part in chunks(sorted(set(ids))):
         heads = conn.execute(
             select(
-                rt.c.id, rt.c.title, rt.c.title_rank, rt.c.description, rt.c.canonical_url
+                rt.c.id,
+                rt.c.title,
+                rt.c.title_rank,
+                rt.c.description,
+                rt.c.canonical_url,
+                rt.c.shared_url,
             ).where(rt.c.community_id == community_id, rt.c.id.in_(part))
         ).all()
         if not heads:
@@ -177,6 +182,7 @@ def _resource_docs(conn: Connection, community_id: int, ids: list[int]) -> dict[
                 site_name=site,
                 messages=tuple(texts[r.id]),
                 channel_name=common[0][0] if common else None,
+                shared_url=r.shared_url if r.shared_url != r.canonical_url else None,
             )
     return docs
 

@@ -99,6 +99,8 @@ class ResourceDoc:
     site_name: str | None
     messages: tuple[str, ...]
     channel_name: str | None
+    # As first shared, when it differs from `url`: its anchor names the section linked to.
+    shared_url: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

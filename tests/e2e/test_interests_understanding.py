@@ -241,6 +241,34 @@ async def test_a_bare_link_is_about_what_is_said_around_it(rhizome: Rhizome) -> 
     assert await who(rhizome, "choropleth") == ["Tim"]
 
 
+async def test_a_link_to_a_section_is_about_that_section(rhizome: Rhizome) -> None:
+    # The page is stored once, under its address without the anchor; the heading each share
+    # points at still says what it is about, whichever share came first.
+    chat = Chat(SLACK, START)
+    await rhizome.ingest_many(
+        [
+            chat.post("pete", "docs: https://docs.example.com/topics/profiles", mid="1"),
+            chat.post(
+                "pete",
+                "see https://docs.example.com/topics/profiles#profile-priority for this",
+                mid="2",
+                minutes=5,
+            ),
+            chat.post("ana", "thanks https://docs.example.com/other#merge-queues", mid="3"),
+        ]
+    )
+    found = await rhizome.services.repos.communities.find("slack", "T1")
+    assert found is not None
+    interests = service_for(rhizome.services)
+    await interests.refresh()
+    async with rhizome.services.db.read() as conn:
+        rows = (await conn.execute(m.resources.select())).all()
+    ids = {r.canonical_url: r.id for r in rows}
+    topics = await interests.topics_for(found.id, list(ids.values()))
+    assert "profile priority" in topics[ids["https://docs.example.com/topics/profiles"]]
+    assert "merge queue" not in topics[ids["https://docs.example.com/topics/profiles"]]
+
+
 async def test_an_answer_the_asker_thanked_for_is_marked(rhizome: Rhizome) -> None:
     chat = Chat(SLACK, START)
     ans = "Keep the JoinHandle and call abort on it, or select on a CancellationToken"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from bot.interests.addresses import address_subjects, site_brand, site_name
@@ -58,6 +60,25 @@ def test_the_package_becomes_a_topic_of_its_page() -> None:
     text = resource_text(doc)
     assert "transformers" in text.keywords
     assert "transformer" in dict(TopicExtractor().topics(text))
+
+
+def test_every_link_to_a_page_brings_the_section_it_points_at() -> None:
+    """The stored URL has no anchor (one page, one resource); the messages' links have."""
+    doc = ResourceDoc(
+        1, "Profiles", None, "https://docs.infrahub.app/topics/profiles", (), None,
+        (
+            "Profiles support assigning a priority: "
+            "https://docs.infrahub.app/topics/profiles#profile-priority",
+            "and <https://docs.infrahub.app/topics/profiles#profile-inheritance|inheritance>",
+            "unrelated: https://docs.infrahub.app/topics/schema#relationship-kinds",
+        ),
+        None,
+    )  # fmt: skip
+    keywords = resource_text(doc).keywords
+    assert "profile priority" in keywords and "profile inheritance" in keywords
+    assert "relationship kinds" not in keywords  # another page's section
+    first = replace(doc, messages=(), shared_url=doc.url + "#profile-priority")
+    assert resource_text(first).keywords == ("profile priority",)
 
 
 @pytest.mark.parametrize(
