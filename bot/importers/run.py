@@ -193,7 +193,7 @@ async def derive_interests(rhizome: Rhizome, communities: Iterable[CommunityRef]
     for ref in communities:
         community = await rhizome.services.repos.communities.find(ref.platform, ref.external_id)
         if community is not None:
-            await interests.refresh(community.id)
+            await interests.refresh(community.id, sweep=False)  # imports only add
 
 
 def _open(

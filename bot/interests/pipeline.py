@@ -71,7 +71,7 @@ DRAIN_SCAN_BATCH = 50_000  # the same when working off a backlog (after an impor
 SWEEP_RESOURCES = 2000
 SWEEP_MEMBERS = 1000
 RESOURCE_BATCH = 1000
-MEMBER_BATCH = 100  # members worked out together: 500 busy ones held ~250 MB of actions at 1M
+MEMBER_BATCH = 50  # members worked out together: 100 busy ones held ~160 MB of actions at 1M
 TOPICS_PER_RESOURCE = 8
 # A member's topics kept for who-knows (profiles and intros read the strongest 80). The
 # busiest members of a real community touch hundreds of subjects, and at 120 their older but
@@ -457,13 +457,17 @@ class TopicPipeline:
         self._corpora.pop(community_id, None)
 
     # --- passes ---------------------------------------------------------------------------------
-    async def refresh(self, community_id: int | None = None, *, drain: bool = True) -> PassReport:
+    async def refresh(
+        self, community_id: int | None = None, *, drain: bool = True, sweep: bool = True
+    ) -> PassReport:
         """Bring topics up to date: one bounded pass per community, or (drain) passes until
-        every change is processed and one full sweep has run."""
+        every change is processed and one full sweep has run. Without `sweep`, only what the
+        new messages and reactions touched: all there is to do after an import or a reset
+        (the sweeps look for edits and deletions, which only live traffic makes)."""
         ids = [community_id] if community_id is not None else await self.store.communities()
         total = PassReport()
         for cid in ids:
-            report = await self._refresh_one(cid, drain=drain)
+            report = await self._refresh_one(cid, drain=drain, sweep=sweep)
             total = PassReport(
                 total.resources + report.resources,
                 total.members + report.members,
@@ -471,7 +475,7 @@ class TopicPipeline:
             )
         return total
 
-    async def _refresh_one(self, community_id: int, *, drain: bool) -> PassReport:
+    async def _refresh_one(self, community_id: int, *, drain: bool, sweep: bool) -> PassReport:
         async with self._lock:  # one refresher per process; the lease covers other processes
             now = self.services.clock.now()
             if not await self.store.claim(community_id, self.owner, now, now + LEASE):
@@ -480,9 +484,11 @@ class TopicPipeline:
                 done = PassReport()
                 swept_resources = swept_members = False
                 while True:
-                    report, wrapped_r, wrapped_m = await self._pass(community_id, drain=drain)
-                    swept_resources |= wrapped_r
-                    swept_members |= wrapped_m
+                    report, wrapped_r, wrapped_m = await self._pass(
+                        community_id, drain=drain, sweep=sweep
+                    )
+                    swept_resources |= wrapped_r or not sweep
+                    swept_members |= wrapped_m or not sweep
                     done = PassReport(
                         done.resources + report.resources,
                         done.members + report.members,
@@ -495,6 +501,11 @@ class TopicPipeline:
                     now = self.services.clock.now()
                     await self.store.claim(community_id, self.owner, now, now + LEASE)
                     await asyncio.sleep(0)
+                if drain:
+                    # Topic popularity is kept up by each write; recounting it from scratch
+                    # catches what deletions took along (once, not after every pass).
+                    await self.store.rebuild_topic_stats(community_id)
+                    self._stats_rebuilt[community_id] = time.monotonic()
             finally:
                 await self.store.release(community_id, self.owner)
         if done.resources or done.members:
@@ -502,7 +513,9 @@ class TopicPipeline:
                 hook(community_id)
         return done
 
-    async def _pass(self, community_id: int, *, drain: bool) -> tuple[PassReport, bool, bool]:
+    async def _pass(
+        self, community_id: int, *, drain: bool, sweep: bool = True
+    ) -> tuple[PassReport, bool, bool]:
         store, now = self.store, self.services.clock.now()
         state = await store.state(community_id, now)
         if state.half_life_days != self.half_life:
@@ -519,9 +532,16 @@ class TopicPipeline:
         next_r, next_m = state.resource_cursor, state.member_cursor
         # Catching up on new messages finds those anyway: sweep once that backlog is worked
         # off (sweeping while thousands of resources wait only fingerprints them twice).
-        if scanned_all and not resources and not await store.dirty_resources(community_id, 1):
+        swept = False
+        if (
+            sweep
+            and scanned_all
+            and not resources
+            and not await store.dirty_resources(community_id, 1)
+        ):
             swept_r, next_r = await store.sweep_resources(community_id, next_r, SWEEP_RESOURCES)
             swept_m, next_m = await store.sweep_members(community_id, next_m, SWEEP_MEMBERS)
+            swept = True
         await store.mark_dirty(community_id, resources | swept_r, members | swept_m)
         await store.set_state(
             community_id,
@@ -533,9 +553,10 @@ class TopicPipeline:
         )
         last = self._stats_rebuilt.get(community_id)
         if (
-            scanned_all
+            not drain  # a drain recounts once, at its end
+            and swept
             and next_r == 0
-            and (drain or last is None or time.monotonic() - last > STATS_REBUILD)
+            and (last is None or time.monotonic() - last > STATS_REBUILD)
         ):
             # A full cycle of the resource sweep: recount topic popularity from scratch, since
             # deleted resources take their topics along without telling anyone.

@@ -640,11 +640,12 @@ class InterestService:
         }
 
     # --- upkeep -----------------------------------------------------------------------------
-    async def refresh(self, community_id: int | None = None) -> None:
-        """Bring every derived table up to date now (no network: see `unfurl_pending`)."""
+    async def refresh(self, community_id: int | None = None, *, sweep: bool = True) -> None:
+        """Bring every derived table up to date now (no network: see `unfurl_pending`).
+        `sweep=False` after an import or a reset: only new activity is left to work out."""
         ids = [community_id] if community_id is not None else await self.store.communities()
         for cid in ids:
-            await self.topics.refresh(cid, drain=True)
+            await self.topics.refresh(cid, drain=True, sweep=sweep)
             self.invalidate(cid)
 
     async def reindex(self, community_id: int) -> None:
@@ -653,7 +654,7 @@ class InterestService:
         await self.store.reset_derived(community_id)
         await self.wants.reset(community_id)
         self.topics.forget_corpus(community_id)
-        await self.refresh(community_id)
+        await self.refresh(community_id, sweep=False)  # every watermark is back at the start
 
     async def unfurl_pending(self, community_id: int | None = None) -> int:
         """Fetch metadata of every link due now (new ones and due retries), when enabled;

@@ -114,6 +114,43 @@ async def test_new_replies_are_picked_up_incrementally(rhizome: Rhizome, chat: C
     assert (again.resources, again.members) == (0, 0)
 
 
+async def test_after_an_import_only_new_activity_is_worked_out(
+    rhizome: Rhizome, chat: Chat
+) -> None:
+    # What `rhizome import` and `reindex` run: no sweep of unchanged rows, every new reply,
+    # share and thanks by name still found, and another community's rows (whose ids fall in
+    # the same range) left alone.
+    await rhizome.ingest_many(databases_chat(chat))
+    cid = await refresh(rhizome)
+    other = Chat(OTHER, START)
+    await rhizome.ingest_many(
+        [
+            other.post("zed", "kubernetes operators https://example.org/k8s", mid="9.0"),
+            chat.post(
+                "gus",
+                "We run postgres on kubernetes with an operator, kubernetes volumes were the hard "
+                "part",
+                mid="1.5",
+                channel="databases",
+                thread="1.0",
+                minutes=10,
+            ),
+            other.post("yan", "kubernetes volumes: use an operator", mid="9.1", thread="9.0"),
+        ]
+    )
+    await rhizome.flush()
+    report = await svc(rhizome).topics.refresh(cid, drain=True, sweep=False)
+    assert report.resources >= 1 and report.members >= 1
+    assert "kubernetes" in await topics(rhizome, "https://example.org/pg-indexes")
+    assert "Gus" in await experts(rhizome, "kubernetes")
+    assert "Zed" not in await experts(rhizome, "kubernetes")
+    assert await topics(rhizome, "https://example.org/k8s", OTHER) == {}  # not its pass
+    k8s = await resource_id(rhizome, "https://example.org/k8s", OTHER)
+    assert await count(rhizome, tables.resource_topic_state, resource_id=k8s) == 0
+    vocabulary = await svc(rhizome).store.vocabulary(cid, 100)
+    assert "kubernetes" in {topic for topic, _, _ in vocabulary}  # popularity recounted
+
+
 async def test_deleted_and_edited_messages_stop_counting(rhizome: Rhizome, chat: Chat) -> None:
     await rhizome.ingest_many(databases_chat(chat))
     await refresh(rhizome)
