@@ -53,6 +53,25 @@ GC_THRESHOLDS = (5_000, 20, 100)  # see the module docstring
 BULK_GC_THRESHOLDS = (50_000, 20, 100)
 
 
+def return_free_memory() -> bool:
+    """Hand memory freed since back to the operating system (glibc's `malloc_trim`; False
+    where there is none). glibc keeps what Python and SQLite free in its per-thread arenas:
+    after a 100k-message import whose page caches were then released, 241 MB resident fell
+    to 145 MB, and the derive that followed peaked at 339 MB instead of 434."""
+    import ctypes
+    import ctypes.util
+
+    name = ctypes.util.find_library("c") if sys.platform.startswith("linux") else None
+    if name is None:
+        return False
+    try:
+        trim = ctypes.CDLL(name).malloc_trim
+    except (OSError, AttributeError):  # musl and others: nothing to trim
+        return False
+    gc.collect()
+    return bool(trim(0))
+
+
 def tune_process(*, bulk: bool = False) -> None:
     """Call once start-up is done: what exists now lives as long as the process."""
     sys.setswitchinterval(SWITCH_INTERVAL)

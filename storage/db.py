@@ -304,6 +304,16 @@ class Database:
             await self._before_write()
             await self._vacuum_analyze_postgres()
 
+    async def release_memory(self) -> None:
+        """Hand the write connections' page caches back (SQLite; up to 64 MB each): after
+        an import, whose batches filled them, the derive that follows reads other pages, and
+        a running bot refills them as it writes."""
+        if not self.is_sqlite:
+            return
+        await self.run_write(_shrink_memory)
+        async with self.write() as conn:
+            await conn.run_sync(_shrink_memory)
+
     async def analyze_derived(self) -> None:
         """After topics and expertise were worked out in bulk (an import's end, `rhizome
         reindex`) on PostgreSQL: statistics and a visibility map for the tables just filled.
@@ -324,6 +334,10 @@ class Database:
         async with self.engine.connect() as conn:
             auto = await conn.execution_options(isolation_level="AUTOCOMMIT")
             await auto.execute(text(f"VACUUM (ANALYZE) {', '.join(tables or _VACUUMED)}"))
+
+
+def _shrink_memory(conn: Connection) -> None:
+    conn.exec_driver_sql("PRAGMA shrink_memory")
 
 
 # The tables an import fills (and those triggers fill from them).

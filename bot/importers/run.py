@@ -28,6 +28,7 @@ from bot.importers.slack_export import open_slack_export
 from bot.importers.slackdump import is_slackdump, open_slackdump
 from bot.ingest import batches
 from bot.model import CommunityRef, IngestStats
+from bot.runtime import return_free_memory
 
 if TYPE_CHECKING:
     from bot.app import Rhizome
@@ -173,6 +174,9 @@ async def import_export(
     if summary.stored.messages:
         # An import can change the data's shape at once: give the planner fresh statistics.
         await rhizome.services.db.analyze(only_if_stale=True)
+        # The batches' pages are not needed again: back to the system before the derive.
+        await rhizome.services.db.release_memory()
+        return_free_memory()
     if derive and (summary.stored.messages or summary.stored.reactions):
         report.current_file = "working out topics and who knows what"
         if progress is not None:
@@ -180,6 +184,8 @@ async def import_export(
         started = time.perf_counter()
         await derive_interests(rhizome, summary.communities)
         await rhizome.services.db.analyze_derived()
+        await rhizome.services.db.release_memory()
+        return_free_memory()
         summary.derive_seconds = time.perf_counter() - started
         report.current_file = None
     return summary

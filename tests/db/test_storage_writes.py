@@ -4,6 +4,8 @@ cancelled half-way never leaves the database locked."""
 from __future__ import annotations
 
 import asyncio
+import platform
+import sys
 import threading
 from pathlib import Path
 from typing import Any
@@ -12,6 +14,7 @@ import pytest
 from sqlalchemy import event, text
 from sqlalchemy.engine import Connection
 
+from bot.runtime import return_free_memory
 from storage.db import Database
 
 
@@ -189,3 +192,36 @@ async def test_after_an_import_statistics_are_refreshed_once_the_messages_double
         assert await db.run_write(counted) == 200
     finally:
         await db.close()
+
+
+async def test_after_a_bulk_job_both_write_connections_hand_their_pages_back(
+    db: Database,
+) -> None:
+    """An import's batches fill the write connections' page caches (64 MB each); the
+    derive after it reads other pages. Released, they refill as writes need them."""
+    shrunk: list[str] = []
+
+    def record(name: str) -> Any:
+        def listen(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+            if "shrink_memory" in statement:
+                shrunk.append(name)
+
+        return listen
+
+    assert db._bulk is not None
+    event.listen(db._bulk, "before_cursor_execute", record("bulk"))
+    event.listen(db.writer.sync_engine, "before_cursor_execute", record("writer"))
+
+    def insert(conn: Connection, value: int) -> None:
+        conn.exec_driver_sql("INSERT INTO t VALUES (?)", (value,))
+
+    await db.run_write(insert, 1)
+    await db.release_memory()
+    assert sorted(shrunk) == ["bulk", "writer"]
+    await db.run_write(insert, 2)  # both still write
+    async with db.write() as conn:
+        await conn.execute(text("INSERT INTO t VALUES (3)"))
+    assert await _count(db) == 3
+    # Freed memory goes back to the system where glibc can trim it (Linux, as CI runs).
+    if sys.platform.startswith("linux") and platform.libc_ver()[0] == "glibc":
+        assert return_free_memory()
