@@ -183,16 +183,14 @@ async def import_export(
             progress(report)
         started = time.perf_counter()
         await derive_interests(rhizome, summary.communities)
-        await rhizome.services.db.analyze_derived()
-        await rhizome.services.db.release_memory()
-        return_free_memory()
         summary.derive_seconds = time.perf_counter() - started
         report.current_file = None
     return summary
 
 
 async def derive_interests(rhizome: Rhizome, communities: Iterable[CommunityRef]) -> None:
-    """Bring topics, profiles and the vocabulary of these communities up to date."""
+    """Bring topics, profiles and the vocabulary of these communities up to date after an
+    import: planner statistics for the tables filled, and the memory it took handed back."""
     from bot.interests.service import service_for
 
     interests = service_for(rhizome.services)
@@ -200,6 +198,9 @@ async def derive_interests(rhizome: Rhizome, communities: Iterable[CommunityRef]
         community = await rhizome.services.repos.communities.find(ref.platform, ref.external_id)
         if community is not None:
             await interests.refresh(community.id, sweep=False)  # imports only add
+    await rhizome.services.db.analyze_derived()
+    await rhizome.services.db.release_memory()
+    return_free_memory()
 
 
 def _open(
