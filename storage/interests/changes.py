@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import (
     and_,
@@ -160,27 +161,22 @@ def _scan_new(
     if rows:
         new_message = rows[-1].id
         members.update(r.author_id for r in rows)
+
         # Row ids only grow: what the new messages touch is a range of each table's message
         # ids, read by index (an IN list of 50k ids cost more to build than to run).
-        resources.update(
-            conn.execute(
-                select(st.c.resource_id).where(
-                    st.c.community_id == community_id,
-                    st.c.message_id > after_message,
-                    st.c.message_id <= new_message,
+        def of_new(column: Any) -> Iterable[int]:
+            rows = column.table
+            return conn.execute(
+                select(column).where(
+                    rows.c.community_id == community_id,
+                    rows.c.message_id > after_message,
+                    rows.c.message_id <= new_message,
                 )
             ).scalars()
-        )
+
+        resources.update(of_new(st.c.resource_id))
         # Whom they mention: a thanks by name is evidence about the member thanked.
-        members.update(
-            conn.execute(
-                select(mm.c.member_id).where(
-                    mm.c.community_id == community_id,
-                    mm.c.message_id > after_message,
-                    mm.c.message_id <= new_message,
-                )
-            ).scalars()
-        )
+        members.update(of_new(mm.c.member_id))
         # A reply changes what its thread's shared links are about.
         reply, root = aliased(msg), aliased(msg)
         resources.update(

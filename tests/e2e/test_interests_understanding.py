@@ -47,6 +47,18 @@ async def who(rz: Rhizome, query: str, **kw: object) -> list[str]:
     return [e.member.name for e in (await ask(rz, query, **kw)).experts]
 
 
+async def topics_by_url(rz: Rhizome) -> dict[str, list[str]]:
+    """Work everything out, then every resource's topics by its stored (canonical) URL."""
+    found = await rz.services.repos.communities.find(SLACK.platform, SLACK.external_id)
+    assert found is not None
+    interests = service_for(rz.services)
+    await interests.refresh()
+    async with rz.services.db.read() as conn:
+        rows = (await conn.execute(m.resources.select())).all()
+    topics = await interests.topics_for(found.id, [r.id for r in rows])
+    return {r.canonical_url: list(topics.get(r.id, ())) for r in rows}
+
+
 def asked_and_answered(chat: Chat, question: str, answer: str) -> list[object]:
     """Ana asks in a thread; Ben answers two minutes later."""
     return [
@@ -227,17 +239,10 @@ async def test_a_bare_link_is_about_what_is_said_around_it(rhizome: Rhizome) -> 
             ),
         ]
     )
-    found = await rhizome.services.repos.communities.find("slack", "T1")
-    assert found is not None
-    interests = service_for(rhizome.services)
-    await interests.refresh()
-    async with rhizome.services.db.read() as conn:
-        rows = (await conn.execute(m.resources.select())).all()
-    ids = {r.canonical_url: r.id for r in rows}
-    topics = await interests.topics_for(found.id, list(ids.values()))
-    assert "choropleth" in topics[ids["https://example.org/avg-price"]]
+    topics = await topics_by_url(rhizome)
+    assert "choropleth" in topics["https://example.org/avg-price"]
     # A share with words of its own keeps to them.
-    assert "choropleth" not in topics[ids["https://example.org/rust"]]
+    assert "choropleth" not in topics["https://example.org/rust"]
     assert await who(rhizome, "choropleth") == ["Tim"]
 
 
@@ -257,16 +262,9 @@ async def test_a_link_to_a_section_is_about_that_section(rhizome: Rhizome) -> No
             chat.post("ana", "thanks https://docs.example.com/other#merge-queues", mid="3"),
         ]
     )
-    found = await rhizome.services.repos.communities.find("slack", "T1")
-    assert found is not None
-    interests = service_for(rhizome.services)
-    await interests.refresh()
-    async with rhizome.services.db.read() as conn:
-        rows = (await conn.execute(m.resources.select())).all()
-    ids = {r.canonical_url: r.id for r in rows}
-    topics = await interests.topics_for(found.id, list(ids.values()))
-    assert "profile priority" in topics[ids["https://docs.example.com/topics/profiles"]]
-    assert "merge queue" not in topics[ids["https://docs.example.com/topics/profiles"]]
+    topics = await topics_by_url(rhizome)
+    assert "profile priority" in topics["https://docs.example.com/topics/profiles"]
+    assert "merge queue" not in topics["https://docs.example.com/topics/profiles"]
 
 
 async def test_an_answer_the_asker_thanked_for_is_marked(rhizome: Rhizome) -> None:
