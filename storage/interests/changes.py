@@ -165,12 +165,12 @@ def _scan_new(
         # Row ids only grow: what the new messages touch is a range of each table's message
         # ids, read by index (an IN list of 50k ids cost more to build than to run).
         def of_new(column: Any) -> Iterable[int]:
-            rows = column.table
+            table = column.table
             return conn.execute(
                 select(column).where(
-                    rows.c.community_id == community_id,
-                    rows.c.message_id > after_message,
-                    rows.c.message_id <= new_message,
+                    table.c.community_id == community_id,
+                    table.c.message_id > after_message,
+                    table.c.message_id <= new_message,
                 )
             ).scalars()
 
