@@ -47,6 +47,7 @@ class Communities(_Repo):
             from datetime import UTC
 
             now = datetime.now(UTC)
+            found: dict[tuple[str, str], int] = {}
             async with self.db.write() as conn:
                 await conn.execute(
                     insert_ignore(conn, m.communities),
@@ -71,7 +72,10 @@ class Communities(_Repo):
                     ).one()
                     if r.name and row.name != r.name:
                         await conn.execute(update(ct).where(ct.c.id == row.id).values(name=r.name))
-                    self._ids[r.key] = row.id
+                    found[r.key] = row.id
+            # Known only once committed: a concurrent caller that finds the id here reads the
+            # row on another connection, which cannot see an uncommitted insert.
+            self._ids.update(found)
         return {r.key: self._ids[r.key] for r in refs}
 
     async def ensure(self, ref: CommunityRef) -> Community:

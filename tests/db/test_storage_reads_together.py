@@ -5,6 +5,8 @@ own connections, and a failed read leaves nothing broken behind it. SQLite and P
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -113,3 +115,32 @@ async def test_blocks_nest_and_other_databases_keep_their_own_connections(
         assert len(seen) == 1
     finally:
         await other.close()
+
+
+async def test_a_new_community_met_by_many_tasks_at_once_is_one_row_for_all(
+    database: Database,
+) -> None:
+    """Slash commands from a workspace nobody has seen arrive together: every task gets the
+    one community row, whether it inserted it, waited for it, or found its id known. A slow
+    commit (a loaded machine) once let a second command take the id of a row not yet
+    committed, read nothing, and fail (CI, `test_admin_command_for_admin_…`)."""
+    from bot.model import CommunityRef
+    from storage.repositories.communities import Communities
+
+    plain_write = database.write
+
+    @contextlib.asynccontextmanager
+    async def slow_commit() -> AsyncIterator[Any]:
+        async with plain_write() as conn:
+            yield conn
+            await asyncio.sleep(0.2)  # the commit is slow: other tasks run meanwhile
+
+    database.write = slow_commit  # type: ignore[method-assign]
+    communities = Communities(database)
+    ref = CommunityRef("slack", "T-NEW", "New Team")
+    first = asyncio.create_task(communities.ensure(ref))
+    await asyncio.sleep(0.1)  # the first is committing its insert now
+    found = await asyncio.gather(first, *(communities.ensure(ref) for _ in range(4)))
+    assert {c.id for c in found} == {found[0].id}
+    assert found[0].name == "New Team"
+    assert await _communities(database) == 1
