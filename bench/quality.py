@@ -238,6 +238,7 @@ LATER_SAMPLES = {
     "fifth": "§10",
     "sixth": "§11",
     "seventh": "§12",
+    "eighth": "§13",
 }
 
 
