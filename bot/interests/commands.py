@@ -437,6 +437,18 @@ def who_knows_document(answer: WhoKnowsAnswer) -> Document:
                 if answer.via
                 else []
             ),
+            *(
+                [
+                    Paragraph(
+                        spans(
+                            f"Few members have {quoted(answer.topic)} among their subjects, so "
+                            "I added who shared the links that mention it most."
+                        )
+                    )
+                ]
+                if any(e.from_links for e in answer.experts)
+                else []
+            ),
             ItemList(tuple(_expert_item(e) for e in answer.experts)),
             Paragraph(
                 spans(

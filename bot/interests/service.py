@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 from rapidfuzz import fuzz
 
 from bot.emojis import canonical_set
+from bot.interests.linked import rank_link_sharers
 from bot.interests.nearby import NEARBY, NEARBY_FLOOR, NEARBY_LIMIT, NearbyTopics
 from bot.interests.pipeline import (
     KNOW_KINDS,
@@ -65,6 +66,7 @@ from bot.interests.vocabulary import Vocabulary
 from bot.interests.wants import action_evidence, snippet
 from bot.model import Community, CommunityRef, Member
 from bot.profiling import named_allowed
+from bot.questions import is_question
 from storage.ingest import chunks
 from storage.interests import (
     Action,
@@ -97,6 +99,7 @@ RELATED_TOPICS = 12
 # Evidence read back per listed member, strongest first: 3 are shown, the rest stand in for
 # any deleted since. Reading all of a member's matched evidence cost PostgreSQL ~10 ms a call.
 EVIDENCE_READ = 6
+LINKED_RESOURCES = 20  # best search matches whose sharers fill a short who-knows answer
 HEAD_WORD = 0.3  # "sdk" towards "python sdk", when few know the whole phrase
 # A word in this share of the community's documents is its own subject (as for intros)
 COMMUNITY_WIDE_SHARE = 0.3
@@ -123,6 +126,7 @@ class Expert:
     discussed: int  # resources and questions on the topic they replied about
     declared: bool  # listed the topic with `interests add`
     is_asker: bool = False  # the member who asked: shown, marked as "you"
+    from_links: bool = False  # found by the links they shared, not by their topics
 
 
 @dataclass(frozen=True, slots=True)
@@ -413,7 +417,8 @@ class InterestService:
         named = await named_allowed(
             self.services, community_id, [m.external_id for m in members.values()]
         )
-        unnamed = sum(1 for m in members.values() if m.external_id not in named)
+        hidden = {mid for mid, m in members.items() if m.external_id not in named}
+        unnamed = len(hidden)
         members = {mid: m for mid, m in members.items() if m.external_id in named}
         shift = epoch_days(now) / self.half_life
         scored: list[tuple[float, str, int, list[TopicScore], bool]] = []
@@ -468,12 +473,80 @@ class InterestService:
             )
             if len(experts) >= limit:
                 break
+        if len(experts) < limit:
+            linked, more_hidden = await self._link_sharers(
+                community_id,
+                query,
+                topic,
+                limit - len(experts),
+                {*exclude, *hidden, *(e.member.id for e in experts)},
+                asker,
+            )
+            experts.extend(linked)
+            unnamed += more_hidden
         suggestions: tuple[str, ...] = ()
         if not experts:
             suggestions = tuple(s for s in self._suggest(query, vocab) if s != topic)
-        used = {t for e in experts for t in e.topics}
+        used = {t for e in experts for t in e.topics if not e.from_links}
         via = tuple(dict.fromkeys(reasons[t] for t in factor if t in used and reasons[t]))
         return WhoKnowsAnswer(query, topic, tuple(experts), suggestions, behind, via, unnamed)
+
+    async def _link_sharers(
+        self,
+        community_id: int,
+        query: str,
+        topic: str,
+        wanted: int,
+        considered: Collection[int],
+        asker: int | None,
+    ) -> tuple[list[Expert], int]:
+        """Who shared the links that best match the query's words, for the places the
+        topics left empty: a subject that names pages but nobody's strongest topics (`open
+        data`, `web scraping`) still finds the people who brought it up; the reply says so.
+        Also returns how many of them have not agreed to be named; members the topics
+        already `considered` (listed, excluded or unnamed) are left out."""
+        shares = await self.store.link_shares(
+            community_id, query, resources=LINKED_RESOURCES, default_tracking=self.default_tracking
+        )
+        if not shares.shares:
+            return [], 0
+        roots = await self.store.own_thread_roots([s.message_id for s in shares.shares])
+        sharers = [
+            s
+            for s in rank_link_sharers(
+                shares.resource_ids,
+                shares.shares,
+                lambda s: is_question(s.text) or is_question(roots.get(s.message_id)),
+            )
+            if s.member_id in shares.members and s.member_id not in considered
+        ]
+        members = shares.members
+        named = await named_allowed(
+            self.services, community_id, [members[s.member_id].external_id for s in sharers]
+        )
+        hidden = sum(1 for s in sharers if members[s.member_id].external_id not in named)
+        sharers = [s for s in sharers if members[s.member_id].external_id in named][:wanted]
+        checked = await self._checked_evidence(
+            community_id,
+            [(s.member_id, [TopicScore(topic, 0.0, s.refs)]) for s in sharers],
+            {s.member_id: members[s.member_id].external_id for s in sharers},
+        )
+        experts = [
+            Expert(
+                members[s.member_id],
+                s.score,
+                (topic,),
+                checked[s.member_id],
+                len(s.refs),
+                0,
+                False,
+                s.member_id == asker,
+                from_links=True,
+            )
+            for s in sharers
+            if checked.get(s.member_id)
+        ]
+        return experts, hidden
 
     async def _checked_evidence(
         self,

@@ -11,6 +11,7 @@ from storage.interests.changes import ChangeStore
 from storage.interests.declared import DeclaredStore
 from storage.interests.documents import DocumentStore
 from storage.interests.evidence import EvidenceStore
+from storage.interests.linked import LinkedStore
 from storage.interests.members import MemberStore
 from storage.interests.mentions import MentionStore
 from storage.interests.participation import ParticipationStore
@@ -34,6 +35,7 @@ class InterestStore(
     DocumentStore,
     TopicStore,
     EvidenceStore,
+    LinkedStore,
     MentionStore,
     MemberStore,
     DeclaredStore,

@@ -168,6 +168,14 @@ class Resources(_Repo):
             await conn.run_sync(IngestStore.refresh_search_text, [resource_id])
 
 
+async def matching_resource_ids(conn: Any, community_id: int, query: str, limit: int) -> list[int]:
+    """The resources best matching every word of `query` in the search index, best first."""
+    terms = [t for t in _TERM.findall(query)[:MAX_QUERY_TERMS] if len(t) <= 64]
+    if not terms:
+        return []
+    return await _search_ids(conn, community_id, terms, limit, all_terms=True)
+
+
 async def _search_ids(
     conn: Any, community_id: int, terms: list[str], limit: int, *, all_terms: bool
 ) -> list[int]:

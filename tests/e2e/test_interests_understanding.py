@@ -591,3 +591,36 @@ async def test_a_katakana_query_finds_who_wrote_the_english_word(rhizome: Rhizom
         )
     )
     assert await who(rhizome, "パーサ") == ["Ben"]
+
+
+async def test_a_subject_only_pages_mention_finds_who_shared_them(rhizome: Rhizome) -> None:
+    # houstondatavis: `open data` was in two shared pages' titles and in nobody's strongest
+    # topics, so who-knows said "Nobody" about a subject two members had brought up. Whoever
+    # shared the pages fills the answer, and the reply says how they were found; asking about
+    # a link is still not knowing it, and a member who turned tracking off is never listed.
+    chat = Chat(SLACK, START)
+    budgets = (
+        "Slides from the meetup on county budgets, with a short part on open data at the end "
+        "https://example.org/budgets"
+    )
+    await rhizome.ingest_many(
+        [
+            chat.post("dee", budgets, mid="1"),
+            chat.post(
+                "ana", "Has the open data portal an API? https://example.org/portal", mid="2"
+            ),
+            chat.post("ben", "Ferries of the county, mapped https://example.org/ferries", mid="3"),
+            chat.post("cy", "County open data, bridges https://example.org/bridges", mid="4"),
+        ]
+    )
+    session = ConsoleSession(rhizome, target=SLACK)
+    await session.handle(":as cy")
+    assert "Tracking is off" in await session.handle("/rhizome privacy tracking off")
+    answer = await ask(rhizome, "open data", limit=3)
+    assert [(e.member.name, e.from_links) for e in answer.experts] == [("Dee", True)]
+    assert answer.experts[0].evidence[0].resource_url == "https://example.org/budgets"
+    assert "who shared the links that mention it" in who_knows_document(answer).plain()
+    # A subject someone has among their topics is answered by topics alone, as before.
+    ferries = await ask(rhizome, "ferries", limit=3)
+    assert [(e.member.name, e.from_links) for e in ferries.experts] == [("Ben", False)]
+    assert "links that mention" not in who_knows_document(ferries).plain()
