@@ -7,6 +7,10 @@ the top level: `load_profiles`, `member_interactions` and `main_channels` (intro
 
 Privacy: a member with tracking off has no profile, is never listed by who-knows and never
 appears in anyone's network; only public-channel activity is ever used as evidence.
+
+(Long because who-knows is one answer built in tiers, topics, related and nearby wording, then
+who shared matching links, each checked against the same privacy rules; the ranking each tier
+uses is pure and lives in its own module: `related`, `nearby`, `linked`, `profiles`.)
 """
 
 from __future__ import annotations
