@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 import time
 import uuid
 from collections.abc import Collection, Mapping, Sequence
@@ -590,8 +591,8 @@ class InterestService:
         await self.catch_up(community_id)
         now = await self.community_now(community_id, now)
         shift = epoch_days(now) / self.half_life
-        stored = await self.store.member_topics(member.id, limit * 2)
-        scores = {ts.topic: 2.0 ** (ts.log_score - shift) for ts in stored}
+        stored = broadest(await self.store.member_topics(member.id, limit * 4), limit * 2)
+        scores = {ts.topic: 2.0 ** (ts.log_score - shift) * breadth(ts) for ts in stored}
         declared = [d.topic for d in await self.declared(community_id, member.external_id)]
         for topic in declared:
             scores[topic] = scores.get(topic, 0.0) + DEFAULT_WEIGHTS[EvidenceKind.DECLARED]
@@ -800,6 +801,20 @@ class InterestService:
 
 
 _snippet = snippet
+
+
+def breadth(ts: TopicScore) -> float:
+    """log2(1 + how many resources and conversations a member's topic rests on): 1 for one."""
+    return math.log2(2 + max(0, ts.shared + ts.discussed - 1))
+
+
+def broadest(stored: Sequence[TopicScore], limit: int) -> list[TopicScore]:
+    """A member's topics for their profile: what they come back to in many conversations
+    before what one long evening covered (`raspberry`, `raspbian`, `32bit`, `pi`, all from
+    one thread, filled a maintainer's profile): the score times `breadth`. Judged members'
+    "Knows about" 73 -> 78 of 295 relevant (`bench/quality.py`)."""
+    ranked = sorted(stored, key=lambda ts: (-ts.log_score - math.log2(breadth(ts)), ts.topic))
+    return ranked[:limit]
 
 
 def _evidence(row: EvidenceRow, member_external_id: str = "") -> Evidence:
