@@ -64,6 +64,7 @@ _NAME_PARTS = re.compile(r"[\s._-]+")
 _HASHTAG = re.compile(r"(?<![\w&#/<])#([^\W\d_][\w-]{1,49})")
 _CODE_SPANS = r"```.*?```|`[^`\n]*`"  # code blocks and inline code
 _CODE = re.compile(_CODE_SPANS, re.DOTALL)
+_JA_INLINE_WORD = re.compile(r"(?<!`)`([A-Za-z][A-Za-z-]{1,29})`(?!`)")
 # Message noise removed before the token path: code, links, Slack/Discord markup, :emoji:.
 _NOISE = re.compile(
     _CODE_SPANS + r"|<[^<>\s]*>"  # Slack <url|label>, <@U1>, <#C1|name>, Discord <@1>, <:emoji:1>
@@ -476,9 +477,15 @@ class TopicExtractor:
         `bot.interests.terms`); Japanese text adds its nouns and noun compounds."""
         if not text:
             return []
-        text = _NOISE.sub(" | ", text)
         japanese = has_japanese(text)
-        out: list[str] = japanese_terms(text) if japanese else []
+        marked: list[str] = []
+        if japanese and "`" in text:
+            # Japanese sets Latin terms apart from the kana around them, often in backticks
+            # (`join` で引数を増やせる): a lone identifier there is a term the writer marked,
+            # not code, whether or not it is an everyday English word.
+            marked = [t for w in _JA_INLINE_WORD.findall(text) if (t := normalize_topic(w))]
+        text = _NOISE.sub(" | ", text)
+        out: list[str] = [*marked, *japanese_terms(text)] if japanese else []
         if japanese:
             text = _SCRIPT_EDGE.sub(" ", text)
         # The R and C languages are capital letters standing alone ("in R", "C code"); the

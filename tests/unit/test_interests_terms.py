@@ -218,6 +218,21 @@ def test_latin_words_inside_japanese_are_words_of_their_own() -> None:
     assert "gui" in title and not [p for p in title if " " in p and not p.isascii()]
 
 
+def test_a_term_set_apart_in_backticks_in_japanese_is_a_word() -> None:
+    # haskell-jp: "このページの最下部のように `join` で引数を増やせる" is about `join`, which
+    # Japanese marks off from the kana around it; in English text a backtick span is code.
+    extractor = TopicExtractor()
+    found = dict(
+        extractor.topics("このページの最下部のように `join` で引数を増やせるかもしれません")
+    )
+    assert "join" in found
+    assert "ページ" not in found  # the Japanese of a chat word (`page`), as in English
+    assert "join" not in dict(extractor.topics("use `join` here, then `x = f(y)`"))
+    assert "f(y)" not in " ".join(
+        extractor._token_terms("これは `x = f(y)` です")
+    )  # code stays code
+
+
 def test_everyday_words_are_less_specific_than_subjects() -> None:
     from bot.interests.terms import specificity
 
