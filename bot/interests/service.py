@@ -19,6 +19,7 @@ import asyncio
 import contextlib
 import logging
 import math
+import re
 import time
 import uuid
 from collections.abc import Collection, Mapping, Sequence
@@ -69,6 +70,7 @@ from bot.interests.topics import (
 )
 from bot.interests.vocabulary import Vocabulary
 from bot.interests.wants import action_evidence, snippet
+from bot.interests.words import singularize
 from bot.model import Community, CommunityRef, Member
 from bot.profiling import named_allowed
 from bot.questions import is_question
@@ -104,6 +106,8 @@ RELATED_TOPICS = 12
 # Evidence read back per listed member, strongest first: 3 are shown, the rest stand in for
 # any deleted since. Reading all of a member's matched evidence cost PostgreSQL ~10 ms a call.
 EVIDENCE_READ = 6
+_WORD = re.compile(r"[^\W\d_]+")
+CHAT_WORD_MIN = 4  # letters of a chat-word query worth looking up in page titles (`checks`)
 LINKED_RESOURCES = 20  # best search matches whose sharers fill a short who-knows answer
 HEAD_WORD = 0.3  # "sdk" towards "python sdk", when few know the whole phrase
 # A word in this share of the community's documents is its own subject (as for intros)
@@ -361,7 +365,7 @@ class InterestService:
         topic = self.normalize(query)
         vocab = await self.vocabulary(community_id)
         if topic is None:
-            return WhoKnowsAnswer(query, None, (), tuple(self._suggest(query, vocab)))
+            return await self._chat_word_answer(community_id, query, vocab, limit, exclude, asker)
         # Every wording of one subject asks the same question: `ml` is `machine learning`.
         subject = ABBREVIATIONS.get(topic, topic)
         longer = vocab.containing(subject, RELATED_TOPICS) if " " not in subject else []
@@ -496,6 +500,29 @@ class InterestService:
         via = tuple(dict.fromkeys(reasons[t] for t in factor if t in used and reasons[t]))
         return WhoKnowsAnswer(query, topic, tuple(experts), suggestions, behind, via, unnamed)
 
+    async def _chat_word_answer(
+        self,
+        community_id: int,
+        query: str,
+        vocab: Vocabulary,
+        limit: int,
+        exclude: Collection[int],
+        asker: int | None,
+    ) -> WhoKnowsAnswer:
+        """A query of chat words alone (`checks`) is no topic anywhere; but where pages are
+        named with it ("Creating a Check", Infrahub's checks), it is this community's subject,
+        and who shared those pages answers it."""
+        word = " ".join(_WORD.findall(query.casefold()))
+        if len(word) >= CHAT_WORD_MIN:
+            # The singular, which the index matches as a prefix: `check*` finds `checks` too.
+            stems = " ".join(singularize(w) for w in word.split())
+            experts, unnamed = await self._link_sharers(
+                community_id, stems, word, limit, set(exclude), asker, titled=True
+            )
+            if experts or unnamed:
+                return WhoKnowsAnswer(query, word, tuple(experts), unnamed=unnamed)
+        return WhoKnowsAnswer(query, None, (), tuple(self._suggest(query, vocab)))
+
     async def _link_sharers(
         self,
         community_id: int,
@@ -504,6 +531,8 @@ class InterestService:
         wanted: int,
         considered: Collection[int],
         asker: int | None,
+        *,
+        titled: bool = False,
     ) -> tuple[list[Expert], int]:
         """Who shared the links that best match the query's words, for the places the
         topics left empty: a subject that names pages but nobody's strongest topics (`open
@@ -511,7 +540,11 @@ class InterestService:
         Also returns how many of them have not agreed to be named; members the topics
         already `considered` (listed, excluded or unnamed) are left out."""
         shares = await self.store.link_shares(
-            community_id, query, resources=LINKED_RESOURCES, default_tracking=self.default_tracking
+            community_id,
+            query,
+            resources=LINKED_RESOURCES,
+            default_tracking=self.default_tracking,
+            titled=titled,
         )
         if not shares.shares:
             return [], 0

@@ -4,18 +4,22 @@ in nobody's strongest topics), whoever shared those pages brought the subject up
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
 from bot.model import Member
+from bot.titles import TitleSource
 from storage import models as m
 from storage.db import Database
 from storage.interests.common import _public_channel
 from storage.interests.members import _members
 from storage.repositories.resources import matching_resource_ids
 from storage.sql import among
+
+_WORD = re.compile(r"\w+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,14 +44,49 @@ class LinkedStore:
     db: Database
 
     async def link_shares(
-        self, community_id: int, query: str, *, resources: int, default_tracking: bool
+        self,
+        community_id: int,
+        query: str,
+        *,
+        resources: int,
+        default_tracking: bool,
+        titled: bool = False,
     ) -> LinkShares:
-        """The shares of the `resources` links best matching every word of `query`."""
+        """The shares of the `resources` links best matching every word of `query`; with
+        `titled`, only links whose own title (not a sharing sentence) has each word."""
         async with self.db.read() as conn:
             ids = await matching_resource_ids(conn, community_id, query, resources)
+            if ids and titled:
+                ids = await conn.run_sync(_titled, ids, _WORD.findall(query.casefold()))
             if not ids:
                 return LinkShares()
             return await conn.run_sync(_link_shares, community_id, ids, default_tracking)
+
+
+def _titled(conn: Connection, ids: list[int], words: list[str]) -> list[int]:
+    """The resources whose title has each of `words` (`checks` in "Creating a Check"), in the
+    given order; sentence titles are chat, not a page's name."""
+    rt = m.resources
+    titles = {
+        rid: {w for w in _WORD.findall((title or "").casefold())}
+        for rid, title in conn.execute(
+            select(rt.c.id, rt.c.title).where(
+                among(conn, rt.c.id, ids), rt.c.title_rank > int(TitleSource.SENTENCE)
+            )
+        )
+    }
+    return [
+        rid
+        for rid in ids
+        if rid in titles and all(any(_same_word(t, w) for t in titles[rid]) for w in words)
+    ]
+
+
+def _same_word(title_word: str, word: str) -> bool:
+    """`check` in a title answers `checks`, `checking` finds `check`; `c` answers nothing."""
+    if title_word.startswith(word):
+        return True
+    return len(title_word) >= max(3, len(word) - 2) and word.startswith(title_word)
 
 
 def _link_shares(

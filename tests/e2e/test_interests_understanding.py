@@ -624,3 +624,27 @@ async def test_a_subject_only_pages_mention_finds_who_shared_them(rhizome: Rhizo
     ferries = await ask(rhizome, "ferries", limit=3)
     assert [(e.member.name, e.from_links) for e in ferries.experts] == [("Ben", False)]
     assert "links that mention" not in who_knows_document(ferries).plain()
+
+
+async def test_a_chat_word_that_names_pages_here_is_this_communitys_subject(
+    rhizome: Rhizome,
+) -> None:
+    # Infrahub: "checks" are a feature, but `check` is a chat word everywhere, so
+    # `who-knows checks` was refused as "not something I can look up". Where pages are named
+    # with it, who shared them answers; a sentence around a link is not a page's name, and
+    # `thanks` stays no subject however many messages say it.
+    chat = Chat(SLACK, START)
+    await rhizome.ingest_many(
+        [
+            chat.post("dee", "<https://example.org/docs/check|Creating a Check>", mid="1"),
+            chat.post("ben", "thanks, check this https://example.org/other", mid="2"),
+            chat.post("cy", "thanks https://example.org/welcome", mid="3"),
+        ]
+    )
+    answer = await ask(rhizome, "checks", limit=3)
+    assert answer.topic == "checks"
+    assert [(e.member.name, e.from_links) for e in answer.experts] == [("Dee", True)]
+    assert "who shared the links that mention it" in who_knows_document(answer).plain()
+    refused = await ask(rhizome, "thanks", limit=3)
+    assert refused.topic is None and not refused.experts
+    assert "is not something I can look up" in who_knows_document(refused).plain()
