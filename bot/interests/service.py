@@ -70,7 +70,7 @@ from bot.interests.topics import (
 )
 from bot.interests.vocabulary import Vocabulary
 from bot.interests.wants import action_evidence, snippet
-from bot.interests.words import singularize
+from bot.interests.words import FUNCTION_WORDS, singularize
 from bot.model import Community, CommunityRef, Member
 from bot.profiling import named_allowed
 from bot.questions import is_question
@@ -512,8 +512,9 @@ class InterestService:
         """A query of chat words alone (`checks`) is no topic anywhere; but where pages are
         named with it ("Creating a Check", Infrahub's checks), it is this community's subject,
         and who shared those pages answers it."""
-        word = " ".join(_WORD.findall(query.casefold()))
-        if len(word) >= CHAT_WORD_MIN:
+        words = _WORD.findall(query.casefold())
+        word = " ".join(words)
+        if len(word) >= CHAT_WORD_MIN and not any(w in FUNCTION_WORDS for w in words):
             # The singular, which the index matches as a prefix: `check*` finds `checks` too.
             stems = " ".join(singularize(w) for w in word.split())
             experts, unnamed = await self._link_sharers(

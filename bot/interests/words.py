@@ -11,7 +11,7 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-__all__ = ["STOPWORDS", "singularize"]
+__all__ = ["FUNCTION_WORDS", "STOPWORDS", "singularize"]
 
 
 def _yake_stopwords() -> frozenset[str]:
@@ -173,7 +173,10 @@ _MORE_CHAT_WORDS = frozenset(
 # subjects, and `changes` (a stopword) against `change` (not) split one wording in two.
 _CONTENT_NOUNS = frozenset({"changes", "value"})
 
-STOPWORDS: frozenset[str] = (_yake_stopwords() | _CHAT_WORDS | _MORE_CHAT_WORDS) - _CONTENT_NOUNS
+# English's own small words (`the`, `what`, `thanks`): never a subject in any community, where
+# the chat words (`check`, `post`) can name what one community's pages are about.
+FUNCTION_WORDS: frozenset[str] = _yake_stopwords() - _CONTENT_NOUNS
+STOPWORDS: frozenset[str] = FUNCTION_WORDS | _CHAT_WORDS | _MORE_CHAT_WORDS
 
 # Words that look plural but are names or mass nouns; and irregular plurals.
 _NOT_PLURAL = frozenset(
