@@ -515,13 +515,14 @@ class InterestService:
         words = _WORD.findall(query.casefold())
         word = " ".join(words)
         if len(word) >= CHAT_WORD_MIN and not any(w in FUNCTION_WORDS for w in words):
-            # The singular, which the index matches as a prefix: `check*` finds `checks` too.
-            stems = " ".join(singularize(w) for w in word.split())
-            experts, unnamed = await self._link_sharers(
-                community_id, stems, word, limit, set(exclude), asker, titled=True
-            )
-            if experts or unnamed:
-                return WhoKnowsAnswer(query, word, tuple(experts), unnamed=unnamed)
+            # As asked, then the singular (the index matches words by prefix: `checks*` misses
+            # "Creating a Check", `check*` also finds every `checkout`).
+            for wording in dict.fromkeys((word, " ".join(singularize(w) for w in words))):
+                experts, unnamed = await self._link_sharers(
+                    community_id, wording, word, limit, set(exclude), asker, titled=True
+                )
+                if experts or unnamed:
+                    return WhoKnowsAnswer(query, word, tuple(experts), unnamed=unnamed)
         return WhoKnowsAnswer(query, None, (), tuple(self._suggest(query, vocab)))
 
     async def _link_sharers(
