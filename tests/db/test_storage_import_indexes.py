@@ -9,12 +9,14 @@ import os
 import sqlite3
 import subprocess
 import sys
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
 from bot.app import Rhizome
-from bot.clock import FixedClock
+from bot.clock import FixedClock, as_utc
 from bot.config import parse_config
 from bot.importers.run import (
     DEFER_INDEXES_MIN_MESSAGES,
@@ -22,6 +24,7 @@ from bot.importers.run import (
     import_export,
     worth_deferring,
 )
+from storage.activity import top_ids
 from storage.bulk_indexes import DEFERRABLE, MARKER
 from storage.db import Database
 from tests.conftest import REPO_ROOT, START
@@ -232,6 +235,32 @@ async def test_restoring_twice_changes_nothing(tmp_path: Path) -> None:
         assert indexes(tmp_path / "i.db") == schema
     finally:
         await db.close()
+
+
+async def test_top_answers_while_indexes_are_deferred(tmp_path: Path) -> None:
+    """`top` names one of the activity indexes (INDEXED BY): a bot running beside an import
+    must still answer it."""
+    path = tmp_path / "t.db"
+    await imported(path, defer=False)
+    core = await start(path)
+    db = core.services.db
+    try:
+        community = await core.services.repos.communities.find("slack", "T061A2UFL")
+        assert community is not None
+
+        async def top(days: int) -> list[int]:
+            async with db.read() as conn:
+                newest = await conn.scalar(text("SELECT max(at) FROM resource_activity"))
+                since = as_utc(datetime.fromisoformat(newest)) - timedelta(days=days)
+                return await conn.run_sync(lambda c: top_ids(c, community.id, since, 10))
+
+        before = [await top(days) for days in (7, 365)]
+        assert before[1]
+        assert await db.defer_indexes()
+        assert [await top(days) for days in (7, 365)] == before
+        await db.restore_indexes()
+    finally:
+        await core.close()
 
 
 async def test_postgres_keeps_its_indexes(database: Database) -> None:
