@@ -365,8 +365,15 @@ class ExportSource:
                     data = entry.read(MAX_FILE_BYTES + 1)
             else:
                 with (self.path / rel).open("rb") as file:
-                    self._check_size(rel, os.fstat(file.fileno()).st_size, None)
-                    data = file.read(MAX_FILE_BYTES + 1)
+                    size = os.fstat(file.fileno()).st_size
+                    self._check_size(rel, size, None)
+                    # Asked for its own size (plus one, to see it grew), not the cap: read(n)
+                    # allocates n bytes up front, and 32 MB per day file, mapped and unmapped,
+                    # cost 0.4 ms a file on the import's busy threads (10% of the importing
+                    # thread at 1M messages).
+                    data = file.read(size + 1)
+                    if len(data) > size:
+                        data += file.read(MAX_FILE_BYTES + 1 - len(data))
         except (OSError, KeyError, zipfile.BadZipFile, EOFError) as exc:
             raise BrokenExportFile(self.display(rel), None, f"cannot read: {exc}") from None
         self._check_size(rel, len(data), None)

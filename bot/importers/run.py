@@ -22,6 +22,8 @@ from itertools import chain
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
+from sqlalchemy import text
+
 from bot.importers.common import BrokenExportFile, ExportFile, ImportReport
 from bot.importers.discord_export import open_discord_export
 from bot.importers.slack_export import open_slack_export
@@ -30,8 +32,15 @@ from bot.ingest import batches
 from bot.model import CommunityRef, IngestStats
 from bot.runtime import return_free_memory
 
+# A low estimate of an export's bytes per message (the bench's generated Slack export has ~190,
+# its DCE file ~700; real Slack and DCE exports 500-1,500), for `worth_deferring`.
+EXPORT_BYTES_PER_MESSAGE = 1_000
+# Below this many (estimated) messages an import keeps its indexes: the gain is a second or less.
+DEFER_INDEXES_MIN_MESSAGES = 50_000
+
 if TYPE_CHECKING:
     from bot.app import Rhizome
+    from storage.db import Database
 
 __all__ = [
     "ExportKind",
@@ -76,6 +85,7 @@ async def import_export(
     progress: Progress | None = None,
     batch_events: int | None = None,
     derive: bool = True,
+    defer_indexes: bool | None = None,
 ) -> ImportSummary:
     """Import a Slack export (.zip or folder) or DiscordChatExporter JSON (file or folder).
 
@@ -84,7 +94,9 @@ async def import_export(
     one are committed (re-running after a fix adds only what is missing). `community_label`
     names a Slack community (Discord exports carry their guild's name). With `derive`, the
     import ends by working out topics and who knows what, so the first command after it
-    already answers from the imported history.
+    already answers from the imported history. `defer_indexes`: build the secondary indexes
+    once at the end (`storage.bulk_indexes`; SQLite only); None decides by the export's size
+    against the messages already stored (`worth_deferring`).
     """
     from bot.app import IMPORT_BATCH
 
@@ -98,6 +110,65 @@ async def import_export(
         summary.aborted = True
         return summary
 
+    db = rhizome.services.db
+    deferred: list[str] = []
+    try:
+        if defer_indexes is None:
+            defer_indexes = db.is_sqlite and worth_deferring(report.bytes_total, await _stored(db))
+        if defer_indexes:
+            deferred = await db.defer_indexes()
+        await _import_units(rhizome, units, summary, limit, keep_going, progress)
+    finally:
+        close()
+        if deferred:
+            report.current_file = "building indexes"
+            if progress is not None:
+                progress(report)
+            await db.restore_indexes()
+    report.current_file = None
+    if summary.stored.messages:
+        # An import can change the data's shape at once: give the planner fresh statistics.
+        await db.analyze(only_if_stale=True)
+        # The batches' pages are not needed again: back to the system before the derive.
+        await db.release_memory()
+        return_free_memory()
+    if derive and (summary.stored.messages or summary.stored.reactions):
+        report.current_file = "working out topics and who knows what"
+        if progress is not None:
+            progress(report)
+        started = time.perf_counter()
+        await derive_interests(rhizome, summary.communities)
+        summary.derive_seconds = time.perf_counter() - started
+        report.current_file = None
+    return summary
+
+
+def worth_deferring(export_bytes: int, stored_messages: int) -> bool:
+    """Whether an export is big enough, against what is stored, to build the secondary indexes
+    after it rather than during it: rebuilding costs about a quarter of what maintaining them
+    costs per new row (300k messages), but over every row, old ones included. The export's
+    messages are estimated low (`EXPORT_BYTES_PER_MESSAGE`), so a re-import or a small export
+    into a big database never pays for a rebuild."""
+    expected = export_bytes // EXPORT_BYTES_PER_MESSAGE
+    return expected >= max(DEFER_INDEXES_MIN_MESSAGES, stored_messages)
+
+
+async def _stored(db: Database) -> int:
+    """About how many messages are stored (the highest id: no scan; deletions only raise it)."""
+    async with db.read() as conn:
+        return int((await conn.execute(text("SELECT max(id) FROM messages"))).scalar() or 0)
+
+
+async def _import_units(
+    rhizome: Rhizome,
+    units: Iterator[ExportFile],
+    summary: ImportSummary,
+    limit: int,
+    keep_going: bool,
+    progress: Progress | None,
+) -> None:
+    """Store the export's files, whole files per transaction, through one pipeline."""
+    report = summary.report
     group: list[ExportFile] = []
     group_events = 0
     # Files whose batches are all handed to the pipeline, with their writes: counted as
@@ -168,24 +239,6 @@ async def import_export(
     except BaseException:
         await pipeline.abandon()
         raise
-    finally:
-        close()
-    report.current_file = None
-    if summary.stored.messages:
-        # An import can change the data's shape at once: give the planner fresh statistics.
-        await rhizome.services.db.analyze(only_if_stale=True)
-        # The batches' pages are not needed again: back to the system before the derive.
-        await rhizome.services.db.release_memory()
-        return_free_memory()
-    if derive and (summary.stored.messages or summary.stored.reactions):
-        report.current_file = "working out topics and who knows what"
-        if progress is not None:
-            progress(report)
-        started = time.perf_counter()
-        await derive_interests(rhizome, summary.communities)
-        summary.derive_seconds = time.perf_counter() - started
-        report.current_file = None
-    return summary
 
 
 async def derive_interests(rhizome: Rhizome, communities: Iterable[CommunityRef]) -> None:
