@@ -51,11 +51,13 @@ class LinkedStore:
         resources: int,
         default_tracking: bool,
         titled: bool = False,
+        at_most: int | None = None,
     ) -> LinkShares:
         """The shares of the `resources` links best matching every word of `query`; with
-        `titled`, only links whose own title (not a sharing sentence) has each word."""
+        `titled`, only links whose own title (not a sharing sentence) has each word; none
+        when more than `at_most` links match (common words: see `matching_resource_ids`)."""
         async with self.db.read() as conn:
-            ids = await matching_resource_ids(conn, community_id, query, resources)
+            ids = await matching_resource_ids(conn, community_id, query, resources, at_most=at_most)
             if ids and titled:
                 ids = await conn.run_sync(_titled, ids, _WORD.findall(query.casefold()))
             if not ids:

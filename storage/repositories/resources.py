@@ -168,35 +168,72 @@ class Resources(_Repo):
             await conn.run_sync(IngestStore.refresh_search_text, [resource_id])
 
 
-async def matching_resource_ids(conn: Any, community_id: int, query: str, limit: int) -> list[int]:
-    """The resources best matching every word of `query` in the search index, best first."""
+async def matching_resource_ids(
+    conn: Any, community_id: int, query: str, limit: int, *, at_most: int | None = None
+) -> list[int]:
+    """The resources best matching every word of `query` in the search index, best first.
+    With `at_most`, none when more resources than that match: ranking every match of common
+    words costs hundreds of ms at a million messages (who-knows' last resort wants rare ones),
+    and counting up to a bound is one index walk that stops there."""
     terms = [t for t in _TERM.findall(query)[:MAX_QUERY_TERMS] if len(t) <= 64]
     if not terms:
         return []
+    if at_most is not None and await _matches(conn, community_id, terms, at_most + 1) > at_most:
+        return []
     return await _search_ids(conn, community_id, terms, limit, all_terms=True)
+
+
+def _fts_match(terms: list[str], all_terms: bool) -> str:
+    """SQLite FTS5: the terms quoted, the last one as a prefix (typed as it is searched)."""
+    quoted = ['"' + t.replace('"', '""') + '"' for t in terms]
+    quoted[-1] += "*"
+    return (" AND " if all_terms else " OR ").join(quoted)
+
+
+def _tsquery(terms: list[str], all_terms: bool) -> str | None:
+    """PostgreSQL: the same as a `to_tsquery('simple', …)` text; None when nothing is left."""
+    words = [w for w in (re.sub(r"[^\w]", "", t) for t in terms) if w]
+    if not words:
+        return None
+    words[-1] += ":*"
+    return (" & " if all_terms else " | ").join(words)
+
+
+async def _matches(conn: Any, community_id: int, terms: list[str], up_to: int) -> int:
+    """How many of the community's resources match every term, counting at most `up_to`."""
+    if conn.dialect.name == "sqlite":
+        sql = (
+            "SELECT count(*) FROM (SELECT r.id FROM resource_fts JOIN resources r "
+            "ON r.id = resource_fts.rowid WHERE resource_fts MATCH :q AND r.community_id = :cid "
+            "LIMIT :n)"
+        )
+        q: str | None = _fts_match(terms, True)
+    else:
+        sql = (
+            "SELECT count(*) FROM (SELECT 1 FROM resources WHERE community_id = :cid "
+            "AND search_vector @@ to_tsquery('simple', :q) LIMIT :n) AS found"
+        )
+        q = _tsquery(terms, True)
+    if q is None:
+        return 0
+    return int((await conn.execute(text(sql), {"q": q, "cid": community_id, "n": up_to})).scalar())
 
 
 async def _search_ids(
     conn: Any, community_id: int, terms: list[str], limit: int, *, all_terms: bool
 ) -> list[int]:
     if conn.dialect.name == "sqlite":
-        quoted = ['"' + t.replace('"', '""') + '"' for t in terms]
-        quoted[-1] += "*"
-        match = (" AND " if all_terms else " OR ").join(quoted)
         rows = await conn.execute(
             text(
                 "SELECT r.id FROM resource_fts JOIN resources r ON r.id = resource_fts.rowid "
                 "WHERE resource_fts MATCH :q AND r.community_id = :cid ORDER BY resource_fts.rank LIMIT :n"
             ),
-            {"q": match, "cid": community_id, "n": limit},
+            {"q": _fts_match(terms, all_terms), "cid": community_id, "n": limit},
         )
     else:
-        words = [re.sub(r"[^\w]", "", t) for t in terms]
-        words = [w for w in words if w]
-        if not words:
+        tsq = _tsquery(terms, all_terms)
+        if tsq is None:
             return []
-        words[-1] += ":*"
-        tsq = (" & " if all_terms else " | ").join(words)
         rows = await conn.execute(
             text(
                 "SELECT id FROM resources WHERE community_id = :cid "

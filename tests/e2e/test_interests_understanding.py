@@ -650,3 +650,20 @@ async def test_a_chat_word_that_names_pages_here_is_this_communitys_subject(
         refused = await ask(rhizome, words, limit=3)
         assert refused.topic is None and not refused.experts
         assert "is not something I can look up" in who_knows_document(refused).plain()
+
+
+async def test_the_link_search_gives_up_on_words_too_many_pages_match(rhizome: Rhizome) -> None:
+    # At a million messages ranking every page with three common words took who-knows from
+    # 41 to 402 ms (p99); counting matches stops at the bound instead, and then nobody is added.
+    from storage.repositories.resources import matching_resource_ids
+
+    chat = Chat(SLACK, START)
+    await rhizome.ingest_many(
+        [chat.post("ben", f"Ferry timetable {n} https://example.org/ferry-{n}") for n in range(3)]
+    )
+    found = await rhizome.services.repos.communities.find(SLACK.platform, SLACK.external_id)
+    assert found is not None
+    async with rhizome.services.db.read() as conn:
+        assert len(await matching_resource_ids(conn, found.id, "ferry timetable", 10)) == 3
+        assert len(await matching_resource_ids(conn, found.id, "ferry", 10, at_most=3)) == 3
+        assert await matching_resource_ids(conn, found.id, "ferry", 10, at_most=2) == []
