@@ -16,6 +16,8 @@ from collections.abc import Sequence
 from enum import IntEnum
 from urllib.parse import unquote, urlsplit
 
+from bot.wordsplit import split_run_on
+
 __all__ = [
     "MAX_TITLE_CHARS",
     "TitleSource",
@@ -317,6 +319,9 @@ def fallback_title(
         return slug, TitleSource.SLUG
     if site and is_front_page(url):
         name = site.replace("-", " ")
+        # A host cannot hold spaces (`eloquentjavascript.net`); a path can, and a word run
+        # together there is a name its author chose (`sparklines.png`, `greenhoney`).
+        name = split_run_on(name) or name
         titled = clean_title(name[:1].upper() + name[1:])
         if titled:
             return titled, TitleSource.SITE

@@ -176,6 +176,30 @@ def test_fallback_titles_use_the_url_then_the_sharing_sentence() -> None:
     )
 
 
+def test_a_site_named_with_its_words_run_together_is_read_as_words() -> None:
+    # Real shares of the houstondatavis export: bare links to sites' front pages.
+    assert fallback_title("http://eloquentjavascript.net", (), "eloquentjavascript") == (
+        "Eloquent javascript",
+        TitleSource.SITE,
+    )
+    assert fallback_title("http://datajournalismhandbook.org/", (), "datajournalismhandbook") == (
+        "Data journalism handbook",
+        TitleSource.SITE,
+    )
+    # a name that is a word of its own, or a community's own name, stays whole
+    assert fallback_title("https://www.overleaf.com/", (), "overleaf") == (
+        "Overleaf",
+        TitleSource.SITE,
+    )
+    assert fallback_title("https://infrahub.opsmill.io/", (), "infrahub") == (
+        "Infrahub",
+        TitleSource.SITE,
+    )
+    # a path is where its author could have used hyphens: a run-together word there is a name
+    assert slug_title("https://team.slack.com/files/ana/F06AHBJ1M/sparklines.png") == "Sparklines"
+    assert slug_title("https://muyueh.com/greenhoney/") == "Greenhoney"
+
+
 def test_a_platform_preview_beats_the_label_and_adds_its_link() -> None:
     found = resources_in(
         "<https://example.org/p|my label>",
