@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
@@ -96,6 +96,8 @@ def resources_in(
         text = _storable(preview.title or "")
         title = label_title(text, url) if preview.is_label else clean_title(text, url)
         known = found.get(canonical)
+        if known is None and _quoted_in_text(url, found):
+            continue  # what the platform fetched there was another page (`Issues · owner/repo`)
         if known is None and len(found) < limit:
             rank = source if title else 0
             found[canonical] = PlannedResource(canonical, url, domain_of(url), "link", title, rank)
@@ -103,7 +105,12 @@ def resources_in(
             known.title, known.title_rank = title, source
     for url in map(_storable, extra_urls):
         canonical = canonicalize(url)
-        if canonical and canonical not in found and len(found) < limit:
+        if (
+            canonical
+            and canonical not in found
+            and not _quoted_in_text(url, found)
+            and len(found) < limit
+        ):
             found[canonical] = PlannedResource(canonical, url, domain_of(url), "link")
     for a in attachments:
         url = _storable(a.url)
@@ -115,6 +122,20 @@ def resources_in(
                 canonical, PlannedResource(canonical, url, domain_of(url), "file", title, rank)
             )
     return tuple(found.values())[:limit]
+
+
+# What a platform's own link parser may carry past the end of a link quoted in prose or code:
+# Discord embedded `https://host/repo.git).',` from a pasted Python error, whose text link
+# ends at `.git`.
+_TRAILING_PUNCTUATION = ").,;:!?'\"]}>`"
+
+
+def _quoted_in_text(url: str, found: Mapping[str, PlannedResource]) -> bool:
+    """True when a preview's URL is one of the text's own links with punctuation trailing:
+    not a second resource under a URL nobody shared."""
+    stripped = url.rstrip(_TRAILING_PUNCTUATION)
+    canonical = canonicalize(stripped) if stripped != url else None
+    return canonical is not None and canonical in found
 
 
 def event_key(event: InboundEvent) -> str | None:

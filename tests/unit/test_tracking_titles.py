@@ -214,6 +214,36 @@ def test_a_platform_preview_beats_the_label_and_adds_its_link() -> None:
     ]
 
 
+def test_a_platform_link_with_punctuation_trailing_is_the_texts_own_link() -> None:
+    # A real Discord message (Infrahub forum): a pasted Python error quoting a private GitLab
+    # URL. Discord's embed URL carries the error's `).',` past the link; what it fetched
+    # there was a sign-in page, not the repository. Embeds arrive as extra URLs and previews
+    # alike (`adapters.discord.translate`, `bot.importers.discord_export`).
+    text = (
+        "results in a GraphQLError error [{'message': 'Unable to correctly lookup credentials "
+        "for repository GitlabInfrahub (https://gitlab.ost.ch/ins-stud/sa-ba/sa-hs24-iac/"
+        "testinfrahubintegration.git).', 'locations': [{'line': 3, 'column': 5}]}]"
+    )
+    embedded = "https://gitlab.ost.ch/ins-stud/sa-ba/sa-hs24-iac/testinfrahubintegration.git).',"
+    found = resources_in(
+        text, extra_urls=(embedded,), previews=(LinkPreview(embedded, "Sign in · GitLab"),)
+    )
+    assert [(r.original_url, r.title) for r in found] == [
+        ("https://gitlab.ost.ch/ins-stud/sa-ba/sa-hs24-iac/testinfrahubintegration.git", None)
+    ]
+    # `…/issues/5057.` at a sentence's end: GitHub served its issue list there
+    issue = "https://github.com/opsmill/infrahub/issues/5057"
+    found = resources_in(
+        f"see {issue}.",
+        extra_urls=(f"{issue}.",),
+        previews=(LinkPreview(f"{issue}.", "Issues · opsmill/infrahub"),),
+    )
+    assert [(r.original_url, r.title) for r in found] == [(issue, None)]
+    # a link the text does not hold stays a link of its own, punctuation or not
+    found = resources_in("", extra_urls=("https://en.wikipedia.org/wiki/Lisp_(language)",))
+    assert [r.original_url for r in found] == ["https://en.wikipedia.org/wiki/Lisp_(language)"]
+
+
 def test_attachments_get_file_titles_never_a_camera_name() -> None:
     found = resources_in(
         "",
