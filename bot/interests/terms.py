@@ -315,14 +315,16 @@ _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff\uff66-\uff9f]")
 _HIRAGANA_WORD = re.compile(r"^[\u3041-\u309f\u30fc]+$")
 _KATAKANA_WORD = re.compile(r"^[\u30a1-\u30fa\u30fc]{2,}$")
 _ORIGIN = re.compile(r"^[a-z][a-z-]*[a-z]$")
-# Nouns that say nothing by themselves (`こと` thing, `方法` way, `感じ` feeling...), and the
-# Japanese of the English chat words (`ページ` page, `答え` answer, `サイト` site: see `words`).
+# Nouns that say nothing by themselves (`こと` thing, `方法` way, `感じ` feeling...), the
+# Japanese of the English chat words (`ページ` page, `答え` answer, `サイト` site: see `words`)
+# and of the English stopwords that point within a text (`下部`, `下記`: below, `右側`: right).
 _JA_FILLER_NOUNS = frozenset(
     """こと もの の ところ とき 時 方 方法 場合 感じ よう 様 的 ため 為 事 物 所 今日 明日 昨日
     今 前 後 中 上 下 自分 皆 みなさん 皆さん 人 さん 方々 ありがとう ありがとうございます お願い
     質問 回答 話 件 気 点 部分 以下 以上 感 例 説明 理解 意味 問題 確認 使用 利用 対応 参考 必要
     大丈夫 本当 今回 最近 普通 一番 別 他 全部 全て 実際 結果 原因 情報 内容 記事 リンク
-    スレッド チャンネル メッセージ ページ サイト ウェブサイト ホームページ 答え""".split()
+    スレッド チャンネル メッセージ ページ サイト ウェブサイト ホームページ 答え
+    上部 下部 最上部 最下部 上記 下記 前述 後述 左 右 左側 右側 冒頭 末尾""".split()
 )
 _NOUN_POS2 = frozenset({"普通名詞", "固有名詞"})
 _WORD_STEMS = frozenset({"動詞", "形容詞", "形状詞", "名詞", "代名詞", "接尾辞"})  # a suffix's own

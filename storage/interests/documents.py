@@ -18,7 +18,9 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import aliased
 
 from bot.clock import as_utc
-from bot.titles import TitleSource, own_words
+from bot.permalinks import message_link
+from bot.titles import TitleSource, own_words, slug_title
+from bot.urls import extract_urls
 from storage import models as m
 from storage.db import Database
 from storage.ingest import IngestStore
@@ -144,6 +146,9 @@ def _resource_docs(conn: Connection, community_id: int, ids: list[int]) -> dict[
                 chans[rid][name] += 1
             if own_words(text or "") < BARE_SHARE_WORDS and len(bare) < MAX_BARE_SHARES:
                 bare.append((rid, mid, cid, as_utc(at)))
+        urls = {r.id: r.canonical_url for r in heads}
+        for rid, text in _linked_messages(conn, community_id, urls, texts):
+            keep(rid, text)
         for rid, text in _nearby_messages(conn, community_id, bare):
             keep(rid, text)
         for rid, text in conn.execute(
@@ -185,6 +190,60 @@ def _resource_docs(conn: Connection, community_id: int, ids: list[int]) -> dict[
                 shared_url=r.shared_url if r.shared_url != r.canonical_url else None,
             )
     return docs
+
+
+def _linked_messages(
+    conn: Connection,
+    community_id: int,
+    urls: Mapping[int, str],
+    texts: Mapping[int, Sequence[str]],
+) -> list[tuple[int, str]]:
+    """For links to a chat message, the message they point to (and the thread it answers),
+    from a public channel of this community; when it is not stored, what the other links
+    shared with it say by their addresses ("this thread" beside a Stack Overflow question
+    whose address is the question)."""
+    wanted = {rid: link for rid, url in urls.items() if (link := message_link(url))}
+    if not wanted:
+        return []
+    msg, ch = m.messages, m.channels
+    root = aliased(msg)
+    found: dict[int, list[str]] = {}
+    for rid, link in wanted.items():
+        q = (
+            select(msg.c.text, root.c.text)
+            .join(ch, ch.c.id == msg.c.channel_id)
+            .outerjoin(
+                root,
+                and_(
+                    root.c.channel_id == msg.c.channel_id,
+                    root.c.external_id == msg.c.thread_external_id,
+                ),
+            )
+            .where(
+                msg.c.community_id == community_id,
+                msg.c.external_id == link.message,
+                _public_channel(),
+            )
+            .limit(1)
+        )
+        if link.platform == "slack":  # a ts is unique within its channel only
+            q = q.where(ch.c.external_id == link.channel)
+        row = conn.execute(q).first()
+        if row is not None:
+            found[rid] = [t for t in (row[1], row[0]) if t]
+    out: list[tuple[int, str]] = []
+    for rid in wanted:
+        if rid in found:
+            out.extend((rid, t) for t in found[rid])
+            continue
+        for text in texts.get(rid, ()):
+            for other in extract_urls(text):
+                if other.canonical == urls[rid] or message_link(other.canonical):
+                    continue
+                words = slug_title(other.original)
+                if words:
+                    out.append((rid, words))
+    return out
 
 
 def _nearby_messages(

@@ -246,6 +246,62 @@ async def test_a_bare_link_is_about_what_is_said_around_it(rhizome: Rhizome) -> 
     assert await who(rhizome, "choropleth") == ["Tim"]
 
 
+async def test_a_link_to_a_message_is_about_that_message(rhizome: Rhizome) -> None:
+    # Members point at an earlier answer with its permalink ("this thread was a good lesson");
+    # the page behind it is a sign-in screen, so the message it points to says what it is.
+    chat = Chat(SLACK, START)
+    answer = "https://team.slack.com/archives/C-haskell/p1700000000000200"
+    secret = "https://team.slack.com/archives/C-staff/p1700000000000300"
+    elsewhere = "https://team.slack.com/archives/C-gone/p1600000000000100"
+    await rhizome.ingest_many(
+        [
+            chat.post(
+                "ana",
+                "How do I call user32.dll from GHC on Windows?",
+                mid="1700000000.000100",
+                channel="haskell",
+            ),
+            chat.post(
+                "ben",
+                "Use the FFI with the stdcall convention and link against user32.",
+                mid="1700000000.000200",
+                channel="haskell",
+                thread="1700000000.000100",
+                minutes=2,
+            ),
+            chat.post(
+                "cy",
+                "Payroll spreadsheet migration plan",
+                mid="1700000000.000300",
+                channel="staff",
+                minutes=3,
+                is_private=True,
+            ),
+            chat.post(
+                "dee",
+                f"Learned a lot from this thread {answer}",
+                mid="5",
+                channel="til",
+                minutes=10,
+            ),
+            chat.post("dee", f"and this one {secret}", mid="6", channel="til", minutes=11),
+            # not stored here: the links shared with it say what it is about by their address
+            chat.post(
+                "dee",
+                f"the question https://stackoverflow.com/questions/1/calling-win32-dll-from-ghc"
+                f" and this thread {elsewhere} were a good lesson",
+                mid="7",
+                channel="til",
+                minutes=12,
+            ),
+        ]
+    )
+    topics = await topics_by_url(rhizome)
+    assert {"ffi", "user32.dll"} <= set(topics[answer])  # the answer and its question
+    assert not {"payroll", "spreadsheet"} & set(topics[secret])  # a private channel stays out
+    assert {"dll", "ghc"} <= set(topics[elsewhere])
+
+
 async def test_a_link_to_a_section_is_about_that_section(rhizome: Rhizome) -> None:
     # The page is stored once, under its address without the anchor; the heading each share
     # points at still says what it is about, whichever share came first.

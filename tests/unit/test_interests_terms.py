@@ -227,6 +227,7 @@ def test_a_term_set_apart_in_backticks_in_japanese_is_a_word() -> None:
     )
     assert "join" in found
     assert "ページ" not in found  # the Japanese of a chat word (`page`), as in English
+    assert "下部" not in found  # and of a stopword that points within a text (`below`)
     assert "join" not in dict(extractor.topics("use `join` here, then `x = f(y)`"))
     assert "f(y)" not in " ".join(
         extractor._token_terms("これは `x = f(y)` です")
