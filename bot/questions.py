@@ -171,6 +171,33 @@ def short_text_cache(fn: Callable[[str | None], bool]) -> Callable[[str | None],
     return test
 
 
+# Words a sentence that asks holds: a question word, an auxiliary, "any…", "or".
+_ASKING_WORDS = re.compile(
+    r"\b(?:who|what|what's|when|where|why|how|which|whose|whom|is|are|was|were|am|do|does"
+    r"|did|can|could|should|would|will|shall|may|might|must|have|has|had|isn't|aren't"
+    r"|wasn't|don't|doesn't|didn't|can't|couldn't|shouldn't|wouldn't|won't|any\w*|or"
+    r"|thoughts|ideas|right|ok|okay)\b",
+    re.IGNORECASE,
+)
+_ASKED_SENTENCE = re.compile(r"(?:^|(?<=[.!。?？؟])\s|\n)([^\n]*?[?？؟])(?=\s|$)")
+_LINK_AFTER = re.compile(r"https?://|<(?:https?|mailto):", re.IGNORECASE)
+LEAD_IN_WORDS = 6  # "Working with census data?", "Need a regex tester?"
+
+
+def _rhetorical_lead_in(text: str, cleaned: str) -> bool:
+    """True when every sentence ending in a question mark is a short lead-in holding no word
+    that asks, and a link follows it: "working with census data? <link> is a great place to
+    ask questions" recommends the link; "anyone tried <link>?" still asks."""
+    asked = _ASKED_SENTENCE.findall(cleaned)
+    if not asked or not cleaned.isascii():
+        return False
+    for sentence in asked:
+        if len(sentence.split()) > LEAD_IN_WORDS or _ASKING_WORDS.search(sentence):
+            return False
+    last = max(text.rfind(mark) for mark in "?？؟")
+    return _LINK_AFTER.search(text, last) is not None
+
+
 @short_text_cache
 def is_question(text: str | None) -> bool:
     """True for messages that ask something ("how do I…", "does anyone know…", "anyone
@@ -184,7 +211,8 @@ def is_question(text: str | None) -> bool:
     if cleaned[-1] in QUESTION_MARKS:
         return True
     if any(m in cleaned for m in "?？؟") and _QUESTION_END.search(cleaned):
-        return True
+        if not _rhetorical_lead_in(text, cleaned):
+            return True
     lowered = cleaned.translate(_ASCII_LOWER)
     # Every match holds one of its phrase's anchors: a few substring tests spare most texts
     # the search of the whole alternation at every position (derive runs this ~1M times).

@@ -30,6 +30,12 @@ from bot.questions import ANCHORS, JAPANESE, PHRASES, SQL_PATTERNS, Phrase, is_q
         "ok?",
         "Great talk. How to get the slides",
         "I am not sure how to deploy it",
+        # a question mark, then a link: the link is what is asked about
+        "anyone tried this? https://x.org",
+        "anyone tried <https://x.org>? looks nice",
+        "Has anyone used X? I am deciding between X and Y",
+        "Thoughts? I think we should use X",
+        "Working with census data?",
     ],
 )
 def test_questions(text: str) -> None:
@@ -50,6 +56,12 @@ def test_questions(text: str) -> None:
         "You will see the following error if the token is missing",  # an explanation
         "I know how to do it",
         "it has a lot of good examples of how to use d3.js",  # houstondatavis, telling
+        # a short lead-in that asks nothing, then the link it recommends (houstondatavis,
+        # julialang's channel topic)
+        "working with census data?  <http://opendata.stackexchange.com/> is a great place to "
+        "ask questions",
+        "Questions about using Julia? Head to <https://discourse.julialang.org>",
+        "Need a regex tester? https://regexr.com is the one I use every day",
     ],
 )
 def test_not_questions(text: str) -> None:
