@@ -210,9 +210,12 @@ def is_question(text: str | None) -> bool:
         return False
     if cleaned[-1] in QUESTION_MARKS:
         return True
-    if any(m in cleaned for m in "?？؟") and _QUESTION_END.search(cleaned):
-        if not _rhetorical_lead_in(text, cleaned):
-            return True
+    if (
+        any(m in cleaned for m in "?？؟")
+        and _QUESTION_END.search(cleaned)
+        and not _rhetorical_lead_in(text, cleaned)
+    ):
+        return True
     lowered = cleaned.translate(_ASCII_LOWER)
     # Every match holds one of its phrase's anchors: a few substring tests spare most texts
     # the search of the whole alternation at every position (derive runs this ~1M times).
