@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 __all__ = ["MessageLink", "message_link"]
@@ -18,6 +19,7 @@ _SLACK_PATH = re.compile(r"^/archives/(?P<channel>[\w-]+)/p(?P<sec>\d{10})(?P<fr
 _DISCORD_HOSTS = frozenset(
     {"discord.com", "discordapp.com", "canary.discord.com", "ptb.discord.com"}
 )
+_DISCORD_EPOCH_MS = 1_420_070_400_000  # a snowflake's high bits count ms from 2015-01-01
 _DISCORD_PATH = re.compile(
     r"^/channels/(?P<guild>\d{15,21}|@me)/(?P<channel>\d{15,21})(?:/(?P<message>\d{15,21}))?/?$"
 )
@@ -26,12 +28,15 @@ _DISCORD_PATH = re.compile(
 @dataclass(frozen=True, slots=True)
 class MessageLink:
     """Where a permalink points: the platform's channel and message ids as stored
-    (`messages.external_id`). A Discord link to a thread or forum post has no message id:
-    its opening message has the thread's id."""
+    (`messages.external_id`) and when the message was posted, which both ids tell (a Slack
+    ts is the time; a Discord snowflake holds it), so it is found through the time index. A
+    Discord link to a thread or forum post has no message id: its opening message has the
+    thread's id."""
 
     platform: str  # "slack" | "discord"
     channel: str
     message: str
+    at: datetime
 
 
 def message_link(url: str) -> MessageLink | None:
@@ -46,10 +51,16 @@ def message_link(url: str) -> MessageLink | None:
         if found is None:
             return None
         ts = f"{found['sec']}.{found['frac']}"
-        return MessageLink("slack", found["channel"], ts)
+        return MessageLink("slack", found["channel"], ts, _utc(float(ts)))
     if host.removeprefix("www.") in _DISCORD_HOSTS:
         found = _DISCORD_PATH.match(parts.path)
         if found is None or found["guild"] == "@me":
             return None  # a direct message: never tracked
-        return MessageLink("discord", found["channel"], found["message"] or found["channel"])
+        message = found["message"] or found["channel"]
+        at = _utc(((int(message) >> 22) + _DISCORD_EPOCH_MS) / 1000)
+        return MessageLink("discord", found["channel"], message, at)
     return None
+
+
+def _utc(seconds: float) -> datetime:
+    return datetime.fromtimestamp(seconds, UTC)

@@ -42,6 +42,7 @@ NEARBY_BEFORE = timedelta(minutes=10)
 NEARBY_AFTER = timedelta(minutes=20)
 NEARBY_MESSAGES = 4
 NEARBY_SCAN = 200  # rows read around one share at most (a busy half hour)
+LINKED_SLACK = timedelta(seconds=2)  # a permalink's time against the stored one (rounding)
 
 
 class DocumentStore:
@@ -221,6 +222,7 @@ def _linked_messages(
             )
             .where(
                 msg.c.community_id == community_id,
+                msg.c.posted_at.between(link.at - LINKED_SLACK, link.at + LINKED_SLACK),
                 msg.c.external_id == link.message,
                 _public_channel(),
             )

@@ -250,29 +250,35 @@ async def test_a_link_to_a_message_is_about_that_message(rhizome: Rhizome) -> No
     # Members point at an earlier answer with its permalink ("this thread was a good lesson");
     # the page behind it is a sign-in screen, so the message it points to says what it is.
     chat = Chat(SLACK, START)
-    answer = "https://team.slack.com/archives/C-haskell/p1700000000000200"
-    secret = "https://team.slack.com/archives/C-staff/p1700000000000300"
-    elsewhere = "https://team.slack.com/archives/C-gone/p1600000000000100"
+
+    def ts(minutes: float) -> str:  # a Slack message id is its time
+        return f"{chat.at(minutes).timestamp():.6f}"
+
+    def permalink(channel: str, minutes: float) -> str:
+        return f"https://team.slack.com/archives/C-{channel}/p{ts(minutes).replace('.', '')}"
+
+    answer, secret = permalink("haskell", 2), permalink("staff", 3)
+    elsewhere = permalink("gone", -600)
     await rhizome.ingest_many(
         [
             chat.post(
                 "ana",
                 "How do I call user32.dll from GHC on Windows?",
-                mid="1700000000.000100",
+                mid=ts(0),
                 channel="haskell",
             ),
             chat.post(
                 "ben",
                 "Use the FFI with the stdcall convention and link against user32.",
-                mid="1700000000.000200",
+                mid=ts(2),
                 channel="haskell",
-                thread="1700000000.000100",
+                thread=ts(0),
                 minutes=2,
             ),
             chat.post(
                 "cy",
                 "Payroll spreadsheet migration plan",
-                mid="1700000000.000300",
+                mid=ts(3),
                 channel="staff",
                 minutes=3,
                 is_private=True,
@@ -280,17 +286,17 @@ async def test_a_link_to_a_message_is_about_that_message(rhizome: Rhizome) -> No
             chat.post(
                 "dee",
                 f"Learned a lot from this thread {answer}",
-                mid="5",
+                mid=ts(10),
                 channel="til",
                 minutes=10,
             ),
-            chat.post("dee", f"and this one {secret}", mid="6", channel="til", minutes=11),
+            chat.post("dee", f"and this one {secret}", mid=ts(11), channel="til", minutes=11),
             # not stored here: the links shared with it say what it is about by their address
             chat.post(
                 "dee",
                 f"the question https://stackoverflow.com/questions/1/calling-win32-dll-from-ghc"
                 f" and this thread {elsewhere} were a good lesson",
-                mid="7",
+                mid=ts(12),
                 channel="til",
                 minutes=12,
             ),
