@@ -308,6 +308,46 @@ async def test_a_link_to_a_message_is_about_that_message(rhizome: Rhizome) -> No
     assert {"dll", "ghc"} <= set(topics[elsewhere])
 
 
+async def test_a_discord_link_to_a_forum_post_is_about_that_post(rhizome: Rhizome) -> None:
+    # Discord links a thread or forum post as channels/<guild>/<thread>: the thread's id is
+    # its opening message's, a snowflake that holds the time it was posted.
+    discord = CommunityRef("discord", "1212332642801025064", "Guild")
+    chat = Chat(discord, START)
+
+    def snowflake(minutes: float) -> str:
+        return str((int(chat.at(minutes).timestamp() * 1000) - 1_420_070_400_000) << 22)
+
+    post = snowflake(0)
+    await rhizome.ingest_many(
+        [
+            chat.post(
+                "ana",
+                "Nornir inventory from Infrahub: how do I map attributes to host data?",
+                mid=post,
+                channel="forum",
+            ),
+            chat.post(
+                "ben",
+                f"Good thread on this: https://discord.com/channels/{discord.external_id}/{post}",
+                mid=snowflake(30),
+                channel="general",
+                minutes=30,
+            ),
+        ]
+    )
+    found = await rhizome.services.repos.communities.find("discord", discord.external_id)
+    assert found is not None
+    interests = service_for(rhizome.services)
+    await interests.refresh()
+    async with rhizome.services.db.read() as conn:
+        rows = (await conn.execute(m.resources.select())).all()
+    topics = await interests.topics_for(found.id, [r.id for r in rows])
+    assert [r.canonical_url for r in rows] == [
+        f"https://discord.com/channels/{discord.external_id}/{post}"
+    ]
+    assert "nornir" in topics[rows[0].id]
+
+
 async def test_a_link_to_a_section_is_about_that_section(rhizome: Rhizome) -> None:
     # The page is stored once, under its address without the anchor; the heading each share
     # points at still says what it is about, whichever share came first.
