@@ -57,7 +57,8 @@ class InterestsFeature(FeatureBase):
     async def purge(self, services: Services, community_id: int) -> None:
         from bot.interests.service import service_for
 
-        service_for(services).invalidate(community_id)  # its rows went with the community
+        # its rows went with the community: nothing to load again
+        service_for(services).invalidate(community_id, reload=False)
 
     async def profile_blocks(self, ctx: CommandContext, member: Member) -> Sequence[Block]:
         from bot.interests.commands import profile_blocks

@@ -188,3 +188,40 @@ async def test_an_old_vocabulary_answers_at_once_while_a_new_one_loads(
         await rz.services.repos.communities.get(community_id), "ana", "Ana", ["tatting"]
     )
     assert "tatting" in (await svc.vocabulary(community_id)).popularity
+
+
+async def test_a_change_loads_the_vocabulary_again_off_the_command_path(
+    console: ConsoleSession, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import asyncio
+
+    rz = console.rhizome
+    svc = service_for(rz.services)
+    community_id, _ = await member_id(rz, "ana")
+    community = await rz.services.repos.communities.get(community_id)
+    assert community is not None
+    loads = 0
+    load = svc.store.vocabulary
+
+    async def counted(cid: int, limit: int) -> list[tuple[str, int, float]]:
+        nonlocal loads
+        loads += 1
+        return await load(cid, limit)
+
+    monkeypatch.setattr(svc.store, "vocabulary", counted)
+    svc.invalidate(community_id, reload=False)
+    # A community whose vocabulary nobody asked for is not loaded for nothing.
+    svc.invalidate(community_id)
+    assert not svc._reloading and loads == 0
+    first = await svc.vocabulary(community_id)
+    assert loads == 1
+    # A change drops a loaded vocabulary and loads it again at once, in the background...
+    await svc.declare(community, "ana", "Ana", ["tatting"])
+    await asyncio.gather(*svc._reloading.values())
+    assert loads == 2
+    ready = await svc.vocabulary(community_id)  # ...so the next command finds it ready
+    assert loads == 2 and ready is not first and "tatting" in ready.popularity
+    # A command right after a change waits for that load instead of starting its own.
+    await svc.declare(community, "ana", "Ana", ["crochet"])
+    assert "crochet" in (await svc.vocabulary(community_id)).popularity
+    assert loads == 3
