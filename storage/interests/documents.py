@@ -1,5 +1,6 @@
 """What a resource's text is: its title, page metadata, the messages that shared and discussed it
-(and, for a bare share, its neighbours), read for topic extraction; weak titles written back."""
+(and, for a bare share, the question of its thread or else its neighbours; for a link to a chat
+message, that message), read for topic extraction; weak titles written back."""
 
 from __future__ import annotations
 
@@ -133,20 +134,39 @@ def _resource_docs(conn: Connection, community_id: int, ids: list[int]) -> dict[
             sizes[rid] += len(text)
 
         bare: list[tuple[int, int, int, datetime]] = []  # shares with (almost) no words
-        for rid, text, name, mid, cid, at in conn.execute(
+        asked: list[tuple[int, str]] = []  # the thread a share answers in: what it is about
+        for rid, text, name, mid, cid, at, opening in conn.execute(
             select(
-                st.c.resource_id, msg.c.text, ch.c.name, msg.c.id, msg.c.channel_id, msg.c.posted_at
+                st.c.resource_id,
+                msg.c.text,
+                ch.c.name,
+                msg.c.id,
+                msg.c.channel_id,
+                msg.c.posted_at,
+                root.c.text,
             )
             .join(msg, msg.c.id == st.c.message_id)
             .join(ch, ch.c.id == st.c.channel_id)
+            .outerjoin(
+                root,
+                and_(
+                    root.c.channel_id == msg.c.channel_id,
+                    root.c.external_id == msg.c.thread_external_id,
+                ),
+            )
             .where(st.c.resource_id.in_(part), _public_channel())
             .order_by(st.c.shared_at, st.c.id)
         ):
             keep(rid, text)
             if name:
                 chans[rid][name] += 1
-            if own_words(text or "") < BARE_SHARE_WORDS and len(bare) < MAX_BARE_SHARES:
-                bare.append((rid, mid, cid, as_utc(at)))
+            if own_words(text or "") < BARE_SHARE_WORDS:
+                if opening:
+                    asked.append((rid, opening))
+                elif len(bare) < MAX_BARE_SHARES:
+                    bare.append((rid, mid, cid, as_utc(at)))
+        for rid, text in asked:
+            keep(rid, text)
         urls = {r.id: r.canonical_url for r in heads}
         for rid, text in _linked_messages(conn, community_id, urls, texts):
             keep(rid, text)

@@ -246,6 +246,37 @@ async def test_a_bare_link_is_about_what_is_said_around_it(rhizome: Rhizome) -> 
     assert await who(rhizome, "choropleth") == ["Tim"]
 
 
+async def test_a_bare_link_answering_in_a_thread_is_about_its_question(rhizome: Rhizome) -> None:
+    # "Created <issue link>." in a forum thread (Infrahub's forum): the thread's question says
+    # what the link is about; the channel's other threads at that minute do not.
+    chat = Chat(SLACK, START)
+    await rhizome.ingest_many(
+        [
+            chat.post(
+                "ana",
+                "Relationship direction in the schema: can a relationship be bidirectional?",
+                mid="1",
+                channel="forum",
+            ),
+            chat.post(
+                "cy", "Kubernetes helm chart values for the worker?", mid="2", channel="forum"
+            ),
+            chat.post(
+                "ben",
+                "Created https://github.com/opsmill/infrahub/issues/5057.",
+                mid="3",
+                channel="forum",
+                thread="1",
+                minutes=1,
+            ),
+        ]
+    )
+    topics = await topics_by_url(rhizome)
+    link = topics["https://github.com/opsmill/infrahub/issues/5057"]
+    assert "relationship direction" in link or "relationship" in link
+    assert not {"kubernetes", "helm chart", "helm"} & set(link)
+
+
 async def test_a_link_to_a_message_is_about_that_message(rhizome: Rhizome) -> None:
     # Members point at an earlier answer with its permalink ("this thread was a good lesson");
     # the page behind it is a sign-in screen, so the message it points to says what it is.
