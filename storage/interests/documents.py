@@ -149,7 +149,8 @@ def _resource_docs(conn: Connection, community_id: int, ids: list[int]) -> dict[
             .join(ch, ch.c.id == st.c.channel_id)
             .outerjoin(
                 root,
-                and_(
+                and_(  # the unique (community, channel, external id) index, on both engines
+                    root.c.community_id == msg.c.community_id,
                     root.c.channel_id == msg.c.channel_id,
                     root.c.external_id == msg.c.thread_external_id,
                 ),
@@ -236,6 +237,7 @@ def _linked_messages(
             .outerjoin(
                 root,
                 and_(
+                    root.c.community_id == msg.c.community_id,
                     root.c.channel_id == msg.c.channel_id,
                     root.c.external_id == msg.c.thread_external_id,
                 ),
