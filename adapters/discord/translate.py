@@ -29,6 +29,7 @@ from bot.model import (
     ReactionAdded,
     ReactionRemoved,
 )
+from bot.posts import post_text
 
 PLATFORM = "discord"
 
@@ -161,13 +162,22 @@ def message_posted(message: discord.Message, *, place: Place | None = None) -> M
         occurred_at=message.created_at,
         message_id=str(message.id),
         author=actor_for(message.author),
-        text=message.content or "",
+        text=message_text(message),
         attachments=attachments_of(message.attachments),
         extra_urls=embed_urls(message.embeds),
         previews=embed_previews(message.embeds),
         reply_to=reply_target(message, place),
         mentions=mentions_of(message),
     )
+
+
+def message_text(message: discord.Message) -> str:
+    """What members read: a forum post's opening message (its id is the thread's) under the
+    post's title (`bot.posts`), any other message as written."""
+    channel = message.channel
+    if isinstance(channel, discord.Thread) and channel.id == message.id:
+        return post_text(channel.name, message.content or "")
+    return message.content or ""
 
 
 def mentions_of(message: discord.Message) -> tuple[Actor, ...]:
@@ -207,7 +217,7 @@ def message_edited(
         place=place,
         occurred_at=message.edited_at or now,
         message_id=str(message.id),
-        text=message.content or "",
+        text=message_text(message),
         attachments=attachments_of(message.attachments),
         extra_urls=embed_urls(message.embeds),
         previews=embed_previews(message.embeds),

@@ -14,7 +14,8 @@ Mapping:
 - `channel.type` *Thread (public/private/news) → `Place(channel_id=channel.categoryId,
   thread_id=channel.id)`: DCE writes the thread's parent channel into categoryId/category
   ("Original schema did not account for threads", JsonMessageWriter). A forum post's first
-  message has the thread's id: it is the thread root, imported with `thread_id=None`.
+  message has the thread's id: it is the thread root, imported with `thread_id=None`, its text
+  headed by the post's title (`channel.name`), as members see the post (`post_text`).
 - a message with `reference.messageId` in the same channel (type "Reply", or any content type
   carrying a reply reference) outside a thread → a reply in the thread of the replied-to
   conversation's root: `thread_id` = the first message of the reply chain, so replying to a reply
@@ -62,6 +63,7 @@ from bot.model import (
     Platform,
     ReactionAdded,
 )
+from bot.posts import post_text
 
 __all__ = ["DiscordExport", "DiscordFile", "iter_discord_export", "open_discord_export"]
 
@@ -96,6 +98,7 @@ class DiscordFile:
     channel_id: str = ""  # the top-level channel (a thread's parent)
     channel_name: str | None = None
     thread_id: str | None = None  # the thread's channel id, for thread exports
+    thread_name: str | None = None  # a thread's name: a forum post's title
     is_private: bool = False
     kind: str = ""
     problem: BrokenExportFile | None = None
@@ -213,6 +216,7 @@ def _read_header(path: Path, size: int) -> DiscordFile:
             channel_id=parent_id,
             channel_name=parent_name,
             thread_id=channel_id,
+            thread_name=name,
             is_private=kind in _PRIVATE_THREAD_KINDS,
             kind=kind,
         )
@@ -491,6 +495,8 @@ def _convert(
             else:
                 place = base
             message_key = str(id_text)
+            if not is_reply and thread_place is not None:
+                content = post_text(info.thread_name, content)
             # Who it mentions (also the author a reply pinged); an odd entry names nobody.
             listed = [
                 actor_of(user, f"{where}.mentions[{j}]")

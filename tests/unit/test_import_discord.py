@@ -308,6 +308,7 @@ def test_threads_forums_private_and_dms(tmp_path: Path, file_mode: str) -> None:
     # A forum post: the thread's first message has the thread's id and is its root.
     forum = thread("3000", parent="300")
     forum["category"] = "help-forum"
+    forum["name"] = "Syncing with a Git repo crashed the prefect worker"
     write(
         tmp_path / "_threads/f.json",
         dce(forum, [msg("3000", ANA, "question?"), msg("3001", BO, "answer")]),
@@ -346,6 +347,11 @@ def test_threads_forums_private_and_dms(tmp_path: Path, file_mode: str) -> None:
         None,
     )
     assert places["3001"].thread_id == "3000"
+    texts = {e.message_id: e.text for e in posted(events)}
+    # a forum post reads as members see it: its title over its opening message
+    assert texts["3000"] == "Syncing with a Git repo crashed the prefect worker\nquestion?"
+    assert texts["3001"] == "answer"
+    assert texts["2001"] == "in thread"  # a thread off a channel message has no post title
     assert "4001" not in places and "5001" not in places
     assert report.skipped_files == {SKIP_PRIVATE: 1, SKIP_DM: 1}
     assert report.channels == 2  # links and the forum; threads belong to their parents

@@ -6,11 +6,14 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import select
+
 from adapters.discord.client import fetch_invite_url, sync_commands
 from bot.app import Rhizome
 from bot.commands.registry import ADMIN_GROUP, MEMBER_GROUP, CommandContext, OptionKind, OptionSpec
 from bot.documents import Document, Mention, Paragraph, Reply, Text
 from bot.model import CommunityRef
+from storage import models as m
 from tests.adapters.discord.conftest import (
     BotRunner,
     World,
@@ -185,6 +188,12 @@ async def test_thread_replies_and_forum_posts_form_discussions(
         world.ch("help")["id"],
         post["id"],
     )
+    async with rhizome.services.db.read() as conn:
+        texts = dict(
+            (await conn.execute(select(m.messages.c.external_id, m.messages.c.text))).all()
+        )
+    assert texts[starter["id"]] == "How to X?\nsee https://docs.example/x"  # the post's title
+    assert texts[forum_reply["id"]] == "try this"
     # the forum starter was offered twice (THREAD_CREATE fetch + MESSAGE_CREATE): stored once
     assert [r for r in fake.requests if r.path == f"/channels/{post['id']}/messages/{post['id']}"]
 

@@ -218,6 +218,9 @@ def test_forum_post_starter_and_reply_form_one_discussion(world: World) -> None:
         assert e.place.channel_name == "help"
         assert e.place.thread_id == world.post["id"]
     assert starter.message_id == starter.place.thread_id  # the root of the discussion
+    # the post reads as members see it: its title over its opening message
+    assert starter.text == "How do I?\nsee https://docs.example"
+    assert reply.text == "thanks"
 
 
 def test_uncached_channel_falls_back_to_its_id(world: World) -> None:
