@@ -635,17 +635,22 @@ class InterestService:
     ) -> dict[int, tuple[Evidence, ...]]:
         """Each member's stored evidence for their matched topics (strongest topic first),
         read back from the current rows: anything deleted meanwhile is not shown. Up to 3
-        items on different resources (or different answers), shares first."""
+        items on different resources (or different answers), shares first, and never one
+        message twice: an answer in a thread whose opening post held two pictures is one
+        answer, not an answer and two discussions of the same words."""
         refs: list[tuple[int, EvidenceRef]] = []
         for mid, parts in members:
             seen: set[int] = set()
+            said: set[int] = set()
             for ts in parts:
                 for ref in ts.evidence:
                     # answers carry no resource (0): each answered message is its own item
                     key = ref.resource_id or -ref.message_id
-                    if key not in seen and len(seen) < EVIDENCE_READ:
-                        seen.add(key)
-                        refs.append((mid, ref))
+                    if key in seen or ref.message_id in said or len(seen) >= EVIDENCE_READ:
+                        continue
+                    seen.add(key)
+                    said.add(ref.message_id)
+                    refs.append((mid, ref))
         if not refs:
             return {}
         rows = await self.store.evidence_rows(community_id, refs)

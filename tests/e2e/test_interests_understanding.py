@@ -246,6 +246,45 @@ async def test_a_bare_link_is_about_what_is_said_around_it(rhizome: Rhizome) -> 
     assert await who(rhizome, "choropleth") == ["Tim"]
 
 
+async def test_one_answer_is_shown_once_however_many_links_its_thread_holds(
+    rhizome: Rhizome,
+) -> None:
+    # The Infrahub forum: a question with two screenshots, one answer in its thread. The
+    # answer discusses both pictures and answers the question; who-knows quotes it once.
+    chat = Chat(SLACK, START)
+    await rhizome.ingest_many(
+        [
+            chat.post(
+                "ana",
+                "Does infrahub-sync support loading a list into the schema? "
+                "https://files.example/a.png https://files.example/b.png",
+                mid="1",
+                channel="forum",
+            ),
+            chat.post(
+                "ben",
+                "Infrahub-sync 1.3.0 supports it: add a transform to the sync config mapping.",
+                mid="2",
+                channel="forum",
+                thread="1",
+                minutes=3,
+            ),
+            chat.post(
+                "ben",
+                "The infrahub-sync adapters map each list item to a node of the schema.",
+                mid="3",
+                channel="forum",
+                thread="1",
+                minutes=5,
+            ),
+        ]
+    )
+    answer = await ask(rhizome, "infrahub sync")
+    assert [e.member.name for e in answer.experts][:1] == ["Ben"]
+    quoted = [e.snippet for e in answer.experts[0].evidence]
+    assert quoted and len(quoted) == len(set(quoted))  # no message quoted twice
+
+
 async def test_a_bare_link_answering_in_a_thread_is_about_its_question(rhizome: Rhizome) -> None:
     # "Created <issue link>." in a forum thread (Infrahub's forum): the thread's question says
     # what the link is about; the channel's other threads at that minute do not.
