@@ -175,6 +175,14 @@ _HOST_FILLER = frozenset(
 _CODE_PART = re.compile(r"(?i)^(?:issue|pull request|discussion|release|commit)\b.*$")
 
 
+SITE_NAME_WORDS = 6  # "Infrahub Documentation", "The Julia Programming Language"
+# A social site's counter after the title ("| 12 comments", "- 1.2K views"): chrome, no subject.
+_SOCIAL_COUNT = re.compile(
+    r"[\d.,]+\s*[km]?\s+(?:comments?|likes?|views?|reactions?|replies|reply|shares?|points?"
+    r"|reposts?|upvotes?)"
+)
+
+
 def site_suffix(title: str, url: str) -> tuple[str, str | None]:
     """A title split into what the page is about and the site's name around it:
     `Installing Infrahub | Infrahub Documentation` (docs.infrahub.app) -> ("Installing
@@ -216,8 +224,13 @@ def site_suffix(title: str, url: str) -> tuple[str, str | None]:
                 return "code"
             if _CODE_PART.match(text):
                 return "code"
+        if _SOCIAL_COUNT.fullmatch(text):
+            return "count"
         letters = re.sub(r"[^a-z0-9]", "", text)
-        if letters and any(label in letters or letters in label for label in labels):
+        named = letters and any(label in letters or letters in label for label in labels)
+        # a site calls itself in a few words; a sentence that mentions it ("… on LinkedIn:
+        # SDS welcomes …") is the page's own
+        if named and len(text.split()) <= SITE_NAME_WORDS:
             return "site"
         return None
 

@@ -344,6 +344,20 @@ def test_own_words_count_what_a_member_wrote_around_links(text: str, count: int)
         ),
         ("Infrahub Documentation", "https://docs.infrahub.app/", "Infrahub Documentation", None),
         ("Explore | EyeWire", "http://[broken", "Explore | EyeWire", None),  # bad URL
+        (  # julialang: a sentence that mentions the site is the page's own; a counter is chrome
+            "Society for Data Science, BIT Mesra on LinkedIn: SDS, BIT Mesra profoundly welcomes "
+            "Viral B. Shah, Co-Founder & CEO | 12 comments",
+            "https://www.linkedin.com/posts/sds-bit-mesra_activity-1",
+            "Society for Data Science, BIT Mesra on LinkedIn: SDS, BIT Mesra profoundly welcomes "
+            "Viral B. Shah, Co-Founder & CEO",
+            None,
+        ),
+        (
+            "A talk on sparklines - 1.2K views",
+            "https://video.example/v/1",
+            "A talk on sparklines",
+            None,
+        ),
     ],
 )
 def test_a_titles_site_name_is_told_apart_from_its_subject(
