@@ -234,16 +234,23 @@ def answered(
 _OWN_THREAD_KINDS = frozenset({"shared", "replied"})
 
 
-def asking_with(actions: Sequence[Action], roots: Mapping[int, str]) -> list[Action]:
+def asking_with(actions: Sequence[Action], roots: Mapping[int, Sequence[str]]) -> list[Action]:
     """A file or link a member adds to their own question thread (the config that fails,
     a screenshot of the error), and their replies there about the links others gave them
-    ("tried that, same error"), belong to asking: interest, like a reaction, not knowledge."""
+    ("tried that, same error"), belong to asking: interest, like a reaction, not knowledge.
+    `roots`: what each action's author had said in their own thread until then
+    (`own_thread_roots`); one question there makes it their question thread."""
     return [
         replace(a, kind="reacted")
-        if a.kind in _OWN_THREAD_KINDS and is_question(roots.get(a.message_id or 0))
+        if a.kind in _OWN_THREAD_KINDS and asked_in_own_thread(roots.get(a.message_id or 0, ()))
         else a
         for a in actions
     ]
+
+
+def asked_in_own_thread(said: Sequence[str]) -> bool:
+    """Whether a member asked in the thread they started, by what they said there."""
+    return any(is_question(text) for text in said)
 
 
 def conversation_topics(

@@ -36,6 +36,7 @@ from bot.interests.pipeline import (
     KNOW_KINDS,
     TopicPipeline,
     UnfurlPipeline,
+    asked_in_own_thread,
     epoch_days,
     horizon,
     run_pass,
@@ -595,7 +596,7 @@ class InterestService:
             for s in rank_link_sharers(
                 shares.resource_ids,
                 shares.shares,
-                lambda s: is_question(s.text) or is_question(roots.get(s.message_id)),
+                lambda s: is_question(s.text) or asked_in_own_thread(roots.get(s.message_id, ())),
             )
             if s.member_id in shares.members and s.member_id not in considered
         ]

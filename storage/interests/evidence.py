@@ -37,6 +37,9 @@ ADJACENT_REPLY = timedelta(minutes=30)  # the next message this soon may answer 
 MENTIONED_REPLY = timedelta(hours=12)  # a question naming a member, answered when they are back
 
 
+OWN_THREADS_CHUNK = 200  # threads per look-up of what their authors said in them (an OR each)
+
+
 class EvidenceStore:
     db: Database
 
@@ -69,16 +72,25 @@ class EvidenceStore:
                 _actions, community_id, list(member_ids), since, said, recent
             )
 
-    async def own_thread_roots(self, message_ids: Collection[int]) -> dict[int, str]:
-        """For messages posted in a thread their own author started: the thread's first
-        message (what a file or link added to one's own question belongs to)."""
+    async def own_thread_roots(self, message_ids: Collection[int]) -> dict[int, tuple[str, ...]]:
+        """For messages posted in a thread their own author started: what the author had said
+        there until then, the thread's first message first (what a file or link added to one's
+        own question belongs to, though the question may come after an opening share: "This
+        blog is very helpful! <link>", then "I am stuck with the following error")."""
         msg = m.messages
-        root = aliased(msg)
-        found: dict[int, str] = {}
+        root, own = aliased(msg), aliased(msg)
+        heads: dict[int, tuple[str, int, str, int, datetime]] = {}
         async with self.db.read() as conn:
             for part in chunks(sorted(set(message_ids))):
                 rows = await conn.execute(
-                    select(msg.c.id, root.c.text)
+                    select(
+                        msg.c.id,
+                        root.c.text,
+                        msg.c.channel_id,
+                        msg.c.thread_external_id,
+                        msg.c.author_id,
+                        msg.c.posted_at,
+                    )
                     .join(root, thread_root(msg, root))
                     .where(
                         msg.c.id.in_(part),
@@ -87,8 +99,41 @@ class EvidenceStore:
                         root.c.author_id == msg.c.author_id,
                     )
                 )
-                found.update((mid, text or "") for mid, text in rows)
-        return found
+                heads.update((r[0], (r[1] or "", *r[2:])) for r in rows)
+            said: dict[tuple[int, str, int], list[tuple[datetime, int, str]]] = {}
+            threads = sorted({(c, t, a) for _, c, t, a, _ in heads.values()})
+            for chunk in chunks(threads, OWN_THREADS_CHUNK):
+                rows = await conn.execute(
+                    select(
+                        own.c.channel_id,
+                        own.c.thread_external_id,
+                        own.c.author_id,
+                        own.c.posted_at,
+                        own.c.id,
+                        own.c.text,
+                    ).where(
+                        or_(
+                            *(
+                                and_(
+                                    own.c.channel_id == c,
+                                    own.c.thread_external_id == t,
+                                    own.c.author_id == a,
+                                )
+                                for c, t, a in chunk
+                            )
+                        )
+                    )
+                )
+                for c, t, a, at, mid, text in rows:
+                    said.setdefault((c, t, a), []).append((as_utc(at), mid, text or ""))
+        out: dict[int, tuple[str, ...]] = {}
+        for mid, (text, c, t, a, at) in heads.items():
+            # the root and the author's first word after it: who opens a thread with a share
+            # and asks in their next message asks about it ("I am stuck with the following
+            # error"); later turns answer others as often as they ask
+            first = sorted(x for x in said.get((c, t, a), ()) if x[0] <= as_utc(at))[:1]
+            out[mid] = (text, *(said_text for _, fid, said_text in first if fid != mid))
+        return out
 
     async def replies(
         self, community_id: int, member_ids: Collection[int], *, since: datetime, recent: int

@@ -500,6 +500,63 @@ async def test_files_added_to_ones_own_question_are_not_expertise(rhizome: Rhizo
     assert await who(rhizome, "terraform") == ["Ben"]
 
 
+async def test_a_thread_opened_with_a_share_and_then_a_question_is_asking(
+    rhizome: Rhizome,
+) -> None:
+    # julialang #appreciation: "This blog is very helpful! <link>", then, first thing after
+    # it, "I am stuck with the following error"; later "Good, thanks. I installed <the link
+    # Max gave>". That link is what she was helped to, not what she knows. Cy also opens a
+    # thread with a share, then answers the others' questions there: his shares stay his.
+    chat = Chat(SLACK, START)
+    await rhizome.ingest_many(
+        [
+            chat.post(
+                "ana", "This blog is very helpful! https://blog.example/pluto-server", mid="1"
+            ),
+            chat.post(
+                "ana",
+                "I am stuck: how do I get the Pluto server to start?",
+                mid="2",
+                thread="1",
+                minutes=1,
+            ),
+            chat.post(
+                "max",
+                "Use the pluto-on-jupyterlab plugin https://example.org/pluto-on-jupyterlab",
+                mid="3",
+                thread="1",
+                minutes=2,
+            ),
+            chat.post(
+                "ana",
+                "Good, thanks. I installed https://example.org/pluto-on-jupyterlab now",
+                mid="4",
+                thread="1",
+                minutes=3,
+            ),
+            chat.post(
+                "cy", "Makie works in VS Code now https://example.org/wglmakie", mid="5", minutes=10
+            ),
+            chat.post(
+                "dee", "How do you set the resolution in Makie?", mid="6", thread="5", minutes=11
+            ),
+            chat.post(
+                "cy",
+                "Set it on the scene, see https://example.org/makie-resizing",
+                mid="7",
+                thread="5",
+                minutes=12,
+            ),
+        ]
+    )
+    answer = await ask(rhizome, "jupyterlab")
+    quoted = {(e.member.name, v.snippet) for e in answer.experts for v in e.evidence}
+    assert ("Max", "Use the pluto-on-jupyterlab plugin") in quoted
+    assert not [q for q in quoted if q[0] == "Ana" and "I installed" in (q[1] or "")]
+    makie = await ask(rhizome, "makie resizing")
+    assert "Cy" in [e.member.name for e in makie.experts]
+
+
 async def test_a_phrase_nobody_knows_is_answered_through_its_head_word(rhizome: Rhizome) -> None:
     # `python sdk` names Ana's question's link, but asking is not knowing; Ben knows `sdk`.
     chat = Chat(SLACK, START)
