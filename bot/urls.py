@@ -11,7 +11,7 @@ import ipaddress
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from urllib.parse import unquote_plus, urlsplit
+from urllib.parse import parse_qsl, unquote_plus, urlencode, urlsplit, urlunsplit
 
 import idna
 from w3lib.url import canonicalize_url as _w3lib_canonicalize
@@ -312,6 +312,26 @@ def _youtube(host: str, path: str, query: str) -> tuple[str, str, str]:
 
 
 _DISCORD_CDN_HOSTS = frozenset({"cdn.discordapp.com", "media.discordapp.net"})
+_DISCORD_CDN_SIGNATURE = frozenset({"ex", "is", "hm"})
+
+
+def stable_cdn_url(url: str) -> str:
+    """A Discord file link without its expiring signature (`?ex=…&is=…&hm=…`), as the live
+    adapter and the DiscordChatExporter importer both store it: a signed link stops working
+    within a day, while Discord signs an unsigned one again where members open it. Other URLs
+    are returned unchanged."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url
+    if parts.hostname not in _DISCORD_CDN_HOSTS or not parts.query:
+        return url
+    kept = [
+        (k, v)
+        for k, v in parse_qsl(parts.query, keep_blank_values=True)
+        if k not in _DISCORD_CDN_SIGNATURE
+    ]
+    return urlunsplit(parts._replace(query=urlencode(kept)))
 
 
 def _clean_query(query: str, extra: tuple[str, ...] = ()) -> str:

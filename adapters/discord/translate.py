@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import discord
 
@@ -30,17 +29,13 @@ from bot.model import (
     ReactionRemoved,
 )
 from bot.posts import post_text
+from bot.urls import stable_cdn_url
 
 PLATFORM = "discord"
 
 # Message types that carry something a member wrote; joins, pins, boosts, thread-created notices
 # and the thread starter stub (type 21, a pointer to the real root message) are not.
 _CONTENT_TYPES = frozenset({discord.MessageType.default, discord.MessageType.reply})
-
-# Discord signs attachment URLs with expiring query parameters; without them the URL is stable,
-# so the same file shared twice is one resource.
-_CDN_SIGNATURE_PARAMS = frozenset({"ex", "is", "hm"})
-_CDN_HOSTS = frozenset({"cdn.discordapp.com", "media.discordapp.net"})
 
 
 def community_ref(guild_id: int | str, name: str | None = None) -> CommunityRef:
@@ -111,19 +106,6 @@ def embed_previews(embeds: Iterable[discord.Embed]) -> tuple[LinkPreview, ...]:
         if e.url:
             seen.setdefault(str(e.url), LinkPreview(str(e.url), e.title or None))
     return tuple(seen.values())
-
-
-def stable_cdn_url(url: str) -> str:
-    """Drop Discord's expiring signature from CDN URLs; other URLs are returned unchanged."""
-    parts = urlsplit(url)
-    if parts.hostname not in _CDN_HOSTS or not parts.query:
-        return url
-    kept = [
-        (k, v)
-        for k, v in parse_qsl(parts.query, keep_blank_values=True)
-        if k not in _CDN_SIGNATURE_PARAMS
-    ]
-    return urlunsplit(parts._replace(query=urlencode(kept)))
 
 
 def attachments_of(attachments: Iterable[discord.Attachment]) -> tuple[Attachment, ...]:

@@ -64,6 +64,7 @@ from bot.model import (
     ReactionAdded,
 )
 from bot.posts import post_text
+from bot.urls import stable_cdn_url
 
 __all__ = ["DiscordExport", "DiscordFile", "iter_discord_export", "open_discord_export"]
 
@@ -453,7 +454,7 @@ def _convert(
             attachment_id = item.get("id")
             attachments.append(
                 Attachment(
-                    url=str(url),
+                    url=stable_cdn_url(str(url)),  # as the live adapter stores it
                     filename=file_name if isinstance(file_name, str) else None,
                     external_id=attachment_id if isinstance(attachment_id, str) else None,
                 )

@@ -226,7 +226,10 @@ def test_channel_replies_reactions_attachments(tmp_path: Path, file_mode: str) -
             attachments=[
                 {
                     "id": "77",
-                    "url": "https://cdn.discordapp.com/attachments/100/77/paper.pdf",
+                    # signed as Discord serves it (the Infrahub forum's files): the signature
+                    # expires within a day, and the live adapter stores the link without it
+                    "url": "https://cdn.discordapp.com/attachments/100/77/paper.pdf"
+                    "?ex=6a89fab8&is=6a88a938&hm=35cffcc629b2a12db47fdcef3b7c94b5e1c834c0&",
                     "fileName": "paper.pdf",
                     "fileSizeBytes": 10,
                 },
