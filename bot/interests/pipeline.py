@@ -238,8 +238,8 @@ def asking_with(actions: Sequence[Action], roots: Mapping[int, Sequence[str]]) -
     """A file or link a member adds to their own question thread (the config that fails,
     a screenshot of the error), and their replies there about the links others gave them
     ("tried that, same error"), belong to asking: interest, like a reaction, not knowledge.
-    `roots`: what each action's author had said in their own thread until then
-    (`own_thread_roots`); one question there makes it their question thread."""
+    `roots`: each action's own thread's opening and its author's first word after it
+    (`own_thread_roots`); a question there makes it their question thread."""
     return [
         replace(a, kind="reacted")
         if a.kind in _OWN_THREAD_KINDS and asked_in_own_thread(roots.get(a.message_id or 0, ()))

@@ -35,8 +35,6 @@ from storage.sql import among, chunks, thread_root
 
 ADJACENT_REPLY = timedelta(minutes=30)  # the next message this soon may answer the last
 MENTIONED_REPLY = timedelta(hours=12)  # a question naming a member, answered when they are back
-
-
 OWN_THREADS_CHUNK = 200  # threads per look-up of what their authors said in them (an OR each)
 
 
@@ -73,10 +71,10 @@ class EvidenceStore:
             )
 
     async def own_thread_roots(self, message_ids: Collection[int]) -> dict[int, tuple[str, ...]]:
-        """For messages posted in a thread their own author started: what the author had said
-        there until then, the thread's first message first (what a file or link added to one's
-        own question belongs to, though the question may come after an opening share: "This
-        blog is very helpful! <link>", then "I am stuck with the following error")."""
+        """For messages posted in a thread their own author started: the thread's first
+        message and, when it came before, the author's first message after it (what a file or
+        link added to one's own question belongs to; the question may come right after an
+        opening share: "This blog is very helpful! <link>", then "I am stuck …")."""
         msg = m.messages
         root, own = aliased(msg), aliased(msg)
         heads: dict[int, tuple[str, int, str, int, datetime]] = {}
