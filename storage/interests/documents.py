@@ -33,7 +33,7 @@ from storage.interests.tables import (
 from storage.interests.values import (
     ResourceDoc,
 )
-from storage.sql import among, chunks
+from storage.sql import among, chunks, thread_root
 
 MAX_DOC_MESSAGES = 60  # messages per resource that feed its topics (shares first)
 MAX_DOC_CHARS = 20_000
@@ -147,14 +147,7 @@ def _resource_docs(conn: Connection, community_id: int, ids: list[int]) -> dict[
             )
             .join(msg, msg.c.id == st.c.message_id)
             .join(ch, ch.c.id == st.c.channel_id)
-            .outerjoin(
-                root,
-                and_(  # the unique (community, channel, external id) index, on both engines
-                    root.c.community_id == msg.c.community_id,
-                    root.c.channel_id == msg.c.channel_id,
-                    root.c.external_id == msg.c.thread_external_id,
-                ),
-            )
+            .outerjoin(root, thread_root(msg, root))
             .where(st.c.resource_id.in_(part), _public_channel())
             .order_by(st.c.shared_at, st.c.id)
         ):
@@ -234,14 +227,7 @@ def _linked_messages(
         q = (
             select(msg.c.text, root.c.text)
             .join(ch, ch.c.id == msg.c.channel_id)
-            .outerjoin(
-                root,
-                and_(
-                    root.c.community_id == msg.c.community_id,
-                    root.c.channel_id == msg.c.channel_id,
-                    root.c.external_id == msg.c.thread_external_id,
-                ),
-            )
+            .outerjoin(root, thread_root(msg, root))
             .where(
                 msg.c.community_id == community_id,
                 msg.c.posted_at.between(link.at - LINKED_SLACK, link.at + LINKED_SLACK),
