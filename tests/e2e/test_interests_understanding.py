@@ -47,9 +47,9 @@ async def who(rz: Rhizome, query: str, **kw: object) -> list[str]:
     return [e.member.name for e in (await ask(rz, query, **kw)).experts]
 
 
-async def topics_by_url(rz: Rhizome) -> dict[str, list[str]]:
+async def topics_by_url(rz: Rhizome, community: CommunityRef = SLACK) -> dict[str, list[str]]:
     """Work everything out, then every resource's topics by its stored (canonical) URL."""
-    found = await rz.services.repos.communities.find(SLACK.platform, SLACK.external_id)
+    found = await rz.services.repos.communities.find(community.platform, community.external_id)
     assert found is not None
     interests = service_for(rz.services)
     await interests.refresh()
@@ -405,17 +405,9 @@ async def test_a_discord_link_to_a_forum_post_is_about_that_post(rhizome: Rhizom
             ),
         ]
     )
-    found = await rhizome.services.repos.communities.find("discord", discord.external_id)
-    assert found is not None
-    interests = service_for(rhizome.services)
-    await interests.refresh()
-    async with rhizome.services.db.read() as conn:
-        rows = (await conn.execute(m.resources.select())).all()
-    topics = await interests.topics_for(found.id, [r.id for r in rows])
-    assert [r.canonical_url for r in rows] == [
-        f"https://discord.com/channels/{discord.external_id}/{post}"
-    ]
-    assert "nornir" in topics[rows[0].id]
+    topics = await topics_by_url(rhizome, discord)
+    assert list(topics) == [f"https://discord.com/channels/{discord.external_id}/{post}"]
+    assert "nornir" in topics[f"https://discord.com/channels/{discord.external_id}/{post}"]
 
 
 async def test_a_link_to_a_section_is_about_that_section(rhizome: Rhizome) -> None:
