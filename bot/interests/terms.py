@@ -296,12 +296,23 @@ def is_describing_word(word: str) -> bool:
     return bool(pos) and set(pos) <= {"ADJ", "ADV"}
 
 
+# Adjectives that only follow a verb ("I'm aware infrahub …", "make sure backups …"): never
+# before a noun, so never the first word of a subject.
+_PREDICATIVE_ONLY = frozenset(
+    """aware unaware able unable afraid alone alive asleep awake ashamed glad sure unsure
+    ready due worth fond likely unlikely""".split()
+)
+
+
 @lru_cache(maxsize=200_000)
 def is_modifier_word(word: str) -> bool:
     """Can this word open a two-word subject (`machine learning`, `open data`, `async rust`)?
-    Nouns, adjectives and names can; verbs and adverbs cannot."""
+    Nouns, adjectives and names can; verbs, adverbs and adjectives that only follow a verb
+    (`aware`, `sure`) cannot."""
     if not word.isascii() or not word.isalpha():
         return not is_junk(word)
+    if word in _PREDICATIVE_ONLY:
+        return False
     pos = _lemmas()(word)
     return not pos or bool({"NOUN", "PROPN", "ADJ"} & set(pos)) or _noun_unlisted(word, pos)
 

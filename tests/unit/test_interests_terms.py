@@ -287,3 +287,13 @@ def test_two_word_phrases_do_not_cross_punctuation_code_or_junk(
     found = TopicExtractor().terms(ResourceText(messages=(text,)))
     assert absent not in found
     assert present in found
+
+
+def test_an_adjective_that_only_follows_a_verb_opens_no_subject() -> None:
+    # Infrahub forum: "I'm aware infrahub does not …" had made `aware infrahub` a topic, then a
+    # related wording of `infrahub sync` in who-knows.
+    terms = TopicExtractor()._token_terms(
+        "I'm aware infrahub sync does not do it; make sure backups run"
+    )
+    assert "aware infrahub" not in terms and "sure backup" not in terms
+    assert "infrahub sync" in terms
