@@ -10,6 +10,7 @@ community's own (`infrahub`, `netbox`) have no such split, so they stay whole.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from functools import lru_cache
 
 __all__ = ["split_run_on"]
@@ -26,29 +27,25 @@ _MAX_PARTS = 3
 def _lexicon() -> tuple[frozenset[str], frozenset[str]]:
     """(parts, wholes): ASCII words frequent enough to be a part, and the words known whole
     that would otherwise split (a few thousand, not the 122k long words: 9 MB less). Read
-    once from wordfreq's bucketed list, whose cache is released afterwards."""
+    once, on the first title that needs them (~0.5 s, in the derive, never in a command),
+    from wordfreq's bucketed list, whose cache is released afterwards."""
     import wordfreq
 
     buckets = wordfreq.get_frequency_list("en")
 
-    def band(zipf: float, min_len: int) -> frozenset[str]:
+    def band(zipf: float, min_len: int) -> Iterator[str]:
         last = round((9.0 - zipf) * 100) + 1  # bucket i holds zipf 9 - i/100
-        return frozenset(
+        return (
             w
             for bucket in buckets[:last]
             for w in bucket
             if len(w) >= min_len and w.isascii() and w.isalpha()
         )
 
-    parts = band(_PART_ZIPF, _MIN_PART)
+    parts = frozenset(band(_PART_ZIPF, _MIN_PART))
     wholes = frozenset(w for w in band(_WHOLE_ZIPF, _MIN_WHOLE) if _best_cuts(w, parts))
     wordfreq.get_frequency_list.cache_clear()
     return parts, wholes
-
-
-def load() -> None:
-    """Read the word lists now (~0.3 s), not in the first call that needs them."""
-    _lexicon()
 
 
 def _best_cuts(low: str, parts: frozenset[str]) -> tuple[int, ...]:

@@ -196,9 +196,6 @@ def load_lexicons() -> None:
     _common_words()
     _everyday_words("en")  # `specificity`, which orders the topics a reply shows
     _everyday_words("ja")
-    from bot import wordsplit
-
-    wordsplit.load()  # run-together site names in titles (`eloquentjavascript`)
     from bot.interests.embeddings import load_model  # numpy: not at start-up
 
     load_model()  # nearby wording, ~0.4 s
