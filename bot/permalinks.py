@@ -41,6 +41,8 @@ class MessageLink:
 
 def message_link(url: str) -> MessageLink | None:
     """The message a chat permalink points to, or None for any other URL."""
+    if "/archives/" not in url and "/channels/" not in url:
+        return None  # most URLs: no parse (the derive asks this of every resource)
     try:
         parts = urlsplit(url)
     except ValueError:

@@ -188,8 +188,10 @@ def _rhetorical_lead_in(text: str, cleaned: str) -> bool:
     """True when every sentence ending in a question mark is a short lead-in holding no word
     that asks, and a link follows it: "working with census data? <link> is a great place to
     ask questions" recommends the link; "anyone tried <link>?" still asks."""
+    if not cleaned.isascii():
+        return False
     asked = _ASKED_SENTENCE.findall(cleaned)
-    if not asked or not cleaned.isascii():
+    if not asked:
         return False
     for sentence in asked:
         if len(sentence.split()) > LEAD_IN_WORDS or _ASKING_WORDS.search(sentence):
