@@ -85,7 +85,9 @@ _URLISH = re.compile(r"^(?:https?://|www\.)\S+$", re.IGNORECASE)
 _LINKS = re.compile(r"<[^<>]+>|https?://\S+|www\.\S+|\[[^\]]*\]\([^)]*\)", re.IGNORECASE)
 # What Slack and Discord write around a file, not words of the member's.
 _SYSTEM_WORDS = re.compile(
-    r"^\s*(?:uploaded|shared|posted|attached) (?:a|an|this) (?:file|image|snippet|post)\s*:?",
+    r"^\s*(?:(?:uploaded|shared|posted|attached) (?:a|an|this) (?:file|image|snippet|post)"
+    # Slack's old file shares: "<@U…> uploaded a file: <…|name> and commented: Nice map"
+    r"\s*:?)?(?:\s*and commented\s*:)?",
     re.IGNORECASE,
 )
 _MARKUP = re.compile(r"```.*?```|`[^`]*`|:[a-z0-9_+\-]{1,40}:|<@[^>]+>|[*_~]{1,3}", re.DOTALL)

@@ -260,6 +260,13 @@ def test_slack_file_links_are_named_by_the_file_not_the_member() -> None:
     assert slug_title("https://team.slack.com/files/ana/F06AHBJ1M/sparklines.png") == "Sparklines"
     upload = "uploaded a file: <https://team.slack.com/files/x/F1/s.png|Screen Shot 2015-09-08.png>"
     assert sentence_title(upload) is None  # Slack's own words and a camera name: nothing
+    # Old exports: the uploader's comment follows Slack's "and commented:" (houstondatavis)
+    commented = (
+        "<@U064KUGRJ|timabram> uploaded a file: <https://team.slack.com/files/x/F1/a.png|a.png>"
+        " and commented: a network vis of Polish Book Themes"
+    )
+    assert sentence_title(commented) == "a network vis of Polish Book Themes"
+    assert sentence_title(commented.replace("a network vis of", "Thanks! I")) is None
 
 
 def test_code_owner_is_the_account_of_a_repository_url() -> None:
