@@ -10,7 +10,7 @@ shared SQL helpers are `storage.sql`.)
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
@@ -318,6 +318,12 @@ def _dicts(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[dict[s
     return [dict(zip(columns, row, strict=True)) for row in rows]
 
 
+# Told, inside the transaction, which stored messages are about to be deleted or rewritten
+# (community id, message row ids): a feature whose derived rows read other messages' words
+# (a resource's topics borrow its thread's opening, its neighbours) marks them for redoing.
+EraseHook = Callable[[Connection, int, Sequence[int]], None]
+
+
 @dataclass
 class IngestStore:
     """Member and channel ids are cached per process; purges and forgets invalidate them."""
@@ -334,6 +340,13 @@ class IngestStore:
     _now: datetime = field(default=datetime.min)
     # An edit, deletion or purge left old text for `Database.scrub` to wipe from the files.
     erased: bool = False
+    erase_hooks: list[EraseHook] = field(default_factory=list)
+
+    def before_erase(self, conn: Connection, community_id: int, message_ids: Sequence[int]) -> None:
+        """Run the features' hooks before these messages' words leave (see `EraseHook`)."""
+        if message_ids:
+            for hook in self.erase_hooks:
+                hook(conn, community_id, message_ids)
 
     def forget_community(self, community_id: int) -> None:
         self.member_ids = {k: v for k, v in self.member_ids.items() if k[0] != community_id}
@@ -920,6 +933,7 @@ class IngestStore:
             # Redelivered out of order (retries, catch-up): a newer edit already stands.
             stats.skip("edit older than the stored text")
             return
+        self.before_erase(conn, e.community_id, [mid])
         conn.execute(
             update(m.messages)
             .where(m.messages.c.id == mid)
@@ -947,6 +961,7 @@ class IngestStore:
         if gone:
             conn.execute(delete(st).where(st.c.message_id == mid, st.c.resource_id.in_(gone)))
             touched.update(gone)
+            self._drop_member_titles(conn, gone)  # its label or sentence went with the link
         added = tuple(r for r in e.resources if r.canonical_url not in current)
         chid = self.channel_ids[(e.community_id, e.channel_id)][0]
         if added:
@@ -997,15 +1012,20 @@ class IngestStore:
         )
         touched.update(shared)
         self._drop_member_titles(conn, shared)
+        self.before_erase(conn, d.community_id, [mid])
         conn.execute(delete(m.messages).where(m.messages.c.id == mid))
 
     @staticmethod
-    def _drop_member_titles(conn: Connection, resource_ids: Iterable[int]) -> None:
+    def _drop_member_titles(
+        conn: Connection,
+        resource_ids: Iterable[int],
+        sources: Sequence[TitleSource] = (TitleSource.LABEL, TitleSource.SENTENCE),
+    ) -> None:
         """Titles made of a member's words (a link label, the sharing sentence) leave with the
         message they came from: back to the URL's words, until a share names it again."""
         rt = m.resources
         ids = sorted(set(resource_ids))
-        words = (int(TitleSource.LABEL), int(TitleSource.SENTENCE))
+        words = tuple(int(source) for source in sources)
         for part in chunks(ids):
             rows = conn.execute(
                 select(rt.c.id, rt.c.canonical_url).where(
@@ -1109,12 +1129,19 @@ def search_text(
     return " ".join(p for p in parts if p)[:SEARCH_TEXT_CHARS]
 
 
-def delete_member_data(conn: Connection, community_id: int, member_id: int) -> None:
-    """Remove every row about one member; resources only they shared go with them."""
+def delete_member_data(
+    conn: Connection, community_id: int, member_id: int, store: IngestStore | None = None
+) -> None:
+    """Remove every row about one member; resources only they shared go with them, and a
+    title made of their words (a label, their sharing sentence) with their shares."""
     rt, st = m.resources, m.shares
     theirs = list(
         conn.execute(select(st.c.resource_id).where(st.c.member_id == member_id)).scalars()
     )
+    if store is not None:
+        said = conn.execute(select(m.messages.c.id).where(m.messages.c.author_id == member_id))
+        store.before_erase(conn, community_id, list(said.scalars()))
+    IngestStore._drop_member_titles(conn, theirs)
     conn.execute(
         delete(m.members).where(
             and_(m.members.c.id == member_id, m.members.c.community_id == community_id)

@@ -42,6 +42,7 @@ def prune_messages(
     touched = set(
         conn.execute(select(m.shares.c.resource_id).where(m.shares.c.message_id.in_(ids))).scalars()
     )
+    store.before_erase(conn, community_id, ids)
     conn.execute(delete(msg).where(msg.c.id.in_(ids)))
     store.message_ids.clear()
     if touched:

@@ -29,8 +29,14 @@ class InterestsFeature(FeatureBase):
 
     def start(self, services: Services) -> None:
         from bot.interests.service import service_for
+        from storage.interests.documents import redo_readers
 
         services.topics_for = service_for(services).topics_for
+        # Topics read other messages' words: erasing those redoes them (deletes, edits,
+        # forget-me, retention).
+        hooks = services.tracker.store.erase_hooks
+        if redo_readers not in hooks:
+            hooks.append(redo_readers)
 
     def background(self, services: Services) -> Sequence[BackgroundWork]:
         from bot.interests.service import run_interests

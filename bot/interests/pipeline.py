@@ -582,6 +582,14 @@ class TopicPipeline:
             scanned_all and next_m == 0,
         )
 
+    async def settle(self, community_id: int) -> None:
+        """Recompute every resource marked dirty, then the members they changed: after an
+        erasure (`storage.interests.documents.redo_readers`), before saying it is done."""
+        while await self.recompute_resources(community_id):
+            pass
+        while await self.recompute_members(community_id):
+            pass
+
     async def recompute_resources(
         self, community_id: int, resource_ids: Sequence[int] | None = None
     ) -> int:

@@ -774,6 +774,10 @@ class InterestService:
     # --- privacy ----------------------------------------------------------------------------
     async def forget(self, community_id: int, external_id: str) -> None:
         await self.store.forget(community_id, external_id)
+        # Others' resources and profiles that read their words (a reply in a thread, a
+        # question a bare link answered) were marked dirty as the words left: redo them now,
+        # so forget-me leaves none of those words in the derived tables either.
+        await self.topics.settle(community_id)
         self.invalidate(community_id)
 
     async def export(self, community_id: int, external_id: str) -> dict[str, Any]:

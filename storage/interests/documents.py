@@ -5,7 +5,7 @@ message, that message), read for topic extraction; weak titles written back."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy import (
@@ -25,7 +25,7 @@ from bot.urls import extract_urls
 from storage import models as m
 from storage.db import Database
 from storage.ingest import IngestStore
-from storage.interests.changes import _resource_signatures
+from storage.interests.changes import _mark_dirty, _resource_signatures
 from storage.interests.common import _public_channel
 from storage.interests.tables import (
     resource_unfurls,
@@ -296,4 +296,136 @@ def _resource_heads(
             )
         ):
             out[rid] = (title, url)
+    return out
+
+
+def resources_reading(conn: Connection, community_id: int, message_ids: Sequence[int]) -> set[int]:
+    """The resources whose documents (`_resource_docs`) may hold these messages' words: what
+    they share, every share of the threads they are in (an opening and its replies read each
+    other), shares posted near them (a bare share borrows its neighbours) and links to them or
+    to their threads (permalinks). A superset: redoing one more resource costs only time."""
+    msg, st = m.messages, m.shares
+    rows = [
+        row
+        for part in chunks(sorted(set(message_ids)))
+        for row in conn.execute(
+            select(
+                msg.c.id,
+                msg.c.channel_id,
+                msg.c.external_id,
+                msg.c.thread_external_id,
+                msg.c.posted_at,
+            ).where(msg.c.community_id == community_id, msg.c.id.in_(part))
+        )
+    ]
+    if not rows:
+        return set()
+    ids = {r.id for r in rows}
+    out: set[int] = set()
+    for part in chunks(sorted(ids)):
+        out.update(
+            conn.execute(select(st.c.resource_id).where(st.c.message_id.in_(part))).scalars()
+        )
+    threads: dict[int, set[str]] = {}  # channel -> thread ids (a message is its own root)
+    times: dict[int, list[datetime]] = {}
+    for r in rows:
+        threads.setdefault(r.channel_id, set()).add(r.thread_external_id or r.external_id)
+        times.setdefault(r.channel_id, []).append(as_utc(r.posted_at))
+    shared = select(st.c.resource_id).join(msg, msg.c.id == st.c.message_id)
+    for channel, roots in threads.items():
+        for part in chunks(sorted(roots)):
+            out.update(
+                conn.execute(
+                    shared.where(
+                        msg.c.channel_id == channel,
+                        msg.c.external_id.in_(part) | msg.c.thread_external_id.in_(part),
+                    )
+                ).scalars()
+            )
+    for channel, stamps in times.items():
+        # A share at t reads [t - NEARBY_BEFORE, t + NEARBY_AFTER]: a message at s is read by
+        # shares in [s - NEARBY_AFTER, s + NEARBY_BEFORE]. Overlapping windows merged.
+        for lo, hi in _merged((s - NEARBY_AFTER, s + NEARBY_BEFORE) for s in sorted(stamps)):
+            out.update(
+                conn.execute(
+                    shared.where(
+                        msg.c.community_id == community_id,
+                        msg.c.posted_at.between(lo, hi),
+                        msg.c.channel_id == channel,
+                    )
+                ).scalars()
+            )
+    oldest = min(as_utc(r.posted_at) for r in rows)
+    out.update(_linking_to(conn, community_id, ids, oldest))
+    return out
+
+
+def redo_readers(conn: Connection, community_id: int, message_ids: Sequence[int]) -> None:
+    """The ingest store's erase hook (`storage.ingest.EraseHook`): the resources whose topics
+    may hold these messages' words, and their authors, are marked for recomputing, so deleted,
+    edited and forgotten words leave the derived tables too; a sentence title the derive took
+    from them goes back to the URL's words (the derive names it again from what stays)."""
+    readers = resources_reading(conn, community_id, message_ids)
+    msg = m.messages
+    authors = {
+        author
+        for part in chunks(sorted(set(message_ids)))
+        for author in conn.execute(
+            select(msg.c.author_id).distinct().where(msg.c.id.in_(part))
+        ).scalars()
+    }
+    if readers:
+        IngestStore._drop_member_titles(conn, readers, (TitleSource.SENTENCE,))
+    # Their authors' own topics read them too (a forgotten member's rows go by cascade).
+    _mark_dirty(conn, community_id, readers, authors)
+
+
+def _merged(spans: Iterable[tuple[datetime, datetime]]) -> list[tuple[datetime, datetime]]:
+    """Sorted time spans with the overlapping ones joined."""
+    out: list[tuple[datetime, datetime]] = []
+    for lo, hi in spans:
+        if out and lo <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], hi))
+        else:
+            out.append((lo, hi))
+    return out
+
+
+def _linking_to(
+    conn: Connection, community_id: int, message_ids: set[int], oldest: datetime
+) -> set[int]:
+    """Resources that are permalinks to one of these messages or to a reply in their threads
+    (`_linked_messages` reads the linked message and its thread's opening). A link to a message
+    is shared after it: deleting a recent message reads the recent shares only."""
+    rt, st, msg, ch = m.resources, m.shares, m.messages, m.channels
+    root = aliased(msg)
+    out: set[int] = set()
+    candidates = conn.execute(
+        select(rt.c.id, rt.c.canonical_url)
+        .distinct()
+        .join(st, st.c.resource_id == rt.c.id)
+        .where(
+            st.c.community_id == community_id,
+            st.c.shared_at >= oldest - LINKED_SLACK,
+            rt.c.canonical_url.contains("/archives/") | rt.c.canonical_url.contains("/channels/"),
+        )
+    ).all()
+    for rid, url in candidates:
+        link = message_link(url)
+        if link is None:
+            continue
+        q = (
+            select(msg.c.id, root.c.id)
+            .join(ch, ch.c.id == msg.c.channel_id)
+            .outerjoin(root, thread_root(msg, root))
+            .where(
+                msg.c.community_id == community_id,
+                msg.c.posted_at.between(link.at - LINKED_SLACK, link.at + LINKED_SLACK),
+                msg.c.external_id == link.message,
+            )
+        )
+        if link.platform == "slack":
+            q = q.where(ch.c.external_id == link.channel)
+        if any(own in message_ids or opening in message_ids for own, opening in conn.execute(q)):
+            out.add(rid)
     return out

@@ -31,7 +31,7 @@ class Privacy(_Repo):
             member_id = await _member_row(conn, community_id, external_id, mt.c.id)
             if member_id is None:
                 return False
-            await conn.run_sync(delete_member_data, community_id, member_id)
+            await conn.run_sync(delete_member_data, community_id, member_id, store)
         store.forget_member(community_id, external_id)
         return True
 

@@ -15,6 +15,7 @@ from sqlalchemy import func, select, text
 
 from bot.app import Rhizome
 from bot.commands.registry import Invocation
+from bot.interests.service import service_for
 from bot.model import Actor, CommunityRef, CommunityRemoved, MessagePosted, ReactionAdded
 from bot.scrub import scrubber_for
 from storage import models as m
@@ -305,3 +306,96 @@ async def test_forget_me_leaves_no_time_of_her_activity_in_the_file(
     await rhizome.run_command(hers(chat.command("x", "privacy forget-me confirm")))
     data = await stored_bytes(rhizome)
     assert [s for s in stamps if s in data] == []
+
+
+SLACK = CommunityRef("slack", "T1", "Team")
+
+
+def slack_ts(chat: Chat, minutes: float) -> str:
+    """A Slack message id is its time: what a permalink to it spells."""
+    return f"{int(chat.at(minutes).timestamp())}.000100"
+
+
+HER_MINUTES = (0, 31, 60, 90, 120)  # when she posted (below): her message ids
+
+
+async def others_reading_her(rz: Rhizome) -> dict[str, tuple[str, ...]]:
+    """Ben's resources, each read for topics from some words of hers (see below), derived."""
+    s = Chat(SLACK, START)
+    question, reply, beside, linked, first = (slack_ts(s, n) for n in HER_MINUTES)
+    opening = slack_ts(s, 30)
+    posts = [
+        # She asks; Ben answers with a bare link, which is about her question.
+        hers(s.post("x", f"anyone tried the {PHRASE}?", mid=question)),
+        s.post("ben", "https://example.org/answer", thread=question, minutes=1),
+        # Ben shares; she replies in his thread.
+        s.post("ben", "on graph layouts https://example.org/layouts", mid=opening, minutes=30),
+        hers(s.post("x", f"{PHRASE} merzonkite layouts", mid=reply, thread=opening, minutes=31)),
+        # She says what the picture Ben posts right after shows.
+        hers(s.post("x", f"look at the {PHRASE}", mid=beside, minutes=60)),
+        s.post("ben", "https://example.org/pic.png", minutes=61),
+        # Ben links to her message.
+        hers(s.post("x", f"the {PHRASE} explained", mid=linked, minutes=90)),
+        s.post(
+            "ben",
+            f"https://t1.slack.com/archives/C-general/p{linked.replace('.', '')}",
+            minutes=200,
+        ),
+        # She shares first, with a sentence: the title; Ben shares it later.
+        hers(
+            s.post(
+                "x", f"{PHRASE} is a fine read https://example.org/a/98765", mid=first, minutes=120
+            )
+        ),
+        s.post("ben", "https://example.org/a/98765", minutes=300),
+    ]
+    for post in posts:
+        await rz.ingest(post)
+    await service_for(rz.services).refresh()
+    return await topics_by_url(rz)
+
+
+async def topics_by_url(rz: Rhizome) -> dict[str, tuple[str, ...]]:
+    community = await rz.services.repos.communities.ensure(SLACK)
+    async with rz.services.db.read() as conn:
+        rows = (await conn.execute(select(m.resources.c.id, m.resources.c.canonical_url))).all()
+    topics = await service_for(rz.services).topics_for(community.id, [r.id for r in rows])
+    return {url: tuple(topics.get(rid, ())) for rid, url in rows}
+
+
+async def test_forget_me_redoes_the_topics_and_titles_that_read_her_words(
+    rhizome: Rhizome,
+) -> None:
+    """Ben's resources borrowed her words (the question his link answers, her reply in his
+    thread, her words beside his picture, the message his permalink points to, her sentence
+    as the title of a link they both shared): after forget-me not a byte of them is left, and
+    his resources keep topics made of what stays."""
+    before = await others_reading_her(rhizome)
+    assert all(
+        any("vexillumqorbitane" in t or "merzonkite" in t for t in topics)
+        for url, topics in before.items()
+        if "layouts" not in url
+    ), before
+    assert any("merzonkite" in t for t in before["https://example.org/layouts"])
+    await rhizome.run_command(hers(Chat(SLACK, START).command("x", "privacy forget-me confirm")))
+    assert leftovers(await stored_bytes(rhizome)) == []
+    assert "graph layout" in (await topics_by_url(rhizome))["https://example.org/layouts"]
+
+
+@pytest.mark.parametrize("erase", ["delete", "edit"])
+async def test_a_deleted_or_edited_message_leaves_the_topics_that_read_it(
+    rhizome: Rhizome, erase: str
+) -> None:
+    """Deleted or rewritten on the platform: the words leave the resources that borrowed them
+    at the next interest pass, and the scrub wipes them from the file."""
+    await others_reading_her(rhizome)
+    s = Chat(SLACK, START)
+    for mid in (slack_ts(s, n) for n in HER_MINUTES):
+        if erase == "delete":
+            await rhizome.ingest(s.delete(mid, minutes=400))
+        else:
+            await rhizome.ingest(s.edit(mid, "never mind", minutes=400))
+    await service_for(rhizome.services).refresh(sweep=False)  # the next interest pass
+    await scrubber_for(rhizome.services).tick()
+    assert [w for w in TAILS if w in await stored_bytes(rhizome)] == []
+    assert "graph layout" in (await topics_by_url(rhizome))["https://example.org/layouts"]
