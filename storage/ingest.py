@@ -926,14 +926,15 @@ class IngestStore:
         if mid is None:
             stats.skip("edit of a message not tracked")
             return
-        stored_at = conn.execute(
-            select(m.messages.c.edited_at).where(m.messages.c.id == mid)
-        ).scalar()
+        stored_at, stored_text = conn.execute(
+            select(m.messages.c.edited_at, m.messages.c.text).where(m.messages.c.id == mid)
+        ).one()
         if stored_at is not None and as_utc(stored_at) > as_utc(e.edited_at):
             # Redelivered out of order (retries, catch-up): a newer edit already stands.
             stats.skip("edit older than the stored text")
             return
-        self.before_erase(conn, e.community_id, [mid])
+        if stored_text != e.text:  # not an unfurl arriving (Slack's message_changed)
+            self.before_erase(conn, e.community_id, [mid])
         conn.execute(
             update(m.messages)
             .where(m.messages.c.id == mid)
