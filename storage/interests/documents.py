@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import (
     and_,
@@ -301,9 +302,9 @@ def _resource_heads(
 
 def resources_reading(conn: Connection, community_id: int, message_ids: Sequence[int]) -> set[int]:
     """The resources whose documents (`_resource_docs`) may hold these messages' words: what
-    they share, every share of the threads they are in (an opening and its replies read each
-    other), shares posted near them (a bare share borrows its neighbours) and links to them or
-    to their threads (permalinks). A superset: redoing one more resource costs only time."""
+    they share, what the openings of their threads share (an opening reads its replies), bare
+    shares replying to them (a lone link reads the question it answers) or posted near them
+    (a lone picture reads its neighbours), and links to them or their threads (permalinks)."""
     msg, st = m.messages, m.shares
     rows = [
         row
@@ -326,34 +327,41 @@ def resources_reading(conn: Connection, community_id: int, message_ids: Sequence
         out.update(
             conn.execute(select(st.c.resource_id).where(st.c.message_id.in_(part))).scalars()
         )
-    threads: dict[int, set[str]] = {}  # channel -> thread ids (a message is its own root)
+    openings: dict[int, set[str]] = {}  # channel -> the thread ids they are in (or open)
     times: dict[int, list[datetime]] = {}
     for r in rows:
-        threads.setdefault(r.channel_id, set()).add(r.thread_external_id or r.external_id)
+        openings.setdefault(r.channel_id, set()).add(r.thread_external_id or r.external_id)
         times.setdefault(r.channel_id, []).append(as_utc(r.posted_at))
     shared = select(st.c.resource_id).join(msg, msg.c.id == st.c.message_id)
-    for channel, roots in threads.items():
-        for part in chunks(sorted(roots)):
+    with_text = select(st.c.resource_id, msg.c.text).join(msg, msg.c.id == st.c.message_id)
+
+    def bare(found: Iterable[Any]) -> set[int]:
+        return {rid for rid, text in found if own_words(text or "") < BARE_SHARE_WORDS}
+
+    for channel, threads in openings.items():
+        for part in chunks(sorted(threads)):
             out.update(
                 conn.execute(
-                    shared.where(
-                        msg.c.channel_id == channel,
-                        msg.c.external_id.in_(part) | msg.c.thread_external_id.in_(part),
-                    )
+                    shared.where(msg.c.channel_id == channel, msg.c.external_id.in_(part))
                 ).scalars()
+            )
+            out |= bare(
+                conn.execute(
+                    with_text.where(msg.c.channel_id == channel, msg.c.thread_external_id.in_(part))
+                )
             )
     for channel, stamps in times.items():
         # A share at t reads [t - NEARBY_BEFORE, t + NEARBY_AFTER]: a message at s is read by
         # shares in [s - NEARBY_AFTER, s + NEARBY_BEFORE]. Overlapping windows merged.
         for lo, hi in _merged((s - NEARBY_AFTER, s + NEARBY_BEFORE) for s in sorted(stamps)):
-            out.update(
+            out |= bare(
                 conn.execute(
-                    shared.where(
+                    with_text.where(
                         msg.c.community_id == community_id,
                         msg.c.posted_at.between(lo, hi),
                         msg.c.channel_id == channel,
                     )
-                ).scalars()
+                )
             )
     oldest = min(as_utc(r.posted_at) for r in rows)
     out.update(_linking_to(conn, community_id, ids, oldest))
