@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
+    Select,
     and_,
     bindparam,
     func,
@@ -20,7 +21,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import aliased
 
 from bot.clock import as_utc
-from bot.permalinks import message_link
+from bot.permalinks import MessageLink, message_link
 from bot.titles import TitleSource, own_words, slug_title
 from bot.urls import extract_urls
 from storage import models as m
@@ -208,6 +209,28 @@ def _resource_docs(conn: Connection, community_id: int, ids: list[int]) -> dict[
     return docs
 
 
+_LINKED_ROOT = aliased(m.messages)
+
+
+def _linked(link: MessageLink, community_id: int, *columns: Any) -> Select[Any]:
+    """The message a permalink points to, with its thread's opening (`_LINKED_ROOT`), found
+    through the time index; `columns` of either."""
+    msg, ch, root = m.messages, m.channels, _LINKED_ROOT
+    q = (
+        select(*columns)
+        .join(ch, ch.c.id == msg.c.channel_id)
+        .outerjoin(root, thread_root(msg, root))
+        .where(
+            msg.c.community_id == community_id,
+            msg.c.posted_at.between(link.at - LINKED_SLACK, link.at + LINKED_SLACK),
+            msg.c.external_id == link.message,
+        )
+    )
+    if link.platform == "slack":  # a ts is unique within its channel only
+        q = q.where(ch.c.external_id == link.channel)
+    return q
+
+
 def _linked_messages(
     conn: Connection,
     community_id: int,
@@ -221,24 +244,11 @@ def _linked_messages(
     wanted = {rid: link for rid, url in urls.items() if (link := message_link(url))}
     if not wanted:
         return []
-    msg, ch = m.messages, m.channels
-    root = aliased(msg)
+    msg, root = m.messages, _LINKED_ROOT
     found: dict[int, list[str]] = {}
     for rid, link in wanted.items():
-        q = (
-            select(msg.c.text, root.c.text)
-            .join(ch, ch.c.id == msg.c.channel_id)
-            .outerjoin(root, thread_root(msg, root))
-            .where(
-                msg.c.community_id == community_id,
-                msg.c.posted_at.between(link.at - LINKED_SLACK, link.at + LINKED_SLACK),
-                msg.c.external_id == link.message,
-                _public_channel(),
-            )
-            .limit(1)
-        )
-        if link.platform == "slack":  # a ts is unique within its channel only
-            q = q.where(ch.c.external_id == link.channel)
+        q = _linked(link, community_id, msg.c.text, root.c.text)
+        q = q.where(_public_channel()).limit(1)
         row = conn.execute(q).first()
         if row is not None:
             found[rid] = [t for t in (row[1], row[0]) if t]
@@ -405,8 +415,7 @@ def _linking_to(
     """Resources that are permalinks to one of these messages or to a reply in their threads
     (`_linked_messages` reads the linked message and its thread's opening). A link to a message
     is shared after it: deleting a recent message reads the recent shares only."""
-    rt, st, msg, ch = m.resources, m.shares, m.messages, m.channels
-    root = aliased(msg)
+    rt, st, msg, root = m.resources, m.shares, m.messages, _LINKED_ROOT
     out: set[int] = set()
     candidates = conn.execute(
         select(rt.c.id, rt.c.canonical_url)
@@ -422,18 +431,7 @@ def _linking_to(
         link = message_link(url)
         if link is None:
             continue
-        q = (
-            select(msg.c.id, root.c.id)
-            .join(ch, ch.c.id == msg.c.channel_id)
-            .outerjoin(root, thread_root(msg, root))
-            .where(
-                msg.c.community_id == community_id,
-                msg.c.posted_at.between(link.at - LINKED_SLACK, link.at + LINKED_SLACK),
-                msg.c.external_id == link.message,
-            )
-        )
-        if link.platform == "slack":
-            q = q.where(ch.c.external_id == link.channel)
+        q = _linked(link, community_id, msg.c.id, root.c.id)
         if any(own in message_ids or opening in message_ids for own, opening in conn.execute(q)):
             out.add(rid)
     return out
