@@ -18,7 +18,7 @@ from publicsuffixlist import PublicSuffixList
 from bot.titles import CODE_HOSTS
 from bot.urls import is_public_page
 
-__all__ = ["address_subjects", "site_brand", "site_name"]
+__all__ = ["address_subjects", "registry_package", "site_brand", "site_name"]
 
 # Where members' uploads live (`houstondatavis.slack.com/files/...`, Discord's CDN).
 _CHAT_PLATFORMS = frozenset({"slack", "slack-edge", "discord", "discordapp"})
@@ -63,6 +63,16 @@ def address_subjects(url: str) -> tuple[str, ...]:
     if _HEADING.match(fragment) and fragment not in _NOT_HEADINGS:
         found.append(re.sub(r"[-_]+", " ", fragment))
     return tuple(found)
+
+
+def registry_package(url: str) -> str | None:
+    """The package a registry URL is about (`random` for hackage.haskell.org/package/random),
+    else None: a name by construction, even when it is an everyday word."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    return _package(parts.hostname or "", parts.path, parts.query)
 
 
 def _package(host: str, path: str, query: str) -> str | None:

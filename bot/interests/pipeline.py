@@ -28,7 +28,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from bot.interests.addresses import address_subjects, site_brand, site_name
+from bot.interests.addresses import address_subjects, registry_package, site_brand, site_name
 from bot.interests.answers import is_acknowledgement, is_substantive
 from bot.interests.profiles import (
     DEFAULT_WEIGHTS,
@@ -101,6 +101,9 @@ def resource_text(doc: ResourceDoc) -> ResourceText:
         site_brand=site_brand(doc.url),
         messages=doc.messages,
         channel_name=doc.channel_name,
+        names=tuple(
+            name for name in (registry_package(doc.shared_url or doc.url),) if name is not None
+        ),
     )
 
 

@@ -298,6 +298,16 @@ def shown_topics(topics: Iterable[tuple[str, float]]) -> list[str]:
     return [t for i, (t, w) in enumerate(ordered) if i < SHOWN_AT_LEAST or w >= SHOWN_FLOOR * lead]
 
 
+_PACKAGE_NAME = re.compile(r"^[a-z][a-z0-9._-]{1,60}$")
+
+
+def package_name(name: str) -> str | None:
+    """A package's name as a topic, kept as its registry spells it (casefolded): `random`,
+    `data-default`. None for anything that is not one name."""
+    name = name.strip().casefold()
+    return name if _PACKAGE_NAME.match(name) else None
+
+
 def extract_hashtags(text: str) -> list[str]:
     """`#rust` and `#async-io` in chat text (not `c#`, not `#123`, not Slack `<#C1|x>`, not
     inside code: `#label := "Run"` is a Haskell label, `#include` a C directive)."""
@@ -318,6 +328,9 @@ class ResourceText:
     messages: tuple[str, ...] = ()  # texts of messages that shared or discussed it
     hashtags: tuple[str, ...] = ()  # extra tags (message hashtags are found automatically)
     channel_name: str | None = None
+    # Names the address gives it (a registry's package): subjects even when everyday words
+    # (Hackage's `random`, `text`, `time`), which `normalize_topic` would drop as chat.
+    names: tuple[str, ...] = ()
 
     @classmethod
     def of(cls, value: ResourceText | str) -> ResourceText:
@@ -437,6 +450,9 @@ class TopicExtractor:
             add(phrase, _W_META_TOP / (1.0 + rank / 3.0))
         for kw in doc.keywords:
             add(normalize_topic(kw, self.aliases), _W_KEYWORD)
+        for name in doc.names:
+            if normalize_topic(name, self.aliases) is None:  # else a keyword already
+                add(package_name(name), _W_KEYWORD)
         tags = [*doc.hashtags]
         tf: Counter[str] = Counter()
         for text in doc.messages:

@@ -6,7 +6,7 @@ from dataclasses import replace
 
 import pytest
 
-from bot.interests.addresses import address_subjects, site_brand, site_name
+from bot.interests.addresses import address_subjects, registry_package, site_brand, site_name
 from bot.interests.pipeline import resource_text
 from bot.interests.topics import TopicExtractor
 from storage.interests.values import ResourceDoc
@@ -60,6 +60,25 @@ def test_the_package_becomes_a_topic_of_its_page() -> None:
     text = resource_text(doc)
     assert "transformers" in text.keywords
     assert "transformer" in dict(TopicExtractor().topics(text))
+
+
+@pytest.mark.parametrize(
+    ("url", "package"),
+    [
+        ("https://hackage.haskell.org/package/random", "random"),  # haskell-jp
+        ("https://hackage.haskell.org/package/here", "here"),
+        ("https://hackage.haskell.org/package/text-2.0.2/docs/Data-Text.html", "text"),
+    ],
+)
+def test_a_package_named_by_an_everyday_word_is_still_its_pages_topic(
+    url: str, package: str
+) -> None:
+    """`normalize_topic` drops `random`, `here`, `text` as chat words; as a registry's
+    package name each is a subject by construction."""
+    assert registry_package(url) == package
+    doc = ResourceDoc(1, package.title(), None, url, (), None, ("ダウンロードしました",), None)
+    assert package in dict(TopicExtractor().topics(resource_text(doc)))
+    assert registry_package("https://example.org/package/random") is None
 
 
 def test_every_link_to_a_page_brings_the_section_it_points_at() -> None:
