@@ -369,10 +369,16 @@ class Corpus:
         fresh = [rid for rid in texts if rid not in self.observed]
         self.extractor.observe(texts[rid] for rid in fresh)
         self.observed.update(fresh)
-        return {
+        out = {
             rid: self.with_channel(self.extractor.topics(text, k=TOPICS_PER_RESOURCE), text)
             for rid, text in texts.items()
         }
+        for doc in docs:
+            if not out[doc.resource_id] and doc.weak_title:
+                # Nothing else says what it is: its site's name is better than no topic.
+                text = replace(texts[doc.resource_id], title=doc.weak_title)
+                out[doc.resource_id] = self.extractor.topics(text, k=TOPICS_PER_RESOURCE)
+        return out
 
     def conversation_topics(
         self, question: str, reply: str, channel: str | None = None
@@ -615,9 +621,11 @@ class TopicPipeline:
             await self.store.fill_titles(community_id, titles)
             sigs = {**sigs, **await self.store.resource_signatures(titles)}
             docs = {  # URL words name the page like its title; a sentence is already chat
-                rid: replace(doc, title=titles[rid][0])
-                if titles.get(rid, ("", 0))[1] == TitleSource.SLUG
-                else doc
+                rid: doc
+                if rid not in titles
+                else replace(doc, title=titles[rid][0])
+                if titles[rid][1] == TitleSource.SLUG
+                else replace(doc, weak_title=titles[rid][0])
                 for rid, doc in docs.items()
             }
         corpus = await self.corpus(community_id)

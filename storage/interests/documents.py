@@ -205,6 +205,7 @@ def _resource_docs(conn: Connection, community_id: int, ids: list[int]) -> dict[
                 messages=tuple(texts[r.id]),
                 channel_name=common[0][0] if common else None,
                 shared_url=r.shared_url if r.shared_url != r.canonical_url else None,
+                weak_title=r.title if r.title_rank == TitleSource.SENTENCE else None,
             )
     return docs
 

@@ -101,6 +101,9 @@ class ResourceDoc:
     channel_name: str | None
     # As first shared, when it differs from `url`: its anchor names the section linked to.
     shared_url: str | None = None
+    # A title kept out of `title` (a front page's site name, the sharer's sentence): read
+    # only when nothing else names a subject ("Eloquent javascript", shared as a lone link).
+    weak_title: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -431,6 +431,23 @@ async def test_a_link_to_a_section_is_about_that_section(rhizome: Rhizome) -> No
     assert "merge queue" not in topics["https://docs.example.com/topics/profiles"]
 
 
+async def test_a_front_page_shared_alone_is_about_its_sites_name(rhizome: Rhizome) -> None:
+    """houstondatavis #readings: `<http://eloquentjavascript.net>` and nothing else. The site's
+    name, read apart from its host, is the only thing that says what it is; a site's name is
+    no topic where anything else names one (`github` on every repository)."""
+    chat = Chat(SLACK, START, channel="readings")
+    await rhizome.ingest_many(
+        [
+            chat.post("micah", "<http://eloquentjavascript.net>", mid="1"),
+            chat.post("ana", "graph layouts in d3: https://d3js.org/", mid="2", minutes=90),
+        ]
+    )
+    topics = await topics_by_url(rhizome)
+    assert "javascript" in topics["https://eloquentjavascript.net"]
+    assert "d3js" not in topics["https://d3js.org"]  # its own sharer's words say more
+    assert "graph layout" in topics["https://d3js.org"]
+
+
 async def test_an_answer_the_asker_thanked_for_is_marked(rhizome: Rhizome) -> None:
     chat = Chat(SLACK, START)
     ans = "Keep the JoinHandle and call abort on it, or select on a CancellationToken"
