@@ -81,6 +81,11 @@ PHRASES: tuple[Phrase, ...] = (
     ),
     # Asking for help without a question: "I am unable to get X working", "I can't figure out".
     Phrase(r"i(?:'m| am) (?:unable|not able) to", ("able",), "I am unable to get it working"),
+    Phrase(  # stuck now, not "I was stuck on it until …" (an answer)
+        r"(?:i'm|i am|\bam)(?: still| kinda| a bit| completely)? (?:stuck|hung up)\b",
+        ("stuck", "hung"),
+        "I am able to get devices but am hung up on mapping attributes",
+    ),
     Phrase(
         r"i(?:'m| am) having (?:a |some )?(?:trouble|issues?|problems?|difficult)",
         ("having",),

@@ -36,6 +36,9 @@ from bot.questions import ANCHORS, JAPANESE, PHRASES, SQL_PATTERNS, Phrase, is_q
         "Has anyone used X? I am deciding between X and Y",
         "Thoughts? I think we should use X",
         "Working with census data?",
+        # a forum post stating its problem (Infrahub's Nornir thread)
+        "I am able to get devices and groups but am hung up on mapping additional attributes",
+        "I'm still stuck with the upgrade",
     ],
 )
 def test_questions(text: str) -> None:
@@ -62,6 +65,8 @@ def test_questions(text: str) -> None:
         "ask questions",
         "Questions about using Julia? Head to <https://discourse.julialang.org>",
         "Need a regex tester? https://regexr.com is the one I use every day",
+        "I was stuck on this until I found the filter functions",  # stuck then: an answer
+        "the worker got stuck, restarting it fixed that",
     ],
 )
 def test_not_questions(text: str) -> None:
