@@ -593,11 +593,20 @@ class TopicPipeline:
 
     async def settle(self, community_id: int) -> None:
         """Recompute every resource marked dirty, then the members they changed: after an
-        erasure (`storage.interests.documents.redo_readers`), before saying it is done."""
-        while await self.recompute_resources(community_id):
-            pass
-        while await self.recompute_members(community_id):
-            pass
+        erasure (`storage.interests.documents.redo_readers`), before saying it is done. Under
+        the pass's lock and lease, as a pass: when another process holds the lease, its pass
+        recomputes them."""
+        async with self._lock:
+            now = self.services.clock.now()
+            if not await self.store.claim(community_id, self.owner, now, now + LEASE):
+                return
+            try:
+                for recompute in (self.recompute_resources, self.recompute_members):
+                    while await recompute(community_id):
+                        now = self.services.clock.now()
+                        await self.store.claim(community_id, self.owner, now, now + LEASE)
+            finally:
+                await self.store.release(community_id, self.owner)
 
     async def recompute_resources(
         self, community_id: int, resource_ids: Sequence[int] | None = None
