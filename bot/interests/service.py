@@ -35,7 +35,6 @@ from bot.interests.nearby import NEARBY, NEARBY_FLOOR, NEARBY_LIMIT, NearbyTopic
 from bot.interests.pipeline import (
     KNOW_KINDS,
     TopicPipeline,
-    UnfurlPipeline,
     asked_in_own_thread,
     epoch_days,
     horizon,
@@ -69,6 +68,7 @@ from bot.interests.topics import (
     prepare_aliases,
     shown_topics,
 )
+from bot.interests.unfurl_pass import UnfurlPipeline
 from bot.interests.vocabulary import Vocabulary
 from bot.interests.wants import action_evidence, snippet
 from bot.interests.words import FUNCTION_WORDS, singularize
