@@ -962,7 +962,7 @@ class IngestStore:
         if gone:
             conn.execute(delete(st).where(st.c.message_id == mid, st.c.resource_id.in_(gone)))
             touched.update(gone)
-            self._drop_member_titles(conn, gone)  # its label or sentence went with the link
+            self.drop_member_titles(conn, gone)  # its label or sentence went with the link
         added = tuple(r for r in e.resources if r.canonical_url not in current)
         chid = self.channel_ids[(e.community_id, e.channel_id)][0]
         if added:
@@ -984,7 +984,7 @@ class IngestStore:
         kept = {url: rid for url, (rid, _) in current.items() if url in wanted}
         touched.update(kept.values())
         if kept:
-            self._drop_member_titles(conn, kept.values())
+            self.drop_member_titles(conn, kept.values())
             planned = {(e.community_id, r.canonical_url): r for r in e.resources}
             kept_ids = {(e.community_id, url): rid for url, rid in kept.items()}
             self._better_titles(conn, planned, kept_ids, set())
@@ -1012,12 +1012,12 @@ class IngestStore:
             ).scalars()
         )
         touched.update(shared)
-        self._drop_member_titles(conn, shared)
+        self.drop_member_titles(conn, shared)
         self.before_erase(conn, d.community_id, [mid])
         conn.execute(delete(m.messages).where(m.messages.c.id == mid))
 
     @staticmethod
-    def _drop_member_titles(
+    def drop_member_titles(
         conn: Connection,
         resource_ids: Iterable[int],
         sources: Sequence[TitleSource] = (TitleSource.LABEL, TitleSource.SENTENCE),
@@ -1131,7 +1131,7 @@ def search_text(
 
 
 def delete_member_data(
-    conn: Connection, community_id: int, member_id: int, store: IngestStore | None = None
+    conn: Connection, community_id: int, member_id: int, store: IngestStore
 ) -> None:
     """Remove every row about one member; resources only they shared go with them, and a
     title made of their words (a label, their sharing sentence) with their shares."""
@@ -1139,10 +1139,9 @@ def delete_member_data(
     theirs = list(
         conn.execute(select(st.c.resource_id).where(st.c.member_id == member_id)).scalars()
     )
-    if store is not None:
-        said = conn.execute(select(m.messages.c.id).where(m.messages.c.author_id == member_id))
-        store.before_erase(conn, community_id, list(said.scalars()))
-    IngestStore._drop_member_titles(conn, theirs)
+    said = conn.execute(select(m.messages.c.id).where(m.messages.c.author_id == member_id))
+    store.before_erase(conn, community_id, list(said.scalars()))
+    IngestStore.drop_member_titles(conn, theirs)
     conn.execute(
         delete(m.members).where(
             and_(m.members.c.id == member_id, m.members.c.community_id == community_id)

@@ -394,7 +394,7 @@ def redo_readers(conn: Connection, community_id: int, message_ids: Sequence[int]
         ).scalars()
     }
     if readers:
-        IngestStore._drop_member_titles(conn, readers, (TitleSource.SENTENCE,))
+        IngestStore.drop_member_titles(conn, readers, (TitleSource.SENTENCE,))
     # Their authors' own topics read them too (a forgotten member's rows go by cascade).
     _mark_dirty(conn, community_id, readers, authors)
 
