@@ -10,7 +10,6 @@ community's own (`infrahub`, `netbox`) have no such split, so they stay whole.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from functools import lru_cache
 
 __all__ = ["split_run_on"]
@@ -27,25 +26,32 @@ _MAX_PARTS = 3
 def _lexicon() -> tuple[frozenset[str], frozenset[str]]:
     """(parts, wholes): ASCII words frequent enough to be a part, and the words known whole
     that would otherwise split (a few thousand, not the 122k long words: 9 MB less). Read
-    once, on the first title that needs them (~0.5 s, in the derive, never in a command),
-    from wordfreq's bucketed list, whose cache is released afterwards."""
-    import wordfreq
+    once, on the first title that needs them (in the derive, never in a command), from
+    wordfreq's list streamed bucket by bucket (`bot.wordlists`)."""
+    from bot.wordlists import frequency_buckets
 
-    buckets = wordfreq.get_frequency_list("en")
+    def fits(word: str, min_len: int) -> bool:
+        return len(word) >= min_len and word.isascii() and word.isalpha()
 
-    def band(zipf: float, min_len: int) -> Iterator[str]:
-        last = round((9.0 - zipf) * 100) + 1  # bucket i holds zipf 9 - i/100
-        return (
-            w
-            for bucket in buckets[:last]
-            for w in bucket
-            if len(w) >= min_len and w.isascii() and w.isalpha()
-        )
-
-    parts = frozenset(band(_PART_ZIPF, _MIN_PART))
-    wholes = frozenset(w for w in band(_WHOLE_ZIPF, _MIN_WHOLE) if _best_cuts(w, parts))
-    wordfreq.get_frequency_list.cache_clear()
-    return parts, wholes
+    # Most frequent first: every part is known once the buckets fall below `_PART_ZIPF`, so
+    # only the long words above it wait; the 122k below are judged as they stream past.
+    found: set[str] = set()
+    waiting: list[str] = []
+    wholes: set[str] = set()
+    parts: frozenset[str] | None = None
+    for zipf, bucket in frequency_buckets("en", _WHOLE_ZIPF):
+        if zipf >= _PART_ZIPF:
+            found.update(w for w in bucket if fits(w, _MIN_PART))
+            waiting.extend(w for w in bucket if fits(w, _MIN_WHOLE))
+            continue
+        if parts is None:
+            parts = frozenset(found)
+            wholes.update(w for w in waiting if _best_cuts(w, parts))
+        wholes.update(w for w in bucket if fits(w, _MIN_WHOLE) and _best_cuts(w, parts))
+    if parts is None:  # the list ended above the floor
+        parts = frozenset(found)
+        wholes.update(w for w in waiting if _best_cuts(w, parts))
+    return parts, frozenset(wholes)
 
 
 def _best_cuts(low: str, parts: frozenset[str]) -> tuple[int, ...]:

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING
 
 from bot.interests.addresses import address_subjects, registry_package, site_brand, site_name
 from bot.interests.answers import is_acknowledgement, is_substantive
+from bot.interests.idset import IdSet
 from bot.interests.profiles import (
     DEFAULT_WEIGHTS,
     EvidenceKind,
@@ -352,7 +353,7 @@ class Corpus:
     resources; every document processed later is counted in as well."""
 
     extractor: TopicExtractor
-    observed: set[int] = field(default_factory=set)
+    observed: IdSet = field(default_factory=IdSet)  # resources counted in the frequencies
     _conversations: dict[tuple[str, str], list[tuple[str, float]]] = field(default_factory=dict)
     _texts: dict[str, list[tuple[str, float]]] = field(default_factory=dict)
     _channels: dict[str, str | None] = field(default_factory=dict)

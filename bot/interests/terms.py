@@ -167,24 +167,23 @@ def _named_config_file(stem: str, ext: str) -> bool:
 
 @lru_cache(maxsize=1)
 def _lemmas() -> Any:
-    from lemminflect import getAllLemmas
+    from bot.interests.lexicon import all_lemmas
 
-    return getAllLemmas
+    return all_lemmas()
 
 
 @lru_cache(maxsize=1)
 def _common_words() -> tuple[frozenset[str], frozenset[str]]:
-    """English words at or above the two zipf thresholds, from wordfreq's bucketed list
-    (bucket i holds words of frequency 10^(-i/100), so zipf = 9 - i/100). Two small sets
-    instead of the 300k-word dictionary, whose cache is released afterwards (about 40 MB)."""
-    import wordfreq
+    """English words at or above the two zipf thresholds, from wordfreq's list read only that
+    far (`bot.wordlists`): two small sets, not the 320k-word list."""
+    from bot.wordlists import frequency_buckets
 
-    buckets = wordfreq.get_frequency_list("en")
+    lowest = min(_MAX_COMMON_ZIPF, _MAX_COMMON_GERUND_ZIPF)
+    buckets = [words for _, words in frequency_buckets("en", lowest)]
     common = frozenset(w for b in buckets[: _bucket(_MAX_COMMON_ZIPF)] for w in b)
     gerunds = frozenset(
         w for b in buckets[: _bucket(_MAX_COMMON_GERUND_ZIPF)] for w in b if w.endswith("ing")
     )
-    wordfreq.get_frequency_list.cache_clear()
     return common, gerunds
 
 
@@ -208,13 +207,10 @@ def _bucket(zipf: float) -> int:
 @lru_cache(maxsize=2)
 def _everyday_words(lang: str) -> dict[str, float]:
     """Words of everyday `lang` at or above `_SPECIFIC_ZIPF`, with their zipf frequency
-    (about 15k words per language, from wordfreq's bucketed list)."""
-    import wordfreq
+    (about 15k words per language, from wordfreq's list read only that far)."""
+    from bot.wordlists import frequency_buckets
 
-    buckets = wordfreq.get_frequency_list(lang)
-    found = {w: 9.0 - i / 100 for i, b in enumerate(buckets[: _bucket(_SPECIFIC_ZIPF)]) for w in b}
-    wordfreq.get_frequency_list.cache_clear()
-    return found
+    return {w: zipf for zipf, b in frequency_buckets(lang, _SPECIFIC_ZIPF) for w in b}
 
 
 @lru_cache(maxsize=200_000)
