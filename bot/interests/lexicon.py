@@ -72,4 +72,4 @@ def all_lemmas() -> Callable[..., dict[str, tuple[str, ...]]]:
     if not isinstance(getattr(lemmatizer, "lemma_dict", None), CompactLemmas):
         # `_getLemmaDict` loads the table only when this attribute is missing.
         lemmatizer.lemma_dict = CompactLemmas.load(lemmatizer.lemma_lu_fn)
-    return getAllLemmas  # type: ignore[no-any-return]
+    return getAllLemmas
