@@ -427,10 +427,16 @@ def japanese_terms(text: str) -> list[str]:
                 out.append(surface)
             run.append(surface)
             nouns += 1
-        elif pos1 == "接尾辞" and pos2 == "名詞的" and (run or after not in _WORD_STEMS):
+        elif (
+            pos1 == "接尾辞"
+            and pos2 == "名詞的"
+            and (run or after not in _WORD_STEMS)
+            and not _HIRAGANA_WORD.match(surface)
+        ):
             # `勉強` + `会`, `変換` + `子`; and MeCab reads the `圏` of `圏論` (category
             # theory) as a suffix with no word before it: it opens the compound instead
-            # (after a verb it is the verb's: `使い方`).
+            # (after a verb it is the verb's: `使い方`). Suffixes written in hiragana say how,
+            # not what (`がてら` while, `ごと` each, `だらけ` full of): they end a compound.
             run.append(surface)
         else:
             close()

@@ -174,6 +174,16 @@ def test_a_compound_misread_as_opening_with_a_suffix_is_kept_whole() -> None:
     assert japanese_terms("3個目") == []
 
 
+def test_a_suffix_written_in_hiragana_ends_a_compound() -> None:
+    # haskell-jp: `勉強がてら` (while studying) and `コンストラクタまみれ` (covered in
+    # constructors) had been topics; kanji suffixes still make subjects (`勉強会`, `変換子`)
+    assert japanese_terms("勉強がてら読んでみた") == ["勉強"]
+    assert "コンストラクタまみれ" not in japanese_terms("コンストラクタまみれのコード")
+    assert "コンストラクタ" in japanese_terms("コンストラクタまみれのコード")
+    assert "勉強会" in japanese_terms("勉強会に行く")
+    assert "モナド変換子" in japanese_terms("モナド変換子を使う")
+
+
 def test_a_japanese_compound_falls_back_to_its_most_telling_noun() -> None:
     # haskell-jp: `例外処理` (exception handling) is written `例外` in the threads that answer it
     assert compound_part("例外処理") == "例外"  # not the everyday `処理`
