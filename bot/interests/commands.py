@@ -514,7 +514,7 @@ async def _known_about(
     per: dict[object, int] = {}
     for topic, _ in ordered:
         first = evidence_of[topic][0]
-        key = first.resource_id or first.message_id or topic
+        key = first.conversation or first.resource_id or first.message_id or topic
         if per.get(key, 0) < 2:
             per[key] = per.get(key, 0) + 1
             shown.append(topic)

@@ -75,6 +75,7 @@ class Evidence:
     channel: str | None = None
     resource_id: int | None = None
     message_id: int | None = None  # the member's message behind it, when there is one
+    conversation: tuple[int, str] | None = None  # (channel, thread) it happened in, if known
 
     @property
     def resource_label(self) -> str | None:

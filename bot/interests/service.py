@@ -916,6 +916,7 @@ def _evidence(row: EvidenceRow, member_external_id: str = "") -> Evidence:
         snippet=_snippet(text),
         channel=row.channel,
         resource_id=row.ref.resource_id or None,
+        conversation=row.conversation,
     )
 
 

@@ -3,6 +3,8 @@ threads or the next message), and stored evidence checked against current rows."
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -191,6 +193,7 @@ def _evidence_rows(
                 msg.c.posted_at,
                 msg.c.channel_id,
                 msg.c.thread_external_id,
+                msg.c.external_id,
                 ch.c.name,
             )
             .join(ch, ch.c.id == msg.c.channel_id)
@@ -269,7 +272,12 @@ def _evidence_rows(
             out.append(
                 EvidenceRow(member_id, ref, as_utc(found.posted_at), found.text, found.name, *head)
             )
-    return out
+    return [replace(row, conversation=_conversation(messages[row.ref.message_id])) for row in out]
+
+
+def _conversation(message: Any) -> tuple[int, str]:
+    """The thread a message is in (a top-level message opens its own)."""
+    return (message.channel_id, message.thread_external_id or message.external_id)
 
 
 def _questions_answered(conn: Connection, community_id: int, replies: list[Any]) -> dict[int, str]:

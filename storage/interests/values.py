@@ -74,6 +74,8 @@ class EvidenceRow:
     channel: str | None
     title: str | None
     url: str
+    # (channel row id, external id of the thread's root): the conversation it happened in
+    conversation: tuple[int, str] | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -218,6 +218,32 @@ async def test_a_profile_shows_more_than_one_conversation(console: ConsoleSessio
     assert sum(w in knows for w in ("zig", "matlab", "simulink", "fortran", "erlang")) == 2
 
 
+async def test_a_profile_shows_more_than_one_thread_of_answers(console: ConsoleSession) -> None:
+    # julialang: a maintainer's answers in one Raspberry Pi thread filled his "Knows about"
+    # (`32bit`, `raspberry`, `raspberry pi`, `raspbian`, `pi`): the cap of two topics per
+    # conversation held for shared links only, answers carried no conversation.
+    await say(console, "sam", "How do I build Julia for a Raspberry Pi running Raspbian?")
+    root = "^"
+    for words in (
+        "Raspbian ships 32bit armv7l userland, so use the armv7l Julia binaries",
+        "On Raspbian the 32bit armv7l build needs the Raspberry firmware update first",
+        "Raspberry Pi 4 with Raspbian 64bit works with aarch64 Julia builds too",
+    ):
+        await say(console, "tom", f":reply {root} {words}")
+    await say(console, "uma", "Which LLVM version does the compiler use for codegen?")
+    await say(
+        console, "tom", ":reply ^ LLVM 11 with Clang, libunwind and the ORC JIT for codegen"
+    )
+    await say(console, "vic", "How should I profile memory allocations in a Julia package?")
+    await say(console, "tom", ":reply ^ The Profile stdlib has an allocation profiler, see PProf")
+    out = await say(console, "zed", "/rhizome profile @tom")
+    knows = out[out.index("Knows about") :].split("\n-- ")[0]
+    topics = re.findall(r"^ *\d+\. (.+)$", knows, re.MULTILINE)
+    assert len(topics) == 5, knows
+    pi_words = {"32bit", "armv7l", "raspbian", "raspberry", "firmware", "aarch64", "julia"}
+    assert len(pi_words & set(topics)) <= 2, topics
+
+
 async def test_profiles_show_what_a_member_knows_and_wants_with_evidence(
     console: ConsoleSession,
 ) -> None:
