@@ -3,9 +3,8 @@ threads or the next message), and stored evidence checked against current rows."
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from collections.abc import Collection, Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 

@@ -231,9 +231,7 @@ async def test_a_profile_shows_more_than_one_thread_of_answers(console: ConsoleS
     ):
         await say(console, "tom", f":reply {root} {words}")
     await say(console, "uma", "Which LLVM version does the compiler use for codegen?")
-    await say(
-        console, "tom", ":reply ^ LLVM 11 with Clang, libunwind and the ORC JIT for codegen"
-    )
+    await say(console, "tom", ":reply ^ LLVM 11 with Clang, libunwind and the ORC JIT for codegen")
     await say(console, "vic", "How should I profile memory allocations in a Julia package?")
     await say(console, "tom", ":reply ^ The Profile stdlib has an allocation profiler, see PProf")
     out = await say(console, "zed", "/rhizome profile @tom")
