@@ -13,7 +13,7 @@ import re
 from bot.interests.profiles import is_question
 from bot.questions import short_text_cache
 
-__all__ = ["is_acknowledgement", "is_answer", "is_substantive"]
+__all__ = ["is_acknowledgement", "is_answer", "is_me_too", "is_substantive"]
 
 _ACK = re.compile(
     r"^(?:thanks?(?: (?:a lot|so much|again|man|all|everyone|guys))?|thank you(?: (?:so much|all))?"
@@ -64,11 +64,36 @@ def is_acknowledgement(text: str | None) -> bool:
     return len(_WORDS.findall(cleaned)) <= 4 and bool(_THANKS.search(cleaned))
 
 
+# "Same issue here", "No luck, same error", "I'm facing the exact same one", "and getting the
+# same error": the replier has the problem too, which says nothing of knowing the answer.
+_SAME = r"(?:the\s+|a\s+)?(?:exact\s+|very\s+)?same\b"
+_ME_TOO = re.compile(
+    r"^\W*(?:(?:yes|yeah|yep|ok|okay|hmm|no luck|still)\W+)?"
+    r"(?:same(?:\s+(?:issue|problem|error|bug|thing|result)s?)?(?:\s+here)?|me\s+too)\b"
+    r"|(?:\bi|\bwe|\bi'm|\bi am|\bwe're|\bwe are|\bi've|\bwe've)\s+"
+    r"(?:also\s+|still\s+|now\s+|just\s+)?"
+    r"(?:have|having|had|got|get|getting|see|seeing|face|facing|hit|hitting|encounter(?:ed|ing)?"
+    r"|experienc(?:e|ed|ing)|running into|ran into)\s+(?:exactly\s+)?" + _SAME + r"|"
+    r"(?:^|[.!,;]\s*|\band\s+|\balso\s+|\bstill\s+)"
+    r"(?:getting|seeing|having|facing|hitting)\s+" + _SAME,
+    re.IGNORECASE,
+)
+ME_TOO_CHARS = 300  # longer replies that mention the same error mostly go on to its cause
+
+
+def is_me_too(text: str | None) -> bool:
+    """A short reply saying the replier has the same problem (not an answer to it)."""
+    if not text:
+        return False
+    cleaned = _MARKUP.sub(" ", text).strip()
+    return len(cleaned) <= ME_TOO_CHARS and bool(_ME_TOO.search(cleaned))
+
+
 @short_text_cache
 def is_substantive(text: str | None) -> bool:
-    """A reply with something in it: not an acknowledgement, not another question, and at
-    least a few words (or some code or a link)."""
-    if not text or is_acknowledgement(text) or is_question(text):
+    """A reply with something in it: not an acknowledgement, not another question, not a
+    "same here", and at least a few words (or some code or a link)."""
+    if not text or is_acknowledgement(text) or is_question(text) or is_me_too(text):
         return False
     if "`" in text or "http" in text:
         return True

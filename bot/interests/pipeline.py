@@ -29,7 +29,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from bot.interests.addresses import address_subjects, registry_package, site_brand, site_name
-from bot.interests.answers import is_acknowledgement, is_substantive
+from bot.interests.answers import is_acknowledgement, is_me_too, is_substantive
 from bot.interests.idset import IdSet
 from bot.interests.profiles import (
     DEFAULT_WEIGHTS,
@@ -295,7 +295,9 @@ def knowledge_scores(
         rid = a.resource_id
         if kind not in KNOWING or rid is None or a.message_id is None:
             continue
-        if is_question(a.text) or (kind is EvidenceKind.REPLIED and is_acknowledgement(a.text)):
+        if is_question(a.text) or (
+            kind is EvidenceKind.REPLIED and (is_acknowledgement(a.text) or is_me_too(a.text))
+        ):
             continue
         base = math.log2(KNOWLEDGE_WEIGHTS[kind]) + epoch_days(a.at) / half_life_days
         mine = acc.setdefault(a.member_id, {})
