@@ -16,6 +16,11 @@ from bisect import bisect_left
 from collections.abc import Callable
 from typing import Any
 
+# Imported only when the lexicon is first needed (`bot.interests.terms._lemmas`).
+from lemminflect import Lemmatizer, getAllLemmas
+from lemminflect.codecs.LemmaLUCodec import LemmaLUCodec
+from lemminflect.core.LexicalUtils import categoryToUPos
+
 
 class CompactLemmas:
     """The mapping `LemmaLUCodec.load` builds (word -> {upos: lemma spellings}), as far as
@@ -45,9 +50,6 @@ class CompactLemmas:
         return self._data[at : self._data.index(b",", at)]
 
     def get(self, word: str, default: Any = None) -> Any:
-        from lemminflect.codecs.LemmaLUCodec import LemmaLUCodec
-        from lemminflect.core.LexicalUtils import categoryToUPos
-
         key = word.encode()
         index = bisect_left(range(len(self._starts)), key, key=self._word_at)
         if index == len(self._starts) or self._word_at(index) != key:
@@ -66,8 +68,6 @@ class CompactLemmas:
 
 def all_lemmas() -> Callable[..., dict[str, tuple[str, ...]]]:
     """lemminflect's `getAllLemmas`, reading the compact table (loaded on first call)."""
-    from lemminflect import Lemmatizer, getAllLemmas
-
     lemmatizer = Lemmatizer()
     if not isinstance(getattr(lemmatizer, "lemma_dict", None), CompactLemmas):
         # `_getLemmaDict` loads the table only when this attribute is missing.
