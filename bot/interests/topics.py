@@ -23,6 +23,7 @@ from functools import lru_cache
 from typing import Any
 
 from bot.interests.related import ABBREVIATIONS
+from bot.interests.spelling import american
 from bot.interests.terms import (
     GENERIC_CHANNELS,
     fold_gerund,
@@ -88,7 +89,8 @@ def _prepare_text(text: str) -> str:
 
 
 def _fold_word(word: str) -> str:
-    return fold_long_vowel(word) if not word.isascii() else word
+    """One spelling per word: katakana's long-vowel variants, British and American English."""
+    return fold_long_vowel(word) if not word.isascii() else american(word)
 
 
 @lru_cache(maxsize=100_000)

@@ -130,8 +130,15 @@ async def test_related_wordings_meet_and_say_so(rhizome: Rhizome) -> None:
         [
             chat.post("ana", "Machine learning course https://example.org/ml-course", mid="1"),
             chat.post("ben", "GraphQL schema stitching guide https://example.org/gql", mid="2"),
+            chat.post("cy", "Colour schemes for data visualisation https://example.org/c", mid="3"),
         ]
     )
+    # British and American spellings are one subject, asked either way: a direct answer,
+    # not one found through a neighbouring wording.
+    for query in ("color scheme", "data visualization", "colour schemes"):
+        answer = await ask(rhizome, query)
+        assert [e.member.name for e in answer.experts] == ["Cy"]
+        assert answer.via == ()
     assert await who(rhizome, "ml") == ["Ana"]
     assert await who(rhizome, "machine learning") == ["Ana"]
     assert await who(rhizome, "graph ql") == ["Ben"]
