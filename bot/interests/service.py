@@ -58,6 +58,7 @@ from bot.interests.related import (
 )
 from bot.interests.terms import (
     compound_part,
+    has_cjk,
     is_subject_word,
     load_lexicons,
     loanword_origin,
@@ -450,7 +451,10 @@ class InterestService:
                 for part in phrase_parts(subject, vocab.index):
                     factor.setdefault(part.topic, part.weight)
                     reasons.setdefault(part.topic, part.why)
-            nearby = await self.nearby.index(community_id)
+            # Not for Japanese or Chinese: the model reads their text a character at a time,
+            # so it finds the words that share a character (`各論` for `圏論`, category theory;
+            # `関数プログラミング` for `競技プログラミング`), which `compound_part` does knowingly.
+            nearby = None if has_cjk(subject) else await self.nearby.index(community_id)
             if nearby is not None:
                 for other, _ in nearby.nearest(subject, NEARBY_LIMIT, NEARBY_FLOOR):
                     if other not in factor:

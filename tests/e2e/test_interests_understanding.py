@@ -912,3 +912,15 @@ async def test_the_link_search_gives_up_on_words_too_many_pages_match(rhizome: R
         assert len(await matching_resource_ids(conn, found.id, "ferry timetable", 10)) == 3
         assert len(await matching_resource_ids(conn, found.id, "ferry", 10, at_most=3)) == 3
         assert await matching_resource_ids(conn, found.id, "ferry", 10, at_most=2) == []
+
+
+async def test_no_nearby_wording_for_japanese_words_sharing_a_kanji(rhizome: Rhizome) -> None:
+    # The embedding model reads Japanese a character at a time: `総論` (general remarks) came
+    # out 0.80 alike to `圏論` (category theory), and who-knows answered "Counting related
+    # wording too: 総論 ~ 圏論. 1. @ben". (English nearby wording: the `backported` test.)
+    session = ConsoleSession(rhizome)
+    for line in (":as ben", "/rhizome interests add 総論", ":as ana"):
+        await session.handle(line)
+    answer = await session.handle("/rhizome who-knows 圏論")
+    assert "@ben" not in answer and "総論" not in answer
+    assert "Nobody here has shared or discussed “圏論” yet" in answer
