@@ -47,6 +47,9 @@ class _Community:
     closed: set[str] = field(default_factory=set)  # caught up since the gap opened
     first_live: dict[str, str] = field(default_factory=dict)  # first id seen live while behind
     last_live: dict[str, str] = field(default_factory=dict)  # newest id seen live while behind
+    # first id this process saw live per place, kept across gaps: where a place that was never
+    # read before this process (no mark, nothing stored) has been tracked from
+    first_seen: dict[str, str] = field(default_factory=dict)
 
 
 class HighWaterMarks:
@@ -145,6 +148,8 @@ class HighWaterMarks:
     def seen_live(self, community: CommunityRef, place: str, message_id: str) -> None:
         """A message arrived over the gateway in `place` (a channel or thread id)."""
         c = self._c(community)
+        if place not in c.first_seen or self.order(message_id) < self.order(c.first_seen[place]):
+            c.first_seen[place] = message_id
         if not c.behind or place in c.closed:
             c.marks[place] = self._newer(c.marks.get(place), message_id) or message_id
             return
@@ -163,6 +168,10 @@ class HighWaterMarks:
 
     def mark(self, community: CommunityRef, place: str) -> str | None:
         return self._c(community).marks.get(place)
+
+    def first_seen(self, community: CommunityRef, place: str) -> str | None:
+        """The first id this process saw live in `place`, whatever gaps opened since."""
+        return self._c(community).first_seen.get(place)
 
     def first_live(self, community: CommunityRef, place: str) -> str | None:
         """Reading a place may stop here: from this id on, the gateway delivered it."""

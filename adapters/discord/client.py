@@ -490,7 +490,8 @@ class RhizomeDiscord(discord.AutoShardedClient):
                 since = max(since, place.id - 1)
             return since, None
         # no marks saved yet (the first start with them): the newest stored message before
-        # this session; a thread of a tracked channel with no stored reply is read whole
+        # this session, else the first one seen live in it; a thread of a tracked channel
+        # with no stored reply is read whole
         channel_id, thread_id = _place_ids(place)
         messages = self.rhizome.services.repos.messages
         stored = await messages.in_place(
@@ -498,6 +499,13 @@ class RhizomeDiscord(discord.AutoShardedClient):
         )
         if stored and stored[0].external_id.isdigit():
             return int(stored[0].external_id), None
+        first_seen = self.marks.first_seen(community, str(place.id))
+        if first_seen is not None and first_seen.isdigit():
+            # tracked only since this process saw it live: read from there if a gap opened
+            # after it (the gateway has not delivered everything since)
+            if first_seen == self.marks.first_live(community, str(place.id)):
+                return None
+            return int(first_seen) - 1, None
         if thread_id is not None and await messages.in_place(
             community, channel_id, None, before=self._session_started, limit=1
         ):

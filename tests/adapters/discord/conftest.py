@@ -130,6 +130,12 @@ class BotRunner:
         assert ready in done, "the client never became ready"
         return client
 
+    async def caught_up(self, client: RhizomeDiscord) -> None:
+        """Wait for the start's own catch-up of every guild to end whole (by running one more,
+        which waits for it and reads nothing new), so a stop cannot cut it short."""
+        for guild in list(client.guilds):
+            await client.backfill_guild(guild)
+
     async def stop(self, client: RhizomeDiscord) -> None:
         for run in self.running:
             if run.client is client:

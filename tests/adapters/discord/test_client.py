@@ -635,6 +635,7 @@ async def test_backfill_skips_a_forbidden_channel_and_continues(
         return await stored_messages(rhizome, world) == 2
 
     await eventually(two)
+    await bots.caught_up(client)  # the start's own catch-up must not take the 403
     await fake.post(g, general, world.bob, "g2 https://g2.example/p", dispatch=False)
     await fake.post(g, links, world.bob, "l2 https://l2.example/p", dispatch=False)
     fake.fail_next("GET", f"/channels/{general['id']}/messages", status=403)

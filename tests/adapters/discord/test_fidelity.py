@@ -162,9 +162,7 @@ async def test_live_traffic_cannot_move_the_start_past_a_gap(
     await eventually(first)
     # the first start's own catch-up must have ended whole, or this stop cuts it short and
     # the next start knows no time it was in sync (then #general, never stored, is not read)
-    guild = client.get_guild(int(g.id))
-    assert guild is not None
-    await client.backfill_guild(guild)
+    await bots.caught_up(client)
     await bots.stop(client)
     missed = [
         await fake.post(g, links, world.bob, f"while down https://gap.example/{i}", dispatch=False)
@@ -241,6 +239,7 @@ async def test_messages_deleted_while_down_are_deleted_here(
         return await stored_messages(rhizome, world) == 3
 
     await eventually(three)
+    await bots.caught_up(client)  # marks are saved only once a catch-up has loaded them
     await bots.stop(client)
     await fake.delete(g, doomed)  # nobody is connected to hear it
     await bots.start()
@@ -400,6 +399,7 @@ async def test_the_first_start_without_saved_marks_reads_from_what_is_stored(
         return await stored_messages(rhizome, world) == 1
 
     await eventually(stored)
+    await bots.caught_up(client)
     await bots.stop(client)
     key = f"catchup:discord:{g.id}"
     assert await rhizome.services.repos.state.get(key)
@@ -415,3 +415,45 @@ async def test_the_first_start_without_saved_marks_reads_from_what_is_stored(
         return {m["id"] for m in missed} <= await message_ids(rhizome, world)
 
     await eventually(caught_up)
+
+
+async def test_a_session_lost_during_the_first_catch_up_does_not_lose_live_places(
+    world: World, bots: BotRunner, rhizome: Rhizome
+) -> None:
+    """With no saved marks, a channel with nothing stored before this process is read from its
+    first live message once a gap opens after it (here: a dropped session while the catch-up
+    was still held at #general), not treated as never tracked."""
+    client = await bots.start()
+    fake, g = world.fake, world.guild
+    general, links = world.ch("general"), world.ch("links")
+    await fake.post(g, general, world.alice, "old https://old.example/p")
+
+    async def one() -> bool:
+        return await stored_messages(rhizome, world) == 1
+
+    await eventually(one)
+    await bots.caught_up(client)
+    await bots.stop(client)
+    key = f"catchup:discord:{g.id}"
+    await rhizome.services.repos.state.set(key, "", datetime.now(UTC))  # as if never saved
+    fake.hold_history(general["id"])
+    await bots.start()
+    await fake.wait_for_request("GET", f"/channels/{general['id']}/messages")
+    live = await fake.post(g, links, world.alice, "live https://live.example/p")
+
+    async def live_stored() -> bool:
+        return live["id"] in await message_ids(rhizome, world)
+
+    await eventually(live_stored)
+    fake.resumable = False
+    fake.hold_connections()
+    await fake.drop_connection()
+    lost = await fake.post(g, links, world.bob, "gap https://gap.example/p", dispatch=False)
+    fake.release_connections()
+    await fake.wait_for_connections("identify", 3)  # two starts, then the re-identify
+    fake.release_history(general["id"])
+
+    async def gap_read() -> bool:
+        return lost["id"] in await message_ids(rhizome, world)
+
+    await eventually(gap_read)
