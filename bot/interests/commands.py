@@ -437,18 +437,7 @@ def who_knows_document(answer: WhoKnowsAnswer) -> Document:
                 if answer.via
                 else []
             ),
-            *(
-                [
-                    Paragraph(
-                        spans(
-                            f"Few members have {quoted(answer.topic)} among their subjects, so "
-                            "I added who shared the links that mention it most."
-                        )
-                    )
-                ]
-                if any(e.from_links for e in answer.experts)
-                else []
-            ),
+            *_from_links_blocks(answer),
             ItemList(tuple(_expert_item(e) for e in answer.experts)),
             Paragraph(
                 spans(
@@ -464,6 +453,26 @@ def who_knows_document(answer: WhoKnowsAnswer) -> Document:
             ),
         )
     )
+
+
+def _from_links_blocks(answer: WhoKnowsAnswer) -> list[Block]:
+    """Say when members were found by the links they shared, and by which word when it is
+    not the one asked (`scraping` for "web scraping": no page said the whole phrase)."""
+    words = list(dict.fromkeys(t for e in answer.experts if e.from_links for t in e.topics))
+    if not words:
+        return []
+    topic = answer.topic or answer.query
+    if words == [topic]:
+        text = (
+            f"Few members have {quoted(topic)} among their subjects, so "
+            "I added who shared the links that mention it most."
+        )
+    else:
+        text = (
+            f"Nobody here has {quoted(topic)} among their subjects or in a shared link, so "
+            f"I added who shared the links that mention {' or '.join(map(quoted, words))} most."
+        )
+    return [Paragraph(spans(text))]
 
 
 def _suggestion_blocks(suggestions: Sequence[str]) -> list[Block]:

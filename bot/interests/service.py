@@ -62,6 +62,7 @@ from bot.interests.terms import (
     is_subject_word,
     load_lexicons,
     loanword_origin,
+    specificity,
 )
 from bot.interests.thanks import words_to
 from bot.interests.topics import (
@@ -116,6 +117,7 @@ LINKED_RESOURCES = 20  # best search matches whose sharers fill a short who-know
 # among members' topics anyway.
 LINKED_AT_MOST = 2000
 HEAD_WORD = 0.3  # "sdk" towards "python sdk", when few know the whole phrase
+HEAD_SPECIFICITY = 0.7  # a head word this everyday (`analysis`, `scheme`) says nothing alone
 # A word in this share of the community's documents is its own subject (as for intros)
 COMMUNITY_WIDE_SHARE = 0.3
 # The most convincing evidence first: an answer, then a share, then discussion.
@@ -419,11 +421,8 @@ class InterestService:
                 Related(topic, SAME, ""),
                 *(Related(r.topic, r.weight, why) if r.topic == subject else r for r in related),
             ]
-        head = subject.rsplit(" ", 1)[1] if " " in subject else compound_part(subject)
-        if head is not None and not is_subject_word(head):
-            head = None
-        if head is not None and self._community_wide(community_id, head):
-            head = None  # `template haskell` in a Haskell community: `haskell` is everyone
+        head = self._head_word(community_id, subject)
+        headed = head  # kept for the links below: `head` is spent once it is a relation
         if head is not None and subject not in vocab.index.known:
             related.append(Related(head, HEAD_WORD, ""))  # `python sdk` asked, only `sdk` known
             head = None
@@ -536,10 +535,22 @@ class InterestService:
             )
             experts.extend(linked)
             unnamed += more_hidden
+        if not experts and headed is not None and headed != topic:
+            # Nobody's topics nor any page has the phrase (`web scraping`); the pages with
+            # its head word (`scraping images from …`) name the people who brought it up.
+            # Searched as written in the phrase: the index matches `scraping`, not `scrape`.
+            written = subject.rsplit(" ", 1)[-1]
+            linked, more_hidden = await self._link_sharers(
+                community_id, written, written, limit, {*exclude, *hidden}, asker
+            )
+            experts.extend(linked)
+            unnamed += more_hidden
         suggestions: tuple[str, ...] = ()
         if not experts:
             suggestions = tuple(s for s in self._suggest(query, vocab) if s != topic)
-        used = {t for e in experts for t in e.topics if not e.from_links}
+        # A member who has the very topic asked came through no related wording, whatever
+        # else of theirs counted (`scheme` beside `color scheme`): only the others need a why.
+        used = {t for e in experts if not e.from_links and topic not in e.topics for t in e.topics}
         via = tuple(dict.fromkeys(reasons[t] for t in factor if t in used and reasons[t]))
         return WhoKnowsAnswer(query, topic, tuple(experts), suggestions, behind, via, unnamed)
 
@@ -567,6 +578,20 @@ class InterestService:
                 if experts or unnamed:
                     return WhoKnowsAnswer(query, word, tuple(experts), unnamed=unnamed)
         return WhoKnowsAnswer(query, None, (), tuple(self._suggest(query, vocab)))
+
+    def _head_word(self, community_id: int, subject: str) -> str | None:
+        """What a phrase is about at heart, as a one-word topic (`scrape` of `web scraping`,
+        `sdk` of `python sdk`; a Japanese compound's telling part), when that word can name a
+        subject and is not the whole community's (`haskell` of `template haskell`)."""
+        if " " in subject:
+            head = self.normalize(subject.rsplit(" ", 1)[1])  # `scraping` is stored `scrape`
+            if head is not None and specificity(head) < HEAD_SPECIFICITY:
+                return None  # `analysis` of `text analysis`: anyone's analysis of anything
+        else:
+            head = compound_part(subject)  # chosen as the compound's telling part already
+        if head is None or " " in head or not is_subject_word(head):
+            return None
+        return None if self._community_wide(community_id, head) else head
 
     async def _link_sharers(
         self,

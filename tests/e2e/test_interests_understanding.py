@@ -871,6 +871,38 @@ async def test_a_subject_only_pages_mention_finds_who_shared_them(rhizome: Rhizo
     assert "links that mention" not in who_knows_document(ferries).plain()
 
 
+async def test_a_phrase_no_page_says_finds_who_shared_pages_with_its_head_word(
+    rhizome: Rhizome,
+) -> None:
+    # houstondatavis: `web scraping` was in nobody's topics and no page said it, but a member
+    # had shared his webcam project "scraping images from all 137 park webcams", so who-knows
+    # said "Nobody". The pages with the phrase's head word answer, and the reply says which
+    # word they mention; an everyday head word (`analysis` of `text analysis`) finds nobody.
+    chat = Chat(SLACK, START)
+    webcams = (
+        "Park webcams as timelapse videos: each webcam gives a timelapse, webcam by webcam, "
+        "timelapse by timelapse; python uploads the videos to youtube, python draws the park "
+        "map, the map links each park to its videos on youtube. Under it all is scraping "
+        "images once a day https://example.org/webcams"
+    )
+    await rhizome.ingest_many(
+        [
+            chat.post("tim", webcams, mid="1"),
+            chat.post(
+                "ana", "Cost analysis of the county budget https://example.org/costs", mid="2"
+            ),
+        ]
+    )
+    answer = await ask(rhizome, "web scraping", limit=3)
+    assert [(e.member.name, e.topics, e.from_links) for e in answer.experts] == [
+        ("Tim", ("scraping",), True)
+    ]
+    assert answer.experts[0].evidence[0].resource_url == "https://example.org/webcams"
+    said = who_knows_document(answer).plain()
+    assert "links that mention “scraping” most" in said
+    assert await who(rhizome, "text analysis", limit=3) == []
+
+
 async def test_a_chat_word_that_names_pages_here_is_this_communitys_subject(
     rhizome: Rhizome,
 ) -> None:
