@@ -152,9 +152,11 @@ def _word_facts(word: str) -> _WordFacts | None:
     """What the token path needs to know of one word, or None for a stopword or a letter
     that names nothing (cached: every word of every text asks)."""
     short = len(word) < 2 and not _short_name(word)
+    head = singularize(word)
+    if head in _PHRASE_ENDS_ONLY:
+        return _WordFacts(head, head, subject=False, noun=True, common=True, modifier=False)
     if short or (word in STOPWORDS and word not in _ONE_LETTER_NAMES):
         return None
-    head = singularize(word)
     single = _fold(head)
     if single in STOPWORDS:
         return None
@@ -211,14 +213,14 @@ def normalize_topic(text: str, aliases: Mapping[str, str] | None = None) -> str 
         return words[0]
     while words and words[0] in STOPWORDS:
         words.pop(0)
-    while words and words[-1] in STOPWORDS:
+    while words and words[-1] in STOPWORDS and not _phrase_end(words):
         words.pop()
     if not words or len(words) > MAX_TOPIC_WORDS:
         return None
     words[-1] = singularize(words[-1])
     if len(words) == 1:
         words[0] = _fold(words[0])
-    if words[-1] in STOPWORDS:
+    if words[-1] in STOPWORDS and not _phrase_end(words):
         return None
     topic = " ".join(words)
     if amap and topic in amap:
@@ -226,6 +228,19 @@ def normalize_topic(text: str, aliases: Mapping[str, str] | None = None) -> str 
     if (len(topic) < 2 and not _short_name(topic)) or len(topic) > MAX_TOPIC_CHARS:
         return None
     return topic
+
+
+# Chat words that name nothing alone ("uploaded a file") but end a subject's name after a
+# word that names one: `object files` (Infrahub's YAML data), `config file`, `csv file`.
+_PHRASE_ENDS_ONLY = frozenset({"file"})
+
+
+def _phrase_end(words: list[str]) -> bool:
+    return (
+        len(words) > 1
+        and singularize(words[-1]) in _PHRASE_ENDS_ONLY
+        and words[-2] not in STOPWORDS
+    )
 
 
 def channel_topic(name: str | None, aliases: Mapping[str, str] | None = None) -> str | None:

@@ -51,6 +51,8 @@ ALIASES = {"k8s": "Kubernetes", "JS": "JavaScript", "ML": "machine learning"}
         ("#rust", "rust"),
         ("Python 3.12 tutorials", "python tutorial"),
         ("データ", "データ"),
+        ("object files", "object file"),  # `file` ends a subject's name...
+        ("YAML files", "yaml file"),
     ],
 )
 def test_normalize_topic_folds_case_plurals_punctuation(text: str, expected: str) -> None:
@@ -58,7 +60,11 @@ def test_normalize_topic_folds_case_plurals_punctuation(text: str, expected: str
 
 
 @pytest.mark.parametrize(
-    "text", ["", "   ", "the", "3.11", "thanks", "and the", "!!!", "a" * 100, "idk", "fwiw", "lmk"]
+    "text",
+    [
+        *("", "   ", "the", "3.11", "thanks", "and the", "!!!", "a" * 100, "idk", "fwiw", "lmk"),
+        *("files", "the file", "uploaded a file"),  # ...but names nothing alone
+    ],
 )
 def test_normalize_topic_rejects_non_topics(text: str) -> None:
     assert normalize_topic(text) is None
@@ -295,6 +301,15 @@ def test_a_short_form_ending_a_phrase_is_the_long_one() -> None:
     assert "python documentation" in extractor._token_terms("read the python docs first")
     # Expansions of several words stay short forms inside phrases: no four-word topics.
     assert "quantum ml" in extractor._token_terms("quantum ml is hard")
+
+
+def test_file_ends_a_subject_but_is_never_one_alone() -> None:
+    # Infrahub: "object files" are its YAML data; as a stopword (for Slack's "uploaded a
+    # file") `file` cut the phrase, and who-knows "object files" was asked about `object`.
+    terms = TopicExtractor()._token_terms("Load the object files with infrahubctl object load")
+    assert "object file" in terms
+    assert "file" not in terms
+    assert "file" not in TopicExtractor()._token_terms("Ana uploaded a file: the files are big")
 
 
 def test_long_camel_case_identifiers_read_as_their_words() -> None:
