@@ -539,7 +539,7 @@ class InterestService:
             # Nobody's topics nor any page has the phrase (`web scraping`); the pages with
             # its head word (`scraping images from …`) name the people who brought it up.
             # Searched as written in the phrase: the index matches `scraping`, not `scrape`.
-            written = subject.rsplit(" ", 1)[-1]
+            written = subject.rsplit(" ", 1)[-1] if " " in subject else headed
             linked, more_hidden = await self._link_sharers(
                 community_id, written, written, limit, {*exclude, *hidden}, asker
             )

@@ -236,6 +236,7 @@ _PHRASE_ENDS_ONLY = frozenset({"file"})
 
 
 def _phrase_end(words: list[str]) -> bool:
+    """Do these words end with a `_PHRASE_ENDS_ONLY` word after one that can name a subject?"""
     return (
         len(words) > 1
         and singularize(words[-1]) in _PHRASE_ENDS_ONLY
