@@ -457,7 +457,8 @@ def who_knows_document(answer: WhoKnowsAnswer) -> Document:
 
 def _from_links_blocks(answer: WhoKnowsAnswer) -> list[Block]:
     """Say when members were found by the links they shared, and by which word when it is
-    not the one asked (`scraping` for "web scraping": no page said the whole phrase)."""
+    not the one asked (`scraping` for "web scraping": no page said the whole phrase; `mac`,
+    a related wording, for "macos")."""
     words = list(dict.fromkeys(t for e in answer.experts if e.from_links for t in e.topics))
     if not words:
         return []
@@ -467,10 +468,10 @@ def _from_links_blocks(answer: WhoKnowsAnswer) -> list[Block]:
             f"Few members have {quoted(topic)} among their subjects, so "
             "I added who shared the links that mention it most."
         )
-    else:
+    else:  # a related wording's or the head word's pages: say which
         text = (
-            f"Nobody here has {quoted(topic)} among their subjects or in a shared link, so "
-            f"I added who shared the links that mention {' or '.join(map(quoted, words))} most."
+            f"Few members have {quoted(topic)} among their subjects, so I added who shared "
+            f"the links that mention {' or '.join(map(quoted, words))} most."
         )
     return [Paragraph(spans(text))]
 

@@ -524,11 +524,18 @@ class InterestService:
             )
             if len(experts) >= limit:
                 break
-        if len(experts) < limit:
+        # A member who has the very topic asked came through no related wording, whatever
+        # else of theirs counted (`scheme` beside `color scheme`): only the others need a why.
+        used = {t for e in experts if not e.from_links and topic not in e.topics for t in e.topics}
+        # Pages first with the wording asked, then with the related wordings that found
+        # someone (`mac` for `macos`: the pages say "Mac").
+        for words, label in [(query, topic), *((t, t) for t in factor if t in used and reasons[t])]:
+            if len(experts) >= limit:
+                break
             linked, more_hidden = await self._link_sharers(
                 community_id,
-                query,
-                topic,
+                words,
+                label,
                 limit - len(experts),
                 {*exclude, *hidden, *(e.member.id for e in experts)},
                 asker,
@@ -548,9 +555,6 @@ class InterestService:
         suggestions: tuple[str, ...] = ()
         if not experts:
             suggestions = tuple(s for s in self._suggest(query, vocab) if s != topic)
-        # A member who has the very topic asked came through no related wording, whatever
-        # else of theirs counted (`scheme` beside `color scheme`): only the others need a why.
-        used = {t for e in experts if not e.from_links and topic not in e.topics for t in e.topics}
         via = tuple(dict.fromkeys(reasons[t] for t in factor if t in used and reasons[t]))
         return WhoKnowsAnswer(query, topic, tuple(experts), suggestions, behind, via, unnamed)
 

@@ -809,7 +809,14 @@ async def test_a_mention_long_ago_is_not_a_question_to_answer_now(rhizome: Rhizo
 async def test_a_phrase_nobody_wrote_is_answered_through_its_word_family(rhizome: Rhizome) -> None:
     # houstondatavis #sci: members wrote "reproducibility"; a member asks for
     # `reproducible research`, whose head word `research` is too everyday to say anything.
+    # The pages that say the related wording name who shared them as well (haskell-jp: pages
+    # say "Mac", nobody's subject is `macos`).
     chat = Chat(SLACK, START)
+    notebooks = (
+        "Notebook tips: notebook kernels, notebook widgets, kernel restarts, widget layouts, "
+        "kernel logs, widget state, notebook exports, kernel specs, widget themes; and "
+        "reproducibility https://example.org/nb"
+    )
     await rhizome.ingest_many(
         [
             chat.post(
@@ -819,11 +826,18 @@ async def test_a_phrase_nobody_wrote_is_answered_through_its_word_family(rhizome
                 channel="sci",
             ),
             chat.post("ben", "Research grants are open again https://example.org/grants", mid="2"),
+            # Cy's page says it too, in passing: not among her subjects, but her link is
+            chat.post("cy", notebooks, mid="3"),
         ]
     )
     found = await ask(rhizome, "reproducible research")
-    assert [e.member.name for e in found.experts] == ["Ana"]
+    assert [(e.member.name, e.from_links) for e in found.experts] == [
+        ("Ana", False),
+        ("Cy", True),
+    ]
+    assert found.experts[1].topics == ("reproducibility",)
     assert "reproducibility ~ reproducible research" in found.via
+    assert "links that mention “reproducibility” most" in who_knows_document(found).plain()
 
 
 async def test_a_katakana_query_finds_who_wrote_the_english_word(rhizome: Rhizome) -> None:
