@@ -117,6 +117,7 @@ LINKED_RESOURCES = 20  # best search matches whose sharers fill a short who-know
 # among members' topics anyway.
 LINKED_AT_MOST = 2000
 HEAD_WORD = 0.3  # "sdk" towards "python sdk", when few know the whole phrase
+LINKED_WORDINGS = 2  # related wordings whose pages are searched too (a search each)
 HEAD_SPECIFICITY = 0.7  # a head word this everyday (`analysis`, `scheme`) says nothing alone
 # A word in this share of the community's documents is its own subject (as for intros)
 COMMUNITY_WIDE_SHARE = 0.3
@@ -529,7 +530,8 @@ class InterestService:
         used = {t for e in experts if not e.from_links and topic not in e.topics for t in e.topics}
         # Pages first with the wording asked, then with the related wordings that found
         # someone (`mac` for `macos`: the pages say "Mac").
-        for words, label in [(query, topic), *((t, t) for t in factor if t in used and reasons[t])]:
+        wordings = [t for t in factor if t in used and reasons[t]][:LINKED_WORDINGS]
+        for words, label in [(query, topic), *((t, t) for t in wordings)]:
             if len(experts) >= limit:
                 break
             linked, more_hidden = await self._link_sharers(
