@@ -36,6 +36,7 @@ from bot.interests.profiles import (
     EvidenceKind,
     is_question,
 )
+from bot.interests.terms import specificity
 from bot.interests.thanks import thanked
 from bot.interests.topics import ResourceText, TopicExtractor, channel_topic
 from bot.interests.wants import (
@@ -45,6 +46,7 @@ from bot.interests.wants import (
 )
 from bot.titles import TitleSource, code_owner, fallback_title, site_suffix
 from bot.urls import extract_urls
+from bot.wordsplit import split_run_on
 from storage.interests import (
     Action,
     EvidenceRef,
@@ -100,6 +102,21 @@ def resource_text(doc: ResourceDoc) -> ResourceText:
             name for name in (registry_package(doc.shared_url or doc.url),) if name is not None
         ),
     )
+
+
+def titled_by_site(
+    found: tuple[str, TitleSource] | None, url: str
+) -> tuple[str, TitleSource] | None:
+    """A URL's last word that is an everyday word (`/trial`, `/welcome`, `/basics`) names the
+    page only on its site: "Trial | Datanitro", whose site part topics read as the site's."""
+    if found is None or found[1] != TitleSource.SLUG or " " in found[0].strip():
+        return found
+    site = site_name(url)
+    word = found[0].strip()
+    if site is None or specificity(word.casefold()) >= 1.0 or site.casefold() == word.casefold():
+        return found
+    name = split_run_on(site) or site
+    return f"{word} | {name[:1].upper()}{name[1:]}", found[1]
 
 
 def _address_subjects(doc: ResourceDoc) -> tuple[str, ...]:
@@ -629,7 +646,11 @@ class TopicPipeline:
             rid: found
             for rid, doc in docs.items()
             if not doc.title
-            and (found := fallback_title(doc.url, doc.messages, site_name(doc.url)))
+            and (
+                found := titled_by_site(
+                    fallback_title(doc.url, doc.messages, site_name(doc.url)), doc.url
+                )
+            )
         }
         if titles:  # named from its URL or the sharing sentence: topics read those words
             await self.store.fill_titles(community_id, titles)

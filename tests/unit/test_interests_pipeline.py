@@ -27,6 +27,7 @@ from bot.interests.pipeline import (
     epoch_days,
     knowledge_scores,
     log_add,
+    titled_by_site,
     without_owner,
 )
 from bot.interests.profiles import Evidence, EvidenceKind, build_profile
@@ -34,6 +35,7 @@ from bot.interests.service import Expert, WhoKnowsAnswer, _snippet
 from bot.interests.topics import ResourceText, TopicExtractor, normalize_topic
 from bot.interests.vocabulary import Vocabulary
 from bot.model import Member
+from bot.titles import TitleSource
 from storage.interests import Action, Reply
 
 NOW = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
@@ -336,3 +338,24 @@ def test_answers_weigh_by_what_they_reply_to() -> None:
     # and "thanks!" is no evidence at all.
     link = _reply(explain, "Read this https://tokio.rs", adjacent=False, root_shares=True)
     assert answered([link, _reply("thanks!", "How?", adjacent=False)], topics_of) == []
+
+
+def test_an_everyday_last_word_of_a_url_is_named_with_its_site() -> None:
+    # houstondatavis: `https://datanitro.com/trial?edx=1` was titled "Trial" and its only topic
+    # was `trial`; the site's name is what the page is about.
+    slug = TitleSource.SLUG
+    found = titled_by_site(("Trial", slug), "https://datanitro.com/trial?edx=1")
+    assert found == ("Trial | Data nitro", slug)
+    assert titled_by_site(("Basics", slug), "https://www.yesodweb.com/book/basics") == (
+        "Basics | Yesodweb",
+        slug,
+    )
+    # A telling word, a phrase, another source or no site of its own: as it was.
+    for kept, url in [
+        (("Multiindex", slug), "https://pandas.pydata.org/docs/multiindex"),
+        (("Tableau 10 houston", slug), "https://www.meetup.com/x/events/tableau-10-houston/"),
+        (("Welcome all", TitleSource.SENTENCE), "https://capellasolutions.com/welcome"),
+        (("Trial", slug), "https://example.org/trial"),
+    ]:
+        assert titled_by_site(kept, url) == kept
+    assert titled_by_site(None, "https://datanitro.com/trial") is None
