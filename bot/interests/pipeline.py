@@ -108,7 +108,8 @@ def titled_by_site(
     found: tuple[str, TitleSource] | None, url: str
 ) -> tuple[str, TitleSource] | None:
     """A URL's last word that is an everyday word (`/trial`, `/welcome`, `/basics`) names the
-    page only on its site: "Trial | Datanitro", whose site part topics read as the site's."""
+    page only on its site: "Trial | Data nitro", whose site part topics read as the site's
+    (`resource_text` splits it off with `site_suffix`)."""
     if found is None or found[1] != TitleSource.SLUG or " " in found[0].strip():
         return found
     site = site_name(url)
