@@ -3,10 +3,12 @@ two that span them: resetting what is derived, and forget-me."""
 
 from __future__ import annotations
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 
+from bot.titles import TitleSource
 from storage import models as m
 from storage.db import Database
+from storage.ingest import IngestStore
 from storage.interests.changes import ChangeStore
 from storage.interests.declared import DeclaredStore
 from storage.interests.documents import DocumentStore
@@ -27,6 +29,7 @@ from storage.interests.tables import (
 )
 from storage.interests.topics import TopicStore
 from storage.interests.unfurls import UnfurlStore
+from storage.sql import chunks
 
 
 class InterestStore(
@@ -50,8 +53,28 @@ class InterestStore(
     async def reset_derived(self, community_id: int) -> None:
         """Forget every derived row of a community (topics, scores, popularity, watermarks),
         so the next refresh works everything out again from the stored messages. Page
-        metadata fetched by the unfurler is kept: it is data, not derived."""
+        metadata fetched by the unfurler is kept: it is data, not derived. So are titles from
+        the platform, a label or a file; those made from the URL's words, a site's name or the
+        sharing sentence are derived and made again (how they are made may have changed)."""
+        rt = m.resources
         async with self.db.write() as conn:
+            made = (
+                (
+                    await conn.execute(
+                        select(rt.c.id).where(
+                            rt.c.community_id == community_id,
+                            rt.c.title_rank <= int(TitleSource.SLUG),
+                        )
+                    )
+                )
+                .scalars()
+                .all()
+            )
+            for part in chunks(list(made)):
+                await conn.execute(
+                    update(rt).where(rt.c.id.in_(part)).values(title=None, title_rank=None)
+                )
+            await conn.run_sync(IngestStore.refresh_search_text, made)
             for table in (
                 resource_topics,
                 resource_topic_state,

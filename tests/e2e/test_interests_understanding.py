@@ -200,6 +200,43 @@ def test_a_piped_console_script_sees_its_own_activity(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
+async def test_reindex_makes_made_titles_again_and_keeps_given_ones(rhizome: Rhizome) -> None:
+    # A title made from the URL by an older version ("Trial") is made again as this version
+    # makes it; a title a member gave the link is data and stays, however it was ranked.
+    chat = Chat(SLACK, START)
+    await rhizome.ingest_many(
+        [
+            chat.post("ana", "following looks interesting https://datanitro.com/trial?edx=1"),
+            chat.post("ben", "<https://www.yesodweb.com/book/basics|The Yesod book: Basics>"),
+        ]
+    )
+    interests = service_for(rhizome.services)
+    await interests.refresh()
+
+    async def titles() -> dict[str, str | None]:
+        async with rhizome.services.db.read() as conn:
+            rows = (await conn.execute(m.resources.select())).all()
+        return {r.canonical_url.split("/")[2]: r.title for r in rows}
+
+    assert await titles() == {
+        "datanitro.com": "Trial | Data nitro",
+        "yesodweb.com": "The Yesod book: Basics",
+    }
+    async with rhizome.services.db.write() as conn:
+        await conn.execute(
+            m.resources.update()
+            .values(title="Trial")
+            .where(m.resources.c.canonical_url.contains("datanitro"))
+        )
+    found = await rhizome.services.repos.communities.find(SLACK.platform, SLACK.external_id)
+    assert found is not None
+    await interests.reindex(found.id)
+    assert await titles() == {
+        "datanitro.com": "Trial | Data nitro",
+        "yesodweb.com": "The Yesod book: Basics",
+    }
+
+
 def test_rhizome_reindex_rebuilds_from_scratch(tmp_path: Path) -> None:
     (tmp_path / "rhizome.toml").write_text("[unfurl]\nenabled = false\n")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DISCORD_"))}
