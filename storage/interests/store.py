@@ -70,11 +70,11 @@ class InterestStore(
                 .scalars()
                 .all()
             )
-            for part in chunks(list(made)):
+            for part in chunks(list(made)):  # search text follows, a part at a time
                 await conn.execute(
                     update(rt).where(rt.c.id.in_(part)).values(title=None, title_rank=None)
                 )
-            await conn.run_sync(IngestStore.refresh_search_text, made)
+                await conn.run_sync(IngestStore.refresh_search_text, part)
             for table in (
                 resource_topics,
                 resource_topic_state,
