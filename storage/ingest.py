@@ -1044,12 +1044,22 @@ class IngestStore:
     # --- derived upkeep ---------------------------------------------------------------------
     @staticmethod
     def _drop_orphans(conn: Connection, resource_ids: set[int]) -> None:
-        """A resource nobody shares any more is gone (its shares were deleted)."""
+        """A resource nobody shares any more is gone (its shares were deleted), and so are
+        its topics from the community's counts."""
+        from storage.interests.topics import release_topics  # it builds on this module
+
         rt, st = m.resources, m.shares
         for part in chunks(sorted(resource_ids)):
-            conn.execute(
-                delete(rt).where(rt.c.id.in_(part), ~exists().where(st.c.resource_id == rt.c.id))
+            orphans = list(
+                conn.execute(
+                    select(rt.c.id).where(
+                        rt.c.id.in_(part), ~exists().where(st.c.resource_id == rt.c.id)
+                    )
+                ).scalars()
             )
+            if orphans:
+                release_topics(conn, orphans)
+                conn.execute(delete(rt).where(rt.c.id.in_(orphans)))
 
     @staticmethod
     def refresh_search_text(conn: Connection, resource_ids: Iterable[int]) -> None:

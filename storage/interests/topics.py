@@ -244,6 +244,23 @@ def _apply_stats_delta(
         conn.execute(stmt, list(part))
 
 
+def release_topics(conn: Connection, resource_ids: Sequence[int]) -> None:
+    """Take these resources, about to be deleted, out of their community's topic counts: a
+    topic only they had leaves `topic_stats` now, not at the next recount (a forgotten
+    member's words were still a topic name in the file after forget-me)."""
+    rtp = resource_topics
+    deltas: dict[int, dict[str, list[float]]] = {}  # community -> topic -> [resources, weight]
+    for part in chunks(sorted(set(resource_ids))):
+        for community_id, topic, weight in conn.execute(
+            select(rtp.c.community_id, rtp.c.topic, rtp.c.weight).where(rtp.c.resource_id.in_(part))
+        ):
+            d = deltas.setdefault(int(community_id), {}).setdefault(topic, [0, 0.0])
+            d[0] -= 1
+            d[1] -= float(weight)
+    for community_id, delta in deltas.items():
+        _apply_stats_delta(conn, community_id, delta)
+
+
 def _rebuild_topic_stats(conn: Connection, community_id: int) -> None:
     """Recount from scratch (deleted resources take their topics along by cascade)."""
     ts, rtp = topic_stats, resource_topics

@@ -16,7 +16,14 @@ from sqlalchemy import func, select, text
 from bot.app import Rhizome
 from bot.commands.registry import Invocation
 from bot.interests.service import service_for
-from bot.model import Actor, CommunityRef, CommunityRemoved, MessagePosted, ReactionAdded
+from bot.model import (
+    Actor,
+    Attachment,
+    CommunityRef,
+    CommunityRemoved,
+    MessagePosted,
+    ReactionAdded,
+)
 from bot.scrub import scrubber_for
 from storage import models as m
 from storage.erase import SECURE_FLAG, scrub_sqlite
@@ -316,13 +323,13 @@ def slack_ts(chat: Chat, minutes: float) -> str:
     return f"{int(chat.at(minutes).timestamp())}.000100"
 
 
-HER_MINUTES = (0, 31, 60, 90, 120)  # when she posted (below): her message ids
+HER_MINUTES = (0, 31, 60, 90, 120, 150)  # when she posted (below): her message ids
 
 
 async def others_reading_her(rz: Rhizome) -> dict[str, tuple[str, ...]]:
     """Ben's resources, each read for topics from some words of hers (see below), derived."""
     s = Chat(SLACK, START)
-    question, reply, beside, linked, first = (slack_ts(s, n) for n in HER_MINUTES)
+    question, reply, beside, linked, first, captioned = (slack_ts(s, n) for n in HER_MINUTES)
     opening = slack_ts(s, 30)
     posts = [
         # She asks; Ben answers with a bare link, which is about her question.
@@ -348,6 +355,24 @@ async def others_reading_her(rz: Rhizome) -> dict[str, tuple[str, ...]]:
             )
         ),
         s.post("ben", "https://example.org/a/98765", minutes=300),
+        # Her screenshot, captioned, posted with only the page's link: the caption titles the
+        # page (`bot.tracking`); Ben shares the page later.
+        hers(
+            s.post(
+                "x",
+                "<https://example.org/tour>",
+                mid=captioned,
+                minutes=150,
+                attachments=(
+                    Attachment(
+                        "https://files.slack.com/files-pri/T1-F9/shot.png",
+                        filename="shot.png",
+                        title=f"{PHRASE} tour",
+                    ),
+                ),
+            )
+        ),
+        s.post("ben", "https://example.org/tour", minutes=310),
     ]
     for post in posts:
         await rz.ingest(post)
@@ -390,8 +415,11 @@ async def test_a_deleted_or_edited_message_leaves_the_topics_that_read_it(
     at the next interest pass, and the scrub wipes them from the file."""
     await others_reading_her(rhizome)
     s = Chat(SLACK, START)
+    captioned = slack_ts(s, HER_MINUTES[-1])
     for mid in (slack_ts(s, n) for n in HER_MINUTES):
-        if erase == "delete":
+        # An edit changes a message's text, never its file: the screenshot keeps the title she
+        # typed, so that message is deleted in both cases.
+        if erase == "delete" or mid == captioned:
             await rhizome.ingest(s.delete(mid, minutes=400))
         else:
             await rhizome.ingest(s.edit(mid, "never mind", minutes=400))
