@@ -32,7 +32,7 @@ from bot.model import (
     ReactionAdded,
     ReactionRemoved,
 )
-from bot.titles import TitleSource, clean_title, file_title, label_title
+from bot.titles import TitleSource, clean_title, file_title, label_title, own_words
 from bot.urls import MAX_URLS_PER_MESSAGE, canonicalize, domain_of, extract_urls
 from storage.ingest import (
     IngestStore,
@@ -86,7 +86,7 @@ def resources_in(
             PlannedResource(f.canonical, f.original, f.domain, "link", label, rank),
         )
     if not extra_urls and not attachments and not previews:
-        return tuple(found.values())
+        return _caption_names_page(tuple(found.values()), text)
     for preview in previews:
         url = _storable(preview.url)
         canonical = canonicalize(url)
@@ -121,7 +121,34 @@ def resources_in(
             found.setdefault(
                 canonical, PlannedResource(canonical, url, domain_of(url), "file", title, rank)
             )
-    return tuple(found.values())[:limit]
+    return _caption_names_page(tuple(found.values())[:limit], text)
+
+
+def _is_upload(resource: PlannedResource) -> bool:
+    """A file members uploaded: an attachment, or a Slack file permalink in the text (old
+    exports write "uploaded a file: <https://x.slack.com/files/…|title>")."""
+    if resource.kind == "file":
+        return True
+    domain = resource.domain or ""
+    return domain == "files.slack.com" or (
+        domain.endswith(".slack.com") and "/files/" in resource.canonical_url
+    )
+
+
+def _caption_names_page(
+    resources: tuple[PlannedResource, ...], text: str
+) -> tuple[PlannedResource, ...]:
+    """A screenshot captioned with a page's name and posted with nothing but that page's
+    link ("uploaded a file: <…|Intro to WebGL with Three.js> and commented: <http://…>"):
+    the caption the member typed names the page too: a label of theirs, which leaves with
+    the message like any other (`drop_member_titles`)."""
+    if len(resources) != 2:
+        return resources
+    files = [r for r in resources if _is_upload(r) and r.title_rank == TitleSource.LABEL]
+    pages = [r for r in resources if not _is_upload(r) and not r.title]
+    if len(files) == 1 and len(pages) == 1 and own_words(text) == 0:
+        pages[0].title, pages[0].title_rank = files[0].title, TitleSource.LABEL
+    return resources
 
 
 # What a platform's own link parser may carry past the end of a link quoted in prose or code:

@@ -269,6 +269,41 @@ def test_slack_file_links_are_named_by_the_file_not_the_member() -> None:
     assert sentence_title(commented.replace("a network vis of", "Thanks! I")) is None
 
 
+def test_a_screenshot_captioned_with_a_page_names_the_page_linked_alone() -> None:
+    # houstondatavis, 2015-06-09: a screenshot typed with the page's name, the page's link as
+    # the only comment. The caption is the member's label for the page as for the file.
+    shot = "https://houstondatavis.slack.com/files/micahstubbs/F064MMV18/screen_shot.png"
+    page = "http://davidscottlyons.com/threejs/presentations/frontporch14/"
+    old_export = (
+        f"<@U061A1R2R|micahstubbs> uploaded a file: <{shot}|Intro to WebGL with Three.js> "
+        f"and commented: <{page}>"
+    )
+    caption = ("Intro to WebGL with Three.js", TitleSource.LABEL)
+    found = {r.original_url: (r.title, r.title_rank) for r in resources_in(old_export)}
+    assert found == {shot: caption, page: caption}
+    # Slack today: the link is the message, the file (with its typed title) comes beside it
+    upload = Attachment(
+        "https://files.slack.com/files-pri/T1-F2/shot.png",
+        filename="screen_shot_2015-06-09.png",
+        title="Intro to WebGL with Three.js",
+    )
+    found = {r.original_url: (r.title, r.title_rank) for r in resources_in(f"<{page}>", (upload,))}
+    assert found[page] == caption
+    # ...but not when the member said something of their own, the file only has a camera's
+    # name, or there are two pages the caption could be of
+    said = resources_in(f"compare this with the d3 one <{page}>", (upload,))
+    assert [r.title for r in said if r.original_url == page] == [None]
+    camera = Attachment(upload.url, filename="screen_shot_2015-06-09.png", title="Screen Shot")
+    assert [r.title for r in resources_in(f"<{page}>", (camera,)) if r.kind == "link"] == [None]
+    two = resources_in(f"<{page}> <https://threejs.org/>", (upload,))
+    assert [r.title for r in two if r.kind == "link"] == [None, None]
+    # a label of the link's own still wins over any caption
+    labelled = resources_in(f"<{page}|Three.js slides>", (upload,))
+    assert [(r.title, r.title_rank) for r in labelled if r.kind == "link"] == [
+        ("Three.js slides", TitleSource.LABEL)
+    ]
+
+
 def test_code_owner_is_the_account_of_a_repository_url() -> None:
     assert code_owner("https://github.com/FluxML/Flux.jl") == "FluxML"
     assert code_owner("https://gitlab.com/group/project/-/issues/3") == "group"
