@@ -155,7 +155,13 @@ def percent_change(current: int, previous: int) -> str:
 
 
 def pulse_line(counts: PeriodCounts, previous: PeriodCounts | None = None) -> str:
-    """e.g. "42 resources shared (+12%), 30 members active (−5%), 120 discussions (up from 0)"."""
+    """e.g. "42 resources shared (+12%), 30 members active (−5%), 120 discussions (up from 0)".
+    A previous period with no activity at all (the first digest after installing, or after a
+    quiet spell) is no baseline: "(up from 0)" three times would say nothing."""
+    if previous is not None and not any(
+        (previous.resources_shared, previous.members_active, previous.discussions)
+    ):
+        previous = None
     parts = [
         (counts.resources_shared, "resource shared", "resources shared", "resources_shared"),
         (counts.members_active, "member active", "members active", "members_active"),

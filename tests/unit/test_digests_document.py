@@ -331,6 +331,10 @@ def test_pulse_line_with_and_without_previous_period() -> None:
     assert pulse_line(PeriodCounts(42, 30, 120), PeriodCounts(0, 30, 100)) == (
         "42 resources shared (up from 0), 30 members active (±0%), 120 discussions (+20%)"
     )
+    # the first week anything happened: nothing to compare with
+    assert pulse_line(PeriodCounts(19, 10, 45), PeriodCounts(0, 0, 0)) == (
+        "19 resources shared, 10 members active, 45 discussions"
+    )
 
 
 def test_period_label() -> None:
