@@ -431,7 +431,7 @@ def who_knows_document(answer: WhoKnowsAnswer) -> Document:
         return Document(tuple(blocks))
     return Document(
         (
-            Heading(f"Who knows about “{answer.topic}”"),
+            Heading(f"Who knows about {quoted(shown)}"),
             *(
                 [Paragraph(spans("Counting related wording too: " + "; ".join(answer.via) + "."))]
                 if answer.via

@@ -74,7 +74,7 @@ async def test_who_knows_lists_who_shared_and_discussed_with_their_real_evidence
     console: ConsoleSession,
 ) -> None:
     out = await say(console, "zed", "/rhizome who-knows Postgres")
-    assert "Who knows about “postgres”" in out
+    assert "Who knows about “Postgres”" in out  # as asked, not as stored (`postgres`)
     assert out.index("@ana") < out.index("@ben")
     assert "shared Great guide to postgres" not in out  # a title is not made up…
     assert "shared Pg indexes <https://example.org/pg-indexes>" in out  # titled from its URL
