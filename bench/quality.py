@@ -10,7 +10,10 @@ Rhizome's answers (the rules are in `bench/judgments/RULES.md`):
 - topics: each judged resource's top 5 topics rated good / partial / junk (rule below);
 - who-knows: precision@3 of the members named, per query (also hits / min(3, judged
   knowers), since a query with one judged knower cannot reach 1.0);
-- wording variants: pairs of wordings whose top 3 members agree.
+- wording variants: pairs of wordings whose top 3 members agree;
+- who-knows misses by cause, over every sample: for each judged knower a query's first three
+  leave out, whether Rhizome ranked them 4th to 20th, gave them a topic with a word of the
+  query that did not match, no such topic although they wrote the words, none at all.
 
     python bench/quality.py                       # all four datasets
     python bench/quality.py --only haskell-jp -v  # one, with every answer printed
@@ -29,6 +32,7 @@ import re
 import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -36,6 +40,8 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from sqlalchemy import select
 
 from bench import quality_intros
 from bot.app import Rhizome
@@ -46,6 +52,7 @@ from bot.interests.topics import normalize_topic
 from bot.titles import is_generic_filename
 from bot.urls import canonicalize
 from storage import models as m
+from storage.interests import member_topics
 
 ROOT = Path(__file__).resolve().parents[1]
 DATASETS = ROOT.parent / "shared" / "datasets"
@@ -296,6 +303,71 @@ class Scores:
     derive_seconds: float = 0.0
     import_seconds: float = 0.0
     lines: list[str] = field(default_factory=list)
+    # why judged knowers are missing from the first three, over every sample (`miss_causes`)
+    misses: Counter[str] = field(default_factory=Counter)
+
+
+RANKED_LOWER = "ranked 4th-20th"
+WORD_TOPIC = "a topic with a word of the query"
+WROTE_IT = "no such topic, wrote the words"
+NOT_SAID = "no such topic, never wrote the words"
+NO_TOPICS = "no topics at all"
+MISS_CAUSES = (RANKED_LOWER, WORD_TOPIC, WROTE_IT, NOT_SAID, NO_TOPICS)
+
+
+async def miss_causes(
+    rz: Rhizome, cid: int, query: str, knowers: Sequence[dict[str, Any]], named: Sequence[str]
+) -> list[str]:
+    """Why the judged knowers missing from a query's first three are missing, the best judged
+    first, as many as could have been named: found further down; holding a topic with a word
+    of the query that the query did not reach (`quantum software` for `quantum`); holding
+    none although their messages have the words (an answer's topics kept other words); or
+    holding none and never writing them (the judge read more than the words)."""
+    judged = {k["id"] for k in knowers}
+    missing = min(3, len(knowers)) - sum(1 for x in named[:3] if x in judged)
+    left_out = [k["id"] for k in knowers if k["id"] not in named[:3]][: max(0, missing)]
+    if not left_out:
+        return []
+    deeper = await service_for(rz.services).who_knows(cid, query, limit=20)
+    further = {e.member.external_id for e in deeper.experts}
+    words = (normalize_topic(query) or query.casefold()).split()
+    causes = []
+    for ext in left_out:
+        member = await rz.services.repos.members.by_external_id(cid, ext)
+        if ext in further:
+            causes.append(RANKED_LOWER)
+            continue
+        if member is None:
+            causes.append(NO_TOPICS)
+            continue
+        async with rz.services.db.read() as conn:
+            topics = (
+                (
+                    await conn.execute(
+                        select(member_topics.c.topic).where(member_topics.c.member_id == member.id)
+                    )
+                )
+                .scalars()
+                .all()
+            )
+            texts = (
+                (
+                    await conn.execute(
+                        select(m.messages.c.text).where(m.messages.c.author_id == member.id)
+                    )
+                )
+                .scalars()
+                .all()
+            )
+        if not topics:
+            causes.append(NO_TOPICS)
+        elif any(w in t for t in topics for w in words):
+            causes.append(WORD_TOPIC)
+        elif any(all(w in text.casefold() for w in words) for text in texts):
+            causes.append(WROTE_IT)
+        else:
+            causes.append(NOT_SAID)
+    return causes
 
 
 async def score_dataset(
@@ -381,6 +453,9 @@ async def score_dataset(
                     answer = await interests.who_knows(cid, q["query"], limit=3)
                     named = [e.member.external_id for e in answer.experts][:3]
                     hits = sum(1 for x in named if x in knowers)
+                    scores.misses.update(
+                        await miss_causes(rz, cid, q["query"], q["knowers"], named)
+                    )
                     if later is not None:
                         later.precision.append(hits / 3)
                         later.answered += bool(named)
@@ -504,6 +579,7 @@ async def main() -> None:
             total.variants_agree += s.variants_agree
             total.wants += s.wants
             total.wants_right += s.wants_right
+            total.misses.update(s.misses)
         rated = sum(total.topic_ratings.values()) or 1
         p3 = sum(total.precision) / len(total.precision) if total.precision else 0.0
         possible = total.precision_possible
@@ -530,6 +606,12 @@ async def main() -> None:
             f"variants agree {total.variants_agree}/{total.variants}; "
             f"wants-to-learn right {total.wants_right}/{total.wants}"
         )
+        if total.misses:
+            print(
+                f"ALL who-knows misses by cause (every sample, {sum(total.misses.values())} judged "
+                "knowers left out of the first three): "
+                + ", ".join(f"{cause} {total.misses[cause]}" for cause in MISS_CAUSES)
+            )
         print(quality_intros.summary())
 
 
