@@ -333,32 +333,18 @@ async def miss_causes(
     words = (normalize_topic(query) or query.casefold()).split()
     causes = []
     for ext in left_out:
-        member = await rz.services.repos.members.by_external_id(cid, ext)
         if ext in further:
             causes.append(RANKED_LOWER)
             continue
-        if member is None:
-            causes.append(NO_TOPICS)
-            continue
-        async with rz.services.db.read() as conn:
-            topics = (
-                (
-                    await conn.execute(
-                        select(member_topics.c.topic).where(member_topics.c.member_id == member.id)
-                    )
-                )
-                .scalars()
-                .all()
-            )
-            texts = (
-                (
-                    await conn.execute(
-                        select(m.messages.c.text).where(m.messages.c.author_id == member.id)
-                    )
-                )
-                .scalars()
-                .all()
-            )
+        member = await rz.services.repos.members.by_external_id(cid, ext)
+        topics: list[str] = []
+        texts: list[str] = []
+        if member is not None:
+            own_topics = select(member_topics.c.topic).where(member_topics.c.member_id == member.id)
+            own_texts = select(m.messages.c.text).where(m.messages.c.author_id == member.id)
+            async with rz.services.db.read() as conn:
+                topics = list((await conn.execute(own_topics)).scalars())
+                texts = list((await conn.execute(own_texts)).scalars())
         if not topics:
             causes.append(NO_TOPICS)
         elif any(w in t for t in topics for w in words):
