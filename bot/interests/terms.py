@@ -99,7 +99,9 @@ GENERIC_CHANNELS = frozenset(
     events event meta feedback showcase show share sharing meetup meetups watercooler lounge
     social support question questions qa help chat misc offtopic off topic bots bot testing
     test welcome rules admin admins moderators mods lobby hangout daily standup beginner
-    beginners newbie newbies novice til today learned""".split()
+    beginners newbie newbies novice til today learned
+    tools tool examples example talks talk tutorials tutorial videos video papers paper
+    articles article slides podcasts podcast books book blogs blog demos demo snippets""".split()
 )
 _MAX_COMMON_ZIPF = 5.0  # zipf frequency of words too common to be a topic on their own
 _MAX_COMMON_GERUND_ZIPF = 3.7  # `implementing` 3.9 is a verb; `plotting` 3.6 is a subject

@@ -152,7 +152,14 @@ def test_channels_named_for_what_members_do_are_not_topics() -> None:
     assert channel_topic("readings") is None
     assert channel_topic("beginners") is None  # who is there, not what about
     assert channel_topic("today-i-learned") is None
+    # named for the kind of thing posted there (Houston's #tools, #talks, #examples): every
+    # link in #tools had `tool` as a topic, the first of its busiest sharer's profile
+    assert channel_topic("tools") is None
+    assert channel_topic("talks") is None
+    assert channel_topic("examples") is None
+    assert channel_topic("papers") is None
     assert channel_topic("machine-learning") == "machine learning"
+    assert channel_topic("releases") == "release"  # release engineering is a subject
 
 
 def test_japanese_is_segmented_into_nouns_and_compounds() -> None:
