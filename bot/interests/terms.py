@@ -27,6 +27,7 @@ from typing import Any
 
 __all__ = [
     "GENERIC_CHANNELS",
+    "RESOURCE_FORM_CHANNELS",
     "fold_gerund",
     "fold_long_vowel",
     "fold_package",
@@ -99,8 +100,12 @@ GENERIC_CHANNELS = frozenset(
     events event meta feedback showcase show share sharing meetup meetups watercooler lounge
     social support question questions qa help chat misc offtopic off topic bots bot testing
     test welcome rules admin admins moderators mods lobby hangout daily standup beginner
-    beginners newbie newbies novice til today learned
-    tools tool examples example talks talk tutorials tutorial videos video papers paper
+    beginners newbie newbies novice til today learned""".split()
+)
+# Channels named for the kind of thing posted there (`#tools`, `#papers`): only when that is
+# all the name says (`#video-games` and `#book-club` are subjects).
+RESOURCE_FORM_CHANNELS = frozenset(
+    """tools tool examples example talks talk tutorials tutorial videos video papers paper
     articles article slides podcasts podcast books book blogs blog demos demo snippets""".split()
 )
 _MAX_COMMON_ZIPF = 5.0  # zipf frequency of words too common to be a topic on their own

@@ -26,6 +26,7 @@ from bot.interests.related import ABBREVIATIONS
 from bot.interests.spelling import american
 from bot.interests.terms import (
     GENERIC_CHANNELS,
+    RESOURCE_FORM_CHANNELS,
     fold_gerund,
     fold_long_vowel,
     fold_package,
@@ -246,11 +247,15 @@ def _phrase_end(words: list[str]) -> bool:
 
 def channel_topic(name: str | None, aliases: Mapping[str, str] | None = None) -> str | None:
     """The subject a channel is named for (`#machine-learning`), or None for channels named
-    for what members do there (`#general`, `#appreciation`, `#readings`)."""
+    for what members do there (`#general`, `#appreciation`, `#readings`) or for the kind of
+    thing they post (`#tools`, `#papers`)."""
     if not name:
         return None
     words = name.lstrip("#").replace("-", " ").replace("_", " ")
-    if any(w in GENERIC_CHANNELS for w in words.casefold().split()):
+    folded = words.casefold().split()
+    if any(w in GENERIC_CHANNELS for w in folded) or all(
+        w in RESOURCE_FORM_CHANNELS for w in folded
+    ):
         return None
     return normalize_topic(words, aliases)
 

@@ -158,6 +158,8 @@ def test_channels_named_for_what_members_do_are_not_topics() -> None:
     assert channel_topic("talks") is None
     assert channel_topic("examples") is None
     assert channel_topic("papers") is None
+    assert channel_topic("video-games") == "video game"  # a form word in a subject's name
+    assert channel_topic("book-club") == "book club"
     assert channel_topic("machine-learning") == "machine learning"
     assert channel_topic("releases") == "release"  # release engineering is a subject
 
