@@ -246,6 +246,7 @@ LATER_SAMPLES = {
     "sixth": "§11",
     "seventh": "§12",
     "eighth": "§13",
+    "ninth": "§14",
 }
 
 
