@@ -386,14 +386,13 @@ async def test_an_active_member_gets_all_their_data(
     assert hashlib.sha256(body).hexdigest() in answer["content"]
 
 
-async def test_the_first_start_without_saved_marks_reads_from_what_is_stored(
-    world: World, bots: BotRunner, rhizome: Rhizome
-) -> None:
-    """Upgrading from a Rhizome that kept no marks: channels are read from their newest stored
-    message, threads of tracked channels from their newest stored reply (or whole)."""
+async def one_stored_then_marks_forgotten(
+    world: World, bots: BotRunner, rhizome: Rhizome, channel: dict[str, Any], text: str
+) -> dict[str, Any]:
+    """A start stores one message in `channel` and finishes its catch-up; then the bot stops and
+    its saved marks are wiped, as after an upgrade from a Rhizome that kept none."""
     client = await bots.start()
-    fake, g, links = world.fake, world.guild, world.ch("links")
-    root = await fake.post(g, links, world.alice, "root https://root.example/p")
+    posted = await world.fake.post(world.guild, channel, world.alice, text)
 
     async def stored() -> bool:
         return await stored_messages(rhizome, world) == 1
@@ -401,9 +400,21 @@ async def test_the_first_start_without_saved_marks_reads_from_what_is_stored(
     await eventually(stored)
     await bots.caught_up(client)
     await bots.stop(client)
-    key = f"catchup:discord:{g.id}"
+    key = f"catchup:discord:{world.guild.id}"
     assert await rhizome.services.repos.state.get(key)
     await rhizome.services.repos.state.set(key, "", datetime.now(UTC))  # as if never saved
+    return posted
+
+
+async def test_the_first_start_without_saved_marks_reads_from_what_is_stored(
+    world: World, bots: BotRunner, rhizome: Rhizome
+) -> None:
+    """Upgrading from a Rhizome that kept no marks: channels are read from their newest stored
+    message, threads of tracked channels from their newest stored reply (or whole)."""
+    fake, g, links = world.fake, world.guild, world.ch("links")
+    root = await one_stored_then_marks_forgotten(
+        world, bots, rhizome, links, "root https://root.example/p"
+    )
     thread, _ = await fake.create_thread(g, links, "talk", owner=world.alice, starter=root)
     missed = [
         await fake.post(g, links, world.bob, "later https://later.example/p", dispatch=False),
@@ -423,19 +434,11 @@ async def test_a_session_lost_during_the_first_catch_up_does_not_lose_live_place
     """With no saved marks, a channel with nothing stored before this process is read from its
     first live message once a gap opens after it (here: a dropped session while the catch-up
     was still held at #general), not treated as never tracked."""
-    client = await bots.start()
     fake, g = world.fake, world.guild
     general, links = world.ch("general"), world.ch("links")
-    await fake.post(g, general, world.alice, "old https://old.example/p")
-
-    async def one() -> bool:
-        return await stored_messages(rhizome, world) == 1
-
-    await eventually(one)
-    await bots.caught_up(client)
-    await bots.stop(client)
-    key = f"catchup:discord:{g.id}"
-    await rhizome.services.repos.state.set(key, "", datetime.now(UTC))  # as if never saved
+    await one_stored_then_marks_forgotten(
+        world, bots, rhizome, general, "old https://old.example/p"
+    )
     fake.hold_history(general["id"])
     await bots.start()
     await fake.wait_for_request("GET", f"/channels/{general['id']}/messages")
