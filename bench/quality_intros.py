@@ -55,6 +55,9 @@ class IntroTally:
     # a judged member's profile: its "Knows about" topics, and those naming a judged interest
     profile_shown: int = 0
     profile_relevant: int = 0
+    # judged interests named by at least one shown topic: `datajam` and `data jam` name one
+    profile_interests: int = 0
+    profile_named: int = 0
 
     def add(self, other: IntroTally) -> None:
         for name in self.__dataclass_fields__:
@@ -71,7 +74,8 @@ class IntroTally:
             f"{self.all_relevant}/{self.all_reasons} "
             f"({self.all_relevant / max(1, self.all_reasons):.0%}); profiles' knows relevant "
             f"{self.profile_relevant}/{self.profile_shown} "
-            f"({self.profile_relevant / max(1, self.profile_shown):.0%})"
+            f"({self.profile_relevant / max(1, self.profile_shown):.0%}), judged interests "
+            f"named {self.profile_named}/{self.profile_interests}"
         )
 
 
@@ -281,6 +285,8 @@ async def _profiles(
         ok = [t for t in shown if matches(t, interests)]
         tally.profile_shown += len(shown)
         tally.profile_relevant += len(ok)
+        tally.profile_interests += len(interests)
+        tally.profile_named += sum(1 for i in interests if any(matches(t, [i]) for t in shown))
         if verbose:
             lines.append(f"  profile {member.name}: {shown} ({len(ok)} judged) <- {interests}")
     return lines

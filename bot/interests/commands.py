@@ -39,6 +39,7 @@ from bot.documents import (
 )
 from bot.emojis import label as emoji_label
 from bot.interests.profiles import Evidence, EvidenceKind
+from bot.interests.related import distinct_subjects
 from bot.interests.service import Expert, InterestService, WhoKnowsAnswer, service_for
 from bot.interests.topics import subjects_first
 from bot.interests.wants import PROFILE_RECENT
@@ -517,6 +518,8 @@ async def _known_about(
     known = await svc.known(community_id, member, 3 * PROFILE_KNOWS + len(skip), now=now)
     evidence_of = {topic: evidence for topic, _, evidence in known if topic not in skip}
     ordered = subjects_first((topic, score) for topic, score, _ in known if topic in evidence_of)
+    distinct = set(distinct_subjects(topic for topic, _ in ordered))
+    ordered = [(topic, score) for topic, score in ordered if topic in distinct]
     # At most two topics from any one conversation, while others remain: five words of one
     # long thread (`zig`, `rust`, `c`, `matlab`, `simulink`) show one evening, not a member.
     shown: list[str] = []

@@ -31,6 +31,7 @@ __all__ = [
     "ASKED_ALONE",
     "Related",
     "TopicIndex",
+    "distinct_subjects",
     "phrase_parts",
     "related_topics",
 ]
@@ -238,3 +239,26 @@ def phrase_parts(phrase: str, index: TopicIndex) -> list[Related]:
         for other in own + index.family(word):
             out.setdefault(other, Related(other, PART, f"{other} ~ {phrase}", guess=True))
     return list(out.values())
+
+
+def _one_subject(a: str, b: str) -> bool:
+    """Do two topics of one list name one subject: the same letters (`datajam`, `data jam`),
+    the same word family (`backport`, `backporting`), or one is the other with words added
+    (`csv`, `csv file`; `プレース` inside `プレースホルダ`)?"""
+    if _compact(a) == _compact(b):
+        return True
+    if a.isascii() and b.isascii():
+        if _stems(a) == _stems(b):
+            return True
+        return f" {a} " in f" {b} " or f" {b} " in f" {a} "
+    return a in b or b in a
+
+
+def distinct_subjects(topics: Iterable[str]) -> list[str]:
+    """Topics as a list shows them: the first of each subject only, so five slots name five
+    subjects and not `datajam`, `data jam` and `datajam team`."""
+    kept: list[str] = []
+    for topic in topics:
+        if not any(_one_subject(topic, k) for k in kept):
+            kept.append(topic)
+    return kept

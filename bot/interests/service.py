@@ -706,7 +706,14 @@ class InterestService:
         await self.catch_up(community_id)
         now = await self.community_now(community_id, now)
         shift = epoch_days(now) / self.half_life
-        stored = broadest(await self.store.member_topics(member.id, limit * 4), limit * 2)
+        stored = broadest(
+            [
+                ts
+                for ts in await self.store.member_topics(member.id, limit * 4)
+                if not self._community_wide(community_id, ts.topic)
+            ],
+            limit * 2,
+        )
         scores = {ts.topic: 2.0 ** (ts.log_score - shift) * breadth(ts) for ts in stored}
         declared = [d.topic for d in await self.declared(community_id, member.external_id)]
         for topic in declared:

@@ -218,6 +218,24 @@ async def test_a_profile_shows_more_than_one_conversation(console: ConsoleSessio
     assert sum(w in knows for w in ("zig", "matlab", "simulink", "fortran", "erlang")) == 2
 
 
+async def test_a_profile_names_each_subject_once(console: ConsoleSession) -> None:
+    # houstondatavis: `datajam` and `data jam`, `csv` and `csv file` filled two of five places
+    await say(console, "wes", "Notes from the DataJam https://example.org/dj/1")
+    await say(console, "wes", "Data jam teams and datasets https://example.org/dj/2")
+    await say(console, "wes", "Data Jam results https://example.org/dj/3")
+    await say(console, "wes", "CSV file dialects explained https://example.org/csv/1")
+    await say(console, "wes", "CSV parsing in the browser https://example.org/csv/2")
+    await say(console, "wes", "Kubernetes operators https://example.org/k8s-operators")
+    await refresh(console)
+    out = await say(console, "zed", "/rhizome profile @wes")
+    knows = out[out.index("Knows about") :].split("\n-- ")[0]
+    topics = re.findall(r"^ *\d+\. (.+?)$", knows, re.MULTILINE)
+    assert topics, knows
+    letters = [t.replace(" ", "") for t in topics]
+    assert len(letters) == len(set(letters)), topics
+    assert not ({"csv", "csv file"} <= set(topics)), topics
+
+
 async def test_a_profile_shows_more_than_one_thread_of_answers(console: ConsoleSession) -> None:
     # julialang: a maintainer's answers in one Raspberry Pi thread filled his "Knows about"
     # (`32bit`, `raspberry`, `raspberry pi`, `raspbian`, `pi`): the cap of two topics per

@@ -21,7 +21,7 @@ from adapters.console.session import ConsoleSession
 from bot.app import Rhizome
 from bot.clock import FixedClock
 from bot.config import Config
-from bot.interests.commands import who_knows_document
+from bot.interests.commands import known_about, who_knows_document
 from bot.interests.service import WhoKnowsAnswer, service_for
 from bot.model import Actor, CommunityRef
 from storage import models as m
@@ -703,6 +703,14 @@ async def test_the_communitys_own_subject_fills_in_nobody(rhizome: Rhizome) -> N
     )
     assert await who(rhizome, "template haskell") == ["Dee"]
     assert {"Ben", "Cy"} <= set(await who(rhizome, "haskell"))  # asked itself, it is answered
+    # …but a profile saying "Knows about: haskell" of a Haskell community's member tells
+    # nobody anything (julialang: `julia` in two of the fifteen judged profiles)
+    found = await rhizome.services.repos.communities.find(SLACK.platform, SLACK.external_id)
+    assert found is not None
+    ben = await rhizome.services.repos.members.by_external_id(found.id, "U-ben")
+    assert ben is not None
+    shown = await known_about(rhizome.services, found.id, ben)
+    assert "haskell" not in shown and len(shown) >= 3, shown
 
 
 def _sdk_talk(chat: Chat, who: str, text: str, mid: str, minutes: int) -> object:

@@ -11,6 +11,7 @@ from bot.interests.related import (
     SAME,
     TRANSLATION,
     TopicIndex,
+    distinct_subjects,
     phrase_parts,
     related_topics,
 )
@@ -74,3 +75,22 @@ def test_a_loanword_and_its_english_word_meet_both_ways() -> None:
     assert _related("パーサ", ["parser"])["parser"] == (TRANSLATION, "パーサ = parser")
     assert _related("parser", ["パーサ"])["パーサ"] == (TRANSLATION, "パーサ = parser")
     assert "monad" not in _related("パーサ", ["monad"])
+
+
+def test_a_list_names_each_subject_once() -> None:
+    # real profiles showed `datajam` and `data jam`, `csv` and `csv file`, `backport` and
+    # `backporting`, `パーサ` and `モナドパーサ` side by side
+    shown = ["datajam", "csv", "data jam", "backport", "csv file", "backporting", "pca"]
+    assert distinct_subjects(shown) == ["datajam", "csv", "backport", "pca"]
+    assert distinct_subjects(["パーサ", "モナドパーサ", "型クラス"]) == ["パーサ", "型クラス"]
+    # different subjects that share letters or a word's start stay apart
+    assert distinct_subjects(["stack", "stackage", "art", "article"]) == [
+        "stack",
+        "stackage",
+        "art",
+        "article",
+    ]
+    assert distinct_subjects(["data visualization", "visualization meetup"]) == [
+        "data visualization",
+        "visualization meetup",
+    ]
