@@ -180,9 +180,18 @@ def _attachment(obj: object, path: str, where: str) -> Attachment | None:
 
 
 def parse_day_file(
-    data: bytes, *, path: str, place: Place, users: Mapping[str, Actor]
+    data: bytes,
+    *,
+    path: str,
+    place: Place,
+    users: Mapping[str, Actor],
+    shared_files: dict[str, str] | None = None,
 ) -> tuple[tuple[InboundEvent, ...], FileCounts]:
     """One day file → its events in chronological order, and what it held.
+
+    `shared_files` (file id → ts of the message that shared it, for the channel's earlier day
+    files) lets a legacy file comment find the share it discusses; the file's own shares are
+    added to it once the whole file has parsed.
 
     Raises only `BrokenExportFile` (with a JSON path like `$[3].reactions[0].users`), for any
     input: bad JSON, wrong shapes, bad timestamps, invalid UTF-8.
@@ -194,6 +203,21 @@ def parse_day_file(
     timed: list[tuple[datetime, int, list[InboundEvent]]] = []
     thread_places: dict[str, Place] = {}
     strangers: dict[str, Actor] = {}
+    files_here: dict[str, str] = {}
+    earlier_files: Mapping[str, str] = shared_files if shared_files is not None else {}
+
+    def in_thread(thread_ts: str) -> Place:
+        return thread_places.get(thread_ts) or thread_places.setdefault(
+            thread_ts,
+            Place(
+                community=place.community,
+                channel_id=place.channel_id,
+                channel_name=place.channel_name,
+                thread_id=thread_ts,
+                is_private=place.is_private,
+            ),
+        )
+
     for i, message in enumerate(raw):
         where = f"$[{i}]"
         if not isinstance(message, dict):
@@ -212,6 +236,32 @@ def parse_day_file(
         kind = message.get("type", "message")
         if kind != "message":
             counts.skip("not a message")
+            continue
+        if subtype == "file_comment":
+            comment = _file_comment(message, path, where, files_here, earlier_files, counts)
+            if comment is not None:
+                commenter_id, words, root_ts = comment
+                commenter = users.get(commenter_id) or strangers.setdefault(
+                    commenter_id,
+                    Actor(external_id=commenter_id, is_bot=commenter_id in _BOT_USERS),
+                )
+                if commenter.is_bot:
+                    counts.skip("bot message")
+                    continue
+                posted = MessagePosted(
+                    place=in_thread(root_ts),
+                    occurred_at=when,
+                    message_id=ts,
+                    author=commenter,
+                    text=words,
+                    mentions=tuple(
+                        users.get(uid) or strangers.get(uid) or Actor(external_id=uid)
+                        for uid in mentioned_ids(words)
+                    ),
+                )
+                timed.append((when, i, [posted]))
+                counts.messages += 1
+                counts.replies += 1
             continue
         if subtype not in _CONTENT_SUBTYPES:
             if subtype == "bot_message":
@@ -252,16 +302,7 @@ def parse_day_file(
                     path, f"{where}.thread_ts", f"bad Slack timestamp {thread_ts!r}"
                 )
             if thread_ts != ts:
-                message_place = thread_places.get(thread_ts) or thread_places.setdefault(
-                    thread_ts,
-                    Place(
-                        community=place.community,
-                        channel_id=place.channel_id,
-                        channel_name=place.channel_name,
-                        thread_id=thread_ts,
-                        is_private=place.is_private,
-                    ),
-                )
+                message_place = in_thread(thread_ts)
         attachments: list[Attachment] = []
         single = message.get("file")
         if single is not None:
@@ -282,6 +323,9 @@ def parse_day_file(
                     attachments.append(found)
                 else:
                     counts.skip("file without URL")
+        for attachment in attachments:
+            if attachment.external_id:  # a comment on it discusses this message
+                files_here.setdefault(attachment.external_id, message_place.thread_id or ts)
         extra_urls: list[str] = []
         previews: list[LinkPreview] = []
         unfurls = message.get("attachments")
@@ -376,7 +420,48 @@ def parse_day_file(
                     counts.reactions += 1
         timed.append((when, i, events))
     timed.sort(key=lambda item: (item[0], item[1]))
+    if shared_files is not None:
+        for file_id, share_ts in files_here.items():
+            shared_files.setdefault(file_id, share_ts)
     return tuple(event for _, _, events in timed for event in events), counts
+
+
+SKIP_FILE_COMMENT = "comment on a file shared elsewhere or before the export"
+
+
+def _file_comment(
+    message: Mapping[str, object],
+    path: str,
+    where: str,
+    files_here: Mapping[str, str],
+    earlier_files: Mapping[str, str],
+    counts: FileCounts,
+) -> tuple[str, str, str] | None:
+    """A legacy file comment (Slack before threads, 2018): who said what about which shared
+    file, as (commenter, words, ts of the message that shared the file in this channel). It
+    is a reply to that share, so it counts as discussing the file like a thread reply does.
+    None (counted as skipped) when the share is not in this channel's export."""
+    comment = message.get("comment")
+    if comment is None:
+        counts.skip(SKIP_FILE_COMMENT)
+        return None
+    if not isinstance(comment, dict):
+        raise BrokenExportFile(
+            path, f"{where}.comment", f"expected an object, got {_kind(comment)}"
+        )
+    user_id = comment.get("user")
+    if not isinstance(user_id, str) or not user_id:
+        raise BrokenExportFile(path, f"{where}.comment.user", "missing or not a string")
+    text = _opt_str(comment, "comment", path, f"{where}.comment") or ""
+    file_obj = message.get("file")
+    file_id = (
+        _opt_str(file_obj, "id", path, f"{where}.file") if isinstance(file_obj, dict) else None
+    )
+    root_ts = files_here.get(file_id or "") or earlier_files.get(file_id or "")
+    if root_ts is None:
+        counts.skip(SKIP_FILE_COMMENT)
+        return None
+    return user_id, text, root_ts
 
 
 def _parse_channels(data: bytes, path: str) -> list[tuple[str, str]]:
@@ -431,6 +516,8 @@ class SlackExport:
         self.users = users
         self.skipped_files = skipped_files
         self.warnings = warnings
+        # Per channel, the files shared in the day files read so far (for legacy file comments)
+        self._shared_files: dict[str, dict[str, str]] = {}
         # Day by day across channels (a stable sort keeps channel order within a day): rows
         # then reach the time-ordered indexes (messages, shares and reactions by community and
         # time) at their ends instead of all over them, as a channel-by-channel walk would; at
@@ -488,7 +575,13 @@ class SlackExport:
 
         def load() -> ExportFile:
             data = self.source.read_bytes(rel)
-            events, counts = parse_day_file(data, path=display, place=place, users=self.users)
+            events, counts = parse_day_file(
+                data,
+                path=display,
+                place=place,
+                users=self.users,
+                shared_files=self._shared_files.setdefault(channel.id, {}),
+            )
             return ExportFile(
                 path=display,
                 size=size,

@@ -25,6 +25,7 @@ from bot.importers.common import BrokenExportFile, ImportReport
 from bot.importers.run import import_export, summary_lines
 from bot.importers.slack_export import (
     SKIP_DM,
+    SKIP_FILE_COMMENT,
     SKIP_PRIVATE,
     SKIP_UNLISTED,
     iter_slack_export,
@@ -554,19 +555,19 @@ def test_day_parser_on_arbitrary_bytes(data: bytes) -> None:
 def test_houstondatavis_full_export() -> None:
     events, report = import_all(shared("slack-export-houstondatavis"))
     assert report.files_done == 375
-    assert report.messages == 1025  # 964 plain + 61 file_share
+    assert report.messages == 1031  # 964 plain + 61 file_share + 6 file comments
     assert report.reactions == 198
     assert report.attachments == 61
     assert report.edited == 37
-    assert report.replies == 0
+    assert report.replies == 6  # the file comments, each a reply to the share of its file
     assert report.members == 71 and report.channels == 16
     assert report.skipped["system message (channel_join)"] == 320
-    assert report.skipped["system message (file_comment)"] == 6
-    assert report.skipped_total == 1382 - 1025
+    assert "system message (file_comment)" not in report.skipped
+    assert report.skipped_total == 1382 - 1031
     assert sum("<http" in e.text for e in posted(events)) == 296
     by_channel = Counter(e.place.channel_name for e in posted(events))
-    assert by_channel["general"] == 401
-    assert by_channel["datajam"] == 142
+    assert by_channel["general"] == 403
+    assert by_channel["datajam"] == 146
     assert by_channel["tools"] == 62
     assert {e.community.external_id for e in events} == {"T061A2UFL"}
     # unfurls' from_url keep Slack's "&amp;" in the export; read as "&" (one resource)
@@ -605,7 +606,8 @@ def test_julialang_derived_export_with_threads() -> None:
 @pytest.mark.shared_data
 def test_hfaran_bot_posts_are_skipped() -> None:
     events, report = import_all(shared("slack-export-hfaran-testarchive"))
-    assert report.messages == 52
+    assert report.messages == 53  # one a file comment: a reply to the snippet's share
+    assert report.replies == 1
     assert report.skipped["bot message"] == 94
     assert all(not e.author.is_bot for e in posted(events))
 
@@ -724,15 +726,106 @@ async def test_unusable_export_is_reported_not_raised(rhizome: Rhizome, tmp_path
 async def test_houstondatavis_through_the_core_twice(rhizome: Rhizome) -> None:
     path = shared("slack-export-houstondatavis")
     first = await import_export(rhizome, "slack", path)
-    assert first.ok and first.stored.messages == 1025 and first.files_committed == 375
+    assert first.ok and first.stored.messages == 1031 and first.files_committed == 375
     before = await stored_counts(rhizome)
-    assert before["slack:T061A2UFL"]["messages"] == 1025
+    assert before["slack:T061A2UFL"]["messages"] == 1031
     assert before["slack:T061A2UFL"]["channels"] == 15  # #meetup holds only joins
     assert first.stored.reactions == 198  # each one the export lists, stored once
     second = await import_export(rhizome, "slack", path)
-    assert second.stored.messages == 0 and second.stored.duplicates == 1025
+    assert second.stored.messages == 0 and second.stored.duplicates == 1031
     assert second.stored.reactions == 0  # already there: the summary must not claim them again
     assert await stored_counts(rhizome) == before
+
+
+# A legacy file comment, as houstondatavis' 2015 export holds them (Slack before threads): the
+# commenter is in `comment.user`, the words in `comment.comment`, the file in `file`; `text` is
+# Slack's own "<@U…> commented on U…'s file <…>: …" sentence.
+PERMALINK = (
+    "https://houstondatavis.slack.com/files/timabram/F06K2PCM9/avg_price_by_county_ny-region.png"
+)
+
+
+def _shared_file(file_id: str = "F06K2PCM9") -> dict[str, object]:
+    return {
+        "id": file_id,
+        "name": "avg_price_by_county_NY-region.png",
+        "title": "avg_price_by_county_NY-region.png",
+        "mimetype": "image/png",
+        "filetype": "png",
+        "user": "U1",
+        "mode": "hosted",
+        "is_external": False,
+        "permalink": PERMALINK.replace("F06K2PCM9", file_id),
+        "url_private": f"https://files.slack.com/files-pri/T9-{file_id}/avg.png",
+    }
+
+
+def _file_comment(ts: str, user: str, words: str, file_id: str = "F06K2PCM9") -> object:
+    return {
+        "type": "message",
+        "subtype": "file_comment",
+        "text": f"<@{user}|bo> commented on U1's file <{PERMALINK}|avg.png>: {words}",
+        "file": _shared_file(file_id),
+        "comment": {
+            "id": "Fc06K2PR2L",
+            "created": int(float(ts)),
+            "timestamp": int(float(ts)),
+            "user": user,
+            "is_intro": False,
+            "comment": words,
+            "channel": "",
+        },
+        "is_intro": False,
+        "ts": ts,
+    }
+
+
+def _file_comment_export(root: Path) -> Path:
+    share = {
+        "type": "message",
+        "subtype": "file_share",
+        "text": f"<@U1|ana> uploaded a file: <{PERMALINK}|avg.png> and commented: "
+        "<https://github.com/timabram/houston-june-datajam/blob/master/Geo_Medicare_Viz_2.R>",
+        "file": _shared_file(),
+        "user": "U1",
+        "upload": True,
+        "ts": "1434772080.000006",
+    }
+    return write_export(
+        root,
+        {
+            "users.json": USERS,
+            "channels.json": CHANNELS,
+            "links/2015-06-19.json": [share, _file_comment("1434772752.000007", "U2", "Lovely")],
+            "links/2015-06-20.json": [
+                _file_comment("1434859200.000001", "U2", "I like the colors of this map"),
+                _file_comment("1434859300.000001", "U2", "and this one?", file_id="F0GONE"),
+            ],
+        },
+    )
+
+
+def test_a_legacy_file_comment_is_a_reply_to_the_files_share(tmp_path: Path) -> None:
+    events, report = import_all(_file_comment_export(tmp_path / "export"))
+    comments = [e for e in posted(events) if e.author.external_id == "U2"]
+    assert [(e.text, e.place.thread_id) for e in comments] == [
+        ("Lovely", "1434772080.000006"),
+        ("I like the colors of this map", "1434772080.000006"),  # the next day's file too
+    ]
+    assert not any(e.attachments or e.extra_urls for e in comments)  # no reshare of the file
+    assert report.replies == 2 and report.messages == 3
+    # a file shared before the export (or in another channel) has no share to discuss here
+    assert report.skipped[SKIP_FILE_COMMENT] == 1
+
+
+async def test_a_legacy_file_comment_discusses_the_file(rhizome: Rhizome, tmp_path: Path) -> None:
+    summary = await import_export(rhizome, "slack", _file_comment_export(tmp_path / "export"))
+    assert summary.ok and summary.stored.messages == 3
+    by_url = {s.url: s for s in await resource_summaries(rhizome, "slack", "T9")}
+    chart = next(s for url, s in by_url.items() if "F06K2PCM9" in url)
+    assert (chart.reply_count, chart.discussants) == (2, 1)
+    assert chart.first_shared_by is not None and chart.first_shared_by.name == "Ana B"
+    assert chart.share_count == 1  # Bo discussed it; he did not share it again
 
 
 def test_day_files_are_read_day_by_day_across_channels(tmp_path: Path) -> None:
