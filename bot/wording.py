@@ -48,6 +48,11 @@ def clip(text: str, limit: int, about: str | None = None) -> str:
     return "…" + body + ("…" if start + limit - 2 < len(text) else "")
 
 
+def names_topic(text: str | None, topic: str) -> bool:
+    """Does the text name the topic (as `clip` finds it: the words, a Latin word by stem)?"""
+    return bool(text) and _mention_of(" ".join(text.split()).casefold(), topic)[0] >= 0
+
+
 def _mention_of(text: str, topic: str) -> tuple[int, int]:
     """Where a text names a topic (its first match and length), trying the whole topic, then
     its words longest first; a Latin word is matched by its stem (`attribute` in "attributes",

@@ -45,7 +45,7 @@ from bot.interests.topics import subjects_first
 from bot.interests.wants import PROFILE_RECENT
 from bot.model import Member
 from bot.services import Services
-from bot.wording import clip, count, quoted
+from bot.wording import clip, count, names_topic, quoted
 
 EXPERTS = 5
 MAX_TOPICS_PER_COMMAND = 10
@@ -346,6 +346,15 @@ def evidence_spans(ev: Evidence, about: str | None = None) -> tuple[Span, ...]:
         out.append(link if link is not None else Text("a link"))
         if ev.kind is EvidenceKind.REPLIED and ev.snippet:
             out.append(Text(f": “{clip(ev.snippet, SNIPPET_CHARS, about)}”"))
+        elif (
+            ev.kind is EvidenceKind.SHARED
+            and about
+            and names_topic(ev.snippet, about)
+            and not names_topic(label, about)
+        ):
+            # The page does not say it; the member's words with the link do ("a datadive with
+            # the local D3 community at the h2o.ai facilities"): why this share is evidence.
+            out.append(Text(f": “{clip(ev.snippet or '', SNIPPET_CHARS, about)}”"))
     if ev.channel:
         out += [Text(" in "), ChannelRef(ev.channel)]
     if ev.at is not None:

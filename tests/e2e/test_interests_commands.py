@@ -91,6 +91,24 @@ async def test_who_knows_lists_who_shared_and_discussed_with_their_real_evidence
     assert "@ana (you)" in mine and "@ben" in mine
 
 
+async def test_a_share_whose_page_does_not_say_the_topic_quotes_the_sharers_words(
+    console: ConsoleSession,
+) -> None:
+    # houstondatavis: javier led "who knows d3" with evidence "shared H2o <http://h2o.ai>";
+    # his words with the link said why ("a datadive with the local D3 community at the
+    # h2o.ai facilities"), and only they convince a reader.
+    await say(
+        console, "jav", "Datadive with the local D3 community today https://example.org/venue"
+    )
+    await say(console, "kim", "Interactive D3 guide https://example.org/interactive-d3-guide")
+    await refresh(console)
+    out = await say(console, "zed", "/rhizome who-knows d3")
+    jav = next(line for line in out.splitlines() if "example.org/venue" in line)
+    assert "“Datadive with the local D3 community today”" in jav, out
+    kim = next(line for line in out.splitlines() if "interactive-d3-guide" in line)
+    assert "“" not in kim, out  # the title says it already: no quote to repeat it
+
+
 async def test_opted_out_members_vanish_from_who_knows_networks_and_profiles(
     console: ConsoleSession,
 ) -> None:
