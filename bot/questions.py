@@ -188,7 +188,11 @@ _ASKING_WORDS = re.compile(
     r"|thoughts|ideas|right|ok|okay)\b",
     re.IGNORECASE,
 )
-_ASKED_SENTENCE = re.compile(r"(?:^|(?<=[.!。?？؟])\s|\n)([^\n]*?[?？؟])(?=\s|$)")
+# A sentence that ends in a question mark, from where the one before it ended (a dot inside a
+# word, as in "node.js?", ends nothing).
+_ASKED_SENTENCE = re.compile(
+    r"(?:^|(?<=[.!。?？؟])\s+|\n)((?:[^\n.!。?？؟]|[.!](?=\S))*[?？؟])(?=\s|$)"
+)
 _LINK_AFTER = re.compile(r"https?://|<(?:https?|mailto):", re.IGNORECASE)
 LEAD_IN_WORDS = 6  # "Working with census data?", "Need a regex tester?"
 

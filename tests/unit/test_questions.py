@@ -64,6 +64,12 @@ def test_questions(text: str) -> None:
         "working with census data?  <http://opendata.stackexchange.com/> is a great place to "
         "ask questions",
         "Questions about using Julia? Head to <https://discourse.julialang.org>",
+        # the same after a first sentence, which used to run into the lead-in (julialang's
+        # channel topic as Slack posts it; houstondatavis' organiser inviting talks)
+        "<@U8JP5B9T2> set the channel topic: Say hi! :wave: And tell us a bit about yourself. "
+        "Questions about using Julia? Head to <https://discourse.julialang.org>",
+        "and the October Meetup is posted.  want to give a lightning talk? reply here! "
+        "<http://www.meetup.com/Houston-Data-Visualization-Meetup/events/225363078/>",
         "Need a regex tester? https://regexr.com is the one I use every day",
         "I was stuck on this until I found the filter functions",  # stuck then: an answer
         "the worker got stuck, restarting it fixed that",
