@@ -13,7 +13,9 @@ Rhizome's answers (the rules are in `bench/judgments/RULES.md`):
 - wording variants: pairs of wordings whose top 3 members agree;
 - who-knows misses by cause, over every sample: for each judged knower a query's first three
   leave out, whether Rhizome ranked them 4th to 20th, gave them a topic with a word of the
-  query that did not match, no such topic although they wrote the words, none at all.
+  query that did not match, no such topic although they wrote the words, none at all;
+- intros (`quality_intros`) and weekly digests (`quality_digests`): the judged weeks' digests,
+  their featured links by the judge's learning label, against popularity alone.
 
     python bench/quality.py                       # all four datasets
     python bench/quality.py --only haskell-jp -v  # one, with every answer printed
@@ -43,7 +45,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlalchemy import select
 
-from bench import quality_intros
+from bench import quality_digests, quality_intros
 from bot.app import Rhizome
 from bot.config import parse_config
 from bot.importers.run import import_export
@@ -390,6 +392,7 @@ async def score_dataset(
                 ).all()
             by_url = {r.canonical_url: r for r in rows}
             scores.lines += await quality_intros.measure_intros(rz, cid, name, path, kind, verbose)
+            scores.lines += await quality_digests.measure_digests(rz, cid, name, verbose)
             scores.resources = len(rows)
             scores.titled = sum(real_title(r.title, r.canonical_url) for r in rows)
             topics_of = await interests.topics_for(cid, [r.id for r in rows])
@@ -600,6 +603,8 @@ async def main() -> None:
                 + ", ".join(f"{cause} {total.misses[cause]}" for cause in MISS_CAUSES)
             )
         print(quality_intros.summary())
+        if quality_digests.TOTAL.weeks:
+            print(quality_digests.summary())
 
 
 if __name__ == "__main__":

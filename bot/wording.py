@@ -50,7 +50,9 @@ def clip(text: str, limit: int, about: str | None = None) -> str:
 
 def names_topic(text: str | None, topic: str) -> bool:
     """Does the text name the topic (as `clip` finds it: the words, a Latin word by stem)?"""
-    return bool(text) and _mention_of(" ".join(text.split()).casefold(), topic)[0] >= 0
+    if not text:
+        return False
+    return _mention_of(" ".join(text.split()).casefold(), topic)[0] >= 0
 
 
 def _mention_of(text: str, topic: str) -> tuple[int, int]:

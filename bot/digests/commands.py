@@ -566,8 +566,9 @@ def preview_document(digest: DigestConfig, plan: DigestPlan, min_items: int) -> 
                     f"Engagement: {W_SHARE:g} for the share, {W_DISCUSSANT:g} per other member "
                     f"discussing, {W_REPLY:g} per reply, {W_RESHARE:g} per reshare, "
                     f"{W_REACTION:g} per reaction. Score: engagement, more for a member's first "
-                    "share, halving with each half-life of age; then variety and per-sharer and "
-                    "per-channel caps decide the order."
+                    "share, a quarter for a picture or a link that is no page to read, halving "
+                    "with each half-life of age; then variety and per-sharer and per-channel caps "
+                    "decide the order."
                 )
             )
         )

@@ -25,7 +25,7 @@ NOW = datetime(2026, 3, 30, 9, 0, tzinfo=UTC)
 def cand(rid: int, **kw: Any) -> Candidate:
     base: dict[str, Any] = {
         "resource_id": rid,
-        "url": f"https://example.org/r/{rid}",
+        "url": f"https://blog.tokio.rs/r/{rid}",
         "title": f"Resource {rid}",
         "sharer_id": f"U{rid}",
         "sharer_name": f"member{rid}",
@@ -72,6 +72,24 @@ def test_score_halves_every_half_life_since_last_activity() -> None:
     assert score(cand(3, last_activity_at=NOW + timedelta(hours=5)), NOW) == pytest.approx(
         engagement(cand(3))
     )
+
+
+def test_a_picture_or_a_placeholder_is_featured_after_pages_to_read() -> None:
+    # houstondatavis: a week's digest led with screenshots (`screen_shot_….png`) and an xkcd
+    # comic; julialang's with an `image.png` of another chat. None of the 23 pictures in six
+    # judged weeks was judged something to learn from (bench/quality_digests.py).
+    comic = cand(1, url="http://imgs.xkcd.com/comics/types.png", discussants=3, reactions=4)
+    shot = cand(
+        2,
+        url="https://houstondatavis.slack.com/files/micahstubbs/F06AHBJ1M/sparklines.png",
+        discussants=2,
+    )
+    local = cand(3, url="http://localhost:8888/notebooks/demo.ipynb", discussants=3)
+    article = cand(4, url="http://www.randalolson.com/2014/06/28/beautiful-plots/")
+    assert score(comic, NOW) < score(article, NOW) < score(replace(comic, url=article.url), NOW)
+    assert ids(select([comic, shot, local, article], 4, NOW)) == [4, 1, 3, 2]
+    # Pictures still fill a digest that has nothing else
+    assert ids(select([shot], 1, NOW)) == [2]
 
 
 def test_decay_lets_a_recent_discussion_beat_an_older_bigger_one() -> None:

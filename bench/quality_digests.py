@@ -1,0 +1,154 @@
+"""Digest quality on real exports, against hand judgments (`judgments/digests.json`).
+
+Called by `bench/quality.py` once per dataset, after import and derive. For each judged week
+(RULES.md section 15: the weeks with the most new links, each link labelled "learn", "meh" or
+"no" for what a member could learn from it, and a curator's top five) the weekly digest is
+built for exactly that week, as the scheduler builds one (`DigestService.build`; nothing is
+posted), and its featured items are scored:
+
+- **learn**: featured items judged "learn" (the rest "meh", "no", or not judged: shared before
+  the week and discussed in it);
+- **curator**: featured items among the judge's top five for the week;
+- **popularity**: the same for the five candidates with the most replies, reactions and
+  reshares, the digest's own pool ranked by popularity alone: what "ranked for learning, not
+  popularity" is measured against.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from bot.digests.model import DigestConfig
+from bot.digests.ranking import Candidate
+from bot.digests.schedule import parse_schedule
+from bot.digests.service import Window
+from bot.digests.service import service_for as digest_service_for
+from bot.urls import canonicalize
+
+JUDGMENTS = Path(__file__).resolve().parent / "judgments" / "digests.json"
+SIZE = 5  # a digest's default size
+
+
+@dataclass
+class DigestTally:
+    weeks: int = 0
+    featured: int = 0
+    labels: dict[str, int] = field(
+        default_factory=lambda: {"learn": 0, "meh": 0, "no": 0, "unjudged": 0}
+    )
+    curator: int = 0
+    curator_size: int = 0
+    popular: int = 0
+    popular_labels: dict[str, int] = field(
+        default_factory=lambda: {"learn": 0, "meh": 0, "no": 0, "unjudged": 0}
+    )
+    popular_curator: int = 0
+
+    def add(self, other: DigestTally) -> None:
+        self.weeks += other.weeks
+        self.featured += other.featured
+        self.curator += other.curator
+        self.curator_size += other.curator_size
+        self.popular += other.popular
+        self.popular_curator += other.popular_curator
+        for k, n in other.labels.items():
+            self.labels[k] += n
+        for k, n in other.popular_labels.items():
+            self.popular_labels[k] += n
+
+    def summary(self, label: str) -> str:
+        def share(labels: dict[str, int], n: int) -> str:
+            return (
+                f"learn {labels['learn']}/{n} ({labels['learn'] / max(1, n):.0%}), meh "
+                f"{labels['meh']}, no {labels['no']}, not judged {labels['unjudged']}"
+            )
+
+        return (
+            f"{label}: {self.weeks} weeks; featured {share(self.labels, self.featured)}; in the "
+            f"curator's top {self.curator}/{self.curator_size}; by popularity alone "
+            f"{share(self.popular_labels, self.popular)}; in the curator's top "
+            f"{self.popular_curator}/{self.curator_size}"
+        )
+
+
+TOTAL = DigestTally()
+
+
+def load_weeks(dataset: str, path: Path = JUDGMENTS) -> list[dict[str, Any]]:
+    rows = json.loads(path.read_text("utf-8")) if path.exists() else []
+    return [w for w in rows if w["dataset"] == dataset]
+
+
+def _day(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)
+
+
+def _key(url: str) -> str:
+    return canonicalize(url) or url
+
+
+def popularity(candidates: Sequence[Candidate], size: int = SIZE) -> list[Candidate]:
+    """The pool by replies, reactions and reshares alone (ties: the earlier share)."""
+    return sorted(
+        candidates,
+        key=lambda c: (-(c.replies + c.reactions + c.reshares), c.first_shared_at, c.resource_id),
+    )[:size]
+
+
+async def measure_digests(rz: Any, cid: int, dataset: str, verbose: bool = False) -> list[str]:
+    weeks = load_weeks(dataset)
+    if not weeks:
+        return []
+    community = await rz.services.repos.communities.get(cid)
+    svc = digest_service_for(rz.services)
+    digest = DigestConfig(
+        id=0,  # no stored digest: nothing was featured before, every week stands alone
+        community_id=cid,
+        channel_id="quality-bench",
+        channel_name="digest",
+        channel_private=False,
+        enabled=True,
+        schedule=parse_schedule("monday 00:00 UTC"),
+        size=SIZE,
+    )
+    tally = DigestTally()
+    lines: list[str] = []
+    for week in weeks:
+        start, end = _day(week["week_start"]), _day(week["week_end"])
+        built = await svc.build(community, digest, Window(start, end, start - timedelta(days=7)))
+        labels = {_key(r["url"]): r["label"] for r in week["resources"]}
+        top = {_key(u) for u in week.get("curator_top", [])}
+        featured = [r.candidate for r in built.plan.featured]
+        popular = popularity(built.input.candidates)
+        tally.weeks += 1
+        tally.curator_size += len(top)
+        for chosen, counts, kind in (
+            (featured, tally.labels, "featured"),
+            (popular, tally.popular_labels, "popular"),
+        ):
+            for c in chosen:
+                label = labels.get(_key(c.url), "unjudged")
+                counts[label] += 1
+                in_top = _key(c.url) in top
+                if kind == "featured":
+                    tally.featured += 1
+                    tally.curator += in_top
+                else:
+                    tally.popular += 1
+                    tally.popular_curator += in_top
+                if verbose:
+                    lines.append(
+                        f"  digest {week['week_start']} {kind} [{label}{', top' if in_top else ''}]"
+                        f" {c.title or c.url} <{c.url}>"
+                    )
+    TOTAL.add(tally)
+    return [tally.summary("  digests"), *lines]
+
+
+def summary() -> str:
+    return TOTAL.summary("ALL digests")
