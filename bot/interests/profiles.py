@@ -76,6 +76,10 @@ class Evidence:
     resource_id: int | None = None
     message_id: int | None = None  # the member's message behind it, when there is one
     conversation: tuple[int, str] | None = None  # (channel, thread) it happened in, if known
+    # Whether the member's message asks something, decided on its whole text where that was
+    # read (the snippet has lost its links, and with them what makes "Need a regex tester?
+    # <link>" a recommendation); None: decide from the snippet.
+    asks: bool | None = None
 
     @property
     def resource_label(self) -> str | None:
@@ -142,7 +146,9 @@ def build_profile(
     seq = 0
     for ev in evidence_items:
         kind = ev.kind
-        if kind in (EvidenceKind.SHARED, EvidenceKind.REPLIED) and is_question(ev.snippet):
+        if kind in (EvidenceKind.SHARED, EvidenceKind.REPLIED) and (
+            ev.asks if ev.asks is not None else is_question(ev.snippet)
+        ):
             kind = EvidenceKind.ASKED
         elif kind is EvidenceKind.REPLIED and _says_nothing(ev.snippet):
             continue

@@ -103,7 +103,8 @@ def action_evidence(
             assert rid is not None
             title, url = heads.get(rid, (None, None))
             kind = EvidenceKind(a.kind)  # shared, replied or reacted: the same names
-            if kind is not EvidenceKind.REACTED and is_question(a.text):
+            asks = kind is not EvidenceKind.REACTED and is_question(a.text)
+            if asks:
                 if helps_here:
                     continue
                 kind = EvidenceKind.ASKED  # decided on the whole text, not the shortened snippet
@@ -117,6 +118,7 @@ def action_evidence(
                 channel=a.channel,
                 resource_id=rid,
                 message_id=a.message_id,
+                asks=asks,
             )
         out.setdefault(a.member_id, []).append(ev)
     return out

@@ -109,6 +109,25 @@ async def test_a_share_whose_page_does_not_say_the_topic_quotes_the_sharers_word
     assert "“" not in kim, out  # the title says it already: no quote to repeat it
 
 
+async def test_a_link_recommended_with_a_lead_in_question_is_no_wish_to_learn(
+    console: ConsoleSession,
+) -> None:
+    # houstondatavis: "working with census data? <link> is a great place to ask questions"
+    # recommends the link. The question detector said so on the whole text, but the profile
+    # decided again on the quote, which has lost the link, and listed "census data" under
+    # "Wants to learn".
+    await say(
+        console,
+        "oli",
+        "working with census data?  https://opendata.stackexchange.com/census is a great place "
+        "to ask questions",
+    )
+    await refresh(console)
+    out = await say(console, "zed", "/rhizome profile @oli")
+    assert "Knows about" in out and "census" in out.split("Knows about")[1], out
+    assert "Wants to learn" not in out, out
+
+
 async def test_opted_out_members_vanish_from_who_knows_networks_and_profiles(
     console: ConsoleSession,
 ) -> None:
