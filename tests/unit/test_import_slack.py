@@ -441,6 +441,23 @@ BROKEN_CASES = {
         "$[0].reactions[0].users",
         "list of user ids",
     ),
+    "bad file comment": (
+        json.dumps(
+            [GOOD_DAY[0], {"type": "message", "subtype": "file_comment", "ts": "2.0", "comment": 7}]
+        ).encode(),
+        "$[1].comment",
+        "expected an object",
+    ),
+    "file comment without its commenter": (
+        json.dumps(
+            [
+                GOOD_DAY[0],
+                {"type": "message", "subtype": "file_comment", "ts": "2.0", "comment": {}},
+            ]
+        ).encode(),
+        "$[1].comment.user",
+        "missing",
+    ),
 }
 
 
