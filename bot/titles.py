@@ -14,7 +14,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from enum import IntEnum
-from urllib.parse import unquote, urlsplit
+from urllib.parse import SplitResult, unquote, urlsplit
 
 from bot.wordsplit import split_run_on
 
@@ -193,12 +193,13 @@ def site_suffix(title: str, url: str) -> tuple[str, str | None]:
     A part is the site's when its letters contain one of the host's names (or the
     repository's `owner/name` on a code host); the title is kept whole when nothing else
     would be left."""
-    parts = _TITLE_PARTS.split(title.strip())
-    if len(parts) < 2:
-        return title, None
     try:
         split = urlsplit(url)
     except ValueError:
+        return title, None
+    title = _without_pr_author(title.strip(), split)
+    parts = _TITLE_PARTS.split(title)
+    if len(parts) < 2:
         return title, None
     labels = [
         re.sub(r"[^a-z0-9]", "", label)
@@ -214,8 +215,8 @@ def site_suffix(title: str, url: str) -> tuple[str, str | None]:
         text = part.strip().lower()
         if repo is not None:
             cut = text.rstrip(".…")
-            if text == repo or (cut != text and len(cut) >= 8 and repo.startswith(cut)):
-                return "code"
+            if text == repo or (cut != text and cut and repo.startswith(cut)):
+                return "code"  # the repository's name, maybe cut short ("opsmill/schema-l...")
             if (
                 cut != text
                 and cut
@@ -250,6 +251,20 @@ def site_suffix(title: str, url: str) -> tuple[str, str | None]:
     if not dropped:
         return title, None
     return " - ".join(parts), " ".join([*lead, *trail]) or None
+
+
+# GitHub names a pull request's author after its title ("Improve Routing by BeArchiTek ·
+# Pull Request #32 · …", also when an embed cuts it short): an account, not a subject.
+_PR_AUTHOR = re.compile(r"\s+by\s+[A-Za-z0-9][A-Za-z0-9-]{0,38}(?=\s*(?:·|\.\.\.|…|$))")
+_PULL_PATH = re.compile(r"^/[^/]+/[^/]+/pulls?/\d+")
+
+
+def _without_pr_author(title: str, split: SplitResult) -> str:
+    if (split.hostname or "").removeprefix("www.") != "github.com":
+        return title
+    if not _PULL_PATH.match(split.path):
+        return title
+    return _PR_AUTHOR.sub("", title, count=1) or title
 
 
 def code_owner(url: str) -> str | None:

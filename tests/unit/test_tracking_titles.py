@@ -359,10 +359,34 @@ def test_own_words_count_what_a_member_wrote_around_links(text: str, count: int)
             "feature: computed attributes",
             None,
         ),
-        (
+        (  # GitHub names a pull request's author after its title: an account, no subject
             "Improve Routing by BeArchiTek · Pull Request #32 · opsmill/schema-l...",
             "https://github.com/opsmill/schema-library/pull/32",
-            "Improve Routing by BeArchiTek",
+            "Improve Routing",
+            None,
+        ),
+        (  # ...which GitHub adds to every pull request's title, after the title's own "by"
+            "Sort results by date by alice-b · Pull Request #7 · acme/tool",
+            "https://github.com/acme/tool/pull/7",
+            "Sort results by date",
+            None,
+        ),
+        (  # an embed cut short after the author, before GitHub's labels
+            "Add support for clearing optional dropdown attributes by minitriga ...",
+            "https://github.com/opsmill/infrahub-sdk-python/pull/265",
+            "Add support for clearing optional dropdown attributes ...",
+            None,
+        ),
+        (  # and cut short inside the repository's name
+            "bug: Allow optional mapping by BeArchiTek · Pull Request #101 · o...",
+            "https://github.com/opsmill/infrahub-sync/pull/101",
+            "bug: Allow optional mapping",
+            None,
+        ),
+        (  # an issue has no author in its title: its "by" is the title's own
+            "Ordering by date · Issue #12 · acme/tool",
+            "https://github.com/acme/tool/issues/12",
+            "Ordering by date",
             None,
         ),
         (  # an embed's title cut short after the code host's label
