@@ -178,9 +178,22 @@ _MEDIA_PATH = re.compile(
 )
 
 
+# A link to join or book something (a video call, a calendar slot, a chat server): worth
+# clicking at the time, never a page to read or to start a conversation with.
+_JOIN_LINK = re.compile(
+    r"^https?://(?:[\w-]+\.)?(?:zoom\.us/(?:j|my|s|w|wc)/|meet\.google\.com/|"
+    r"teams\.microsoft\.com/l/meetup-join|teams\.live\.com/meet|"
+    r"(?:calendly|cal)\.com/(?!blog|docs|resources|help)|"
+    r"whereby\.com/|meet\.jit\.si/|webex\.com/(?:meet|join)|discord\.gg/|discord\.com/invite/|"
+    r"join\.slack\.com/)",
+    re.IGNORECASE,
+)
+
+
 def is_public_page(url: str) -> bool:
     """True for a link worth suggesting to others: not a placeholder (`example.org`), not a
-    private, loopback or link-local address, and not a bare image or video file."""
+    private, loopback or link-local address, not a bare image or video file, and not a link
+    to join or book a call or a server (`zoom.us/j/…`, `cal.com/…`, `discord.gg/…`)."""
     parsed = _canonical_and_domain(url)
     if parsed is None:
         return False
@@ -194,7 +207,7 @@ def is_public_page(url: str) -> bool:
         address = None
     if address is not None and not address.is_global:
         return False
-    return not _MEDIA_PATH.search(urlsplit(canonical).path)
+    return not _MEDIA_PATH.search(urlsplit(canonical).path) and not _JOIN_LINK.match(canonical)
 
 
 def _canonical_and_domain(url: str) -> tuple[str, str] | None:

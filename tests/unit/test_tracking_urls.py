@@ -15,6 +15,7 @@ from bot.urls import (
     canonicalize,
     domain_of,
     extract_urls,
+    is_public_page,
     is_trackable,
 )
 
@@ -617,3 +618,24 @@ def test_links_in_fenced_code_are_pasted_output_not_shares() -> None:
     # An unclosed fence runs to the end; inline code is not a fence.
     assert extract_urls("```\nwget https://example.com/x.tar.gz") == []
     assert len(extract_urls("use `pip install` then read https://pip.pypa.io/en/stable/")) == 1
+
+
+@pytest.mark.parametrize(
+    ("url", "page"),
+    [
+        ("https://docs.infrahub.app/guides/check", True),
+        ("https://zoom.us/pricing", True),  # the company's own pages are pages
+        ("https://cal.com/blog/scheduling-infrastructure", True),
+        ("https://example.org/config", False),  # a pasted config's placeholder
+        ("https://172.17.0.1:5000/x", False),  # a private address
+        ("http://imgs.xkcd.com/comics/types.png", False),  # a picture
+        ("https://cal.com/iddo-cohen/opsmill", False),  # Infrahub's forum: a booking page
+        ("https://calendly.com/ana/30min", False),
+        ("https://us02web.zoom.us/j/81234567?pwd=abc", False),  # a call to join
+        ("https://meet.google.com/abc-defg-hij", False),
+        ("https://teams.microsoft.com/l/meetup-join/19%3ameeting", False),
+        ("https://discord.gg/julia", False),  # an invitation to a server
+    ],
+)
+def test_a_page_to_suggest_is_no_placeholder_picture_or_link_to_join(url: str, page: bool) -> None:
+    assert is_public_page(url) is page
