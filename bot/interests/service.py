@@ -510,6 +510,7 @@ class InterestService:
                 items = (*items, *(Evidence.declared(n) for n in declared[mid]))[:3]
             exact = next((ts for ts in matched if ts.topic == topic), None)
             counted = exact or max(matched, key=lambda ts: ts.shared + ts.discussed)
+            shared_n, discussed_n = subject_counts(counted, matched)
             names = tuple(dict.fromkeys(ts.topic for ts in matched))
             experts.append(
                 Expert(
@@ -517,8 +518,8 @@ class InterestService:
                     round(total, 6),
                     names,
                     tuple(items),
-                    counted.shared,
-                    counted.discussed,
+                    shared_n,
+                    discussed_n,
                     is_declared,
                     mid == asker,
                 )
@@ -927,6 +928,18 @@ class InterestService:
 
 
 _snippet = snippet
+
+
+def subject_counts(counted: TopicScore, matched: Sequence[TopicScore]) -> tuple[int, int]:
+    """How many resources a member shared and conversations they joined on the subject asked:
+    the topic's own counts, but never fewer than the distinct evidence of every wording that
+    matched (`モナド` counted one discussion while `関数モナド` held two more answers, and
+    the reply showed three under "discussed 1")."""
+    refs = {
+        (r.kind == "shared", r.resource_id or -r.message_id) for ts in matched for r in ts.evidence
+    }
+    shared = sum(1 for is_share, _ in refs if is_share)
+    return max(counted.shared, shared), max(counted.discussed, len(refs) - shared)
 
 
 def breadth(ts: TopicScore) -> float:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot.interests.service import breadth, broadest
-from storage.interests.values import TopicScore
+from bot.interests.service import breadth, broadest, subject_counts
+from storage.interests.values import EvidenceRef, TopicScore
 
 
 def topic(name: str, log_score: float, shared: int, discussed: int) -> TopicScore:
@@ -24,3 +24,25 @@ def test_breadth_is_one_for_a_single_piece_of_evidence_and_grows_slowly() -> Non
     assert breadth(topic("x", 0.0, 1, 0)) == 1.0
     assert breadth(topic("x", 0.0, 0, 0)) == 1.0  # declared only
     assert breadth(topic("x", 0.0, 2, 1)) == 2.0  # log2(1 + 3)
+
+
+def test_who_knows_counts_every_wording_that_matched() -> None:
+    # haskell-jp: `モナド` counted one discussion while `関数モナド` held two more answers, and
+    # the reply listed three pieces of evidence under "discussed 1".
+    exact = TopicScore("モナド", 5.0, (EvidenceRef("replied", 7, 70),), 0, 1)
+    other = TopicScore(
+        "関数モナド",
+        4.0,
+        (
+            EvidenceRef("answered", 0, 71),
+            EvidenceRef("answered", 0, 72),
+            EvidenceRef("replied", 7, 73),
+        ),
+        0,
+        3,
+    )
+    shared = TopicScore("monad", 3.0, (EvidenceRef("shared", 9, 90),), 1, 0)
+    assert subject_counts(exact, [exact, other, shared]) == (1, 3)  # resource 7 is one
+    # the topic's own counts stand when its evidence list was cut short
+    busy = TopicScore("d3", 9.0, (EvidenceRef("shared", 1, 10),), 10, 2)
+    assert subject_counts(busy, [busy]) == (10, 2)
