@@ -80,7 +80,12 @@ PHRASES: tuple[Phrase, ...] = (
         r"i(?:'m| am) (?:trying|struggling) to", ("trying", "struggling"), "I'm trying to build it"
     ),
     # Asking for help without a question: "I am unable to get X working", "I can't figure out".
-    Phrase(r"i(?:'m| am) (?:unable|not able) to", ("able",), "I am unable to get it working"),
+    # …but "I'm unable to reproduce this" is the helper who tried the asker's case
+    Phrase(
+        r"i(?:'m| am) (?:unable|not able) to (?!reproduce|replicate)",
+        ("able",),
+        "I am unable to get it working",
+    ),
     Phrase(  # stuck now, not "I was stuck on it until …" (an answer)
         r"(?:i'm|i am|\bam)(?: still| kinda| a bit| completely)? (?:stuck|hung up)\b",
         ("stuck", "hung"),
@@ -92,7 +97,9 @@ PHRASES: tuple[Phrase, ...] = (
         "I'm having trouble with tokio",
     ),
     Phrase(
-        r"i (?:can't|cannot|can not|couldn't) (?:get|seem|figure|find|make|understand)",
+        # not "I can't make it tonight" (to a meetup)
+        r"i (?:can't|cannot|can not|couldn't) (?:get|seem|figure|find|make(?! it\b(?! work))"
+        r"|understand)",
         ("can", "couldn"),
         "I can’t figure out the borrow checker",
     ),

@@ -30,6 +30,7 @@ from bot.questions import ANCHORS, JAPANESE, PHRASES, SQL_PATTERNS, Phrase, is_q
         "ok?",
         "Great talk. How to get the slides",
         "I am not sure how to deploy it",
+        "I can't make it work with the new SDK",  # "can't make it" to a meetup does not ask
         # a question mark, then a link: the link is what is asked about
         "anyone tried this? https://x.org",
         "anyone tried <https://x.org>? looks nice",
@@ -72,6 +73,10 @@ def test_questions(text: str) -> None:
         "<http://www.meetup.com/Houston-Data-Visualization-Meetup/events/225363078/>",
         "Need a regex tester? https://regexr.com is the one I use every day",
         "I was stuck on this until I found the filter functions",  # stuck then: an answer
+        # houstondatavis, Infrahub: not coming to a meetup; the helper who tried the case
+        "Sorry I can't make it to the data jam on Saturday.",
+        "i would but i can't make it tonight :disappointed:",
+        "I'm unable to replicate this. Trying to think of why it would still run",
         # haskell-jp: "I'm not sure, but…" hedges an answer; "…なぁ" muses (13 of 4,133
         # messages were counted as questions, most of them answers)
         "変化の理由は分かりませんが、ひとまず `Vector` を使う時は `!` をつけるようにします。",
