@@ -10,7 +10,7 @@ settings audit trail (`bot.audit`) in the same transaction, with who made it and
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from bot.audit import audit_entry, audit_store
@@ -24,11 +24,12 @@ from bot.commands.registry import (
     OptionSpec,
     Registry,
 )
+from bot.commands.views import short_date
 from bot.digests.document import DigestPlan
 from bot.digests.model import DigestConfig
 from bot.digests.ranking import W_DISCUSSANT, W_REACTION, W_REPLY, W_RESHARE, W_SHARE, Ranked
 from bot.digests.schedule import Schedule, canonical_timezone, next_run, parse_time, parse_weekday
-from bot.digests.service import DigestService, service_for
+from bot.digests.service import DigestService, Window, service_for
 from bot.documents import (
     Block,
     ChannelRef,
@@ -192,7 +193,19 @@ async def digest_preview(ctx: CommandContext, args: Mapping[str, Any]) -> Reply:
     svc = service_for(ctx.services)
     digest = await pick_digest(ctx, svc, args.get("digest"))
     built = await svc.preview(ctx.community, digest)
-    return Reply(preview_document(digest, built.plan, svc.settings.min_items), ephemeral=True)
+    when: str | None = None
+    if not built.input.candidates:
+        # An imported archive or a quiet spell: the week up to the newest activity, as `top`
+        # shows the days up to then, so a moderator sees what the digest would be like.
+        last = await ctx.services.repos.communities.last_activity(ctx.community.id)
+        if last is not None and last < built.window.start:
+            built = await svc.build(
+                ctx.community, digest, Window.ending(last + timedelta(seconds=1))
+            )
+            when = short_date(last)
+    return Reply(
+        preview_document(digest, built.plan, svc.settings.min_items, newest=when), ephemeral=True
+    )
 
 
 async def digest_now(ctx: CommandContext, args: Mapping[str, Any]) -> Reply:
@@ -523,13 +536,24 @@ def _score_line(r: Ranked) -> str:
     )
 
 
-def preview_document(digest: DigestConfig, plan: DigestPlan, min_items: int) -> Document:
-    """The digest as it would be posted, under a note that only the moderator sees it."""
-    note = spans(
-        "Preview — only you can see this. It is the digest for ",
-        _digest_ref(digest),
-        " as it would be posted now (the last 7 days).",
-    )
+def preview_document(
+    digest: DigestConfig, plan: DigestPlan, min_items: int, *, newest: str | None = None
+) -> Document:
+    """The digest as it would be posted, under a note that only the moderator sees it;
+    `newest`: nothing happened in the last 7 days, and this is the week up to that date."""
+    if newest is None:
+        note = spans(
+            "Preview — only you can see this. It is the digest for ",
+            _digest_ref(digest),
+            " as it would be posted now (the last 7 days).",
+        )
+    else:
+        note = spans(
+            "Preview — only you can see this. Nothing was shared in the last 7 days; the "
+            f"newest activity here is from {newest}. This is the digest for ",
+            _digest_ref(digest),
+            " as it would have been posted for the 7 days up to then.",
+        )
     head: list[Block] = [Paragraph(note)]
     if not digest.enabled:
         head.append(

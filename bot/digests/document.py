@@ -42,6 +42,7 @@ from bot.documents import (
     Text,
     spans,
 )
+from bot.urls import is_public_page
 from bot.wording import count
 
 TITLE_MAX = 150
@@ -240,22 +241,24 @@ def resource_item(ranked: Ranked, mention_members: bool = False) -> Item:
 
 
 def group_by_topic(featured: Sequence[Ranked]) -> list[tuple[str | None, list[Ranked]]]:
-    """Group items under one topic each, in rank order; one untitled group when none has topics.
+    """Group items under a topic they share, in rank order; one untitled group when none do.
 
     An item goes under whichever of its topics the most featured items share (ties: the item's
-    own topic order), so related items meet; items without topics come last, under "More".
+    own topic order), so related items meet. A topic only one item has heads nothing: a heading
+    per item said `migrating`, `prime`, `bring julia` over the JuliaLang week's five links.
+    Items that share no topic come last, under "More".
     """
-    if not any(r.candidate.topics for r in featured):
-        return [(None, list(featured))] if featured else []
     popularity = Counter(t for r in featured for t in dict.fromkeys(r.candidate.topics))
     groups: dict[str | None, list[Ranked]] = {}
     for r in featured:
-        topics = r.candidate.topics
-        key = max(topics, key=lambda t: popularity[t]) if topics else None  # first of equals
+        shared = [t for t in r.candidate.topics if popularity[t] >= 2]
+        key = max(shared, key=lambda t: popularity[t]) if shared else None  # first of equals
         groups.setdefault(key, []).append(r)
     ordered: list[tuple[str | None, list[Ranked]]] = [
         (k, v) for k, v in groups.items() if k is not None
     ]
+    if not ordered:
+        return [(None, list(featured))] if featured else []
     if None in groups:
         ordered.append(("More", groups[None]))
     return ordered
@@ -313,6 +316,8 @@ def _newcomer_items(pool: Sequence[Candidate], opts: DigestOptions) -> tuple[Ite
     seen: set[str] = set()
     firsts: list[Candidate] = []
     for c in sorted(pool, key=lambda c: (c.first_shared_at, c.resource_id)):
+        if not is_public_page(c.url):
+            continue  # a reaction GIF (julialang: a tumblr `.gifv`) is no share to welcome
         if c.is_first_share_of_member and not c.sharer_opted_out and c.sharer_id not in seen:
             seen.add(c.sharer_id)
             firsts.append(c)

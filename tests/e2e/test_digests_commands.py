@@ -208,6 +208,36 @@ async def test_preview_is_ephemeral_and_posts_nothing(core: Rhizome, outlet: Fak
     assert [h.action for h in await history(core)] == ["digest exclude", "digest channel"]
 
 
+async def test_preview_of_an_archive_shows_the_week_up_to_its_newest_activity(
+    core: Rhizome, clock: FixedClock, outlet: FakeOutlet
+) -> None:
+    # A moderator who imported the JuliaLang Slack (2021) and asked for a preview saw "A quiet
+    # week. Nothing new was shared"; `top` already showed the days up to the newest activity.
+    await admin(core, "digest channel <#C9|digest>")
+    clock.advance(timedelta(days=40))
+    text = said(await admin(core, "digest preview"))
+    assert "Nothing was shared in the last 7 days" in text
+    assert "the newest activity here is from 2026-03-03" in text
+    assert "example.com/intro" in text and "example.com/rust" in text
+    assert outlet.posts == []
+    # with activity this week, the preview is this week's, as before
+    await core.ingest_many(
+        [
+            post(
+                "C2",
+                "9",
+                "cy",
+                "https://example.com/zig",
+                clock.now() - timedelta(hours=1),
+                name="rust",
+            )
+        ]
+    )
+    text = said(await admin(core, "digest preview"))
+    assert "as it would be posted now (the last 7 days)" in text
+    assert "example.com/zig" in text and "example.com/intro" not in text
+
+
 async def test_digest_now_posts_and_is_recorded(core: Rhizome, outlet: FakeOutlet) -> None:
     await admin(core, "digest channel <#C9|digest>")
     reply = said(await admin(core, "digest now"))

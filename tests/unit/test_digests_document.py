@@ -41,7 +41,7 @@ START = NOW - timedelta(days=7)
 def cand(rid: int, **kw: Any) -> Candidate:
     base: dict[str, Any] = {
         "resource_id": rid,
-        "url": f"https://example.org/r/{rid}",
+        "url": f"https://blog.tokio.rs/r/{rid}",
         "title": f"Resource {rid}",
         "sharer_id": f"U{rid}",
         "sharer_name": f"member{rid}",
@@ -116,7 +116,7 @@ def test_item_shows_title_link_credit_discussion_and_thread() -> None:
     assert doc is not None
     item = lists(doc)[0].items[0]
     assert plain_text(item.title) == "Resource 1"
-    assert item.url == "https://example.org/r/1"
+    assert item.url == "https://blog.tokio.rs/r/1"
     credit, talk = item.details
     assert plain_text(credit) == "first shared by @member1 in #chan1"
     assert (
@@ -156,8 +156,25 @@ def test_grouped_by_topic_when_topics_are_known() -> None:
     doc = build_digest(full(), NOW)
     assert doc is not None
     resource_lists = lists(doc)[:2]
-    assert [lst.title for lst in resource_lists] == ["python", "design"]
+    # `design` is one item's topic alone: no heading of its own
+    assert [lst.title for lst in resource_lists] == ["python", "More"]
     assert [plain_text(i.title) for i in resource_lists[0].items] == ["Resource 1", "Resource 2"]
+
+
+def test_no_headings_when_no_two_items_share_a_topic() -> None:
+    # julialang: five links headed `migrating`, `image segmentation`, `prime`, `bring julia`,
+    # `plutocon start`, one each
+    doc = build_digest(
+        digest_input(
+            cand(1, topics=("migrating", "gpu")),
+            cand(2, topics=("prime",)),
+            cand(3, topics=("bring julia",)),
+        ),
+        NOW,
+    )
+    assert doc is not None
+    assert [lst.title for lst in lists(doc)][:1] == [None]
+    assert len(lists(doc)[0].items) == 3
 
 
 def test_single_untitled_list_when_no_topics() -> None:
@@ -368,3 +385,17 @@ def test_every_item_stays_short_even_with_huge_input() -> None:
     assert len(items) >= 12
     for it in items:
         assert len(plain_text(it.title)) + sum(len(plain_text(d)) for d in it.details) < 600
+
+
+def test_a_reaction_gif_is_no_first_share_to_welcome() -> None:
+    # julialang: "First shares — welcome!" named a newcomer for a tumblr `.gifv`
+    gif = cand(
+        1,
+        url="https://64.media.tumblr.com/tumblr_md6l63K8uZ1rocxzqo3_250.gifv",
+        is_first_share_of_member=True,
+    )
+    page = cand(2, is_first_share_of_member=True)
+    doc = build_digest(digest_input(gif, page, cand(3)), NOW)
+    assert doc is not None
+    welcome = next(lst for lst in lists(doc) if lst.title == "First shares — welcome!")
+    assert [plain_text(i.title) for i in welcome.items] == ["@member2 shared Resource 2"]
