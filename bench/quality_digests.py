@@ -11,7 +11,11 @@ posted), and its featured items are scored:
 - **curator**: featured items among the judge's top five for the week;
 - **popularity**: the same for the five candidates with the most replies, reactions and
   reshares, the digest's own pool ranked by popularity alone: what "ranked for learning, not
-  popularity" is measured against.
+  popularity" is measured against;
+- **open questions** (`judgments/open_questions.json`, RULES.md section 16: every message of
+  the week that might ask something, judged genuine or not and answered or not): of the
+  questions the digest holds to be open, how many the judge found genuine and unanswered
+  (precision), and of those the judge found, how many it holds (recall).
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from bot.digests.service import service_for as digest_service_for
 from bot.urls import canonicalize
 
 JUDGMENTS = Path(__file__).resolve().parent / "judgments" / "digests.json"
+QUESTIONS = Path(__file__).resolve().parent / "judgments" / "open_questions.json"
 SIZE = 5  # a digest's default size
 
 
@@ -48,8 +53,26 @@ class DigestTally:
         default_factory=lambda: {"learn": 0, "meh": 0, "no": 0, "unjudged": 0}
     )
     popular_curator: int = 0
+    # open questions: the digest's (all it holds open), judged; and the judge's open ones
+    questions: int = 0
+    questions_open: int = 0  # genuine and unanswered, by the judge
+    questions_answered: int = 0
+    questions_not_asking: int = 0
+    questions_unjudged: int = 0
+    judged_open: int = 0
+    judged_open_found: int = 0
 
     def add(self, other: DigestTally) -> None:
+        for name in (
+            "questions",
+            "questions_open",
+            "questions_answered",
+            "questions_not_asking",
+            "questions_unjudged",
+            "judged_open",
+            "judged_open_found",
+        ):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
         self.weeks += other.weeks
         self.featured += other.featured
         self.curator += other.curator
@@ -68,12 +91,21 @@ class DigestTally:
                 f"{labels['meh']}, no {labels['no']}, not judged {labels['unjudged']}"
             )
 
-        return (
+        line = (
             f"{label}: {self.weeks} weeks; featured {share(self.labels, self.featured)}; in the "
             f"curator's top {self.curator}/{self.curator_size}; by popularity alone "
             f"{share(self.popular_labels, self.popular)}; in the curator's top "
             f"{self.popular_curator}/{self.curator_size}"
         )
+        if self.questions or self.judged_open:
+            line += (
+                f"; open questions held open {self.questions}: really open "
+                f"{self.questions_open} ({self.questions_open / max(1, self.questions):.0%}), "
+                f"answered {self.questions_answered}, not asking {self.questions_not_asking}, "
+                f"not judged {self.questions_unjudged}; of the judge's {self.judged_open} open, "
+                f"held {self.judged_open_found}"
+            )
+        return line
 
 
 TOTAL = DigestTally()
@@ -82,6 +114,16 @@ TOTAL = DigestTally()
 def load_weeks(dataset: str, path: Path = JUDGMENTS) -> list[dict[str, Any]]:
     rows = json.loads(path.read_text("utf-8")) if path.exists() else []
     return [w for w in rows if w["dataset"] == dataset]
+
+
+def load_questions(dataset: str, path: Path = QUESTIONS) -> dict[str, dict[str, Any]]:
+    """The judged questions of a dataset's weeks, by week start then message ts."""
+    rows = json.loads(path.read_text("utf-8")) if path.exists() else []
+    return {
+        w["week_start"]: {q["ts"]: q for q in w["questions"]}
+        for w in rows
+        if w["dataset"] == dataset
+    }
 
 
 def _day(text: str) -> datetime:
@@ -118,6 +160,7 @@ async def measure_digests(rz: Any, cid: int, dataset: str, verbose: bool = False
     )
     tally = DigestTally()
     lines: list[str] = []
+    judged_questions = load_questions(dataset)
     for week in weeks:
         start, end = _day(week["week_start"]), _day(week["week_end"])
         built = await svc.build(community, digest, Window(start, end, start - timedelta(days=7)))
@@ -146,6 +189,30 @@ async def measure_digests(rz: Any, cid: int, dataset: str, verbose: bool = False
                         f"  digest {week['week_start']} {kind} [{label}{', top' if in_top else ''}]"
                         f" {c.title or c.url} <{c.url}>"
                     )
+        judged = judged_questions.get(week["week_start"])
+        if judged is not None:
+            held = {q.message_id for q in built.input.questions}
+            for message_id in sorted(held):
+                q = judged.get(message_id)
+                tally.questions += 1
+                if q is None:
+                    verdict = "not judged"
+                    tally.questions_unjudged += 1
+                elif not q["genuine"]:
+                    verdict = "not asking"
+                    tally.questions_not_asking += 1
+                elif q["answered"]:
+                    verdict = "answered"
+                    tally.questions_answered += 1
+                else:
+                    verdict = "open"
+                    tally.questions_open += 1
+                if verbose:
+                    text = q["text"][:90] if q else message_id
+                    lines.append(f"  digest {week['week_start']} question [{verdict}] {text}")
+            really_open = [ts for ts, q in judged.items() if q["genuine"] and not q["answered"]]
+            tally.judged_open += len(really_open)
+            tally.judged_open_found += sum(1 for ts in really_open if ts in held)
     TOTAL.add(tally)
     return [tally.summary("  digests"), *lines]
 

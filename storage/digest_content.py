@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import false, func, or_, select, true, union
@@ -410,6 +410,40 @@ def _answered_inline(conn: Connection, questions: list[Question], end: datetime)
     return out
 
 
+# A question asked this soon after someone else's message in the same channel (outside any
+# thread) answers or follows that conversation ("What about the stack traces?", "Do you use
+# GCC 11 on Yggdrasil?"): in the judged weeks, ten such questions asked the community
+# nothing and no genuine one came this soon (`bench/quality_digests.py`).
+CONVERSATION_GAP = timedelta(minutes=15)
+
+
+def _in_conversation(conn: Connection, questions: list[Question]) -> set[int]:
+    """The questions asked within `CONVERSATION_GAP` of someone else's message before them in
+    the same channel, outside threads: part of a conversation, not a question to everyone."""
+    msg = m.messages
+    out: set[int] = set()
+    for q in questions:
+        before = (
+            conn.execute(
+                select(msg.c.author_id, msg.c.posted_at)
+                .where(
+                    msg.c.channel_id == q.channel,
+                    msg.c.id < q.message_id,
+                    func.coalesce(msg.c.thread_external_id, "") == "",
+                )
+                .order_by(msg.c.id.desc())
+                .limit(1)
+            )
+        ).first()
+        if (
+            before is not None
+            and before.author_id != q.author
+            and q.at - as_utc(before.posted_at) <= CONVERSATION_GAP
+        ):
+            out.add(q.message_id)
+    return out
+
+
 def _questions(
     conn: Connection,
     scope: DigestScope,
@@ -465,6 +499,7 @@ def _questions(
                 answered.add((chan, thread))
     unanswered = [q for q in found if (q.channel, q.message_ext) not in answered]
     replied = _answered_inline(conn, unanswered[: scope.max_questions * 6], end)
+    replied |= _in_conversation(conn, unanswered[: scope.max_questions * 6])
     unanswered = [q for q in unanswered if q.message_id not in replied]
     unanswered = unanswered[: scope.max_questions * 3]
     silenced: set[int] = set()

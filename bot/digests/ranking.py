@@ -41,6 +41,7 @@ Ties break on earlier first share, then resource id, so the outcome is determini
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
@@ -313,10 +314,21 @@ def select(
 MIN_QUESTION_CHARS = 8  # "ok?" asks, but is not worth featuring as an open question
 
 
+# Opening with a mention: "<@U66GD0880>, can you turn on the musl buildbot?", "<@U061A5N1G>:
+# have you seen vispy?" (Slack), "<@123>" / "<@!123>" (Discord).
+_TO_ONE_MEMBER = re.compile(r"^\s*(?:<@!?[A-Za-z0-9]+(?:\|[^>]*)?>\s*[,:]?\s*)+")
+
+
 def worth_featuring_as_question(text: str) -> bool:
     """A top-level message the digest may feature as an open question: it asks (the one
-    detector, `bot.questions`) and says enough to be worth a reader's time."""
-    return len(" ".join(text.split())) >= MIN_QUESTION_CHARS and is_question(text)
+    detector, `bot.questions`), says enough to be worth a reader's time, and is not addressed
+    to one member, whose question it is to answer (all six such in the judged weeks asked the
+    community nothing: `bench/quality_digests.py`)."""
+    return (
+        len(" ".join(text.split())) >= MIN_QUESTION_CHARS
+        and not _TO_ONE_MEMBER.match(text)
+        and is_question(text)
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -304,6 +304,34 @@ async def test_a_question_answered_without_a_thread_is_not_open(core: Rhizome) -
     assert asked == ["Does anyone know a good SQL book?", "Where is the meetup this month?"]
 
 
+async def test_a_question_to_one_member_or_inside_a_conversation_is_not_open(
+    core: Rhizome,
+) -> None:
+    """Six judged weeks of real communities (bench/quality_digests.py): questions opening with
+    a mention asked that member, not everyone ("<@U66GD0880>, can you turn on the musl
+    buildbot?"), and a question minutes after someone else's message follows that
+    conversation ("Do you use GCC 11 on Yggdrasil?"). Neither is open for the digest; a
+    question after a pause, or after the asker's own message, still is."""
+    _, digest = await make_digest(core)
+    await core.ingest_many(
+        [
+            post("general", "1", "ana", "<@bob>, can you turn on the musl buildbot?", T),
+            post("general", "2", "bob", "The 1.6 binaries need a companion PR", T + timedelta(hours=1)),
+            post("general", "3", "cy", "Do you use GCC 11 on Yggdrasil for those?", T + timedelta(hours=1, minutes=2)),
+            post("general", "4", "dee", "I pushed the release notes draft", T + timedelta(hours=3)),
+            post("general", "5", "eve", "Does anyone know a good book on compilers?", T + timedelta(hours=4)),
+            post("general", "6", "fay", "I keep reading about LLVM passes", T + timedelta(hours=6)),
+            post("general", "7", "fay", "Is there a guide to writing one in Julia?", T + timedelta(hours=6, minutes=1)),
+        ]
+    )  # fmt: skip
+    built = await build(core, digest)
+    asked = [q.text for q in built.input.questions]
+    assert asked == [
+        "Does anyone know a good book on compilers?",
+        "Is there a guide to writing one in Julia?",
+    ]
+
+
 async def test_pulse_counts_this_and_previous_period(core: Rhizome) -> None:
     _, digest = await make_digest(core)
     await core.ingest_many(

@@ -56,7 +56,14 @@ async def core(tmp_path: Path, clock: FixedClock, outlet: FakeOutlet) -> AsyncIt
             react("C1", "1", "cy", "tada", DAY_AGO),
             post("C2", "3", "cy", "https://example.com/rust", DAY_AGO, name="rust"),
             post("C3", "4", "dee", "https://example.com/random", DAY_AGO, name="random"),
-            post("C1", "5", "eve", "Does anyone know a good SQL book?", DAY_AGO, name="general"),
+            post(
+                "C1",
+                "5",
+                "eve",
+                "Does anyone know a good SQL book?",
+                DAY_AGO + timedelta(hours=2),  # not in the middle of ana's and bob's exchange
+                name="general",
+            ),
         ]
     )
     yield rhizome
