@@ -63,26 +63,13 @@ class DigestTally:
     judged_open_found: int = 0
 
     def add(self, other: DigestTally) -> None:
-        for name in (
-            "questions",
-            "questions_open",
-            "questions_answered",
-            "questions_not_asking",
-            "questions_unjudged",
-            "judged_open",
-            "judged_open_found",
-        ):
-            setattr(self, name, getattr(self, name) + getattr(other, name))
-        self.weeks += other.weeks
-        self.featured += other.featured
-        self.curator += other.curator
-        self.curator_size += other.curator_size
-        self.popular += other.popular
-        self.popular_curator += other.popular_curator
-        for k, n in other.labels.items():
-            self.labels[k] += n
-        for k, n in other.popular_labels.items():
-            self.popular_labels[k] += n
+        for name in self.__dataclass_fields__:
+            mine, theirs = getattr(self, name), getattr(other, name)
+            if isinstance(mine, dict):
+                for k, n in theirs.items():
+                    mine[k] += n
+            else:
+                setattr(self, name, mine + theirs)
 
     def summary(self, label: str) -> str:
         def share(labels: dict[str, int], n: int) -> str:
