@@ -604,7 +604,7 @@ async def main() -> None:
             )
         print(quality_intros.summary())
         if quality_digests.TOTAL.weeks:
-            print(quality_digests.summary())
+            print("\n".join(quality_digests.summary()))
 
 
 if __name__ == "__main__":

@@ -15,7 +15,9 @@ posted), and its featured items are scored:
 - **open questions** (`judgments/open_questions.json`, RULES.md section 16: every message of
   the week that might ask something, judged genuine or not and answered or not): of the
   questions the digest holds to be open, how many the judge found genuine and unanswered
-  (precision), and of those the judge found, how many it holds (recall).
+  (precision), and of those the judge found, how many it holds (recall); the same for six
+  other weeks (`judgments/open_questions_holdout.json`, section 17: the weeks with the most
+  such messages), judged after the rules for open questions were written, to check them.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from bot.urls import canonicalize
 
 JUDGMENTS = Path(__file__).resolve().parent / "judgments" / "digests.json"
 QUESTIONS = Path(__file__).resolve().parent / "judgments" / "open_questions.json"
+HOLDOUT = Path(__file__).resolve().parent / "judgments" / "open_questions_holdout.json"
 SIZE = 5  # a digest's default size
 
 
@@ -78,6 +81,8 @@ class DigestTally:
                 f"{labels['meh']}, no {labels['no']}, not judged {labels['unjudged']}"
             )
 
+        if not self.featured and not self.popular:
+            return f"{label}: {self.weeks} weeks; {self._questions()}"
         line = (
             f"{label}: {self.weeks} weeks; featured {share(self.labels, self.featured)}; in the "
             f"curator's top {self.curator}/{self.curator_size}; by popularity alone "
@@ -85,17 +90,21 @@ class DigestTally:
             f"{self.popular_curator}/{self.curator_size}"
         )
         if self.questions or self.judged_open:
-            line += (
-                f"; open questions held open {self.questions}: really open "
-                f"{self.questions_open} ({self.questions_open / max(1, self.questions):.0%}), "
-                f"answered {self.questions_answered}, not asking {self.questions_not_asking}, "
-                f"not judged {self.questions_unjudged}; of the judge's {self.judged_open} open, "
-                f"held {self.judged_open_found}"
-            )
+            line += f"; {self._questions()}"
         return line
+
+    def _questions(self) -> str:
+        return (
+            f"open questions held open {self.questions}: really open "
+            f"{self.questions_open} ({self.questions_open / max(1, self.questions):.0%}), "
+            f"answered {self.questions_answered}, not asking {self.questions_not_asking}, "
+            f"not judged {self.questions_unjudged}; of the judge's {self.judged_open} open, "
+            f"held {self.judged_open_found}"
+        )
 
 
 TOTAL = DigestTally()
+HOLDOUT_TOTAL = DigestTally()
 
 
 def load_weeks(dataset: str, path: Path = JUDGMENTS) -> list[dict[str, Any]]:
@@ -178,31 +187,57 @@ async def measure_digests(rz: Any, cid: int, dataset: str, verbose: bool = False
                     )
         judged = judged_questions.get(week["week_start"])
         if judged is not None:
-            held = {q.message_id for q in built.input.questions}
-            for message_id in sorted(held):
-                q = judged.get(message_id)
-                tally.questions += 1
-                if q is None:
-                    verdict = "not judged"
-                    tally.questions_unjudged += 1
-                elif not q["genuine"]:
-                    verdict = "not asking"
-                    tally.questions_not_asking += 1
-                elif q["answered"]:
-                    verdict = "answered"
-                    tally.questions_answered += 1
-                else:
-                    verdict = "open"
-                    tally.questions_open += 1
-                if verbose:
-                    text = q["text"][:90] if q else message_id
-                    lines.append(f"  digest {week['week_start']} question [{verdict}] {text}")
-            really_open = [ts for ts, q in judged.items() if q["genuine"] and not q["answered"]]
-            tally.judged_open += len(really_open)
-            tally.judged_open_found += sum(1 for ts in really_open if ts in held)
+            lines += score_questions(built.input.questions, judged, week, tally, verbose)
     TOTAL.add(tally)
-    return [tally.summary("  digests"), *lines]
+    lines = [tally.summary("  digests"), *lines]
+    holdout = DigestTally()
+    for week in load_weeks(dataset, HOLDOUT):
+        start, end = _day(week["week_start"]), _day(week["week_end"])
+        built = await svc.build(community, digest, Window(start, end, start - timedelta(days=7)))
+        judged = {q["ts"]: q for q in week["questions"]}
+        holdout.weeks += 1
+        lines += score_questions(built.input.questions, judged, week, holdout, verbose, "holdout ")
+    HOLDOUT_TOTAL.add(holdout)
+    return lines
 
 
-def summary() -> str:
-    return TOTAL.summary("ALL digests")
+def score_questions(
+    questions: Sequence[Any],
+    judged: dict[str, dict[str, Any]],
+    week: dict[str, Any],
+    tally: DigestTally,
+    verbose: bool,
+    label: str = "",
+) -> list[str]:
+    """Count the questions a digest holds open against the week's judgments."""
+    lines: list[str] = []
+    held = {q.message_id for q in questions}
+    for message_id in sorted(held):
+        q = judged.get(message_id)
+        tally.questions += 1
+        if q is None:
+            verdict = "not judged"
+            tally.questions_unjudged += 1
+        elif not q["genuine"]:
+            verdict = "not asking"
+            tally.questions_not_asking += 1
+        elif q["answered"]:
+            verdict = "answered"
+            tally.questions_answered += 1
+        else:
+            verdict = "open"
+            tally.questions_open += 1
+        if verbose:
+            text = q["text"][:90] if q else message_id
+            lines.append(f"  digest {label}{week['week_start']} question [{verdict}] {text}")
+    really_open = [ts for ts, q in judged.items() if q["genuine"] and not q["answered"]]
+    tally.judged_open += len(really_open)
+    tally.judged_open_found += sum(1 for ts in really_open if ts in held)
+    return lines
+
+
+def summary() -> list[str]:
+    return [
+        TOTAL.summary("ALL digests"),
+        HOLDOUT_TOTAL.summary("ALL open questions, other weeks (RULES.md section 17)"),
+    ]
