@@ -18,6 +18,12 @@ posted), and its featured items are scored:
   (precision), and of those the judge found, how many it holds (recall); the same for six
   other weeks (`judgments/open_questions_holdout.json`, section 17: the weeks with the most
   such messages), judged after the rules for open questions were written, to check them.
+
+Links are scored the same way on six other weeks (`judgments/digests_holdout.json`, section
+18: the next weeks by new links), judged after the ranking's changes were tried on the first
+six, to check them. A finer measure than five featured items a week: of every pair of a judged
+"learn" link and a "meh" or "no" one in the same week's pool, how many the digest's score
+orders right (ties count half), against popularity's.
 """
 
 from __future__ import annotations
@@ -30,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.digests.model import DigestConfig
-from bot.digests.ranking import Candidate
+from bot.digests.ranking import Candidate, score
 from bot.digests.schedule import parse_schedule
 from bot.digests.service import Window
 from bot.digests.service import service_for as digest_service_for
@@ -39,6 +45,7 @@ from bot.urls import canonicalize
 JUDGMENTS = Path(__file__).resolve().parent / "judgments" / "digests.json"
 QUESTIONS = Path(__file__).resolve().parent / "judgments" / "open_questions.json"
 HOLDOUT = Path(__file__).resolve().parent / "judgments" / "open_questions_holdout.json"
+LINKS_HOLDOUT = Path(__file__).resolve().parent / "judgments" / "digests_holdout.json"
 SIZE = 5  # a digest's default size
 
 
@@ -64,6 +71,11 @@ class DigestTally:
     questions_unjudged: int = 0
     judged_open: int = 0
     judged_open_found: int = 0
+    # the whole pool's order: of the pairs (a "learn" link, a "meh"/"no" one), how many the
+    # digest's score puts the right way round (ties half), and popularity's
+    pairs: int = 0
+    pairs_right: float = 0.0
+    pairs_right_popular: float = 0.0
 
     def add(self, other: DigestTally) -> None:
         for name in self.__dataclass_fields__:
@@ -87,7 +99,9 @@ class DigestTally:
             f"{label}: {self.weeks} weeks; featured {share(self.labels, self.featured)}; in the "
             f"curator's top {self.curator}/{self.curator_size}; by popularity alone "
             f"{share(self.popular_labels, self.popular)}; in the curator's top "
-            f"{self.popular_curator}/{self.curator_size}"
+            f"{self.popular_curator}/{self.curator_size}; whole pool learn-before-other pairs "
+            f"right: score {self.pairs_right / max(1, self.pairs):.2f}, popularity "
+            f"{self.pairs_right_popular / max(1, self.pairs):.2f} of {self.pairs}"
         )
         if self.questions or self.judged_open:
             line += f"; {self._questions()}"
@@ -105,6 +119,7 @@ class DigestTally:
 
 TOTAL = DigestTally()
 HOLDOUT_TOTAL = DigestTally()
+LINKS_HOLDOUT_TOTAL = DigestTally()
 
 
 def load_weeks(dataset: str, path: Path = JUDGMENTS) -> list[dict[str, Any]]:
@@ -158,47 +173,87 @@ async def measure_digests(rz: Any, cid: int, dataset: str, verbose: bool = False
     lines: list[str] = []
     judged_questions = load_questions(dataset)
     for week in weeks:
-        start, end = _day(week["week_start"]), _day(week["week_end"])
-        built = await svc.build(community, digest, Window(start, end, start - timedelta(days=7)))
-        labels = {_key(r["url"]): r["label"] for r in week["resources"]}
-        top = {_key(u) for u in week.get("curator_top", [])}
-        featured = [r.candidate for r in built.plan.featured]
-        popular = popularity(built.input.candidates)
-        tally.weeks += 1
-        tally.curator_size += len(top)
-        for chosen, counts, kind in (
-            (featured, tally.labels, "featured"),
-            (popular, tally.popular_labels, "popular"),
-        ):
-            for c in chosen:
-                label = labels.get(_key(c.url), "unjudged")
-                counts[label] += 1
-                in_top = _key(c.url) in top
-                if kind == "featured":
-                    tally.featured += 1
-                    tally.curator += in_top
-                else:
-                    tally.popular += 1
-                    tally.popular_curator += in_top
-                if verbose:
-                    lines.append(
-                        f"  digest {week['week_start']} {kind} [{label}{', top' if in_top else ''}]"
-                        f" {c.title or c.url} <{c.url}>"
-                    )
+        built = await build_week(svc, community, digest, week)
+        lines += score_links(built, week, tally, verbose)
         judged = judged_questions.get(week["week_start"])
         if judged is not None:
             lines += score_questions(built.input.questions, judged, week, tally, verbose)
     TOTAL.add(tally)
     lines = [tally.summary("  digests"), *lines]
-    holdout = DigestTally()
+    links = DigestTally()
+    for week in load_weeks(dataset, LINKS_HOLDOUT):
+        built = await build_week(svc, community, digest, week)
+        lines += score_links(built, week, links, verbose, "holdout ")
+    LINKS_HOLDOUT_TOTAL.add(links)
+    questions = DigestTally()
     for week in load_weeks(dataset, HOLDOUT):
-        start, end = _day(week["week_start"]), _day(week["week_end"])
-        built = await svc.build(community, digest, Window(start, end, start - timedelta(days=7)))
+        built = await build_week(svc, community, digest, week)
         judged = {q["ts"]: q for q in week["questions"]}
-        holdout.weeks += 1
-        lines += score_questions(built.input.questions, judged, week, holdout, verbose, "holdout ")
-    HOLDOUT_TOTAL.add(holdout)
+        questions.weeks += 1
+        lines += score_questions(
+            built.input.questions, judged, week, questions, verbose, "holdout "
+        )
+    HOLDOUT_TOTAL.add(questions)
     return lines
+
+
+async def build_week(svc: Any, community: Any, digest: DigestConfig, week: dict[str, Any]) -> Any:
+    """The digest of exactly this judged week, as the scheduler builds one (nothing posted)."""
+    start, end = _day(week["week_start"]), _day(week["week_end"])
+    return await svc.build(community, digest, Window(start, end, start - timedelta(days=7)))
+
+
+def score_links(
+    built: Any, week: dict[str, Any], tally: DigestTally, verbose: bool, label: str = ""
+) -> list[str]:
+    """Count the featured links, and popularity's five, against the week's labels."""
+    lines: list[str] = []
+    labels = {_key(r["url"]): r["label"] for r in week["resources"]}
+    top = {_key(u) for u in week.get("curator_top", [])}
+    featured = [r.candidate for r in built.plan.featured]
+    pool_order(built.input.candidates, labels, _day(week["week_end"]), tally)
+    popular = popularity(built.input.candidates)
+    tally.weeks += 1
+    tally.curator_size += len(top)
+    for chosen, counts, kind in (
+        (featured, tally.labels, "featured"),
+        (popular, tally.popular_labels, "popular"),
+    ):
+        for c in chosen:
+            verdict = labels.get(_key(c.url), "unjudged")
+            counts[verdict] += 1
+            in_top = _key(c.url) in top
+            if kind == "featured":
+                tally.featured += 1
+                tally.curator += in_top
+            else:
+                tally.popular += 1
+                tally.popular_curator += in_top
+            if verbose:
+                lines.append(
+                    f"  digest {label}{week['week_start']} {kind} "
+                    f"[{verdict}{', top' if in_top else ''}] {c.title or c.url} <{c.url}>"
+                )
+    return lines
+
+
+def pool_order(
+    candidates: Sequence[Candidate], labels: dict[str, str], now: datetime, tally: DigestTally
+) -> None:
+    """Count how often the digest's score, and popularity, rank a judged "learn" link above a
+    judged "meh" or "no" one of the same week: a finer measure than five featured items."""
+    judged = [(c, labels[_key(c.url)]) for c in candidates if _key(c.url) in labels]
+    learn = [c for c, label in judged if label == "learn"]
+    other = [c for c, label in judged if label != "learn"]
+    scored = {c.resource_id: score(c, now) for c, _ in judged}
+    popular = {c.resource_id: c.replies + c.reactions + c.reshares for c, _ in judged}
+    for a in learn:
+        for b in other:
+            tally.pairs += 1
+            for values, attr in ((scored, "pairs_right"), (popular, "pairs_right_popular")):
+                x, y = values[a.resource_id], values[b.resource_id]
+                right = 1.0 if x > y else 0.5 if x == y else 0.0
+                setattr(tally, attr, getattr(tally, attr) + right)
 
 
 def score_questions(
@@ -239,5 +294,6 @@ def score_questions(
 def summary() -> list[str]:
     return [
         TOTAL.summary("ALL digests"),
+        LINKS_HOLDOUT_TOTAL.summary("ALL digests, other weeks (RULES.md section 18)"),
         HOLDOUT_TOTAL.summary("ALL open questions, other weeks (RULES.md section 17)"),
     ]

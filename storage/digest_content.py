@@ -30,6 +30,7 @@ from bot.digests.content import Activity, Chan, Event, First, Question, WindowFa
 from bot.digests.ranking import worth_featuring_as_question
 from bot.interests.answers import is_acknowledgement
 from bot.questions import SQL_PATTERNS
+from bot.titles import own_words
 from storage import models as m
 from storage.ingest import chunks
 from storage.interests.evidence import MENTIONED_REPLY
@@ -76,8 +77,19 @@ def window_facts(
     prior = _prior_discussants(conn, scope, rids)
     first_ever = _first_share_times(conn, {f.member_id for f in act.firsts.values()})
     questions = _questions(conn, scope, chans, start, end)
+    said = _said(conn, act.firsts)
     return WindowFacts(
-        start, end, chans.visible, act, previous, heads, silenced, prior, first_ever, questions
+        start,
+        end,
+        chans.visible,
+        act,
+        previous,
+        heads,
+        silenced,
+        prior,
+        first_ever,
+        questions,
+        said,
     )
 
 
@@ -277,6 +289,21 @@ def _heads(conn: Connection, rids: list[int]) -> dict[int, tuple[str, str | None
             )
         ):
             out[rid] = (url, title)
+    return out
+
+
+def _said(conn: Connection, firsts: Mapping[int, First]) -> dict[int, int]:
+    """How many words each first sharer wrote around their link (`own_words`)."""
+    msg = m.messages
+    by_message: dict[int, list[int]] = defaultdict(list)
+    for rid, first in firsts.items():
+        by_message[first.message_id].append(rid)
+    out: dict[int, int] = {}
+    for part in chunks(sorted(by_message)):
+        for mid, text in conn.execute(select(msg.c.id, msg.c.text).where(msg.c.id.in_(part))):
+            words = own_words(text or "")
+            for rid in by_message[mid]:
+                out[rid] = words
     return out
 
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.digests.ranking import Candidate, Connector, OpenQuestion, PeriodCounts
@@ -103,6 +103,7 @@ class WindowFacts:
     prior: Mapping[int, set[int]]  # featured resource id -> who had discussed it by then
     first_ever: Mapping[int, datetime]  # sharer -> their first share ever
     questions: list[Question]  # unanswered, unsilenced, at most the digest's number
+    said: Mapping[int, int] = field(default_factory=dict)  # resource id -> sharer's own words
 
 
 # --- the rules ----------------------------------------------------------------------------------
@@ -203,6 +204,7 @@ def assemble(
                     and first_ever.get(first.member_id) == first.shared_at
                 ),
                 previously_featured_score=feat[0] if feat else None,
+                said=facts.said.get(rid, 0),
             )
         )
         threads[rid] = MessageRef(chan.external_id, first.message_ext)

@@ -235,6 +235,29 @@ async def test_first_share_of_a_member_is_flagged_once(core: Rhizome) -> None:
     assert got["https://example.com/later"].is_first_share_of_member is False
 
 
+async def test_a_candidate_knows_how_many_words_its_sharer_wrote_around_it(core: Rhizome) -> None:
+    """The ranking weighs a link its sharer explained (8 words or more) above a bare one."""
+    _, digest = await make_digest(core)
+    await core.ingest_many(
+        [
+            post("general", "1", "ana", "https://example.com/bare", T),
+            post(
+                "general",
+                "2",
+                "bob",
+                "The clearest intro to structured concurrency I have read, with diagrams: "
+                "https://example.com/explained",
+                T,
+            ),
+            post("general", "3", "cy", "<https://example.com/labelled|Async IO in Python>", T),
+        ]
+    )
+    got = by_url(await build(core, digest))
+    assert got["https://example.com/bare"].said == 0
+    assert got["https://example.com/explained"].said == 11
+    assert got["https://example.com/labelled"].said == 0  # a link's label is no commentary
+
+
 async def test_older_resource_discussed_in_the_window_is_a_candidate(core: Rhizome) -> None:
     _, digest = await make_digest(core)
     await core.ingest_many(
