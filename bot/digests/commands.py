@@ -27,7 +27,15 @@ from bot.commands.registry import (
 from bot.commands.views import short_date
 from bot.digests.document import DigestPlan
 from bot.digests.model import DigestConfig
-from bot.digests.ranking import W_DISCUSSANT, W_REACTION, W_REPLY, W_RESHARE, W_SHARE, Ranked
+from bot.digests.ranking import (
+    EXPLAINED_WORDS,
+    W_DISCUSSANT,
+    W_REACTION,
+    W_REPLY,
+    W_RESHARE,
+    W_SHARE,
+    Ranked,
+)
 from bot.digests.schedule import Schedule, canonical_timezone, next_run, parse_time, parse_weekday
 from bot.digests.service import DigestService, Window, service_for
 from bot.documents import (
@@ -531,6 +539,7 @@ def _score_line(r: Ranked) -> str:
     return (
         f"{r.rank}. {title}: score {r.score:.2f}, engagement {r.engagement:g}"
         + (f" ({activity})" if activity else " (shared, not discussed yet)")
+        + (" · the sharer said why" if c.said >= EXPLAINED_WORDS else "")
         + (" · resurfaced" if r.resurfaced else "")
         + (" · over a diversity cap" if r.relaxed else "")
     )
@@ -589,8 +598,10 @@ def preview_document(
                 spans(
                     f"Engagement: {W_SHARE:g} for the share, {W_DISCUSSANT:g} per other member "
                     f"discussing, {W_REPLY:g} per reply, {W_RESHARE:g} per reshare, "
-                    f"{W_REACTION:g} per reaction. Score: engagement, more for a member's first "
-                    "share, a quarter for a picture or a link that is no page to read, halving "
+                    f"{W_REACTION:g} per reaction. Score: the fourth root of engagement "
+                    "(discussion shows what people talk about more than what they learn from), "
+                    "more for a member's first share, half as much again when the sharer said "
+                    "why, a quarter for a picture or a link that is no page to read, halving "
                     "with each half-life of age; then variety and per-sharer and per-channel caps "
                     "decide the order."
                 )

@@ -106,7 +106,7 @@ class Candidate:
         return self.replies + self.reactions + self.reshares
 
 
-EXPLAINED_WORDS = 8
+EXPLAINED_WORDS = 8  # the sharer's own words around a link that say why it is worth reading
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,7 +130,7 @@ class RankingConfig:
         if not 0.0 <= self.mmr_lambda <= 1.0:
             raise ValueError("mmr_lambda must be between 0 and 1.")
         if self.engagement_power < 0 or self.explained <= 0:
-            raise ValueError("engagement_power and explained must not be negative.")
+            raise ValueError("engagement_power must not be negative, explained must be positive.")
         if self.max_per_sharer < 1 or self.max_per_channel < 1:
             raise ValueError("diversity caps must be at least 1.")
 

@@ -241,3 +241,11 @@ def test_bad_config_is_refused() -> None:
         RankingConfig(half_life_days=0)
     with pytest.raises(ValueError, match="mmr_lambda"):
         RankingConfig(mmr_lambda=1.5)
+
+
+def test_the_preview_says_when_the_sharer_said_why() -> None:
+    from bot.digests.commands import _score_line
+
+    explained, bare = select([cand(1, said=12), cand(2, said=3)], 2, NOW)
+    assert "the sharer said why" in _score_line(explained)
+    assert "the sharer said why" not in _score_line(bare)
