@@ -211,7 +211,9 @@ def related_topics(
         # `computed attribute` was asked). Known pairs are in `abbreviations`.
         initials = _initials(topic)
         weight = ACRONYM if initials in index.known else ACRONYM_GUESS
-        found.setdefault(initials, Related(initials, weight, f"{initials} = {topic}?", guess=True))
+        found.setdefault(
+            initials, Related(initials, weight, f"{initials}, if it stands for {topic}", guess=True)
+        )
     if topic not in index.known and len(topic) >= 5:
         for other, _, _ in process.extract(
             topic, index.topics, scorer=fuzz.ratio, score_cutoff=88, limit=2

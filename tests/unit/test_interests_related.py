@@ -41,12 +41,12 @@ def test_a_phrases_acronym_is_a_guess_unless_the_community_uses_it() -> None:
     # it in answers: asked for `automatic differentiation`, it is counted at half weight.
     assert _related("machine learning", ["ml"])["ml"] == (ACRONYM, "ml = machine learning")
     guess = _related("automatic differentiation", ["zygote"])["ad"]
-    assert guess == (ACRONYM_GUESS, "ad = automatic differentiation?")
+    assert guess == (ACRONYM_GUESS, "ad, if it stands for automatic differentiation")
     assert ACRONYM_GUESS < ACRONYM
     # a community's own `ca` (TLS certificate authorities) is still only a guess for
     # `computed attribute`: it fills an answer, never outranks who knows the phrase
     found = {r.topic: r for r in related_topics("computed attribute", TopicIndex(["ca"]))}
-    assert found["ca"].guess and found["ca"].why == "ca = computed attribute?"
+    assert found["ca"].guess and found["ca"].why == "ca, if it stands for computed attribute"
     assert list(_related("zygote", [])) == ["zygote"]  # one word has no acronym
 
 
