@@ -38,7 +38,7 @@ from bot.documents import (
     spans,
 )
 from bot.emojis import label as emoji_label
-from bot.interests.profiles import Evidence, EvidenceKind
+from bot.interests.profiles import Evidence, EvidenceKind, shown_wants
 from bot.interests.related import distinct_subjects
 from bot.interests.service import Expert, InterestService, WhoKnowsAnswer, service_for
 from bot.interests.topics import subjects_first
@@ -580,15 +580,13 @@ async def _seen_blocks(
     )
     profile = profiles.get(member.id)
     if profile is not None:
-        wants = []
-        for topic, _ in sorted(profile.wants.items(), key=lambda kv: (-kv[1], kv[0])):
-            asked = profile.evidence(topic, wants=True)
-            if asked:
-                wants.append(
-                    Item((Text(topic, bold=True),), details=(evidence_spans(asked[0], topic),))
-                )
-            if len(wants) >= PROFILE_WANTS:
-                break
+        ranked = sorted(profile.wants.items(), key=lambda kv: (-kv[1], kv[0]))
+        wants = [
+            Item((Text(topic, bold=True),), details=(evidence_spans(asked, topic),))
+            for topic, asked in shown_wants(
+                ((t, profile.evidence(t, wants=True)) for t, _ in ranked), PROFILE_WANTS
+            )
+        ]
         if wants:
             blocks.append(ItemList(tuple(wants), title="Wants to learn"))
     return blocks

@@ -29,6 +29,7 @@ __all__ = [
     "Profile",
     "build_profile",
     "is_question",
+    "shown_wants",
     "suggest_topics",
     "who_knows",
 ]
@@ -193,6 +194,28 @@ def build_profile(
         main_channel=main_channel,
         interested=interested,
     )
+
+
+def shown_wants(
+    wants: Iterable[tuple[str, Iterable[Evidence]]], limit: int
+) -> list[tuple[str, Evidence]]:
+    """The wishes to learn a profile shows, strongest first, each with a question not shown
+    for a stronger one: one question is one wish ("have you seen this medical pathways
+    database?" made `medical pathway`, `pathway` and `pathways database` three lines quoting
+    it). Judged wants of 20 members shown among their three: 5 before, 6 with this rule (4
+    with an everyday word such as `server` needing two questions instead, as intros ask; 3
+    with both)."""
+    out: list[tuple[str, Evidence]] = []
+    quoted: set[int | None] = set()
+    for topic, evidence in wants:
+        fresh = next((e for e in evidence if e.message_id not in quoted), None)
+        if fresh is None:
+            continue
+        quoted.add(fresh.message_id)
+        out.append((topic, fresh))
+        if len(out) >= limit:
+            break
+    return out
 
 
 def _says_nothing(text: str | None) -> bool:

@@ -46,6 +46,7 @@ from bot.interests.profiles import (
     EvidenceKind,
     Profile,
     build_profile,
+    shown_wants,
     suggest_topics,
 )
 from bot.interests.related import (
@@ -90,6 +91,7 @@ from storage.interests import (
 if TYPE_CHECKING:
     from bot.app import Rhizome
     from bot.services import Services
+    from storage.wants import AskedRef
 
 log = logging.getLogger(__name__)
 
@@ -359,12 +361,10 @@ class InterestService:
         rows = await self.wants.asked_rows(community_id, member_id, refs)
         if len(rows) < len(refs):
             return None  # a question was edited or deleted since the pass: work them out
-        out: list[tuple[str, Evidence]] = []
-        for w in wants:
-            row = next((rows[r] for r in w.evidence if r in rows), None)
-            if row is None:
-                continue
-            ev = Evidence(
+
+        def asked(ref: AskedRef) -> Evidence:
+            row = rows[ref]
+            return Evidence(
                 kind=EvidenceKind.ASKED,
                 topics=(),
                 at=row.at,
@@ -375,10 +375,10 @@ class InterestService:
                 resource_id=row.ref.resource_id or None,
                 message_id=row.ref.message_id,
             )
-            out.append((w.topic, ev))
-            if len(out) >= limit:
-                break
-        return out
+
+        return shown_wants(
+            ((w.topic, [asked(r) for r in w.evidence if r in rows]) for w in wants), limit
+        )
 
     # --- who knows --------------------------------------------------------------------------
     def _community_wide(self, community_id: int, topic: str) -> bool:

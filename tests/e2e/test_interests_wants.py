@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from adapters.console.session import ConsoleSession
 from bot.app import Rhizome
 from bot.config import Config
+from bot.interests.profiles import shown_wants
 from bot.interests.service import refresh_topics, service_for
 from storage import wants as tables
 from tests.conftest import make_config
@@ -72,14 +73,9 @@ async def live_wants(rz: Rhizome, community_id: int, mid: int) -> list[tuple[str
     """What the profile showed before wants were stored: worked out from the actions."""
     svc = service_for(rz.services)
     profile = (await svc.profiles(community_id, member_ids=[mid], recent=500))[mid]
-    out = []
-    for topic, _ in sorted(profile.wants.items(), key=lambda kv: (-kv[1], kv[0])):
-        asked = profile.evidence(topic, wants=True)
-        if asked:
-            out.append((topic, asked[0].snippet))
-        if len(out) >= 3:
-            break
-    return out
+    ranked = sorted(profile.wants.items(), key=lambda kv: (-kv[1], kv[0]))
+    shown = shown_wants(((t, profile.evidence(t, wants=True)) for t, _ in ranked), 3)
+    return [(topic, asked.snippet) for topic, asked in shown]
 
 
 async def test_the_pass_stores_wants_that_match_the_ones_worked_out_live(

@@ -10,6 +10,7 @@ from bot.interests.profiles import (
     ExpertIndex,
     build_profile,
     is_question,
+    shown_wants,
     suggest_topics,
     who_knows,
 )
@@ -187,3 +188,27 @@ def test_suggestions_for_a_misspelled_topic() -> None:
     assert suggest_topics("rsut", ["rust", "ruby", "go"])[0] == "rust"
     assert suggest_topics("zzzzqqq", index.topics()) == []
     assert suggest_topics("", index.topics()) == []
+
+
+def test_a_profile_shows_each_question_once() -> None:
+    # houstondatavis: "have you seen this medical pathways database before?" gave three lines
+    # of "Wants to learn", each quoting it.
+    def asked(mid: int, text: str) -> Evidence:
+        return ev(EvidenceKind.ASKED, 1, (), message_id=mid, snippet=text)
+
+    pathways = asked(1, "have you seen this medical pathways database before?")
+    slides = asked(2, "is there a link for the slides?")
+    shown = shown_wants(
+        [
+            ("medical pathway", [pathways]),
+            ("pathway", [pathways]),
+            ("slide", [slides]),
+            ("pathways database", [pathways]),
+        ],
+        3,
+    )
+    assert [(t, e.message_id) for t, e in shown] == [("medical pathway", 1), ("slide", 2)]
+    # A topic asked about in a question already quoted shows with another question of its own.
+    shown = shown_wants([("slide", [slides]), ("talk", [slides, pathways])], 3)
+    assert [(t, e.message_id) for t, e in shown] == [("slide", 2), ("talk", 1)]
+    assert len(shown_wants([(f"topic{i}", [asked(i, "?")]) for i in range(10, 20)], 3)) == 3
