@@ -9,11 +9,11 @@ mention means (thanks, a question addressed to someone) is decided by whoever re
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from bot.model import Actor
 
-__all__ = ["MENTION", "mentioned_ids", "merge_mentions", "without_mentions"]
+__all__ = ["MENTION", "mentioned_ids", "merge_mentions", "readable", "without_mentions"]
 
 # A Slack user id (U…/W…) or a Discord snowflake; channel (`<#…>`), group (`<!subteam^…>`) and
 # role (`<@&…>`) mentions name no member.
@@ -49,3 +49,33 @@ def without_mentions(text: str | None) -> str:
     if not text:
         return ""
     return " ".join(_STORED_MENTION.sub(" ", text).split()).lstrip(",.:;&-— ")
+
+
+# Other markup a message carries: Slack `<#C1|general>` / Discord `<#123>` channels, Slack
+# `<!here>` and `<!subteam^S1|@team>` specials, Discord `<:name:123>` custom emoji.
+_CHANNEL = re.compile(r"<#[A-Z0-9]+\|([^<>]*)>|<#\d+>")
+_SPECIAL = re.compile(r"<!(?:subteam\^[A-Z0-9]+\|@?([^<>]*)|(here|channel|everyone)(?:\|[^<>]*)?)>")
+_CUSTOM_EMOJI = re.compile(r"<a?(:[A-Za-z0-9_]{2,32}:)\d+>")
+_SPACES = re.compile(r"[ \t]{2,}")
+_LABELLED_LINK = re.compile(r"<(?:https?|mailto):[^<>|\s]*\|([^<>]+)>")  # Slack <url|label>
+
+
+def readable(text: str, names: Mapping[str, str | None] | None = None) -> str:
+    """A member's words as others read them in a digest or a reply: a mention becomes the
+    member's name (`names`: id -> display name, None for one who may not be named), or goes
+    when the name is not given, never a raw id; channels read `#general`, Slack's specials
+    `@here`, custom emoji `:name:`, a labelled Slack link its label. Quoted as is, the markup showed ids and, in a post that
+    may mention members, would ping whoever a question named."""
+    if "<" not in text:
+        return text
+
+    def member(match: re.Match[str]) -> str:
+        name = (names or {}).get(match.group(1))
+        return f"@{name}" if name else " "
+
+    text = MENTION.sub(member, text)
+    text = _CHANNEL.sub(lambda m: f"#{m.group(1)}" if m.group(1) else "#channel", text)
+    text = _SPECIAL.sub(lambda m: f"@{m.group(1) or m.group(2)}", text)
+    text = _CUSTOM_EMOJI.sub(r"\1", text)
+    text = _LABELLED_LINK.sub(r"\1", text)
+    return _SPACES.sub(" ", text).strip().lstrip(",.:;&-— ")

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -29,6 +29,7 @@ from bot.clock import as_utc
 from bot.digests.content import Activity, Chan, Event, First, Question, WindowFacts
 from bot.digests.ranking import worth_featuring_as_question
 from bot.interests.answers import is_acknowledgement
+from bot.mentions import mentioned_ids, readable
 from bot.questions import SQL_PATTERNS
 from bot.titles import own_words
 from storage import models as m
@@ -551,4 +552,34 @@ def _questions(
                 ).scalars()
             )
     kept = [q for q in unanswered if q.message_id not in silenced][: scope.max_questions]
-    return kept
+    names = _mentioned_names(conn, scope, {i for q in kept for i in mentioned_ids(q.text)})
+    return [replace(q, text=readable(q.text, names)) for q in kept]
+
+
+def _mentioned_names(
+    conn: Connection, scope: DigestScope, external_ids: Collection[str]
+) -> dict[str, str | None]:
+    """The display names of the members these questions mention; None for one a digest may
+    not name (tracking off, or never turned on where it is off by default) or without one."""
+    if not external_ids:
+        return {}
+    mt, ms = m.members, m.member_settings
+    names: dict[str, str | None] = {}
+    choices: dict[str, bool] = {}
+    for part in chunks(sorted(external_ids)):
+        for ext, name in conn.execute(
+            select(mt.c.external_id, mt.c.display_name).where(
+                mt.c.community_id == scope.community_id, mt.c.external_id.in_(part)
+            )
+        ):
+            names[ext] = name or None
+        for ext, tracking in conn.execute(
+            select(ms.c.member_external_id, ms.c.tracking).where(
+                ms.c.community_id == scope.community_id, ms.c.member_external_id.in_(part)
+            )
+        ):
+            choices[ext] = bool(tracking)
+    return {
+        ext: name if choices.get(ext, scope.default_tracking) else None
+        for ext, name in names.items()
+    }

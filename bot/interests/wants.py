@@ -18,6 +18,7 @@ from datetime import datetime
 
 from bot.interests.answers import is_substantive
 from bot.interests.profiles import Evidence, EvidenceKind, Profile, build_profile, is_question
+from bot.mentions import readable
 from bot.model import Member
 from storage.interests import Action, InterestStore
 from storage.wants import AskedRef, Want, text_hash
@@ -55,10 +56,11 @@ def _without_links(text: str) -> str:
 
 
 def snippet(text: str | None, limit: int = 300) -> str | None:
-    """The member's words without the links at their end (those are shown as the resource)."""
+    """The member's words without the links at their end (those are shown as the resource)
+    and without the members they mention (`readable`: no ids, nobody named by a quote)."""
     if not text:
         return None
-    text = _without_links(_MARKDOWN_LINK.sub(r"\1", _LABELLED.sub(r"\1", text)))
+    text = _without_links(_MARKDOWN_LINK.sub(r"\1", _LABELLED.sub(r"\1", readable(text))))
     # Slack escapes these three in message text ("`&lt;-`" was quoted as typed by Slack)
     text = text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
     text = " ".join(text.split()).rstrip(" :-—")

@@ -334,6 +334,36 @@ async def test_a_question_answered_without_a_thread_is_not_open(core: Rhizome) -
     ]
 
 
+async def test_an_open_question_names_who_it_mentions_and_never_shows_an_id(
+    core: Rhizome,
+) -> None:
+    """Quoted as stored, "<@U0ANA1234>" showed an id, and in a Discord digest (posted so that
+    it may mention members) it would ping whoever the question named; a member who turned
+    tracking off is never named."""
+    cid, digest = await make_digest(core)
+    ana, zed = Actor("U0ANA1234", "Ana"), Actor("U0ZED1234", "Zed")
+    await core.ingest_many(
+        [
+            replace(post("general", "1", "x", "https://example.com/notes", T), author=ana),
+            replace(post("general", "2", "x", "hello", T), author=zed),
+            post(
+                "books",
+                "3",
+                "bob",
+                "Does anyone know where <@U0ANA1234>'s notes on <#C0123ABC|sql> went? "
+                "<@U0ZED1234> had a copy",
+                T + timedelta(hours=1),
+            ),
+        ]
+    )
+    await core.services.repos.settings.update(cid, "U0ZED1234", T, tracking=False)
+    built = await build(core, digest)
+    asked = [q.text for q in built.input.questions]
+    assert asked == ["Does anyone know where @Ana's notes on #sql went? had a copy"]
+    text = built.plan.document.plain() if built.plan.document else ""
+    assert "U0ANA1234" not in text and "Zed" not in text and "U0ZED1234" not in text
+
+
 async def test_a_question_to_one_member_or_inside_a_conversation_is_not_open(
     core: Rhizome,
 ) -> None:

@@ -1,0 +1,40 @@
+"""Quoting a member's words (`bot.mentions.readable`): names, never ids, never a ping."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.interests.wants import snippet
+from bot.mentions import readable
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # The Infrahub forum's answers quoted by who-knows: "Hello <@1268206427810435166> …"
+        (
+            "Hello <@1268206427810435166> It doesn't seem possible",
+            "Hello @Roger It doesn't seem possible",
+        ),
+        ("I think you mean other <@1221732604806692884>", "I think you mean other"),
+        # Slack, with an export's label; a member who may not be named is left out
+        ("<@U061A5N1G|micah>: have you seen vispy?", "@Micah: have you seen vispy?"),
+        ("<@U0OPTEDOUT> and <@!1268206427810435166> know", "and @Roger know"),
+        ("see <#C0123ABC|general> and <#1234567890>", "see #general and #channel"),
+        ("<!here> anyone? <:party_blob:123456> <a:spin:999>", "@here anyone? :party_blob: :spin:"),
+        ("<!subteam^S012AB|@infra> please look", "@infra please look"),
+        ("read <https://docs.python.org/3/|the asyncio docs> first", "read the asyncio docs first"),
+        ("plain text stays <as it is>", "plain text stays <as it is>"),
+    ],
+)
+def test_readable_names_members_and_drops_ids(text: str, expected: str) -> None:
+    names = {"1268206427810435166": "Roger", "U061A5N1G": "Micah", "U0OPTEDOUT": None}
+    assert readable(text, names) == expected
+
+
+def test_a_quote_shown_as_evidence_shows_no_member_ids() -> None:
+    quoted = snippet(
+        "Hello <@1268206427810435166> try `infrahubctl sync` <https://docs.infrahub.app/sync>"
+    )
+    assert quoted == "Hello try `infrahubctl sync`"
+    assert readable("no markup here") == "no markup here"
