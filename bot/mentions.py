@@ -64,8 +64,9 @@ def readable(text: str, names: Mapping[str, str | None] | None = None) -> str:
     """A member's words as others read them in a digest or a reply: a mention becomes the
     member's name (`names`: id -> display name, None for one who may not be named), or goes
     when the name is not given, never a raw id; channels read `#general`, Slack's specials
-    `@here`, custom emoji `:name:`, a labelled Slack link its label. Quoted as is, the markup showed ids and, in a post that
-    may mention members, would ping whoever a question named."""
+    `@here`, custom emoji `:name:`, a labelled Slack link its label. Quoted as is, the
+    markup showed ids and, in a post that may mention members, would ping whoever a
+    question named."""
     if "<" not in text:
         return text
 
