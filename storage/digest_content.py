@@ -365,7 +365,7 @@ def member_facts(
     conn: Connection, scope: DigestScope, member_ids: Collection[int]
 ) -> dict[int, tuple[str, str, bool]]:
     """member row id -> (external id, display name, opted out), for the members a digest names."""
-    mt, ms = m.members, m.member_settings
+    mt = m.members
     rows: dict[int, tuple[str, str]] = {}
     for part in chunks(sorted(member_ids)):
         for mid, ext, name in conn.execute(
@@ -374,19 +374,23 @@ def member_facts(
             )
         ):
             rows[mid] = (ext, name or ext)
+    named = _may_name(conn, scope, {ext for ext, _ in rows.values()})
+    return {mid: (ext, name, ext not in named) for mid, (ext, name) in rows.items()}
+
+
+def _may_name(conn: Connection, scope: DigestScope, external_ids: Collection[str]) -> set[str]:
+    """Those of these members a digest may name: tracking on, by their own choice or by the
+    community's default."""
+    ms = m.member_settings
     choices: dict[str, bool] = {}
-    exts = sorted({ext for ext, _ in rows.values()})
-    for part in chunks(exts):
+    for part in chunks(sorted(external_ids)):
         for ext, tracking in conn.execute(
             select(ms.c.member_external_id, ms.c.tracking).where(
                 ms.c.community_id == scope.community_id, ms.c.member_external_id.in_(part)
             )
         ):
             choices[ext] = bool(tracking)
-    return {
-        mid: (ext, name, not choices.get(ext, scope.default_tracking))
-        for mid, (ext, name) in rows.items()
-    }
+    return {ext for ext in external_ids if choices.get(ext, scope.default_tracking)}
 
 
 # --- questions and connectors ----------------------------------------------------------------
@@ -560,12 +564,11 @@ def _mentioned_names(
     conn: Connection, scope: DigestScope, external_ids: Collection[str]
 ) -> dict[str, str | None]:
     """The display names of the members these questions mention; None for one a digest may
-    not name (tracking off, or never turned on where it is off by default) or without one."""
+    not name (`_may_name`) or without one."""
     if not external_ids:
         return {}
-    mt, ms = m.members, m.member_settings
+    mt = m.members
     names: dict[str, str | None] = {}
-    choices: dict[str, bool] = {}
     for part in chunks(sorted(external_ids)):
         for ext, name in conn.execute(
             select(mt.c.external_id, mt.c.display_name).where(
@@ -573,13 +576,5 @@ def _mentioned_names(
             )
         ):
             names[ext] = name or None
-        for ext, tracking in conn.execute(
-            select(ms.c.member_external_id, ms.c.tracking).where(
-                ms.c.community_id == scope.community_id, ms.c.member_external_id.in_(part)
-            )
-        ):
-            choices[ext] = bool(tracking)
-    return {
-        ext: name if choices.get(ext, scope.default_tracking) else None
-        for ext, name in names.items()
-    }
+    named = _may_name(conn, scope, set(names))
+    return {ext: name if ext in named else None for ext, name in names.items()}
