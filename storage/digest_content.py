@@ -524,22 +524,25 @@ def _questions(
             found.append(Question(mid, ext, text_shown, author, chan, as_utc(at)))
     if not found:
         return []
+    # Answered in its thread: by anyone but the asker, whose own follow-ups there add details.
     answered: set[tuple[int, str]] = set()
     by_channel: dict[int, list[str]] = defaultdict(list)
+    asker = {(q.channel, q.message_ext): q.author for q in found}
     for q in found:
         by_channel[q.channel].append(q.message_ext)
     for chan, exts in by_channel.items():
         for part in chunks(exts):
-            for thread in conn.execute(
-                select(msg.c.thread_external_id)
+            for thread, author in conn.execute(
+                select(msg.c.thread_external_id, msg.c.author_id)
                 .where(
                     msg.c.channel_id == chan,
                     msg.c.thread_external_id.in_(part),
                     msg.c.posted_at < end,
                 )
                 .distinct()
-            ).scalars():
-                answered.add((chan, thread))
+            ):
+                if author != asker[(chan, thread)]:
+                    answered.add((chan, thread))
     unanswered = [q for q in found if (q.channel, q.message_ext) not in answered]
     replied = _answered_inline(conn, unanswered[: scope.max_questions * 6], end)
     replied |= _in_conversation(conn, unanswered[: scope.max_questions * 6])

@@ -323,6 +323,9 @@ async def test_a_question_answered_without_a_thread_is_not_open(core: Rhizome) -
             post("meetup", "10", "hal", "It is at the library", T + timedelta(hours=19)),
             post("late", "11", "ivy", "Is there a recording of the last talk?", END - timedelta(hours=1)),
             post("late", "12", "jo", "Yes, on the meetup page", END + timedelta(minutes=30)),
+            # Only the asker in its thread: details added, nobody answered (julia's Flux GRU question)
+            post("ml", "13", "kim", "How do I feed a GRU's output into a Dense layer?", T + timedelta(hours=7)),
+            post("ml", "14", "kim", "here is the DimensionMismatch I get", T + timedelta(hours=7, minutes=5), thread="13"),
         ]
     )  # fmt: skip
     built = await build(core, digest)
@@ -330,6 +333,7 @@ async def test_a_question_answered_without_a_thread_is_not_open(core: Rhizome) -
     assert asked == [
         "Does anyone know a good SQL book?",
         "Where is the meetup this month?",
+        "How do I feed a GRU's output into a Dense layer?",
         "Is there a recording of the last talk?",
     ]
 
