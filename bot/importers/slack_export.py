@@ -206,6 +206,12 @@ def parse_day_file(
     files_here: dict[str, str] = {}
     earlier_files: Mapping[str, str] = shared_files if shared_files is not None else {}
 
+    def mentioned(words: str) -> tuple[Actor, ...]:
+        return tuple(
+            users.get(uid) or strangers.get(uid) or Actor(external_id=uid)
+            for uid in mentioned_ids(words)
+        )
+
     def in_thread(thread_ts: str) -> Place:
         return thread_places.get(thread_ts) or thread_places.setdefault(
             thread_ts,
@@ -254,10 +260,7 @@ def parse_day_file(
                     message_id=ts,
                     author=commenter,
                     text=words,
-                    mentions=tuple(
-                        users.get(uid) or strangers.get(uid) or Actor(external_id=uid)
-                        for uid in mentioned_ids(words)
-                    ),
+                    mentions=mentioned(words),
                 )
                 timed.append((when, i, [posted]))
                 counts.messages += 1
@@ -362,10 +365,7 @@ def parse_day_file(
                 extra_urls=tuple(extra_urls),
                 previews=tuple(previews),
                 broadcast=subtype == "thread_broadcast",
-                mentions=tuple(
-                    users.get(uid) or strangers.get(uid) or Actor(external_id=uid)
-                    for uid in mentioned_ids(text)
-                ),
+                mentions=mentioned(text),
             )
         ]
         counts.messages += 1
