@@ -57,7 +57,7 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.questions import is_question
+from bot.questions import asks_someone_else, is_question
 from bot.urls import is_public_page
 
 W_DISCUSSANT = 3.0
@@ -352,6 +352,7 @@ def worth_featuring_as_question(text: str) -> bool:
         len(" ".join(text.split())) >= MIN_QUESTION_CHARS
         and not _TO_ONE_MEMBER.match(text)
         and is_question(text)
+        and not asks_someone_else(text)
     )
 
 

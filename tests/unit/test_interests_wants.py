@@ -51,3 +51,22 @@ def test_the_same_link_question_in_ones_own_thread_is_asking() -> None:
     )  # fmt: skip
     found = action_evidence([mine], {7: [("stack", 1.0)]}, {}, topics_of)
     assert [e.kind for e in found[HELPER]] == [EvidenceKind.ASKED]
+
+
+def test_a_question_put_to_you_asks_about_them_not_for_the_asker() -> None:
+    # Real questions from the Infrahub forum and the Houston Slack that a profile had shown
+    # as "wants to learn" (`stuck`, `database`); outside any thread, so `helping_in` does
+    # not see them. Asking for advice with "you" still asks for the asker.
+    said = [
+        (HELPER, "Where are you getting stuck? I use the stack template here."),
+        (HELPER, "<@U061A5N1G>: have you seen this stack database before?"),
+        (ASKER, "How do you set up a stack project with two packages?"),
+        (ASKER, "You connected Infrahub to a private GitLab repo with stack. Do you have any advice?"),
+    ]  # fmt: skip
+    actions = [
+        Action(member, "said", AT, None, 200 + i, text, "general")
+        for i, (member, text) in enumerate(said)
+    ]
+    found = action_evidence(actions, {}, {}, topics_of)
+    assert HELPER not in found
+    assert [e.snippet for e in found[ASKER]] == [said[2][1], said[3][1]]

@@ -14,7 +14,16 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from bot.questions import ANCHORS, JAPANESE, PHRASES, SQL_PATTERNS, Phrase, is_question
+from bot.questions import (
+    ANCHORS,
+    JAPANESE,
+    PHRASES,
+    SQL_PATTERNS,
+    Phrase,
+    asking_sentences,
+    asks_someone_else,
+    is_question,
+)
 
 
 @pytest.mark.parametrize(
@@ -193,3 +202,54 @@ def test_a_quoted_line_does_not_hide_the_lines_after_it() -> None:
     # the question after it invisible (found by hypothesis with before=">").
     assert is_question(">\nHow do I fix this")
     assert is_question("> the docs say X\nI was getting an Import Error after the upgrade")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a helper asking for the asker's details (Infrahub forum)
+        "Where are you getting stuck?",
+        "Did you upgrade the SDK as well? You will need to have v1.13.0.",
+        "Hey, we'll look into that. Can you send us the output of this query?",
+        # asking about someone else's work (Houston Slack)
+        "cool! what sort of sentiment analysis are you running? there might be ways",
+        "<@U061A5N1G>: have you seen this medical pathways database before?",
+    ],
+)
+def test_questions_put_to_you_ask_about_them(text: str) -> None:
+    assert is_question(text) and asks_someone_else(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "How do you plot a heatmap in Makie?",  # the generic you
+        "Do you happen to know what kind of optimization is used behind the scenes?",
+        "Do you have any suggestions on how to get around that hurdle?",
+        "If your input is small, do you have any more efficient alternative than ForwardDiff?",
+        "Hi all. Conceptual question on learning rates. What are your thoughts?",
+        "In the case of PCA after FFT, you would keep it unstandardized right?",
+        "Hey guys, is there any example of how you would model route-maps?",
+        "Can you please advise? Thanks in advance.",
+        "Did you see my PR, or should I open an issue?",  # "I" asks too
+        "Does anyone know a good SQL book?",
+        "is there a link for the slides?",
+        "Thanks, that works.",  # asks nothing at all
+    ],
+)
+def test_questions_for_the_askers_own_learning(text: str) -> None:
+    assert not asks_someone_else(text)
+
+
+def test_the_sentences_that_ask() -> None:
+    text = "I'm plotting heights by age. Anybody have a good timeline visualization? Thanks!"
+    assert asking_sentences(text) == ["Anybody have a good timeline visualization?"]
+    assert asking_sentences("`what?` <https://x.org/?q=1>") == []
+    assert asking_sentences(None) == []
+
+
+def test_the_digest_leaves_out_questions_put_to_one_member() -> None:
+    from bot.digests.ranking import worth_featuring_as_question
+
+    assert not worth_featuring_as_question("Are you in 1.1.6 or in 1.1.7 ?")
+    assert worth_featuring_as_question("Do you have any advice on hosting Infrahub on k8s?")
