@@ -13,7 +13,7 @@ import re
 from bot.interests.profiles import is_question
 from bot.questions import short_text_cache
 
-__all__ = ["is_acknowledgement", "is_answer", "is_me_too", "is_substantive"]
+__all__ = ["hands_over", "is_acknowledgement", "is_answer", "is_me_too", "is_substantive"]
 
 _ACK = re.compile(
     r"^(?:thanks?(?: (?:a lot|so much|again|man|all|everyone|guys))?|thank you(?: (?:so much|all))?"
@@ -87,6 +87,33 @@ def is_me_too(text: str | None) -> bool:
         return False
     cleaned = _MARKUP.sub(" ", text).strip()
     return len(cleaned) <= ME_TOO_CHARS and bool(_ME_TOO.search(cleaned))
+
+
+# A member named, or a link to another conversation (a chat message's own address).
+_POINTER = re.compile(
+    r"<@!?[A-Za-z0-9]+(?:\|[^>]*)?>|https?://(?:[\w-]+\.)?(?:discord(?:app)?\.com/channels/"
+    r"|slack\.com/archives/)",
+    re.IGNORECASE,
+)
+_LINK_OR_EMOJI = re.compile(r"<[^<>]*>|https?://\S+|:[a-z0-9_+\-]{1,40}:", re.IGNORECASE)
+_ADDRESSED = re.compile(r"\s*(?:<@!?[A-Za-z0-9]+(?:\|[^>]*)?>\s*[,:]?\s*)*")
+HANDOVER_WORDS = 12  # a reply this short that names a member points to them
+
+
+def hands_over(text: str | None) -> bool:
+    """A short reply that points elsewhere instead of answering: to another member ("That
+    would be @X I guess", "I think you mean other @Wim") or to another conversation ("I
+    replied to the same question in this thread <discord.com/channels/…>"). It says where
+    the answer is, not that the replier knows it (who-knows had quoted both as answers).
+    Code in it is an answer whoever it names."""
+    if not text or "`" in text:
+        return False
+    # A mention that opens the reply addresses it ("@Tim: i guess they don't host any
+    # webcams", Slack's old way of replying; its file shares open with the sharer's own).
+    addressed = _ADDRESSED.match(text)
+    if not _POINTER.search(text, addressed.end() if addressed else 0):
+        return False
+    return len(_WORDS.findall(_LINK_OR_EMOJI.sub(" ", text))) <= HANDOVER_WORDS
 
 
 @short_text_cache

@@ -29,7 +29,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from bot.interests.addresses import address_subjects, registry_package, site_brand, site_name
-from bot.interests.answers import is_acknowledgement, is_me_too, is_substantive
+from bot.interests.answers import hands_over, is_acknowledgement, is_me_too, is_substantive
 from bot.interests.idset import IdSet
 from bot.interests.profiles import (
     DEFAULT_WEIGHTS,
@@ -234,7 +234,7 @@ def answered(
     out: list[Answered] = []
     asked_in: dict[int, bool] = {}  # a thread's root asks once, however many replies it has
     for r in replies:
-        if not is_substantive(r.text):
+        if not is_substantive(r.text) or hands_over(r.text):
             continue
         asked = asked_in.get(r.root_id)
         if asked is None:
@@ -319,7 +319,8 @@ def knowledge_scores(
         if kind not in KNOWING or rid is None or a.message_id is None:
             continue
         if is_question(a.text) or (
-            kind is EvidenceKind.REPLIED and (is_acknowledgement(a.text) or is_me_too(a.text))
+            kind is EvidenceKind.REPLIED
+            and (is_acknowledgement(a.text) or is_me_too(a.text) or hands_over(a.text))
         ):
             continue
         base = math.log2(KNOWLEDGE_WEIGHTS[kind]) + epoch_days(a.at) / half_life_days
