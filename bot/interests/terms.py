@@ -77,6 +77,8 @@ _INTERJECTION = re.compile(
     r"^(?:h+m+|u+m+|u+h+|a+h+|o+h+|e+h+|w+o+w+|y+a+y+|m+e+h+|u+g+h+|o+o*p+s+|w+h+o+a+|a+h+a+"
     r"|(?:ha)+h?|(?:he)+h?|(?:hi)+h?|l+o+l+|l+m+a+o+|x+d+|o+k+|k+)$"
 )
+# A word drawn out in chat, its last letter written three times or more (`damnnn`, `yesss`).
+_DRAWN_OUT = re.compile(r"^[a-z]*?(([a-z])\2\2+)$")
 # Pieces of hashes and UUIDs: hex letters with at least two digits (`142c`, `089da236`), but
 # not names like `h264`, `d3` or `ec2`.
 _HEXISH = re.compile(r"^(?=(?:[a-f]*\d){2})(?=\d*[a-f])[0-9a-f]{4,}$")
@@ -140,7 +142,7 @@ def is_junk(word: str) -> bool:
         return True
     if _NUMBERISH.match(word) or _HEXISH.match(word) or _IDISH.match(word):
         return True
-    if _INTERJECTION.match(word) or _DOTTED_LETTERS.match(word):
+    if _INTERJECTION.match(word) or _DOTTED_LETTERS.match(word) or _drawn_out(word):
         return True
     numbered = _NUMBERED_WORD.match(word)
     if numbered is not None:
@@ -156,6 +158,16 @@ def is_junk(word: str) -> bool:
         if stem in _SELF_NAMES:
             return True  # `self.branch`, `this.props`: a variable's field, not a subject
     return bool(word.startswith("@"))
+
+
+def _drawn_out(word: str) -> bool:
+    """`damnnn`, `sooo`, `pleaseee` (an everyday word once its last letter is written once) or
+    any word ending in four of a letter (`yassss`); not `ifttt` (IFTTT, a service)."""
+    match = _DRAWN_OUT.match(word)
+    if match is None:
+        return False
+    run = match.group(1)
+    return len(run) >= 4 or word[: -len(run) + 1] in _everyday_words("en")
 
 
 def _named_config_file(stem: str, ext: str) -> bool:

@@ -35,6 +35,8 @@ from bot.interests.topics import ResourceText, TopicExtractor, channel_topic, no
         "172.17.0.1",
         "hmm",  # interjections
         "hahaha",
+        "damnnn",  # drawn out (Houston: "damnnn shareLaTeX is uber cool")
+        "yassss",
         "config.yaml",  # configuration files named for nothing in particular
         "package.json",
         "data.json",
@@ -62,6 +64,11 @@ def test_junk_is_never_a_topic(word: str) -> None:
 )
 def test_names_with_digits_are_not_junk(word: str) -> None:
     assert not is_junk(word)
+
+
+def test_a_name_ending_in_a_tripled_letter_is_not_a_drawn_out_word() -> None:
+    assert not is_junk("ifttt")  # IFTTT, a service (haskell-jp)
+    assert is_junk("sooo") and is_junk("pleaseee")
 
 
 @pytest.mark.parametrize("word", ["hie.yaml", "tsconfig.json", "infrahub.yml"])
