@@ -39,6 +39,7 @@ class TitleSource(IntEnum):
 
     SENTENCE = 1  # the words a member wrapped around the link
     SITE = 1  # a front page's site name, from its host: no words of the page's own either
+    ADDRESS = 1  # how people cite an address of ids: "Tweet by @user", "arXiv:2010.04004"
     SLUG = 2  # words of the URL's path
     FILE = 3  # a file's name, when it is not a camera or screenshot default
     PAGE = 4  # the page's own metadata, fetched by the unfurler
@@ -359,6 +360,42 @@ def fallback_title(
         sentence = sentence_title(text[:2000])
         if sentence:
             return sentence, TitleSource.SENTENCE
+    named = address_title(url)
+    return (named, TitleSource.ADDRESS) if named else None
+
+
+_ARXIV_ID = re.compile(r"(\d{4}\.\d{4,5}(?:v\d+)?|[a-z-]+(?:\.[A-Z]{2})?/\d{7}(?:v\d+)?)(?:\.pdf)?")
+_TWEET_HOSTS = frozenset({"twitter.com", "mobile.twitter.com", "x.com", "mobile.x.com"})
+_AUTHOR_HOSTS = {"gist.github.com": "Gist", "bl.ocks.org": "Block"}
+_GIST_ID = re.compile(r"[0-9a-f]{7,40}")
+_HANDLE = re.compile(r"\w{1,15}")
+
+
+def address_title(url: str) -> str | None:
+    """What a link whose path is ids says in the way people cite it, when nobody said what it
+    is: `x.com/<user>/status/<id>` "Tweet by @user", `arxiv.org/abs/2010.04004` "arXiv:
+    2010.04004", `gist.github.com/<user>/<id>` "Gist by user" (ten tweets of the julialang
+    export had been shown as bare addresses)."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    host = (parts.hostname or "").removeprefix("www.")
+    segments = [unquote(s) for s in parts.path.split("/") if s]
+    if (
+        host in _TWEET_HOSTS
+        and len(segments) >= 3
+        and segments[1] == "status"
+        and _HANDLE.fullmatch(segments[0])
+        and segments[2].isdigit()
+    ):
+        return f"Tweet by @{segments[0]}"
+    if host in ("arxiv.org", "export.arxiv.org") and segments[:1] in (["abs"], ["pdf"]):
+        found = _ARXIV_ID.fullmatch("/".join(segments[1:]))
+        if found:
+            return f"arXiv:{found.group(1)}"
+    if host in _AUTHOR_HOSTS and len(segments) == 2 and _GIST_ID.fullmatch(segments[1]):
+        return f"{_AUTHOR_HOSTS[host]} by {segments[0]}"
     return None
 
 
@@ -381,10 +418,13 @@ def own_words(text: str) -> int:
     return sum(1 for w in words if not _CJK.search(w)) + cjk // 2
 
 
+_QUOTED_LINES = re.compile(r"^[ \t]*(?:>|&gt;)[^\n]*$", re.MULTILINE)
+
+
 def sentence_title(text: str, limit: int = 80) -> str | None:
     """The words a member wrapped around a link (their first sentence, links and markup
     taken out), when nothing better names it: "Great intro to async Rust"."""
-    cleaned = _LINKS.sub(" ", text)
+    cleaned = _LINKS.sub(" ", _QUOTED_LINES.sub(" ", text))  # a quote is someone else's words
     cleaned = _MARKUP.sub(" ", _SYSTEM_WORDS.sub(" ", cleaned))
     cleaned = _SPACES.sub(" ", cleaned).strip(" :-—–,;([")
     first = _SENTENCE_END.split(cleaned, maxsplit=1)[0].strip(" :-—–,;([")

@@ -7,6 +7,7 @@ import pytest
 from bot.model import Attachment, LinkPreview
 from bot.titles import (
     TitleSource,
+    address_title,
     clean_title,
     code_owner,
     fallback_title,
@@ -115,6 +116,35 @@ def test_clean_title_refuses_urls_and_empty_labels() -> None:
     assert clean_title("Slack for Android Upload") is None
 
 
+@pytest.mark.parametrize(
+    ("url", "title"),
+    [
+        # ten tweets of the julialang export had no title but their address
+        ("https://x.com/maxjaderberg/status/1376886882995425285", "Tweet by @maxjaderberg"),
+        ("https://twitter.com/JuliaLanguage/status/1234567?s=20", "Tweet by @JuliaLanguage"),
+        ("https://arxiv.org/pdf/2011.01383.pdf", "arXiv:2011.01383"),
+        ("https://arxiv.org/abs/2010.04004v2", "arXiv:2010.04004v2"),
+        ("https://arxiv.org/abs/hep-th/9901001", "arXiv:hep-th/9901001"),
+        ("https://gist.github.com/lukaszgrolik/5849599", "Gist by lukaszgrolik"),
+        ("https://bl.ocks.org/micahstubbs/2697195b31c93bb3147a", "Block by micahstubbs"),
+        ("https://x.com/home", None),
+        ("https://x.com/a/status/not-a-number", None),
+        ("https://arxiv.org/list/cs.LG/recent", None),
+        ("https://gist.github.com/lukaszgrolik", None),
+    ],
+)
+def test_addresses_of_ids_are_named_as_people_cite_them(url: str, title: str | None) -> None:
+    assert address_title(url) == title
+
+
+def test_a_quoted_line_is_someone_elses_words_not_a_title() -> None:
+    said = (
+        "&gt; attaching scientific machine learning to gradient-based approach is naive\n"
+        "I'm already working on some SVM based approaches. See <https://x.org/paper>"
+    )
+    assert sentence_title(said) == "I'm already working on some SVM based approaches."
+
+
 def test_the_sharing_sentence_names_an_untitled_link() -> None:
     assert sentence_title("Great intro to async Rust: https://tokio.rs") == (
         "Great intro to async Rust"
@@ -162,7 +192,12 @@ def test_fallback_titles_use_the_url_then_the_sharing_sentence() -> None:
     assert fallback_title(
         "https://rms-open-letter.github.io/", ("An open letter about the FSF board <https://x>",)
     ) == ("An open letter about the FSF board", TitleSource.SENTENCE)
-    assert fallback_title("https://arxiv.org/abs/1234.5678", ("see",)) is None
+    # an address of ids, with no sentence: named the way people cite it
+    assert fallback_title("https://arxiv.org/abs/1234.5678", ("see",)) == (
+        "arXiv:1234.5678",
+        TitleSource.ADDRESS,
+    )
+    assert fallback_title("https://example.org/1234/5678", ("see",)) is None
     # a site's front page is named by the site, not by the sentence around it
     said = ("for Elom - here is the math education vis project my friend made",)
     assert fallback_title("https://www.desmos.com/", said, "desmos") == ("Desmos", TitleSource.SITE)
