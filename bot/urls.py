@@ -25,6 +25,7 @@ __all__ = [
     "extract_urls",
     "is_public_page",
     "is_trackable",
+    "shared_message_links",
 ]
 
 MAX_URL_LENGTH = 2048
@@ -382,3 +383,20 @@ def _slack_unescape(text: str) -> str:
     if "&" not in text:
         return text
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def shared_message_links(attachments: object) -> list[FoundUrl]:
+    """Links in the messages a Slack message forwards ("Share message": an attachment with
+    `is_share` and `is_msg_unfurl`, the shared message's text in it): whoever shares a
+    message with links into a channel reshares those links there (a shared message in the
+    julialang export brought two arXiv papers into #machine-learning). Quoted replies and
+    thread roots Slack unfurls under a message's permalink are not shares."""
+    found: list[FoundUrl] = []
+    if not isinstance(attachments, list):
+        return found
+    for item in attachments:
+        if isinstance(item, dict) and item.get("is_share") is True and item.get("is_msg_unfurl"):
+            text = item.get("text")
+            if isinstance(text, str):
+                found.extend(extract_urls(text))
+    return found

@@ -29,7 +29,7 @@ from bot.model import (
     ReactionRemoved,
 )
 from bot.posts import post_text
-from bot.urls import stable_cdn_url
+from bot.urls import extract_urls, stable_cdn_url
 
 PLATFORM = "discord"
 
@@ -145,11 +145,32 @@ def message_posted(message: discord.Message, *, place: Place | None = None) -> M
         message_id=str(message.id),
         author=actor_for(message.author),
         text=message_text(message),
-        attachments=attachments_of(message.attachments),
-        extra_urls=embed_urls(message.embeds),
+        attachments=attachments_of(message.attachments) + forwarded_attachments(message),
+        extra_urls=embed_urls(message.embeds) + forwarded_urls(message),
         previews=embed_previews(message.embeds),
         reply_to=reply_target(message, place),
         mentions=mentions_of(message),
+    )
+
+
+def forwarded_urls(message: discord.Message) -> tuple[str, ...]:
+    """Links of the messages a message forwards (`message_snapshots`): forwarding a message
+    with links into a channel reshares them there."""
+    found: dict[str, None] = {}
+    for snapshot in getattr(message, "message_snapshots", None) or ():
+        for link in extract_urls(snapshot.content or ""):
+            found.setdefault(link.original)
+        for url in embed_urls(snapshot.embeds):
+            found.setdefault(url)
+    return tuple(found)
+
+
+def forwarded_attachments(message: discord.Message) -> tuple[Attachment, ...]:
+    """Files of the messages a message forwards: reshared like its links."""
+    return tuple(
+        a
+        for snapshot in getattr(message, "message_snapshots", None) or ()
+        for a in attachments_of(snapshot.attachments)
     )
 
 
@@ -200,8 +221,8 @@ def message_edited(
         occurred_at=message.edited_at or now,
         message_id=str(message.id),
         text=message_text(message),
-        attachments=attachments_of(message.attachments),
-        extra_urls=embed_urls(message.embeds),
+        attachments=attachments_of(message.attachments) + forwarded_attachments(message),
+        extra_urls=embed_urls(message.embeds) + forwarded_urls(message),
         previews=embed_previews(message.embeds),
         author=actor_for(message.author),
         mentions=mentions_of(message),

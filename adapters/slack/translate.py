@@ -34,6 +34,7 @@ from bot.model import (
     ReactionAdded,
     ReactionRemoved,
 )
+from bot.urls import shared_message_links
 
 PLATFORM = "slack"
 
@@ -210,6 +211,14 @@ def unfurl_previews(attachments: Any) -> tuple[LinkPreview, ...]:
         if url and url.lower().startswith(("http://", "https://")):
             out.append(LinkPreview(url, _str(a.get("title")) or None))
     return tuple(out)
+
+
+def _extra_urls(message: Mapping[str, Any], cleaned: CleanText) -> tuple[str, ...]:
+    """Links besides the text's own: rich_text blocks' (`_block_urls`) and those of a message
+    it forwards (`shared_message_links`: sharing a message reshares its links here)."""
+    found = _block_urls(message.get("blocks"))
+    found += [link.original for link in shared_message_links(message.get("attachments"))]
+    return tuple(u for u in dict.fromkeys(found) if u not in cleaned.urls)
 
 
 def _block_urls(blocks: Any) -> list[str]:
@@ -400,9 +409,7 @@ def _message(
     if not ts or not user:
         return None
     cleaned = clean_text(_str(event.get("text")))
-    extra = tuple(
-        u for u in dict.fromkeys(_block_urls(event.get("blocks"))) if u not in cleaned.urls
-    )
+    extra = _extra_urls(event, cleaned)
     return MessagePosted(
         place=_place(community, channel, ctype, thread_id=_thread_of(event, ts)),
         occurred_at=parse_ts(ts) or fallback_time,
@@ -446,9 +453,7 @@ def _message_changed(
     user = _str(message.get("user"))
     edited_at = parse_ts(_dict(message.get("edited")).get("ts"))
     cleaned = clean_text(_str(message.get("text")))
-    extra = tuple(
-        u for u in dict.fromkeys(_block_urls(message.get("blocks"))) if u not in cleaned.urls
-    )
+    extra = _extra_urls(message, cleaned)
     return MessageEdited(
         place=place,
         occurred_at=edited_at or fallback_time,

@@ -53,6 +53,7 @@ from bot.model import (
     Platform,
     ReactionAdded,
 )
+from bot.urls import shared_message_links
 
 __all__ = [
     "SlackChannel",
@@ -346,6 +347,8 @@ def parse_day_file(
                     )
                 from_url = _opt_str(unfurl, "from_url", path, f"{where}.attachments[{j}]")
                 if unfurl.get("is_msg_unfurl") is True:
+                    # a forwarded message: its links are reshared here
+                    extra_urls.extend(link.original for link in shared_message_links([unfurl]))
                     continue
                 # exports keep Slack's HTML escaping here too: "&amp;" is "&"
                 link = from_url or _opt_str(unfurl, "title_link", path, f"{where}.attachments")

@@ -311,6 +311,7 @@ def message_payload(
     message_reference: Mapping[str, Any] | None = None,
     flags: int = 0,
     webhook_id: str | None = None,
+    message_snapshots: Sequence[Mapping[str, Any]] = (),
 ) -> dict[str, Any]:
     """A MESSAGE_CREATE body (and the REST message object, which lacks `member`/`guild_id`)."""
     data: dict[str, Any] = {
@@ -336,6 +337,8 @@ def message_payload(
         data["member"] = dict(member) if member is not None else member_payload(None)
     if message_reference is not None:
         data["message_reference"] = dict(message_reference)
+    if message_snapshots:  # a forward: the forwarded message(s), as `{"message": {...}}`
+        data["message_snapshots"] = [dict(s) for s in message_snapshots]
     if webhook_id is not None:
         data["webhook_id"] = webhook_id
     return data

@@ -621,6 +621,21 @@ def test_julialang_derived_export_with_threads() -> None:
 
 
 @pytest.mark.shared_data
+def test_a_shared_message_reshares_its_links() -> None:
+    # julialang #machine-learning, 2021-04-09: a member shared, with no words of their own, a
+    # message holding two arXiv papers; other shares quote messages without links.
+    events, _ = import_all(shared("slack-export-julialang-derived"))
+    sharing = [
+        e for e in posted(events) if e.place.channel_name == "machine-learning" and not e.text
+    ]
+    reshared = {u for e in sharing for u in e.extra_urls}
+    assert {"https://arxiv.org/abs/1903.03129", "https://arxiv.org/abs/2103.10891"} <= reshared
+    # a shared message without links ("Idiot dont spam", shared to ask for calm) adds none
+    quoting = [e for e in posted(events) if e.text.startswith("Come on <@U01FTP75MBR>")]
+    assert len(quoting) == 1 and quoting[0].extra_urls == ()
+
+
+@pytest.mark.shared_data
 def test_hfaran_bot_posts_are_skipped() -> None:
     events, report = import_all(shared("slack-export-hfaran-testarchive"))
     assert report.messages == 53  # one a file comment: a reply to the snippet's share

@@ -136,6 +136,42 @@ def test_message_with_link_embed_and_attachment(world: World) -> None:
     assert event.occurred_at.tzinfo is not None
 
 
+def test_forwarding_a_message_reshares_its_links_and_files(world: World) -> None:
+    # A forward as Discord sends it (discord4j's CreateMessageWithForwardResponse): no content
+    # of its own, a `message_reference` of type 1 and the forwarded message in a snapshot.
+    att = attachment_payload(world.s.ids(), "slides.pdf")
+    snapshot = {
+        "type": 0,
+        "content": "new paper <https://arxiv.org/abs/2103.10891> and https://example.org/a",
+        "mentions": [],
+        "mention_roles": [],
+        "attachments": [att],
+        "embeds": [embed_payload("https://video.example/v", type="video")],
+        "timestamp": "2024-08-31T02:38:50.292000+00:00",
+        "edited_timestamp": None,
+        "flags": 0,
+        "components": [],
+    }
+    payload = world.message(
+        world.general,
+        "",
+        message_reference={"type": 1, "message_id": "1265424582311936060",
+                           "channel_id": world.secret["id"], "guild_id": world.guild_id},
+        message_snapshots=[{"message": snapshot}],
+        flags=16384,
+    )  # fmt: skip
+    event = translate.message_posted(world.posted(payload))
+    assert isinstance(event, MessagePosted)
+    assert event.extra_urls == (
+        "https://arxiv.org/abs/2103.10891",
+        "https://example.org/a",
+        "https://video.example/v",
+    )
+    assert [a.filename for a in event.attachments] == ["slides.pdf"]
+    assert event.reply_to is None  # a forward is no reply
+    assert event.text == ""
+
+
 def test_mentions_come_from_the_payload_list_and_the_content(world: World) -> None:
     bob = user_payload(world.s.ids(), "bob", global_name="Bob B.")
     carol = world.s.ids()

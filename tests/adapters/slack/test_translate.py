@@ -222,6 +222,35 @@ def test_block_only_links_are_added() -> None:
     assert ev.extra_urls == ("https://only-in-blocks.example/",)
 
 
+# A "Share message" attachment as the julialang export holds it (#machine-learning, 2021-04-09):
+# the shared message's text, with its links, under a permalink.
+SHARED_MESSAGE = {
+    "fallback": "[April 9th, 2021] ari: <https://arxiv.org/abs/1903.03129> edit: new paper",
+    "ts": "1617963348.180000",
+    "author_id": "U01",
+    "channel_id": "C674ELDNX",
+    "channel_name": "random",
+    "is_msg_unfurl": True,
+    "is_share": True,
+    "text": "<https://arxiv.org/abs/1903.03129> edit: this is the new paper "
+    "<https://arxiv.org/abs/2103.10891|Fast training>, claims huge speedups",
+    "from_url": "https://julialang.slack.com/archives/C674ELDNX/p1617963348180000",
+    "footer": "Posted in #random",
+}
+
+
+def test_sharing_a_message_reshares_its_links() -> None:
+    quoted_reply = {**SHARED_MESSAGE, "is_share": None, "is_reply_unfurl": True}
+    ev = translate_envelope(
+        envelope(msg(text="worth a read", attachments=[SHARED_MESSAGE, quoted_reply]))
+    )
+    assert isinstance(ev, MessagePosted)
+    assert ev.extra_urls == ("https://arxiv.org/abs/1903.03129", "https://arxiv.org/abs/2103.10891")
+    assert ev.text == "worth a read"  # the shared message's words stay its author's
+    plain = translate_envelope(envelope(msg(text="hm", attachments=[quoted_reply])))
+    assert isinstance(plain, MessagePosted) and plain.extra_urls == ()
+
+
 @pytest.mark.parametrize(
     "subtype",
     [
