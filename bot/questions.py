@@ -254,9 +254,8 @@ _SENTENCE_END = re.compile(r"(?<=[.!?？؟。])\s+|\n+")
 
 
 def asking_sentences(text: str | None) -> list[str]:
-    """The sentences of a message that ask (code, links and quotes left out): where what the
-    asker wants lives ("Anybody have a good timeline visualization? I'm wanting to plot my
-    kids' heights…" asks about timelines, not kids)."""
+    """The sentences of a message that ask (code, links and quotes left out): to whom a
+    question is put is said there ("I use the template. Where are you getting stuck?")."""
     if not text:
         return []
     cleaned = _STRIP.sub(" ", text.replace("’", "'"))
