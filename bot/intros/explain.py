@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from bot.documents import Block, Link, Mention, Paragraph, Span, Text
 from bot.interests.profiles import Evidence, EvidenceKind, Profile
 from bot.interests.terms import is_junk, is_noun_word, is_subject_word, specificity
+from bot.interests.topics import channel_topic
 from bot.urls import is_public_page
 from bot.wording import clip
 
@@ -177,8 +178,13 @@ def _starter_parts(s: Starter) -> tuple[Part, ...]:
 
 
 def _best(profile: Profile, topic: str, *, wants: bool) -> Evidence | None:
+    """The evidence an intro quotes for a topic: the strongest that says it by itself, not
+    only by the channel it was posted in (a link in #machine-learning with little text of
+    its own is about machine learning by its channel alone: "Sukera shared 'Killedbygoogle'"
+    was once the reason two members both cared about machine learning)."""
     items = profile.evidence(topic, wants=wants)
-    return items[0] if items else None
+    own = [e for e in items if channel_topic(e.channel) != topic]
+    return (own or items)[0] if items else None
 
 
 def _covered(topic: str, chosen: Sequence[str]) -> bool:

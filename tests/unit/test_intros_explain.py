@@ -412,3 +412,36 @@ def test_a_wish_to_learn_an_everyday_word_needs_two_questions() -> None:
         build_profile(2, [ev(EvidenceKind.ASKED, "zygote", snippet="zygote or enzyme?")], NOW),
     ]
     assert explain_pair(*zygote).topics == ("zygote",)
+
+
+def test_the_evidence_quoted_says_the_topic_by_itself_not_only_by_its_channel() -> None:
+    # A link with little text of its own in #machine-learning is about machine learning by
+    # its channel alone; the reason quotes what said it (it was "Sukera shared
+    # 'Killedbygoogle'").
+    ml = "machine learning"
+    channel_only = Evidence(
+        kind=EvidenceKind.SHARED,
+        topics=((ml, 1.0),),
+        at=NOW,
+        resource_title="Killedbygoogle",
+        resource_url="https://killedbygoogle.com/",
+        channel="machine-learning",
+        resource_id=7,
+    )
+    said = Evidence(
+        kind=EvidenceKind.SHARED,
+        topics=((ml, 0.8),),
+        at=NOW - timedelta(days=30),
+        resource_title="Julia for Machine Learning",
+        resource_url="https://juliacomputing.com/ml",
+        channel="community",
+        resource_id=8,
+    )
+    sukera = build_profile(1, [channel_only, said], NOW)
+    chris = build_profile(2, [ev(EvidenceKind.SHARED, ml, "SciML", "https://sciml.ai/")], NOW)
+    explanation = explain_pair(sukera, chris)
+    text = explanation.text(NAMES)
+    assert "Julia for Machine Learning" in text and "Killedbygoogle" not in text
+    # with nothing else to quote, the channel's own link still serves
+    alone = build_profile(1, [channel_only], NOW)
+    assert "Killedbygoogle" in explain_pair(alone, chris).text(NAMES)
