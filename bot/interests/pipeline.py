@@ -189,6 +189,8 @@ KNOW_KINDS = {
 KNOWING = frozenset(
     {EvidenceKind.SHARED, EvidenceKind.REPLIED, EvidenceKind.ANSWERED, EvidenceKind.THANKED}
 )
+# A word in this share of the community's documents is its own subject (as for intros).
+COMMUNITY_WIDE_SHARE = 0.3
 RECENT_REPLIES = 400  # each member's newest replies read for answers
 RECENT_MENTIONS = 400  # each member's newest mentions read for thanks
 DISCUSSION_WEIGHT = 0.4  # a substantive reply in a thread that asked nothing, vs an answer
@@ -383,6 +385,19 @@ class Corpus:
     _conversations: dict[tuple[str, str], list[tuple[str, float]]] = field(default_factory=dict)
     _texts: dict[str, list[tuple[str, float]]] = field(default_factory=dict)
     _channels: dict[str, str | None] = field(default_factory=dict)
+    _wide: tuple[int, frozenset[str]] | None = None  # (document count, community_wide())
+
+    def community_wide(self) -> frozenset[str]:
+        """The words in `COMMUNITY_WIDE_SHARE` of the community's documents or more: its own
+        subject (`julia`, `haskell`), which tells members apart no more than being here does;
+        none before `min_docs` documents."""
+        ex = self.extractor
+        if ex.doc_count < ex.min_docs:
+            return frozenset()
+        if self._wide is None or self._wide[0] != ex.doc_count:
+            floor = COMMUNITY_WIDE_SHARE * ex.doc_count
+            self._wide = (ex.doc_count, frozenset(t for t, n in ex.df.items() if n >= floor))
+        return self._wide[1]
 
     def topics(self, docs: Sequence[ResourceDoc]) -> dict[int, list[tuple[str, float]]]:
         """CPU only; callers run it in a worker thread."""
@@ -470,6 +485,7 @@ class TopicPipeline:
         self.wants = WantStore(store.db)
         self.owner = owner
         self._corpora: dict[int, Corpus] = {}
+        self._saved_wide: dict[int, str] = {}  # community_wide() as last saved
         self._lock = asyncio.Lock()
         self._stats_rebuilt: dict[int, float] = {}
         self.on_change: list[Callable[[int], None]] = []
@@ -493,6 +509,17 @@ class TopicPipeline:
             found.observed.update(docs)
             self._corpora[community_id] = found
         return found
+
+    async def _save_community_wide(self, community_id: int, now: datetime) -> None:
+        """Keep the community's own subjects where a process without its corpus (a piped
+        console script, a bot in its first seconds) reads them; written when they change."""
+        corpus = self._corpora.get(community_id)
+        if corpus is None:
+            return
+        terms = "\n".join(sorted(corpus.community_wide()))
+        if self._saved_wide.get(community_id) != terms:
+            await self.store.set_state(community_id, now, community_wide=terms)
+            self._saved_wide[community_id] = terms
 
     def loaded_corpus(self, community_id: int) -> Corpus | None:
         """The community's corpus if this process has it in memory (never loads it)."""
@@ -551,6 +578,7 @@ class TopicPipeline:
                     # catches what deletions took along (once, not after every pass).
                     await self.store.rebuild_topic_stats(community_id)
                     self._stats_rebuilt[community_id] = time.monotonic()
+                await self._save_community_wide(community_id, now)
             finally:
                 await self.store.release(community_id, self.owner)
         if done.resources or done.members:

@@ -121,8 +121,7 @@ LINKED_AT_MOST = 2000
 HEAD_WORD = 0.3  # "sdk" towards "python sdk", when few know the whole phrase
 LINKED_WORDINGS = 2  # related wordings whose pages are searched too (a search each)
 HEAD_SPECIFICITY = 0.7  # a head word this everyday (`analysis`, `scheme`) says nothing alone
-# A word in this share of the community's documents is its own subject (as for intros)
-COMMUNITY_WIDE_SHARE = 0.3
+WIDE_CACHE_SECONDS = 60.0  # the saved community-wide words, read again after this long
 # The most convincing evidence first: an answer, then a share, then discussion.
 _KIND_ORDER = {
     EvidenceKind.ANSWERED: 0,
@@ -174,6 +173,7 @@ class InterestService:
         self.wants = self.topics.wants
         self.unfurl = UnfurlPipeline(services, self.store)
         self._vocab: dict[int, Vocabulary] = {}
+        self._wide: dict[int, tuple[float, frozenset[str]]] = {}  # saved `community_wide`
         self._reloading: dict[int, asyncio.Task[Vocabulary | None]] = {}  # the newest load
         self._reloading_generation: dict[int, int] = {}  # the generation it loads
         self._loads: set[asyncio.Task[Vocabulary | None]] = set()  # every load under way
@@ -210,6 +210,7 @@ class InterestService:
         after the background loop's pass, a command comes later and finds it ready instead
         of loading it itself (65 ms at 1M messages, more than the 50 ms a command has).
         A command that comes sooner waits for that load rather than starting its own."""
+        self._wide.pop(community_id, None)
         loaded = self._vocab.pop(community_id, None) is not None
         self._generation[community_id] = self._generation.get(community_id, 0) + 1
         if loaded and reload:
@@ -381,16 +382,20 @@ class InterestService:
         )
 
     # --- who knows --------------------------------------------------------------------------
-    def _community_wide(self, community_id: int, topic: str) -> bool:
-        """Is this the community's own subject, in so many of its documents that knowing it
-        tells members apart no more than being here does (`julia`, `haskell`)? Read from the
-        document counts in memory (a running bot's first pass loads them); a command never
-        waits for them to load."""
+    async def community_wide(self, community_id: int) -> frozenset[str]:
+        """The community's own subjects, in so many of its documents that knowing them tells
+        members apart no more than being here does (`julia`, `haskell`): from the document
+        counts in memory when this process has them, else as the last full pass saved them
+        (one row; a command never waits for the corpus to load)."""
         corpus = self.topics.loaded_corpus(community_id)
-        extractor = corpus.extractor if corpus is not None else None
-        if extractor is None or extractor.doc_count < extractor.min_docs:
-            return False
-        return extractor.df.get(topic, 0) / extractor.doc_count >= COMMUNITY_WIDE_SHARE
+        if corpus is not None and corpus.extractor.doc_count >= corpus.extractor.min_docs:
+            return corpus.community_wide()
+        cached = self._wide.get(community_id)
+        if cached is not None and time.monotonic() - cached[0] < WIDE_CACHE_SECONDS:
+            return cached[1]
+        found = await self.store.community_wide(community_id) or frozenset()
+        self._wide[community_id] = (time.monotonic(), found)
+        return found
 
     async def who_knows(
         self,
@@ -422,7 +427,7 @@ class InterestService:
                 Related(topic, SAME, ""),
                 *(Related(r.topic, r.weight, why) if r.topic == subject else r for r in related),
             ]
-        head = self._head_word(community_id, subject)
+        head = self._head_word(subject, await self.community_wide(community_id))
         headed = head  # kept for the links below: `head` is spent once it is a relation
         if head is not None and subject not in vocab.index.known:
             related.append(Related(head, HEAD_WORD, ""))  # `python sdk` asked, only `sdk` known
@@ -586,7 +591,7 @@ class InterestService:
                     return WhoKnowsAnswer(query, word, tuple(experts), unnamed=unnamed)
         return WhoKnowsAnswer(query, None, (), tuple(self._suggest(query, vocab)))
 
-    def _head_word(self, community_id: int, subject: str) -> str | None:
+    def _head_word(self, subject: str, community_wide: Collection[str]) -> str | None:
         """What a phrase is about at heart, as a one-word topic (`scrape` of `web scraping`,
         `sdk` of `python sdk`; a Japanese compound's telling part), when that word can name a
         subject and is not the whole community's (`haskell` of `template haskell`)."""
@@ -598,7 +603,7 @@ class InterestService:
             head = compound_part(subject)  # chosen as the compound's telling part already
         if head is None or " " in head or not is_subject_word(head):
             return None
-        return None if self._community_wide(community_id, head) else head
+        return None if head in community_wide else head
 
     async def _link_sharers(
         self,
@@ -707,11 +712,12 @@ class InterestService:
         await self.catch_up(community_id)
         now = await self.community_now(community_id, now)
         shift = epoch_days(now) / self.half_life
+        wide = await self.community_wide(community_id)
         stored = broadest(
             [
                 ts
                 for ts in await self.store.member_topics(member.id, limit * 4)
-                if not self._community_wide(community_id, ts.topic)
+                if ts.topic not in wide
             ],
             limit * 2,
         )

@@ -82,6 +82,17 @@ class StateStore:
             found = (await conn.execute(select(*counts))).one()
         return sum(int(n or 0) for n in found)
 
+    async def community_wide(self, community_id: int) -> frozenset[str] | None:
+        """The community's own subjects as the last full pass saved them (None: never)."""
+        st = interest_state
+        async with self.db.read() as conn:
+            saved = (
+                await conn.execute(
+                    select(st.c.community_wide).where(st.c.community_id == community_id)
+                )
+            ).scalar()
+        return None if saved is None else frozenset(t for t in saved.split("\n") if t)
+
     async def set_state(self, community_id: int, now: datetime, **values: Any) -> None:
         st = interest_state
         async with self.db.write() as conn:

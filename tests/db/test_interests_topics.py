@@ -208,6 +208,42 @@ async def test_scores_decay_with_the_configured_half_life(
         await rz.services.writer.stop()
 
 
+async def test_a_process_without_the_corpus_still_leaves_out_the_communitys_own_subject(
+    database: Database, config: Config, clock: FixedClock, chat: Chat
+) -> None:
+    # `julia` in every link's words is the community's own subject. A piped console script
+    # (a core of its own, after `rhizome import` derived everything) has no corpus in memory:
+    # it listed "julia" as a Julia member's second subject until the pass saved the words.
+    events = [
+        chat.post(
+            f"m{i % 7}",
+            f"julia {'makie plotting' if i % 10 == 0 else 'compiler notes'} "
+            f"https://example.org/post-{i}",
+            mid=str(i),
+            minutes=i,
+        )
+        for i in range(40)
+    ]
+    first = await Rhizome.start(config, clock, db=database)
+    try:
+        await first.ingest_many(events)
+        cid = await refresh(first)
+        wide = await svc(first).community_wide(cid)  # from the corpus in memory
+        assert "julia" in wide and "makie" not in wide
+    finally:
+        await first.services.writer.stop()
+    later = await Rhizome.start(config, clock, db=database)
+    try:
+        assert svc(later).topics.loaded_corpus(cid) is None
+        assert await svc(later).community_wide(cid) == wide  # as the pass saved them
+        member = await later.services.repos.members.by_external_id(cid, "U-m0")
+        assert member is not None
+        known = [topic for topic, _, _ in await svc(later).known(cid, member, 10)]
+        assert known and "julia" not in known
+    finally:
+        await later.services.writer.stop()
+
+
 async def test_changing_the_half_life_recomputes_member_scores(
     rhizome: Rhizome, chat: Chat
 ) -> None:
