@@ -474,6 +474,7 @@ class PassReport:
     resources: int = 0  # resources whose topics were recomputed
     members: int = 0
     more: bool = False  # work is left for another pass
+    held: bool = False  # another process holds the community's refresh lease: it does the work
 
 
 class TopicPipeline:
@@ -544,6 +545,7 @@ class TopicPipeline:
                 total.resources + report.resources,
                 total.members + report.members,
                 total.more or report.more,
+                total.held or report.held,
             )
         return total
 
@@ -551,7 +553,7 @@ class TopicPipeline:
         async with self._lock:  # one refresher per process; the lease covers other processes
             now = self.services.clock.now()
             if not await self.store.claim(community_id, self.owner, now, now + LEASE):
-                return PassReport(more=True)
+                return PassReport(more=True, held=True)
             try:
                 done = PassReport()
                 swept_resources = swept_members = False

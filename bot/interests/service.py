@@ -287,12 +287,17 @@ class InterestService:
             return 0
         left = await self.store.backlog(community_id)
         deadline = time.monotonic() + budget
+        changed = False
         while left and time.monotonic() < deadline:
             report = await self.topics.refresh(community_id, drain=False)
             left = await self.store.backlog(community_id)
-            if not report.more and not (report.resources or report.members):
-                break  # another process holds the lease, or nothing could be done
-        self.invalidate(community_id)
+            changed |= bool(report.resources or report.members)
+            if report.held or not (report.more or report.resources or report.members):
+                # Another process is working it out (its pass takes the lease): waiting for
+                # it here cost every command 3 s while a bot beside it derived an import.
+                break
+        if changed:  # else the vocabulary stands: reloading it costs a command 65 ms at 1M
+            self.invalidate(community_id)
         return left
 
     async def community_now(self, community_id: int, now: datetime | None = None) -> datetime:

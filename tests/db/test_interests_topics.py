@@ -403,6 +403,31 @@ async def test_the_refresh_lease_keeps_other_processes_out(rhizome: Rhizome, cha
     assert "postgres" in await topics(rhizome, "https://example.org/pg-indexes")
 
 
+async def test_a_command_does_not_wait_for_a_pass_another_process_is_making(
+    rhizome: Rhizome, chat: Chat, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A bot deriving an import holds the lease; a console command beside it had spun on the
+    # lease for its whole 3 s budget, then dropped the vocabulary it had to load again.
+    await rhizome.ingest_many(databases_chat(chat))
+    await rhizome.flush()
+    cid = await community_id(rhizome)
+    service = svc(rhizome)
+    assert await service.store.claim(cid, "other-process", START, START + timedelta(minutes=2))
+    passes: list[object] = []
+    refresh_once = service.topics.refresh
+
+    async def counted(*args: object, **kwargs: object) -> object:
+        passes.append(args)
+        return await refresh_once(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(service.topics, "refresh", counted)
+    dropped: list[int] = []
+    monkeypatch.setattr(service, "invalidate", lambda cid, **kw: dropped.append(cid))
+    answer = await service.who_knows(cid, "postgres")
+    assert len(passes) == 1 and dropped == []
+    assert answer.behind > 0  # the reply says the answer is still being worked out
+
+
 async def test_forget_me_and_purge_leave_nothing_behind(rhizome: Rhizome, chat: Chat) -> None:
     await rhizome.ingest_many(databases_chat(chat))
     cid = await refresh(rhizome)
