@@ -20,7 +20,7 @@ from bot.interests.service import (
     member_interactions,
     refresh_topics,
 )
-from bot.model import CommunityRemoved
+from bot.model import CommunityRemoved, MessagePosted
 from storage.db import Database
 from storage.interests import tables
 from tests.conftest import START, make_config
@@ -208,13 +208,9 @@ async def test_scores_decay_with_the_configured_half_life(
         await rz.services.writer.stop()
 
 
-async def test_a_process_without_the_corpus_still_leaves_out_the_communitys_own_subject(
-    database: Database, config: Config, clock: FixedClock, chat: Chat
-) -> None:
-    # `julia` in every link's words is the community's own subject. A piped console script
-    # (a core of its own, after `rhizome import` derived everything) has no corpus in memory:
-    # it listed "julia" as a Julia member's second subject until the pass saved the words.
-    events = [
+def julia_links(chat: Chat) -> list[MessagePosted]:
+    """40 links: every one about julia, one in ten about makie (julia is community-wide)."""
+    return [
         chat.post(
             f"m{i % 7}",
             f"julia {'makie plotting' if i % 10 == 0 else 'compiler notes'} "
@@ -224,6 +220,15 @@ async def test_a_process_without_the_corpus_still_leaves_out_the_communitys_own_
         )
         for i in range(40)
     ]
+
+
+async def test_a_process_without_the_corpus_still_leaves_out_the_communitys_own_subject(
+    database: Database, config: Config, clock: FixedClock, chat: Chat
+) -> None:
+    # `julia` in every link's words is the community's own subject. A piped console script
+    # (a core of its own, after `rhizome import` derived everything) has no corpus in memory:
+    # it listed "julia" as a Julia member's second subject until the pass saved the words.
+    events = julia_links(chat)
     first = await Rhizome.start(config, clock, db=database)
     try:
         await first.ingest_many(events)
@@ -484,16 +489,7 @@ async def test_document_shares_name_the_community_wide_subject(
 ) -> None:
     # 40 links: every one about julia, one in ten about makie. `julia` connects everyone, so
     # intros treat it as community-wide however few members keep it among their strongest.
-    events = [
-        chat.post(
-            f"m{i % 7}",
-            f"julia {'makie plotting' if i % 10 == 0 else 'compiler notes'} "
-            f"https://example.org/post-{i}",
-            mid=str(i),
-            minutes=i,
-        )
-        for i in range(40)
-    ]
+    events = julia_links(chat)
     await rhizome.ingest_many(events)
     cid = await refresh(rhizome)
     shares = await document_shares(rhizome.services, cid, ["julia", "makie", "nowhere"])
