@@ -396,7 +396,9 @@ class Corpus:
             return frozenset()
         if self._wide is None or self._wide[0] != ex.doc_count:
             floor = COMMUNITY_WIDE_SHARE * ex.doc_count
-            self._wide = (ex.doc_count, frozenset(t for t, n in ex.df.items() if n >= floor))
+            # never a member's name: it is saved (`interest_state`), and forget-me keeps no name
+            wide = frozenset(t for t, n in ex.df.items() if n >= floor and not ex.names_someone(t))
+            self._wide = (ex.doc_count, wide)
         return self._wide[1]
 
     def topics(self, docs: Sequence[ResourceDoc]) -> dict[int, list[tuple[str, float]]]:

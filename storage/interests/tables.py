@@ -156,7 +156,8 @@ class InterestStateRow(Base):
     member_cursor: Mapped[int] = mapped_column(Id, default=0)
     half_life_days: Mapped[float | None] = mapped_column(Float, nullable=True)
     # The words in so many of the community's documents that they are its own subject
-    # (`julia`): one per line, saved by each full pass for processes without the corpus.
+    # (`julia`): one per line, saved by the interest pass whenever they change, for processes
+    # without the corpus in memory. Never a member's name (forget-me leaves no name here).
     community_wide: Mapped[str | None] = mapped_column(Text, nullable=True)
     lease_owner: Mapped[str | None] = mapped_column(String(64), nullable=True)
     lease_until: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)

@@ -359,3 +359,21 @@ def test_an_everyday_last_word_of_a_url_is_named_with_its_site() -> None:
     ]:
         assert titled_by_site(kept, url) == kept
     assert titled_by_site(None, "https://datanitro.com/trial") is None
+
+
+def test_the_communitys_own_subjects_never_include_a_members_name() -> None:
+    from bot.interests.pipeline import Corpus
+    from bot.interests.topics import ResourceText, TopicExtractor
+
+    # `julia` in every document is the community's subject; `gerardo`, a member who thanks
+    # everyone in every message, is a name: it is saved in the database, and forget-me must
+    # leave no name behind.
+    extractor = TopicExtractor(names=["Gerardo Ruiz"])
+    corpus = Corpus(extractor)
+    extractor.observe(
+        ResourceText(title=f"Julia notes {i}", messages=(f"thanks gerardo, julia part {i}",))
+        for i in range(40)
+    )
+    wide = corpus.community_wide()
+    assert "julia" in wide and "gerardo" not in wide
+    assert Corpus(TopicExtractor()).community_wide() == frozenset()  # before min_docs
