@@ -21,6 +21,7 @@ from bot.interests.pipeline import (
     KNOWLEDGE_WEIGHTS,
     THANKED_FACTOR,
     TOPICS_PER_MEMBER,
+    WORDLESS_FACTOR,
     Corpus,
     answered,
     conversation_topics,
@@ -338,6 +339,25 @@ def test_answers_weigh_by_what_they_reply_to() -> None:
     # and "thanks!" is no evidence at all.
     link = _reply(explain, "Read this https://tokio.rs", adjacent=False, root_shares=True)
     assert answered([link, _reply("thanks!", "How?", adjacent=False)], topics_of) == []
+
+
+def test_a_reply_naming_no_subject_of_its_own_weighs_half() -> None:
+    # julialang #releases: "No onslaught of new issues after a new RC?" - "man, I spent 3-4
+    # hours on this" made the replier know `onslaught`, as much as a real answer would.
+    def topics_of(question: str, reply: str, channel: str | None) -> list[tuple[str, float]]:
+        return [("rc", 1.0)]
+
+    def own(text: str) -> list[tuple[str, float]]:
+        return [("backport", 1.0)] if "backport" in text else []
+
+    question = "No onslaught of new issues after a new RC?"
+    chat = _reply("man, I spent 3-4 hours on this", question, adjacent=False)
+    answer = _reply("the backport branch has the fix for the RC issues", question, adjacent=False)
+    found = answered([chat, answer], topics_of, own)
+    assert [a.weight for a in found] == [WORDLESS_FACTOR, 1.0]
+    # an answer its asker thanked for counts fully however few words it has
+    thanked = answered([replace(chat, thanked=True)], topics_of, own)
+    assert thanked[0].weight == THANKED_FACTOR
 
 
 def test_an_everyday_last_word_of_a_url_is_named_with_its_site() -> None:
