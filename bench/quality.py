@@ -237,6 +237,8 @@ def real_title(title: str | None, url: str) -> bool:
         return False
     if title.strip().lower().startswith(("http://", "https://", "www.")):
         return False
+    if title.strip() in ("Slack message", "Discord message"):
+        return False  # a link to a message whose channel is unknown: a label, not a title
     return not (is_generic_filename(title) and re.search(r"\.\w{2,4}$", title))
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from enum import IntEnum
 from urllib.parse import SplitResult, unquote, urlsplit
 
@@ -21,6 +21,8 @@ from bot.wordsplit import split_run_on
 __all__ = [
     "MAX_TITLE_CHARS",
     "TitleSource",
+    "address_title",
+    "chat_message_channel",
     "clean_title",
     "fallback_title",
     "file_title",
@@ -339,7 +341,10 @@ def _code_reference(rest: Sequence[str]) -> str | None:
 
 
 def fallback_title(
-    url: str, messages: Sequence[str], site: str | None = None
+    url: str,
+    messages: Sequence[str],
+    site: str | None = None,
+    channels: Mapping[str, str] | None = None,
 ) -> tuple[str, TitleSource] | None:
     """When no message or page named a resource: the URL's words; for a site's front page
     the site's name (`site`, from its address: "Desmos" rather than the sentence "for Elom -
@@ -360,7 +365,7 @@ def fallback_title(
         sentence = sentence_title(text[:2000])
         if sentence:
             return sentence, TitleSource.SENTENCE
-    named = address_title(url)
+    named = address_title(url, channels)
     return (named, TitleSource.ADDRESS) if named else None
 
 
@@ -368,14 +373,40 @@ _ARXIV_ID = re.compile(r"(\d{4}\.\d{4,5}(?:v\d+)?|[a-z-]+(?:\.[A-Z]{2})?/\d{7}(?
 _TWEET_HOSTS = frozenset({"twitter.com", "mobile.twitter.com", "x.com", "mobile.x.com"})
 _AUTHOR_HOSTS = {"gist.github.com": "Gist", "bl.ocks.org": "Block"}
 _GIST_ID = re.compile(r"[0-9a-f]{7,40}")
+_SLACK_MESSAGE = re.compile(r"p\d{16}")
+_DISCORD_HOSTS = frozenset(
+    {"discord.com", "discordapp.com", "ptb.discord.com", "canary.discord.com"}
+)
 _HANDLE = re.compile(r"\w{1,15}")
 
 
-def address_title(url: str) -> str | None:
+def chat_message_channel(url: str) -> str | None:
+    """The channel id of a link to a Slack or Discord message (`<team>.slack.com/archives/
+    C674ELDNX/p1613019854422800`, `discord.com/channels/<guild>/<channel>/<message>`)."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    host = (parts.hostname or "").removeprefix("www.")
+    segments = [s for s in parts.path.split("/") if s]
+    if host.endswith(".slack.com") and len(segments) == 3 and segments[0] == "archives":
+        return segments[1] if _SLACK_MESSAGE.fullmatch(segments[2]) else None
+    if host in _DISCORD_HOSTS and len(segments) == 4 and segments[0] == "channels":
+        return segments[2] if all(s.isdigit() for s in segments[1:]) else None
+    return None
+
+
+def address_title(url: str, channels: Mapping[str, str] | None = None) -> str | None:
     """What a link whose path is ids says in the way people cite it, when nobody said what it
     is: `x.com/<user>/status/<id>` "Tweet by @user", `arxiv.org/abs/2010.04004` "arXiv:
     2010.04004", `gist.github.com/<user>/<id>` "Gist by user" (ten tweets of the julialang
-    export had been shown as bare addresses)."""
+    export had been shown as bare addresses), a link to a chat message "Message in #releases"
+    when `channels` (public channels' ids to names) knows its channel, else "Slack message"."""
+    channel = chat_message_channel(url)
+    if channel is not None:
+        name = (channels or {}).get(channel)
+        platform = "Discord" if "discord" in url.split("/", 3)[2] else "Slack"
+        return f"Message in #{name}" if name else f"{platform} message"
     try:
         parts = urlsplit(url)
     except ValueError:

@@ -44,7 +44,13 @@ from bot.interests.wants import (
     WANTS_BATCH,
     work_out_wants,
 )
-from bot.titles import TitleSource, code_owner, fallback_title, site_suffix
+from bot.titles import (
+    TitleSource,
+    chat_message_channel,
+    code_owner,
+    fallback_title,
+    site_suffix,
+)
 from bot.urls import extract_urls
 from bot.wordsplit import split_run_on
 from storage.interests import (
@@ -689,13 +695,18 @@ class TopicPipeline:
         if not ids:
             return 0
         docs, sigs = await self.store.resource_docs(community_id, ids)
+        channels = (
+            await self.store.public_channel_names(community_id)
+            if any(not d.title and chat_message_channel(d.url) for d in docs.values())
+            else {}
+        )  # links to messages are titled with their channel's name
         titles = {
             rid: found
             for rid, doc in docs.items()
             if not doc.title
             and (
                 found := titled_by_site(
-                    fallback_title(doc.url, doc.messages, site_name(doc.url)), doc.url
+                    fallback_title(doc.url, doc.messages, site_name(doc.url), channels), doc.url
                 )
             )
         }

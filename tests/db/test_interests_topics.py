@@ -8,6 +8,7 @@ import contextlib
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 
 from bot.app import Rhizome
 from bot.clock import FixedClock
@@ -21,6 +22,7 @@ from bot.interests.service import (
     refresh_topics,
 )
 from bot.model import CommunityRemoved, MessagePosted
+from storage import models as m
 from storage.db import Database
 from storage.interests import tables
 from tests.conftest import START, make_config
@@ -343,6 +345,42 @@ async def test_private_channels_never_feed_topics_or_evidence(
         assert "layoff" not in await topics(rz, "https://example.org/l")  # …without its words
         assert await experts(rz, "layoffs") == []
         assert "layoff" not in (await svc(rz).vocabulary(await community_id(rz))).popularity
+    finally:
+        await rz.services.writer.stop()
+
+
+async def test_a_link_to_a_message_is_titled_with_a_public_channel_only(
+    database: Database, clock: FixedClock
+) -> None:
+    # "Message in #releases" names where the conversation is; a private channel's name is
+    # never shown to the members who see the title.
+    config = make_config(tracking={"track_private_channels": True}, **OFFLINE)
+    rz = await Rhizome.start(config, clock, db=database)
+    try:
+        chat = Chat(SLACK, START)
+        to_public = "https://x.slack.com/archives/C-releases/p1616797311131000"
+        to_private = "https://x.slack.com/archives/C-exec/p1616797311131001"
+        await rz.ingest_many(
+            [
+                chat.post("ana", "1.6 is out", mid="1", channel="releases"),
+                chat.post("cy", "layoffs plan", mid="2", channel="exec", is_private=True),
+                chat.post("ben", f"<{to_public}>", mid="3", channel="general"),
+                chat.post("ben", f"<{to_private}>", mid="4", channel="general"),
+            ]
+        )
+        cid = await refresh(rz)
+        async with rz.services.db.read() as conn:
+            titles = dict(
+                (
+                    await conn.execute(
+                        select(m.resources.c.canonical_url, m.resources.c.title).where(
+                            m.resources.c.community_id == cid
+                        )
+                    )
+                ).all()
+            )
+        assert titles[to_public] == "Message in #releases"
+        assert titles[to_private] == "Slack message"
     finally:
         await rz.services.writer.stop()
 

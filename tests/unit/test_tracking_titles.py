@@ -137,6 +137,22 @@ def test_addresses_of_ids_are_named_as_people_cite_them(url: str, title: str | N
     assert address_title(url) == title
 
 
+def test_a_link_to_a_chat_message_is_named_by_its_channel() -> None:
+    public = {"C7E3LFG82": "releases", "1337506131970494485": "infrahub-qa"}
+    slack = "https://julialang.slack.com/archives/C7E3LFG82/p1616797311131000?thread_ts=1.2"
+    discord = "https://discord.com/channels/1212332642801025064/1337506131970494485/1342393572"
+    assert address_title(slack, public) == "Message in #releases"
+    assert address_title(discord, public) == "Message in #infrahub-qa"
+    # a channel the caller does not list (private, or not in this export) is never named
+    assert address_title(slack) == "Slack message"
+    assert address_title(discord, {}) == "Discord message"
+    assert fallback_title(slack, ("<" + slack + ">",), None, public) == (
+        "Message in #releases",
+        TitleSource.ADDRESS,
+    )
+    assert address_title("https://julialang.slack.com/archives/C7E3LFG82") is None  # a channel
+
+
 def test_a_quoted_line_is_someone_elses_words_not_a_title() -> None:
     said = (
         "&gt; attaching scientific machine learning to gradient-based approach is naive\n"
