@@ -18,6 +18,7 @@ import asyncio
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 from itertools import chain
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -35,6 +36,9 @@ from bot.runtime import return_free_memory
 # A low estimate of an export's bytes per message (the bench's generated Slack export has ~190,
 # its DCE file ~700; real Slack and DCE exports 500-1,500), for `worth_deferring`.
 EXPORT_BYTES_PER_MESSAGE = 1_000
+# How long an import's derive waits for another process's pass (its lease lasts 2 minutes).
+DERIVE_WAIT = timedelta(minutes=3)
+DERIVE_RETRY_SECONDS = 0.5
 # Below this many (estimated) messages an import keeps its indexes: the gain is a second or less.
 DEFER_INDEXES_MIN_MESSAGES = 50_000
 
@@ -249,8 +253,15 @@ async def derive_interests(rhizome: Rhizome, communities: Iterable[CommunityRef]
     interests = service_for(rhizome.services)
     for ref in communities:
         community = await rhizome.services.repos.communities.find(ref.platform, ref.external_id)
-        if community is not None:
-            await interests.refresh(community.id, sweep=False)  # imports only add
+        if community is None:
+            continue
+        # A bot beside the import may be in one of its passes (it holds the lease for it):
+        # wait for it rather than end saying topics were worked out when nothing was.
+        give_up = time.monotonic() + DERIVE_WAIT.total_seconds()
+        while (await interests.refresh(community.id, sweep=False)).held:  # imports only add
+            if time.monotonic() > give_up:
+                break  # a crashed process's lease: its expiry lets the bot's loop finish
+            await asyncio.sleep(DERIVE_RETRY_SECONDS)
     await rhizome.services.db.analyze_derived()
     await rhizome.services.db.release_memory()
     return_free_memory()

@@ -34,6 +34,7 @@ from bot.interests.linked import rank_link_sharers
 from bot.interests.nearby import NEARBY, NEARBY_FLOOR, NEARBY_LIMIT, NearbyTopics
 from bot.interests.pipeline import (
     KNOW_KINDS,
+    PassReport,
     TopicPipeline,
     asked_in_own_thread,
     epoch_days,
@@ -856,13 +857,22 @@ class InterestService:
         }
 
     # --- upkeep -----------------------------------------------------------------------------
-    async def refresh(self, community_id: int | None = None, *, sweep: bool = True) -> None:
+    async def refresh(self, community_id: int | None = None, *, sweep: bool = True) -> PassReport:
         """Bring every derived table up to date now (no network: see `unfurl_pending`).
-        `sweep=False` after an import or a reset: only new activity is left to work out."""
+        `sweep=False` after an import or a reset: only new activity is left to work out.
+        The report's `held`: another process held a community's lease, and did the work."""
         ids = [community_id] if community_id is not None else await self.store.communities()
+        total = PassReport()
         for cid in ids:
-            await self.topics.refresh(cid, drain=True, sweep=sweep)
+            report = await self.topics.refresh(cid, drain=True, sweep=sweep)
             self.invalidate(cid)
+            total = PassReport(
+                total.resources + report.resources,
+                total.members + report.members,
+                total.more or report.more,
+                total.held or report.held,
+            )
+        return total
 
     async def reindex(self, community_id: int) -> None:
         """Rebuild every derived table of a community from scratch (after changing how

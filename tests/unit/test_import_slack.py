@@ -8,6 +8,7 @@ standard workspace export, so the importer rightly refuses it.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import re
@@ -22,7 +23,7 @@ from hypothesis import strategies as st
 
 from bot.app import Rhizome
 from bot.importers.common import BrokenExportFile, ImportReport
-from bot.importers.run import import_export, summary_lines
+from bot.importers.run import derive_interests, import_export, summary_lines
 from bot.importers.slack_export import (
     SKIP_DM,
     SKIP_FILE_COMMENT,
@@ -706,6 +707,31 @@ async def test_slice_through_the_core_twice(rhizome: Rhizome) -> None:
     assert [(s.url, s.reaction_count, s.share_count) for s in again] == [
         (s.url, s.reaction_count, s.share_count) for s in summaries
     ]
+
+
+async def test_an_import_waits_for_a_pass_another_process_is_making(rhizome: Rhizome) -> None:
+    # A bot beside the import holds the interest lease for one of its passes: the import's
+    # derive waits for it instead of ending with nothing worked out.
+    from datetime import timedelta
+
+    from bot.interests.service import service_for
+
+    first = await import_export(rhizome, "slack", SLICE, derive=False)
+    community = await rhizome.services.repos.communities.find("slack", "T061A2UFL")
+    assert first.ok and community is not None
+    interests = service_for(rhizome.services)
+    now = rhizome.services.clock.now()
+    assert await interests.store.claim(community.id, "bot", now, now + timedelta(minutes=2))
+    assert await interests.store.backlog(community.id) > 0
+
+    async def bot_pass_ends() -> None:
+        await asyncio.sleep(0.3)
+        await interests.store.release(community.id, "bot")
+
+    ending = asyncio.create_task(bot_pass_ends())
+    await derive_interests(rhizome, first.communities)  # what the import ends with
+    await ending
+    assert await interests.store.backlog(community.id) == 0
 
 
 async def test_broken_file_through_the_core(rhizome: Rhizome, tmp_path: Path) -> None:
