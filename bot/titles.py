@@ -270,15 +270,22 @@ def _without_pr_author(title: str, split: SplitResult) -> str:
     return _PR_AUTHOR.sub("", title, count=1) or title
 
 
-def code_owner(url: str) -> str | None:
-    """The account a code host's repository URL belongs to (`FluxML` of `github.com/FluxML/
-    Flux.jl`), or None for any other URL."""
+def _host_and_path(url: str) -> tuple[str, list[str]] | None:
+    """A URL's host (without `www.`) and its path's segments, as written; None if unparsable."""
     try:
         parts = urlsplit(url)
     except ValueError:
         return None
-    host = (parts.hostname or "").removeprefix("www.")
-    segments = [s for s in parts.path.split("/") if s]
+    return (parts.hostname or "").removeprefix("www."), [s for s in parts.path.split("/") if s]
+
+
+def code_owner(url: str) -> str | None:
+    """The account a code host's repository URL belongs to (`FluxML` of `github.com/FluxML/
+    Flux.jl`), or None for any other URL."""
+    found = _host_and_path(url)
+    if found is None:
+        return None
+    host, segments = found
     return unquote(segments[0]) if host in CODE_HOSTS and len(segments) >= 2 else None
 
 
@@ -383,12 +390,10 @@ _HANDLE = re.compile(r"\w{1,15}")
 def chat_message_channel(url: str) -> str | None:
     """The channel id of a link to a Slack or Discord message (`<team>.slack.com/archives/
     C674ELDNX/p1613019854422800`, `discord.com/channels/<guild>/<channel>/<message>`)."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
+    found = _host_and_path(url)
+    if found is None:
         return None
-    host = (parts.hostname or "").removeprefix("www.")
-    segments = [s for s in parts.path.split("/") if s]
+    host, segments = found
     if host.endswith(".slack.com") and len(segments) == 3 and segments[0] == "archives":
         return segments[1] if _SLACK_MESSAGE.fullmatch(segments[2]) else None
     if host in _DISCORD_HOSTS and len(segments) == 4 and segments[0] == "channels":
@@ -407,12 +412,10 @@ def address_title(url: str, channels: Mapping[str, str] | None = None) -> str | 
         name = (channels or {}).get(channel)
         platform = "Discord" if "discord" in url.split("/", 3)[2] else "Slack"
         return f"Message in #{name}" if name else f"{platform} message"
-    try:
-        parts = urlsplit(url)
-    except ValueError:
+    found = _host_and_path(url)
+    if found is None:
         return None
-    host = (parts.hostname or "").removeprefix("www.")
-    segments = [unquote(s) for s in parts.path.split("/") if s]
+    host, segments = found[0], [unquote(s) for s in found[1]]
     if (
         host in _TWEET_HOSTS
         and len(segments) >= 3
@@ -422,9 +425,9 @@ def address_title(url: str, channels: Mapping[str, str] | None = None) -> str | 
     ):
         return f"Tweet by @{segments[0]}"
     if host in ("arxiv.org", "export.arxiv.org") and segments[:1] in (["abs"], ["pdf"]):
-        found = _ARXIV_ID.fullmatch("/".join(segments[1:]))
-        if found:
-            return f"arXiv:{found.group(1)}"
+        paper = _ARXIV_ID.fullmatch("/".join(segments[1:]))
+        if paper:
+            return f"arXiv:{paper.group(1)}"
     if host in _AUTHOR_HOSTS and len(segments) == 2 and _GIST_ID.fullmatch(segments[1]):
         return f"{_AUTHOR_HOSTS[host]} by {segments[0]}"
     return None

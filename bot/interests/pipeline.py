@@ -492,6 +492,15 @@ class PassReport:
     more: bool = False  # work is left for another pass
     held: bool = False  # another process holds the community's refresh lease: it does the work
 
+    def plus(self, other: PassReport) -> PassReport:
+        """Two reports as one (several communities' passes)."""
+        return PassReport(
+            self.resources + other.resources,
+            self.members + other.members,
+            self.more or other.more,
+            self.held or other.held,
+        )
+
 
 class TopicPipeline:
     """Incremental topic upkeep for the communities of one `Services`."""
@@ -556,13 +565,7 @@ class TopicPipeline:
         ids = [community_id] if community_id is not None else await self.store.communities()
         total = PassReport()
         for cid in ids:
-            report = await self._refresh_one(cid, drain=drain, sweep=sweep)
-            total = PassReport(
-                total.resources + report.resources,
-                total.members + report.members,
-                total.more or report.more,
-                total.held or report.held,
-            )
+            total = total.plus(await self._refresh_one(cid, drain=drain, sweep=sweep))
         return total
 
     async def _refresh_one(self, community_id: int, *, drain: bool, sweep: bool) -> PassReport:

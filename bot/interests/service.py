@@ -864,14 +864,8 @@ class InterestService:
         ids = [community_id] if community_id is not None else await self.store.communities()
         total = PassReport()
         for cid in ids:
-            report = await self.topics.refresh(cid, drain=True, sweep=sweep)
+            total = total.plus(await self.topics.refresh(cid, drain=True, sweep=sweep))
             self.invalidate(cid)
-            total = PassReport(
-                total.resources + report.resources,
-                total.members + report.members,
-                total.more or report.more,
-                total.held or report.held,
-            )
         return total
 
     async def reindex(self, community_id: int) -> None:
