@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import pytest
@@ -319,70 +320,69 @@ async def test_profiles_keep_knowing_apart_from_wanting(rhizome: Rhizome, chat: 
     assert profiles[ana].main_channel == "databases"
 
 
-async def test_private_channels_never_feed_topics_or_evidence(
-    database: Database, clock: FixedClock
-) -> None:
+@pytest.fixture
+async def tracking_private(database: Database, clock: FixedClock) -> AsyncIterator[Rhizome]:
+    """A core that tracks private channels (what stays private is then the code's to keep)."""
     config = make_config(tracking={"track_private_channels": True}, **OFFLINE)
     rz = await Rhizome.start(config, clock, db=database)
-    try:
-        chat = Chat(SLACK, START)
-        await rz.ingest_many(
-            [
-                chat.post(
-                    "cy",
-                    "layoffs plan https://example.org/l",
-                    mid="3",
-                    channel="exec",
-                    is_private=True,
-                ),
-                chat.post(
-                    "dan", "layoffs layoffs", mid="4", channel="exec", thread="3", is_private=True
-                ),
-            ]
-        )
-        await refresh(rz)
-        assert await count(rz, tables.resource_topic_state) == 1  # it was processed…
-        assert "layoff" not in await topics(rz, "https://example.org/l")  # …without its words
-        assert await experts(rz, "layoffs") == []
-        assert "layoff" not in (await svc(rz).vocabulary(await community_id(rz))).popularity
-    finally:
-        await rz.services.writer.stop()
+    yield rz
+    await rz.services.writer.stop()
+
+
+async def test_private_channels_never_feed_topics_or_evidence(tracking_private: Rhizome) -> None:
+    rz = tracking_private
+    chat = Chat(SLACK, START)
+    await rz.ingest_many(
+        [
+            chat.post(
+                "cy",
+                "layoffs plan https://example.org/l",
+                mid="3",
+                channel="exec",
+                is_private=True,
+            ),
+            chat.post(
+                "dan", "layoffs layoffs", mid="4", channel="exec", thread="3", is_private=True
+            ),
+        ]
+    )
+    await refresh(rz)
+    assert await count(rz, tables.resource_topic_state) == 1  # it was processed…
+    assert "layoff" not in await topics(rz, "https://example.org/l")  # …without its words
+    assert await experts(rz, "layoffs") == []
+    assert "layoff" not in (await svc(rz).vocabulary(await community_id(rz))).popularity
 
 
 async def test_a_link_to_a_message_is_titled_with_a_public_channel_only(
-    database: Database, clock: FixedClock
+    tracking_private: Rhizome,
 ) -> None:
     # "Message in #releases" names where the conversation is; a private channel's name is
     # never shown to the members who see the title.
-    config = make_config(tracking={"track_private_channels": True}, **OFFLINE)
-    rz = await Rhizome.start(config, clock, db=database)
-    try:
-        chat = Chat(SLACK, START)
-        to_public = "https://x.slack.com/archives/C-releases/p1616797311131000"
-        to_private = "https://x.slack.com/archives/C-exec/p1616797311131001"
-        await rz.ingest_many(
-            [
-                chat.post("ana", "1.6 is out", mid="1", channel="releases"),
-                chat.post("cy", "layoffs plan", mid="2", channel="exec", is_private=True),
-                chat.post("ben", f"<{to_public}>", mid="3", channel="general"),
-                chat.post("ben", f"<{to_private}>", mid="4", channel="general"),
-            ]
-        )
-        cid = await refresh(rz)
-        async with rz.services.db.read() as conn:
-            titles = dict(
-                (
-                    await conn.execute(
-                        select(m.resources.c.canonical_url, m.resources.c.title).where(
-                            m.resources.c.community_id == cid
-                        )
+    rz = tracking_private
+    chat = Chat(SLACK, START)
+    to_public = "https://x.slack.com/archives/C-releases/p1616797311131000"
+    to_private = "https://x.slack.com/archives/C-exec/p1616797311131001"
+    await rz.ingest_many(
+        [
+            chat.post("ana", "1.6 is out", mid="1", channel="releases"),
+            chat.post("cy", "layoffs plan", mid="2", channel="exec", is_private=True),
+            chat.post("ben", f"<{to_public}>", mid="3", channel="general"),
+            chat.post("ben", f"<{to_private}>", mid="4", channel="general"),
+        ]
+    )
+    cid = await refresh(rz)
+    async with rz.services.db.read() as conn:
+        titles = dict(
+            (
+                await conn.execute(
+                    select(m.resources.c.canonical_url, m.resources.c.title).where(
+                        m.resources.c.community_id == cid
                     )
-                ).all()
-            )
-        assert titles[to_public] == "Message in #releases"
-        assert titles[to_private] == "Slack message"
-    finally:
-        await rz.services.writer.stop()
+                )
+            ).all()
+        )
+    assert titles[to_public] == "Message in #releases"
+    assert titles[to_private] == "Slack message"
 
 
 async def test_interactions_and_main_channels(rhizome: Rhizome, chat: Chat) -> None:
