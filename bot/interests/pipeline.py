@@ -698,11 +698,13 @@ class TopicPipeline:
         if not ids:
             return 0
         docs, sigs = await self.store.resource_docs(community_id, ids)
-        channels = (
-            await self.store.public_channel_names(community_id)
-            if any(not d.title and chat_message_channel(d.url) for d in docs.values())
-            else {}
-        )  # links to messages are titled with their channel's name
+        channels: dict[str, str] = {}  # links to messages are titled with their channel's name
+        if any(not d.title and chat_message_channel(d.url) for d in docs.values()):
+            channels = {  # a private channel's name is never shown
+                c.external_id: c.name
+                for c in await self.services.repos.channels.list(community_id)
+                if c.name and not c.is_private
+            }
         titles = {
             rid: found
             for rid, doc in docs.items()

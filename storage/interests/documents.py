@@ -74,18 +74,6 @@ class DocumentStore:
                 ).scalars()
             )
 
-    async def public_channel_names(self, community_id: int) -> dict[str, str]:
-        """Public channels' ids and names, for titling links to their messages ("Message in
-        #releases"); a private channel's name is never shown."""
-        ch = m.channels
-        async with self.db.read() as conn:
-            rows = await conn.execute(
-                select(ch.c.external_id, ch.c.name).where(
-                    ch.c.community_id == community_id, ch.c.is_private.is_(False)
-                )
-            )
-            return {ext: name for ext, name in rows if name}
-
     async def fill_titles(self, community_id: int, titles: Mapping[int, tuple[str, int]]) -> None:
         """Give untitled resources a weak title (URL words, sharing sentence) unless a better
         one arrived meanwhile; search text follows."""
