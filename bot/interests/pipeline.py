@@ -29,7 +29,13 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from bot.interests.addresses import address_subjects, registry_package, site_brand, site_name
-from bot.interests.answers import hands_over, is_acknowledgement, is_me_too, is_substantive
+from bot.interests.answers import (
+    Answered,
+    answered,
+    hands_over,
+    is_acknowledgement,
+    is_me_too,
+)
 from bot.interests.idset import IdSet
 from bot.interests.profiles import (
     DEFAULT_WEIGHTS,
@@ -57,7 +63,6 @@ from storage.interests import (
     Action,
     EvidenceRef,
     InterestStore,
-    Reply,
     ResourceDoc,
     TopicScore,
 )
@@ -199,8 +204,6 @@ KNOWING = frozenset(
 COMMUNITY_WIDE_SHARE = 0.3
 RECENT_REPLIES = 400  # each member's newest replies read for answers
 RECENT_MENTIONS = 400  # each member's newest mentions read for thanks
-DISCUSSION_WEIGHT = 0.4  # a substantive reply in a thread that asked nothing, vs an answer
-ADJACENT_WEIGHT = 0.7  # the next message after a question, in a channel without threads
 # What counts towards *knowing* (who-knows, members' topics): as profiles weigh evidence, but
 # discussing a shared link shows less knowledge than caring. At 2.0 (two-thirds of a share)
 # frequent discussants outranked those who answered: judged precision@3 0.67 -> 0.69 at 1.0,
@@ -215,57 +218,7 @@ KNOWLEDGE_WEIGHTS: Mapping[EvidenceKind, float] = {
     EvidenceKind.REPLIED: 1.0,
     EvidenceKind.SHARED: 2.5,
 }
-THANKED_FACTOR = 1.5  # an answer its asker thanked for or reacted to
-# A reply naming no subject of its own takes all its topics from the question: of 25 such
-# replies to questions in the julialang and Infrahub data, drawn at random, 11 answered ("You
-# can inspect the `methods`", a docs link), 14 did not ("man, I spent 3-4 hours on this", "I'll
-# have a look"); at half weight, judged profiles' topics 68 -> 69 of 295, nothing else moved.
-WORDLESS_FACTOR = 0.5
 QUESTION_SHARE = 0.5  # of a question's words in the topics of the reply that answers it
-
-
-@dataclass(frozen=True, slots=True)
-class Answered:
-    """A reply that shows knowledge, with the topics of what it answered."""
-
-    member_id: int
-    message_id: int
-    at: datetime
-    topics: Sequence[tuple[str, float]]
-    weight: float  # 1.0 for an answer to a question, less for plain discussion
-    thread: int  # the root message: answers in one thread count as one conversation
-    kind: str = "answered"  # or "thanked": someone else's message thanking them by name
-
-
-def answered(
-    replies: Iterable[Reply],
-    topics_of: Callable[[str, str, str | None], Sequence[tuple[str, float]]],
-    own_topics: Callable[[str], Sequence[tuple[str, float]]] | None = None,
-) -> list[Answered]:
-    """The replies that show knowledge (substantive, in someone else's thread), each with
-    the topics of the question and the reply together. A reply to a shared link that asked
-    nothing already counts as discussing that link (see `knowledge_scores`), not again here."""
-    out: list[Answered] = []
-    asked_in: dict[int, bool] = {}  # a thread's root asks once, however many replies it has
-    for r in replies:
-        if not is_substantive(r.text) or hands_over(r.text):
-            continue
-        asked = asked_in.get(r.root_id)
-        if asked is None:
-            asked = asked_in[r.root_id] = is_question(r.root_text)
-        if r.root_shares and not asked:
-            continue
-        if r.adjacent and not asked:
-            continue  # the next message after a statement is conversation, not an answer
-        weight = (ADJACENT_WEIGHT if r.adjacent else 1.0) if asked else DISCUSSION_WEIGHT
-        if asked and r.thanked:  # the asker said it helped (or reacted to it)
-            weight *= THANKED_FACTOR
-        elif own_topics is not None and not own_topics(r.text):
-            weight *= WORDLESS_FACTOR
-        found = topics_of(r.root_text, r.text, r.channel)
-        if found:
-            out.append(Answered(r.member_id, r.message_id, r.at, found, weight, r.root_id))
-    return out
 
 
 _OWN_THREAD_KINDS = frozenset({"shared", "replied"})

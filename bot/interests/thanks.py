@@ -139,7 +139,7 @@ def thanked(
     """The mentions that thank, each with what it thanks for. `topics_of(question, reply,
     channel)` gives the topics of a message in its conversation (`Corpus.conversation_topics`).
     `replied_in` holds (member, thread root) pairs where the member replied: a thanks there is
-    already counted, as the asker thanking for her answer (`pipeline.THANKED_FACTOR`)."""
+    already counted, as the asker thanking for her answer (`answers.THANKED_FACTOR`)."""
     out: list[Thanked] = []
     for m in mentioned:
         words = _thanked_words(m)  # None: the message does not thank her

@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.interests.answers import hands_over
-from bot.interests.pipeline import answered, knowledge_scores
+from bot.interests.answers import answered, hands_over
+from bot.interests.pipeline import knowledge_scores
 from storage.interests.values import Action, Reply
 
 AT = datetime(2025, 6, 1, tzinfo=UTC)

@@ -13,17 +13,19 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.documents import Actions
-from bot.interests.commands import evidence_spans, parse_topics, who_knows_document
-from bot.interests.pipeline import (
+from bot.interests.answers import (
     ADJACENT_WEIGHT,
     DISCUSSION_WEIGHT,
+    THANKED_FACTOR,
+    WORDLESS_FACTOR,
+    answered,
+)
+from bot.interests.commands import evidence_spans, parse_topics, who_knows_document
+from bot.interests.pipeline import (
     EPOCH,
     KNOWLEDGE_WEIGHTS,
-    THANKED_FACTOR,
     TOPICS_PER_MEMBER,
-    WORDLESS_FACTOR,
     Corpus,
-    answered,
     conversation_topics,
     epoch_days,
     knowledge_scores,
