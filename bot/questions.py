@@ -22,7 +22,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache, wraps
 
-__all__ = ["ANCHORS", "QUESTION_MARKS", "SQL_PATTERNS", "is_question", "short_text_cache"]
+__all__ = [
+    "ANCHORS",
+    "QUESTION_MARKS",
+    "SQL_PATTERNS",
+    "asking_sentences",
+    "asks_someone_else",
+    "is_question",
+    "short_text_cache",
+]
 
 
 @dataclass(frozen=True, slots=True)
