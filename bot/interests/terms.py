@@ -352,6 +352,9 @@ _JA_FILLER_NOUNS = frozenset(
 _NOUN_POS2 = frozenset({"普通名詞", "固有名詞"})
 _WORD_STEMS = frozenset({"動詞", "形容詞", "形状詞", "名詞", "代名詞", "接尾辞"})  # a suffix's own
 # Honorifics after a name (`エヌユルさん`, `かりんちゃん`, `鈴木氏`): the words before are a person.
+# Prefixes that count, point or praise (`各` each, `第` -th, `約` about, `新` new, `超` very,
+# `ご` honorific): the noun after them is the subject on its own.
+_COUNTING_PREFIXES = frozenset("各全第約毎諸計同本当今前元現某両翌新旧超真お御ご")
 _HONORIFICS = frozenset({"さん", "くん", "君", "ちゃん", "氏", "様", "さま", "殿", "先生", "たん"})
 
 
@@ -421,13 +424,14 @@ def japanese_terms(text: str) -> list[str]:
         nonlocal nouns
         if len(run) > 1 and nouns:
             compound = "".join(run)
-            if len(compound) <= 12:
+            if len(compound) <= 12 and compound not in out[opened:]:
                 out.append(compound)
         run.clear()
         nouns = 0
 
     after = ""  # the part of speech of the word before
     opened = 0  # where the current run's words start in `out`
+    prefix = ""  # a prefix that belongs to the next noun: `非` of `非同期`
     for word in _tagger()(text):
         surface = fold_long_vowel(word.surface)
         feature = word.feature
@@ -435,7 +439,16 @@ def japanese_terms(text: str) -> list[str]:
         japanese = bool(_CJK.search(surface))
         if not run:
             opened = len(out)
-        if pos1 == "接尾辞" and surface in _HONORIFICS and run:
+        if prefix and not (pos1 == "名詞" and japanese):
+            close()  # `未` before a verb, or a prefix alone: nothing to join
+            prefix = ""
+        if pos1 == "接頭辞" and _CJK.match(surface) and surface not in _COUNTING_PREFIXES:
+            # A prefix changes its noun's meaning (`非同期` asynchronous, `未定義` undefined,
+            # `多相` polymorphic): dropped, `非同期処理` would be read as synchronous processing.
+            close()
+            prefix = surface
+            run.append(surface)
+        elif pos1 == "接尾辞" and surface in _HONORIFICS and run:
             # A person, never a subject (nor for Rhizome to profile). The dictionary's own
             # person names are not enough: `ガウス分布`, `ベイズ推定`, `ハスケル` are subjects.
             del out[opened:]
@@ -443,9 +456,10 @@ def japanese_terms(text: str) -> list[str]:
             nouns = 0
         elif pos1 == "名詞" and pos2 in _NOUN_POS2 and japanese and feature.pos3 != "副詞可能":
             if surface not in _JA_FILLER_NOUNS and (len(surface) > 1 or _CJK.match(surface)):
-                out.append(surface)
+                out.append(prefix + surface)
             run.append(surface)
             nouns += 1
+            prefix = ""
         elif (
             pos1 == "接尾辞"
             and pos2 == "名詞的"

@@ -190,6 +190,20 @@ def test_a_compound_misread_as_opening_with_a_suffix_is_kept_whole() -> None:
     assert japanese_terms("3個目") == []
 
 
+def test_a_prefix_that_changes_its_noun_stays_with_it() -> None:
+    # haskell-jp: `未解決参照` (unresolved reference) had become `解決参照`, and `非同期処理`
+    # (asynchronous processing) would read as `同期処理` (synchronous)
+    assert japanese_terms("未解決参照となる") == ["未解決", "参照", "未解決参照"]
+    assert "非同期" in japanese_terms("非同期処理") and "同期処理" not in japanese_terms(
+        "非同期処理"
+    )
+    assert japanese_terms("不具合") == ["不具合"]  # a bug, not `具合` (condition)
+    assert "多相" in japanese_terms("多相型")
+    # prefixes that count or praise leave the noun alone: `各言語` is `言語`, each of them
+    assert japanese_terms("各言語") == ["言語"] and japanese_terms("新機能") == ["機能"]
+    assert japanese_terms("未だに") == []  # a prefix before no noun joins nothing
+
+
 def test_a_suffix_written_in_hiragana_ends_a_compound() -> None:
     # haskell-jp: `勉強がてら` (while studying) and `コンストラクタまみれ` (covered in
     # constructors) had been topics; kanji suffixes still make subjects (`勉強会`, `変換子`)
