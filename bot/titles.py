@@ -79,7 +79,9 @@ _SPACES = re.compile(r"\s+")
 _NOISE_SEGMENTS = frozenset(
     "index default home main view show detail details article articles post posts p blob tree "
     "edit wiki page pages watch status en us en-us www html htm php aspx jsp amp abs pdf "
-    "download downloads file files raw latest stable dev docs doc api v1 v2 t c r s u".split()
+    "download downloads file files raw latest stable dev docs doc api v1 v2 t c r s u "
+    # what is done to a document rather than its name (Google Forms, Docs, Sheets, Slides)
+    "viewform formresponse preview embed htmlview pubhtml pub present open".split()
 )
 _LANGUAGE_SUFFIX = re.compile(
     r"(?<=[a-z])[_-](?:en|de|fr|es|it|pt|nl|ru|ja|jp|zh|ko)(?:[_-][a-z]{2})?$", re.IGNORECASE

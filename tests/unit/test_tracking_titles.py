@@ -70,6 +70,9 @@ from bot.tracking import resources_in
             "Julia 1.4.1 linux armv7l",
         ),
         ("https://example.com/data/trips-2020.csv.bz2", "Trips 2020"),
+        # what is done to a document is no name for it (haskell-jp: a logo vote, "Viewform")
+        ("https://docs.google.com/forms/d/e/1FAIpQLSdBR3hal7RdXnF2BML/viewform", None),
+        ("https://docs.google.com/document/d/1x2Y3z4AbCdEfGhIjKlMnOp/edit", None),
     ],
 )
 def test_slug_titles(url: str, title: str | None) -> None:
