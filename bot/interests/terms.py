@@ -214,6 +214,9 @@ def load_lexicons() -> None:
     _common_words()
     _everyday_words("en")  # `specificity`, which orders the topics a reply shows
     _everyday_words("ja")
+    from bot.interests.typos import load_words
+
+    load_words()  # misspellings, ~0.4 s
     from bot.interests.embeddings import load_model  # numpy: not at start-up
 
     load_model()  # nearby wording, ~0.4 s

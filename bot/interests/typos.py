@@ -1,0 +1,104 @@
+"""Misspelled everyday words, which are never subjects: `equivilent`, `servrer`, `loction`,
+`attribtue`, `enironment` had been topics of resources and members' profiles (Infrahub forum:
+"enironment variable" was one member's second subject).
+
+A word is taken for a misspelling when English does not know it (wordfreq's whole list, down
+to zipf 1), it is not two known words run together (`docstring`, `filetree`, `reenable`:
+coinages), and it is one edit (Damerau-Levenshtein) from a common word (zipf >= 3.5) with
+the same first letter that is not simply inside it (`makie` is `make` plus a letter). Two
+edits caught two more misspellings in the shared exports and four names (`observium`,
+`pointful`, `graphiql`, `caravaca`). The extractor keeps such a word when the page's title
+or three of the community's documents use it (`TopicExtractor.misspelt`). Over the four shared exports
+that dropped 53 words, 50 of them misspellings (`intsall`, `recevied`, `sutdy`); the other
+three are names (`uvicorn`, `exercism`, `upserting`).
+"""
+
+from __future__ import annotations
+
+import threading
+import zlib
+from array import array
+from bisect import bisect_left
+from collections import defaultdict
+from functools import lru_cache
+
+from rapidfuzz import process
+from rapidfuzz.distance import DamerauLevenshtein
+
+__all__ = ["is_misspelling", "load_words"]
+
+_KNOWN_FLOOR = 1.0  # zipf of the rarest word wordfreq's English list holds
+_COMMON_ZIPF = 3.5  # what a misspelling is of: words a member meant to write
+_PART_ZIPF = 3.0  # each part of a run-together coinage
+_MIN_LETTERS = 5  # shorter words are one edit from too much (`yeat`, `mappe` stay)
+
+_lock = threading.Lock()
+_known: array[int] | None = None  # crc32 of every known word of five letters or more, sorted
+_common: dict[tuple[str, int], list[str]] = {}  # (first letter, length) -> common words
+_parts: set[str] = set()
+
+
+def _key(word: str) -> int:
+    return zlib.crc32(word.encode())
+
+
+def load_words() -> None:
+    """Read wordfreq's English list once (~2 s, 1.6 MB kept: a checksum per word, not the
+    words); `load_lexicons` calls it before the first pass."""
+    global _known
+    if _known is not None:
+        return
+    from bot.wordlists import frequency_buckets
+
+    with _lock:
+        if _known is not None:
+            return
+        known = array("I")
+        common: dict[tuple[str, int], list[str]] = defaultdict(list)
+        for zipf, words in frequency_buckets("en", _KNOWN_FLOOR):
+            for word in words:
+                if not (word.isascii() and word.isalpha()):
+                    continue
+                if zipf >= _PART_ZIPF:
+                    _parts.add(word)
+                if len(word) >= _MIN_LETTERS - 1:
+                    known.append(_key(word))
+                    if zipf >= _COMMON_ZIPF:
+                        common[(word[0], len(word))].append(word)
+        _common.update(common)
+        _known = array("I", sorted(known))
+
+
+def _is_known(word: str) -> bool:
+    assert _known is not None
+    key = _key(word)
+    at = bisect_left(_known, key)
+    return at < len(_known) and _known[at] == key
+
+
+def _run_together(word: str) -> bool:
+    """Two known words written as one: `docstring`, `backtick`, `rcall`, `schannel`."""
+    return any(word[:i] in _parts and word[i:] in _parts for i in range(1, len(word)))
+
+
+@lru_cache(maxsize=100_000)
+def is_misspelling(word: str) -> bool:
+    """Is this lower-case word a misspelled common English word (see the module)?"""
+    if len(word) < _MIN_LETTERS or not (word.isascii() and word.isalpha()):
+        return False
+    load_words()
+    if _is_known(word) or _run_together(word):
+        return False
+    edits = 1
+    choices = [
+        w
+        for length in range(len(word) - edits, len(word) + edits + 1)
+        for w in _common.get((word[0], length), ())
+    ]
+    found = process.extractOne(
+        word, choices, scorer=DamerauLevenshtein.distance, score_cutoff=edits
+    )
+    if found is None:
+        return False
+    meant = found[0]
+    return not (word.startswith(meant) or word.endswith(meant) or meant.startswith(word))

@@ -1,0 +1,61 @@
+"""Misspelled everyday words are no subjects; coinages, tools and titled names are."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.interests.topics import ResourceText, TopicExtractor
+from bot.interests.typos import is_misspelling
+
+
+@pytest.mark.parametrize(
+    "word",
+    # every one a topic of the Infrahub forum or julialang exports before this rule
+    ["equivilent", "servrer", "attribtue", "enironment", "loction", "documentaton", "juila"],
+)
+def test_misspelled_common_words_are_found(word: str) -> None:
+    assert is_misspelling(word)
+
+
+@pytest.mark.parametrize(
+    "word",
+    [
+        "schema",  # one edit from `scheme`, but English knows it
+        "tensor",
+        "monad",
+        "makie",  # `make` plus a letter: a name built on a word, not a slip
+        "graphql",
+        "docstring",  # two known words run together: a coinage
+        "backtick",
+        "pydantic",
+        "kubectl",
+        "numpy",
+        "aswell",  # not one edit from a word with its first letter: left to other rules
+        "tls",  # too short to tell
+    ],
+)
+def test_real_words_coinages_and_tools_are_not(word: str) -> None:
+    assert not is_misspelling(word)
+
+
+def test_a_misspelling_is_no_topic_nor_any_phrase_it_is_in() -> None:
+    ex = TopicExtractor()
+    text = (
+        "Set the enironment variable INFRAHUB_ADDRESS and the servrer will pick up "
+        "the equivilent setting for the resource manager"
+    )
+    topics = dict(ex.topics(ResourceText(messages=(text,)), k=12))
+    assert "resource manager" in topics
+    assert not [t for t in topics if {"enironment", "servrer", "equivilent"} & set(t.split())]
+
+
+def test_a_word_the_community_or_the_title_uses_is_its_own() -> None:
+    # `upsert` is one edit from `upset`, and in 15 Infrahub messages; `Retrie` is a tool
+    text = "you can upsert the node, or read the retrie docs"
+    fresh = TopicExtractor()
+    assert "upsert" not in dict(fresh.topics(ResourceText(messages=(text,)), k=12))
+    used = TopicExtractor()
+    used.observe(ResourceText(messages=(f"upsert example {i}",)) for i in range(3))
+    assert "upsert" in dict(used.topics(ResourceText(messages=(text,)), k=12))
+    titled = dict(fresh.topics(ResourceText(title="Retrie", messages=(text,)), k=12))
+    assert "retrie" in titled
