@@ -217,6 +217,9 @@ def load_lexicons() -> None:
     from bot.interests.typos import load_words
 
     load_words()  # misspellings, ~0.4 s
+    from bot.interests.words import singularize
+
+    singularize("ideas")  # which words in -as are plurals, ~0.1 s
     from bot.interests.embeddings import load_model  # numpy: not at start-up
 
     load_model()  # nearby wording, ~0.4 s

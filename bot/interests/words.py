@@ -184,6 +184,7 @@ _NOT_PLURAL = frozenset(
         "kubernetes",
         "jenkins",
         "pandas",
+        "keras",
         "postgres",
         "windows",
         "macos",
@@ -388,6 +389,23 @@ def singularize(word: str) -> str:
         return word[:-3] + "y"
     if word.endswith(("sses", "shes", "ches", "xes")):
         return word[:-2]
+    if word.endswith("as") and word not in _a_plurals():
+        return word  # `texas`, `christmas`, `keras`, `vegas`: not `texa`, `christma`
     if word.endswith("s") and not word.endswith("ss"):
         return word[:-1]
     return word
+
+
+@lru_cache(maxsize=1)
+def _a_plurals() -> frozenset[str]:
+    """English words in -as that are plurals of a word in -a (`ideas`, `schemas`,
+    `lambdas`): those whose -a form wordfreq's English list counts at least as often. Names
+    in -as are more used than their stem, when it is a word at all (`texas` over `texa`)."""
+    from bot.wordlists import frequency_buckets
+
+    zipf: dict[str, float] = {}
+    for value, words in frequency_buckets("en", 1.0):
+        for w in words:
+            if w.endswith(("a", "as")) and w.isascii() and w.isalpha():
+                zipf[w] = value
+    return frozenset(w for w, z in zipf.items() if w.endswith("as") and zipf.get(w[:-1], 0) >= z)

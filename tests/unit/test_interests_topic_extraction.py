@@ -36,6 +36,10 @@ ALIASES = {"k8s": "Kubernetes", "JS": "JavaScript", "ML": "machine learning"}
         ("caches", "cache"),
         ("databases", "database"),
         ("Kubernetes", "kubernetes"),  # looks plural, is a name
+        ("Texas", "texas"),  # names in -as are not plurals (Houston: `texa`, julialang:
+        ("Christmas", "christmas"),  # `christma`) ...
+        ("schemas", "schema"),  # ... words in -a have them
+        ("lambdas", "lambda"),
         ("analysis", "analysis"),
         ("the Rust book", "rust book"),
         ("Async Rust!", "async rust"),
