@@ -728,6 +728,8 @@ class InterestService:
             limit * 2,
         )
         scores = {ts.topic: 2.0 ** (ts.log_score - shift) * breadth(ts) for ts in stored}
+        held = await self.store.widely_held(community_id, member.id, list(scores), HELD_BY)
+        scores = {t: s * (1.0 if t in held else OWN_TOPIC) for t, s in scores.items()}
         declared = [d.topic for d in await self.declared(community_id, member.external_id)]
         for topic in declared:
             scores[topic] = scores.get(topic, 0.0) + DEFAULT_WEIGHTS[EvidenceKind.DECLARED]
@@ -955,6 +957,14 @@ def subject_counts(counted: TopicScore, matched: Sequence[TopicScore]) -> tuple[
     }
     shared = sum(1 for is_share, _ in refs if is_share)
     return max(counted.shared, shared), max(counted.discussed, len(refs) - shared)
+
+
+# A profile names what the member knows that others may ask about: of the topics judged
+# members' profiles showed, 13% of those no one else held named a judged interest, 20% of those
+# two or three held, 30% beyond. Halving topics fewer than two others hold: 69 -> 74 of 295
+# relevant (one other: 72; three: 72; a third instead of a half: 72).
+HELD_BY = 2
+OWN_TOPIC = 0.5
 
 
 def breadth(ts: TopicScore) -> float:

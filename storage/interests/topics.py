@@ -14,6 +14,7 @@ from sqlalchemy import (
     bindparam,
     delete,
     func,
+    literal,
     select,
     union_all,
 )
@@ -120,6 +121,32 @@ class TopicStore:
                 )
                 for r in rows
             ]
+
+    async def widely_held(
+        self, community_id: int, member_id: int, topics: Collection[str], others: int
+    ) -> set[str]:
+        """Which of these topics at least `others` other members hold too: one statement,
+        each topic read from the index only as far as `others` rows."""
+        mt = member_topics
+        wanted = list(dict.fromkeys(topics))
+        if not wanted:
+            return set()
+        counts = [
+            select(literal(i).label("i"), func.count().label("n")).select_from(
+                select(mt.c.member_id)
+                .where(
+                    mt.c.community_id == community_id,
+                    mt.c.topic == topic,
+                    mt.c.member_id != member_id,
+                )
+                .limit(others)
+                .subquery()
+            )
+            for i, topic in enumerate(wanted)
+        ]
+        async with self.db.read() as conn:
+            rows = await conn.execute(union_all(*counts))
+            return {wanted[r.i] for r in rows if r.n >= others}
 
     async def member_topic_export(self, member_id: int) -> list[tuple[str, float]]:
         mt = member_topics

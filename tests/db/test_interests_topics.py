@@ -534,3 +534,38 @@ async def test_document_shares_name_the_community_wide_subject(
     assert shares["julia"] > 0.9
     assert 0.05 < shares["makie"] < 0.2
     assert "nowhere" not in shares
+
+
+async def test_a_profile_knows_which_topics_other_members_hold_too(
+    rhizome: Rhizome, chat: Chat
+) -> None:
+    # A profile names first what others may ask about (`bot.interests.service.HELD_BY`):
+    # `onslaught` from one evening's reply is held by nobody else, `makie` by three.
+    await rhizome.ingest_many([chat.post(f"m{i}", "hello", mid=str(i)) for i in range(4)])
+    cid = await community_id(rhizome)
+    ids = [await member_id(rhizome, f"m{i}") for i in range(4)]
+    held = {"makie": ids, "gpu": ids[:2], "onslaught": ids[:1]}
+    async with rhizome.services.db.write() as conn:
+        await conn.execute(
+            tables.member_topics.insert(),
+            [
+                {
+                    "member_id": mid,
+                    "topic": topic,
+                    "community_id": cid,
+                    "log_score": 1.0,
+                    "evidence": "",
+                    "shared": 1,
+                    "discussed": 0,
+                }
+                for topic, members in held.items()
+                for mid in members
+            ],
+        )
+    store = svc(rhizome).store
+    asked = ["makie", "gpu", "onslaught", "never-heard-of"]
+    assert await store.widely_held(cid, ids[0], asked, 2) == {"makie"}
+    assert await store.widely_held(cid, ids[0], asked, 1) == {"makie", "gpu"}
+    # m0 and m1 hold `gpu`: two others for m3, one other for m0 (never counting oneself)
+    assert await store.widely_held(cid, ids[3], asked, 2) == {"makie", "gpu"}
+    assert await store.widely_held(cid, ids[0], [], 2) == set()
