@@ -457,14 +457,21 @@ def own_words(text: str) -> int:
 _QUOTED_LINES = re.compile(r"^[ \t]*(?:>|&gt;)[^\n]*$", re.MULTILINE)
 
 
+def _says_something(sentence: str) -> bool:
+    return len(sentence.split()) >= 3 or bool(_CJK.search(sentence) and len(sentence) >= 6)
+
+
 def sentence_title(text: str, limit: int = 80) -> str | None:
     """The words a member wrapped around a link (their first sentence, links and markup
     taken out), when nothing better names it: "Great intro to async Rust"."""
     cleaned = _LINKS.sub(" ", _QUOTED_LINES.sub(" ", text))  # a quote is someone else's words
     cleaned = _MARKUP.sub(" ", _SYSTEM_WORDS.sub(" ", cleaned))
     cleaned = _SPACES.sub(" ", cleaned).strip(" :-—–,;([")
-    first = _SENTENCE_END.split(cleaned, maxsplit=1)[0].strip(" :-—–,;([")
-    if len(first.split()) < 3 and not (_CJK.search(first) and len(first) >= 6):
+    # The first sentence that says something: "Wow!" or "We're 💯!" before it says nothing
+    # (Houston Slack: a screenshot's title had been its raw address).
+    sentences = [p.strip(" :-—–,;([") for p in _SENTENCE_END.split(cleaned, maxsplit=3)[:3]]
+    first = next((p for p in sentences if _says_something(p)), None)
+    if first is None:
         return None
     if len(first) > limit:
         first = first[: limit - 1].rsplit(" ", 1)[0].rstrip(" ,;:") + "…"

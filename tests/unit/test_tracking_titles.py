@@ -320,7 +320,13 @@ def test_slack_file_links_are_named_by_the_file_not_the_member() -> None:
         " and commented: a network vis of Polish Book Themes"
     )
     assert sentence_title(commented) == "a network vis of Polish Book Themes"
-    assert sentence_title(commented.replace("a network vis of", "Thanks! I")) is None
+    thanks = commented.replace(" a network vis of Polish Book Themes", " Thanks!")
+    assert sentence_title(thanks) is None
+    # an exclamation first says nothing; the sentence after it names the file (houstondatavis
+    # 2016-06-09: "We're :100:1! <@U…> started this Meetup 50 Meetups ago. Since then…")
+    cheer = commented.replace("a network vis of", "Wow! A network vis of")
+    assert sentence_title(cheer) == "A network vis of Polish Book Themes"
+    assert sentence_title("Nice! Cool! Yes! This one is the fourth sentence.") is None
 
 
 def test_a_screenshot_captioned_with_a_page_names_the_page_linked_alone() -> None:
