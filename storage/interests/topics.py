@@ -14,11 +14,12 @@ from sqlalchemy import (
     bindparam,
     delete,
     func,
-    literal,
     select,
+    text,
     union_all,
 )
 from sqlalchemy.engine import Connection
+from sqlalchemy.sql.elements import TextClause
 
 from storage import models as m
 from storage.db import Database
@@ -127,25 +128,13 @@ class TopicStore:
     ) -> set[str]:
         """Which of these topics at least `others` other members hold too: one statement,
         each topic read from the index only as far as `others` rows."""
-        mt = member_topics
         wanted = list(dict.fromkeys(topics))
         if not wanted:
             return set()
-        counts = [
-            select(literal(i).label("i"), func.count().label("n")).select_from(
-                select(mt.c.member_id)
-                .where(
-                    mt.c.community_id == community_id,
-                    mt.c.topic == topic,
-                    mt.c.member_id != member_id,
-                )
-                .limit(others)
-                .subquery()
-            )
-            for i, topic in enumerate(wanted)
-        ]
+        params: dict[str, object] = {"c": community_id, "m": member_id, "k": others}
+        params.update({f"t{i}": topic for i, topic in enumerate(wanted)})
         async with self.db.read() as conn:
-            rows = await conn.execute(union_all(*counts))
+            rows = await conn.execute(_held_statement(len(wanted)), params)
             return {wanted[r.i] for r in rows if r.n >= others}
 
     async def member_topic_export(self, member_id: int) -> list[tuple[str, float]]:
@@ -419,3 +408,15 @@ def _expert_candidates(
         conn, community_id, set(scores) | set(declared), default_tracking, tracked_only=True
     )
     return Candidates(scores, declared, members)
+
+
+@functools.lru_cache(maxsize=64)
+def _held_statement(n: int) -> TextClause:
+    """`widely_held`'s statement for `n` topics, written once per count: built as SQLAlchemy
+    expressions, 30 limited subqueries cost 5-7 ms a call to construct and compile at 1M
+    messages, for 0.2 ms of query."""
+    one = (
+        "SELECT {i} AS i, count(*) AS n FROM (SELECT member_id FROM member_topics "
+        "WHERE community_id = :c AND topic = :t{i} AND member_id != :m LIMIT :k) AS h{i}"
+    )
+    return text(" UNION ALL ".join(one.format(i=i) for i in range(n)))
