@@ -753,14 +753,20 @@ class InterestService:
         refs = list(dict.fromkeys((member_id, ref) for ts in stored for ref in ts.evidence))
         if not refs:
             return {}
-        rows = {(r.member_id, r.ref): r for r in await self.store.evidence_rows(community_id, refs)}
+        rows = {r.ref: r for r in await self.store.evidence_rows(community_id, refs)}
+        # One answer is evidence for several topics: each piece is worked out once.
+        made: dict[EvidenceRef, Evidence] = {}
         out: dict[str, tuple[Evidence, ...]] = {}
         for ts in stored:
-            items = [
-                _evidence(rows[(member_id, ref)], member.external_id)
-                for ref in ts.evidence
-                if (member_id, ref) in rows
-            ]
+            items = []
+            for ref in ts.evidence:
+                row = rows.get(ref)
+                if row is None:
+                    continue
+                found = made.get(ref)
+                if found is None:
+                    found = made[ref] = _evidence(row, member.external_id)
+                items.append(found)
             if items:
                 out[ts.topic] = tuple(items)
         return out
