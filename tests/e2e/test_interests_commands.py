@@ -252,7 +252,9 @@ async def test_a_profile_shows_more_than_one_conversation(console: ConsoleSessio
     out = await say(console, "zed", "/rhizome profile @rae")
     knows = out[out.index("Knows about") :].split("\n-- ")[0]
     assert "kubernetes" in knows
-    assert sum(w in knows for w in ("zig", "matlab", "simulink", "fortran", "erlang")) == 2
+    # at most two of that one thread's words while another conversation has topics left (the
+    # languages are rae's alone, so they weigh half: `bot.interests.service.OWN_TOPIC`)
+    assert 1 <= sum(w in knows for w in ("zig", "matlab", "simulink", "fortran", "erlang")) <= 2
 
 
 async def test_a_profile_names_each_subject_once(console: ConsoleSession) -> None:
