@@ -110,7 +110,7 @@ def is_me_too(text: str | None) -> bool:
 
 # A member named, or a link to another conversation (a chat message's own address).
 _POINTER = re.compile(
-    r"<@!?[A-Za-z0-9]+(?:\|[^>]*)?>|https?://(?:[\w-]+\.)?(?:discord(?:app)?\.com/channels/"
+    r"<[@#]!?[A-Za-z0-9]+(?:\|[^>]*)?>|https?://(?:[\w-]+\.)?(?:discord(?:app)?\.com/channels/"
     r"|slack\.com/archives/)",
     re.IGNORECASE,
 )
@@ -132,7 +132,10 @@ def hands_over(text: str | None) -> bool:
     addressed = _ADDRESSED.match(text)
     if not _POINTER.search(text, addressed.end() if addressed else 0):
         return False
-    return len(_WORDS.findall(_LINK_OR_EMOJI.sub(" ", text))) <= HANDOVER_WORDS
+    said = _LINK_OR_EMOJI.sub(" ", text)
+    # Japanese runs its words together: two characters make about one word (as for titles).
+    words = len(_WORDS.findall(_CJK.sub(" ", said))) + len(_CJK.findall(said)) // 2
+    return words <= HANDOVER_WORDS
 
 
 @short_text_cache

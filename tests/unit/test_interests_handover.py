@@ -22,6 +22,10 @@ QUESTION = "Are there any known issues with the IP Address Resource Pool and the
         "https://discord.com/channels/1212332642801025064/1337506131970494485/1342393572145758268",
         "but I suspect <@U679VPJ8L> might be better equiped to answer these questions",
         "<https://julialang.slack.com/archives/C674ELDNX/p1613019854422800>",
+        # to another channel: a Pluto question was "answered" by a pointer to #mlj
+        "Also the <#CC57ZE7EY|mlj>  channel is very helpful",
+        "ask in <#1212332642801025067> instead",  # Discord's channel mention
+        "<#C5666B6BB|questions> というチャネルがあるので質問系はそちらで！",
     ],
 )
 def test_a_reply_pointing_elsewhere_hands_over(text: str) -> None:
@@ -39,6 +43,10 @@ def test_a_reply_pointing_elsewhere_hands_over(text: str) -> None:
         "<@U1> you need identifiers on the node kind; the sync then matches each object by its "
         "hfid, as <@U2> found, and the error goes away after a restart of the task worker",
         "You could have a look at the schema we load in the sandbox: https://github.com/o/s",
+        # Japanese runs words together: a full answer that names a member is still an answer
+        # (haskell-jp: 15 of 18 such replies had been read as a dozen words or fewer)
+        "<@U4LGTMTMK> 型クラスのインスタンスは、そのモジュールをimportしただけで全部見えて"
+        "しまうので、orphan instanceを避けるために型か型クラスと同じモジュールに書くのが普通です",
     ],
 )
 def test_answers_and_addressed_replies_do_not(text: str) -> None:
