@@ -67,6 +67,7 @@ ABBREVIATIONS: Mapping[str, str] = {
     "doc": "documentation",
     "repo": "repository",
     "config": "configuration",
+    "env": "environment",
     "auth": "authentication",
     "gql": "graphql",
     "pg": "postgres",

@@ -276,8 +276,9 @@ def _fold(word: str) -> str:
     return word if folded in STOPWORDS else folded
 
 
-# A short form ending a phrase is the long one (`election vis` = `election visualization`,
-# `python docs` = `python documentation`): the phrase around it says which subject it is.
+# A short form in a phrase is the long one (`election vis` = `election visualization`,
+# `python docs` = `python documentation`, `env variable` = `environment variable`): the phrase
+# around it says which subject it is.
 # Only one-word expansions: `quantum ml` must not become a four-word topic.
 _PHRASE_HEADS: Mapping[str, str] = {
     short: long
@@ -565,7 +566,7 @@ class TopicExtractor:
             if aliased is not None or facts.subject:
                 out.append(aliased or facts.single)
             if prev is not None and facts.noun and prev != word:  # `artifact artifact`: no
-                bi = prev + " " + _PHRASE_HEADS.get(facts.head, facts.head)
+                bi = _PHRASE_HEADS.get(prev, prev) + " " + _PHRASE_HEADS.get(facts.head, facts.head)
                 if bi in aliases or not (_common(prev) and facts.common):
                     out.append(aliases.get(bi, bi))
             prev = word if facts.modifier else None

@@ -298,11 +298,14 @@ def test_c_the_language_but_not_an_abbreviation() -> None:
     assert "c" not in topics("the C. elegans study")
 
 
-def test_a_short_form_ending_a_phrase_is_the_long_one() -> None:
+def test_a_short_form_in_a_phrase_is_the_long_one() -> None:
     # Houston Data Visualization Slack: "on election vis", under an SMBC comic.
     extractor = TopicExtractor()
     assert "election visualization" in extractor._token_terms("on election vis")
     assert "python documentation" in extractor._token_terms("read the python docs first")
+    # julialang: `env variable` and `environment variable` had been two subjects
+    assert "environment variable" in extractor._token_terms("set the env variable first")
+    assert "database connection" in extractor._token_terms("a db connection pool")
     # Expansions of several words stay short forms inside phrases: no four-word topics.
     assert "quantum ml" in extractor._token_terms("quantum ml is hard")
 
