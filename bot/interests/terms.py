@@ -71,6 +71,15 @@ _NUMBERISH = re.compile(
 # subject; a rarer word with a number is a name (`python3`, `es6`, `html5`, `ec2`).
 _NUMBERED_WORD = re.compile(r"^([a-z]{2,})(\d{1,3})$")
 _SEQUENCE_WORD_ZIPF = 4.0
+# A month or season run together with a year (`july2016`, `jan2021`, `2016july`, `summer2020`):
+# a date, however it is spelled (Houston: the repository `houstondatavis-july2016`).
+_MONTHS = (
+    "jan|january|feb|february|mar|march|apr|april|may|jun|june|jul|july|aug|august|sep|sept"
+    "|september|oct|october|nov|november|dec|december|spring|summer|fall|autumn|winter"
+)
+_DATED_WORD = re.compile(
+    rf"^(?:(?:{_MONTHS})[_-]?(?:19|20)?\d\d|(?:19|20)\d\d[_-]?(?:{_MONTHS})|q[1-4](?:19|20)\d\d)$"
+)
 _RELEASE_LABELS = frozenset({"rc", "alpha", "beta", "pre", "dev", "preview"})
 # Interjections and laughter, however long: `hmm`, `hmmm`, `umm`, `hahaha`, `lol`, `xD`.
 _INTERJECTION = re.compile(
@@ -143,6 +152,8 @@ def is_junk(word: str) -> bool:
     if _NUMBERISH.match(word) or _HEXISH.match(word) or _IDISH.match(word):
         return True
     if _INTERJECTION.match(word) or _DOTTED_LETTERS.match(word) or _drawn_out(word):
+        return True
+    if _DATED_WORD.match(word):
         return True
     numbered = _NUMBERED_WORD.match(word)
     if numbered is not None:

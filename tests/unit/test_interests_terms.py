@@ -51,6 +51,10 @@ from bot.interests.topics import ResourceText, TopicExtractor, channel_topic, no
         "beta1",
         "rc2",
         "lecture3",
+        "july2016",  # a month or season with a year is a date (Houston: houstondatavis-july2016)
+        "jan2021",
+        "summer2020",
+        "2016july",
     ],
 )
 def test_junk_is_never_a_topic(word: str) -> None:
@@ -60,7 +64,10 @@ def test_junk_is_never_a_topic(word: str) -> None:
 
 @pytest.mark.parametrize(
     "word",
-    ["3d", "k8s", "c++", "python3", "h264", "d3", "io", "data.text", "node.js", "es6", "armv7l"],
+    [
+        *("3d", "k8s", "c++", "python3", "h264", "d3", "io", "data.text", "node.js", "es6"),
+        *("armv7l", "covid19", "h2o", "hs24"),
+    ],
 )
 def test_names_with_digits_are_not_junk(word: str) -> None:
     assert not is_junk(word)
