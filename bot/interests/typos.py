@@ -8,9 +8,12 @@ coinages), and it is one edit (Damerau-Levenshtein) from a common word (zipf >= 
 the same first letter that is not simply inside it (`makie` is `make` plus a letter). Two
 edits caught two more misspellings in the shared exports and four names (`observium`,
 `pointful`, `graphiql`, `caravaca`). The extractor keeps such a word when the page's title
-or three of the community's documents use it (`TopicExtractor.misspelt`). Over the four shared exports
-that dropped 53 words, 50 of them misspellings (`intsall`, `recevied`, `sutdy`); the other
-three are names (`uvicorn`, `exercism`, `upserting`).
+or three of the community's documents use it (`TopicExtractor.misspelt`). wordfreq also lists the
+common misspellings themselves (`reponse`, `appology`, `manditory`, zipf 1-2): a word that
+rare is taken for one only when the word it is one edit from is much more common (zipf >= 4;
+`jupyter`, 1.6, is one edit from `jupiter`, 3.7). Over the four shared exports the extractor
+dropped 78 words, 73 of them misspellings (`intsall`, `recevied`, `woudl`, `libary`); the other
+five are names (`uvicorn`, `exercism`, `upserting`, `bazil`, `holling`).
 """
 
 from __future__ import annotations
@@ -29,12 +32,19 @@ __all__ = ["is_misspelling", "load_words"]
 
 _KNOWN_FLOOR = 1.0  # zipf of the rarest word wordfreq's English list holds
 _COMMON_ZIPF = 3.5  # what a misspelling is of: words a member meant to write
+# wordfreq counts the common misspellings too (`recieving`, `reponse`, `appology`): a word this
+# rare is one when the word it is one edit from is this common (not `jupyter`, 1.6, for
+# `jupiter`, 3.7).
+_RARE_ZIPF = 2.0
+_MEANT_FOR_RARE = 4.0
 _PART_ZIPF = 3.0  # each part of a run-together coinage
 _MIN_LETTERS = 5  # shorter words are one edit from too much (`yeat`, `mappe` stay)
 
 _lock = threading.Lock()
 _known: array[int] | None = None  # crc32 of every known word of five letters or more, sorted
+_rare = array("I")  # the same of the words rarer than `_RARE_ZIPF`
 _common: dict[tuple[str, int], list[str]] = {}  # (first letter, length) -> common words
+_zipf: dict[str, float] = {}  # of the common words
 _parts: set[str] = set()
 
 
@@ -53,7 +63,7 @@ def load_words() -> None:
     with _lock:
         if _known is not None:
             return
-        known = array("I")
+        known, rare = array("I"), array("I")
         common: dict[tuple[str, int], list[str]] = defaultdict(list)
         for zipf, words in frequency_buckets("en", _KNOWN_FLOOR):
             for word in words:
@@ -62,18 +72,19 @@ def load_words() -> None:
                 if zipf >= _PART_ZIPF:
                     _parts.add(word)
                 if len(word) >= _MIN_LETTERS - 1:
-                    known.append(_key(word))
+                    (known if zipf >= _RARE_ZIPF else rare).append(_key(word))
                     if zipf >= _COMMON_ZIPF:
                         common[(word[0], len(word))].append(word)
+                        _zipf[word] = zipf
         _common.update(common)
+        _rare.extend(sorted(rare))
         _known = array("I", sorted(known))
 
 
-def _is_known(word: str) -> bool:
-    assert _known is not None
+def _holds(keys: array[int], word: str) -> bool:
     key = _key(word)
-    at = bisect_left(_known, key)
-    return at < len(_known) and _known[at] == key
+    at = bisect_left(keys, key)
+    return at < len(keys) and keys[at] == key
 
 
 def _run_together(word: str) -> bool:
@@ -87,8 +98,10 @@ def is_misspelling(word: str) -> bool:
     if len(word) < _MIN_LETTERS or not (word.isascii() and word.isalpha()):
         return False
     load_words()
-    if _is_known(word) or _run_together(word):
+    assert _known is not None
+    if _holds(_known, word) or _run_together(word):
         return False
+    rare = _holds(_rare, word)
     edits = 1
     choices = [
         w
@@ -101,4 +114,6 @@ def is_misspelling(word: str) -> bool:
     if found is None:
         return False
     meant = found[0]
+    if rare and _zipf[meant] < _MEANT_FOR_RARE:
+        return False
     return not (word.startswith(meant) or word.endswith(meant) or meant.startswith(word))

@@ -11,7 +11,10 @@ from bot.interests.typos import is_misspelling
 @pytest.mark.parametrize(
     "word",
     # every one a topic of the Infrahub forum or julialang exports before this rule
-    ["equivilent", "servrer", "attribtue", "enironment", "loction", "documentaton", "juila"],
+    [
+        *("equivilent", "servrer", "attribtue", "enironment", "loction", "documentaton", "juila"),
+        *("reponse", "appology", "manditory", "specfic"),  # misspellings wordfreq lists
+    ],
 )
 def test_misspelled_common_words_are_found(word: str) -> None:
     assert is_misspelling(word)
@@ -21,6 +24,7 @@ def test_misspelled_common_words_are_found(word: str) -> None:
     "word",
     [
         "schema",  # one edit from `scheme`, but English knows it
+        "jupyter",  # rare in English, but `jupiter` is not common enough to be what was meant
         "tensor",
         "monad",
         "makie",  # `make` plus a letter: a name built on a word, not a slip
