@@ -102,8 +102,11 @@ ME_TOO_CHARS = 300  # longer replies that mention the same error mostly go on to
 
 def is_me_too(text: str | None) -> bool:
     """A short reply saying the replier has the same problem (not an answer to it)."""
-    if not text:
+    if not text or len(text) > 4 * ME_TOO_CHARS:
         return False
+    lowered = text.lower()
+    if "same" not in lowered and "too" not in lowered:
+        return False  # every match says one or the other: most replies skip the search
     cleaned = _MARKUP.sub(" ", text).strip()
     return len(cleaned) <= ME_TOO_CHARS and bool(_ME_TOO.search(cleaned))
 
