@@ -368,10 +368,10 @@ _JA_FILLER_NOUNS = frozenset(
 )
 _NOUN_POS2 = frozenset({"普通名詞", "固有名詞"})
 _WORD_STEMS = frozenset({"動詞", "形容詞", "形状詞", "名詞", "代名詞", "接尾辞"})  # a suffix's own
-# Honorifics after a name (`エヌユルさん`, `かりんちゃん`, `鈴木氏`): the words before are a person.
 # Prefixes that count, point or praise (`各` each, `第` -th, `約` about, `新` new, `超` very,
 # `ご` honorific): the noun after them is the subject on its own.
 _COUNTING_PREFIXES = frozenset("各全第約毎諸計同本当今前元現某両翌新旧超真お御ご")
+# Honorifics after a name (`エヌユルさん`, `かりんちゃん`, `鈴木氏`): the words before are a person.
 _HONORIFICS = frozenset({"さん", "くん", "君", "ちゃん", "氏", "様", "さま", "殿", "先生", "たん"})
 
 
