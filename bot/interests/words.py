@@ -385,6 +385,8 @@ def singularize(word: str) -> str:
         return _I_PLURALS.get(word, word)
     if word.endswith(("ss", "us", "ous", "ics")) or word in _SINGULAR_OS:
         return word  # "class", "status", "famous", "physics", "paxos"
+    if word.endswith(_SAME_IN_PLURAL):
+        return word  # `timeseries`, `subspecies`: their last word is the same in the plural
     if word.endswith("ies") and len(word) > 4:
         return word[:-3] + "y"
     if word.endswith(("sses", "shes", "ches", "xes")):
@@ -394,6 +396,9 @@ def singularize(word: str) -> str:
     if word.endswith("s") and not word.endswith("ss"):
         return word[:-1]
     return word
+
+
+_SAME_IN_PLURAL = ("series", "species", "news")
 
 
 @lru_cache(maxsize=1)

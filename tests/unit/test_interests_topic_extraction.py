@@ -40,6 +40,8 @@ ALIASES = {"k8s": "Kubernetes", "JS": "JavaScript", "ML": "machine learning"}
         ("Christmas", "christmas"),  # `christma`) ...
         ("schemas", "schema"),  # ... words in -a have them
         ("lambdas", "lambda"),
+        ("timeseries", "timeseries"),  # julialang: `timesery`
+        ("subspecies", "subspecies"),
         ("analysis", "analysis"),
         ("the Rust book", "rust book"),
         ("Async Rust!", "async rust"),
