@@ -64,6 +64,7 @@ from bot.interests.terms import (
     is_subject_word,
     load_lexicons,
     loanword_origin,
+    own_name_words,
     specificity,
 )
 from bot.interests.thanks import words_to
@@ -393,15 +394,23 @@ class InterestService:
         members apart no more than being here does (`julia`, `haskell`): from the document
         counts in memory when this process has them, else as the last full pass saved them
         (one row; a command never waits for the corpus to load)."""
+        own = await self.own_name(community_id)
         corpus = self.topics.loaded_corpus(community_id)
         if corpus is not None and corpus.extractor.doc_count >= corpus.extractor.min_docs:
-            return corpus.community_wide()
+            return corpus.community_wide() | own
         cached = self._wide.get(community_id)
         if cached is not None and time.monotonic() - cached[0] < WIDE_CACHE_SECONDS:
-            return cached[1]
+            return cached[1] | own
         found = await self.store.community_wide(community_id) or frozenset()
         self._wide[community_id] = (time.monotonic(), found)
-        return found
+        return found | own
+
+    async def own_name(self, community_id: int) -> frozenset[str]:
+        """The community's own name as topics: the words of its name English does not know
+        (`julialang`, `infrahub`, `opsmill`, `houstondatavis`), which name the place, not a
+        subject of it. "You both know julialang" had been an intro's reason."""
+        community = await self.services.repos.communities.get(community_id)
+        return own_name_words(community.name if community is not None else None)
 
     async def who_knows(
         self,
@@ -1047,11 +1056,13 @@ async def document_shares(
     """Of the community's resources, the share whose text uses each of `topics` (from the
     topic extractor's document counts; nothing before it has seen enough documents to tell):
     `julia` in a Julia community, the subject that connects everyone and so nobody."""
-    extractor = (await service_for(services).topics.corpus(community_id)).extractor
+    svc = service_for(services)
+    own = {t: 1.0 for t in topics if t in await svc.own_name(community_id)}
+    extractor = (await svc.topics.corpus(community_id)).extractor
     n = extractor.doc_count
     if n < extractor.min_docs:
-        return {}
-    return {t: extractor.df[t] / n for t in topics if extractor.df.get(t)}
+        return own
+    return {**{t: extractor.df[t] / n for t in topics if extractor.df.get(t)}, **own}
 
 
 async def main_channels(

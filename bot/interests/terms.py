@@ -265,6 +265,20 @@ def specificity(term: str) -> float:
     return round(1.0 - fall * (1.0 - _MIN_SPECIFICITY), 4)
 
 
+@lru_cache(maxsize=256)
+def own_name_words(name: str | None) -> frozenset[str]:
+    """The words of a community's name that are its own coinage rather than English
+    (`JuliaLang` -> `julialang`; `Infrahub (OpsMill)` -> `infrahub`, `opsmill`; not `slack`,
+    `export` or `community`): as topics they name the place, not a subject of it."""
+    words = _NAME_WORD.findall((name or "").casefold())
+    return frozenset(
+        w for w in words if len(w) >= 4 and w not in _everyday_words("en") and not is_junk(w)
+    )
+
+
+_NAME_WORD = re.compile(r"[^\W\d_]+")
+
+
 @lru_cache(maxsize=200_000)
 def is_subject_word(word: str) -> bool:
     """Can this single (casefolded, singular) word name a subject on its own?"""

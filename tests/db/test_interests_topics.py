@@ -22,7 +22,7 @@ from bot.interests.service import (
     member_interactions,
     refresh_topics,
 )
-from bot.model import CommunityRemoved, MessagePosted
+from bot.model import CommunityRef, CommunityRemoved, MessagePosted
 from storage import models as m
 from storage.db import Database
 from storage.interests import tables
@@ -569,3 +569,26 @@ async def test_a_profile_knows_which_topics_other_members_hold_too(
     # m0 and m1 hold `gpu`: two others for m3, one other for m0 (never counting oneself)
     assert await store.widely_held(cid, ids[3], asked, 2) == {"makie", "gpu"}
     assert await store.widely_held(cid, ids[0], [], 2) == set()
+
+
+async def test_the_communitys_own_name_is_nobodys_subject(
+    database: Database, config: Config
+) -> None:
+    # julialang: "You both know julialang" had been an intro's reason, and `julialang` a
+    # member's subject: the name of the place, not a subject of it
+    own = CommunityRef("slack", "TJL", "JuliaLang")
+    chat = Chat(own, START)
+    rz = await Rhizome.start(config, FixedClock(START), db=database)
+    try:
+        await rz.ingest_many(
+            [
+                chat.post("m0", "JuliaLang makie tutorial https://example.org/jl-1", mid="1"),
+                chat.post("m1", "JuliaLang makie recipes https://example.org/jl-2", mid="2"),
+            ]
+        )
+        cid = await refresh(rz, own)
+        assert "julialang" in await svc(rz).community_wide(cid)
+        shares = await document_shares(rz.services, cid, ["julialang", "makie"])
+        assert shares.get("julialang") == 1.0 and "makie" not in shares
+    finally:
+        await rz.services.writer.stop()

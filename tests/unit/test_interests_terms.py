@@ -12,6 +12,7 @@ from bot.interests.terms import (
     is_subject_word,
     japanese_terms,
     loanword_origin,
+    own_name_words,
 )
 from bot.interests.topics import ResourceText, TopicExtractor, channel_topic, normalize_topic
 
@@ -344,3 +345,13 @@ def test_an_adjective_that_only_follows_a_verb_opens_no_subject() -> None:
     )
     assert "aware infrahub" not in terms and "sure backup" not in terms
     assert "infrahub sync" in terms
+
+
+def test_the_words_of_a_communitys_own_name_are_its_coinages() -> None:
+    # julialang: "You both know julialang" had been an intro's reason between two members
+    assert own_name_words("JuliaLang") == {"julialang"}
+    assert own_name_words("Infrahub (OpsMill)") == {"infrahub", "opsmill"}
+    assert own_name_words("slack-export-houstondatavis") == {"houstondatavis"}
+    # English words of a name are subjects of their own (`rust`, `programming`, `slack`)
+    assert own_name_words("Rust Programming Language") == frozenset()
+    assert own_name_words(None) == frozenset()
