@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from functools import lru_cache
+from itertools import pairwise
 from typing import Any
 
 __all__ = [
@@ -81,6 +82,10 @@ _DATED_WORD = re.compile(
     rf"^(?:(?:{_MONTHS})[_-]?(?:19|20)?\d\d|(?:19|20)\d\d[_-]?(?:{_MONTHS})|q[1-4](?:19|20)\d\d)$"
 )
 _RELEASE_LABELS = frozenset({"rc", "alpha", "beta", "pre", "dev", "preview"})
+# Names that stand for anything in examples (English and Japanese programmers' own), and typing.
+_PLACEHOLDERS = frozenset(
+    "foo baz qux quux foobar hoge fuga piyo hogehoge hogera asdf qwerty lorem ipsum".split()
+)
 # Interjections and laughter, however long: `hmm`, `hmmm`, `umm`, `hahaha`, `lol`, `xD`.
 _INTERJECTION = re.compile(
     r"^(?:h+m+|u+m+|u+h+|a+h+|o+h+|e+h+|w+o+w+|y+a+y+|m+e+h+|u+g+h+|o+o*p+s+|w+h+o+a+|a+h+a+"
@@ -153,7 +158,7 @@ def is_junk(word: str) -> bool:
         return True
     if _INTERJECTION.match(word) or _DOTTED_LETTERS.match(word) or _drawn_out(word):
         return True
-    if _DATED_WORD.match(word):
+    if _DATED_WORD.match(word) or word in _PLACEHOLDERS or _alphabet_run(word):
         return True
     numbered = _NUMBERED_WORD.match(word)
     if numbered is not None:
@@ -169,6 +174,14 @@ def is_junk(word: str) -> bool:
         if stem in _SELF_NAMES:
             return True  # `self.branch`, `this.props`: a variable's field, not a subject
     return bool(word.startswith("@"))
+
+
+def _alphabet_run(word: str) -> bool:
+    """`abcd`, `abcdefgh`, `xyz…`: letters in alphabetical order, a placeholder (haskell-jp:
+    `abcdefgh` was a member's topic, from an example's string)."""
+    return (
+        len(word) >= 4 and word.isascii() and all(ord(b) - ord(a) == 1 for a, b in pairwise(word))
+    )
 
 
 def _drawn_out(word: str) -> bool:

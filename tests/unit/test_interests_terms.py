@@ -56,6 +56,9 @@ from bot.interests.topics import ResourceText, TopicExtractor, channel_topic, no
         "jan2021",
         "summer2020",
         "2016july",
+        "abcdefgh",  # placeholders (haskell-jp: an example's string was a member's topic)
+        "foobar",
+        "hoge",
     ],
 )
 def test_junk_is_never_a_topic(word: str) -> None:
