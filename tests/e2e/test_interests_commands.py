@@ -253,7 +253,7 @@ async def test_a_profile_shows_more_than_one_conversation(console: ConsoleSessio
     knows = out[out.index("Knows about") :].split("\n-- ")[0]
     assert "kubernetes" in knows
     # at most two of that one thread's words while another conversation has topics left (the
-    # languages are rae's alone, so they weigh half: `bot.interests.service.OWN_TOPIC`)
+    # languages are rae's alone, so they weigh less: `bot.interests.service.OWN_TOPIC`)
     assert 1 <= sum(w in knows for w in ("zig", "matlab", "simulink", "fortran", "erlang")) <= 2
 
 
