@@ -28,7 +28,7 @@ from functools import lru_cache
 from rapidfuzz import process
 from rapidfuzz.distance import DamerauLevenshtein
 
-__all__ = ["is_misspelling", "load_words"]
+__all__ = ["is_english", "is_misspelling", "load_words"]
 
 _KNOWN_FLOOR = 1.0  # zipf of the rarest word wordfreq's English list holds
 _COMMON_ZIPF = 3.5  # what a misspelling is of: words a member meant to write
@@ -86,6 +86,14 @@ def _holds(keys: array[int], word: str) -> bool:
     key = _key(word)
     at = bisect_left(keys, key)
     return at < len(keys) and keys[at] == key
+
+
+def is_english(word: str) -> bool:
+    """Does wordfreq's English list hold this lower-case word of four letters or more (at any
+    frequency: `async` and `haskell` are in it, `julialang` and `infrahub` are not)?"""
+    load_words()
+    assert _known is not None
+    return _holds(_known, word) or _holds(_rare, word)
 
 
 def _run_together(word: str) -> bool:

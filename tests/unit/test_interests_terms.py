@@ -355,6 +355,9 @@ def test_the_words_of_a_communitys_own_name_are_its_coinages() -> None:
     assert own_name_words("JuliaLang") == {"julialang"}
     assert own_name_words("Infrahub (OpsMill)") == {"infrahub", "opsmill"}
     assert own_name_words("slack-export-houstondatavis") == {"houstondatavis"}
-    # English words of a name are subjects of their own (`rust`, `programming`, `slack`)
+    # English words of a name are subjects of their own (`rust`, `programming`, `slack`), even
+    # rare ones members share: `async` in the demo's "Async Rustaceans", `haskell`
     assert own_name_words("Rust Programming Language") == frozenset()
+    assert own_name_words("Async Rustaceans (demo)") == {"rustaceans"}
+    assert own_name_words("Haskell-jp") == frozenset()
     assert own_name_words(None) == frozenset()
