@@ -240,10 +240,7 @@ def load_lexicons() -> None:
     _everyday_words("ja")
     from bot.interests.typos import load_words
 
-    load_words()  # misspellings, ~0.4 s
-    from bot.interests.words import singularize
-
-    singularize("ideas")  # which words in -as are plurals, ~0.1 s
+    load_words()  # misspellings and the plurals in -as, ~0.5 s
     from bot.interests.embeddings import load_model  # numpy: not at start-up
 
     load_model()  # nearby wording, ~0.4 s

@@ -28,7 +28,7 @@ from functools import lru_cache
 from rapidfuzz import process
 from rapidfuzz.distance import DamerauLevenshtein
 
-__all__ = ["is_english", "is_misspelling", "load_words"]
+__all__ = ["a_plurals", "is_english", "is_misspelling", "load_words"]
 
 _KNOWN_FLOOR = 1.0  # zipf of the rarest word wordfreq's English list holds
 _COMMON_ZIPF = 3.5  # what a misspelling is of: words a member meant to write
@@ -46,6 +46,7 @@ _rare = array("I")  # the same of the words rarer than `_RARE_ZIPF`
 _common: dict[tuple[str, int], list[str]] = {}  # (first letter, length) -> common words
 _zipf: dict[str, float] = {}  # of the common words
 _parts: set[str] = set()
+_a_plurals: set[str] = set()  # `ideas`, `schemas`: see `a_plurals`
 
 
 def _key(word: str) -> int:
@@ -55,7 +56,8 @@ def _key(word: str) -> int:
 def load_words() -> None:
     """Read wordfreq's English list once (~0.5 s; ~6 MB kept: a checksum per word, the words
     themselves only for the 14k common ones and the 28k parts of coinages); `load_lexicons`
-    calls it before the first pass."""
+    calls it before the first pass. The same pass notes the plurals in -as (`a_plurals`): the
+    whole list is read once, not once per question asked of it."""
     global _known
     if _known is not None:
         return
@@ -66,10 +68,13 @@ def load_words() -> None:
             return
         known, rare = array("I"), array("I")
         common: dict[tuple[str, int], list[str]] = defaultdict(list)
+        in_a: dict[str, float] = {}
         for zipf, words in frequency_buckets("en", _KNOWN_FLOOR):
             for word in words:
                 if not (word.isascii() and word.isalpha()):
                     continue
+                if word.endswith(("a", "as")):
+                    in_a[word] = zipf
                 if zipf >= _PART_ZIPF:
                     _parts.add(word)
                 if len(word) >= _MIN_LETTERS - 1:
@@ -78,6 +83,9 @@ def load_words() -> None:
                         common[(word[0], len(word))].append(word)
                         _zipf[word] = zipf
         _common.update(common)
+        _a_plurals.update(
+            w for w, z in in_a.items() if w.endswith("as") and in_a.get(w[:-1], 0.0) >= z
+        )
         _rare.extend(sorted(rare))
         _known = array("I", sorted(known))
 
@@ -86,6 +94,14 @@ def _holds(keys: array[int], word: str) -> bool:
     key = _key(word)
     at = bisect_left(keys, key)
     return at < len(keys) and keys[at] == key
+
+
+def a_plurals() -> frozenset[str]:
+    """English words in -as that are plurals of a word in -a (`ideas`, `schemas`, `lambdas`):
+    those whose -a form wordfreq's English list counts at least as often. Names in -as are more
+    used than their stem, when it is a word at all (`texas` over `texa`)."""
+    load_words()
+    return frozenset(_a_plurals)
 
 
 def is_english(word: str) -> bool:

@@ -403,14 +403,7 @@ _SAME_IN_PLURAL = ("series", "species", "news")
 
 @lru_cache(maxsize=1)
 def _a_plurals() -> frozenset[str]:
-    """English words in -as that are plurals of a word in -a (`ideas`, `schemas`,
-    `lambdas`): those whose -a form wordfreq's English list counts at least as often. Names
-    in -as are more used than their stem, when it is a word at all (`texas` over `texa`)."""
-    from bot.wordlists import frequency_buckets
+    """`bot.interests.typos.a_plurals`, read in its one pass over the English word list."""
+    from bot.interests.typos import a_plurals
 
-    zipf: dict[str, float] = {}
-    for value, words in frequency_buckets("en", 1.0):
-        for w in words:
-            if w.endswith(("a", "as")) and w.isascii() and w.isalpha():
-                zipf[w] = value
-    return frozenset(w for w, z in zipf.items() if w.endswith("as") and zipf.get(w[:-1], 0) >= z)
+    return a_plurals()
