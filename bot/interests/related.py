@@ -11,7 +11,8 @@ a reason the reply can show:
 - a near-identical spelling of a known topic (a typo), when the query itself is unknown;
 - the same word family (`idempotency`, `idempotence`; `reproducible`, `reproducibility`), by
   the Snowball stemmer, only to fill an answer;
-- a katakana loanword and the English word it writes (`パーサ` = `parser`), from UniDic.
+- a katakana loanword and the English word it writes (`パーサ` = `parser`), from UniDic, or
+  read aloud (`アプリカティブ` = `applicative`, `bot.interests.loanwords`).
 """
 
 from __future__ import annotations
@@ -24,6 +25,14 @@ from functools import lru_cache
 import snowballstemmer
 from rapidfuzz import fuzz, process
 
+from bot.interests.loanwords import (
+    english_words,
+    english_written,
+    is_katakana,
+    may_be_loanword,
+    reading_key,
+    spoken_katakana,
+)
 from bot.interests.terms import loanword_origin, specificity
 
 __all__ = [
@@ -136,6 +145,10 @@ class TopicIndex:
     compact: dict[str, list[str]] = field(init=False)
     initials: dict[str, list[str]] = field(init=False)
     loanwords: dict[str, list[str]] = field(init=False)  # `parser` -> [`パーサ`]
+    # Only where the community writes katakana: its loanwords by reading, and the English
+    # words they may write (`bot.interests.loanwords`).
+    katakana: dict[str, list[str]] = field(init=False)
+    english: list[str] = field(init=False)
 
     def family(self, topic: str, limit: int = 3) -> list[str]:
         """Known topics of the same word family (`idempotence` for `idempotency`): the same
@@ -164,13 +177,32 @@ class TopicIndex:
         self.compact = {}
         self.initials = {}
         self.loanwords = {}
+        self.katakana = {}
         for t in self.topics:
+            if is_katakana(t) and may_be_loanword(t):
+                self.katakana.setdefault(reading_key(t), []).append(t)
             self.compact.setdefault(_compact(t), []).append(t)
             origin = loanword_origin(t) if not t.isascii() else None
             if origin is not None:
                 self.loanwords.setdefault(origin, []).append(t)
             if _initials(t):
                 self.initials.setdefault(_initials(t), []).append(t)
+        self.english = english_words(self.topics) if self.katakana else []
+
+    def written_as(self, topic: str) -> list[str]:
+        """The community's own wordings of `topic` in the other script, read aloud:
+        `applicative` for `アプリカティブ`, and `アプリカティブ` for `applicative`."""
+        if not self.katakana:
+            return []
+        if is_katakana(topic):
+            return english_written(topic, self.english)
+        spelled = spoken_katakana(topic)
+        if spelled is None:
+            return []
+        # The topics known by that reading, and the usual spelling: members' topics from
+        # their answers alone are no resource's, so not in this index.
+        found = self.katakana.get(reading_key(spelled), [])
+        return found if spelled in found else [*found, spelled]
 
 
 def related_topics(
@@ -203,6 +235,8 @@ def related_topics(
         add(origin, TRANSLATION, f"{topic} = {origin}")
     for other in index.loanwords.get(topic, ()):
         add(other, TRANSLATION, f"{other} = {topic}")
+    for other in index.written_as(topic):
+        add(other, TRANSLATION, f"{other} = {topic}" if topic.isascii() else f"{topic} = {other}")
     if " " not in topic and 2 <= len(topic) <= 5:
         for other in index.initials.get(topic, ())[:3]:
             add(other, ACRONYM, f"{topic} = {other}")

@@ -432,9 +432,11 @@ class InterestService:
         # Every wording of one subject asks the same question: `ml` is `machine learning`.
         subject = ABBREVIATIONS.get(topic, topic)
         longer = vocab.containing(subject, RELATED_TOPICS) if " " not in subject else []
-        origin = loanword_origin(subject)  # `パーサ` asked: `oriented parser` is longer too
-        if origin is not None:
-            longer += vocab.containing(origin, RELATED_TOPICS)
+        # `パーサ` asked: `oriented parser` is longer too; and every wording in the other
+        # script (`applicative` for `アプリカティブ`) brings its own longer topics.
+        for other in dict.fromkeys([loanword_origin(subject), *vocab.index.written_as(subject)]):
+            if other is not None:
+                longer += vocab.containing(other, RELATED_TOPICS)
         related = related_topics(subject, vocab.index, containing=longer)
         if subject != topic:  # answered through the expansion, and the reply says so
             why = f"{topic} = {subject}"

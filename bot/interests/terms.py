@@ -441,6 +441,12 @@ def loanword_origin(word: str) -> str | None:
     return origin if _ORIGIN.match(origin) else None
 
 
+def word_origins(text: str) -> list[str]:
+    """UniDic's origin (`goshu`: 和 Japanese, 漢 Chinese, 外 foreign...) of each word of
+    `text`, "" where it has none."""
+    return [getattr(t.feature, "goshu", None) or "" for t in _tagger()(text)]
+
+
 def compound_part(term: str) -> str | None:
     """The most telling noun inside a Japanese compound (`例外` of `例外処理`, not the everyday
     `処理`), for a compound asked as a whole that nobody wrote as a whole: what the head word

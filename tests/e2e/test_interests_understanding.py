@@ -897,6 +897,26 @@ async def test_a_katakana_query_finds_who_wrote_the_english_word(rhizome: Rhizom
     assert await who(rhizome, "パーサ") == ["Ben"]
 
 
+async def test_katakana_jargon_finds_who_wrote_the_english_word(rhizome: Rhizome) -> None:
+    # haskell-jp writes `アプリカティブ`, which UniDic does not know, and `applicative`
+    chat = Chat(SLACK, START)
+    await rhizome.ingest_many(
+        [
+            chat.post("ana", "モナドの入門記事です https://qiita.com/ana/items/monad-nyumon"),
+            chat.post(
+                "ben",
+                "Applicative functors explained, with pure and <*> "
+                "https://wiki.haskell.org/Applicative_functor",
+                minutes=5,
+            ),
+        ]
+    )
+    found = await ask(rhizome, "アプリカティブ")
+    assert [e.member.name for e in found.experts] == ["Ben"]
+    assert "アプリカティブ = applicative" in found.via
+    assert await who(rhizome, "モノイド") == []  # nobody's words read like it
+
+
 async def test_a_subject_only_pages_mention_finds_who_shared_them(rhizome: Rhizome) -> None:
     # houstondatavis: `open data` was in two shared pages' titles and in nobody's strongest
     # topics, so who-knows said "Nobody" about a subject two members had brought up. Whoever

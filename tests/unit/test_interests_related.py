@@ -94,3 +94,21 @@ def test_a_list_names_each_subject_once() -> None:
         "data visualization",
         "visualization meetup",
     ]
+
+
+def test_jargon_in_katakana_meets_the_english_word_by_reading() -> None:
+    # haskell-jp: `アプリカティブ` (unknown to UniDic) and `applicative` are one subject
+    known = ["アプリカティブ", "applicative", "monad"]
+    assert _related("アプリカティブ", known)["applicative"] == (
+        TRANSLATION,
+        "アプリカティブ = applicative",
+    )
+    assert _related("applicative", known)["アプリカティブ"] == (
+        TRANSLATION,
+        "アプリカティブ = applicative",
+    )
+    # the usual spelling is looked for even where no resource named it (answers only)
+    assert "コンビネータ" in _related("combinator", ["モナド", "combinator"])
+    # a community that writes no katakana reads nothing aloud
+    assert TopicIndex(["applicative", "monad"]).written_as("applicative") == []
+    assert "フィ" not in _related("ffi", known)
