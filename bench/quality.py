@@ -251,6 +251,7 @@ LATER_SAMPLES = {
     "seventh": "§12",
     "eighth": "§13",
     "ninth": "§14",
+    "tenth": "§19",
 }
 
 
