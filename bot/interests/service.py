@@ -99,6 +99,7 @@ log = logging.getLogger(__name__)
 
 EXTRA_KEY = "interests"
 VOCABULARY_SIZE = 50_000
+MEMBER_TOPIC_POPULARITY = 0.5  # a topic only members hold ranks below any resource's
 VOCABULARY_TTL = 30.0  # seconds; refreshes in this process invalidate it at once
 LOOP_SECONDS = 5.0
 CATCH_UP_SECONDS = 3.0  # a command works out new activity itself for at most this long
@@ -265,6 +266,10 @@ class InterestService:
         popularity = {topic: float(n) for topic, n, _ in rows}
         for topic in await self.store.declared_topics(community_id):
             popularity.setdefault(topic, 0.5)
+        # Members' own topics, after every resource's: related wording finds `amd gpu` for
+        # `gpu` and `idempotence` for `idempotency` although only answers used them.
+        for topic, held in await self.store.member_vocabulary(community_id, VOCABULARY_SIZE):
+            popularity.setdefault(topic, MEMBER_TOPIC_POPULARITY * held / (held + 1))
         found = await asyncio.to_thread(Vocabulary, popularity)
         if self._generation.get(community_id, 0) == generation:  # nothing changed meanwhile
             self._vocab[community_id] = found
@@ -404,6 +409,15 @@ class InterestService:
         found = await self.store.community_wide(community_id) or frozenset()
         self._wide[community_id] = (time.monotonic(), found)
         return found | own
+
+    async def own_subject(self, community_id: int) -> frozenset[str]:
+        """The community's own name (`own_name`) and the words in many of its documents that
+        its name also holds (`julia` of JuliaLang, `infrahub` of "Infrahub (OpsMill)")."""
+        community = await self.services.repos.communities.get(community_id)
+        name = (community.name if community is not None else None) or ""
+        folded = name.casefold()
+        wide = await self.community_wide(community_id)
+        return own_name_words(name) | {w for w in wide if w in folded}
 
     async def own_name(self, community_id: int) -> frozenset[str]:
         """The community's own name as topics: the words of its name English does not know
@@ -912,7 +926,11 @@ class InterestService:
     async def topics_for(
         self, community_id: int, resource_ids: Sequence[int]
     ) -> dict[int, tuple[str, ...]]:
-        """Stored topics of these resources; those never computed are computed now."""
+        """Stored topics of these resources as a reader sees them (`shown_topics`); those
+        never computed are computed now. The community's own name and the subject it is
+        named for are left out (`julialang` as a channel's only topic, `julia` on every Julia
+        link, `infrahub`): they say what every link there is about. A word merely in many of
+        its documents stays (`schema` is what many Infrahub pages are about)."""
         wanted = sorted(set(resource_ids))
         found = await self.store.topics_of(wanted, community_id)
         missing = await self.store.never_computed(
@@ -921,7 +939,12 @@ class InterestService:
         if missing:
             await self.topics.recompute_resources(community_id, missing)
             found.update(await self.store.topics_of(missing, community_id))
-        return {rid: tuple(shown_topics(found[rid])) for rid in wanted if rid in found}
+        own = await self.own_subject(community_id)
+        return {
+            rid: tuple(shown_topics([tw for tw in found[rid] if tw[0] not in own]))
+            for rid in wanted
+            if rid in found
+        }
 
     async def run(self) -> None:
         """The background loop: unfurl new links, then refresh topics, every few seconds.

@@ -362,6 +362,39 @@ def _sweep_members(
     return changed, next_cursor
 
 
+def _actors_of(conn: Connection, community_id: int, ids: list[int]) -> set[int]:
+    """The members who shared, replied to or reacted to these resources: their topics read
+    the resources' topics, so they change when those change or go."""
+    st, msg, rx = m.shares, m.messages, m.reactions
+    root, reply = aliased(msg), aliased(msg)
+    out: set[int] = set()
+    for part in chunks(sorted(set(ids))):
+        out.update(conn.execute(select(st.c.member_id).where(st.c.resource_id.in_(part))).scalars())
+        out.update(
+            conn.execute(
+                select(reply.c.author_id)
+                .select_from(st)
+                .join(root, root.c.id == st.c.message_id)
+                .join(
+                    reply,
+                    and_(
+                        reply.c.channel_id == root.c.channel_id,
+                        reply.c.thread_external_id == root.c.external_id,
+                    ),
+                )
+                .where(st.c.resource_id.in_(part))
+            ).scalars()
+        )
+        out.update(
+            conn.execute(
+                select(rx.c.member_id)
+                .join(st, st.c.message_id == rx.c.message_id)
+                .where(st.c.resource_id.in_(part))
+            ).scalars()
+        )
+    return out
+
+
 def _mark_dirty(
     conn: Connection,
     community_id: int,

@@ -27,7 +27,7 @@ from bot.urls import extract_urls
 from storage import models as m
 from storage.db import Database
 from storage.ingest import IngestStore
-from storage.interests.changes import _mark_dirty, _resource_signatures
+from storage.interests.changes import _actors_of, _mark_dirty, _resource_signatures
 from storage.interests.common import _public_channel
 from storage.interests.tables import (
     resource_unfurls,
@@ -395,6 +395,10 @@ def redo_readers(conn: Connection, community_id: int, message_ids: Sequence[int]
     }
     if readers:
         IngestStore.drop_member_titles(conn, readers, (TitleSource.SENTENCE,))
+        # Everyone who acted on those resources read their topics: a resource that goes with
+        # its only sharer takes them from the members who replied to it (found now, while its
+        # shares still exist; a member's topic had kept pointing at a deleted resource).
+        authors |= _actors_of(conn, community_id, sorted(readers))
     # Their authors' own topics read them too (a forgotten member's rows go by cascade).
     _mark_dirty(conn, community_id, readers, authors)
 

@@ -23,6 +23,7 @@ from bot.clock import as_utc
 from bot.interests.answers import THANKS_MARKERS
 from storage import models as m
 from storage.db import Database
+from storage.interests.changes import _actors_of
 from storage.interests.common import _newest, _public_channel, _scoped
 from storage.interests.documents import _resource_heads
 from storage.interests.mentions import _thanked_by
@@ -143,37 +144,6 @@ class EvidenceStore:
             return await conn.run_sync(
                 _replies, community_id, sorted(set(member_ids)), since, recent
             )
-
-
-def _actors_of(conn: Connection, community_id: int, ids: list[int]) -> set[int]:
-    st, msg, rx = m.shares, m.messages, m.reactions
-    root, reply = aliased(msg), aliased(msg)
-    out: set[int] = set()
-    for part in chunks(sorted(set(ids))):
-        out.update(conn.execute(select(st.c.member_id).where(st.c.resource_id.in_(part))).scalars())
-        out.update(
-            conn.execute(
-                select(reply.c.author_id)
-                .select_from(st)
-                .join(root, root.c.id == st.c.message_id)
-                .join(
-                    reply,
-                    and_(
-                        reply.c.channel_id == root.c.channel_id,
-                        reply.c.thread_external_id == root.c.external_id,
-                    ),
-                )
-                .where(st.c.resource_id.in_(part))
-            ).scalars()
-        )
-        out.update(
-            conn.execute(
-                select(rx.c.member_id)
-                .join(st, st.c.message_id == rx.c.message_id)
-                .where(st.c.resource_id.in_(part))
-            ).scalars()
-        )
-    return out
 
 
 def _evidence_rows(

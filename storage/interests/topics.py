@@ -82,6 +82,22 @@ class TopicStore:
             )
             return [(t, int(n), float(w)) for t, n, w in rows]
 
+    async def member_vocabulary(self, community_id: int, limit: int) -> list[tuple[str, int]]:
+        """The topics members hold, with how many hold each, most held first: many come only
+        from answers (`amd gpu`, `idempotence`), no resource's, so `vocabulary` lacks them.
+        Read from `member_topics` itself, so a forgotten member's words leave with them."""
+        mt = member_topics
+        held = func.count().label("held")
+        async with self.db.read() as conn:
+            rows = await conn.execute(
+                select(mt.c.topic, held)
+                .where(mt.c.community_id == community_id)
+                .group_by(mt.c.topic)
+                .order_by(held.desc(), mt.c.topic)
+                .limit(limit)
+            )
+            return [(t, int(n)) for t, n in rows]
+
     async def write_member_topics(
         self,
         community_id: int,

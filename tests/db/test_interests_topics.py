@@ -592,3 +592,37 @@ async def test_the_communitys_own_name_is_nobodys_subject(
         assert shares.get("julialang") == 1.0 and "makie" not in shares
     finally:
         await rz.services.writer.stop()
+
+
+async def test_the_vocabulary_holds_what_only_answers_named(rhizome: Rhizome, chat: Chat) -> None:
+    # julia: `amd gpu`, `infamous gpu` were a maintainer's topics from his answers alone, no
+    # resource's; who-knows `gpu` reaches longer topics through the vocabulary, so it missed
+    # him (and `idempotence` for `idempotency` on the Infrahub forum).
+    await rhizome.ingest_many(databases_chat(chat))
+    await rhizome.ingest_many(
+        [
+            chat.post("fay", "How do I get the ROCm toolkit working?", mid="9.0", channel="gpu"),
+            chat.post(
+                "ben",
+                "Install the ROCm toolkit from AMD's repository, then the AMDGPU package "
+                "finds the ROCm toolkit by itself.",
+                mid="9.1",
+                channel="gpu",
+                thread="9.0",
+                minutes=2,
+            ),
+        ]
+    )
+    cid = await refresh(rhizome)
+    vocab = await svc(rhizome).vocabulary(cid)
+    held = [t for t in vocab.popularity if "rocm" in t]
+    assert held, "an answer's topic is part of the vocabulary"
+    # after every resource's topic: suggestions and autocomplete offer links' subjects first
+    assert all(vocab.popularity[t] < 1 for t in held)
+    assert vocab.popularity["postgres"] >= 1
+    # a forgotten member's topics leave it with them
+    await rhizome.services.repos.privacy.forget(rhizome.services.tracker.store, cid, "U-ben")
+    for feature in rhizome.services.features:
+        await feature.forget(rhizome.services, cid, "U-ben")
+    await refresh(rhizome)
+    assert not [t for t in (await svc(rhizome).vocabulary(cid)).popularity if "rocm" in t]

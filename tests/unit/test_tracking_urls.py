@@ -635,6 +635,12 @@ def test_links_in_fenced_code_are_pasted_output_not_shares() -> None:
         ("https://meet.google.com/abc-defg-hij", False),
         ("https://teams.microsoft.com/l/meetup-join/19%3ameeting", False),
         ("https://discord.gg/julia", False),  # an invitation to a server
+        # a member's profile in the chat: haskell-jp's mention written out as a link
+        ("https://app.slack.com/team/U0121PJA7BN", False),
+        ("https://julialang.slack.com/team/UDB26738Q", False),
+        ("https://discord.com/users/80351110224678912", False),
+        ("https://slack.com/help/articles/201259356", True),
+        ("https://discord.com/channels/1/2/3", True),  # a message is something to read
     ],
 )
 def test_a_page_to_suggest_is_no_placeholder_picture_or_link_to_join(url: str, page: bool) -> None:
