@@ -315,6 +315,9 @@ def slug_title(url: str) -> str | None:
         if rest and _FILE_NAME.fullmatch(rest[-1]) and _words(rest[-1]):
             return clean_title(f"{repo}: {rest[-1]}")  # `hie.yaml`: a file named, not a slug
         return clean_title(f"{repo}: {_words(rest[-1])}" if rest and _words(rest[-1]) else repo)
+    module = _haddock_module(host, segments)
+    if module:
+        return module
     if host.endswith("slack.com") and segments[:1] == ["files"]:
         segments = segments[-1:]  # /files/<member>/<id>/<name>: only the name says anything
     named = [s for s in segments if not _is_filler(s)]  # the last that is not filler names it
@@ -331,9 +334,32 @@ def slug_title(url: str) -> str | None:
     return clean_title(words[:1].upper() + words[1:]) if words else None
 
 
-# One word and its extension (`.infrahub.yml`, `README.md`); `julia-1.6-highlights.md` is a
-# slug, read as words.
-_FILE_NAME = re.compile(r"\.?[A-Za-z0-9]+(?:\.[A-Za-z0-9]+)*\.[A-Za-z][A-Za-z0-9]{0,7}")
+# Haskell's documentation hosts write a module's page as its dotted name with hyphens
+# (`…/package/base-4.17.0.0/docs/Data-List.html`): "Data.List (base)" is how Haskellers cite
+# it, where the words "Data List" name nothing.
+_HADDOCK_HOSTS = frozenset({"hackage.haskell.org", "stackage.org"})
+_MODULE_PAGE = re.compile(r"([A-Z][A-Za-z0-9_']*(?:-[A-Z][A-Za-z0-9_']*)*)\.html")
+_PACKAGE_VERSION = re.compile(r"-\d+(?:\.\d+)*$")
+
+
+def _haddock_module(host: str, segments: Sequence[str]) -> str | None:
+    if host not in _HADDOCK_HOSTS or len(segments) < 3:
+        return None
+    page = _MODULE_PAGE.fullmatch(segments[-1])
+    if page is None:
+        return None
+    if segments[0] == "package" and segments[2:3] == ["docs"]:
+        package = segments[1]
+    elif segments[0] == "haddock" and len(segments) >= 4:
+        package = segments[-2]  # stackage.org/haddock/<snapshot>/<package-version>/<Module>
+    else:
+        return None
+    return f"{page.group(1).replace('-', '.')} ({_PACKAGE_VERSION.sub('', package)})"
+
+
+# One word and its extension (`.infrahub.yml`, `README.md`, and a code file's snake_case
+# name, `sr_onthefly_logic.py`); `julia-1.6-highlights.md` is a slug, read as words.
+_FILE_NAME = re.compile(r"\.?[A-Za-z0-9_]+(?:\.[A-Za-z0-9_]+)*\.[A-Za-z][A-Za-z0-9]{0,7}")
 _NUMBERED = frozenset({"pull", "pulls", "issues", "discussions", "merge_requests"})
 _HEX_ID = re.compile(r"[0-9a-f]{7,40}")
 

@@ -42,7 +42,7 @@ from bot.interests.profiles import (
     EvidenceKind,
     is_question,
 )
-from bot.interests.terms import specificity
+from bot.interests.terms import has_cjk, japanese_terms, specificity
 from bot.interests.thanks import thanked
 from bot.interests.topics import ResourceText, TopicExtractor, channel_topic
 from bot.interests.wants import (
@@ -50,6 +50,7 @@ from bot.interests.wants import (
     WANTS_BATCH,
     work_out_wants,
 )
+from bot.interests.words import singularize
 from bot.titles import (
     TitleSource,
     chat_message_channel,
@@ -129,6 +130,29 @@ def titled_by_site(
         return found
     name = split_run_on(site) or site
     return f"{word} | {name[:1].upper()}{name[1:]}", found[1]
+
+
+def _host_words(url: str) -> set[str]:
+    """The words of a URL's host (`github`, `com` of `https://github.com/…`)."""
+    host = url.split("://", 1)[-1].split("/", 1)[0].casefold()
+    return set(host.split("."))
+
+
+def is_weak_label(label: str, url: str = "") -> bool:
+    """A link's label that says how a sentence refers to the link, not what it is: one
+    everyday word (`code`, `issue`, `check`, `関数` function, `前回` last time), a Japanese
+    pointer (`このへん` around here, `こちらのドキュメント` this document), the site's name
+    (`GitHub` on a repository), or no word at all (`[1]`)."""
+    text = label.strip()
+    if not any(ch.isalpha() for ch in text):
+        return True
+    if url and text.casefold() in _host_words(url):
+        return True
+    if has_cjk(text):
+        terms = japanese_terms(text)
+        return len(terms) <= 1 and all(specificity(t) < 1.0 for t in terms)
+    words = text.casefold().split()
+    return len(words) == 1 and specificity(singularize(words[0].strip(".,:;!?()[]"))) < 1.0
 
 
 def _address_subjects(doc: ResourceDoc) -> tuple[str, ...]:
@@ -668,6 +692,24 @@ class TopicPipeline:
                 )
             )
         }
+        # A label that only says how the sentence referred to the link (`code`, `issue`)
+        # gives way to the URL's own words ("netket/netket: sr_onthefly_logic.py").
+        relabeled = {
+            rid: (doc.title, *found)
+            for rid, doc in docs.items()
+            if doc.title
+            and doc.title_rank == TitleSource.LABEL
+            and is_weak_label(doc.title, doc.url)
+            and (found := fallback_title(doc.url, ()))
+            and found[1] in (TitleSource.SLUG, TitleSource.ADDRESS)
+        }
+        if relabeled:
+            await self.store.replace_labels(community_id, relabeled)
+            sigs = {**sigs, **await self.store.resource_signatures(relabeled)}
+            docs = {
+                rid: replace(doc, title=relabeled[rid][1]) if rid in relabeled else doc
+                for rid, doc in docs.items()
+            }
         if titles:  # named from its URL or the sharing sentence: topics read those words
             await self.store.fill_titles(community_id, titles)
             sigs = {**sigs, **await self.store.resource_signatures(titles)}

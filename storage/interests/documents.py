@@ -95,6 +95,31 @@ class DocumentStore:
             await conn.execute(stmt, rows)
             await conn.run_sync(IngestStore.refresh_search_text, sorted(titles))
 
+    async def replace_labels(
+        self, community_id: int, titles: Mapping[int, tuple[str, str, int]]
+    ) -> None:
+        """Replace labels that only said how a sentence referred to a link (`code`, `issue`)
+        with a better title: (label, new title, its rank) per resource, unless the label
+        changed meanwhile; search text follows."""
+        rt = m.resources
+        rows = [
+            {"rid": rid, "old_title": old, "new_title": new[:500], "new_rank": int(rank)}
+            for rid, (old, new, rank) in titles.items()
+        ]
+        stmt = (
+            update(rt)
+            .where(
+                rt.c.id == bindparam("rid"),
+                rt.c.community_id == community_id,
+                rt.c.title == bindparam("old_title"),
+                rt.c.title_rank == int(TitleSource.LABEL),
+            )
+            .values(title=bindparam("new_title"), title_rank=bindparam("new_rank"))
+        )
+        async with self.db.write() as conn:
+            await conn.execute(stmt, rows)
+            await conn.run_sync(IngestStore.refresh_search_text, sorted(titles))
+
     async def resource_heads(
         self, community_id: int, resource_ids: Collection[int]
     ) -> dict[int, tuple[str | None, str]]:
@@ -206,6 +231,7 @@ def _resource_docs(conn: Connection, community_id: int, ids: list[int]) -> dict[
                 channel_name=common[0][0] if common else None,
                 shared_url=r.shared_url if r.shared_url != r.canonical_url else None,
                 weak_title=r.title if r.title_rank == TitleSource.SENTENCE else None,
+                title_rank=r.title_rank,
             )
     return docs
 

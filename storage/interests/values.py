@@ -106,6 +106,7 @@ class ResourceDoc:
     # A title kept out of `title` (a front page's site name, the sharer's sentence): read
     # only when nothing else names a subject ("Eloquent javascript", shared as a lone link).
     weak_title: str | None = None
+    title_rank: int | None = None  # `bot.titles.TitleSource` of the stored title
 
 
 @dataclass(frozen=True, slots=True)

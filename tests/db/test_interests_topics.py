@@ -626,3 +626,28 @@ async def test_the_vocabulary_holds_what_only_answers_named(rhizome: Rhizome, ch
         await feature.forget(rhizome.services, cid, "U-ben")
     await refresh(rhizome)
     assert not [t for t in (await svc(rhizome).vocabulary(cid)).popularity if "rocm" in t]
+
+
+async def test_a_label_that_only_refers_to_the_link_gives_way_to_its_address(
+    rhizome: Rhizome, chat: Chat
+) -> None:
+    # julialang: "the <…sr_onthefly_logic.py|code>" had titled NetKet's file "code"
+    await rhizome.ingest_many(
+        [
+            chat.post(
+                "ana",
+                "the natural gradient lives in this "
+                "<https://github.com/netket/netket/blob/2abc/netket/sr/sr_onthefly_logic.py|code>",
+            ),
+            chat.post("ben", "see <https://github.com/fonsp/Pluto.jl|Pluto.jl>", minutes=1),
+        ]
+    )
+    await refresh(rhizome)
+    async with rhizome.services.db.read() as conn:
+        titles = dict(
+            (await conn.execute(select(m.resources.c.canonical_url, m.resources.c.title))).all()
+        )
+    assert titles["https://github.com/netket/netket/blob/2abc/netket/sr/sr_onthefly_logic.py"] == (
+        "netket/netket: sr_onthefly_logic.py"
+    )
+    assert titles["https://github.com/fonsp/Pluto.jl"] == "Pluto.jl"  # a name stays

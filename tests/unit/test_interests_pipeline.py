@@ -28,6 +28,7 @@ from bot.interests.pipeline import (
     Corpus,
     conversation_topics,
     epoch_days,
+    is_weak_label,
     knowledge_scores,
     log_add,
     titled_by_site,
@@ -399,3 +400,26 @@ def test_the_communitys_own_subjects_never_include_a_members_name() -> None:
     wide = corpus.community_wide()
     assert "julia" in wide and "gerardo" not in wide
     assert Corpus(TopicExtractor()).community_wide() == frozenset()  # before min_docs
+
+
+@pytest.mark.parametrize(
+    ("label", "url", "weak"),
+    [
+        # how the sentence referred to the link: the URL names it better
+        ("code", "https://github.com/netket/netket/blob/2abc/netket/sr/sr_onthefly_logic.py", True),
+        ("check", "https://github.com/o/poc/blob/main/checks/NetautoApplicationCheck.py", True),
+        ("issue", "https://github.com/JuliaLang/julia/issues/37045", True),
+        ("関数", "https://hackage.haskell.org/package/base-4.16.0.0/docs/GHC-Exts.html", True),
+        ("こちらのドキュメント", "https://hackage.haskell.org/package/vector", True),
+        ("[1]", "https://github.com/mschauer/GaussianDistributions.jl/issues/30", True),
+        ("GitHub", "https://github.com/Lemmih/reanimate", True),  # the site's own name
+        # names: kept
+        ("Pluto.jl", "https://github.com/fonsp/Pluto.jl", False),
+        ("megaparsec", "https://hackage.haskell.org/package/megaparsec", False),
+        ("choropleth", "https://example.com/map.png", False),
+        ("モナド変換子", "https://hackage.haskell.org/package/transformers", False),
+        ("Async IO in Python", "https://realpython.com/async-io-python/", False),
+    ],
+)
+def test_a_label_that_only_refers_to_the_link_is_weak(label: str, url: str, weak: bool) -> None:
+    assert is_weak_label(label, url) is weak

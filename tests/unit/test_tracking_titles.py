@@ -73,6 +73,22 @@ from bot.tracking import resources_in
         # what is done to a document is no name for it (haskell-jp: a logo vote, "Viewform")
         ("https://docs.google.com/forms/d/e/1FAIpQLSdBR3hal7RdXnF2BML/viewform", None),
         ("https://docs.google.com/document/d/1x2Y3z4AbCdEfGhIjKlMnOp/edit", None),
+        # a code file's snake_case name is its name (julialang: NetKet's optimizer)
+        (
+            "https://github.com/netket/netket/blob/2abcc38/netket/sr/sr_onthefly_logic.py",
+            "netket/netket: sr_onthefly_logic.py",
+        ),
+        # Haskell's module pages, cited by module (haskell-jp: `Data.List`, `GHC.Exts`)
+        (
+            "https://hackage.haskell.org/package/base-4.17.0.0/docs/Data-List.html",
+            "Data.List (base)",
+        ),
+        (
+            "https://hackage.haskell.org/package/extensible-0.8.3/docs/Data-Extensible-Inclusion.html",
+            "Data.Extensible.Inclusion (extensible)",
+        ),
+        ("https://stackage.org/haddock/lts-17.14/base-4.14.1.0/Prelude.html", "Prelude (base)"),
+        ("https://hackage.haskell.org/package/megaparsec", "Megaparsec"),  # a package page
     ],
 )
 def test_slug_titles(url: str, title: str | None) -> None:
