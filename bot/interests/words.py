@@ -155,12 +155,15 @@ _CHAT_WORDS = frozenset(
     ]
 )
 
-# Chat shorthand, Slack/Discord system messages ("pinned a message"), days and months.
+# Chat shorthand, interjections (`yea` had been a member's third topic), Slack/Discord system
+# messages ("pinned a message"), days and months.
 _MORE_CHAT_WORDS = frozenset(
     """
     btw fyi imo imho tbh afaik iirc np pinned pin message messages added joined left reply
     idk fwiw omg lmk ftw tldr asap nvm rofl smh brb afk ikr ymmv irl tia ofc jk ngl rn pls plz
     wtf tho idc ttyl atm otoh thx ty
+    yea yeahh nah hmm hmmm hm ugh huh whoa woah yay ooh oh ah aha ahh argh eh uh um umm oops
+    welp hiya hehe heh hah yikes meh wow kudos congrats cheers
     dont doesnt didnt cant wont isnt arent wasnt werent shouldnt couldnt wouldnt havent hasnt
     im ive id ill youre youve theyre weve thats whats theres heres lets e.g i.e etc eg ie vs
     file files upload uploaded uploads commented snippet attachment attachments avg

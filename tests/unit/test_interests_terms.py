@@ -361,3 +361,18 @@ def test_the_words_of_a_communitys_own_name_are_its_coinages() -> None:
     assert own_name_words("Async Rustaceans (demo)") == {"rustaceans"}
     assert own_name_words("Haskell-jp") == frozenset()
     assert own_name_words(None) == frozenset()
+
+
+def test_interjections_are_chat_not_subjects() -> None:
+    # julialang: `yea` ("yea, zig's comptime is neat") was a member's third topic
+    found = TopicExtractor().topics(
+        ResourceText(
+            title="Zig comptime",
+            messages=("yea, zig comptime is neat", "hmm, whoa, ugh: comptime again, yay"),
+        ),
+        k=8,
+    )
+    topics = [t for t, _ in found]
+    assert "comptime" in topics or "zig comptime" in topics
+    assert not {"yea", "hmm", "whoa", "ugh", "yay"} & set(topics)
+    assert normalize_topic("yea") is None
