@@ -211,7 +211,8 @@ class InterestService:
         """Drop the community's vocabulary after a change in this process. One that was
         loaded (the community asks who-knows) is loaded again at once in the background:
         after the background loop's pass, a command comes later and finds it ready instead
-        of loading it itself (65 ms at 1M messages, more than the 50 ms a command has).
+        of loading it itself (150-220 ms at 1M messages with members' own topics, 80-180 ms
+        without them: more than the 50 ms a command has).
         A command that comes sooner waits for that load rather than starting its own."""
         self._wide.pop(community_id, None)
         loaded = self._vocab.pop(community_id, None) is not None
@@ -223,7 +224,7 @@ class InterestService:
         """The community's topics. Changes in this process drop it and load it again
         (`invalidate`): a caller never gets one older than the change. One older than
         `VOCABULARY_TTL` (another process may have changed topics) is still used while a
-        background task loads the new one: ~65 ms of query and index building at 1M
+        background task loads the new one: 150-220 ms of query and index building at 1M
         messages that no command waits for."""
         found = self._vocab.get(community_id)
         if found is None:
@@ -303,7 +304,7 @@ class InterestService:
                 # Another process is working it out (its pass takes the lease): waiting for
                 # it here cost every command 3 s while a bot beside it derived an import.
                 break
-        if changed:  # else the vocabulary stands: reloading it costs a command 65 ms at 1M
+        if changed:  # else the vocabulary stands: reloading it costs a command 150-220 ms at 1M
             self.invalidate(community_id)
         return left
 
