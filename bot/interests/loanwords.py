@@ -13,6 +13,7 @@ compares), each reading remembered.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
@@ -30,6 +31,8 @@ __all__ = [
     "spoken_katakana",
     "written_in_katakana",
 ]
+
+log = logging.getLogger(__name__)
 
 _KATAKANA = re.compile(r"^[\u30a1-\u30fa\u30fc]{2,}$")
 _ENGLISH_WORD = re.compile(r"^[a-z][a-z0-9]{2,}$")
@@ -93,9 +96,15 @@ def reading_key(kana: str) -> str:
 
 @lru_cache(maxsize=1)
 def _model() -> Any:
-    from e2k import C2K  # numpy, ~5 ms: only for communities that write katakana
+    """e2k's small character model, or None when it cannot load (a broken install): then
+    nothing is read aloud and who-knows answers as before, through UniDic alone."""
+    try:
+        from e2k import C2K  # numpy, ~5 ms: only for communities that write katakana
 
-    return C2K(model="turbo")
+        return C2K(model="turbo")
+    except Exception:
+        log.warning("e2k could not load: katakana is matched through UniDic only", exc_info=True)
+        return None
 
 
 @lru_cache(maxsize=50_000)
@@ -105,7 +114,8 @@ def katakana_spelling(word: str) -> str:
     remembered."""
     from bot.interests.terms import fold_long_vowel
 
-    return fold_long_vowel(str(_model()(word)))
+    model = _model()
+    return fold_long_vowel(str(model(word))) if model is not None else ""
 
 
 def written_in_katakana(word: str) -> str:

@@ -3,6 +3,11 @@
 
 from __future__ import annotations
 
+import sys
+
+import pytest
+
+from bot.interests import loanwords
 from bot.interests.loanwords import (
     english_words,
     english_written,
@@ -79,3 +84,16 @@ def test_acronyms_are_not_read_as_words() -> None:
     assert spoken_katakana("ghc") is None
     assert spoken_katakana("applicative") == "アプリカティブ"
     assert spoken_katakana("functor") == "ファンクタ"  # kept as topics are, no final `ー`
+
+
+def test_a_broken_e2k_install_reads_nothing_aloud(monkeypatch: pytest.MonkeyPatch) -> None:
+    # the model cannot load (e.g. a wheel without its weights): matching falls back to UniDic
+    monkeypatch.setitem(sys.modules, "e2k", None)  # `import e2k` now fails
+    for cached in (loanwords._model, loanwords.katakana_spelling):
+        cached.cache_clear()
+    try:
+        assert english_written("アプリカティブ", HASKELL_WORDS) == []
+        assert spoken_katakana("applicative") is None
+    finally:
+        for cached in (loanwords._model, loanwords.katakana_spelling):
+            cached.cache_clear()
