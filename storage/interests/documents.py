@@ -396,7 +396,10 @@ def resources_reading(conn: Connection, community_id: int, message_ids: Sequence
                     with_text.where(
                         msg.c.community_id == community_id,
                         msg.c.posted_at.between(lo, hi),
-                        msg.c.channel_id == channel,
+                        # Through the time index: SQLite otherwise read the channel's whole
+                        # history for each window (22.9 s for 1,000 messages of the busiest
+                        # member at 1M), the equality looking cheaper than the range.
+                        msg.c.channel_id + 0 == channel,
                     )
                 )
             )
