@@ -309,7 +309,7 @@ def _nearby_messages(
                 msg.c.community_id == community_id,
                 msg.c.posted_at >= at - NEARBY_BEFORE,
                 msg.c.posted_at <= at + NEARBY_AFTER,
-                msg.c.channel_id == cid,
+                msg.c.channel_id + 0 == cid,  # through the time index (see `resources_reading`)
                 msg.c.id != mid,
             )
             .limit(NEARBY_SCAN)
