@@ -4,6 +4,7 @@ message, that message), read for topic extraction; weak titles written back."""
 
 from __future__ import annotations
 
+import bisect
 from collections import Counter
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
@@ -390,22 +391,55 @@ def resources_reading(conn: Connection, community_id: int, message_ids: Sequence
     for channel, stamps in times.items():
         # A share at t reads [t - NEARBY_BEFORE, t + NEARBY_AFTER]: a message at s is read by
         # shares in [s - NEARBY_AFTER, s + NEARBY_BEFORE]. Overlapping windows merged.
-        for lo, hi in _merged((s - NEARBY_AFTER, s + NEARBY_BEFORE) for s in sorted(stamps)):
-            out |= bare(
-                conn.execute(
-                    with_text.where(
-                        msg.c.community_id == community_id,
-                        msg.c.posted_at.between(lo, hi),
-                        # Through the time index: SQLite otherwise read the channel's whole
-                        # history for each window (22.9 s for 1,000 messages of the busiest
-                        # member at 1M), the equality looking cheaper than the range.
-                        msg.c.channel_id + 0 == channel,
-                    )
-                )
-            )
+        spans = _merged((s - NEARBY_AFTER, s + NEARBY_BEFORE) for s in sorted(stamps))
+        out |= bare(_shared_within(conn, community_id, channel, spans, with_text))
     oldest = min(as_utc(r.posted_at) for r in rows)
     out.update(_linking_to(conn, community_id, ids, oldest))
     return out
+
+
+WINDOW_QUERIES = 8  # time windows read one by one; beyond, the channel's shares in one read
+
+
+def _shared_within(
+    conn: Connection,
+    community_id: int,
+    channel: int,
+    spans: Sequence[tuple[datetime, datetime]],
+    with_text: Select[Any],
+) -> list[tuple[int, str | None]]:
+    """(resource, text) of the shares posted in `channel` within any of `spans` (sorted, not
+    overlapping). A few windows are read through the time index, one query each; many (a
+    busy member forgotten: tens of thousands) as the channel's shares over their whole
+    range, matched to the windows here (forgetting the busiest member of the 1M bench took
+    44.7 s one query per window, ~26 minutes before the time index was used at all)."""
+    msg = m.messages
+    if len(spans) <= WINDOW_QUERIES:
+        return [
+            (rid, text)
+            for lo, hi in spans
+            for rid, text in conn.execute(
+                with_text.where(
+                    msg.c.community_id == community_id,
+                    msg.c.posted_at.between(lo, hi),
+                    # Through the time index: SQLite otherwise reads the channel's whole
+                    # history for each window, the equality looking cheaper than the range.
+                    msg.c.channel_id + 0 == channel,
+                )
+            )
+        ]
+    starts = [lo for lo, _ in spans]
+    found = []
+    for rid, text, at in conn.execute(
+        with_text.add_columns(msg.c.posted_at).where(
+            msg.c.channel_id == channel,
+            msg.c.posted_at.between(spans[0][0], spans[-1][1]),
+        )
+    ):
+        i = bisect.bisect_right(starts, as_utc(at)) - 1
+        if i >= 0 and as_utc(at) <= spans[i][1]:
+            found.append((rid, text))
+    return found
 
 
 def redo_readers(conn: Connection, community_id: int, message_ids: Sequence[int]) -> None:

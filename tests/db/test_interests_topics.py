@@ -651,3 +651,40 @@ async def test_a_label_that_only_refers_to_the_link_gives_way_to_its_address(
         "netket/netket: sr_onthefly_logic.py"
     )
     assert titles["https://github.com/fonsp/Pluto.jl"] == "Pluto.jl"  # a name stays
+
+
+async def test_a_busy_members_words_are_found_in_every_nearby_bare_share(
+    rhizome: Rhizome, chat: Chat
+) -> None:
+    # Forgetting a very active member reads the shares near each of their messages: a few
+    # windows one query each, many (more than WINDOW_QUERIES) in one read of the channel.
+    from storage.interests.documents import WINDOW_QUERIES, resources_reading
+
+    n = WINDOW_QUERIES + 4
+    events = [
+        chat.post("ana", f"note {i} about parsers", mid=f"{i}.0", minutes=60 * i) for i in range(n)
+    ]
+    # a lone link five minutes after the last note reads it; one five hours later does not
+    events.append(chat.post("ben", "https://example.org/near", mid="90.0", minutes=60 * n - 55))
+    events.append(chat.post("ben", "https://example.org/far", mid="91.0", minutes=60 * n + 300))
+    await rhizome.ingest_many(events)
+    await rhizome.flush()
+    cid = await community_id(rhizome)
+    near = await resource_id(rhizome, "https://example.org/near")
+    far = await resource_id(rhizome, "https://example.org/far")
+    async with rhizome.services.db.read() as conn:
+        ids = list(
+            (
+                await conn.execute(
+                    select(m.messages.c.id)
+                    .join(m.members, m.members.c.id == m.messages.c.author_id)
+                    .where(m.members.c.external_id == "U-ana")
+                    .order_by(m.messages.c.id)
+                )
+            ).scalars()
+        )
+        many = await conn.run_sync(resources_reading, cid, ids)  # one read of the channel
+        few = await conn.run_sync(resources_reading, cid, ids[-1:])  # one window
+    assert len(ids) == n
+    assert near in many and far not in many
+    assert near in few and far not in few
