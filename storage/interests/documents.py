@@ -398,6 +398,20 @@ def resources_reading(conn: Connection, community_id: int, message_ids: Sequence
     return out
 
 
+def _going(conn: Connection, readers: Collection[int], message_ids: Sequence[int]) -> list[int]:
+    """Of these resources, those no message outside `message_ids` shares: deleted with them."""
+    st = m.shares
+    erased = set(message_ids)
+    staying: set[int] = set()
+    for part in chunks(sorted(readers)):
+        for rid, mid in conn.execute(
+            select(st.c.resource_id, st.c.message_id).where(st.c.resource_id.in_(part))
+        ):
+            if mid not in erased:
+                staying.add(rid)
+    return sorted(set(readers) - staying)
+
+
 WINDOW_QUERIES = 8  # time windows read one by one; beyond, the channel's shares in one read
 
 
@@ -458,10 +472,11 @@ def redo_readers(conn: Connection, community_id: int, message_ids: Sequence[int]
     }
     if readers:
         IngestStore.drop_member_titles(conn, readers, (TitleSource.SENTENCE,))
-        # Everyone who acted on those resources read their topics: a resource that goes with
-        # its only sharer takes them from the members who replied to it (found now, while its
-        # shares still exist; a member's topic had kept pointing at a deleted resource).
-        authors |= _actors_of(conn, community_id, sorted(readers))
+        # A resource that goes with its only sharer takes its topics from the members who
+        # replied to it (found now, while its shares exist; a member's topic had kept
+        # pointing at a deleted resource). Those that stay are recomputed, and a change of
+        # their topics marks their actors then.
+        authors |= _actors_of(conn, community_id, _going(conn, readers, message_ids))
     # Their authors' own topics read them too (a forgotten member's rows go by cascade).
     _mark_dirty(conn, community_id, readers, authors)
 
