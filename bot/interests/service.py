@@ -418,7 +418,8 @@ class InterestService:
         name = (community.name if community is not None else None) or ""
         folded = name.casefold()
         wide = await self.community_wide(community_id)
-        return own_name_words(name) | {w for w in wide if w in folded}
+        # Three letters at least: `r` is inside most names without naming any.
+        return own_name_words(name) | {w for w in wide if len(w) >= 3 and w in folded}
 
     async def own_name(self, community_id: int) -> frozenset[str]:
         """The community's own name as topics: the words of its name English does not know
