@@ -9,7 +9,6 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
-    and_,
     func,
     literal,
     select,
@@ -245,13 +244,7 @@ def _resource_signatures(conn: Connection, ids: list[int]) -> dict[int, str]:
                     func.max(reply.c.edited_at),
                 )
                 .join(root, root.c.id == st.c.message_id)
-                .join(
-                    reply,
-                    and_(
-                        reply.c.channel_id == root.c.channel_id,
-                        reply.c.thread_external_id == root.c.external_id,
-                    ),
-                )
+                .join(reply, thread_root(reply, root))
                 .where(st.c.resource_id.in_(part))
                 .group_by(st.c.resource_id)
             )
@@ -375,13 +368,7 @@ def _actors_of(conn: Connection, community_id: int, ids: list[int]) -> set[int]:
                 select(reply.c.author_id)
                 .select_from(st)
                 .join(root, root.c.id == st.c.message_id)
-                .join(
-                    reply,
-                    and_(
-                        reply.c.channel_id == root.c.channel_id,
-                        reply.c.thread_external_id == root.c.external_id,
-                    ),
-                )
+                .join(reply, thread_root(reply, root))
                 .where(st.c.resource_id.in_(part))
             ).scalars()
         )

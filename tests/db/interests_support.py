@@ -111,3 +111,11 @@ def databases_chat(chat: Chat) -> Sequence[Any]:
             minutes=5,
         ),
     ]
+
+
+async def forget(rz: Rhizome, cid: int, external_id: str) -> None:
+    """`/rhizome privacy forget-me confirm` as the core runs it: the core's erase, then every
+    feature's part."""
+    await rz.services.repos.privacy.forget(rz.services.tracker.store, cid, external_id)
+    for feature in rz.services.features:
+        await feature.forget(rz.services, cid, external_id)

@@ -35,6 +35,7 @@ from tests.db.interests_support import (
     count,
     databases_chat,
     experts,
+    forget,
     member_id,
     refresh,
     resource_id,
@@ -478,9 +479,7 @@ async def test_forget_me_and_purge_leave_nothing_behind(rhizome: Rhizome, chat: 
     community = await rhizome.services.repos.communities.ensure(SLACK)
     await svc(rhizome).declare(community, "U-ana", "Ana", ["sql", "query planning"])
     assert await count(rhizome, tables.member_topics, member_id=ana) > 0
-    await rhizome.services.repos.privacy.forget(rhizome.services.tracker.store, cid, "U-ana")
-    for feature in rhizome.services.features:
-        await feature.forget(rhizome.services, cid, "U-ana")
+    await forget(rhizome, cid, "U-ana")
     assert await count(rhizome, tables.declared_interests, member_external_id="U-ana") == 0
     assert await count(rhizome, tables.member_topics, member_id=ana) == 0
     await refresh(rhizome)
@@ -621,9 +620,7 @@ async def test_the_vocabulary_holds_what_only_answers_named(rhizome: Rhizome, ch
     assert all(vocab.popularity[t] < 1 for t in held)
     assert vocab.popularity["postgres"] >= 1
     # a forgotten member's topics leave it with them
-    await rhizome.services.repos.privacy.forget(rhizome.services.tracker.store, cid, "U-ben")
-    for feature in rhizome.services.features:
-        await feature.forget(rhizome.services, cid, "U-ben")
+    await forget(rhizome, cid, "U-ben")
     await refresh(rhizome)
     assert not [t for t in (await svc(rhizome).vocabulary(cid)).popularity if "rocm" in t]
 
