@@ -216,17 +216,38 @@ _LINK_AFTER = re.compile(r"https?://|<(?:https?|mailto):", re.IGNORECASE)
 LEAD_IN_WORDS = 6  # "Working with census data?", "Need a regex tester?"
 
 
+# Japanese asks with a question word, a "…か" ending or a verb of knowing; "HTMLで読みたくな
+# い？ <link>" ("wouldn't you rather read it as HTML?") offers the link and asks nothing.
+_JA_ASKING_WORDS = re.compile(
+    r"何|なに|なん|どう|どこ|どれ|どの|どちら|どっち|誰|だれ|いつ|なぜ|いくつ|いくら|か[?？]"
+    r"|かな|かね|でしょう|知って|知り|わか|分か|ある|あり|いい|良い|できる|でき"
+)
+JA_CHARS_PER_WORD = 2  # as `hands_over` counts Japanese: about two characters a word
+
+
+def _lead_in_words(sentence: str) -> int:
+    if sentence.isascii():
+        return len(sentence.split())
+    ascii_words = len(re.findall(r"[A-Za-z0-9]+", sentence))
+    others = sum(1 for c in sentence if not c.isascii() and not c.isspace())
+    return ascii_words + -(-others // JA_CHARS_PER_WORD)
+
+
+def _asks_with_words(sentence: str) -> bool:
+    if _ASKING_WORDS.search(sentence):
+        return True
+    return not sentence.isascii() and _JA_ASKING_WORDS.search(sentence) is not None
+
+
 def _rhetorical_lead_in(text: str, cleaned: str) -> bool:
     """True when every sentence ending in a question mark is a short lead-in holding no word
     that asks, and a link follows it: "working with census data? <link> is a great place to
     ask questions" recommends the link; "anyone tried <link>?" still asks."""
-    if not cleaned.isascii():
-        return False
     asked = _ASKED_SENTENCE.findall(cleaned)
     if not asked:
         return False
     for sentence in asked:
-        if len(sentence.split()) > LEAD_IN_WORDS or _ASKING_WORDS.search(sentence):
+        if _lead_in_words(sentence) > LEAD_IN_WORDS or _asks_with_words(sentence):
             return False
     last = max(text.rfind(mark) for mark in "?？؟")
     return _LINK_AFTER.search(text, last) is not None
@@ -242,11 +263,9 @@ def is_question(text: str | None) -> bool:
     cleaned = _STRIP.sub(" ", text.replace("’", "'")).strip()
     if not cleaned:
         return False
-    if cleaned[-1] in QUESTION_MARKS:
-        return True
     if (
-        any(m in cleaned for m in "?？؟")
-        and _QUESTION_END.search(cleaned)
+        (cleaned[-1] in QUESTION_MARKS or _QUESTION_END.search(cleaned))
+        and any(m in cleaned for m in QUESTION_MARKS)
         and not _rhetorical_lead_in(text, cleaned)
     ):
         return True
@@ -291,6 +310,17 @@ _YOU_FOR_ME = re.compile(
 )
 
 
+# A polite request for the person addressed to do something ("…に移していただけないでしょう
+# か", "…見せていただけませんか"), not one to teach, explain or help the asker ("教えていただけ
+# ますか", English's "can you explain"), nor one put to the room ("どなたか…していただけませんか":
+# English's "can anyone").
+_JA_REQUEST = re.compile(
+    r"(?<!教え)(?<!説明し)(?<!解説し)(?<!紹介し)(?<!助け)(?<!手伝っ)(?<!見)(?<!調べ)"
+    r"[てで](?:いただけ|頂け|もらえ|くれ)(?:ない|ません|ます)?(?:でしょう)?か"
+)
+_JA_TO_THE_ROOM = re.compile(r"どなたか|どなたでも|誰か|だれか|皆さん|みなさん|皆様|みなさま")
+
+
 def asks_someone_else(text: str | None) -> bool:
     """Does this question ask about the person addressed, not for the asker's learning?
     "Where are you getting stuck?", "Did you upgrade the SDK as well?", "have you seen this
@@ -303,6 +333,8 @@ def asks_someone_else(text: str | None) -> bool:
     if not asked:
         return False
     for sentence in asked:
+        if _JA_REQUEST.search(sentence) and not _JA_TO_THE_ROOM.search(sentence):
+            continue
         lowered = sentence.translate(_ASCII_LOWER)
         if not _YOU.search(lowered) or _ME.search(lowered) or _YOU_FOR_ME.search(lowered):
             return False

@@ -49,6 +49,9 @@ from bot.questions import (
         # a forum post stating its problem (Infrahub's Nornir thread)
         "I am able to get devices and groups but am hung up on mapping additional attributes",
         "I'm still stuck with the upgrade",
+        # a short lead-in followed by a link still asks when a word in it asks (何, "is")
+        "これって何でしょうか？ <https://example.org/doc>",
+        "is this a bug? <https://x.org/issue>",
     ],
 )
 def test_questions(text: str) -> None:
@@ -92,6 +95,10 @@ def test_questions(text: str) -> None:
         "うまく行くか分かりませんが、とりあえず `stack setup --reinstall` してみましょうか。",
         "うーん、単純にビルドができてないからだと思いましたが、違う、と。分かりませんなぁ",
         "the worker got stuck, restarting it fixed that",
+        # haskell-jp: "wouldn't you rather read it as HTML?" offering a pull request; a short
+        # lead-in with no word that asks, then the link, as in English
+        "HTMLで読みたくない？ <https://github.com/lotz84/haskell/pull/7>",
+        "Need a regex tester? https://regexr.com",
     ],
 )
 def test_not_questions(text: str) -> None:
@@ -214,6 +221,10 @@ def test_a_quoted_line_does_not_hide_the_lines_after_it() -> None:
         # asking about someone else's work (Houston Slack)
         "cool! what sort of sentiment analysis are you running? there might be ways",
         "<@U061A5N1G>: have you seen this medical pathways database before?",
+        # haskell-jp: a moderator asking to move a post; a helper asking for the whole code
+        "すみません、 <#C4LFB6DE0|general> は原則このWorkspace自体に関するアナウンスに使用したい"
+        "ので、 <#C4M4TT8JJ|random> に移していただけないでしょうか？ :pray:",
+        "とりあえず差し支えなければソースコード全体を見せていただけませんか？",
     ],
 )
 def test_questions_put_to_you_ask_about_them(text: str) -> None:
@@ -235,6 +246,9 @@ def test_questions_put_to_you_ask_about_them(text: str) -> None:
         "Does anyone know a good SQL book?",
         "is there a link for the slides?",
         "Thanks, that works.",  # asks nothing at all
+        # haskell-jp: asking to be taught, or the room to fix the asker's code
+        "この型クラスの使い方を教えていただけませんか？",
+        "どなたか、このコードが通るように改変していただけませんでしょうか？",
     ],
 )
 def test_questions_for_the_askers_own_learning(text: str) -> None:
