@@ -100,6 +100,12 @@ LEASE = timedelta(minutes=2)
 STATS_REBUILD = 300.0  # seconds between full recounts of topic popularity (background)
 
 
+def names_a_subject(topics: Sequence[tuple[str, float]]) -> bool:
+    """Does any of these topics say more than everyday language (`schema`, `proposed change`,
+    not `dial`, `click`)?"""
+    return any(specificity(topic) >= 1.0 for topic, _ in topics)
+
+
 def resource_text(doc: ResourceDoc) -> ResourceText:
     title, site = site_suffix(doc.title, doc.url) if doc.title else (doc.title, None)
     return ResourceText(
@@ -403,10 +409,18 @@ class Corpus:
             for rid, text in texts.items()
         }
         for doc in docs:
-            if not out[doc.resource_id] and doc.weak_title:
+            rid = doc.resource_id
+            if doc.thread_opening and not names_a_subject(out[rid]):
+                # Its own words are everyday ones ("click this link to join… dial"): it is
+                # about what the thread it was posted in is about.
+                text = replace(texts[rid], messages=(*texts[rid].messages, doc.thread_opening))
+                out[rid] = self.with_channel(
+                    self.extractor.topics(text, k=TOPICS_PER_RESOURCE), text
+                )
+            if not out[rid] and doc.weak_title:
                 # Nothing else says what it is: its site's name is better than no topic.
-                text = replace(texts[doc.resource_id], title=doc.weak_title)
-                out[doc.resource_id] = self.extractor.topics(text, k=TOPICS_PER_RESOURCE)
+                text = replace(texts[rid], title=doc.weak_title)
+                out[rid] = self.extractor.topics(text, k=TOPICS_PER_RESOURCE)
         return out
 
     def conversation_topics(

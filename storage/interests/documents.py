@@ -163,6 +163,7 @@ def _resource_docs(conn: Connection, community_id: int, ids: list[int]) -> dict[
 
         bare: list[tuple[int, int, int, datetime]] = []  # shares with (almost) no words
         asked: list[tuple[int, str]] = []  # the thread a share answers in: what it is about
+        openings: dict[int, str] = {}  # the same for shares with words of their own
         for rid, text, name, mid, cid, at, opening in conn.execute(
             select(
                 st.c.resource_id,
@@ -187,6 +188,8 @@ def _resource_docs(conn: Connection, community_id: int, ids: list[int]) -> dict[
                     asked.append((rid, opening))
                 elif len(bare) < MAX_BARE_SHARES:
                     bare.append((rid, mid, cid, as_utc(at)))
+            elif opening:
+                openings.setdefault(rid, opening[:MAX_DOC_CHARS])
         for rid, text in asked:
             keep(rid, text)
         urls = {r.id: r.canonical_url for r in heads}
@@ -233,6 +236,7 @@ def _resource_docs(conn: Connection, community_id: int, ids: list[int]) -> dict[
                 shared_url=r.shared_url if r.shared_url != r.canonical_url else None,
                 weak_title=r.title if r.title_rank == TitleSource.SENTENCE else None,
                 title_rank=r.title_rank,
+                thread_opening=openings.get(r.id),
             )
     return docs
 

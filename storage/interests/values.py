@@ -107,6 +107,9 @@ class ResourceDoc:
     # only when nothing else names a subject ("Eloquent javascript", shared as a lone link).
     weak_title: str | None = None
     title_rank: int | None = None  # `bot.titles.TitleSource` of the stored title
+    # The opening of the thread a share was posted in (a forum post's title and body), read
+    # only when nothing else names a subject: a meeting link's "click to join, dial…".
+    thread_opening: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

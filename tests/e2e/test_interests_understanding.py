@@ -23,7 +23,7 @@ from bot.clock import FixedClock
 from bot.config import Config
 from bot.interests.commands import known_about, who_knows_document
 from bot.interests.service import WhoKnowsAnswer, service_for
-from bot.model import Actor, CommunityRef
+from bot.model import Actor, CommunityRef, LinkPreview
 from storage import models as m
 from storage.db import Database
 from tests.conftest import START, make_config
@@ -358,6 +358,52 @@ async def test_a_bare_link_answering_in_a_thread_is_about_its_question(rhizome: 
     link = topics["https://github.com/opsmill/infrahub/issues/5057"]
     assert "relationship direction" in link or "relationship" in link
     assert not {"kubernetes", "helm chart", "helm"} & set(link)
+
+
+async def test_a_link_in_everyday_words_is_about_its_thread(rhizome: Rhizome) -> None:
+    # A meeting invitation in a forum thread (Infrahub's 1.3 upgrade thread): "click this
+    # link… dial…" names no subject, the thread does; a link with a subject of its own in the
+    # same thread keeps its own.
+    chat = Chat(SLACK, START)
+    await rhizome.ingest_many(
+        [
+            chat.post(
+                "ana",
+                "Proposed change and artifact bugs after the 1.3 upgrade: artifacts no longer "
+                "generate from the git repository",
+                mid="1",
+                channel="infrahub-qa",
+            ),
+            replace(  # Discord's embed, titled "Meet" as in the forum's data
+                chat.post(
+                    "ben",
+                    "To join the video meeting, click this link: https://meet.google.com/mws-ucgw-deg"
+                    "\nOtherwise, to join by phone, dial +44 20 3910 5537 and enter this PIN: "
+                    "347 918",
+                    mid="2",
+                    channel="infrahub-qa",
+                    thread="1",
+                    minutes=1,
+                ),
+                previews=(LinkPreview("https://meet.google.com/mws-ucgw-deg", "Meet"),),
+            ),
+            chat.post(
+                "cy",
+                "Kubernetes helm chart values are documented at https://docs.example.com/helm",
+                mid="3",
+                channel="infrahub-qa",
+                thread="1",
+                minutes=2,
+            ),
+        ]
+    )
+    topics = await topics_by_url(rhizome)
+    meeting = topics["https://meet.google.com/mws-ucgw-deg"]
+    assert {"artifact", "git repository", "proposed change"} & set(meeting), meeting
+    assert not {"dial", "click"} & set(meeting[:3]), meeting
+    own = topics["https://docs.example.com/helm"]
+    assert {"helm chart", "kubernetes"} & set(own[:3]), own
+    assert not {"artifact", "proposed change"} & set(own), own
 
 
 async def test_a_link_to_a_message_is_about_that_message(rhizome: Rhizome) -> None:
