@@ -463,14 +463,20 @@ def compound_part(term: str) -> str | None:
 
 def japanese_terms(text: str) -> list[str]:
     """Nouns and noun compounds of Japanese text, in order: `型クラスのインスタンス` ->
-    `型`, `クラス`, `型クラス`, `インスタンス`. Latin words inside it (`stack`, `GHC`) are left
-    to the English path, which sees them anyway."""
+    `クラス`, `型クラス`, `インスタンス` (`型` too where the text also has it alone). Latin
+    words inside it (`stack`, `GHC`) are left to the English path, which sees them anyway."""
     out: list[str] = []
     run: list[str] = []
     nouns = 0  # nouns in the run: suffixes alone (`個` `目` of `3個目`) make no compound
+    # One-character nouns seen only inside compounds (`典` of `技術書典`, `談` of `体験談`,
+    # `欄` of `検索欄`) are parts, not subjects; `型` written alone somewhere stays a topic.
+    bound: set[str] = set()
+    alone: set[str] = set()
 
     def close() -> None:
         nonlocal nouns
+        singles = bound if len(run) > 1 else alone
+        singles.update(w for w in run if len(w) == 1)
         if len(run) > 1 and nouns:
             compound = "".join(run)
             if len(compound) <= 12 and compound not in out[opened:]:
@@ -524,4 +530,9 @@ def japanese_terms(text: str) -> list[str]:
             close()
         after = pos1
     close()
-    return [t for t in out if t not in _JA_FILLER_NOUNS and not _HIRAGANA_WORD.match(t)]
+    parts = bound - alone
+    return [
+        t
+        for t in out
+        if t not in _JA_FILLER_NOUNS and not _HIRAGANA_WORD.match(t) and t not in parts
+    ]
