@@ -31,6 +31,7 @@ __all__ = [
     "sentence_title",
     "site_suffix",
     "slug_title",
+    "uncut",
 ]
 
 MAX_TITLE_CHARS = 300
@@ -256,6 +257,23 @@ def site_suffix(title: str, url: str) -> tuple[str, str | None]:
     if not dropped:
         return title, None
     return " - ".join(parts), " ".join([*lead, *trail]) or None
+
+
+_CUT_SHORT = re.compile(r"[A-Za-z0-9_.+#-]*[A-Za-z0-9](?:\.\.\.|…)\s*$")
+_ELLIPSIS_END = re.compile(r"(?:\.\.\.|…)\s*$")
+_ELLIPSIS = re.compile(r"\s+(?:\.\.\.|…)\s*$")
+
+
+def uncut(title: str) -> str:
+    """A title without the word an embed cut short: Discord shows a long GitHub title as
+    "…in the data property of IPPrefixPoolGetR...", and `ipprefixpoolgetr` names nothing.
+    A whole last word before the ellipsis stays; the title is never emptied."""
+    if _ELLIPSIS.search(title):
+        return _ELLIPSIS.sub("", title)
+    shorter = _CUT_SHORT.sub("", title).rstrip()
+    if shorter == title.rstrip():  # cut inside Japanese: where its word began is unknown
+        shorter = _ELLIPSIS_END.sub("", title)
+    return shorter if shorter.strip() else title
 
 
 # GitHub names a pull request's author after its title ("Improve Routing by BeArchiTek ·

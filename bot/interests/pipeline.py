@@ -57,6 +57,7 @@ from bot.titles import (
     code_owner,
     fallback_title,
     site_suffix,
+    uncut,
 )
 from bot.urls import extract_urls
 from bot.wordsplit import split_run_on
@@ -109,7 +110,7 @@ def names_a_subject(topics: Sequence[tuple[str, float]]) -> bool:
 def resource_text(doc: ResourceDoc) -> ResourceText:
     title, site = site_suffix(doc.title, doc.url) if doc.title else (doc.title, None)
     return ResourceText(
-        title=without_owner(title, doc.url),
+        title=without_owner(uncut(title), doc.url) if title else title,
         description=doc.description,
         keywords=(*doc.keywords, *_address_subjects(doc)),
         site_name=doc.site_name or site,

@@ -17,6 +17,7 @@ from bot.titles import (
     sentence_title,
     site_suffix,
     slug_title,
+    uncut,
 )
 from bot.tracking import resources_in
 
@@ -506,3 +507,23 @@ def test_a_titles_site_name_is_told_apart_from_its_subject(
     title: str, url: str, page: str, site: str | None
 ) -> None:
     assert site_suffix(title, url) == (page, site)
+
+
+@pytest.mark.parametrize(
+    ("title", "read"),
+    [
+        # Discord's embed of a long GitHub title (Infrahub forum): the cut word names nothing
+        (
+            "bug: cannot use a variable in the data property of IPPrefixPoolGetR...",
+            "bug: cannot use a variable in the data property of",
+        ),
+        ("good examples of graphing libraries as …", "good examples of graphing libraries as"),
+        # cut inside Japanese: only the ellipsis goes
+        ("テキストボックスが使えていません。Gtk.En...", "テキストボックスが使えていません。"),
+        ("日本語の文章が切れ...", "日本語の文章が切れ"),
+        ("Wait...", "Wait..."),  # never emptied
+        ("Plain title", "Plain title"),
+    ],
+)
+def test_a_title_cut_short_is_read_without_its_cut_word(title: str, read: str) -> None:
+    assert uncut(title) == read
