@@ -22,6 +22,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from rapidfuzz import process
+from rapidfuzz.distance import DamerauLevenshtein
+
 from bot.interests.related import ABBREVIATIONS
 from bot.interests.spelling import american
 from bot.interests.terms import (
@@ -39,7 +42,7 @@ from bot.interests.terms import (
     japanese_terms,
     specificity,
 )
-from bot.interests.typos import is_misspelling
+from bot.interests.typos import is_english, is_misspelling
 from bot.interests.words import STOPWORDS, singularize
 
 __all__ = [
@@ -311,6 +314,14 @@ def subjects_first(topics: Iterable[tuple[str, float]]) -> list[tuple[str, float
 
 
 _OWN_WORD_DF = 3  # documents that make a misspelling-like word the community's own (`upsert`)
+# A community's own word (`graphql`, `infrahub`, `diffeqflux`) misspelt once (`grahql`,
+# `inrahub`, `difeqflux`): one edit from a word in this many documents, and this many times
+# as many as the misspelling's.
+_JARGON_DF = 5
+_JARGON_RATIO = 5
+_JARGON_MIN_LETTERS = 5
+_JARGON_REBUILD = 1.5  # the index of frequent words is rebuilt as the documents grow by half
+_JARGON_REMEMBERED = 50_000  # respellings looked up, kept until the next rebuild
 SHOWN_AT_LEAST = 3  # a resource's topics shown whatever their weight...
 SHOWN_FLOOR = 0.3  # ...and beyond them only those with this share of the lead's weight
 
@@ -414,6 +425,10 @@ class TopicExtractor:
             if len(w) >= 3 or (len(w) == 2 and w not in ABBREVIATIONS)
         )
         self.title_df: Counter[str] = Counter()
+        # (first letter, length) -> frequent one-word terms, for `respelled`
+        self._jargon: dict[tuple[str, int], list[str]] = {}
+        self._jargon_docs = -1  # doc_count when `_jargon` was built
+        self._respelled: dict[str, str] = {}
 
     # --- document frequencies -------------------------------------------------------------
 
@@ -499,9 +514,13 @@ class TopicExtractor:
                 add(brand, _W_SITE)
 
         titled = meta.casefold()
+        respelled: dict[str, float] = {}
+        for term, score in scores.items():
+            term = self.respelled(term)
+            respelled[term] = respelled.get(term, 0.0) + score
         weighted = [
             (t, s * self.rarity(t))
-            for t, s in scores.items()
+            for t, s in respelled.items()
             if not self.names_someone(t) and not self.misspelt(t, titled)
         ]
         weighted = [(t, s) for t, s in weighted if s > 0.0]
@@ -521,6 +540,62 @@ class TopicExtractor:
             is_misspelling(w) and self.df.get(w, 0) < _OWN_WORD_DF and w not in title
             for w in term.split()
         )
+
+    def respelled(self, term: str) -> str:
+        """The term with a once-seen misspelling of the community's own words put right
+        (`grahql mutation` -> `graphql mutation`, `inrahub` -> `infrahub`): English does not
+        know the word, no page's title spells it so, and it is one edit (same first letter)
+        from a word everyday English does not use that is `_JARGON_RATIO` times as common in
+        the community's documents, in `_JARGON_DF` of them or more."""
+        if " " in term:
+            words = term.split()
+            fixed = [self.respelled(w) for w in words]
+            return " ".join(fixed) if fixed != words else term
+        if (
+            len(term) < _JARGON_MIN_LETTERS
+            or not term.isascii()
+            or not term.isalpha()
+            or self.df.get(term, 0) >= _JARGON_DF
+            or self.title_df[term] > 0  # a page's own title spells it so: `graphiql` is a tool
+        ):
+            return term
+        if self.doc_count >= _JARGON_REBUILD * max(1, self._jargon_docs):
+            self._build_jargon()
+        found = self._respelled.get(term)
+        if found is None:
+            found = term
+            if not is_english(term):
+                candidates = [
+                    w
+                    for n in (len(term) - 1, len(term), len(term) + 1)
+                    for w in self._jargon.get((term[0], n), ())
+                ]
+                best = process.extractOne(
+                    term, candidates, scorer=DamerauLevenshtein.distance, score_cutoff=1
+                )
+                if best is not None and self.df[best[0]] >= _JARGON_RATIO * max(
+                    1, self.df.get(term, 0)
+                ):
+                    found = best[0]
+            if len(self._respelled) >= _JARGON_REMEMBERED:
+                self._respelled.clear()
+            self._respelled[term] = found
+        return found
+
+    def _build_jargon(self) -> None:
+        index: dict[tuple[str, int], list[str]] = {}
+        for word, n in self.df.items():
+            if (
+                n >= _JARGON_DF
+                and " " not in word
+                and word.isascii()
+                and word.isalpha()
+                and specificity(word) >= 1.0  # `graphql`, not `user` (for `userr`: useR!)
+            ):
+                index.setdefault((word[0], len(word)), []).append(word)
+        self._jargon = index
+        self._jargon_docs = self.doc_count
+        self._respelled.clear()
 
     def names_someone(self, term: str) -> bool:
         """True when a word of the term is a member's name that no two titles use."""

@@ -63,3 +63,22 @@ def test_a_word_the_community_or_the_title_uses_is_its_own() -> None:
     assert "upsert" in dict(used.topics(ResourceText(messages=(text,)), k=12))
     titled = dict(fresh.topics(ResourceText(title="Retrie", messages=(text,)), k=12))
     assert "retrie" in titled
+
+
+def test_a_community_word_misspelt_is_read_as_the_word() -> None:
+    # Infrahub's forum: `grahql`, `inrahub`, `anisble` beside dozens of `graphql`, `infrahub`
+    # and `ansible`; GraphiQL is a tool a page's title names, and `userr` (useR!) is one edit
+    # from `user`, an everyday word, not the community's own
+    ex = TopicExtractor()
+    ex.observe(
+        ResourceText(messages=("graphql mutation with ansible on infrahub",)) for _ in range(30)
+    )
+    ex.observe([ResourceText(title="GraphiQL", messages=("graphiql sandbox",))])
+    ex.observe(ResourceText(messages=("every user here",)) for _ in range(30))
+    text = "the grahql mutation from anisble fails on inrahub; graphiql at userr"
+    topics = dict(ex.topics(ResourceText(messages=(text,)), k=12))
+    assert {"graphql mutation", "ansible"} <= set(topics), topics
+    assert not {"grahql", "grahql mutation", "anisble", "inrahub"} & set(topics), topics
+    assert "graphiql" in topics
+    assert ex.respelled("userr") == "userr"
+    assert ex.respelled("grahql mutation") == "graphql mutation"
