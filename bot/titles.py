@@ -28,6 +28,7 @@ __all__ = [
     "file_title",
     "is_generic_filename",
     "label_title",
+    "screenshot_title",
     "sentence_title",
     "site_suffix",
     "slug_title",
@@ -151,6 +152,26 @@ def is_generic_filename(name: str | None) -> bool:
         return True
     stem = _EXTENSION.sub("", name.strip())
     return not stem or bool(_GENERIC_FILE.match(stem) or _HEXISH.match(stem) or _DIGITS.match(stem))
+
+
+_SCREENSHOT = re.compile(
+    r"(?i)^(screen[\s_-]?shot|screenshot)[\s_-]*(\d{4})[_-]?(\d{2})[_-]?(\d{2})(?!\d)"
+)
+
+
+def screenshot_title(url: str) -> str | None:
+    """"Screen Shot 2015-09-08" for `…/screen_shot_2015-09-08_at_21.58.41.png`: a screenshot
+    nobody named is still a screenshot of that day, better than its address in a digest
+    (the last resort, after `fallback_title`)."""
+    try:
+        name = unquote(urlsplit(url).path.rsplit("/", 1)[-1])
+    except ValueError:
+        return None
+    found = _SCREENSHOT.match(name.strip())
+    if found is None:
+        return None
+    words = _SPACES.sub(" ", _SEP.sub(" ", found.group(1)))
+    return f"{words[:1].upper()}{words[1:]} {found.group(2)}-{found.group(3)}-{found.group(4)}"
 
 
 def file_title(title: str | None, filename: str | None) -> tuple[str, TitleSource] | None:

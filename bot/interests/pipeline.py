@@ -56,6 +56,7 @@ from bot.titles import (
     chat_message_channel,
     code_owner,
     fallback_title,
+    screenshot_title,
     site_suffix,
     uncut,
 )
@@ -99,6 +100,11 @@ DF_SAMPLE = 2000  # recent resources whose terms seed a community's document fre
 HORIZON_HALF_LIVES = 40  # older activity is not read at all (it weighs < 1e-12)
 LEASE = timedelta(minutes=2)
 STATS_REBUILD = 300.0  # seconds between full recounts of topic popularity (background)
+
+
+def _screenshot(url: str) -> tuple[str, TitleSource] | None:
+    shot = screenshot_title(url)
+    return (shot, TitleSource.SENTENCE) if shot else None
 
 
 def names_a_subject(topics: Sequence[tuple[str, float]]) -> bool:
@@ -705,6 +711,7 @@ class TopicPipeline:
                 found := titled_by_site(
                     fallback_title(doc.url, doc.messages, site_name(doc.url), channels), doc.url
                 )
+                or _screenshot(doc.url)
             )
         }
         # A label that only says how the sentence referred to the link (`code`, `issue`)

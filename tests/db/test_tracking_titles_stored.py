@@ -91,6 +91,23 @@ async def test_a_front_page_is_titled_by_its_site_and_a_label_still_beats_it(
     assert (await by_url(rhizome))["https://example.org"].title == "my local config points at"
 
 
+async def test_a_screenshot_nobody_named_is_titled_by_its_day(rhizome: Rhizome, chat: Chat) -> None:
+    # houstondatavis: Slack's old "uploaded a file" messages, the file's default name only
+    base = "https://houstondatavis.slack.com/files/micahstubbs"
+    shot = f"{base}/F0ABL7E4W/screen_shot_2015-09-08_at_21.58.41.png"
+    named = f"{base}/F06SWLJUV/screen_shot_2015-06-26_at_12.07.24.png"
+    await rhizome.ingest(
+        chat.post("ana", f"<@U1|ana> uploaded a file: <{shot}|Screen Shot 2015-09-08.png>", mid="1")
+    )
+    await rhizome.ingest(chat.post("ana", f"<@U1|ana> uploaded a file: <{named}|interaction>"))
+    found = await by_url(rhizome)
+    assert found[shot].title == "Screen shot 2015-09-08"
+    assert found[named].title == "interaction"  # what its sharer called it comes first
+    # anything better replaces it
+    await rhizome.ingest(chat.post("ben", f"<{shot}|the radial districts layout>", mid="3"))
+    assert (await by_url(rhizome))[shot].title == "the radial districts layout"
+
+
 async def test_slack_unfurls_in_a_real_export_become_titles(rhizome: Rhizome) -> None:
     summary = await import_export(rhizome, "slack", SLICE)
     assert summary.ok

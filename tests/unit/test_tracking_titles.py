@@ -14,6 +14,7 @@ from bot.titles import (
     file_title,
     is_generic_filename,
     own_words,
+    screenshot_title,
     sentence_title,
     site_suffix,
     slug_title,
@@ -527,3 +528,23 @@ def test_a_titles_site_name_is_told_apart_from_its_subject(
 )
 def test_a_title_cut_short_is_read_without_its_cut_word(title: str, read: str) -> None:
     assert uncut(title) == read
+
+
+@pytest.mark.parametrize(
+    ("url", "title"),
+    [
+        (
+            "https://x.slack.com/files/u/F1/screen_shot_2015-09-08_at_21.58.41.png",
+            "Screen shot 2015-09-08",
+        ),
+        (
+            "https://cdn.discordapp.com/attachments/1/2/Screenshot_20200501-102233.png",
+            "Screenshot 2020-05-01",
+        ),
+        ("https://x.org/Screen%20Shot%202020-05-01%20at%2010.22.33.png", "Screen Shot 2020-05-01"),
+        ("https://x.org/image.png", None),  # no day: nothing to say
+        ("https://x.org/screenshot.png", None),
+    ],
+)
+def test_a_screenshot_is_titled_by_its_day(url: str, title: str | None) -> None:
+    assert screenshot_title(url) == title
