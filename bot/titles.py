@@ -160,9 +160,9 @@ _SCREENSHOT = re.compile(
 
 
 def screenshot_title(url: str) -> str | None:
-    """"Screen Shot 2015-09-08" for `…/screen_shot_2015-09-08_at_21.58.41.png`: a screenshot
-    nobody named is still a screenshot of that day, better than its address in a digest
-    (the last resort, after `fallback_title`)."""
+    """A screenshot nobody named, by its day: "Screen Shot 2015-09-08" for
+    `…/screen_shot_2015-09-08_at_21.58.41.png`, better than its address in a digest (the
+    last resort, after `fallback_title`)."""
     try:
         name = unquote(urlsplit(url).path.rsplit("/", 1)[-1])
     except ValueError:

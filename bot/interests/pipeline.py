@@ -21,14 +21,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
-import re
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from bot.interests.addresses import address_subjects, registry_package, site_brand, site_name
+from bot.interests.addresses import site_name
 from bot.interests.answers import (
     Answered,
     answered,
@@ -42,7 +41,13 @@ from bot.interests.profiles import (
     EvidenceKind,
     is_question,
 )
-from bot.interests.terms import has_cjk, japanese_terms, specificity
+from bot.interests.resource_text import (
+    is_weak_label,
+    names_a_subject,
+    resource_text,
+    screenshot_fallback,
+    titled_by_site,
+)
 from bot.interests.thanks import thanked
 from bot.interests.topics import ResourceText, TopicExtractor, channel_topic
 from bot.interests.wants import (
@@ -50,18 +55,7 @@ from bot.interests.wants import (
     WANTS_BATCH,
     work_out_wants,
 )
-from bot.interests.words import singularize
-from bot.titles import (
-    TitleSource,
-    chat_message_channel,
-    code_owner,
-    fallback_title,
-    screenshot_title,
-    site_suffix,
-    uncut,
-)
-from bot.urls import extract_urls
-from bot.wordsplit import split_run_on
+from bot.titles import TitleSource, chat_message_channel, fallback_title
 from storage.interests import (
     Action,
     EvidenceRef,
@@ -100,112 +94,6 @@ DF_SAMPLE = 2000  # recent resources whose terms seed a community's document fre
 HORIZON_HALF_LIVES = 40  # older activity is not read at all (it weighs < 1e-12)
 LEASE = timedelta(minutes=2)
 STATS_REBUILD = 300.0  # seconds between full recounts of topic popularity (background)
-
-
-def _screenshot(url: str) -> tuple[str, TitleSource] | None:
-    shot = screenshot_title(url)
-    return (shot, TitleSource.SENTENCE) if shot else None
-
-
-def names_a_subject(topics: Sequence[tuple[str, float]]) -> bool:
-    """Does any of these topics say more than everyday language (`schema`, `proposed change`,
-    not `dial`, `click`)?"""
-    return any(specificity(topic) >= 1.0 for topic, _ in topics)
-
-
-def resource_text(doc: ResourceDoc) -> ResourceText:
-    title, site = site_suffix(doc.title, doc.url) if doc.title else (doc.title, None)
-    return ResourceText(
-        title=without_owner(uncut(title), doc.url) if title else title,
-        description=doc.description,
-        keywords=(*doc.keywords, *_address_subjects(doc)),
-        site_name=doc.site_name or site,
-        site_brand=site_brand(doc.url),
-        messages=doc.messages,
-        channel_name=doc.channel_name,
-        names=tuple(
-            name for name in (registry_package(doc.shared_url or doc.url),) if name is not None
-        ),
-    )
-
-
-def titled_by_site(
-    found: tuple[str, TitleSource] | None, url: str
-) -> tuple[str, TitleSource] | None:
-    """A URL's last word that is an everyday word (`/trial`, `/welcome`, `/basics`) names the
-    page only on its site: "Trial | Data nitro", whose site part topics read as the site's
-    (`resource_text` splits it off with `site_suffix`)."""
-    if found is None or found[1] != TitleSource.SLUG or " " in found[0].strip():
-        return found
-    site = site_name(url)
-    word = found[0].strip()
-    if site is None or specificity(word.casefold()) >= 1.0 or site.casefold() == word.casefold():
-        return found
-    name = split_run_on(site) or site
-    return f"{word} | {name[:1].upper()}{name[1:]}", found[1]
-
-
-def _host_words(url: str) -> set[str]:
-    """The words of a URL's host (`github`, `com` of `https://github.com/…`)."""
-    host = url.split("://", 1)[-1].split("/", 1)[0].casefold()
-    return set(host.split("."))
-
-
-def is_weak_label(label: str, url: str = "") -> bool:
-    """A link's label that says how a sentence refers to the link, not what it is: one
-    everyday word (`code`, `issue`, `check`, `関数` function, `前回` last time), a Japanese
-    pointer (`このへん` around here, `こちらのドキュメント` this document), the site's name
-    (`GitHub` on a repository), or no word at all (`[1]`)."""
-    text = label.strip()
-    if not any(ch.isalpha() for ch in text):
-        return True
-    if url and text.casefold() in _host_words(url):
-        return True
-    if has_cjk(text):
-        terms = japanese_terms(text)
-        return len(terms) <= 1 and all(specificity(t) < 1.0 for t in terms)
-    words = text.casefold().split()
-    return len(words) == 1 and specificity(singularize(words[0].strip(".,:;!?()[]"))) < 1.0
-
-
-def _address_subjects(doc: ResourceDoc) -> tuple[str, ...]:
-    """What the page's addresses say (`addresses.address_subjects`), from the URL as first
-    shared and from every link to it in its messages: each share may point at another section
-    of one page (`…/profiles#profile-priority`), while the canonical URL drops anchors."""
-    found = list(address_subjects(doc.shared_url or doc.url))
-    for text in doc.messages:
-        if "#" in text:
-            for link in extract_urls(text):
-                if link.canonical == doc.url and "#" in link.original:
-                    found.extend(address_subjects(link.original))
-    return tuple(dict.fromkeys(found))
-
-
-# A pull request's title opens with an imperative ("Fix payload for …") and a code host's page
-# ends with its author ("… by BeArchiTek"): what kind of change, and who, not what about.
-_PR_VERB = re.compile(
-    r"^\s*(?:fix(?:es|ed)?|add(?:s|ed)?|update[sd]?|remove[sd]?|improve[sd]?|allow(?:s|ed)?"
-    r"|support(?:s|ed)?|bump(?:s|ed)?|use[sd]?|make[s]?|move[sd]?|rename[sd]?|refactor(?:s|ed)?"
-    r"|implement(?:s|ed)?|enable[sd]?|disable[sd]?|handle[sd]?|ensure[sd]?)\s+",
-    re.IGNORECASE,
-)
-_PR_AUTHOR = re.compile(r"\s+by\s+@?[\w-]+(?:\.\.\.|…)?\s*$")
-_CODE_REFERENCE = re.compile(r"(?<=\w)(?:[#!]\d+|@[0-9a-f]{7,40})$")
-
-
-def without_owner(title: str | None, url: str) -> str | None:
-    """`JuliaGPU/CUDA.jl` -> `CUDA.jl` for a code host's repository: the owner is an
-    account name, not what the repository is about. A repository name alone is a slug, read
-    as words (`Applied-Predictive-Modeling-with-Python` -> `Applied Predictive Modeling with
-    Python`), which keyphrase extraction otherwise takes for one long token."""
-    owner = code_owner(url)
-    if not title or owner is None:
-        return title
-    if "/pull/" in url or "/merge_requests/" in url:
-        title = _PR_AUTHOR.sub("", _PR_VERB.sub("", title))
-    name = re.sub(rf"(?i)(?<![\w.-]){re.escape(owner)}/", "", title)
-    name = _CODE_REFERENCE.sub("", name)  # `julia#33526`: the number names no subject
-    return re.sub(r"[-_]+", " ", name) if " " not in name.strip() else name
 
 
 def horizon(now: datetime, half_life_days: float) -> datetime:
@@ -711,7 +599,7 @@ class TopicPipeline:
                 found := titled_by_site(
                     fallback_title(doc.url, doc.messages, site_name(doc.url), channels), doc.url
                 )
-                or _screenshot(doc.url)
+                or screenshot_fallback(doc.url)
             )
         }
         # A label that only says how the sentence referred to the link (`code`, `issue`)

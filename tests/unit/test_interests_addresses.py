@@ -7,7 +7,7 @@ from dataclasses import replace
 import pytest
 
 from bot.interests.addresses import address_subjects, registry_package, site_brand, site_name
-from bot.interests.pipeline import resource_text
+from bot.interests.resource_text import resource_text
 from bot.interests.topics import TopicExtractor
 from storage.interests.values import ResourceDoc
 

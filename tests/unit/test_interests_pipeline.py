@@ -28,13 +28,11 @@ from bot.interests.pipeline import (
     Corpus,
     conversation_topics,
     epoch_days,
-    is_weak_label,
     knowledge_scores,
     log_add,
-    titled_by_site,
-    without_owner,
 )
 from bot.interests.profiles import Evidence, EvidenceKind, build_profile
+from bot.interests.resource_text import is_weak_label, titled_by_site, without_owner
 from bot.interests.service import Expert, WhoKnowsAnswer, _snippet
 from bot.interests.topics import ResourceText, TopicExtractor, normalize_topic
 from bot.interests.vocabulary import Vocabulary

@@ -331,7 +331,7 @@ def test_long_camel_case_identifiers_read_as_their_words() -> None:
 
 
 def test_a_site_name_in_a_title_is_the_site_not_the_subject() -> None:
-    from bot.interests.pipeline import resource_text
+    from bot.interests.resource_text import resource_text
     from storage.interests import ResourceDoc
 
     doc = ResourceDoc(
