@@ -314,9 +314,9 @@ def subjects_first(topics: Iterable[tuple[str, float]]) -> list[tuple[str, float
 
 
 _OWN_WORD_DF = 3  # documents that make a misspelling-like word the community's own (`upsert`)
-# A community's own word (`graphql`, `infrahub`, `diffeqflux`) misspelt once (`grahql`,
-# `inrahub`, `difeqflux`): one edit from a word in this many documents, and this many times
-# as many as the misspelling's.
+# A community's own word (`graphql`, `infrahub`, `ansible`) misspelt once or twice (`grahql`,
+# `inrahub`, `anisble`): one edit from a word in this many documents, and this many times as
+# many as the misspelling's.
 _JARGON_DF = 5
 _JARGON_RATIO = 5
 _JARGON_MIN_LETTERS = 5
