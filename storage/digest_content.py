@@ -526,6 +526,7 @@ def _questions(
         return []
     # Answered in its thread: by anyone but the asker, whose own follow-ups there add details.
     answered: set[tuple[int, str]] = set()
+    threaded: set[tuple[int, str]] = set()  # the asker went on in a thread of their own
     by_channel: dict[int, list[str]] = defaultdict(list)
     asker = {(q.channel, q.message_ext): q.author for q in found}
     for q in found:
@@ -543,8 +544,15 @@ def _questions(
             ):
                 if author != asker[(chan, thread)]:
                     answered.add((chan, thread))
+                else:
+                    threaded.add((chan, thread))
     unanswered = [q for q in found if (q.channel, q.message_ext) not in answered]
-    replied = _answered_inline(conn, unanswered[: scope.max_questions * 6], end)
+    # A question whose asker went on in its thread ("a minimum working example in the reply
+    # thread below") is answered there, not by the channel's next message (Julia's Flux GRU
+    # question had been "taken up" by another member's own question 4 hours on): the six
+    # other judged weeks (§17) hold 3 questions, 2 really open, instead of 2 and 1.
+    inline = [q for q in unanswered if (q.channel, q.message_ext) not in threaded]
+    replied = _answered_inline(conn, inline[: scope.max_questions * 6], end)
     replied |= _in_conversation(conn, unanswered[: scope.max_questions * 6])
     unanswered = [q for q in unanswered if q.message_id not in replied]
     unanswered = unanswered[: scope.max_questions * 3]

@@ -306,7 +306,8 @@ async def test_a_question_answered_without_a_thread_is_not_open(core: Rhizome) -
     someone else within 12 hours takes a question up (the asker's own follow-ups skipped:
     judged weeks of real communities had answers 40 minutes to 3 hours later, RULES.md
     section 16), and so does naming the asker. A "thanks", an answer 13 hours later, or one
-    after the window leave it open."""
+    after the window leave it open, and so does the channel's next message when the asker went
+    on in the question's thread."""
     _, digest = await make_digest(core)
     naming = post("r", "7", "fay", "<@eve> install the R kernel first", T + timedelta(hours=5))
     await core.ingest_many(
@@ -326,6 +327,9 @@ async def test_a_question_answered_without_a_thread_is_not_open(core: Rhizome) -
             # Only the asker in its thread: details added, nobody answered (julia's Flux GRU question)
             post("ml", "13", "kim", "How do I feed a GRU's output into a Dense layer?", T + timedelta(hours=7)),
             post("ml", "14", "kim", "here is the DimensionMismatch I get", T + timedelta(hours=7, minutes=5), thread="13"),
+            # ...and the channel's next message, 4 hours on, is someone else's own matter: a
+            # question whose asker went on in its thread is answered there or not at all
+            post("ml", "15", "lu", "I save my classifier as a pickle file for production", T + timedelta(hours=11)),
         ]
     )  # fmt: skip
     built = await build(core, digest)
