@@ -249,7 +249,7 @@ def _rhetorical_lead_in(text: str, cleaned: str) -> bool:
     for sentence in asked:
         if _lead_in_words(sentence) > LEAD_IN_WORDS or _asks_with_words(sentence):
             return False
-    last = max(text.rfind(mark) for mark in "?？؟")
+    last = max(text.rfind(mark) for mark in QUESTION_MARKS)
     return _LINK_AFTER.search(text, last) is not None
 
 
