@@ -169,7 +169,13 @@ _STRIP = re.compile(
     r"```.*?```|`[^`\n]*`|<[^<>\s]*>|https?://\S+|^[ \t]*>[^\n]*$",
     re.DOTALL | re.MULTILINE | re.IGNORECASE,
 )
-_QUESTION_END = re.compile(r"[?？؟⸮]+[\s\"')\]\u3002.!]*(?:\s|$)")
+_QUESTION_END = re.compile(
+    r"[?？؟⸮]+[\s\"')\]\u3002.!]*(?:\s|$)"
+    # Japanese runs sentences on with no space: "…でしょうか？追加の質問で…", "…ですか？(以下の
+    # コマンドで…)". Not a hedge or a quote going on ("詳しい？です", "…のでは？と感じました",
+    # "もの？を"), nor a mark in brackets of its own ("本業（？）の").
+    r"|(?<=[\u3040-\u30ff\u3400-\u9fff])(?<![（(])[?？]+(?=[^\s\"')\]\u3002.!?？！）」』とっをのでだがにはもや])"
+)
 _QUESTION_PHRASES = re.compile(r"(?:^|\b)(?:" + "|".join(p.pattern for p in PHRASES) + ")")
 _JA_QUESTION = re.compile("|".join(p.pattern for p in JAPANESE), re.MULTILINE)
 _PHRASE_ANCHOR = re.compile(

@@ -398,6 +398,9 @@ _WORD_STEMS = frozenset({"動詞", "形容詞", "形状詞", "名詞", "代名�
 # `ご` honorific): the noun after them is the subject on its own.
 _COUNTING_PREFIXES = frozenset("各全第約毎諸計同本当今前元現某両翌新旧超真お御ご")
 # Honorifics after a name (`エヌユルさん`, `かりんちゃん`, `鈴木氏`): the words before are a person.
+# The verbs that make a verbal noun an action (`登録し`, `共有できる`, `推奨される`).
+_LIGHT_VERBS = frozenset({"為る", "出来る"})
+_UNDER_WAY = frozenset({"中"})  # `作業中`, `停滞中`: the action going on
 _HONORIFICS = frozenset({"さん", "くん", "君", "ちゃん", "氏", "様", "さま", "殿", "先生", "たん"})
 
 
@@ -487,11 +490,23 @@ def japanese_terms(text: str) -> list[str]:
     after = ""  # the part of speech of the word before
     opened = 0  # where the current run's words start in `out`
     prefix = ""  # a prefix that belongs to the next noun: `非` of `非同期`
+    verbal = -1  # where in `out` a lone verbal noun just went (`登録` before `し`), else -1
     for word in _tagger()(text):
         surface = fold_long_vowel(word.surface)
         feature = word.feature
         pos1, pos2 = feature.pos1, feature.pos2
         japanese = bool(_CJK.search(surface))
+        if verbal >= 0 and (
+            (pos1 == "動詞" and feature.lemma in _LIGHT_VERBS) or surface in _UNDER_WAY
+        ):
+            # A verbal noun made a verb (`登録しました` registered, `精進します`, `共有できる`)
+            # or an action under way (`停滞中` stalled) is an action, as English `registering`
+            # is no topic; used as a noun elsewhere (`登録の手順`) it still counts there.
+            del out[verbal]
+            if surface in _UNDER_WAY:
+                run.clear()  # no compound `停滞中` either
+                nouns = 0
+        verbal = -1
         if not run:
             opened = len(out)
         if prefix and not (pos1 == "名詞" and japanese):
@@ -511,6 +526,8 @@ def japanese_terms(text: str) -> list[str]:
             nouns = 0
         elif pos1 == "名詞" and pos2 in _NOUN_POS2 and japanese and feature.pos3 != "副詞可能":
             if surface not in _JA_FILLER_NOUNS and (len(surface) > 1 or _CJK.match(surface)):
+                if not run and feature.pos3 == "サ変可能":
+                    verbal = len(out)
                 out.append(prefix + surface)
             run.append(surface)
             nouns += 1

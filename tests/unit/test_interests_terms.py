@@ -197,6 +197,17 @@ def test_japanese_is_segmented_into_nouns_and_compounds() -> None:
     assert "型クラス" in found and "勉強会" in found
 
 
+def test_a_verbal_noun_used_as_a_verb_is_an_action_not_a_topic() -> None:
+    # haskell-jp: "…Qiitaの記事にまとめました 精進します", "Haskell停滞中でしたが"
+    terms = japanese_terms("Haskell停滞中でしたが、型クラスを学習しました。精進します")
+    assert set(terms) == {"型クラス", "クラス"}
+    assert japanese_terms("アカウントを登録しました") == ["アカウント"]
+    assert japanese_terms("推奨される設定を共有できる") == ["設定"]
+    # the same word used as a noun still counts; a compound made a verb stays a compound
+    assert "登録" in japanese_terms("登録の手順が知りたい")
+    assert "型推論" in japanese_terms("ここで型推論する")
+
+
 def test_a_compound_misread_as_opening_with_a_suffix_is_kept_whole() -> None:
     # MeCab reads `圏` of `圏論` (category theory) as a suffix: the word was never a term
     assert "圏論" in japanese_terms("モナド変換子は圏論的にはどう理解すればよいですか")

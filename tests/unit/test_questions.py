@@ -52,6 +52,9 @@ from bot.questions import (
         # a short lead-in followed by a link still asks when a word in it asks (何, "is")
         "これって何でしょうか？ <https://example.org/doc>",
         "is this a bug? <https://x.org/issue>",
+        # Japanese runs the next sentence on with no space after the mark (haskell-jp)
+        "どのような概念になるのでしょうか？追加の質問で申し訳ないです。",
+        "どこに報告するのが良いでしょうか？(既に報告済かもしれませんが…)",
     ],
 )
 def test_questions(text: str) -> None:
@@ -71,6 +74,10 @@ def test_questions(text: str) -> None:
         "> How do I fix this?\nthanks, that solved it",  # the question is only quoted
         "You will see the following error if the token is missing",  # an explanation
         "I know how to do it",
+        # a Japanese hedge, a quote going on, a mark in brackets of its own (haskell-jp)
+        "M1にはまだ対応していないっぽい？です",
+        "一番楽なのでは？と感じました",
+        "今日は本業（？）のAndroidの動作検証でした",
         "it has a lot of good examples of how to use d3.js",  # houstondatavis, telling
         # a short lead-in that asks nothing, then the link it recommends (houstondatavis,
         # julialang's channel topic)
