@@ -131,15 +131,29 @@ def _phrase_runs(text: str) -> list[list[str]]:
     runs: list[list[str]] = []
     for clause in _CLAUSE_BREAK.split(_prepare_text(text)):
         run: list[str] = []
-        for w in _WORD.findall(clause):
-            if (kept := _kept_word(w)) is not None:
+        for match in _WORD.finditer(clause):
+            if (kept := _kept_word(match.group())) is not None:
                 run.append(kept)
-            elif run:
+                if not _compound_tail(clause, match.start()):
+                    continue
+                # The end of a hyphenated modifier ("command-line tool", "third-party
+                # library", "never-ending race") makes no phrase with the word after it:
+                # `line tool`, `party library`, `ending race` name nothing.
+            if run:
                 runs.append(run)
                 run = []
         if run:
             runs.append(run)
     return runs
+
+
+_HYPHEN_TAIL = re.compile(r"(?<=[^\W_]-)[^\W_]+\b(?!-[^\W_])")
+
+
+def _compound_tail(text: str, start: int) -> bool:
+    """Is the word at `start` the last part of a hyphenated word (`line` of `command-line`,
+    `server` of `haskell-language-server`; not `branch` of the flag `--branch`)?"""
+    return _HYPHEN_TAIL.match(text, start) is not None
 
 
 @dataclass(frozen=True, slots=True)

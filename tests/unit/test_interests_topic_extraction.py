@@ -321,6 +321,18 @@ def test_file_ends_a_subject_but_is_never_one_alone() -> None:
     assert "file" not in TopicExtractor()._token_terms("Ana uploaded a file: the files are big")
 
 
+def test_the_end_of_a_hyphenated_modifier_makes_no_phrase_with_the_next_word() -> None:
+    # julialang: "a never-ending race", "the old thread-unsafe wrapper"
+    terms = TopicExtractor()._token_terms("a never-ending race with a thread-unsafe wrapper")
+    assert "ending race" not in terms and "unsafe wrapper" not in terms
+    terms = TopicExtractor()._token_terms("a command-line tool for third-party packages")
+    assert "command line" in terms  # the hyphenated word itself still is one
+    assert "line tool" not in terms and "party package" not in terms
+    # a name of three parts stays whole; a command-line flag is no hyphenated word
+    assert "language server" in TopicExtractor()._token_terms("use haskell-language-server")
+    assert "branch schema" in TopicExtractor()._token_terms("load it with --branch schema")
+
+
 def test_long_camel_case_identifiers_read_as_their_words() -> None:
     # Infrahub's schema kinds, from a real forum title: "Multiple Number Ranges in Single
     # CoreNumberPool". Two-part names stay names.
