@@ -397,10 +397,10 @@ _WORD_STEMS = frozenset({"動詞", "形容詞", "形状詞", "名詞", "代名�
 # Prefixes that count, point or praise (`各` each, `第` -th, `約` about, `新` new, `超` very,
 # `ご` honorific): the noun after them is the subject on its own.
 _COUNTING_PREFIXES = frozenset("各全第約毎諸計同本当今前元現某両翌新旧超真お御ご")
-# Honorifics after a name (`エヌユルさん`, `かりんちゃん`, `鈴木氏`): the words before are a person.
 # The verbs that make a verbal noun an action (`登録し`, `共有できる`, `推奨される`).
 _LIGHT_VERBS = frozenset({"為る", "出来る"})
 _UNDER_WAY = frozenset({"中"})  # `作業中`, `停滞中`: the action going on
+# Honorifics after a name (`エヌユルさん`, `かりんちゃん`, `鈴木氏`): the words before are a person.
 _HONORIFICS = frozenset({"さん", "くん", "君", "ちゃん", "氏", "様", "さま", "殿", "先生", "たん"})
 
 
