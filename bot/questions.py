@@ -169,14 +169,15 @@ _STRIP = re.compile(
     r"```.*?```|`[^`\n]*`|<[^<>\s]*>|https?://\S+|^[ \t]*>[^\n]*$",
     re.DOTALL | re.MULTILINE | re.IGNORECASE,
 )
-_QUESTION_END = re.compile(
-    r"[?？؟⸮]+[\s\"')\]\u3002.!]*(?:\s|$)"
-    # Japanese runs sentences on with no space: "…でしょうか？追加の質問で…", "…ですか？(以下の
-    # コマンドで…)". Not a hedge or a quote going on ("詳しい？です", "…のでは？と感じました",
-    # "もの？を"), nor a mark in brackets of its own ("本業（？）の").
-    r"|(?<=[\u3040-\u30ff\u3400-\u9fff])(?<![（(])[?？]+(?=[^\s\"')\]\u3002.!?？！）」』とっをのでだがにはもや])"
+_QUESTION_END = re.compile(r"[?？؟⸮]+[\s\"')\]\u3002.!]*(?:\s|$)")
+# Japanese runs sentences on with no space: "…でしょうか？追加の質問で…", "…ですか？(以下の
+# コマンドで…)". Not a hedge or a quote going on ("…っぽい？です", "…のでは？と感じました",
+# "もの？を"), nor a mark in brackets of its own ("本業（？）の").
+_JA_RUN_ON = re.compile(
+    r"(?<=[\u3040-\u30ff\u3400-\u9fff])(?<![（(])[?？]+"
+    r"(?=[^\s\"')\]\u3002.!?？！）」』とっをのでだがにはもや])"
 )
-_QUESTION_PHRASES = re.compile(r"(?:^|\b)(?:" + "|".join(p.pattern for p in PHRASES) + ")")
+_PHRASE_ANCHORS: tuple[str, ...] = tuple(dict.fromkeys(a for p in PHRASES for a in p.anchors))
 _JA_QUESTION = re.compile("|".join(p.pattern for p in JAPANESE), re.MULTILINE)
 _PHRASE_ANCHOR = re.compile(
     "|".join(re.escape(a) for a in dict.fromkeys(a for p in PHRASES for a in p.anchors))
@@ -259,6 +260,23 @@ def _rhetorical_lead_in(text: str, cleaned: str) -> bool:
     return _LINK_AFTER.search(text, last) is not None
 
 
+def ascii_lower(text: str) -> str:
+    """Lower-case ASCII letters only, as SQL's lower() does (`str.lower` where that is the
+    same thing: several times faster than a translation table)."""
+    return text.lower() if text.isascii() else text.translate(_ASCII_LOWER)
+
+
+@lru_cache(maxsize=512)
+def _phrases_with(anchors: frozenset[str]) -> re.Pattern[str]:
+    """The alternation of only the phrases one of these anchors may be part of: searching
+    all of them at every position of every text was half of `is_question`'s time."""
+    patterns = [p.pattern for p in PHRASES if anchors.intersection(p.anchors)]
+    return re.compile(r"(?:^|\b)(?:" + "|".join(patterns) + ")") if patterns else _NEVER
+
+
+_NEVER = re.compile(r"(?!)")
+
+
 @short_text_cache
 def is_question(text: str | None) -> bool:
     """True for messages that ask something ("how do I…", "does anyone know…", "anyone
@@ -270,15 +288,21 @@ def is_question(text: str | None) -> bool:
     if not cleaned:
         return False
     if (
-        (cleaned[-1] in QUESTION_MARKS or _QUESTION_END.search(cleaned))
-        and any(m in cleaned for m in QUESTION_MARKS)
+        any(m in cleaned for m in QUESTION_MARKS)
+        and (
+            cleaned[-1] in QUESTION_MARKS
+            or _QUESTION_END.search(cleaned)
+            or _JA_RUN_ON.search(cleaned)
+        )
         and not _rhetorical_lead_in(text, cleaned)
     ):
         return True
-    lowered = cleaned.translate(_ASCII_LOWER)
+    lowered = ascii_lower(cleaned)
     # Every match holds one of its phrase's anchors: a few substring tests spare most texts
     # the search of the whole alternation at every position (derive runs this ~1M times).
-    if _PHRASE_ANCHOR.search(lowered) and _QUESTION_PHRASES.search(lowered):
+    if _PHRASE_ANCHOR.search(lowered) and _phrases_with(
+        frozenset(a for a in _PHRASE_ANCHORS if a in lowered)
+    ).search(lowered):
         return True
     return bool(_JA_ANCHOR.search(cleaned)) and _JA_QUESTION.search(cleaned) is not None
 
@@ -341,7 +365,7 @@ def asks_someone_else(text: str | None) -> bool:
     for sentence in asked:
         if _JA_REQUEST.search(sentence) and not _JA_TO_THE_ROOM.search(sentence):
             continue
-        lowered = sentence.translate(_ASCII_LOWER)
+        lowered = ascii_lower(sentence)
         if not _YOU.search(lowered) or _ME.search(lowered) or _YOU_FOR_ME.search(lowered):
             return False
     return True
