@@ -129,17 +129,18 @@ def _phrase_runs(text: str) -> list[list[str]]:
     """`_words` in runs that a two-word phrase may not cross: clauses, and the gaps left by
     removed noise and junk (`julia 1.6 highlights` holds no `julia highlights`)."""
     runs: list[list[str]] = []
-    for clause in _CLAUSE_BREAK.split(_prepare_text(text)):
+    prepared = _prepare_text(text)
+    if "-" in prepared:
+        # The end of a hyphenated modifier ("command-line tool", "third-party library",
+        # "never-ending race") makes no phrase with the word after it: `line tool`, `party
+        # library`, `ending race` name nothing.
+        prepared = _HYPHEN_TAIL.sub(r"\g<0> |", prepared)
+    for clause in _CLAUSE_BREAK.split(prepared):
         run: list[str] = []
-        for match in _WORD.finditer(clause):
-            if (kept := _kept_word(match.group())) is not None:
+        for w in _WORD.findall(clause):
+            if (kept := _kept_word(w)) is not None:
                 run.append(kept)
-                if not _compound_tail(clause, match.start()):
-                    continue
-                # The end of a hyphenated modifier ("command-line tool", "third-party
-                # library", "never-ending race") makes no phrase with the word after it:
-                # `line tool`, `party library`, `ending race` name nothing.
-            if run:
+            elif run:
                 runs.append(run)
                 run = []
         if run:
@@ -147,13 +148,9 @@ def _phrase_runs(text: str) -> list[list[str]]:
     return runs
 
 
-_HYPHEN_TAIL = re.compile(r"(?<=[^\W_]-)[^\W_]+\b(?!-[^\W_])")
-
-
-def _compound_tail(text: str, start: int) -> bool:
-    """Is the word at `start` the last part of a hyphenated word (`line` of `command-line`,
-    `server` of `haskell-language-server`; not `branch` of the flag `--branch`)?"""
-    return _HYPHEN_TAIL.match(text, start) is not None
+# The last part of a hyphenated word (`line` of `command-line`, `server` of
+# `haskell-language-server`; not `branch` of the flag `--branch`).
+_HYPHEN_TAIL = re.compile(r"(?<=[^\W_]-)[^\W_]+(?:['.][^\W_]+)*(?![\w'-]|\.[^\W_])")
 
 
 @dataclass(frozen=True, slots=True)
