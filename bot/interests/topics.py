@@ -394,6 +394,7 @@ _W_CHANNEL = 0.3
 _W_SITE = 0.25
 _BRAND_MIN_DF = 1  # other documents whose own words use a host's name, for it to name the site
 _META_CHARS = 2000  # YAKE cost grows with length; a title and a description fit
+_TOKEN_CACHE = 8192  # texts whose terms are remembered (a batch of documents' messages)
 
 
 class TopicExtractor:
@@ -426,6 +427,7 @@ class TopicExtractor:
         self._yake_ngram = yake_ngram
         self._yake: Any = None
         self._meta_cache: dict[str, tuple[str, ...]] = {}
+        self._token_cache: dict[str, list[str]] = {}
         # Words of members' names: "tim", "gerardo", "cj" (CJ Carey), "hl" say who talked,
         # not what about. A name word that titles use too ("julia", "haskell") is a subject
         # after all; two letters that are a known abbreviation (`ml`, `ai`) stay subjects.
@@ -617,7 +619,18 @@ class TopicExtractor:
 
     def _token_terms(self, text: str) -> list[str]:
         """Subject words and two-word noun phrases of chat text, normalized (see
-        `bot.interests.terms`); Japanese text adds its nouns and noun compounds."""
+        `bot.interests.terms`); Japanese text adds its nouns and noun compounds. Remembered
+        for the newest texts: a batch of documents is read for its counts (`observe`), then
+        for its topics."""
+        found = self._token_cache.get(text)
+        if found is None:
+            found = self._read_terms(text)
+            if len(self._token_cache) >= _TOKEN_CACHE:
+                self._token_cache.clear()
+            self._token_cache[text] = found
+        return found
+
+    def _read_terms(self, text: str) -> list[str]:
         if not text:
             return []
         japanese = has_japanese(text)
