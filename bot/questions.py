@@ -340,6 +340,20 @@ _YOU_FOR_ME = re.compile(
 )
 
 
+# A request for the person addressed to do something ("can you post the contents of your
+# file?", "could you unmute the laptop mic and let me…", "can you try deleting the keys?"),
+# not to teach, explain or point the asker somewhere ("can you tell me…", "could you guide
+# me…", "can you shed some light…", "could you let me know where I went wrong?").
+_ACTION_REQUEST = re.compile(
+    r"^(?:\W*(?:hi|hey|hello|also|ok|okay|so|and|but|then|if not|please)\b)*\W*"
+    r"(?:[^,?.!]{1,60},\s*)?"  # "when the talks are done, could you…"
+    r"(?:can|could|would|will) you (?:please |also |maybe |kindly |just )*+"
+    r"(?!guys|all|folks|help|explain|tell|show|recommend|suggest|point|advise|guide|teach|clarify|elaborate"
+    r"|describe|shed|let me know|give me|link me|provide (?:some )?(?:guidance|advice|help|"
+    r"examples?|pointers|details on|an? example)|share (?:some|any|your) (?:thoughts|tips|"
+    r"advice|experience)|think|imagine|say|know|have|be|like|mind|consider|expect)"
+    r"[a-z]+\b"
+)
 # A polite request for the person addressed to do something ("…に移していただけないでしょう
 # か", "…見せていただけませんか"), not one to teach, explain or help the asker ("教えていただけ
 # ますか", English's "can you explain"), nor one put to the room ("どなたか…していただけませんか":
@@ -366,6 +380,8 @@ def asks_someone_else(text: str | None) -> bool:
         if _JA_REQUEST.search(sentence) and not _JA_TO_THE_ROOM.search(sentence):
             continue
         lowered = ascii_lower(sentence)
+        if _ACTION_REQUEST.match(lowered):
+            continue
         if not _YOU.search(lowered) or _ME.search(lowered) or _YOU_FOR_ME.search(lowered):
             return False
     return True

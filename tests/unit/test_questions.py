@@ -232,6 +232,12 @@ def test_a_quoted_line_does_not_hide_the_lines_after_it() -> None:
         "すみません、 <#C4LFB6DE0|general> は原則このWorkspace自体に関するアナウンスに使用したい"
         "ので、 <#C4M4TT8JJ|random> に移していただけないでしょうか？ :pray:",
         "とりあえず差し支えなければソースコード全体を見せていただけませんか？",
+        # a request to do something, even one that says "me" (julialang, Houston, Infrahub)
+        "<@U061A5N1G>:  when the talks are done,  could you unmute laptop mic and let me be  a "
+        '"head in a jar" and chat with people?',
+        "can you turn on the musl buildbot so I can build v1.6.0-beta1?",
+        "can you try deleting all of the keys you sent me from redis?",
+        "Not sure I know what you mean, can you expand? I think the answer is no",
     ],
 )
 def test_questions_put_to_you_ask_about_them(text: str) -> None:
@@ -249,6 +255,9 @@ def test_questions_put_to_you_ask_about_them(text: str) -> None:
         "In the case of PCA after FFT, you would keep it unstandardized right?",
         "Hey guys, is there any example of how you would model route-maps?",
         "Can you please advise? Thanks in advance.",
+        "Could you please guide me how to start working on it ?",
+        "can you please tell me, how do I make different environments then?",
+        "Would you guys be interested in running a survey for JuliaCon?",
         "Did you see my PR, or should I open an issue?",  # "I" asks too
         "Does anyone know a good SQL book?",
         "is there a link for the slides?",
