@@ -207,6 +207,19 @@ def _substantive(topic: str) -> bool:
     return is_subject_word(words[0]) if len(words) == 1 else is_noun_word(words[-1])
 
 
+def _everyday_in_passing(topic: str, *profiles: Profile, teaching: bool = False) -> bool:
+    """An everyday word (`server`, `web`, `profile`, `定義` definition, `ツール` tool) these
+    members used in passing: no channel they spoke about it in is named for it (`#databases`
+    makes `database` a subject there), and, to share it, fewer than two links or
+    conversations each; claiming to teach an everyday word takes the channel. Over every
+    pair of judged candidates, the reasons on such words were 7, all irrelevant."""
+    if " " in topic or specificity(topic) > EVERYDAY_SPECIFICITY:
+        return False
+    if any(channel_topic(ev.channel) == topic for p in profiles for ev in p.evidence(topic)):
+        return False
+    return teaching or min(_support(p, topic, wants=False) for p in profiles) < 2
+
+
 def _support(profile: Profile, topic: str, *, wants: bool) -> int:
     """How many different resources or messages of the member's own back a topic (a
     declared interest counts as two: the member said so in so many words)."""
@@ -323,7 +336,7 @@ def _candidates(
     ra, rb = MemberRef(a.member_id), MemberRef(b.member_id)
     cares_a, cares_b = _relative(_cares(a)), _relative(_cares(b))
     for topic in cares_a.keys() & cares_b.keys():
-        if not _substantive(topic):
+        if not _substantive(topic) or _everyday_in_passing(topic, a, b):
             continue
         if min(_support(a, topic, wants=False), _support(b, topic, wants=False)) < min_support:
             continue
@@ -357,6 +370,8 @@ def _candidates(
         rt, rl = MemberRef(teacher.member_id), MemberRef(learner.member_id)
         for topic in teacher.knows.keys() & learner.wants.keys():
             if not _substantive(topic) or _support(teacher, topic, wants=False) < min_support:
+                continue
+            if _everyday_in_passing(topic, teacher, teaching=True):
                 continue
             if not _wished(learner, topic, min_questions, _questions_needed(topic)):
                 continue  # one question that happened to use the word is not a wish to learn

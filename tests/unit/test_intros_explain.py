@@ -201,6 +201,7 @@ def test_community_wide_topics_are_never_reasons() -> None:
         1,
         [
             shared({"julia": 1.0}, "JuliaLang/julia", "https://github.com/JuliaLang/julia", 1),
+            shared({"julia": 1.0}, "Julia docs", "https://docs.julialang.org/", 5),
             shared({"flux": 0.8}, "FluxML/Flux.jl", "https://github.com/FluxML/Flux.jl", 2),
         ],
         NOW,
@@ -209,6 +210,7 @@ def test_community_wide_topics_are_never_reasons() -> None:
         2,
         [
             shared({"julia": 1.0}, "Julia 1.6 highlights", "https://julialang.org/blog/x", 3),
+            shared({"julia": 1.0}, "Julia 1.7 highlights", "https://julialang.org/blog/y", 6),
             shared({"flux": 0.5}, "Flux docs", "https://fluxml.ai/Flux.jl/stable/", 4),
         ],
         NOW,
@@ -380,13 +382,26 @@ def test_a_members_central_topics_are_subjects_before_everyday_words() -> None:
 
 
 def test_a_wish_to_learn_an_everyday_word_needs_two_questions() -> None:
-    """One question that said `server` is no wish to learn about servers; two are. Sharing
-    about an everyday subject (`database`) counts once each, as any subject does."""
+    """One question that said `server` is no wish to learn about servers; two are (to a
+    member who shared about servers in #servers). Sharing about an everyday subject in a
+    channel named for it (`database` in #databases) counts once each."""
     teacher = build_profile(
         1,
         [
-            ev(EvidenceKind.SHARED, "server", "Running a server", "https://example.org/srv"),
-            ev(EvidenceKind.SHARED, "database", "Indexing 101", "https://example.org/idx"),
+            ev(
+                EvidenceKind.SHARED,
+                "server",
+                "Running a server",
+                "https://example.org/srv",
+                channel="servers",
+            ),
+            ev(
+                EvidenceKind.SHARED,
+                "database",
+                "Indexing 101",
+                "https://example.org/idx",
+                channel="databases",
+            ),
         ],
         NOW,
     )
@@ -412,6 +427,48 @@ def test_a_wish_to_learn_an_everyday_word_needs_two_questions() -> None:
         build_profile(2, [ev(EvidenceKind.ASKED, "zygote", snippet="zygote or enzyme?")], NOW),
     ]
     assert explain_pair(*zygote).topics == ("zygote",)
+
+
+def test_an_everyday_word_used_in_passing_is_no_reason() -> None:
+    """`server`, `定義` (definition), `profile`: over every pair of the judged candidates each
+    such reason was irrelevant. Two links each, or a channel named for it, make it a shared
+    subject; teaching one takes the channel."""
+
+    def member(mid: int, topic: str, times: int, channel: str = "general") -> object:
+        return build_profile(
+            mid,
+            [
+                ev(
+                    EvidenceKind.SHARED,
+                    topic,
+                    f"Page {mid}.{i}",
+                    f"https://example.org/{mid}/{i}",
+                    channel=channel,
+                    resource_id=100 * mid + i,
+                )
+                for i in range(times)
+            ],
+            NOW,
+        )
+
+    assert explain_pair(member(1, "定義", 1), member(2, "定義", 1)).topics == ()  # type: ignore[arg-type]
+    assert explain_pair(member(1, "server", 1), member(2, "server", 1)).topics == ()  # type: ignore[arg-type]
+    assert explain_pair(member(1, "server", 2), member(2, "server", 2)).topics == ("server",)  # type: ignore[arg-type]
+    in_channel = explain_pair(member(1, "server", 1, "servers"), member(2, "server", 1))  # type: ignore[arg-type]
+    assert in_channel.topics == ("server",)
+    # a rarer word is a subject after one link each
+    assert explain_pair(member(1, "zygote", 1), member(2, "zygote", 1)).topics == ("zygote",)  # type: ignore[arg-type]
+    # teaching an everyday word: the learner's two questions are not enough without the channel
+    learner = build_profile(
+        2,
+        [
+            ev(EvidenceKind.ASKED, "profile", snippet=f"how do I set a profile ({i})?")
+            for i in range(2)
+        ],
+        NOW,
+    )
+    assert explain_pair(member(1, "profile", 3), learner).topics == ()  # type: ignore[arg-type]
+    assert explain_pair(member(1, "profile", 1, "profiles"), learner).topics == ("profile",)  # type: ignore[arg-type]
 
 
 def test_the_evidence_quoted_says_the_topic_by_itself_not_only_by_its_channel() -> None:
