@@ -260,7 +260,7 @@ def _rhetorical_lead_in(text: str, cleaned: str) -> bool:
     return _LINK_AFTER.search(text, last) is not None
 
 
-def ascii_lower(text: str) -> str:
+def _ascii_lower(text: str) -> str:
     """Lower-case ASCII letters only, as SQL's lower() does (`str.lower` where that is the
     same thing: several times faster than a translation table)."""
     return text.lower() if text.isascii() else text.translate(_ASCII_LOWER)
@@ -297,7 +297,7 @@ def is_question(text: str | None) -> bool:
         and not _rhetorical_lead_in(text, cleaned)
     ):
         return True
-    lowered = ascii_lower(cleaned)
+    lowered = _ascii_lower(cleaned)
     # Every match holds one of its phrase's anchors: a few substring tests spare most texts
     # the search of the whole alternation at every position (derive runs this ~1M times).
     if _PHRASE_ANCHOR.search(lowered) and _phrases_with(
@@ -348,8 +348,8 @@ _ACTION_REQUEST = re.compile(
     r"^(?:\W*(?:hi|hey|hello|also|ok|okay|so|and|but|then|if not|please)\b)*\W*"
     r"(?:[^,?.!]{1,60},\s*)?"  # "when the talks are done, could you…"
     r"(?:can|could|would|will) you (?:please |also |maybe |kindly |just )*+"
-    r"(?!guys|all|folks|help|explain|tell|show|recommend|suggest|point|advise|guide|teach|clarify|elaborate"
-    r"|describe|shed|let me know|give me|link me|provide (?:some )?(?:guidance|advice|help|"
+    r"(?!guys|all|folks|help|explain|tell|show|recommend|suggest|point|advise|guide|teach"
+    r"|clarify|elaborate|describe|shed|let me know|give me|link me|provide (?:some )?(?:guidance|advice|help|"
     r"examples?|pointers|details on|an? example)|share (?:some|any|your) (?:thoughts|tips|"
     r"advice|experience)|think|imagine|say|know|have|be|like|mind|consider|expect)"
     r"[a-z]+\b"
@@ -379,7 +379,7 @@ def asks_someone_else(text: str | None) -> bool:
     for sentence in asked:
         if _JA_REQUEST.search(sentence) and not _JA_TO_THE_ROOM.search(sentence):
             continue
-        lowered = ascii_lower(sentence)
+        lowered = _ascii_lower(sentence)
         if _ACTION_REQUEST.match(lowered):
             continue
         if not _YOU.search(lowered) or _ME.search(lowered) or _YOU_FOR_ME.search(lowered):

@@ -451,24 +451,23 @@ def test_an_everyday_word_used_in_passing_is_no_reason() -> None:
             NOW,
         )
 
-    assert explain_pair(member(1, "定義", 1), member(2, "定義", 1)).topics == ()  # type: ignore[arg-type]
-    assert explain_pair(member(1, "server", 1), member(2, "server", 1)).topics == ()  # type: ignore[arg-type]
-    assert explain_pair(member(1, "server", 2), member(2, "server", 2)).topics == ("server",)  # type: ignore[arg-type]
-    in_channel = explain_pair(member(1, "server", 1, "servers"), member(2, "server", 1))  # type: ignore[arg-type]
-    assert in_channel.topics == ("server",)
+    def reasons(one: object, other: object) -> tuple[str, ...]:
+        return explain_pair(one, other).topics  # type: ignore[arg-type]
+
+    assert reasons(member(1, "定義", 1), member(2, "定義", 1)) == ()
+    assert reasons(member(1, "server", 1), member(2, "server", 1)) == ()
+    assert reasons(member(1, "server", 2), member(2, "server", 2)) == ("server",)
+    assert reasons(member(1, "server", 1, "servers"), member(2, "server", 1)) == ("server",)
     # a rarer word is a subject after one link each
-    assert explain_pair(member(1, "zygote", 1), member(2, "zygote", 1)).topics == ("zygote",)  # type: ignore[arg-type]
+    assert reasons(member(1, "zygote", 1), member(2, "zygote", 1)) == ("zygote",)
     # teaching an everyday word: the learner's two questions are not enough without the channel
-    learner = build_profile(
-        2,
-        [
-            ev(EvidenceKind.ASKED, "profile", snippet=f"how do I set a profile ({i})?")
-            for i in range(2)
-        ],
-        NOW,
-    )
-    assert explain_pair(member(1, "profile", 3), learner).topics == ()  # type: ignore[arg-type]
-    assert explain_pair(member(1, "profile", 1, "profiles"), learner).topics == ("profile",)  # type: ignore[arg-type]
+    asked = [
+        ev(EvidenceKind.ASKED, "profile", snippet=f"how do I set a profile ({i})?")
+        for i in range(2)
+    ]
+    learner = build_profile(2, asked, NOW)
+    assert reasons(member(1, "profile", 3), learner) == ()
+    assert reasons(member(1, "profile", 1, "profiles"), learner) == ("profile",)
 
 
 def test_the_evidence_quoted_says_the_topic_by_itself_not_only_by_its_channel() -> None:
