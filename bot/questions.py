@@ -349,9 +349,10 @@ _ACTION_REQUEST = re.compile(
     r"(?:[^,?.!]{1,60},\s*)?"  # "when the talks are done, could you…"
     r"(?:can|could|would|will) you (?:please |also |maybe |kindly |just )*+"
     r"(?!guys|all|folks|help|explain|tell|show|recommend|suggest|point|advise|guide|teach"
-    r"|clarify|elaborate|describe|shed|let me know|give me|link me|provide (?:some )?(?:guidance|advice|help|"
-    r"examples?|pointers|details on|an? example)|share (?:some|any|your) (?:thoughts|tips|"
-    r"advice|experience)|think|imagine|say|know|have|be|like|mind|consider|expect)"
+    r"|clarify|elaborate|describe|shed|let me know|give me|link me"
+    r"|provide (?:some )?(?:guidance|advice|help|examples?|pointers|details on|an? example)"
+    r"|share (?:some|any|your) (?:thoughts|tips|advice|experience)"
+    r"|think|imagine|say|know|have|be|like|mind|consider|expect)"
     r"[a-z]+\b"
 )
 # A polite request for the person addressed to do something ("…に移していただけないでしょう
