@@ -316,6 +316,7 @@ class Corpus:
                 # Nothing else says what it is: its site's name is better than no topic.
                 text = replace(texts[rid], title=doc.weak_title)
                 out[rid] = self.extractor.topics(text, k=TOPICS_PER_RESOURCE)
+        self.extractor.forget_texts()  # read twice within the batch; a bot holds many corpora
         return out
 
     def conversation_topics(
@@ -340,6 +341,7 @@ class Corpus:
         each raised the derive's peak by 20 MB."""
         self._conversations.clear()
         self._texts.clear()
+        self.extractor.forget_texts()
 
     def question_topics(self, text: str) -> list[tuple[str, float]]:
         """The topics of a member's question (what they want to learn); CPU only."""

@@ -394,7 +394,7 @@ _W_CHANNEL = 0.3
 _W_SITE = 0.25
 _BRAND_MIN_DF = 1  # other documents whose own words use a host's name, for it to name the site
 _META_CHARS = 2000  # YAKE cost grows with length; a title and a description fit
-_TOKEN_CACHE = 8192  # texts whose terms are remembered (a batch of documents' messages)
+_TOKEN_CACHE = 8192  # texts whose terms are remembered within a batch of documents
 
 
 class TopicExtractor:
@@ -629,6 +629,10 @@ class TopicExtractor:
                 self._token_cache.clear()
             self._token_cache[text] = found
         return found
+
+    def forget_texts(self) -> None:
+        """Drop the remembered texts' terms (after a batch: a corpus lives as long as the bot)."""
+        self._token_cache.clear()
 
     def _read_terms(self, text: str) -> list[str]:
         if not text:
