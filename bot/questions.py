@@ -179,9 +179,7 @@ _JA_RUN_ON = re.compile(
 )
 _PHRASE_ANCHORS: tuple[str, ...] = tuple(dict.fromkeys(a for p in PHRASES for a in p.anchors))
 _JA_QUESTION = re.compile("|".join(p.pattern for p in JAPANESE), re.MULTILINE)
-_PHRASE_ANCHOR = re.compile(
-    "|".join(re.escape(a) for a in dict.fromkeys(a for p in PHRASES for a in p.anchors))
-)
+_PHRASE_ANCHOR = re.compile("|".join(re.escape(a) for a in _PHRASE_ANCHORS))
 _JA_ANCHOR = re.compile("|".join(re.escape(a) for p in JAPANESE for a in p.anchors))
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 
@@ -266,15 +264,15 @@ def _ascii_lower(text: str) -> str:
     return text.lower() if text.isascii() else text.translate(_ASCII_LOWER)
 
 
+_NEVER = re.compile(r"(?!)")
+
+
 @lru_cache(maxsize=512)
 def _phrases_with(anchors: frozenset[str]) -> re.Pattern[str]:
     """The alternation of only the phrases one of these anchors may be part of: searching
     all of them at every position of every text was half of `is_question`'s time."""
     patterns = [p.pattern for p in PHRASES if anchors.intersection(p.anchors)]
     return re.compile(r"(?:^|\b)(?:" + "|".join(patterns) + ")") if patterns else _NEVER
-
-
-_NEVER = re.compile(r"(?!)")
 
 
 @short_text_cache
