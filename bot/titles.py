@@ -39,7 +39,11 @@ MAX_TITLE_CHARS = 300
 
 
 class TitleSource(IntEnum):
-    """How much a title can be trusted; higher replaces lower."""
+    """How much a title can be trusted; higher replaces lower. `SENTENCE`, `SITE` and
+    `ADDRESS` are one rank (aliases of one member): none has a word of the page itself, and
+    the stored rank cannot tell them apart, so topics read all three as a weak title and
+    forgetting a member's sentences drops all three from the links they touched (the derive
+    names those links again)."""
 
     SENTENCE = 1  # the words a member wrapped around the link
     SITE = 1  # a front page's site name, from its host: no words of the page's own either
