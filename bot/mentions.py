@@ -1,8 +1,9 @@
 """Who a message names: the user mentions in its markup.
 
 Slack writes a mention as `<@U024BE7LH>` (an older export may add a label, `<@U024BE7LH|bob>`);
-Discord as `<@80351110224678912>`, or `<@!80351110224678912>` for a server nickname. Both are
-read here, once, so the live adapters and the importers find exactly the same members. What a
+Discord as `<@80351110224678912>`, or `<@!80351110224678912>` for a server nickname; a mention
+pasted from Slack's client arrives as a link to the member's profile,
+`<https://app.slack.com/team/U0121PJA7BN|Nagatatz>` (haskell-jp's export). All are read here, once, so the live adapters and the importers find exactly the same members. What a
 mention means (thanks, a question addressed to someone) is decided by whoever reads them.
 """
 
@@ -17,12 +18,16 @@ __all__ = ["MENTION", "mentioned_ids", "merge_mentions", "readable", "without_me
 
 # A Slack user id (U…/W…) or a Discord snowflake; channel (`<#…>`), group (`<!subteam^…>`) and
 # role (`<@&…>`) mentions name no member.
-MENTION = re.compile(r"<@!?([UW][A-Z0-9]{2,20}|\d{5,25})(?:\|[^<>]*)?>")
+MENTION = re.compile(
+    r"<(?:@!?|https?://(?:[\w-]+\.)?slack\.com/team/(?=[UW]))([UW][A-Z0-9]{2,20}|\d{5,25})"
+    r"(?:\|[^<>]*)?>"
+)
+_PROFILE_LINK = "slack.com/team/"
 
 
 def mentioned_ids(text: str | None) -> tuple[str, ...]:
     """The ids of the members a message's markup mentions, in order, each once."""
-    if not text or "<@" not in text:
+    if not text or ("<@" not in text and _PROFILE_LINK not in text):
         return ()
     return tuple(dict.fromkeys(MENTION.findall(text)))
 
@@ -40,7 +45,10 @@ def merge_mentions(*groups: Iterable[Actor]) -> tuple[Actor, ...]:
 
 
 # A mention as stored: the markup (imports, Discord) or, from Slack's live text, `@U024BE7LH`.
-_STORED_MENTION = re.compile(r"<@!?[^<>\s]+>|(?<!\w)@(?:[UW][A-Z0-9]{6,20}|\d{15,25})\b")
+_STORED_MENTION = re.compile(
+    r"<@!?[^<>\s]+>|<https?://(?:[\w-]+\.)?slack\.com/team/[UW][A-Z0-9]+(?:\|[^<>]*)?>"
+    r"|(?<!\w)@(?:[UW][A-Z0-9]{6,20}|\d{15,25})\b"
+)
 
 
 def without_mentions(text: str | None) -> str:

@@ -192,7 +192,8 @@ _JOIN_LINK = re.compile(
 
 
 # A member's profile in the chat itself (a mention Slack wrote out as a link, haskell-jp's
-# `app.slack.com/team/U0121PJA7BN`): a person, titled with their name, not a page.
+# `<https://app.slack.com/team/U0121PJA7BN|Nagatatz>`): a person, not a page, so not tracked;
+# `bot.mentions` reads it as the mention it is.
 _MEMBER_LINK = re.compile(
     r"^https?://(?:[\w-]+\.)?(?:slack\.com/team/[UW][A-Z0-9]+|discord(?:app)?\.com/users/\d+)/?$",
     re.IGNORECASE,
@@ -202,8 +203,7 @@ _MEMBER_LINK = re.compile(
 def is_public_page(url: str) -> bool:
     """True for a link worth suggesting to others: not a placeholder (`example.org`), not a
     private, loopback or link-local address, not a bare image or video file, not a link to
-    join or book a call or a server (`zoom.us/j/…`, `cal.com/…`, `discord.gg/…`), and not a
-    member's profile in the chat (`app.slack.com/team/U…`, `discord.com/users/…`)."""
+    join or book a call or a server (`zoom.us/j/…`, `cal.com/…`, `discord.gg/…`)."""
     parsed = _canonical_and_domain(url)
     if parsed is None:
         return False
@@ -217,11 +217,7 @@ def is_public_page(url: str) -> bool:
         address = None
     if address is not None and not address.is_global:
         return False
-    return not (
-        _MEDIA_PATH.search(urlsplit(canonical).path)
-        or _JOIN_LINK.match(canonical)
-        or _MEMBER_LINK.match(canonical)
-    )
+    return not (_MEDIA_PATH.search(urlsplit(canonical).path) or _JOIN_LINK.match(canonical))
 
 
 def _canonical_and_domain(url: str) -> tuple[str, str] | None:
@@ -284,7 +280,7 @@ def _canonicalize(url: str, *, settle: bool = True) -> tuple[str, str] | None:
         # Tableau Public, `#!topic/d3-js/Olz…` on Google Groups. Other fragments are places
         # in one page and stay out.
         result += "#" + parts.fragment.rstrip("/")
-    if len(result) > MAX_URL_LENGTH:
+    if len(result) > MAX_URL_LENGTH or _MEMBER_LINK.match(result):
         return None
     if settle and used_w3lib:
         return _canonicalize(result, settle=False)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.interests.wants import snippet
-from bot.mentions import readable
+from bot.mentions import mentioned_ids, readable, without_mentions
 
 
 @pytest.mark.parametrize(
@@ -25,6 +25,12 @@ from bot.mentions import readable
         ("<!subteam^S012AB|@infra> please look", "@infra please look"),
         ("read <https://docs.python.org/3/|the asyncio docs> first", "read the asyncio docs first"),
         ("plain text stays <as it is>", "plain text stays <as it is>"),
+        # haskell-jp: a mention pasted from Slack's client is a link to the member's profile
+        (
+            "*<https://app.slack.com/team/U061A5N1G|Nagatatz>* さんのコードでいうと",
+            "*@Micah* さんのコードでいうと",
+        ),
+        ("thanks <https://julialang.slack.com/team/U0OPTEDOUT|mose>!", "thanks !"),
     ],
 )
 def test_readable_names_members_and_drops_ids(text: str, expected: str) -> None:
@@ -38,3 +44,14 @@ def test_a_quote_shown_as_evidence_shows_no_member_ids() -> None:
     )
     assert quoted == "Hello try `infrahubctl sync`"
     assert readable("no markup here") == "no markup here"
+
+
+def test_a_mention_written_as_a_profile_link_names_the_member() -> None:
+    """Slack's client pastes a mention as the member's profile link (haskell-jp's export): it
+    names that member like `<@U…>` does, and is no words of the message."""
+    text = "*<https://app.slack.com/team/U0121PJA7BN|Nagatatz>* さん、<@U5B3EGEFQ> も"
+    assert mentioned_ids(text) == ("U0121PJA7BN", "U5B3EGEFQ")
+    assert without_mentions(text) == "* * さん、 も"
+    # a link to a Slack help page or a message names nobody
+    assert mentioned_ids("<https://slack.com/help/articles/201259356|help>") == ()
+    assert mentioned_ids("<https://x.slack.com/archives/C1/p1500870616095473>") == ()

@@ -161,6 +161,10 @@ NOT_TRACKABLE = [
     "//example.com/a",
     "example.com/a",
     "https://example.com/" + "a" * MAX_URL_LENGTH,
+    # a member's profile in the chat: a mention pasted from Slack (haskell-jp), a person
+    "https://app.slack.com/team/U0121PJA7BN",
+    "https://julialang.slack.com/team/UDB26738Q/",
+    "https://discord.com/users/80351110224678912",
 ]
 
 
@@ -635,10 +639,6 @@ def test_links_in_fenced_code_are_pasted_output_not_shares() -> None:
         ("https://meet.google.com/abc-defg-hij", False),
         ("https://teams.microsoft.com/l/meetup-join/19%3ameeting", False),
         ("https://discord.gg/julia", False),  # an invitation to a server
-        # a member's profile in the chat: haskell-jp's mention written out as a link
-        ("https://app.slack.com/team/U0121PJA7BN", False),
-        ("https://julialang.slack.com/team/UDB26738Q", False),
-        ("https://discord.com/users/80351110224678912", False),
         ("https://slack.com/help/articles/201259356", True),
         ("https://discord.com/channels/1/2/3", True),  # a message is something to read
     ],
