@@ -82,8 +82,9 @@ _NOISE = re.compile(
 
 
 # An identifier of three or more capitalised words (`CoreNumberPool`, `TestInfrahubIntegration`)
-# reads as its words; two (`GraphQL`, `JavaScript`, `DataFrames`) are a name and stay whole.
-_CAMEL_WORDS = re.compile(r"\b(?:[A-Z][a-z]{2,}){3,}\b")
+# reads as its words; two (`GraphQL`, `JavaScript`, `DataFrames`) are a name and stay whole, and
+# so does a package or file (`DataFramesMeta.jl`, `BinaryBuilderBase.jl`): its name is one word.
+_CAMEL_WORDS = re.compile(r"\b(?:[A-Z][a-z]{2,}){3,}\b(?!\.[^\W\d_])")
 _CAMEL_PART = re.compile(r"(?<=[a-z])(?=[A-Z])")
 
 

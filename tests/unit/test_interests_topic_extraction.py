@@ -340,6 +340,11 @@ def test_long_camel_case_identifiers_read_as_their_words() -> None:
     assert "number pool" in terms and "single core" not in terms
     assert {"graphql", "dataframe"} <= set(terms)
     assert normalize_topic("CoreNumberPool") == "core number pool"
+    # a package's name is one word, whatever its capitals: not `data frames meta jl`
+    terms = TopicExtractor()._token_terms("JuliaData/DataFramesMeta.jl: BinaryBuilderBase.jl")
+    assert {"dataframesmeta", "binarybuilderbase"} <= set(terms)
+    assert not {"jl", "meta", "frame", "builder"} & {w for t in terms for w in t.split()}
+    assert "number pool" in TopicExtractor()._token_terms("a CoreNumberPool. Then")  # no file
 
 
 def test_a_site_name_in_a_title_is_the_site_not_the_subject() -> None:
