@@ -142,7 +142,10 @@ PHRASES: tuple[Phrase, ...] = (
 # Japanese asks without a question mark: polite endings (…ですか, …ますか, …でしょうか) and
 # "please tell me", "I don't understand", "how should I…".
 JAPANESE: tuple[Phrase, ...] = (
+    # not a suggestion put as a question: "stackのバグではないでしょうか。" ("isn't it a bug in
+    # stack?", the helper's answer), "…じゃないですか"
     Phrase(
+        r"(?<!ではない)(?<!じゃない)"
         r"(?:ですか|ますか|でしょうか|ませんか|ましたか|かな|かね|だろうか|のか)[。！!…\s]*(?:$|\n)",
         ("か",),
         "これは何ですか",
@@ -165,8 +168,9 @@ ANCHORS: tuple[str, ...] = tuple(
 SQL_PATTERNS: tuple[str, ...] = tuple(f"%{a}%" for a in ANCHORS)
 
 _STRIP = re.compile(
-    # code, markup, links, quoted lines (`[^\n]`: DOTALL must not let a quote eat the rest)
-    r"```.*?```|`[^`\n]*`|<[^<>\s]*>|https?://\S+|^[ \t]*>[^\n]*$",
+    # code, markup, links, quoted lines (`[^\n]`: DOTALL must not let a quote eat the rest);
+    # Slack's text escapes the quote's `>` as `&gt;`, live and in exports alike
+    r"```.*?```|`[^`\n]*`|<[^<>\s]*>|https?://\S+|^[ \t]*(?:>|&gt;)[^\n]*$",
     re.DOTALL | re.MULTILINE | re.IGNORECASE,
 )
 _QUESTION_END = re.compile(r"[?？؟⸮]+[\s\"')\]\u3002.!]*(?:\s|$)")
@@ -300,7 +304,22 @@ def is_question(text: str | None) -> bool:
     anchors = frozenset(a for a in _PHRASE_ANCHORS if a in lowered)
     if anchors and _phrases_with(anchors).search(lowered):
         return True
-    return bool(_JA_ANCHOR.search(cleaned)) and _JA_QUESTION.search(cleaned) is not None
+    if not _JA_ANCHOR.search(cleaned):
+        return False
+    if any(c in cleaned for c in _JA_OFFER_ANCHORS):
+        cleaned = _JA_OFFER.sub(" ", cleaned)
+    return _JA_QUESTION.search(cleaned) is not None
+
+
+# Help offered, not asked for: "もし何か問題があれば教えてください" ("let me know if there is
+# any problem"), "ご質問があればお気軽にどうぞ". Not "おすすめの本があれば教えてください", which
+# asks for a recommendation.
+_JA_OFFER_ANCHORS = ("あれば", "あったら", "ございましたら")
+_JA_OFFER = re.compile(
+    r"(?:問題|質問|不明点|不明な点|疑問|不具合|ご?意見|ご?要望|何か)(?:が|等が|などが)?"
+    r"(?:あれば|あったら|ございましたら)[、,\s]*(?:お気軽に|気軽に|遠慮なく)?"
+    r"(?:教えて|お知らせ|知らせて|連絡|言って)[^\n。]*"
+)
 
 
 _SENTENCE_END = re.compile(r"(?<=[.!?？؟。])\s+|\n+")

@@ -55,6 +55,9 @@ from bot.questions import (
         # Japanese runs the next sentence on with no space after the mark (haskell-jp)
         "どのような概念になるのでしょうか？追加の質問で申し訳ないです。",
         "どこに報告するのが良いでしょうか？(既に報告済かもしれませんが…)",
+        # a request for recommendations is no offer of help; a question after a quote asks
+        "おすすめの入門書があれば教えてください",
+        "&gt; the docs say X\nbut how do I run it on Windows?",
     ],
 )
 def test_questions(text: str) -> None:
@@ -106,6 +109,14 @@ def test_questions(text: str) -> None:
         # lead-in with no word that asks, then the link, as in English
         "HTMLで読みたくない？ <https://github.com/lotz84/haskell/pull/7>",
         "Need a regex tester? https://regexr.com",
+        # Slack escapes a quote's `>` (`&gt;`): the asker's question quoted, then the answer
+        "&gt; are you working with julia currently?\nnot much for my job, way too much outside",
+        "&gt; vscode のバージョン1.60.2 にしても同じでしょうか？\nはい、同じです。",
+        # haskell-jp: a suggestion put as a question is the helper's answer; help offered
+        "インストール自体は済んでいるでしょうし、stackのバグではないでしょうか。",
+        "パスが通っていないのではないでしょうか。",
+        "自分で手計算してみるのが一番近道じゃないでしょうか。",
+        "「OneDrive」を削除させていただきました。もし何か問題があれば教えてください。調整しましょう。",
     ],
 )
 def test_not_questions(text: str) -> None:
