@@ -400,6 +400,8 @@ _COUNTING_PREFIXES = frozenset("各全第約毎諸計同本当今前元現某両
 # The verbs that make a verbal noun an action (`登録し`, `共有できる`, `推奨される`).
 _LIGHT_VERBS = frozenset({"為る", "出来る"})
 _UNDER_WAY = frozenset({"中"})  # `作業中`, `停滞中`: the action going on
+_ADJECTIVE_NOUNS = frozenset({"形状詞可能", "サ変形状詞可能"})  # `便利`, `幸い`: also adjectives
+_COPULAS = frozenset({"だ", "です"})  # `便利です`, `便利な`, `安全に` (だ's adverbial form)
 # Honorifics after a name (`エヌユルさん`, `かりんちゃん`, `鈴木氏`): the words before are a person.
 _HONORIFICS = frozenset({"さん", "くん", "君", "ちゃん", "氏", "様", "さま", "殿", "先生", "たん"})
 
@@ -491,6 +493,8 @@ def japanese_terms(text: str) -> list[str]:
     opened = 0  # where the current run's words start in `out`
     prefix = ""  # a prefix that belongs to the next noun: `非` of `非同期`
     verbal = -1  # where in `out` a lone verbal noun just went (`登録` before `し`), else -1
+    adjectival = -1  # likewise a lone noun that may be an adjective (`便利` before `です`)
+    number = False  # the word before was a number (`4`, `何`, `数`)
     for word in _tagger()(text):
         surface = fold_long_vowel(word.surface)
         feature = word.feature
@@ -506,7 +510,18 @@ def japanese_terms(text: str) -> list[str]:
             if surface in _UNDER_WAY:
                 run.clear()  # no compound `停滞中` either
                 nouns = 0
-        verbal = -1
+        elif adjectival >= 0 and pos1 == "助動詞" and feature.lemma in _COPULAS:
+            # A noun used as an adjective (`便利です` handy, `安全に` safely, `…いただければ
+            # 幸いです` I would be grateful) describes, as English `handy` is no topic.
+            del out[adjectival]
+        verbal = adjectival = -1
+        counted, number = number, pos2 == "数詞"
+        if counted and pos1 == "名詞" and len(surface) == 1 and not number:
+            # A counter after a number (`4章` chapter 4, `何度` how many times, `第3版`):
+            # it counts, it names no subject.
+            close()
+            after, number = pos1, True  # `2年半`: half of a count is a count too
+            continue
         if not run:
             opened = len(out)
         if prefix and not (pos1 == "名詞" and japanese):
@@ -528,6 +543,8 @@ def japanese_terms(text: str) -> list[str]:
             if surface not in _JA_FILLER_NOUNS and (len(surface) > 1 or _CJK.match(surface)):
                 if not run and feature.pos3 == "サ変可能":
                     verbal = len(out)
+                elif not run and feature.pos3 in _ADJECTIVE_NOUNS:
+                    adjectival = len(out)
                 out.append(prefix + surface)
             run.append(surface)
             nouns += 1

@@ -208,6 +208,25 @@ def test_a_verbal_noun_used_as_a_verb_is_an_action_not_a_topic() -> None:
     assert "型推論" in japanese_terms("ここで型推論する")
 
 
+def test_a_noun_used_as_an_adjective_describes_and_names_no_topic() -> None:
+    # haskell-jp: "…教えていただければ幸いです" (I would be grateful), "stackは便利です",
+    # "安全に使える"; as nouns they still count, and a compound stays one
+    assert japanese_terms("使い方を教えていただければ幸いです") == []
+    assert japanese_terms("stackは便利です") == []
+    assert japanese_terms("安全に使える") == []
+    assert "安全" in japanese_terms("安全のための型")
+    assert "型安全" in japanese_terms("これは型安全です")
+
+
+def test_a_counter_after_a_number_names_no_topic() -> None:
+    # haskell-jp: "本題は4章からですかね", "何度もやり取り", "第3版", "2年半"
+    assert japanese_terms("本題は4章からですかね") == ["本題"]
+    assert japanese_terms("何度もやり取りの中で") == ["やり取り"]
+    assert japanese_terms("第3版に期待") == ["期待"]
+    assert japanese_terms("2年半かかった") == []
+    assert "演算子" in japanese_terms("2項演算子")  # the noun after the count stays
+
+
 def test_a_compound_misread_as_opening_with_a_suffix_is_kept_whole() -> None:
     # MeCab reads `圏` of `圏論` (category theory) as a suffix: the word was never a term
     assert "圏論" in japanese_terms("モナド変換子は圏論的にはどう理解すればよいですか")
@@ -261,7 +280,7 @@ def test_a_name_with_an_honorific_is_a_person_not_a_subject() -> None:
 
 def test_words_in_hiragana_alone_are_everyday_words() -> None:
     # haskell-jp profiles showed `あしかけ` ("over the span of") and `はく` as known subjects
-    assert japanese_terms("あしかけ3年かかりました。はくは蛇足です") == ["年", "蛇足"]
+    assert japanese_terms("あしかけ3年かかりました。はくは蛇足です") == ["蛇足"]  # 3年: a count
 
 
 def test_a_katakana_loanword_knows_its_english_word() -> None:
