@@ -14,7 +14,7 @@ import re
 import unicodedata
 from collections.abc import Mapping, Sequence
 from enum import IntEnum
-from urllib.parse import SplitResult, unquote, urlsplit
+from urllib.parse import SplitResult, parse_qs, unquote, urlsplit
 
 from bot.wordsplit import split_run_on
 
@@ -334,6 +334,14 @@ def code_owner(url: str) -> str | None:
     return unquote(segments[0]) if host in CODE_HOSTS and len(segments) >= 2 else None
 
 
+# Link shorteners: the path is a code that names nothing (`t.co/odAahxmVPL` had been titled
+# "OdAahxmVPL").
+_SHORTENERS = frozenset(
+    """t.co bit.ly goo.gl ow.ly buff.ly tinyurl.com is.gd lnkd.in dlvr.it fb.me amzn.to trib.al
+    meetu.ps git.io rebrand.ly shorturl.at cutt.ly tiny.cc youtu.be""".split()
+)
+
+
 def slug_title(url: str) -> str | None:
     """Readable words from the URL's path, or None when it holds only ids and filler.
 
@@ -345,6 +353,8 @@ def slug_title(url: str) -> str | None:
     except ValueError:
         return None
     host = (parts.hostname or "").removeprefix("www.")
+    if host in _SHORTENERS:
+        return None  # `t.co/odAahxmVPL`: a code, however word-like
     path = parts.path
     if parts.fragment.startswith("!"):  # `#!/vizhome/...`, `#!topic/...`: routed in-page
         path = f"{path}/{parts.fragment[1:].lstrip('/')}"
@@ -367,7 +377,9 @@ def slug_title(url: str) -> str | None:
     if not named:
         return None
     words = _words(named[-1])  # an id here: what comes before names a collection
-    if words and " " not in words and len(named) >= 2:
+    if words is None:
+        words = _slug_before_id(named[:-1])
+    elif " " not in words and len(named) >= 2:
         # One run-together word after a title of several (`#!/vizhome/HoustonGenderRatiobyZipCode/
         # femalespermale`, `…/hospital-payments-explorer/paymentsexplorer`): a sheet or view
         # of the thing the segment before names.
@@ -375,6 +387,22 @@ def slug_title(url: str) -> str | None:
         if before and before.count(" ") >= 2:
             words = before
     return clean_title(words[:1].upper() + words[1:]) if words else None
+
+
+# Where an address keeps its items (`/events/<id>`, `/t/<slug>/<id>`, `/questions/<id>`).
+_COLLECTIONS = frozenset("events event t topic topics questions question q items item".split())
+
+
+def _slug_before_id(segments: Sequence[str]) -> str | None:
+    """The words of a hyphenated slug just before an item's id, past a collection's name:
+    Discourse's `/t/where-is-a-good-place-to-ask/54207`, Meetup's `/Houston-Data-Visualization-
+    Meetup/events/231227184`. Only a slug of three words or more: `srush_nlp/status/…` is a
+    user, whose link `address_title` names."""
+    for segment in reversed(segments[-2:]):
+        if segment.casefold() in _COLLECTIONS:
+            continue
+        return _words(segment) if segment.count("-") >= 2 else None
+    return None
 
 
 # Haskell's documentation hosts write a module's page as its dotted name with hyphens
@@ -429,6 +457,17 @@ def fallback_title(
     here is the math education vis project…"); else the sentence its first sharer wrapped
     around it."""
     slug = slug_title(url)
+    searched = search_terms(url)
+    if searched:
+        # A search (`hoogle.haskell.org/?hoogle=StateT`, `github.com/search?q=lox+Data.Text`):
+        # what was searched for names it, where the path says only "Hoogle" or "Search".
+        base = slug if slug and slug.casefold() != "search" else None
+        if base is None:
+            name = site or (host_name(url) if "search" in (slug or "").casefold() else None)
+            base = f"{name[:1].upper()}{name[1:]} search" if name else "Search"
+        titled = clean_title(f"{base}: {searched}")
+        if titled:
+            return titled, TitleSource.SLUG
     if slug:
         return slug, TitleSource.SLUG
     if site and is_front_page(url):
@@ -502,6 +541,38 @@ def address_title(url: str, channels: Mapping[str, str] | None = None) -> str | 
     if host in _AUTHOR_HOSTS and len(segments) == 2 and _GIST_ID.fullmatch(segments[1]):
         return f"{_AUTHOR_HOSTS[host]} by {segments[0]}"
     return None
+
+
+# The query parameters sites put a search's words in (`q`, Hoogle's `hoogle`, WordPress's `s`).
+_SEARCH_KEYS = ("q", "query", "search", "hoogle", "s", "term", "keywords")
+MAX_SEARCH_CHARS = 80
+
+
+def search_terms(url: str) -> str | None:
+    """The words a search link searched for (`…/hoogle?q=uncurry4` -> "uncurry4"), or None;
+    never an address (`google.com/url?q=https://…` is a redirect, not a search)."""
+    try:
+        query = urlsplit(url).query
+    except ValueError:
+        return None
+    if not query:
+        return None
+    params = parse_qs(query)
+    for key in _SEARCH_KEYS:
+        for value in params.get(key, ()):
+            words = _SPACES.sub(" ", value).strip()
+            if words and not _URLISH.match(words) and any(ch.isalnum() for ch in words):
+                return words[:MAX_SEARCH_CHARS]
+    return None
+
+
+def host_name(url: str) -> str | None:
+    """The first name of a link's host that is not `www` (`github.com` -> `github`)."""
+    try:
+        host = (urlsplit(url).hostname or "").removeprefix("www.")
+    except ValueError:
+        return None
+    return host.split(".", 1)[0] or None
 
 
 def is_front_page(url: str) -> bool:

@@ -6,6 +6,7 @@ links and files become resources); `storage.ingest.IngestStore` does the bulk wr
 
 from __future__ import annotations
 
+import re
 import asyncio
 import time
 from collections.abc import Iterable, Mapping, Sequence
@@ -144,11 +145,24 @@ def _caption_names_page(
     the message like any other (`drop_member_titles`)."""
     if len(resources) != 2:
         return resources
-    files = [r for r in resources if _is_upload(r) and r.title_rank == TitleSource.LABEL]
+    files = [
+        r
+        for r in resources
+        if _is_upload(r) and r.title_rank == TitleSource.LABEL and not _file_name(r.title)
+    ]
     pages = [r for r in resources if not _is_upload(r) and not r.title]
     if len(files) == 1 and len(pages) == 1 and own_words(text) == 0:
         pages[0].title, pages[0].title_rank = files[0].title, TitleSource.LABEL
     return resources
+
+
+_FILE_NAME = re.compile(r"^\S+\.[A-Za-z0-9]{1,5}$")
+
+
+def _file_name(title: str | None) -> bool:
+    """A file's name, which Slack gives a file as its title when the member typed none
+    (`avg_price_by_county_NY-region.png`): no caption of the page linked beside it."""
+    return bool(title and _FILE_NAME.match(title))
 
 
 # What a platform's own link parser may carry past the end of a link quoted in prose or code:

@@ -67,6 +67,8 @@ _GENERIC_CONFIG_STEMS = frozenset(
 _NUMBERISH = re.compile(
     r"^v?\d[\d.,:_-]*$|^v?\d+(?:\.\d+)+[a-z]{0,2}\d*$"
     r"|^\d+(?:st|nd|rd|th|s|k|m|x|px|em|pt|ms|gb|mb|kb|tb|hz|am|pm)$"
+    # the end of a numbered file's name (`Viz_2.R` -> `2.r`) or a version's (`2.x`)
+    r"|^\d+\.[a-z]{1,4}$"
 )
 # A numbered everyday word is a place in a sequence (`week1`, `beta1`, `rc2`, `part3`), not a
 # subject; a rarer word with a number is a name (`python3`, `es6`, `html5`, `ec2`).

@@ -48,6 +48,8 @@ from bot.interests.topics import ResourceText, TopicExtractor, channel_topic, no
         "this.props",
         "ast.hs",  # source files (haskell-jp: a hie.yaml thread's `ast.hs`)
         "main.go",
+        "2.r",  # the end of a numbered file's name (houstondatavis: `Geo_Medicare_Viz_2.R`)
+        "2.x",
         "week1",  # a numbered everyday word is a place in a sequence
         "beta1",
         "rc2",

@@ -91,10 +91,46 @@ from bot.tracking import resources_in
         ),
         ("https://stackage.org/haddock/lts-17.14/base-4.14.1.0/Prelude.html", "Prelude (base)"),
         ("https://hackage.haskell.org/package/megaparsec", "Megaparsec"),  # a package page
+        # an item's id after a slug of words: the slug names it (julialang's Discourse topics,
+        # houstondatavis' Meetup events had been titled "New meetup event posted!")
+        (
+            "https://discourse.julialang.org/t/where-is-a-good-place-to-ask-questions-about-this/54207",
+            "Where is a good place to ask questions about this",
+        ),
+        (
+            "http://www.meetup.com/Houston-Data-Visualization-Meetup/events/226531763/",
+            "Houston Data Visualization Meetup",
+        ),
+        ("https://x.com/srush_nlp/status/1360023284126011394", None),  # a user: "Tweet by"
+        ("https://stackoverflow.com/questions/65542598", None),
+        # a link shortener's code names nothing (houstondatavis: "OdAahxmVPL")
+        ("https://t.co/odAahxmVPL", None),
+        ("http://bit.ly/ssi-cw21", None),
     ],
 )
 def test_slug_titles(url: str, title: str | None) -> None:
     assert slug_title(url) == title
+
+
+@pytest.mark.parametrize(
+    ("url", "site", "title"),
+    [
+        # haskell-jp: a search names what was searched for, not just the site or "Search"
+        ("https://hoogle.haskell.org/?hoogle=StateT", "hoogle", "Hoogle search: StateT"),
+        ("https://stackage.org/lts-12.4/hoogle?q=uncurry4", "stackage", "Hoogle: uncurry4"),
+        (
+            "https://github.com/search?l=Haskell&q=scheme+Data.Text+parsec&type=Code",
+            None,
+            "Github search: scheme Data.Text parsec",
+        ),
+        ("https://packages.msys2.org/search?q=sdl2&t=binpkg", "packages", "Packages search: sdl2"),
+        # a redirect's `q` is an address, not a search; no words searched, no search title
+        ("https://google.com/url?client=x&q=https%3A%2F%2Ftatsu-zine.com%2Fbooks", "google", "Url"),
+        ("https://juliahub.com/ui/RepoSearch?q=%3B%3B", "juliahub", "RepoSearch"),
+    ],
+)
+def test_a_search_is_titled_by_what_was_searched_for(url: str, site: str, title: str) -> None:
+    assert fallback_title(url, (), site) == (title, TitleSource.SLUG)
 
 
 @pytest.mark.parametrize(
@@ -373,6 +409,10 @@ def test_a_screenshot_captioned_with_a_page_names_the_page_linked_alone() -> Non
     assert [r.title for r in said if r.original_url == page] == [None]
     camera = Attachment(upload.url, filename="screen_shot_2015-06-09.png", title="Screen Shot")
     assert [r.title for r in resources_in(f"<{page}>", (camera,)) if r.kind == "link"] == [None]
+    # houstondatavis 2015-06-19: the title Slack gave the file is its name, no caption
+    code = "https://github.com/timabram/houston-june-datajam/blob/master/Geo_Medicare_Viz_2.R"
+    named = f"<@U064KUGRJ|timabram> uploaded a file: <{shot}|avg_price_NY-region.png> and commented: <{code}>"
+    assert [r.title for r in resources_in(named) if r.original_url == code] == [None]
     two = resources_in(f"<{page}> <https://threejs.org/>", (upload,))
     assert [r.title for r in two if r.kind == "link"] == [None, None]
     # a label of the link's own still wins over any caption
