@@ -6,8 +6,8 @@ links and files become resources); `storage.ingest.IngestStore` does the bulk wr
 
 from __future__ import annotations
 
-import re
 import asyncio
+import re
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
