@@ -601,6 +601,17 @@ def _says_something(sentence: str) -> bool:
     return len(sentence.split()) >= 3 or bool(_CJK.search(sentence) and len(sentence) >= 6)
 
 
+def _fragment(sentence: str) -> bool:
+    """Japanese puts a link inside its sentence ("<link> に移しました", moved to <link>;
+    "<link> のとおりです"; "<@U1> さん、ご指摘…"): without it, what is left opens on a particle
+    or an honorific and names nothing, and what follows goes on from it."""
+    if not _CJK.match(sentence):
+        return False
+    from bot.interests.terms import opens_on_particle
+
+    return opens_on_particle(sentence)
+
+
 def sentence_title(text: str, limit: int = 80) -> str | None:
     """The words a member wrapped around a link (their first sentence, links and markup
     taken out), when nothing better names it: "Great intro to async Rust"."""
@@ -611,7 +622,7 @@ def sentence_title(text: str, limit: int = 80) -> str | None:
     # (Houston Slack: a screenshot's title had been its raw address).
     sentences = [p.strip(" :-—–,;([") for p in _SENTENCE_END.split(cleaned, maxsplit=3)[:3]]
     first = next((p for p in sentences if _says_something(p)), None)
-    if first is None:
+    if first is None or _fragment(first):
         return None
     if len(first) > limit:
         first = first[: limit - 1].rsplit(" ", 1)[0].rstrip(" ,;:") + "…"

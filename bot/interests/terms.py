@@ -433,6 +433,17 @@ def _tagger() -> Any:
     return fugashi.Tagger()
 
 
+def opens_on_particle(text: str) -> bool:
+    """Does this Japanese text open on a particle, an auxiliary or an honorific (`に移しました`,
+    `のとおりです`, `さん、ご指摘…`): the rest of a sentence whose first words were taken out?"""
+    for word in _tagger()(text[:40]):
+        return word.feature.pos1 in _FRAGMENT_OPENINGS or word.surface in _HONORIFICS
+    return False
+
+
+_FRAGMENT_OPENINGS = frozenset({"助詞", "助動詞"})
+
+
 @lru_cache(maxsize=20_000)
 def loanword_origin(word: str) -> str | None:
     """The English word a katakana loanword writes (`パーサ` -> `parser`, `モナド` -> `monad`),

@@ -226,6 +226,21 @@ def test_the_sharing_sentence_names_an_untitled_link() -> None:
     assert sentence_title("see https://x.org") is None  # too few words
 
 
+def test_a_japanese_sentence_around_its_link_is_no_title_without_it() -> None:
+    # haskell-jp: "<link> に移しました" (moved to <link>) had titled the link "に移しました"
+    assert (
+        sentence_title("<https://x.slack.com/archives/C1/p1500870616095473> に移しました") is None
+    )
+    assert sentence_title("<https://x.com/igrep/status/1> のとおりです。すみません。") is None
+    assert sentence_title("<@U1> さん、はじめまして! 僕も最近M1 macを使っています。") is None
+    # a sentence of its own still titles the link, whatever its first letter
+    said = (
+        "圏論はよく知らないので詳細な解説はできませんがこちらをどうぞ <https://gist.github.com/a/1>"
+    )
+    assert sentence_title(said) == "圏論はよく知らないので詳細な解説はできませんがこちらをどうぞ"
+    assert sentence_title("とても良い記事 <https://a.org/b>") == "とても良い記事"
+
+
 def test_each_source_in_a_message_with_its_rank() -> None:
     text = (
         "Read <https://docs.python.org/3/library/asyncio.html|Async IO in Python>, "
