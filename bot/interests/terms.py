@@ -69,6 +69,8 @@ _NUMBERISH = re.compile(
     r"|^\d+(?:st|nd|rd|th|s|k|m|x|px|em|pt|ms|gb|mb|kb|tb|hz|am|pm)$"
     # the end of a numbered file's name (`Viz_2.R` -> `2.r`) or a version's (`2.x`)
     r"|^\d+\.[a-z]{1,4}$"
+    # a numbered part of a work: `vol.1`, `no.5`, `ch.3`, `fig.2`, `pp.12`
+    r"|^(?:vol|no|ch|chap|pp?|fig|sec|eq|ex|ep|pt|art)\.\d+$"
 )
 # A numbered everyday word is a place in a sequence (`week1`, `beta1`, `rc2`, `part3`), not a
 # subject; a rarer word with a number is a name (`python3`, `es6`, `html5`, `ec2`).
@@ -262,6 +264,11 @@ def _everyday_words(lang: str) -> dict[str, float]:
 
 
 @lru_cache(maxsize=200_000)
+def everyday_zipf(word: str) -> float:
+    """How common an English word is (wordfreq's zipf), 0.0 below `_SPECIFIC_ZIPF`."""
+    return _everyday_words("en").get(word, 0.0)
+
+
 def specificity(term: str) -> float:
     """How much a topic says beyond everyday language, in [`_MIN_SPECIFICITY`, 1]: the
     informativeness half of a keyphrase score, against a background corpus (wordfreq), where

@@ -394,6 +394,8 @@ def singularize(word: str) -> str:
         return word[:-3] + "y"
     if word.endswith(("sses", "shes", "ches", "xes")):
         return word[:-2]
+    if word.endswith("ses") and len(word) >= 5:
+        return _plural_in_ses(word)
     if word.endswith("as") and word not in _a_plurals():
         return word  # `texas`, `christmas`, `keras`, `vegas`: not `texa`, `christma`
     if word.endswith("s") and not word.endswith("ss"):
@@ -402,6 +404,20 @@ def singularize(word: str) -> str:
 
 
 _SAME_IN_PLURAL = ("series", "species", "news")
+
+
+def _plural_in_ses(word: str) -> str:
+    """`statuses` -> `status`, `lenses` -> `lens`, `aliases` -> `alias`, but `causes` ->
+    `cause`, `databases` -> `database`: whichever singular English uses more (had been
+    `statuse` and `lense`, apart from `status` and `lens`)."""
+    from bot.interests.terms import everyday_zipf
+    from bot.interests.typos import is_english
+
+    short, long = word[:-2], word[:-1]
+    a, b = everyday_zipf(short), everyday_zipf(long)
+    if a == b == 0.0:  # neither is everyday English: a word the full list knows
+        return short if is_english(short) and not is_english(long) else long
+    return short if a > b else long
 
 
 @lru_cache(maxsize=1)

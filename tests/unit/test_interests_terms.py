@@ -50,6 +50,8 @@ from bot.interests.topics import ResourceText, TopicExtractor, channel_topic, no
         "main.go",
         "2.r",  # the end of a numbered file's name (houstondatavis: `Geo_Medicare_Viz_2.R`)
         "2.x",
+        "vol.1",  # a numbered part of a work (haskell-jp: WEB+DB PRESS総集編[Vol.1~102])
+        "fig.2",
         "week1",  # a numbered everyday word is a place in a sequence
         "beta1",
         "rc2",

@@ -96,6 +96,18 @@ def test_prepare_aliases_ignores_empty_targets_and_is_idempotent() -> None:
 def test_singular_and_plural_meet() -> None:
     for singular, plural in [("api", "apis"), ("library", "libraries"), ("match", "matches")]:
         assert singularize(plural) == singularize(singular) == singular
+    # a plural in -ses: whichever singular English uses (haskell-jp: `lenses` had been `lense`,
+    # apart from `lens`; Infrahub: `repository statuses`)
+    for singular, plural in [
+        ("lens", "lenses"),
+        ("status", "statuses"),
+        ("alias", "aliases"),
+        ("bus", "buses"),
+        ("cause", "causes"),
+        ("database", "databases"),
+        ("release", "releases"),
+    ]:
+        assert singularize(plural) == singularize(singular) == singular
     # "meetup topics" and "meetup topic" are one subject; "physics" is no plural of "physic".
     assert normalize_topic("meetup topics") == normalize_topic("meetup topic") == "meetup topic"
     assert singularize("physics") == "physics" and singularize("comics") == "comic"
