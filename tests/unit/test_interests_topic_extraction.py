@@ -108,6 +108,7 @@ def test_singular_and_plural_meet() -> None:
         ("release", "releases"),
     ]:
         assert singularize(plural) == singularize(singular) == singular
+    assert singularize("iops") == "iops"  # a rate's acronym (Infrahub: "5000 IOPS")
     # "meetup topics" and "meetup topic" are one subject; "physics" is no plural of "physic".
     assert normalize_topic("meetup topics") == normalize_topic("meetup topic") == "meetup topic"
     assert singularize("physics") == "physics" and singularize("comics") == "comic"
