@@ -136,6 +136,17 @@ PHRASES: tuple[Phrase, ...] = (
         "I'm looking for help with SQL",
     ),
     Phrase(r"i (?:wonder|was wondering)", ("wonder",), "I wonder about it"),
+    # asking for help without a question mark: "I'd appreciate any pointers from the devs",
+    # "any help would be greatly appreciated"
+    Phrase(
+        r"i(?:'d| would) (?:really |greatly |much )?appreciate (?:any |some )?(?:\w+ )?"
+        r"(?:help|pointers?|advice|tips|suggestions?|guidance|input|ideas|recommendations?)\b"
+        r"|(?:any|some) (?:\w+ )?(?:help|pointers|advice|tips|suggestions|guidance|input|ideas"
+        r"|recommendations)(?: \w+){0,3} (?:would be|is|are|will be) (?:much |greatly |really "
+        r"|very |highly )?appreciated",
+        ("appreciate",),
+        "I'd appreciate any pointers from the devs",
+    ),
     Phrase(r"¿", ("¿",), "¿Alguien sabe cómo usar tokio"),
 )
 
@@ -143,10 +154,12 @@ PHRASES: tuple[Phrase, ...] = (
 # "please tell me", "I don't understand", "how should I…".
 JAPANESE: tuple[Phrase, ...] = (
     # not a suggestion put as a question: "stackのバグではないでしょうか。" ("isn't it a bug in
-    # stack?", the helper's answer), "…じゃないですか"
+    # stack?", the helper's answer), "…じゃないですか"; not a musing trailing off
     Phrase(
-        r"(?<!ではない)(?<!じゃない)"
-        r"(?:ですか|ますか|でしょうか|ませんか|ましたか|かな|かね|だろうか|のか)[。！!…\s]*(?:$|\n)",
+        r"(?<!ではない)(?<!じゃない)(?<!そう)"  # and not "そうですか。" (I see)
+        r"(?:ですか|ますか|でしょうか|ませんか|ましたか|かな|かね|だろうか|のか)"
+        # "…でしょうか." too (ASCII or full-width stop); "…かな..." and "…ですかね…。" trail off
+        r"(?:[。！!\s]|[.．](?![.．]))*(?:$|\n)",
         ("か",),
         "これは何ですか",
     ),

@@ -57,6 +57,12 @@ from bot.questions import (
         "どこに報告するのが良いでしょうか？(既に報告済かもしれませんが…)",
         # a request for recommendations is no offer of help; a question after a quote asks
         "おすすめの入門書があれば教えてください",
+        # haskell-jp writes some sentences with ASCII or full-width stops
+        "Textを要素にしても,同じ効果が得られるものでしょうか.",
+        "メモリ上のタプルという方が正しいのでしょうか．",
+        # help asked for without a question mark
+        "I'd appreciate any pointers from the devs, thanks in advance!",
+        "Any help with the config would be greatly appreciated.",
         "&gt; the docs say X\nbut how do I run it on Windows?",
     ],
 )
@@ -116,6 +122,10 @@ def test_questions(text: str) -> None:
         "インストール自体は済んでいるでしょうし、stackのバグではないでしょうか。",
         "パスが通っていないのではないでしょうか。",
         "自分で手計算してみるのが一番近道じゃないでしょうか。",
+        # a musing that trails off; "I see"
+        "本題は4章からですかね…。",
+        "読めないほどひどい問題でもないので放置かな...",
+        "そうですか。",
         "「OneDrive」を削除させていただきました。もし何か問題があれば教えてください。調整しましょう。",
     ],
 )
