@@ -597,16 +597,24 @@ def own_words(text: str) -> int:
 _QUOTED_LINES = re.compile(r"^[ \t]*(?:>|&gt;)[^\n]*$", re.MULTILINE)
 
 
+# Words that cannot end an English sentence once the link after them is taken out.
+_OBJECT_MISSING = frozenset(
+    "at in on of to from the a an via by with into about over onto per".split()
+)
+
+
 def _says_something(sentence: str) -> bool:
     return len(sentence.split()) >= 3 or bool(_CJK.search(sentence) and len(sentence) >= 6)
 
 
 def _fragment(sentence: str) -> bool:
-    """Japanese puts a link inside its sentence ("<link> に移しました", moved to <link>;
-    "<link> のとおりです"; "<@U1> さん、ご指摘…"): without it, what is left opens on a particle
-    or an honorific and names nothing, and what follows goes on from it."""
+    """A sentence the link sat inside, which names nothing without it: English that ends on a
+    preposition or an article ("Drew Winget at <link>", "over in <link>"); Japanese ("<link>
+    に移しました", moved to <link>; "<link> のとおりです"; "<@U1> さん、ご指摘…"), which opens on
+    a particle or an honorific, and what follows goes on from it."""
     if not _CJK.match(sentence):
-        return False
+        words = sentence.rstrip(" .,:;!?-—–").casefold().split()
+        return bool(words) and words[-1] in _OBJECT_MISSING
     from bot.interests.terms import opens_on_particle
 
     return opens_on_particle(sentence)

@@ -226,7 +226,7 @@ def test_the_sharing_sentence_names_an_untitled_link() -> None:
     assert sentence_title("see https://x.org") is None  # too few words
 
 
-def test_a_japanese_sentence_around_its_link_is_no_title_without_it() -> None:
+def test_a_sentence_around_its_link_is_no_title_without_it() -> None:
     # haskell-jp: "<link> に移しました" (moved to <link>) had titled the link "に移しました"
     assert (
         sentence_title("<https://x.slack.com/archives/C1/p1500870616095473> に移しました") is None
@@ -239,6 +239,10 @@ def test_a_japanese_sentence_around_its_link_is_no_title_without_it() -> None:
     )
     assert sentence_title(said) == "圏論はよく知らないので詳細な解説はできませんがこちらをどうぞ"
     assert sentence_title("とても良い記事 <https://a.org/b>") == "とても良い記事"
+    # English: the link was the object of the sentence's last word (houstondatavis, julialang)
+    assert sentence_title("Drew Winget at <https://groups.google.com/forum/x>") is None
+    assert sentence_title("See BridgeBot doing great work over in <https://a.org/b>") is None
+    assert sentence_title("slides from the talk https://a.org/b") == "slides from the talk"
 
 
 def test_each_source_in_a_message_with_its_rank() -> None:
