@@ -597,6 +597,7 @@ def own_words(text: str) -> int:
 _QUOTED_LINES = re.compile(r"^[ \t]*(?:>|&gt;)[^\n]*$", re.MULTILINE)
 
 
+_SHORT_FRAGMENT = 7  # words
 # Words that cannot end an English sentence once the link after them is taken out.
 _OBJECT_MISSING = frozenset(
     "at in on of to from the a an via by with into about over onto per".split()
@@ -613,8 +614,10 @@ def _fragment(sentence: str) -> bool:
     に移しました", moved to <link>; "<link> のとおりです"; "<@U1> さん、ご指摘…"), which opens on
     a particle or an honorific, and what follows goes on from it."""
     if not _CJK.match(sentence):
+        # Short ones only: a long sentence says what the link is before it ("…there's now a
+        # Houston R Users group on <link>").
         words = sentence.rstrip(" .,:;!?-—–").casefold().split()
-        return bool(words) and words[-1] in _OBJECT_MISSING
+        return 0 < len(words) <= _SHORT_FRAGMENT and words[-1] in _OBJECT_MISSING
     from bot.interests.terms import opens_on_particle
 
     return opens_on_particle(sentence)

@@ -243,6 +243,8 @@ def test_a_sentence_around_its_link_is_no_title_without_it() -> None:
     assert sentence_title("Drew Winget at <https://groups.google.com/forum/x>") is None
     assert sentence_title("See BridgeBot doing great work over in <https://a.org/b>") is None
     assert sentence_title("slides from the talk https://a.org/b") == "slides from the talk"
+    long = "Hope no one minds, but there's now a Houston R Users group on <https://a.org/b>"
+    assert sentence_title(long) == "Hope no one minds, but there's now a Houston R Users group on"
 
 
 def test_each_source_in_a_message_with_its_rank() -> None:
