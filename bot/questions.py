@@ -29,6 +29,7 @@ __all__ = [
     "asking_sentences",
     "asks_someone_else",
     "is_question",
+    "proposes",
     "short_text_cache",
 ]
 
@@ -414,3 +415,20 @@ def asks_someone_else(text: str | None) -> bool:
         if not _YOU.search(lowered) or _ME.search(lowered) or _YOU_FOR_ME.search(lowered):
             return False
     return True
+
+
+# A proposal to the group ("Can we merge the `1.6-backports` branch?", "should we plan a
+# workshop for next month?", "E.g. can we give moderator permissions to…"): a decision asked
+# for, not something the asker wants to learn.
+_PROPOSAL = re.compile(
+    r"^\W*(?:(?:e\.g|so|ok|okay|also|then|and)\W+)?(?:should|could|can|shall) we\b"
+)
+
+
+def proposes(text: str | None) -> bool:
+    """Does every sentence of this question that asks propose something to the group ("can
+    we…", "should we…")? Over the four shared exports 7 messages do, all 7 proposals by my
+    reading (merging a branch, planning a workshop, moderator permissions). A digest may still
+    list one as open: it asks the community something; it is no wish to learn."""
+    asked = asking_sentences(text)
+    return bool(asked) and all(_PROPOSAL.match(_ascii_lower(s.replace("’", "'"))) for s in asked)

@@ -20,7 +20,7 @@ from bot.interests.answers import is_substantive
 from bot.interests.profiles import Evidence, EvidenceKind, Profile, build_profile, is_question
 from bot.mentions import readable
 from bot.model import Member
-from bot.questions import asks_someone_else
+from bot.questions import asks_someone_else, proposes
 from storage.interests import Action, InterestStore
 from storage.wants import AskedRef, Want, text_hash
 
@@ -80,7 +80,8 @@ def action_evidence(
     when it asks something (with the topics of its words), everything else with its
     resource's topics (a share or reply that asks counts as asking). A question in a thread
     someone else started is not asking when the member answers there too ("which version
-    are you on?" from the helper), nor one put to "you" about them (`asks_someone_else`):
+    are you on?" from the helper), nor one put to "you" about them (`asks_someone_else`), nor
+    a proposal to the group ("can we merge the branch?", `proposes`):
     only a member's own questions are wants. CPU only."""
     actions = list(actions)
     helping = helping_in(actions)
@@ -89,7 +90,12 @@ def action_evidence(
         # A question where they help asks for the asker's details, not for their own learning.
         helps_here = a.thread_root is not None and (a.member_id, a.thread_root) in helping
         if a.kind == "said":
-            if helps_here or not is_question(a.text) or asks_someone_else(a.text):
+            if (
+                helps_here
+                or not is_question(a.text)
+                or asks_someone_else(a.text)
+                or proposes(a.text)
+            ):
                 continue
             found = question_topics(a.text or "")
             if not found:
@@ -111,6 +117,7 @@ def action_evidence(
                 kind is not EvidenceKind.REACTED
                 and is_question(a.text)
                 and not asks_someone_else(a.text)
+                and not proposes(a.text)
             )
             if asks:
                 if helps_here:

@@ -304,3 +304,16 @@ def test_the_digest_leaves_out_questions_put_to_one_member() -> None:
 
     assert not worth_featuring_as_question("Are you in 1.1.6 or in 1.1.7 ?")
     assert worth_featuring_as_question("Do you have any advice on hosting Infrahub on k8s?")
+
+
+def test_a_proposal_to_the_group_is_no_wish_to_learn() -> None:
+    # julialang: release and moderation decisions asked of the group
+    from bot.questions import proposes
+
+    assert proposes("Can we merge the `1.6-backports` branch?  I would like to push BB forward")
+    assert proposes("<@U4LGTMTMK> should we plan a workshop for the next month?")
+    assert proposes('E.g. can we give "moderator permissions" to all TL3 users?')
+    # how a group does something is still learning; and only when every question proposes
+    assert not proposes("How can we profile the allocations?")
+    assert not proposes("Can we merge it? And how do I run the tests?")
+    assert not proposes("Thanks, merged.")
