@@ -3,8 +3,9 @@
 Slack writes a mention as `<@U024BE7LH>` (an older export may add a label, `<@U024BE7LH|bob>`);
 Discord as `<@80351110224678912>`, or `<@!80351110224678912>` for a server nickname; a mention
 pasted from Slack's client arrives as a link to the member's profile,
-`<https://app.slack.com/team/U0121PJA7BN|Nagatatz>` (haskell-jp's export). All are read here, once, so the live adapters and the importers find exactly the same members. What a
-mention means (thanks, a question addressed to someone) is decided by whoever reads them.
+`<https://app.slack.com/team/U0121PJA7BN|Nagatatz>` (haskell-jp's export). All are read here,
+once, so the live adapters and the importers find exactly the same members. What a mention
+means (thanks, a question addressed to someone) is decided by whoever reads them.
 """
 
 from __future__ import annotations

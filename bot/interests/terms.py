@@ -263,12 +263,12 @@ def _everyday_words(lang: str) -> dict[str, float]:
     return {w: zipf for zipf, b in frequency_buckets(lang, _SPECIFIC_ZIPF) for w in b}
 
 
-@lru_cache(maxsize=200_000)
 def everyday_zipf(word: str) -> float:
     """How common an English word is (wordfreq's zipf), 0.0 below `_SPECIFIC_ZIPF`."""
     return _everyday_words("en").get(word, 0.0)
 
 
+@lru_cache(maxsize=200_000)
 def specificity(term: str) -> float:
     """How much a topic says beyond everyday language, in [`_MIN_SPECIFICITY`, 1]: the
     informativeness half of a keyphrase score, against a background corpus (wordfreq), where
