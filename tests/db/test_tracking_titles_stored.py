@@ -87,8 +87,11 @@ async def test_a_front_page_is_titled_by_its_site_and_a_label_still_beats_it(
     await rhizome.ingest(chat.post("ben", "<https://www.desmos.com/|Desmos calculator>", mid="2"))
     assert (await by_url(rhizome))[r.url].title == "Desmos calculator"
     # a placeholder host names no site: the sentence stays the title
-    await rhizome.ingest(chat.post("cy", "my local config points at https://example.org/", mid="3"))
-    assert (await by_url(rhizome))["https://example.org"].title == "my local config points at"
+    said = "my local config has this placeholder: https://example.org/"
+    await rhizome.ingest(chat.post("cy", said, mid="3"))
+    assert (await by_url(rhizome))[
+        "https://example.org"
+    ].title == "my local config has this placeholder"
 
 
 async def test_a_screenshot_nobody_named_is_titled_by_its_day(rhizome: Rhizome, chat: Chat) -> None:
