@@ -463,7 +463,7 @@ def fallback_title(
         # what was searched for names it, where the path says only "Hoogle" or "Search".
         base = slug if slug and slug.casefold() != "search" else None
         if base is None:
-            name = site or (host_name(url) if "search" in (slug or "").casefold() else None)
+            name = site or (_host_name(url) if "search" in (slug or "").casefold() else None)
             base = f"{name[:1].upper()}{name[1:]} search" if name else "Search"
         titled = clean_title(f"{base}: {searched}")
         if titled:
@@ -566,13 +566,10 @@ def search_terms(url: str) -> str | None:
     return None
 
 
-def host_name(url: str) -> str | None:
+def _host_name(url: str) -> str | None:
     """The first name of a link's host that is not `www` (`github.com` -> `github`)."""
-    try:
-        host = (urlsplit(url).hostname or "").removeprefix("www.")
-    except ValueError:
-        return None
-    return host.split(".", 1)[0] or None
+    found = _host_and_path(url)
+    return (found[0].split(".", 1)[0] or None) if found else None
 
 
 def is_front_page(url: str) -> bool:
