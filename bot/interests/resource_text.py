@@ -14,7 +14,14 @@ from bot.interests.addresses import address_subjects, registry_package, site_bra
 from bot.interests.terms import has_cjk, japanese_terms, specificity
 from bot.interests.topics import ResourceText
 from bot.interests.words import singularize
-from bot.titles import TitleSource, code_owner, screenshot_title, site_suffix, uncut
+from bot.titles import (
+    TitleSource,
+    code_owner,
+    screenshot_title,
+    search_terms,
+    site_suffix,
+    uncut,
+)
 from bot.urls import extract_urls
 from bot.wordsplit import split_run_on
 from storage.interests import ResourceDoc
@@ -44,6 +51,11 @@ def names_a_subject(topics: Sequence[tuple[str, float]]) -> bool:
 
 def resource_text(doc: ResourceDoc) -> ResourceText:
     title, site = site_suffix(doc.title, doc.url) if doc.title else (doc.title, None)
+    searched = search_terms(doc.shared_url or doc.url)
+    if title and searched and title.casefold().endswith(f": {searched.casefold()}"):
+        # "Hoogle search: StateT" is our wording (`fallback_title`): the link is about StateT;
+        # searching with Hoogle says nothing of what the member cares about.
+        title = searched
     return ResourceText(
         title=without_owner(uncut(title), doc.url) if title else title,
         description=doc.description,

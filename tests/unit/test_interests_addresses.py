@@ -159,3 +159,17 @@ def test_a_brand_names_the_site_only_when_the_community_uses_the_word() -> None:
     known.observe([resource_text(d) for d in (viz, block, talk)])
     assert "tableau" in dict(known.topics(resource_text(viz)))
     assert not any("ocks" in t for t in dict(known.topics(resource_text(block))))
+
+
+def test_a_search_link_is_about_what_was_searched_not_the_search_engine() -> None:
+    """haskell-jp: "Hoogle search: StateT" is Rhizome's own title for the link; the member
+    searched StateT, and `hoogle` had made her 'share about hoogle' in an intro."""
+    url = "https://hoogle.haskell.org?hoogle=StateT"
+    doc = ResourceDoc(1, "Hoogle search: StateT", None, url, (), None, ("この定義です",), None)
+    assert resource_text(doc).title == "StateT"
+    topics = dict(TopicExtractor().topics(resource_text(doc)))
+    assert "statet" in topics
+    assert not {"hoogle", "hoogle search", "search"} & set(topics)
+    # a page's own title that happens to end like a search is left alone
+    page = replace(doc, title="Tips: StateT", url="https://example.com/tips")
+    assert resource_text(page).title == "Tips: StateT"
