@@ -40,7 +40,7 @@ BEN = build_profile(
             TOKIO,
             snippet="how do I cancel tasks?",
         ),
-        ev(EvidenceKind.SHARED, "chess", "Endgame basics", "https://example.org/chess"),
+        ev(EvidenceKind.SHARED, "chess engine", "Endgame basics", "https://example.org/chess"),
     ],
     NOW,
 )
@@ -126,11 +126,11 @@ def test_overlapping_topics_are_not_repeated_and_reasons_are_capped() -> None:
 
 def test_trio_names_the_two_members_each_reason_is_about() -> None:
     cy = build_profile(
-        3, [ev(EvidenceKind.SHARED, "chess", "Openings", "https://example.org/op")], NOW
+        3, [ev(EvidenceKind.SHARED, "chess engine", "Openings", "https://example.org/op")], NOW
     )
     explanation = explain_group([ANA, BEN, cy])
     lines = explanation.lines(NAMES)
-    assert any(line.startswith("Ben and Cy both shared about chess") for line in lines)
+    assert any(line.startswith("Ben and Cy both shared about chess engine") for line in lines)
     assert any(line.startswith("Ben wants to learn about rust async") for line in lines)
 
 
@@ -456,6 +456,11 @@ def test_an_everyday_word_used_in_passing_is_no_reason() -> None:
 
     assert reasons(member(1, "定義", 1), member(2, "定義", 1)) == ()
     assert reasons(member(1, "server", 1), member(2, "server", 1)) == ()
+    # about 6 per million words is everyday too: `documentation`, `ping`, `ドキュメント`
+    # (haskell-jp: one link each had made "you both shared about ドキュメント")
+    for word in ("documentation", "ping", "ドキュメント"):
+        assert reasons(member(1, word, 1), member(2, word, 1)) == ()
+        assert reasons(member(1, word, 2), member(2, word, 2)) == (word,)
     assert reasons(member(1, "server", 2), member(2, "server", 2)) == ("server",)
     assert reasons(member(1, "server", 1, "servers"), member(2, "server", 1)) == ("server",)
     # a rarer word is a subject after one link each
