@@ -353,6 +353,16 @@ def test_shown_topics_are_not_padded_with_passing_words() -> None:
         ("laptop running", 0.24),
     ]
     assert shown_topics(weighted) == ["internal server", "server error", "schema2"]
+    # past the first three, a topic needs 40% of the lead's weight: a third is a passing word
+    # too (`recieving side` under "Webhooks | Infrahub Documentation")
+    webhooks = [
+        ("node kind", 1.0),
+        ("key for security", 0.9),
+        ("webhook", 0.8),
+        ("recieving side", 0.35),
+        ("events", 0.45),
+    ]
+    assert shown_topics(webhooks) == ["node kind", "key for security", "webhook", "events"]
     few = [("scotty", 1.0), ("サーバ", 0.1)]
     assert shown_topics(few) == ["scotty", "サーバ"]  # a short list is shown whole
     assert shown_topics([]) == []
