@@ -288,6 +288,11 @@ def score_questions(
     really_open = [ts for ts, q in judged.items() if q["genuine"] and not q["answered"]]
     tally.judged_open += len(really_open)
     tally.judged_open_found += sum(1 for ts in really_open if ts in held)
+    if verbose:
+        for ts in really_open:
+            if ts not in held:
+                text = judged[ts]["text"][:90]
+                lines.append(f"  digest {label}{week['week_start']} question [missed open] {text}")
     return lines
 
 

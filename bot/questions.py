@@ -132,7 +132,9 @@ PHRASES: tuple[Phrase, ...] = (
         "we really need some advice on hosting",
     ),
     Phrase(
-        r"(?:i'm|i am|we're|we are) looking for (?:some )?(?:help|advice|guidance)\b",
+        # …or ideas for something of theirs: "I'm looking for possible project ideas"
+        r"(?:i'm|i am|we're|we are) looking for (?:some |any |possible |good )?(?:\w+ )?"
+        r"(?:help|advice|guidance|ideas|suggestions|recommendations|pointers|tips)\b",
         ("looking",),
         "I'm looking for help with SQL",
     ),

@@ -64,6 +64,9 @@ from bot.questions import (
         "I'd appreciate any pointers from the devs, thanks in advance!",
         "Any help with the config would be greatly appreciated.",
         "&gt; the docs say X\nbut how do I run it on Windows?",
+        # houstondatavis: ideas asked for without a question mark
+        "I'm looking for possible project ideas but this kid likes to be very technical",
+        "We are looking for suggestions for the next workshop",
     ],
 )
 def test_questions(text: str) -> None:
@@ -126,6 +129,8 @@ def test_questions(text: str) -> None:
         "本題は4章からですかね…。",
         "読めないほどひどい問題でもないので放置かな...",
         "そうですか。",
+        "I'm looking forward to the talk",
+        "I'm looking for a job in data viz",  # looking for, but not for ideas or help
         "「OneDrive」を削除させていただきました。もし何か問題があれば教えてください。調整しましょう。",
     ],
 )
