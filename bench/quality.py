@@ -232,6 +232,14 @@ def rate_topics(topics: Sequence[str], good: Sequence[str], acceptable: Sequence
     return "partial"
 
 
+def title_right(title: str | None, title_ok: Sequence[str]) -> bool:
+    """A judged title holds the judge's first words, or any of the other wordings."""
+    have = (title or "").casefold()
+    return all(w.casefold() in have for w in title_ok[:1]) or any(
+        w.casefold() in have for w in title_ok
+    )
+
+
 def real_title(title: str | None, url: str) -> bool:
     if not title or not title.strip():
         return False
@@ -259,6 +267,7 @@ LATER_SAMPLES = {
 class Sample:
     ratings: dict[str, int] = field(default_factory=lambda: {"good": 0, "partial": 0, "junk": 0})
     precision: list[float] = field(default_factory=list)
+
     answered: int = 0
 
     def add(self, other: Sample) -> None:
@@ -286,6 +295,9 @@ class Scores:
     titled: int = 0
     title_judged: int = 0
     title_right: int = 0
+    # the same over every sample, the held-out and later ones too
+    every_title_judged: int = 0
+    every_title_right: int = 0
     topic_ratings: dict[str, int] = field(
         default_factory=lambda: {"good": 0, "partial": 0, "junk": 0}
     )
@@ -309,6 +321,18 @@ class Scores:
     derive_seconds: float = 0.0
     import_seconds: float = 0.0
     lines: list[str] = field(default_factory=list)
+
+    def score_title(
+        self, title: str | None, judged: dict[str, Any], label: str, verbose: bool
+    ) -> None:
+        if not judged.get("title_ok"):
+            return
+        ok = title_right(title, judged["title_ok"])
+        self.every_title_judged += 1
+        self.every_title_right += ok
+        if verbose and not ok:
+            self.lines.append(f"  {label}[title wrong] {title!r} <- {judged['title_ok']}")
+
     # why judged knowers are missing from the first three, over every sample (`miss_causes`)
     misses: Counter[str] = field(default_factory=Counter)
 
@@ -412,10 +436,8 @@ async def score_dataset(
                 scores.topic_ratings[rating] += 1
                 if j.get("title_ok"):
                     scores.title_judged += 1
-                    title = (row.title or "").casefold()
-                    scores.title_right += all(
-                        w.casefold() in title for w in j["title_ok"][:1]
-                    ) or any(w.casefold() in title for w in j["title_ok"])
+                    scores.title_right += title_right(row.title, j["title_ok"])
+                scores.score_title(row.title, j, "", verbose)
                 if verbose:
                     scores.lines.append(
                         f"  [{rating}] {row.title!r} {got[:5]} <- {j['good_topics']}"
@@ -433,6 +455,7 @@ async def score_dataset(
                     got = list(topics_of.get(row.id, ()))
                     rating = rate_topics(got, j["good_topics"], j.get("acceptable_topics", []))
                     ratings[rating] += 1
+                    scores.score_title(row.title, j, f"{label} ", verbose)
                     if verbose:
                         scores.lines.append(
                             f"  {label} [{rating}] {row.title!r} {got[:5]} <- {j['good_topics']}"
@@ -557,6 +580,8 @@ async def main() -> None:
             total.resources += s.resources
             total.titled += s.titled
             total.title_judged += s.title_judged
+            total.every_title_judged += s.every_title_judged
+            total.every_title_right += s.every_title_right
             total.title_right += s.title_right
             for k, n in s.topic_ratings.items():
                 total.topic_ratings[k] += n
@@ -590,7 +615,8 @@ async def main() -> None:
                 print(line)
         print(
             f"ALL: titles {total.titled / max(1, total.resources):.1%} of {total.resources}; "
-            f"judged titles right {total.title_right}/{total.title_judged}; "
+            f"judged titles right {total.title_right}/{total.title_judged} "
+            f"({total.every_title_right}/{total.every_title_judged} over every sample); "
             f"topics good {total.topic_ratings['good'] / rated:.0%}, "
             f"partial {total.topic_ratings['partial'] / rated:.0%}, "
             f"junk {total.topic_ratings['junk'] / rated:.0%} of {rated}; "

@@ -66,6 +66,8 @@ _GENERIC_FILE = re.compile(
     r")?[\s_.()-]*[\d\s_.:()x-]*(?:at[\s\d_.:-]*(?:[ap]m)?)?[\s_.()-]*$"
 )
 _EXTENSION = re.compile(r"\.[A-Za-z0-9]{1,5}$")
+# A path segment's extension has a letter: `infrahub-v1.3.4` ends in a version, not a `.4` file.
+_SEGMENT_EXTENSION = re.compile(r"\.(?=[0-9]*[A-Za-z])[A-Za-z0-9]{1,5}$")
 # Compression wraps a file of its own (`julia-1.4.1-linux-armv7l.tar.gz`, `trips.csv.bz2`).
 _COMPRESSED = re.compile(r"\.(?:gz|bz2|xz|zst|lz4?|z)$", re.IGNORECASE)
 _HEXISH = re.compile(r"^(?=.*\d)[0-9a-f]{8,}$|^[0-9a-f-]{32,}$", re.IGNORECASE)
@@ -359,6 +361,8 @@ def slug_title(url: str) -> str | None:
     if parts.fragment.startswith("!"):  # `#!/vizhome/...`, `#!topic/...`: routed in-page
         path = f"{path}/{parts.fragment[1:].lstrip('/')}"
     segments = [unquote(s) for s in path.split("/") if s]
+    if host in CODE_HOSTS and len(segments) == 1 and segments[0] not in _CODE_HOST_PAGES:
+        return clean_title(segments[0])  # an account, by its name as written: `haskell-jp`
     if host in CODE_HOSTS and len(segments) >= 2:
         repo = f"{segments[0]}/{segments[1]}"
         reference = _code_reference(segments[2:])
@@ -432,13 +436,21 @@ def _haddock_module(host: str, segments: Sequence[str]) -> str | None:
 # name, `sr_onthefly_logic.py`); `julia-1.6-highlights.md` is a slug, read as words.
 _FILE_NAME = re.compile(r"\.?[A-Za-z0-9_]+(?:\.[A-Za-z0-9_]+)*\.[A-Za-z][A-Za-z0-9]{0,7}")
 _NUMBERED = frozenset({"pull", "pulls", "issues", "discussions", "merge_requests"})
+# A code host's own pages at the top of its paths, where an account's name would be.
+_CODE_HOST_PAGES = frozenset(
+    "about explore features login marketplace notifications pricing search settings signup "
+    "sponsors topics trending users dashboard".split()
+)
 _HEX_ID = re.compile(r"[0-9a-f]{7,40}")
 
 
 def _code_reference(rest: Sequence[str]) -> str | None:
     """How developers write a pull request, issue or commit of a repository (`#33526`,
-    `@1a2b3c4`): the repository's name alone would not tell two of them apart."""
+    `@1a2b3c4`), or a release by its tag as tagged (`v1.6.0-beta1`): the repository's name
+    alone would not tell two of them apart."""
     rest = [s for s in rest if s != "-"]  # GitLab: /group/repo/-/merge_requests/12
+    if len(rest) >= 3 and rest[0] == "releases" and rest[1] == "tag" and rest[2]:
+        return f" {rest[2]}"
     if len(rest) >= 2 and rest[0] in _NUMBERED and rest[1].isdigit():
         return f"{'!' if rest[0] == 'merge_requests' else '#'}{rest[1]}"  # GitLab writes !12
     if len(rest) >= 2 and rest[0] in {"commit", "commits"} and _HEX_ID.fullmatch(rest[1]):
@@ -639,7 +651,7 @@ def sentence_title(text: str, limit: int = 80) -> str | None:
 
 def _is_filler(segment: str) -> bool:
     segment = _COMPRESSED.sub("", segment)
-    stem = _EXTENSION.sub("", segment) if "." in segment[-6:] else segment
+    stem = _SEGMENT_EXTENSION.sub("", segment) if "." in segment[-6:] else segment
     stem = _LANGUAGE_SUFFIX.sub("", stem)  # `index_en`, `index-de`: still the index
     return not stem or stem.lower() in _NOISE_SEGMENTS
 
@@ -647,7 +659,7 @@ def _is_filler(segment: str) -> bool:
 def _words(segment: str) -> str | None:
     """The words of one path segment, or None when it is an id, a number or filler."""
     segment = _COMPRESSED.sub("", segment)
-    stem = _EXTENSION.sub("", segment) if "." in segment[-6:] else segment
+    stem = _SEGMENT_EXTENSION.sub("", segment) if "." in segment[-6:] else segment
     if not stem or stem.lower() in _NOISE_SEGMENTS or _HEXISH.match(stem) or _DIGITS.match(stem):
         return None
     if _BASE64_ID.fullmatch(stem):

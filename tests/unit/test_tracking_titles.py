@@ -35,6 +35,20 @@ from bot.tracking import resources_in
         ("https://github.com/opsmill/infrahub/issues/7064", "opsmill/infrahub#7064"),
         ("https://gitlab.com/group/repo/-/merge_requests/12", "group/repo!12"),
         ("https://github.com/JuliaLang/julia/commit/1a2b3c4d5e6f7a8b", "JuliaLang/julia@1a2b3c4"),
+        # a release by its tag as tagged, an account by its name as written (had been "JuliaLang/
+        # julia: v1.6.0 beta1", "opsmill/infrahub: infrahub v1.3" and "Haskell jp bot")
+        (
+            "https://github.com/JuliaLang/julia/releases/tag/v1.6.0-beta1",
+            "JuliaLang/julia v1.6.0-beta1",
+        ),
+        (
+            "https://github.com/opsmill/infrahub/releases/tag/infrahub-v1.3.4",
+            "opsmill/infrahub infrahub-v1.3.4",
+        ),
+        ("https://github.com/haskell-jp-bot", "haskell-jp-bot"),
+        ("https://github.com/trending", "Trending"),  # GitHub's own page, not an account
+        # a version at the end of a slug is no file extension
+        ("https://example.org/notes/infrahub-v1.3.4", "Infrahub v1.3.4"),
         # a file a repository names (Infrahub forum), and a slug of words (julialang.org's blog)
         (
             "https://github.com/opsmill/infrahub-demo-edge/blob/main/.infrahub.yml",
