@@ -363,6 +363,10 @@ def test_shown_topics_are_not_padded_with_passing_words() -> None:
         ("events", 0.45),
     ]
     assert shown_topics(webhooks) == ["node kind", "key for security", "webhook", "events"]
+    # one kanji is no topic to show (haskell-jp: "Spanの小ネタ(使い方編)" showed `編`, volume)
+    span = [("小ネタ", 1.0), ("span", 1.0), ("編", 0.9), ("foldr", 0.6)]
+    assert shown_topics(span) == ["小ネタ", "span", "foldr"]
+    assert shown_topics([("型", 1.0)]) == ["型"]  # unless it is all there is
     few = [("scotty", 1.0), ("サーバ", 0.1)]
     assert shown_topics(few) == ["scotty", "サーバ"]  # a short list is shown whole
     assert shown_topics([]) == []
