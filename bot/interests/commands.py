@@ -42,7 +42,7 @@ from bot.interests.profiles import Evidence, EvidenceKind, shown_wants
 from bot.interests.related import distinct_subjects
 from bot.interests.service import Expert, InterestService, WhoKnowsAnswer, service_for
 from bot.interests.terms import specificity
-from bot.interests.topics import subjects_first
+from bot.interests.topics import one_kanji, subjects_first
 from bot.interests.wants import PROFILE_RECENT
 from bot.model import Member
 from bot.services import Services
@@ -529,7 +529,9 @@ async def _known_about(
     evidence_of = {
         topic: evidence
         for topic, _, evidence in known
-        if topic not in skip and (specificity(topic) >= 1.0 or _pieces(evidence) >= 2)
+        if topic not in skip
+        and not one_kanji(topic)
+        and (specificity(topic) >= 1.0 or _pieces(evidence) >= 2)
     }
     ordered = subjects_first((topic, score) for topic, score, _ in known if topic in evidence_of)
     distinct = set(distinct_subjects(topic for topic, _ in ordered))

@@ -53,6 +53,7 @@ __all__ = [
     "channel_topic",
     "extract_hashtags",
     "normalize_topic",
+    "one_kanji",
     "prepare_aliases",
     "singularize",
 ]
@@ -347,11 +348,11 @@ def shown_topics(topics: Iterable[tuple[str, float]]) -> list[str]:
     the discussion (`venv` under "500 Internal Server Error"), not what the page is about."""
     ordered = subjects_first(topics)
     lead = max((w for _, w in ordered), default=0.0)
-    kept = [(t, w) for t, w in ordered if not _one_kanji(t)] or ordered
+    kept = [(t, w) for t, w in ordered if not one_kanji(t)] or ordered
     return [t for i, (t, w) in enumerate(kept) if i < SHOWN_AT_LEAST or w >= SHOWN_FLOOR * lead]
 
 
-def _one_kanji(topic: str) -> bool:
+def one_kanji(topic: str) -> bool:
     """One kanji says little to a reader by itself (`念` thought, `編` volume, `章` chapter,
     `非` non-): of nine in the blind samples' top fives none named a judged subject. Stored, it
     still answers who-knows (`型`, type); shown, the next topic takes its place (unless it is

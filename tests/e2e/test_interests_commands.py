@@ -382,3 +382,16 @@ def _invocation(who: str, text: str):  # type: ignore[no-untyped-def]
     return Invocation(
         CommunityRef("console", "local", "local"), Actor(who, who), MEMBER_GROUP, text=text
     )
+
+
+async def test_a_profile_shows_no_kanji_by_itself(console: ConsoleSession) -> None:
+    # haskell-jp: `本` (book) led a member's "Knows about"; one kanji says little by itself
+    for n in range(3):
+        await say(console, "uma", f"おすすめの本です https://example.org/hon/{n}")
+    await say(console, "uma", "遅延評価の解説 https://example.org/lazy")
+    await refresh(console)
+    out = await say(console, "zed", "/rhizome profile @uma")
+    knows = out[out.index("Knows about") :].split("\n-- ")[0]
+    topics = re.findall(r"^ *\d+\. (.+?)$", knows, re.MULTILINE)
+    assert topics, knows
+    assert "遅延評価" in topics and "本" not in topics, topics
