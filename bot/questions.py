@@ -186,7 +186,9 @@ SQL_PATTERNS: tuple[str, ...] = tuple(f"%{a}%" for a in ANCHORS)
 _STRIP = re.compile(
     # code, markup, links, quoted lines (`[^\n]`: DOTALL must not let a quote eat the rest);
     # Slack's text escapes the quote's `>` as `&gt;`, live and in exports alike
-    r"```.*?```|`[^`\n]*`|<[^<>\s]*>|https?://\S+|^[ \t]*(?:>|&gt;)[^\n]*$",
+    r"```.*?```|`[^`\n]*`|<[^<>\s]*>|https?://\S+|^[ \t]*(?:>|&gt;)[^\n]*$"
+    # and an emoji's code (`:thinking_face:` after "…のかな。" had hidden the question ending)
+    r"|(?<![A-Za-z0-9_:]):(?=[a-z0-9_+-]*[a-z+])[a-z0-9_+-]{1,40}:(?![A-Za-z0-9_:])",
     re.DOTALL | re.MULTILINE | re.IGNORECASE,
 )
 _QUESTION_END = re.compile(r"[?？؟⸮]+[\s\"')\]\u3002.!]*(?:\s|$)")

@@ -64,6 +64,9 @@ from bot.questions import (
         "I'd appreciate any pointers from the devs, thanks in advance!",
         "Any help with the config would be greatly appreciated.",
         "&gt; the docs say X\nbut how do I run it on Windows?",
+        # an emoji's code after the question's end (haskell-jp)
+        "megaparsecとかtrifectaならまた違ったりするのかな。 :thinking_face:",
+        "おすすめのリポジトリなどあれば、お聞かせ願えますでしょうか :eyes:",
         # houstondatavis: ideas asked for without a question mark
         "I'm looking for possible project ideas but this kid likes to be very technical",
         "We are looking for suggestions for the next workshop",
@@ -130,6 +133,8 @@ def test_questions(text: str) -> None:
         "読めないほどひどい問題でもないので放置かな...",
         "そうですか。",
         "I'm looking forward to the talk",
+        "Done, thanks :tada:",  # an emoji's code is no question's end either
+        "the build finished at 10:30:45",
         "I'm looking for a job in data viz",  # looking for, but not for ideas or help
         "「OneDrive」を削除させていただきました。もし何か問題があれば教えてください。調整しましょう。",
     ],
