@@ -3,6 +3,7 @@ threads or the next message), and stored evidence checked against current rows."
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -21,6 +22,7 @@ from sqlalchemy.orm import aliased
 
 from bot.clock import as_utc
 from bot.interests.answers import THANKS_MARKERS
+from bot.questions import is_question
 from storage import models as m
 from storage.db import Database
 from storage.interests.changes import _actors_of
@@ -37,6 +39,10 @@ from storage.sql import among, chunks, thread_root
 
 ADJACENT_REPLY = timedelta(minutes=30)  # the next message this soon may answer the last
 MENTIONED_REPLY = timedelta(hours=12)  # a question naming a member, answered when they are back
+ADDRESSED_LOOKBACK = 5  # the addressed member's last messages searched for their question
+# A top-level message opening by addressing a member: Slack's and chat-style Discord's way of
+# replying without threads ("<@U01TZ1XM7MG> このままではちょっと難しいかも…").
+_OPENING_MENTION = re.compile(r"^\s*<?@")
 OWN_THREADS_CHUNK = 200  # threads per look-up of what their authors said in them (an OR each)
 
 
@@ -178,7 +184,7 @@ def _evidence_rows(
         messages[r.message_id] for _, r in refs if r.kind == "answered" and r.message_id in messages
     ]
     questions = _questions_answered(conn, community_id, answers)
-    questions.update(_flat_questions(conn, answers))
+    questions.update(_flat_questions(conn, community_id, answers))
     shared: set[tuple[int, int]] = set()
     for part in chunks(mids):
         shared.update(
@@ -535,6 +541,7 @@ def _next_messages(
             prior.label("prior_id"),
             mentioned.label("mention_id"),
             ch.c.name,
+            mine.c.channel_id,
         )
         .join(ch, ch.c.id == mine.c.channel_id)
         .where(
@@ -553,10 +560,15 @@ def _next_messages(
         | {r.mention_id for r in rows if r.mention_id is not None}
     )
     priors = _messages_by_id(conn, root_ids)
+    addressed = _addressed_questions(
+        conn, community_id, [(r.id, r.author_id, r.channel_id, r.posted_at, r.text) for r in rows]
+    )
     out: list[Reply] = []
-    for mid, message_id, at, text, prior_id, mention_id, channel in rows:
+    for mid, message_id, at, text, prior_id, mention_id, channel, _ in rows:
         posted = as_utc(at)
-        root = _flat_root(mid, posted, priors.get(prior_id), priors.get(mention_id))
+        root = addressed.get(message_id) or _flat_root(
+            mid, posted, priors.get(prior_id), priors.get(mention_id)
+        )
         if root is not None:
             out.append(
                 Reply(
@@ -639,11 +651,78 @@ def _flat_root(author: int, posted: datetime, prior: Any, mention: Any) -> Any:
     return None
 
 
-def _flat_questions(conn: Connection, replies: list[Any]) -> dict[int, str]:
-    """Reply id -> the text it answered, for answers outside threads (see `_flat_root`)."""
+def _addressed_questions(
+    conn: Connection,
+    community_id: int,
+    replies: Sequence[tuple[int, int, int, datetime, str | None]],
+) -> dict[int, Any]:
+    """Reply id -> the question it answers, for top-level messages (id, author, channel, time,
+    text) that open by addressing members (`<@U…>`; `@name` as Slack stores it live): the
+    newest question any of them asked in the channel within `MENTIONED_REPLY`, however many
+    messages came between (haskell-jp: a question, two more lines and "よろしくおねがいします",
+    then an answer an hour later that names her). None found: the message is placed as any
+    other (`_flat_root`). Whom it names comes from `message_mentions`."""
+    opening = {
+        reply_id: (author, channel, as_utc(posted))
+        for reply_id, author, channel, posted, text in replies
+        if _OPENING_MENTION.match(text or "")
+    }
+    if not opening:
+        return {}
+    mm, msg = m.message_mentions, m.messages
+    named: dict[int, list[int]] = {}
+    for part in chunks(sorted(opening)):
+        for message_id, member_id in conn.execute(
+            select(mm.c.message_id, mm.c.member_id).where(
+                mm.c.community_id == community_id, among(conn, mm.c.message_id, part)
+            )
+        ):
+            named.setdefault(message_id, []).append(member_id)
+    out: dict[int, Any] = {}
+    for reply_id, askers in named.items():
+        author, channel, posted = opening[reply_id]
+        askers = [a for a in askers if a != author]
+        if not askers:
+            continue
+        for row in conn.execute(
+            select(
+                msg.c.id,
+                msg.c.author_id,
+                msg.c.posted_at,
+                msg.c.text,
+                exists().where(m.shares.c.message_id == msg.c.id).label("shares"),
+            )
+            .where(
+                msg.c.channel_id == channel,
+                msg.c.author_id.in_(askers),
+                msg.c.thread_external_id.is_(None),
+                msg.c.id < reply_id,
+                msg.c.posted_at >= posted - MENTIONED_REPLY,
+            )
+            .order_by(msg.c.id.desc())
+            .limit(ADDRESSED_LOOKBACK * len(askers))
+        ):
+            if is_question(row.text):
+                out[reply_id] = row
+                break
+    return out
+
+
+def _flat_questions(conn: Connection, community_id: int, replies: list[Any]) -> dict[int, str]:
+    """Reply id -> the text it answered, for answers outside threads (`_addressed_questions`,
+    else `_flat_root`)."""
     flat = sorted({r.id for r in replies if not r.thread_external_id})
     if not flat:
         return {}
+    addressed = _addressed_questions(
+        conn,
+        community_id,
+        [
+            (r.id, r.author_id, r.channel_id, r.posted_at, r.text)
+            for r in replies
+            if not r.thread_external_id
+        ],
+    )
     mine = aliased(m.messages)
     rows: list[Any] = []
     for part in chunks(flat):
@@ -661,7 +740,7 @@ def _flat_questions(conn: Connection, replies: list[Any]) -> dict[int, str]:
     )
     out: dict[int, str] = {}
     for r in rows:
-        root = _flat_root(
+        root = addressed.get(r.id) or _flat_root(
             r.author_id, as_utc(r.posted_at), roots.get(r.prior_id), roots.get(r.mention_id)
         )
         if root is not None:

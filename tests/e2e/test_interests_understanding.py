@@ -879,6 +879,32 @@ async def test_a_question_naming_someone_is_answered_when_they_are_back(rhizome:
     assert "Jupyter notebook" in (evidence.resource_title or "")
 
 
+async def test_an_answer_that_names_the_asker_answers_her_question(rhizome: Rhizome) -> None:
+    """haskell-jp, a channel without threads: Ana asks, adds two lines, and Ben answers her by
+    name an hour later, after the next-message window: his answer is to her question."""
+    chat = Chat(SLACK, START)
+    answer = chat.post(
+        "ben",
+        "<@U-ana> install the IRkernel package, then switch the Jupyter kernel to R in the menu",
+        mid="4",
+        minutes=62,
+    )
+    await rhizome.ingest_many(
+        [
+            chat.post("ana", "have you gotten R to work in the Jupyter notebook?", mid="1"),
+            chat.post("ana", "I tried it this morning", mid="2", minutes=1),
+            chat.post("ana", "thanks in advance", mid="3", minutes=2),
+            replace(answer, mentions=(Actor("U-ana", "Ana"),)),
+        ]
+    )
+    found = await rhizome.services.repos.communities.find(SLACK.platform, SLACK.external_id)
+    assert found is not None
+    experts = (await service_for(rhizome.services).who_knows(found.id, "jupyter")).experts
+    assert [e.member.name for e in experts] == ["Ben"]
+    assert experts[0].evidence[0].kind.value == "answered"
+    assert "Jupyter notebook" in (experts[0].evidence[0].resource_title or "")
+
+
 async def test_a_mention_long_ago_is_not_a_question_to_answer_now(rhizome: Rhizome) -> None:
     chat = Chat(SLACK, START)
     ask = chat.post("ana", "<@U-ben>: have you gotten R to work in the Jupyter notebook?", mid="1")
