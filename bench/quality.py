@@ -267,7 +267,6 @@ LATER_SAMPLES = {
 class Sample:
     ratings: dict[str, int] = field(default_factory=lambda: {"good": 0, "partial": 0, "junk": 0})
     precision: list[float] = field(default_factory=list)
-
     answered: int = 0
 
     def add(self, other: Sample) -> None:
@@ -321,10 +320,13 @@ class Scores:
     derive_seconds: float = 0.0
     import_seconds: float = 0.0
     lines: list[str] = field(default_factory=list)
+    # why judged knowers are missing from the first three, over every sample (`miss_causes`)
+    misses: Counter[str] = field(default_factory=Counter)
 
     def score_title(
         self, title: str | None, judged: dict[str, Any], label: str, verbose: bool
     ) -> None:
+        """Judged titles over every sample (`title_right`), with the wrong ones listed."""
         if not judged.get("title_ok"):
             return
         ok = title_right(title, judged["title_ok"])
@@ -332,9 +334,6 @@ class Scores:
         self.every_title_right += ok
         if verbose and not ok:
             self.lines.append(f"  {label}[title wrong] {title!r} <- {judged['title_ok']}")
-
-    # why judged knowers are missing from the first three, over every sample (`miss_causes`)
-    misses: Counter[str] = field(default_factory=Counter)
 
 
 RANKED_LOWER = "ranked 4th-20th"
