@@ -486,10 +486,20 @@ def compound_part(term: str) -> str | None:
     return max(reversed(parts), key=specificity)
 
 
+# What a message says of itself, not of a subject: "手前味噌ですが" (my own work, but…),
+# "質問連投失礼します" (sorry for the many questions), "蛇足ですが" (needless to add), "余談"
+# (an aside), "恐縮" (I am obliged), "取り急ぎ" (in haste), "念のため" (just in case). Their
+# nouns had been topics: `味噌` (miso), `質問連投失礼`, `恐縮`, `念`.
+_JA_FORMULAS = re.compile(
+    "手前味噌|(?:質問)?連投(?:失礼)?|失礼|恐縮|蛇足|余談|取り急ぎ|念の(?:ため|為)|横から"
+)
+
+
 def japanese_terms(text: str) -> list[str]:
     """Nouns and noun compounds of Japanese text, in order: `型クラスのインスタンス` ->
     `クラス`, `型クラス`, `インスタンス` (`型` too where the text also has it alone). Latin
     words inside it (`stack`, `GHC`) are left to the English path, which sees them anyway."""
+    text = _JA_FORMULAS.sub("、", text)  # a formula ends a compound, and is none itself
     out: list[str] = []
     run: list[str] = []
     nouns = 0  # nouns in the run: suffixes alone (`個` `目` of `3個目`) make no compound

@@ -231,6 +231,17 @@ def test_a_counter_after_a_number_names_no_topic() -> None:
     assert "演算子" in japanese_terms("2項演算子")  # the noun after the count stays
 
 
+def test_what_a_message_says_of_itself_names_no_topic() -> None:
+    # haskell-jp: `味噌` (miso) of "手前味噌ですが" had been a member's subject
+    assert japanese_terms("手前味噌ですが、遅延評価の記事を書きました") == [
+        "遅延",
+        "評価",
+        "遅延評価",
+    ]
+    assert japanese_terms("質問連投失礼します。型クラスについて") == ["クラス", "型クラス"]
+    assert japanese_terms("恐縮ですが念のため確認します。余談ですがモナドの話") == ["モナド"]
+
+
 def test_a_compound_misread_as_opening_with_a_suffix_is_kept_whole() -> None:
     # MeCab reads `圏` of `圏論` (category theory) as a suffix: the word was never a term
     assert "圏論" in japanese_terms("モナド変換子は圏論的にはどう理解すればよいですか")
@@ -284,7 +295,8 @@ def test_a_name_with_an_honorific_is_a_person_not_a_subject() -> None:
 
 def test_words_in_hiragana_alone_are_everyday_words() -> None:
     # haskell-jp profiles showed `あしかけ` ("over the span of") and `はく` as known subjects
-    assert japanese_terms("あしかけ3年かかりました。はくは蛇足です") == ["蛇足"]  # 3年: a count
+    # (`3年`: a count; `蛇足`, "needless to add", says what the sentence is, so `誤字` here)
+    assert japanese_terms("あしかけ3年かかりました。はくは誤字です") == ["誤字"]
 
 
 def test_a_katakana_loanword_knows_its_english_word() -> None:
