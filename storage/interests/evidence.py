@@ -622,19 +622,22 @@ def _last_mention(mine: Any) -> Any:
     )
 
 
-def _messages_by_id(conn: Connection, ids: Collection[int]) -> dict[int, Any]:
+def _roots() -> Any:
+    """A message as a root of replies: who wrote it when, what it says, whether it shared."""
     msg = m.messages
+    return select(
+        msg.c.id,
+        msg.c.author_id,
+        msg.c.posted_at,
+        msg.c.text,
+        exists().where(m.shares.c.message_id == msg.c.id).label("shares"),
+    )
+
+
+def _messages_by_id(conn: Connection, ids: Collection[int]) -> dict[int, Any]:
     out: dict[int, Any] = {}
     for chunk in chunks(sorted(set(ids))):
-        for row in conn.execute(
-            select(
-                msg.c.id,
-                msg.c.author_id,
-                msg.c.posted_at,
-                msg.c.text,
-                exists().where(m.shares.c.message_id == msg.c.id).label("shares"),
-            ).where(msg.c.id.in_(chunk))
-        ):
+        for row in conn.execute(_roots().where(m.messages.c.id.in_(chunk))):
             out[row.id] = row
     return out
 
@@ -685,13 +688,7 @@ def _addressed_questions(
         if not askers:
             continue
         for row in conn.execute(
-            select(
-                msg.c.id,
-                msg.c.author_id,
-                msg.c.posted_at,
-                msg.c.text,
-                exists().where(m.shares.c.message_id == msg.c.id).label("shares"),
-            )
+            _roots()
             .where(
                 msg.c.channel_id == channel,
                 msg.c.author_id.in_(askers),
