@@ -660,7 +660,7 @@ def _addressed_questions(
     replies: Sequence[tuple[int, int, int, datetime, str | None]],
 ) -> dict[int, Any]:
     """Reply id -> the question it answers, for top-level messages (id, author, channel, time,
-    text) that open by addressing members (`<@U…>`; `@name` as Slack stores it live): the
+    text) that open by addressing members (`<@U…>`, `<@id>`, or `@…` as stored live): the
     newest question any of them asked in the channel within `MENTIONED_REPLY`, however many
     messages came between (haskell-jp: a question, two more lines and "よろしくおねがいします",
     then an answer an hour later that names her). None found: the message is placed as any
@@ -708,17 +708,14 @@ def _addressed_questions(
 def _flat_questions(conn: Connection, community_id: int, replies: list[Any]) -> dict[int, str]:
     """Reply id -> the text it answered, for answers outside threads (`_addressed_questions`,
     else `_flat_root`)."""
-    flat = sorted({r.id for r in replies if not r.thread_external_id})
-    if not flat:
+    outside = [r for r in replies if not r.thread_external_id]
+    if not outside:
         return {}
+    flat = sorted({r.id for r in outside})
     addressed = _addressed_questions(
         conn,
         community_id,
-        [
-            (r.id, r.author_id, r.channel_id, r.posted_at, r.text)
-            for r in replies
-            if not r.thread_external_id
-        ],
+        [(r.id, r.author_id, r.channel_id, r.posted_at, r.text) for r in outside],
     )
     mine = aliased(m.messages)
     rows: list[Any] = []

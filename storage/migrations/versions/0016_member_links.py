@@ -30,6 +30,11 @@ _MEMBER_LINK = re.compile(
 )
 _PROFILE_MENTION = re.compile(r"<https?://(?:[\w-]+\.)?slack\.com/team/([UW][A-Z0-9]{2,20})")
 _BATCH = 1000
+# A mention the message already has (a `<@U…>` beside the link) is not added twice.
+_ADD_MENTION = sa.text(
+    "INSERT INTO message_mentions (message_id, member_id, community_id) SELECT :m, :p, :c "
+    "WHERE NOT EXISTS (SELECT 1 FROM message_mentions WHERE message_id = :m AND member_id = :p)"
+)
 
 
 def upgrade() -> None:
@@ -94,21 +99,8 @@ def _add_mentions(conn: sa.engine.Connection) -> set[int]:
         for message_id, cid, author, text in rows:
             named = {members.get((cid, ext)) for ext in _PROFILE_MENTION.findall(text or "")}
             for member_id in sorted(n for n in named if n is not None and n != author):
-                exists = conn.execute(
-                    sa.text(
-                        "SELECT 1 FROM message_mentions "
-                        "WHERE message_id = :message_id AND member_id = :member_id"
-                    ),
-                    {"message_id": message_id, "member_id": member_id},
-                ).first()
-                if exists is None:
-                    conn.execute(
-                        sa.text(
-                            "INSERT INTO message_mentions (message_id, member_id, community_id) "
-                            "VALUES (:message_id, :member_id, :community_id)"
-                        ),
-                        {"message_id": message_id, "member_id": member_id, "community_id": cid},
-                    )
+                added = conn.execute(_ADD_MENTION, {"m": message_id, "p": member_id, "c": cid})
+                if added.rowcount:
                     touched.add(cid)
         last = rows[-1][0]
     return touched
