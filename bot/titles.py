@@ -94,6 +94,14 @@ _NOISE_SEGMENTS = frozenset(
 _LANGUAGE_SUFFIX = re.compile(
     r"(?<=[a-z])[_-](?:en|de|fr|es|it|pt|nl|ru|ja|jp|zh|ko)(?:[_-][a-z]{2})?$", re.IGNORECASE
 )
+# A blog post's date (`2020-10-09-asterisk`, Jekyll's and Hugo's default), a chapter's
+# zero-padded number (`09-ghc-users-guide`) or a Trello card's number (`51-ロゴの改善`) before
+# the slug's words: when the post or card was made, not what it is called.
+_SLUG_PREFIX = re.compile(
+    r"^(?:(?:19|20)\d\d([-_.]?)[01]\d\1[0-3]\d[-_]+(?=.*[^\W\d_])|0\d{1,2}[-_]+(?=[^\W\d_]))"
+)
+_NUMBERED_CARD_HOSTS = frozenset({"trello.com"})
+_CARD_NUMBER = re.compile(r"^\d+-(?=[^\W\d_])")
 _URLISH = re.compile(r"^(?:https?://|www\.)\S+$", re.IGNORECASE)
 _LINKS = re.compile(r"<[^<>]+>|https?://\S+|www\.\S+|\[[^\]]*\]\([^)]*\)", re.IGNORECASE)
 # What Slack and Discord write around a file, not words of the member's.
@@ -377,6 +385,8 @@ def slug_title(url: str) -> str | None:
         return module
     if host.endswith("slack.com") and segments[:1] == ["files"]:
         segments = segments[-1:]  # /files/<member>/<id>/<name>: only the name says anything
+    if host in _NUMBERED_CARD_HOSTS:
+        segments = [_CARD_NUMBER.sub("", s) for s in segments]
     named = [s for s in segments if not _is_filler(s)]  # the last that is not filler names it
     if not named:
         return None
@@ -666,6 +676,7 @@ def _words(segment: str) -> str | None:
         return None
     if _CAMEL_ID.fullmatch(stem):  # `HoustonGenderRatiobyZipCode`: three or more words run on
         stem = _CAMEL_PART.sub(" ", stem)
+    stem = _LANGUAGE_SUFFIX.sub("", _SLUG_PREFIX.sub("", stem))  # `windows-gotchas-en`
     words = " ".join(
         w for w in _SEP.sub(" ", stem).split() if not (_HEXISH.match(w) or _MIXED_ID.match(w))
     )

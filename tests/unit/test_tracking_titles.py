@@ -120,6 +120,25 @@ from bot.tracking import resources_in
         # a link shortener's code names nothing (houstondatavis: "OdAahxmVPL")
         ("https://t.co/odAahxmVPL", None),
         ("http://bit.ly/ssi-cw21", None),
+        # a post's date, a chapter's padded number, a language, a card's number name nothing
+        # (julialang: cormullion's blog; haskell-jp: its blog and a Trello card)
+        ("https://cormullion.github.io/pages/2020-10-09-asterisk", "Asterisk"),
+        (
+            "https://ocharles.org.uk/blog/guest-posts/2013-12-21-24-days-of-hackage-contravariant.html",
+            "24 days of hackage contravariant",
+        ),
+        (
+            "https://hiratara.github.io/presentations/2015-03-21_monadbase_vol2.html",
+            "Monadbase vol2",
+        ),
+        ("https://haskell.jp/blog/posts/2017/09-ghc-users-guide.html", "Ghc users guide"),
+        ("https://haskell.jp/blog/posts/2018/windows-gotchas-en.html", "Windows gotchas"),
+        (
+            "https://trello.com/c/fBuBORdo/51-%E3%83%AD%E3%82%B4%E3%81%AE%E6%94%B9%E5%96%84",
+            "ロゴの改善",
+        ),
+        ("https://example.com/10-things-i-hate", "10 things i hate"),  # a number of the name
+        ("https://example.com/2020-10-09", None),  # only a date
     ],
 )
 def test_slug_titles(url: str, title: str | None) -> None:
