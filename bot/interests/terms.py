@@ -389,6 +389,8 @@ _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff\uff66-\uff9f]")
 # subjects in kanji, katakana or Latin letters.
 _HIRAGANA_WORD = re.compile(r"^[\u3041-\u309f\u30fc]+$")
 _KATAKANA_WORD = re.compile(r"^[\u30a1-\u30fa\u30fc]{2,}$")
+_KATAKANA_RUN = re.compile(r"^[\u30a1-\u30fa\u30fc]+$")
+_SMALL_KANA = frozenset("ァィゥェォッャュョヮヵヶー")  # no Japanese word opens on one
 _ORIGIN = re.compile(r"^[a-z][a-z-]*[a-z]$")
 # Nouns that say nothing by themselves (`こと` thing, `方法` way, `感じ` feeling...), the
 # Japanese of the English chat words (`ページ` page, `答え` answer, `サイト` site: see `words`)
@@ -512,6 +514,11 @@ def japanese_terms(text: str) -> list[str]:
         nonlocal nouns
         singles = bound if len(run) > 1 else alone
         singles.update(w for w in run if len(w) == 1)
+        if len(run) > 1 and all(_KATAKANA_RUN.match(w) for w in run):
+            if any(w[0] in _SMALL_KANA or len(w) == 1 for w in run):
+                # A loanword the dictionary does not know, cut anywhere (`アプリカティブ` ->
+                # `アプリ` `カテ` `ィブ`): no piece is a word of the text, only the whole run.
+                del out[opened:]
         if len(run) > 1 and nouns:
             compound = "".join(run)
             if len(compound) <= 12 and compound not in out[opened:]:

@@ -250,6 +250,16 @@ def test_a_compound_misread_as_opening_with_a_suffix_is_kept_whole() -> None:
     assert japanese_terms("3個目") == []
 
 
+def test_a_loanword_the_dictionary_cuts_anywhere_is_one_word() -> None:
+    # haskell-jp: `アプリカティブ` (applicative) had given `アプリ` (app), `カテ` and `ィブ`;
+    # `リファクタリング` (refactoring) `ファクタリング` (factoring); `リプライ` (reply) `プライ`
+    assert japanese_terms("アプリカティブ・スタイルについて") == ["アプリカティブ", "スタイル"]
+    assert japanese_terms("リファクタリングしたい") == ["リファクタリング"]
+    assert japanese_terms("リプライで") == ["リプライ"]
+    # pieces that are words of their own stay (`モナドパーサ`: a monad parser)
+    assert japanese_terms("モナドパーサ") == ["モナド", "パーサ", "モナドパーサ"]
+
+
 def test_a_prefix_that_changes_its_noun_stays_with_it() -> None:
     # haskell-jp: `未解決参照` (unresolved reference) had become `解決参照`, and `非同期処理`
     # (asynchronous processing) would read as `同期処理` (synchronous)
