@@ -623,6 +623,17 @@ _OBJECT_MISSING = frozenset(
 )
 
 
+# Greetings and thanks ("はじめまして。" nice to meet you, "Hi all, thanks!") at the start
+# of a message say who is speaking to whom, not what the link is: the sentence after them does.
+_GREETINGS = re.compile(
+    r"(?i)^(?:(?:はじめまして|初めまして|こんにちは|こんばんは|おはようございます|お疲れ様です"
+    r"|おつかれさまです|ありがとうございます|よろしくお願いします|失礼します"
+    r"|(?:hi|hello|hey|thanks|thank you|good (?:morning|evening))"
+    r"(?: (?:all|everyone|everybody|folks|guys|team|there|so much))*)"
+    r"(?:[.,!?、。！？][\s.,!?、。！？]*|\s*$))+"
+)
+
+
 def _says_something(sentence: str) -> bool:
     return len(sentence.split()) >= 3 or bool(_CJK.search(sentence) and len(sentence) >= 6)
 
@@ -647,7 +658,7 @@ def sentence_title(text: str, limit: int = 80) -> str | None:
     taken out), when nothing better names it: "Great intro to async Rust"."""
     cleaned = _LINKS.sub(" ", _QUOTED_LINES.sub(" ", text))  # a quote is someone else's words
     cleaned = _MARKUP.sub(" ", _SYSTEM_WORDS.sub(" ", cleaned))
-    cleaned = _SPACES.sub(" ", cleaned).strip(" :-—–,;([")
+    cleaned = _GREETINGS.sub("", _SPACES.sub(" ", cleaned).strip(" :-—–,;(["))
     # The first sentence that says something: "Wow!" or "We're 💯!" before it says nothing
     # (Houston Slack: a screenshot's title had been its raw address).
     sentences = [p.strip(" :-—–,;([") for p in _SENTENCE_END.split(cleaned, maxsplit=3)[:3]]

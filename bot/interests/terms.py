@@ -21,7 +21,7 @@ wheel, and its nouns and noun compounds (`型クラス`, `勉強会`) become can
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from itertools import pairwise
 from typing import Any
@@ -497,6 +497,16 @@ _JA_FORMULAS = re.compile(
 )
 
 
+def _miscut_loanword(run: Sequence[str]) -> bool:
+    """A loanword the dictionary does not know, cut anywhere (`アプリカティブ` -> `アプリ`
+    `カテ` `ィブ`): no piece is a word of the text, only the whole run."""
+    return (
+        len(run) > 1
+        and all(_KATAKANA_RUN.match(w) for w in run)
+        and any(w[0] in _SMALL_KANA or len(w) == 1 for w in run)
+    )
+
+
 def japanese_terms(text: str) -> list[str]:
     """Nouns and noun compounds of Japanese text, in order: `型クラスのインスタンス` ->
     `クラス`, `型クラス`, `インスタンス` (`型` too where the text also has it alone). Latin
@@ -514,11 +524,8 @@ def japanese_terms(text: str) -> list[str]:
         nonlocal nouns
         singles = bound if len(run) > 1 else alone
         singles.update(w for w in run if len(w) == 1)
-        if len(run) > 1 and all(_KATAKANA_RUN.match(w) for w in run):
-            if any(w[0] in _SMALL_KANA or len(w) == 1 for w in run):
-                # A loanword the dictionary does not know, cut anywhere (`アプリカティブ` ->
-                # `アプリ` `カテ` `ィブ`): no piece is a word of the text, only the whole run.
-                del out[opened:]
+        if _miscut_loanword(run):
+            del out[opened:]
         if len(run) > 1 and nouns:
             compound = "".join(run)
             if len(compound) <= 12 and compound not in out[opened:]:

@@ -259,6 +259,26 @@ def test_the_sharing_sentence_names_an_untitled_link() -> None:
     assert sentence_title("see https://x.org") is None  # too few words
 
 
+def test_a_greeting_is_no_title_the_sentence_after_it_is() -> None:
+    # haskell-jp: two pages of testing advice had been titled "はじめまして!" (nice to meet you)
+    said = "はじめまして！ 最近のテスト方法は以下を参考にしていました。 <https://x.org>"
+    assert sentence_title(said) == "最近のテスト方法は以下を参考にしていました。"
+    assert sentence_title("はじめまして。関数型言語を触ろうとしています <https://x.org>") == (
+        "関数型言語を触ろうとしています"
+    )
+    assert sentence_title(
+        "Hi everyone, thanks so much! Here is the async Rust intro <https://x.org>"
+    ) == ("Here is the async Rust intro")
+    assert sentence_title("はじめまして! <https://x.org>") is None
+    # words that only open like a greeting stay
+    assert sentence_title("Hello world program in Rust <https://x.org>") == (
+        "Hello world program in Rust"
+    )
+    assert sentence_title("Thanks to everyone who came <https://x.org>") == (
+        "Thanks to everyone who came"
+    )
+
+
 def test_a_sentence_around_its_link_is_no_title_without_it() -> None:
     # haskell-jp: "<link> に移しました" (moved to <link>) had titled the link "に移しました"
     assert (

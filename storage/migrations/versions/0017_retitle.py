@@ -1,12 +1,13 @@
 """A title made of a URL's words no longer keeps what the address says of when or in which
 language (`2020-10-09-asterisk` had been titled "2020 10 09 asterisk", `09-ghc-users-guide`
 "09 ghc users guide", `windows-gotchas-en` "Windows gotchas en", a Trello card `51-ロゴの改善`
-"51 ロゴの改善").
+"51 ロゴの改善"), and one made of the sharer's sentence no longer opens on a greeting
+("はじめまして!", nice to meet you, had titled two pages of testing advice).
 
-This revision lets an older database's such titles be worked out again: a URL-words title
-whose address has that form is cleared (search text kept until then) and its resource marked
-for the next interest pass, which titles untitled resources from their URL with the code of
-the day. Nothing else is touched.
+This revision lets an older database's such titles be worked out again: they are cleared
+(search text kept until then) and their resources marked for the next interest pass, which
+titles untitled resources from their URL or sentence with the code of the day. Nothing else
+is touched.
 
 Revision ID: 0017
 Revises: 0016
@@ -25,7 +26,7 @@ down_revision = "0016"
 branch_labels = None
 depends_on = None
 
-_SLUG = 2  # `bot.titles.TitleSource.SLUG` at this revision
+_SENTENCE, _SLUG = 1, 2  # `bot.titles.TitleSource` at this revision
 _BATCH = 1000
 # As `bot.titles` reads a path segment at this revision.
 _PREFIX = re.compile(
@@ -36,6 +37,14 @@ _LANGUAGE = re.compile(
 )
 _CARD = re.compile(r"^\d+-(?=[^\W\d_])")
 _EXTENSION = re.compile(r"\.[A-Za-z0-9]{1,5}$")
+# As `bot.titles._GREETINGS` reads a sentence's opening at this revision.
+_GREETING = re.compile(
+    r"(?i)^(?:はじめまして|初めまして|こんにちは|こんばんは|おはようございます|お疲れ様です"
+    r"|おつかれさまです|ありがとうございます|よろしくお願いします|失礼します"
+    r"|(?:hi|hello|hey|thanks|thank you|good (?:morning|evening))"
+    r"(?: (?:all|everyone|everybody|folks|guys|team|there|so much))*)"
+    r"(?:[.,!?、。！？]|\s*$)"
+)
 
 
 def _retitled(url: str) -> bool:
@@ -58,14 +67,14 @@ def upgrade() -> None:
     conn = op.get_bind()
     found = [
         rid
-        for rid, url in conn.execute(
+        for rid, url, title, rank in conn.execute(
             sa.text(
-                "SELECT id, coalesce(shared_url, canonical_url) FROM resources "
-                "WHERE title_rank = :slug"
+                "SELECT id, coalesce(shared_url, canonical_url), title, title_rank FROM resources "
+                "WHERE title_rank IN (:sentence, :slug)"
             ),
-            {"slug": _SLUG},
+            {"sentence": _SENTENCE, "slug": _SLUG},
         )
-        if _retitled(url or "")
+        if (_retitled(url or "") if rank == _SLUG else bool(_GREETING.match(title or "")))
     ]
     for start in range(0, len(found), _BATCH):
         params = {f"r{i}": rid for i, rid in enumerate(found[start : start + _BATCH])}
@@ -73,7 +82,7 @@ def upgrade() -> None:
         conn.execute(
             sa.text(
                 f"UPDATE resources SET title = NULL, title_rank = NULL "
-                f"WHERE id IN ({listed}) AND title_rank = {_SLUG}"
+                f"WHERE id IN ({listed}) AND title_rank IN ({_SENTENCE}, {_SLUG})"
             ),
             params,
         )

@@ -1,6 +1,7 @@
 """Migration 0017 clears the URL-words titles an older version made of a dated or numbered
-slug ("2020 10 09 asterisk"), so that the next interest pass titles them as this version does
-("Asterisk"); every other title, and every title a member or platform gave, stays."""
+slug ("2020 10 09 asterisk") and the sentence titles that open on a greeting ("はじめまして!"),
+so that the next interest pass titles them as this version does ("Asterisk", the sentence after
+the greeting); every other title, and every title a member or platform gave, stays."""
 
 from __future__ import annotations
 
@@ -18,6 +19,8 @@ POST = "https://cormullion.github.io/pages/2020-10-09-asterisk"
 CHAPTER = "https://haskell.jp/blog/posts/2017/09-ghc-users-guide.html"
 EVENT = "https://www.meetup.com/x/events/tableau-10-houston/"
 LABELLED = "https://example.com/blog/2021-01-05-release"
+TESTING = "https://kazu-yamamoto.hatenablog.jp/entry/20121205/1354692144"
+SAID = "はじめまして! 最近のテスト方法は以下を参考にしていました。"
 
 RESOURCES = (
     # id, url, stored title, its rank (2: URL words, 5: a member's label)
@@ -25,6 +28,8 @@ RESOURCES = (
     (2, CHAPTER, "09 ghc users guide", 2),
     (3, EVENT, "Tableau 10 houston", 2),  # a number that is part of the name stays
     (4, LABELLED, "2021 01 05 release", 5),  # the member wrote it so
+    (5, TESTING, "はじめまして!", 1),  # the sentence the page was shared in
+    (6, "https://example.com/notes", "Hello world in Rust", 1),  # no greeting: it stays
 )
 HISTORY = (
     "INSERT INTO communities (id, platform, external_id, name, created_at) "
@@ -35,6 +40,8 @@ HISTORY = (
     "VALUES (1, 1, 'C1', 'general', false)",
     "INSERT INTO messages (id, community_id, channel_id, external_id, author_id, posted_at, text) "
     f"VALUES (1, 1, 1, '1.0', 1, '2026-01-01', 'reading <{POST}> and <{CHAPTER}>')",
+    "INSERT INTO messages (id, community_id, channel_id, external_id, author_id, posted_at, text) "
+    f"VALUES (2, 1, 1, '2.0', 1, '2026-01-02', '{SAID} <{TESTING}>')",
     *(
         "INSERT INTO resources (id, community_id, canonical_url, kind, title, title_rank, "
         f"created_at, search_text) VALUES ({rid}, 1, '{url}', 'link', '{title}', {rank}, "
@@ -43,7 +50,7 @@ HISTORY = (
     ),
     *(
         "INSERT INTO shares (id, community_id, resource_id, message_id, member_id, channel_id, "
-        f"shared_at) VALUES ({rid}, 1, {rid}, 1, 1, 1, '2026-01-01')"
+        f"shared_at) VALUES ({rid}, 1, {rid}, {2 if rid == 5 else 1}, 1, 1, '2026-01-01')"
         for rid, *_ in RESOURCES
     ),
     *(
@@ -74,9 +81,11 @@ async def test_dated_url_titles_are_worked_out_again(database: Database, clock: 
         (2, None, None),
         (3, "Tableau 10 houston", 2),
         (4, "2021 01 05 release", 5),
+        (5, None, None),
+        (6, "Hello world in Rust", 1),
     ]
     dirty = "SELECT resource_id FROM resource_topic_state WHERE dirty ORDER BY resource_id"
-    assert await _rows(db, dirty) == [(1,), (2,)]
+    assert await _rows(db, dirty) == [(1,), (2,), (5,)]
 
     # The next interest pass titles them from their address, as this version does.
     core = await Rhizome.start(make_config(), clock, db=db)
@@ -84,6 +93,8 @@ async def test_dated_url_titles_are_worked_out_again(database: Database, clock: 
         await service_for(core.services).refresh()
     finally:
         await core.services.writer.stop()
-    assert (await _rows(db, titles))[:2] == [(1, "Asterisk", 2), (2, "Ghc users guide", 2)]
+    after = await _rows(db, titles)
+    assert after[:2] == [(1, "Asterisk", 2), (2, "Ghc users guide", 2)]
+    assert after[4] == (5, "最近のテスト方法は以下を参考にしていました。", 1)
     ((search,),) = await _rows(db, "SELECT search_text FROM resources WHERE id = 1")
     assert search.startswith("Asterisk ") and "2020 10 09" not in search  # search follows
