@@ -203,6 +203,18 @@ _PHRASE_ANCHORS: tuple[str, ...] = tuple(dict.fromkeys(a for p in PHRASES for a 
 _JA_QUESTION = re.compile("|".join(p.pattern for p in JAPANESE), re.MULTILINE)
 _JA_ANCHOR = re.compile("|".join(re.escape(a) for p in JAPANESE for a in p.anchors))
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+# A helper's check after an answer ("Try foldr. Does that help?", "…をベースに指定すれば、ビルドを
+# 始められます。どうでしょう？" how's that?) asks whether the answer did, not for knowledge:
+# a sentence of its own, taken out before the rest is read.
+_CHECK_BACK = re.compile(
+    r"(?:^|(?<=[.!?。！？\n]))\s*(?:"
+    r"(?:does|did|would|will)\s+(?:that|this|it)\s+(?:help|work|make\s+sense|do\s+the\s+trick"
+    r"|answer\s+your\s+question)(?:\s+for\s+you)?"
+    r"|(?:makes?|made)\s+sense|(?:is\s+)?(?:that|this)\s+(?:clear|helpful)"
+    r"|(?:これで|それで)?(?:どうでしょう|いかがでしょう)(?:か)?"
+    r")\s*[?？]+",
+    re.IGNORECASE,
+)
 
 
 CACHED_CHARS = 2_000  # texts up to this long are remembered
@@ -304,6 +316,8 @@ def is_question(text: str | None) -> bool:
     if not text:
         return False
     cleaned = _STRIP.sub(" ", text.replace("’", "'")).strip()
+    if any(m in cleaned for m in QUESTION_MARKS):
+        cleaned = _CHECK_BACK.sub(" ", cleaned).strip()
     if not cleaned:
         return False
     if (

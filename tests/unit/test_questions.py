@@ -70,6 +70,10 @@ from bot.questions import (
         # houstondatavis: ideas asked for without a question mark
         "I'm looking for possible project ideas but this kid likes to be very technical",
         "We are looking for suggestions for the next workshop",
+        # a check-back does not hide a question of its own, nor is "does this work on…" one
+        "Does that make sense? How do I pick the learning rate?",
+        "Does this work on Windows?",
+        "stackとcabalどっちがいいでしょう？",
     ],
 )
 def test_questions(text: str) -> None:
@@ -137,6 +141,12 @@ def test_questions(text: str) -> None:
         "the build finished at 10:30:45",
         "I'm looking for a job in data viz",  # looking for, but not for ideas or help
         "「OneDrive」を削除させていただきました。もし何か問題があれば教えてください。調整しましょう。",
+        # a helper checking back after an answer (julialang, Infrahub, haskell-jp)
+        "<@U6G4M02N4> Does this help? Think of it like marking the boundary of a slice.",
+        "Does this help? https://docs.infrahub.app/topics/transformation",
+        "Try pinning the SDK to 1.2. Does that work for you?",
+        "Makes sense?",
+        "上記のイメージをベースに指定すれば、ビルドを始められます。 どうでしょう？:slightly_smiling_face:",
     ],
 )
 def test_not_questions(text: str) -> None:
