@@ -417,13 +417,39 @@ _COPULAS = frozenset({"だ", "です"})  # `便利です`, `便利な`, `安全�
 _HONORIFICS = frozenset({"さん", "くん", "君", "ちゃん", "氏", "様", "さま", "殿", "先生", "たん"})
 
 
-_LONG_VOWEL = re.compile(r"(?<=[\u30a1-\u30fc]{2})ー$")
+_LONG_VOWEL_RUN = re.compile(r"[\u30a1-\u30fc]+(?=ー$)")
+_SMALL_VOWELS = frozenset("ァィゥェォャュョヮ")  # part of the sound before them
 
 
 def fold_long_vowel(word: str) -> str:
     """`パーサー` and `パーサ`, `サーバー` and `サーバ`, `コンピューター` and `コンピュータ`: Japanese
-    writes loanwords with and without the final long vowel; both mean one thing."""
-    return _LONG_VOWEL.sub("", word)
+    writes loanwords of three sounds or more with and without the final long vowel; both mean
+    one thing. Shorter ones always keep it (JIS Z 8301): `エラー` error, `レビュー` review,
+    `フリー` free, `キー` key (folded, they had read `エラ` gills, `レビュ`)."""
+    if not word.endswith("ー"):
+        return word
+    run = _LONG_VOWEL_RUN.search(word)
+    if run is None or _sounds(run.group()) < 3:
+        return word
+    if len(run.group()) >= _COMPOUND_RUN:
+        last = _last_word(run.group() + "ー")
+        if len(last) > 1 and last.endswith("ー") and _sounds(last[:-1]) < 3:
+            return word  # `ポイントフリー` (point-free): its last word is `フリー`
+    return word[:-1]
+
+
+_COMPOUND_RUN = 5  # katakana before the mark that may hold two words (`ポイント` + `フリー`)
+
+
+def _sounds(kana: str) -> int:
+    return sum(ch not in _SMALL_VOWELS for ch in kana)
+
+
+@lru_cache(maxsize=4096)
+def _last_word(run: str) -> str:
+    """The last word the dictionary reads in a run of katakana."""
+    words = [w.surface for w in _tagger()(run)]
+    return words[-1] if words else run
 
 
 def has_japanese(text: str) -> bool:

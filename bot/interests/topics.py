@@ -72,6 +72,13 @@ _HASHTAG = re.compile(r"(?<![\w&#/<])#([^\W\d_][\w-]{1,49})")
 _CODE_SPANS = r"```.*?```|`[^`\n]*`"  # code blocks and inline code
 _CODE = re.compile(_CODE_SPANS, re.DOTALL)
 _JA_INLINE_WORD = re.compile(r"(?<!`)`([A-Za-z][A-Za-z-]{1,29})`(?!`)")
+# A person named in Latin letters before a Japanese honorific or "という方" (a person called):
+# "Nishant Shukla 氏", "igrep さん", "Matt Parsonsという方". On haskell-jp all 48 such are
+# people; `terms.japanese_terms` already drops names written in Japanese before one.
+_JA_NAMED_PERSON = re.compile(
+    r"(?<![A-Za-z0-9_.-])[A-Za-z][A-Za-z0-9_.-]*(?: [A-Za-z][A-Za-z0-9_.-]*){0,2} ?"
+    r"(?=さん|氏|様|さま|先生|くん|君|ちゃん(?!と)|という方|という人|って方|って人)"
+)
 # Message noise removed before the token path: code, links, Slack/Discord markup, :emoji:.
 _NOISE = re.compile(
     _CODE_SPANS + r"|<[^<>\s]*>"  # Slack <url|label>, <@U1>, <#C1|name>, Discord <@1>, <:emoji:1>
@@ -659,6 +666,8 @@ class TopicExtractor:
             # not code, whether or not it is an everyday English word.
             marked = [t for w in _JA_INLINE_WORD.findall(text) if (t := normalize_topic(w))]
         text = _NOISE.sub(" | ", text)
+        if japanese:
+            text = _JA_NAMED_PERSON.sub(" | ", text)
         out: list[str] = [*marked, *japanese_terms(text)] if japanese else []
         if japanese:
             text = _SCRIPT_EDGE.sub(" ", text)

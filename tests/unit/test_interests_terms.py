@@ -6,6 +6,7 @@ import pytest
 
 from bot.interests.terms import (
     compound_part,
+    fold_long_vowel,
     fold_package,
     has_japanese,
     is_junk,
@@ -301,6 +302,38 @@ def test_a_name_with_an_honorific_is_a_person_not_a_subject() -> None:
     assert japanese_terms("山田さんと田中くんが勉強会で話しました") == ["勉強", "勉強会"]
     # names in the dictionary are not enough: eponymous subjects stay
     assert "ガウス分布" in japanese_terms("ガウス分布の話")
+
+
+def test_a_name_in_latin_letters_before_an_honorific_is_a_person_too() -> None:
+    # haskell-jp: "Nishant Shukla 氏" and "Matt Parsonsという方" (a person called) had made
+    # `nishant`, `shukla` and `matt parson` topics of a member's profile
+    text = "Nishant Shukla 氏の本と、Matt Parsonsという方がIHPをレビューした記事です"
+    topics = dict(TopicExtractor().topics(text, k=12))
+    assert "ihp" in topics
+    assert not {"nishant", "shukla", "matt parson", "parson", "matt"} & set(topics), topics
+    # `ちゃんと` (properly) is no honorific: the word before it stays
+    assert "stack" in dict(TopicExtractor().topics("stack exec ちゃんと動きました", k=12))
+
+
+def test_a_loanword_of_two_sounds_keeps_its_long_vowel() -> None:
+    # JIS Z 8301: `サーバー` is `サーバ` (three sounds or more), `エラー` stays `エラー`, not `エラ`
+    # (gills); haskell-jp's `型エラー`, `レビュー`, `フロー` had been `型エラ`, `レビュ`, `フロ`
+    assert [fold_long_vowel(w) for w in ("サーバー", "パーサー", "コンピューター")] == [
+        "サーバ",
+        "パーサ",
+        "コンピュータ",
+    ]
+    assert [fold_long_vowel(w) for w in ("エラー", "レビュー", "キー", "型エラー")] == [
+        "エラー",
+        "レビュー",
+        "キー",
+        "型エラー",
+    ]
+    # a compound's last word decides (`ポイントフリー`, point-free); a loanword the dictionary
+    # reads as pieces is one word (`ファンクター`, functor)
+    assert fold_long_vowel("ポイントフリー") == "ポイントフリー"
+    assert fold_long_vowel("ファンクター") == "ファンクタ"
+    assert "エラーメッセージ" in japanese_terms("エラーメッセージが出ます")
 
 
 def test_words_in_hiragana_alone_are_everyday_words() -> None:
