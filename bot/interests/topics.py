@@ -80,6 +80,10 @@ _JA_NAMED_PERSON = re.compile(
     r"(?=さん|氏|様|さま|先生|くん|君|ちゃん(?!と)|という方|という人|って方|って人)"
 )
 # Message noise removed before the token path: code, links, Slack/Discord markup, :emoji:.
+# Links inside a page's description (Slack unfurls keep its markup: "GitLab vs. <http://
+# GitHub.com|GitHub.com>"): the label is words of the page, the address is none.
+_LINK_LABEL = re.compile(r"<(?:https?://|mailto:)[^<>|\s]*\|([^<>]+)>", re.IGNORECASE)
+_META_LINKS = re.compile(r"<(?:https?://|mailto:)[^<>\s]*>|https?://\S+|www\.\S+", re.IGNORECASE)
 _NOISE = re.compile(
     _CODE_SPANS + r"|<[^<>\s]*>"  # Slack <url|label>, <@U1>, <#C1|name>, Discord <@1>, <:emoji:1>
     r"|https?://\S+|www\.\S+"  # bare links
@@ -521,6 +525,8 @@ class TopicExtractor:
                 scores[term] = scores.get(term, 0.0) + weight
 
         meta = ". ".join(p.strip() for p in (doc.title, doc.description) if p and p.strip())
+        if "http" in meta or "www." in meta:
+            meta = _META_LINKS.sub(" ", _LINK_LABEL.sub(r"\1", meta))
         for rank, phrase in enumerate(self._meta_phrases(meta)):
             add(phrase, _W_META_TOP / (1.0 + rank / 3.0))
         for kw in doc.keywords:

@@ -68,7 +68,6 @@ _CHAT_WORDS = frozenset(
         "site",
         "website",
         "blog",
-        "http",
         "https",
         "www",
         "com",

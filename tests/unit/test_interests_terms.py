@@ -304,6 +304,13 @@ def test_a_name_with_an_honorific_is_a_person_not_a_subject() -> None:
     assert "ガウス分布" in japanese_terms("ガウス分布の話")
 
 
+def test_http_is_a_subject_its_secure_spelling_a_url_part() -> None:
+    # julialang: `JuliaWeb/HTTP.jl#668` had no `http` topic; haskell-jp `snoyberg/http-client`
+    assert normalize_topic("HTTP.jl") == "http"
+    assert normalize_topic("http server") == "http server"
+    assert normalize_topic("https") is None
+
+
 def test_a_name_in_latin_letters_before_an_honorific_is_a_person_too() -> None:
     # haskell-jp: "Nishant Shukla 氏" and "Matt Parsonsという方" (a person called) had made
     # `nishant`, `shukla` and `matt parson` topics of a member's profile

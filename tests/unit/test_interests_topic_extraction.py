@@ -203,6 +203,17 @@ def test_empty_and_garbage_documents_have_no_topics() -> None:
         TopicExtractor(max_df_ratio=0)
 
 
+def test_a_descriptions_links_are_not_its_words() -> None:
+    # houstondatavis: GitLab's unfurl describes "GitLab vs. <http://GitHub.com|GitHub.com>"
+    doc = ResourceText(
+        title="GitLab compared to other tools",
+        description="GitLab vs. <http://GitHub.com|GitHub.com> and https://bitbucket.org/x",
+    )
+    topics = dict(TopicExtractor().topics(doc, k=12))
+    assert "gitlab" in topics
+    assert not {t for t in topics if "http" in t or "bitbucket.org" in t}, topics
+
+
 # --- real data ------------------------------------------------------------------------------
 
 DATASETS = Path(__file__).resolve().parents[2].parent / "shared" / "datasets"
