@@ -79,6 +79,10 @@ _BASE64_ID = re.compile(
     r"(?=\S*[_-])(?:(?=\S*\d)(?=\S*[a-z][A-Z])|(?=\S*[a-z][A-Z]\S*[a-z][A-Z]))[A-Za-z0-9_-]{8,}"
 )
 _MIXED_ID = re.compile(r"^(?=.*\d)(?=.*[A-Za-z])[A-Za-z0-9]{8,}$")  # `md6l63K8uZ1rocxzqo3`
+# A blob's encoding for a name (an Infrahub forum image `t27crN8hZ0qZNdG1o69hIJrxw…`, 300
+# characters): letters of both cases and digits run on, longer than any word, digits in three
+# places or more (`HoustonMeetup2016Slides` is words).
+_ENCODED_NAME = re.compile(r"^(?=(?:\D*\d+(?!\d)){3})(?=.*[a-z])(?=.*[A-Z])[A-Za-z0-9+/=]{24,}$")
 _SENTENCE_END = re.compile(r"(?<=[.!?。！？])\s")
 _SEP = re.compile(r"[-_+]+|%20")
 _CAMEL_ID = re.compile(r"(?:[A-Z][a-z]{2,}){3,}")
@@ -165,7 +169,12 @@ def is_generic_filename(name: str | None) -> bool:
     if not name:
         return True
     stem = _EXTENSION.sub("", name.strip())
-    return not stem or bool(_GENERIC_FILE.match(stem) or _HEXISH.match(stem) or _DIGITS.match(stem))
+    return not stem or bool(
+        _GENERIC_FILE.match(stem)
+        or _HEXISH.match(stem)
+        or _DIGITS.match(stem)
+        or _ENCODED_NAME.match(stem)
+    )
 
 
 _SCREENSHOT = re.compile(

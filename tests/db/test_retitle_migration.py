@@ -1,5 +1,6 @@
 """Migration 0017 clears the URL-words titles an older version made of a dated or numbered
-slug ("2020 10 09 asterisk") and the sentence titles that open on a greeting ("はじめまして!"),
+slug ("2020 10 09 asterisk"), the sentence titles that open on a greeting ("はじめまして!") and
+the file names that encode a blob,
 so that the next interest pass titles them as this version does ("Asterisk", the sentence after
 the greeting); every other title, and every title a member or platform gave, stays."""
 
@@ -21,6 +22,7 @@ EVENT = "https://www.meetup.com/x/events/tableau-10-houston/"
 LABELLED = "https://example.com/blog/2021-01-05-release"
 TESTING = "https://kazu-yamamoto.hatenablog.jp/entry/20121205/1354692144"
 SAID = "はじめまして! 最近のテスト方法は以下を参考にしていました。"
+BLOB = "t27crN8hZ0qZNdG1o69hIJrxw4UL58MMPZc6cOclEZxwSIAESIAESIAE"
 
 RESOURCES = (
     # id, url, stored title, its rank (2: URL words, 5: a member's label)
@@ -30,6 +32,8 @@ RESOURCES = (
     (4, LABELLED, "2021 01 05 release", 5),  # the member wrote it so
     (5, TESTING, "はじめまして!", 1),  # the sentence the page was shared in
     (6, "https://example.com/notes", "Hello world in Rust", 1),  # no greeting: it stays
+    (7, f"https://cdn.discordapp.com/attachments/1/2/{BLOB}.png", f"{BLOB}…", 3),
+    (8, "https://cdn.discordapp.com/attachments/1/3/slides.pdf", "Meetup2016Slides.pdf", 3),
 )
 HISTORY = (
     "INSERT INTO communities (id, platform, external_id, name, created_at) "
@@ -83,9 +87,11 @@ async def test_dated_url_titles_are_worked_out_again(database: Database, clock: 
         (4, "2021 01 05 release", 5),
         (5, None, None),
         (6, "Hello world in Rust", 1),
+        (7, None, None),
+        (8, "Meetup2016Slides.pdf", 3),
     ]
     dirty = "SELECT resource_id FROM resource_topic_state WHERE dirty ORDER BY resource_id"
-    assert await _rows(db, dirty) == [(1,), (2,), (5,)]
+    assert await _rows(db, dirty) == [(1,), (2,), (5,), (7,)]
 
     # The next interest pass titles them from their address, as this version does.
     core = await Rhizome.start(make_config(), clock, db=db)

@@ -176,6 +176,8 @@ def test_a_search_is_titled_by_what_was_searched_for(url: str, site: str, title:
         "image (1).png",
         "Pasted image at 2017-01-02 10-11 AM.png",
         "Untitled",
+        # an encoded blob for a name (an Infrahub forum image)
+        "t27crN8hZ0qZNdG1o69hIJrxw4UL58MMPZc6cOclEZxwSIAESIAESIAESIAE.png",
     ],
 )
 def test_camera_and_screenshot_names_are_no_titles(name: str) -> None:
@@ -193,6 +195,8 @@ def test_file_titles_prefer_what_a_member_typed() -> None:
         TitleSource.FILE,
     )
     assert file_title("image.png", "image.png") is None
+    # a long name of words in one case is a name, not a blob
+    assert not is_generic_filename("HoustonDataVisualizationMeetup2016Slides.pdf")
     assert file_title(None, "pm.png") is None  # too short to tell anyone anything
 
 

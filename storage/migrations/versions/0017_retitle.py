@@ -1,8 +1,9 @@
 """A title made of a URL's words no longer keeps what the address says of when or in which
 language (`2020-10-09-asterisk` had been titled "2020 10 09 asterisk", `09-ghc-users-guide`
 "09 ghc users guide", `windows-gotchas-en` "Windows gotchas en", a Trello card `51-ロゴの改善`
-"51 ロゴの改善"), and one made of the sharer's sentence no longer opens on a greeting
-("はじめまして!", nice to meet you, had titled two pages of testing advice).
+"51 ロゴの改善"), one made of the sharer's sentence no longer opens on a greeting
+("はじめまして!", nice to meet you, had titled two pages of testing advice), and a file is
+not titled by a name that encodes a blob (an Infrahub forum image `t27crN8hZ0qZNdG1o…`).
 
 This revision lets an older database's such titles be worked out again: they are cleared
 (search text kept until then) and their resources marked for the next interest pass, which
@@ -26,7 +27,7 @@ down_revision = "0016"
 branch_labels = None
 depends_on = None
 
-_SENTENCE, _SLUG = 1, 2  # `bot.titles.TitleSource` at this revision
+_SENTENCE, _SLUG, _FILE = 1, 2, 3  # `bot.titles.TitleSource` at this revision
 _BATCH = 1000
 # As `bot.titles` reads a path segment at this revision.
 _PREFIX = re.compile(
@@ -37,6 +38,7 @@ _LANGUAGE = re.compile(
 )
 _CARD = re.compile(r"^\d+-(?=[^\W\d_])")
 _EXTENSION = re.compile(r"\.[A-Za-z0-9]{1,5}$")
+_ENCODED = re.compile(r"^(?=(?:\D*\d+(?!\d)){3})(?=.*[a-z])(?=.*[A-Z])[A-Za-z0-9+/=]{24,}$")
 # As `bot.titles._GREETINGS` reads a sentence's opening at this revision.
 _GREETING = re.compile(
     r"(?i)^(?:はじめまして|初めまして|こんにちは|こんばんは|おはようございます|お疲れ様です"
@@ -63,6 +65,14 @@ def _retitled(url: str) -> bool:
     return bool(_PREFIX.match(last) or _LANGUAGE.search(last))
 
 
+def _stale(url: str, title: str, rank: int) -> bool:
+    if rank == _SLUG:
+        return _retitled(url)
+    if rank == _FILE:
+        return bool(_ENCODED.match(_EXTENSION.sub("", title.removesuffix("…"))))
+    return bool(_GREETING.match(title))
+
+
 def upgrade() -> None:
     conn = op.get_bind()
     found = [
@@ -70,11 +80,11 @@ def upgrade() -> None:
         for rid, url, title, rank in conn.execute(
             sa.text(
                 "SELECT id, coalesce(shared_url, canonical_url), title, title_rank FROM resources "
-                "WHERE title_rank IN (:sentence, :slug)"
+                "WHERE title_rank IN (:sentence, :slug, :file)"
             ),
-            {"sentence": _SENTENCE, "slug": _SLUG},
+            {"sentence": _SENTENCE, "slug": _SLUG, "file": _FILE},
         )
-        if (_retitled(url or "") if rank == _SLUG else bool(_GREETING.match(title or "")))
+        if _stale(url or "", title or "", rank)
     ]
     for start in range(0, len(found), _BATCH):
         params = {f"r{i}": rid for i, rid in enumerate(found[start : start + _BATCH])}
@@ -82,7 +92,7 @@ def upgrade() -> None:
         conn.execute(
             sa.text(
                 f"UPDATE resources SET title = NULL, title_rank = NULL "
-                f"WHERE id IN ({listed}) AND title_rank IN ({_SENTENCE}, {_SLUG})"
+                f"WHERE id IN ({listed}) AND title_rank IN ({_SENTENCE}, {_SLUG}, {_FILE})"
             ),
             params,
         )
