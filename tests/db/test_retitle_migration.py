@@ -1,8 +1,8 @@
 """Migration 0017 clears the URL-words titles an older version made of a dated or numbered
 slug ("2020 10 09 asterisk"), the sentence titles that open on a greeting ("はじめまして!") and
-the file names that encode a blob,
-so that the next interest pass titles them as this version does ("Asterisk", the sentence after
-the greeting); every other title, and every title a member or platform gave, stays."""
+the file titles that encode a blob, so that the next interest pass titles them as this version
+does ("Asterisk", the sentence after the greeting); every other title, and every title a
+member or platform gave, stays."""
 
 from __future__ import annotations
 
