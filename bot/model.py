@@ -152,6 +152,25 @@ class ReactionRemoved(Event):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class ReactionsCleared(Event):
+    """A moderator removed every reaction of a message, or every one of one emoji (Discord's
+    "Remove All Reactions"): as many removals as there were reactions."""
+
+    message_id: str
+    emoji: str | None = None  # None: every emoji
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ConversationDeleted(Event):
+    """A channel, or one thread of it (`place.thread_id`), was deleted on the platform, and
+    every message in it with it: everything stored from them goes here too. A forum post's
+    starter message is inside its thread (`with_starter`); a thread opened on a channel's
+    message leaves that message where it is."""
+
+    with_starter: bool = False
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class MemberJoined(Event):
     actor: Actor
 
@@ -172,6 +191,8 @@ InboundEvent = (
     | MessageDeleted
     | ReactionAdded
     | ReactionRemoved
+    | ReactionsCleared
+    | ConversationDeleted
     | MemberJoined
     | ChannelRenamed
     | CommunityRemoved

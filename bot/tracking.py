@@ -22,6 +22,7 @@ from bot.model import (
     Attachment,
     ChannelRenamed,
     CommunityRemoved,
+    ConversationDeleted,
     InboundEvent,
     IngestStats,
     LinkPreview,
@@ -32,6 +33,7 @@ from bot.model import (
     Place,
     ReactionAdded,
     ReactionRemoved,
+    ReactionsCleared,
 )
 from bot.titles import TitleSource, clean_title, file_title, label_title, own_words
 from bot.urls import MAX_URLS_PER_MESSAGE, canonicalize, domain_of, extract_urls
@@ -39,8 +41,10 @@ from storage.ingest import (
     IngestStore,
     Planned,
     PlannedChannel,
+    PlannedClear,
     PlannedDelete,
     PlannedEdit,
+    PlannedErase,
     PlannedJoin,
     PlannedPost,
     PlannedPurge,
@@ -304,6 +308,27 @@ class Tracker:
         if place.is_dm:
             stats.skip("direct message")
             return None
+        # What the platform deleted goes whether or not the channel is tracked now: it may
+        # have been when the messages came.
+        if isinstance(event, ConversationDeleted):
+            return PlannedErase(
+                community_id=cid,
+                event_key=event_key(event),
+                channel_id=place.channel_id,
+                thread_id=place.thread_id,
+                with_starter=event.with_starter,
+            )
+        if isinstance(event, ReactionsCleared):
+            return PlannedClear(
+                community_id=cid,
+                event_key=event_key(event),
+                channel_id=place.channel_id,
+                message_id=event.message_id,
+                emoji=None
+                if event.emoji is None
+                else _storable(canonical_emoji(event.emoji) or event.emoji),
+                at=_utc(event.occurred_at),
+            )
         # The channel's stored form, or None when it is not tracked; once per batch and channel.
         where = (cid, place.channel_id, place.channel_name, place.is_private)
         try:

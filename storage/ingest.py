@@ -26,6 +26,7 @@ from sqlalchemy import (
     delete,
     exists,
     func,
+    or_,
     select,
     tuple_,
     update,
@@ -46,6 +47,7 @@ MESSAGE_CACHE = 50_000
 # reaction was last removed, and reactions that arrived before their message.
 REMOVED_REACTIONS = 50_000
 EARLY_REACTIONS = 10_000
+ERASE_BATCH = 2000  # messages of a deleted channel erased per statement (its shares looked up once)
 SEARCH_TEXT_CHARS = 4000
 
 
@@ -109,6 +111,29 @@ class PlannedDelete:
 
 
 @dataclass(slots=True, kw_only=True)
+class PlannedErase:
+    """Every message of a deleted channel, or of one deleted thread (`thread_id`)."""
+
+    community_id: int
+    event_key: str | None
+    channel_id: str
+    thread_id: str | None = None
+    with_starter: bool = False  # a forum post: the thread's starter message goes too
+
+
+@dataclass(slots=True, kw_only=True)
+class PlannedClear:
+    """Every reaction of a message, or every one of one emoji, removed at once."""
+
+    community_id: int
+    event_key: str | None
+    channel_id: str
+    message_id: str
+    emoji: str | None
+    at: datetime
+
+
+@dataclass(slots=True, kw_only=True)
 class PlannedReaction:
     community_id: int
     event_key: str | None
@@ -145,6 +170,8 @@ Planned = (
     PlannedPost
     | PlannedEdit
     | PlannedDelete
+    | PlannedErase
+    | PlannedClear
     | PlannedReaction
     | PlannedJoin
     | PlannedRename
@@ -446,6 +473,11 @@ class IngestStore:
             elif isinstance(item, PlannedDelete):
                 self.erased = True
                 self._delete_message(conn, item, touched)
+            elif isinstance(item, PlannedErase):
+                self.erased = True
+                self._erase_conversation(conn, item, touched)
+            elif isinstance(item, PlannedClear):
+                self._clear_reactions(conn, item, stats)
             elif isinstance(item, PlannedPurge):
                 self.erased = True
                 conn.execute(delete(m.communities).where(m.communities.c.id == item.community_id))
@@ -1015,6 +1047,59 @@ class IngestStore:
         self.drop_member_titles(conn, shared)
         self.before_erase(conn, d.community_id, [mid])
         conn.execute(delete(m.messages).where(m.messages.c.id == mid))
+
+    def _erase_conversation(self, conn: Connection, e: PlannedErase, touched: set[int]) -> None:
+        """A deleted channel's or thread's messages go as deleted messages do: shares,
+        reactions and discussion by cascade, titles made of their words, resources nobody
+        else shares (`_drop_orphans`, by the caller), in slices of `ERASE_BATCH`."""
+        channel = conn.execute(
+            select(m.channels.c.id).where(
+                m.channels.c.community_id == e.community_id,
+                m.channels.c.external_id == e.channel_id,
+            )
+        ).scalar()
+        if channel is None:
+            return
+        msg = m.messages
+        where = [msg.c.channel_id == channel]
+        if e.thread_id is not None:
+            inside = msg.c.thread_external_id == e.thread_id
+            where.append(
+                or_(inside, msg.c.external_id == e.thread_id) if e.with_starter else inside
+            )
+        while ids := list(
+            conn.execute(select(msg.c.id).where(*where).limit(ERASE_BATCH)).scalars()
+        ):
+            shared = list(
+                conn.execute(
+                    select(m.shares.c.resource_id).where(m.shares.c.message_id.in_(ids))
+                ).scalars()
+            )
+            touched.update(shared)
+            self.drop_member_titles(conn, shared)
+            self.before_erase(conn, e.community_id, ids)
+            conn.execute(delete(msg).where(msg.c.id.in_(ids)))
+        self.message_ids.clear()
+        self.early_reactions = {
+            k: v for k, v in self.early_reactions.items() if k[:2] != (e.community_id, e.channel_id)
+        }
+
+    def _clear_reactions(self, conn: Connection, c: PlannedClear, stats: IngestStats) -> None:
+        """Remove a message's reactions (of one emoji, or all) that were there by `c.at`."""
+        key = (c.community_id, c.channel_id, c.message_id)
+        waiting = self.early_reactions.pop(key, [])
+        kept = [r for r in waiting if c.emoji is not None and r.emoji != c.emoji]
+        if kept:
+            self.early_reactions[key] = kept
+        mid = self._message_ids(conn, [key]).get(key)
+        if mid is None:
+            stats.skip("reaction on a message not tracked")
+            return
+        rt = m.reactions
+        where = [rt.c.message_id == mid, rt.c.reacted_at <= c.at]
+        if c.emoji is not None:
+            where.append(rt.c.emoji == c.emoji[:100])
+        conn.execute(delete(rt).where(*where))
 
     @staticmethod
     def drop_member_titles(

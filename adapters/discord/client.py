@@ -343,6 +343,34 @@ class RhizomeDiscord(discord.AutoShardedClient):
     async def on_raw_reaction_remove(self, payload: discord.RawReactionActionEvent) -> None:
         await self._reaction(payload)
 
+    async def _cleared(
+        self, payload: discord.RawReactionClearEvent | discord.RawReactionClearEmojiEvent
+    ) -> None:
+        guild = self.get_guild(payload.guild_id) if payload.guild_id else None
+        await self.ingest(
+            translate.reactions_cleared(
+                payload,
+                now=self.now(),
+                guild=guild,
+                channel=self._cached_channel(guild, payload.channel_id),
+            )
+        )
+
+    async def on_raw_reaction_clear(self, payload: discord.RawReactionClearEvent) -> None:
+        await self._cleared(payload)
+
+    async def on_raw_reaction_clear_emoji(
+        self, payload: discord.RawReactionClearEmojiEvent
+    ) -> None:
+        await self._cleared(payload)
+
+    async def on_raw_thread_delete(self, payload: discord.RawThreadDeleteEvent) -> None:
+        guild = self.get_guild(payload.guild_id) if payload.guild_id else None
+        await self.ingest(translate.thread_deleted(payload, now=self.now(), guild=guild))
+
+    async def on_guild_channel_delete(self, channel: discord.abc.GuildChannel) -> None:
+        await self.ingest(translate.channel_deleted(channel, now=self.now()))
+
     async def on_thread_create(self, thread: discord.Thread) -> None:
         """A forum post: store its starter message (id = thread id) even if its MESSAGE_CREATE
         raced ahead of the thread or was lost. Storing twice is harmless (idempotent)."""

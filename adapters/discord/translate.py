@@ -20,6 +20,7 @@ from bot.model import (
     ChannelRenamed,
     CommunityRef,
     CommunityRemoved,
+    ConversationDeleted,
     LinkPreview,
     MessageDeleted,
     MessageEdited,
@@ -27,6 +28,7 @@ from bot.model import (
     Place,
     ReactionAdded,
     ReactionRemoved,
+    ReactionsCleared,
 )
 from bot.posts import post_text
 from bot.urls import extract_urls, stable_cdn_url
@@ -301,6 +303,62 @@ def reaction(
         actor=actor,
         emoji=emoji_name(event.emoji),
     )
+
+
+def reactions_cleared(
+    event: discord.RawReactionClearEvent | discord.RawReactionClearEmojiEvent,
+    *,
+    now: datetime,
+    guild: discord.Guild | None = None,
+    channel: Any = None,
+) -> ReactionsCleared | None:
+    """MESSAGE_REACTION_REMOVE_ALL, or _REMOVE_EMOJI (every reaction of one emoji): a
+    moderator's clean-up, which sends no removal per member."""
+    place = place_for(event.guild_id, event.channel_id, guild=guild, channel=channel)
+    if place is None:
+        return None
+    emoji = getattr(event, "emoji", None)
+    return ReactionsCleared(
+        place=place,
+        occurred_at=now,
+        message_id=str(event.message_id),
+        emoji=emoji_name(emoji) if emoji is not None else None,
+    )
+
+
+def thread_deleted(
+    event: discord.RawThreadDeleteEvent, *, now: datetime, guild: discord.Guild | None = None
+) -> ConversationDeleted | None:
+    """THREAD_DELETE: the thread's messages are gone, and a forum post's starter with them
+    (it lives inside its thread); a thread opened on a channel message leaves that message."""
+    if event.guild_id is None or event.parent_id is None:
+        return None
+    parent = guild.get_channel(event.parent_id) if guild is not None else None
+    place = place_for(event.guild_id, event.parent_id, guild=guild, channel=parent)
+    if place is None:
+        return None
+    forum = isinstance(parent, discord.ForumChannel)  # media channels too (`is_media()`)
+    return ConversationDeleted(
+        place=Place(
+            community=place.community,
+            channel_id=place.channel_id,
+            channel_name=place.channel_name,
+            thread_id=str(event.thread_id),
+            is_private=place.is_private,
+        ),
+        occurred_at=now,
+        with_starter=forum,
+    )
+
+
+def channel_deleted(
+    channel: discord.abc.GuildChannel, *, now: datetime
+) -> ConversationDeleted | None:
+    """CHANNEL_DELETE: every message of the channel, and of its threads, is gone."""
+    place = place_for(channel.guild.id, channel.id, guild=channel.guild, channel=channel)
+    if place is None:
+        return None
+    return ConversationDeleted(place=place, occurred_at=now)
 
 
 def community_removed(guild: discord.Guild, *, now: datetime) -> CommunityRemoved:

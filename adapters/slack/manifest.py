@@ -29,8 +29,8 @@ EVENTS_PATH = "/slack/events"
 # Bot scopes: exactly what the adapter calls or subscribes to, each with its reason.
 BOT_SCOPES: dict[str, str] = {
     "channels:history": "receive message.channels events (links, replies, edits, deletions)",
-    "channels:read": "conversations.info for channel names; member_joined_channel and "
-    "channel_rename events in public channels",
+    "channels:read": "conversations.info for channel names; member_joined_channel, "
+    "channel_rename and channel_deleted events in public channels",
     "reactions:read": "receive reaction_added / reaction_removed",
     "users:read": "users.info for display names and the admin/owner role moderators need",
     "chat:write": "post digests, intros and command replies",
@@ -48,9 +48,10 @@ BOT_SCOPES: dict[str, str] = {
 PRIVATE_SCOPES: dict[str, str] = {
     "groups:history": "receive message.groups events and read private channels' history "
     "(catch-up after downtime)",
-    "groups:read": "conversations.info and users.conversations for private channels",
+    "groups:read": "conversations.info and users.conversations for private channels; "
+    "group_deleted events",
 }
-PRIVATE_EVENTS: tuple[str, ...] = ("message.groups",)
+PRIVATE_EVENTS: tuple[str, ...] = ("message.groups", "group_deleted")
 # Deliberately absent: im:history / mpim:history (DMs are never tracked), team:read
 # (auth.test already names the workspace), users:read.email (never needed).
 
@@ -60,6 +61,7 @@ BOT_EVENTS: tuple[str, ...] = (
     "reaction_removed",
     "member_joined_channel",
     "channel_rename",
+    "channel_deleted",
     "app_uninstalled",
     "tokens_revoked",
     "app_home_opened",

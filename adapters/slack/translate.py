@@ -24,6 +24,7 @@ from bot.model import (
     ChannelRenamed,
     CommunityRef,
     CommunityRemoved,
+    ConversationDeleted,
     InboundEvent,
     LinkPreview,
     MemberJoined,
@@ -336,6 +337,17 @@ def translate_envelope(
             occurred_at=fallback_time,
             event_id=event_id,
             new_name=name,
+        )
+    if kind in ("channel_deleted", "group_deleted"):
+        # Deleting a channel deletes its messages, with no message_deleted for each of them.
+        channel = _str(event.get("channel"))
+        if not channel:
+            return None
+        private = kind == "group_deleted" or channel.startswith("G")
+        return ConversationDeleted(
+            place=_place(community, channel, "group" if private else "channel"),
+            occurred_at=fallback_time,
+            event_id=event_id,
         )
     if kind == "app_uninstalled" or (kind == "tokens_revoked" and _bot_tokens_revoked(event)):
         return CommunityRemoved(

@@ -15,7 +15,9 @@ from bot.model import (
     Attachment,
     CommunityRef,
     CommunityRemoved,
+    ConversationDeleted,
     IngestStats,
+    ReactionsCleared,
     ResourceSummary,
 )
 from storage import models as m
@@ -172,6 +174,69 @@ async def test_deleting_a_message_removes_everything_derived(rhizome: Rhizome, c
     assert [
         r.url for r in await rhizome.services.repos.resources.search(community.id, "example")
     ] == ["https://example.org/b"]
+
+
+async def test_a_deleted_thread_or_channel_takes_its_messages_along(
+    rhizome: Rhizome, chat: Chat
+) -> None:
+    # a channel with a thread on one of its messages and a forum-like post; another channel
+    await rhizome.ingest(chat.post("ana", "root https://example.org/root", mid="1.0"))
+    await rhizome.ingest(
+        chat.post("ben", "in thread https://example.org/t", mid="2.0", thread="1.0")
+    )
+    await rhizome.ingest(chat.post("ana", "post https://example.org/post", mid="3.0"))
+    await rhizome.ingest(chat.post("ben", "answer", mid="4.0", thread="3.0"))
+    await rhizome.ingest(chat.react("cy", "3.0", minutes=1))
+    await rhizome.ingest(
+        chat.post(
+            "cy", "also https://example.org/root https://example.org/x", mid="5.0", channel="papers"
+        )
+    )
+    place = chat.place(thread="1.0")  # a thread opened on a message: the message stays
+    await rhizome.ingest(ConversationDeleted(place=place, occurred_at=chat.at(2)))
+    assert await count(rhizome, m.messages) == 4
+    post = chat.place(thread="3.0")  # a forum post: its starter is inside the thread
+    await rhizome.ingest(ConversationDeleted(place=post, occurred_at=chat.at(3), with_starter=True))
+    assert await count(rhizome, m.messages) == 2
+    assert await count(rhizome, m.reactions) == 0
+    assert set(await resources(rhizome)) == {"https://example.org/root", "https://example.org/x"}
+
+    await rhizome.ingest(ConversationDeleted(place=chat.place(), occurred_at=chat.at(4)))
+    found = await resources(rhizome)
+    assert set(found) == {"https://example.org/root", "https://example.org/x"}
+    root = found["https://example.org/root"]
+    assert root.first_shared_by is not None and root.first_shared_by.name == "Cy"
+    assert root.share_count == 1
+    async with rhizome.services.db.read() as conn:
+        texts = list((await conn.execute(select(m.messages.c.text))).scalars())
+    assert texts == ["also https://example.org/root https://example.org/x"]
+    community = await rhizome.services.repos.communities.ensure(SLACK)
+    search = rhizome.services.repos.resources.search
+    assert [r.url for r in await search(community.id, "also")] == [
+        "https://example.org/root",
+        "https://example.org/x",
+    ]
+    assert await search(community.id, "thread") == []  # the deleted words left the index
+    # deleting it again, or a channel never seen, changes nothing and fails nothing
+    await rhizome.ingest(ConversationDeleted(place=chat.place(), occurred_at=chat.at(5)))
+    await rhizome.ingest(ConversationDeleted(place=chat.place("nowhere"), occurred_at=chat.at(5)))
+    assert await count(rhizome, m.messages) == 1
+
+
+async def test_reactions_cleared_at_once_are_gone(rhizome: Rhizome, chat: Chat) -> None:
+    await rhizome.ingest(chat.post("ana", "https://example.org/a", mid="1.0"))
+    for who, emoji in (("ben", "thumbsup"), ("cy", "thumbsup"), ("ben", "tada")):
+        await rhizome.ingest(chat.react(who, "1.0", emoji, minutes=1))
+    clear = ReactionsCleared(
+        place=chat.place(), occurred_at=chat.at(2), message_id="1.0", emoji="thumbsup"
+    )
+    await rhizome.ingest(clear)
+    assert (await resources(rhizome))["https://example.org/a"].reaction_count == 1
+    await rhizome.ingest(replace(clear, emoji=None, occurred_at=chat.at(3)))
+    assert (await resources(rhizome))["https://example.org/a"].reaction_count == 0
+    # a reaction given after the clean-up stays
+    await rhizome.ingest(chat.react("ben", "1.0", "tada", minutes=4))
+    assert (await resources(rhizome))["https://example.org/a"].reaction_count == 1
 
 
 async def test_files_are_resources(rhizome: Rhizome, chat: Chat) -> None:

@@ -821,6 +821,41 @@ class FakeDiscord:
             "MESSAGE_REACTION_REMOVE" if remove else "MESSAGE_REACTION_ADD", payload
         )
 
+    async def clear_reactions(
+        self, guild: FakeGuild, message: Mapping[str, Any], emoji_name: str | None = None
+    ) -> None:
+        """A moderator's "Remove All Reactions" (or of one emoji): one event, no member."""
+        payload: dict[str, Any] = {
+            "channel_id": message["channel_id"],
+            "message_id": message["id"],
+            "guild_id": guild.id,
+        }
+        if emoji_name is None:
+            await self.dispatch("MESSAGE_REACTION_REMOVE_ALL", payload)
+        else:
+            payload["emoji"] = {"id": None, "name": emoji_name}
+            await self.dispatch("MESSAGE_REACTION_REMOVE_EMOJI", payload)
+
+    async def delete_thread(self, guild: FakeGuild, thread: Mapping[str, Any]) -> None:
+        """THREAD_DELETE as Discord sends it: ids and type only, no message deletions."""
+        guild.threads = [t for t in guild.threads if t["id"] != thread["id"]]
+        self.messages.pop(thread["id"], None)
+        await self.dispatch(
+            "THREAD_DELETE",
+            {
+                "id": thread["id"],
+                "guild_id": guild.id,
+                "parent_id": thread["parent_id"],
+                "type": thread["type"],
+            },
+        )
+
+    async def delete_channel(self, guild: FakeGuild, channel: Mapping[str, Any]) -> None:
+        """CHANNEL_DELETE with the channel as it was; its messages go without events."""
+        guild.channels = [c for c in guild.channels if c["id"] != channel["id"]]
+        self.messages.pop(channel["id"], None)
+        await self.dispatch("CHANNEL_DELETE", {**channel, "guild_id": guild.id})
+
     async def create_thread(
         self,
         guild: FakeGuild,

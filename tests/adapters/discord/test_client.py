@@ -228,6 +228,80 @@ async def test_edits_deletes_and_bulk_deletes(
     assert await resource_urls(rhizome, world) == {}
 
 
+async def _texts(rhizome: Rhizome) -> set[str]:
+    async with rhizome.services.db.read() as conn:
+        return set((await conn.execute(select(m.messages.c.text))).scalars())
+
+
+async def test_a_deleted_thread_or_channel_takes_its_messages_along(
+    world: World, bots: BotRunner, rhizome: Rhizome
+) -> None:
+    """Discord sends THREAD_DELETE and CHANNEL_DELETE, never a deletion per message: what
+    was said there must go here too (a forum post's starter with its thread; a thread
+    opened on a channel message leaves that message)."""
+    await bots.start()
+    fake, g = world.fake, world.guild
+    root = await fake.post(g, world.ch("general"), world.alice, "thoughts? https://root.example/p")
+    thread, _ = await fake.create_thread(
+        g, world.ch("general"), "talk", owner=world.bob, starter=root
+    )
+    await fake.post(g, thread, world.bob, "in the thread https://thread.example/p")
+    post, _ = await fake.create_thread(
+        g, world.ch("help"), "How to X?", owner=world.alice, content="see https://post.example/p"
+    )
+    await fake.post(g, post, world.bob, "try this")
+    await fake.post(g, world.ch("links"), world.bob, "a link https://links.example/p")
+
+    async def five() -> bool:
+        return await stored_messages(rhizome, world) == 5
+
+    await eventually(five)
+    await fake.delete_thread(g, thread)
+    await fake.delete_thread(g, post)
+
+    async def threads_gone() -> bool:
+        return await stored_messages(rhizome, world) == 2
+
+    await eventually(threads_gone)
+    assert await _texts(rhizome) == {
+        "thoughts? https://root.example/p",
+        "a link https://links.example/p",
+    }
+    assert set(await resource_urls(rhizome, world)) == {
+        "https://root.example/p",
+        "https://links.example/p",
+    }
+
+    await fake.delete_channel(g, world.ch("links"))
+
+    async def channel_gone() -> bool:
+        return await stored_messages(rhizome, world) == 1
+
+    await eventually(channel_gone)
+    assert set(await resource_urls(rhizome, world)) == {"https://root.example/p"}
+
+
+async def test_reactions_cleared_by_a_moderator_are_gone(
+    world: World, bots: BotRunner, rhizome: Rhizome
+) -> None:
+    await bots.start()
+    fake, g = world.fake, world.guild
+    root = await fake.post(g, world.ch("links"), world.alice, "read https://example.org/clear")
+    await fake.react(g, root, world.bob, "👍")
+    await fake.react(g, root, world.bob, "🎉")
+    await fake.react(g, root, world.alice, "👍")
+
+    async def reactions(n: int) -> bool:
+        r = (await resource_urls(rhizome, world)).get("https://example.org/clear")
+        return r is not None and r.reaction_count == n
+
+    await eventually(lambda: reactions(3))
+    await fake.clear_reactions(g, root, "👍")  # every 👍, whoever gave it
+    await eventually(lambda: reactions(1))
+    await fake.clear_reactions(g, root)  # and then all of them
+    await eventually(lambda: reactions(0))
+
+
 async def test_bots_and_the_bot_itself_are_not_tracked(
     world: World, bots: BotRunner, rhizome: Rhizome
 ) -> None:

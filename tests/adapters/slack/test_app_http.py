@@ -174,6 +174,21 @@ async def test_edit_and_delete(slack: SlackDriver, rhizome: Rhizome) -> None:
     assert await count(rhizome, m.messages) == 0
 
 
+async def test_a_deleted_channel_takes_its_messages_along(
+    slack: SlackDriver, rhizome: Rhizome
+) -> None:
+    """Slack deletes a channel's messages with it and says so in one channel_deleted event."""
+    await slack.message("in general <https://general.example/p>", ts=ts_at(40))
+    await slack.message("in papers <https://papers.example/p>", ts=ts_at(39), channel="C0PAPERS")
+    await slack.message("a reply", ts=ts_at(38), channel="C0PAPERS", thread_ts=ts_at(39))
+    assert await count(rhizome, m.messages) == 3
+    gone = {"type": "channel_deleted", "channel": "C0PAPERS", "event_ts": ts_at(30)}
+    assert (await slack.event(gone)).status == 200
+    assert await count(rhizome, m.messages) == 1
+    text = await top(rhizome)
+    assert "general.example" in text and "papers.example" not in text
+
+
 async def test_same_event_delivered_four_times_is_stored_once(
     slack: SlackDriver, rhizome: Rhizome
 ) -> None:

@@ -103,6 +103,7 @@ def test_events_and_scopes_are_exactly_what_the_adapter_needs() -> None:
         "reaction_removed",
         "member_joined_channel",
         "channel_rename",
+        "channel_deleted",
         "app_uninstalled",
         "tokens_revoked",
         "app_home_opened",
@@ -171,12 +172,16 @@ def test_private_channel_scopes_only_when_the_config_tracks_them() -> None:
 
     off = json.loads(manifest_for_cli(Config()))
     assert not any(s.startswith("groups:") for s in off["oauth_config"]["scopes"]["bot"])
-    assert "message.groups" not in off["settings"]["event_subscriptions"]["bot_events"]
+    assert not {"message.groups", "group_deleted"} & set(
+        off["settings"]["event_subscriptions"]["bot_events"]
+    )
     on = json.loads(
         manifest_for_cli(Config.model_validate({"tracking": {"track_private_channels": True}}))
     )
     assert {"groups:history", "groups:read"} <= set(on["oauth_config"]["scopes"]["bot"])
-    assert "message.groups" in on["settings"]["event_subscriptions"]["bot_events"]
+    assert {"message.groups", "group_deleted"} <= set(
+        on["settings"]["event_subscriptions"]["bot_events"]
+    )
 
 
 def test_the_data_export_upload_scope_is_requested() -> None:

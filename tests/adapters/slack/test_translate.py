@@ -25,6 +25,7 @@ from bot.model import (
     ChannelRenamed,
     CommunityRef,
     CommunityRemoved,
+    ConversationDeleted,
     MemberJoined,
     MessageDeleted,
     MessageEdited,
@@ -441,6 +442,18 @@ def test_channel_rename() -> None:
     assert isinstance(ev, ChannelRenamed)
     assert ev.new_name == "papers"
     assert ev.place.channel_name == "papers"
+
+
+def test_a_deleted_channel_is_a_deleted_conversation() -> None:
+    # Slack deletes a channel's messages with it and says so once (channel_deleted,
+    # group_deleted for a private one), never with a message_deleted per message
+    public = translate_envelope(envelope({"type": "channel_deleted", "channel": "C1"}))
+    assert isinstance(public, ConversationDeleted)
+    assert public.place.channel_id == "C1" and public.place.thread_id is None
+    assert not public.place.is_private and not public.with_starter
+    private = translate_envelope(envelope({"type": "group_deleted", "channel": "G0QN9RGTT"}))
+    assert isinstance(private, ConversationDeleted) and private.place.is_private
+    assert translate_envelope(envelope({"type": "channel_deleted"})) is None
 
 
 def test_uninstall_and_token_revocation() -> None:
