@@ -552,6 +552,13 @@ def japanese_terms(text: str) -> list[str]:
         nonlocal nouns
         singles = bound if len(run) > 1 else alone
         singles.update(w for w in run if len(w) == 1)
+        if len(run) > 1 and all(_KATAKANA_RUN.match(w) for w in run):
+            # Everyday loanwords inside a loanword compound are its parts: `フロント` and
+            # `エンド` of `フロントエンド` (front end), `エラー` of `エラーメッセージ`; `モナド` of
+            # `モナドパーサ` names a subject by itself.
+            bound.update(w for w in run if specificity(w) < 1.0)
+        elif len(run) == 1:
+            alone.update(run)
         if _miscut_loanword(run):
             del out[opened:]
         if len(run) > 1 and nouns:

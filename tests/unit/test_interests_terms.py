@@ -261,6 +261,15 @@ def test_a_loanword_the_dictionary_cuts_anywhere_is_one_word() -> None:
     assert japanese_terms("モナドパーサ") == ["モナド", "パーサ", "モナドパーサ"]
 
 
+def test_everyday_loanwords_inside_a_loanword_compound_are_its_parts() -> None:
+    # haskell-jp: `フロントエンド` (front end) had also given `フロント` and `エンド`,
+    # `プラグイン` (plug-in) `プラグ` and `イン`; said alone, such a word stays a word
+    assert japanese_terms("GHCのフロントエンドがよくわかる") == ["フロントエンド"]
+    assert japanese_terms("コードレビューをお願いします") == ["コードレビュー"]
+    terms = japanese_terms("エラーメッセージが出ます。このエラーは何ですか")
+    assert "エラーメッセージ" in terms and "エラー" in terms
+
+
 def test_a_prefix_that_changes_its_noun_stays_with_it() -> None:
     # haskell-jp: `未解決参照` (unresolved reference) had become `解決参照`, and `非同期処理`
     # (asynchronous processing) would read as `同期処理` (synchronous)
