@@ -144,6 +144,9 @@ def _phrase_runs(text: str) -> list[list[str]]:
     runs: list[list[str]] = []
     prepared = _prepare_text(text)
     if "-" in prepared:
+        # A word after a negation or degree ("non-blocking", "never-ending", "anti-pattern",
+        # "well-known") means something else alone: `blocking`, `ending` are no topics.
+        prepared = _NEGATED_TAIL.sub(" | ", prepared)
         # The end of a hyphenated modifier ("command-line tool", "third-party library",
         # "never-ending race") makes no phrase with the word after it: `line tool`, `party
         # library`, `ending race` name nothing.
@@ -161,6 +164,10 @@ def _phrase_runs(text: str) -> list[list[str]]:
     return runs
 
 
+_NEGATED_TAIL = re.compile(
+    r"(?<![\w-])(?:non|never|anti|un|well|ill|ever|all|half|semi|quasi|pseudo)-[^\W_]+"
+    r"(?![\w-])"
+)
 # The last part of a hyphenated word (`line` of `command-line`, `server` of
 # `haskell-language-server`; not `branch` of the flag `--branch`).
 _HYPHEN_TAIL = re.compile(r"(?<=[^\W_]-)[^\W_]+(?:['.][^\W_]+)*(?![\w'-]|\.[^\W_])")

@@ -357,6 +357,15 @@ def test_the_end_of_a_hyphenated_modifier_makes_no_phrase_with_the_next_word() -
     assert "branch schema" in TopicExtractor()._token_terms("load it with --branch schema")
 
 
+def test_a_word_after_a_negation_or_degree_is_no_topic_alone() -> None:
+    # julialang: "it's a never-ending race" had made `ending` a paper's topic
+    assert "ending" not in TopicExtractor()._token_terms("it's a never-ending race")
+    terms = TopicExtractor()._token_terms("non-blocking io, an anti-pattern")
+    assert "io" in terms and not {"blocking", "pattern"} & set(terms)
+    # a modifier that does not turn the word round keeps it (`command line`, `threading`)
+    assert "threading" in TopicExtractor()._token_terms("multi-threading in julia")
+
+
 def test_long_camel_case_identifiers_read_as_their_words() -> None:
     # Infrahub's schema kinds, from a real forum title: "Multiple Number Ranges in Single
     # CoreNumberPool". Two-part names stay names.
