@@ -29,6 +29,7 @@ from bot.emojis import canonical as canonical_emoji
 from bot.model import (
     Actor,
     CommunityRef,
+    ConversationDeleted,
     InboundEvent,
     MessageDeleted,
     MessageEdited,
@@ -58,6 +59,7 @@ class CatchUpReport:
     messages: int = 0  # messages stored that were missing
     edits: int = 0
     deletions: int = 0
+    channels_deleted: int = 0  # public channels deleted while the bot was away
     failed: list[str] = field(default_factory=list)  # channels left for the next catch-up
 
 
@@ -111,6 +113,7 @@ class SlackCatchUp:
         member = await self._member_channels()
         if member is not None:
             newest = max(marks.values())
+            await self._forget_deleted(set(channels) - set(member), report)
             channels = {ch: channels.get(ch, newest) for ch in member}
         started = time.monotonic()
         self.log.info(
@@ -136,13 +139,14 @@ class SlackCatchUp:
             )
         self.log.info(
             "slack: caught up %d channels and %d threads in %d pages: %d missed messages, "
-            "%d edits, %d deletions (%.1f s)%s",
+            "%d edits, %d deletions, %d channels deleted (%.1f s)%s",
             report.channels,
             report.threads,
             report.pages,
             report.messages,
             report.edits,
             report.deletions,
+            report.channels_deleted,
             time.monotonic() - started,
             f"; {len(report.failed)} channels failed" if report.failed else "",
         )
@@ -217,6 +221,34 @@ class SlackCatchUp:
         events.extend(await self._unreacted(channel, replies, until, private))
         await self._store(events, report)
         report.threads += 1
+
+    async def _forget_deleted(self, left: set[str], report: CatchUpReport) -> None:
+        """Stored channels the bot is no longer in: a public one that Slack no longer knows
+        was deleted while the bot was away, and its messages with it (`channel_deleted` came
+        when nobody listened). A private one may only have shut the bot out: it stays."""
+        if not left:
+            return
+        repos = self.rhizome.services.repos
+        found = await repos.communities.find(self.community.platform, self.community.external_id)
+        if found is None:
+            return
+        private = {c.external_id: c.is_private for c in await repos.channels.list(found.id)}
+        for channel in sorted(left):
+            if private.get(channel, True):
+                continue
+            try:
+                await self.client.api_call(
+                    "conversations.info", http_verb="GET", params={"channel": channel}
+                )
+            except SlackApiError as e:
+                if e.response.get("error") != "channel_not_found":
+                    continue
+                place = Place(community=self.community, channel_id=channel)
+                await self._store(
+                    [ConversationDeleted(place=place, occurred_at=self._now())], report
+                )
+                report.channels_deleted += 1
+                self.log.info("slack: channel %s was deleted while away: forgotten", channel)
 
     # --- helpers ----------------------------------------------------------------------------
     async def _member_channels(self) -> list[str] | None:

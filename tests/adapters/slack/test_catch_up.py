@@ -379,3 +379,32 @@ async def test_a_channel_the_bot_left_is_not_read(
         report = await restarted.catch_up_task
     assert not report.failed
     assert not [c for c in fake.calls_to("conversations.history") if c.params["channel"] == MUSIC]
+
+
+async def test_a_channel_deleted_while_away_is_forgotten_one_left_is_kept(
+    rhizome: Rhizome,
+    fake: FakeSlackApi,
+    secrets: Secrets,
+    music: tuple[list[dict[str, Any]], list[dict[str, Any]]],
+) -> None:
+    """`channel_deleted` is not retried after downtime: a public channel Slack no longer knows
+    (conversations.info: channel_not_found) was deleted, with its messages. One the bot was
+    only removed from still exists, and what it stored there stays."""
+    top, _ = music
+    config = catch_up_config(fake, window_hours=1)
+    delivered = [msg for msg in by_ts(top) if trackable(msg)][:3]
+    async with SlackAdapter(rhizome, config, secrets) as first:
+        await deliver(first, fake, delivered)
+    stored = await stored_ids(rhizome)
+    assert {str(msg["ts"]) for msg in delivered} <= stored
+    fake.channels[MUSIC].is_member = False  # removed from #music while down: kept
+    async with SlackAdapter(rhizome, config, secrets) as restarted:
+        assert restarted.catch_up_task is not None
+        report = await restarted.catch_up_task
+    assert report.channels_deleted == 0 and await stored_ids(rhizome) == stored
+    del fake.channels[MUSIC]  # then #music is deleted while down: forgotten
+    async with SlackAdapter(rhizome, config, secrets) as again:
+        assert again.catch_up_task is not None
+        report = await again.catch_up_task
+    assert report.channels_deleted == 1
+    assert not {str(msg["ts"]) for msg in delivered} & await stored_ids(rhizome)
