@@ -742,6 +742,11 @@ class TopicExtractor:
             if norm not in self.aliases.values() and not _noun_phrase(norm):
                 continue  # YAKE ranks `implementing`, `hmm` and `add ability` too
             phrases.append(norm)
+        if not phrases and not has_japanese(meta):
+            # YAKE reads a name joined by hyphens (a file titled `election-map-comments`) as
+            # one token it ranks nowhere: the token path reads its words (a dotted module
+            # path whole, `control.monad.trans.state.lazy`, is no subject).
+            phrases = [t for t in dict.fromkeys(self._token_terms(meta)) if "." not in t]
         if not has_japanese(meta):
             # YAKE reads a word with a digit in it as a number: `armv7l`, `ipv6`, `k8s` and
             # `log4j` would never be a title's topics. The token path's names come after.

@@ -357,6 +357,15 @@ def test_the_end_of_a_hyphenated_modifier_makes_no_phrase_with_the_next_word() -
     assert "branch schema" in TopicExtractor()._token_terms("load it with --branch schema")
 
 
+def test_a_title_of_words_joined_by_hyphens_is_read_word_by_word() -> None:
+    # houstondatavis: a screenshot titled `election-map-comments` had no topic at all
+    topics = dict(TopicExtractor().topics(ResourceText(title="election-map-comments")))
+    assert "election map" in topics
+    # a dotted module path is no subject by itself
+    module = ResourceText(title="Control.Monad.Trans.State.Lazy")
+    assert not [t for t, _ in TopicExtractor().topics(module) if "." in t]
+
+
 def test_a_word_after_a_negation_or_degree_is_no_topic_alone() -> None:
     # julialang: "it's a never-ending race" had made `ending` a paper's topic
     assert "ending" not in TopicExtractor()._token_terms("it's a never-ending race")
