@@ -353,6 +353,27 @@ def code_owner(url: str) -> str | None:
     return unquote(segments[0]) if host in CODE_HOSTS and len(segments) >= 2 else None
 
 
+# Where a site keeps its people: the segment after one of these names a person, whose page it
+# is (`linkedin.com/in/<name>`, `…/books/info/authors/richard-cook`, `…/profile/micah.stubbs`).
+_PEOPLE = frozenset(
+    "in author authors people person profile profiles user users u speakers".split()
+)
+
+
+def is_person_page(url: str) -> bool:
+    """A page about one person: the last segment after a site's people (`linkedin.com/in/
+    shuklanx`). Its address names someone, not a subject (`linkedin.com/in` only: elsewhere
+    `in` is a word). Not a code host's account: an organisation's (`haskell-jp`,
+    `cesaraustralia`) names a community or project as often as a person."""
+    found = _host_and_path(url)
+    if found is None or "#!" in url:  # `…/profile/m#!/vizhome/…`: a page routed past it
+        return False
+    host, segments = found
+    if len(segments) < 2 or segments[-2].casefold() not in _PEOPLE:
+        return False
+    return segments[-2] != "in" or host.endswith("linkedin.com")
+
+
 # Link shorteners: the path is a code that names nothing (`t.co/odAahxmVPL` had been titled
 # "OdAahxmVPL").
 _SHORTENERS = frozenset(

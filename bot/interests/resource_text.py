@@ -17,6 +17,7 @@ from bot.interests.words import singularize
 from bot.titles import (
     TitleSource,
     code_owner,
+    is_person_page,
     screenshot_title,
     search_terms,
     site_suffix,
@@ -56,6 +57,8 @@ def resource_text(doc: ResourceDoc) -> ResourceText:
         # "Hoogle search: StateT" is our wording (`fallback_title`): the link is about StateT;
         # searching with Hoogle says nothing of what the member cares about.
         title = searched
+    if is_person_page(doc.shared_url or doc.url):
+        title = None  # a person's page is named for them: "Richard cook", "Shuklanx"
     return ResourceText(
         title=without_owner(uncut(title), doc.url) if title else title,
         description=doc.description,

@@ -13,6 +13,7 @@ from bot.titles import (
     fallback_title,
     file_title,
     is_generic_filename,
+    is_person_page,
     own_words,
     screenshot_title,
     sentence_title,
@@ -666,3 +667,21 @@ def test_a_title_cut_short_is_read_without_its_cut_word(title: str, read: str) -
 )
 def test_a_screenshot_is_titled_by_its_day(url: str, title: str | None) -> None:
     assert screenshot_title(url) == title
+
+
+@pytest.mark.parametrize(
+    ("url", "person"),
+    [
+        # haskell-jp: a book author's and a speaker's pages had made `richard cook`, `shuklanx`
+        # topics of the member who shared them
+        ("https://packtpub.com/books/info/authors/richard-cook", True),
+        ("https://linkedin.com/in/shuklanx", True),
+        ("https://public.tableau.com/profile/micah.stubbs", True),
+        ("https://public.tableau.com/profile/micah.stubbs#!/vizhome/x/y", False),  # a viz
+        ("https://cs.stanford.edu/people/karpathy/convnetjs/demo/mnist.html", False),
+        ("https://example.com/in/depth", False),  # `in` is a word outside LinkedIn
+        ("https://github.com/haskell-jp", False),  # an organisation as often as a person
+    ],
+)
+def test_a_persons_page_is_told_by_its_address(url: str, person: bool) -> None:
+    assert is_person_page(url) is person
