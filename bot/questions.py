@@ -430,9 +430,15 @@ def asks_someone_else(text: str | None) -> bool:
         lowered = _ascii_lower(sentence)
         if _ACTION_REQUEST.match(lowered):
             continue
+        lowered = _ASK_PREFACE.sub("", lowered)  # "can I ask what you like?" asks about you
         if not _YOU.search(lowered) or _ME.search(lowered) or _YOU_FOR_ME.search(lowered):
             return False
     return True
+
+
+# Asking leave to ask ("Can I ask what kind of food you like?", "may I ask where you work?")
+# puts the asker in the sentence, not in what is asked.
+_ASK_PREFACE = re.compile(r"^\W*(?:can|may|could|might) i (?:ask|just ask)\b(?: you)?")
 
 
 # A proposal to the group ("Can we merge the `1.6-backports` branch?", "should we plan a

@@ -279,6 +279,9 @@ def test_a_quoted_line_does_not_hide_the_lines_after_it() -> None:
         "can you turn on the musl buildbot so I can build v1.6.0-beta1?",
         "can you try deleting all of the keys you sent me from redis?",
         "Not sure I know what you mean, can you expand? I think the answer is no",
+        # asking leave to ask about the person addressed (haskell-jp, julialang)
+        "<@UHS9XNGKB> Can I ask what kind of foods and drinks including alcohol do you like?",
+        "May I ask what you are using KA for?",
     ],
 )
 def test_questions_put_to_you_ask_about_them(text: str) -> None:
