@@ -21,6 +21,7 @@ from bot.model import (
     Attachment,
     CommunityRef,
     CommunityRemoved,
+    ConversationDeleted,
     MessagePosted,
     ReactionAdded,
 )
@@ -267,6 +268,22 @@ async def test_deleted_and_edited_words_are_wiped_by_the_background_scrub(
     assert [
         r.url for r in await rhizome.services.repos.resources.search(community.id, "fixed")
     ] == ["https://example.org/b"]
+
+
+async def test_a_deleted_channels_words_are_wiped_by_the_background_scrub(
+    rhizome: Rhizome, chat: Chat
+) -> None:
+    """A channel deleted on the platform (one event for all its messages) leaves no byte of
+    what was said there, as a deleted message does."""
+    scrubber = scrubber_for(rhizome.services)
+    await rhizome.ingest(chat.post("ben", f"{PHRASE} https://example.org/a", channel="gone"))
+    await rhizome.ingest(chat.post("ben", f"{PHRASE} in a thread", channel="gone", thread="1"))
+    for n in range(40):
+        await rhizome.ingest(chat.post("cy", f"filler {n} https://example.org/f{n}", minutes=n))
+    await rhizome.ingest(ConversationDeleted(place=chat.place("gone"), occurred_at=chat.at(50)))
+    assert rhizome.services.db.needs_scrub
+    assert await scrubber.tick()
+    assert leftovers(await stored_bytes(rhizome)) == []
 
 
 def test_a_file_written_without_secure_delete_is_rewritten_once(tmp_path: Path) -> None:
