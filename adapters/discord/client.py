@@ -468,7 +468,34 @@ class RhizomeDiscord(discord.AutoShardedClient):
                     except Exception:
                         log.exception("discord: could not save catch-up marks of %s", guild.id)
 
+    async def _forget_deleted_channels(self, guild: discord.Guild) -> None:
+        """Channels deleted while the bot was away: their CHANNEL_DELETE was never heard (a
+        fresh session is sent only what exists), so a stored channel the guild no longer has
+        goes here too, with its messages. Only a named channel (one whose place was resolved,
+        never a thread stored under its bare id), and only while some stored channel is still
+        there (a guild whose channels have not arrived is no evidence)."""
+        repos = self.rhizome.services.repos
+        community = translate.community_ref(guild.id, guild.name)
+        found = await repos.communities.find(community.platform, community.external_id)
+        if found is None or guild.unavailable:
+            return
+        stored = await repos.channels.list(found.id)
+        present = {str(c.id) for c in guild.channels} | {str(t.id) for t in guild.threads}
+        gone = [c for c in stored if c.name and c.external_id not in present]
+        if not gone or not any(c.external_id in present for c in stored):
+            return
+        for channel in gone:
+            log.info(
+                "discord: channel %s of guild %s was deleted while away",
+                channel.external_id,
+                guild.id,
+            )
+            await self.ingest(
+                translate.deleted_channel_while_away(guild, channel.external_id, now=self.now())
+            )
+
     async def _backfill_guild(self, guild: discord.Guild, plan: CatchUpPlan) -> None:
+        await self._forget_deleted_channels(guild)
         if self.config.backfill_limit <= 0:
             return
         me = guild.me

@@ -361,6 +361,16 @@ def channel_deleted(
     return ConversationDeleted(place=place, occurred_at=now)
 
 
+def deleted_channel_while_away(
+    guild: discord.Guild, channel_id: str, *, now: datetime
+) -> ConversationDeleted:
+    """A stored channel the guild no longer has: deleted while the bot was away."""
+    return ConversationDeleted(
+        place=Place(community=community_ref(guild.id, guild.name), channel_id=channel_id),
+        occurred_at=now,
+    )
+
+
 def community_removed(guild: discord.Guild, *, now: datetime) -> CommunityRemoved:
     """The bot left or was kicked (not an outage: discord.py reports those separately)."""
     return CommunityRemoved(

@@ -281,6 +281,35 @@ async def test_a_deleted_thread_or_channel_takes_its_messages_along(
     assert set(await resource_urls(rhizome, world)) == {"https://root.example/p"}
 
 
+async def test_a_channel_deleted_while_away_is_forgotten_at_the_next_start(
+    world: World, bots: BotRunner, rhizome: Rhizome
+) -> None:
+    """A fresh session is told only what exists: a channel deleted while the bot was down
+    sends no CHANNEL_DELETE, so the catch-up notices it is gone."""
+    client = await bots.start()
+    fake, g = world.fake, world.guild
+    await fake.post(g, world.ch("general"), world.alice, "stays https://stays.example/p")
+    await fake.post(g, world.ch("links"), world.bob, "goes https://goes.example/p")
+
+    async def two() -> bool:
+        return await stored_messages(rhizome, world) == 2
+
+    await eventually(two)
+    await bots.caught_up(client)
+    await bots.stop(client)
+    gone = world.ch("links")
+    g.channels = [c for c in g.channels if c["id"] != gone["id"]]  # deleted while down
+    again = await bots.start()
+    await bots.caught_up(again)
+
+    async def one() -> bool:
+        return await stored_messages(rhizome, world) == 1
+
+    await eventually(one)
+    assert set(await resource_urls(rhizome, world)) == {"https://stays.example/p"}
+    await bots.stop(again)
+
+
 async def test_reactions_cleared_by_a_moderator_are_gone(
     world: World, bots: BotRunner, rhizome: Rhizome
 ) -> None:
