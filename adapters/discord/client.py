@@ -383,6 +383,17 @@ class RhizomeDiscord(discord.AutoShardedClient):
             return
         await self.ingest(translate.message_posted(starter))
 
+    async def on_thread_update(self, before: discord.Thread, after: discord.Thread) -> None:
+        """A forum post renamed: its title is the first line of its opening message here."""
+        if before.name == after.name or not isinstance(after.parent, discord.ForumChannel):
+            return
+        try:
+            starter = after.starter_message or await after.fetch_message(after.id)
+        except discord.HTTPException:
+            log.info("discord: renamed forum post %s has no starter message", after.id)
+            return
+        await self.ingest(translate.post_retitled(starter, now=self.now()))
+
     async def on_guild_channel_update(
         self, before: discord.abc.GuildChannel, after: discord.abc.GuildChannel
     ) -> None:

@@ -231,6 +231,21 @@ def message_edited(
     )
 
 
+def post_retitled(message: discord.Message, *, now: datetime) -> MessageEdited | None:
+    """THREAD_UPDATE renaming a forum post: its opening message reads under the new title
+    (`message_text`), as members now see it; nothing else about it changed."""
+    if not _is_member_message(message) or message.guild is None:
+        return None
+    place = place_for(
+        message.guild.id, message.channel.id, guild=message.guild, channel=message.channel
+    )
+    if place is None:
+        return None
+    return MessageEdited(
+        place=place, occurred_at=now, message_id=str(message.id), text=message_text(message)
+    )
+
+
 def message_deleted(
     event: discord.RawMessageDeleteEvent,
     *,

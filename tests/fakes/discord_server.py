@@ -836,6 +836,15 @@ class FakeDiscord:
             payload["emoji"] = {"id": None, "name": emoji_name}
             await self.dispatch("MESSAGE_REACTION_REMOVE_EMOJI", payload)
 
+    async def rename_thread(
+        self, guild: FakeGuild, thread: Mapping[str, Any], name: str
+    ) -> dict[str, Any]:
+        """THREAD_UPDATE with the thread's new name (a forum post's title edited)."""
+        renamed = {**thread, "name": name}
+        guild.threads = [renamed if t["id"] == thread["id"] else t for t in guild.threads]
+        await self.dispatch("THREAD_UPDATE", renamed)
+        return renamed
+
     async def delete_thread(self, guild: FakeGuild, thread: Mapping[str, Any]) -> None:
         """THREAD_DELETE as Discord sends it: ids and type only, no message deletions."""
         guild.threads = [t for t in guild.threads if t["id"] != thread["id"]]

@@ -233,6 +233,34 @@ async def _texts(rhizome: Rhizome) -> set[str]:
         return set((await conn.execute(select(m.messages.c.text))).scalars())
 
 
+async def test_a_renamed_forum_post_reads_under_its_new_title(
+    world: World, bots: BotRunner, rhizome: Rhizome
+) -> None:
+    """A forum post's title is the first line of its opening message; Discord renames the
+    thread (THREAD_UPDATE), not the message."""
+    await bots.start()
+    fake, g = world.fake, world.guild
+    post, starter = await fake.create_thread(
+        g, world.ch("help"), "How to X?", owner=world.alice, content="see https://docs.example/x"
+    )
+    assert starter is not None
+
+    async def stored_text() -> str | None:
+        async with rhizome.services.db.read() as conn:
+            return (
+                await conn.execute(
+                    select(m.messages.c.text).where(m.messages.c.external_id == starter["id"])
+                )
+            ).scalar()
+
+    async def titled(title: str) -> bool:
+        return await stored_text() == f"{title}\nsee https://docs.example/x"
+
+    await eventually(lambda: titled("How to X?"))
+    await fake.rename_thread(g, post, "How to X with GraphQL?")
+    await eventually(lambda: titled("How to X with GraphQL?"))
+
+
 async def test_a_deleted_thread_or_channel_takes_its_messages_along(
     world: World, bots: BotRunner, rhizome: Rhizome
 ) -> None:
