@@ -66,7 +66,12 @@ _CHANNEL = re.compile(r"<#[A-Z0-9]+\|([^<>]*)>|<#\d+>")
 _SPECIAL = re.compile(r"<!(?:subteam\^[A-Z0-9]+\|@?([^<>]*)|(here|channel|everyone)(?:\|[^<>]*)?)>")
 _CUSTOM_EMOJI = re.compile(r"<a?(:[A-Za-z0-9_]{2,32}:)\d+>")
 _SPACES = re.compile(r"[ \t]{2,}")
-_LABELLED_LINK = re.compile(r"<(?:https?|mailto):[^<>|\s]*\|([^<>]+)>")  # Slack <url|label>
+_LABELLED_LINK = re.compile(r"<(?:https?|mailto):[^<>|\s]*\|([^<>]+)>", re.IGNORECASE)
+
+
+def link_labels(text: str) -> str:
+    """Slack's labelled links (`<url|label>`) as their labels: the words a reader sees."""
+    return _LABELLED_LINK.sub(r"\1", text) if "|" in text else text
 
 
 def readable(text: str, names: Mapping[str, str | None] | None = None) -> str:
@@ -87,5 +92,5 @@ def readable(text: str, names: Mapping[str, str | None] | None = None) -> str:
     text = _CHANNEL.sub(lambda m: f"#{m.group(1)}" if m.group(1) else "#channel", text)
     text = _SPECIAL.sub(lambda m: f"@{m.group(1) or m.group(2)}", text)
     text = _CUSTOM_EMOJI.sub(r"\1", text)
-    text = _LABELLED_LINK.sub(r"\1", text)
+    text = link_labels(text)
     return _SPACES.sub(" ", text).strip().lstrip(",.:;&-— ")

@@ -421,6 +421,7 @@ _HONORIFICS = frozenset({"さん", "くん", "君", "ちゃん", "氏", "様", "
 
 _LONG_VOWEL_RUN = re.compile(r"[\u30a1-\u30fc]+(?=ー$)")
 _SMALL_VOWELS = frozenset("ァィゥェォャュョヮ")  # part of the sound before them
+_COMPOUND_RUN = 5  # katakana before the mark that may hold two words (`ポイント` + `フリー`)
 
 
 def fold_long_vowel(word: str) -> str:
@@ -438,9 +439,6 @@ def fold_long_vowel(word: str) -> str:
         if len(last) > 1 and last.endswith("ー") and _sounds(last[:-1]) < 3:
             return word  # `ポイントフリー` (point-free): its last word is `フリー`
     return word[:-1]
-
-
-_COMPOUND_RUN = 5  # katakana before the mark that may hold two words (`ポイント` + `フリー`)
 
 
 def _sounds(kana: str) -> int:
@@ -525,14 +523,9 @@ _JA_FORMULAS = re.compile(
 )
 
 
-def _miscut_loanword(run: Sequence[str]) -> bool:
-    """A loanword the dictionary does not know, cut anywhere (`アプリカティブ` -> `アプリ`
-    `カテ` `ィブ`): no piece is a word of the text, only the whole run."""
-    return (
-        len(run) > 1
-        and all(_KATAKANA_RUN.match(w) for w in run)
-        and any(w[0] in _SMALL_KANA or len(w) == 1 for w in run)
-    )
+def _loanword_compound(run: Sequence[str]) -> bool:
+    """Two or more katakana words in a row: one loanword, or a compound of loanwords."""
+    return len(run) > 1 and all(_KATAKANA_RUN.match(w) for w in run)
 
 
 def japanese_terms(text: str) -> list[str]:
@@ -552,15 +545,17 @@ def japanese_terms(text: str) -> list[str]:
         nonlocal nouns
         singles = bound if len(run) > 1 else alone
         singles.update(w for w in run if len(w) == 1)
-        if len(run) > 1 and all(_KATAKANA_RUN.match(w) for w in run):
+        if _loanword_compound(run):
+            if any(w[0] in _SMALL_KANA or len(w) == 1 for w in run):
+                # A loanword the dictionary does not know, cut anywhere (`アプリカティブ` ->
+                # `アプリ` `カテ` `ィブ`): no piece is a word of the text, only the whole run.
+                del out[opened:]
             # Everyday loanwords inside a loanword compound are its parts: `フロント` and
             # `エンド` of `フロントエンド` (front end), `エラー` of `エラーメッセージ`; `モナド` of
             # `モナドパーサ` names a subject by itself.
             bound.update(w for w in run if specificity(w) < 1.0)
         elif len(run) == 1:
             alone.update(run)
-        if _miscut_loanword(run):
-            del out[opened:]
         if len(run) > 1 and nouns:
             compound = "".join(run)
             if len(compound) <= 12 and compound not in out[opened:]:

@@ -44,6 +44,7 @@ from bot.interests.terms import (
 )
 from bot.interests.typos import is_english, is_misspelling
 from bot.interests.words import STOPWORDS, singularize
+from bot.mentions import link_labels
 
 __all__ = [
     "STOPWORDS",
@@ -81,8 +82,8 @@ _JA_NAMED_PERSON = re.compile(
 )
 # Message noise removed before the token path: code, links, Slack/Discord markup, :emoji:.
 # Links inside a page's description (Slack unfurls keep its markup: "GitLab vs. <http://
-# GitHub.com|GitHub.com>"): the label is words of the page, the address is none.
-_LINK_LABEL = re.compile(r"<(?:https?://|mailto:)[^<>|\s]*\|([^<>]+)>", re.IGNORECASE)
+# GitHub.com|GitHub.com>"): the label (`bot.mentions.link_labels`) is words of the page, the
+# address is none.
 _META_LINKS = re.compile(r"<(?:https?://|mailto:)[^<>\s]*>|https?://\S+|www\.\S+", re.IGNORECASE)
 _NOISE = re.compile(
     _CODE_SPANS + r"|<[^<>\s]*>"  # Slack <url|label>, <@U1>, <#C1|name>, Discord <@1>, <:emoji:1>
@@ -533,7 +534,7 @@ class TopicExtractor:
 
         meta = ". ".join(p.strip() for p in (doc.title, doc.description) if p and p.strip())
         if "http" in meta or "www." in meta:
-            meta = _META_LINKS.sub(" ", _LINK_LABEL.sub(r"\1", meta))
+            meta = _META_LINKS.sub(" ", link_labels(meta))
         for rank, phrase in enumerate(self._meta_phrases(meta)):
             add(phrase, _W_META_TOP / (1.0 + rank / 3.0))
         for kw in doc.keywords:
