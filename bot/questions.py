@@ -173,7 +173,10 @@ JAPANESE: tuple[Phrase, ...] = (
         r"(?:わか|分か)りません(?!が|けど|けれど|な[ぁあ])", ("りません",), "この部分がわかりません"
     ),
     Phrase(r"どうすれば|どうしたら", ("どう",), "どうすればいい"),
-    Phrase(r"方法(?:は|って)", ("方法",), "インストールの方法は"),
+    # "the way to install?" said as a line of its own; not the way given ("解決方法は次の
+    # どちらか", "実装方法は、恐らくこんな感じ"): of 12 texts only this had read as asking, all
+    # 12 were answers or reports
+    Phrase(r"方法(?:は|って)[ \t]*[?？]?[ \t]*$", ("方法",), "インストールの方法は"),
 )
 
 QUESTION_MARKS = "?？؟⸮"  # ASCII, fullwidth (CJK), Arabic, reversed

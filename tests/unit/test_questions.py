@@ -128,6 +128,10 @@ def test_questions(text: str) -> None:
         # Slack escapes a quote's `>` (`&gt;`): the asker's question quoted, then the answer
         "&gt; are you working with julia currently?\nnot much for my job, way too much outside",
         "&gt; vscode のバージョン1.60.2 にしても同じでしょうか？\nはい、同じです。",
+        # haskell-jp: "the way is…" giving it, not asking for it (a line that opens "the fix
+        # is one of these", a reply that goes on to recommend pages)
+        "エラーの解決方法は次のどちらか\n1. 古い base のバージョンを使う",
+        "最近の実践的な良いテスト方法は、他の人々のお薦めを待ちますが、以下を参考にしていました。",
         # haskell-jp: a suggestion put as a question is the helper's answer; help offered
         "インストール自体は済んでいるでしょうし、stackのバグではないでしょうか。",
         "パスが通っていないのではないでしょうか。",
