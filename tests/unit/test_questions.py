@@ -38,6 +38,11 @@ from bot.questions import (
         "any ideas for the next meetup",
         "ok?",
         "Great talk. How to get the slides",
+        # a request put as a condition, the room after a greeting, being stuck (julialang,
+        # Infrahub)
+        "If anyone has any resources for documentation that might be helpful I would welcome it!",
+        "Hi all, anyone tried the new Makie release",
+        "I have not been able to figure out how to get it working..",
         "I am not sure how to deploy it",
         "I can't make it work with the new SDK",  # "can't make it" to a meetup does not ask
         # a question mark, then a link: the link is what is asked about
@@ -132,6 +137,14 @@ def test_questions(text: str) -> None:
         # is one of these", a reply that goes on to recommend pages)
         "エラーの解決方法は次のどちらか\n1. 古い base のバージョンを使う",
         "最近の実践的な良いテスト方法は、他の人々のお薦めを待ちますが、以下を参考にしていました。",
+        # statements that hold an asking phrase (julialang, houstondatavis, Infrahub): someone
+        # inside a statement, "figure out how to" as a plan, a condition for later
+        "I think someone tried to bridge an external slack community via Slack Connect",
+        "Oh yes wow this is the pattern in julia. I'm not sure anybody has ever done this before",
+        "I still think it'll be good to figure out how to add search to the map",
+        "If you have multiple datasets first you figure out how to merge them into one dataset.",
+        "i am going to try writing an extention today and will get back in case i run into issues",
+        "I'll have another go tomorrow and open an issue if I can't get things to run",
         # haskell-jp: a suggestion put as a question is the helper's answer; help offered
         "インストール自体は済んでいるでしょうし、stackのバグではないでしょうか。",
         "パスが通っていないのではないでしょうか。",
