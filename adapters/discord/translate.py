@@ -386,6 +386,27 @@ def deleted_channel_while_away(
     )
 
 
+def deleted_thread_while_away(
+    parent: discord.TextChannel | discord.ForumChannel, thread_id: str, *, now: datetime
+) -> ConversationDeleted | None:
+    """A stored thread its channel no longer has, active or archived: deleted while the bot
+    was away (a forum post's starter with it, as for THREAD_DELETE)."""
+    place = place_for(parent.guild.id, parent.id, guild=parent.guild, channel=parent)
+    if place is None:
+        return None
+    return ConversationDeleted(
+        place=Place(
+            community=place.community,
+            channel_id=place.channel_id,
+            channel_name=place.channel_name,
+            thread_id=thread_id,
+            is_private=place.is_private,
+        ),
+        occurred_at=now,
+        with_starter=isinstance(parent, discord.ForumChannel),
+    )
+
+
 def community_removed(guild: discord.Guild, *, now: datetime) -> CommunityRemoved:
     """The bot left or was kicked (not an outage: discord.py reports those separately)."""
     return CommunityRemoved(

@@ -95,6 +95,27 @@ class Messages(_Repo):
             )
             return {(row[0], row[1]): as_utc(row[2]) for row in rows}
 
+    async def threads_by_channel(self, community: CommunityRef) -> dict[str, set[str]]:
+        """The threads with stored messages, by their channel's platform id: catch-up asks the
+        platform which of them still exist (one index scan of `ix_messages_thread`)."""
+        msg, ct, cm = m.messages, m.channels, m.communities
+        async with self.db.read() as conn:
+            rows = await conn.execute(
+                select(ct.c.external_id, msg.c.thread_external_id)
+                .distinct()
+                .join(ct, ct.c.id == msg.c.channel_id)
+                .join(cm, cm.c.id == msg.c.community_id)
+                .where(
+                    cm.c.platform == community.platform,
+                    cm.c.external_id == community.external_id,
+                    msg.c.thread_external_id.is_not(None),
+                )
+            )
+            out: dict[str, set[str]] = {}
+            for channel, thread in rows:
+                out.setdefault(channel, set()).add(thread)
+            return out
+
     async def posted_between(
         self,
         community: CommunityRef,

@@ -192,9 +192,12 @@ async def test_a_deleted_thread_or_channel_takes_its_messages_along(
             "cy", "also https://example.org/root https://example.org/x", mid="5.0", channel="papers"
         )
     )
+    threads = rhizome.services.repos.messages.threads_by_channel  # what catch-up checks
+    assert await threads(SLACK) == {chat.place().channel_id: {"1.0", "3.0"}}
     place = chat.place(thread="1.0")  # a thread opened on a message: the message stays
     await rhizome.ingest(ConversationDeleted(place=place, occurred_at=chat.at(2)))
     assert await count(rhizome, m.messages) == 4
+    assert await threads(SLACK) == {chat.place().channel_id: {"3.0"}}
     post = chat.place(thread="3.0")  # a forum post: its starter is inside the thread
     await rhizome.ingest(ConversationDeleted(place=post, occurred_at=chat.at(3), with_starter=True))
     assert await count(rhizome, m.messages) == 2

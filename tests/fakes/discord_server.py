@@ -525,10 +525,13 @@ class FakeGuild:
     name: str
     owner_id: str
     channels: list[dict[str, Any]]
-    threads: list[dict[str, Any]]
+    threads: list[dict[str, Any]]  # active: what GUILD_CREATE lists
     members: list[dict[str, Any]]
     available: bool = True
     joined: bool = True  # False once the bot was removed
+    # archived threads: only `GET /channels/{id}/threads/archived/...` lists them (private
+    # ones only to those who may manage threads)
+    archived: list[dict[str, Any]] = field(default_factory=list)
 
     def payload(self) -> dict[str, Any]:
         return guild_payload(
@@ -619,6 +622,7 @@ class FakeDiscord:
         r.add_delete(p + "/webhooks/{app_id}/{token}/messages/{message_id}", self._no_content)
         r.add_get(p + "/channels/{channel_id}", self._get_channel)
         r.add_get(p + "/channels/{channel_id}/messages", self._get_history)
+        r.add_get(p + "/channels/{channel_id}/threads/archived/public", self._get_archived)
         r.add_get(p + "/channels/{channel_id}/messages/{message_id}", self._get_message)
         r.add_post(p + "/channels/{channel_id}/messages", self._post_message)
         r.add_post(p + "/channels/{channel_id}/threads", self._create_thread)
@@ -706,7 +710,7 @@ class FakeDiscord:
 
     def find_channel(self, channel_id: str) -> tuple[FakeGuild | None, dict[str, Any] | None]:
         for g in self.guilds.values():
-            for c in g.channels + g.threads:
+            for c in g.channels + g.threads + g.archived:
                 if c["id"] == str(channel_id):
                     return g, c
         return None, None
@@ -845,9 +849,25 @@ class FakeDiscord:
         await self.dispatch("THREAD_UPDATE", renamed)
         return renamed
 
+    async def archive_thread(
+        self, guild: FakeGuild, thread: Mapping[str, Any], *, at: datetime | None = None
+    ) -> dict[str, Any]:
+        """THREAD_UPDATE archiving it: it leaves the active list (and the next GUILD_CREATE)."""
+        meta = {
+            **thread["thread_metadata"],
+            "archived": True,
+            "archive_timestamp": iso(at or datetime.now(UTC)),
+        }
+        archived = {**thread, "thread_metadata": meta}
+        guild.threads = [t for t in guild.threads if t["id"] != thread["id"]]
+        guild.archived.append(archived)
+        await self.dispatch("THREAD_UPDATE", archived)
+        return archived
+
     async def delete_thread(self, guild: FakeGuild, thread: Mapping[str, Any]) -> None:
         """THREAD_DELETE as Discord sends it: ids and type only, no message deletions."""
         guild.threads = [t for t in guild.threads if t["id"] != thread["id"]]
+        guild.archived = [t for t in guild.archived if t["id"] != thread["id"]]
         self.messages.pop(thread["id"], None)
         await self.dispatch(
             "THREAD_DELETE",
@@ -1440,6 +1460,26 @@ class FakeDiscord:
         if channel is None:
             return _json({"message": "Unknown Channel", "code": 10003}, status=404)
         return _json(channel)
+
+    async def _get_archived(self, request: web.Request) -> web.Response:
+        """A channel's public archived threads, newest archived first, `limit` a page, before
+        an ISO `before` archive time (as Discord pages them)."""
+        self._check_auth(request)
+        cid = request.match_info["channel_id"]
+        guild, channel = self.find_channel(cid)
+        if guild is None or channel is None:
+            return _json({"message": "Unknown Channel", "code": 10003}, status=404)
+        limit = max(2, min(int(request.query.get("limit", 50)), 100))
+        threads = sorted(
+            (t for t in guild.archived if t["parent_id"] == cid and t["type"] == PUBLIC_THREAD),
+            key=lambda t: t["thread_metadata"]["archive_timestamp"],
+            reverse=True,
+        )
+        if "before" in request.query:
+            before = request.query["before"]
+            threads = [t for t in threads if t["thread_metadata"]["archive_timestamp"] < before]
+        page = threads[:limit]
+        return _json({"threads": page, "members": [], "has_more": len(threads) > limit})
 
     async def _get_history(self, request: web.Request) -> web.Response:
         """Like Discord: newest first; `after` gives the `limit` messages right after it."""

@@ -338,6 +338,55 @@ async def test_a_channel_deleted_while_away_is_forgotten_at_the_next_start(
     await bots.stop(again)
 
 
+async def test_threads_deleted_while_away_are_forgotten_archived_ones_kept(
+    world: World, bots: BotRunner, rhizome: Rhizome
+) -> None:
+    """A fresh session lists only active threads: an archived thread is still there, a
+    deleted one is in no listing and Discord answers "Unknown Channel" for it."""
+    client = await bots.start()
+    fake, g = world.fake, world.guild
+    general = world.ch("general")
+    root = await fake.post(g, general, world.alice, "thoughts? https://root.example/p")
+    kept, _ = await fake.create_thread(g, general, "kept", owner=world.bob, starter=root)
+    await fake.post(g, kept, world.bob, "archived later https://kept.example/p")
+    other = await fake.post(g, general, world.alice, "more? https://other.example/p")
+    gone, _ = await fake.create_thread(g, general, "gone", owner=world.bob, starter=other)
+    await fake.post(g, gone, world.bob, "deleted later https://gone.example/p")
+    post, _ = await fake.create_thread(
+        g, world.ch("help"), "How to X?", owner=world.alice, content="see https://post.example/p"
+    )
+    await fake.post(g, post, world.bob, "try this")
+
+    async def six() -> bool:
+        return await stored_messages(rhizome, world) == 6
+
+    await eventually(six)
+    await fake.archive_thread(g, kept)
+    await bots.caught_up(client)
+    await bots.stop(client)
+    for thread in (gone, post):  # deleted while down: no THREAD_DELETE reaches anyone
+        g.threads = [t for t in g.threads if t["id"] != thread["id"]]
+        fake.messages.pop(thread["id"], None)
+    again = await bots.start()
+    await bots.caught_up(again)
+
+    async def three() -> bool:
+        return await stored_messages(rhizome, world) == 3
+
+    await eventually(three)
+    assert await _texts(rhizome) == {
+        "thoughts? https://root.example/p",
+        "archived later https://kept.example/p",
+        "more? https://other.example/p",
+    }
+    asked = [r for r in fake.requests if "/threads/archived/public" in r.path]
+    assert asked, "the archived threads were never listed"
+    by_id = {r.path.rsplit("/", 1)[-1] for r in fake.requests if r.method == "GET"}
+    assert gone["id"] in by_id and post["id"] in by_id  # confirmed gone, one by one
+    assert kept["id"] not in by_id  # the listing had it
+    await bots.stop(again)
+
+
 async def test_reactions_cleared_by_a_moderator_are_gone(
     world: World, bots: BotRunner, rhizome: Rhizome
 ) -> None:
