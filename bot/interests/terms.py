@@ -343,6 +343,14 @@ def _noun_unlisted(word: str, pos: Mapping[str, tuple[str, ...]]) -> bool:
 
 
 @lru_cache(maxsize=200_000)
+def may_be_verb(word: str) -> bool:
+    """Does English use this word as a verb (`guess`, `use`, `need`)? lemminflect's reading."""
+    if not word.isascii() or not word.isalpha():
+        return False
+    return "VERB" in _lemmas()(word)
+
+
+@lru_cache(maxsize=200_000)
 def is_noun_word(word: str) -> bool:
     """Can this word end a noun phrase (`learning` in `machine learning`, `data` in `open
     data`)? Nouns and unknown names can, however common."""

@@ -357,6 +357,17 @@ def test_the_end_of_a_hyphenated_modifier_makes_no_phrase_with_the_next_word() -
     assert "branch schema" in TopicExtractor()._token_terms("load it with --branch schema")
 
 
+def test_a_verb_after_its_subject_or_a_modal_opens_no_phrase() -> None:
+    # julialang, Infrahub: "I guess Flux…" had made `guess flux` a maintainer's topic, "you
+    # can load schemas" `load schema`
+    terms = TopicExtractor()._token_terms("I guess Flux is fine, and you can load schemas too")
+    assert "flux" in terms and "schema" in terms
+    assert "guess flux" not in terms and "load schema" not in terms
+    # the same words as nouns still open one; "to" is a preposition as often
+    assert "load balancer" in TopicExtractor()._token_terms("the load balancer is down")
+    assert "graph drawing" in TopicExtractor()._token_terms("a library dedicated to graph drawing")
+
+
 def test_a_title_of_words_joined_by_hyphens_is_read_word_by_word() -> None:
     # houstondatavis: a screenshot titled `election-map-comments` had no topic at all
     topics = dict(TopicExtractor().topics(ResourceText(title="election-map-comments")))
