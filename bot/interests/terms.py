@@ -351,6 +351,16 @@ def may_be_verb(word: str) -> bool:
 
 
 @lru_cache(maxsize=200_000)
+def only_verb(word: str) -> bool:
+    """Is this word only a verb's bare form (`allocate`, `allow`; not `fix`, `support`,
+    which are nouns too, nor `proposed`, `visualizing`, which modify nouns)?"""
+    if not word.isascii() or not word.isalpha():
+        return False
+    pos = _lemmas()(word)
+    return set(pos) == {"VERB"} and word in pos["VERB"]
+
+
+@lru_cache(maxsize=200_000)
 def is_noun_word(word: str) -> bool:
     """Can this word end a noun phrase (`learning` in `machine learning`, `data` in `open
     data`)? Nouns and unknown names can, however common."""

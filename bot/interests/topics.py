@@ -41,6 +41,7 @@ from bot.interests.terms import (
     is_subject_word,
     japanese_terms,
     may_be_verb,
+    only_verb,
     specificity,
 )
 from bot.interests.typos import is_english, is_misspelling
@@ -170,6 +171,27 @@ def _phrase_runs(text: str) -> list[list[str]]:
         if run:
             runs.append(run)
     return runs
+
+
+def _without_leading_verb(phrase: str, text: str) -> str:
+    """A key phrase without the verb it opens on, where the text shows it is one: after its
+    subject or a modal ("cannot query utilization details" -> `utilization`), or opening a
+    title or sentence as a command, for a word English uses only as a verb ("Improve Routing
+    by …" -> `routing`). Over every stored title of the four shared exports: 15 phrases, all
+    a verb and its object (`add support`, `bring julia`, `understand port`)."""
+    words = phrase.split()
+    if len(words) < 2 or not phrase.isascii():
+        return phrase
+    first = words[0].casefold()
+    found = re.search(r"(?:^|(?<=[.!?:|\n])\s*|(\S+)\s+)" + re.escape(phrase.casefold()), text)
+    if found is None:
+        return phrase
+    before = found.group(1)
+    if before is not None:
+        verb = before in _VERB_NEXT and may_be_verb(first)
+    else:  # a title of two words is as often a name ("Google Fonts", "Log scale")
+        verb = only_verb(first) and len(text.split()) > 2
+    return " ".join(words[1:]) if verb else phrase
 
 
 # Words a verb follows: its subject pronoun or a modal ("I guess Flux is…", "we use Makie",
@@ -754,7 +776,9 @@ class TopicExtractor:
             except Exception:  # YAKE on odd input (only symbols, one char): no phrases
                 ranked = []
         phrases: list[str] = []
+        lowered = meta.casefold()
         for phrase, _score in ranked:
+            phrase = _without_leading_verb(phrase, lowered)
             norm = normalize_topic(phrase, self.aliases)
             if not norm or norm in phrases:
                 continue

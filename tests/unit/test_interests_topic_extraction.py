@@ -368,6 +368,19 @@ def test_a_verb_after_its_subject_or_a_modal_opens_no_phrase() -> None:
     assert "graph drawing" in TopicExtractor()._token_terms("a library dedicated to graph drawing")
 
 
+def test_a_title_s_key_phrases_leave_out_the_verb_they_open_on() -> None:
+    # Infrahub pull requests and bug reports: a command, or a verb after a modal
+    def phrases(title: str) -> list[str]:
+        return [t for t, _ in TopicExtractor().topics(ResourceText(title=title))]
+
+    assert "improve routing" not in phrases("Improve Routing by BeArchiTek · Pull Request #32")
+    found = phrases("bug: cannot query utilization details of an IP prefix pool")
+    assert "query utilization" not in found and "utilization" in found
+    # a title of two words is as often a name
+    assert "google font" in phrases("Google Fonts")
+    assert "log scale" in phrases("Log scale")
+
+
 def test_a_title_of_words_joined_by_hyphens_is_read_word_by_word() -> None:
     # houstondatavis: a screenshot titled `election-map-comments` had no topic at all
     topics = dict(TopicExtractor().topics(ResourceText(title="election-map-comments")))
