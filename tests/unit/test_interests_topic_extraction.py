@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from bot.interests.terms import load_lexicons
 from bot.interests.topics import (
+    HOST_CONTAINER,
     ResourceText,
     TopicExtractor,
     extract_hashtags,
@@ -379,6 +380,22 @@ def test_a_title_s_key_phrases_leave_out_the_verb_they_open_on() -> None:
     # a title of two words is as often a name
     assert "google font" in phrases("Google Fonts")
     assert "log scale" in phrases("Log scale")
+
+
+def test_a_host_of_many_documents_is_no_topic_of_each() -> None:
+    # julialang: YouTube and GitHub hold dozens of its links; "youtube" named none of them
+    extractor = TopicExtractor()
+
+    def video(n: int) -> ResourceText:
+        return ResourceText(title=f"Talk {n} on sparse arrays", site_brand="youtube")
+
+    first = ResourceText(title="Makie plots", site_brand="youtube")
+    extractor.observe([first, ResourceText(messages=("the youtube talks",))])  # a known name
+    assert "youtube" in dict(extractor.topics(first))  # one video: its site may say something
+    extractor.observe([video(n) for n in range(HOST_CONTAINER)])
+    assert "youtube" not in dict(extractor.topics(first))
+    extractor.forget([video(n) for n in range(HOST_CONTAINER)])  # deletions undo the count
+    assert "youtube" in dict(extractor.topics(first))
 
 
 def test_a_title_of_words_joined_by_hyphens_is_read_word_by_word() -> None:
