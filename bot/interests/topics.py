@@ -49,8 +49,8 @@ from bot.interests.words import STOPWORDS, singularize
 from bot.mentions import link_labels
 
 __all__ = [
-    "STOPWORDS",
     "HOST_CONTAINER",
+    "STOPWORDS",
     "AliasMap",
     "ResourceText",
     "TopicExtractor",
