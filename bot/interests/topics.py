@@ -470,6 +470,8 @@ _W_SITE = 0.25
 # GitHub, Qiita, a Discourse), not what they are about: its name is no document's topic for
 # being its host. Over the blind samples junk 15% -> 11% (fourth) and 14% -> 10% (tenth);
 # judged profiles lost one topic (`s3`, the host of Julia's binaries); the same at 5 and 20.
+# Nor is it in the words of those who share there ("the github discussion" of a GitHub issue,
+# `infrahub node` of Infrahub's documentation pages), unless the title names it.
 HOST_CONTAINER = 10
 _BRAND_MIN_DF = 1  # other documents whose own words use a host's name, for it to name the site
 _META_CHARS = 2000  # YAKE cost grows with length; a title and a description fit
@@ -621,9 +623,14 @@ class TopicExtractor:
                 add(brand, _W_SITE)
 
         titled = meta.casefold()
+        host = (
+            doc.site_brand if self.hosted.get(doc.site_brand or "", 0) >= HOST_CONTAINER else None
+        )
         respelled: dict[str, float] = {}
         for term, score in scores.items():
             term = self.respelled(term)
+            if host is not None and host in term.split() and host not in titled:
+                continue  # "the github discussion" of a GitHub link: where it is, not what
             respelled[term] = respelled.get(term, 0.0) + score
         weighted = [
             (t, s * self.rarity(t))

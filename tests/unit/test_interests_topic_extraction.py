@@ -394,6 +394,9 @@ def test_a_host_of_many_documents_is_no_topic_of_each() -> None:
     assert "youtube" in dict(extractor.topics(first))  # one video: its site may say something
     extractor.observe([video(n) for n in range(HOST_CONTAINER)])
     assert "youtube" not in dict(extractor.topics(first))
+    # nor is it in the words of those who shared it there ("the youtube talk on Makie")
+    said = ResourceText(title="Makie plots", site_brand="youtube", messages=("the youtube talk",))
+    assert not [t for t in dict(extractor.topics(said)) if "youtube" in t]
     extractor.forget([video(n) for n in range(HOST_CONTAINER)])  # deletions undo the count
     assert "youtube" in dict(extractor.topics(first))
 
