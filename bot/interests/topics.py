@@ -138,8 +138,12 @@ _SCRIPT_EDGE = re.compile(
 )
 
 # Where a phrase ends: punctuation between words ("metrics, machine learning" holds no
-# `metrics machine`), a sentence's full stop, a dash set off by spaces, a line break.
-_CLAUSE_BREAK = re.compile(r"[,;:!?()\[\]{}\"|*]|\.(?=\s|$)|\s[-\u2013\u2014]+\s|\n")
+# `metrics machine`), a slash between alternatives ("netbox/nautobot", "username/password":
+# 215 such pairs over the four shared exports, none a subject), a sentence's full stop, a
+# dash set off by spaces, a line break.
+# Two short words joined by a slash are one name: `ci/cd`, `tcp/ip`, `tx/rx`.
+_SHORT_PAIR = re.compile(r"(?<![\w/])([^\W\d_]{1,3})/([^\W\d_]{1,3})(?![\w/])")
+_CLAUSE_BREAK = re.compile(r"[,;:!?()\[\]{}\"|*/]|\.(?=\s|$)|\s[-\u2013\u2014]+\s|\n")
 
 
 def _phrase_runs(text: str) -> list[list[str]]:
@@ -155,6 +159,8 @@ def _phrase_runs(text: str) -> list[list[str]]:
         # "never-ending race") makes no phrase with the word after it: `line tool`, `party
         # library`, `ending race` name nothing.
         prepared = _HYPHEN_TAIL.sub(r"\g<0> |", prepared)
+    if "/" in prepared:
+        prepared = _SHORT_PAIR.sub(r"\1 \2", prepared)  # `ci/cd`, `tcp/ip` stay one phrase
     for clause in _CLAUSE_BREAK.split(prepared):
         run: list[str] = []
         before = ""

@@ -401,6 +401,15 @@ def test_a_host_of_many_documents_is_no_topic_of_each() -> None:
     assert "youtube" in dict(extractor.topics(first))
 
 
+def test_a_slash_between_alternatives_ends_a_phrase() -> None:
+    # Infrahub: "works on safari/firefox", "netbox/nautobot" named no subject
+    terms = TopicExtractor()._token_terms("the netbox/nautobot sync fails on safari/firefox")
+    assert "netbox" in terms and "firefox" in terms
+    assert "netbox nautobot" not in terms and "safari firefox" not in terms
+    # two short words joined by one are one name
+    assert "ci cd" in TopicExtractor()._token_terms("our ci/cd pipeline")
+
+
 def test_a_title_of_words_joined_by_hyphens_is_read_word_by_word() -> None:
     # houstondatavis: a screenshot titled `election-map-comments` had no topic at all
     topics = dict(TopicExtractor().topics(ResourceText(title="election-map-comments")))
