@@ -140,10 +140,14 @@ _SCRIPT_EDGE = re.compile(
 # Where a phrase ends: punctuation between words ("metrics, machine learning" holds no
 # `metrics machine`), a slash between alternatives ("netbox/nautobot", "username/password":
 # 215 such pairs over the four shared exports, none a subject), a sentence's full stop, a
-# dash set off by spaces, a line break.
+# dash set off by spaces or doubled ("the most trivial detail-- head over to"), a plus or an
+# ampersand between words ("tableau + mapbox", "geometry+material"), a line break.
 # Two short words joined by a slash are one name: `ci/cd`, `tcp/ip`, `tx/rx`.
 _SHORT_PAIR = re.compile(r"(?<![\w/])([^\W\d_]{1,3})/([^\W\d_]{1,3})(?![\w/])")
-_CLAUSE_BREAK = re.compile(r"[,;:!?()\[\]{}\"|*/]|\.(?=\s|$)|\s[-\u2013\u2014]+\s|\n")
+_CLAUSE_BREAK = re.compile(
+    r"[,;:!?()\[\]{}\"|*/]|\.(?=\s|$)|\s[-\u2013\u2014]+\s|-{2,}|[\u2013\u2014]|\n"
+    r"|\s[+&]\s|(?<=[^\W\d_]{2})\+(?=[^\W\d_]{2})"
+)
 
 
 def _phrase_runs(text: str) -> list[list[str]]:

@@ -408,6 +408,10 @@ def test_a_slash_between_alternatives_ends_a_phrase() -> None:
     assert "netbox nautobot" not in terms and "safari firefox" not in terms
     # two short words joined by one are one name
     assert "ci cd" in TopicExtractor()._token_terms("our ci/cd pipeline")
+    # a plus or an ampersand between words, a doubled dash (julialang, houstondatavis)
+    terms = TopicExtractor()._token_terms("the tableau + mapbox demo, geometry+material params")
+    assert "tableau mapbox" not in terms and "geometry material" not in terms
+    assert "detail head" not in TopicExtractor()._token_terms("any detail-- head over there")
 
 
 def test_a_title_of_words_joined_by_hyphens_is_read_word_by_word() -> None:
