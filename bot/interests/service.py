@@ -200,7 +200,7 @@ class InterestService:
     def normalize(self, text: str) -> str | None:
         """A topic as a member asks for or declares it (`/rhizome who-knows Go`)."""
         alone = ASKED_ALONE.get(" ".join(text[:MAX_QUERY_CHARS].casefold().split()))
-        return normalize_topic(alone or text[:MAX_QUERY_CHARS], self.aliases())
+        return normalize_topic(alone or text[:MAX_QUERY_CHARS], self.aliases(), asked=True)
 
     def bookmark_emoji(self) -> set[str]:
         """Reactions are stored in one canonical form (`bot.emojis`), whatever the platform."""

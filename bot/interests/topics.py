@@ -45,7 +45,7 @@ from bot.interests.terms import (
     specificity,
 )
 from bot.interests.typos import is_english, is_misspelling
-from bot.interests.words import STOPWORDS, singularize
+from bot.interests.words import FUNCTION_WORDS, STOPWORDS, singularize
 from bot.mentions import link_labels
 
 __all__ = [
@@ -283,12 +283,18 @@ def prepare_aliases(aliases: Mapping[str, str] | None) -> AliasMap:
     return out
 
 
-def normalize_topic(text: str, aliases: Mapping[str, str] | None = None) -> str | None:
+def normalize_topic(
+    text: str, aliases: Mapping[str, str] | None = None, *, asked: bool = False
+) -> str | None:
     """The canonical form of a topic, or None when nothing topical is left.
 
     Case, punctuation, possessives, version numbers, plurals of the last word and stopwords
     at either end are folded (`Python 3` -> `python`, `Rust's` -> `rust`, `APIs` -> `api`,
-    `the rust book` -> `rust book`), then moderator aliases apply (`k8s` -> `kubernetes`)."""
+    `the rust book` -> `rust book`), then moderator aliases apply (`k8s` -> `kubernetes`).
+
+    `asked`: a phrase a member typed (who-knows, `interests add`) keeps the chat words it was
+    typed with (`time series`, `big data`; read from chat they name nothing alone), losing
+    only function words at its ends (`the`, `of`): it had been asked as `series`, `data`."""
     if not isinstance(text, str):
         return None
     amap = prepare_aliases(aliases) if aliases else None
@@ -299,16 +305,20 @@ def normalize_topic(text: str, aliases: Mapping[str, str] | None = None) -> str 
     words = _words(text[: MAX_TOPIC_CHARS * 4])
     if len(words) == 1 and words[0] in _ONE_LETTER_NAMES:
         return words[0]
-    while words and words[0] in STOPWORDS:
+    edges = STOPWORDS
+    typed = [w for w in words if w not in FUNCTION_WORDS]
+    if asked and len(typed) > 1 and any(w not in STOPWORDS for w in typed):
+        edges = FUNCTION_WORDS  # the chat words it was typed with stay
+    while words and words[0] in edges:
         words.pop(0)
-    while words and words[-1] in STOPWORDS and not _phrase_end(words):
+    while words and words[-1] in edges and not _phrase_end(words):
         words.pop()
     if not words or len(words) > MAX_TOPIC_WORDS:
         return None
     words[-1] = singularize(words[-1])
     if len(words) == 1:
         words[0] = _fold(words[0])
-    if words[-1] in STOPWORDS and not _phrase_end(words):
+    if words[-1] in edges and not _phrase_end(words):
         return None
     topic = " ".join(words)
     if amap and topic in amap:

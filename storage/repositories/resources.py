@@ -74,9 +74,9 @@ class Resources(_Repo):
         if not terms:
             return []
         async with self.db.read() as conn:
-            ids = await _search_ids(conn, community_id, terms, limit, all_terms=True)
+            ids = await _search_ids(conn, community_id, terms, limit, mode=ALL)
             if not ids:
-                ids = await _search_ids(conn, community_id, terms, limit, all_terms=False)
+                ids = await _search_ids(conn, community_id, terms, limit, mode=ANY)
         return await self.summaries(community_id, ids)
 
     async def all_ids(self, community_id: int) -> list[int]:
@@ -178,49 +178,64 @@ async def matching_resource_ids(
     terms = [t for t in _TERM.findall(query)[:MAX_QUERY_TERMS] if len(t) <= 64]
     if not terms:
         return []
-    if at_most is not None and await _matches(conn, community_id, terms, at_most + 1) > at_most:
-        return []
-    return await _search_ids(conn, community_id, terms, limit, all_terms=True)
+    # The words side by side first: "big data" before "a big help at the data jam".
+    found: list[int] = []
+    for mode in (PHRASE, ALL) if len(terms) > 1 else (ALL,):
+        if (
+            at_most is not None
+            and await _matches(conn, community_id, terms, at_most + 1, mode) > at_most
+        ):
+            continue
+        more = await _search_ids(conn, community_id, terms, limit, mode=mode)
+        found += [i for i in more if i not in found][: limit - len(found)]
+    return found
 
 
-def _fts_match(terms: list[str], all_terms: bool) -> str:
+ALL, ANY, PHRASE = "all", "any", "phrase"  # how a search's words must occur
+
+
+def _fts_match(terms: list[str], mode: str) -> str:
     """SQLite FTS5: the terms quoted, the last one as a prefix (typed as it is searched)."""
     quoted = ['"' + t.replace('"', '""') + '"' for t in terms]
+    if mode == PHRASE:
+        return " + ".join(quoted) + "*"
     quoted[-1] += "*"
-    return (" AND " if all_terms else " OR ").join(quoted)
+    return (" AND " if mode == ALL else " OR ").join(quoted)
 
 
-def _tsquery(terms: list[str], all_terms: bool) -> str | None:
+def _tsquery(terms: list[str], mode: str) -> str | None:
     """PostgreSQL: the same as a `to_tsquery('simple', …)` text; None when nothing is left."""
     words = [w for w in (re.sub(r"[^\w]", "", t) for t in terms) if w]
     if not words:
         return None
     words[-1] += ":*"
-    return (" & " if all_terms else " | ").join(words)
+    return {ALL: " & ", ANY: " | ", PHRASE: " <-> "}[mode].join(words)
 
 
-async def _matches(conn: Any, community_id: int, terms: list[str], up_to: int) -> int:
-    """How many of the community's resources match every term, counting at most `up_to`."""
+async def _matches(
+    conn: Any, community_id: int, terms: list[str], up_to: int, mode: str = ALL
+) -> int:
+    """How many of the community's resources match the terms, counting at most `up_to`."""
     if conn.dialect.name == "sqlite":
         sql = (
             "SELECT count(*) FROM (SELECT r.id FROM resource_fts JOIN resources r "
             "ON r.id = resource_fts.rowid WHERE resource_fts MATCH :q AND r.community_id = :cid "
             "LIMIT :n)"
         )
-        q: str | None = _fts_match(terms, True)
+        q: str | None = _fts_match(terms, mode)
     else:
         sql = (
             "SELECT count(*) FROM (SELECT 1 FROM resources WHERE community_id = :cid "
             "AND search_vector @@ to_tsquery('simple', :q) LIMIT :n) AS found"
         )
-        q = _tsquery(terms, True)
+        q = _tsquery(terms, mode)
     if q is None:
         return 0
     return int((await conn.execute(text(sql), {"q": q, "cid": community_id, "n": up_to})).scalar())
 
 
 async def _search_ids(
-    conn: Any, community_id: int, terms: list[str], limit: int, *, all_terms: bool
+    conn: Any, community_id: int, terms: list[str], limit: int, *, mode: str
 ) -> list[int]:
     if conn.dialect.name == "sqlite":
         rows = await conn.execute(
@@ -228,10 +243,10 @@ async def _search_ids(
                 "SELECT r.id FROM resource_fts JOIN resources r ON r.id = resource_fts.rowid "
                 "WHERE resource_fts MATCH :q AND r.community_id = :cid ORDER BY resource_fts.rank LIMIT :n"
             ),
-            {"q": _fts_match(terms, all_terms), "cid": community_id, "n": limit},
+            {"q": _fts_match(terms, mode), "cid": community_id, "n": limit},
         )
     else:
-        tsq = _tsquery(terms, all_terms)
+        tsq = _tsquery(terms, mode)
         if tsq is None:
             return []
         rows = await conn.execute(

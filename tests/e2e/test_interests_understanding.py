@@ -1098,6 +1098,34 @@ async def test_the_link_search_gives_up_on_words_too_many_pages_match(rhizome: R
         assert await matching_resource_ids(conn, found.id, "ferry", 10, at_most=2) == []
 
 
+async def test_the_link_search_puts_the_words_side_by_side_first(rhizome: Rhizome) -> None:
+    # houstondatavis: "big data" had found "This line was a big help … data jam" first
+    from storage.repositories.resources import matching_resource_ids
+
+    chat = Chat(SLACK, START)
+    await rhizome.ingest_many(
+        [
+            chat.post("ben", "a big help for the data jam https://example.org/help", mid="1"),
+            chat.post("cy", "big data with pandas https://example.org/pandas", mid="2"),
+        ]
+    )
+    found = await rhizome.services.repos.communities.find(SLACK.platform, SLACK.external_id)
+    assert found is not None
+    urls = {r.id: r.url for r in await rhizome.services.repos.resources.search(found.id, "data")}
+    async with rhizome.services.db.read() as conn:
+        ids = await matching_resource_ids(conn, found.id, "big data", 10)
+    assert [urls[i] for i in ids] == ["https://example.org/pandas", "https://example.org/help"]
+
+
+async def test_a_phrase_asked_keeps_the_chat_words_it_was_typed_with(rhizome: Rhizome) -> None:
+    # "time series" had been asked (and declared) as `series`, "big data" as `data`
+    chat = Chat(SLACK, START)
+    await rhizome.ingest(chat.post("ben", "time series forecasting https://example.org/ts"))
+    assert (await ask(rhizome, "time series", limit=3)).topic == "time series"
+    assert (await ask(rhizome, "the big data", limit=3)).topic == "big data"
+    assert (await ask(rhizome, "good stuff", limit=3)).topic is None  # nothing but chat
+
+
 async def test_no_nearby_wording_for_japanese_words_sharing_a_kanji(rhizome: Rhizome) -> None:
     # The embedding model reads Japanese a character at a time: `総論` (general remarks) came
     # out 0.80 alike to `圏論` (category theory), and who-knows answered "Counting related

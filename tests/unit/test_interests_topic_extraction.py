@@ -401,6 +401,14 @@ def test_a_host_of_many_documents_is_no_topic_of_each() -> None:
     assert "youtube" in dict(extractor.topics(first))
 
 
+def test_a_phrase_asked_keeps_its_chat_words_a_phrase_read_does_not() -> None:
+    assert normalize_topic("time series") == "series"  # read from chat: `time` names nothing
+    assert normalize_topic("time series", asked=True) == "time series"
+    assert normalize_topic("the big data", asked=True) == "big data"  # function words still go
+    assert normalize_topic("good stuff", asked=True) is None
+    assert normalize_topic("time", asked=True) is None
+
+
 def test_a_slash_between_alternatives_ends_a_phrase() -> None:
     # Infrahub: "works on safari/firefox", "netbox/nautobot" named no subject
     terms = TopicExtractor()._token_terms("the netbox/nautobot sync fails on safari/firefox")
