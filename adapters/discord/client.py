@@ -24,7 +24,7 @@ import yarl
 from discord import app_commands
 from discord.gateway import DiscordWebSocket
 
-from adapters.discord import translate
+from adapters.discord import gone, translate
 from adapters.discord.commands import SyncState, apologise, handle_button, install, sync_tree
 from adapters.discord.invite import invite_url
 from adapters.discord.render import render
@@ -40,10 +40,6 @@ if TYPE_CHECKING:
     from bot.config import Config
 
 log = logging.getLogger(__name__)
-
-# Stored threads asked for by id in one catch-up, when neither the active nor the archived
-# listing has them (each is a REST call; Discord's rate limits apply).
-THREAD_CHECKS = 100
 
 DEFAULT_API_BASE = "https://discord.com/api/v10"
 DM_PREFIX = "dm:"
@@ -483,81 +479,12 @@ class RhizomeDiscord(discord.AutoShardedClient):
                     except Exception:
                         log.exception("discord: could not save catch-up marks of %s", guild.id)
 
-    async def _forget_deleted_channels(self, guild: discord.Guild) -> None:
-        """Channels deleted while the bot was away: their CHANNEL_DELETE was never heard (a
-        fresh session is sent only what exists), so a stored channel the guild no longer has
-        goes here too, with its messages. Only a named channel (one whose place was resolved,
-        never a thread stored under its bare id), and only while some stored channel is still
-        there (a guild whose channels have not arrived is no evidence)."""
-        repos = self.rhizome.services.repos
-        community = translate.community_ref(guild.id, guild.name)
-        found = await repos.communities.find(community.platform, community.external_id)
-        if found is None or guild.unavailable:
-            return
-        stored = await repos.channels.list(found.id)
-        present = {str(c.id) for c in guild.channels} | {str(t.id) for t in guild.threads}
-        gone = [c for c in stored if c.name and c.external_id not in present]
-        if not gone or not any(c.external_id in present for c in stored):
-            return
-        for channel in gone:
-            log.info(
-                "discord: channel %s of guild %s was deleted while away",
-                channel.external_id,
-                guild.id,
-            )
-            await self.ingest(
-                translate.deleted_channel_while_away(guild, channel.external_id, now=self.now())
-            )
-
-    async def _forget_deleted_threads(self, guild: discord.Guild) -> None:
-        """Threads deleted while the bot was away: a fresh session lists only the active
-        threads, so a stored thread missing there is looked for among its channel's archived
-        ones (a page of 100 per request), and one missing there too is asked for by id
-        (a private archived thread is listed only to those who may manage threads). Only
-        Discord's "Unknown Channel" forgets it; at most `THREAD_CHECKS` asks per catch-up."""
-        community = translate.community_ref(guild.id, guild.name)
-        if guild.unavailable:
-            return
-        stored = await self.rhizome.services.repos.messages.threads_by_channel(community)
-        active = {str(t.id) for t in guild.threads}
-        asks = 0
-        for channel_id, threads in stored.items():
-            missing = threads - active
-            parent = guild.get_channel(int(channel_id)) if channel_id.isdigit() else None
-            if not missing or not isinstance(parent, discord.TextChannel | discord.ForumChannel):
-                continue  # a deleted channel goes whole (`_forget_deleted_channels`)
-            if guild.me is not None and not parent.permissions_for(guild.me).read_message_history:
-                continue  # neither listing nor history may be read: nothing to conclude
-            try:
-                async for thread in parent.archived_threads(limit=None):
-                    missing.discard(str(thread.id))
-                    if not missing:
-                        break
-            except discord.HTTPException as exc:
-                log.info("discord: archived threads of %s not listed (%s)", channel_id, exc.status)
-                continue
-            for thread_id in sorted(missing):
-                if asks >= THREAD_CHECKS:
-                    log.info("discord: more missing threads to check at the next catch-up")
-                    return
-                asks += 1
-                try:
-                    await self.fetch_channel(int(thread_id))
-                    continue  # still there: private and archived, or listed late
-                except discord.NotFound:
-                    pass
-                except discord.HTTPException:
-                    continue  # forbidden or failing: no evidence it is gone
-                log.info(
-                    "discord: thread %s of guild %s was deleted while away", thread_id, guild.id
-                )
-                event = translate.deleted_thread_while_away(parent, thread_id, now=self.now())
-                if event is not None:
-                    await self.ingest(event)
-
     async def _backfill_guild(self, guild: discord.Guild, plan: CatchUpPlan) -> None:
-        await self._forget_deleted_channels(guild)
-        await self._forget_deleted_threads(guild)
+        services = self.rhizome.services
+        for event in await gone.channels(guild, services, now=self.now()):
+            await self.ingest(event)
+        for event in await gone.threads(guild, services, self.fetch_channel, now=self.now()):
+            await self.ingest(event)
         if self.config.backfill_limit <= 0:
             return
         me = guild.me

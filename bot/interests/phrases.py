@@ -1,0 +1,106 @@
+"""Where a two-word phrase may form in chat text and titles, and where it may not.
+
+The token path of topic extraction (`bot.interests.topics`) pairs neighbouring words into
+phrases (`machine learning`, `proposed change`); a phrase must not cross a clause, a pair of
+alternatives ("netbox/nautobot"), the end of a hyphenated modifier, or open on a verb ("I guess
+Flux" is no `guess flux`). Each rule is measured over every distinct text of the four shared
+exports (the figures are by each rule).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from bot.interests.terms import may_be_verb, only_verb
+
+__all__ = ["WORD", "phrase_runs", "without_leading_verb"]
+
+WORD = re.compile(r"[^\W_]+(?:['.][^\W_]+)*(?:\+\+|#)?")  # a word, `c++`, `c#`, `node.js`
+
+# Where a phrase ends: punctuation between words ("metrics, machine learning" holds no
+# `metrics machine`), a slash between alternatives ("netbox/nautobot", "username/password":
+# 215 such pairs over the four shared exports, none a subject), a sentence's full stop, a
+# dash set off by spaces or doubled ("the most trivial detail-- head over to"), a plus or an
+# ampersand between words ("tableau + mapbox", "geometry+material"), a line break.
+# Two short words joined by a slash are one name: `ci/cd`, `tcp/ip`, `tx/rx`.
+_SHORT_PAIR = re.compile(r"(?<![\w/])([^\W\d_]{1,3})/([^\W\d_]{1,3})(?![\w/])")
+_CLAUSE_BREAK = re.compile(
+    r"[,;:!?()\[\]{}\"|*/]|\.(?=\s|$)|\s[-\u2013\u2014]+\s|-{2,}|[\u2013\u2014]|\n"
+    r"|\s[+&]\s|(?<=[^\W\d_]{2})\+(?=[^\W\d_]{2})"
+)
+
+
+def phrase_runs(prepared: str, kept: Callable[[str], str | None]) -> list[list[str]]:
+    """The words of a prepared (casefolded) text in runs that a two-word phrase may not cross:
+    clauses, and the gaps left by words `kept` drops (`julia 1.6 highlights` holds no `julia
+    highlights`); `kept` gives each word as topics use it, or None for noise and junk."""
+    runs: list[list[str]] = []
+    if "-" in prepared:
+        # A word after a negation or degree ("non-blocking", "never-ending", "anti-pattern",
+        # "well-known") means something else alone: `blocking`, `ending` are no topics.
+        prepared = _NEGATED_TAIL.sub(" | ", prepared)
+        # The end of a hyphenated modifier ("command-line tool", "third-party library",
+        # "never-ending race") makes no phrase with the word after it: `line tool`, `party
+        # library`, `ending race` name nothing.
+        prepared = _HYPHEN_TAIL.sub(r"\g<0> |", prepared)
+    if "/" in prepared:
+        prepared = _SHORT_PAIR.sub(r"\1 \2", prepared)  # `ci/cd`, `tcp/ip` stay one phrase
+    for clause in _CLAUSE_BREAK.split(prepared):
+        run: list[str] = []
+        before = ""
+        for w in WORD.findall(clause):
+            if (word := kept(w)) is not None:
+                run.append(word)
+                if before in _VERB_NEXT and may_be_verb(word):
+                    # "I guess Flux…", "we use Makie": a verb, and no phrase opens on it
+                    runs.append(run)
+                    run = []
+            elif run:
+                runs.append(run)
+                run = []
+            before = w
+        if run:
+            runs.append(run)
+    return runs
+
+
+def without_leading_verb(phrase: str, text: str) -> str:
+    """A key phrase without the verb it opens on, where the text shows it is one: after its
+    subject or a modal ("cannot query utilization details" -> `utilization`), or opening a
+    title or sentence as a command, for a word English uses only as a verb ("Improve Routing
+    by …" -> `routing`). Over every stored title of the four shared exports: 15 phrases, all
+    a verb and its object (`add support`, `bring julia`, `understand port`)."""
+    words = phrase.split()
+    if len(words) < 2 or not phrase.isascii():
+        return phrase
+    first = words[0].casefold()
+    found = re.search(r"(?:^|(?<=[.!?:|\n])\s*|(\S+)\s+)" + re.escape(phrase.casefold()), text)
+    if found is None:
+        return phrase
+    before = found.group(1)
+    if before is not None:
+        verb = before in _VERB_NEXT and may_be_verb(first)
+    else:  # a title of two words is as often a name ("Google Fonts", "Log scale")
+        verb = only_verb(first) and len(text.split()) > 2
+    return " ".join(words[1:]) if verb else phrase
+
+
+# Words a verb follows: its subject pronoun or a modal ("I guess Flux is…", "we use Makie",
+# "you can load schemas"): there `guess`, `use`, `load` are verbs, not a phrase's first word.
+# Not "to", which is a preposition as often ("dedicated to graph drawing", "an approach to
+# style transfer"). Over every distinct text of the four shared exports this left out 92
+# two-word terms of 94 texts, all a verb and its object (`love julia`, `run infrahub`).
+_VERB_NEXT = frozenset(
+    "i we you they he she can could will would should must might may "
+    "don't didn't doesn't won't can't cannot".split()
+)
+
+
+_NEGATED_TAIL = re.compile(
+    r"(?<![\w-])(?:non|never|anti|un|well|ill|ever|all|half|semi|quasi|pseudo)-[^\W_]+"
+    r"(?![\w-])"
+)
+# The last part of a hyphenated word (`line` of `command-line`, `server` of
+# `haskell-language-server`; not `branch` of the flag `--branch`).
+_HYPHEN_TAIL = re.compile(r"(?<=[^\W_]-)[^\W_]+(?:['.][^\W_]+)*(?![\w'-]|\.[^\W_])")
