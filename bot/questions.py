@@ -138,6 +138,12 @@ PHRASES: tuple[Phrase, ...] = (
         ("error", "issue", "exception", "problem"),
         "I follow the guide and get the following error",
     ),
+    Phrase(  # "I would like to know if the backup option is offered" (Infrahub forum)
+        r"(?:i|we)(?:'d| would) (?:really )?like to (?:know|understand)\b"
+        r"|(?:i|we) (?:really )?(?:want|wanted) to (?:know|understand)\b",
+        ("like", "want"),
+        "I would like to know if the backup option is offered",
+    ),
     Phrase(
         r"(?:i|we) (?:really )?need (?:some )?(?:help|advice|guidance)\b",
         ("need",),
@@ -206,7 +212,7 @@ _STRIP = re.compile(
     r"|(?<![A-Za-z0-9_:]):(?=[a-z0-9_+-]*[a-z+])[a-z0-9_+-]{1,40}:(?![A-Za-z0-9_:])",
     re.DOTALL | re.MULTILINE | re.IGNORECASE,
 )
-_QUESTION_END = re.compile(r"[?？؟⸮]+[\s\"')\]\u3002.!]*(?:\s|$)")
+_QUESTION_END = re.compile(r"[?？؟⸮]+[\s\"')\]\u3002.!>]*(?:\s|$)|\?(?=[A-Z][a-z]?[\s.])")
 # Japanese runs sentences on with no space: "…でしょうか？追加の質問で…", "…ですか？(以下の
 # コマンドで…)". Not a hedge or a quote going on ("…っぽい？です", "…のでは？と感じました",
 # "もの？を"), nor a mark in brackets of its own ("本業（？）の").
@@ -257,7 +263,7 @@ _ASKING_WORDS = re.compile(
     r"\b(?:who|what|what's|when|where|why|how|which|whose|whom|is|are|was|were|am|do|does"
     r"|did|can|could|should|would|will|shall|may|might|must|have|has|had|isn't|aren't"
     r"|wasn't|don't|doesn't|didn't|can't|couldn't|shouldn't|wouldn't|won't|any\w*|or"
-    r"|thoughts|ideas|right|ok|okay)\b",
+    r"|thoughts|ideas|right|ok|okay|you're|we're|they're|it's|that's|there's)\b",
     re.IGNORECASE,
 )
 # A sentence that ends in a question mark, from where the one before it ended (a dot inside a

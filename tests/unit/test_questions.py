@@ -43,6 +43,12 @@ from bot.questions import (
         "If anyone has any resources for documentation that might be helpful I would welcome it!",
         "Hi all, anyone tried the new Makie release",
         "I have not been able to figure out how to get it working..",
+        # julialang, Infrahub: a mark run into the next sentence or a stray character, a wish
+        # to know, a short check put with a contraction before a link
+        "Do you mean pickle-ing something like dictionary?I.e.",
+        "Also, if you add your username or a dummy username, does that work?>",
+        "Hello team, I would like to know if the option for backup is offered in the community.",
+        "I think I misunderstood the issue being discussed. You're talking about this? <https://x.org/a>",
         "I am not sure how to deploy it",
         "I can't make it work with the new SDK",  # "can't make it" to a meetup does not ask
         # a question mark, then a link: the link is what is asked about
