@@ -43,6 +43,8 @@ from bot.questions import (
         "If anyone has any resources for documentation that might be helpful I would welcome it!",
         "Hi all, anyone tried the new Makie release",
         "I have not been able to figure out how to get it working..",
+        "So i am trying to set up a relationship but the schema fails to load",
+        "Hey guys, I am struggling with relationships, have read the documentation a few times",
         # julialang, Infrahub: a mark run into the next sentence or a stray character, a wish
         # to know, a short check put with a contraction before a link
         "Do you mean pickle-ing something like dictionary?I.e.",
@@ -151,6 +153,9 @@ def test_questions(text: str) -> None:
         "If you have multiple datasets first you figure out how to merge them into one dataset.",
         "i am going to try writing an extention today and will get back in case i run into issues",
         "I'll have another go tomorrow and open an issue if I can't get things to run",
+        # a plan told with "trying to": self-introductions, explanations (julialang, Infrahub)
+        "Hi there! I'm a math PhD student and I'm trying to convert everyone I meet to Julia.",
+        "Thanks for the reminder. I'm trying to optimize traffic, so if Infrahub can feed it",
         # haskell-jp: a suggestion put as a question is the helper's answer; help offered
         "インストール自体は済んでいるでしょうし、stackのバグではないでしょうか。",
         "パスが通っていないのではないでしょうか。",
