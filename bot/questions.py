@@ -189,6 +189,8 @@ JAPANESE: tuple[Phrase, ...] = (
     # stack?", the helper's answer), "…じゃないですか"; not a musing trailing off
     Phrase(
         r"(?<!ではない)(?<!じゃない)(?<!そう)"  # and not "そうですか。" (I see)
+        # nor a helper's suggestion: "…してみてはいかがでしょうか", "…を使ったらどうでしょうか"
+        r"(?<!てはいかが)(?<!てはどう)(?<!たらいかが)(?<!たらどう)(?<!ならどう)(?<!ばどう)"
         r"(?:ですか|ますか|でしょうか|ませんか|ましたか|かな|かね|だろうか|のか)"
         # "…でしょうか." too (ASCII or full-width stop); "…かな..." and "…ですかね…。" trail off
         r"(?:[。！!\s]|[.．](?![.．]))*(?:$|\n)",

@@ -156,6 +156,9 @@ def test_questions(text: str) -> None:
         # a plan told with "trying to": self-introductions, explanations (julialang, Infrahub)
         "Hi there! I'm a math PhD student and I'm trying to convert everyone I meet to Julia.",
         "Thanks for the reminder. I'm trying to optimize traffic, so if Infrahub can feed it",
+        # haskell-jp: a helper's suggestion put as a question ("how about trying…?")
+        "当該部分をコメントアウトしてみてはいかがでしょうか。",
+        "とりあえずstackでインストールしたものを使ってみてはいかがでしょうか！",
         # haskell-jp: a suggestion put as a question is the helper's answer; help offered
         "インストール自体は済んでいるでしょうし、stackのバグではないでしょうか。",
         "パスが通っていないのではないでしょうか。",
