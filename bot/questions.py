@@ -83,8 +83,13 @@ PHRASES: tuple[Phrase, ...] = (
         ("there",),
         "Is there a way to pin it",
     ),
+    # opening its clause ("Any ideas?", "Hi all, any tips on…") or asked for ("do you have any
+    # pointers", "if you have any suggestions"); not a statement's object ("we'll port any
+    # ideas we have not captured yet")
     Phrase(
-        r"any (?:idea|ideas|tips|hints|pointers|recommendations|suggestions|advice)\b",
+        r"(?:(?<![\s\S])|(?<=[.!?:;,(\n])|(?<=[.!?:;,(\n] )|(?<=^ )|(?<=\bhave )|(?<=\bgot )"
+        + "".join(f"|(?<=\\b{w} )" for w in _OPENERS)
+        + r")any (?:idea|ideas|tips|hints|pointers|recommendations|suggestions|advice)\b",
         ("any",),
         "any ideas for the meetup",
     ),

@@ -156,6 +156,8 @@ def test_questions(text: str) -> None:
         # a plan told with "trying to": self-introductions, explanations (julialang, Infrahub)
         "Hi there! I'm a math PhD student and I'm trying to convert everyone I meet to Julia.",
         "Thanks for the reminder. I'm trying to optimize traffic, so if Infrahub can feed it",
+        # Infrahub: "any ideas" as a statement's object, not a request for them
+        "Right, we are gonna port any ideas we are not yet capturing internally",
         # haskell-jp: a helper's suggestion put as a question ("how about trying…?")
         "当該部分をコメントアウトしてみてはいかがでしょうか。",
         "とりあえずstackでインストールしたものを使ってみてはいかがでしょうか！",
