@@ -7,7 +7,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import (
     and_,
@@ -171,10 +171,11 @@ class Resources(_Repo):
 async def matching_resource_ids(
     conn: Any, community_id: int, query: str, limit: int, *, at_most: int | None = None
 ) -> list[int]:
-    """The resources best matching every word of `query` in the search index, best first.
-    With `at_most`, none when more resources than that match: ranking every match of common
-    words costs hundreds of ms at a million messages (who-knows' last resort wants rare ones),
-    and counting up to a bound is one index walk that stops there."""
+    """The resources best matching every word of `query` in the search index, best first:
+    those with the words side by side (a phrase), then the rest. With `at_most`, none of a
+    kind when more resources than that match it: ranking every match of common words costs
+    hundreds of ms at a million messages (who-knows' last resort wants rare ones), and
+    counting up to a bound is one index walk that stops there."""
     terms = [t for t in _TERM.findall(query)[:MAX_QUERY_TERMS] if len(t) <= 64]
     if not terms:
         return []
@@ -191,11 +192,15 @@ async def matching_resource_ids(
     return found
 
 
-ALL, ANY, PHRASE = "all", "any", "phrase"  # how a search's words must occur
+SearchMode = Literal["all", "any", "phrase"]  # how a search's words must occur
+ALL: SearchMode = "all"
+ANY: SearchMode = "any"
+PHRASE: SearchMode = "phrase"
 
 
-def _fts_match(terms: list[str], mode: str) -> str:
-    """SQLite FTS5: the terms quoted, the last one as a prefix (typed as it is searched)."""
+def _fts_match(terms: list[str], mode: SearchMode) -> str:
+    """SQLite FTS5: the terms quoted, the last one as a prefix (typed as it is searched);
+    a phrase joins them with `+` (side by side)."""
     quoted = ['"' + t.replace('"', '""') + '"' for t in terms]
     if mode == PHRASE:
         return " + ".join(quoted) + "*"
@@ -203,7 +208,7 @@ def _fts_match(terms: list[str], mode: str) -> str:
     return (" AND " if mode == ALL else " OR ").join(quoted)
 
 
-def _tsquery(terms: list[str], mode: str) -> str | None:
+def _tsquery(terms: list[str], mode: SearchMode) -> str | None:
     """PostgreSQL: the same as a `to_tsquery('simple', …)` text; None when nothing is left."""
     words = [w for w in (re.sub(r"[^\w]", "", t) for t in terms) if w]
     if not words:
@@ -213,7 +218,7 @@ def _tsquery(terms: list[str], mode: str) -> str | None:
 
 
 async def _matches(
-    conn: Any, community_id: int, terms: list[str], up_to: int, mode: str = ALL
+    conn: Any, community_id: int, terms: list[str], up_to: int, mode: SearchMode = ALL
 ) -> int:
     """How many of the community's resources match the terms, counting at most `up_to`."""
     if conn.dialect.name == "sqlite":
@@ -235,7 +240,7 @@ async def _matches(
 
 
 async def _search_ids(
-    conn: Any, community_id: int, terms: list[str], limit: int, *, mode: str
+    conn: Any, community_id: int, terms: list[str], limit: int, *, mode: SearchMode
 ) -> list[int]:
     if conn.dialect.name == "sqlite":
         rows = await conn.execute(
