@@ -42,7 +42,7 @@ from bot.interests.profiles import Evidence, EvidenceKind, shown_wants
 from bot.interests.related import distinct_subjects
 from bot.interests.service import Expert, InterestService, WhoKnowsAnswer, service_for
 from bot.interests.terms import specificity
-from bot.interests.topics import one_kanji, subjects_first
+from bot.interests.topics import normalize_topic, one_kanji, subjects_first
 from bot.interests.wants import PROFILE_RECENT
 from bot.model import Member
 from bot.services import Services
@@ -126,6 +126,12 @@ async def interests_remove(ctx: CommandContext, args: Mapping[str, Any]) -> Repl
             return Reply.text("You have not listed any interests.")
         return Reply.text(f"Removed all {len(removed)} of your listed interests.")
     wanted, unusable = parse_topics(svc.normalize, text)
+    # listed before a phrase kept its everyday words: "big data" was stored as `data`
+    aliases = svc.aliases()
+    wanted = [
+        (typed, t if t in have else _listed_as(normalize_topic(typed, aliases), have) or t)
+        for typed, t in wanted
+    ]
     removed = await svc.undeclare(ctx.community.id, ctx.actor.external_id, [t for _, t in wanted])
     lines = []
     if removed:
@@ -256,6 +262,10 @@ def register(registry: Registry) -> None:
 
 
 # --- parsing ----------------------------------------------------------------------------------
+
+
+def _listed_as(topic: str | None, have: Collection[str]) -> str | None:
+    return topic if topic is not None and topic in have else None
 
 
 def parse_topics(

@@ -166,6 +166,18 @@ async def test_unknown_topics_get_close_matches_or_an_invitation(
     assert "is not something I can look up as a topic" in nothing
 
 
+async def test_a_phrase_listed_keeps_its_everyday_words(console: ConsoleSession) -> None:
+    # "big data" had been listed (and asked) as `data`, "time series" as `series`
+    added = await say(console, "gus", "/rhizome interests add time series, big data")
+    assert "Added: time series, big data." in added
+    # what an earlier version stored as `data` still goes when asked for as typed
+    await say(console, "hal", "/rhizome interests add data")
+    removed = await say(console, "hal", "/rhizome interests remove big data")
+    assert "Removed: data." in removed
+    missing = await say(console, "hal", "/rhizome interests remove time series")
+    assert "You had not listed: time series." in missing
+
+
 async def test_interests_add_remove_and_list(console: ConsoleSession) -> None:
     out = await say(console, "gus", "/rhizome interests add Kubernetes, machine learning, !!!")
     assert "Added: kubernetes, machine learning." in out
