@@ -165,6 +165,7 @@ _MORE_CHAT_WORDS = frozenset(
     welp hiya hehe heh hah yikes meh wow kudos congrats cheers
     dont doesnt didnt cant wont isnt arent wasnt werent shouldnt couldnt wouldnt havent hasnt
     im ive id ill youre youve theyre weve thats whats theres heres lets e.g i.e etc eg ie vs
+    aswell alot atleast infact eachother incase ofcourse everytime anyways
     file files upload uploaded uploads commented snippet attachment attachments avg
     replies thread threads monday tuesday wednesday thursday friday saturday sunday january
     february march april may june july august september october november december

@@ -409,6 +409,12 @@ def test_a_phrase_asked_keeps_its_chat_words_a_phrase_read_does_not() -> None:
     assert normalize_topic("time", asked=True) is None
 
 
+def test_chat_s_run_together_spellings_are_no_topics() -> None:
+    # Infrahub: a maintainer "wanted to learn" `aswell` ("capture the logs aswell?")
+    terms = TopicExtractor()._token_terms("capture the logs aswell, atleast from the worker")
+    assert "worker" in terms and not {"aswell", "atleast"} & set(terms)
+
+
 def test_a_slash_between_alternatives_ends_a_phrase() -> None:
     # Infrahub: "works on safari/firefox", "netbox/nautobot" named no subject
     terms = TopicExtractor()._token_terms("the netbox/nautobot sync fails on safari/firefox")
