@@ -547,22 +547,17 @@ class TopicExtractor:
         channel = channel_topic(doc.channel_name, self.aliases)
         if channel is not None:
             add(channel, _W_CHANNEL)
+        # a host of many of the community's documents: where they are kept, not what about
+        brand_docs = self.hosted.get(doc.site_brand or "", 0)
+        host = doc.site_brand if brand_docs >= HOST_CONTAINER else None
         if doc.site_name:
             add(normalize_topic(doc.site_name, self.aliases), _W_SITE)
-        elif doc.site_brand:
+        elif doc.site_brand and host is None:
             brand = normalize_topic(doc.site_brand, self.aliases)
-            if (
-                brand
-                and self.df.get(brand, 0) >= _BRAND_MIN_DF
-                and self.hosted.get(doc.site_brand, 0) < HOST_CONTAINER
-                and is_subject_word(brand)
-            ):
+            if brand and self.df.get(brand, 0) >= _BRAND_MIN_DF and is_subject_word(brand):
                 add(brand, _W_SITE)
 
         titled = meta.casefold()
-        host = (
-            doc.site_brand if self.hosted.get(doc.site_brand or "", 0) >= HOST_CONTAINER else None
-        )
         respelled: dict[str, float] = {}
         for term, score in scores.items():
             term = self.respelled(term)
