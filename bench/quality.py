@@ -49,6 +49,7 @@ from bench import quality_digests, quality_intros
 from bot.app import Rhizome
 from bot.config import parse_config
 from bot.importers.run import import_export
+from bot.interests.commands import EXPERTS
 from bot.interests.service import service_for
 from bot.interests.topics import normalize_topic
 from bot.titles import is_generic_filename
@@ -465,7 +466,8 @@ async def score_dataset(
                     if q["dataset"] != name:
                         continue
                     knowers = {k["id"] for k in q["knowers"]}
-                    answer = await interests.who_knows(cid, q["query"], limit=3)
+                    # asked as the command asks (five), scored on the first three a member reads
+                    answer = await interests.who_knows(cid, q["query"], limit=EXPERTS)
                     named = [e.member.external_id for e in answer.experts][:3]
                     hits = sum(1 for x in named if x in knowers)
                     scores.misses.update(
@@ -486,10 +488,10 @@ async def score_dataset(
             for v in judged.get("variants", []):
                 if v["dataset"] != name:
                     continue
-                a = await interests.who_knows(cid, v["a"], limit=3)
-                b = await interests.who_knows(cid, v["b"], limit=3)
-                ta = [e.member.external_id for e in a.experts]
-                tb = [e.member.external_id for e in b.experts]
+                a = await interests.who_knows(cid, v["a"], limit=EXPERTS)
+                b = await interests.who_knows(cid, v["b"], limit=EXPERTS)
+                ta = [e.member.external_id for e in a.experts][:3]
+                tb = [e.member.external_id for e in b.experts][:3]
                 scores.variants += 1
                 agree = bool(ta) and set(ta) == set(tb)
                 scores.variants_agree += agree

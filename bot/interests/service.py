@@ -476,6 +476,7 @@ class InterestService:
             community_id, list(factor), wanted, self.default_tracking
         )
         fill_in: set[str] = {r.topic for r in related if r.guess}
+        short: set[str] = set()  # wordings looked up only because the answer is short
         if len(found.members) < limit:
             # Few know the wording asked: weaker relations fill the answer, and the reply
             # says so. The phrase names resources but few members' own topics (`python sdk`
@@ -498,7 +499,8 @@ class InterestService:
                     if other not in factor:
                         factor[other] = NEARBY
                         reasons[other] = f"{other} ~ {subject}"
-            fill_in.update(list(factor)[more:])
+            short.update(list(factor)[more:])
+            fill_in.update(short)
             if len(factor) > more:
                 found = await self.store.expert_candidates(
                     community_id, list(factor), wanted, self.default_tracking
@@ -522,6 +524,11 @@ class InterestService:
                 weighed.append(
                     (factor[name] * DEFAULT_WEIGHTS[EvidenceKind.DECLARED], TopicScore(name, 0.0))
                 )
+            # Wordings looked up for a short answer fill it and rank whom only they found;
+            # they add nothing to anyone else, or how many were asked for would reorder the
+            # first three (a command's five had differed from three asked).
+            if any(ts.topic not in short for _, ts in weighed):
+                weighed = [(w, ts) for w, ts in weighed if ts.topic not in short]
             total = sum(w for w, _ in weighed)
             if total > 0:
                 weighed.sort(key=lambda wt: (-wt[0], wt[1].topic))

@@ -797,6 +797,34 @@ async def test_fill_in_never_outranks_who_knows_the_phrase(rhizome: Rhizome) -> 
     assert await who(rhizome, "python sdk") == ["Dee", "Ben"]
 
 
+async def test_how_many_are_asked_for_never_reorders_the_first(rhizome: Rhizome) -> None:
+    # Three know the Python SDK; Cy also shared a pile of SDK links. The command asks for five,
+    # which looks the head word up (fewer than five know the phrase): it had lifted Cy above
+    # Ana and Ben there, while three asked for kept the phrase's order.
+    chat = Chat(SLACK, START)
+    posts = [
+        chat.post(
+            who,
+            f"Python SDK notes, part {n} https://example.org/{who}-python-sdk-{n}",
+            mid=f"{who}{n}",
+            minutes=n,
+        )
+        for who, count in (("ana", 3), ("ben", 2), ("cy", 1))
+        for n in range(count)
+    ]
+    posts += [
+        _sdk_talk(chat, "cy", f"SDK design notes, part {n}", f"c{n}", 30 + n) for n in range(6)
+    ]
+    posts += [
+        _sdk_talk(chat, "dee", f"SDK paging notes, part {n}", f"d{n}", 50 + n) for n in range(2)
+    ]
+    await rhizome.ingest_many(posts)
+    three = await who(rhizome, "python sdk", limit=3)
+    five = await who(rhizome, "python sdk", limit=5)
+    assert three == ["Ana", "Ben", "Cy"]
+    assert five[:3] == three and "Dee" in five
+
+
 async def test_a_nearby_wording_is_counted_weaker_and_said(rhizome: Rhizome) -> None:
     # "backported" is not folded to "backport" (a verb form), but it is the same subject; the
     # asked word is known too, so this is not a typo correction.
