@@ -179,8 +179,8 @@ PHRASES: tuple[Phrase, ...] = (
         r"i(?:'d| would) (?:really |greatly |much )?appreciate (?:any |some )?(?:\w+ )?"
         r"(?:help|pointers?|advice|tips|suggestions?|guidance|input|ideas|recommendations?)\b"
         r"|(?:any|some) (?:\w+ )?(?:help|pointers|advice|tips|suggestions|guidance|input|ideas"
-        r"|recommendations)(?: \w+){0,3} (?:would be|is|are|will be) (?:much |greatly |really "
-        r"|very |highly )?appreciated",
+        r"|recommendations)(?: \w+){0,3} (?:(?:would be|is|are|will be) )?(?:much |greatly "
+        r"|really |very |highly )?appreciated",
         ("appreciate",),
         "I'd appreciate any pointers from the devs",
     ),
@@ -203,6 +203,24 @@ JAPANESE: tuple[Phrase, ...] = (
         "これは何ですか",
     ),
     Phrase(r"教えて(?:ください|下さい|いただけ)", ("教えて",), "使い方を教えてください"),
+    # a request put as a wish: "教えていただきたいです", "知りたいです", "アドバイスをいただけると
+    # 嬉しいです", "解決方法を募集したいです"; "ご存知の方" (anyone who knows…)
+    Phrase(
+        # not thanks for what was taught ("教えていただきありがとうございます")
+        r"教えて(?:いただき|頂き|もらい)たい|教えて(?:ほし|欲し)い|知りたいです|ご存[知じ]の方"
+        r"|(?:アドバイス|助言|ヒント)を?(?:いただ|頂|くだ|下さ|お願い)"
+        # a way asked for, not a venue or members ("場所を募集しています")
+        r"|(?:方法|解決策|アドバイス|助言|意見)を募集し",
+        ("教えて", "知りたい", "ご存", "アドバイス", "助言", "ヒント", "募集"),
+        "ご存知の方いらっしゃいましたら教えていただきたいです",
+    ),
+    # trouble now, not a fix told ("…で困っていましたが、…で解決しました"): "原因がわからず困って
+    # います", "行き詰まってしまいました"
+    Phrase(
+        r"(?:困って(?:います|おります|いる)|行き詰まって)(?![^\n。]*(?:解決|直り|できました))",
+        ("困って", "行き詰ま"),
+        "原因がわからず困っています",
+    ),
     # "I don't understand", not "I'm not sure, but…" (わかりませんが、…): the helper's hedge
     # before an answer ("正確なことはわかりませんが、GHCのissueには…"), or a musing (…なぁ)
     Phrase(

@@ -76,6 +76,13 @@ from bot.questions import (
         # help asked for without a question mark
         "I'd appreciate any pointers from the devs, thanks in advance!",
         "Any help with the config would be greatly appreciated.",
+        "Any help much appreciated",
+        # haskell-jp: a request put as a wish, or trouble now (17 texts, each asking)
+        "何か他に理由として挙げられるものがありましたら、ぜひ教えていただきたいです！",
+        "ghciコマンドの終了方法を知りたいです。",
+        "依然と同じエラーが出ます。\n解決方法を募集したいです。",
+        "日本語を埋め込む際に何故か先頭に｢・｣(中点)が入り込み困っています.",
+        "REPLを起動してロードしても，定義されていないことになっており，行き詰まってしまいました",
         "&gt; the docs say X\nbut how do I run it on Windows?",
         # an emoji's code after the question's end (haskell-jp)
         "megaparsecとかtrifectaならまた違ったりするのかな。 :thinking_face:",
@@ -134,6 +141,11 @@ def test_questions(text: str) -> None:
         "うまく行くか分かりませんが、とりあえず `stack setup --reinstall` してみましょうか。",
         "うーん、単純にビルドができてないからだと思いましたが、違う、と。分かりませんなぁ",
         "the worker got stuck, restarting it fixed that",
+        # haskell-jp: thanks for what was taught; a venue sought; trouble that was solved
+        "教えていただきありがとうございます！",
+        "今日は式の簡約順序について教えて頂きました！",
+        "若干名の参加者と、場所を募集しています。",
+        "ビルドが通らず困っていましたが、キャッシュを消したら解決しました。",
         # haskell-jp: "wouldn't you rather read it as HTML?" offering a pull request; a short
         # lead-in with no word that asks, then the link, as in English
         "HTMLで読みたくない？ <https://github.com/lotz84/haskell/pull/7>",
