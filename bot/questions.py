@@ -173,6 +173,14 @@ PHRASES: tuple[Phrase, ...] = (
         "I'm looking for help with SQL",
     ),
     Phrase(r"i (?:wonder|was wondering)", ("wonder",), "I wonder about it"),
+    # a plea for oneself: "Please help me and show…", "please guide me to projects for GSoC";
+    # not a call for helpers ("please help us test RC3")
+    Phrase(
+        r"\bplease (?:(?:help|guide|assist|advise)(?: or | and |/)?){1,2} me\b"
+        r"|(?:^|[.!]\s*)please (?:help|advise)[.!]*$",
+        ("please",),
+        "Please help or guide me in doing so.",
+    ),
     # asking for help without a question mark: "I'd appreciate any pointers from the devs",
     # "any help would be greatly appreciated"
     Phrase(

@@ -77,6 +77,7 @@ from bot.questions import (
         "I'd appreciate any pointers from the devs, thanks in advance!",
         "Any help with the config would be greatly appreciated.",
         "Any help much appreciated",
+        "<@U1>   please guide me to probable projects for gsoc'21",
         # haskell-jp: a request put as a wish, or trouble now (17 texts, each asking)
         "何か他に理由として挙げられるものがありましたら、ぜひ教えていただきたいです！",
         "ghciコマンドの終了方法を知りたいです。",
@@ -145,6 +146,7 @@ def test_questions(text: str) -> None:
         "教えていただきありがとうございます！",
         "今日は式の簡約順序について教えて頂きました！",
         "若干名の参加者と、場所を募集しています。",
+        "Not a blocker for RC3, please help us test it on Windows",  # a call for helpers
         "ビルドが通らず困っていましたが、キャッシュを消したら解決しました。",
         # haskell-jp: "wouldn't you rather read it as HTML?" offering a pull request; a short
         # lead-in with no word that asks, then the link, as in English
