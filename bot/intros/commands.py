@@ -40,8 +40,9 @@ from bot.documents import (
     spans,
 )
 from bot.intros.documents import IGNORED_STREAK, preview_document
+from bot.intros.eligibility import ACTIVE_WINDOW
 from bot.intros.scheduler import CADENCES, Cadence, scheduler_for
-from bot.intros.service import ACTIVE_WINDOW, IntroService, service_for
+from bot.intros.service import IntroService, service_for
 from bot.wording import count, quoted
 from storage.intros import CLAIMED, PLANNED, POSTED, RoundRecord
 
@@ -278,6 +279,13 @@ async def intros_run_now(ctx: CommandContext, args: Mapping[str, Any]) -> Reply:
 async def intros_preview(ctx: CommandContext, args: Mapping[str, Any]) -> Reply:
     svc = service_for(ctx.services)
     draft = await svc.draft(ctx.community, ctx.now)
+    then = None
+    if len(draft.candidates) < 2:
+        # An archive just imported: nobody is active now, so show the round as of its
+        # newest activity (as the digest preview shows its last week).
+        newest = await ctx.services.repos.communities.last_activity(ctx.community.id)
+        if newest is not None and newest < ctx.now - ACTIVE_WINDOW:
+            then = (newest.date().isoformat(), await svc.draft(ctx.community, newest))
     cadence, _, enabled = await svc.cadence(ctx.community.id)
     upcoming = await svc.next_round(ctx.community.id, ctx.now)
     return Reply(
@@ -285,6 +293,7 @@ async def intros_preview(ctx: CommandContext, args: Mapping[str, Any]) -> Reply:
             draft,
             cadence.describe() if enabled else "only by hand (the cadence is off)",
             _fmt(upcoming, cadence) if upcoming else None,
+            then=then,
         )
     )
 

@@ -24,6 +24,7 @@ from bot.documents import (
     spans,
 )
 from bot.interests.profiles import EvidenceKind, Profile
+from bot.intros.eligibility import ACTIVE_WINDOW
 from bot.intros.explain import Explanation, MemberRef, Reason, Starter
 from bot.model import Member
 from bot.wording import count as counted
@@ -272,18 +273,52 @@ def pause_notice(until: datetime) -> Document:
     )
 
 
-def preview_document(draft: Draft, cadence: str, next_round: str | None) -> Document:
-    """The pairs a round would make now, with their reasons; only the moderator sees it."""
+def preview_document(
+    draft: Draft,
+    cadence: str,
+    next_round: str | None,
+    *,
+    then: tuple[str, Draft] | None = None,
+) -> Document:
+    """The pairs a round would make now, with their reasons; only the moderator sees it.
+    `then`: nobody is active now, so this is the round as of the newest activity (its date):
+    a moderator who just imported an archive sees what its rounds would look like."""
+    head = f"{_preview_count(draft, 'right now', 'now')}. Preview only: nothing is posted."
+    blocks: list[Block] = [Paragraph(spans(head))]
+    shown = draft
+    if then is not None:
+        newest, shown = then
+        blocks.append(
+            Paragraph(
+                spans(
+                    f"Nobody here has been active in the last {ACTIVE_WINDOW.days} days; the "
+                    f"newest activity is from {newest}. As of that day, "
+                    f"{_preview_count(shown, f'in the {ACTIVE_WINDOW.days} days before it', 'then')} (a round now "
+                    "introduces only members active now)."
+                )
+            )
+        )
+    blocks += _preview_groups(shown)
+    tail = f"Rounds run {cadence}" + (f"; the next on {next_round}." if next_round else ".")
+    blocks.append(Paragraph(spans(tail)))
+    return Document(tuple(blocks), title="Introductions preview")
+
+
+def _preview_count(draft: Draft, active: str, when: str) -> str:
+    """How many could be introduced `active` and what a round `when` would make."""
     n = len(draft.candidates)
     trios = sum(1 for g in draft.groups if len(g.members) == 3)
     pairs = len(draft.groups) - trios
-    head = (
-        f"{counted(n, 'member')} opted in and active right now; a round now would make "
-        f"{counted(pairs, 'pair')}"
-        + (f" and {counted(trios, 'trio')}" if trios else "")
-        + ". Preview only: nothing is posted."
+    return (
+        f"{counted(n, 'member')} opted in and active {active}; a round {when} would make "
+        f"{counted(pairs, 'pair')}" + (f" and {counted(trios, 'trio')}" if trios else "")
     )
-    blocks: list[Block] = [Paragraph(spans(head))]
+
+
+def _preview_groups(draft: Draft) -> list[Block]:
+    """A draft's groups with their reasons, and who is left out or would be paused."""
+    blocks: list[Block] = []
+    n = len(draft.candidates)
     if draft.groups:
         items = []
         for g in draft.groups[:PREVIEW_GROUPS]:
@@ -336,6 +371,4 @@ def preview_document(draft: Draft, cadence: str, next_round: str | None) -> Docu
                 )
             )
         )
-    tail = f"Rounds run {cadence}" + (f"; the next on {next_round}." if next_round else ".")
-    blocks.append(Paragraph(spans(tail)))
-    return Document(tuple(blocks), title="Introductions preview")
+    return blocks

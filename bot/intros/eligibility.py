@@ -4,9 +4,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from storage.intros import CandidateRow, IntroFacts
+
+ACTIVE_WINDOW = timedelta(days=90)  # members silent for longer are left out of rounds
 
 
 def eligible(

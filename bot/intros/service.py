@@ -48,7 +48,7 @@ from bot.intros.documents import (
     mention,
     pause_notice,
 )
-from bot.intros.eligibility import eligible
+from bot.intros.eligibility import ACTIVE_WINDOW, eligible
 from bot.intros.explain import explain_group, focus
 from bot.model import Community, CommunityRef, Member
 from storage.intros import (
@@ -72,7 +72,6 @@ REPEAT_WINDOW = 12  # rounds in which a pair is not grouped again
 FOLLOWUP_AFTER = timedelta(days=7)  # "Did you meet?" this long after the intro
 ANSWER_WINDOW = timedelta(days=3)  # after the follow-up, silence counts as ignoring it
 AUTO_PAUSE = timedelta(weeks=12)
-ACTIVE_WINDOW = timedelta(days=90)  # members silent for longer are left out of rounds
 # Contacts (reactions, mentions, turns) looked back on: two people who talked years ago
 # already have a tie (the judged rounds: 365 days missed two pairs of haskell-jp's 2017-2024
 # archive who had talked, new ties 21 -> 22 of 31; 24 is the most the members allow).

@@ -264,6 +264,29 @@ async def test_run_now_without_a_connection_or_people_says_so(rhizome: Rhizome) 
     assert "Fewer than two members can be introduced" in preview
 
 
+async def test_the_preview_of_an_imported_archive_shows_a_round_as_of_its_last_day(
+    rhizome: Rhizome,
+) -> None:
+    # An archive from last year: nobody is active now, so a round now makes nothing, and the
+    # preview says so; then it shows the round as of the archive's newest message, where
+    # Ana and Ben (both in #rust) would have met over tokio.
+    use_profiles(rhizome.services, db_profiles(rhizome.services.db))
+    await seed(rhizome, START - timedelta(days=400))
+    await moderator(rhizome, "intros default-on #rust")
+    preview = said(await moderator(rhizome, "intros preview"))
+    assert "0 members opted in and active right now; a round now would make 0 pairs" in preview
+    newest = (START - timedelta(days=400)).date().isoformat()
+    assert f"the newest activity is from {newest}" in preview
+    assert "2 members opted in and active in the 90 days before it" in preview
+    assert "a round then would make 1 pair" in preview
+    assert "Ana + Ben" in preview or "Ben + Ana" in preview
+    # Members active now are previewed as now, with no look back.
+    await member(rhizome, "cy", "intros on")
+    await member(rhizome, "dee", "intros on")
+    now = said(await moderator(rhizome, "intros preview"))
+    assert "2 members opted in and active right now" in now and "newest activity" not in now
+
+
 async def test_forget_me_removes_intros_and_my_data_lists_them(world: World) -> None:
     w = world
     for who in FIVE:
