@@ -253,7 +253,11 @@ _STRIP = re.compile(
     # Slack's text escapes the quote's `>` as `&gt;`, live and in exports alike
     r"```.*?```|`[^`\n]*`|<[^<>\s]*>|https?://\S+|^[ \t]*(?:>|&gt;)[^\n]*$"
     # and an emoji's code (`:thinking_face:` after "…のかな。" had hidden the question ending)
-    r"|(?<![A-Za-z0-9_:]):(?=[a-z0-9_+-]*[a-z+])[a-z0-9_+-]{1,40}:(?![A-Za-z0-9_:])",
+    r"|(?<![A-Za-z0-9_:]):(?=[a-z0-9_+-]*[a-z+])[a-z0-9_+-]{1,40}:(?![A-Za-z0-9_:])"
+    # and words in quotation marks that ask: someone else's ("a beginner might think "But
+    # how do I plot?"", 「何か問題でも？」), not the writer's
+    r'|(?<![\w"])"[^"\n]{0,300}[?？][^"\n]{0,5}"(?![\w"])|“[^”\n]{0,300}[?？][^”\n]{0,5}”'
+    r"|「[^」\n]{0,300}[?？][^」\n]{0,5}」|『[^』\n]{0,300}[?？][^』\n]{0,5}』",
     re.DOTALL | re.MULTILINE | re.IGNORECASE,
 )
 _QUESTION_END = re.compile(r"[?？؟⸮]+[\s\"')\]\u3002.!>]*(?:\s|$)|\?(?=[A-Z][a-z]?[\s.])")

@@ -77,6 +77,7 @@ from bot.questions import (
         "I'd appreciate any pointers from the devs, thanks in advance!",
         "Any help with the config would be greatly appreciated.",
         "Any help much appreciated",
+        'What does "sealed?" mean here?',  # a quote inside a question of one's own
         "<@U1>   please guide me to probable projects for gsoc'21",
         # haskell-jp: a request put as a wish, or trouble now (17 texts, each asking)
         "何か他に理由として挙げられるものがありましたら、ぜひ教えていただきたいです！",
@@ -147,6 +148,10 @@ def test_questions(text: str) -> None:
         "今日は式の簡約順序について教えて頂きました！",
         "若干名の参加者と、場所を募集しています。",
         "Not a blocker for RC3, please help us test it on Windows",  # a call for helpers
+        # someone else's words in quotation marks (julialang, haskell-jp)
+        'a beginner might think "But how do I do basic interactive plots?", and go',
+        "agreed on precompilation speed, I've had many “what, already?” moments",
+        "有名なあの文句には「モナドは単なる自己関手の圏におけるモノイド対象だよ。何か問題でも？」と補う",
         "ビルドが通らず困っていましたが、キャッシュを消したら解決しました。",
         # haskell-jp: "wouldn't you rather read it as HTML?" offering a pull request; a short
         # lead-in with no word that asks, then the link, as in English
