@@ -6,7 +6,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from bot.interests.profiles import EvidenceKind
-from bot.interests.wants import action_evidence, helping_in
+from bot.interests.wants import action_evidence, helping_in, shown_as_want
+from bot.questions import mostly_tells
 from storage.interests import Action
 
 AT = datetime(2022, 1, 9, tzinfo=UTC)
@@ -70,3 +71,30 @@ def test_a_question_put_to_you_asks_about_them_not_for_the_asker() -> None:
     found = action_evidence(actions, {}, {}, topics_of)
     assert HELPER not in found
     assert [e.snippet for e in found[ASKER]] == [said[2][1], said[3][1]]
+
+
+def test_an_answer_ending_in_a_check_helps_a_short_follow_up_asks() -> None:
+    # Infrahub: the helper explains at length, then checks ("…could you confirm that?");
+    # a member who only asks back in another's thread still asks.
+    answer = (
+        "It is not possible with attributes today. If you think about it, it basically implies "
+        "having a relationship between the values of the two attributes. We do support this kind "
+        "of filtering for objects in certain scenarios, for example with a stack of switches. "
+        "Are you saying that is not working?"
+    )
+    helper = Action(
+        HELPER, "said", AT, None, 101, answer, "forum", thread_root=ROOT, root_author=ASKER
+    )
+    follow_up = Action(
+        3, "said", AT, None, 102, "Does this work with a stack too?", "forum",
+        thread_root=ROOT, root_author=ASKER,
+    )  # fmt: skip
+    assert mostly_tells(answer) and not mostly_tells(follow_up.text)
+    assert helping_in([helper, follow_up]) == {(HELPER, ROOT)}
+    found = action_evidence([helper, follow_up], {}, {}, topics_of)
+    assert HELPER not in found
+    assert [e.kind for e in found[3]] == [EvidenceKind.ASKED]
+
+
+def test_one_kanji_is_no_want() -> None:
+    assert not shown_as_want("元") and shown_as_want("型クラス") and shown_as_want("stack")

@@ -334,6 +334,11 @@ def test_a_quoted_line_does_not_hide_the_lines_after_it() -> None:
         # asking leave to ask about the person addressed (haskell-jp, julialang)
         "<@UHS9XNGKB> Can I ask what kind of foods and drinks including alcohol do you like?",
         "May I ask what you are using KA for?",
+        # what the person addressed wants or means, whoever else is named (julialang, Houston)
+        "<@UDB26738Q>, What info would you like?",
+        'What do you mean by "each var as a channel"?',
+        "Do you want me to open an issue for it?",
+        "so whatchu learnin' ?",
     ],
 )
 def test_questions_put_to_you_ask_about_them(text: str) -> None:
