@@ -344,8 +344,12 @@ class Corpus:
         self.extractor.forget_texts()
 
     def question_topics(self, text: str) -> list[tuple[str, float]]:
-        """The topics of a member's question (what they want to learn); CPU only."""
-        return self.extractor.topics(ResourceText(messages=(text,)), k=QUESTION_TOPICS)
+        """The topics of a member's question (what they want to learn), a phrase before its
+        own words where they weigh the same ("What's a sig fig?" wants `sig fig`, not `sig`);
+        CPU only."""
+        found = self.extractor.topics(ResourceText(messages=(text,)), k=QUESTION_TOPICS + 2)
+        found.sort(key=lambda tw: (-tw[1], -tw[0].count(" "), tw[0]))
+        return found[:QUESTION_TOPICS]
 
     def text_topics(self, text: str) -> list[tuple[str, float]]:
         """One message's topics (cached: a question is read once for all its answers)."""
