@@ -43,7 +43,7 @@ from bot.interests.related import distinct_subjects
 from bot.interests.service import Expert, InterestService, WhoKnowsAnswer, service_for
 from bot.interests.terms import specificity
 from bot.interests.topics import normalize_topic, one_kanji, subjects_first
-from bot.interests.wants import PROFILE_RECENT
+from bot.interests.wants import PROFILE_RECENT, shown_as_want
 from bot.model import Member
 from bot.services import Services
 from bot.wording import clip, count, names_topic, quoted
@@ -591,30 +591,39 @@ async def _seen_blocks(
     ]
     if items:
         blocks.append(ItemList(tuple(items), title="Knows about"))
-    stored = await svc.stored_wants(ctx.community.id, member.id, PROFILE_WANTS)
-    if stored is not None:  # worked out by the interest pass (`storage.wants`)
-        wants = [
-            Item((Text(topic, bold=True),), details=(evidence_spans(asked, topic),))
-            for topic, asked in stored
-        ]
-        if wants:
-            blocks.append(ItemList(tuple(wants), title="Wants to learn"))
-        return blocks
+    wants = [
+        Item((Text(topic, bold=True),), details=(evidence_spans(asked, topic),))
+        for topic, asked in await _wants_shown(svc, ctx.community.id, member, ctx.now)
+    ]
+    if wants:
+        blocks.append(ItemList(tuple(wants), title="Wants to learn"))
+    return blocks
+
+
+async def _wants_shown(
+    svc: InterestService, community_id: int, member: Member, now: datetime | None = None
+) -> list[tuple[str, Evidence]]:
+    """A profile's "Wants to learn", each with the question it quotes: as the interest pass
+    stored them (`storage.wants`), or worked out now when those are not current."""
+    stored = await svc.stored_wants(community_id, member.id, PROFILE_WANTS)
+    if stored is not None:
+        return stored
     profiles = await svc.profiles(
-        ctx.community.id, member_ids=[member.id], now=ctx.now, recent=PROFILE_RECENT
+        community_id, member_ids=[member.id], now=now, recent=PROFILE_RECENT
     )
     profile = profiles.get(member.id)
-    if profile is not None:
-        ranked = sorted(profile.wants.items(), key=lambda kv: (-kv[1], kv[0]))
-        wants = [
-            Item((Text(topic, bold=True),), details=(evidence_spans(asked, topic),))
-            for topic, asked in shown_wants(
-                ((t, profile.evidence(t, wants=True)) for t, _ in ranked), PROFILE_WANTS
-            )
-        ]
-        if wants:
-            blocks.append(ItemList(tuple(wants), title="Wants to learn"))
-    return blocks
+    if profile is None:
+        return []
+    ranked = sorted(profile.wants.items(), key=lambda kv: (-kv[1], kv[0]))
+    return shown_wants(
+        ((t, profile.evidence(t, wants=True)) for t, _ in ranked if shown_as_want(t)),
+        PROFILE_WANTS,
+    )
+
+
+async def wanted_topics(services: Services, community_id: int, member: Member) -> list[str]:
+    """The topics of a member's profile's "Wants to learn" (for the quality bench)."""
+    return [t for t, _ in await _wants_shown(service_for(services), community_id, member)]
 
 
 async def network_document(ctx: CommandContext, member: Member) -> Document:
