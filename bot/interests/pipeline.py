@@ -88,6 +88,7 @@ TOPICS_PER_RESOURCE = 8
 # judged precision@3 0.67 at 120, 0.70 at 300, 0.72 at 1,000 (Julia: 7,414 -> 8,584 rows).
 TOPICS_PER_MEMBER = 1000
 ANSWER_TOPICS = 6  # topics an answer is evidence for
+QUESTION_RANK_STEP = 0.02  # a question's later topics weigh this much less each
 EVIDENCE_PER_TOPIC = 6  # kept per member topic; who-knows shows 3 that still exist
 CHANNEL_WEIGHT = 0.3  # the channel's topic, when the extractor's top-k left it out
 DF_SAMPLE = 2000  # recent resources whose terms seed a community's document frequencies
@@ -349,7 +350,12 @@ class Corpus:
         CPU only."""
         found = self.extractor.topics(ResourceText(messages=(text,)), k=QUESTION_TOPICS + 2)
         found.sort(key=lambda tw: (-tw[1], -tw[0].count(" "), tw[0]))
-        return found[:QUESTION_TOPICS]
+        # The order holds in a profile too, where ties had gone alphabetical (`database`
+        # before `experiment metadata`, both 1.0): each later topic weighs a little less.
+        return [
+            (t, round(w * (1.0 - QUESTION_RANK_STEP * i), 4))
+            for i, (t, w) in enumerate(found[:QUESTION_TOPICS])
+        ]
 
     def text_topics(self, text: str) -> list[tuple[str, float]]:
         """One message's topics (cached: a question is read once for all its answers)."""

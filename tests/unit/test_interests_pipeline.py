@@ -427,8 +427,12 @@ def test_a_question_wants_the_phrase_before_its_own_words() -> None:
     # Every word of a lone question weighs the same: alphabetical order had put `collection`
     # before `garbage collection` (julialang's `sig` for "What's a sig fig?").
     corpus = Corpus(TopicExtractor())
-    found = [t for t, _ in corpus.question_topics("How do I tune garbage collection?")]
+    weighed = corpus.question_topics("How do I tune garbage collection?")
+    found = [t for t, _ in weighed]
     assert found[0] == "garbage collection" and "collection" in found
+    # …and the order holds where a profile sums them: each later topic weighs a little less
+    weights = [w for _, w in weighed]
+    assert weights == sorted(weights, reverse=True) and weights[0] > weights[-1]
     assert [t for t, _ in corpus.extractor.topics("How do I tune garbage collection?")][0] == (
         "collection"
     )  # resources keep their order: a phrase first there cost who-knows (0.83 -> 0.82)
