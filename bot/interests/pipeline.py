@@ -348,7 +348,9 @@ class Corpus:
         """The topics of a member's question (what they want to learn), a phrase before its
         own words where they weigh the same ("What's a sig fig?" wants `sig fig`, not `sig`);
         CPU only."""
-        found = self.extractor.topics(ResourceText(messages=(text,)), k=QUESTION_TOPICS + 2)
+        found = self.extractor.topics(
+            ResourceText(messages=(text,)), k=QUESTION_TOPICS + 2, rarity_power=0.5
+        )
         found.sort(key=lambda tw: (-tw[1], -tw[0].count(" "), tw[0]))
         # The order holds in a profile too, where ties had gone alphabetical (`database`
         # before `experiment metadata`, both 1.0): each later topic weighs a little less.

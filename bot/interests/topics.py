@@ -516,8 +516,11 @@ class TopicExtractor:
 
     # --- extraction -----------------------------------------------------------------------
 
-    def topics(self, doc: ResourceText | str, k: int = 8) -> list[tuple[str, float]]:
-        """The k best topics of a document with weights in (0, 1], best first."""
+    def topics(
+        self, doc: ResourceText | str, k: int = 8, *, rarity_power: float = 1.0
+    ) -> list[tuple[str, float]]:
+        """The k best topics of a document with weights in (0, 1], best first.
+        `rarity_power` below 1 lets the community's common subjects through more."""
         doc = ResourceText.of(doc)
         scores: dict[str, float] = {}
 
@@ -565,7 +568,7 @@ class TopicExtractor:
                 continue  # "the github discussion" of a GitHub link: where it is, not what
             respelled[term] = respelled.get(term, 0.0) + score
         weighted = [
-            (t, s * self.rarity(t))
+            (t, s * self.rarity(t) ** rarity_power)
             for t, s in respelled.items()
             if not self.names_someone(t) and not self.misspelt(t, titled)
         ]

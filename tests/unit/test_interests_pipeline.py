@@ -436,3 +436,15 @@ def test_a_question_wants_the_phrase_before_its_own_words() -> None:
     # resources keep their order: a phrase first there cost who-knows (0.83 -> 0.82)
     first, _ = corpus.extractor.topics("How do I tune garbage collection?")[0]
     assert first == "collection"
+
+
+def test_a_question_about_the_communitys_common_subject_names_it() -> None:
+    # Infrahub: "When do Generators run? … at creation of an object?" had wanted `creation`,
+    # a word no page uses, over `generator`, on a fifth of its pages. A question weighs the
+    # community's rarity by its square root, so a common subject still comes through.
+    corpus = Corpus(TopicExtractor(doc_count=100, df={"generator": 20}))
+    asked = "When do generators run? Can I run one at creation of an object?"
+    plain = dict(corpus.extractor.topics(asked))
+    wanted = dict(corpus.question_topics(asked))
+    assert plain["generator"] < plain["creation"]
+    assert wanted["generator"] / wanted["creation"] > plain["generator"] / plain["creation"]
