@@ -544,6 +544,11 @@ _ASK_PREFACE = re.compile(r"^\W*(?:can|may|could|might) i (?:ask|just ask)\b(?: 
 # for, not something the asker wants to learn.
 _PROPOSAL = re.compile(
     r"^\W*(?:(?:e\.g|so|ok|okay|also|then|and)\W+)?(?:should|could|can|shall) we\b"
+    # or an invitation: "want to do a quick lightning talk on this this evening?", "anyone
+    # want to join the data jam team?", "would you like to present it?"
+    r"|\b(?:want|wanna|care|like|interested in) (?:to )?(?:do|give|giving|present|presenting"
+    r"|join|joining|come|coming|speak|speaking|lead|leading|host|hosting|demo|demoing)\b"
+    r"(?:(?!\bhow\b).)*$"
 )
 
 
@@ -553,4 +558,4 @@ def proposes(text: str | None) -> bool:
     reading (merging a branch, planning a workshop, moderator permissions). A digest may still
     list one as open: it asks the community something; it is no wish to learn."""
     asked = asking_sentences(text)
-    return bool(asked) and all(_PROPOSAL.match(_ascii_lower(s.replace("’", "'"))) for s in asked)
+    return bool(asked) and all(_PROPOSAL.search(_ascii_lower(s.replace("’", "'"))) for s in asked)

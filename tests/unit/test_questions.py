@@ -397,3 +397,8 @@ def test_a_proposal_to_the_group_is_no_wish_to_learn() -> None:
     assert not proposes("How can we profile the allocations?")
     assert not proposes("Can we merge it? And how do I run the tests?")
     assert not proposes("Thanks, merged.")
+    # an invitation (Houston, julialang): to give a talk, to join a channel
+    assert proposes("The timelapse looks so cool!  Hehe want to do a quick lightning talk on this?")
+    assert proposes("Cool. Would you like to join the <#CCYDC34A0|turing> channel?")
+    assert not proposes("Does anyone want to join me in learning how to use Makie?")  # how: asks
+    assert not proposes("I want to join two dataframes, how?")
