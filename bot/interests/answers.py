@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from bot.interests.profiles import is_question
-from bot.questions import short_text_cache
+from bot.questions import proposes, short_text_cache
 
 if TYPE_CHECKING:  # storage reads this module's thanks markers: no import back at run time
     from storage.interests import Reply
@@ -198,7 +198,9 @@ def answered(
             continue
         asked = asked_in.get(r.root_id)
         if asked is None:
-            asked = asked_in[r.root_id] = is_question(r.root_text)
+            # an invitation or proposal ("want to do a lightning talk on this?") asks for
+            # a yes, not for knowledge: its replies are discussion
+            asked = asked_in[r.root_id] = is_question(r.root_text) and not proposes(r.root_text)
         if r.root_shares and not asked:
             continue
         if r.adjacent and not asked:

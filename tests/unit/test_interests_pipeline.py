@@ -340,6 +340,10 @@ def test_answers_weigh_by_what_they_reply_to() -> None:
     # and "thanks!" is no evidence at all.
     link = _reply(explain, "Read this https://tokio.rs", adjacent=False, root_shares=True)
     assert answered([link, _reply("thanks!", "How?", adjacent=False)], topics_of) == []
+    # An invitation asks for a yes, not for knowledge: its replies are discussion (Houston:
+    # "and some have bug issues :wink" had answered "want to do a lightning talk on this?").
+    invited = _reply(explain, "Cool! want to do a quick lightning talk on tokio?", adjacent=False)
+    assert answered([invited], topics_of)[0].weight == DISCUSSION_WEIGHT
 
 
 def test_a_reply_naming_no_subject_of_its_own_weighs_half() -> None:
