@@ -71,14 +71,31 @@ def is_thanks(text: str | None) -> bool:
     return any(marker in folded for marker in THANKS_MARKERS)
 
 
+# Praise says nothing of the subject either: "Keep up the good work", "Great job!", "looks
+# great", "well done, thanks", "お疲れ様です", "素晴らしいです".
+_PRAISE = re.compile(
+    r"^(?:\W*(?:wow|oh|ah|this|that|it|you|all)\W+)*(?:keep up the (?:good|great|awesome) work"
+    r"|(?:great|good|nice|awesome|amazing|excellent|fantastic|wonderful|impressive) "
+    r"(?:work|job|stuff|talk|post|writeup|write-up)|well done|(?:looks|sounds|seems) "
+    r"(?:great|good|nice|awesome|amazing|cool|interesting)|love (?:it|this|that)"
+    r"|good luck|congrat(?:s|ulations)|お疲れ様|素晴らし|すばらしい)",
+    re.IGNORECASE,
+)
+PRAISE_WORDS = 8  # longer replies that open with praise mostly go on to say something
+
+
 def is_acknowledgement(text: str | None) -> bool:
-    """True for "thanks!", "sure", "+1", "ありがとうございます": replies that say nothing.
-    (No text at all is not one: a reply may be just a file.)"""
+    """True for "thanks!", "sure", "+1", "ありがとうございます", "Keep up the good work":
+    replies that say nothing. (No text at all is not one: a reply may be just a file.)"""
     if not text:
         return False
     cleaned = _MARKUP.sub(" ", text).strip()
     if not cleaned or _ACK.match(cleaned):
         return True
+    if _PRAISE.match(cleaned):
+        # Japanese runs its words together: two characters make about one word
+        words = len(_WORDS.findall(_CJK.sub(" ", cleaned))) + len(_CJK.findall(cleaned)) // 2
+        return words <= PRAISE_WORDS
     # "I will, thanks", "ok thx!": a few words around a thank-you.
     return len(_WORDS.findall(cleaned)) <= 4 and bool(_THANKS.search(cleaned))
 

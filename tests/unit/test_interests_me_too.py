@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.interests.answers import is_me_too, is_substantive
+from bot.interests.answers import is_acknowledgement, is_me_too, is_substantive
 from bot.interests.pipeline import knowledge_scores
 from storage.interests.values import Action
 
@@ -53,3 +53,30 @@ def test_a_me_too_reply_in_a_sharing_thread_is_no_evidence_of_knowing() -> None:
     scores = knowledge_scores([me_too, helped], topics, 90.0)
     assert 1 not in scores
     assert [t.topic for t in scores[2]] == ["venv"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Keep up the good work",  # Infrahub: had answered a question about generators
+        "Great post!",
+        "nice work <@867799355921268767>",
+        "Congratulations :tada:",
+        "素晴らしいです:+1:",
+    ],
+)
+def test_praise_is_no_answer(text: str) -> None:
+    assert is_acknowledgement(text) and not is_substantive(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # praise that goes on to say something, and a book's name ("すごいH本")
+        "Great work! One thing: the JoinHandle has to be kept, or abort has nothing to cancel",
+        "すごいH本をやっているのですがflipの実装で上のようなコードが示されていました。これは関数に"
+        "対してパターンマッチを行っているということでしょうか?",
+    ],
+)
+def test_praise_that_goes_on_is_no_acknowledgement(text: str) -> None:
+    assert not is_acknowledgement(text)
