@@ -45,7 +45,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlalchemy import select
 
-from bench import quality_digests, quality_intros, quality_wants
+from bench import quality_digests, quality_intros, quality_shown
 from bot.app import Rhizome
 from bot.config import parse_config
 from bot.importers.run import import_export
@@ -420,7 +420,7 @@ async def score_dataset(
             by_url = {r.canonical_url: r for r in rows}
             scores.lines += await quality_intros.measure_intros(rz, cid, name, path, kind, verbose)
             scores.lines += await quality_digests.measure_digests(rz, cid, name, verbose)
-            scores.lines += await quality_wants.measure_shown_wants(rz, cid, name, verbose)
+            scores.lines += await quality_shown.measure_shown(rz, cid, name, verbose)
             scores.resources = len(rows)
             scores.titled = sum(real_title(r.title, r.canonical_url) for r in rows)
             topics_of = await interests.topics_for(cid, [r.id for r in rows])
@@ -634,7 +634,7 @@ async def main() -> None:
                 + ", ".join(f"{cause} {total.misses[cause]}" for cause in MISS_CAUSES)
             )
         print(quality_intros.summary())
-        print(quality_wants.summary())
+        print("\n".join(quality_shown.summary()))
         if quality_digests.TOTAL.weeks:
             print("\n".join(quality_digests.summary()))
 
