@@ -29,6 +29,7 @@ __all__ = [
     "asking_sentences",
     "asks_someone_else",
     "is_question",
+    "is_reaction",
     "mostly_tells",
     "proposes",
     "short_text_cache",
@@ -449,6 +450,21 @@ def mostly_tells(text: str | None) -> bool:
             told += len(_TOLD_WORDS.findall(_CJK_CHAR.sub(" ", sentence)))
             told += len(_CJK_CHAR.findall(sentence)) // 2
     return told >= TELLING_WORDS
+
+
+REACTION_WORDS = 3  # a question this short reacts or checks back
+
+
+def is_reaction(text: str | None) -> bool:
+    """Is this question three words or fewer of its own (mentions, links, code and emoji
+    aside): "why?", "Revise?", "Was it recorded?", "shareLaTeX?", "Maybe <PR> changed it?"
+    It reacts or checks back; of the 44 in the four exports, 2 asked to learn something
+    ("what's slack?")."""
+    if not text:
+        return False
+    cleaned = _STRIP.sub(" ", text.replace("’", "'"))
+    words = len(_TOLD_WORDS.findall(_CJK_CHAR.sub(" ", cleaned)))
+    return words + len(_CJK_CHAR.findall(cleaned)) // 2 <= REACTION_WORDS
 
 
 def asking_sentences(text: str | None) -> list[str]:

@@ -21,7 +21,7 @@ from bot.interests.profiles import Evidence, EvidenceKind, Profile, build_profil
 from bot.interests.topics import one_kanji
 from bot.mentions import readable
 from bot.model import Member
-from bot.questions import asks_someone_else, mostly_tells, proposes
+from bot.questions import asks_someone_else, is_reaction, mostly_tells, proposes
 from storage.interests import Action, InterestStore
 from storage.wants import AskedRef, Want, text_hash
 
@@ -94,6 +94,7 @@ def action_evidence(
             if (
                 helps_here
                 or not is_question(a.text)
+                or is_reaction(a.text)
                 or asks_someone_else(a.text)
                 or proposes(a.text)
             ):
@@ -117,6 +118,7 @@ def action_evidence(
             asks = (
                 kind is not EvidenceKind.REACTED
                 and is_question(a.text)
+                and not is_reaction(a.text)
                 and not asks_someone_else(a.text)
                 and not proposes(a.text)
             )

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from bot.interests.profiles import EvidenceKind
 from bot.interests.wants import action_evidence, helping_in, shown_as_want
-from bot.questions import mostly_tells
+from bot.questions import is_reaction, mostly_tells
 from storage.interests import Action
 
 AT = datetime(2022, 1, 9, tzinfo=UTC)
@@ -98,3 +98,20 @@ def test_an_answer_ending_in_a_check_helps_a_short_follow_up_asks() -> None:
 
 def test_one_kanji_is_no_want() -> None:
     assert not shown_as_want("元") and shown_as_want("型クラス") and shown_as_want("stack")
+
+
+def test_a_question_of_three_words_reacts_and_wants_nothing() -> None:
+    # julialang and Houston: "Revise?", "Was it recorded?", "<@U…>: shareLaTeX?", and a
+    # helper's "Maybe <PR> changed something?" under someone's link
+    said = ["Revise?", "Was it recorded?", "<@U061A5N1G>: shareLaTeX?", "why?"]
+    assert all(is_reaction(t) for t in said)
+    assert not is_reaction("How do I set up a stack project with two packages?")
+    actions = [
+        Action(ASKER, "said", AT, None, 300 + i, text, "general") for i, text in enumerate(said)
+    ]
+    guess = Action(
+        ASKER, "replied", AT, 7, 310,
+        "Maybe <https://github.com/JuliaLang/julia/pull/38775> changed something?", "general",
+    )  # fmt: skip
+    found = action_evidence([*actions, guess], {7: [("stack", 1.0)]}, {}, topics_of)
+    assert [e.kind for e in found[ASKER]] == [EvidenceKind.REPLIED]  # discussing the link
