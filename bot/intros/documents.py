@@ -288,13 +288,14 @@ def preview_document(
     shown = draft
     if then is not None:
         newest, shown = then
+        days = ACTIVE_WINDOW.days
+        past = _preview_count(shown, f"in the {days} days before it", "then")
         blocks.append(
             Paragraph(
                 spans(
-                    f"Nobody here has been active in the last {ACTIVE_WINDOW.days} days; the "
-                    f"newest activity is from {newest}. As of that day, "
-                    f"{_preview_count(shown, f'in the {ACTIVE_WINDOW.days} days before it', 'then')} (a round now "
-                    "introduces only members active now)."
+                    f"Nobody here has been active in the last {days} days; the newest activity "
+                    f"is from {newest}. As of that day, {past} (a round now introduces only "
+                    "members active now)."
                 )
             )
         )
