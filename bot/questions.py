@@ -435,6 +435,11 @@ _TOLD_WORDS = re.compile(r"[^\W\d_]+")
 _CJK_CHAR = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
 
 
+def _word_count(text: str) -> int:
+    """Words of a text, Japanese counted two characters a word (it runs its words together)."""
+    return len(_TOLD_WORDS.findall(_CJK_CHAR.sub(" ", text))) + len(_CJK_CHAR.findall(text)) // 2
+
+
 def mostly_tells(text: str | None) -> bool:
     """Does a message that asks also tell at length ("It is not possible with attributes
     today. If you think about it, … Are you saying that is not working?")? In a thread
@@ -444,11 +449,11 @@ def mostly_tells(text: str | None) -> bool:
     if not text:
         return False
     cleaned = _STRIP.sub(" ", text.replace("’", "'"))
-    told = 0
-    for sentence in _SENTENCE_END.split(cleaned):
-        if sentence.strip() and not is_question(sentence):
-            told += len(_TOLD_WORDS.findall(_CJK_CHAR.sub(" ", sentence)))
-            told += len(_CJK_CHAR.findall(sentence)) // 2
+    told = sum(
+        _word_count(sentence)
+        for sentence in _SENTENCE_END.split(cleaned)
+        if sentence.strip() and not is_question(sentence)
+    )
     return told >= TELLING_WORDS
 
 
@@ -462,9 +467,7 @@ def is_reaction(text: str | None) -> bool:
     ("what's slack?")."""
     if not text:
         return False
-    cleaned = _STRIP.sub(" ", text.replace("’", "'"))
-    words = len(_TOLD_WORDS.findall(_CJK_CHAR.sub(" ", cleaned)))
-    return words + len(_CJK_CHAR.findall(cleaned)) // 2 <= REACTION_WORDS
+    return _word_count(_STRIP.sub(" ", text.replace("’", "'"))) <= REACTION_WORDS
 
 
 def asking_sentences(text: str | None) -> list[str]:
