@@ -89,6 +89,8 @@ TOPICS_PER_RESOURCE = 8
 TOPICS_PER_MEMBER = 1000
 ANSWER_TOPICS = 6  # topics an answer is evidence for
 QUESTION_RANK_STEP = 0.02  # a question's later topics weigh this much less each
+HEADLINE_WORDS = 12  # a question's first line this short, with more after it, is its headline
+HEADLINE_BOOST = 1.5  # of a headline's topics among the question's
 EVIDENCE_PER_TOPIC = 6  # kept per member topic; who-knows shows 3 that still exist
 CHANNEL_WEIGHT = 0.3  # the channel's topic, when the extractor's top-k left it out
 DF_SAMPLE = 2000  # recent resources whose terms seed a community's document frequencies
@@ -351,6 +353,12 @@ class Corpus:
         found = self.extractor.topics(
             ResourceText(messages=(text,)), k=QUESTION_TOPICS + 2, rarity_power=0.5
         )
+        head, _, body = text.strip().partition("\n")
+        if body.strip() and len(head.split()) <= HEADLINE_WORDS and not is_acknowledgement(head):
+            # A forum post's title ("When are Generators triggered?"), or a headline line
+            # before the details: it names what the question is about.
+            named = self.extractor.terms(ResourceText(messages=(head,)))
+            found = [(t, w * HEADLINE_BOOST if t in named else w) for t, w in found]
         found.sort(key=lambda tw: (-tw[1], -tw[0].count(" "), tw[0]))
         # The order holds in a profile too, where ties had gone alphabetical (`database`
         # before `experiment metadata`, both 1.0): each later topic weighs a little less.

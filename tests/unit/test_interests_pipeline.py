@@ -452,3 +452,18 @@ def test_a_question_about_the_communitys_common_subject_names_it() -> None:
     wanted = dict(corpus.question_topics(asked))
     assert plain["generator"] < plain["creation"]
     assert wanted["generator"] / wanted["creation"] > plain["generator"] / plain["creation"]
+
+
+def test_a_questions_headline_names_what_it_asks_about() -> None:
+    # Infrahub's forum: a post's first line is its title. "Can I run one at creation of an
+    # object?" had made `creation` the wish, over the `generator` the title asks about.
+    corpus = Corpus(TopicExtractor())
+    post = (
+        "When are webhooks triggered?\n"
+        "Can I get one at the creation of an object, or only in the change pipeline?"
+    )
+    assert corpus.question_topics(post)[0][0] == "webhook"
+    # a thanks on the first line is no headline (haskell-jp: 返信ありがとうございます)
+    thanks = "Thanks for the reply!\nBut the creation of an object fails again, why?"
+    assert "thanks" not in dict(corpus.question_topics(thanks))
+    assert corpus.question_topics(thanks)[0][0] != "reply"
