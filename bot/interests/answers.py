@@ -65,6 +65,12 @@ THANKS_MARKERS = (
 )
 
 
+def _word_count(text: str) -> int:
+    """Words of a text; Japanese runs its words together, so two characters make about one
+    (as for titles)."""
+    return len(_WORDS.findall(_CJK.sub(" ", text))) + len(_CJK.findall(text)) // 2
+
+
 def is_thanks(text: str | None) -> bool:
     """Does this message thank someone or say that their answer worked?"""
     folded = (text or "").casefold()
@@ -93,9 +99,7 @@ def is_acknowledgement(text: str | None) -> bool:
     if not cleaned or _ACK.match(cleaned):
         return True
     if _PRAISE.match(cleaned):
-        # Japanese runs its words together: two characters make about one word
-        words = len(_WORDS.findall(_CJK.sub(" ", cleaned))) + len(_CJK.findall(cleaned)) // 2
-        return words <= PRAISE_WORDS
+        return _word_count(cleaned) <= PRAISE_WORDS
     # "I will, thanks", "ok thx!": a few words around a thank-you.
     return len(_WORDS.findall(cleaned)) <= 4 and bool(_THANKS.search(cleaned))
 
@@ -153,9 +157,7 @@ def hands_over(text: str | None) -> bool:
     if not _POINTER.search(text, addressed.end() if addressed else 0):
         return False
     said = _LINK_OR_EMOJI.sub(" ", text)
-    # Japanese runs its words together: two characters make about one word (as for titles).
-    words = len(_WORDS.findall(_CJK.sub(" ", said))) + len(_CJK.findall(said)) // 2
-    return words <= HANDOVER_WORDS
+    return _word_count(said) <= HANDOVER_WORDS
 
 
 @short_text_cache
