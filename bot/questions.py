@@ -537,25 +537,30 @@ def asks_someone_else(text: str | None) -> bool:
     you recommend for…"). Of 40 questions it set aside in the shared datasets, drawn at random
     after it was written, 38 asked nothing for the asker."""
     asked = asking_sentences(text)
-    if not asked:
-        return False
-    for sentence in asked:
-        if _JA_REQUEST.search(sentence) and not _JA_TO_THE_ROOM.search(sentence):
-            continue
-        lowered = _ascii_lower(sentence)
-        if _ACTION_REQUEST.match(lowered):
-            continue
-        lowered = _ASK_PREFACE.sub("", lowered)  # "can I ask what you like?" asks about you
-        if _YOUR_WISH.search(lowered):
-            continue  # "What info would you like?", "Do you want me to open an issue?"
-        if not _YOU.search(lowered) or _ME.search(lowered) or _YOU_FOR_ME.search(lowered):
-            return False
-    return True
+    return bool(asked) and all(_put_to_you(s) for s in asked)
 
 
-# Asking leave to ask ("Can I ask what kind of food you like?", "may I ask where you work?")
-# puts the asker in the sentence, not in what is asked.
-_ASK_PREFACE = re.compile(r"^\W*(?:can|may|could|might) i (?:ask|just ask)\b(?: you)?")
+def _put_to_you(sentence: str) -> bool:
+    """Is this asking sentence put to the person addressed (see `asks_someone_else`)?"""
+    if _JA_REQUEST.search(sentence) and not _JA_TO_THE_ROOM.search(sentence):
+        return True
+    lowered = _ascii_lower(sentence)
+    if _ACTION_REQUEST.match(lowered):
+        return True
+    lowered = _ASK_PREFACE.sub("", lowered)  # "can I ask what you like?" asks about you
+    if _YOUR_WISH.search(lowered):
+        return True  # "What info would you like?", "Do you want me to open an issue?"
+    return bool(_YOU.search(lowered)) and not (_ME.search(lowered) or _YOU_FOR_ME.search(lowered))
+
+
+# Asking leave to ask ("Can I ask what kind of food you like?", "may I ask where you work?"),
+# or a guess put before it ("I assume you updated the -latest for mac?", "I'm assuming you keep
+# your notes in a directory?"), puts the asker in the sentence, not in what is asked.
+_ASK_PREFACE = re.compile(
+    r"^\W*(?:can|may|could|might) i (?:ask|just ask)\b(?: you)?"
+    r"|\bi(?:'m| am)? (?:assum(?:e|ing)|guess(?:ing)?|suppose|take it|gather|imagine|bet)"
+    r" (?:that )?(?=you\b)"
+)
 
 
 # A proposal to the group ("Can we merge the `1.6-backports` branch?", "should we plan a
@@ -568,6 +573,8 @@ _PROPOSAL = re.compile(
     r"|\b(?:want|wanna|care|like|interested in) (?:to )?(?:do|give|giving|present|presenting"
     r"|join|joining|come|coming|speak|speaking|lead|leading|host|hosting|demo|demoing)\b"
     r"(?:(?!\bhow\b).)*$"
+    # or a suggestion: "Maybe it should be the default?", "maybe this could be part of it?"
+    r"|\b(?:maybe|perhaps) (?:it|this|that|we|there) (?:should|could|can|might)\b"
 )
 
 
@@ -577,4 +584,16 @@ def proposes(text: str | None) -> bool:
     reading (merging a branch, planning a workshop, moderator permissions). A digest may still
     list one as open: it asks the community something; it is no wish to learn."""
     asked = asking_sentences(text)
-    return bool(asked) and all(_PROPOSAL.search(_ascii_lower(s.replace("’", "'"))) for s in asked)
+    return bool(asked) and all(_proposal(s) for s in asked)
+
+
+def _proposal(sentence: str) -> bool:
+    return bool(_PROPOSAL.search(_ascii_lower(sentence.replace("’", "'"))))
+
+
+def asks_nothing_for_self(text: str | None) -> bool:
+    """Does each sentence of this question that asks either propose something or ask about the
+    person addressed ("Maybe it should be the default? And you need to use `add --global`?")?
+    Then it is no wish of the asker to learn, whichever kinds its sentences mix."""
+    asked = asking_sentences(text)
+    return bool(asked) and all(_proposal(s) or _put_to_you(s) for s in asked)

@@ -16,6 +16,7 @@ from enum import StrEnum
 
 from rapidfuzz import fuzz, process
 
+from bot.interests.related import one_subject
 from bot.interests.topics import normalize_topic
 from bot.questions import is_question
 
@@ -204,10 +205,13 @@ def shown_wants(
     database?" made `medical pathway`, `pathway` and `pathways database` three lines quoting
     it). Judged wants of 20 members shown among their three: 5 before, 6 with this rule (4
     with an everyday word such as `server` needing two questions instead, as intros ask; 3
-    with both)."""
+    with both). A subject is shown once: `fig` adds nothing under `sig fig`, nor `inne` under
+    `mike inne`, as "Knows about" keeps one of each (`distinct_subjects`)."""
     out: list[tuple[str, Evidence]] = []
     quoted: set[int | None] = set()
     for topic, evidence in wants:
+        if any(one_subject(topic, shown) for shown, _ in out):
+            continue
         fresh = next((e for e in evidence if e.message_id not in quoted), None)
         if fresh is None:
             continue

@@ -41,6 +41,7 @@ __all__ = [
     "Related",
     "TopicIndex",
     "distinct_subjects",
+    "one_subject",
     "phrase_parts",
     "related_topics",
 ]
@@ -278,7 +279,7 @@ def phrase_parts(phrase: str, index: TopicIndex) -> list[Related]:
     return list(out.values())
 
 
-def _one_subject(a: str, b: str) -> bool:
+def one_subject(a: str, b: str) -> bool:
     """Do two topics of one list name one subject: the same letters (`datajam`, `data jam`),
     the same word family (`backport`, `backporting`), or one is the other with words added
     (`csv`, `csv file`; `プレース` inside `プレースホルダ`)?"""
@@ -296,6 +297,6 @@ def distinct_subjects(topics: Iterable[str]) -> list[str]:
     subjects and not `datajam`, `data jam` and `datajam team`."""
     kept: list[str] = []
     for topic in topics:
-        if not any(_one_subject(topic, k) for k in kept):
+        if not any(one_subject(topic, k) for k in kept):
             kept.append(topic)
     return kept

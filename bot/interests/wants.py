@@ -21,7 +21,7 @@ from bot.interests.profiles import Evidence, EvidenceKind, Profile, build_profil
 from bot.interests.topics import one_kanji
 from bot.mentions import readable
 from bot.model import Member
-from bot.questions import asks_someone_else, is_reaction, mostly_tells, proposes
+from bot.questions import asks_nothing_for_self, is_reaction, mostly_tells
 from storage.interests import Action, InterestStore
 from storage.wants import AskedRef, Want, text_hash
 
@@ -81,8 +81,8 @@ def action_evidence(
     when it asks something (with the topics of its words), everything else with its
     resource's topics (a share or reply that asks counts as asking). A question in a thread
     someone else started is not asking when the member answers there too ("which version
-    are you on?" from the helper), nor one put to "you" about them (`asks_someone_else`), nor
-    a proposal to the group ("can we merge the branch?", `proposes`):
+    are you on?" from the helper), nor one put to "you" about them, nor a proposal to the
+    group ("can we merge the branch?"), nor one mixing the two (`asks_nothing_for_self`):
     only a member's own questions are wants. CPU only."""
     actions = list(actions)
     helping = helping_in(actions)
@@ -95,8 +95,7 @@ def action_evidence(
                 helps_here
                 or not is_question(a.text)
                 or is_reaction(a.text)
-                or asks_someone_else(a.text)
-                or proposes(a.text)
+                or asks_nothing_for_self(a.text)
             ):
                 continue
             found = question_topics(a.text or "")
@@ -119,8 +118,7 @@ def action_evidence(
                 kind is not EvidenceKind.REACTED
                 and is_question(a.text)
                 and not is_reaction(a.text)
-                and not asks_someone_else(a.text)
-                and not proposes(a.text)
+                and not asks_nothing_for_self(a.text)
             )
             if asks:
                 if helps_here:

@@ -212,3 +212,7 @@ def test_a_profile_shows_each_question_once() -> None:
     shown = shown_wants([("slide", [slides]), ("talk", [slides, pathways])], 3)
     assert [(t, e.message_id) for t, e in shown] == [("slide", 2), ("talk", 1)]
     assert len(shown_wants([(f"topic{i}", [asked(i, "?")]) for i in range(10, 20)], 3)) == 3
+    # One subject is one line, whichever question quotes it: `fig` adds nothing to `sig fig`.
+    sig_fig, fig_again = asked(3, "What's a sig fig?"), asked(4, "and a fig?")
+    shown = shown_wants([("sig fig", [sig_fig]), ("fig", [fig_again]), ("slide", [slides])], 3)
+    assert [t for t, _ in shown] == ["sig fig", "slide"]

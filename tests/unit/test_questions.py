@@ -339,6 +339,10 @@ def test_a_quoted_line_does_not_hide_the_lines_after_it() -> None:
         'What do you mean by "each var as a channel"?',
         "Do you want me to open an issue for it?",
         "so whatchu learnin' ?",
+        # a guess about the person addressed put before it (Houston, julialang)
+        "nice. I don't really take notes anymore. I'm assuming you keep your notes in a "
+        "directory and back them up via Dropbox or some other service?",
+        "And I assume you updated the -latest for mac?",
     ],
 )
 def test_questions_put_to_you_ask_about_them(text: str) -> None:
@@ -402,3 +406,19 @@ def test_a_proposal_to_the_group_is_no_wish_to_learn() -> None:
     assert proposes("Cool. Would you like to join the <#CCYDC34A0|turing> channel?")
     assert not proposes("Does anyone want to join me in learning how to use Makie?")  # how: asks
     assert not proposes("I want to join two dataframes, how?")
+    # a suggestion (julialang, Houston)
+    assert proposes("That could be really interesting. Maybe this could be part of it?")
+    assert proposes("2) the timelapse closes, maybe it should continue playing until I click?")
+    assert not proposes("Maybe it is a bug in the parser?")
+
+
+def test_a_question_mixing_a_proposal_and_one_put_to_you_asks_nothing_for_the_asker() -> None:
+    from bot.questions import asks_nothing_for_self, asks_someone_else, proposes
+
+    text = "Maybe it should be the default? And you need to use `add Package --global`?"
+    assert not proposes(text) and not asks_someone_else(text)  # neither kind alone
+    assert asks_nothing_for_self(text)
+    assert asks_nothing_for_self("Can we merge the branch?")
+    assert asks_nothing_for_self("Did you upgrade the SDK as well?")
+    assert not asks_nothing_for_self("Maybe it should be the default? How do I set it?")
+    assert not asks_nothing_for_self("Thanks, merged.")  # asks nothing at all
