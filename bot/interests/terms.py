@@ -388,14 +388,24 @@ _PREDICATIVE_ONLY = frozenset(
 )
 
 
+# Adjectives that praise or marvel ("a truly excellent bug report", "amazing optimization
+# work", "my favorite webhosting"): they judge a thing, never name a kind of it. Of the phrases
+# they opened among stored topics of the shared exports, none named a subject.
+_PRAISE = frozenset(
+    """excellent awesome amazing fantastic wonderful favorite favourite brilliant lovely
+    terrific incredible superb fabulous gorgeous marvelous marvellous splendid outstanding
+    phenomenal impressive delightful huge tremendous""".split()
+)
+
+
 @lru_cache(maxsize=200_000)
 def is_modifier_word(word: str) -> bool:
     """Can this word open a two-word subject (`machine learning`, `open data`, `async rust`)?
-    Nouns, adjectives and names can; verbs, adverbs and adjectives that only follow a verb
-    (`aware`, `sure`) cannot."""
+    Nouns, adjectives and names can; verbs, adverbs, adjectives that only follow a verb
+    (`aware`, `sure`) and adjectives of praise (`excellent`, `favorite`) cannot."""
     if not word.isascii() or not word.isalpha():
         return not is_junk(word)
-    if word in _PREDICATIVE_ONLY:
+    if word in _PREDICATIVE_ONLY or word in _PRAISE:
         return False
     pos = _lemmas()(word)
     return not pos or bool({"NOUN", "PROPN", "ADJ"} & set(pos)) or _noun_unlisted(word, pos)

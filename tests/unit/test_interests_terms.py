@@ -473,6 +473,16 @@ def test_an_adjective_that_only_follows_a_verb_opens_no_subject() -> None:
     assert "infrahub sync" in terms
 
 
+def test_an_adjective_of_praise_opens_no_subject() -> None:
+    # julialang #appreciation and a thread on webhosting: `excellent bug` and `favorite
+    # webhosting` had been shown under "Knows about"
+    terms = TopicExtractor()._token_terms(
+        "thanks for a truly excellent bug report; what is your favorite webhosting platform?"
+    )
+    assert "excellent bug" not in terms and "favorite webhosting" not in terms
+    assert "bug report" in terms and "webhosting platform" in terms
+
+
 def test_the_words_of_a_communitys_own_name_are_its_coinages() -> None:
     # julialang: "You both know julialang" had been an intro's reason between two members
     assert own_name_words("JuliaLang") == {"julialang"}
