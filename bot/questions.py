@@ -575,19 +575,39 @@ _PROPOSAL = re.compile(
     r"(?:(?!\bhow\b).)*$"
     # or a suggestion: "Maybe it should be the default?", "maybe this could be part of it?"
     r"|\b(?:maybe|perhaps) (?:it|this|that|we|there) (?:should|could|can|might)\b"
+    # Japanese: "…してみてはいかがでしょうか", "…したらどう？", "一緒に勉強しませんか？",
+    # "…流すとかできないかな" (a suggestion, or a wish put to the group)
+    r"|[てで]み?(?:は|たら)(?:どう|いかが)|たらどう|はいかが|しませんか|しましょう|ましょうか"
+    r"|できないかな"
+    # or leave to post asked ("May I share this on LinkedIn?", "is it okay if we cross post
+    # this?")
+    r"|(?<!how )(?:\b(?:can|may|could) (?:i|we)|\bis it (?:ok|okay|alright|fine|appropriate"
+    r"|allowed) (?:if (?:i|we) |to )) ?(?:post|share|advertise|promote|plug|cross-?post)"
+    r" (?:this|that|it|these|my|our|a link|links|the link|here)\b"
 )
+# Leave asked in Japanese ("リンクを書いたりしてもいいんでしょうか", "報告してもいいものでしょうか");
+# leave to ask ("質問させていただいてもよろしいでしょうか") goes on to ask, so it is not one.
+_JA_LEAVE = re.compile(
+    r"(?<!なく)(?:ても|ちゃっても)(?:いい|よろしい|大丈夫)ん?(?:もの)?(?:でしょうか|ですか)"
+)
+_JA_LEAVE_TO_ASK = re.compile(r"質問|聞|伺|尋ね")
 
 
 def proposes(text: str | None) -> bool:
     """Does every sentence of this question that asks propose something to the group ("can
-    we…", "should we…")? Over the four shared exports 7 messages do, all 7 proposals by my
-    reading (merging a branch, planning a workshop, moderator permissions). A digest may still
-    list one as open: it asks the community something; it is no wish to learn."""
+    we…", "should we…"), suggest, invite or ask leave to post? Over the four shared exports 7
+    messages did at first, all 7 proposals by my reading (merging a branch, planning a
+    workshop, moderator permissions); suggestions, Japanese suggestions and leave to post
+    added 19 more, each read (helpers' "…はいかがでしょうか", "May I share this on LinkedIn?").
+    A digest may still list one as open: it asks the community something; it is no wish to
+    learn."""
     asked = asking_sentences(text)
     return bool(asked) and all(_proposal(s) for s in asked)
 
 
 def _proposal(sentence: str) -> bool:
+    if _JA_LEAVE.search(sentence) and not _JA_LEAVE_TO_ASK.search(sentence):
+        return True
     return bool(_PROPOSAL.search(_ascii_lower(sentence.replace("’", "'"))))
 
 

@@ -410,6 +410,26 @@ def test_a_proposal_to_the_group_is_no_wish_to_learn() -> None:
     assert proposes("That could be really interesting. Maybe this could be part of it?")
     assert proposes("2) the timelapse closes, maybe it should continue playing until I click?")
     assert not proposes("Maybe it is a bug in the parser?")
+    # haskell-jp: a helper's suggestion, an invitation, a wish put to the group
+    assert proposes("Data.MaybeモジュールのcatMaybesはいかがでしょうか？")
+    assert proposes("汎用性を求めるなら、TemplateHaskellを考えたらどう？")
+    assert proposes("同じように福岡に住んでいる人がいたら、一緒に勉強しませんか？")
+    assert proposes("スケジュール指定して、1週間に1度メッセージ流すとかできないかな")
+    assert not proposes("新しく作ったプロジェクトではどのようにテストを書くのが良いのですか？")
+    assert not proposes("どうしたらいいですか？")
+
+
+def test_asking_leave_to_post_is_no_wish_to_learn() -> None:
+    from bot.questions import proposes
+
+    assert proposes("May I share this on LinkedIn?")
+    assert proposes("Can I share this information to others ?")
+    assert proposes("自分のblogのurlとかリンクを書いたりしてもいいんでしょうか？")
+    assert proposes("そういった人間が報告してもいいものでしょうか?")
+    # leave to ask goes on to ask; "needn't" is no leave; sharing how-to is learning
+    assert not proposes("Haskellでのデバッグ方法について質問させていただいてもよろしいでしょうか。")
+    assert not proposes("すべての要素を計算しなくてもよいからでしょうか？")
+    assert not proposes("How can I share a dataframe between processes?")
 
 
 def test_a_question_mixing_a_proposal_and_one_put_to_you_asks_nothing_for_the_asker() -> None:
