@@ -482,7 +482,10 @@ def asking_sentences(text: str | None) -> list[str]:
 # Second person, and the first person singular, as a question addresses them.
 _YOU = re.compile(r"\b(?:you|your|yours|you're|you've|you'd|u|whatchu|whatcha|watcha)\b")
 # What the person addressed wants or means: asked of them, whoever else the sentence names.
-_YOUR_WISH = re.compile(r"\b(?:would|do|did) you (?:like|want|need|prefer|mean)\b")
+_YOUR_WISH = re.compile(
+    r"\b(?:would|do|did) you (?:like|want|need|prefer|mean)\b|\byou(?:'d| would) like\b"
+    r"|\byou mean\b"
+)
 _ME = re.compile(r"\b(?:i|me|my|mine|i'm|i've|i'd|i'll|myself)\b")
 # "you" that still asks for the asker's own learning: the generic you ("how do you plot…"),
 # asking advice ("what do you use for…", "can you explain…"), or the whole room ("you guys").
@@ -558,6 +561,8 @@ def _put_to_you(sentence: str) -> bool:
 # your notes in a directory?"), puts the asker in the sentence, not in what is asked.
 _ASK_PREFACE = re.compile(
     r"^\W*(?:can|may|could|might) i (?:ask|just ask)\b(?: you)?"
+    r"|\bif i (?:understand|understood|get|got|read) (?:(?:you|this|that|it) )?"
+    r"(?:correctly|right)\b"
     r"|\bi(?:'m| am)? (?:assum(?:e|ing)|guess(?:ing)?|suppose|take it|gather|imagine|bet)"
     r" (?:that )?(?=you\b)"
 )

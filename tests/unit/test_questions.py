@@ -343,6 +343,9 @@ def test_a_quoted_line_does_not_hide_the_lines_after_it() -> None:
         "nice. I don't really take notes anymore. I'm assuming you keep your notes in a "
         "directory and back them up via Dropbox or some other service?",
         "And I assume you updated the -latest for mac?",
+        # checking what the person addressed wants (Infrahub)
+        "currently the plan is to have the priority at the profiles level, if I understand "
+        "correctly you would like to add a priority per attribute, is that correct ?",
     ],
 )
 def test_questions_put_to_you_ask_about_them(text: str) -> None:
