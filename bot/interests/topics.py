@@ -276,7 +276,8 @@ def channel_topic(name: str | None, aliases: Mapping[str, str] | None = None) ->
 
 # One-letter subjects: the R and C languages, and a single kanji (`型`, type).
 _ONE_LETTER_NAMES = frozenset({"r", "c"})
-_LANGUAGE_LETTER = re.compile(r"(?<![\w(/.'’&-])([RC])(?![\w)'’&-]|\.\s?[a-z])")
+# "C" before "#" or "++" is another language (`c#`, `c++`, which the word path keeps whole).
+_LANGUAGE_LETTER = re.compile(r"(?<![\w(/.'’&-])([RC])(?![\w)'’&#+-]|\.\s?[a-z])")
 
 
 def _short_name(word: str) -> bool:

@@ -323,6 +323,11 @@ def test_c_the_language_but_not_an_abbreviation() -> None:
 
     assert "c" in topics("writing C code for the GPU")
     assert "c" not in topics("the C. elegans study")
+    # haskell-jp: "C#を用いることが多い" had made `c` a wish to learn next to `c#`
+    assert "c" not in topics("自分はC#を用いることが多いのですが") and "c#" in topics(
+        "I use C# a lot"
+    )
+    assert "c" not in topics("C++ and C# interop")
 
 
 def test_a_short_form_in_a_phrase_is_the_long_one() -> None:
