@@ -597,9 +597,10 @@ def japanese_terms(text: str) -> list[str]:
     verbal = -1  # where in `out` a lone verbal noun just went (`登録` before `し`), else -1
     adjectival = -1  # likewise a lone noun that may be an adjective (`便利` before `です`)
     number = False  # the word before was a number (`4`, `何`, `数`)
-    for word in _tagger()(text):
-        surface = fold_long_vowel(word.surface)
-        feature = word.feature
+    # The tagger's nodes read its last parse, and folding a word may parse again
+    # (`_last_word`): take each word's surface and features before the loop does.
+    for raw, feature in [(w.surface, w.feature) for w in _tagger()(text)]:
+        surface = fold_long_vowel(raw)
         pos1, pos2 = feature.pos1, feature.pos2
         japanese = bool(_CJK.search(surface))
         if verbal >= 0 and (

@@ -94,6 +94,27 @@ _NOISE = re.compile(
     r"|:[a-z0-9_+\-]{1,40}:",  # :emoji:
     re.DOTALL | re.IGNORECASE,
 )
+# A line of code pasted without backticks: a definition or a type signature ("fun n xs = xs !!
+# (n - 1)", "multiply :: Int -> Int", "data = dict(obj)"); not `==`, and not prose about a
+# formula or a command ("export PATH=/opt/bin gives 401 with my token": `_PROSE_WORDS`).
+_BARE_CODE = re.compile(
+    r"^[^\S\n]*[a-z_][a-z0-9_']*(?:[^\S\n]+[a-z_][a-z0-9_']*)*[^\S\n]*(?:=(?!=)|::|<-)"
+    r"[^\n]*",
+    re.IGNORECASE | re.MULTILINE,
+)
+_PROSE_WORDS = re.compile(
+    r"\b(?:the|an|with|my|your|to|of|in|for|and|but|or|is|are|was|it|this|that|what|when"
+    r"|how|why|you|we|can|does|do|not|looks|like)\b",
+    re.IGNORECASE,
+)
+
+
+def _without_bare_code(text: str) -> str:
+    if "=" not in text and "::" not in text and "<-" not in text:
+        return text
+    return _BARE_CODE.sub(
+        lambda m: m.group() if len(_PROSE_WORDS.findall(m.group())) >= 2 else " | ", text
+    )
 
 
 # An identifier of three or more capitalised words (`CoreNumberPool`, `TestInfrahubIntegration`)
@@ -681,7 +702,7 @@ class TopicExtractor:
             # (`join` で引数を増やせる): a lone identifier there is a term the writer marked,
             # not code, whether or not it is an everyday English word.
             marked = [t for w in _JA_INLINE_WORD.findall(text) if (t := normalize_topic(w))]
-        text = _NOISE.sub(" | ", text)
+        text = _NOISE.sub(" | ", _without_bare_code(_CODE.sub(" | ", text)))
         if japanese:
             text = _JA_NAMED_PERSON.sub(" | ", text)
         out: list[str] = [*marked, *japanese_terms(text)] if japanese else []

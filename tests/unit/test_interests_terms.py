@@ -243,6 +243,18 @@ def test_what_a_message_says_of_itself_names_no_topic() -> None:
     assert japanese_terms("恐縮ですが念のため確認します。余談ですがモナドの話") == ["モナド"]
 
 
+def test_japanese_terms_do_not_depend_on_what_was_read_before() -> None:
+    # Folding `コンパイラー` parses it again; the sentence's own words had been read from the
+    # tagger after that, so the first reading lost `コンパイラ` and later ones had it.
+    from bot.interests import terms
+
+    text = "GHCのコンパイラープラグインを書く話かと思いきや直接機能を追加する話だった"
+    terms._last_word.cache_clear()
+    first = japanese_terms(text)
+    assert first == japanese_terms(text)
+    assert "コンパイラ" in first and "コンパイラプラグイン" in first
+
+
 def test_a_compound_misread_as_opening_with_a_suffix_is_kept_whole() -> None:
     # MeCab reads `圏` of `圏論` (category theory) as a suffix: the word was never a term
     assert "圏論" in japanese_terms("モナド変換子は圏論的にはどう理解すればよいですか")
@@ -471,6 +483,21 @@ def test_an_adjective_that_only_follows_a_verb_opens_no_subject() -> None:
     )
     assert "aware infrahub" not in terms and "sure backup" not in terms
     assert "infrahub sync" in terms
+
+
+def test_code_pasted_without_backticks_gives_no_terms() -> None:
+    # haskell-jp: "fun n xs = xs !! (n - 1)" had made `xs` a wish to learn
+    terms = TopicExtractor()._token_terms(
+        "初心者です。\nfun n xs = xs ! !  (n - 1)と\nmultiply :: Int -> Int\n"
+        "同じと書かれているのですがよくわかりません。"
+    )
+    assert "xs" not in terms and "multiply" not in terms and "int" not in terms
+    # prose about a formula and a comparison are no code
+    prose = TopicExtractor()._token_terms(
+        "Obviously y = NN(x) = f(Wx + b) can approximate y = x exactly with one layer of size 1, "
+        "but what about y = x^2?\nJulia == Magic (the great Arthur C. Clarke's third law)"
+    )
+    assert "layer" in prose and "magic" in prose
 
 
 def test_an_adjective_of_praise_opens_no_subject() -> None:
