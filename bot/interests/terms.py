@@ -424,14 +424,16 @@ _SMALL_KANA = frozenset("ァィゥェォッャュョヮヵヶー")  # no Japanes
 _ORIGIN = re.compile(r"^[a-z][a-z-]*[a-z]$")
 # Nouns that say nothing by themselves (`こと` thing, `方法` way, `感じ` feeling...), the
 # Japanese of the English chat words (`ページ` page, `答え` answer, `サイト` site: see `words`)
-# and of the English stopwords that point within a text (`下部`, `下記`: below, `右側`: right).
+# and of the English stopwords that point within a text (`下部`, `下記`: below, `右側`: right),
+# and words for who asks (`初心者` beginner), as `words` drops `newbie`.
 _JA_FILLER_NOUNS = frozenset(
     """こと もの の ところ とき 時 方 方法 場合 感じ よう 様 的 ため 為 事 物 所 今日 明日 昨日
     今 前 後 中 上 下 自分 皆 みなさん 皆さん 人 さん 方々 ありがとう ありがとうございます お願い
     質問 回答 話 件 気 点 部分 以下 以上 感 例 説明 理解 意味 問題 確認 使用 利用 対応 参考 必要
     大丈夫 本当 今回 最近 普通 一番 別 他 全部 全て 実際 結果 原因 情報 内容 記事 リンク
     スレッド チャンネル メッセージ ページ サイト ウェブサイト ホームページ 答え
-    上部 下部 最上部 最下部 上記 下記 前述 後述 左 右 左側 右側 冒頭 末尾""".split()
+    上部 下部 最上部 最下部 上記 下記 前述 後述 左 右 左側 右側 冒頭 末尾
+    初心者 初心 初学者 素人 入門者""".split()
 )
 _NOUN_POS2 = frozenset({"普通名詞", "固有名詞"})
 _WORD_STEMS = frozenset({"動詞", "形容詞", "形状詞", "名詞", "代名詞", "接尾辞"})  # a suffix's own

@@ -267,8 +267,9 @@ def normalize_topic(
 
 
 # Chat words that name nothing alone ("uploaded a file") but end a subject's name after a
-# word that names one: `object files` (Infrahub's YAML data), `config file`, `csv file`.
-_PHRASE_ENDS_ONLY = frozenset({"file"})
+# word that names one: `object files` (Infrahub's YAML data), `config file`, `csv file`; and
+# words for who asks (`words._ASKER_WORDS`), which end a contest's name (`atcoder beginner`).
+_PHRASE_ENDS_ONLY = frozenset({"file", "beginner", "newbie", "novice", "newcomer", "rookie"})
 
 
 def _phrase_end(words: list[str]) -> bool:

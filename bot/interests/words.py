@@ -172,6 +172,12 @@ _MORE_CHAT_WORDS = frozenset(
     """.split()
 )
 
+# Words for who asks or is taught, not what ("a newbie like me", "beginner question", "Julia
+# for beginners"): `beginner` had been a "Knows about" of 7 members on julialang.
+_ASKER_WORDS = frozenset(
+    "newbie newbies beginner beginners noob noobs novice novices newcomer newcomers rookie".split()
+)
+
 # YAKE's English list holds two content nouns: "proposed changes", "default value" are
 # subjects, and `changes` (a stopword) against `change` (not) split one wording in two.
 _CONTENT_NOUNS = frozenset({"changes", "value"})
@@ -179,7 +185,7 @@ _CONTENT_NOUNS = frozenset({"changes", "value"})
 # English's own small words (`the`, `what`, `thanks`): never a subject in any community, where
 # the chat words (`check`, `post`) can name what one community's pages are about.
 FUNCTION_WORDS: frozenset[str] = _yake_stopwords() - _CONTENT_NOUNS
-STOPWORDS: frozenset[str] = FUNCTION_WORDS | _CHAT_WORDS | _MORE_CHAT_WORDS
+STOPWORDS: frozenset[str] = FUNCTION_WORDS | _CHAT_WORDS | _MORE_CHAT_WORDS | _ASKER_WORDS
 
 # Words that look plural but are names or mass nouns; and irregular plurals.
 _NOT_PLURAL = frozenset(

@@ -500,6 +500,17 @@ def test_code_pasted_without_backticks_gives_no_terms() -> None:
     assert "layer" in prose and "magic" in prose
 
 
+def test_words_for_who_asks_name_no_subject() -> None:
+    # julialang: `beginner` had been "Knows about" for 7 members, `newbie` a wish to learn;
+    # haskell-jp: "初心者です。" made `初心者` one
+    terms = TopicExtractor()._token_terms(
+        "Can you point out an issue which a newbie like me can resolve? Beginners welcome."
+    )
+    assert "newbie" not in terms and "beginner" not in terms
+    assert "atcoder beginner" in TopicExtractor()._token_terms("the AtCoder Beginner Contest")
+    assert not {"初心者", "初心"} & set(japanese_terms("初心者です。Haskellを勉強しています"))
+
+
 def test_an_adjective_of_praise_opens_no_subject() -> None:
     # julialang #appreciation and a thread on webhosting: `excellent bug` and `favorite
     # webhosting` had been shown under "Knows about"
