@@ -44,6 +44,17 @@ GRATITUDE = re.compile(
 _THANKS_CHANNEL = re.compile(
     r"appreciat|thank|kudos|shout[-_ ]?outs?|gratitude|praise|props|wins|感謝", re.IGNORECASE
 )
+# Thanks for reporting, asking or giving feedback ("for a truly excellent bug report", "thanks
+# for the feedback everyone!", "thanks for the heads up"): she brought the matter up, which
+# shows nothing she knows; the rest of the thanks ("and for showing me Vararg{}") still counts.
+_FOR_BRINGING_UP = re.compile(
+    r"\bfor (?:(?:a|an|the|this|that|your|all the|all|these|those|such an?)\s+)?"
+    r"(?:[\w-]+\s+){0,2}?(?:bug reports?|reports?|feedback|heads[- ]?up|questions?"
+    r"|(?:reporting|asking|raising|flagging|catching)(?: (?:this|it|that|these))?"
+    r"|(?:pointing|bringing) (?:this|it|that) (?:out|up))\b",
+    re.IGNORECASE,
+)
+_WORD = re.compile(r"[^\W\d_]{2,}")
 RESOURCE_SHARE = 0.5  # of a shared link's topics in what a thanks is for
 QUESTION_SHARE = 0.5  # of the thread's question, as for an answer
 
@@ -70,6 +81,18 @@ def thanks_someone(m: Mentioned) -> bool:
 
 
 def _thanked_words(m: Mentioned) -> str | None:
+    """The words she is thanked for (see `_thanked_with`), reports and feedback left out; None
+    when she is thanked for nothing else ("thanks for the report!")."""
+    words = _thanked_with(m)
+    if words is None:
+        return None
+    kept = _FOR_BRINGING_UP.sub(" ", words)
+    if kept != words and not _WORD.search(GRATITUDE.sub(" ", kept)):
+        return None
+    return kept
+
+
+def _thanked_with(m: Mentioned) -> str | None:
     """The words she is thanked with, or None when the message does not thank her. A message
     naming several members in turn ("thanks for the feedback everyone! <@javier>: great idea
     about the colours. <@dinesh>: try the highcharter package") gives each the words addressed

@@ -93,9 +93,31 @@ def test_what_a_thanks_is_for() -> None:
     assert "tokio" in {t for t, _ in found[1].topics}  # for what the thread asked
 
 
+def test_a_thanks_for_a_report_or_feedback_shows_nothing_known() -> None:
+    # JuliaLang #appreciation: `bug report` and `excellent bug` had been nhdaly's "Knows about"
+    def topics_of(question: str, reply: str, channel: str | None) -> list[tuple[str, float]]:
+        words = {w.strip(".,!()`{}").lower(): 1.0 for w in reply.split() if len(w) > 4}
+        return list(words.items())
+
+    text = (
+        "<@U89GY9W1J> for a truly excellent bug report (and also for showing me how to use "
+        "`Vararg{}` which I've never been able to figure out...)"
+    )
+    (found,) = thanked([mention(text, "appreciation")], topics_of, {})
+    topics = {t for t, _ in found.topics}
+    assert "vararg" in topics and not {"report", "excellent"} & topics
+    # thanked for nothing else: no evidence at all, in a thread or not
+    assert not thanks_someone(mention("thanks <@U1> for the heads up!"))
+    assert not thanks_someone(
+        mention("thanks <@U1> for reporting this", top_level=False, root_id=7, root_text="Bug?")
+    )
+    assert thanks_someone(mention("thanks <@U1> for the report and the fix for Makie layouts"))
+
+
 def test_a_thanks_to_several_gives_each_the_words_addressed_to_them() -> None:
     """houstondatavis: the opening thanks everyone for their feedback, then each member gets
-    a word of their own; the advice to Dinesh is not what he is thanked for."""
+    a word of their own; the advice to Dinesh is not what he is thanked for, and feedback is
+    no subject (`feedback` had been javier's "Knows about")."""
     text = (
         "thanks for the feedback everyone! <@U061A3E0G>: great idea about the color scheme, "
         "i'll add that in next. <@U1GGRN36X>: try out [highcharter package]"
@@ -112,7 +134,8 @@ def test_a_thanks_to_several_gives_each_the_words_addressed_to_them() -> None:
     found = {
         t.member_id: [w for w, _ in t.topics] for t in thanked([javier, dinesh], topics_of, {})
     }
-    assert found == {1: ["feedback"], 3: ["feedback"]}
+    # Everyone is thanked for their feedback, which names no subject they know: nothing counts.
+    assert found == {}
     # A thanks inside one member's own part is for that part's words.
     text = "<@U061A3E0G>: thanks for the color scheme idea! <@U1GGRN36X>: try highcharter"
     javier = mention(text, mentions=2, member_id=1, member_external_id="U061A3E0G")
