@@ -557,8 +557,9 @@ def _put_to_you(sentence: str) -> bool:
 
 
 # Asking leave to ask ("Can I ask what kind of food you like?", "may I ask where you work?"),
-# or a guess put before it ("I assume you updated the -latest for mac?", "I'm assuming you keep
-# your notes in a directory?"), puts the asker in the sentence, not in what is asked.
+# a guess put before it ("I assume you updated the -latest for mac?", "I'm assuming you keep
+# your notes in a directory?") or a check of one's reading ("if I understand correctly you
+# would like…") puts the asker in the sentence, not in what is asked.
 _ASK_PREFACE = re.compile(
     r"^\W*(?:can|may|could|might) i (?:ask|just ask)\b(?: you)?"
     r"|\bif i (?:understand|understood|get|got|read) (?:(?:you|this|that|it) )?"
