@@ -287,6 +287,15 @@ def channel_topic(name: str | None, aliases: Mapping[str, str] | None = None) ->
     thing they post (`#tools`, `#papers`)."""
     if not name:
         return None
+    return _cached_channel_topic(name) if aliases is None else _channel_topic(name, aliases)
+
+
+@lru_cache(maxsize=4096)  # intros ask it of every piece of evidence of every pair
+def _cached_channel_topic(name: str) -> str | None:
+    return _channel_topic(name)
+
+
+def _channel_topic(name: str, aliases: Mapping[str, str] | None = None) -> str | None:
     words = name.lstrip("#").replace("-", " ").replace("_", " ")
     folded = words.casefold().split()
     if any(w in GENERIC_CHANNELS for w in folded) or all(

@@ -8,6 +8,7 @@ topic on both sides, the topic is not mentioned at all.
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -24,11 +25,13 @@ __all__ = [
     "MAX_COMMON_SHARE",
     "Explanation",
     "MemberRef",
+    "Nameable",
     "Reason",
     "Starter",
     "explain_group",
     "explain_pair",
     "focus",
+    "nameable",
 ]
 
 MAX_TITLE = 90
@@ -200,6 +203,7 @@ def _both(a: MemberRef, b: MemberRef, pair: bool) -> tuple[Part, ...]:
     return ("You both",) if pair else (a, " and ", b, " both")
 
 
+@functools.lru_cache(maxsize=1 << 16)  # asked for every topic of both sides of every pair
 def _substantive(topic: str) -> bool:
     """A topic worth introducing two people over: a subject, never chat words, file names or
     numbers (see `bot.interests.terms`). Phrases count when their last word is a noun."""
@@ -326,6 +330,60 @@ def _relative(scores: Mapping[str, float]) -> dict[str, float]:
     return {t: s / top for t, s in scores.items()} if top > 0 else dict.fromkeys(scores, 1.0)
 
 
+@dataclass(frozen=True, slots=True)
+class Nameable:
+    """What an introduction could name for one member, by the rules `explain_group` applies
+    to each side alone: matching uses it to prefer pairs with a reason to meet."""
+
+    cares: frozenset[str] = frozenset()  # may be a "you both care about" topic
+    knows: frozenset[str] = frozenset()  # may be taught
+    wants: frozenset[str] = frozenset()  # a wish to learn that counts
+
+
+def _may_share(p: Profile, topic: str, min_support: int) -> bool:
+    """A topic this member may be said to care about (before the pair's own checks)."""
+    return (
+        _substantive(topic)
+        and not _everyday_in_passing(topic, p)
+        and _support(p, topic, wants=False) >= min_support
+    )
+
+
+def _may_teach(p: Profile, topic: str, min_support: int) -> bool:
+    return (
+        _substantive(topic)
+        and _support(p, topic, wants=False) >= min_support
+        and not _everyday_in_passing(topic, p, teaching=True)
+    )
+
+
+def _may_learn(p: Profile, topic: str, min_questions: int) -> bool:
+    return (
+        _substantive(topic)
+        and _wished(p, topic, min_questions, _questions_needed(topic))
+        and _best(p, topic, wants=True) is not None
+    )
+
+
+def nameable(
+    profile: Profile,
+    common: Mapping[str, float] | None = None,
+    *,
+    min_support: int = 1,
+    min_questions: int = 1,
+) -> Nameable:
+    """The topics of `focus(profile, common)` an intro could name for this member. Two
+    members share a reason when one's `cares` meets the other's, or `knows` meets `wants`,
+    or both `wants` meet; the pair's own checks (not already discussed together) still
+    apply when the intro is written, so this is what matching can know in advance."""
+    p = focus(profile, common)
+    return Nameable(
+        frozenset(t for t in _cares(p) if _may_share(p, t, min_support)),
+        frozenset(t for t in p.knows if _may_teach(p, t, min_support)),
+        frozenset(t for t in p.wants if _may_learn(p, t, min_questions)),
+    )
+
+
 def _candidates(
     a: Profile,
     b: Profile,
@@ -371,11 +429,9 @@ def _candidates(
     for teacher, learner in ((a, b), (b, a)):
         rt, rl = MemberRef(teacher.member_id), MemberRef(learner.member_id)
         for topic in teacher.knows.keys() & learner.wants.keys():
-            if not _substantive(topic) or _support(teacher, topic, wants=False) < min_support:
+            if not _may_teach(teacher, topic, min_support):
                 continue
-            if _everyday_in_passing(topic, teacher, teaching=True):
-                continue
-            if not _wished(learner, topic, min_questions, _questions_needed(topic)):
+            if not _may_learn(learner, topic, min_questions):
                 continue  # one question that happened to use the word is not a wish to learn
             if not_met and _met_over(teacher, learner, topic):
                 continue
@@ -457,6 +513,7 @@ def explain_group(
     min_support: int = 1,
     min_questions: int = 1,
     not_met: bool = False,
+    focused: bool = False,
 ) -> Explanation:
     """Reasons for a pair or trio to meet, strongest first, each topic once, and a starter.
 
@@ -464,10 +521,11 @@ def explain_group(
     members who hold it); a topic needs `min_support` different resources or messages of
     each member's own behind it, and a wish to learn `min_questions` questions; with
     `not_met`, not a topic they already discussed together. No reason left: an honest
-    "widen the circle" intro."""
-    focused = [focus(p, common) for p in profiles]
+    "widen the circle" intro. `focused`: the profiles are `focus(p, common)` already (a
+    round checks thousands of pairs of the same members)."""
+    cut = list(profiles) if focused else [focus(p, common) for p in profiles]
     candidates: list[Reason] = []
-    for a, b in itertools.combinations(focused, 2):
+    for a, b in itertools.combinations(cut, 2):
         candidates.extend(
             _candidates(a, b, len(profiles) == 2, min_support, min_questions, not_met)
         )
@@ -493,6 +551,7 @@ def explain_pair(
     min_support: int = 1,
     min_questions: int = 1,
     not_met: bool = False,
+    focused: bool = False,
 ) -> Explanation:
     return explain_group(
         (a, b),
@@ -501,4 +560,5 @@ def explain_pair(
         min_support=min_support,
         min_questions=min_questions,
         not_met=not_met,
+        focused=focused,
     )

@@ -25,6 +25,7 @@ import logging
 from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from bot.documents import (
@@ -49,7 +50,7 @@ from bot.intros.documents import (
     pause_notice,
 )
 from bot.intros.eligibility import ACTIVE_WINDOW, eligible
-from bot.intros.explain import explain_group, focus
+from bot.intros.explain import Explanation, explain_group, focus, nameable
 from bot.model import Community, CommunityRef, Member
 from storage.intros import (
     CLAIMED,
@@ -227,7 +228,7 @@ class IntroService:
             common[topic] = max(common.get(topic, 0.0), share)
         focused = [focus(p, common) for p in profiles]
         # Imported here: matching pulls in numpy (~0.2 s), which a start does not need.
-        from bot.intros.matching import Constraints, RoundHistory, plan_round
+        from bot.intros.matching import Candidate, Constraints, RoundHistory, plan_round
 
         round_history = RoundHistory.from_rounds(
             len(history),
@@ -267,19 +268,50 @@ class IntroService:
             penalties=penalties,
             repeat_window=REPEAT_WINDOW,
         )
-        # Matching is CPU-bound (seconds at 10k members): keep the event loop answering.
-        plan = await asyncio.to_thread(plan_round, focused, round_history, constraints, now)
         by_id = {p.member_id: p for p in profiles}
+
+        def explain(group: Sequence[int]) -> Explanation:
+            return explain_group(
+                [by_id[i] for i in group],
+                common=common,
+                min_support=MIN_SUPPORT,
+                min_questions=MIN_QUESTIONS,
+                not_met=True,
+            )
+
+        # Matching prefers pairs with a reason to meet: what each side could be named for,
+        # then the intro's own checks on the pairs it chose.
+        candidates = [
+            Candidate.from_profile(
+                f, nameable(p, common, min_support=MIN_SUPPORT, min_questions=MIN_QUESTIONS)
+            )
+            for p, f in zip(profiles, focused, strict=True)
+        ]
+        cut = {p.member_id: p for p in focused}
+
+        def explains(a: int, b: int) -> bool:
+            pair = explain_group(
+                [cut[a], cut[b]],
+                common=common,
+                min_support=MIN_SUPPORT,
+                min_questions=MIN_QUESTIONS,
+                not_met=True,
+                focused=True,
+            )
+            return bool(pair.reasons)
+
+        # Matching is CPU-bound (seconds at 10k members): keep the event loop answering.
+        plan = await asyncio.to_thread(
+            partial(plan_round, explains=explains),
+            candidates,
+            round_history,
+            constraints,
+            now,
+        )
         groups = tuple(
             Group(
                 tuple(members[i] for i in group),
-                explain_group(
-                    [by_id[i] for i in group],
-                    common=common,
-                    min_support=MIN_SUPPORT,
-                    min_questions=MIN_QUESTIONS,
-                    not_met=True,
-                ),
+                explain(group),
                 float(plan.scores.get(group, 0.0)),
             )
             for group in plan.groups

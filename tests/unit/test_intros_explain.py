@@ -4,7 +4,14 @@ from datetime import UTC, datetime, timedelta
 
 from bot.documents import Document, Link, Mention
 from bot.interests.profiles import Evidence, EvidenceKind, build_profile
-from bot.intros.explain import CENTRAL_TOPICS, _cares, explain_group, explain_pair, focus
+from bot.intros.explain import (
+    CENTRAL_TOPICS,
+    _cares,
+    explain_group,
+    explain_pair,
+    focus,
+    nameable,
+)
 
 NOW = datetime(2025, 6, 1, tzinfo=UTC)
 NAMES = {1: "Ana", 2: "Ben", 3: "Cy"}
@@ -293,6 +300,27 @@ def test_a_prolific_askers_one_off_word_is_no_wish_to_learn() -> None:
     assert explain_pair(teacher, twice, min_questions=2).topics == ("docker",)
     once = build_profile(3, [ev(EvidenceKind.ASKED, "docker", snippet="docker logs?")], NOW)
     assert explain_pair(teacher, once, min_questions=2).topics == ("docker",)
+    # What matching is told each side could be named for follows the same rules.
+    assert "docker" in nameable(teacher, min_questions=2).knows
+    assert "docker" not in nameable(asker, min_questions=2).wants
+    assert "docker" in nameable(twice, min_questions=2).wants
+    assert "docker" in nameable(once, min_questions=2).wants
+    assert nameable(asker, min_questions=2).knows == frozenset()  # asking is not knowing
+
+
+def test_what_a_member_could_be_named_for_leaves_out_junk_and_common_topics() -> None:
+    member = build_profile(
+        1,
+        [
+            shared({"kubernetes": 1.0}, "Kubernetes operators", "https://k8s.io/ops", 1),
+            shared({"image.png": 1.0}, "image.png", "https://files.example/image.png", 2),
+            shared({"julia": 1.0}, "Julia 1.10", "https://julialang.org/blog/1.10", 3),
+        ],
+        NOW,
+    )
+    named = nameable(member, {"julia": 0.8})
+    assert named.cares == named.knows == frozenset({"kubernetes"})
+    assert named.wants == frozenset()
 
 
 def test_strengths_compare_a_long_ago_member_with_a_fresh_one_fairly() -> None:

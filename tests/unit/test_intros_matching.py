@@ -9,6 +9,7 @@ import pytest
 
 from bot.interests.profiles import Evidence, EvidenceKind, build_profile
 from bot.intros import matching
+from bot.intros.explain import Nameable
 from bot.intros.matching import (
     Candidate,
     Constraints,
@@ -341,3 +342,55 @@ def test_members_with_nothing_nameable_are_paired_quickly() -> None:
     plan = plan_round(members, exact_threshold=0)
     assert_partition(plan, list(range(1200)))
     assert not plan.unmatched and all(len(g) == 2 for g in plan.groups)
+
+
+def _named(mid: int, knows: dict[str, float], cares: str) -> Candidate:
+    return Candidate(mid, knows, {}, None, Nameable(cares=frozenset({cares})))
+
+
+# 1 and 2 overlap a little on a topic no intro may name; 1+3 (rust) and 2+4 (go) have a
+# reason an intro can name, and nothing in their scores.
+NAMED = [
+    _named(1, {"rust notes": 1.0, "misc": 0.3}, "rust"),
+    _named(2, {"go notes": 1.0, "misc": 0.3}, "go"),
+    _named(3, {"rust docs": 1.0}, "rust"),
+    _named(4, {"go docs": 1.0}, "go"),
+]
+
+
+@pytest.mark.parametrize("threshold", [100, 0], ids=["exact", "pruned"])
+def test_a_round_prefers_more_pairs_with_a_reason_to_meet(threshold: int) -> None:
+    scorer = PairScorer(NAMED)
+    assert scorer.score_members(1, 3).named == scorer.weights.named > 0
+    assert scorer.score_members(1, 2).named == 0.0
+    assert 0 < scorer.score_members(1, 2).overlap < scorer.weights.named
+    block = scorer.block(np.array([0, 1, 2, 3]))
+    for i, j in itertools.permutations(range(4), 2):
+        assert block[i, j] == pytest.approx(scorer.score(i, j))
+    plan = plan_round(NAMED, exact_threshold=threshold)
+    assert groups_of(plan) == {frozenset({1, 3}), frozenset({2, 4})}
+    # On scores alone the small overlap wins: one pair, and a pair with nothing to say.
+    unnamed = plan_round(NAMED, exact_threshold=threshold, weights=ScoreWeights(named=0.0))
+    assert groups_of(unnamed) == {frozenset({1, 2}), frozenset({3, 4})}
+
+
+@pytest.mark.parametrize("threshold", [100, 0], ids=["exact", "pruned"])
+def test_a_pair_the_intro_cannot_name_loses_its_bonus_and_the_round_is_matched_again(
+    threshold: int,
+) -> None:
+    asked: list[frozenset[int]] = []
+
+    def explains(a: int, b: int) -> bool:  # they already discussed rust and go together
+        asked.append(frozenset((a, b)))
+        return False
+
+    plan = plan_round(NAMED, exact_threshold=threshold, explains=explains)
+    assert groups_of(plan) == {frozenset({1, 2}), frozenset({3, 4})}
+    assert set(asked) == {frozenset({1, 3}), frozenset({2, 4})}  # each asked once
+    assert len(asked) == 2
+    assert all(score.named == 0.0 for score in plan.pair_scores.values())
+    # A pair that can be named keeps it, and is asked about once.
+    asked.clear()
+    kept = plan_round(NAMED, exact_threshold=threshold, explains=lambda a, b: True)
+    assert groups_of(kept) == {frozenset({1, 3}), frozenset({2, 4})}
+    assert kept.pair_scores[frozenset({1, 3})].named > 0
