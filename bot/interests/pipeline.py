@@ -48,6 +48,7 @@ from bot.interests.resource_text import (
     screenshot_fallback,
     titled_by_site,
 )
+from bot.interests.terms import specificity
 from bot.interests.thanks import thanked
 from bot.interests.topics import ResourceText, TopicExtractor, channel_topic
 from bot.interests.wants import (
@@ -91,6 +92,7 @@ ANSWER_TOPICS = 6  # topics an answer is evidence for
 QUESTION_RANK_STEP = 0.02  # a question's later topics weigh this much less each
 HEADLINE_WORDS = 12  # a question's first line this short, with more after it, is its headline
 HEADLINE_BOOST = 1.5  # of a headline's topics among the question's
+EVERYDAY_WANT = 0.75  # of an everyday word's weight among a question's topics
 EVIDENCE_PER_TOPIC = 6  # kept per member topic; who-knows shows 3 that still exist
 CHANNEL_WEIGHT = 0.3  # the channel's topic, when the extractor's top-k left it out
 DF_SAMPLE = 2000  # recent resources whose terms seed a community's document frequencies
@@ -359,6 +361,9 @@ class Corpus:
             # before the details: it names what the question is about.
             named = self.extractor.terms(ResourceText(messages=(head,)))
             found = [(t, w * HEADLINE_BOOST if t in named else w) for t, w in found]
+        # An everyday word (`project`, `front`, `copy`, `device`) weighs less than a subject's
+        # name in what a question asks for: a question repeats its frame ("the front in ReasonML").
+        found = [(t, w * EVERYDAY_WANT if specificity(t) < 1.0 else w) for t, w in found]
         found.sort(key=lambda tw: (-tw[1], -tw[0].count(" "), tw[0]))
         # The order holds in a profile too, where ties had gone alphabetical (`database`
         # before `experiment metadata`, both 1.0): each later topic weighs a little less.

@@ -467,3 +467,14 @@ def test_a_questions_headline_names_what_it_asks_about() -> None:
     thanks = "Thanks for the reply!\nBut the creation of an object fails again, why?"
     assert "thanks" not in dict(corpus.question_topics(thanks))
     assert corpus.question_topics(thanks)[0][0] != "reply"
+
+
+def test_a_question_wants_a_subject_before_the_everyday_words_around_it() -> None:
+    # haskell-jp and Houston: `プロジェクト` (project), `copy`, `device` had been wants where
+    # the question named its subject beside them; an everyday word weighs less.
+    corpus = Corpus(TopicExtractor())
+    asked = "Where do I change the default of zygote?"
+    plain = dict(corpus.extractor.topics(asked))
+    assert plain["default"] == plain["zygote"]  # the words alone tie
+    wanted = dict(corpus.question_topics(asked))
+    assert wanted["zygote"] > wanted["default"] > 0
