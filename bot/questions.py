@@ -33,6 +33,7 @@ __all__ = [
     "mostly_tells",
     "proposes",
     "short_text_cache",
+    "wished_subject",
 ]
 
 
@@ -623,3 +624,31 @@ def asks_nothing_for_self(text: str | None) -> bool:
     Then it is no wish of the asker to learn, whichever kinds its sentences mix."""
     asked = asking_sentences(text)
     return bool(asked) and all(_proposal(s) or _put_to_you(s) for s in asked)
+
+
+# "I'd like to learn julia", "trying to learn how to develop modules": the object of a stated
+# wish to learn, up to the end of its clause. Not "learn from the community", "learn more",
+# "learn and try": those name no subject.
+_WISH_TO_LEARN = re.compile(
+    r"\b(?:would like|'d like|like|love|want|wanna|trying|try|hoping|hope|eager|keen|interested in)"
+    r"\s+(?:to\s+)?learn(?:ing)?\s+(?:more\s+)?(?:about\s+)?"
+    r"(?!from\b|more\b|and\b|with\b|it\b|this\b|that\b|them\b|a lot\b)"
+    r"(?P<object>[^.?!,;:\n()]+)",
+    re.I,
+)
+_CLAUSE_END = re.compile(r"\s(?:and|but|so|because|since|as|for|or|-|–|—)\s", re.I)
+
+
+def wished_subject(text: str | None) -> str | None:
+    """What a question says its author wishes to learn, in their words, in a sentence that
+    asks ("Originally an R and Python [user], would like to learn julia, any courses?" ->
+    "julia"), or None. The rest of that question is background, not a wish. A wish in a
+    sentence that does not ask ("I'd like to learn Julia along the way… what packages should
+    I look into?") leaves the question its own subject."""
+    for sentence in asking_sentences(text):
+        match = _WISH_TO_LEARN.search(sentence.replace("’", "'"))
+        if match is not None:
+            wished = _CLAUSE_END.split(match.group("object"), maxsplit=1)[0].strip()
+            if wished:
+                return wished
+    return None

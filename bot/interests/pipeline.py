@@ -56,6 +56,7 @@ from bot.interests.wants import (
     WANTS_BATCH,
     work_out_wants,
 )
+from bot.questions import wished_subject
 from bot.titles import TitleSource, chat_message_channel, fallback_title
 from storage.interests import (
     Action,
@@ -361,6 +362,13 @@ class Corpus:
             # before the details: it names what the question is about.
             named = self.extractor.terms(ResourceText(messages=(head,)))
             found = [(t, w * HEADLINE_BOOST if t in named else w) for t, w in found]
+        # "…would like to learn julia, any courses?": a wish said in words names what is
+        # wanted; the member's background beside it (`r`, `python`) is no wish.
+        wished = wished_subject(text)
+        if wished:
+            said = self.extractor.terms(ResourceText(messages=(wished,)))
+            inside = [(t, w) for t, w in found if t in said]
+            found = inside or found
         # An everyday word (`project`, `front`, `copy`, `device`) weighs less than a subject's
         # name in what a question asks for: a question repeats its frame ("the front in ReasonML").
         found = [(t, w * EVERYDAY_WANT if specificity(t) < 1.0 else w) for t, w in found]

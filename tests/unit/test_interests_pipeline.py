@@ -478,3 +478,13 @@ def test_a_question_wants_a_subject_before_the_everyday_words_around_it() -> Non
     assert plain["default"] == plain["zygote"]  # the words alone tie
     wanted = dict(corpus.question_topics(asked))
     assert wanted["zygote"] > wanted["default"] > 0
+
+
+def test_a_wish_said_in_a_question_is_what_it_wants_not_the_background_beside_it() -> None:
+    # julialang #introduction: "Originally an R and Python [user], would like to learn julia,
+    # any resources or courses anyone knows of?" had made `r` a wish to learn.
+    corpus = Corpus(TopicExtractor())
+    asked = "Originally an R and Python user, would like to learn julia, any courses anyone knows?"
+    assert [t for t, _ in corpus.question_topics(asked)] == ["julia"]
+    plain = "Originally an R and Python user, any courses on julia anyone knows?"
+    assert "r" in dict(corpus.question_topics(plain))  # without the wish, every topic stays

@@ -23,6 +23,7 @@ from bot.questions import (
     asking_sentences,
     asks_someone_else,
     is_question,
+    wished_subject,
 )
 
 
@@ -445,3 +446,23 @@ def test_a_question_mixing_a_proposal_and_one_put_to_you_asks_nothing_for_the_as
     assert asks_nothing_for_self("Did you upgrade the SDK as well?")
     assert not asks_nothing_for_self("Maybe it should be the default? How do I set it?")
     assert not asks_nothing_for_self("Thanks, merged.")  # asks nothing at all
+
+
+def test_a_wish_to_learn_said_in_the_asking_sentence_names_its_subject() -> None:
+    asked = (
+        "Hello. Originally an R and Python, would like to learn julia, any courses anyone knows of?"
+    )
+    assert wished_subject(asked) == "julia"
+    assert wished_subject("I’d love to learn about property testing and fuzzing, any books?") == (
+        "property testing"
+    )
+    assert wished_subject("Trying to learn how to develop modules, where do I start?") == (
+        "how to develop modules"
+    )
+    # A wish that names nothing, a wish in a sentence that does not ask, no question at all.
+    assert wished_subject("Hope to learn a lot from here, any tips?") is None
+    assert wished_subject("would like to learn from the community, where do I go?") is None
+    told = "I'd like to learn Julia along the way.\nWhich packages should I look into?"
+    assert wished_subject(told) is None
+    assert wished_subject("I want to learn Rust.") is None
+    assert wished_subject(None) is None
