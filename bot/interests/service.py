@@ -1048,6 +1048,7 @@ def _evidence(row: EvidenceRow, member_external_id: str = "") -> Evidence:
         channel=row.channel,
         resource_id=row.ref.resource_id or None,
         conversation=row.conversation,
+        message_id=row.ref.message_id or None,
     )
 
 

@@ -321,7 +321,11 @@ async def test_profiles_show_what_a_member_knows_and_wants_with_evidence(
     assert "asked “How do I make postgres use my index?”" in cy
     ana = await say(console, "zed", "/rhizome profile @ana")
     assert "Knows about" in ana and "postgres" in ana
-    assert "shared Pg indexes <https://example.org/pg-indexes> in #databases" in ana
+    knows = ana[ana.index("Knows about") :].split("\n-- ")[0]
+    assert "shared Pg indexes <https://example.org/pg-indexes>" in knows
+    assert "in #databases" in knows
+    # one link shared backs one subject: not also `index` and `query planning` of its title
+    assert re.findall(r"^ *\d+\. (.+)$", knows, re.MULTILINE) == ["postgres"], knows
 
 
 HOSTILE = [
@@ -407,3 +411,23 @@ async def test_a_profile_shows_no_kanji_by_itself(console: ConsoleSession) -> No
     topics = re.findall(r"^ *\d+\. (.+?)$", knows, re.MULTILINE)
     assert topics, knows
     assert "遅延評価" in topics and "本" not in topics, topics
+
+
+async def test_one_link_alone_backs_one_subject_in_a_profile(console: ConsoleSession) -> None:
+    # houstondatavis: one share's sentence gave `ensemble caller`, `opnionated` and `wisemen`,
+    # three of a member's five "Knows about" lines.
+    await say(
+        console,
+        "uma",
+        "Finally an ensemble caller for election results, pundits and polls "
+        "https://example.org/who-will-be-president",
+    )
+    await say(console, "uma", "Kubernetes operators https://example.org/k8s-operators")
+    await say(console, "uma", "More on Kubernetes operators https://example.org/k8s-operators-2")
+    await refresh(console)
+    out = await say(console, "zed", "/rhizome profile @uma")
+    knows = out[out.index("Knows about") :].split("\n-- ")[0]
+    topics = re.findall(r"^ *\d+\. (.+?)$", knows, re.MULTILINE)
+    assert any("kubernetes" in t for t in topics), topics
+    first_share = {"ensemble caller", "election", "election result", "pundit", "poll", "caller"}
+    assert sum(t in first_share for t in topics) == 1, topics
