@@ -132,6 +132,26 @@ def is_me_too(text: str | None) -> bool:
     return len(cleaned) <= ME_TOO_CHARS and bool(_ME_TOO.search(cleaned))
 
 
+# A wish for what does not exist yet ("…would be huge", "I wish it were easier", "long awaited
+# feature") says what the member lacks, not what they know.
+_WISH = re.compile(
+    r"\bwould(?: really| also| just)? be (?:really |so |very |super |pretty )?"
+    r"(?:huge|great|nice|awesome|cool|amazing|helpful|useful|lovely|neat|handy|ideal|fantastic"
+    r"|wonderful|sweet)\b"
+    r"|\b(?:i|we) wish\b|\blong[- ]awaited\b|\bwould love (?:to see|it if|if)\b",
+    re.IGNORECASE,
+)
+WISH_WORDS = 30  # a longer reply that voices a wish mostly explains things too
+
+
+def is_wish(text: str | None) -> bool:
+    """A short reply that voices a wish ("Would be nice if there was an easy way to recover the
+    last temp env"), with no code or link in it: no answer."""
+    if not text or "`" in text or "http" in text or not _WISH.search(text.replace("’", "'")):
+        return False
+    return len(_WORDS.findall(text)) <= WISH_WORDS
+
+
 # A member named, or a link to another conversation (a chat message's own address).
 _POINTER = re.compile(
     r"<[@#]!?[A-Za-z0-9]+(?:\|[^>]*)?>|https?://(?:[\w-]+\.)?(?:discord(?:app)?\.com/channels/"
@@ -165,6 +185,8 @@ def is_substantive(text: str | None) -> bool:
     """A reply with something in it: not an acknowledgement, not another question, not a
     "same here", and at least a few words (or some code or a link)."""
     if not text or is_acknowledgement(text) or is_question(text) or is_me_too(text):
+        return False
+    if is_wish(text):
         return False
     if "`" in text or "http" in text:
         return True
