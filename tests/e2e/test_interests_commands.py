@@ -65,6 +65,22 @@ async def say(session: ConsoleSession, who: str, command: str) -> str:
     return await session.handle(command)
 
 
+def knows_about(profile: str) -> str:
+    """The "Knows about" section of a profile reply."""
+    return profile[profile.index("Knows about") :].split("\n-- ")[0]
+
+
+def listed(section: str) -> list[str]:
+    """The numbered items of a reply's section, in order."""
+    return re.findall(r"^ *\d+\. (.+?)$", section, re.MULTILINE)
+
+
+async def known_topics(session: ConsoleSession, who: str) -> tuple[str, list[str]]:
+    """A member's "Knows about" as another member reads it, and its topics."""
+    knows = knows_about(await say(session, "zed", f"/rhizome profile @{who}"))
+    return knows, listed(knows)
+
+
 async def count(rz: Rhizome, table: object) -> int:
     async with rz.services.db.read() as conn:
         return int((await conn.execute(select(func.count()).select_from(table))).scalar_one())  # type: ignore[arg-type]
@@ -246,7 +262,7 @@ async def test_a_profile_names_subjects_before_everyday_words(console: ConsoleSe
     await say(console, "quinn", "Button https://example.org/x/101")
     await say(console, "quinn", "Makie https://example.org/x/102")
     out = await say(console, "zed", "/rhizome profile @quinn")
-    knows = out[out.index("Knows about") :].split("\n-- ")[0]
+    knows = knows_about(out)
     assert "makie" in knows
     assert "button" not in knows or knows.index("makie") < knows.index("button")
 
@@ -261,9 +277,7 @@ async def test_a_profile_shows_more_than_one_conversation(console: ConsoleSessio
     for n in range(3):
         await say(console, "rae", f":reply ^ Zig and Erlang again, Simulink and Fortran take {n}")
     await say(console, "rae", "Kubernetes operators https://example.org/k8s-operators")
-    out = await say(console, "zed", "/rhizome profile @rae")
-    knows = out[out.index("Knows about") :].split("\n-- ")[0]
-    topics = re.findall(r"^ *\d+\. (.+?)$", knows, re.MULTILINE)
+    _, topics = await known_topics(console, "rae")
     # at most two of that one thread's words while another conversation has a subject left
     # (everyday words of one message, `operator`, are none: they only fill nothing)
     assert "kubernetes" in topics[:3], topics
@@ -280,9 +294,7 @@ async def test_a_profile_names_each_subject_once(console: ConsoleSession) -> Non
     await say(console, "wes", "CSV parsing in the browser https://example.org/csv/2")
     await say(console, "wes", "Kubernetes operators https://example.org/k8s-operators")
     await refresh(console)
-    out = await say(console, "zed", "/rhizome profile @wes")
-    knows = out[out.index("Knows about") :].split("\n-- ")[0]
-    topics = re.findall(r"^ *\d+\. (.+?)$", knows, re.MULTILINE)
+    knows, topics = await known_topics(console, "wes")
     assert topics, knows
     letters = [t.replace(" ", "") for t in topics]
     assert len(letters) == len(set(letters)), topics
@@ -305,9 +317,7 @@ async def test_a_profile_shows_more_than_one_thread_of_answers(console: ConsoleS
     await say(console, "tom", ":reply ^ LLVM 11 with Clang, libunwind and the ORC JIT for codegen")
     await say(console, "vic", "How should I profile memory allocations in a Julia package?")
     await say(console, "tom", ":reply ^ The Profile stdlib has an allocation profiler, see PProf")
-    out = await say(console, "zed", "/rhizome profile @tom")
-    knows = out[out.index("Knows about") :].split("\n-- ")[0]
-    topics = re.findall(r"^ *\d+\. (.+)$", knows, re.MULTILINE)
+    knows, topics = await known_topics(console, "tom")
     assert len(topics) == 5, knows
     pi_words = {"32bit", "armv7l", "raspbian", "raspberry", "firmware", "aarch64", "julia"}
     assert len(pi_words & set(topics)) <= 2, topics
@@ -321,11 +331,11 @@ async def test_profiles_show_what_a_member_knows_and_wants_with_evidence(
     assert "asked “How do I make postgres use my index?”" in cy
     ana = await say(console, "zed", "/rhizome profile @ana")
     assert "Knows about" in ana and "postgres" in ana
-    knows = ana[ana.index("Knows about") :].split("\n-- ")[0]
+    knows = knows_about(ana)
     assert "shared Pg indexes <https://example.org/pg-indexes>" in knows
     assert "in #databases" in knows
     # one link shared backs one subject: not also `index` and `query planning` of its title
-    assert re.findall(r"^ *\d+\. (.+)$", knows, re.MULTILINE) == ["postgres"], knows
+    assert listed(knows) == ["postgres"], knows
 
 
 HOSTILE = [
@@ -406,9 +416,7 @@ async def test_a_profile_shows_no_kanji_by_itself(console: ConsoleSession) -> No
         await say(console, "uma", f"おすすめの本です https://example.org/hon/{n}")
     await say(console, "uma", "遅延評価の解説 https://example.org/lazy")
     await refresh(console)
-    out = await say(console, "zed", "/rhizome profile @uma")
-    knows = out[out.index("Knows about") :].split("\n-- ")[0]
-    topics = re.findall(r"^ *\d+\. (.+?)$", knows, re.MULTILINE)
+    knows, topics = await known_topics(console, "uma")
     assert topics, knows
     assert "遅延評価" in topics and "本" not in topics, topics
 
@@ -425,9 +433,7 @@ async def test_one_link_alone_backs_one_subject_in_a_profile(console: ConsoleSes
     await say(console, "uma", "Kubernetes operators https://example.org/k8s-operators")
     await say(console, "uma", "More on Kubernetes operators https://example.org/k8s-operators-2")
     await refresh(console)
-    out = await say(console, "zed", "/rhizome profile @uma")
-    knows = out[out.index("Knows about") :].split("\n-- ")[0]
-    topics = re.findall(r"^ *\d+\. (.+?)$", knows, re.MULTILINE)
+    _, topics = await known_topics(console, "uma")
     assert any("kubernetes" in t for t in topics), topics
     first_share = {"ensemble caller", "election", "election result", "pundit", "poll", "caller"}
     assert sum(t in first_share for t in topics) == 1, topics
