@@ -162,7 +162,7 @@ _MORE_CHAT_WORDS = frozenset(
     idk fwiw omg lmk ftw tldr asap nvm rofl smh brb afk ikr ymmv irl tia ofc jk ngl rn pls plz
     wtf tho idc ttyl atm otoh thx ty
     yea yeahh nah hmm hmmm hm ugh huh whoa woah yay ooh oh ah aha ahh argh eh uh um umm oops
-    welp hiya hehe heh hah yikes meh wow kudos congrats cheers
+    welp hiya hehe heh hah yikes meh wow kudos congrats congratulations cheers bravo luck
     dont doesnt didnt cant wont isnt arent wasnt werent shouldnt couldnt wouldnt havent hasnt
     im ive id ill youre youve theyre weve thats whats theres heres lets e.g i.e etc eg ie vs
     aswell alot atleast infact eachother incase ofcourse everytime anyways

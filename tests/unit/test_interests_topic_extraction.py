@@ -420,6 +420,12 @@ def test_chat_s_run_together_spellings_are_no_topics() -> None:
     assert "worker" in terms and not {"aswell", "atleast"} & set(terms)
 
 
+def test_good_luck_and_congratulations_are_chat() -> None:
+    # julialang: "Good luck! Julia's GC is pretty naive…" had made `luck` a "Knows about"
+    terms = TopicExtractor()._token_terms("Good luck! Julia's GC is pretty naive, congratulations")
+    assert "gc" in terms and not {"luck", "good luck", "congratulations"} & set(terms)
+
+
 def test_a_slash_between_alternatives_ends_a_phrase() -> None:
     # Infrahub: "works on safari/firefox", "netbox/nautobot" named no subject
     terms = TopicExtractor()._token_terms("the netbox/nautobot sync fails on safari/firefox")
