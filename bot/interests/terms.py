@@ -115,6 +115,12 @@ _PLACEHOLDER_HOST = re.compile(
     r"^(?:[\w-]+\.)*(?:example\.(?:com|org|net)|localhost|test|invalid)$"
     r"|^(?:\d{1,3}\.){3}\d{1,3}$"
 )
+# A host name with a subdomain (`docs.infrahub.app`, `hackage.haskell.org`): part of an
+# address, not a subject. One dot is left alone: `socket.io`, `node.js` are names.
+_HOST_NAME = re.compile(
+    r"^(?:[a-z0-9-]+\.){2,}(?:com|org|net|app|dev|edu|gov|co|jp|uk|de|fr|ai|me|info|us|ca|au"
+    r"|in|cn|ru|br|eu|ch|nl|se|no|fi|es|it|pl|kr|tw|hk|sg|xyz|site|tech|cloud|page|so)$"
+)
 # Chat channels named for what members do there, not for a subject.
 GENERIC_CHANNELS = frozenset(
     """general random community appreciation introduction introductions intro intros
@@ -175,7 +181,7 @@ def is_junk(word: str) -> bool:
         stem, _, ext = word.rpartition(".")
         if ext in _FILE_EXTENSIONS and stem and not _named_config_file(stem, ext):
             return True  # a file name
-        if _PLACEHOLDER_HOST.match(word):
+        if _PLACEHOLDER_HOST.match(word) or _HOST_NAME.match(word):
             return True
         if stem in _SELF_NAMES:
             return True  # `self.branch`, `this.props`: a variable's field, not a subject

@@ -35,6 +35,8 @@ from bot.interests.topics import ResourceText, TopicExtractor, channel_topic, no
         "https",  # URL parts and placeholder hosts
         "example.org",
         "172.17.0.1",
+        "docs.infrahub.app",  # a host name with a subdomain, written without its scheme
+        "hackage.haskell.org",
         "hmm",  # interjections
         "hahaha",
         "damnnn",  # drawn out (Houston: "damnnn shareLaTeX is uber cool")
@@ -76,6 +78,7 @@ def test_junk_is_never_a_topic(word: str) -> None:
     [
         *("3d", "k8s", "c++", "python3", "h264", "d3", "io", "data.text", "node.js", "es6"),
         *("armv7l", "covid19", "h2o", "hs24"),
+        *("socket.io", "data.text.io", "data.vector.unboxed"),  # names, modules, not hosts
     ],
 )
 def test_names_with_digits_are_not_junk(word: str) -> None:
