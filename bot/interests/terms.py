@@ -67,8 +67,10 @@ _GENERIC_CONFIG_STEMS = frozenset(
 _NUMBERISH = re.compile(
     r"^v?\d[\d.,:_-]*$|^v?\d+(?:\.\d+)+[a-z]{0,2}\d*$"
     r"|^\d+(?:st|nd|rd|th|s|k|m|x|px|em|pt|ms|gb|mb|kb|tb|hz|am|pm)$"
-    # the end of a numbered file's name (`Viz_2.R` -> `2.r`) or a version's (`2.x`)
-    r"|^\d+\.[a-z]{1,4}$"
+    # the end of a numbered file's name (`Viz_2.R` -> `2.r`) or a version's (`2.x`, `0.10.x`)
+    r"|^\d+\.[a-z]{1,4}$|^v?\d+(?:\.\d+)+\.x$"
+    # a name with its version run on (`CoverageTools.1.5.4`)
+    r"|^[a-z][\w-]*\.v?\d+(?:\.\d+){1,3}$"
     # a numbered part of a work: `vol.1`, `no.5`, `ch.3`, `fig.2`, `pp.12`
     r"|^(?:vol|no|ch|chap|pp?|fig|sec|eq|ex|ep|pt|art)\.\d+$"
 )

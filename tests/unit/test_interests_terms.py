@@ -28,6 +28,8 @@ from bot.interests.topics import ResourceText, TopicExtractor, channel_topic, no
         "a1b2c3d4e5f6a7b8",
         "1.6",  # numbers and versions
         "v0.7.2",
+        "0.10.x",
+        "coveragetools.1.5.4",  # a name with its version run on (julialang)
         "2016",
         "5x",
         "lt",  # Slack's escaped &lt;
