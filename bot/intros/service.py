@@ -268,37 +268,30 @@ class IntroService:
             penalties=penalties,
             repeat_window=REPEAT_WINDOW,
         )
-        by_id = {p.member_id: p for p in profiles}
 
-        def explain(group: Sequence[int]) -> Explanation:
+        def explain(group: Sequence[Profile], *, cut_already: bool = False) -> Explanation:
             return explain_group(
-                [by_id[i] for i in group],
+                group,
                 common=common,
                 min_support=MIN_SUPPORT,
                 min_questions=MIN_QUESTIONS,
                 not_met=True,
+                focused=cut_already,
             )
 
         # Matching prefers pairs with a reason to meet: what each side could be named for,
         # then the intro's own checks on the pairs it chose.
         candidates = [
             Candidate.from_profile(
-                f, nameable(p, common, min_support=MIN_SUPPORT, min_questions=MIN_QUESTIONS)
+                f, nameable(f, common, min_support=MIN_SUPPORT, min_questions=MIN_QUESTIONS)
             )
-            for p, f in zip(profiles, focused, strict=True)
+            for f in focused
         ]
+        by_id = {p.member_id: p for p in profiles}
         cut = {p.member_id: p for p in focused}
 
         def explains(a: int, b: int) -> bool:
-            pair = explain_group(
-                [cut[a], cut[b]],
-                common=common,
-                min_support=MIN_SUPPORT,
-                min_questions=MIN_QUESTIONS,
-                not_met=True,
-                focused=True,
-            )
-            return bool(pair.reasons)
+            return bool(explain([cut[a], cut[b]], cut_already=True).reasons)
 
         # Matching is CPU-bound (seconds at 10k members): keep the event loop answering.
         plan = await asyncio.to_thread(
@@ -311,7 +304,7 @@ class IntroService:
         groups = tuple(
             Group(
                 tuple(members[i] for i in group),
-                explain(group),
+                explain([by_id[i] for i in group]),
                 float(plan.scores.get(group, 0.0)),
             )
             for group in plan.groups
