@@ -347,7 +347,7 @@ MISS_CAUSES = (RANKED_LOWER, WORD_TOPIC, WROTE_IT, NOT_SAID, NO_TOPICS)
 
 async def miss_causes(
     rz: Rhizome, cid: int, query: str, knowers: Sequence[dict[str, Any]], named: Sequence[str]
-) -> list[str]:
+) -> list[tuple[str, str]]:
     """Why the judged knowers missing from a query's first three are missing, the best judged
     first, as many as could have been named: found further down; holding a topic with a word
     of the query that the query did not reach (`quantum software` for `quantum`); holding
@@ -359,12 +359,12 @@ async def miss_causes(
     if not left_out:
         return []
     deeper = await service_for(rz.services).who_knows(cid, query, limit=20)
-    further = {e.member.external_id for e in deeper.experts}
+    further = [e.member.external_id for e in deeper.experts]
     words = (normalize_topic(query) or query.casefold()).split()
     causes = []
     for ext in left_out:
         if ext in further:
-            causes.append(RANKED_LOWER)
+            causes.append((ext, f"{RANKED_LOWER} (#{further.index(ext) + 1})"))
             continue
         member = await rz.services.repos.members.by_external_id(cid, ext)
         topics: list[str] = []
@@ -375,14 +375,15 @@ async def miss_causes(
             async with rz.services.db.read() as conn:
                 topics = list((await conn.execute(own_topics)).scalars())
                 texts = list((await conn.execute(own_texts)).scalars())
+        worded = sorted({t for t in topics for w in words if w in t})
         if not topics:
-            causes.append(NO_TOPICS)
-        elif any(w in t for t in topics for w in words):
-            causes.append(WORD_TOPIC)
+            causes.append((ext, NO_TOPICS))
+        elif worded:
+            causes.append((ext, f"{WORD_TOPIC} ({', '.join(worded[:4])})"))
         elif any(all(w in text.casefold() for w in words) for text in texts):
-            causes.append(WROTE_IT)
+            causes.append((ext, WROTE_IT))
         else:
-            causes.append(NOT_SAID)
+            causes.append((ext, NOT_SAID))
     return causes
 
 
@@ -471,9 +472,8 @@ async def score_dataset(
                     answer = await interests.who_knows(cid, q["query"], limit=EXPERTS)
                     named = [e.member.external_id for e in answer.experts][:3]
                     hits = sum(1 for x in named if x in knowers)
-                    scores.misses.update(
-                        await miss_causes(rz, cid, q["query"], q["knowers"], named)
-                    )
+                    missed = await miss_causes(rz, cid, q["query"], q["knowers"], named)
+                    scores.misses.update(c.split(" (")[0] for _, c in missed)
                     if later is not None:
                         later.precision.append(hits / 3)
                         later.answered += bool(named)
@@ -486,6 +486,10 @@ async def score_dataset(
                         who = [e.member.name for e in answer.experts][:3]
                         tag = f" ({key.removeprefix('who_knows_')})" if later else ""
                         scores.lines.append(f"  who-knows{tag} {q['query']!r}: {who} -> {hits}/3")
+                        names = {k["id"]: k.get("name", k["id"]) for k in q["knowers"]}
+                        scores.lines.extend(
+                            f"    missed {names[ext]}: {cause}" for ext, cause in missed
+                        )
             for v in judged.get("variants", []):
                 if v["dataset"] != name:
                     continue

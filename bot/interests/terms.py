@@ -73,6 +73,8 @@ _NUMBERISH = re.compile(
     r"|^[a-z][\w-]*\.v?\d+(?:\.\d+){1,3}$"
     # a numbered part of a work: `vol.1`, `no.5`, `ch.3`, `fig.2`, `pp.12`
     r"|^(?:vol|no|ch|chap|pp?|fig|sec|eq|ex|ep|pt|art)\.\d+$"
+    # a size or a shape: an image's `1166x435`, `1920x1080px`, an array's `2x16x32`
+    r"|^\d+x\d{3,}(?:px)?$|^\d{3,}x\d+(?:px)?$|^\d+(?:x\d+){2,}$"
 )
 # A numbered everyday word is a place in a sequence (`week1`, `beta1`, `rc2`, `part3`), not a
 # subject; a rarer word with a number is a name (`python3`, `es6`, `html5`, `ec2`).

@@ -32,6 +32,9 @@ from bot.interests.topics import ResourceText, TopicExtractor, channel_topic, no
         "coveragetools.1.5.4",  # a name with its version run on (julialang)
         "2016",
         "5x",
+        "1166x435",  # an image's size (julialang: a member's topic), an array's shape
+        "1920x1080px",
+        "2x16x32",
         "lt",  # Slack's escaped &lt;
         "amp",
         "https",  # URL parts and placeholder hosts
@@ -81,6 +84,7 @@ def test_junk_is_never_a_topic(word: str) -> None:
         *("3d", "k8s", "c++", "python3", "h264", "d3", "io", "data.text", "node.js", "es6"),
         *("armv7l", "covid19", "h2o", "hs24"),
         *("socket.io", "data.text.io", "data.vector.unboxed"),  # names, modules, not hosts
+        *("x86", "x64", "4x4", "3x3"),  # architectures, small shapes named as such
     ],
 )
 def test_names_with_digits_are_not_junk(word: str) -> None:
