@@ -15,7 +15,9 @@ Rhizome's answers (the rules are in `bench/judgments/RULES.md`):
   leave out, whether Rhizome ranked them 4th to 20th, gave them a topic with a word of the
   query that did not match, no such topic although they wrote the words, none at all;
 - intros (`quality_intros`) and weekly digests (`quality_digests`): the judged weeks' digests,
-  their featured links by the judge's learning label, against popularity alone.
+  their featured links by the judge's learning label, against popularity alone;
+- introductions (`quality_introductions`): the topics taken from what members say about
+  themselves in introduction channels, against the subjects a judge read in them.
 
     python bench/quality.py                       # all four datasets
     python bench/quality.py --only haskell-jp -v  # one, with every answer printed
@@ -45,7 +47,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlalchemy import select
 
-from bench import quality_digests, quality_intros, quality_shown
+from bench import quality_digests, quality_introductions, quality_intros, quality_shown
 from bot.app import Rhizome
 from bot.config import parse_config
 from bot.importers.run import import_export
@@ -641,6 +643,11 @@ async def main() -> None:
         print("\n".join(quality_shown.summary()))
         if quality_digests.TOTAL.weeks:
             print("\n".join(quality_digests.summary()))
+        if not args.only:
+            introductions = quality_introductions.measure(args.datasets, args.verbose)
+            if introductions.lines:
+                print("\n".join(introductions.lines))
+            print("ALL " + introductions.summary())
 
 
 if __name__ == "__main__":

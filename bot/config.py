@@ -22,6 +22,8 @@ from pydantic import (
     model_validator,
 )
 
+from bot.interests.introductions import DEFAULT_CHANNELS as DEFAULT_INTRODUCTION_CHANNELS
+
 if TYPE_CHECKING:
     from bot.platforms import AdapterSpec
 
@@ -140,6 +142,11 @@ class DiscordConfig(_Section):
 class InterestsConfig(_Section):
     half_life_days: float = Field(default=180.0, gt=0)
     aliases: dict[str, str] = {}
+    # Where members introduce themselves (glob patterns of channel names): what they say they
+    # work on counts as a declared interest. [] reads no channel so.
+    introduction_channels: list[str] = Field(
+        default_factory=lambda: list(DEFAULT_INTRODUCTION_CHANNELS)
+    )
 
 
 class UnfurlConfig(_Section):

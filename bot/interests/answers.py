@@ -228,10 +228,14 @@ def answered(
     replies: Iterable[Reply],
     topics_of: Callable[[str, str, str | None], Sequence[tuple[str, float]]],
     own_topics: Callable[[str], Sequence[tuple[str, float]]] | None = None,
+    introduces: Callable[[Reply], bool] | None = None,
 ) -> list[Answered]:
     """The replies that show knowledge (substantive, in someone else's thread), each with
     the topics of the question and the reply together. A reply to a shared link that asked
-    nothing already counts as discussing that link (see `knowledge_scores`), not again here."""
+    nothing already counts as discussing that link (see `knowledge_scores`), not again here.
+    A reply to someone's introduction (`introduces`) is about what it says itself: the
+    newcomer's subjects are theirs, not the welcomer's ("majoring in Electrical Engineering…
+    any tips?" answered with "this might be a good first issue")."""
     out: list[Answered] = []
     asked_in: dict[int, bool] = {}  # a thread's root asks once, however many replies it has
     for r in replies:
@@ -251,7 +255,11 @@ def answered(
             weight *= THANKED_FACTOR
         elif own_topics is not None and not own_topics(r.text):
             weight *= WORDLESS_FACTOR
-        found = topics_of(r.root_text, r.text, r.channel)
+        found: Sequence[tuple[str, float]]
+        if introduces is not None and introduces(r):
+            found = own_topics(r.text) if own_topics is not None else []
+        else:
+            found = topics_of(r.root_text, r.text, r.channel)
         if found:
             out.append(Answered(r.member_id, r.message_id, r.at, found, weight, r.root_id))
     return out

@@ -332,6 +332,10 @@ def evidence_spans(ev: Evidence, about: str | None = None) -> tuple[Span, ...]:
         out.append(Text(f"answered “{question}”" if question else "answered a question"))
         if ev.snippet:
             out.append(Text(f": “{clip(ev.snippet, SNIPPET_CHARS, about)}”"))
+    elif ev.kind is EvidenceKind.INTRODUCED:
+        out.append(Text("introduced themselves"))
+        if ev.snippet:
+            out.append(Text(f": “{clip(ev.snippet, SNIPPET_CHARS, about)}”"))
     elif ev.kind is EvidenceKind.THANKED:
         by = ev.resource_title
         out.append(Text(f"thanked by {by}" if by else "thanked by name"))
@@ -559,7 +563,9 @@ async def _known_about(
         first = evidence_of[topic][0]
         key = first.conversation or first.resource_id or first.message_id or topic
         said = {_said_in(e) for e in evidence_of[topic]}
-        if len(said) == 1:
+        # An introduction names its subjects one by one ("robust statistics, microsimulation").
+        stated = evidence_of[topic][0].kind is EvidenceKind.INTRODUCED
+        if len(said) == 1 and not stated:
             if said <= backing:
                 continue
             backing |= said

@@ -36,6 +36,7 @@ from bot.interests.answers import (
     is_me_too,
 )
 from bot.interests.idset import IdSet
+from bot.interests.introductions import is_introductions_channel, stated_subjects
 from bot.interests.profiles import (
     DEFAULT_WEIGHTS,
     EvidenceKind,
@@ -62,6 +63,8 @@ from storage.interests import (
     Action,
     EvidenceRef,
     InterestStore,
+    Posted,
+    Reply,
     ResourceDoc,
     TopicScore,
 )
@@ -90,6 +93,7 @@ TOPICS_PER_RESOURCE = 8
 # judged precision@3 0.67 at 120, 0.70 at 300, 0.72 at 1,000 (Julia: 7,414 -> 8,584 rows).
 TOPICS_PER_MEMBER = 1000
 ANSWER_TOPICS = 6  # topics an answer is evidence for
+INTRODUCTION_TOPICS = 6  # topics an introduction is evidence for
 QUESTION_RANK_STEP = 0.02  # a question's later topics weigh this much less each
 HEADLINE_WORDS = 12  # a question's first line this short, with more after it, is its headline
 HEADLINE_BOOST = 1.5  # of a headline's topics among the question's
@@ -126,15 +130,23 @@ KNOW_KINDS = {
     "reacted": EvidenceKind.REACTED,
     "answered": EvidenceKind.ANSWERED,
     "thanked": EvidenceKind.THANKED,
+    "introduced": EvidenceKind.INTRODUCED,
 }
 # Reacting or bookmarking shows interest, not knowledge: it is left out of who-knows.
 KNOWING = frozenset(
-    {EvidenceKind.SHARED, EvidenceKind.REPLIED, EvidenceKind.ANSWERED, EvidenceKind.THANKED}
+    {
+        EvidenceKind.SHARED,
+        EvidenceKind.REPLIED,
+        EvidenceKind.ANSWERED,
+        EvidenceKind.THANKED,
+        EvidenceKind.INTRODUCED,
+    }
 )
 # A word in this share of the community's documents is its own subject (as for intros).
 COMMUNITY_WIDE_SHARE = 0.3
 RECENT_REPLIES = 400  # each member's newest replies read for answers
 RECENT_MENTIONS = 400  # each member's newest mentions read for thanks
+RECENT_INTRODUCTIONS = 5  # each member's newest posts read where members introduce themselves
 # What counts towards *knowing* (who-knows, members' topics): as profiles weigh evidence, but
 # discussing a shared link shows less knowledge than caring. At 2.0 (two-thirds of a share)
 # frequent discussants outranked those who answered: judged precision@3 0.67 -> 0.69 at 1.0,
@@ -148,6 +160,10 @@ KNOWLEDGE_WEIGHTS: Mapping[EvidenceKind, float] = {
     **DEFAULT_WEIGHTS,
     EvidenceKind.REPLIED: 1.0,
     EvidenceKind.SHARED: 2.5,
+    # "Interested in symbolic logic", said introducing oneself, is interest more than shown
+    # knowledge: at the profile's 2.5 a newcomer's introduction came second for `symbolic
+    # computation`, above a judged knower who had answered on it.
+    EvidenceKind.INTRODUCED: 1.0,
 }
 QUESTION_SHARE = 0.5  # of a question's words in the topics of the reply that answers it
 
@@ -251,7 +267,8 @@ def knowledge_scores(
             per = best.setdefault(key, {})
             if slot not in per or value > per[slot][0]:
                 per[slot] = (value, ref)
-            discussed.setdefault(key, set()).add(slot)
+            if ans.kind != "introduced":  # saying so is no conversation joined
+                discussed.setdefault(key, set()).add(slot)
     out: dict[int, list[TopicScore]] = {}
     for mid, scores in acc.items():
         ranked = sorted(scores.items(), key=lambda ts: (-ts[1], ts[0]))[:limit]
@@ -700,11 +717,19 @@ class TopicPipeline:
         topics = await self.store.topics_of({a.resource_id for a in actions if a.resource_id})
         replies = await self.store.replies(community_id, ids, since=since, recent=RECENT_REPLIES)
         corpus = await self.corpus(community_id)
+        patterns = self.services.config.interests.introduction_channels
+
+        def introduces(reply: Reply) -> bool:
+            return is_introductions_channel(reply.channel, patterns) and bool(
+                stated_subjects(reply.root_text)
+            )
+
         answers = await asyncio.to_thread(
-            answered, replies, corpus.conversation_topics, corpus.text_topics
+            answered, replies, corpus.conversation_topics, corpus.text_topics, introduces
         )
         replied_in = {(r.member_id, r.root_id) for r in replies}
         answers += await self._thanks(community_id, ids, since, corpus, replied_in)
+        answers += await self._introductions(community_id, ids, since, corpus)
         corpus.forget_conversations()
         scores = knowledge_scores(actions, topics, self.half_life, answers=answers)
         del actions, replies, answers, topics  # the wants below read their own, a few at a time
@@ -737,6 +762,35 @@ class TopicPipeline:
             for t in found
         ]
 
+    async def introductions(
+        self, community_id: int, ids: Sequence[int], since: datetime, corpus: Corpus
+    ) -> list[Introduced]:
+        """What these members say they work on or care about where the community introduces
+        itself (`bot.interests.introductions`): for their scores here, for profiles in
+        `InterestService.profiles`."""
+        patterns = self.services.config.interests.introduction_channels
+        channels = await self.store.public_channels(community_id)
+        where = [cid for cid, name in channels.items() if is_introductions_channel(name, patterns)]
+        if not where:
+            return []
+        posts = await self.store.own_posts(
+            community_id, ids, where, since=since, recent=RECENT_INTRODUCTIONS
+        )
+        if not posts:
+            return []
+        community = await self.services.repos.communities.get(community_id)
+        name = (community.name if community is not None else None) or ""
+        return await asyncio.to_thread(introduced, posts, corpus, name)
+
+    async def _introductions(
+        self, community_id: int, ids: Sequence[int], since: datetime, corpus: Corpus
+    ) -> list[Answered]:
+        """Introductions as evidence of knowing, weighed as little as discussing a link."""
+        return [
+            Answered(i.member_id, i.message_id, i.at, i.topics, 1.0, i.message_id, "introduced")
+            for i in await self.introductions(community_id, ids, since, corpus)
+        ]
+
     async def _wants(
         self,
         community_id: int,
@@ -766,6 +820,46 @@ class TopicPipeline:
                 )
             )
         return out
+
+
+@dataclass(frozen=True, slots=True)
+class Introduced:
+    """An introduction's author, where and when it was posted, and the subjects it states."""
+
+    member_id: int
+    message_id: int
+    at: datetime
+    text: str
+    channel: str | None
+    topics: list[tuple[str, float]]
+
+
+def introduced(posts: Sequence[Posted], corpus: Corpus, community: str = "") -> list[Introduced]:
+    """The subjects each introduction states (CPU only). What it says of the community's own
+    subject ("excited to learn Julia", "the julia language and its applications", "the komodo
+    platform": words of its documents or of its name) is why they came, not what sets them
+    apart."""
+    out: list[Introduced] = []
+    name = community.casefold()
+    wide = corpus.community_wide()
+
+    def own(word: str) -> bool:
+        return word in wide or (len(word) >= 3 and word in name)
+
+    for post in posts:
+        stated = stated_subjects(post.text)
+        if not stated:
+            continue
+        # Each clause its own sentence: "computer science. 3d modelling" must not run together.
+        found = corpus.extractor.topics(
+            ResourceText(messages=(". ".join(stated),)), k=INTRODUCTION_TOPICS, rarity_power=0.5
+        )
+        found = [(t, w) for t, w in found if not any(own(word) for word in t.split())]
+        if found:
+            out.append(
+                Introduced(post.member_id, post.message_id, post.at, post.text, post.channel, found)
+            )
+    return out
 
 
 # --- page metadata ----------------------------------------------------------------------------

@@ -46,6 +46,7 @@ class EvidenceKind(StrEnum):
     DECLARED = "declared"  # `interests add`: never decays
     ANSWERED = "answered"  # a substantive reply to someone else's question
     THANKED = "thanked"  # someone else thanked them by name (`bot.interests.thanks`)
+    INTRODUCED = "introduced"  # said so introducing themselves (`bot.interests.introductions`)
 
 
 DEFAULT_WEIGHTS: Mapping[EvidenceKind, float] = {
@@ -57,6 +58,8 @@ DEFAULT_WEIGHTS: Mapping[EvidenceKind, float] = {
     EvidenceKind.ANSWERED: 4.0,
     # As strong as an answer: the one who was helped says so, and says with what.
     EvidenceKind.THANKED: 4.0,
+    # Their own words, as a declared interest: "my research is on X" is not yet shown knowledge.
+    EvidenceKind.INTRODUCED: 2.5,
 }
 
 

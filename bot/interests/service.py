@@ -130,8 +130,9 @@ _KIND_ORDER = {
     EvidenceKind.ANSWERED: 0,
     EvidenceKind.THANKED: 1,
     EvidenceKind.SHARED: 2,
-    EvidenceKind.REPLIED: 3,
-    EvidenceKind.REACTED: 4,
+    EvidenceKind.INTRODUCED: 3,
+    EvidenceKind.REPLIED: 4,
+    EvidenceKind.REACTED: 5,
 }
 
 
@@ -342,6 +343,17 @@ class InterestService:
                 community_id, part, since=since, said=True, recent=recent
             )
             evidence = await self._evidence(community_id, actions, corpus)
+            for said in await self.topics.introductions(community_id, part, since, corpus):
+                evidence.setdefault(said.member_id, []).append(
+                    Evidence(
+                        kind=EvidenceKind.INTRODUCED,
+                        topics=tuple(said.topics),
+                        at=said.at,
+                        snippet=_snippet(said.text),
+                        channel=said.channel,
+                        message_id=said.message_id,
+                    )
+                )
             for mid in part:
                 items = evidence.get(mid, [])
                 items += [
@@ -1002,7 +1014,10 @@ def subject_counts(counted: TopicScore, matched: Sequence[TopicScore]) -> tuple[
     matched (`モナド` counted one discussion while `関数モナド` held two more answers, and
     the reply showed three under "discussed 1")."""
     refs = {
-        (r.kind == "shared", r.resource_id or -r.message_id) for ts in matched for r in ts.evidence
+        (r.kind == "shared", r.resource_id or -r.message_id)
+        for ts in matched
+        for r in ts.evidence
+        if r.kind != "introduced"  # saying so joined no conversation
     }
     shared = sum(1 for is_share, _ in refs if is_share)
     return max(counted.shared, shared), max(counted.discussed, len(refs) - shared)

@@ -126,11 +126,13 @@ _VERB_PAST = {
     EvidenceKind.REACTED: "reacted to",
     EvidenceKind.ASKED: "asked about",
     EvidenceKind.DECLARED: "listed",
+    EvidenceKind.INTRODUCED: "said so introducing themselves",
 }
 _KIND_RANK = {
     EvidenceKind.SHARED: 0,
     EvidenceKind.REPLIED: 1,
     EvidenceKind.DECLARED: 2,
+    EvidenceKind.INTRODUCED: 2,
     EvidenceKind.REACTED: 3,
     EvidenceKind.ASKED: 4,
 }
@@ -147,6 +149,10 @@ def _did(ev: Evidence, topic: str) -> str:
         return f"asked about {quoted}" if quoted else "asked about it"
     if ev.kind is EvidenceKind.DECLARED:
         return "listed it as an interest"
+    if ev.kind is EvidenceKind.INTRODUCED:
+        if ev.snippet and ev.snippet.strip():
+            return f"introduced themselves: “{clip(ev.snippet, MAX_SNIPPET, topic)}”"
+        return "said so introducing themselves"
     verb = _VERB_PAST[ev.kind]
     return f"{verb} {quoted}" if quoted else f"{verb} a link about it"
 

@@ -5,8 +5,9 @@ eight tables, see its docstring), `values` (the facts stores return), `common` (
 parts share), the store in parts (`state`: watermarks and the lease; `changes`: signatures,
 sweeps, dirty flags; `documents`: what a resource's text is; `topics`: resource and member
 topics, popularity, who-knows candidates; `evidence`: what a member did; `members`; `declared`;
-`participation`: who took part with whom; `mentions`: messages naming a member; `unfurls`: page metadata fetch state) joined in
-`store.InterestStore`.
+`participation`: who took part with whom; `mentions`: messages naming a member;
+`introductions`: members' own posts in chosen channels; `unfurls`: page metadata fetch state)
+joined in `store.InterestStore`.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from storage.interests.values import (
     EvidenceRef,
     EvidenceRow,
     Mentioned,
+    Posted,
     Reply,
     ResourceDoc,
     State,
@@ -48,6 +50,7 @@ __all__ = [
     "EvidenceRow",
     "InterestStore",
     "Mentioned",
+    "Posted",
     "Reply",
     "ResourceDoc",
     "State",

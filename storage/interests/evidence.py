@@ -218,6 +218,14 @@ def _evidence_rows(
                     )
                 )
             continue
+        if ref.kind == "introduced":  # their own words about themselves
+            if found.author_id == member_id:
+                out.append(
+                    EvidenceRow(
+                        member_id, ref, as_utc(found.posted_at), found.text, found.name, None, ""
+                    )
+                )
+            continue
         if ref.kind == "answered":
             question = questions.get(ref.message_id)
             if question is not None and found.author_id == member_id:

@@ -13,6 +13,7 @@ from storage.interests.changes import ChangeStore
 from storage.interests.declared import DeclaredStore
 from storage.interests.documents import DocumentStore
 from storage.interests.evidence import EvidenceStore
+from storage.interests.introductions import IntroductionStore
 from storage.interests.linked import LinkedStore
 from storage.interests.members import MemberStore
 from storage.interests.mentions import MentionStore
@@ -38,6 +39,7 @@ class InterestStore(
     DocumentStore,
     TopicStore,
     EvidenceStore,
+    IntroductionStore,
     LinkedStore,
     MentionStore,
     MemberStore,

@@ -14,8 +14,9 @@ TopicWeights = Sequence[tuple[str, float]]
 
 @dataclass(frozen=True, slots=True)
 class EvidenceRef:
-    # shared | replied | reacted | answered | thanked (resource_id 0 for the last two: a
-    # reply to a question; someone else's message thanking the member by name)
+    # shared | replied | reacted | answered | thanked | introduced (resource_id 0 for the last
+    # three: a reply to a question; someone else's message thanking the member by name; the
+    # member's own introduction)
     kind: str
     resource_id: int
     message_id: int  # the share, the reply, the message reacted to, or the thanks
@@ -26,6 +27,7 @@ class EvidenceRef:
         "reacted": "x",
         "answered": "a",
         "thanked": "t",
+        "introduced": "i",
     }
 
     def code(self) -> str:
@@ -147,6 +149,17 @@ class Reply:
     root_shares: bool = False  # the root shared a link: replies there count as discussing it
     adjacent: bool = False  # the next message in a channel without threads, not a thread reply
     thanked: bool = False  # the asker reacted to it or thanked someone in the thread after it
+
+
+@dataclass(frozen=True, slots=True)
+class Posted:
+    """A member's own top-level message in a channel (an introduction, where it is one)."""
+
+    member_id: int
+    message_id: int
+    at: datetime
+    text: str
+    channel: str | None
 
 
 @dataclass(frozen=True, slots=True)

@@ -488,3 +488,22 @@ def test_a_wish_said_in_a_question_is_what_it_wants_not_the_background_beside_it
     assert [t for t, _ in corpus.question_topics(asked)] == ["julia"]
     plain = "Originally an R and Python user, any courses on julia anyone knows?"
     assert "r" in dict(corpus.question_topics(plain))  # without the wish, every topic stays
+
+
+def test_a_reply_to_an_introduction_is_about_its_own_words() -> None:
+    """A welcome under a newcomer's introduction does not make the welcomer know the
+    newcomer's subjects (julialang: "majoring in Electrical Engineering…" welcomed with a
+    first issue to try had made the welcomer known for electrical engineering)."""
+
+    def topics_of(question: str, reply: str, channel: str | None) -> list[tuple[str, float]]:
+        return [("electrical engineering", 1.0), ("first issue", 0.8)]
+
+    def own_topics(text: str) -> list[tuple[str, float]]:
+        return [("first issue", 1.0)] if "first issue" in text else []
+
+    intro = "Hi, I'm majoring in electrical engineering, any tips on where to start?"
+    welcome = _reply("This might be a good first issue to start with", intro, adjacent=False)
+    (found,) = answered([welcome], topics_of, own_topics, introduces=lambda r: True)
+    assert [t for t, _ in found.topics] == ["first issue"]
+    (usual,) = answered([welcome], topics_of, own_topics, introduces=lambda r: False)
+    assert "electrical engineering" in [t for t, _ in usual.topics]

@@ -1,0 +1,121 @@
+"""What members say about themselves where a community asks them to introduce themselves.
+
+"I'm a PhD student with interests in robust statistics and microsimulation", posted in
+#introductions, names the author's subjects in their own words: evidence a member would agree
+with, and often the only evidence a newcomer has (208 of julialang's 4,056 messages are such
+introductions, most by members who never share a link). Only the subjects the message *states*
+count, the objects of "interested in", "my research is on", "I work on", "background in", "a
+bioinformatics undergrad": never its places, schools, years of study or greetings, which a
+whole-message keyphrase extractor picked up as often as the subjects (`iiit nagpur`,
+`3rd year`, `merry xmas`).
+
+Pure functions; `bot.interests.pipeline` reads the messages and scores what is found here.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from collections.abc import Sequence
+
+__all__ = ["DEFAULT_CHANNELS", "MAX_STATED", "is_introductions_channel", "stated_subjects"]
+
+# Channel names (glob patterns, matched casefolded) where members introduce themselves.
+DEFAULT_CHANNELS: tuple[str, ...] = (
+    "*intro*",  # introduction(s), intros, introduce-yourself, 01-introductions
+    "welcome*",
+    "*say-hello*",
+    "*say-hi*",
+    "newcomers*",
+    "new-members*",
+    "*自己紹介*",
+)
+MAX_STATED = 5  # clauses read from one message
+_MAX_OBJECT = 160  # characters of one clause's object
+
+# "interested in X", "my interests are in X", "my research is focused on X", "I work on X",
+# "working on X", "background in X", "majoring in X", "studying X": the object, up to the
+# end of its sentence or clause.
+_STATED = re.compile(
+    r"\b(?:"
+    r"interest(?:ed|s)?(?:\s+(?:is|are|lie|lies|include|includes|align|mainly|mostly|primarily"
+    r"|especially|particularly|currently|also|really|very|deeply|quite|mostly))*\s+(?:in|on)"
+    r"|(?:my|our)\s+(?:main\s+|current\s+|primary\s+|research\s+|own\s+)?(?:focus|passion"
+    r"|research|work|field|expertise|areas?\s+of\s+(?:interest|expertise|research|work))"
+    r"(?:\s+(?:is|are|lies?|includes?|mainly|mostly|focused|centers?|centred|centered))*"
+    r"(?:\s+(?:in|on|around|with))?"
+    r"|(?:i|and)\s+(?:have\s+)?(?:mainly\s+|mostly\s+|currently\s+|also\s+)?(?:work|worked"
+    r"|am\s+working|'m\s+working|specialize|specialise)(?:\s+(?:mainly|mostly|currently))?"
+    r"(?:\s+in\s+the\s+(?:area|field)s?\s+of|\s+on|\s+in|\s+with)"
+    r"|(?:i|and)\s+(?:have\s+)?(?:also\s+)?(?:study|studied|teach|taught|research|researched)"
+    r"|working\s+(?:on|in|with)|pursuing(?:\s+(?:a|my)\s+\w+(?:'s)?\s+(?:in|of))?"
+    r"|(?:background|experience|degree|phd|masters?|majoring|majored|graduated)\s+(?:in|with)"
+    r"|(?:student|undergrad|undergraduate|researcher|postdoc|professor|lecturer)\s+(?:in|of)"
+    r"|(?:i\s+am|i'm)\s+(?:currently\s+)?(?:studying|researching|learning)"
+    r"|taking\s+(?:a|an|the)(?=\s+[^.?!;:\n()]+?\s+(?:class|course))"
+    r")\s+(?P<object>[^.?!;:\n()]+)",
+    re.I,
+)
+# "a bioinformatics undergrad", "a math PhD student", "a regular R user": the field before a
+# role names what the author studies or does; the role alone names nothing.
+_ROLE = re.compile(
+    r"\b(?:i\s+am|i'm)\s+(?:a|an)\s+(?P<object>(?:[\w+#&/-]+\s+){1,3}?)"
+    r"(?:student|undergrad|undergraduate|researcher|engineer|developer|scientist|postdoc"
+    r"|phd|professor|major|enthusiast|programmer|user|analyst|consultant|lecturer|fan"
+    r"|hobbyist|addict)\b",
+    re.I,
+)
+# "a PhD student", "a first-year IT undergraduate", "a 3rd year CS student": the degree and
+# the year say where the author is, not what about.
+_YEAR_OR_DEGREE = re.compile(
+    r"^(?:phd|ph\.d\.?|ms|msc|bsc|ba|ma|mba|masters?|master's|bachelor'?s?|grad|graduate"
+    r"|senior|junior|sophomore|freshman|final|pre-final|prefinal|year|yr|[\w-]*year"
+    r"|first|second|third|fourth|\d+(?:st|nd|rd|th)?)$",
+    re.I,
+)
+# An object ends where the sentence turns to something else: "ML and data science work using
+# julia and looking to contribute to the community" -> "ML and data science work using julia".
+_OBJECT_END = re.compile(
+    r"\s(?:but|so|because|since|while|although|though|which|who|where|when|if|at|from"
+    r"|and\s+(?:i|i'm|am|looking|hope|hoping|want|would|have|excited|currently|also|now"
+    r"|really|just|recently|then))\b|,\s*(?:have|i|i'm|am|but|so|and\s+i)\b"
+    r"|\s(?:class|course)\b",
+    re.I,
+)
+# 「圏論に興味があります」「型システムを研究しています」: the words before the marker.
+_STATED_JA = re.compile(
+    r"(?P<object>[^。、！？!?\n「」]{1,30}?)(?:に興味|を研究|の研究を|を専門|を勉強して)"
+)
+
+_ASIDE = re.compile(r"\s*\([^()\n]{0,40}\)")
+
+
+def is_introductions_channel(name: str | None, patterns: Sequence[str] = DEFAULT_CHANNELS) -> bool:
+    """Is this where members introduce themselves (`#introductions`, `#say-hello`)?"""
+    if not name:
+        return False
+    folded = name.casefold().lstrip("#")
+    return any(fnmatch.fnmatchcase(folded, p.casefold()) for p in patterns)
+
+
+def stated_subjects(text: str | None) -> list[str]:
+    """The clauses in which a message's author states what they work on, study or care about,
+    in their words ("robust statistics, microsimulation, and health economic evaluation"); []
+    when it states none (a welcome, a question, a moderator's note)."""
+    if not text:
+        return []
+    plain = text.replace("’", "'").replace("&amp;", "&")
+    plain = _ASIDE.sub(" ", plain)  # "My main focus (and passion) is probabilistic languages"
+    found: list[tuple[int, str]] = []
+    for pattern in (_STATED, _ROLE, _STATED_JA):
+        pos = 0
+        while (match := pattern.search(plain, pos)) is not None:
+            said = _OBJECT_END.split(match.group("object"), maxsplit=1)[0].strip(" ,-–—")
+            # the next clause may start inside this one's object ("…, and I work on X")
+            pos = match.start("object") + max(1, len(said))
+            if pattern is _ROLE:
+                said = " ".join(w for w in said.split() if not _YEAR_OR_DEGREE.match(w))
+            if said:
+                found.append((match.start("object"), said[:_MAX_OBJECT]))
+    found.sort()
+    return list(dict.fromkeys(said for _, said in found))[:MAX_STATED]

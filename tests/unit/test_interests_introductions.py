@@ -1,0 +1,96 @@
+"""Introductions: which channels are where members introduce themselves, and which clauses of
+a message state its author's subjects (shapes of julialang's #introduction and Komodo's
+Discord `introductions`, reworded)."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.interests.introductions import is_introductions_channel, stated_subjects
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "introduction",
+        "introductions",
+        "#intros",
+        "01-introductions",
+        "introduce-yourself",
+        "welcome",
+        "say-hello",
+        "newcomers",
+        "自己紹介",
+    ],
+)
+def test_introduction_channels_by_their_usual_names(name: str) -> None:
+    assert is_introductions_channel(name)
+
+
+@pytest.mark.parametrize("name", ["general", "random", "machine-learning", "", None])
+def test_other_channels_are_not(name: str | None) -> None:
+    assert not is_introductions_channel(name)
+
+
+def test_a_moderators_patterns_replace_the_usual_names() -> None:
+    assert is_introductions_channel("hello-world", ["hello-*"])
+    assert not is_introductions_channel("introductions", ["hello-*"])
+    assert not is_introductions_channel("introductions", [])
+
+
+@pytest.mark.parametrize(
+    ("text", "stated"),
+    [
+        (
+            "Hello everyone, I am a PhD student with interests in robust statistics, "
+            "microsimulation, and health economic evaluation.",
+            ["robust statistics, microsimulation, and health economic evaluation"],
+        ),
+        (
+            "I'm Ben, I've loved using it since v0.3. My interests are in MCMC and Bayesian "
+            "data analysis. I also love studying languages.",
+            ["MCMC and Bayesian data analysis"],
+        ),
+        (  # an aside does not hide the subject
+            "My main focus (and passion) is probabilistic languages and Bayesian statistics.",
+            ["probabilistic languages and Bayesian statistics"],
+        ),
+        (  # a clause ends where the sentence turns to the author's plans
+            "I am interested in ML and data science work and looking to contribute here.",
+            ["ML and data science work"],
+        ),
+        (  # the field before a role, not the role
+            "Hi, I'm a bioinformatics undergrad from far away.",
+            ["bioinformatics"],
+        ),
+        (
+            "I work in computer science and applied algebra, and I am working on 3d modelling.",
+            ["computer science and applied algebra", "3d modelling"],
+        ),
+        ("圏論に興味があります。よろしくお願いします。", ["圏論"]),
+    ],
+)
+def test_the_clauses_that_state_the_authors_subjects(text: str, stated: list[str]) -> None:
+    assert stated_subjects(text) == stated
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Welcome! The #turing channel is very helpful if you have questions.",
+        "@Joey hello, please send your inquiry to the partners address.",
+        "Spam bots who can't prove they are human get kicked automatically.",
+        "What is kicks, how does it work?",
+        "Hey everyone, excited to be here!",
+        "",
+        None,
+    ],
+)
+def test_welcomes_notes_and_questions_state_nothing(text: str | None) -> None:
+    assert stated_subjects(text) == []
+
+
+def test_a_huge_message_is_read_in_bounded_pieces() -> None:
+    text = "I'm interested in " + "category theory " * 5000
+    stated = stated_subjects(text)
+    assert len(stated) == 1 and len(stated[0]) <= 160
