@@ -2,7 +2,8 @@
 (`judgments/introductions.json`, RULES.md section 22).
 
 For each judged message (julialang's `#introduction`, Komodo's `introductions`), the topics
-the pipeline takes from it (`bot.interests.pipeline.introduced`, the function derive and profiles run)
+the pipeline takes from it (`bot.interests.introductions.introduced` with the corpus's `introduction_topics`, as
+derive and profiles run them)
 are compared with the subjects the judge wrote from the raw message: a topic is right when it
 matches a judged subject by the topics' own rule (`quality.matches`: the same words, one the
 other plus words, or the same letters). Each dataset's document frequencies come from its
@@ -26,7 +27,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bot.interests.pipeline import Corpus, introduced  # noqa: E402
+from bot.interests.introductions import introduced  # noqa: E402
+from bot.interests.pipeline import Corpus  # noqa: E402
 from bot.interests.topics import TopicExtractor  # noqa: E402
 from storage.interests import Posted  # noqa: E402
 
@@ -104,7 +106,10 @@ def measure(root: Path = DATASETS, verbose: bool = False) -> Tally:
         at = datetime(2021, 1, 1, tzinfo=UTC)
         for n, j in enumerate(rows):
             text = intros[(j["member"], j["at"])]
-            found = introduced([Posted(n, n, at, text, "introductions")], corpus, community)
+            post = Posted(n, n, at, text, "introductions")
+            found = introduced(
+                [post], corpus.introduction_topics, corpus.community_wide(), community
+            )
             topics = [t for t, _ in found[0].topics] if found else []
             subjects = j["subjects"]
             right = [t for t in topics if matches(t, subjects)]

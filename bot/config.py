@@ -143,7 +143,7 @@ class InterestsConfig(_Section):
     half_life_days: float = Field(default=180.0, gt=0)
     aliases: dict[str, str] = {}
     # Where members introduce themselves (glob patterns of channel names): what they say they
-    # work on counts as a declared interest. [] reads no channel so.
+    # work on or care about there counts as an interest they listed. [] turns it off.
     introduction_channels: list[str] = Field(
         default_factory=lambda: list(DEFAULT_INTRODUCTION_CHANNELS)
     )

@@ -466,9 +466,9 @@ def who_knows_document(answer: WhoKnowsAnswer) -> Document:
             ItemList(tuple(_expert_item(e) for e in answer.experts)),
             Paragraph(
                 spans(
-                    "From what members answered, shared, discussed and listed in public "
-                    "channels, recent activity counting most. Members who turned tracking off "
-                    "are never listed."
+                    "From what members answered, shared, discussed, listed and said "
+                    "introducing themselves in public channels, recent activity counting most. "
+                    "Members who turned tracking off are never listed."
                     + (
                         f" ({answer.behind:,} newer messages are still being worked out.)"
                         if answer.behind

@@ -7,18 +7,33 @@ introductions, most by members who never share a link). Only the subjects the me
 count, the objects of "interested in", "my research is on", "I work on", "background in", "a
 bioinformatics undergrad": never its places, schools, years of study or greetings, which a
 whole-message keyphrase extractor picked up as often as the subjects (`iiit nagpur`,
-`3rd year`, `merry xmas`).
+`3rd year`, `merry xmax`).
 
-Pure functions; `bot.interests.pipeline` reads the messages and scores what is found here.
+Pure functions; `bot.interests.pipeline` reads the messages (`introductions`) and scores
+what is found here.
 """
 
 from __future__ import annotations
 
 import fnmatch
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
 
-__all__ = ["DEFAULT_CHANNELS", "MAX_STATED", "is_introductions_channel", "stated_subjects"]
+if TYPE_CHECKING:
+    from storage.interests.values import Posted, Reply
+
+__all__ = [
+    "DEFAULT_CHANNELS",
+    "MAX_STATED",
+    "Introduced",
+    "introduced",
+    "is_introductions_channel",
+    "stated_subjects",
+    "under_introduction",
+]
 
 # Channel names (glob patterns, matched casefolded) where members introduce themselves.
 DEFAULT_CHANNELS: tuple[str, ...] = (
@@ -98,6 +113,14 @@ def is_introductions_channel(name: str | None, patterns: Sequence[str] = DEFAULT
     return any(fnmatch.fnmatchcase(folded, p.casefold()) for p in patterns)
 
 
+def under_introduction(reply: Reply, patterns: Sequence[str] = DEFAULT_CHANNELS) -> bool:
+    """Does this reply answer someone's introduction (a welcome, a pointer for a newcomer)?
+    Then it is about its own words, not the newcomer's subjects (`bot.interests.answers`)."""
+    return is_introductions_channel(reply.channel, patterns) and bool(
+        stated_subjects(reply.root_text)
+    )
+
+
 def stated_subjects(text: str | None) -> list[str]:
     """The clauses in which a message's author states what they work on, study or care about,
     in their words ("robust statistics, microsimulation, and health economic evaluation"); []
@@ -119,3 +142,46 @@ def stated_subjects(text: str | None) -> list[str]:
                 found.append((match.start("object"), said[:_MAX_OBJECT]))
     found.sort()
     return list(dict.fromkeys(said for _, said in found))[:MAX_STATED]
+
+
+@dataclass(frozen=True, slots=True)
+class Introduced:
+    """An introduction's author, where and when it was posted, and the subjects it states."""
+
+    member_id: int
+    message_id: int
+    at: datetime
+    text: str
+    channel: str | None
+    topics: list[tuple[str, float]]
+
+
+def introduced(
+    posts: Sequence[Posted],
+    topics_of: Callable[[Sequence[str]], Sequence[tuple[str, float]]],
+    community_wide: Collection[str] = (),
+    community: str = "",
+) -> list[Introduced]:
+    """The subjects each introduction states, as `topics_of` finds them in its stated clauses.
+    What it says of the community's own subject ("excited to learn Julia", "the julia language
+    and its applications", "the komodo platform": a word of most of its documents, or the start
+    of a word of its name) is why they came, not what sets them apart."""
+    named = _NAME_WORD.findall(community.casefold())
+
+    def own(word: str) -> bool:  # `julia` of JuliaLang, `komodo` of "Komodo Platform"
+        return word in community_wide or (len(word) >= 3 and any(n.startswith(word) for n in named))
+
+    out: list[Introduced] = []
+    for post in posts:
+        stated = stated_subjects(post.text)
+        if not stated:
+            continue
+        found = [(t, w) for t, w in topics_of(stated) if not any(own(x) for x in t.split())]
+        if found:
+            out.append(
+                Introduced(post.member_id, post.message_id, post.at, post.text, post.channel, found)
+            )
+    return out
+
+
+_NAME_WORD = re.compile(r"[^\W\d_]+")

@@ -25,6 +25,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import TYPE_CHECKING
 
 from bot.interests.addresses import site_name
@@ -36,7 +37,12 @@ from bot.interests.answers import (
     is_me_too,
 )
 from bot.interests.idset import IdSet
-from bot.interests.introductions import is_introductions_channel, stated_subjects
+from bot.interests.introductions import (
+    Introduced,
+    introduced,
+    is_introductions_channel,
+    under_introduction,
+)
 from bot.interests.profiles import (
     DEFAULT_WEIGHTS,
     EvidenceKind,
@@ -63,8 +69,6 @@ from storage.interests import (
     Action,
     EvidenceRef,
     InterestStore,
-    Posted,
-    Reply,
     ResourceDoc,
     TopicScore,
 )
@@ -133,15 +137,7 @@ KNOW_KINDS = {
     "introduced": EvidenceKind.INTRODUCED,
 }
 # Reacting or bookmarking shows interest, not knowledge: it is left out of who-knows.
-KNOWING = frozenset(
-    {
-        EvidenceKind.SHARED,
-        EvidenceKind.REPLIED,
-        EvidenceKind.ANSWERED,
-        EvidenceKind.THANKED,
-        EvidenceKind.INTRODUCED,
-    }
-)
+KNOWING = frozenset(KNOW_KINDS.values()) - {EvidenceKind.REACTED}
 # A word in this share of the community's documents is its own subject (as for intros).
 COMMUNITY_WIDE_SHARE = 0.3
 RECENT_REPLIES = 400  # each member's newest replies read for answers
@@ -396,6 +392,13 @@ class Corpus:
             (t, round(w * (1.0 - QUESTION_RANK_STEP * i), 4))
             for i, (t, w) in enumerate(found[:QUESTION_TOPICS])
         ]
+
+    def introduction_topics(self, stated: Sequence[str]) -> list[tuple[str, float]]:
+        """The topics of the clauses an introduction states (CPU only); each clause its own
+        sentence: "computer science. 3d modelling" must not run together."""
+        return self.extractor.topics(
+            ResourceText(messages=(". ".join(stated),)), k=INTRODUCTION_TOPICS, rarity_power=0.5
+        )
 
     def text_topics(self, text: str) -> list[tuple[str, float]]:
         """One message's topics (cached: a question is read once for all its answers)."""
@@ -718,14 +721,9 @@ class TopicPipeline:
         replies = await self.store.replies(community_id, ids, since=since, recent=RECENT_REPLIES)
         corpus = await self.corpus(community_id)
         patterns = self.services.config.interests.introduction_channels
-
-        def introduces(reply: Reply) -> bool:
-            return is_introductions_channel(reply.channel, patterns) and bool(
-                stated_subjects(reply.root_text)
-            )
-
+        welcomes = partial(under_introduction, patterns=patterns)
         answers = await asyncio.to_thread(
-            answered, replies, corpus.conversation_topics, corpus.text_topics, introduces
+            answered, replies, corpus.conversation_topics, corpus.text_topics, welcomes
         )
         replied_in = {(r.member_id, r.root_id) for r in replies}
         answers += await self._thanks(community_id, ids, since, corpus, replied_in)
@@ -780,7 +778,9 @@ class TopicPipeline:
             return []
         community = await self.services.repos.communities.get(community_id)
         name = (community.name if community is not None else None) or ""
-        return await asyncio.to_thread(introduced, posts, corpus, name)
+        return await asyncio.to_thread(
+            introduced, posts, corpus.introduction_topics, corpus.community_wide(), name
+        )
 
     async def _introductions(
         self, community_id: int, ids: Sequence[int], since: datetime, corpus: Corpus
@@ -820,46 +820,6 @@ class TopicPipeline:
                 )
             )
         return out
-
-
-@dataclass(frozen=True, slots=True)
-class Introduced:
-    """An introduction's author, where and when it was posted, and the subjects it states."""
-
-    member_id: int
-    message_id: int
-    at: datetime
-    text: str
-    channel: str | None
-    topics: list[tuple[str, float]]
-
-
-def introduced(posts: Sequence[Posted], corpus: Corpus, community: str = "") -> list[Introduced]:
-    """The subjects each introduction states (CPU only). What it says of the community's own
-    subject ("excited to learn Julia", "the julia language and its applications", "the komodo
-    platform": words of its documents or of its name) is why they came, not what sets them
-    apart."""
-    out: list[Introduced] = []
-    name = community.casefold()
-    wide = corpus.community_wide()
-
-    def own(word: str) -> bool:
-        return word in wide or (len(word) >= 3 and word in name)
-
-    for post in posts:
-        stated = stated_subjects(post.text)
-        if not stated:
-            continue
-        # Each clause its own sentence: "computer science. 3d modelling" must not run together.
-        found = corpus.extractor.topics(
-            ResourceText(messages=(". ".join(stated),)), k=INTRODUCTION_TOPICS, rarity_power=0.5
-        )
-        found = [(t, w) for t, w in found if not any(own(word) for word in t.split())]
-        if found:
-            out.append(
-                Introduced(post.member_id, post.message_id, post.at, post.text, post.channel, found)
-            )
-    return out
 
 
 # --- page metadata ----------------------------------------------------------------------------
