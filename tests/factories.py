@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
+from adapters.slack.translate import translate_envelope
 from bot.commands.registry import Invocation
 from bot.model import (
     Actor,
@@ -118,3 +119,26 @@ class Chat:
             text=text,
             place=self.place(),
         )
+
+
+def slack_post(
+    community: CommunityRef, text: str, user: str, ts: str, channel: str, name: str
+) -> MessagePosted:
+    """A channel message as the live Slack adapter translates it (its `<@U…>` markup and
+    all), in a channel of this name."""
+    event = translate_envelope(
+        {
+            "type": "event_callback",
+            "team_id": community.external_id,
+            "event": {
+                "type": "message",
+                "channel": channel,
+                "channel_type": "channel",
+                "user": user,
+                "text": text,
+                "ts": ts,
+            },
+        }
+    )
+    assert isinstance(event, MessagePosted)
+    return replace(event, place=replace(event.place, channel_name=name))

@@ -7,8 +7,6 @@ Runs on SQLite and (when configured) PostgreSQL through the `rhizome` fixture.""
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import pytest
 
 from adapters.console.session import ConsoleSession
@@ -17,6 +15,7 @@ from bot.app import Rhizome
 from bot.config import Config
 from bot.interests.service import refresh_topics, service_for
 from bot.model import CommunityRef, MessagePosted
+from tests import factories
 from tests.conftest import make_config
 
 SCRIPT = """\
@@ -103,23 +102,7 @@ SLACK = CommunityRef("slack", "T1", "Team One")
 
 
 def slack_post(text: str, user: str, ts: str, channel: str, name: str) -> MessagePosted:
-    """A message as the live Slack adapter translates it."""
-    event = translate_envelope(
-        {
-            "type": "event_callback",
-            "team_id": SLACK.external_id,
-            "event": {
-                "type": "message",
-                "channel": channel,
-                "channel_type": "channel",
-                "user": user,
-                "text": text,
-                "ts": ts,
-            },
-        }
-    )
-    assert isinstance(event, MessagePosted)
-    return replace(event, place=replace(event.place, channel_name=name))
+    return factories.slack_post(SLACK, text, user, ts, channel, name)
 
 
 async def test_a_live_slack_introduction_counts_and_its_deletion_undoes_it(

@@ -11,12 +11,12 @@ from dataclasses import replace
 
 import pytest
 
-from adapters.slack.translate import translate_envelope
 from bot.app import Rhizome
 from bot.config import Config
 from bot.interests.commands import who_knows_document
 from bot.interests.service import service_for
 from bot.model import Actor, CommunityRef, MessagePosted
+from tests import factories
 from tests.conftest import START, make_config
 from tests.factories import Chat
 
@@ -35,23 +35,7 @@ async def community(rz: Rhizome) -> int:
 
 
 def slack_post(text: str, user: str, ts: str, channel: str, name: str) -> MessagePosted:
-    """A message as the live Slack adapter translates it (its `<@U…>` markup and all)."""
-    event = translate_envelope(
-        {
-            "type": "event_callback",
-            "team_id": SLACK.external_id,
-            "event": {
-                "type": "message",
-                "channel": channel,
-                "channel_type": "channel",
-                "user": user,
-                "text": text,
-                "ts": ts,
-            },
-        }
-    )
-    assert isinstance(event, MessagePosted)
-    return replace(event, place=replace(event.place, channel_name=name))
+    return factories.slack_post(SLACK, text, user, ts, channel, name)
 
 
 async def test_a_thanks_by_name_in_appreciation_makes_her_known_for_it(rhizome: Rhizome) -> None:
