@@ -28,7 +28,7 @@ from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import TYPE_CHECKING
 
-from bot.interests.addresses import site_name
+from bot.interests.addresses import site_brand, site_name
 from bot.interests.answers import (
     Answered,
     answered,
@@ -64,7 +64,7 @@ from bot.interests.wants import (
     work_out_wants,
 )
 from bot.questions import wished_subject
-from bot.titles import TitleSource, chat_message_channel, fallback_title
+from bot.titles import TitleSource, chat_message_channel, fallback_title, is_person_page
 from storage.interests import (
     Action,
     EvidenceRef,
@@ -331,6 +331,10 @@ class Corpus:
                 out[rid] = self.with_channel(
                     self.extractor.topics(text, k=TOPICS_PER_RESOURCE), text
                 )
+            if is_person_page(doc.shared_url or doc.url):
+                # "Connect with me on LinkedIn <its page>": the site again, not a subject.
+                brand = site_brand(doc.url)
+                out[rid] = [(t, w) for t, w in out[rid] if t != brand]
             if not out[rid] and doc.weak_title:
                 # Nothing else says what it is: its site's name is better than no topic.
                 text = replace(texts[rid], title=doc.weak_title)

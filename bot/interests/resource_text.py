@@ -57,14 +57,18 @@ def resource_text(doc: ResourceDoc) -> ResourceText:
         # "Hoogle search: StateT" is our wording (`fallback_title`): the link is about StateT;
         # searching with Hoogle says nothing of what the member cares about.
         title = searched
-    if is_person_page(doc.shared_url or doc.url):
-        title = None  # a person's page is named for them: "Richard cook", "Shuklanx"
+    person = is_person_page(doc.shared_url or doc.url)
+    if person:
+        # A person's page is named for them ("Richard cook", "Shuklanx"), and its site says
+        # where people keep profiles: two newcomers sharing their own LinkedIn pages had been
+        # introduced as "You both shared about linkedin".
+        title = None
     return ResourceText(
         title=without_owner(uncut(title), doc.url) if title else title,
         description=doc.description,
         keywords=(*doc.keywords, *_address_subjects(doc)),
-        site_name=doc.site_name or site,
-        site_brand=site_brand(doc.url),
+        site_name=None if person else doc.site_name or site,
+        site_brand=None if person else site_brand(doc.url),
         messages=doc.messages,
         channel_name=doc.channel_name,
         names=tuple(

@@ -38,7 +38,7 @@ from bot.interests.topics import ResourceText, TopicExtractor, normalize_topic
 from bot.interests.vocabulary import Vocabulary
 from bot.model import Member
 from bot.titles import TitleSource
-from storage.interests import Action, Reply
+from storage.interests import Action, Reply, ResourceDoc
 
 NOW = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 TOPICS = {
@@ -507,3 +507,21 @@ def test_a_reply_to_an_introduction_is_about_its_own_words() -> None:
     assert [t for t, _ in found.topics] == ["first issue"]
     (usual,) = answered([welcome], topics_of, own_topics, introduces=lambda r: False)
     assert "electrical engineering" in [t for t, _ in usual.topics]
+
+
+def test_a_persons_page_is_not_about_the_site_it_is_on() -> None:
+    """julialang's #introduction: "Connect with me on LinkedIn - <linkedin.com/in/…>" twice,
+    and two newcomers were introduced as "You both shared about linkedin"."""
+    corpus = Corpus(TopicExtractor())
+
+    def doc(rid: int, url: str, text: str) -> ResourceDoc:
+        return ResourceDoc(rid, None, None, url, (), None, (text,), "introduction")
+
+    found = corpus.topics(
+        [
+            doc(1, "https://linkedin.com/in/someone-b6955a1a9", "Connect with me on LinkedIn -"),
+            doc(2, "https://linkedin.com/company/acme", "Our company page on LinkedIn"),
+        ]
+    )
+    assert "linkedin" not in dict(found[1])
+    assert "linkedin" in dict(found[2])  # a company's page is not a person's
