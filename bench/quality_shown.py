@@ -1,6 +1,7 @@
 """Profiles as members read them, against audits of the lines shown: "Wants to learn"
-(`judgments/wants_shown.json`, RULES.md section 20) and "Knows about"
-(`judgments/knows_shown.json`, section 21).
+(`judgments/wants_shown.json`, RULES.md section 20), "Knows about"
+(`judgments/knows_shown.json`, section 21) and its lines resting on an introduction
+(`judgments/introductions_shown.json`, section 23).
 
 Called by `bench/quality.py` once per dataset, after import and derive. For each audited member
 it asks `/rhizome profile`'s own code (`bot.interests.commands.wanted_topics` and
@@ -18,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bot.interests.commands import known_about, wanted_topics
+from bot.interests.commands import introduced_about, known_about, wanted_topics
 
 JUDGMENTS = Path(__file__).resolve().parent / "judgments"
 
@@ -50,6 +51,7 @@ Lister = Callable[[Any, int, Any], Awaitable[list[str]]]
 PARTS: dict[str, tuple[str, Lister, str]] = {
     "wants": ("wants_shown.json", wanted_topics, "RULES.md section 20"),
     "knows": ("knows_shown.json", known_about, "RULES.md section 21"),
+    "introduced": ("introductions_shown.json", introduced_about, "RULES.md section 23"),
 }
 TOTALS: dict[str, ShownTally] = {part: ShownTally() for part in PARTS}
 

@@ -596,6 +596,12 @@ async def known_about(services: Services, community_id: int, member: Member) -> 
     return [t for t, _ in await _known_about(service_for(services), community_id, member)]
 
 
+async def introduced_about(services: Services, community_id: int, member: Member) -> list[str]:
+    """Those of them whose first evidence is the member's introduction (for the bench)."""
+    shown = await _known_about(service_for(services), community_id, member)
+    return [t for t, evidence in shown if evidence[0].kind is EvidenceKind.INTRODUCED]
+
+
 async def _seen_blocks(
     ctx: CommandContext, member: Member, *, skip: set[str] | None = None
 ) -> list[Block]:

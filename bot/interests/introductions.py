@@ -176,7 +176,11 @@ def introduced(
         stated = stated_subjects(post.text)
         if not stated:
             continue
-        found = [(t, w) for t, w in topics_of(stated) if not any(own(x) for x in t.split())]
+        found = [
+            (t, w)
+            for t, w in topics_of(stated)
+            if not any(own(x) or x in _SITUATION for x in t.split())
+        ]
         if found:
             out.append(
                 Introduced(post.member_id, post.message_id, post.at, post.text, post.channel, found)
@@ -185,3 +189,10 @@ def introduced(
 
 
 _NAME_WORD = re.compile(r"[^\W\d_]+")
+# Words of the author's situation, never of a subject in an introduction: `basic knowledge`
+# ("basic knowledge with CUDA"), `eecs dept`, `phd student`, `final year`.
+_SITUATION = frozenset(
+    """knowledge experience background dept department degree student undergrad undergraduate
+    phd postdoc year semester university college school institute faculty career job position
+    newbie beginner enthusiast fellow member""".split()
+)

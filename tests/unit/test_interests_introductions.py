@@ -94,3 +94,33 @@ def test_a_huge_message_is_read_in_bounded_pieces() -> None:
     text = "I'm interested in " + "category theory " * 5000
     stated = stated_subjects(text)
     assert len(stated) == 1 and len(stated[0]) <= 160
+
+
+def test_what_an_introduction_is_evidence_for() -> None:
+    """Its stated subjects, without the community's own subject or the author's situation."""
+    from datetime import UTC, datetime
+
+    from bot.interests.introductions import introduced
+    from storage.interests import Posted
+
+    seen: list[list[str]] = []
+
+    def topics_of(stated: list[str]) -> list[tuple[str, float]]:
+        seen.append(list(stated))
+        return [("cuda", 1.0), ("basic knowledge", 0.9), ("julia language", 0.8), ("stan", 0.7)]
+
+    at = datetime(2021, 3, 1, tzinfo=UTC)
+    posts = [
+        Posted(
+            1,
+            10,
+            at,
+            "Hi! I have research experience with Stan, basic knowledge with CUDA.",
+            "intro",
+        ),
+        Posted(2, 11, at, "Welcome, glad you are here!", "intro"),
+    ]
+    (found,) = introduced(posts, topics_of, community_wide={"julia"}, community="JuliaLang")
+    assert (found.member_id, found.message_id) == (1, 10)
+    assert [t for t, _ in found.topics] == ["cuda", "stan"]
+    assert len(seen) == 1 and "CUDA" in seen[0][-1]  # the welcome was never read
