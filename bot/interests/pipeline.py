@@ -37,12 +37,8 @@ from bot.interests.answers import (
     is_me_too,
 )
 from bot.interests.idset import IdSet
-from bot.interests.introductions import (
-    Introduced,
-    introduced,
-    is_introductions_channel,
-    under_introduction,
-)
+from bot.interests.introductions import under_introduction
+from bot.interests.introductions_read import IntroductionReader
 from bot.interests.profiles import (
     DEFAULT_WEIGHTS,
     EvidenceKind,
@@ -142,7 +138,6 @@ KNOWING = frozenset(KNOW_KINDS.values()) - {EvidenceKind.REACTED}
 COMMUNITY_WIDE_SHARE = 0.3
 RECENT_REPLIES = 400  # each member's newest replies read for answers
 RECENT_MENTIONS = 400  # each member's newest mentions read for thanks
-RECENT_INTRODUCTIONS = 5  # each member's newest posts read where members introduce themselves
 # What counts towards *knowing* (who-knows, members' topics): as profiles weigh evidence, but
 # discussing a shared link shows less knowledge than caring. At 2.0 (two-thirds of a share)
 # frequent discussants outranked those who answered: judged precision@3 0.67 -> 0.69 at 1.0,
@@ -454,6 +449,7 @@ class TopicPipeline:
         self.services = services
         self.store = store
         self.wants = WantStore(store.db)
+        self.introductions = IntroductionReader(services, store)
         self.owner = owner
         self._corpora: dict[int, Corpus] = {}
         self._saved_wide: dict[int, str] = {}  # community_wide() as last saved
@@ -764,35 +760,13 @@ class TopicPipeline:
             for t in found
         ]
 
-    async def introductions(
-        self, community_id: int, ids: Sequence[int], since: datetime, corpus: Corpus
-    ) -> list[Introduced]:
-        """What these members say they work on or care about where the community introduces
-        itself (`bot.interests.introductions`): for their scores here, for profiles in
-        `InterestService.profiles`."""
-        patterns = self.services.config.interests.introduction_channels
-        channels = await self.store.public_channels(community_id)
-        where = [cid for cid, name in channels.items() if is_introductions_channel(name, patterns)]
-        if not where:
-            return []
-        posts = await self.store.own_posts(
-            community_id, ids, where, since=since, recent=RECENT_INTRODUCTIONS
-        )
-        if not posts:
-            return []
-        community = await self.services.repos.communities.get(community_id)
-        name = (community.name if community is not None else None) or ""
-        return await asyncio.to_thread(
-            introduced, posts, corpus.introduction_topics, corpus.community_wide(), name
-        )
-
     async def _introductions(
         self, community_id: int, ids: Sequence[int], since: datetime, corpus: Corpus
     ) -> list[Answered]:
         """Introductions as evidence of knowing, weighed as little as discussing a link."""
         return [
             Answered(i.member_id, i.message_id, i.at, i.topics, 1.0, i.message_id, "introduced")
-            for i in await self.introductions(community_id, ids, since, corpus)
+            for i in await self.introductions.read(community_id, ids, since, corpus)
         ]
 
     async def _wants(

@@ -338,12 +338,15 @@ class InterestService:
         corpus = await self.topics.corpus(community_id)
         since = horizon(now, self.half_life)
         out: dict[int, Profile] = {}
+        introduced_in = await self.topics.introductions.channels(community_id)
         for part in chunks(sorted(members), MEMBER_CHUNK):
             actions = await self.store.actions(
                 community_id, part, since=since, said=True, recent=recent
             )
             evidence = await self._evidence(community_id, actions, corpus)
-            for said in await self.topics.introductions(community_id, part, since, corpus):
+            for said in await self.topics.introductions.read(
+                community_id, part, since, corpus, introduced_in
+            ):
                 evidence.setdefault(said.member_id, []).append(
                     Evidence(
                         kind=EvidenceKind.INTRODUCED,
