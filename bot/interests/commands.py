@@ -38,7 +38,7 @@ from bot.documents import (
     spans,
 )
 from bot.emojis import label as emoji_label
-from bot.interests.profiles import Evidence, EvidenceKind, shown_wants
+from bot.interests.profiles import Evidence, EvidenceKind, is_question, shown_wants
 from bot.interests.related import distinct_subjects
 from bot.interests.service import Expert, InterestService, WhoKnowsAnswer, service_for
 from bot.interests.terms import specificity
@@ -329,7 +329,9 @@ def evidence_spans(ev: Evidence, about: str | None = None) -> tuple[Span, ...]:
         return (Text("listed it with /rhizome interests add"),)
     if ev.kind is EvidenceKind.ANSWERED:
         question = clip(ev.resource_title or "", SNIPPET_CHARS, about)
-        out.append(Text(f"answered “{question}”" if question else "answered a question"))
+        # A substantive reply to a statement counts too (less), but answers nothing.
+        verb = "answered" if is_question(ev.resource_title) else "replied to"
+        out.append(Text(f"{verb} “{question}”" if question else "answered a question"))
         if ev.snippet:
             out.append(Text(f": “{clip(ev.snippet, SNIPPET_CHARS, about)}”"))
     elif ev.kind is EvidenceKind.INTRODUCED:

@@ -236,6 +236,17 @@ def test_evidence_lines_name_what_was_done_where_and_when() -> None:
     assert declared == "listed it with /rhizome interests add"
 
 
+def test_a_reply_to_a_statement_is_no_answer_in_words_either() -> None:
+    from bot.documents import plain_text
+
+    def line(root: str) -> str:
+        ev = Evidence(EvidenceKind.ANSWERED, (), NOW, resource_title=root, snippet="Welcome!")
+        return plain_text(evidence_spans(ev))
+
+    assert line("How do I cancel a tokio task?").startswith("answered “How do I cancel")
+    assert line("Hi all, I'm Ada, I work on microsimulation.").startswith("replied to “Hi all")
+
+
 def test_who_knows_document_offers_suggestions_as_buttons() -> None:
     doc = who_knows_document(WhoKnowsAnswer("postgrs", "postgr", (), ("postgres", "postgis")))
     text = doc.plain()
