@@ -644,10 +644,11 @@ async def main() -> None:
         if quality_digests.TOTAL.weeks:
             print("\n".join(quality_digests.summary()))
         if not args.only:
-            introductions = quality_introductions.measure(args.datasets, args.verbose)
-            if introductions.lines:
-                print("\n".join(introductions.lines))
-            print("ALL " + introductions.summary())
+            for sample in (None, "second"):
+                introductions = quality_introductions.measure(args.datasets, args.verbose, sample)
+                if introductions.lines:
+                    print("\n".join(introductions.lines))
+                print("ALL " + (f"{sample} sample, " if sample else "") + introductions.summary())
 
 
 if __name__ == "__main__":

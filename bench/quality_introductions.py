@@ -85,7 +85,8 @@ def komodo_messages(root: Path) -> tuple[list[str], dict[tuple[str, str], str]]:
     return texts, intros
 
 
-def measure(root: Path = DATASETS, verbose: bool = False) -> Tally:
+def measure(root: Path = DATASETS, verbose: bool = False, sample: str | None = None) -> Tally:
+    """One sample's figures (None: the first, drawn before the code was written)."""
     from bench.quality import matches  # the topics' rule; `bench.quality` imports this module
 
     judged = json.loads(JUDGMENTS.read_text("utf-8"))
@@ -95,7 +96,7 @@ def measure(root: Path = DATASETS, verbose: bool = False) -> Tally:
         (KOMODO, komodo_messages, "Komodo Platform"),  # the server's name (SOURCE.md)
     )
     for dataset, read, community in named:
-        rows = [j for j in judged if j["dataset"] == dataset]
+        rows = [j for j in judged if j["dataset"] == dataset and j.get("sample") == sample]
         if not rows or not (root / dataset).exists():
             continue
         texts, intros = read(root)
@@ -132,9 +133,10 @@ def main() -> None:
     parser.add_argument("-v", "--verbose", action="store_true")
     parser.add_argument("--datasets", type=Path, default=DATASETS)
     args = parser.parse_args()
-    tally = measure(args.datasets, args.verbose)
-    print("\n".join(tally.lines))
-    print(tally.summary())
+    for sample in (None, "second"):
+        tally = measure(args.datasets, args.verbose, sample)
+        print("\n".join(tally.lines))
+        print(("" if sample is None else f"{sample} sample: ") + tally.summary())
 
 
 if __name__ == "__main__":
