@@ -18,10 +18,15 @@ from publicsuffixlist import PublicSuffixList
 from bot.titles import CODE_HOSTS
 from bot.urls import is_public_page
 
-__all__ = ["address_subjects", "registry_package", "site_brand", "site_name"]
+__all__ = ["PLATFORMS", "address_subjects", "registry_package", "site_brand", "site_name"]
 
 # Where members' uploads live (`houstondatavis.slack.com/files/...`, Discord's CDN).
 _CHAT_PLATFORMS = frozenset({"slack", "slack-edge", "discord", "discordapp"})
+# Where communities keep their code and where they talk: everyone in a community uses them,
+# so they tell nobody apart ("You both care about github" introduces anyone to anyone).
+PLATFORMS = frozenset(
+    {host.split(".", 1)[0] for host in CODE_HOSTS} | {"slack", "discord", "zulip", "discourse"}
+)
 # host -> the path segment before the package's name (None: the first segment is the name)
 _REGISTRIES: dict[str, str | None] = {
     "pypi.org": "project",

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 from rapidfuzz import fuzz
 
 from bot.emojis import canonical_set
+from bot.interests.addresses import PLATFORMS
 from bot.interests.linked import rank_link_sharers
 from bot.interests.nearby import NEARBY, NEARBY_FLOOR, NEARBY_LIMIT, NearbyTopics
 from bot.interests.pipeline import (
@@ -69,6 +70,7 @@ from bot.interests.terms import (
 )
 from bot.interests.thanks import words_to
 from bot.interests.topics import (
+    HOST_CONTAINER,
     normalize_topic,
     prepare_aliases,
     shown_topics,
@@ -1110,10 +1112,13 @@ async def document_shares(
 ) -> dict[str, float]:
     """Of the community's resources, the share whose text uses each of `topics` (from the
     topic extractor's document counts; nothing before it has seen enough documents to tell):
-    `julia` in a Julia community, the subject that connects everyone and so nobody."""
+    `julia` in a Julia community, the subject that connects everyone and so nobody. Where
+    everyone keeps and finds things counts as everywhere: the code and chat platforms
+    (`github`, `slack`) and the hosts of many of the community's documents (`youtube`)."""
     svc = service_for(services)
-    own = {t: 1.0 for t in topics if t in await svc.own_name(community_id)}
+    own = {t: 1.0 for t in topics if t in await svc.own_name(community_id) or t in PLATFORMS}
     extractor = (await svc.topics.corpus(community_id)).extractor
+    own.update({t: 1.0 for t in topics if extractor.hosted.get(t, 0) >= HOST_CONTAINER})
     n = extractor.doc_count
     if n < extractor.min_docs:
         return own

@@ -535,6 +535,26 @@ async def test_document_shares_name_the_community_wide_subject(
     assert "nowhere" not in shares
 
 
+async def test_where_everyone_keeps_things_is_nobodys_shared_interest(
+    rhizome: Rhizome, chat: Chat
+) -> None:
+    # julialang: "You both care about github", "You both care about slack" had been intro
+    # reasons. The code and chat platforms, and a host of many of the community's documents
+    # (here YouTube, 12 talks), count as everywhere; a subject on one of them does not.
+    talks = [
+        chat.post(f"m{i % 5}", f"talk on makie https://youtube.com/watch?v=t{i}", mid=str(i))
+        for i in range(12)
+    ]
+    repo = chat.post("m1", "makie on github https://github.com/MakieOrg/Makie.jl", mid="99")
+    await rhizome.ingest_many([*talks, repo])
+    cid = await refresh(rhizome)
+    shares = await document_shares(
+        rhizome.services, cid, ["github", "slack", "discord", "youtube", "makie"]
+    )
+    assert shares["github"] == shares["slack"] == shares["discord"] == shares["youtube"] == 1.0
+    assert shares.get("makie", 0.0) < 1.0
+
+
 async def test_a_profile_knows_which_topics_other_members_hold_too(
     rhizome: Rhizome, chat: Chat
 ) -> None:
