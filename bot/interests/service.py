@@ -354,7 +354,7 @@ class InterestService:
                         kind=EvidenceKind.INTRODUCED,
                         topics=tuple(said.topics),
                         at=said.at,
-                        snippet=_snippet(said.text),
+                        snippet=_snippet(said.text, link_shown=False),
                         channel=said.channel,
                         message_id=said.message_id,
                     )
@@ -1064,7 +1064,7 @@ def _evidence(row: EvidenceRow, member_external_id: str = "") -> Evidence:
         # A thanks: `title` is who thanked, the snippet their words without the mentions.
         resource_title=row.title,
         resource_url=row.url or None,
-        snippet=_snippet(text),
+        snippet=_snippet(text, link_shown=bool(row.url)),
         channel=row.channel,
         resource_id=row.ref.resource_id or None,
         conversation=row.conversation,

@@ -46,23 +46,29 @@ def _short_link(url: str) -> str:
     return short if len(short) <= _SHORT_LINK else short[: _SHORT_LINK - 1] + "…"
 
 
-def _without_links(text: str) -> str:
+def _without_links(text: str, *, at_end: bool = True) -> str:
     """Links at the end go (they are shown as the resource); a link inside the sentence is
-    part of what was said ("is there a way to use <link> ?") and stays, shortened."""
+    part of what was said ("is there a way to use <link> ?") and stays, shortened. With
+    `at_end` False the last ones stay too: nothing else shows them."""
 
     def keep(match: re.Match[str]) -> str:
         after = text[match.end() :].strip()
-        return _short_link(match.group(1) or match.group(2)) if after else ""
+        return _short_link(match.group(1) or match.group(2)) if after or not at_end else ""
 
     return _LINK.sub(keep, text)
 
 
-def snippet(text: str | None, limit: int = 300) -> str | None:
+def snippet(text: str | None, limit: int = 300, *, link_shown: bool = True) -> str | None:
     """The member's words without the links at their end (those are shown as the resource)
-    and without the members they mention (`readable`: no ids, nobody named by a quote)."""
+    and without the members they mention (`readable`: no ids, nobody named by a quote).
+    `link_shown` False: no resource is shown beside the quote (an answer, a thank-you), so
+    its links stay, shortened: "there's also github.com/…/37916" is the answer, "there's
+    also" nothing."""
     if not text:
         return None
-    text = _without_links(_MARKDOWN_LINK.sub(r"\1", _LABELLED.sub(r"\1", readable(text))))
+    text = _without_links(
+        _MARKDOWN_LINK.sub(r"\1", _LABELLED.sub(r"\1", readable(text))), at_end=link_shown
+    )
     # Slack escapes these three in message text ("`&lt;-`" was quoted as typed by Slack)
     text = text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
     text = " ".join(text.split()).rstrip(" :-—")

@@ -22,6 +22,7 @@ from bot.app import Rhizome
 from bot.clock import FixedClock
 from bot.config import Config
 from bot.interests.commands import known_about, who_knows_document
+from bot.interests.profiles import EvidenceKind
 from bot.interests.service import WhoKnowsAnswer, service_for
 from bot.model import Actor, CommunityRef, LinkPreview
 from storage import models as m
@@ -328,6 +329,28 @@ async def test_one_answer_is_shown_once_however_many_links_its_thread_holds(
     assert [e.member.name for e in answer.experts][:1] == ["Ben"]
     quoted = [e.snippet for e in answer.experts[0].evidence]
     assert quoted and len(quoted) == len(set(quoted))  # no message quoted twice
+
+
+async def test_an_answer_that_is_a_link_is_quoted_with_it(rhizome: Rhizome) -> None:
+    # julialang: "there's also <a pull request>" answered a question on the RNG and was
+    # quoted "there's also", the answer itself gone.
+    chat = Chat(SLACK, START)
+    await rhizome.ingest_many(
+        [
+            chat.post("ana", "Are there any known changes to the RNG in Julia 1.6?", mid="1"),
+            chat.post(
+                "ben",
+                "there's also <https://github.com/JuliaLang/julia/pull/37916>",
+                mid="2",
+                thread="1",
+                minutes=2,
+            ),
+        ]
+    )
+    answer = await ask(rhizome, "rng")
+    assert [e.member.name for e in answer.experts][:1] == ["Ben"]
+    quoted = [e.snippet for e in answer.experts[0].evidence if e.kind is EvidenceKind.ANSWERED]
+    assert quoted == ["there's also github.com/…/37916"]
 
 
 async def test_a_bare_link_answering_in_a_thread_is_about_its_question(rhizome: Rhizome) -> None:

@@ -205,6 +205,16 @@ def test_snippets_keep_a_link_the_sentence_needs_in_short() -> None:
     assert _snippet("any ideas? https://x.io/y") == "any ideas?"
 
 
+def test_an_answers_quote_keeps_the_link_that_is_the_answer() -> None:
+    # julialang: "there's also <link to a PR>", answering a question, was quoted "there's
+    # also": an answer shows no resource beside it, so its links stay (shortened)
+    answer = "there's also <https://github.com/JuliaLang/julia/pull/37916>"
+    assert _snippet(answer, link_shown=False) == "there's also github.com/…/37916"
+    assert _snippet(answer) == "there's also"  # a share: the link is shown as the resource
+    assert _snippet("<https://x.io/a/b|the guide>", link_shown=False) == "the guide"
+    assert _snippet("https://only.a/link", link_shown=False) == "only.a/link"
+
+
 def test_snippets_show_a_markdown_links_label() -> None:
     text = "try out [highcharter package](<http://jkunst.com/highcharter/hchart.html>) now"
     assert _snippet(text) == "try out highcharter package now"
