@@ -57,7 +57,7 @@ def without_mentions(text: str | None) -> str:
     the fix"): an id is not a subject, and a quote shown to members should not show ids."""
     if not text:
         return ""
-    return " ".join(_STORED_MENTION.sub(" ", text).split()).lstrip(",.:;&-— ")
+    return _LEADING_PUNCTUATION.sub("", " ".join(_STORED_MENTION.sub(" ", text).split()))
 
 
 # Other markup a message carries: Slack `<#C1|general>` / Discord `<#123>` channels, Slack
@@ -66,6 +66,9 @@ _CHANNEL = re.compile(r"<#[A-Z0-9]+\|([^<>]*)>|<#\d+>")
 _SPECIAL = re.compile(r"<!(?:subteam\^[A-Z0-9]+\|@?([^<>]*)|(here|channel|everyone)(?:\|[^<>]*)?)>")
 _CUSTOM_EMOJI = re.compile(r"<a?(:[A-Za-z0-9_]{2,32}:)\d+>")
 _SPACES = re.compile(r"[ \t]{2,}")
+# What a mention left behind at the start ("<@U1>, <@U2> & <@U3>: look"), but not the `&`
+# of Slack's escapes: "&gt; quoted" had read "gt; quoted".
+_LEADING_PUNCTUATION = re.compile(r"^(?:[,.:;\-— ]|&amp;|&(?![a-z]{2,6};))+")
 _LABELLED_LINK = re.compile(r"<(?:https?|mailto):[^<>|\s]*\|([^<>]+)>", re.IGNORECASE)
 
 
@@ -93,4 +96,4 @@ def readable(text: str, names: Mapping[str, str | None] | None = None) -> str:
     text = _SPECIAL.sub(lambda m: f"@{m.group(1) or m.group(2)}", text)
     text = _CUSTOM_EMOJI.sub(r"\1", text)
     text = link_labels(text)
-    return _SPACES.sub(" ", text).strip().lstrip(",.:;&-— ")
+    return _LEADING_PUNCTUATION.sub("", _SPACES.sub(" ", text).strip())

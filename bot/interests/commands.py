@@ -580,6 +580,21 @@ async def _known_about(
     return [(topic, evidence_of[topic]) for topic in shown]
 
 
+def convincing(evidence: Sequence[Evidence], topic: str) -> Evidence:
+    """The line a member would agree backs the topic: the strongest piece whose own words
+    name it (the quote, the page's title, the question answered), else the strongest. A
+    thank-you that says only "Thanks! It works!" backs `machine learning` through its channel;
+    an answer on the same topic that says so reads better."""
+    return next(
+        (
+            e
+            for e in evidence
+            if names_topic(e.snippet, topic) or names_topic(e.resource_title, topic)
+        ),
+        evidence[0],
+    )
+
+
 def _said_in(evidence: Evidence) -> object:
     """One piece of evidence: a link shared, a reply, an answer."""
     return (evidence.resource_id, evidence.conversation, evidence.message_id)
@@ -614,7 +629,9 @@ async def _seen_blocks(
     blocks: list[Block] = []
     shown = await _known_about(svc, ctx.community.id, member, skip, ctx.now)
     items = [
-        Item((Text(topic, bold=True),), details=(evidence_spans(evidence[0], topic),))
+        Item(
+            (Text(topic, bold=True),), details=(evidence_spans(convincing(evidence, topic), topic),)
+        )
         for topic, evidence in shown
     ]
     if items:

@@ -34,6 +34,9 @@ _LABELLED = re.compile(r"<[^<>|\s]+\|([^<>]*)>")  # Slack <url|label>
 _MARKDOWN_LINK = re.compile(r"\[([^\[\]\n]+)\]\(\s*<?https?://[^()\s<>]*>?\s*\)")  # [label](url)
 _LINK = re.compile(r"<(https?://[^<>\s]*)>|(https?://\S+)")
 _SHORT_LINK = 40
+# Lines quoting someone else (Slack's escaped `&gt; `, Discord's `> `): their words, not the
+# member's ("> attaching scientific machine learning to…" had been quoted as the member's).
+_QUOTED_LINES = re.compile(r"^[ \t]*(?:&gt;|>)(?: [^\n]*)?(?:\n|$)", re.MULTILINE)
 
 
 def _short_link(url: str) -> str:
@@ -66,6 +69,7 @@ def snippet(text: str | None, limit: int = 300, *, link_shown: bool = True) -> s
     also" nothing."""
     if not text:
         return None
+    text = _QUOTED_LINES.sub("", text) if ">" in text or "&gt;" in text else text
     text = _without_links(
         _MARKDOWN_LINK.sub(r"\1", _LABELLED.sub(r"\1", readable(text))), at_end=link_shown
     )

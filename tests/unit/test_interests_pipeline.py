@@ -20,7 +20,7 @@ from bot.interests.answers import (
     WORDLESS_FACTOR,
     answered,
 )
-from bot.interests.commands import evidence_spans, parse_topics, who_knows_document
+from bot.interests.commands import convincing, evidence_spans, parse_topics, who_knows_document
 from bot.interests.pipeline import (
     EPOCH,
     KNOWLEDGE_WEIGHTS,
@@ -205,6 +205,20 @@ def test_snippets_keep_a_link_the_sentence_needs_in_short() -> None:
     assert _snippet("any ideas? https://x.io/y") == "any ideas?"
 
 
+def test_a_quote_leaves_out_the_lines_quoting_someone_else() -> None:
+    # julialang: a member's reply opening with the message it answers ("&gt; attaching
+    # scientific machine learning to gradient-based approach…") was shown as their words
+    reply = (
+        "&gt; attaching scientific machine learning to gradient-based approach\n"
+        "&gt; will miss other approaches\n"
+        "I'm already working on some SVM based approaches"
+    )
+    assert _snippet(reply) == "I'm already working on some SVM based approaches"
+    assert _snippet("> a Discord quote\n\nmy answer: use Makie") == "my answer: use Makie"
+    assert _snippet("&gt; only someone else's words") is None
+    assert _snippet("julia&gt; x = 1") == "julia> x = 1"  # a prompt, not a quote
+
+
 def test_an_answers_quote_keeps_the_link_that_is_the_answer() -> None:
     # julialang: "there's also <link to a PR>", answering a question, was quoted "there's
     # also": an answer shows no resource beside it, so its links stay (shortened)
@@ -224,6 +238,24 @@ def test_snippets_show_a_markdown_links_label() -> None:
 def test_snippets_read_slacks_escapes() -> None:
     # haskell-jp: "モナドでの `<-` の挙動" was quoted as "モナドでの `&lt;-` の挙動"
     assert _snippet("モナドでの `&lt;-` の挙動 &amp;&gt;") == "モナドでの `<-` の挙動 &>"
+
+
+def test_a_profile_line_shows_the_evidence_that_names_its_topic() -> None:
+    # julialang: `machine learning` rested first on "Thanks! It works!" in #machine-learning;
+    # the member's answer about ML models says what the topic is
+    thanks = Evidence(
+        EvidenceKind.THANKED, (), NOW, resource_title="VarLad", snippet="Thanks! It works!"
+    )
+    answer = Evidence(
+        EvidenceKind.ANSWERED,
+        (),
+        NOW,
+        resource_title="Which machine learning library for tabular data?",
+        snippet="MLJ wraps most of them",
+    )
+    assert convincing([thanks, answer], "machine learning") is answer
+    assert convincing([thanks, answer], "gpu") is thanks  # none names it: the strongest
+    assert convincing([answer, thanks], "machine learning") is answer
 
 
 def test_evidence_lines_name_what_was_done_where_and_when() -> None:

@@ -46,6 +46,13 @@ def test_a_quote_shown_as_evidence_shows_no_member_ids() -> None:
     assert readable("no markup here") == "no markup here"
 
 
+def test_an_escape_at_the_start_is_kept_whole() -> None:
+    # julialang: "&gt; attaching scientific machine learning…" (Slack's escaped quote mark)
+    # had read "gt; attaching…": the `&` went with the punctuation a removed mention leaves
+    assert readable("&gt; quoted <@U1234567>") == "&gt; quoted"
+    assert readable("<@U1234567> &amp; <@U2345678>: look") == "look"
+
+
 def test_a_mention_written_as_a_profile_link_names_the_member() -> None:
     """Slack's client pastes a mention as the member's profile link (haskell-jp's export): it
     names that member like `<@U…>` does, and is no words of the message."""
