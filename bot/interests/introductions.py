@@ -22,6 +22,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from bot.interests.terms import is_describing_word, is_junk, is_modifier_word, is_noun_word
+from bot.interests.topics import normalize_topic
+from bot.interests.words import FUNCTION_WORDS
+
 if TYPE_CHECKING:
     from storage.interests.values import Posted, Reply
 
@@ -31,6 +35,7 @@ __all__ = [
     "Introduced",
     "introduced",
     "is_introductions_channel",
+    "named_fields",
     "stated_subjects",
     "under_introduction",
 ]
@@ -64,7 +69,8 @@ _STATED = re.compile(
     r"(?:\s+in\s+the\s+(?:area|field)s?\s+of|\s+on|\s+in|\s+with)"
     r"|(?:i|and)\s+(?:have\s+)?(?:also\s+)?(?:study|studied|teach|taught|research|researched)"
     r"|working\s+(?:on|in|with)|pursuing(?:\s+(?:a|my)\s+\w+(?:'s)?\s+(?:in|of))?"
-    r"|(?:background|experience|degree|phd|masters?|majoring|majored|graduated)\s+(?:in|with)"
+    r"|(?:background|experience|degree|phd|masters?|master's|bachelor'?s?|bsc|msc|mba|diploma"
+    r"|majoring|majored|graduated)(?:\s+of\s+(?:science|arts|engineering))?\s+(?:in|with)"
     r"|(?:student|undergrad|undergraduate|researcher|postdoc|professor|lecturer)\s+(?:in|of)"
     r"|(?:i\s+am|i'm)\s+(?:currently\s+)?(?:studying|researching|learning)"
     r"|taking\s+(?:a|an|the)(?=\s+[^.?!;:\n()]+?\s+(?:class|course))"
@@ -144,6 +150,43 @@ def stated_subjects(text: str | None) -> list[str]:
     return list(dict.fromkeys(said for _, said in found))[:MAX_STATED]
 
 
+# Where one named field ends and the next begins in a stated clause: "Computer Science and
+# Computational Modeling & Data Analytics", "stochastic processes, dynamical systems".
+_FIELD_BREAK = re.compile(r"\s*(?:[,;/]|&|\band\b|\bor\b|\bas well as\b)\s*", re.I)
+
+
+_DEGREE_IN = re.compile(
+    r"^(?:(?:my|a|an|the)\s+)?(?:bachelor|master|bsc|msc|mba|phd|ph\.d\.?|degree|diploma)"
+    r"(?:'?s)?(?:\s+of\s+(?:science|arts|engineering))?\s+(?:in|of)\s+",
+    re.I,
+)
+
+
+def named_fields(stated: Sequence[str]) -> list[str]:
+    """The fields a stated clause names whole, two or three words each (`intelligent
+    systems`, `data analytics`, `business administration`): said of oneself, such a name is
+    the subject even when each word is an everyday one, which the chat extractor leaves out
+    (it would read `good point` too). A part holding a verb's object or a preposition
+    ("developing packages in R") is no field's name."""
+    out: list[str] = []
+    for clause in stated:
+        for part in _FIELD_BREAK.split(clause):
+            part = _DEGREE_IN.sub("", part)  # "my Master's in business administration"
+            words = part.split()
+            if not 2 <= len(words) <= 4:
+                continue
+            name = normalize_topic(part, asked=True)
+            if name is None or not 2 <= len(named := name.split()) <= 3:
+                continue
+            if any(w in FUNCTION_WORDS or w in _SITUATION or is_junk(w) for w in named):
+                continue
+            if not all(is_modifier_word(w) for w in named[:-1]):
+                continue
+            if is_noun_word(named[-1]) and not is_describing_word(named[-1]):
+                out.append(name)
+    return list(dict.fromkeys(out))
+
+
 @dataclass(frozen=True, slots=True)
 class Introduced:
     """An introduction's author, where and when it was posted, and the subjects it states."""
@@ -194,5 +237,5 @@ _NAME_WORD = re.compile(r"[^\W\d_]+")
 _SITUATION = frozenset(
     """knowledge experience background dept department degree student undergrad undergraduate
     phd postdoc year semester university college school institute faculty career job position
-    newbie beginner enthusiast fellow member""".split()
+    newbie beginner enthusiast fellow member retired related""".split()
 )

@@ -37,7 +37,7 @@ from bot.interests.answers import (
     is_me_too,
 )
 from bot.interests.idset import IdSet
-from bot.interests.introductions import under_introduction
+from bot.interests.introductions import named_fields, under_introduction
 from bot.interests.introductions_read import IntroductionReader
 from bot.interests.profiles import (
     DEFAULT_WEIGHTS,
@@ -395,9 +395,11 @@ class Corpus:
     def introduction_topics(self, stated: Sequence[str]) -> list[tuple[str, float]]:
         """The topics of the clauses an introduction states (CPU only); each clause its own
         sentence: "computer science. 3d modelling" must not run together."""
-        return self.extractor.topics(
+        found = self.extractor.topics(
             ResourceText(messages=(". ".join(stated),)), k=INTRODUCTION_TOPICS, rarity_power=0.5
         )
+        named = [t for t in named_fields(stated) if t not in dict(found)]
+        return ([(t, 1.0) for t in named] + found)[:INTRODUCTION_TOPICS]
 
     def text_topics(self, text: str) -> list[tuple[str, float]]:
         """One message's topics (cached: a question is read once for all its answers)."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.interests.introductions import is_introductions_channel, stated_subjects
+from bot.interests.introductions import is_introductions_channel, named_fields, stated_subjects
 
 
 @pytest.mark.parametrize(
@@ -68,6 +68,10 @@ def test_a_moderators_patterns_replace_the_usual_names() -> None:
             ["computer science and applied algebra", "3d modelling"],
         ),
         ("圏論に興味があります。よろしくお願いします。", ["圏論"]),
+        (  # a degree names its field
+            "I have a bachelor of science in Mechatronics Engineering from SPSU.",
+            ["Mechatronics Engineering"],
+        ),
     ],
 )
 def test_the_clauses_that_state_the_authors_subjects(text: str, stated: list[str]) -> None:
@@ -88,6 +92,27 @@ def test_the_clauses_that_state_the_authors_subjects(text: str, stated: list[str
 )
 def test_welcomes_notes_and_questions_state_nothing(text: str | None) -> None:
     assert stated_subjects(text) == []
+
+
+@pytest.mark.parametrize(
+    ("stated", "fields"),
+    [
+        # julialang: each word everyday English, together a field the chat extractor leaves
+        # out (it would read `good point` too); said of oneself, the name is the subject
+        (["intelligent systems"], ["intelligent system"]),
+        (
+            ["stochastic processes, dynamical systems and machine learning"],
+            ["stochastic process", "dynamical system", "machine learning"],
+        ),
+        (["my Master's in business administration"], ["business administration"]),
+        # a verb's object, a preposition, one word, a role's situation: no field's name
+        (["developing packages in R", "bioinformatics"], []),
+        (["a retired Swedish software"], []),
+        (["undergraduate student"], []),
+    ],
+)
+def test_the_fields_a_clause_names_whole(stated: list[str], fields: list[str]) -> None:
+    assert named_fields(stated) == fields
 
 
 def test_a_huge_message_is_read_in_bounded_pieces() -> None:
