@@ -79,11 +79,14 @@ _STATED = re.compile(
 )
 # "a bioinformatics undergrad", "a math PhD student", "a regular R user": the field before a
 # role names what the author studies or does; the role alone names nothing.
+_ROLES = frozenset(
+    """student undergrad undergraduate researcher engineer developer scientist postdoc phd
+    professor major enthusiast programmer user analyst consultant lecturer fan hobbyist addict
+    specialist expert""".split()
+)
 _ROLE = re.compile(
     r"\b(?:i\s+am|i'm)\s+(?:a|an)\s+(?P<object>(?:[\w+#&/-]+\s+){1,3}?)"
-    r"(?:student|undergrad|undergraduate|researcher|engineer|developer|scientist|postdoc"
-    r"|phd|professor|major|enthusiast|programmer|user|analyst|consultant|lecturer|fan"
-    r"|hobbyist|addict)\b",
+    r"(?:" + "|".join(sorted(_ROLES)) + r")\b",
     re.I,
 )
 # "a PhD student", "a first-year IT undergraduate", "a 3rd year CS student": the degree and
@@ -176,8 +179,12 @@ def named_fields(stated: Sequence[str]) -> list[str]:
             if not 2 <= len(words) <= 4:
                 continue
             name = normalize_topic(part, asked=True)
-            if name is None or not 2 <= len(named := name.split()) <= 3:
+            named = name.split() if name else []
+            if named and named[-1] in _ROLES:  # "a big data specialist": the field before it
+                named = named[:-1]
+            if not 2 <= len(named) <= 3:
                 continue
+            name = " ".join(named)
             if any(w in FUNCTION_WORDS or w in _SITUATION or is_junk(w) for w in named):
                 continue
             if not all(is_modifier_word(w) for w in named[:-1]):

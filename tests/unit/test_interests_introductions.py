@@ -105,6 +105,7 @@ def test_welcomes_notes_and_questions_state_nothing(text: str | None) -> None:
             ["stochastic process", "dynamical system", "machine learning"],
         ),
         (["my Master's in business administration"], ["business administration"]),
+        (["R/Big Data specialist"], ["big data"]),  # the field before a role
         # a verb's object, a preposition, one word, a role's situation: no field's name
         (["developing packages in R", "bioinformatics"], []),
         (["a retired Swedish software"], []),
