@@ -52,6 +52,28 @@ _STORED_MENTION = re.compile(
 )
 
 
+# Lines quoting someone else: Slack's escaped `&gt; `, Discord's and markdown's `> `.
+_QUOTED_LINE = re.compile(r"^[ \t]*(?:&gt;|>)(?: [^\n]*)?(?:\n|$)", re.MULTILINE)
+_QUOTE_MARK = re.compile(r"^[ \t]*(?:&gt;|>) ?")
+_CODE_FENCE = re.compile(r"```")
+
+
+def split_quoted(text: str) -> tuple[str, str]:
+    """A message's own words and the lines it quotes from someone else ("> how do I…?"
+    then the answer): whose words they are decides whose knowledge they show."""
+    if ">" not in text and "&gt;" not in text:
+        return text, ""
+    parts = _CODE_FENCE.split(text)
+    quoted: list[str] = []
+    for n in range(0, len(parts), 2):  # odd parts are inside ``` fences: a shell or REPL
+        # prompt there ("> stack exec ghc") is code, not a quote
+        quoted.extend(
+            _QUOTE_MARK.sub("", m.group(), count=1) for m in _QUOTED_LINE.finditer(parts[n])
+        )
+        parts[n] = _QUOTED_LINE.sub("", parts[n])
+    return "```".join(parts), "".join(quoted)
+
+
 def without_mentions(text: str | None) -> str:
     """The words of a message without the members it mentions ("<@U1> for the fix" -> "for
     the fix"): an id is not a subject, and a quote shown to members should not show ids."""

@@ -19,7 +19,7 @@ from datetime import datetime
 from bot.interests.answers import is_substantive
 from bot.interests.profiles import Evidence, EvidenceKind, Profile, build_profile, is_question
 from bot.interests.topics import one_kanji
-from bot.mentions import readable
+from bot.mentions import readable, split_quoted
 from bot.model import Member
 from bot.questions import asks_nothing_for_self, is_reaction, mostly_tells
 from storage.interests import Action, InterestStore
@@ -34,9 +34,6 @@ _LABELLED = re.compile(r"<[^<>|\s]+\|([^<>]*)>")  # Slack <url|label>
 _MARKDOWN_LINK = re.compile(r"\[([^\[\]\n]+)\]\(\s*<?https?://[^()\s<>]*>?\s*\)")  # [label](url)
 _LINK = re.compile(r"<(https?://[^<>\s]*)>|(https?://\S+)")
 _SHORT_LINK = 40
-# Lines quoting someone else (Slack's escaped `&gt; `, Discord's `> `): their words, not the
-# member's ("> attaching scientific machine learning to…" had been quoted as the member's).
-_QUOTED_LINES = re.compile(r"^[ \t]*(?:&gt;|>)(?: [^\n]*)?(?:\n|$)", re.MULTILINE)
 
 
 def _short_link(url: str) -> str:
@@ -69,7 +66,9 @@ def snippet(text: str | None, limit: int = 300, *, link_shown: bool = True) -> s
     also" nothing."""
     if not text:
         return None
-    text = _QUOTED_LINES.sub("", text) if ">" in text or "&gt;" in text else text
+    # Lines quoting someone else are their words ("> attaching scientific machine learning
+    # to…" had been shown as the member's).
+    text = split_quoted(text)[0]
     text = _without_links(
         _MARKDOWN_LINK.sub(r"\1", _LABELLED.sub(r"\1", readable(text))), at_end=link_shown
     )

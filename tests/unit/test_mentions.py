@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.interests.wants import snippet
-from bot.mentions import mentioned_ids, readable, without_mentions
+from bot.mentions import mentioned_ids, readable, split_quoted, without_mentions
 
 
 @pytest.mark.parametrize(
@@ -51,6 +51,16 @@ def test_an_escape_at_the_start_is_kept_whole() -> None:
     # had read "gt; attaching…": the `&` went with the punctuation a removed mention leaves
     assert readable("&gt; quoted <@U1234567>") == "&gt; quoted"
     assert readable("<@U1234567> &amp; <@U2345678>: look") == "look"
+
+
+def test_quoted_lines_are_told_from_a_messages_own_words() -> None:
+    own, quoted = split_quoted("&gt; how do I cancel a task?\nkeep the JoinHandle, abort it")
+    assert (own, quoted) == ("keep the JoinHandle, abort it", "how do I cancel a task?\n")
+    assert split_quoted("> a Discord quote\nmine") == ("mine", "a Discord quote\n")
+    # a shell or REPL prompt in a code block is code, not a quote (haskell-jp's `> stack …`)
+    code = "From my console:\n```\n&gt; stack exec ghc -- --version\n8.2.2\n```"
+    assert split_quoted(code) == (code, "")
+    assert split_quoted("a > b, and a&gt;b") == ("a > b, and a&gt;b", "")
 
 
 def test_a_mention_written_as_a_profile_link_names_the_member() -> None:
