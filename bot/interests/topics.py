@@ -190,7 +190,7 @@ def _word_facts(word: str) -> _WordFacts | None:
         head,
         single,
         single in _ONE_LETTER_NAMES or is_subject_word(single),
-        is_noun_word(head),
+        is_noun_word(head) and head not in _VERB_TAILS,
         _common(single),
         is_modifier_word(word),
     )
@@ -270,6 +270,11 @@ def normalize_topic(
 # word that names one: `object files` (Infrahub's YAML data), `config file`, `csv file`; and
 # words for who asks (`words._ASKER_WORDS`), which end a contest's name (`atcoder beginner`).
 _PHRASE_ENDS_ONLY = frozenset({"file", "beginner", "newbie", "novice", "newcomer", "rookie"})
+# Everyday verbs that, after a name, are what it does ("BinaryBuilder works", "the menu
+# shows", "a dataset coming", "the loading back"), never the head of its name: of the stored
+# two-word topics of the four shared exports ending on them (`graphql work`, `binary show`,
+# `dataset coming`, `slack make`, `player find`), one named a subject (`detective work`).
+_VERB_TAILS = frozenset("work find make start show coming back give happen stop fail put".split())
 
 
 def _phrase_end(words: list[str]) -> bool:
@@ -340,7 +345,7 @@ def _noun_phrase(term: str) -> bool:
     words = term.split()
     if len(words) == 1:
         return is_subject_word(term)
-    return not is_describing_word(words[-1])
+    return not is_describing_word(words[-1]) and words[-1] not in _VERB_TAILS
 
 
 def _common(word: str) -> bool:

@@ -374,6 +374,17 @@ def test_a_verb_after_its_subject_or_a_modal_opens_no_phrase() -> None:
     assert "graph drawing" in TopicExtractor()._token_terms("a library dedicated to graph drawing")
 
 
+def test_a_verb_after_a_name_ends_no_phrase() -> None:
+    # julialang, Infrahub: "BinaryBuilder works", "the menu shows" had made `binarybuilder
+    # work`, `menu show`, `platform work` topics; the name alone is the subject
+    terms = TopicExtractor()._token_terms("BinaryBuilder works, the menu shows a dataset coming")
+    assert {"binarybuilder", "menu", "dataset"} <= set(terms)
+    assert not {"binarybuilder work", "menu show", "dataset coming"} & set(terms)
+    assert "work item" in TopicExtractor()._token_terms("open a work item")  # opening one: fine
+    phrases = [t for t, _ in TopicExtractor().topics(ResourceText(title="Why platform work"))]
+    assert "platform work" not in phrases
+
+
 def test_a_title_s_key_phrases_leave_out_the_verb_they_open_on() -> None:
     # Infrahub pull requests and bug reports: a command, or a verb after a modal
     def phrases(title: str) -> list[str]:
