@@ -1064,7 +1064,8 @@ def _evidence(row: EvidenceRow, member_external_id: str = "") -> Evidence:
         # A thanks: `title` is who thanked, the snippet their words without the mentions.
         resource_title=row.title,
         resource_url=row.url or None,
-        snippet=_snippet(text, link_shown=bool(row.url)),
+        # an answer shows no resource beside it: its links are the answer; a thank-you's are not
+        snippet=_snippet(text, link_shown=bool(row.url) or kind is EvidenceKind.THANKED),
         channel=row.channel,
         resource_id=row.ref.resource_id or None,
         conversation=row.conversation,
