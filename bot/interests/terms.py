@@ -27,6 +27,7 @@ from itertools import pairwise
 from typing import Any
 
 __all__ = [
+    "FILE_EXTENSIONS",
     "GENERIC_CHANNELS",
     "RESOURCE_FORM_CHANNELS",
     "fold_gerund",
@@ -52,7 +53,7 @@ _PACKAGE_PREFIX = re.compile(
     r"(?<![\w.-])(?:py|node)-(?P<name>[^\W_\d]\w{2,})(?![\w-])", re.IGNORECASE
 )
 
-_FILE_EXTENSIONS = frozenset(
+FILE_EXTENSIONS = frozenset(
     """png jpg jpeg gif bmp svg webp heic tif tiff ico mp4 mov avi mkv webm mp3 wav ogg m4a
     pdf doc docx docm xls xlsx xlsm xlsb ppt pptx pptm odt ods csv tsv txt md rst log zip tar
     gz tgz bz2 xz 7z rar json yaml yml toml xml ini cfg exe dmg pkg deb rpm msi apk iso bin dat kml kmz
@@ -183,7 +184,7 @@ def is_junk(word: str) -> bool:
             return True
     if "." in word:
         stem, _, ext = word.rpartition(".")
-        if ext in _FILE_EXTENSIONS and stem and not _named_config_file(stem, ext):
+        if ext in FILE_EXTENSIONS and stem and not _named_config_file(stem, ext):
             return True  # a file name
         if _PLACEHOLDER_HOST.match(word) or _HOST_NAME.match(word):
             return True

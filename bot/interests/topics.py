@@ -30,6 +30,7 @@ from bot.interests.phrases import phrase_runs, without_leading_verb
 from bot.interests.related import ABBREVIATIONS
 from bot.interests.spelling import american
 from bot.interests.terms import (
+    FILE_EXTENSIONS,
     GENERIC_CHANNELS,
     RESOURCE_FORM_CHANNELS,
     fold_gerund,
@@ -124,7 +125,22 @@ _CAMEL_WORDS = re.compile(r"\b(?:[A-Z][a-z]{2,}){3,}\b(?!\.[^\W\d_])")
 _CAMEL_PART = re.compile(r"(?<=[a-z])(?=[A-Z])")
 
 
+# A module's member named through it (`Flux.trainable`, `Zygote.@showgrad`, `DataFrames.select`):
+# the module is the subject, the member a word of code. Not a file (`Project.toml`) nor a
+# hierarchical name (`Data.Map`, whose second part is capitalised too).
+_QUALIFIED = re.compile(r"(?<![\w.])([A-Z][A-Za-z0-9]{2,})\.(@?[a-z_][A-Za-z0-9_!]*)(?![\w.])")
+
+
+_NOT_MEMBERS = FILE_EXTENSIONS | {"jl", "js", "rs", "rb", "ts", "nvim", "vim"}  # a package's
+
+
+def _module_of(m: re.Match[str]) -> str:
+    return m.group() if m.group(2).casefold() in _NOT_MEMBERS else m.group(1)
+
+
 def _prepare_text(text: str) -> str:
+    if "." in text:
+        text = _QUALIFIED.sub(_module_of, text)
     text = _CAMEL_WORDS.sub(lambda m: f" | {_CAMEL_PART.sub(' ', m.group())} | ", text)
     text = unicodedata.normalize("NFKC", text).casefold().replace("’", "'")
     return fold_package(_POSSESSIVE.sub("", text))

@@ -374,6 +374,19 @@ def test_a_verb_after_its_subject_or_a_modal_opens_no_phrase() -> None:
     assert "graph drawing" in TopicExtractor()._token_terms("a library dedicated to graph drawing")
 
 
+def test_a_member_named_through_its_module_is_about_the_module() -> None:
+    # julialang: "use Flux.trainable" had made `flux.trainable` a maintainer's topic, not
+    # `flux`; haskell-jp's `Xmonad.hsfiles` template was about `xmonad.hsfiles`
+    terms = TopicExtractor()._token_terms(
+        "or use Flux.trainable, see Zygote.@showgrad and Xmonad.hsfiles"
+    )
+    assert {"flux", "zygote", "xmonad"} <= set(terms)
+    assert not any("." in t for t in terms)
+    # a file, a package's own spelling and a hierarchical module name stay as they were
+    kept = TopicExtractor()._token_terms("edit Project.toml for BinaryBuilderBase.jl and Data.Map")
+    assert "binarybuilderbase" in kept and "data.map" in kept and "project" not in kept
+
+
 def test_a_verb_after_a_name_ends_no_phrase() -> None:
     # julialang, Infrahub: "BinaryBuilder works", "the menu shows" had made `binarybuilder
     # work`, `menu show`, `platform work` topics; the name alone is the subject
