@@ -644,7 +644,7 @@ async def main() -> None:
         if quality_digests.TOTAL.weeks:
             print("\n".join(quality_digests.summary()))
         if not args.only:
-            for sample in (None, "second"):
+            for sample in (None, "second", "third"):
                 introductions = quality_introductions.measure(args.datasets, args.verbose, sample)
                 if introductions.lines:
                     print("\n".join(introductions.lines))

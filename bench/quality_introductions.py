@@ -133,7 +133,7 @@ def main() -> None:
     parser.add_argument("-v", "--verbose", action="store_true")
     parser.add_argument("--datasets", type=Path, default=DATASETS)
     args = parser.parse_args()
-    for sample in (None, "second"):
+    for sample in (None, "second", "third"):
         tally = measure(args.datasets, args.verbose, sample)
         print("\n".join(tally.lines))
         print(("" if sample is None else f"{sample} sample: ") + tally.summary())

@@ -68,10 +68,12 @@ _STATED = re.compile(
     r"|am\s+working|'m\s+working|specialize|specialise)(?:\s+(?:mainly|mostly|currently))?"
     r"(?:\s+in\s+the\s+(?:area|field)s?\s+of|\s+on|\s+in|\s+with)"
     r"|(?:i|and)\s+(?:have\s+)?(?:also\s+)?(?:study|studied|teach|taught|research|researched)"
+    r"|(?:doing|do|did|conducting)\s+research\s+(?:on|in|into)"
     r"|working\s+(?:on|in|with)|pursuing(?:\s+(?:a|my)\s+\w+(?:'s)?\s+(?:in|of))?"
     r"|(?:background|experience|degree|phd|masters?|master's|bachelor'?s?|bsc|msc|mba|diploma"
     r"|majoring|majored|graduated)(?:\s+of\s+(?:science|arts|engineering))?\s+(?:in|with)"
-    r"|(?:student|undergrad|undergraduate|researcher|postdoc|professor|lecturer)\s+(?:in|of)"
+    r"|(?:student|undergrad|undergraduate|researcher|postdoc|professor|lecturer|candidate"
+    r"|graduate|grad|sophomore|freshman|junior|senior)\s+(?:in|of|studying)"
     r"|(?:i\s+am|i'm)\s+(?:currently\s+)?(?:studying|researching|learning)"
     r"|taking\s+(?:a|an|the)(?=\s+[^.?!;:\n()]+?\s+(?:class|course))"
     r")\s+(?P<object>[^.?!;:\n()]+)",
@@ -80,7 +82,8 @@ _STATED = re.compile(
 # "a bioinformatics undergrad", "a math PhD student", "a regular R user": the field before a
 # role names what the author studies or does; the role alone names nothing.
 _ROLES = frozenset(
-    """student undergrad undergraduate researcher engineer developer scientist postdoc phd
+    """student undergrad undergraduate graduate candidate researcher engineer developer
+    scientist postdoc phd
     professor major enthusiast programmer user analyst consultant lecturer fan hobbyist addict
     specialist expert""".split()
 )

@@ -72,6 +72,13 @@ def test_a_moderators_patterns_replace_the_usual_names() -> None:
             "I have a bachelor of science in Mechatronics Engineering from SPSU.",
             ["Mechatronics Engineering"],
         ),
+        (  # where one studies or does research: a candidate's field, research on something
+            "I am Domenico, a PhD candidate in mathematical finance at SNS Pisa, doing research "
+            "on statistical models for time varying graphs.",
+            ["mathematical finance", "statistical models for time varying graphs"],
+        ),
+        ("I'm Rachitt, an undergrad studying electronics.", ["electronics"]),
+        ("I'm a Software Engineering Graduate and I'm new here", ["Software Engineering"]),
     ],
 )
 def test_the_clauses_that_state_the_authors_subjects(text: str, stated: list[str]) -> None:
