@@ -397,7 +397,11 @@ def _expert_item(e: Expert) -> Item:
     details: list[tuple[Span, ...]] = []
     if len(matched) > 1:
         details.append((Text("on " + ", ".join(matched)),))
-    details.extend(evidence_spans(ev, e.topics[0] if e.topics else None) for ev in e.evidence)
+    about = e.topics[0] if e.topics else None
+    # strongest first, but the pieces whose own words name the topic before those that do not
+    # (a thank-you saying "Thanks! It works!" under `machine learning`)
+    evidence = sorted(e.evidence, key=lambda ev: about is not None and not _names(ev, about))
+    details.extend(evidence_spans(ev, about) for ev in evidence)
     return Item(title=title, details=tuple(details))
 
 
@@ -585,14 +589,12 @@ def convincing(evidence: Sequence[Evidence], topic: str) -> Evidence:
     name it (the quote, the page's title, the question answered), else the strongest. A
     thank-you that says only "Thanks! It works!" backs `machine learning` through its channel;
     an answer on the same topic that says so reads better."""
-    return next(
-        (
-            e
-            for e in evidence
-            if names_topic(e.snippet, topic) or names_topic(e.resource_title, topic)
-        ),
-        evidence[0],
-    )
+    return next((e for e in evidence if _names(e, topic)), evidence[0])
+
+
+def _names(evidence: Evidence, topic: str) -> bool:
+    """Do a piece of evidence's own words (quote, page title, question) name the topic?"""
+    return names_topic(evidence.snippet, topic) or names_topic(evidence.resource_title, topic)
 
 
 def _said_in(evidence: Evidence) -> object:

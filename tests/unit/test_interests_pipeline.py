@@ -256,6 +256,11 @@ def test_a_profile_line_shows_the_evidence_that_names_its_topic() -> None:
     assert convincing([thanks, answer], "machine learning") is answer
     assert convincing([thanks, answer], "gpu") is thanks  # none names it: the strongest
     assert convincing([answer, thanks], "machine learning") is answer
+    # who-knows shows both, the one naming the topic first
+    member = Member(1, 1, "U1", "Ana")
+    expert = Expert(member, 2.0, ("machine learning",), (thanks, answer), 0, 1, False)
+    text = who_knows_document(WhoKnowsAnswer("ml", "machine learning", (expert,))).plain()
+    assert text.index("MLJ wraps") < text.index("Thanks! It works!")
 
 
 def test_evidence_lines_name_what_was_done_where_and_when() -> None:
