@@ -60,7 +60,7 @@ _CODE_FENCE = re.compile(r"```")
 
 def split_quoted(text: str) -> tuple[str, str]:
     """A message's own words and the lines it quotes from someone else ("> how do I…?"
-    then the answer): whose words they are decides whose knowledge they show."""
+    then the answer): a quote of the member shows only their own."""
     if ">" not in text and "&gt;" not in text:
         return text, ""
     parts = _CODE_FENCE.split(text)

@@ -83,9 +83,8 @@ _STATED = re.compile(
 # role names what the author studies or does; the role alone names nothing.
 _ROLES = frozenset(
     """student undergrad undergraduate graduate candidate researcher engineer developer
-    scientist postdoc phd
-    professor major enthusiast programmer user analyst consultant lecturer fan hobbyist addict
-    specialist expert""".split()
+    scientist postdoc phd professor major enthusiast programmer user analyst consultant
+    lecturer fan hobbyist addict specialist expert""".split()
 )
 _ROLE = re.compile(
     r"\b(?:i\s+am|i'm)\s+(?:a|an)\s+(?P<object>(?:[\w+#&/-]+\s+){1,3}?)"

@@ -125,13 +125,11 @@ _CAMEL_WORDS = re.compile(r"\b(?:[A-Z][a-z]{2,}){3,}\b(?!\.[^\W\d_])")
 _CAMEL_PART = re.compile(r"(?<=[a-z])(?=[A-Z])")
 
 
-# A module's member named through it (`Flux.trainable`, `Zygote.@showgrad`, `DataFrames.select`):
-# the module is the subject, the member a word of code. Not a file (`Project.toml`) nor a
-# hierarchical name (`Data.Map`, whose second part is capitalised too).
+# A module's member named through it (`Flux.trainable`, `Zygote.@showgrad`): the module is
+# the subject, the member a word of code. Not a file (`Project.toml`), a package's own
+# spelling (`CUDA.jl`, `d3.js`: `fold_package`) nor a hierarchical name (`Data.Map`).
 _QUALIFIED = re.compile(r"(?<![\w.])([A-Z][A-Za-z0-9]{2,})\.(@?[a-z_][A-Za-z0-9_!]*)(?![\w.])")
-
-
-_NOT_MEMBERS = FILE_EXTENSIONS | {"jl", "js", "rs", "rb", "ts", "nvim", "vim"}  # a package's
+_NOT_MEMBERS = FILE_EXTENSIONS | {"jl", "js", "rs", "rb", "ts", "nvim", "vim"}
 
 
 def _module_of(m: re.Match[str]) -> str:

@@ -61,8 +61,8 @@ def _without_links(text: str, *, at_end: bool = True) -> str:
 def snippet(text: str | None, limit: int = 300, *, link_shown: bool = True) -> str | None:
     """The member's words without the links at their end (those are shown as the resource)
     and without the members they mention (`readable`: no ids, nobody named by a quote).
-    `link_shown` False: no resource is shown beside the quote (an answer, a thank-you), so
-    its links stay, shortened: "there's also github.com/…/37916" is the answer, "there's
+    `link_shown` False: no resource is shown beside the quote (an answer, an introduction),
+    so its links stay, shortened: "there's also github.com/…/37916" is the answer, "there's
     also" nothing."""
     if not text:
         return None
