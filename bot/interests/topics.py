@@ -129,7 +129,9 @@ _CAMEL_PART = re.compile(r"(?<=[a-z])(?=[A-Z])")
 # the subject, the member a word of code. Not a file (`Project.toml`), a package's own
 # spelling (`CUDA.jl`, `d3.js`: `fold_package`) nor a hierarchical name (`Data.Map`).
 _QUALIFIED = re.compile(r"(?<![\w.])([A-Z][A-Za-z0-9]{2,})\.(@?[a-z_][A-Za-z0-9_!]*)(?![\w.])")
-_NOT_MEMBERS = FILE_EXTENSIONS | {"jl", "js", "rs", "rb", "ts", "nvim", "vim"}
+_NOT_MEMBERS = FILE_EXTENSIONS | frozenset(
+    "jl js rs rb ts nvim vim com org net io app dev ai co me info edu gov".split()  # or a site
+)
 
 
 def _module_of(m: re.Match[str]) -> str:

@@ -385,6 +385,9 @@ def test_a_member_named_through_its_module_is_about_the_module() -> None:
     # a file, a package's own spelling and a hierarchical module name stay as they were
     kept = TopicExtractor()._token_terms("edit Project.toml for BinaryBuilderBase.jl and Data.Map")
     assert "binarybuilderbase" in kept and "data.map" in kept and "project" not in kept
+    # nor a site written as a name ("Docs.rs has it", "Meetup.com")
+    sites = TopicExtractor()._token_terms("Docs.rs has it, see Meetup.com")
+    assert "documentation" not in sites and "meetup" not in sites
 
 
 def test_a_verb_after_a_name_ends_no_phrase() -> None:
