@@ -19,7 +19,7 @@ from bot.config import Config, parse_config
 from bot.model import Community, CommunityRef
 from tests.fakes.discord_server import FakeDiscord, FakeGuild
 
-WAIT = 20.0  # only a guard against hanging; tests never assert how fast anything is
+WAIT = 60.0  # only a guard against hanging; tests never assert how fast anything is
 
 
 async def eventually(check: Callable[[], Awaitable[bool]], what: str = "condition") -> None:
