@@ -23,7 +23,6 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from bot.interests.terms import is_describing_word, is_junk, is_modifier_word, is_noun_word
-from bot.interests.topics import normalize_topic
 from bot.interests.words import FUNCTION_WORDS
 
 if TYPE_CHECKING:
@@ -173,6 +172,10 @@ def named_fields(stated: Sequence[str]) -> list[str]:
     the subject even when each word is an everyday one, which the chat extractor leaves out
     (it would read `good point` too). A part holding a verb's object or a preposition
     ("developing packages in R") is no field's name."""
+    # Imported here: `bot.config` reads this module's channel names at start-up, and the
+    # topic extractor costs 0.1 s to import that a start does not need yet.
+    from bot.interests.topics import normalize_topic
+
     out: list[str] = []
     for clause in stated:
         for part in _FIELD_BREAK.split(clause):
