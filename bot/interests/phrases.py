@@ -12,9 +12,15 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from bot.interests.terms import may_be_verb, only_verb
+from bot.interests.terms import (
+    finite_verb,
+    may_be_verb,
+    only_adverb,
+    only_verb,
+    opens_no_subject,
+)
 
-__all__ = ["WORD", "phrase_runs", "without_leading_verb"]
+__all__ = ["WORD", "key_phrase", "phrase_runs", "without_leading_verb"]
 
 WORD = re.compile(r"[^\W_]+(?:['.][^\W_]+)*(?:\+\+|#)?")  # a word, `c++`, `c#`, `node.js`
 
@@ -70,7 +76,11 @@ def without_leading_verb(phrase: str, text: str) -> str:
     subject or a modal ("cannot query utilization details" -> `utilization`), or opening a
     title or sentence as a command, for a word English uses only as a verb ("Improve Routing
     by …" -> `routing`). Over every stored title of the four shared exports: 15 phrases, all
-    a verb and its object (`add support`, `bring julia`, `understand port`)."""
+    a verb and its object (`add support`, `bring julia`, `understand port`); after an issue's
+    label ("task: Add ability to…", "feature: Delete Branch…", "Proposal: Consolidate…") 6
+    more, all a verb and its object (`add identifier`, `improve error`, `consolidate redis`);
+    after "to" or an adverb, for a word English uses only as a verb ("How to deploy Infrahub",
+    "slightly improve Julia…") 6 more (`deploy infrahub`, `reset dropdown`, `improve julia`)."""
     words = phrase.split()
     if len(words) < 2 or not phrase.isascii():
         return phrase
@@ -79,11 +89,32 @@ def without_leading_verb(phrase: str, text: str) -> str:
     if found is None:
         return phrase
     before = found.group(1)
+    if before is not None and before[-1] in ".!?:|":
+        before = None  # after a label: "feature: Delete Branch When…", "bug: …"
     if before is not None:
-        verb = before in _VERB_NEXT and may_be_verb(first)
+        # "to add …", "slightly improve …": before a word that is only a verb, `to` is no
+        # preposition and an adverb modifies that verb
+        verb = (before in _VERB_NEXT and may_be_verb(first)) or (
+            (before == "to" or only_adverb(before)) and only_verb(first)
+        )
     else:  # a title of two words is as often a name ("Google Fonts", "Log scale")
         verb = only_verb(first) and len(text.split()) > 2
     return " ".join(words[1:]) if verb else phrase
+
+
+def key_phrase(phrase: str) -> str | None:
+    """A key phrase of a title shaped as a subject's name, as the token path pairs words: not
+    opening on an adverb, a word of praise or a verb's third-person form ("slightly improve",
+    "excellent open", "Brain Introduces Symbolic…" -> `symbolic`), and None when it ends on a
+    verb's past or third-person form ("Einstein hated", "this picture helped", "Google Brain
+    Introduces"). YAKE ranks n-grams by position and case, not grammar. Of the topics shown for
+    the four shared exports' resources this removed 25, none a subject's name."""
+    words = phrase.split()
+    while len(words) > 1 and opens_no_subject(words[0].casefold()):
+        words = words[1:]
+    if len(words) > 1 and finite_verb(words[-1].casefold()):
+        return None
+    return " ".join(words)
 
 
 # Words a verb follows: its subject pronoun or a modal ("I guess Flux is…", "we use Makie",

@@ -422,6 +422,46 @@ def is_modifier_word(word: str) -> bool:
     return not pos or bool({"NOUN", "PROPN", "ADJ"} & set(pos)) or _noun_unlisted(word, pos)
 
 
+@lru_cache(maxsize=200_000)
+def finite_verb(word: str) -> bool:
+    """Is this word only ever a verb's past or third-person form (`hated`, `made`,
+    `introduces`)? A title's key phrase ending on one is a clause, not a subject ("Einstein
+    hated", "this picture helped"). A third-person form of a verb everyday English uses rarely
+    may be a plural lemminflect knows only as a verb (`templates`); a past participle that is
+    also an adjective (`driven`, `constrained`) is not only a verb."""
+    if not word.isascii() or not word.isalpha() or word.endswith("ing"):
+        return False
+    pos = _lemmas()(word)
+    if set(pos) != {"VERB"} or word in pos["VERB"]:
+        return False
+    if word.endswith("s"):
+        return all(_everyday_words("en").get(v, 0.0) >= _RARE_VERB_ZIPF for v in pos["VERB"])
+    return True
+
+
+@lru_cache(maxsize=200_000)
+def opens_no_subject(word: str) -> bool:
+    """Does a phrase opening on this word start before its subject: an adverb (`slightly
+    improve`, `partially derivative`), a word of praise or one that only follows a verb
+    (`excellent open`), a verb's third-person form (`introduces symbolic`)? Past participles
+    do open subjects (`proposed change`, `linked list`), and so do bare verbs lemminflect
+    knows only as verbs (`google fonts`, `log scale`)."""
+    if word in _PREDICATIVE_ONLY or word in _PRAISE:
+        return True
+    if not word.isascii() or not word.isalpha():
+        return False
+    return only_adverb(word) or (word.endswith("s") and finite_verb(word))
+
+
+@lru_cache(maxsize=200_000)
+def only_adverb(word: str) -> bool:
+    """Is this word only ever an adverb of manner or degree (`slightly`, `partially`)? The
+    lexicon tags prepositions (`in`, `on`) as adverbs too: those do not end in -ly."""
+    if not word.endswith("ly") or not word.isascii() or not word.isalpha():
+        return False
+    return set(_lemmas()(word)) == {"ADV"}
+
+
 # --- Japanese --------------------------------------------------------------------------------
 
 _JAPANESE = re.compile(r"[\u3040-\u30ff\u31f0-\u31ff\uff66-\uff9f]")  # kana: Japanese, not Chinese

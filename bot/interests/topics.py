@@ -26,7 +26,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import DamerauLevenshtein
 
 from bot.interests.phrases import WORD as _WORD
-from bot.interests.phrases import phrase_runs, without_leading_verb
+from bot.interests.phrases import key_phrase, phrase_runs, without_leading_verb
 from bot.interests.related import ABBREVIATIONS
 from bot.interests.spelling import american
 from bot.interests.terms import (
@@ -792,8 +792,9 @@ class TopicExtractor:
         phrases: list[str] = []
         lowered = meta.casefold()
         for phrase, _score in ranked:
-            phrase = without_leading_verb(phrase, lowered)
-            norm = normalize_topic(phrase, self.aliases)
+            shaped = key_phrase(phrase)
+            shaped = without_leading_verb(shaped, lowered) if shaped else None
+            norm = normalize_topic(shaped, self.aliases) if shaped else None
             if not norm or norm in phrases:
                 continue
             if norm not in self.aliases.values() and not _noun_phrase(norm):

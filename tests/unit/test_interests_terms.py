@@ -6,6 +6,7 @@ import pytest
 
 from bot.interests.terms import (
     compound_part,
+    finite_verb,
     fold_long_vowel,
     fold_package,
     has_japanese,
@@ -13,6 +14,7 @@ from bot.interests.terms import (
     is_subject_word,
     japanese_terms,
     loanword_origin,
+    opens_no_subject,
     own_name_words,
 )
 from bot.interests.topics import ResourceText, TopicExtractor, channel_topic, normalize_topic
@@ -158,6 +160,61 @@ def test_title_phrases_end_on_a_noun_not_on_an_adjective() -> None:
     # lemminflect knows `template` only as a verb: phrases may still end on it
     found = dict(extractor.topics(ResourceText(title="Object templates for device onboarding")))
     assert "object template" in found
+
+
+def test_a_verb_after_an_issue_label_to_or_an_adverb_opens_no_title_phrase() -> None:
+    """ "feature: Delete Branch When…" is a command, as it would be at the title's start:
+    the label before it is no subject of the verb."""
+    found = dict(
+        TopicExtractor().topics(
+            ResourceText(title="feature: Delete Branch When Proposed Change is Merged")
+        )
+    )
+    assert "delete branch" not in found
+    assert "proposed change" in found
+    # after "to" or an adverb a word English uses only as a verb is one; other words are not
+    found = dict(TopicExtractor().topics(ResourceText(title="How to deploy Infrahub at scale")))
+    assert "deploy infrahub" not in found
+    title = "A site dedicated to graph drawing, slightly improved"
+    assert "graph drawing" in dict(TopicExtractor().topics(ResourceText(title=title)))
+
+
+@pytest.mark.parametrize(
+    ("title", "clause", "kept"),
+    [
+        # ends on a verb's past or third-person form: a clause, not a subject
+        ("Why Einstein HATED Spooky Action At A Distance", "einstein hated", "spooky action"),
+        ("Coloring in this picture helped me erase my debt", "picture helped", "debt"),
+        (
+            "Researchers From Google Brain Introduces Symbolic Programming",
+            "brain introduce",
+            "symbolic programming",
+        ),
+        # opens on an adverb, a word of praise or a verb's third-person form
+        ("Suggestion to slightly improve Julia development", "slightly improve", "suggestion"),
+        (
+            "8 excellent open source data visualization tools",
+            "excellent open",
+            "data visualization",
+        ),
+        ("This Low-Res Screen Creates Images Out of Thread", "creates image", "image"),
+    ],
+)
+def test_title_phrases_that_are_clauses_name_no_topic(title: str, clause: str, kept: str) -> None:
+    found = dict(TopicExtractor().topics(ResourceText(title=title)))
+    assert clause not in found
+    assert kept in found
+
+
+def test_verb_forms_that_are_also_names_or_modifiers_still_make_title_phrases() -> None:
+    """A past participle opens a subject (`proposed change`, `linked list`), a plural the
+    lexicon knows only as a verb ends one (`templates`), and bare verbs lemminflect lacks as
+    nouns still open one (`google fonts`, `log scale`)."""
+    assert not opens_no_subject("proposed") and not opens_no_subject("google")
+    assert not finite_verb("templates") and not finite_verb("driven")
+    assert finite_verb("hated") and finite_verb("introduces") and opens_no_subject("slightly")
+    found = dict(TopicExtractor().topics(ResourceText(title="Linked lists and object templates")))
+    assert "linked list" in found and "object template" in found
 
 
 def test_nouns_the_lexicon_lists_only_as_verbs_still_make_phrases() -> None:
