@@ -493,7 +493,8 @@ _WORD_STEMS = frozenset({"動詞", "形容詞", "形状詞", "名詞", "代名�
 _COUNTING_PREFIXES = frozenset("各全第約毎諸計同本当今前元現某両翌新旧超真お御ご")
 # The verbs that make a verbal noun an action (`登録し`, `共有できる`, `推奨される`).
 _LIGHT_VERBS = frozenset({"為る", "出来る"})
-_UNDER_WAY = frozenset({"中"})  # `作業中`, `停滞中`: the action going on
+# `作業中`, `停滞中`: the action going on; `取得済み`, `報告済`: the action done.
+_UNDER_WAY = frozenset({"中", "済み", "済"})
 _ADJECTIVE_NOUNS = frozenset({"形状詞可能", "サ変形状詞可能"})  # `便利`, `幸い`: also adjectives
 _COPULAS = frozenset({"だ", "です"})  # `便利です`, `便利な`, `安全に` (だ's adverbial form)
 # Honorifics after a name (`エヌユルさん`, `かりんちゃん`, `鈴木氏`): the words before are a person.
@@ -666,6 +667,10 @@ def japanese_terms(text: str) -> list[str]:
             if surface in _UNDER_WAY:
                 run.clear()  # no compound `停滞中` either
                 nouns = 0
+        elif pos1 == "接尾辞" and surface in _UNDER_WAY:
+            # The same after a compound (`原因調査中` investigating the cause, `バグ報告済`
+            # bug reported): the compound is its subject, the suffix is no part of it.
+            close()
         elif adjectival >= 0 and pos1 == "助動詞" and feature.lemma in _COPULAS:
             # A noun used as an adjective (`便利です` handy, `安全に` safely, `…いただければ
             # 幸いです` I would be grateful) describes, as English `handy` is no topic.

@@ -279,6 +279,17 @@ def test_a_verbal_noun_used_as_a_verb_is_an_action_not_a_topic() -> None:
     assert "型推論" in japanese_terms("ここで型推論する")
 
 
+def test_an_action_done_or_under_way_is_no_part_of_a_topic() -> None:
+    # haskell-jp: "…取得済みです", "反映済みになった", "原因調査中", "バグ報告済です"
+    assert japanese_terms("このドメインは取得済みです") == ["ドメイン"]
+    assert japanese_terms("反映済みになった") == []
+    assert japanese_terms("原因調査中なので") == ["調査", "原因調査"]
+    assert "バグ報告" in japanese_terms("バグ報告済です")
+    assert not {"バグ報告済", "コードリーディング中"} & set(
+        japanese_terms("バグ報告済です。コードリーディング中です")
+    )
+
+
 def test_a_noun_used_as_an_adjective_describes_and_names_no_topic() -> None:
     # haskell-jp: "…教えていただければ幸いです" (I would be grateful), "stackは便利です",
     # "安全に使える"; as nouns they still count, and a compound stays one
