@@ -24,6 +24,14 @@ Links are scored the same way on six other weeks (`judgments/digests_holdout.jso
 six, to check them. A finer measure than five featured items a week: of every pair of a judged
 "learn" link and a "meh" or "no" one in the same week's pool, how many the digest's score
 orders right (ties count half), against popularity's.
+
+Headings (`judgments/digest_headings.json`, RULES.md section 24): the digest of every week of
+the export, from its first activity to its last, is built the same way, and each topic it
+groups links under is looked up among 167 judged headings (a week, a heading and the links
+under it, judged right when the heading names a subject every one of those links is about):
+of the headings shown, how many were judged and how many right, and how many links stand
+under a right one. Headings the judge never saw (another grouping, other topics) are counted
+as not judged.
 """
 
 from __future__ import annotations
@@ -35,18 +43,43 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import func, select
+
+from bot.digests.document import group_by_topic
 from bot.digests.model import DigestConfig
 from bot.digests.ranking import Candidate, score
 from bot.digests.schedule import parse_schedule
 from bot.digests.service import Window
 from bot.digests.service import service_for as digest_service_for
 from bot.urls import canonicalize
+from storage import models as m
 
 JUDGMENTS = Path(__file__).resolve().parent / "judgments" / "digests.json"
 QUESTIONS = Path(__file__).resolve().parent / "judgments" / "open_questions.json"
 HOLDOUT = Path(__file__).resolve().parent / "judgments" / "open_questions_holdout.json"
 LINKS_HOLDOUT = Path(__file__).resolve().parent / "judgments" / "digests_holdout.json"
+HEADINGS = Path(__file__).resolve().parent / "judgments" / "digest_headings.json"
 SIZE = 5  # a digest's default size
+
+
+@dataclass
+class HeadingTally:
+    shown: int = 0  # headings over every week's digest
+    judged: int = 0
+    right: int = 0
+    links: int = 0  # links under a heading
+    links_right: int = 0  # under a heading judged right
+
+    def add(self, other: HeadingTally) -> None:
+        for name in self.__dataclass_fields__:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+    def summary(self, label: str) -> str:
+        return (
+            f"{label}: {self.shown} headings over every week, {self.judged} judged, right "
+            f"{self.right} ({self.right / max(1, self.judged):.0%}); links under a heading "
+            f"{self.links}, under a right one {self.links_right}"
+        )
 
 
 @dataclass
@@ -118,8 +151,11 @@ class DigestTally:
 
 
 TOTAL = DigestTally()
+HEADINGS_TOTAL = HeadingTally()
 HOLDOUT_TOTAL = DigestTally()
+HEADINGS_TOTAL = HeadingTally()
 LINKS_HOLDOUT_TOTAL = DigestTally()
+HEADINGS_TOTAL = HeadingTally()
 
 
 def load_weeks(dataset: str, path: Path = JUDGMENTS) -> list[dict[str, Any]]:
@@ -154,9 +190,6 @@ def popularity(candidates: Sequence[Candidate], size: int = SIZE) -> list[Candid
 
 
 async def measure_digests(rz: Any, cid: int, dataset: str, verbose: bool = False) -> list[str]:
-    weeks = load_weeks(dataset)
-    if not weeks:
-        return []
     community = await rz.services.repos.communities.get(cid)
     svc = digest_service_for(rz.services)
     digest = DigestConfig(
@@ -169,6 +202,10 @@ async def measure_digests(rz: Any, cid: int, dataset: str, verbose: bool = False
         schedule=parse_schedule("monday 00:00 UTC"),
         size=SIZE,
     )
+    headings = await measure_headings(rz, community, svc, digest, dataset, verbose)
+    weeks = load_weeks(dataset)
+    if not weeks:
+        return headings
     tally = DigestTally()
     lines: list[str] = []
     judged_questions = load_questions(dataset)
@@ -194,7 +231,53 @@ async def measure_digests(rz: Any, cid: int, dataset: str, verbose: bool = False
             built.input.questions, judged, week, questions, verbose, "holdout "
         )
     HOLDOUT_TOTAL.add(questions)
-    return lines
+    return lines + headings
+
+
+async def measure_headings(
+    rz: Any, community: Any, svc: Any, digest: DigestConfig, dataset: str, verbose: bool
+) -> list[str]:
+    """Every week's digest headings against the judged ones (RULES.md section 24)."""
+    judged = {
+        (h["week_start"], h["heading"], tuple(i["url"] for i in h["items"])): h["label"]
+        for h in json.loads(HEADINGS.read_text("utf-8"))
+        if h["dataset"] == dataset
+    }
+    if not judged:
+        return []
+    async with rz.services.db.read() as conn:
+        first, last = (
+            await conn.execute(
+                select(func.min(m.messages.c.posted_at), func.max(m.messages.c.posted_at)).where(
+                    m.messages.c.community_id == community.id
+                )
+            )
+        ).one()
+    start = datetime(first.year, first.month, first.day, tzinfo=UTC)
+    start -= timedelta(days=start.weekday())  # the Monday the schedule's week opens on
+    end = last.replace(tzinfo=UTC)
+    tally = HeadingTally()
+    lines: list[str] = []
+    while start < end:
+        built = await svc.build(
+            community, digest, Window(start, start + timedelta(days=7), start - timedelta(days=7))
+        )
+        for topic, group in group_by_topic(built.plan.featured):
+            if topic is None or topic == "More":
+                continue
+            urls = tuple(r.candidate.url for r in group)
+            label = judged.get((start.date().isoformat(), topic, urls))
+            tally.shown += 1
+            tally.links += len(group)
+            if label is not None:
+                tally.judged += 1
+                tally.right += label == "right"
+                tally.links_right += len(group) if label == "right" else 0
+            if verbose:
+                lines.append(f"  heading {start.date()} [{label or 'not judged'}] {topic!r}")
+        start += timedelta(days=7)
+    HEADINGS_TOTAL.add(tally)
+    return [tally.summary("  digest headings"), *lines]
 
 
 async def build_week(svc: Any, community: Any, digest: DigestConfig, week: dict[str, Any]) -> Any:
@@ -301,4 +384,5 @@ def summary() -> list[str]:
         TOTAL.summary("ALL digests"),
         LINKS_HOLDOUT_TOTAL.summary("ALL digests, other weeks (RULES.md section 18)"),
         HOLDOUT_TOTAL.summary("ALL open questions, other weeks (RULES.md section 17)"),
+        HEADINGS_TOTAL.summary("ALL digest headings (RULES.md section 24)"),
     ]
