@@ -178,6 +178,15 @@ _ASKER_WORDS = frozenset(
     "newbie newbies beginner beginners noob noobs novice novices newcomer newcomers rookie".split()
 )
 
+# What someone's help was like, said thanking them ("for his incredible persistence in getting
+# the Pkg.jl tests to pass", "endless patience", "a special shoutout to…"): how they helped, not
+# what about. `effort`, `patience`, `appreciation`, `perseverance` and the rest had been 35
+# members' topics on julialang and Infrahub, from #appreciation threads and thank-yous.
+_THANKS_WORDS = frozenset(
+    """appreciation appreciations gratitude shoutout shoutouts patience perseverance
+    persistence dedication diligence tenacity generosity kindness effort efforts""".split()
+)
+
 # YAKE's English list holds two content nouns: "proposed changes", "default value" are
 # subjects, and `changes` (a stopword) against `change` (not) split one wording in two.
 _CONTENT_NOUNS = frozenset({"changes", "value"})
@@ -185,7 +194,9 @@ _CONTENT_NOUNS = frozenset({"changes", "value"})
 # English's own small words (`the`, `what`, `thanks`): never a subject in any community, where
 # the chat words (`check`, `post`) can name what one community's pages are about.
 FUNCTION_WORDS: frozenset[str] = _yake_stopwords() - _CONTENT_NOUNS
-STOPWORDS: frozenset[str] = FUNCTION_WORDS | _CHAT_WORDS | _MORE_CHAT_WORDS | _ASKER_WORDS
+STOPWORDS: frozenset[str] = (
+    FUNCTION_WORDS | _CHAT_WORDS | _MORE_CHAT_WORDS | _ASKER_WORDS | _THANKS_WORDS
+)
 
 # Words that look plural but are names or mass nouns; and irregular plurals.
 _NOT_PLURAL = frozenset(

@@ -588,6 +588,18 @@ def test_words_for_who_asks_name_no_subject() -> None:
     assert not {"初心者", "初心"} & set(japanese_terms("初心者です。Haskellを勉強しています"))
 
 
+def test_words_of_thanks_say_how_someone_helped_not_what_about() -> None:
+    # julialang #appreciation: "for his incredible persistence in getting the Pkg.jl tests to
+    # pass", "perseverance and patience" made `persistence`, `patience` members' topics
+    text = (
+        "Huge shoutout to Ian for his incredible persistence in getting the Pkg.jl tests to "
+        "pass on Windows, and to Nicholas for the perseverance and patience on array syntax"
+    )
+    terms = set(TopicExtractor()._token_terms(text))
+    assert not {"shoutout", "persistence", "perseverance", "patience"} & terms
+    assert "array syntax" in terms and "pkg" in terms
+
+
 def test_an_adjective_of_praise_opens_no_subject() -> None:
     # julialang #appreciation and a thread on webhosting: `excellent bug` and `favorite
     # webhosting` had been shown under "Knows about"
