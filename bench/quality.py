@@ -263,6 +263,7 @@ LATER_SAMPLES = {
     "eighth": "§13",
     "ninth": "§14",
     "tenth": "§19",
+    "eleventh": "§25",
 }
 
 
