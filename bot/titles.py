@@ -289,6 +289,7 @@ def site_suffix(title: str, url: str) -> tuple[str, str | None]:
 
     lead: list[str] = []
     trail: list[str] = []
+    code: list[str] = []
     dropped = False
     for end in (-1, 0):
         while len(parts) > 1 and (found := kind(parts[end])) is not None:
@@ -298,8 +299,14 @@ def site_suffix(title: str, url: str) -> tuple[str, str | None]:
                 lead.append(part)
             elif found == "site":
                 trail.insert(0, part)  # popped from the end: last first
+            elif found == "code":
+                code.append(part)
     if not dropped:
         return title, None
+    if code and len(parts) == 1 and kind(parts[0]) == "site":
+        # "GitHub - opsmill/infrahub-demo-dc-fabric": the repository is what the page is
+        # about, the host's name is the site's ("GitHub" had been the title's topic)
+        return code[0], " ".join([*lead, *parts, *trail])
     return " - ".join(parts), " ".join([*lead, *trail]) or None
 
 

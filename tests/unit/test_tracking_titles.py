@@ -598,6 +598,18 @@ def test_own_words_count_what_a_member_wrote_around_links(text: str, count: int)
             "Async IO in Python",
             "Real Python Real Python Tutorials",
         ),
+        (  # GitHub's own title of a repository without a description: the repository
+            "GitHub - opsmill/infrahub-demo-dc-fabric",
+            "https://github.com/opsmill/infrahub-demo-dc-fabric",
+            "opsmill/infrahub-demo-dc-fabric",
+            "GitHub",
+        ),
+        (  # and with one
+            "GitHub - opsmill/schema-library: Welcome to the Schema Library",
+            "https://github.com/opsmill/schema-library",
+            "opsmill/schema-library: Welcome to the Schema Library",
+            "GitHub",
+        ),
         # nothing that names the host: kept whole
         (
             "Mike Bostock - Design is a Search Problem",
