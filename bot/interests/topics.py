@@ -316,14 +316,20 @@ def _cached_channel_topic(name: str) -> str | None:
     return _channel_topic(name)
 
 
+# Words naming who works in a channel, not on what (`#team-d3`, `#sig-network`, `#wg-policy`):
+# "You both shared about team d3" had been an intro's reason.
+_GROUP_WORDS = frozenset("team teams squad crew sig wg guild".split())
+
+
 def _channel_topic(name: str, aliases: Mapping[str, str] | None = None) -> str | None:
-    words = name.lstrip("#").replace("-", " ").replace("_", " ")
-    folded = words.casefold().split()
+    words = name.lstrip("#").replace("-", " ").replace("_", " ").split()
+    folded = [w.casefold() for w in words]
     if any(w in GENERIC_CHANNELS for w in folded) or all(
         w in RESOURCE_FORM_CHANNELS for w in folded
     ):
         return None
-    return normalize_topic(words, aliases)
+    subject = [w for w, f in zip(words, folded, strict=True) if f not in _GROUP_WORDS]
+    return normalize_topic(" ".join(subject), aliases) if subject else None
 
 
 # One-letter subjects: the R and C languages, and a single kanji (`型`, type).

@@ -248,6 +248,10 @@ def test_channels_named_for_what_members_do_are_not_topics() -> None:
     assert channel_topic("examples") is None
     assert channel_topic("papers") is None
     assert channel_topic("video-games") == "video game"  # a form word in a subject's name
+    # named for who works there: the subject is what the team works on (Houston's #team-d3)
+    assert channel_topic("team-d3") == "d3"
+    assert channel_topic("sig-network") == "network"
+    assert channel_topic("team") is None
     assert channel_topic("book-club") == "book club"
     assert channel_topic("machine-learning") == "machine learning"
     assert channel_topic("releases") == "release"  # release engineering is a subject
