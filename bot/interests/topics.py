@@ -283,9 +283,10 @@ def normalize_topic(
 
 
 # Chat words that name nothing alone ("uploaded a file") but end a subject's name after a
-# word that names one: `object files` (Infrahub's YAML data), `config file`, `csv file`; and
-# words for who asks (`words._ASKER_WORDS`), which end a contest's name (`atcoder beginner`).
-_PHRASE_ENDS_ONLY = frozenset({"file", "beginner", "newbie", "novice", "newcomer", "rookie"})
+# word that names one: `object files` (Infrahub's YAML data), `config file`, `csv file`; a
+# pull request ("the PR" was a topic of 21 julialang members; `backport pr` names one kind);
+# and words for who asks (`words._ASKER_WORDS`), which end a contest's name (`atcoder beginner`).
+_PHRASE_ENDS_ONLY = frozenset({"file", "pr", "beginner", "newbie", "novice", "newcomer", "rookie"})
 # Everyday verbs that, after a name, are what it does ("BinaryBuilder works", "the menu
 # shows", "a dataset coming", "the loading back"), never the head of its name: of the stored
 # two-word topics of the four shared exports ending on them (`graphql work`, `binary show`,
@@ -366,7 +367,7 @@ def _noun_phrase(term: str) -> bool:
     Verbs may end one: lemminflect knows `template` and `debug` only as verbs."""
     words = term.split()
     if len(words) == 1:
-        return is_subject_word(term)
+        return is_subject_word(term) and term not in _PHRASE_ENDS_ONLY
     return not is_describing_word(words[-1]) and words[-1] not in _VERB_TAILS
 
 

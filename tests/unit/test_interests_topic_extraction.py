@@ -351,6 +351,14 @@ def test_file_ends_a_subject_but_is_never_one_alone() -> None:
     assert "file" not in TopicExtractor()._token_terms("Ana uploaded a file: the files are big")
 
 
+def test_a_pull_request_is_a_kind_of_subject_never_one_alone() -> None:
+    # julialang: "the PR" made `pr` a topic of 21 members; a title's "PR" too
+    terms = TopicExtractor()._token_terms("I opened a PR for this; the backport PR is merged")
+    assert "backport pr" in terms and "pr" not in terms
+    found = dict(TopicExtractor().topics(ResourceText(title="Flux PR", messages=("the PR",))))
+    assert "pr" not in found and "flux" in found
+
+
 def test_the_end_of_a_hyphenated_modifier_makes_no_phrase_with_the_next_word() -> None:
     # julialang: "a never-ending race", "the old thread-unsafe wrapper"
     terms = TopicExtractor()._token_terms("a never-ending race with a thread-unsafe wrapper")
