@@ -287,6 +287,7 @@ def test_an_action_done_or_under_way_is_no_part_of_a_topic() -> None:
     # haskell-jp: "…取得済みです", "反映済みになった", "原因調査中", "バグ報告済です"
     assert japanese_terms("このドメインは取得済みです") == ["ドメイン"]
     assert japanese_terms("反映済みになった") == []
+    assert japanese_terms("済み") == []  # a status reply alone: "done"
     assert japanese_terms("原因調査中なので") == ["調査", "原因調査"]
     assert "バグ報告" in japanese_terms("バグ報告済です")
     assert not {"バグ報告済", "コードリーディング中"} & set(
