@@ -264,6 +264,7 @@ LATER_SAMPLES = {
     "ninth": "§14",
     "tenth": "§19",
     "eleventh": "§25",
+    "twelfth": "§26",
 }
 
 

@@ -125,6 +125,15 @@ _CAMEL_WORDS = re.compile(r"\b(?:[A-Z][a-z]{2,}){3,}\b(?!\.[^\W\d_])")
 _CAMEL_PART = re.compile(r"(?<=[a-z])(?=[A-Z])")
 
 
+def _camel_words(m: re.Match[str]) -> str:
+    """The identifier's words, set apart; a name made of three-letter parts (`LogSumExp`,
+    a function's name) stays whole: its parts are abbreviations (`sum exp` named nothing)."""
+    words = _CAMEL_PART.sub(" ", m.group())
+    if all(len(w) <= 3 for w in words.split()):
+        return m.group()
+    return f" | {words} | "
+
+
 # A module's member named through it (`Flux.trainable`, `Zygote.@showgrad`): the module is
 # the subject, the member a word of code. Not a file (`Project.toml`), a package's own
 # spelling (`CUDA.jl`, `d3.js`: `fold_package`) nor a hierarchical name (`Data.Map`).
@@ -141,7 +150,7 @@ def _module_of(m: re.Match[str]) -> str:
 def _prepare_text(text: str) -> str:
     if "." in text:
         text = _QUALIFIED.sub(_module_of, text)
-    text = _CAMEL_WORDS.sub(lambda m: f" | {_CAMEL_PART.sub(' ', m.group())} | ", text)
+    text = _CAMEL_WORDS.sub(_camel_words, text)
     text = unicodedata.normalize("NFKC", text).casefold().replace("’", "'")
     return fold_package(_POSSESSIVE.sub("", text))
 

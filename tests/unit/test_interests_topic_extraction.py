@@ -504,6 +504,9 @@ def test_long_camel_case_identifiers_read_as_their_words() -> None:
     assert {"dataframesmeta", "binarybuilderbase"} <= set(terms)
     assert not {"jl", "meta", "frame", "builder"} & {w for t in terms for w in t.split()}
     assert "number pool" in TopicExtractor()._token_terms("a CoreNumberPool. Then")  # no file
+    # a name of three-letter parts is a function's (julialang: "a GPUified LogSumExp?")
+    terms = TopicExtractor()._token_terms("Is there a GPUified LogSumExp?")
+    assert "logsumexp" in terms and "sum exp" not in terms
 
 
 def test_a_site_name_in_a_title_is_the_site_not_the_subject() -> None:
