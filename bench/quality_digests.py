@@ -151,9 +151,7 @@ class DigestTally:
 
 
 TOTAL = DigestTally()
-HEADINGS_TOTAL = HeadingTally()
 HOLDOUT_TOTAL = DigestTally()
-HEADINGS_TOTAL = HeadingTally()
 LINKS_HOLDOUT_TOTAL = DigestTally()
 HEADINGS_TOTAL = HeadingTally()
 
