@@ -48,6 +48,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sqlalchemy import select
 
 from bench import quality_digests, quality_introductions, quality_intros, quality_shown
+from bench.tally import Summed
 from bot.app import Rhizome
 from bot.config import parse_config
 from bot.importers.run import import_export
@@ -269,16 +270,10 @@ LATER_SAMPLES = {
 
 
 @dataclass
-class Sample:
+class Sample(Summed):
     ratings: dict[str, int] = field(default_factory=lambda: {"good": 0, "partial": 0, "junk": 0})
     precision: list[float] = field(default_factory=list)
     answered: int = 0
-
-    def add(self, other: Sample) -> None:
-        for k, n in other.ratings.items():
-            self.ratings[k] += n
-        self.precision += other.precision
-        self.answered += other.answered
 
     def summary(self, name: str) -> str | None:
         rated = sum(self.ratings.values())

@@ -45,6 +45,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from bench.tally import Summed
 from bot.digests.document import group_by_topic
 from bot.digests.model import DigestConfig
 from bot.digests.ranking import Candidate, score
@@ -63,16 +64,12 @@ SIZE = 5  # a digest's default size
 
 
 @dataclass
-class HeadingTally:
+class HeadingTally(Summed):
     shown: int = 0  # headings over every week's digest
     judged: int = 0
     right: int = 0
     links: int = 0  # links under a heading
     links_right: int = 0  # under a heading judged right
-
-    def add(self, other: HeadingTally) -> None:
-        for name in self.__dataclass_fields__:
-            setattr(self, name, getattr(self, name) + getattr(other, name))
 
     def summary(self, label: str) -> str:
         return (
@@ -83,7 +80,7 @@ class HeadingTally:
 
 
 @dataclass
-class DigestTally:
+class DigestTally(Summed):
     weeks: int = 0
     featured: int = 0
     labels: dict[str, int] = field(
@@ -109,15 +106,6 @@ class DigestTally:
     pairs: int = 0
     pairs_right: float = 0.0
     pairs_right_popular: float = 0.0
-
-    def add(self, other: DigestTally) -> None:
-        for name in self.__dataclass_fields__:
-            mine, theirs = getattr(self, name), getattr(other, name)
-            if isinstance(mine, dict):
-                for k, n in theirs.items():
-                    mine[k] += n
-            else:
-                setattr(self, name, mine + theirs)
 
     def summary(self, label: str) -> str:
         def share(labels: dict[str, int], n: int) -> str:

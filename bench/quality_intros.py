@@ -24,6 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from bench.tally import Summed
 from bot.intros.explain import MemberRef, explain_group
 from bot.intros.service import MIN_QUESTIONS, MIN_SUPPORT
 from bot.intros.service import service_for as intro_service_for
@@ -36,7 +37,7 @@ _IMAGE = re.compile(r"\.(png|jpe?g|gif|webp|bmp|svg|heic)(\?|#|$)", re.I)
 
 
 @dataclass
-class IntroTally:
+class IntroTally(Summed):
     pairs: int = 0
     new_pairs: int = 0
     intros: int = 0
@@ -58,10 +59,6 @@ class IntroTally:
     # judged interests named by at least one shown topic: `datajam` and `data jam` name one
     profile_interests: int = 0
     profile_named: int = 0
-
-    def add(self, other: IntroTally) -> None:
-        for name in self.__dataclass_fields__:
-            setattr(self, name, getattr(self, name) + getattr(other, name))
 
     def summary(self, label: str) -> str:
         return (

@@ -19,13 +19,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bench.tally import Summed
 from bot.interests.commands import introduced_about, known_about, wanted_topics
 
 JUDGMENTS = Path(__file__).resolve().parent / "judgments"
 
 
 @dataclass
-class ShownTally:
+class ShownTally(Summed):
     shown: int = 0
     right: int = 0
     wrong: int = 0
@@ -33,11 +34,6 @@ class ShownTally:
     @property
     def unjudged(self) -> int:
         return self.shown - self.right - self.wrong
-
-    def add(self, other: ShownTally) -> None:
-        self.shown += other.shown
-        self.right += other.right
-        self.wrong += other.wrong
 
     def summary(self, label: str) -> str:
         judged = self.right + self.wrong
