@@ -343,6 +343,8 @@ def evidence_spans(ev: Evidence, about: str | None = None) -> tuple[Span, ...]:
         out.append(Text(f"thanked by {by}" if by else "thanked by name"))
         if ev.snippet:
             out.append(Text(f": “{clip(ev.snippet, SNIPPET_CHARS, about)}”"))
+    elif ev.kind is EvidenceKind.SAID:
+        out.append(Text(f"said “{clip(ev.snippet or '', SNIPPET_CHARS, about)}”"))
     elif ev.kind is EvidenceKind.ASKED:
         out.append(
             Text(
@@ -489,22 +491,23 @@ def who_knows_document(answer: WhoKnowsAnswer) -> Document:
 def _from_links_blocks(answer: WhoKnowsAnswer) -> list[Block]:
     """Say when members were found by the links they shared, and by which word when it is
     not the one asked (`scraping` for "web scraping": no page said the whole phrase; `mac`,
-    a related wording, for "macos")."""
+    a related wording, for "macos"); and when by what they said in conversation."""
     words = list(dict.fromkeys(t for e in answer.experts if e.from_links for t in e.topics))
-    if not words:
+    spoken = any(e.from_words for e in answer.experts)
+    if not words and not spoken:
         return []
     topic = answer.topic or answer.query
+    added = []
     if words == [topic]:
-        text = (
-            f"Few members have {quoted(topic)} among their subjects, so "
-            "I added who shared the links that mention it most."
-        )
-    else:  # a related wording's or the head word's pages: say which
-        text = (
-            f"Few members have {quoted(topic)} among their subjects, so I added who shared "
-            f"the links that mention {' or '.join(map(quoted, words))} most."
-        )
-    return [Paragraph(spans(text))]
+        added.append("who shared the links that mention it most")
+    elif words:  # a related wording's or the head word's pages: say which
+        added.append(f"who shared the links that mention {' or '.join(map(quoted, words))} most")
+    if spoken:
+        added.append("who mentioned it in conversation")
+    text = f"Few members have {quoted(topic)} among their subjects, so I added " + ", and ".join(
+        added
+    )
+    return [Paragraph(spans(text + "."))]
 
 
 def _suggestion_blocks(suggestions: Sequence[str]) -> list[Block]:

@@ -47,6 +47,7 @@ class EvidenceKind(StrEnum):
     ANSWERED = "answered"  # a substantive reply to someone else's question
     THANKED = "thanked"  # someone else thanked them by name (`bot.interests.thanks`)
     INTRODUCED = "introduced"  # said so introducing themselves (`bot.interests.introductions`)
+    SAID = "said"  # named it in plain words; only fills a short who-knows (`bot.interests.said`)
 
 
 DEFAULT_WEIGHTS: Mapping[EvidenceKind, float] = {

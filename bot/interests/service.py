@@ -59,6 +59,7 @@ from bot.interests.related import (
     phrase_parts,
     related_topics,
 )
+from bot.interests.said import phrases, speakers
 from bot.interests.terms import (
     compound_part,
     has_cjk,
@@ -123,6 +124,11 @@ LINKED_RESOURCES = 20  # best search matches whose sharers fill a short who-know
 # three common words took who-knows p99 from 41 to 402 ms. A subject this many pages mention is
 # among members' topics anyway.
 LINKED_AT_MOST = 2000
+# ...and at the very end, whoever said the words: read from the newest messages only (message
+# text has no index), at most this many matching ones.
+SAID_SCAN = 20_000
+SAID_AT_MOST = 500
+SAID_SHOWN = 2  # statements quoted for each
 HEAD_WORD = 0.3  # "sdk" towards "python sdk", when few know the whole phrase
 LINKED_WORDINGS = 2  # related wordings whose pages are searched too (a search each)
 HEAD_SPECIFICITY = 0.7  # a head word this everyday (`analysis`, `scheme`) says nothing alone
@@ -152,6 +158,7 @@ class Expert:
     declared: bool  # listed the topic with `interests add`
     is_asker: bool = False  # the member who asked: shown, marked as "you"
     from_links: bool = False  # found by the links they shared, not by their topics
+    from_words: bool = False  # found by what they said in conversation (`bot.interests.said`)
 
 
 @dataclass(frozen=True, slots=True)
@@ -617,11 +624,86 @@ class InterestService:
             )
             experts.extend(linked)
             unnamed += more_hidden
+        if len(experts) < limit:
+            # Last, whoever said the words in plain conversation ("when sketching
+            # visualizations…"): the weakest evidence, shown as said.
+            spoken, more_hidden = await self._speakers(
+                community_id,
+                (query, subject),
+                subject,
+                limit - len(experts),
+                {*exclude, *hidden, *(e.member.id for e in experts)},
+                asker,
+            )
+            experts.extend(spoken)
+            unnamed += more_hidden
         suggestions: tuple[str, ...] = ()
         if not experts:
             suggestions = tuple(s for s in self._suggest(query, vocab) if s != topic)
         via = tuple(dict.fromkeys(reasons[t] for t in factor if t in used and reasons[t]))
         return WhoKnowsAnswer(query, topic, tuple(experts), suggestions, behind, via, unnamed)
+
+    async def _speakers(
+        self,
+        community_id: int,
+        wordings: Sequence[str],
+        topic: str,
+        wanted: int,
+        considered: Collection[int],
+        asker: int | None,
+    ) -> tuple[list[Expert], int]:
+        """Who said one of the wordings in their own words (`bot.interests.said`), for the
+        places topics and links left empty; with how many of them may not be named."""
+        wanted_phrases = phrases(wordings)
+        found = await self.store.statements(
+            community_id,
+            [p.pieces for p in wanted_phrases],
+            scan=SAID_SCAN,
+            at_most=SAID_AT_MOST,
+            default_tracking=self.default_tracking,
+        )
+        members = found.members
+        roots = await self.store.own_thread_roots([s.message_id for s in found.statements])
+        ranked = [
+            s
+            for s in speakers(
+                found.statements,
+                wanted_phrases,
+                lambda s: asked_in_own_thread(roots.get(s.message_id, ())),
+            )
+            if s.member_id not in considered
+        ]
+        named = await named_allowed(
+            self.services, community_id, [members[s.member_id].external_id for s in ranked]
+        )
+        hidden = sum(1 for s in ranked if members[s.member_id].external_id not in named)
+        experts = [
+            Expert(
+                members[s.member_id],
+                0.0,
+                (topic,),
+                tuple(
+                    Evidence(
+                        kind=EvidenceKind.SAID,
+                        topics=(),
+                        at=said.at,
+                        snippet=_snippet(said.text, link_shown=False),
+                        channel=said.channel,
+                        message_id=said.message_id,
+                        conversation=said.conversation,
+                    )
+                    for said in s.statements[:SAID_SHOWN]
+                ),
+                0,
+                0,
+                False,
+                s.member_id == asker,
+                from_words=True,
+            )
+            for s in ranked
+            if members[s.member_id].external_id in named
+        ]
+        return experts[:wanted], hidden
 
     async def _chat_word_answer(
         self,

@@ -18,6 +18,7 @@ from storage.interests.linked import LinkedStore
 from storage.interests.members import MemberStore
 from storage.interests.mentions import MentionStore
 from storage.interests.participation import ParticipationStore
+from storage.interests.said import SaidStore
 from storage.interests.state import StateStore
 from storage.interests.tables import (
     declared_interests,
@@ -41,6 +42,7 @@ class InterestStore(
     EvidenceStore,
     IntroductionStore,
     LinkedStore,
+    SaidStore,
     MentionStore,
     MemberStore,
     DeclaredStore,

@@ -72,9 +72,11 @@ async def test_only_introduction_channels_count_and_only_what_is_stated(
     rhizome: Rhizome,
 ) -> None:
     session = await run(rhizome)
-    # Bo said it in #general: chat, not an introduction (and nothing there is a resource).
+    # Bo said it in #general: chat, not an introduction (and nothing there is a resource);
+    # it only fills the answer as something he said.
     out = await say(session, "zed", "/rhizome who-knows kernel density estimation")
-    assert "@bo" not in out
+    assert "introduced themselves" not in out
+    assert "said “I'm Bo, interested in kernel density estimation" in out
     # Dee's welcome states nothing about Dee: no topic of hers comes from it.
     ref = session.community
     found = await rhizome.services.repos.communities.find(ref.platform, ref.external_id)

@@ -289,7 +289,13 @@ async def test_a_bare_link_is_about_what_is_said_around_it(rhizome: Rhizome) -> 
     assert "choropleth" in topics["https://example.org/avg-price"]
     # A share with words of its own keeps to them.
     assert "choropleth" not in topics["https://example.org/rust"]
-    assert await who(rhizome, "choropleth") == ["Tim"]
+    # who said the word in passing only fills the answer, after him
+    found = await ask(rhizome, "choropleth")
+    assert [(e.member.name, e.from_words) for e in found.experts] == [
+        ("Tim", False),
+        ("Cy", True),
+        ("Ana", True),
+    ]
 
 
 async def test_one_answer_is_shown_once_however_many_links_its_thread_holds(
@@ -907,10 +913,12 @@ async def test_a_question_naming_someone_is_answered_when_they_are_back(rhizome:
     hours later, after asking back. His answer is knowing, and who-knows shows it with the
     question it answered."""
     chat = Chat(SLACK, START)
-    ask = chat.post("ana", "<@U-ben>: have you gotten R to work in the Jupyter notebook?", mid="1")
+    question = chat.post(
+        "ana", "<@U-ben>: have you gotten R to work in the Jupyter notebook?", mid="1"
+    )
     await rhizome.ingest_many(
         [
-            replace(ask, mentions=(Actor("U-ben", "Ben"),)),
+            replace(question, mentions=(Actor("U-ben", "Ben"),)),
             chat.post("ana", "tried it this morning, stuck on a dependency", mid="2", minutes=1),
             chat.post("cy", "lunch anyone?", mid="3", minutes=50),
             chat.post("ben", "do you have zeroMQ installed?", mid="4", minutes=130),
@@ -959,10 +967,12 @@ async def test_an_answer_that_names_the_asker_answers_her_question(rhizome: Rhiz
 
 async def test_a_mention_long_ago_is_not_a_question_to_answer_now(rhizome: Rhizome) -> None:
     chat = Chat(SLACK, START)
-    ask = chat.post("ana", "<@U-ben>: have you gotten R to work in the Jupyter notebook?", mid="1")
+    question = chat.post(
+        "ana", "<@U-ben>: have you gotten R to work in the Jupyter notebook?", mid="1"
+    )
     await rhizome.ingest_many(
         [
-            replace(ask, mentions=(Actor("U-ben", "Ben"),)),
+            replace(question, mentions=(Actor("U-ben", "Ben"),)),
             chat.post("cy", "lunch anyone?", mid="2", minutes=50),
             chat.post(
                 "ben",
@@ -972,7 +982,10 @@ async def test_a_mention_long_ago_is_not_a_question_to_answer_now(rhizome: Rhizo
             ),
         ]
     )
-    assert await who(rhizome, "jupyter") == []
+    # not an answer to her; he said it, though, which only fills the answer, quoted
+    found = await ask(rhizome, "jupyter")
+    assert [(e.member.name, e.from_words) for e in found.experts] == [("Ben", True)]
+    assert [ev.kind for ev in found.experts[0].evidence] == [EvidenceKind.SAID]
 
 
 async def test_a_phrase_nobody_wrote_is_answered_through_its_word_family(rhizome: Rhizome) -> None:
@@ -1072,6 +1085,54 @@ async def test_a_subject_only_pages_mention_finds_who_shared_them(rhizome: Rhizo
     ferries = await ask(rhizome, "ferries", limit=3)
     assert [(e.member.name, e.from_links) for e in ferries.experts] == [("Ben", False)]
     assert "links that mention" not in who_knows_document(ferries).plain()
+
+
+async def test_who_said_the_words_fills_a_short_answer_quoted(rhizome: Rhizome) -> None:
+    # houstondatavis: two members gave advice on sketching visualizations in plain chat (no
+    # link, no question answered), so `sketching` was nobody's topic and who-knows named one
+    # member of the four a reader would. Whoever said the words fills a short answer, quoted
+    # and said so; a question, a line quoted from someone else, a private channel and a
+    # member who turned tracking off say nothing of anyone's.
+    chat = Chat(SLACK, START)
+    advice = (
+        "Some advice I was given: when sketching visualizations you need to throw them away "
+        "as easily as possible, so paper beats any tool"
+    )
+    await rhizome.ingest_many(
+        [
+            chat.post("dee", "> when sketching visualizations\nI go straight to code", mid="3"),
+            chat.post("colin", advice, mid="1", minutes=1),
+            chat.post("eve", "I keep a notebook for sketching charts every morning", mid="4"),
+            chat.post(
+                "fay",
+                "Sketching dashboards on a whiteboard with the whole team first",
+                mid="5",
+                channel="leads",
+                is_private=True,
+            ),
+            chat.post("ben", "Ferries of the county, mapped https://example.org/ferries", mid="6"),
+            chat.post(
+                "ana",
+                "How do you go about sketching a chart before coding it?",
+                mid="2",
+                minutes=90,
+            ),
+        ]
+    )
+    session = ConsoleSession(rhizome, target=SLACK)
+    await session.handle(":as eve")
+    assert "Tracking is off" in await session.handle("/rhizome privacy tracking off")
+    answer = await ask(rhizome, "sketching", limit=5)
+    assert [(e.member.name, e.from_words) for e in answer.experts] == [("Colin", True)]
+    (said,) = answer.experts[0].evidence
+    assert said.kind is EvidenceKind.SAID and "sketching visualizations" in (said.snippet or "")
+    shown = who_knows_document(answer).plain()
+    assert "who mentioned it in conversation" in shown
+    assert "said “Some advice I was given: when sketching" in shown
+    # A subject someone has among their topics is answered by topics alone, as before.
+    ferries = await ask(rhizome, "ferries", limit=1)
+    assert [(e.member.name, e.from_words) for e in ferries.experts] == [("Ben", False)]
+    assert "in conversation" not in who_knows_document(ferries).plain()
 
 
 async def test_a_phrase_no_page_says_finds_who_shared_pages_with_its_head_word(

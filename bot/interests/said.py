@@ -1,0 +1,93 @@
+"""Who talked about a subject in plain words: who-knows' very last resort.
+
+A member's statement that names a subject ("some advice I was given: when sketching
+visualizations, throw them away as easily as possible") is weaker evidence than an answer or
+a share, and most such statements never become one of the member's topics (the conversation
+answered no question, the word was one of many). When neither topics nor shared pages name
+enough people, whoever said the words fills the answer, quoted, and the reply says so.
+Questions, thanks, acknowledgements, what a member says in their own question's thread and
+lines quoted from someone else say nothing of what the speaker knows.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+from bot.interests.answers import hands_over, is_substantive, is_thanks
+from bot.interests.terms import has_cjk
+from bot.mentions import split_quoted
+from storage.interests.said import Statement
+
+__all__ = ["SAID_TAIL", "Phrase", "Speaker", "phrases", "speakers"]
+
+SAID_TAIL = 4  # letters an ending may add: `sketch` finds "sketching", `dashboard` "dashboards"
+SHORT_WORD = 2  # a word this short is matched whole (`r`, `d3`, `ml`): as a prefix, it is anything
+_BETWEEN = r"[\W_]{1,3}"  # "time series", "time-series", "time_series"
+_LETTER = r"[^\W_]"  # a letter or digit: `_` joins words in names (`time_series`), as `-` does
+
+
+@dataclass(frozen=True, slots=True)
+class Phrase:
+    """One wording of a query: its words in order (for the database's LIKE) and the pattern
+    a message's own words must match."""
+
+    pieces: tuple[str, ...]
+    pattern: re.Pattern[str]
+
+
+@dataclass(frozen=True, slots=True)
+class Speaker:
+    member_id: int
+    statements: tuple[Statement, ...]  # newest first
+
+
+def _stem(word: str) -> str:
+    """A plural's singular, whose endings find both (`elections` finds "election")."""
+    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    return word
+
+
+def _word_pattern(word: str) -> str:
+    if has_cjk(word):  # no spaces between words: the word anywhere
+        return re.escape(word)
+    tail = "" if len(word) <= SHORT_WORD else f"{_LETTER}{{0,{SAID_TAIL}}}"
+    return f"(?<!{_LETTER}){re.escape(word)}{tail}(?!{_LETTER})"
+
+
+def phrases(wordings: Iterable[str]) -> list[Phrase]:
+    """Each distinct wording (the query as written, the subject it stands for) as a phrase."""
+    out: dict[tuple[str, ...], Phrase] = {}
+    for wording in wordings:
+        words = tuple(_stem(w) for w in wording.casefold().split())
+        if words and words not in out:
+            joined = _BETWEEN.join(_word_pattern(w) for w in words)
+            out[words] = Phrase(words, re.compile(joined, re.IGNORECASE))
+    return list(out.values())
+
+
+def _says(text: str, wanted: Sequence[Phrase]) -> bool:
+    own, _ = split_quoted(text)
+    if own.lstrip().startswith("/") or not is_substantive(own):
+        return False  # a command, a question, a "thanks"
+    if is_thanks(own) or hands_over(own):
+        return False  # what helped them, or where the answer is: someone else's knowledge
+    return any(p.pattern.search(own) for p in wanted)
+
+
+def speakers(
+    statements: Iterable[Statement],
+    wanted: Sequence[Phrase],
+    asking: Callable[[Statement], bool] = lambda s: False,
+) -> list[Speaker]:
+    """The members whose own statements say one of the phrases, who said it most first (then
+    the most recent). `statements` come newest first; `asking` tells those made while asking
+    (in the member's own question thread: "my config: <link>"), which are left out."""
+    said: dict[int, list[Statement]] = {}
+    for s in statements:
+        if _says(s.text, wanted) and not asking(s):
+            said.setdefault(s.member_id, []).append(s)
+    ranked = sorted(said.items(), key=lambda ms: (-len(ms[1]), -ms[1][0].at.timestamp(), ms[0]))
+    return [Speaker(mid, tuple(found)) for mid, found in ranked]
