@@ -129,6 +129,7 @@ LINKED_AT_MOST = 2000
 SAID_SCAN = 20_000
 SAID_AT_MOST = 500
 SAID_SHOWN = 2  # statements quoted for each
+THANKS_WORDS = 3  # a thank-you's words for a member this short keep its link (what it was for)
 HEAD_WORD = 0.3  # "sdk" towards "python sdk", when few know the whole phrase
 LINKED_WORDINGS = 2  # related wordings whose pages are searched too (a search each)
 HEAD_SPECIFICITY = 0.7  # a head word this everyday (`analysis`, `scheme`) says nothing alone
@@ -1136,9 +1137,15 @@ def broadest(stored: Sequence[TopicScore], limit: int) -> list[TopicScore]:
 
 def _evidence(row: EvidenceRow, member_external_id: str = "") -> Evidence:
     kind = KNOW_KINDS[row.ref.kind]
-    text = row.text
     if kind is EvidenceKind.THANKED:  # the words for her, not the advice given to another
-        text = words_to(text or "", member_external_id)
+        text = words_to(row.text or "", member_external_id)
+        # a thank-you's links are incidental ("…, see <link>"), unless they are all it says:
+        # "<@vtjnash> for <a PR>" had read “for”
+        shown = _snippet(text, link_shown=True)
+        if len((shown or "").split()) < THANKS_WORDS:
+            shown = _snippet(text, link_shown=False)
+    else:  # an answer shows no resource beside it: its links are the answer
+        shown = _snippet(row.text, link_shown=bool(row.url))
     return Evidence(
         kind=kind,
         topics=(),
@@ -1146,8 +1153,7 @@ def _evidence(row: EvidenceRow, member_external_id: str = "") -> Evidence:
         # A thanks: `title` is who thanked, the snippet their words without the mentions.
         resource_title=row.title,
         resource_url=row.url or None,
-        # an answer shows no resource beside it: its links are the answer; a thank-you's are not
-        snippet=_snippet(text, link_shown=bool(row.url) or kind is EvidenceKind.THANKED),
+        snippet=shown,
         channel=row.channel,
         resource_id=row.ref.resource_id or None,
         conversation=row.conversation,

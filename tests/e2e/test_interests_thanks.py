@@ -89,6 +89,36 @@ async def test_a_thanks_by_name_in_appreciation_makes_her_known_for_it(rhizome: 
     assert "<@" not in text
 
 
+async def test_a_thanks_for_a_link_shows_the_link(rhizome: Rhizome) -> None:
+    # julialang #appreciation: "<@vtjnash> for <PR link>" was shown as thanked “for”: the
+    # link, dropped as incidental to a thank-you, was all it thanked him for.
+    await rhizome.ingest_many(
+        [
+            slack_post(
+                "<@U0VTJ0001> for <https://example.org/pull/precompilation>",
+                "U0VCH0001",
+                "1700000000.000100",
+                "C0APPRECI",
+                "appreciation",
+            ),
+            slack_post(
+                "<@U0KRI0001> for the precompilation speedups, see "
+                "<https://example.org/pull/40000-precompile-cache>",
+                "U0VCH0001",
+                "1700000100.000100",
+                "C0APPRECI",
+                "appreciation",
+            ),
+        ]
+    )
+    cid = await community(rhizome)
+    answer = await service_for(rhizome.services).who_knows(cid, "precompilation")
+    shown = {e.member.external_id: e.evidence[0].snippet for e in answer.experts}
+    assert shown["U0VTJ0001"] == "for example.org/…/precompilation"
+    # words of its own say what for: the link stays out, as it is incidental there
+    assert shown["U0KRI0001"] == "for the precompilation speedups, see"
+
+
 async def test_a_deleted_thanks_is_no_longer_evidence(rhizome: Rhizome) -> None:
     chat = Chat(SLACK, START)
     thanks = chat.post("ana", "thanks @ben for the tokio cancellation walkthrough", mid="1")
