@@ -180,6 +180,9 @@ def hands_over(text: str | None) -> bool:
     return _word_count(said) <= HANDOVER_WORDS
 
 
+SUBSTANTIVE_WORDS = 4
+
+
 @short_text_cache
 def is_substantive(text: str | None) -> bool:
     """A reply with something in it: not an acknowledgement, not another question, not a
@@ -191,7 +194,8 @@ def is_substantive(text: str | None) -> bool:
     if "`" in text or "http" in text:
         return True
     cjk = len(_CJK.findall(text))
-    return cjk >= 8 or len(_WORDS.findall(text)) >= 4
+    # an emoji's or a mention's name is no word: "Awesome first tweet :slightly_smiling_face:"
+    return cjk >= 8 or len(_WORDS.findall(_MARKUP.sub(" ", text))) >= SUBSTANTIVE_WORDS
 
 
 def is_answer(reply_text: str | None, root_text: str | None) -> bool:

@@ -80,3 +80,17 @@ def test_praise_is_no_answer(text: str) -> None:
 )
 def test_praise_that_goes_on_is_no_acknowledgement(text: str) -> None:
     assert not is_acknowledgement(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "substantive"),
+    [
+        # julialang #appreciation: three words and an emoji had counted as six words
+        ("Awesome first tweet :slightly_smiling_face:", False),
+        ("<@U01ABCDEF> <@U02ABCDEF> nice one :tada:", False),
+        ("Uhh makie needs that, too.", True),
+        ("works with :ok_hand: and the `--project` flag", True),
+    ],
+)
+def test_emoji_and_mentions_are_no_words(text: str, substantive: bool) -> None:
+    assert is_substantive(text) is substantive
