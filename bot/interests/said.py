@@ -5,8 +5,9 @@ visualizations, throw them away as easily as possible") is weaker evidence than 
 a share, and most such statements never become one of the member's topics (the conversation
 answered no question, the word was one of many). When neither topics nor shared pages name
 enough people, whoever said the words fills the answer, quoted, and the reply says so.
-Questions, thanks, acknowledgements, what a member says in their own question's thread and
-lines quoted from someone else say nothing of what the speaker knows.
+Questions, thanks, acknowledgements, what a member says in their own question's thread, their
+own introduction (an interest, counted as one: `bot.interests.introductions`) and lines quoted
+from someone else say nothing of what the speaker knows.
 """
 
 from __future__ import annotations
@@ -80,14 +81,14 @@ def _says(text: str, wanted: Sequence[Phrase]) -> bool:
 def speakers(
     statements: Iterable[Statement],
     wanted: Sequence[Phrase],
-    asking: Callable[[Statement], bool] = lambda s: False,
+    set_aside: Callable[[Statement], bool] = lambda s: False,
 ) -> list[Speaker]:
     """The members whose own statements say one of the phrases, who said it most first (then
-    the most recent). `statements` come newest first; `asking` tells those made while asking
-    (in the member's own question thread: "my config: <link>"), which are left out."""
+    the most recent). `statements` come newest first; `set_aside` tells those that say nothing
+    of what the speaker knows for where they were made (see `InterestService._speakers`)."""
     said: dict[int, list[Statement]] = {}
     for s in statements:
-        if _says(s.text, wanted) and not asking(s):
+        if _says(s.text, wanted) and not set_aside(s):
             said.setdefault(s.member_id, []).append(s)
     ranked = sorted(said.items(), key=lambda ms: (-len(ms[1]), -ms[1][0].at.timestamp(), ms[0]))
     return [Speaker(mid, tuple(found)) for mid, found in ranked]

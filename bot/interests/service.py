@@ -31,6 +31,7 @@ from rapidfuzz import fuzz
 
 from bot.emojis import canonical_set
 from bot.interests.addresses import PLATFORMS
+from bot.interests.introductions import is_introductions_channel
 from bot.interests.linked import rank_link_sharers
 from bot.interests.nearby import NEARBY, NEARBY_FLOOR, NEARBY_LIMIT, NearbyTopics
 from bot.interests.pipeline import (
@@ -92,6 +93,7 @@ from storage.interests import (
     InterestStore,
     TopicScore,
 )
+from storage.interests.said import Statement
 
 if TYPE_CHECKING:
     from bot.app import Rhizome
@@ -665,13 +667,19 @@ class InterestService:
         )
         members = found.members
         roots = await self.store.own_thread_roots([s.message_id for s in found.statements])
+        introductions = self.services.config.interests.introduction_channels
+
+        def set_aside(s: Statement) -> bool:
+            """Said while asking (in their own question's thread: "my config: <link>"), or
+            introducing themselves ("I do a PhD in probabilistic programming"): an interest,
+            which their introduction already counts as one."""
+            if s.opens and is_introductions_channel(s.channel, introductions):
+                return True
+            return asked_in_own_thread(roots.get(s.message_id, ()))
+
         ranked = [
             s
-            for s in speakers(
-                found.statements,
-                wanted_phrases,
-                lambda s: asked_in_own_thread(roots.get(s.message_id, ())),
-            )
+            for s in speakers(found.statements, wanted_phrases, set_aside)
             if s.member_id not in considered
         ]
         named = await named_allowed(

@@ -31,6 +31,7 @@ class Statement:
     at: datetime
     channel: str | None
     conversation: tuple[int, str]  # (channel row id, its thread's root or its own id)
+    opens: bool = True  # posted in the channel itself, or opening its thread: not a reply
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,6 +118,7 @@ def _statements(
             as_utc(at),
             name,
             (channel_id, thread or external),
+            thread is None or thread == external,
         )
         for author, mid, text, at, channel_id, external, thread, name in conn.execute(q)
     ]

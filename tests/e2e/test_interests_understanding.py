@@ -1091,8 +1091,8 @@ async def test_who_said_the_words_fills_a_short_answer_quoted(rhizome: Rhizome) 
     # houstondatavis: two members gave advice on sketching visualizations in plain chat (no
     # link, no question answered), so `sketching` was nobody's topic and who-knows named one
     # member of the four a reader would. Whoever said the words fills a short answer, quoted
-    # and said so; a question, a line quoted from someone else, a private channel and a
-    # member who turned tracking off say nothing of anyone's.
+    # and said so; a question, a line quoted from someone else, one's own introduction, a
+    # private channel and a member who turned tracking off say nothing of what anyone knows.
     chat = Chat(SLACK, START)
     advice = (
         "Some advice I was given: when sketching visualizations you need to throw them away "
@@ -1111,6 +1111,12 @@ async def test_who_said_the_words_fills_a_short_answer_quoted(rhizome: Rhizome) 
                 is_private=True,
             ),
             chat.post("ben", "Ferries of the county, mapped https://example.org/ferries", mid="6"),
+            chat.post(  # an interest, counted as her introduction (if anywhere)
+                "gus",
+                "Hi all, I'm Gus: I love sketching visualizations on paper before coding",
+                mid="7",
+                channel="introductions",
+            ),
             chat.post(
                 "ana",
                 "How do you go about sketching a chart before coding it?",

@@ -63,7 +63,7 @@ def test_only_the_members_own_statements_count() -> None:
             said(8, "Paper sketching beats every tool, and it is quicker too"),
         ],
         wanted,
-        asking=lambda s: s.member_id == 7,
+        set_aside=lambda s: s.member_id == 7,
     )
     assert [s.member_id for s in found] == [1, 8]
 
