@@ -54,6 +54,12 @@ _FOR_BRINGING_UP = re.compile(
     r"|(?:pointing|bringing) (?:this|it|that) (?:out|up))\b",
     re.IGNORECASE,
 )
+# Whom a thanks is to, which is not what for ("thanks for the feedback everyone!" had kept
+# `everyone`, and with it the link in the advice to one of them: `highcharts`).
+_ADDRESSEES = re.compile(
+    r"\b(?:every(?:one|body)|all|guys|folks|y'?all|team|people|again|so much|a lot)\b",
+    re.IGNORECASE,
+)
 _WORD = re.compile(r"[^\W\d_]{2,}")
 RESOURCE_SHARE = 0.5  # of a shared link's topics in what a thanks is for
 QUESTION_SHARE = 0.5  # of the thread's question, as for an answer
@@ -87,8 +93,8 @@ def _thanked_words(m: Mentioned) -> str | None:
     if words is None:
         return None
     kept = _FOR_BRINGING_UP.sub(" ", words)
-    if kept != words and not _WORD.search(GRATITUDE.sub(" ", kept)):
-        return None
+    if kept != words and not _WORD.search(_ADDRESSEES.sub(" ", GRATITUDE.sub(" ", kept))):
+        return None  # "thanks for the feedback everyone!": for nothing they know
     return kept
 
 

@@ -129,12 +129,16 @@ def test_a_thanks_to_several_gives_each_the_words_addressed_to_them() -> None:
             (w, 1.0) for w in ("feedback", "color scheme", "highcharter", "ggplot") if w in reply
         ]
 
-    javier = mention(text, mentions=2, member_id=1, member_external_id="U061A3E0G")
-    dinesh = mention(text, mentions=2, member_id=3, member_external_id="U1GGRN36X")
+    # the message's link (the advice to Dinesh) is resource 7
+    link = {"resource_ids": (7,)}
+    javier = mention(text, mentions=2, member_id=1, member_external_id="U061A3E0G", **link)
+    dinesh = mention(text, mentions=2, member_id=3, member_external_id="U1GGRN36X", **link)
     found = {
-        t.member_id: [w for w, _ in t.topics] for t in thanked([javier, dinesh], topics_of, {})
+        t.member_id: [w for w, _ in t.topics]
+        for t in thanked([javier, dinesh], topics_of, {7: [("highcharts", 1.0)]})
     }
-    # Everyone is thanked for their feedback, which names no subject they know: nothing counts.
+    # Everyone is thanked for their feedback, which names no subject they know: nothing counts,
+    # nor does the link given to one of them.
     assert found == {}
     # A thanks inside one member's own part is for that part's words.
     text = "<@U061A3E0G>: thanks for the color scheme idea! <@U1GGRN36X>: try highcharter"
