@@ -62,7 +62,8 @@ def phrases(wordings: Iterable[str]) -> list[Phrase]:
     """Each distinct wording (the query as written, the subject it stands for) as a phrase."""
     out: dict[tuple[str, ...], Phrase] = {}
     for wording in wordings:
-        words = tuple(_stem(w) for w in wording.casefold().split())
+        # no stored text holds a NUL (PostgreSQL's cannot): one asked for matches nothing
+        words = tuple(_stem(w) for w in wording.replace("\x00", " ").casefold().split())
         if words and words not in out:
             joined = _BETWEEN.join(_word_pattern(w) for w in words)
             out[words] = Phrase(words, re.compile(joined, re.IGNORECASE))
