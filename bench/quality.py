@@ -266,6 +266,7 @@ LATER_SAMPLES = {
     "tenth": "§19",
     "eleventh": "§25",
     "twelfth": "§26",
+    "thirteenth": "§27",
 }
 
 
