@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from urllib.parse import urlsplit
 
 from bot.interests.addresses import address_subjects, registry_package, site_brand, site_name
 from bot.interests.terms import has_cjk, japanese_terms, specificity
@@ -74,7 +75,20 @@ def resource_text(doc: ResourceDoc) -> ResourceText:
         names=tuple(
             name for name in (registry_package(doc.shared_url or doc.url),) if name is not None
         ),
+        front_page=None if person else front_page_site(doc.shared_url or doc.url),
     )
+
+
+def front_page_site(url: str) -> str | None:
+    """The site's name when the address is its home page (no path, query or fragment:
+    `https://gephi.github.io/` -> `gephi`)."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    if parts.path not in ("", "/") or parts.query or parts.fragment:
+        return None
+    return site_name(url)
 
 
 def titled_by_site(
