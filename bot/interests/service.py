@@ -673,9 +673,10 @@ class InterestService:
             """Said while asking (in their own question's thread: "my config: <link>"), or
             introducing themselves ("I do a PhD in probabilistic programming"): an interest,
             which their introduction already counts as one."""
-            if s.opens and is_introductions_channel(s.channel, introductions):
-                return True
-            return asked_in_own_thread(roots.get(s.message_id, ()))
+            own_thread = roots.get(s.message_id)
+            if (s.opens or own_thread) and is_introductions_channel(s.channel, introductions):
+                return True  # their introduction, or more of it in its thread
+            return asked_in_own_thread(own_thread or ())
 
         ranked = [
             s

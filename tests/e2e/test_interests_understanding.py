@@ -1131,11 +1131,27 @@ async def test_who_said_the_words_fills_a_short_answer_quoted(rhizome: Rhizome) 
                 is_private=True,
             ),
             chat.post("ben", "Ferries of the county, mapped https://example.org/ferries", mid="6"),
-            chat.post(  # an interest, counted as her introduction (if anywhere)
+            chat.post(  # an interest, counted as his introduction (if anywhere)
                 "gus",
                 "Hi all, I'm Gus: I love sketching visualizations on paper before coding",
                 mid="7",
                 channel="introductions",
+            ),
+            chat.post(  # more of it, in its thread
+                "gus",
+                "Mostly sketching dashboards for the county these days",
+                mid="8",
+                channel="introductions",
+                thread="7",
+                minutes=2,
+            ),
+            chat.post(  # a welcome that says something of the welcomer's own: his topic
+                "hal",
+                "Welcome! We start every dashboard by sketching it on paper here as well",
+                mid="9",
+                channel="introductions",
+                thread="7",
+                minutes=3,
             ),
             chat.post(
                 "ana",
@@ -1149,8 +1165,11 @@ async def test_who_said_the_words_fills_a_short_answer_quoted(rhizome: Rhizome) 
     await session.handle(":as eve")
     assert "Tracking is off" in await session.handle("/rhizome privacy tracking off")
     answer = await ask(rhizome, "sketching", limit=5)
-    assert [(e.member.name, e.from_words) for e in answer.experts] == [("Colin", True)]
-    (said,) = answer.experts[0].evidence
+    assert [(e.member.name, e.from_words) for e in answer.experts] == [
+        ("Hal", False),  # a reply to an introduction is about its own words: his topic
+        ("Colin", True),
+    ]
+    (said,) = answer.experts[1].evidence
     assert said.kind is EvidenceKind.SAID and "sketching visualizations" in (said.snippet or "")
     shown = who_knows_document(answer).plain()
     assert "who mentioned it in conversation" in shown
