@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from urllib.parse import urlsplit
 
 from bot.interests.addresses import address_subjects, registry_package, site_brand, site_name
-from bot.interests.terms import has_cjk, japanese_terms, specificity
+from bot.interests.terms import has_cjk, is_subject_word, japanese_terms, specificity
 from bot.interests.topics import ResourceText
 from bot.interests.words import singularize
 from bot.titles import (
@@ -80,15 +80,23 @@ def resource_text(doc: ResourceDoc) -> ResourceText:
 
 
 def front_page_site(url: str) -> str | None:
-    """The site's name when the address is its home page (no path, query or fragment:
-    `https://gephi.github.io/` -> `gephi`)."""
+    """The site's coined name, as a topic, when the address is its home page (no path, query
+    or fragment: `https://gephi.github.io/` -> `gephi`, `pixijs.com` -> `pixijs`, not the
+    singular `pixij`). Not an everyday word (`status`, `fonts` name a part of some site) nor
+    everyday words run together (`eloquentjavascript`: its title's words say them already)."""
     try:
         parts = urlsplit(url)
     except ValueError:
         return None
     if parts.path not in ("", "/") or parts.query or parts.fragment:
         return None
-    return site_name(url)
+    name = (site_name(url) or "").casefold().replace("-", " ")
+    words = name.split()
+    if not words or not all(
+        is_subject_word(w) and specificity(singularize(w)) >= 1.0 for w in words
+    ):
+        return None
+    return name if len(words) > 1 or split_run_on(name) is None else None
 
 
 def titled_by_site(

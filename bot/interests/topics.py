@@ -48,7 +48,6 @@ from bot.interests.terms import (
 from bot.interests.typos import is_english, is_misspelling
 from bot.interests.words import FUNCTION_WORDS, STOPWORDS, singularize
 from bot.mentions import link_labels
-from bot.wordsplit import split_run_on
 
 __all__ = [
     "HOST_CONTAINER",
@@ -460,8 +459,8 @@ class ResourceText:
     # Names the address gives it (a registry's package): subjects even when everyday words
     # (Hackage's `random`, `text`, `time`), which `normalize_topic` would drop as chat.
     names: tuple[str, ...] = ()
-    # The site's name when the address is its front page (`gephi` of https://gephi.github.io/,
-    # `catalyst` of catalyst.cs.cmu.edu): the site is the page's subject.
+    # The site's coined name when the address is its front page (`gephi` of
+    # https://gephi.github.io/, `clima` of clima.caltech.edu): the page's subject.
     front_page: str | None = None
 
     @classmethod
@@ -487,15 +486,6 @@ HOST_CONTAINER = 10
 _BRAND_MIN_DF = 1  # other documents whose own words use a host's name, for it to name the site
 _META_CHARS = 2000  # YAKE cost grows with length; a title and a description fit
 _TOKEN_CACHE = 8192  # texts whose terms are remembered within a batch of documents
-
-
-def _coined(name: str) -> bool:
-    """A site's own coinage (`gephi`, `juliagpu`, `mapshaper`): no everyday word (`status`,
-    `fonts` name a part of a site) nor everyday words run together (`eloquentjavascript`,
-    `neuropoetry`: its title's words say them already)."""
-    return all(
-        is_subject_word(w) and specificity(singularize(w)) >= 1.0 for w in name.split()
-    ) and (" " in name or split_run_on(name) is None)
 
 
 class TopicExtractor:
@@ -642,10 +632,8 @@ class TopicExtractor:
             brand = normalize_topic(doc.site_brand, self.aliases)
             if brand and self.df.get(brand, 0) >= _BRAND_MIN_DF and is_subject_word(brand):
                 add(brand, _W_SITE)
-        site = doc.front_page.casefold().replace("-", " ") if doc.front_page else ""
-        if site and host is None and _coined(site):
-            # Gephi's home page is about Gephi: its name as written (`pixijs`, not `pixij`)
-            add(site, _W_FRONT_PAGE)
+        if doc.front_page and host is None:  # Gephi's home page is about Gephi
+            add(doc.front_page, _W_FRONT_PAGE)
 
         titled = meta.casefold()
         respelled: dict[str, float] = {}
