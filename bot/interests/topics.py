@@ -46,7 +46,7 @@ from bot.interests.terms import (
     specificity,
 )
 from bot.interests.typos import is_english, is_misspelling
-from bot.interests.words import FUNCTION_WORDS, STOPWORDS, singularize
+from bot.interests.words import FUNCTION_WORDS, STOPWORDS, is_contraction, singularize
 from bot.mentions import link_labels
 
 __all__ = [
@@ -206,7 +206,7 @@ def _word_facts(word: str) -> _WordFacts | None:
     head = singularize(word)
     if head in _PHRASE_ENDS_ONLY:
         return _WordFacts(head, head, subject=False, noun=True, common=True, modifier=False)
-    if short or (word in STOPWORDS and word not in _ONE_LETTER_NAMES):
+    if short or (word in STOPWORDS and word not in _ONE_LETTER_NAMES) or is_contraction(word):
         return None
     single = _fold(head)
     if single in STOPWORDS:

@@ -11,7 +11,7 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-__all__ = ["FUNCTION_WORDS", "STOPWORDS", "singularize"]
+__all__ = ["FUNCTION_WORDS", "STOPWORDS", "is_contraction", "singularize"]
 
 
 def _yake_stopwords() -> frozenset[str]:
@@ -197,6 +197,15 @@ FUNCTION_WORDS: frozenset[str] = _yake_stopwords() - _CONTENT_NOUNS
 STOPWORDS: frozenset[str] = (
     FUNCTION_WORDS | _CHAT_WORDS | _MORE_CHAT_WORDS | _ASKER_WORDS | _THANKS_WORDS
 )
+
+# "that'd", "that'll", "y'all", "ya'll", "we've": chat, never a subject ("What do y'all think"
+# had made `y'all` a topic of a shared site); not a possessive (`julia's`) nor `b'get`.
+_CONTRACTION = re.compile(r"[a-z]+['’](?:d|ll|re|ve|m|all)")
+
+
+def is_contraction(word: str) -> bool:
+    return _CONTRACTION.fullmatch(word) is not None
+
 
 # Words that look plural but are names or mass nouns; and irregular plurals.
 _NOT_PLURAL = frozenset(

@@ -141,6 +141,20 @@ def test_chat_words_are_not_topics_but_subjects_and_noun_phrases_are() -> None:
     assert not {"hmm", "refer", "implementing", "aware", "addition", "pm.png", "pm"} & set(found)
 
 
+def test_contractions_are_chat_but_possessives_keep_their_name() -> None:
+    # houstondatavis: "Search in maps. What do y'all think about" gave a site `y'all`
+    extractor = TopicExtractor()
+    found = dict(
+        extractor.topics(
+            "Geoban: search in maps. What do y'all think? That'd help; ya'll know julia's "
+            "plotting, we've seen it",
+            k=10,
+        )
+    )
+    assert "geoban" in found and "julia" in found
+    assert not any("'" in t for t in found), found
+
+
 def test_title_phrases_end_on_a_noun_not_on_an_adjective() -> None:
     """YAKE's phrases of a title are kept only when they can name a subject: infrahub's
     issues "Add ability to run incremental pipeline" and "Context-Aware Relationship
