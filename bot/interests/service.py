@@ -630,16 +630,18 @@ class InterestService:
         if len(experts) < limit:
             # Last, whoever said the words in plain conversation ("when sketching
             # visualizations…"): the weakest evidence, shown as said.
-            spoken, more_hidden = await self._speakers(
-                community_id,
-                (query, subject),
-                subject,
-                limit - len(experts),
-                {*exclude, *hidden, *(e.member.id for e in experts)},
-                asker,
+            # Who said it without agreeing to be named is not counted among those who "know
+            # about it but not agreed to be named": saying a word is not knowing it.
+            experts.extend(
+                await self._speakers(
+                    community_id,
+                    (query, subject),
+                    subject,
+                    limit - len(experts),
+                    {*exclude, *hidden, *(e.member.id for e in experts)},
+                    asker,
+                )
             )
-            experts.extend(spoken)
-            unnamed += more_hidden
         suggestions: tuple[str, ...] = ()
         if not experts:
             suggestions = tuple(s for s in self._suggest(query, vocab) if s != topic)
@@ -654,9 +656,9 @@ class InterestService:
         wanted: int,
         considered: Collection[int],
         asker: int | None,
-    ) -> tuple[list[Expert], int]:
+    ) -> list[Expert]:
         """Who said one of the wordings in their own words (`bot.interests.said`), for the
-        places topics and links left empty; with how many of them may not be named."""
+        places topics and links left empty; only members who may be named."""
         wanted_phrases = phrases(wordings)
         found = await self.store.statements(
             community_id,
@@ -686,7 +688,6 @@ class InterestService:
         named = await named_allowed(
             self.services, community_id, [members[s.member_id].external_id for s in ranked]
         )
-        hidden = sum(1 for s in ranked if members[s.member_id].external_id not in named)
         experts = [
             Expert(
                 members[s.member_id],
@@ -713,7 +714,7 @@ class InterestService:
             for s in ranked
             if members[s.member_id].external_id in named
         ]
-        return experts[:wanted], hidden
+        return experts[:wanted]
 
     async def _chat_word_answer(
         self,

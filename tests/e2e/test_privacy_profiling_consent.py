@@ -73,6 +73,24 @@ async def test_opt_in_names_only_members_who_said_yes(rhizome: Rhizome) -> None:
     assert [(c.member_id, c.opted_out) for c in named] == [("U-ana", False), ("U-ben", True)]
 
 
+async def test_saying_a_word_without_consent_is_not_knowing_it(rhizome: Rhizome) -> None:
+    # Who only said the words fills an answer when they may be named; without consent they
+    # are not counted among those who "know about it but not agreed to be named".
+    chat = Chat(SLACK, START)
+    await rhizome.ingest(
+        chat.post("ana", "When sketching visualizations, paper beats every tool I have tried")
+    )
+    found = await rhizome.services.repos.communities.find("slack", "T1")
+    assert found is not None
+    answer = await service_for(rhizome.services).who_knows(found.id, "sketching")
+    assert (answer.experts, answer.unnamed) == ((), 0)
+    assert "Nobody here has shared or discussed" in who_knows_document(answer).plain()
+    session = ConsoleSession(rhizome, target=SLACK)
+    await session.handle(":as U-ana")
+    await session.handle("/rhizome privacy profiling on")
+    assert await experts(rhizome, "sketching") == ["Ana"]
+
+
 async def test_an_explicit_no_wins_in_opt_out_communities(database: object) -> None:
     from bot.clock import FixedClock
     from storage.db import Database
