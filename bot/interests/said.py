@@ -21,7 +21,7 @@ from bot.interests.terms import has_cjk
 from bot.mentions import split_quoted
 from storage.interests.said import Statement
 
-__all__ = ["SAID_TAIL", "Phrase", "Speaker", "phrases", "speakers"]
+__all__ = ["SAID_TAIL", "Phrase", "Speaker", "phrases", "saying", "speakers"]
 
 SAID_TAIL = 4  # letters an ending may add: `sketch` finds "sketching", `dashboard` "dashboards"
 SHORT_WORD = 2  # a word this short is matched whole (`r`, `d3`, `ml`): as a prefix, it is anything
@@ -79,17 +79,21 @@ def _says(text: str, wanted: Sequence[Phrase]) -> bool:
     return any(p.pattern.search(own) for p in wanted)
 
 
+def saying(statements: Iterable[Statement], wanted: Sequence[Phrase]) -> list[Statement]:
+    """The statements whose own words say one of the phrases, in the given order."""
+    return [s for s in statements if _says(s.text, wanted)]
+
+
 def speakers(
     statements: Iterable[Statement],
-    wanted: Sequence[Phrase],
     set_aside: Callable[[Statement], bool] = lambda s: False,
 ) -> list[Speaker]:
-    """The members whose own statements say one of the phrases, who said it most first (then
-    the most recent). `statements` come newest first; `set_aside` tells those that say nothing
-    of what the speaker knows for where they were made (see `InterestService._speakers`)."""
+    """The members behind these statements (from `saying`, newest first), who said it most
+    first (then the most recent); `set_aside` tells those that say nothing of what the speaker
+    knows for where they were made (see `InterestService._speakers`)."""
     said: dict[int, list[Statement]] = {}
     for s in statements:
-        if _says(s.text, wanted) and not set_aside(s):
+        if not set_aside(s):
             said.setdefault(s.member_id, []).append(s)
     ranked = sorted(said.items(), key=lambda ms: (-len(ms[1]), -ms[1][0].at.timestamp(), ms[0]))
     return [Speaker(mid, tuple(found)) for mid, found in ranked]

@@ -60,7 +60,7 @@ from bot.interests.related import (
     phrase_parts,
     related_topics,
 )
-from bot.interests.said import phrases, speakers
+from bot.interests.said import phrases, saying, speakers
 from bot.interests.terms import (
     compound_part,
     has_cjk,
@@ -668,7 +668,9 @@ class InterestService:
             default_tracking=self.default_tracking,
         )
         members = found.members
-        roots = await self.store.own_thread_roots([s.message_id for s in found.statements])
+        # the words checked first: a thread's roots are read only for what counts
+        said = saying(found.statements, wanted_phrases)
+        roots = await self.store.own_thread_roots([s.message_id for s in said])
         introductions = self.services.config.interests.introduction_channels
 
         def set_aside(s: Statement) -> bool:
@@ -680,11 +682,7 @@ class InterestService:
                 return True  # their introduction, or more of it in its thread
             return asked_in_own_thread(own_thread or ())
 
-        ranked = [
-            s
-            for s in speakers(found.statements, wanted_phrases, set_aside)
-            if s.member_id not in considered
-        ]
+        ranked = [s for s in speakers(said, set_aside) if s.member_id not in considered]
         named = await named_allowed(
             self.services, community_id, [members[s.member_id].external_id for s in ranked]
         )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from bot.interests.said import phrases, speakers
+from bot.interests.said import phrases, saying, speakers
 from storage.interests.said import Statement
 
 T0 = datetime(2016, 7, 20, tzinfo=UTC)
@@ -57,17 +57,19 @@ def test_japanese_words_match_anywhere() -> None:
 def test_only_the_members_own_statements_count() -> None:
     wanted = phrases(["sketching"])
     found = speakers(
-        [
-            said(1, "Some advice: when sketching visualizations, throw them away easily"),
-            said(2, "How do you go about sketching a chart first?"),  # a question
-            said(3, "> when sketching visualizations\nI go straight to code myself"),  # a quote
-            said(4, "sketching!"),  # nothing said
-            said(5, "/rhizome who-knows sketching please"),  # a command
-            said(6, "thanks @colin for the sketching tips, they helped"),  # his, not hers
-            said(7, "my sketching attempt so far, attached as a picture"),  # while asking
-            said(8, "Paper sketching beats every tool, and it is quicker too"),
-        ],
-        wanted,
+        saying(
+            [
+                said(1, "Some advice: when sketching visualizations, throw them away easily"),
+                said(2, "How do you go about sketching a chart first?"),  # a question
+                said(3, "> when sketching visualizations\nI go straight to code myself"),  # a quote
+                said(4, "sketching!"),  # nothing said
+                said(5, "/rhizome who-knows sketching please"),  # a command
+                said(6, "thanks @colin for the sketching tips, they helped"),  # his, not hers
+                said(7, "my sketching attempt so far, attached as a picture"),  # while asking
+                said(8, "Paper sketching beats every tool, and it is quicker too"),
+            ],
+            wanted,
+        ),
         set_aside=lambda s: s.member_id == 7,
     )
     assert [s.member_id for s in found] == [1, 8]
@@ -76,13 +78,15 @@ def test_only_the_members_own_statements_count() -> None:
 def test_who_said_it_most_then_most_recently_comes_first() -> None:
     wanted = phrases(["elections"])
     found = speakers(
-        [  # newest first, as the store gives them
-            said(3, "the election maps from the Times were lovely to read", minutes=30),
-            said(1, "an ensemble caller for election results, from the polls", minutes=20),
-            said(2, "election night coverage is where charts get their test", minutes=10),
-            said(1, "county election results as a choropleth, by precinct", minutes=5),
-        ],
-        wanted,
+        saying(
+            [  # newest first, as the store gives them
+                said(3, "the election maps from the Times were lovely to read", minutes=30),
+                said(1, "an ensemble caller for election results, from the polls", minutes=20),
+                said(2, "election night coverage is where charts get their test", minutes=10),
+                said(1, "county election results as a choropleth, by precinct", minutes=5),
+            ],
+            wanted,
+        )
     )
     assert [s.member_id for s in found] == [1, 3, 2]
     assert [s.message_id for s in found[0].statements] == [120, 105]  # newest first
