@@ -261,6 +261,8 @@ async def measure_headings(
                 tally.links_right += len(group) if label == "right" else 0
             if verbose:
                 lines.append(f"  heading {start.date()} [{label or 'not judged'}] {topic!r}")
+                if label is None:  # what a judge needs to add the row
+                    lines += [f"    - {r.candidate.title!r} <{r.candidate.url}>" for r in group]
         start += timedelta(days=7)
     HEADINGS_TOTAL.add(tally)
     return [tally.summary("  digest headings"), *lines]

@@ -26,7 +26,7 @@ from sqlalchemy import false, func, or_, select, true, union
 from sqlalchemy.engine import Connection
 
 from bot.clock import as_utc
-from bot.digests.content import Activity, Chan, Event, First, Question, WindowFacts
+from bot.digests.content import Activity, Chan, Event, First, Head, Question, WindowFacts
 from bot.digests.ranking import worth_featuring_as_question
 from bot.interests.answers import is_acknowledgement
 from bot.mentions import mentioned_ids, readable
@@ -280,16 +280,15 @@ def _first_shares(conn: Connection, rids: Iterable[int], chans: _Channels) -> di
 # --- per-resource facts ----------------------------------------------------------------------
 
 
-def _heads(conn: Connection, rids: list[int]) -> dict[int, tuple[str, str | None]]:
+def _heads(conn: Connection, rids: list[int]) -> dict[int, Head]:
     rt = m.resources
-    out: dict[int, tuple[str, str | None]] = {}
+    out: dict[int, Head] = {}
+    url = func.coalesce(rt.c.shared_url, rt.c.canonical_url)
     for part in chunks(rids):
-        for rid, url, title in conn.execute(
-            select(rt.c.id, func.coalesce(rt.c.shared_url, rt.c.canonical_url), rt.c.title).where(
-                rt.c.id.in_(part)
-            )
+        for rid, shown, title, rank in conn.execute(
+            select(rt.c.id, url, rt.c.title, rt.c.title_rank).where(rt.c.id.in_(part))
         ):
-            out[rid] = (url, title)
+            out[rid] = Head(shown, title, rank)
     return out
 
 

@@ -90,6 +90,16 @@ class Question:
 
 
 @dataclass(frozen=True, slots=True)
+class Head:
+    """A resource as the digest names it: its link as shared, its title and the title's rank
+    (`bot.titles.TitleSource`: only a real title can bear a heading out)."""
+
+    url: str
+    title: str | None
+    title_rank: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class WindowFacts:
     """One window [start, end) inside a digest's scope, as stored."""
 
@@ -98,7 +108,7 @@ class WindowFacts:
     channels: Mapping[int, Chan]  # the channels the digest may show, by row id
     activity: Activity
     previous: Activity | None  # the window before, for the pulse's comparison
-    heads: Mapping[int, tuple[str, str | None]]  # resource id -> (url, title)
+    heads: Mapping[int, Head]  # resource id -> its link and title
     silenced: set[int]  # resources a sharing message of which carries the silence emoji
     prior: Mapping[int, set[int]]  # featured resource id -> who had discussed it by then
     first_ever: Mapping[int, datetime]  # sharer -> their first share ever
@@ -184,8 +194,9 @@ def assemble(
         candidates.append(
             Candidate(
                 resource_id=rid,
-                url=head[0],
-                title=head[1],
+                url=head.url,
+                title=head.title,
+                title_rank=head.title_rank,
                 sharer_id=ext,
                 sharer_name=name,
                 channel_id=chan.external_id,

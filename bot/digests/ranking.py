@@ -99,6 +99,7 @@ class Candidate:
     previously_featured_score: float | None = None
     thread_url: str | None = None
     said: int = 0  # words the sharer wrote around the link (`bot.titles.own_words`)
+    title_rank: int | None = None  # `bot.titles.TitleSource` of `title`
 
     @property
     def discussion_count(self) -> int:

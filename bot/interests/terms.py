@@ -29,6 +29,7 @@ from typing import Any
 __all__ = [
     "FILE_EXTENSIONS",
     "GENERIC_CHANNELS",
+    "POST_KINDS",
     "RESOURCE_FORM_CHANNELS",
     "fold_gerund",
     "fold_long_vowel",
@@ -140,6 +141,13 @@ GENERIC_CHANNELS = frozenset(
 RESOURCE_FORM_CHANNELS = frozenset(
     """tools tool examples example talks talk tutorials tutorial videos video papers paper
     articles article slides podcasts podcast books book blogs blog demos demo snippets""".split()
+)
+# Words for what kind of post a link is, not what it is about: `tweet` heads nothing.
+POST_KINDS = RESOURCE_FORM_CHANNELS | frozenset(
+    """tweet tweets thread threads post posts feature features bug bugs issue issues pr prs
+    doc docs documentation announcement announcements release releases screenshot screenshots
+    image images photo photos picture pictures gif file files link links page pages
+    アナウンス ドキュメント ソースコード スクリーンショット 記事 資料 動画 スライド 画像""".split()
 )
 _MAX_COMMON_ZIPF = 5.0  # zipf frequency of words too common to be a topic on their own
 _MAX_COMMON_GERUND_ZIPF = 3.7  # `implementing` 3.9 is a verb; `plotting` 3.6 is a subject

@@ -11,6 +11,7 @@ from bot.digests.document import (
     TITLE_MAX,
     DigestOptions,
     build_digest,
+    group_by_topic,
     percent_change,
     period_label,
     plan_digest,
@@ -23,6 +24,7 @@ from bot.digests.ranking import (
     DigestInput,
     OpenQuestion,
     PeriodCounts,
+    Ranked,
 )
 from bot.documents import (
     Document,
@@ -33,16 +35,19 @@ from bot.documents import (
     Paragraph,
     plain_text,
 )
+from bot.titles import TitleSource
 
 NOW = datetime(2026, 3, 30, 9, 0, tzinfo=UTC)
 START = NOW - timedelta(days=7)
 
 
 def cand(rid: int, **kw: Any) -> Candidate:
+    """A candidate whose title says its topics (a heading must be borne out by titles)."""
+    topics = kw.get("topics", ())
     base: dict[str, Any] = {
         "resource_id": rid,
         "url": f"https://blog.tokio.rs/r/{rid}",
-        "title": f"Resource {rid}",
+        "title": " ".join(("Resource", str(rid), *topics[:1])) if topics else f"Resource {rid}",
         "sharer_id": f"U{rid}",
         "sharer_name": f"member{rid}",
         "channel_id": f"C{rid}",
@@ -158,7 +163,10 @@ def test_grouped_by_topic_when_topics_are_known() -> None:
     resource_lists = lists(doc)[:2]
     # `design` is one item's topic alone: no heading of its own
     assert [lst.title for lst in resource_lists] == ["python", "More"]
-    assert [plain_text(i.title) for i in resource_lists[0].items] == ["Resource 1", "Resource 2"]
+    assert [plain_text(i.title) for i in resource_lists[0].items] == [
+        "Resource 1 python",
+        "Resource 2 python",
+    ]
 
 
 def test_no_headings_when_no_two_items_share_a_topic() -> None:
@@ -175,6 +183,39 @@ def test_no_headings_when_no_two_items_share_a_topic() -> None:
     assert doc is not None
     assert [lst.title for lst in lists(doc)][:1] == [None]
     assert len(lists(doc)[0].items) == 3
+
+
+def top(c: Candidate) -> Ranked:
+    return Ranked(c, c.resource_id, 1.0, 1.0)
+
+
+def test_a_heading_is_one_every_title_under_it_says() -> None:
+    """Real rows of RULES.md §24: a topic from the talk around a link heads nothing."""
+    wiki = cand(1, title="Links | Haskell", url="https://wiki.haskell.jp/Links", topics=("wiki",))
+    book = cand(2, title="Haskell入門 関数型プログラミング言語の基礎と実践", topics=("wiki",))
+    assert group_by_topic([top(wiki), top(book)]) == [(None, [top(wiki), top(book)])]
+    # both titles say it, Japanese around a Latin word included
+    lens = cand(3, title="Lensはgetter...", topics=("lens", "optics"))
+    profunctor = cand(4, title="Profunctor Optics and Lenses", topics=("optics", "lens"))
+    [(heading, _)] = group_by_topic([top(lens), top(profunctor)])
+    assert heading == "lens"
+
+
+def test_no_heading_from_a_sharing_sentence_or_a_kind_of_post() -> None:
+    # the sharer's own words stand in for two screenshots' titles: they say nothing of either
+    said = "Thanks, I ran the benchmark utility and got the attached results."
+    shots = [
+        cand(i, title=said, title_rank=TitleSource.SENTENCE, topics=("benchmark",)) for i in (1, 2)
+    ]
+    assert [h for h, _ in group_by_topic([top(c) for c in shots])] == [None]
+    tweets = [cand(i, title=f"Tweet by @user{i}", topics=("tweet",)) for i in (3, 4)]
+    assert [h for h, _ in group_by_topic([top(c) for c in tweets])] == [None]
+    # an untitled link is read by its address, as the reader sees it
+    bare = [
+        cand(i, title=None, url=f"https://hackage.haskell.org/package/lens-{i}", topics=("lens",))
+        for i in (5, 6)
+    ]
+    assert [h for h, _ in group_by_topic([top(c) for c in bare])] == ["lens"]
 
 
 def test_single_untitled_list_when_no_topics() -> None:

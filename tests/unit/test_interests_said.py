@@ -52,6 +52,10 @@ def test_a_nul_asked_for_is_a_space() -> None:
 def test_japanese_words_match_anywhere() -> None:
     assert matches("テスト", "QuickCheckでテストを書くと楽です")
     assert not matches("テスト", "型クラスの話です")
+    # Japanese writes no space around a Latin word: kana and kanji end it
+    assert matches("cabal", "Cabalドキュメンテーションの7.2.9節")
+    assert matches("lens", "Lensはgetterとsetterの組です")
+    assert not matches("lens", "lensesque")
 
 
 def test_only_the_members_own_statements_count() -> None:
