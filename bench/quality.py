@@ -1,7 +1,8 @@
 """Understanding quality on real exports, against judgments written by hand beforehand.
 
-Imports four real public exports from `../shared/datasets` with default settings (the real
-clock, no network), exactly as `rhizome import` does, then scores what Rhizome says against
+Imports five real public exports from `../shared/datasets` with default settings (the real
+clock, no network), exactly as `rhizome import` does (the fifth, the Komodo Discord, only for
+its blind sample: no rule was written on it, and the series over the four stay comparable), then scores what Rhizome says against
 `bench/judgments/*.json`, which were written from the raw data by someone who had not seen
 Rhizome's answers (the rules are in `bench/judgments/RULES.md`):
 
@@ -19,18 +20,20 @@ Rhizome's answers (the rules are in `bench/judgments/RULES.md`):
 - introductions (`quality_introductions`): the topics taken from what members say about
   themselves in introduction channels, against the subjects a judge read in them.
 
-    python bench/quality.py                       # all four datasets
+    python bench/quality.py                       # all five datasets
     python bench/quality.py --only haskell-jp -v  # one, with every answer printed
 
-Two exports are not in a format Rhizome imports (the haskell-jp community's own slack-log
-pages, raw Discord API thread dumps); they are rewritten first into the formats it does
-import (a Slack export, DiscordChatExporter JSON) without changing a message.
+Three exports are not in a format Rhizome imports (the haskell-jp community's own slack-log
+pages, raw Discord API thread dumps, DiscordChatExporter's 2019 CSV); they are rewritten first
+into the formats it does import (a Slack export, DiscordChatExporter JSON) without changing a
+message.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import csv
 import json
 import re
 import sys
@@ -63,6 +66,7 @@ from storage.interests import member_topics
 ROOT = Path(__file__).resolve().parents[1]
 DATASETS = ROOT.parent / "shared" / "datasets"
 JUDGMENTS = ROOT / "bench" / "judgments"
+KOMODO = "discord-dce-csv-komodo"
 SLACK_DATASETS = {
     "slack-export-julialang-derived": "slack-export-julialang-derived",
     "slack-export-houstondatavis": "slack-export-houstondatavis",
@@ -154,6 +158,88 @@ def discord_api_as_dce(source: Path, out: Path) -> Path:
                 "messages": [_dce_message(mm) for mm in msgs if mm.get("type") in (0, 19)],
             }
             (out / f"{thread['id']}.json").write_text(json.dumps(dce, ensure_ascii=False), "utf-8")
+    return out
+
+
+# Discord's epoch: a snowflake's time part counts milliseconds from it.
+_DISCORD_EPOCH_MS = 1_420_070_400_000
+_KOMODO_CHANNELS = (
+    "lobby/introductions",
+    "community-lounge/talk-other-topics",
+    "komodo-project/ask-jl777",
+)
+
+
+def komodo_as_dce(source: Path, out: Path) -> Path:
+    """The Komodo server's 2019 DiscordChatExporter CSV (`;`-delimited, `Author` as the legacy
+    `name#1234` tag, dates like `05-Dec-19 12:21 AM`, no message ids, replies or threads) ->
+    one DiscordChatExporter JSON file per channel. Ids are made from the minute a message was
+    posted and its place in the channel, as a snowflake is, so they keep the messages' order;
+    reactions come as counts (nobody is named), as the old format writes them."""
+    out.mkdir(parents=True, exist_ok=True)
+    ids = {
+        name: cid
+        for category in json.loads((source / "channels.json").read_text("utf-8")).values()
+        for cid, name in category["channels"].items()
+    }
+    base = source / "before-2019-Dec-05" / "csv"
+    seq = 0  # across channels: two posted in one minute get different ids
+    for channel_path in _KOMODO_CHANNELS:
+        category, name = channel_path.split("/")
+        messages: list[dict[str, Any]] = []
+        files = sorted((base / channel_path).glob("*.csv"), key=lambda p: int(p.stem))
+        for file in files:
+            with file.open(encoding="utf-8", newline="") as handle:
+                for row in csv.DictReader(handle, delimiter=";"):
+                    at = datetime.strptime(row["Date"], "%d-%b-%y %I:%M %p").replace(tzinfo=UTC)
+                    seq += 1
+                    snowflake = ((int(at.timestamp() * 1000) - _DISCORD_EPOCH_MS) << 22) + seq
+                    user, _, tag = row["Author"].rpartition("#")
+                    attachments = [u.strip() for u in row["Attachments"].split(",") if u.strip()]
+                    reactions = [
+                        {"emoji": {"name": m.group(1)}, "count": int(m.group(2))}
+                        for m in re.finditer(r"([^,(]+?) \((\d+)\)", row["Reactions"] or "")
+                    ]
+                    messages.append(
+                        {
+                            "id": str(snowflake),
+                            "type": "Default",
+                            "timestamp": at.isoformat(),
+                            "timestampEdited": None,
+                            "content": row["Content"],
+                            "author": {
+                                "id": row["AuthorID"],
+                                "name": user or row["Author"],
+                                "discriminator": tag,
+                                "nickname": user or row["Author"],
+                                "isBot": False,
+                            },
+                            "attachments": [
+                                {
+                                    "id": f"{snowflake}{i}",
+                                    "url": u,
+                                    "fileName": u.rsplit("/", 1)[-1],
+                                }
+                                for i, u in enumerate(attachments)
+                            ],
+                            "embeds": [],
+                            "reactions": reactions,
+                            "mentions": [],
+                        }
+                    )
+        dce = {
+            "guild": {"id": "428673045767520256", "name": "Komodo Platform"},
+            "channel": {
+                "id": ids[name],
+                "type": "GuildTextChat",
+                "categoryId": "0",
+                "category": category,
+                "name": name,
+                "topic": None,
+            },
+            "messages": messages,
+        }
+        (out / f"{name}.json").write_text(json.dumps(dce, ensure_ascii=False), "utf-8")
     return out
 
 
@@ -267,6 +353,7 @@ LATER_SAMPLES = {
     "eleventh": "§25",
     "twelfth": "§26",
     "thirteenth": "§27",
+    "fourteenth": "§28",
 }
 
 
@@ -563,12 +650,16 @@ async def main() -> None:
             ("slack-export-houstondatavis", args.datasets / "slack-export-houstondatavis", "slack"),
             ("discord-api-opsmill-infrahub-forum", None, "discord"),
             ("slack-log-haskell-jp", None, "slack"),
+            # a community none of the rules were written on, judged only blind (§28)
+            (KOMODO, None, "discord"),
         ]
         total = Scores()
         for name, path, kind in sets:
             if args.only and args.only not in name:
                 continue
-            if path is None and "infrahub" in name:
+            if name == KOMODO:
+                path = komodo_as_dce(args.datasets / name, Path(tmp) / "komodo")
+            elif path is None and "infrahub" in name:
                 path = discord_api_as_dce(args.datasets / name, Path(tmp) / "infrahub")
             elif path is None:
                 path = haskell_jp_as_slack_export(args.datasets / name, Path(tmp) / "haskell-jp")
@@ -583,6 +674,11 @@ async def main() -> None:
             )
             for line in s.lines:
                 print(line)
+            for sample_name, sample in s.samples.items():
+                total.samples[sample_name].add(sample)
+            total.misses.update(s.misses)
+            if name == KOMODO:
+                continue  # its own line and its blind sample: the series below stay comparable
             total.resources += s.resources
             total.titled += s.titled
             total.title_judged += s.title_judged
@@ -593,8 +689,6 @@ async def main() -> None:
                 total.topic_ratings[k] += n
             for k, n in s.holdout_ratings.items():
                 total.holdout_ratings[k] += n
-            for sample_name, sample in s.samples.items():
-                total.samples[sample_name].add(sample)
             total.precision += s.precision
             total.precision_possible += s.precision_possible
             total.answered += s.answered
@@ -603,7 +697,6 @@ async def main() -> None:
             total.variants_agree += s.variants_agree
             total.wants += s.wants
             total.wants_right += s.wants_right
-            total.misses.update(s.misses)
         rated = sum(total.topic_ratings.values()) or 1
         p3 = sum(total.precision) / len(total.precision) if total.precision else 0.0
         possible = total.precision_possible
