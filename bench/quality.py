@@ -183,6 +183,18 @@ def komodo_as_dce(source: Path, out: Path) -> Path:
         for cid, name in category["channels"].items()
     }
     base = source / "before-2019-Dec-05" / "csv"
+    # The old CSV writes a mention as "@name"; the JSON lists whom it mentions by id, as a live
+    # message does. Names are matched longest first ("@Gordon Komodo" before "@Gordon").
+    people: dict[str, str] = {}
+    for file in base.glob("*/*/*.csv"):
+        with file.open(encoding="utf-8", newline="") as handle:
+            for row in csv.DictReader(handle, delimiter=";"):
+                people.setdefault(
+                    row["Author"].rpartition("#")[0] or row["Author"], row["AuthorID"]
+                )
+    named = re.compile(
+        "@(" + "|".join(re.escape(n) for n in sorted(people, key=len, reverse=True)) + r")(?!\w)"
+    )
     seq = 0  # across channels: two posted in one minute get different ids
     for channel_path in _KOMODO_CHANNELS:
         category, name = channel_path.split("/")
@@ -224,7 +236,10 @@ def komodo_as_dce(source: Path, out: Path) -> Path:
                             ],
                             "embeds": [],
                             "reactions": reactions,
-                            "mentions": [],
+                            "mentions": [
+                                {"id": people[n], "name": n, "nickname": n, "isBot": False}
+                                for n in dict.fromkeys(named.findall(row["Content"]))
+                            ],
                         }
                     )
         dce = {
