@@ -26,6 +26,7 @@ __all__ = [
     "clean_title",
     "fallback_title",
     "file_title",
+    "is_address_title",
     "is_generic_filename",
     "label_title",
     "screenshot_title",
@@ -543,6 +544,19 @@ def fallback_title(
             return sentence, TitleSource.SENTENCE
     named = address_title(url, channels)
     return (named, TitleSource.ADDRESS) if named else None
+
+
+# The forms `address_title` writes: Rhizome's words for how people cite an address.
+_ADDRESS_TITLE = re.compile(
+    r"^(?:Tweet by @\w{1,15}|arXiv:\S+|(?:Gist|Block) by \S+|Message in #\S+"
+    r"|(?:Slack|Discord) message)$"
+)
+
+
+def is_address_title(title: str) -> bool:
+    """Whether `title` is one `address_title` made: the citation's words (`Tweet by @user`)
+    say nothing of the page, so no topic is read from them."""
+    return bool(_ADDRESS_TITLE.match(title))
 
 
 _ARXIV_ID = re.compile(r"(\d{4}\.\d{4,5}(?:v\d+)?|[a-z-]+(?:\.[A-Z]{2})?/\d{7}(?:v\d+)?)(?:\.pdf)?")

@@ -60,7 +60,13 @@ from bot.interests.wants import (
     work_out_wants,
 )
 from bot.questions import wished_subject
-from bot.titles import TitleSource, chat_message_channel, fallback_title, is_person_page
+from bot.titles import (
+    TitleSource,
+    chat_message_channel,
+    fallback_title,
+    is_address_title,
+    is_person_page,
+)
 from storage.interests import (
     Action,
     EvidenceRef,
@@ -330,8 +336,9 @@ class Corpus:
                 # "Connect with me on LinkedIn <its page>": the site again, not a subject.
                 brand = site_brand(doc.url)
                 out[rid] = [(t, w) for t, w in out[rid] if t != brand]
-            if not out[rid] and doc.weak_title:
-                # Nothing else says what it is: its site's name is better than no topic.
+            if not out[rid] and doc.weak_title and not is_address_title(doc.weak_title):
+                # Nothing else says what it is: its site's name is better than no topic
+                # ("Tweet by @Ledger" is none: 798 of Komodo's links had been about `tweet`).
                 text = replace(texts[rid], title=doc.weak_title)
                 out[rid] = self.extractor.topics(text, k=TOPICS_PER_RESOURCE)
         self.extractor.forget_texts()  # read twice within the batch; a bot holds many corpora
@@ -416,12 +423,15 @@ class Corpus:
     ) -> list[tuple[str, float]]:
         """Keep the channel's own topic: a link shared in #databases is about databases even
         when the chat words around it outnumber the channel name (unless every channel's
-        links are, which rarity tells)."""
+        links are, which rarity tells). Not a channel named for a member (Komodo's
+        `#ask-jl777`, its lead developer's question channel): a name is no subject."""
         name = text.channel_name or ""
         if name not in self._channels:
             self._channels[name] = channel_topic(name, self.extractor.aliases)
         topic = self._channels[name]
         if topic is None or any(t == topic for t, _ in found):
+            return found
+        if self.extractor.names_someone(topic):
             return found
         weight = round(CHANNEL_WEIGHT * self.extractor.rarity(topic), 4)
         return [*found, (topic, weight)] if weight > 0 else found

@@ -326,15 +326,18 @@ def _cached_channel_topic(name: str) -> str | None:
     return _channel_topic(name)
 
 
-# Words naming who works in a channel, not on what (`#team-d3`, `#sig-network`, `#wg-policy`):
-# "You both shared about team d3" had been an intro's reason.
-_GROUP_WORDS = frozenset("team teams squad crew sig wg guild".split())
+# Words naming who works in a channel, not on what (`#team-d3`, `#sig-network`, `#wg-policy`),
+# or what members do there about it (`#ask-rust`, `#talk-mining`): "You both shared about team
+# d3" had been an intro's reason.
+_GROUP_WORDS = frozenset("team teams squad crew sig wg guild ask talk discuss".split())
 
 
 def _channel_topic(name: str, aliases: Mapping[str, str] | None = None) -> str | None:
     words = name.lstrip("#").replace("-", " ").replace("_", " ").split()
     folded = [w.casefold() for w in words]
-    if any(w in GENERIC_CHANNELS for w in folded) or all(
+    # in the singular: `#talk-other-topics` is a place for anything (Komodo's 2,905 links had
+    # all been about `talk other topic`)
+    if any(singularize(w) in GENERIC_CHANNELS for w in folded) or all(
         w in RESOURCE_FORM_CHANNELS for w in folded
     ):
         return None

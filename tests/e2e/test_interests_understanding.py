@@ -588,6 +588,33 @@ async def test_a_front_page_shared_alone_is_about_its_sites_name(rhizome: Rhizom
     assert {"d3", "graph layout"} <= set(topics["https://d3js.org"])
 
 
+async def test_a_channel_for_anything_or_named_for_a_member_is_no_topic(rhizome: Rhizome) -> None:
+    """The Komodo Discord: every link in `#talk-other-topics` had been about `talk other
+    topic` (2,905 of 4,491), every link in `#ask-jl777` about `jl777`, its lead developer; a
+    tweet nobody said anything about had been about `tweet`, the word Rhizome cites it by."""
+    chat = Chat(SLACK, START)
+    shot = "https://cdn.discordapp.com/attachments/455851625915875338/1/image.png"
+    tweet = "https://x.com/NickSzabo4/status/845769820708618240"
+    await rhizome.ingest_many(
+        [
+            chat.post("jl777", "dpow notarizes every chain", mid="1", channel="general"),
+            chat.post(
+                "ana", "https://example.net/atomic-swaps", mid="2", channel="talk-other-topics"
+            ),
+            chat.post("ben", shot, mid="3", channel="ask-jl777"),
+            chat.post("cy", tweet, mid="4", channel="news"),
+            chat.post("dee", "https://example.net/proof-of-work", mid="5", channel="talk-mining"),
+        ]
+    )
+    topics = await topics_by_url(rhizome)
+    assert "atomic swap" in topics["https://example.net/atomic-swaps"]
+    assert not {"talk other topic", "other topic"} & set(topics["https://example.net/atomic-swaps"])
+    assert "jl777" not in topics.get(shot, [])
+    assert not topics.get(tweet)
+    # a channel for talking about a subject is still about it
+    assert "mining" in topics["https://example.net/proof-of-work"]
+
+
 async def test_an_answer_the_asker_thanked_for_is_marked(rhizome: Rhizome) -> None:
     chat = Chat(SLACK, START)
     ans = "Keep the JoinHandle and call abort on it, or select on a CancellationToken"

@@ -269,6 +269,12 @@ def test_channels_named_for_what_members_do_are_not_topics() -> None:
     assert channel_topic("book-club") == "book club"
     assert channel_topic("machine-learning") == "machine learning"
     assert channel_topic("releases") == "release"  # release engineering is a subject
+    # a place for anything, in the plural too (Komodo's #talk-other-topics), and what members
+    # do about a subject (#ask-rust, #talk-mining): the subject
+    assert channel_topic("talk-other-topics") is None
+    assert channel_topic("off-topics") is None
+    assert channel_topic("ask-rust") == "rust"
+    assert channel_topic("talk-mining") == "mining"
 
 
 def test_japanese_is_segmented_into_nouns_and_compounds() -> None:

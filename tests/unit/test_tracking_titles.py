@@ -12,6 +12,7 @@ from bot.titles import (
     code_owner,
     fallback_title,
     file_title,
+    is_address_title,
     is_generic_filename,
     is_person_page,
     own_words,
@@ -230,6 +231,13 @@ def test_clean_title_refuses_urls_and_empty_labels() -> None:
 )
 def test_addresses_of_ids_are_named_as_people_cite_them(url: str, title: str | None) -> None:
     assert address_title(url) == title
+    # and told apart, so that no topic is read from Rhizome's own words
+    assert title is None or is_address_title(title)
+
+
+def test_a_title_is_not_taken_for_an_address_title() -> None:
+    assert not is_address_title("Tweets by the best data journalists")
+    assert not is_address_title("Message in a bottle: decoding ocean data")
 
 
 def test_a_link_to_a_chat_message_is_named_by_its_channel() -> None:
