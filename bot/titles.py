@@ -549,8 +549,25 @@ def fallback_title(
 # The forms `address_title` writes: Rhizome's words for how people cite an address.
 _ADDRESS_TITLE = re.compile(
     r"^(?:Tweet by @\w{1,15}|arXiv:\S+|(?:Gist|Block) by \S+|Message in #\S+"
-    r"|(?:Slack|Discord) message)$"
+    r"|(?:Slack|Discord) message|YouTube video)$"
 )
+_YOUTUBE_HOSTS = frozenset({"youtube.com", "m.youtube.com", "music.youtube.com"})
+_VIDEO_ID = re.compile(r"[\w-]{11}")
+
+
+def _youtube_video(host: str, segments: list[str], url: str) -> bool:
+    """`youtube.com/watch?v=<id>`, `/shorts/<id>`, `/live/<id>`, `youtu.be/<id>`: one video,
+    which a bare link had titled "Youtube" as if it were the site."""
+    if host == "youtu.be":
+        return len(segments) == 1 and bool(_VIDEO_ID.fullmatch(segments[0]))
+    if host not in _YOUTUBE_HOSTS:
+        return False
+    if segments[:1] in (["shorts"], ["live"], ["embed"]) and len(segments) == 2:
+        return bool(_VIDEO_ID.fullmatch(segments[1]))
+    if segments == ["watch"]:
+        video = parse_qs(urlsplit(url).query).get("v", [""])[0]
+        return bool(_VIDEO_ID.fullmatch(video))
+    return False
 
 
 def is_address_title(title: str) -> bool:
@@ -607,6 +624,8 @@ def address_title(url: str, channels: Mapping[str, str] | None = None) -> str | 
         and segments[2].isdigit()
     ):
         return f"Tweet by @{segments[0]}"
+    if _youtube_video(host, segments, url):
+        return "YouTube video"
     if host in ("arxiv.org", "export.arxiv.org") and segments[:1] in (["abs"], ["pdf"]):
         paper = _ARXIV_ID.fullmatch("/".join(segments[1:]))
         if paper:
@@ -647,11 +666,15 @@ def _host_name(url: str) -> str | None:
 
 def is_front_page(url: str) -> bool:
     """A link to a site itself (`http://eloquentjavascript.net`, `https://www.desmos.com/`,
-    `…/index.html`), not to a page in it."""
+    `…/index.html`), not to a page in it. A page its query picks still counts (`smbc-comics.com/
+    ?id=3047` is best called "Smbc comics"), but not a video."""
     try:
         path = urlsplit(url).path
     except ValueError:
         return False
+    found = _host_and_path(url)
+    if found is not None and _youtube_video(*found, url):
+        return False  # `youtube.com/watch?v=…`: one video, not the site ("Youtube")
     return all(_is_filler(unquote(s)) for s in path.split("/") if s)
 
 

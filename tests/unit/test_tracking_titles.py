@@ -13,6 +13,7 @@ from bot.titles import (
     fallback_title,
     file_title,
     is_address_title,
+    is_front_page,
     is_generic_filename,
     is_person_page,
     own_words,
@@ -227,12 +228,29 @@ def test_clean_title_refuses_urls_and_empty_labels() -> None:
         ("https://x.com/a/status/not-a-number", None),
         ("https://arxiv.org/list/cs.LG/recent", None),
         ("https://gist.github.com/lukaszgrolik", None),
+        # a bare video link had been titled "Youtube", as if it were the site (Komodo: 423)
+        ("https://www.youtube.com/watch?v=IBdSJ5uxvko", "YouTube video"),
+        ("https://youtu.be/IBdSJ5uxvko", "YouTube video"),
+        ("https://www.youtube.com/shorts/IBdSJ5uxvko", "YouTube video"),
+        ("https://www.youtube.com/channel/UCabc", None),
+        ("https://www.youtube.com/watch?v=short", None),
     ],
 )
 def test_addresses_of_ids_are_named_as_people_cite_them(url: str, title: str | None) -> None:
     assert address_title(url) == title
     # and told apart, so that no topic is read from Rhizome's own words
     assert title is None or is_address_title(title)
+
+
+def test_a_video_is_no_front_page_but_a_page_its_query_picks_is_its_sites() -> None:
+    video = "https://youtube.com/watch?v=IBdSJ5uxvko"
+    assert not is_front_page(video)
+    assert fallback_title(video, (), "youtube") == ("YouTube video", TitleSource.ADDRESS)
+    said = (f"the halving explained {video}",)
+    assert fallback_title(video, said, "youtube") == ("the halving explained", TitleSource.SENTENCE)
+    # a comic picked by its query is best called by its site (the judged title of `smbc`)
+    assert is_front_page("http://www.smbc-comics.com/?id=3047")
+    assert is_front_page("https://youtube.com/")
 
 
 def test_a_title_is_not_taken_for_an_address_title() -> None:
