@@ -34,6 +34,7 @@ __all__ = [
     "site_suffix",
     "slug_title",
     "uncut",
+    "unspoiled",
 ]
 
 MAX_TITLE_CHARS = 300
@@ -169,13 +170,22 @@ def is_generic_filename(name: str | None) -> bool:
     `089da236...jpg`: names that say nothing about what the file shows."""
     if not name:
         return True
-    stem = _EXTENSION.sub("", name.strip())
+    stem = _EXTENSION.sub("", unspoiled(name.strip()))
     return not stem or bool(
         _GENERIC_FILE.match(stem)
         or _HEXISH.match(stem)
         or _DIGITS.match(stem)
         or _ENCODED_NAME.match(stem)
     )
+
+
+# Discord marks a file as a spoiler by this prefix to its name (`SPOILER_unknown.png`).
+_SPOILER = re.compile(r"^SPOILER_")
+
+
+def unspoiled(name: str) -> str:
+    """A file's name without Discord's spoiler mark: `SPOILER_chart.png` -> `chart.png`."""
+    return _SPOILER.sub("", name)
 
 
 _SCREENSHOT = re.compile(
@@ -205,7 +215,7 @@ def file_title(title: str | None, filename: str | None) -> tuple[str, TitleSourc
         cleaned = clean_title(title)
         if cleaned:
             return cleaned, TitleSource.LABEL
-    for name in (filename, title):
+    for name in (filename and unspoiled(filename), title):
         if name and not is_generic_filename(name):
             words = _SPACES.sub(" ", _SEP.sub(" ", _EXTENSION.sub("", name))).strip()
             if " " not in words and len(words) < 5:
@@ -386,7 +396,13 @@ def is_person_page(url: str) -> bool:
 # "OdAahxmVPL").
 _SHORTENERS = frozenset(
     """t.co bit.ly goo.gl ow.ly buff.ly tinyurl.com is.gd lnkd.in dlvr.it fb.me amzn.to trib.al
-    meetu.ps git.io rebrand.ly shorturl.at cutt.ly tiny.cc youtu.be""".split()
+    meetu.ps git.io rebrand.ly shorturl.at cutt.ly tiny.cc youtu.be gph.is""".split()
+)
+# Image and paste hosts: the path is the upload's code (`imgur.com/a/bljm9Zu` had been titled
+# "Bljm9Zu", and `bljm9zu` a topic).
+_UPLOAD_HOSTS = frozenset(
+    """imgur.com i.imgur.com m.imgur.com prnt.sc prntscr.com gyazo.com i.gyazo.com ibb.co
+    i.ibb.co postimg.cc i.postimg.cc pastebin.com hastebin.com dpaste.org streamable.com""".split()
 )
 
 
@@ -401,12 +417,14 @@ def slug_title(url: str) -> str | None:
     except ValueError:
         return None
     host = (parts.hostname or "").removeprefix("www.")
-    if host in _SHORTENERS:
+    if host in _SHORTENERS or host in _UPLOAD_HOSTS:
         return None  # `t.co/odAahxmVPL`: a code, however word-like
     path = parts.path
     if parts.fragment.startswith("!"):  # `#!/vizhome/...`, `#!topic/...`: routed in-page
         path = f"{path}/{parts.fragment[1:].lstrip('/')}"
     segments = [unquote(s) for s in path.split("/") if s]
+    if host == "tenor.com" and len(segments) == 1:
+        return None  # `tenor.com/FBbU.gif`, its short form; `/view/<words>-gif-<id>` has words
     if host in CODE_HOSTS and len(segments) == 1 and segments[0] not in _CODE_HOST_PAGES:
         return clean_title(segments[0])  # an account, by its name as written: `haskell-jp`
     if host in CODE_HOSTS and len(segments) >= 2:
@@ -753,7 +771,9 @@ def _is_filler(segment: str) -> bool:
 
 def _words(segment: str) -> str | None:
     """The words of one path segment, or None when it is an id, a number or filler."""
-    segment = _COMPRESSED.sub("", segment)
+    segment = _COMPRESSED.sub("", unspoiled(segment))
+    if is_generic_filename(segment) and _SEGMENT_EXTENSION.search(segment):
+        return None  # `unknown.png`, Discord's name for a pasted picture
     stem = _SEGMENT_EXTENSION.sub("", segment) if "." in segment[-6:] else segment
     if not stem or stem.lower() in _NOISE_SEGMENTS or _HEXISH.match(stem) or _DIGITS.match(stem):
         return None

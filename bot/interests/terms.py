@@ -181,6 +181,8 @@ def is_junk(word: str) -> bool:
         return True
     if _NUMBERISH.match(word) or _HEXISH.match(word) or _IDISH.match(word):
         return True
+    if _HEX_LITERAL.match(word):
+        return True  # `0x22`: a byte in pasted code
     if _INTERJECTION.match(word) or _DOTTED_LETTERS.match(word) or _drawn_out(word):
         return True
     if _DATED_WORD.match(word) or word in _PLACEHOLDERS or _alphabet_run(word):
@@ -209,9 +211,16 @@ def _alphabet_run(word: str) -> bool:
     )
 
 
+_HEX_LITERAL = re.compile(r"^0x[0-9a-f]+$")
+_FOUR_OF_A_LETTER = re.compile(r"([a-z])\1{3}")
+
+
 def _drawn_out(word: str) -> bool:
     """`damnnn`, `sooo`, `pleaseee` (an everyday word once its last letter is written once) or
-    any word ending in four of a letter (`yassss`); not `ifttt` (IFTTT, a service)."""
+    any word with four of a letter in a row (`yassss`, `waaaaaaaaay`: no word spells that);
+    not `ifttt` (IFTTT, a service)."""
+    if _FOUR_OF_A_LETTER.search(word):
+        return True
     match = _DRAWN_OUT.match(word)
     if match is None:
         return False

@@ -48,6 +48,9 @@ from bot.interests.topics import ResourceText, TopicExtractor, channel_topic, no
         "hahaha",
         "damnnn",  # drawn out (Houston: "damnnn shareLaTeX is uber cool")
         "yassss",
+        "waaaaaaaaay",  # four of a letter anywhere (Komodo: "waaaaaaaaay TMI")
+        "0x22",  # a byte in pasted code (Komodo: `0x22 0x50` had been a topic)
+        "0xdeadbeef",
         "config.yaml",  # configuration files named for nothing in particular
         "package.json",
         "data.json",

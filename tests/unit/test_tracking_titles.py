@@ -123,6 +123,14 @@ from bot.tracking import resources_in
         # a link shortener's code names nothing (houstondatavis: "OdAahxmVPL")
         ("https://t.co/odAahxmVPL", None),
         ("http://bit.ly/ssi-cw21", None),
+        # nor an image or paste host's, nor a GIF's short form (Komodo: "Bljm9Zu", "FBbU")
+        ("https://imgur.com/a/bljm9Zu", None),
+        ("https://i.imgur.com/Z1laagm.png", None),
+        ("https://pastebin.com/xYz12AbC", None),
+        ("https://tenor.com/FBbU.gif", None),
+        # Discord's spoiler mark is no word, nor its name for a pasted picture
+        ("https://cdn.discordapp.com/attachments/1/2/SPOILER_unknown.png", None),
+        ("https://cdn.discordapp.com/attachments/1/2/SPOILER_houston_map.png", "Houston map"),
         # a post's date, a chapter's padded number, a language, a card's number name nothing
         # (julialang: cormullion's blog; haskell-jp: its blog and a Trello card)
         ("https://cormullion.github.io/pages/2020-10-09-asterisk", "Asterisk"),
@@ -179,6 +187,8 @@ def test_a_search_is_titled_by_what_was_searched_for(url: str, site: str, title:
         "image (1).png",
         "Pasted image at 2017-01-02 10-11 AM.png",
         "Untitled",
+        "unknown.png",  # Discord's name for a pasted picture, marked a spoiler too
+        "SPOILER_unknown.png",
         # an encoded blob for a name (an Infrahub forum image)
         "t27crN8hZ0qZNdG1o69hIJrxw4UL58MMPZc6cOclEZxwSIAESIAESIAESIAE.png",
     ],
