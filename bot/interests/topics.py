@@ -620,7 +620,9 @@ class TopicExtractor:
             tags.extend(extract_hashtags(text))
             tf.update(self._token_terms(text))
         for tag in dict.fromkeys(tags):
-            add(normalize_topic(tag.replace("-", " ").replace("_", " "), self.aliases), _W_HASHTAG)
+            # a label like a channel's name, read by its rules: `#talk-trading` (a channel as
+            # DiscordChatExporter writes its mention) is about trading, `#general` about nothing
+            add(channel_topic(tag, self.aliases), _W_HASHTAG)
         for term, count in tf.items():
             add(term, _W_MESSAGE * (1.0 + math.log(count)))
         channel = channel_topic(doc.channel_name, self.aliases)

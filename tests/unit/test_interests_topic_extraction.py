@@ -120,6 +120,14 @@ def test_hashtags_skip_languages_numbers_and_channel_links() -> None:
     assert extract_hashtags(text) == ["rust", "async-io"]
 
 
+def test_a_hashtag_is_read_like_a_channels_name() -> None:
+    # DiscordChatExporter writes a channel's mention as `#talk-trading` (Komodo: a member had
+    # been known for `talk trading`); a label for anything names no subject
+    topics = [t for t, _ in TopicExtractor().topics("price talk belongs in #talk-trading")]
+    assert "trading" in topics and "talk trading" not in topics
+    assert "general" not in [t for t, _ in TopicExtractor().topics("see #general")]
+
+
 def test_hashtags_in_code_are_code() -> None:
     # haskell-gi labels in a real haskell-jp answer: `#label := "Run"` names no subject.
     text = "Entryから値を取り出せました\n```set msg [ #sensitive := False, #label := x ]```\n#gtk `#add`"
