@@ -2,9 +2,10 @@
 
 Imports five real public exports from `../shared/datasets` with default settings (the real
 clock, no network), exactly as `rhizome import` does (the fifth, the Komodo Discord, only for
-its blind sample: no rule was written on it, and the series over the four stay comparable), then scores what Rhizome says against
-`bench/judgments/*.json`, which were written from the raw data by someone who had not seen
-Rhizome's answers (the rules are in `bench/judgments/RULES.md`):
+its blind sample: no rule was written on it, and the series over the four stay comparable),
+then scores what Rhizome says against `bench/judgments/*.json`, which were written from the raw
+data by someone who had not seen Rhizome's answers (the rules are in
+`bench/judgments/RULES.md`):
 
 - titles: share of resources with a real title (not empty, not a URL, not a camera or
   screenshot file name), and of the judged resources whose title has the judged words;
@@ -174,7 +175,7 @@ def komodo_as_dce(source: Path, out: Path) -> Path:
     """The Komodo server's 2019 DiscordChatExporter CSV (`;`-delimited, `Author` as the legacy
     `name#1234` tag, dates like `05-Dec-19 12:21 AM`, no message ids, replies or threads) ->
     one DiscordChatExporter JSON file per channel. Ids are made from the minute a message was
-    posted and its place in the channel, as a snowflake is, so they keep the messages' order;
+    posted and its place in the export, as a snowflake is, so they keep the messages' order;
     reactions come as counts (nobody is named), as the old format writes them."""
     out.mkdir(parents=True, exist_ok=True)
     ids = {
@@ -209,8 +210,8 @@ def komodo_as_dce(source: Path, out: Path) -> Path:
                     user, _, tag = row["Author"].rpartition("#")
                     attachments = [u.strip() for u in row["Attachments"].split(",") if u.strip()]
                     reactions = [
-                        {"emoji": {"name": m.group(1)}, "count": int(m.group(2))}
-                        for m in re.finditer(r"([^,(]+?) \((\d+)\)", row["Reactions"] or "")
+                        {"emoji": {"name": r.group(1)}, "count": int(r.group(2))}
+                        for r in re.finditer(r"([^,(]+?) \((\d+)\)", row["Reactions"] or "")
                     ]
                     messages.append(
                         {
