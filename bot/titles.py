@@ -769,6 +769,12 @@ def _is_filler(segment: str) -> bool:
     return not stem or stem.lower() in _NOISE_SEGMENTS
 
 
+# A content hash in a name (`main-qimg-ae6297c2b8230233594fe1e2309f754f-c`, Quora's image
+# store): the name is a machine's, and the words around the hash its affixes ("Main qimg c").
+# A blog's short id after a title's words (Medium: `600-microseconds-b70f87b0b2a6`) is 12 long.
+_GENERATED = re.compile(r"(?<![0-9a-f])[0-9a-f]{24,}(?![0-9a-f])", re.IGNORECASE)
+
+
 def _words(segment: str) -> str | None:
     """The words of one path segment, or None when it is an id, a number or filler."""
     segment = _COMPRESSED.sub("", unspoiled(segment))
@@ -777,7 +783,7 @@ def _words(segment: str) -> str | None:
     stem = _SEGMENT_EXTENSION.sub("", segment) if "." in segment[-6:] else segment
     if not stem or stem.lower() in _NOISE_SEGMENTS or _HEXISH.match(stem) or _DIGITS.match(stem):
         return None
-    if _BASE64_ID.fullmatch(stem):
+    if _BASE64_ID.fullmatch(stem) or _GENERATED.search(stem):
         return None
     if _CAMEL_ID.fullmatch(stem):  # `HoustonGenderRatiobyZipCode`: three or more words run on
         stem = _CAMEL_PART.sub(" ", stem)

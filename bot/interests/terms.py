@@ -96,10 +96,11 @@ _RELEASE_LABELS = frozenset({"rc", "alpha", "beta", "pre", "dev", "preview"})
 _PLACEHOLDERS = frozenset(
     "foo baz qux quux foobar hoge fuga piyo hogehoge hogera asdf qwerty lorem ipsum".split()
 )
-# Interjections and laughter, however long: `hmm`, `hmmm`, `umm`, `hahaha`, `lol`, `xD`.
+# Interjections and laughter, however long: `hmm`, `hmmm`, `umm`, `hahaha`, `lol`, `xD`; `wat`, and
+# `rt`, a retweet's mark ("RT @coindesk: …"), not a subject.
 _INTERJECTION = re.compile(
     r"^(?:h+m+|u+m+|u+h+|a+h+|o+h+|e+h+|w+o+w+|y+a+y+|m+e+h+|u+g+h+|o+o*p+s+|w+h+o+a+|a+h+a+"
-    r"|(?:ha)+h?|(?:he)+h?|(?:hi)+h?|l+o+l+|l+m+a+o+|x+d+|o+k+|k+)$"
+    r"|(?:ha)+h?|(?:he)+h?|(?:hi)+h?|l+o+l+|l+m+a+o+|x+d+|o+k+|k+|rt|wat)$"
 )
 # A word drawn out in chat, its last letter written three times or more (`damnnn`, `yesss`).
 _DRAWN_OUT = re.compile(r"^[a-z]*?(([a-z])\2\2+)$")

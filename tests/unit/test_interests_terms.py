@@ -51,6 +51,8 @@ from bot.interests.topics import ResourceText, TopicExtractor, channel_topic, no
         "waaaaaaaaay",  # four of a letter anywhere (Komodo: "waaaaaaaaay TMI")
         "0x22",  # a byte in pasted code (Komodo: `0x22 0x50` had been a topic)
         "0xdeadbeef",
+        "rt",  # a retweet's mark (Komodo: "RT @bitnod: …" had made `rt` a topic)
+        "wat",
         "config.yaml",  # configuration files named for nothing in particular
         "package.json",
         "data.json",

@@ -128,6 +128,10 @@ from bot.tracking import resources_in
         ("https://i.imgur.com/Z1laagm.png", None),
         ("https://pastebin.com/xYz12AbC", None),
         ("https://tenor.com/FBbU.gif", None),
+        # a content hash in a name makes it a machine's (Quora's image store: "Main qimg c"),
+        # a blog's short id after the title's words does not
+        ("https://qph.fs.quoracdn.net/main-qimg-ae6297c2b8230233594fe1e2309f754f-c", None),
+        ("https://medium.com/@awemany/600-microseconds-b70f87b0b2a6", "600 microseconds"),
         # Discord's spoiler mark is no word, nor its name for a pasted picture
         ("https://cdn.discordapp.com/attachments/1/2/SPOILER_unknown.png", None),
         ("https://cdn.discordapp.com/attachments/1/2/SPOILER_houston_map.png", "Houston map"),
