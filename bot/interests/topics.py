@@ -25,6 +25,7 @@ from typing import Any
 from rapidfuzz import process
 from rapidfuzz.distance import DamerauLevenshtein
 
+from bot.interests.code import CODE, CODE_SPANS, asked_names, marked_words, without_bare_code
 from bot.interests.phrases import WORD as _WORD
 from bot.interests.phrases import key_phrase, phrase_runs, without_leading_verb
 from bot.interests.related import ABBREVIATIONS
@@ -73,9 +74,6 @@ _POSSESSIVE = re.compile(r"(?<=[^\W_])'s\b")
 _HAS_LETTER = re.compile(r"[^\W\d_]")
 _NAME_PARTS = re.compile(r"[\s._-]+")
 _HASHTAG = re.compile(r"(?<![\w&#/<])#([^\W\d_][\w-]{1,49})")
-_CODE_SPANS = r"```.*?```|`[^`\n]*`"  # code blocks and inline code
-_CODE = re.compile(_CODE_SPANS, re.DOTALL)
-_JA_INLINE_WORD = re.compile(r"(?<!`)`([A-Za-z][A-Za-z-]{1,29})`(?!`)")
 # A person named in Latin letters before a Japanese honorific or "という方" (a person called):
 # "Nishant Shukla 氏", "igrep さん", "Matt Parsonsという方". On haskell-jp all 48 such are
 # people; `terms.japanese_terms` already drops names written in Japanese before one.
@@ -89,35 +87,12 @@ _JA_NAMED_PERSON = re.compile(
 # address is none.
 _META_LINKS = re.compile(r"<(?:https?://|mailto:)[^<>\s]*>|https?://\S+|www\.\S+", re.IGNORECASE)
 _NOISE = re.compile(
-    _CODE_SPANS + r"|<[^<>\s]*>"  # Slack <url|label>, <@U1>, <#C1|name>, Discord <@1>, <:emoji:1>
+    CODE_SPANS + r"|<[^<>\s]*>"  # Slack <url|label>, <@U1>, <#C1|name>, Discord <@1>, <:emoji:1>
     r"|https?://\S+|www\.\S+"  # bare links
     r"|(?<![\w/.~-])(?:~|\.{1,2})?/[\w.+-]+(?:/[\w.+-]*)+"  # paths: /opt/infrahub/bin, ~/.stack
     r"|:[a-z0-9_+\-]{1,40}:",  # :emoji:
     re.DOTALL | re.IGNORECASE,
 )
-# A line of code pasted without backticks: a definition or a type signature ("fun n xs = xs !!
-# (n - 1)", "multiply :: Int -> Int", "data = dict(obj)"); not `==`, and not prose about a
-# formula or a command ("export PATH=/opt/bin gives 401 with my token": `_PROSE_WORDS`).
-_BARE_CODE = re.compile(
-    r"^[^\S\n]*[a-z_][a-z0-9_']*(?:[^\S\n]+[a-z_][a-z0-9_']*)*[^\S\n]*(?:=(?!=)|::|<-)"
-    r"[^\n]*",
-    re.IGNORECASE | re.MULTILINE,
-)
-_PROSE_WORDS = re.compile(
-    r"\b(?:the|an|with|my|your|to|of|in|for|and|but|or|is|are|was|it|this|that|what|when"
-    r"|how|why|you|we|can|does|do|not|looks|like)\b",
-    re.IGNORECASE,
-)
-
-
-def _without_bare_code(text: str) -> str:
-    if "=" not in text and "::" not in text and "<-" not in text:
-        return text
-    return _BARE_CODE.sub(
-        lambda m: m.group() if len(_PROSE_WORDS.findall(m.group())) >= 2 else " | ", text
-    )
-
-
 # An identifier of three or more capitalised words (`CoreNumberPool`, `TestInfrahubIntegration`)
 # reads as its words; two (`GraphQL`, `JavaScript`, `DataFrames`) are a name and stay whole, and
 # so does a package or file (`DataFramesMeta.jl`, `BinaryBuilderBase.jl`): its name is one word.
@@ -442,7 +417,7 @@ def package_name(name: str) -> str | None:
 def extract_hashtags(text: str) -> list[str]:
     """`#rust` and `#async-io` in chat text (not `c#`, not `#123`, not Slack `<#C1|x>`, not
     inside code: `#label := "Run"` is a Haskell label, `#include` a C directive)."""
-    return _HASHTAG.findall(_CODE.sub(" ", text))
+    return _HASHTAG.findall(CODE.sub(" ", text))
 
 
 @dataclass(frozen=True, slots=True)
@@ -759,8 +734,11 @@ class TopicExtractor:
             # Japanese sets Latin terms apart from the kana around them, often in backticks
             # (`join` で引数を増やせる): a lone identifier there is a term the writer marked,
             # not code, whether or not it is an everyday English word.
-            marked = [t for w in _JA_INLINE_WORD.findall(text) if (t := normalize_topic(w))]
-        text = _NOISE.sub(" | ", _without_bare_code(_CODE.sub(" | ", text)))
+            marked = [t for w in marked_words(text) if (t := normalize_topic(w))]
+        named = [] if japanese or "`" not in text else asked_names(text)
+        text = _NOISE.sub(" | ", without_bare_code(CODE.sub(" | ", text)))
+        if named:
+            text = " | ".join([text, *named])
         if japanese:
             text = _JA_NAMED_PERSON.sub(" | ", text)
         out: list[str] = [*marked, *japanese_terms(text)] if japanese else []

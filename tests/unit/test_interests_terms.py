@@ -513,6 +513,19 @@ def test_a_term_set_apart_in_backticks_in_japanese_is_a_word() -> None:
     )  # code stays code
 
 
+def test_a_name_in_backticks_in_a_question_is_what_is_asked_about() -> None:
+    # julialang #machine-learning: "Is there a GPUified `LogSumExp` ?" had no `logsumexp`, so
+    # the two who answered it in its thread were known for nothing of it.
+    extractor = TopicExtractor()
+    assert "logsumexp" in extractor._token_terms("Is there a GPUified `LogSumExp` ?")
+    asked = "If not what version of `MLJ` and `MLJLIBSVMInterface` are you using ?"
+    assert "mljlibsvminterface" in extractor._token_terms(asked)
+    # an everyday word in backticks is a variable or a field; outside a question, code is code
+    assert "loss" not in extractor._token_terms("what does your `loss` function look like?")
+    assert "logsumexp" not in extractor._token_terms("I call `LogSumExp` here. Works now?")
+    assert "logsumexp" not in extractor._token_terms("Use `LogSumExp` from StatsFuns.")
+
+
 def test_everyday_words_are_less_specific_than_subjects() -> None:
     from bot.interests.terms import specificity
 
