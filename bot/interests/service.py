@@ -54,6 +54,7 @@ from bot.interests.profiles import (
 )
 from bot.interests.related import (
     ABBREVIATIONS,
+    ACRONYM,
     ASKED_ALONE,
     SAME,
     Related,
@@ -481,6 +482,15 @@ class InterestService:
             if other is not None:
                 longer += vocab.containing(other, RELATED_TOPICS)
         related = related_topics(subject, vocab.index, containing=longer)
+        for i, r in enumerate(related):
+            # An acronym the community's own resources carry beside the phrase (`ln` with
+            # `lightning network`) is one of its wordings, not a guess that only fills.
+            if (
+                r.guess
+                and r.weight == ACRONYM
+                and await self.store.topics_meet(community_id, subject, r.topic)
+            ):
+                related[i] = Related(r.topic, ACRONYM, f"{r.topic} = {subject}")
         if subject != topic:  # answered through the expansion, and the reply says so
             why = f"{topic} = {subject}"
             related = [

@@ -153,6 +153,21 @@ class TopicStore:
             rows = await conn.execute(_held_statement(len(wanted)), params)
             return {wanted[r.i] for r in rows if r.n >= others}
 
+    async def topics_meet(self, community_id: int, a: str, b: str) -> bool:
+        """Does some resource carry both topics (`ln` beside `lightning network`)?"""
+        rt, other = resource_topics, resource_topics.alias("other")
+        statement = (
+            select(rt.c.resource_id)
+            .join(
+                other,
+                and_(other.c.resource_id == rt.c.resource_id, other.c.topic == b),
+            )
+            .where(rt.c.community_id == community_id, rt.c.topic == a)
+            .limit(1)
+        )
+        async with self.db.read() as conn:
+            return (await conn.execute(statement)).first() is not None
+
     async def member_topic_export(self, member_id: int) -> list[tuple[str, float]]:
         mt = member_topics
         async with self.db.read() as conn:

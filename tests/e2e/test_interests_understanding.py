@@ -793,6 +793,31 @@ async def test_a_phrases_initials_never_outrank_the_phrase(rhizome: Rhizome) -> 
     assert (await who(rhizome, "computed attributes"))[0] == "Ben"
 
 
+async def test_an_acronym_the_community_writes_beside_its_phrase_is_no_guess(
+    rhizome: Rhizome,
+) -> None:
+    # Komodo: who explained the Lightning Network wrote `LN`, and came after whoever had
+    # shared one link titled with the words, as if `ln` might stand for something else
+    chat = Chat(SLACK, START)
+    await rhizome.ingest_many(
+        [
+            *(
+                chat.post(
+                    "ana", f"LN routing fees, part {n} https://example.org/ln-{n}", mid=f"a{n}"
+                )
+                for n in range(4)
+            ),
+            chat.post("ben", "Lightning network wallets https://example.org/wallets", mid="b"),
+        ]
+    )
+    assert (await who(rhizome, "lightning network"))[0] == "Ben"  # a guess only fills
+    await rhizome.ingest_many(
+        [chat.post("cam", "The Lightning Network (LN) explained https://example.org/l", mid="c")]
+    )
+    answer = await ask(rhizome, "lightning network")
+    assert answer.experts[0].member.name == "Ana"
+
+
 OTHER_SUBJECTS = {
     "eve": "docker nginx postgres redis kafka vim emacs tmux zsh",
     "fay": "rust golang python ruby scala elixir kotlin swift ocaml",
