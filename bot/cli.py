@@ -18,6 +18,7 @@ from typing import Annotated, Any, Literal, NoReturn, TypeVar
 
 import typer
 from rich.console import Console
+from rich.measure import Measurement
 from rich.table import Table
 
 from bot.config import (
@@ -385,7 +386,10 @@ def communities(config: ConfigOption = None) -> None:
             str(counts.get("messages", 0)),
             str(counts.get("resources", 0)),
         )
-    out.print(table)
+    # ids and names are typed back to --community: a narrow window (or a pipe's 80 columns)
+    # wraps the lines rather than cutting them to "slack-export…"
+    natural = Measurement.get(out, out.options.update(max_width=10_000), table).maximum
+    Console(width=max(out.width, natural)).print(table)
 
 
 @app.command()

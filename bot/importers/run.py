@@ -307,7 +307,11 @@ def summary_lines(summary: ImportSummary) -> list[str]:
     if summary.derive_seconds is not None:
         lines.append(f"worked out topics and who knows what in {summary.derive_seconds:.1f} s")
     for community in summary.communities:
-        lines.append(f"community {community.platform}:{community.external_id} ({community.name})")
+        ref = f"{community.platform}:{community.external_id}"
+        lines.append(f"community {ref} ({community.name})")
+    if summary.stored.messages and len(summary.communities) == 1:
+        # `rhizome console` alone speaks in its own empty local community
+        lines.append(f"try it: rhizome console --community {ref}, then /rhizome top 365")
     skipped = dict(report.skipped)
     for reason, n in stored.skip_reasons.items():
         skipped[reason] = skipped.get(reason, 0) + n

@@ -30,6 +30,9 @@ I liked [The Rust Book](https://doc.rust-lang.org/book/) too
 """
 
 
+SLICE = Path(__file__).resolve().parents[1] / "fixtures" / "import" / "slack-houstondatavis-slice"
+
+
 def rhizome(
     args: list[str], cwd: Path, stdin: str = "", env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
@@ -115,6 +118,23 @@ def test_a_broken_import_says_why_even_when_quiet(tmp_path: Path) -> None:
     assert run.returncode == 1
     assert "error:" in run.stderr and "broken.json" in run.stderr
     assert run.stdout == ""  # the summary stays quiet
+
+
+@pytest.mark.slow
+def test_an_import_says_how_to_try_it_and_that_works(tmp_path: Path) -> None:
+    # `rhizome console` alone speaks in its own empty community: after an import, "Nothing was
+    # shared" and "I don't know a member called ..." until one finds --community
+    (tmp_path / "rhizome.toml").write_text("[unfurl]\nenabled = false\n")
+    run = rhizome(["import", "slack", str(SLICE)], tmp_path)
+    assert run.returncode == 0, run.stderr
+    (hint,) = [line for line in run.stdout.splitlines() if line.startswith("try it: ")]
+    command = hint.removeprefix("try it: rhizome ").split(", then ")[0].split()
+    assert command[:2] == ["console", "--community"]
+    tried = rhizome(command, tmp_path, stdin="/rhizome top 365\n")
+    assert tried.returncode == 0, tried.stderr
+    assert "first shared by @" in tried.stdout and " in #sci on 2016-" in tried.stdout
+    listed = rhizome(["communities"], tmp_path, env={"COLUMNS": "60"})
+    assert "slack-houstondatavis-slice" in listed.stdout  # the name is never cut
 
 
 def test_half_configured_slack_fails_clearly(tmp_path: Path) -> None:
