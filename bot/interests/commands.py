@@ -408,7 +408,7 @@ def _expert_item(e: Expert) -> Item:
 
 
 def who_knows_document(answer: WhoKnowsAnswer) -> Document:
-    shown = clip(answer.query, SHOWN_QUERY_CHARS)
+    shown = clip(answer.read_as or answer.query, SHOWN_QUERY_CHARS)
     if answer.topic is None:
         blocks: list[Block] = [
             Paragraph(
@@ -465,6 +465,18 @@ def who_knows_document(answer: WhoKnowsAnswer) -> Document:
     return Document(
         (
             Heading(f"Who knows about {quoted(shown)}"),
+            *(
+                [
+                    Paragraph(
+                        spans(
+                            f"You asked {quoted(clip(answer.query, SHOWN_QUERY_CHARS))}: "
+                            f"{quoted(shown)} is the subject in it that members here know."
+                        )
+                    )
+                ]
+                if answer.read_as
+                else []
+            ),
             *(
                 [Paragraph(spans("Counting related wording too: " + "; ".join(answer.via) + "."))]
                 if answer.via

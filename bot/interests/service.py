@@ -23,7 +23,7 @@ import re
 import time
 import uuid
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -31,6 +31,7 @@ from rapidfuzz import fuzz
 
 from bot.emojis import canonical_set
 from bot.interests.addresses import PLATFORMS
+from bot.interests.asked import asked_subject, reads_as_sentence
 from bot.interests.introductions import is_introductions_channel
 from bot.interests.linked import rank_link_sharers
 from bot.interests.nearby import NEARBY, NEARBY_FLOOR, NEARBY_LIMIT, NearbyTopics
@@ -74,6 +75,8 @@ from bot.interests.terms import (
 from bot.interests.thanks import words_to
 from bot.interests.topics import (
     HOST_CONTAINER,
+    ResourceText,
+    TopicExtractor,
     normalize_topic,
     prepare_aliases,
     shown_topics,
@@ -174,6 +177,7 @@ class WhoKnowsAnswer:
     behind: int = 0  # new activity not yet worked out when answering (see `catch_up`)
     via: tuple[str, ...] = ()  # related wordings that counted, e.g. "ml = machine learning"
     unnamed: int = 0  # members who know it but have not agreed to be named (bot.profiling)
+    read_as: str | None = None  # the subject a sentence asked about (`bot.interests.asked`)
 
 
 # --- the service ------------------------------------------------------------------------------
@@ -471,6 +475,17 @@ class InterestService:
         query = " ".join(query.split())[:MAX_QUERY_CHARS]
         topic = self.normalize(query)
         vocab = await self.vocabulary(community_id)
+        if topic is None or (topic not in vocab.index.known and reads_as_sentence(query, topic)):
+            # "how do I plot a heatmap?": nobody holds the sentence; the subject in it, if
+            # this community knows one, is what was asked about, and the reply says so.
+            terms = TopicExtractor(aliases=self.aliases()).terms(ResourceText.of(query))
+            wide = await self.community_wide(community_id)
+            read = asked_subject(terms, vocab.popularity, wide)
+            if read is not None and read != topic:
+                answer = await self.who_knows(
+                    community_id, read, limit=limit, now=now, exclude=exclude, asker=asker
+                )
+                return replace(answer, query=query, read_as=read)
         if topic is None:
             return await self._chat_word_answer(community_id, query, vocab, limit, exclude, asker)
         # Every wording of one subject asks the same question: `ml` is `machine learning`.

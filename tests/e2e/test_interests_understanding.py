@@ -125,6 +125,26 @@ async def test_the_asker_is_listed_and_marked(rhizome: Rhizome) -> None:
     assert "@ana (you)" in out  # right after sharing: the next command already knows
 
 
+async def test_a_question_typed_into_who_knows_is_answered_for_its_subject(
+    rhizome: Rhizome,
+) -> None:
+    # julialang, in the console: "how do I plot a heatmap?" had been looked up whole, as the
+    # topic `plot a heatmap`, and nobody holds a sentence
+    await rhizome.ingest_many(qa_thread(Chat(SLACK, START)))  # type: ignore[arg-type]
+    for question, subject in (
+        ("how do I cancel a task in tokio?", "tokio"),
+        ("anyone here good with tokio tasks", "tokio task"),  # a phrase known here first
+    ):
+        answer = await ask(rhizome, question)
+        assert answer.read_as == subject and [e.member.name for e in answer.experts] == ["Ben"]
+        shown = who_knows_document(answer).plain()
+        assert f"Who knows about “{subject}”" in shown and f"You asked “{question}”" in shown
+    # a topic asked as one is looked up as before; a sentence naming nothing known says so
+    assert (await ask(rhizome, "tokio")).read_as is None
+    nothing = await ask(rhizome, "how do I bake sourdough bread?")
+    assert nothing.read_as is None and not nothing.experts
+
+
 async def test_related_wordings_meet_and_say_so(rhizome: Rhizome) -> None:
     chat = Chat(SLACK, START)
     await rhizome.ingest_many(
