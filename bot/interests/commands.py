@@ -38,6 +38,7 @@ from bot.documents import (
     spans,
 )
 from bot.emojis import label as emoji_label
+from bot.interests.asked import reads_as_sentence
 from bot.interests.profiles import Evidence, EvidenceKind, is_question, shown_wants
 from bot.interests.related import distinct_subjects
 from bot.interests.service import Expert, InterestService, WhoKnowsAnswer, service_for
@@ -452,7 +453,10 @@ def who_knows_document(answer: WhoKnowsAnswer) -> Document:
             )
         ]
         blocks.extend(_suggestion_blocks(answer.suggestions))
-        if not answer.suggestions:
+        if answer.read_as is None and reads_as_sentence(answer.query, answer.topic):
+            # "interests add how do I plot a heatmap?" is no interest anyone would list
+            blocks.append(Paragraph(spans("Try its subject alone, in a word or two.")))
+        elif not answer.suggestions:
             blocks.append(
                 Paragraph(
                     spans(

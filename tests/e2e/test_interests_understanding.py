@@ -143,6 +143,12 @@ async def test_a_question_typed_into_who_knows_is_answered_for_its_subject(
     assert (await ask(rhizome, "tokio")).read_as is None
     nothing = await ask(rhizome, "how do I bake sourdough bread?")
     assert nothing.read_as is None and not nothing.experts
+    said = who_knows_document(nothing).plain()
+    assert "Try its subject alone" in said and "interests add" not in said
+    assert (
+        "interests add kubernetes operators"
+        in who_knows_document(await ask(rhizome, "kubernetes operators")).plain()
+    )  # a topic nobody knows yet: anyone who does can say so
 
 
 async def test_related_wordings_meet_and_say_so(rhizome: Rhizome) -> None:
