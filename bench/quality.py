@@ -370,6 +370,7 @@ LATER_SAMPLES = {
     "twelfth": "§26",
     "thirteenth": "§27",
     "fourteenth": "§28",
+    "fifteenth": "§29",
 }
 
 
