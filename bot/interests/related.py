@@ -250,7 +250,9 @@ def related_topics(
         found.setdefault(
             initials, Related(initials, weight, f"{initials}, if it stands for {topic}", guess=True)
         )
-    if topic not in index.known and len(topic) >= 5:
+    # A typo only where the community knows no spelling of the words (`pirate chain` asked,
+    # `piratechain` known: `private chain` is another subject, not a slip of the keyboard).
+    if topic not in index.known and not index.compact.get(compact) and len(topic) >= 5:
         for other, _, _ in process.extract(
             topic, index.topics, scorer=fuzz.ratio, score_cutoff=88, limit=2
         ):

@@ -10,6 +10,7 @@ from bot.interests.related import (
     PART,
     SAME,
     TRANSLATION,
+    TYPO,
     TopicIndex,
     distinct_subjects,
     phrase_parts,
@@ -28,6 +29,17 @@ def test_spaces_hyphens_and_dots_do_not_make_another_subject() -> None:
     assert _related("debug trace", known)["debug.trace"] == (SAME, "debug.trace = debug trace")
     assert _related("haskell-gi", known)["haskell gi"] == (SAME, "haskell gi = haskell-gi")
     assert "makie" not in _related("debug trace", known)
+
+
+def test_a_near_spelling_is_a_typo_only_when_no_spelling_of_the_words_is_known() -> None:
+    # Komodo: `pirate chain` asked, `piratechain` known; `private chain` (88% alike) had been
+    # counted as its misspelling, and two members of another subject came second and third.
+    typo = _related("postgrs", ["postgres", "python"])
+    assert typo["postgres"] == (TYPO, "spelled postgres")
+    known = ["piratechain", "private chain"]
+    assert _related("pirate chain", known)["piratechain"][0] == SAME
+    assert "private chain" not in _related("pirate chain", known)
+    assert "private chain" in _related("pirate chain", ["private chain"])  # nothing else known
 
 
 def test_abbreviations_and_acronyms_say_how_they_relate() -> None:
