@@ -469,23 +469,32 @@ class InterestService:
         now: datetime | None = None,
         exclude: Collection[int] = (),
         asker: int | None = None,
+        read: bool = False,  # the subject read from a sentence: looked up as it is
     ) -> WhoKnowsAnswer:
         behind = await self.catch_up(community_id)
         now = await self.community_now(community_id, now)
         query = " ".join(query.split())[:MAX_QUERY_CHARS]
         topic = self.normalize(query)
         vocab = await self.vocabulary(community_id)
-        if topic is None or (topic not in vocab.index.known and reads_as_sentence(query, topic)):
+        if not read and (
+            topic is None or (topic not in vocab.index.known and reads_as_sentence(query, topic))
+        ):
             # "how do I plot a heatmap?": nobody holds the sentence; the subject in it, if
             # this community knows one, is what was asked about, and the reply says so.
             terms = TopicExtractor(aliases=self.aliases()).terms(ResourceText.of(query))
             wide = await self.community_wide(community_id)
-            read = asked_subject(terms, vocab.popularity, wide)
-            if read is not None and read != topic:
+            named = asked_subject(terms, vocab.popularity, wide)
+            if named is not None and named != topic:
                 answer = await self.who_knows(
-                    community_id, read, limit=limit, now=now, exclude=exclude, asker=asker
+                    community_id,
+                    named,
+                    limit=limit,
+                    now=now,
+                    exclude=exclude,
+                    asker=asker,
+                    read=True,
                 )
-                return replace(answer, query=query, read_as=read)
+                return replace(answer, query=query, read_as=named)
         if topic is None:
             return await self._chat_word_answer(community_id, query, vocab, limit, exclude, asker)
         # Every wording of one subject asks the same question: `ml` is `machine learning`.
