@@ -483,18 +483,18 @@ class InterestService:
             # this community knows one, is what was asked about, and the reply says so.
             terms = TopicExtractor(aliases=self.aliases()).terms(ResourceText.of(query))
             wide = await self.community_wide(community_id)
-            named = asked_subject(terms, vocab.popularity, wide)
-            if named is not None and named != topic:
+            in_sentence = asked_subject(terms, vocab.popularity, wide)
+            if in_sentence is not None and in_sentence != topic:
                 answer = await self.who_knows(
                     community_id,
-                    named,
+                    in_sentence,
                     limit=limit,
                     now=now,
                     exclude=exclude,
                     asker=asker,
                     read=True,
                 )
-                return replace(answer, query=query, read_as=named)
+                return replace(answer, query=query, read_as=in_sentence)
         if topic is None:
             return await self._chat_word_answer(community_id, query, vocab, limit, exclude, asker)
         # Every wording of one subject asks the same question: `ml` is `machine learning`.
