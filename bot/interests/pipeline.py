@@ -40,8 +40,10 @@ from bot.interests.idset import IdSet
 from bot.interests.introductions import named_fields, under_introduction
 from bot.interests.introductions_read import IntroductionReader
 from bot.interests.profiles import (
+    BARE_SHARE,
     DEFAULT_WEIGHTS,
     EvidenceKind,
+    bare_share,
     is_question,
 )
 from bot.interests.resource_text import (
@@ -237,6 +239,8 @@ def knowledge_scores(
         ):
             continue
         base = math.log2(KNOWLEDGE_WEIGHTS[kind]) + epoch_days(a.at) / half_life_days
+        if kind is EvidenceKind.SHARED and bare_share(a.text):
+            base += math.log2(BARE_SHARE)
         mine = acc.setdefault(a.member_id, {})
         ref = EvidenceRef(a.kind, rid, a.message_id)
         for topic, weight in topics.get(rid, ()):

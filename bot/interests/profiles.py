@@ -161,6 +161,8 @@ def build_profile(
         base = weights.get(kind, 0.0)
         if base <= 0.0:
             continue
+        if kind is EvidenceKind.SHARED and bare_share(ev.snippet):
+            base *= BARE_SHARE
         if kind is not EvidenceKind.DECLARED and ev.at is not None:
             age_days = max(0.0, (now - ev.at).total_seconds() / 86400)
             base *= 0.5 ** (age_days / hl_days)
@@ -224,6 +226,18 @@ def shown_wants(
         if len(out) >= limit:
             break
     return out
+
+
+BARE_SHARE = 0.5  # a share's weight when the sharer wrote nothing beside the link
+
+
+def bare_share(text: str | None) -> bool:
+    """A link shared without a word of one's own ("Tweet by @…", a GIF, alone): it shows
+    less of what the sharer knows than one they said something about (Komodo: a member's four
+    bare tweets on oracles had put him before the members who explained them)."""
+    from bot.interests.wants import snippet  # wants imports this module
+
+    return not snippet(text)
 
 
 def _says_nothing(text: str | None) -> bool:

@@ -151,6 +151,19 @@ async def test_a_question_typed_into_who_knows_is_answered_for_its_subject(
     )  # a topic nobody knows yet: anyone who does can say so
 
 
+async def test_a_bare_link_counts_half_a_share_said_about(rhizome: Rhizome) -> None:
+    # Komodo: a member who shared four bare tweets on oracles came before those who explained
+    # them; a link without a word of one's own shows less than one shared with some
+    chat = Chat(SLACK, START)
+    await rhizome.ingest_many(
+        [
+            chat.post("ana", "https://example.org/kubernetes-operators-a", mid="a"),
+            chat.post("ben", "we use these: https://example.org/kubernetes-operators-b", mid="b"),
+        ]
+    )
+    assert await who(rhizome, "kubernetes operators") == ["Ben", "Ana"]
+
+
 async def test_related_wordings_meet_and_say_so(rhizome: Rhizome) -> None:
     chat = Chat(SLACK, START)
     await rhizome.ingest_many(

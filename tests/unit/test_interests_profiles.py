@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.interests.profiles import (
+    BARE_SHARE,
     Evidence,
     EvidenceKind,
     ExpertIndex,
@@ -20,7 +21,20 @@ RUST = (("rust", 1.0), ("async", 0.5))
 
 
 def ev(kind: EvidenceKind, days_ago: float, topics=RUST, **kw: object) -> Evidence:
+    if kind is EvidenceKind.SHARED:
+        kw.setdefault("snippet", "worth a read")  # a bare link counts half (see below)
     return Evidence(kind=kind, topics=topics, at=NOW - timedelta(days=days_ago), **kw)  # type: ignore[arg-type]
+
+
+def test_a_bare_link_counts_half_a_share() -> None:
+    said = build_profile(1, [ev(EvidenceKind.SHARED, 0)], NOW)
+    bare_texts = (None, "", "https://example.org/rust", "<https://x.org/a|https://x.org/a>")
+    for bare in bare_texts:
+        alone = build_profile(1, [ev(EvidenceKind.SHARED, 0, snippet=bare)], NOW)
+        assert alone.knows["rust"] == pytest.approx(said.knows["rust"] * BARE_SHARE), bare
+    labelled = ev(EvidenceKind.SHARED, 0, snippet="<https://x.org|Rust book>")
+    # a label the sharer wrote is words of their own
+    assert build_profile(1, [labelled], NOW).knows["rust"] == said.knows["rust"]
 
 
 @pytest.mark.parametrize(
