@@ -422,6 +422,8 @@ def singularize(word: str) -> str:
     if word.endswith("is"):
         # "analysis", "redis", "houstondatavis" are singular; a few "-i" plurals are not.
         return _I_PLURALS.get(word, word)
+    if word.endswith("us") and _u_plural(word):
+        return word[:-1]  # `gpus`, `menus`, `gurus`: the plural of a word in -u
     if word.endswith(("ss", "us", "ous", "ics")) or word in _SINGULAR_OS:
         return word  # "class", "status", "famous", "physics", "paxos"
     if word.endswith(_SAME_IN_PLURAL):
@@ -440,6 +442,19 @@ def singularize(word: str) -> str:
 
 
 _SAME_IN_PLURAL = ("series", "species", "news")
+# A processing unit's acronym in the plural (`gpus`, `cpus`, `tpus`): the one -us that reads
+# as a plural whatever the word lists say (`gpu` is too rare in everyday English to be in them).
+_UNITS = re.compile(r"[a-z]pus")
+
+
+def _u_plural(word: str) -> bool:
+    """Is this -us word the plural of one in -u (`menus`, `gurus`, `gpus`), not a singular
+    (`status`, `campus`, `virus`, `genus`)? The singular is the more common English word."""
+    from bot.interests.terms import everyday_zipf
+
+    if _UNITS.fullmatch(word):
+        return True
+    return everyday_zipf(word[:-1]) > everyday_zipf(word)
 
 
 def _plural_in_ses(word: str) -> str:

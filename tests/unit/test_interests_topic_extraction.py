@@ -113,6 +113,17 @@ def test_singular_and_plural_meet() -> None:
     # "meetup topics" and "meetup topic" are one subject; "physics" is no plural of "physic".
     assert normalize_topic("meetup topics") == normalize_topic("meetup topic") == "meetup topic"
     assert singularize("physics") == "physics" and singularize("comics") == "comic"
+    # a plural in -us of a word in -u (julialang and Komodo had members known for `gpus` apart
+    # from `gpu`); a Latin singular in -us stays whole
+    for singular, plural in [
+        ("gpu", "gpus"),
+        ("cpu", "cpus"),
+        ("menu", "menus"),
+        ("guru", "gurus"),
+    ]:
+        assert singularize(plural) == singularize(singular) == singular
+    for word in ("status", "campus", "virus", "genus", "focus", "corpus", "terminalmenus"):
+        assert singularize(word) == word
 
 
 def test_hashtags_skip_languages_numbers_and_channel_links() -> None:
