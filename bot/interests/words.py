@@ -442,9 +442,10 @@ def singularize(word: str) -> str:
 
 
 _SAME_IN_PLURAL = ("series", "species", "news")
-# A processing unit's acronym in the plural (`gpus`, `cpus`, `tpus`): the one -us that reads
-# as a plural whatever the word lists say (`gpu` is too rare in everyday English to be in them).
-_UNITS = re.compile(r"[a-z]pus")
+# A processing unit's acronym in the plural (`gpus`, `cpus`, `tpus`, `apus`): the one -us that
+# reads as a plural whatever the word lists say (`gpu` is too rare in everyday English to be in
+# them); `opus` is the English word of that shape.
+_UNITS = re.compile(r"[a-np-z]pus")
 
 
 def _u_plural(word: str) -> bool:
