@@ -609,7 +609,7 @@ def _import(
             "finish it (it skips what is already there)",
             1,
         )
-    for line in summary_lines(summary):
+    for line in summary_lines(summary, cfg.privacy.profiling):
         # --quiet drops the summary, never the reason for a failure
         is_problem = line.startswith(("error", "warning"))
         if not quiet or is_problem:

@@ -31,6 +31,7 @@ from bot.importers.slack_export import open_slack_export
 from bot.importers.slackdump import is_slackdump, open_slackdump
 from bot.ingest import batches
 from bot.model import CommunityRef, IngestStats
+from bot.profiling import mode_for
 from bot.runtime import return_free_memory
 
 # A low estimate of an export's bytes per message (the bench's generated Slack export has ~190,
@@ -291,7 +292,7 @@ def _open(
     raise ValueError(f"unknown export kind {kind!r}: expected 'slack' or 'discord'")
 
 
-def summary_lines(summary: ImportSummary) -> list[str]:
+def summary_lines(summary: ImportSummary, profiling: str = "opt-out") -> list[str]:
     """A plain-text account of an import, for the CLI (one line each; errors last)."""
     report, stored = summary.report, summary.stored
     lines = [
@@ -312,6 +313,12 @@ def summary_lines(summary: ImportSummary) -> list[str]:
     if summary.stored.messages and len(summary.communities) == 1:
         # `rhizome console` alone speaks in its own empty local community
         lines.append(f"try it: rhizome console --community {ref}, then /rhizome top 365")
+        if mode_for(profiling, summary.communities[0].platform) == "opt-in":
+            # else who-knows there answers "7 members know about it but not agreed to be named"
+            lines.append(
+                "members are named in who-knows, digests and introductions only once they "
+                "say /rhizome privacy profiling on (`[privacy] profiling`, see README Privacy)"
+            )
     skipped = dict(report.skipped)
     for reason, n in stored.skip_reasons.items():
         skipped[reason] = skipped.get(reason, 0) + n

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.unit.test_import_discord import BO, dce, msg, text_channel
+
 SCRIPT = """\
 :as ana
 Great intro to async Rust: https://tokio.rs/tokio/tutorial?utm_source=newsletter
@@ -135,6 +137,14 @@ def test_an_import_says_how_to_try_it_and_that_works(tmp_path: Path) -> None:
     assert "first shared by @" in tried.stdout and " in #sci on 2016-" in tried.stdout
     listed = rhizome(["communities"], tmp_path, env={"COLUMNS": "60"})
     assert "slack-houstondatavis-slice" in listed.stdout  # the name is never cut
+    # on Slack everyone may be named unless they said no; Discord's members only once they
+    # say yes, and a moderator trying a Discord import is told so before asking who-knows
+    assert "privacy profiling on" not in run.stdout
+    export = tmp_path / "links.json"
+    export.write_text(json.dumps(dce(text_channel(), [msg("1", BO, "https://tokio.rs/")])))
+    discord = rhizome(["import", "discord", str(export)], tmp_path)
+    assert discord.returncode == 0, discord.stderr
+    assert "only once they say /rhizome privacy profiling on" in discord.stdout
 
 
 def test_half_configured_slack_fails_clearly(tmp_path: Path) -> None:
