@@ -307,13 +307,13 @@ def summary_lines(summary: ImportSummary, profiling: str = "opt-out") -> list[st
     ]
     if summary.derive_seconds is not None:
         lines.append(f"worked out topics and who knows what in {summary.derive_seconds:.1f} s")
-    for community in summary.communities:
-        ref = f"{community.platform}:{community.external_id}"
-        lines.append(f"community {ref} ({community.name})")
-    if summary.stored.messages and len(summary.communities) == 1:
+    refs = [(f"{c.platform}:{c.external_id}", c) for c in summary.communities]
+    lines.extend(f"community {ref} ({c.name})" for ref, c in refs)
+    if summary.stored.messages and len(refs) == 1:
+        ((ref, only),) = refs
         # `rhizome console` alone speaks in its own empty local community
         lines.append(f"try it: rhizome console --community {ref}, then /rhizome top 365")
-        if mode_for(profiling, summary.communities[0].platform) == "opt-in":
+        if mode_for(profiling, only.platform) == "opt-in":
             # else who-knows there answers "7 members know about it but not agreed to be named"
             lines.append(
                 "members are named in who-knows, digests and introductions only once they "
