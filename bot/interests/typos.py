@@ -28,7 +28,7 @@ from functools import lru_cache
 from rapidfuzz import process
 from rapidfuzz.distance import DamerauLevenshtein
 
-__all__ = ["a_plurals", "is_english", "is_misspelling", "load_words"]
+__all__ = ["a_plurals", "is_english", "is_misspelling", "load_words", "s_names"]
 
 _KNOWN_FLOOR = 1.0  # zipf of the rarest word wordfreq's English list holds
 _COMMON_ZIPF = 3.5  # what a misspelling is of: words a member meant to write
@@ -47,6 +47,15 @@ _common: dict[tuple[str, int], list[str]] = {}  # (first letter, length) -> comm
 _zipf: dict[str, float] = {}  # of the common words
 _parts: set[str] = set()
 _a_plurals: set[str] = set()  # `ideas`, `schemas`: see `a_plurals`
+_s_names: set[str] = set()  # `james`, `tezos`, `jenkins`: see `s_names`
+# A word in -s is a name, not a plural, when English uses it this much more than its stem
+# (zipf 1.0: ten times): `james` 5.1 over `jame` 2.2, `sachs` 3.4 over `sach` 2.1.
+_NAME_OVER_STEM = 1.0
+# ...or when English has no such stem and the -s word is at least this common (`tezos` 1.6,
+# `postgres` 2.0): rarer ones are plurals of a word too rare to be listed (`webhooks` 1.0).
+_NAME_WITHOUT_STEM = 1.5
+# Endings whose plural `singularize` reads by rules of its own (`classes`, `cities`, `status`).
+_OWN_RULES = ("ss", "us", "is", "ies", "sses", "shes", "ches", "xes")
 
 
 def _key(word: str) -> int:
@@ -56,8 +65,9 @@ def _key(word: str) -> int:
 def load_words() -> None:
     """Read wordfreq's English list once (~0.5 s; ~6 MB kept: a checksum per word, the words
     themselves only for the 14k common ones and the 28k parts of coinages); `load_lexicons`
-    calls it before the first pass. The same pass notes the plurals in -as (`a_plurals`): the
-    whole list is read once, not once per question asked of it."""
+    calls it before the first pass. The same pass notes the plurals in -as (`a_plurals`) and
+    the names in -s (`s_names`): the whole list is read once, not once per question asked of
+    it."""
     global _known
     if _known is not None:
         return
@@ -69,12 +79,21 @@ def load_words() -> None:
         known, rare = array("I"), array("I")
         common: dict[tuple[str, int], list[str]] = defaultdict(list)
         in_a: dict[str, float] = {}
+        in_s: dict[str, float] = {}  # words in -s, by zipf
+        stem_after: dict[str, float] = {}  # a word in -s -> its stem's zipf, if lower
+        three: set[str] = set()  # stems too short for `known`
         for zipf, words in frequency_buckets("en", _KNOWN_FLOOR):
             for word in words:
                 if not (word.isascii() and word.isalpha()):
                     continue
                 if word.endswith(("a", "as")):
                     in_a[word] = zipf
+                if word.endswith("s") and len(word) >= 4 and not word.endswith(_OWN_RULES):
+                    in_s.setdefault(word, zipf)
+                if word + "s" in in_s:
+                    stem_after.setdefault(word + "s", zipf)
+                if len(word) == 3:
+                    three.add(word)
                 if zipf >= _PART_ZIPF:
                     _parts.add(word)
                 if len(word) >= _MIN_LETTERS - 1:
@@ -87,7 +106,17 @@ def load_words() -> None:
             w for w, z in in_a.items() if w.endswith("as") and in_a.get(w[:-1], 0.0) >= z
         )
         _rare.extend(sorted(rare))
-        _known = array("I", sorted(known))
+        known_sorted = array("I", sorted(known))
+        for word, zipf in in_s.items():
+            stem = word[:-1]
+            if word in stem_after:
+                named = zipf - stem_after[word] >= _NAME_OVER_STEM
+            else:  # its stem came first, being more common, or English has none
+                listed = stem in three or _holds(known_sorted, stem) or _holds(_rare, stem)
+                named = not listed and zipf >= _NAME_WITHOUT_STEM
+            if named:
+                _s_names.add(word)
+        _known = known_sorted
 
 
 def _holds(keys: array[int], word: str) -> bool:
@@ -102,6 +131,14 @@ def a_plurals() -> frozenset[str]:
     used than their stem, when it is a word at all (`texas` over `texa`)."""
     load_words()
     return frozenset(_a_plurals)
+
+
+def s_names() -> frozenset[str]:
+    """English words in -s that are names, not plurals (`james`, `jenkins`, `wikileaks`,
+    `tezos`, `emacs`): English uses them ten times as much as their stem, or has no such stem
+    at all. `singularize` had made `jame`, `goldman sach` and `tezo` of them."""
+    load_words()
+    return frozenset(_s_names)
 
 
 def is_english(word: str) -> bool:

@@ -436,9 +436,9 @@ def singularize(word: str) -> str:
         return _plural_in_ses(word)
     if word.endswith("as") and word not in _a_plurals():
         return word  # `texas`, `christmas`, `keras`, `vegas`: not `texa`, `christma`
-    if word.endswith("s") and not word.endswith("ss"):
+    if word.endswith("s") and not word.endswith("ss") and word not in _s_names():
         return word[:-1]
-    return word
+    return word  # `james`, `jenkins`, `tezos`: names, which English uses far more than the stem
 
 
 _SAME_IN_PLURAL = ("series", "species", "news")
@@ -470,6 +470,14 @@ def _plural_in_ses(word: str) -> str:
     if a == b == 0.0:  # neither is everyday English: a word the full list knows
         return short if is_english(short) and not is_english(long) else long
     return short if a > b else long
+
+
+@lru_cache(maxsize=1)
+def _s_names() -> frozenset[str]:
+    """`bot.interests.typos.s_names`, read in its one pass over the English word list."""
+    from bot.interests.typos import s_names
+
+    return s_names()
 
 
 @lru_cache(maxsize=1)

@@ -126,6 +126,24 @@ def test_singular_and_plural_meet() -> None:
         assert singularize(word) == word
 
 
+def test_a_name_in_s_is_no_plural() -> None:
+    # Komodo's members had been known for `tezo`, `jame`, `goldman sach`: a word English uses ten
+    # times as much as its stem, or whose stem it does not know at all, is a name
+    for name in ("tezos", "james", "jenkins", "wikileaks", "emacs", "ddos", "iptables"):
+        assert singularize(name) == name
+    assert normalize_topic("Goldman Sachs") == "goldman sachs"
+    # ...while plurals of words English knows, or rarely lists, still meet their singular
+    for singular, plural in [
+        ("repo", "repos"),
+        ("tool", "tools"),
+        ("plot", "plots"),
+        ("nft", "nfts"),
+        ("webhook", "webhooks"),  # `webhooks` is listed, too rarely to be a name
+        ("dataframe", "dataframes"),
+    ]:
+        assert singularize(plural) == singularize(singular) == singular
+
+
 def test_hashtags_skip_languages_numbers_and_channel_links() -> None:
     text = "loving #rust and #async-io in C# (see #123, <#C01|general>, a&#39;b)"
     assert extract_hashtags(text) == ["rust", "async-io"]
