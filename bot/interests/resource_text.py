@@ -19,6 +19,7 @@ from bot.titles import (
     TitleSource,
     code_owner,
     is_person_page,
+    post_author,
     screenshot_title,
     search_terms,
     site_suffix,
@@ -76,6 +77,7 @@ def resource_text(doc: ResourceDoc) -> ResourceText:
             name for name in (registry_package(doc.shared_url or doc.url),) if name is not None
         ),
         front_page=None if person else front_page_site(doc.shared_url or doc.url),
+        author=post_author(doc.shared_url or doc.url),
     )
 
 

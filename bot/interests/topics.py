@@ -440,6 +440,9 @@ class ResourceText:
     # The site's coined name when the address is its front page (`gephi` of
     # https://gephi.github.io/, `clima` of clima.caltech.edu): the page's subject.
     front_page: str | None = None
+    # The account whose post it is (`Nick Szabo` of a tweet by @NickSzabo4): a bare tweet's
+    # only subject, and one more of a tweet members talk about (`bot.titles.post_author`).
+    author: str | None = None
 
     @classmethod
     def of(cls, value: ResourceText | str) -> ResourceText:
@@ -454,6 +457,7 @@ _W_MESSAGE = 0.35  # one mention in chat; grows with log(tf)
 _W_CHANNEL = 0.3
 _W_SITE = 0.25
 _W_FRONT_PAGE = 0.5  # a site's own name on its front page (`ResourceText.front_page`)
+_W_AUTHOR = 0.25  # the account a post is by (`ResourceText.author`): below a sharer's word
 # A host holding this many of the community's documents is where things are kept (YouTube,
 # GitHub, Qiita, a Discourse), not what they are about: its name is no document's topic for
 # being its host. Over the blind samples junk 15% -> 11% (fourth) and 14% -> 10% (tenth);
@@ -548,7 +552,7 @@ class TopicExtractor:
         texts = [doc.title or "", doc.description or "", *doc.messages]
         for text in texts:
             found.update(self._token_terms(text))
-        for tag in (*doc.keywords, *doc.hashtags, doc.site_name or ""):
+        for tag in (*doc.keywords, *doc.hashtags, doc.site_name or "", doc.author or ""):
             term = normalize_topic(tag.replace("-", " ").replace("_", " "), self.aliases)
             if term:
                 found.add(term)
@@ -614,6 +618,8 @@ class TopicExtractor:
                 add(brand, _W_SITE)
         if doc.front_page and host is None:  # Gephi's home page is about Gephi
             add(doc.front_page, _W_FRONT_PAGE)
+        if doc.author:
+            add(normalize_topic(doc.author, self.aliases), _W_AUTHOR)
 
         titled = meta.casefold()
         respelled: dict[str, float] = {}

@@ -630,7 +630,8 @@ async def test_a_front_page_shared_alone_is_about_its_sites_name(rhizome: Rhizom
 async def test_a_channel_for_anything_or_named_for_a_member_is_no_topic(rhizome: Rhizome) -> None:
     """The Komodo Discord: every link in `#talk-other-topics` had been about `talk other
     topic` (2,905 of 4,491), every link in `#ask-jl777` about `jl777`, its lead developer; a
-    tweet nobody said anything about had been about `tweet`, the word Rhizome cites it by."""
+    tweet nobody said anything about had been about `tweet`, the word Rhizome cites it by: it
+    is about its account."""
     chat = Chat(SLACK, START)
     shot = "https://cdn.discordapp.com/attachments/455851625915875338/1/image.png"
     tweet = "https://x.com/NickSzabo4/status/845769820708618240"
@@ -649,7 +650,7 @@ async def test_a_channel_for_anything_or_named_for_a_member_is_no_topic(rhizome:
     assert "atomic swap" in topics["https://example.net/atomic-swaps"]
     assert not {"talk other topic", "other topic"} & set(topics["https://example.net/atomic-swaps"])
     assert "jl777" not in topics.get(shot, [])
-    assert not topics.get(tweet)
+    assert topics.get(tweet) == ["nick szabo"]
     # a channel for talking about a subject is still about it
     assert "mining" in topics["https://example.net/proof-of-work"]
 

@@ -173,3 +173,27 @@ def test_a_search_link_is_about_what_was_searched_not_the_search_engine() -> Non
     # a page's own title that happens to end like a search is left alone
     page = replace(doc, title="Tips: StateT", url="https://example.com/tips")
     assert resource_text(page).title == "Tips: StateT"
+
+
+def test_a_tweets_account_is_its_topic_after_its_sharers_words() -> None:
+    """Komodo's bare tweets had no topic at all ("Tweet by @NickSzabo4" says nothing of the
+    page); the account is what a curator tags them with, and it comes after what the sharer
+    said when they said something ("📢Broadcast … Rt" of a @bitnod tweet)."""
+    bare = ResourceDoc(
+        1,
+        None,  # its title, "Tweet by @NickSzabo4", is a weak one (the message is its link)
+        None,
+        "https://twitter.com/NickSzabo4/status/845769820708618240",
+        (),
+        None,
+        ("https://twitter.com/NickSzabo4/status/845769820708618240",),
+        "talk-other-topics",
+        weak_title="Tweet by @NickSzabo4",
+    )
+    assert [t for t, _ in TopicExtractor().topics(resource_text(bare))] == ["nick szabo"]
+    said = replace(bare, messages=("selfish mining explained, from the smart contracts guy",))
+    topics = [t for t, _ in TopicExtractor().topics(resource_text(said))]
+    assert "nick szabo" in topics and topics[0] != "nick szabo"
+    # no other address has an author read from it
+    gist = replace(bare, url="https://gist.github.com/NickSzabo4/5849599")
+    assert resource_text(gist).author is None

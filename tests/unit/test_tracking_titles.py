@@ -17,6 +17,7 @@ from bot.titles import (
     is_generic_filename,
     is_person_page,
     own_words,
+    post_author,
     screenshot_title,
     sentence_title,
     site_suffix,
@@ -254,6 +255,26 @@ def test_addresses_of_ids_are_named_as_people_cite_them(url: str, title: str | N
     assert address_title(url) == title
     # and told apart, so that no topic is read from Rhizome's own words
     assert title is None or is_address_title(title)
+
+
+@pytest.mark.parametrize(
+    ("url", "author"),
+    [
+        # Komodo's bare tweets (the fourteenth sample): the account is what a curator tags
+        ("https://twitter.com/NickSzabo4/status/845769820708618240", "Nick Szabo"),
+        ("https://twitter.com/CryptoShillNye/status/1083442950651744256", "Crypto Shill Nye"),
+        ("https://mobile.twitter.com/cz_binance/status/1", "cz binance"),
+        ("https://x.com/awallace1337/status/2", "awallace"),  # a counter, not a word
+        ("https://twitter.com/jl777/status/3", "jl777"),  # too short to lose its digits
+        ("https://twitter.com/el33th4xor/status/4", "el33th4xor"),
+        # capitals in a row are no camel case: `Bit MEXResearch`, `AMA Zl NGNATURE` read nothing
+        ("https://twitter.com/BitMEXResearch/status/5", "BitMEXResearch"),
+        ("https://twitter.com/NickSzabo4", None),  # the profile, not a post
+        ("https://github.com/NickSzabo4/status/6", None),
+    ],
+)
+def test_a_posts_author_is_read_from_its_address(url: str, author: str | None) -> None:
+    assert post_author(url) == author
 
 
 def test_a_video_is_no_front_page_but_a_page_its_query_picks_is_its_sites() -> None:
