@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 from bot.interests.addresses import address_subjects, registry_package, site_brand, site_name
 from bot.interests.terms import has_cjk, is_subject_word, japanese_terms, specificity
-from bot.interests.topics import ResourceText
+from bot.interests.topics import ResourceText, normalize_topic
 from bot.interests.words import singularize
 from bot.titles import (
     TitleSource,
@@ -77,8 +77,21 @@ def resource_text(doc: ResourceDoc) -> ResourceText:
             name for name in (registry_package(doc.shared_url or doc.url),) if name is not None
         ),
         front_page=None if person else front_page_site(doc.shared_url or doc.url),
-        author=post_author(doc.shared_url or doc.url),
+        author=_author(doc.shared_url or doc.url),
     )
+
+
+def _author(url: str) -> str | None:
+    """The account a post is by, as its topic reads: its words where each of them is one
+    (`Nick Szabo`), else the handle whole (`spacex`, not the `space` of `Space X`; `etoro`,
+    not `toro`; `thebestdogs`, not `dog`)."""
+    words = post_author(url)
+    if words is None or len(words) < 3:
+        return None  # `@de`, `@EA`: letters that read as words of everything
+    read = normalize_topic(words)
+    if read is not None and len(read.split()) == len(words.split()):
+        return words
+    return "".join(words.split()).casefold()
 
 
 def front_page_site(url: str) -> str | None:

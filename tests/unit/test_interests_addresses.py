@@ -197,3 +197,23 @@ def test_a_tweets_account_is_its_topic_after_its_sharers_words() -> None:
     # no other address has an author read from it
     gist = replace(bare, url="https://gist.github.com/NickSzabo4/5849599")
     assert resource_text(gist).author is None
+
+
+@pytest.mark.parametrize(
+    ("handle", "author"),
+    [
+        ("NickSzabo4", "Nick Szabo"),
+        # a handle whose parts do not all read as words is one name: `space` of `SpaceX`,
+        # `toro` of `eToro`, `dog` of `_TheBestDogs` had been the topics of Komodo's tweets
+        ("SpaceX", "spacex"),
+        ("eToro", "etoro"),
+        ("_TheBestDogs", "thebestdogs"),
+        ("de", None),  # two letters read as a word of everything
+    ],
+)
+def test_a_tweets_account_reads_as_words_only_where_each_is_one(
+    handle: str, author: str | None
+) -> None:
+    url = f"https://x.com/{handle}/status/1110908966266175488"
+    doc = ResourceDoc(1, None, None, url, (), None, (url,), None, weak_title=f"Tweet by @{handle}")
+    assert resource_text(doc).author == author
