@@ -435,8 +435,8 @@ class Corpus:
         topic = self._channels[name]
         if topic is None or any(t == topic for t, _ in found):
             return found
-        if self.extractor.names_someone(topic):
-            return found
+        if self.extractor.names_someone(topic) or self.extractor.in_sequence(topic):
+            return found  # `#ask-jl777`, `#week1`
         weight = round(CHANNEL_WEIGHT * self.extractor.rarity(topic), 4)
         return [*found, (topic, weight)] if weight > 0 else found
 

@@ -39,6 +39,7 @@ __all__ = [
     "is_junk",
     "is_modifier_word",
     "is_noun_word",
+    "is_numbered_word",
     "is_subject_word",
     "japanese_terms",
     "load_lexicons",
@@ -189,10 +190,8 @@ def is_junk(word: str) -> bool:
     if _DATED_WORD.match(word) or word in _PLACEHOLDERS or _alphabet_run(word):
         return True
     numbered = _NUMBERED_WORD.match(word)
-    if numbered is not None:
-        stem = numbered.group(1)
-        if stem in _RELEASE_LABELS or _everyday_words("en").get(stem, 0.0) >= _SEQUENCE_WORD_ZIPF:
-            return True
+    if numbered is not None and numbered.group(1) in _RELEASE_LABELS:
+        return True  # `rc2`, `beta1`: a release (other numbered words: `is_numbered_word`)
     if "." in word:
         stem, _, ext = word.rpartition(".")
         if ext in FILE_EXTENSIONS and stem and not _named_config_file(stem, ext):
@@ -202,6 +201,18 @@ def is_junk(word: str) -> bool:
         if stem in _SELF_NAMES:
             return True  # `self.branch`, `this.props`: a variable's field, not a subject
     return bool(word.startswith("@"))
+
+
+def is_numbered_word(word: str) -> bool:
+    """An everyday word with a number (`week1`, `part3`, `step2`, `item2`): a place in a
+    sequence, not a subject, unless the community writes it often (`TopicExtractor.topics`):
+    Komodo's `mm2` (its MarketMaker 2, in 32 messages), `co2`, Infrahub's `layer3` are words of
+    their own. A rarer word with a number is a name wherever it is (`python3`, `es6`, `ec2`)."""
+    numbered = _NUMBERED_WORD.match(word)
+    return (
+        numbered is not None
+        and _everyday_words("en").get(numbered.group(1), 0.0) >= _SEQUENCE_WORD_ZIPF
+    )
 
 
 def _alphabet_run(word: str) -> bool:

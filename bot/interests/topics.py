@@ -42,6 +42,7 @@ from bot.interests.terms import (
     is_junk,
     is_modifier_word,
     is_noun_word,
+    is_numbered_word,
     is_subject_word,
     japanese_terms,
     specificity,
@@ -631,7 +632,9 @@ class TopicExtractor:
         weighted = [
             (t, s * self.rarity(t) ** rarity_power)
             for t, s in respelled.items()
-            if not self.names_someone(t) and not self.misspelt(t, titled)
+            if not self.names_someone(t)
+            and not self.misspelt(t, titled)
+            and not self.in_sequence(t)
         ]
         weighted = [(t, s) for t, s in weighted if s > 0.0]
         weighted.sort(key=lambda ts: (-ts[1], ts[0]))
@@ -640,6 +643,12 @@ class TopicExtractor:
             return []
         top = best[0][1]
         return [(t, round(s / top, 4)) for t, s in best]
+
+    def in_sequence(self, term: str) -> bool:
+        """Does the term hold a numbered everyday word (`week1`, `item2`) that fewer than
+        `_OWN_WORD_DF` of the community's documents use: a place in a sequence, not the
+        community's own name for something (`mm2`, `layer3`; `terms.is_numbered_word`)?"""
+        return any(is_numbered_word(w) and self.df.get(w, 0) < _OWN_WORD_DF for w in term.split())
 
     def misspelt(self, term: str, title: str = "") -> bool:
         """True when a word of the term is a misspelled common word (`equivilent`,
