@@ -42,7 +42,7 @@ from bot.interests.asked import reads_as_sentence
 from bot.interests.profiles import Evidence, EvidenceKind, is_question, shown_wants
 from bot.interests.related import distinct_subjects
 from bot.interests.service import Expert, InterestService, WhoKnowsAnswer, service_for
-from bot.interests.terms import specificity
+from bot.interests.terms import POST_FORMS, specificity
 from bot.interests.topics import normalize_topic, one_kanji, subjects_first
 from bot.interests.wants import PROFILE_RECENT, shown_as_want
 from bot.model import Member
@@ -570,6 +570,7 @@ async def _known_about(
         for topic, _, evidence in known
         if topic not in skip
         and not one_kanji(topic)
+        and topic not in POST_FORMS
         and (specificity(topic) >= 1.0 or _pieces(evidence) >= 2)
     }
     ordered = subjects_first((topic, score) for topic, score, _ in known if topic in evidence_of)

@@ -29,6 +29,7 @@ from typing import Any
 __all__ = [
     "FILE_EXTENSIONS",
     "GENERIC_CHANNELS",
+    "POST_FORMS",
     "POST_KINDS",
     "RESOURCE_FORM_CHANNELS",
     "fold_gerund",
@@ -142,7 +143,8 @@ GENERIC_CHANNELS = frozenset(
 # all the name says (`#video-games` and `#book-club` are subjects).
 RESOURCE_FORM_CHANNELS = frozenset(
     """tools tool examples example talks talk tutorials tutorial videos video papers paper
-    articles article slides podcasts podcast books book blogs blog demos demo snippets""".split()
+    articles article slides slide podcasts podcast books book blogs blog demos demo snippets
+    snippet""".split()
 )
 # Words for what kind of post a link is, not what it is about: `tweet` heads nothing.
 POST_KINDS = RESOURCE_FORM_CHANNELS | frozenset(
@@ -150,6 +152,14 @@ POST_KINDS = RESOURCE_FORM_CHANNELS | frozenset(
     doc docs documentation announcement announcements release releases screenshot screenshots
     image images photo photos picture pictures gif file files link links page pages
     アナウンス ドキュメント ソースコード スクリーンショット 記事 資料 動画 スライド 画像""".split()
+)
+# The forms a post takes, not subjects of work (`release`, `bug`, `documentation` are): what
+# a member shared, never what they know ("here are my slides" had made `slide` a subject).
+# (A talk, a demo, a tool are things one gives or builds: Infrahub's `demo` is its demo
+# instance, and houston's judges name `talk` among a speaker's interests.)
+POST_FORMS = frozenset(
+    """tweet thread post screenshot image photo picture gif file link page slide video
+    podcast snippet article blog paper book tutorial deck""".split()
 )
 _MAX_COMMON_ZIPF = 5.0  # zipf frequency of words too common to be a topic on their own
 _MAX_COMMON_GERUND_ZIPF = 3.7  # `implementing` 3.9 is a verb; `plotting` 3.6 is a subject

@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 
 from bot.documents import Block, Link, Mention, Paragraph, Span, Text
 from bot.interests.profiles import Evidence, EvidenceKind, Profile
-from bot.interests.terms import is_junk, is_noun_word, is_subject_word, specificity
+from bot.interests.terms import POST_FORMS, is_junk, is_noun_word, is_subject_word, specificity
 from bot.interests.topics import channel_topic
 from bot.urls import is_public_page
 from bot.wording import clip
@@ -214,8 +214,8 @@ def _substantive(topic: str) -> bool:
     """A topic worth introducing two people over: a subject, never chat words, file names or
     numbers (see `bot.interests.terms`). Phrases count when their last word is a noun."""
     words = topic.split()
-    if any(is_junk(w) for w in words):
-        return False
+    if topic in POST_FORMS or any(is_junk(w) for w in words):
+        return False  # "You both shared about slide"
     return is_subject_word(words[0]) if len(words) == 1 else is_noun_word(words[-1])
 
 

@@ -1385,3 +1385,23 @@ async def test_no_nearby_wording_for_japanese_words_sharing_a_kanji(rhizome: Rhi
     answer = await session.handle("/rhizome who-knows 圏論")
     assert "@ben" not in answer and "総論" not in answer
     assert "Nobody here has shared or discussed “圏論” yet" in answer
+
+
+async def test_the_form_a_link_takes_is_not_what_its_sharer_knows(rhizome: Rhizome) -> None:
+    """houstondatavis: "here are my slides" made `slide` the first thing a speaker's profile
+    said he knew. A slide, a video or a tweet is how something was shared, not a subject."""
+    chat = Chat(SLACK, START, channel="meetup")
+    await rhizome.ingest_many(
+        [
+            chat.post("ana", "here are my slides https://example.org/talk-deck", mid="1"),
+            chat.post("ana", "more slides from the night https://example.org/deck-2", mid="2"),
+            chat.post("ana", "my d3 force layout slides https://example.org/d3-deck", mid="3"),
+            chat.post("ben", "great slides, thanks", mid="4", minutes=5, thread="1"),
+        ]
+    )
+    found = await rhizome.services.repos.communities.find(SLACK.platform, SLACK.external_id)
+    assert found is not None
+    ana = await rhizome.services.repos.members.by_external_id(found.id, "U-ana")
+    assert ana is not None
+    shown = await known_about(rhizome.services, found.id, ana)
+    assert "slide" not in shown and "d3" in shown, shown

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from bot.documents import Document, Link, Mention
-from bot.interests.profiles import Evidence, EvidenceKind, build_profile
+from bot.interests.profiles import Evidence, EvidenceKind, Profile, build_profile
 from bot.intros.explain import (
     CENTRAL_TOPICS,
     _cares,
@@ -184,6 +184,23 @@ def test_no_reason_from_junk_topics_and_no_starter_from_placeholder_private_or_i
         build_profile(4, [ev(EvidenceKind.SHARED, "image.png", None, "https://x.io/a.png")], NOW),
     )
     assert only_junk.reasons == () and only_junk.starter is None  # a "widen the circle" intro
+
+
+def test_the_form_two_links_took_is_no_shared_interest() -> None:
+    # "You both shared about slide": two speakers' decks say how each shared, not what about
+    def decks(member: int) -> Profile:
+        return build_profile(
+            member,
+            [
+                ev(EvidenceKind.SHARED, "slide", "My talk", f"https://example.org/{member}/a"),
+                ev(
+                    EvidenceKind.SHARED, "slide", "My other talk", f"https://example.org/{member}/b"
+                ),
+            ],
+            NOW,
+        )
+
+    assert explain_pair(decks(1), decks(2)).reasons == ()
 
 
 # --- what may be named (issue #21: intros that name a real shared interest) --------------------
