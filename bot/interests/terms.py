@@ -215,9 +215,9 @@ def is_junk(word: str) -> bool:
 
 def is_numbered_word(word: str) -> bool:
     """An everyday word with a number (`week1`, `part3`, `step2`, `item2`): a place in a
-    sequence, not a subject, unless the community writes it often (`TopicExtractor.topics`):
-    Komodo's `mm2` (its MarketMaker 2, in 32 messages), `co2`, Infrahub's `layer3` are words of
-    their own. A rarer word with a number is a name wherever it is (`python3`, `es6`, `ec2`)."""
+    sequence, not a subject, unless the community's documents use it often
+    (`TopicExtractor.in_sequence`): Komodo's `co2` is a word of its own. A rarer word with a
+    number is a name wherever it is (`python3`, `es6`, `ec2`)."""
     numbered = _NUMBERED_WORD.match(word)
     return (
         numbered is not None

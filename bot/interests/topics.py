@@ -647,7 +647,7 @@ class TopicExtractor:
     def in_sequence(self, term: str) -> bool:
         """Does the term hold a numbered everyday word (`week1`, `item2`) that fewer than
         `_OWN_WORD_DF` of the community's documents use: a place in a sequence, not the
-        community's own name for something (`mm2`, `layer3`; `terms.is_numbered_word`)?"""
+        community's own name for something (`co2`; `terms.is_numbered_word`)?"""
         return any(is_numbered_word(w) and self.df.get(w, 0) < _OWN_WORD_DF for w in term.split())
 
     def misspelt(self, term: str, title: str = "") -> bool:
