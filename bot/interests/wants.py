@@ -18,6 +18,7 @@ from datetime import datetime
 
 from bot.interests.answers import is_substantive
 from bot.interests.profiles import Evidence, EvidenceKind, Profile, build_profile, is_question
+from bot.interests.terms import POST_FORMS
 from bot.interests.topics import one_kanji
 from bot.mentions import readable, split_quoted
 from bot.model import Member
@@ -204,10 +205,12 @@ def stored_wants(
 
 
 def shown_as_want(topic: str) -> bool:
-    """One kanji names nothing alone (`元`, `型`), as "Knows about" holds too. (Asking an
-    everyday word twice, as "Knows about" asks of its evidence, lost more right wants than
-    wrong in a drawn sample: `server`, `button`, `テスト`, `記号` went, each asked once.)"""
-    return not one_kanji(topic)
+    """One kanji names nothing alone (`元`, `型`), as "Knows about" holds too, nor does the
+    form a thing takes ("is there a link for the slides?" asks for `slide`s, not to learn).
+    (Asking an everyday word twice, as "Knows about" asks of its evidence, lost more right
+    wants than wrong in a drawn sample: `server`, `button`, `テスト`, `記号` went, each asked
+    once.)"""
+    return not one_kanji(topic) and topic not in POST_FORMS
 
 
 async def work_out_wants(

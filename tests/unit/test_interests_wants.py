@@ -115,3 +115,9 @@ def test_a_question_of_three_words_reacts_and_wants_nothing() -> None:
     )  # fmt: skip
     found = action_evidence([*actions, guess], {7: [("stack", 1.0)]}, {}, topics_of)
     assert [e.kind for e in found[ASKER]] == [EvidenceKind.REPLIED]  # discussing the link
+
+
+def test_the_form_a_thing_takes_is_no_want() -> None:
+    # houstondatavis: "is there a link for the slides?" had shown as a wish to learn `slide`
+    assert not shown_as_want("slide") and not shown_as_want("video")
+    assert shown_as_want("talk") and shown_as_want("slide deck design")
