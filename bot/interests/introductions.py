@@ -71,10 +71,11 @@ _STATED = re.compile(
     r"|working\s+(?:on|in|with)|pursuing(?:\s+(?:a|my)\s+\w+(?:'s)?\s+(?:in|of))?"
     r"|(?:background|experience|degree|phd|masters?|master's|bachelor'?s?|bsc|msc|mba|diploma"
     r"|majoring|majored|graduated)(?:\s+of\s+(?:science|arts|engineering))?\s+(?:in|with)"
-    r"|(?:student|undergrad|undergraduate|researcher|postdoc|professor|lecturer|candidate"
+    r"|(?:student|undergrad|undergraduate|researcher|postdoc|professor|lecturer|faculty|candidate"
     r"|graduate|grad|sophomore|freshman|junior|senior)\s+(?:in|of|studying)"
     r"|(?:i\s+am|i'm)\s+(?:currently\s+)?(?:studying|researching|learning)"
     r"|taking\s+(?:a|an|the)(?=\s+[^.?!;:\n()]+?\s+(?:class|course))"
+    r"|(?:understanding|knowledge|command|grasp)\s+of"
     r")\s+(?P<object>[^.?!;:\n()]+)",
     re.I,
 )
@@ -83,13 +84,23 @@ _STATED = re.compile(
 _ROLES = frozenset(
     """student undergrad undergraduate graduate candidate researcher engineer developer
     scientist postdoc phd professor major enthusiast programmer user analyst consultant
-    lecturer fan hobbyist addict specialist expert""".split()
+    lecturer fan hobbyist addict specialist expert trader""".split()
 )
 _ROLE = re.compile(
     r"\b(?:i\s+am|i'm)\s+(?:a|an)\s+(?P<object>(?:[\w+#&/-]+\s+){1,3}?)"
-    r"(?:" + "|".join(sorted(_ROLES)) + r")\b",
+    r"(?P<role>" + "|".join(sorted(_ROLES)) + r")\b",
     re.I,
 )
+# The work a role names, said with its field: "an electronic engineer" works in electronic
+# engineering, "a data scientist" in data science (`electronic` alone is no subject).
+_ROLE_WORK = {
+    "engineer": "engineering",
+    "developer": "development",
+    "scientist": "science",
+    "programmer": "programming",
+    "analyst": "analysis",
+    "trader": "trading",
+}
 # "a PhD student", "a first-year IT undergraduate", "a 3rd year CS student": the degree and
 # the year say where the author is, not what about.
 _YEAR_OR_DEGREE = re.compile(
@@ -148,6 +159,9 @@ def stated_subjects(text: str | None) -> list[str]:
             pos = match.start("object") + max(1, len(said))
             if pattern is _ROLE:
                 said = " ".join(w for w in said.split() if not _YEAR_OR_DEGREE.match(w))
+                work = _ROLE_WORK.get(match.group("role").casefold())
+                if said and work and len(said.split()) <= 2:
+                    said = f"{said} {work}"
             if said:
                 found.append((match.start("object"), said[:_MAX_OBJECT]))
     found.sort()

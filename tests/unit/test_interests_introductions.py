@@ -79,6 +79,22 @@ def test_a_moderators_patterns_replace_the_usual_names() -> None:
         ),
         ("I'm Rachitt, an undergrad studying electronics.", ["electronics"]),
         ("I'm a Software Engineering Graduate and I'm new here", ["Software Engineering"]),
+        # a role says its work with its field: `electronic` alone named no subject
+        (
+            "Hi! I'm an electronic engineer turned software engineer / IT guy.",
+            ["electronic engineering"],
+        ),
+        ("Hey, I'm a data scientist and I'm taking Julia for a ride.", ["data science"]),
+        # a trade, a faculty's field, what one has an understanding of
+        (
+            "I'm an equities and options trader with a basic understanding of Python and "
+            "JavaScript.",
+            ["equities and options", "Python and JavaScript"],
+        ),
+        (
+            "I am a faculty in statistics, have years of experience in developing packages in R.",
+            ["statistics", "developing packages in R"],
+        ),
     ],
 )
 def test_the_clauses_that_state_the_authors_subjects(text: str, stated: list[str]) -> None:
