@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 __all__ = [
     "DEFAULT_CHANNELS",
     "MAX_STATED",
+    "ROLE_WORKS",
     "Introduced",
     "introduced",
     "is_introductions_channel",
@@ -71,11 +72,10 @@ _STATED = re.compile(
     r"|working\s+(?:on|in|with)|pursuing(?:\s+(?:a|my)\s+\w+(?:'s)?\s+(?:in|of))?"
     r"|(?:background|experience|degree|phd|masters?|master's|bachelor'?s?|bsc|msc|mba|diploma"
     r"|majoring|majored|graduated)(?:\s+of\s+(?:science|arts|engineering))?\s+(?:in|with)"
-    r"|(?:student|undergrad|undergraduate|researcher|postdoc|professor|lecturer|faculty|candidate"
+    r"|(?:student|undergrad|undergraduate|researcher|postdoc|professor|lecturer|candidate"
     r"|graduate|grad|sophomore|freshman|junior|senior)\s+(?:in|of|studying)"
     r"|(?:i\s+am|i'm)\s+(?:currently\s+)?(?:studying|researching|learning)"
     r"|taking\s+(?:a|an|the)(?=\s+[^.?!;:\n()]+?\s+(?:class|course))"
-    r"|(?:understanding|knowledge|command|grasp)\s+of"
     r")\s+(?P<object>[^.?!;:\n()]+)",
     re.I,
 )
@@ -84,7 +84,7 @@ _STATED = re.compile(
 _ROLES = frozenset(
     """student undergrad undergraduate graduate candidate researcher engineer developer
     scientist postdoc phd professor major enthusiast programmer user analyst consultant
-    lecturer fan hobbyist addict specialist expert trader""".split()
+    lecturer fan hobbyist addict specialist expert""".split()
 )
 _ROLE = re.compile(
     r"\b(?:i\s+am|i'm)\s+(?:a|an)\s+(?P<object>(?:[\w+#&/-]+\s+){1,3}?)"
@@ -99,8 +99,10 @@ _ROLE_WORK = {
     "scientist": "science",
     "programmer": "programming",
     "analyst": "analysis",
-    "trader": "trading",
 }
+# Those works alone, beside the field that says which (`engineering` beside `aerospace
+# engineering`), say nothing more of the author (`introduction_topics` leaves them out).
+ROLE_WORKS = frozenset(_ROLE_WORK.values())
 # "a PhD student", "a first-year IT undergraduate", "a 3rd year CS student": the degree and
 # the year say where the author is, not what about.
 _YEAR_OR_DEGREE = re.compile(

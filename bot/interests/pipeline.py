@@ -37,7 +37,7 @@ from bot.interests.answers import (
     is_me_too,
 )
 from bot.interests.idset import IdSet
-from bot.interests.introductions import named_fields, under_introduction
+from bot.interests.introductions import ROLE_WORKS, named_fields, under_introduction
 from bot.interests.introductions_read import IntroductionReader
 from bot.interests.profiles import (
     BARE_SHARE,
@@ -410,7 +410,10 @@ class Corpus:
             ResourceText(messages=(". ".join(stated),)), k=INTRODUCTION_TOPICS, rarity_power=0.5
         )
         named = [t for t in named_fields(stated) if t not in dict(found)]
-        return ([(t, 1.0) for t in named] + found)[:INTRODUCTION_TOPICS]
+        taken = [(t, 1.0) for t in named] + found
+        fields = {t.rsplit(" ", 1)[1] for t, _ in taken if " " in t}
+        taken = [(t, w) for t, w in taken if not (t in ROLE_WORKS and t in fields)]
+        return taken[:INTRODUCTION_TOPICS]
 
     def text_topics(self, text: str) -> list[tuple[str, float]]:
         """One message's topics (cached: a question is read once for all its answers)."""
