@@ -81,6 +81,7 @@ from bot.interests.topics import (
     prepare_aliases,
     shown_topics,
 )
+from bot.interests.typos import s_names
 from bot.interests.unfurl_pass import UnfurlPipeline
 from bot.interests.vocabulary import Vocabulary
 from bot.interests.wants import action_evidence, snippet
@@ -219,6 +220,15 @@ class InterestService:
         """A topic as a member asks for or declares it (`/rhizome who-knows Go`)."""
         alone = ASKED_ALONE.get(" ".join(text[:MAX_QUERY_CHARS].casefold().split()))
         return normalize_topic(alone or text[:MAX_QUERY_CHARS], self.aliases(), asked=True)
+
+    def _respelled(self, topic: str) -> str:
+        """A declared interest's key as this version spells it: folded further where the
+        rules fold more now (`gpus` -> `gpu`), unfolded where a name in -s had lost its `s`
+        (`tezo` -> `tezos`, `goldman sach` -> `goldman sachs`: `words.singularize`)."""
+        *head, last = topic.split() or [""]
+        if last and f"{last}s" in s_names():
+            return " ".join([*head, f"{last}s"])
+        return self.normalize(topic) or topic
 
     def bookmark_emoji(self) -> set[str]:
         """Reactions are stored in one canonical form (`bot.emojis`), whatever the platform."""
@@ -1055,6 +1065,7 @@ class InterestService:
     async def reindex(self, community_id: int) -> None:
         """Rebuild every derived table of a community from scratch (after changing how
         topics are found, or to repair): the same work an import ends with."""
+        await self.store.respell_declared(community_id, self._respelled)
         await self.store.reset_derived(community_id)
         await self.wants.reset(community_id)
         self.topics.forget_corpus(community_id)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from datetime import datetime
 
 from sqlalchemy import (
     delete,
     select,
+    update,
 )
 
 from bot.clock import as_utc
@@ -82,6 +83,34 @@ class DeclaredStore:
                     ],
                 )
         return new
+
+    async def respell_declared(self, community_id: int, respell: Callable[[str], str]) -> int:
+        """Store every declared interest under the key this version gives it (`respell`): an
+        older version's folding (`tezo` of "Tezos", `gpus`) would meet no query now. A
+        member's two rows that become one keep the earlier. Returns how many rows changed."""
+        di = declared_interests
+        changed = 0
+        async with self.db.write() as conn:
+            rows = (
+                await conn.execute(
+                    select(di.c.id, di.c.member_external_id, di.c.topic)
+                    .where(di.c.community_id == community_id)
+                    .order_by(di.c.declared_at, di.c.id)
+                )
+            ).all()
+            held = {(r.member_external_id, r.topic) for r in rows}
+            for row in rows:
+                topic = respell(row.topic)
+                if topic == row.topic:
+                    continue
+                changed += 1
+                if (row.member_external_id, topic) in held:
+                    await conn.execute(delete(di).where(di.c.id == row.id))
+                else:
+                    await conn.execute(update(di).where(di.c.id == row.id).values(topic=topic))
+                    held.add((row.member_external_id, topic))
+                held.discard((row.member_external_id, row.topic))
+        return changed
 
     async def undeclare(
         self, community_id: int, external_id: str, topics: Sequence[str]

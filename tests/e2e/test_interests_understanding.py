@@ -278,6 +278,27 @@ async def test_reindex_makes_made_titles_again_and_keeps_given_ones(rhizome: Rhi
     }
 
 
+async def test_reindex_respells_declared_interests_as_this_version_keys_them(
+    rhizome: Rhizome,
+) -> None:
+    """A member who declared "Tezos" under an older version was stored as `tezo`, which
+    `who-knows tezos` no longer meets; `gpus` is `gpu` now. Reindex stores each as this version
+    keys it, and a member's two rows that become one stay one."""
+    chat = Chat(SLACK, START)
+    await rhizome.ingest_many([chat.post("ana", "hello all", mid="1")])
+    found = await rhizome.services.repos.communities.find(SLACK.platform, SLACK.external_id)
+    assert found is not None
+    interests = service_for(rhizome.services)
+    await interests.store.declare(found.id, "U-ana", ["tezo", "gpus", "gpu", "rust"], START)
+    await interests.store.declare(found.id, "U-ben", ["goldman sach"], START)
+    await interests.reindex(found.id)
+    declared = await interests.store.declared(found.id)
+    assert sorted(d.topic for d in declared["U-ana"]) == ["gpu", "rust", "tezos"]
+    assert [d.topic for d in declared["U-ben"]] == ["goldman sachs"]
+    answer = await interests.who_knows(found.id, "Tezos", limit=3, now=START)
+    assert [e.member.external_id for e in answer.experts] == ["U-ana"]
+
+
 def test_rhizome_reindex_rebuilds_from_scratch(tmp_path: Path) -> None:
     (tmp_path / "rhizome.toml").write_text("[unfurl]\nenabled = false\n")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DISCORD_"))}
