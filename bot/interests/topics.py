@@ -197,6 +197,13 @@ def _word_facts(word: str) -> _WordFacts | None:
     )
 
 
+def _run_together(name: str) -> str:
+    """A name's words as one, as handles write it (`micahstubbs` of "Micah Stubbs": his own
+    tweets had made `micahstubb` a subject of his); "" for a one-word name."""
+    words = _words(name)
+    return "".join(words) if len(words) > 1 else ""
+
+
 class AliasMap(dict[str, str]):
     """Aliases with normalized keys and values, ready for lookups (see `prepare_aliases`)."""
 
@@ -508,7 +515,7 @@ class TopicExtractor:
         self.name_words = frozenset(
             singularize(w)
             for name in names
-            for w in _words(name)
+            for w in (*_words(name), _run_together(name))
             if len(w) >= 3 or (len(w) == 2 and w not in ABBREVIATIONS)
         )
         self.title_df: Counter[str] = Counter()

@@ -577,6 +577,15 @@ def test_two_letter_names_are_names_unless_a_known_abbreviation() -> None:
     assert not ex.names_someone("ml")
 
 
+def test_a_members_name_run_together_is_their_handle_not_a_subject() -> None:
+    # houstondatavis: Micah Stubbs shared his own tweet (x.com/micahstubbs/…), and his profile
+    # held `micahstubb`; another account's name is a tweet's topic (`hadleywickham`)
+    ex = TopicExtractor(names=["Micah Stubbs", "ana"])
+    assert ex.names_someone("micahstubb")
+    assert ex.topics(ResourceText(author="micahstubbs", messages=("this one is for you",))) == []
+    assert "hadleywickham" in dict(ex.topics(ResourceText(author="hadleywickham")))
+
+
 def test_a_titles_names_with_digits_are_its_topics() -> None:
     # YAKE reads `armv7l` as a number; the Raspberry Pi build's title is about little else
     extractor = TopicExtractor()
