@@ -14,6 +14,7 @@ added by the same rule.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -52,6 +53,12 @@ PARTS: dict[str, tuple[str, Lister, str]] = {
 TOTALS: dict[str, ShownTally] = {part: ShownTally() for part in PARTS}
 
 
+def spacing_free(topic: str) -> str:
+    """A judged line names its subject however the community spaces it: the audit of
+    `datajam` holds for `data jam`, which a later version may show instead."""
+    return re.sub(r"[\s.\-]", "", topic)
+
+
 def load(name: str) -> list[dict[str, Any]]:
     path = JUDGMENTS / name
     return json.loads(path.read_text("utf-8")) if path.exists() else []
@@ -64,7 +71,8 @@ async def measure_shown(rz: Any, cid: int, dataset: str, verbose: bool) -> list[
         audited: dict[str, dict[str, bool]] = {}
         for row in load(file):
             if row["dataset"] == dataset:
-                audited.setdefault(row["member_id"], {})[row["topic"]] = bool(row["right"])
+                verdicts = audited.setdefault(row["member_id"], {})
+                verdicts[spacing_free(row["topic"])] = bool(row["right"])
         tally = ShownTally()
         for ext, verdicts in audited.items():
             member = await rz.services.repos.members.by_external_id(cid, ext)
@@ -72,7 +80,7 @@ async def measure_shown(rz: Any, cid: int, dataset: str, verbose: bool) -> list[
                 continue
             for topic in await listed(rz.services, cid, member):
                 tally.shown += 1
-                verdict = verdicts.get(topic)
+                verdict = verdicts.get(spacing_free(topic))
                 if verdict is True:
                     tally.right += 1
                 elif verdict is False:

@@ -383,13 +383,13 @@ class Corpus:
         if body.strip() and len(head.split()) <= HEADLINE_WORDS and not is_acknowledgement(head):
             # A forum post's title ("When are Generators triggered?"), or a headline line
             # before the details: it names what the question is about.
-            named = self.extractor.terms(ResourceText(messages=(head,)))
+            named = self.spelled_terms(head)
             found = [(t, w * HEADLINE_BOOST if t in named else w) for t, w in found]
         # "…would like to learn julia, any courses?": a wish said in words names what is
         # wanted; the member's background beside it (`r`, `python`) is no wish.
         wished = wished_subject(text)
         if wished:
-            said = self.extractor.terms(ResourceText(messages=(wished,)))
+            said = self.spelled_terms(wished)
             inside = [(t, w) for t, w in found if t in said]
             found = inside or found
         # An everyday word (`project`, `front`, `copy`, `device`) weighs less than a subject's
@@ -402,6 +402,11 @@ class Corpus:
             (t, round(w * (1.0 - QUESTION_RANK_STEP * i), 4))
             for i, (t, w) in enumerate(found[:QUESTION_TOPICS])
         ]
+
+    def spelled_terms(self, text: str) -> set[str]:
+        """A text's candidate terms as topics spell them (`TopicExtractor.respelled`)."""
+        ex = self.extractor
+        return {ex.respelled(t) for t in ex.terms(ResourceText(messages=(text,)))}
 
     def introduction_topics(self, stated: Sequence[str]) -> list[tuple[str, float]]:
         """The topics of the clauses an introduction states (CPU only); each clause its own

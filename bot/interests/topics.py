@@ -9,6 +9,10 @@ thread), which is fine once per resource but too slow to rerun over every chat m
 "check", the community's own name) so they never become topics. Which single words can
 name a subject is `bot.interests.terms`; the chat-word lists and plural folding are
 `bot.interests.words`.
+
+(Long because extraction and the community-level corrections of its terms, misspellings put
+right, spellings joined, names and numbered words left out, read one document frequency table
+and belong to one pass over a document.)
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from bot.interests.phrases import WORD as _WORD
 from bot.interests.phrases import key_phrase, phrase_runs, without_leading_verb
 from bot.interests.related import ABBREVIATIONS
 from bot.interests.spelling import american
+from bot.interests.spellings import Spellings
 from bot.interests.terms import (
     FILE_EXTENSIONS,
     GENERIC_CHANNELS,
@@ -524,6 +529,7 @@ class TopicExtractor:
         self._jargon: dict[tuple[str, int], list[str]] = {}
         self._jargon_docs = -1  # doc_count when `_jargon` was built
         self._respelled: dict[str, str] = {}
+        self._spellings = Spellings()
 
     # --- document frequencies -------------------------------------------------------------
 
@@ -672,7 +678,13 @@ class TopicExtractor:
         (`grahql mutation` -> `graphql mutation`, `inrahub` -> `infrahub`): English does not
         know the word, no page's title spells it so, and it is one edit (same first letter)
         from a word everyday English does not use that is `_JARGON_RATIO` times as common in
-        the community's documents, in `_JARGON_DF` of them or more."""
+        the community's documents, in `_JARGON_DF` of them or more; and a subject the
+        community spaces several ways (`block chain`, `blockchain`) as it spells it most."""
+        if self.doc_count >= _JARGON_REBUILD * max(1, self._jargon_docs):
+            self._build_jargon()
+        spelled = self._spellings.spelling(term, self.df)
+        if spelled != term and not self.names_someone(spelled):  # `pirate chain`: a name
+            return spelled
         if " " in term:
             words = term.split()
             fixed = [self.respelled(w) for w in words]
@@ -685,8 +697,6 @@ class TopicExtractor:
             or self.title_df[term] > 0  # a page's own title spells it so: `graphiql` is a tool
         ):
             return term
-        if self.doc_count >= _JARGON_REBUILD * max(1, self._jargon_docs):
-            self._build_jargon()
         found = self._respelled.get(term)
         if found is None:
             found = term
@@ -720,6 +730,7 @@ class TopicExtractor:
             ):
                 index.setdefault((word[0], len(word)), []).append(word)
         self._jargon = index
+        self._spellings.rebuild(self.df)
         self._jargon_docs = self.doc_count
         self._respelled.clear()
 
