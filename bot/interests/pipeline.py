@@ -14,6 +14,9 @@ One pass per community, under a lease so only one process refreshes a community 
 Each step is bounded, so a pass is short even with a 100k-resource backlog; `refresh`
 repeats passes until nothing is left. `bot.interests.unfurl_pass` fetches new links' metadata
 the same way.
+
+(Long because the corpus that reads a community's texts and the pass that feeds it members'
+actions, replies, thanks and introductions share its caches and limits.)
 """
 
 from __future__ import annotations
@@ -99,7 +102,9 @@ TOPICS_PER_RESOURCE = 8
 # busiest members of a real community touch hundreds of subjects, and at 120 their older but
 # real ones (`javascript`, `tableau` for houstondatavis' organiser) fell below chat words:
 # judged precision@3 0.67 at 120, 0.70 at 300, 0.72 at 1,000 (Julia: 7,414 -> 8,584 rows).
-TOPICS_PER_MEMBER = 1000
+# 2,000 since all of a prolific answerer's answers are read (`RECENT_REPLIES`): Komodo's lead
+# developer then holds over 1,000 subjects, and `51% attack`, judged his, fell off the list.
+TOPICS_PER_MEMBER = 2000
 ANSWER_TOPICS = 6  # topics an answer is evidence for
 INTRODUCTION_TOPICS = 6  # topics an introduction is evidence for
 QUESTION_RANK_STEP = 0.02  # a question's later topics weigh this much less each
@@ -144,7 +149,13 @@ KNOW_KINDS = {
 KNOWING = frozenset(KNOW_KINDS.values()) - {EvidenceKind.REACTED}
 # A word in this share of the community's documents is its own subject (as for intros).
 COMMUNITY_WIDE_SHARE = 0.3
-RECENT_REPLIES = 400  # each member's newest replies read for answers
+# Each member's newest replies read for answers (thread replies, and as many next messages in
+# channels without threads). At 400 only the last tenth of the 3,870 messages of Komodo's lead
+# developer, nearly all answers in a channel without threads, was read, and he was missing
+# from who-knows on what he answers most (fourteenth sample 0.58 -> 0.67 at 1,000; 4,000 did
+# no better). On the 100k-message generated community (top poster 10.7k messages) the backlog
+# refresh took 26.1 / 29.9 s with 4,000 against 22.8 / 28.3 s with 400, peak +8 MB.
+RECENT_REPLIES = 1000
 RECENT_MENTIONS = 400  # each member's newest mentions read for thanks
 # What counts towards *knowing* (who-knows, members' topics): as profiles weigh evidence, but
 # discussing a shared link shows less knowledge than caring. At 2.0 (two-thirds of a share)
