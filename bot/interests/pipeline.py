@@ -39,6 +39,7 @@ from bot.interests.answers import (
     is_acknowledgement,
     is_me_too,
 )
+from bot.interests.derived_version import DERIVED_VERSION
 from bot.interests.idset import IdSet
 from bot.interests.introductions import ROLE_WORKS, named_fields, under_introduction
 from bot.interests.introductions_read import IntroductionReader
@@ -77,6 +78,7 @@ from storage.interests import (
     EvidenceRef,
     InterestStore,
     ResourceDoc,
+    State,
     TopicScore,
 )
 from storage.sql import chunks
@@ -583,6 +585,20 @@ class TopicPipeline:
                 hook(community_id)
         return done
 
+    async def _upgrade(self, community_id: int, state: State, now: datetime) -> None:
+        """Rows an older version of the rules worked out are worked out again, in place:
+        what is stored stays readable until the pass replaces it (`derived_version`)."""
+        if state.last_message_id or state.last_reaction_id:  # else nothing is derived yet
+            log.info(
+                "community %s: topics and expertise were worked out by an older version "
+                "(%s); working them out again in the background",
+                community_id,
+                state.derived_version or "before 0018",
+            )
+            await self.store.mark_all_dirty(community_id)
+            self.forget_corpus(community_id)  # its counts were read with the older rules
+        await self.store.set_state(community_id, now, derived_version=DERIVED_VERSION)
+
     async def _pass(
         self, community_id: int, *, drain: bool, sweep: bool = True
     ) -> tuple[PassReport, bool, bool]:
@@ -591,6 +607,8 @@ class TopicPipeline:
         if state.half_life_days != self.half_life:
             await store.mark_all_members_dirty(community_id)
             await store.set_state(community_id, now, half_life_days=self.half_life)
+        if state.derived_version != DERIVED_VERSION:
+            await self._upgrade(community_id, state, now)
         resources, members, last_msg, last_rx, scanned_all = await store.scan_new(
             community_id,
             state.last_message_id,

@@ -64,6 +64,16 @@ class ChangeStore:
         async with self.db.write() as conn:
             await conn.run_sync(_mark_dirty, community_id, resource_ids, member_ids)
 
+    async def mark_all_dirty(self, community_id: int) -> None:
+        """Every resource and member whose topics were worked out, to be worked out again
+        (their rows stay until then)."""
+        rs, ms = resource_topic_state, member_topic_state
+        async with self.db.write() as conn:
+            for table in (rs, ms):
+                await conn.execute(
+                    update(table).where(table.c.community_id == community_id).values(dirty=True)
+                )
+
     async def mark_all_members_dirty(self, community_id: int) -> None:
         ms = member_topic_state
         async with self.db.write() as conn:

@@ -45,6 +45,7 @@ class StateStore:
             resource_cursor=row.resource_cursor or 0,
             member_cursor=row.member_cursor or 0,
             half_life_days=row.half_life_days,
+            derived_version=row.derived_version,
         )
 
     async def backlog(self, community_id: int, cap: int = 100_000) -> int:

@@ -159,6 +159,9 @@ class InterestStateRow(Base):
     # (`julia`): one per line, saved by the interest pass whenever they change, for processes
     # without the corpus in memory. Never a member's name (forget-me leaves no name here).
     community_wide: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # `bot.interests.derived_version.DERIVED_VERSION` of the rules that worked the derived
+    # rows out (NULL: a version before 0018); an older one is worked out again in the background
+    derived_version: Mapped[int | None] = mapped_column(Integer, nullable=True)
     lease_owner: Mapped[str | None] = mapped_column(String(64), nullable=True)
     lease_until: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -89,6 +89,7 @@ class State:
     resource_cursor: int
     member_cursor: int
     half_life_days: float | None
+    derived_version: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

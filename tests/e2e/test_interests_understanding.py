@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from adapters.console.session import ConsoleSession
 from bot.app import Rhizome
@@ -297,6 +298,61 @@ async def test_reindex_respells_declared_interests_as_this_version_keys_them(
     assert [d.topic for d in declared["U-ben"]] == ["goldman sachs"]
     answer = await interests.who_knows(found.id, "Tezos", limit=3, now=START)
     assert [e.member.external_id for e in answer.experts] == ["U-ana"]
+
+
+async def test_rows_an_older_version_worked_out_are_worked_out_again_after_an_upgrade(
+    rhizome: Rhizome,
+) -> None:
+    """Upgrading needs no `rhizome reindex`: rows of an older version of the rules (here one
+    planted topic no rule makes, and a member topic) are replaced by the next pass, and a
+    pass of the same version leaves rows alone; who-knows answers throughout."""
+    from bot.interests.derived_version import DERIVED_VERSION
+    from storage.interests.tables import interest_state, member_topics, resource_topics
+
+    chat = Chat(SLACK, START)
+    await rhizome.ingest_many(
+        [chat.post("ana", "The tokio tutorial on async rust https://tokio.rs/tokio/tutorial")]
+    )
+    interests = service_for(rhizome.services)
+    await interests.refresh()
+    found = await rhizome.services.repos.communities.find(SLACK.platform, SLACK.external_id)
+    assert found is not None
+
+    async def plant_stale_rows() -> None:
+        async with rhizome.services.db.write() as conn:
+            rid = (await conn.execute(m.resources.select())).first().id  # type: ignore[union-attr]
+            mid = (await conn.execute(m.members.select())).first().id  # type: ignore[union-attr]
+            await conn.execute(
+                resource_topics.insert().values(
+                    community_id=found.id, resource_id=rid, topic="stalewordx", weight=1.0
+                )
+            )
+            row = (await conn.execute(member_topics.select().limit(1))).one()._asdict()
+            await conn.execute(member_topics.insert().values({**row, "topic": "stalewordx"}))
+
+    async def stale_rows() -> int:
+        n = 0
+        async with rhizome.services.db.read() as conn:
+            for t in (resource_topics, member_topics):
+                n += len((await conn.execute(t.select().where(t.c.topic == "stalewordx"))).all())
+        return n
+
+    async def version() -> int | None:
+        async with rhizome.services.db.read() as conn:
+            return (await conn.execute(select(interest_state.c.derived_version))).scalar()
+
+    assert await version() == DERIVED_VERSION
+    await plant_stale_rows()
+    await interests.refresh()
+    assert await stale_rows() == 2  # same version: nothing is worked out again
+
+    async with rhizome.services.db.write() as conn:  # as a database of an older version
+        await conn.execute(interest_state.update().values(derived_version=None))
+    assert [e.member.name for e in (await ask(rhizome, "tokio")).experts] == ["Ana"]
+    await interests.refresh()
+    assert await stale_rows() == 0
+    assert await version() == DERIVED_VERSION
+    assert await who(rhizome, "tokio") == ["Ana"]
 
 
 def test_rhizome_reindex_rebuilds_from_scratch(tmp_path: Path) -> None:

@@ -1,0 +1,16 @@
+"""The version of the rules that work out topics, expertise and wants from stored messages.
+
+Bump `DERIVED_VERSION` with any change whose effect on rows already stored would otherwise
+wait for `rhizome reindex` (a topic now spelled or kept differently, evidence weighed anew).
+A community whose rows an older version worked out is worked out again by the next interest
+pass, in the background and without deleting anything first: commands keep answering from the
+old rows until each resource and member is replaced (`TopicPipeline`, migration 0018).
+"""
+
+from __future__ import annotations
+
+__all__ = ["DERIVED_VERSION"]
+
+# 1: the thirty-eighth pass (2026-12-07): spellings joined, a prolific answerer's older
+# answers read. Databases before migration 0018 hold no version and count as older.
+DERIVED_VERSION = 1
