@@ -17,6 +17,7 @@ from typing import Literal
 
 from bot.config import Config, ConfigError, Secrets, enabled_adapters
 from bot.platforms import adapter_specs, main_tokens
+from bot.wording import count
 
 Status = Literal["ok", "warn", "fail", "skip"]
 
@@ -94,10 +95,12 @@ async def _guarded(name: str, work: Awaitable[list[Check]]) -> list[Check]:
 
 async def _database(config: Config) -> tuple[list[Check], list[tuple[str, str, str, str | None]]]:
     """The database lines, and the channels its enabled digests post in."""
+    from bot.interests.derived_version import DERIVED_VERSION
     from storage.db import Database
     from storage.preflight import (
         DatabaseProblem,
         check_sqlite,
+        communities_derived_before,
         describe,
         digest_channels,
         display_url,
@@ -123,6 +126,7 @@ async def _database(config: Config) -> tuple[list[Check], list[tuple[str, str, s
         if revision is None:
             return [Check("database", "ok", f"{where} is empty: migrated at the first start")], []
         channels = await digest_channels(db)
+        behind = await communities_derived_before(db, DERIVED_VERSION) if revision in heads else 0
     except Exception as e:
         problem = describe(e, url)
         if problem is None:
@@ -133,6 +137,15 @@ async def _database(config: Config) -> tuple[list[Check], list[tuple[str, str, s
     lines = [Check("database", "ok", f"{where}, writable")]
     if revision in heads:
         lines.append(Check("migrations", "ok", f"at the newest revision ({revision})"))
+        if behind:
+            lines.append(
+                Check(
+                    "topics",
+                    "ok",
+                    f"{count(behind, 'community', 'communities')} worked out by an older "
+                    "version: the next start works them out again in the background",
+                )
+            )
     else:
         lines.append(
             Check(

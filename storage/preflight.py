@@ -236,6 +236,21 @@ async def digest_channels(db: Database) -> list[DigestChannel]:
     return [DigestChannel(*row) for row in rows]
 
 
+async def communities_derived_before(db: Database, version: int) -> int:
+    """Communities whose topics and expertise an older version of the rules worked out (the
+    next interest pass works them out again; for `doctor`). Needs revision 0018."""
+    from sqlalchemy import func, or_, select
+
+    from storage.interests.tables import interest_state as st
+
+    query = select(func.count()).where(
+        st.c.last_message_id > 0,
+        or_(st.c.derived_version.is_(None), st.c.derived_version < version),
+    )
+    async with db.read() as conn:
+        return int((await conn.execute(query)).scalar() or 0)
+
+
 async def revision_status(db: Database) -> tuple[str | None, frozenset[str]]:
     """The database's revision and the newest this Rhizome ships (for `doctor`)."""
     from alembic.script import ScriptDirectory

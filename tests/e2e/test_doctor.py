@@ -153,3 +153,27 @@ async def test_a_database_behind_the_code_is_a_warning(tmp_path: Path) -> None:
         "back up first",
     )
     assert exit_code(checks) == 0
+
+
+async def test_topics_an_older_version_worked_out_are_reported_as_being_redone(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "rhizome.db"
+    await seed_due_digest(db, datetime.now(UTC))
+    with sqlite3.connect(db) as conn:  # as a community the previous version worked out
+        conn.execute(
+            "INSERT INTO interest_state (community_id, last_message_id, last_reaction_id, "
+            "last_unfurl_resource_id, resource_cursor, member_cursor, updated_at) "
+            "SELECT id, 4, 0, 0, 0, 0, '2026-12-01 00:00:00' FROM communities"
+        )
+    checks = await run_checks(config_for(db), None, Secrets(), online=False, platform_checks={})
+    topics = [render(c) for c in checks if c.name == "topics"]
+    assert topics == [
+        "ok    topics: 1 community worked out by an older version: the next start works them "
+        "out again in the background"
+    ]
+    assert exit_code(checks) == 0
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE interest_state SET derived_version = 10000")
+    checks = await run_checks(config_for(db), None, Secrets(), online=False, platform_checks={})
+    assert not [c for c in checks if c.name == "topics"]

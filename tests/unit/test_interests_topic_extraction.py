@@ -144,6 +144,14 @@ def test_a_name_in_s_is_no_plural() -> None:
         assert singularize(plural) == singularize(singular) == singular
 
 
+def test_an_unknown_word_in_os_is_a_system_not_a_plural() -> None:
+    # Komodo: "postmarketOS", "copperheadOS" had been `postmarketo`, `copperheado`
+    for name in ("postmarketos", "copperheados", "grapheneos", "nixos"):
+        assert singularize(name) == name
+    for singular, plural in [("repo", "repos"), ("demo", "demos"), ("macro", "macros")]:
+        assert singularize(plural) == singularize(singular) == singular
+
+
 def test_hashtags_skip_languages_numbers_and_channel_links() -> None:
     text = "loving #rust and #async-io in C# (see #123, <#C01|general>, a&#39;b)"
     assert extract_hashtags(text) == ["rust", "async-io"]
