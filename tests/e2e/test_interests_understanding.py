@@ -321,7 +321,6 @@ async def test_rows_an_older_version_worked_out_are_worked_out_again_after_an_up
     async def plant_stale_rows() -> None:
         async with rhizome.services.db.write() as conn:
             rid = (await conn.execute(m.resources.select())).first().id  # type: ignore[union-attr]
-            mid = (await conn.execute(m.members.select())).first().id  # type: ignore[union-attr]
             await conn.execute(
                 resource_topics.insert().values(
                     community_id=found.id, resource_id=rid, topic="stalewordx", weight=1.0
