@@ -49,9 +49,7 @@ def test_a_document_spelling_the_subject_apart_gets_the_communitys_topic() -> No
     # Komodo: `atomicswap` in most documents, `atomic swap` in one; members who wrote either
     # must hold the same topic, or no introduction can say they share it
     ex = TopicExtractor()
-    ex.observe(
-        ResourceText(messages=(f"atomicswap between coins, round {i}",)) for i in range(6)
-    )
+    ex.observe(ResourceText(messages=(f"atomicswap between coins, round {i}",)) for i in range(6))
     ex.observe([ResourceText(messages=("the atomic swap failed",))])
     topics = dict(ex.topics(ResourceText(messages=("the atomic swap failed",)), k=8))
     assert "atomicswap" in topics, topics
