@@ -39,6 +39,7 @@ from bot.interests.answers import (
     is_acknowledgement,
     is_me_too,
 )
+from bot.interests.declared_keys import declared_key
 from bot.interests.derived_version import DERIVED_VERSION
 from bot.interests.idset import IdSet
 from bot.interests.introductions import ROLE_WORKS, named_fields, under_introduction
@@ -59,7 +60,7 @@ from bot.interests.resource_text import (
 )
 from bot.interests.terms import specificity
 from bot.interests.thanks import thanked
-from bot.interests.topics import ResourceText, TopicExtractor, channel_topic
+from bot.interests.topics import ResourceText, TopicExtractor, channel_topic, prepare_aliases
 from bot.interests.wants import (
     QUESTION_TOPICS,
     WANTS_BATCH,
@@ -596,6 +597,8 @@ class TopicPipeline:
                 state.derived_version or "before 0018",
             )
             await self.store.mark_all_dirty(community_id)
+            aliases = prepare_aliases(self._aliases())
+            await self.store.respell_declared(community_id, partial(declared_key, aliases=aliases))
             self.forget_corpus(community_id)  # its counts were read with the older rules
         await self.store.set_state(community_id, now, derived_version=DERIVED_VERSION)
 

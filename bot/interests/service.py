@@ -32,6 +32,7 @@ from rapidfuzz import fuzz
 from bot.emojis import canonical_set
 from bot.interests.addresses import PLATFORMS
 from bot.interests.asked import asked_subject, reads_as_sentence
+from bot.interests.declared_keys import MAX_QUERY_CHARS, asked_key, declared_key
 from bot.interests.introductions import is_introductions_channel
 from bot.interests.linked import rank_link_sharers
 from bot.interests.nearby import NEARBY, NEARBY_FLOOR, NEARBY_LIMIT, NearbyTopics
@@ -56,7 +57,6 @@ from bot.interests.profiles import (
 from bot.interests.related import (
     ABBREVIATIONS,
     ACRONYM,
-    ASKED_ALONE,
     SAME,
     Related,
     phrase_parts,
@@ -77,11 +77,9 @@ from bot.interests.topics import (
     HOST_CONTAINER,
     ResourceText,
     TopicExtractor,
-    normalize_topic,
     prepare_aliases,
     shown_topics,
 )
-from bot.interests.typos import s_names
 from bot.interests.unfurl_pass import UnfurlPipeline
 from bot.interests.vocabulary import Vocabulary
 from bot.interests.wants import action_evidence, snippet
@@ -118,7 +116,6 @@ FIRST_PASS_DELAY = 2.0  # seconds after start before the background loop's first
 MEMBER_CHUNK = 400
 RECENT_ACTIONS = 2000  # per member and kind, for profiles built from evidence
 QUESTION_TOPICS = 5
-MAX_QUERY_CHARS = 200
 SUGGEST_MIN_RATIO = 65  # whole-string similarity of a "did you mean" (`rsut` -> `rust` 75)
 RELATED_TOPICS = 12
 # Evidence read back per listed member, strongest first: 3 are shown, the rest stand in for
@@ -218,17 +215,10 @@ class InterestService:
 
     def normalize(self, text: str) -> str | None:
         """A topic as a member asks for or declares it (`/rhizome who-knows Go`)."""
-        alone = ASKED_ALONE.get(" ".join(text[:MAX_QUERY_CHARS].casefold().split()))
-        return normalize_topic(alone or text[:MAX_QUERY_CHARS], self.aliases(), asked=True)
+        return asked_key(text, self.aliases())
 
     def _respelled(self, topic: str) -> str:
-        """A declared interest's key as this version spells it: folded further where the
-        rules fold more now (`gpus` -> `gpu`), unfolded where a name in -s had lost its `s`
-        (`tezo` -> `tezos`, `goldman sach` -> `goldman sachs`: `words.singularize`)."""
-        *head, last = topic.split() or [""]
-        if last and f"{last}s" in s_names():
-            return " ".join([*head, f"{last}s"])
-        return self.normalize(topic) or topic
+        return declared_key(topic, self.aliases())
 
     def bookmark_emoji(self) -> set[str]:
         """Reactions are stored in one canonical form (`bot.emojis`), whatever the platform."""

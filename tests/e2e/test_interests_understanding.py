@@ -347,11 +347,14 @@ async def test_rows_an_older_version_worked_out_are_worked_out_again_after_an_up
 
     async with rhizome.services.db.write() as conn:  # as a database of an older version
         await conn.execute(interest_state.update().values(derived_version=None))
+    # ...whose folding had stored a declared "Tezos" as `tezo`
+    await interests.store.declare(found.id, "U-ben", ["tezo"], START)
     assert [e.member.name for e in (await ask(rhizome, "tokio")).experts] == ["Ana"]
     await interests.refresh()
     assert await stale_rows() == 0
     assert await version() == DERIVED_VERSION
     assert await who(rhizome, "tokio") == ["Ana"]
+    assert [d.topic for d in (await interests.store.declared(found.id))["U-ben"]] == ["tezos"]
 
 
 def test_rhizome_reindex_rebuilds_from_scratch(tmp_path: Path) -> None:
