@@ -4,7 +4,7 @@
 Who-knows already meets the other spelling of a question ("graph ql = graphql"), but stored
 topics had kept both: a member who wrote `atomic swap` and one who wrote `atomicswap` shared no
 topic an introduction could name, a profile listed the subject twice at half strength each, and
-of the Komodo export's resource topics 79 subjects were split so (`smart contract` and
+of the Komodo export's resource topics 76 subjects were split so (`smart contract` and
 `smartcontract`, `notary node` and `notarynode`).
 """
 
