@@ -33,6 +33,7 @@ from bot.interests.loanwords import (
     reading_key,
     spoken_katakana,
 )
+from bot.interests.spellings import compact
 from bot.interests.terms import loanword_origin, specificity
 
 __all__ = [
@@ -115,12 +116,6 @@ class Related:
     guess: bool = False
 
 
-def _compact(topic: str) -> str:
-    """`graph ql`, `graph-ql` and `graphql` are one spelling; so are the module `debug.trace`
-    and the words `debug trace`."""
-    return topic.replace(" ", "").replace("-", "").replace(".", "")
-
-
 def _initials(topic: str) -> str:
     words = topic.split()
     return "".join(w[0] for w in words) if len(words) > 1 else ""
@@ -182,7 +177,7 @@ class TopicIndex:
         for t in self.topics:
             if is_katakana(t) and may_be_loanword(t):
                 self.katakana.setdefault(reading_key(t), []).append(t)
-            self.compact.setdefault(_compact(t), []).append(t)
+            self.compact.setdefault(compact(t), []).append(t)
             origin = loanword_origin(t) if not t.isascii() else None
             if origin is not None:
                 self.loanwords.setdefault(origin, []).append(t)
@@ -222,14 +217,14 @@ def related_topics(
         if other and other not in found:
             found[other] = Related(other, weight, why)
 
-    compact = _compact(topic)
+    letters = compact(topic)
     expanded = abbreviations.get(topic)
     if expanded is not None:
         add(expanded, ABBREVIATION, f"{topic} = {expanded}")
     for short, long in abbreviations.items():
         if long == topic:
             add(short, ABBREVIATION, f"{short} = {topic}")
-    for other in index.compact.get(compact, ()):
+    for other in index.compact.get(letters, ()):
         add(other, SAME, f"{other} = {topic}")
     origin = loanword_origin(topic) if not topic.isascii() else None
     if origin is not None:
@@ -252,7 +247,7 @@ def related_topics(
         )
     # A typo only where the community knows no spelling of the words (`pirate chain` asked,
     # `piratechain` known: `private chain` is another subject, not a slip of the keyboard).
-    if topic not in index.known and not index.compact.get(compact) and len(topic) >= 5:
+    if topic not in index.known and not index.compact.get(letters) and len(topic) >= 5:
         for other, _, _ in process.extract(
             topic, index.topics, scorer=fuzz.ratio, score_cutoff=88, limit=2
         ):
@@ -285,7 +280,7 @@ def one_subject(a: str, b: str) -> bool:
     """Do two topics of one list name one subject: the same letters (`datajam`, `data jam`),
     the same word family (`backport`, `backporting`), or one is the other with words added
     (`csv`, `csv file`; `プレース` inside `プレースホルダ`)?"""
-    if _compact(a) == _compact(b):
+    if compact(a) == compact(b):
         return True
     if a.isascii() and b.isascii():
         if _stems(a) == _stems(b):

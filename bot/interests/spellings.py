@@ -14,7 +14,7 @@ import re
 from collections.abc import Mapping
 from functools import lru_cache
 
-__all__ = ["Spellings", "joined_key"]
+__all__ = ["Spellings", "compact", "joined_key"]
 
 # Letters with spaces, dots or hyphens between them: `data frame`, `fast.ai`, `node-js`. Not
 # digits (`julia 1.6` is no `julia16`) nor other marks (`c++` is no `c`).
@@ -22,13 +22,17 @@ _JOINABLE = re.compile(r"[a-z]+(?:[ .\-][a-z]+)*")
 _SEPARATORS = re.compile(r"[ .\-]")
 
 
+def compact(topic: str) -> str:
+    """`graph ql`, `graph-ql` and `graphql` are one spelling; so are the module `debug.trace`
+    and the words `debug trace` (who-knows meets them as one: `bot.interests.related`)."""
+    return _SEPARATORS.sub("", topic)
+
+
 @lru_cache(maxsize=1 << 16)
 def joined_key(term: str) -> str | None:
     """The term's letters run together, the key its spellings share; None where spacing
     cannot be what sets two spellings apart (digits, other marks, other scripts)."""
-    if not _JOINABLE.fullmatch(term):
-        return None
-    return _SEPARATORS.sub("", term)
+    return compact(term) if _JOINABLE.fullmatch(term) else None
 
 
 def _rank(term: str, df: Mapping[str, int]) -> tuple[int, int, str]:
