@@ -21,6 +21,7 @@ from bot.wordsplit import split_run_on
 __all__ = [
     "MAX_TITLE_CHARS",
     "TitleSource",
+    "address_label",
     "address_title",
     "chat_message_channel",
     "clean_title",
@@ -132,6 +133,8 @@ def clean_title(text: str | None, url: str | None = None) -> str | None:
     text = unicodedata.normalize("NFKC", text)
     text = _SPACES.sub(" ", text.replace("\u200b", "")).strip().strip("*_~`")
     text = text.replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">").strip()
+    # A label cut where the sentence went on (`<…|Wikidata, >hold a PhD…`) ends on its comma.
+    text = text.rstrip(",;").rstrip()
     if not any(ch.isalnum() for ch in text):
         return None
     if _URLISH.match(text):
@@ -159,6 +162,15 @@ def label_title(label: str | None, url: str | None = None) -> str | None:
     if words and all(w in _POINTING_WORDS for w in words):
         return None
     return cleaned
+
+
+def address_label(label: str | None, url: str) -> str | None:
+    """A site's front page labelled with its own address (`<http://fast.ai|fast.ai>`: Slack
+    links what the member typed): the name they call it by, where its host alone had titled it
+    "Fast". As weak as a site's name (`TitleSource.SITE`): the page's own title replaces it."""
+    if not label or _URLISH.match(label.strip()) or not is_front_page(url):
+        return None
+    return clean_title(label) if _same_address(clean_title(label) or "", url) else None
 
 
 def _same_address(text: str, url: str) -> bool:
@@ -553,7 +565,7 @@ def fallback_title(
         name = site.replace("-", " ")
         # A host cannot hold spaces (`eloquentjavascript.net`); a path can, and a word run
         # together there is a name its author chose (`sparklines.png`, `greenhoney`).
-        name = split_run_on(name) or name
+        name = " ".join(split_run_on(word) or word for word in name.split())
         titled = clean_title(name[:1].upper() + name[1:])
         if titled:
             return titled, TitleSource.SITE

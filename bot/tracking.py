@@ -35,7 +35,7 @@ from bot.model import (
     ReactionRemoved,
     ReactionsCleared,
 )
-from bot.titles import TitleSource, clean_title, file_title, label_title, own_words
+from bot.titles import TitleSource, address_label, clean_title, file_title, label_title, own_words
 from bot.urls import MAX_URLS_PER_MESSAGE, canonicalize, domain_of, extract_urls
 from storage.ingest import (
     IngestStore,
@@ -86,6 +86,8 @@ def resources_in(
     for f in extract_urls(_storable(text), limit=limit):
         label = label_title(f.label, f.original) if f.label else None
         rank = TitleSource.LABEL if label else 0
+        if label is None and (label := address_label(f.label, f.original)):
+            rank = TitleSource.SITE
         found.setdefault(
             f.canonical,
             PlannedResource(f.canonical, f.original, f.domain, "link", label, rank),

@@ -18,7 +18,14 @@ from publicsuffixlist import PublicSuffixList
 from bot.titles import CODE_HOSTS
 from bot.urls import is_public_page
 
-__all__ = ["PLATFORMS", "address_subjects", "registry_package", "site_brand", "site_name"]
+__all__ = [
+    "PLATFORMS",
+    "address_subjects",
+    "registry_package",
+    "site_brand",
+    "site_name",
+    "site_title",
+]
 
 # Where members' uploads live (`houstondatavis.slack.com/files/...`, Discord's CDN).
 _CHAT_PLATFORMS = frozenset({"slack", "slack-edge", "discord", "discordapp"})
@@ -131,6 +138,19 @@ def site_name(url: str) -> str | None:
     below = host[: -len(registrable)].strip(".").split(".") if host != registrable else []
     named = [label for label in below if label and label not in _SITE_FILLER]
     return named[0] if named and not named[0].isdigit() else brand
+
+
+def site_title(url: str) -> str | None:
+    """A site's front page as a title may call it: its name, after the site it is a service
+    of when that name is an everyday word (`status.julialang.org` -> `julialang status`, had
+    been "Status"; `infrahub.opsmill.io` stays `infrahub`)."""
+    from bot.interests.terms import specificity
+
+    name = site_name(url)
+    brand = site_brand(url)
+    if name and brand and name != brand and specificity(name.replace("-", " ")) < 1.0:
+        return f"{brand} {name}"
+    return name
 
 
 # Host names that name a service of a site, not a site (`www`, `blog`, `docs`, `en`).

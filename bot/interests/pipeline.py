@@ -31,7 +31,7 @@ from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import TYPE_CHECKING
 
-from bot.interests.addresses import site_brand, site_name
+from bot.interests.addresses import site_brand, site_title
 from bot.interests.answers import (
     Answered,
     answered,
@@ -708,7 +708,7 @@ class TopicPipeline:
             if not doc.title
             and (
                 found := titled_by_site(
-                    fallback_title(doc.url, doc.messages, site_name(doc.url), channels), doc.url
+                    fallback_title(doc.url, doc.messages, site_title(doc.url), channels), doc.url
                 )
                 or screenshot_fallback(doc.url)
             )

@@ -6,7 +6,13 @@ from dataclasses import replace
 
 import pytest
 
-from bot.interests.addresses import address_subjects, registry_package, site_brand, site_name
+from bot.interests.addresses import (
+    address_subjects,
+    registry_package,
+    site_brand,
+    site_name,
+    site_title,
+)
 from bot.interests.resource_text import resource_text
 from bot.interests.topics import TopicExtractor
 from storage.interests.values import ResourceDoc
@@ -135,6 +141,24 @@ def test_a_sites_brand_comes_from_its_registrable_domain(url: str, brand: str | 
 )
 def test_a_sites_name_comes_from_its_host(url: str, name: str | None) -> None:
     assert site_name(url) == name
+
+
+@pytest.mark.parametrize(
+    ("url", "title"),
+    [
+        # front pages shared in the julialang and houstondatavis exports
+        ("http://status.julialang.org", "julialang status"),
+        ("https://build.julialang.org/#/", "julialang build"),
+        ("http://network.intentive.info/", "intentive network"),
+        ("https://surrogates.sciml.ai/latest/", "surrogates"),
+        ("https://www.desmos.com/", "desmos"),
+        ("http://example.org/", None),
+    ],
+)
+def test_a_site_named_with_an_everyday_word_is_titled_with_the_site_it_serves(
+    url: str, title: str | None
+) -> None:
+    assert site_title(url) == title
 
 
 def test_a_brand_names_the_site_only_when_the_community_uses_the_word() -> None:

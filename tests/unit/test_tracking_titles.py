@@ -758,3 +758,38 @@ def test_a_screenshot_is_titled_by_its_day(url: str, title: str | None) -> None:
 )
 def test_a_persons_page_is_told_by_its_address(url: str, person: bool) -> None:
     assert is_person_page(url) is person
+
+
+def test_a_label_cut_where_the_sentence_went_on_loses_its_comma() -> None:
+    # The julialang export's introduction channel: the label ran into the next words.
+    text = (
+        "I am a Data Scientist for <https://www.wikidata.org/wiki/Wikidata:Main_Page|Wikidata, "
+        ">hold a Phd in Psychology"
+    )
+    assert [(r.title, r.title_rank) for r in resources_in(text)] == [
+        ("Wikidata", TitleSource.LABEL)
+    ]
+
+
+def test_a_site_labelled_with_its_address_is_called_by_it() -> None:
+    # Slack links what a member typed: "co-creator of fast.ai" arrives as `<http://fast.ai|
+    # fast.ai>`; for a front page the address is the name (the host alone had made "Fast"),
+    # as weak as a site's name: the page's own title, fetched, replaces it. A page's address
+    # says nothing a reply does not already show.
+    text = (
+        "Jeremy (co-creator of <http://fast.ai|fast.ai>) and "
+        "<https://docs.python.org/3/library/asyncio.html|docs.python.org/3/library/asyncio.html>"
+    )
+    assert [(r.title, r.title_rank) for r in resources_in(text)] == [
+        ("fast.ai", TitleSource.SITE),
+        (None, 0),
+    ]
+
+
+def test_a_service_of_a_site_is_titled_with_the_site() -> None:
+    from bot.interests.addresses import site_title
+
+    url = "http://status.julialang.org"
+    assert fallback_title(url, (), site_title(url)) == ("Julia lang status", TitleSource.SITE)
+    url = "https://infrahub.opsmill.io/"  # a product's own name needs no site before it
+    assert fallback_title(url, (), site_title(url)) == ("Infrahub", TitleSource.SITE)
