@@ -453,10 +453,11 @@ def who_knows_document(answer: WhoKnowsAnswer) -> Document:
             )
         ]
         blocks.extend(_suggestion_blocks(answer.suggestions))
+        blocks.extend(_part_blocks(answer.parts))
         if answer.read_as is None and reads_as_sentence(answer.query, answer.topic):
             # "interests add how do I plot a heatmap?" is no interest anyone would list
             blocks.append(Paragraph(spans("Try its subject alone, in a word or two.")))
-        elif not answer.suggestions:
+        elif not answer.suggestions and not answer.parts:
             blocks.append(
                 Paragraph(
                     spans(
@@ -532,6 +533,16 @@ def _suggestion_blocks(suggestions: Sequence[str]) -> list[Block]:
     return [
         Paragraph(spans("Did you mean: " + ", ".join(suggestions) + "?")),
         Actions(tuple(Button(s[:60], f"rhizome who-knows {s}") for s in suggestions[:5])),
+    ]
+
+
+def _part_blocks(parts: Sequence[str]) -> list[Block]:
+    """Topics sharing a word with the phrase asked: people know about these."""
+    if not parts:
+        return []
+    return [
+        Paragraph(spans("Members know about topics with its words: " + ", ".join(parts) + ".")),
+        Actions(tuple(Button(p[:60], f"rhizome who-knows {p}") for p in parts[:5])),
     ]
 
 

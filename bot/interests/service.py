@@ -83,7 +83,7 @@ from bot.interests.topics import (
 from bot.interests.unfurl_pass import UnfurlPipeline
 from bot.interests.vocabulary import Vocabulary
 from bot.interests.wants import action_evidence, snippet
-from bot.interests.words import FUNCTION_WORDS, singularize
+from bot.interests.words import FUNCTION_WORDS, STOPWORDS, singularize
 from bot.model import Community, CommunityRef, Member
 from bot.profiling import named_allowed
 from bot.questions import is_question
@@ -116,6 +116,7 @@ FIRST_PASS_DELAY = 2.0  # seconds after start before the background loop's first
 MEMBER_CHUNK = 400
 RECENT_ACTIONS = 2000  # per member and kind, for profiles built from evidence
 QUESTION_TOPICS = 5
+PART_SUGGESTIONS = 5  # topics with a word of a phrase nobody holds, offered instead of nothing
 SUGGEST_MIN_RATIO = 65  # whole-string similarity of a "did you mean" (`rsut` -> `rust` 75)
 RELATED_TOPICS = 12
 # Evidence read back per listed member, strongest first: 3 are shown, the rest stand in for
@@ -176,6 +177,7 @@ class WhoKnowsAnswer:
     via: tuple[str, ...] = ()  # related wordings that counted, e.g. "ml = machine learning"
     unnamed: int = 0  # members who know it but have not agreed to be named (bot.profiling)
     read_as: str | None = None  # the subject a sentence asked about (`bot.interests.asked`)
+    parts: tuple[str, ...] = ()  # nobody holds the phrase: known topics with its words
 
 
 # --- the service ------------------------------------------------------------------------------
@@ -677,10 +679,15 @@ class InterestService:
                 )
             )
         suggestions: tuple[str, ...] = ()
+        parts: tuple[str, ...] = ()
         if not experts:
             suggestions = tuple(s for s in self._suggest(query, vocab) if s != topic)
+            if not suggestions:
+                parts = tuple(vocab.sharing_words(subject, PART_SUGGESTIONS, skip=STOPWORDS))
         via = tuple(dict.fromkeys(reasons[t] for t in factor if t in used and reasons[t]))
-        return WhoKnowsAnswer(query, topic, tuple(experts), suggestions, behind, via, unnamed)
+        return WhoKnowsAnswer(
+            query, topic, tuple(experts), suggestions, behind, via, unnamed, parts=parts
+        )
 
     async def _speakers(
         self,

@@ -4,7 +4,9 @@ related wording, suggestions and autocomplete (built once per community, refresh
 from __future__ import annotations
 
 import bisect
+import itertools
 import time
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 from bot.interests.related import TopicIndex
@@ -45,6 +47,26 @@ class Vocabulary:
         if has_cjk(word):
             return [t for t in self.compounds if word in t and t != word][:limit]
         return self.words.get(word, [])[:limit]
+
+    def sharing_words(self, phrase: str, limit: int, skip: Collection[str] = ()) -> list[str]:
+        """Known topics with a word of a phrase nobody holds (`training progress` -> `progress
+        bar`, `split training`, `progress`), taken from each word in turn, most popular first:
+        somewhere to go from an answer that would otherwise end at "nobody"."""
+        words = [w for w in dict.fromkeys(phrase.split()) if w not in skip]
+        if len(words) < 2:
+            return []
+        by_popularity = lambda t: (-self.popularity[t], t)  # noqa: E731
+        each = [
+            sorted(
+                {*self.containing(w, limit), *([w] if w in self.popularity else [])},
+                key=by_popularity,
+            )
+            for w in words
+        ]
+        found: list[str] = []
+        for row in itertools.zip_longest(*each):
+            found.extend(t for t in row if t is not None and t != phrase and t not in found)
+        return found[:limit]
 
     def complete(self, prefix: str, limit: int) -> list[str]:
         """Topics starting with the prefix, then topics with a later word starting with it;

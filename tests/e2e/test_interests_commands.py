@@ -182,6 +182,22 @@ async def test_unknown_topics_get_close_matches_or_an_invitation(
     assert "is not something I can look up as a topic" in nothing
 
 
+async def test_a_phrase_nobody_holds_offers_the_topics_with_its_words(
+    console: ConsoleSession,
+) -> None:
+    # julialang's "training progress": nobody had the phrase, and the answer ended at
+    # "nobody" although members knew `progress bar` and `split training`.
+    await say(console, "gus", "/rhizome interests add progress bar")
+    await say(console, "hal", "/rhizome interests add split training")
+    await refresh(console)
+    out = await say(console, "zed", "/rhizome who-knows training progress")
+    assert "Nobody here has shared or discussed “training progress” yet" in out
+    assert "Members know about topics with its words: split training, progress bar." in out
+    assert "[progress bar: /rhizome who-knows progress bar]" in out
+    assert "/rhizome interests add training progress" not in out  # somewhere to go instead
+    assert "@gus" in await say(console, "zed", "/rhizome who-knows progress bar")
+
+
 async def test_a_phrase_listed_keeps_its_everyday_words(console: ConsoleSession) -> None:
     # "big data" had been listed (and asked) as `data`, "time series" as `series`
     added = await say(console, "gus", "/rhizome interests add time series, big data")

@@ -135,6 +135,22 @@ def test_vocabulary_completes_and_finds_longer_topics() -> None:
     assert vocab.containing("rust", 5) == ["async rust"]
 
 
+def test_a_phrase_nobody_holds_leads_to_the_topics_with_its_words() -> None:
+    vocab = Vocabulary(
+        {"progress bar": 2, "progress": 1, "split training": 3, "pinn training": 1, "rust": 9}
+    )
+    # each word in turn, most popular first, the word itself where it is a topic
+    assert vocab.sharing_words("training progress", 5) == [
+        "split training",
+        "progress bar",
+        "pinn training",
+        "progress",
+    ]
+    assert vocab.sharing_words("training progress", 2) == ["split training", "progress bar"]
+    assert vocab.sharing_words("the progress", 5, skip={"the"}) == []  # one word left: no phrase
+    assert vocab.sharing_words("rust", 5) == []
+
+
 def test_a_japanese_compound_contains_its_words_without_spaces() -> None:
     # haskell-jp: `パーサーコンビネータ` and `モナドパーサ` are about parsers, though no
     # space marks the word; `パーサ` itself is not "longer", and Latin words keep to phrases.
