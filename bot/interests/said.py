@@ -35,7 +35,7 @@ def _says(text: str, wanted: Sequence[Phrase]) -> bool:
         return False  # a command, a question, a "thanks"
     if is_thanks(own) or hands_over(own):
         return False  # what helped them, or where the answer is: someone else's knowledge
-    return any(p.pattern.search(own) for p in wanted)
+    return any(p.search(own) for p in wanted)
 
 
 def saying(statements: Iterable[Statement], wanted: Sequence[Phrase]) -> list[Statement]:

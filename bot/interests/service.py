@@ -117,6 +117,7 @@ MEMBER_CHUNK = 400
 RECENT_ACTIONS = 2000  # per member and kind, for profiles built from evidence
 QUESTION_TOPICS = 5
 PART_SUGGESTIONS = 5  # topics with a word of a phrase nobody holds, offered instead of nothing
+_NEEDLE_MARGIN = 10
 SUGGEST_MIN_RATIO = 65  # whole-string similarity of a "did you mean" (`rsut` -> `rust` 75)
 RELATED_TOPICS = 12
 # Evidence read back per listed member, strongest first: 3 are shown, the rest stand in for
@@ -960,7 +961,11 @@ class InterestService:
         if not vocab.popularity or not query.strip():
             return []
         query = query[:MAX_QUERY_CHARS]
-        found = suggest_topics(query, vocab.popularity, limit * 2)
+        # Both needles compared whole: the one typed below, the normalised one here (a
+        # plural's `s` dropped costs a point or two of the ratio, hence the margin).
+        found = suggest_topics(
+            query, vocab.popularity, limit * 2, min_ratio=SUGGEST_MIN_RATIO - _NEEDLE_MARGIN
+        )
         needle = " ".join(query.casefold().lstrip("#").split())
         # WRatio's partial matching also finds words inside the query (`ping` and `brain` for
         # `web scraping`): a suggestion must be close as a whole to be a "did you mean".
