@@ -158,10 +158,13 @@ class TopicIndex:
             return []
         found: list[str] = []
         start = bisect.bisect_left(self.ordered, first)
+        words = topic.count(" ")
         for other in self.ordered[start : start + _FAMILY_SCAN]:
             if not other.startswith(first):
                 break
-            if other != topic and _stems(other) == stems:
+            # as many words, or the stems cannot agree: most topics after `detail` are
+            # phrases (`detail note`), and stemming each had cost a first query ~20 ms
+            if other != topic and other.count(" ") == words and _stems(other) == stems:
                 found.append(other)
                 if len(found) >= limit:
                     break
