@@ -18,7 +18,8 @@ from datetime import datetime
 
 from bot.interests.answers import is_substantive
 from bot.interests.profiles import Evidence, EvidenceKind, Profile, build_profile, is_question
-from bot.interests.terms import POST_FORMS
+from bot.interests.related import one_subject
+from bot.interests.terms import POST_FORMS, specificity
 from bot.interests.topics import one_kanji
 from bot.mentions import readable, split_quoted
 from bot.model import Member
@@ -130,6 +131,23 @@ def action_evidence(
                 and not is_reaction(a.text)
                 and not asks_nothing_for_self(a.text)
             )
+            own = _own_subjects(a, asks, topics.get(rid, ()), question_topics)
+            if own is not None:
+                if helps_here:
+                    continue
+                # A reply under a link that asks about something else: a question of its own,
+                # as the same words posted on their own would be.
+                out.setdefault(a.member_id, []).append(
+                    Evidence(
+                        kind=EvidenceKind.ASKED,
+                        topics=tuple(own),
+                        at=a.at,
+                        snippet=snippet(a.text),
+                        channel=a.channel,
+                        message_id=a.message_id,
+                    )
+                )
+                continue
             if asks:
                 if helps_here:
                     continue
@@ -148,6 +166,29 @@ def action_evidence(
             )
         out.setdefault(a.member_id, []).append(ev)
     return out
+
+
+def _own_subjects(
+    a: Action,
+    asks: bool,
+    link_topics: Sequence[tuple[str, float]],
+    question_topics: Callable[[str], Sequence[tuple[str, float]]],
+) -> list[tuple[str, float]] | None:
+    """The subjects of a reply under a link that asks about something else, or None. A
+    question naming subjects of its own, none of them the link's ("how many computers have
+    more than 16 cores?" under a post on Rust's chat room; "…a Nature release on it now, but
+    before was just a preprint?" under an article on an AI that plays chess), is no wish to
+    learn the link's subjects. A share that asks is the member's own question, the link its
+    context (a forum post "Question regarding Zygote.jl", about `sparsearray`); a reply that
+    names no subject ("how does this work?") asks about the link."""
+    if not asks or a.kind != "replied" or not link_topics:
+        return None
+    own = list(question_topics(a.text or ""))
+    if not own or specificity(own[0][0]) < 1.0:
+        return None  # "Can you please advise? Thanks in advance.": asking about the thread's
+    if any(one_subject(o, t) for o, _ in own for t, _ in link_topics):
+        return None
+    return own
 
 
 def helping_in(actions: Iterable[Action]) -> set[tuple[int, int | None]]:

@@ -121,3 +121,28 @@ def test_the_form_a_thing_takes_is_no_want() -> None:
     # houstondatavis: "is there a link for the slides?" had shown as a wish to learn `slide`
     assert not shown_as_want("slide") and not shown_as_want("video")
     assert shown_as_want("talk") and shown_as_want("slide deck design")
+
+
+def test_a_reply_under_a_link_asking_about_something_else_asks_that() -> None:
+    # Real replies from the Infrahub forum and julialang: under a post on Julia in Rust's chat
+    # room, "how many computers have more than 16 cores?" is no wish to learn `rust`; a reply
+    # naming a subject of its own (`colab`) asks about that one. A reply naming none of its own
+    # ("Can you please advise?") and a share that asks stay about the link.
+    def own_topics(text: str) -> list[tuple[str, float]]:
+        found = {"colab": [("colab", 1.0)], "advise": [("advance", 1.0)]}
+        return next((t for word, t in found.items() if word in text), [])
+
+    rust = {7: [("rust", 1.0), ("zig", 0.6)]}
+    replies = [
+        Action(ASKER, "replied", AT, 7, 301, "how do I get the latest Julia onto colab?", "ml"),
+        Action(HELPER, "replied", AT, 7, 302, "Can you please advise? Thanks in advance.", "ml"),
+        Action(ASKER, "shared", AT, 7, 303, "does colab run this? <https://x.example/rust>", "ml"),
+    ]
+    found = action_evidence(replies, rust, {7: ("Rust's chat room", "https://x")}, own_topics)
+    asked = {e.message_id: (e.resource_id, [t for t, _ in e.topics]) for e in found[ASKER]}
+    assert asked[301] == (None, ["colab"])  # its own question, the link not its subject
+    assert asked[303] == (7, ["rust", "zig"])  # the member's own share: the link is context
+    # "advance" is everyday English: no subject of its own, so the question is about the link
+    assert [(e.resource_id, [t for t, _ in e.topics]) for e in found[HELPER]] == [
+        (7, ["rust", "zig"])
+    ]
