@@ -14,5 +14,5 @@ __all__ = ["DERIVED_VERSION"]
 # 1: the thirty-eighth pass (2026-12-07): spellings joined, a prolific answerer's older
 # answers read. Databases before migration 0018 hold no version and count as older.
 # 2: the thirty-ninth pass: a reply under a link that asks about a subject of its own wants
-# that subject, not the link's; a front page's weak titles from its site or address.
+# that subject, not the link's.
 DERIVED_VERSION = 2
