@@ -528,21 +528,21 @@ def _from_links_blocks(answer: WhoKnowsAnswer) -> list[Block]:
 
 
 def _suggestion_blocks(suggestions: Sequence[str]) -> list[Block]:
-    if not suggestions:
-        return []
-    return [
-        Paragraph(spans("Did you mean: " + ", ".join(suggestions) + "?")),
-        Actions(tuple(Button(s[:60], f"rhizome who-knows {s}") for s in suggestions[:5])),
-    ]
+    return _topic_buttons("Did you mean: ", suggestions, "?")
 
 
 def _part_blocks(parts: Sequence[str]) -> list[Block]:
     """Topics sharing a word with the phrase asked: people know about these."""
-    if not parts:
+    return _topic_buttons("Members know about topics with its words: ", parts, ".")
+
+
+def _topic_buttons(lead: str, topics: Sequence[str], end: str) -> list[Block]:
+    """A sentence listing topics to ask about next, and a who-knows button for each."""
+    if not topics:
         return []
     return [
-        Paragraph(spans("Members know about topics with its words: " + ", ".join(parts) + ".")),
-        Actions(tuple(Button(p[:60], f"rhizome who-knows {p}") for p in parts[:5])),
+        Paragraph(spans(lead + ", ".join(topics) + end)),
+        Actions(tuple(Button(t[:60], f"rhizome who-knows {t}") for t in topics[:5])),
     ]
 
 

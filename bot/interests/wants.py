@@ -112,14 +112,7 @@ def action_evidence(
             found = question_topics(a.text or "")
             if not found:
                 continue
-            ev = Evidence(
-                kind=EvidenceKind.ASKED,
-                topics=tuple(found),
-                at=a.at,
-                snippet=snippet(a.text),
-                channel=a.channel,
-                message_id=a.message_id,
-            )
+            ev = _question(a, found)
         else:
             rid = a.resource_id
             assert rid is not None
@@ -137,16 +130,7 @@ def action_evidence(
                     continue
                 # A reply under a link that asks about something else: a question of its own,
                 # as the same words posted on their own would be.
-                out.setdefault(a.member_id, []).append(
-                    Evidence(
-                        kind=EvidenceKind.ASKED,
-                        topics=tuple(own),
-                        at=a.at,
-                        snippet=snippet(a.text),
-                        channel=a.channel,
-                        message_id=a.message_id,
-                    )
-                )
+                out.setdefault(a.member_id, []).append(_question(a, own))
                 continue
             if asks:
                 if helps_here:
@@ -166,6 +150,18 @@ def action_evidence(
             )
         out.setdefault(a.member_id, []).append(ev)
     return out
+
+
+def _question(a: Action, topics: Sequence[tuple[str, float]]) -> Evidence:
+    """A member's question as evidence of what they want to learn, with its own topics."""
+    return Evidence(
+        kind=EvidenceKind.ASKED,
+        topics=tuple(topics),
+        at=a.at,
+        snippet=snippet(a.text),
+        channel=a.channel,
+        message_id=a.message_id,
+    )
 
 
 def _own_subjects(
