@@ -189,6 +189,9 @@ class RhizomeDiscord(discord.AutoShardedClient):
         self.marks_save_seconds = marks_save_seconds
         self._session_started = self.now()
         self._marks_saver: asyncio.Task[None] | None = None
+        # Catch-ups finished since start (one per shard per new session): reading what was
+        # missed is over, and what arrives from here on is live.
+        self.catch_ups_done = 0
 
     # -- lifecycle ------------------------------------------------------------------------
     async def setup_hook(self) -> None:
@@ -447,11 +450,14 @@ class RhizomeDiscord(discord.AutoShardedClient):
     # -- catch-up after downtime --------------------------------------------------------------
     async def backfill_shard(self, shard_id: int) -> int:
         total = 0
-        for guild in list(self.guilds):
-            if self._stopping:
-                break
-            if guild.shard_id == shard_id:
-                total += await self.backfill_guild(guild)
+        try:
+            for guild in list(self.guilds):
+                if self._stopping:
+                    break
+                if guild.shard_id == shard_id:
+                    total += await self.backfill_guild(guild)
+        finally:
+            self.catch_ups_done += 1
         return total
 
     async def backfill_guild(self, guild: discord.Guild) -> int:
