@@ -80,8 +80,9 @@ def resources_in(
 ) -> tuple[PlannedResource, ...]:
     """Links in the text, platform-parsed links and attached files, deduplicated, capped; each
     with the title the message itself gives (a label, an unfurl, a file's title; see
-    `bot.titles`). Weaker titles (the URL's words, the sharing sentence) are worked out off
-    the ingest path, with topics (`bot.interests.pipeline`)."""
+    `bot.titles`; a front page labelled with its own address keeps it, weakly). Weaker titles
+    (the URL's words, the sharing sentence) are worked out off the ingest path, with topics
+    (`bot.interests.pipeline`)."""
     found: dict[str, PlannedResource] = {}
     for f in extract_urls(_storable(text), limit=limit):
         label = label_title(f.label, f.original) if f.label else None

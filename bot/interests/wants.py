@@ -171,17 +171,19 @@ def _own_subjects(
     question_topics: Callable[[str], Sequence[tuple[str, float]]],
 ) -> list[tuple[str, float]] | None:
     """The subjects of a reply under a link that asks about something else, or None. A
-    question naming subjects of its own, none of them the link's ("how many computers have
-    more than 16 cores?" under a post on Rust's chat room; "…a Nature release on it now, but
-    before was just a preprint?" under an article on an AI that plays chess), is no wish to
-    learn the link's subjects. A share that asks is the member's own question, the link its
+    question naming subjects of its own, none of them the link's ("how do I get the latest
+    Julia onto colab?" under a post on Julia in Rust's chat room), is no wish to learn the
+    link's subjects (`rust`). A share that asks is the member's own question, the link its
     context (a forum post "Question regarding Zygote.jl", about `sparsearray`); a reply that
-    names no subject ("how does this work?") asks about the link."""
+    names no subject ("how does this work?") asks about the link. The link's topics come
+    from its whole thread, this reply included, so a digression the thread took up
+    ("…a Nature release on it now, but before was just a preprint?") still reads as one
+    about the link."""
     if not asks or a.kind != "replied" or not link_topics:
         return None
     own = list(question_topics(a.text or ""))
     if not own or specificity(own[0][0]) < 1.0:
-        return None  # "Can you please advise? Thanks in advance.": asking about the thread's
+        return None  # "Can you please advise? Thanks in advance.": the thread's subject
     if any(one_subject(o, t) for o, _ in own for t, _ in link_topics):
         return None
     return own
