@@ -124,17 +124,15 @@ def action_evidence(
                 and not is_reaction(a.text)
                 and not asks_nothing_for_self(a.text)
             )
+            if asks and helps_here:
+                continue
             own = _own_subjects(a, asks, topics.get(rid, ()), question_topics)
             if own is not None:
-                if helps_here:
-                    continue
                 # A reply under a link that asks about something else: a question of its own,
                 # as the same words posted on their own would be.
                 out.setdefault(a.member_id, []).append(_question(a, own))
                 continue
             if asks:
-                if helps_here:
-                    continue
                 kind = EvidenceKind.ASKED  # decided on the whole text, not the shortened snippet
             ev = Evidence(
                 kind=kind,
