@@ -591,6 +591,7 @@ class IngestStore:
     ) -> None:
         mt = m.messages
         member_ids, channel_ids = self.member_ids, self.channel_ids
+        self._store_threads(conn, posts)
         if any(p.reply_to for p in posts):
             self._reply_threads(conn, posts)
         rows: list[tuple[Any, ...]] = []
@@ -718,6 +719,19 @@ class IngestStore:
         insert_rows(conn, m.shares, columns, share_rows)
         insert_rows(conn, m.resource_urls, ("resource_id", "original_url"), url_rows)
         return len(share_rows)
+
+    def _store_threads(self, conn: Connection, posts: Sequence[PlannedPost]) -> None:
+        """Note the platform's threads these posts are in (before reply chains get their
+        roots as thread ids, which look the same in `messages`: see `models.ThreadRow`)."""
+        found = {
+            (self.channel_ids[(p.community_id, p.channel.external_id)][0], p.thread_id): (
+                p.community_id
+            )
+            for p in posts
+            if p.thread_id is not None
+        }
+        rows = [(ch, thread, cid) for (ch, thread), cid in found.items()]
+        insert_rows(conn, m.threads, ("channel_id", "external_id", "community_id"), rows)
 
     def _reply_threads(self, conn: Connection, posts: Sequence[PlannedPost]) -> None:
         """A reply joins the conversation of the message it answers: its thread is that
@@ -1060,7 +1074,11 @@ class IngestStore:
         ).scalar()
         if channel is None:
             return
-        msg = m.messages
+        msg, threads = m.messages, m.threads
+        gone = [threads.c.channel_id == channel]
+        if e.thread_id is not None:
+            gone.append(threads.c.external_id == e.thread_id)
+        conn.execute(delete(threads).where(*gone))
         where = [msg.c.channel_id == channel]
         if e.thread_id is not None:
             inside = msg.c.thread_external_id == e.thread_id
@@ -1225,6 +1243,21 @@ def search_text(
     return " ".join(p for p in parts if p)[:SEARCH_TEXT_CHARS]
 
 
+def drop_empty_threads(conn: Connection, community_id: int | None = None) -> int:
+    """Forget the threads none of whose messages are stored any more (pruned, forgotten,
+    deleted one by one): catch-up asks only about threads with messages anyway, and a Discord
+    thread's id is its starter message's. Returns how many went."""
+    th, msg = m.threads, m.messages
+    where = [
+        ~exists().where(
+            msg.c.channel_id == th.c.channel_id, msg.c.thread_external_id == th.c.external_id
+        )
+    ]
+    if community_id is not None:
+        where.append(th.c.community_id == community_id)
+    return int(conn.execute(delete(th).where(*where)).rowcount or 0)
+
+
 def delete_member_data(
     conn: Connection, community_id: int, member_id: int, store: IngestStore
 ) -> None:
@@ -1246,3 +1279,4 @@ def delete_member_data(
         IngestStore._drop_orphans(conn, set(theirs))
         remaining = list(conn.execute(select(rt.c.id).where(rt.c.id.in_(set(theirs)))).scalars())
         IngestStore.refresh_search_text(conn, remaining)
+    drop_empty_threads(conn, community_id)

@@ -113,6 +113,20 @@ class MessageRow(Base):
     )
 
 
+class ThreadRow(Base):
+    """A thread the platform has (a Discord thread or forum post, a Slack thread), as opposed
+    to a chain of in-channel replies, which `messages.thread_external_id` stores the same way
+    (the root's id). Catch-up asks Discord whether stored threads still exist; a reply chain's
+    root is no channel, and its "Unknown Channel" had erased the chain's replies."""
+
+    __tablename__ = "threads"
+    channel_id: Mapped[int] = mapped_column(
+        Id, ForeignKey("channels.id", ondelete="CASCADE"), primary_key=True
+    )
+    external_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    community_id: Mapped[int] = community_fk()
+
+
 class ResourceRow(Base):
     __tablename__ = "resources"
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
@@ -227,6 +241,7 @@ members = cast(Table, MemberRow.__table__)
 member_settings = cast(Table, MemberSettingsRow.__table__)
 channels = cast(Table, ChannelRow.__table__)
 messages = cast(Table, MessageRow.__table__)
+threads = cast(Table, ThreadRow.__table__)
 resources = cast(Table, ResourceRow.__table__)
 resource_urls = cast(Table, ResourceUrlRow.__table__)
 shares = cast(Table, ShareRow.__table__)

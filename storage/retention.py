@@ -14,7 +14,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.engine import Connection
 
 from storage import models as m
-from storage.ingest import IngestStore
+from storage.ingest import IngestStore, drop_empty_threads
 
 BATCH = 2000
 
@@ -55,11 +55,13 @@ def prune_messages(
 def prune_records(
     conn: Connection, tombstones_before: datetime | None, deliveries_before: datetime
 ) -> tuple[int, int]:
-    """Delete old tombstones (when a retention is set) and old delivery ids."""
+    """Delete old tombstones (when a retention is set), old delivery ids, and threads left
+    with no message."""
     tombstones = 0
     if tombstones_before is not None:
         ts = m.message_tombstones
         tombstones = conn.execute(delete(ts).where(ts.c.deleted_at < tombstones_before)).rowcount
     pe = m.processed_events
     deliveries = conn.execute(delete(pe).where(pe.c.processed_at < deliveries_before)).rowcount
+    drop_empty_threads(conn)  # of the messages pruned, forgotten or deleted meanwhile
     return int(tombstones or 0), int(deliveries or 0)

@@ -6,11 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import (
-    func,
-    or_,
-    select,
-)
+from sqlalchemy import exists, func, or_, select
 
 from bot.clock import as_utc
 from bot.model import (
@@ -96,19 +92,23 @@ class Messages(_Repo):
             return {(row[0], row[1]): as_utc(row[2]) for row in rows}
 
     async def threads_by_channel(self, community: CommunityRef) -> dict[str, set[str]]:
-        """The threads with stored messages, by their channel's platform id: catch-up asks the
-        platform which of them still exist (one index scan of `ix_messages_thread`)."""
-        msg, ct, cm = m.messages, m.channels, m.communities
+        """The platform's threads with stored messages, by their channel's platform id:
+        catch-up asks the platform which of them still exist. Not chains of in-channel replies,
+        which messages store alike (see `models.ThreadRow`)."""
+        th, ct, cm = m.threads, m.channels, m.communities
+        msg = m.messages
         async with self.db.read() as conn:
             rows = await conn.execute(
-                select(ct.c.external_id, msg.c.thread_external_id)
-                .distinct()
-                .join(ct, ct.c.id == msg.c.channel_id)
-                .join(cm, cm.c.id == msg.c.community_id)
+                select(ct.c.external_id, th.c.external_id)
+                .join(ct, ct.c.id == th.c.channel_id)
+                .join(cm, cm.c.id == th.c.community_id)
                 .where(
                     cm.c.platform == community.platform,
                     cm.c.external_id == community.external_id,
-                    msg.c.thread_external_id.is_not(None),
+                    exists().where(
+                        msg.c.channel_id == th.c.channel_id,
+                        msg.c.thread_external_id == th.c.external_id,
+                    ),
                 )
             )
             out: dict[str, set[str]] = {}

@@ -94,3 +94,35 @@ async def test_history_older_than_the_retention_is_not_stored(
     )
     assert stats.skip_reasons == {"older than the retention period": 1}
     assert await urls(rhizome) == {"https://example.org/b"}
+
+
+async def test_a_thread_pruned_whole_is_forgotten_and_a_reply_chain_is_never_a_thread(
+    rhizome: Rhizome, clock: FixedClock
+) -> None:
+    """The platform's threads are noted as their messages arrive (catch-up asks Discord only
+    about those); one whose messages have all been pruned goes too. A chain of in-channel
+    replies is stored under its root's id like a thread's messages, but is none."""
+    chat = Chat(COMMUNITY, START)
+    await rhizome.ingest_many(
+        [
+            chat.post("ana", "old thread https://example.org/t", mid="1"),
+            chat.post("ben", "old reply", mid="2", thread="1", minutes=1),
+            chat.post("ana", "chained https://example.org/c", mid="3", minutes=2),
+            replace(chat.post("ben", "a reply in the channel", mid="4", minutes=3), reply_to="3"),
+        ]
+    )
+
+    async def threads() -> set[str]:
+        async with rhizome.services.db.read() as conn:
+            return set((await conn.execute(select(m.threads.c.external_id))).scalars())
+
+    messages = rhizome.services.repos.messages
+    assert await threads() == {"1"}
+    assert await messages.threads_by_channel(COMMUNITY) == {"C-general": {"1"}}
+    clock.advance(timedelta(days=20))
+    await rhizome.ingest(chat.post("ben", "newer thread", mid="5", thread="3", minutes=20 * DAY))
+    assert await threads() == {"1", "3"}  # "3" once a thread was started from it
+    assert await messages.threads_by_channel(COMMUNITY) == {"C-general": {"1", "3"}}
+    clock.advance(timedelta(days=15))
+    await retention_for(rhizome.services).tick()
+    assert await threads() == {"3"}  # thread "1" had only old messages

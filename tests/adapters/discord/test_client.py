@@ -387,6 +387,40 @@ async def test_threads_deleted_while_away_are_forgotten_archived_ones_kept(
     await bots.stop(again)
 
 
+async def test_a_reply_chain_is_no_thread_to_forget_at_the_next_start(
+    world: World, bots: BotRunner, rhizome: Rhizome
+) -> None:
+    """In-channel replies are stored under their root's id, as a thread's messages are; the
+    root is a message, not a channel, so Discord answers "Unknown Channel" for it. The catch-up
+    of a fresh session had taken that for a thread deleted while away and erased the replies."""
+    client = await bots.start()
+    fake, g = world.fake, world.guild
+    links = world.ch("links")
+    root = await fake.post(g, links, world.alice, "Great read https://example.org/essay")
+    reference = {"message_id": root["id"], "channel_id": root["channel_id"]}
+    await fake.post(
+        g, links, world.bob, "agreed, see part two", type=19, message_reference=reference
+    )
+
+    async def two() -> bool:
+        return await stored_messages(rhizome, world) == 2
+
+    await eventually(two)
+    await bots.caught_up(client)  # the start's own catch-up, over a stored chain
+    assert await stored_messages(rhizome, world) == 2
+    await bots.stop(client)
+    # a fresh session: its catch-up checks the stored threads, and (as for a chain older than
+    # the last messages it re-reads) does not read the reply again
+    again = await bots.start(recheck_messages=0)
+    await bots.caught_up(again)
+    assert await _texts(rhizome) == {
+        "Great read https://example.org/essay",
+        "agreed, see part two",
+    }
+    assert root["id"] not in {r.path.rsplit("/", 1)[-1] for r in fake.requests}
+    await bots.stop(again)
+
+
 async def test_reactions_cleared_by_a_moderator_are_gone(
     world: World, bots: BotRunner, rhizome: Rhizome
 ) -> None:
