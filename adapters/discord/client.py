@@ -498,6 +498,7 @@ class RhizomeDiscord(discord.AutoShardedClient):
             *guild.text_channels,
             *guild.forums,
         ]
+        channel_read: dict[int, set[int]] = {}
         for parent in parents:
             if self._stopping:
                 break
@@ -512,7 +513,7 @@ class RhizomeDiscord(discord.AutoShardedClient):
             for place in places:
                 if self._stopping:
                     break
-                await self._catch_up_place(guild, place, plan)
+                await self._catch_up_place(guild, place, plan, channel_read)
                 if self.backfill_pause:
                     await asyncio.sleep(self.backfill_pause)
         if plan.read or plan.deleted:
@@ -563,8 +564,15 @@ class RhizomeDiscord(discord.AutoShardedClient):
         return None
 
     async def _catch_up_place(
-        self, guild: discord.Guild, place: discord.TextChannel | discord.Thread, plan: CatchUpPlan
+        self,
+        guild: discord.Guild,
+        place: discord.TextChannel | discord.Thread,
+        plan: CatchUpPlan,
+        channel_read: dict[int, set[int]],
     ) -> None:
+        """Read what one channel or thread got after its mark and reconcile what was deleted
+        meanwhile; `channel_read`: the ids each channel's reading found (a channel is read
+        before its threads), which a thread's reconciling consults."""
         community = plan.community
         key = str(place.id)
         start = await self._start_of(guild, place, plan)
@@ -592,7 +600,9 @@ class RhizomeDiscord(discord.AutoShardedClient):
         plan.read += len(read)
         fresh = [i for i in read if mark is None or i > int(mark)]
         plan.new += len(fresh)
-        await self._reconcile(place, plan, after, last, read)
+        if isinstance(place, discord.TextChannel):
+            channel_read[place.id] = read
+        await self._reconcile(place, plan, after, last, read, channel_read)
         if closed:
             plan.close(key, last)
         else:
@@ -673,6 +683,7 @@ class RhizomeDiscord(discord.AutoShardedClient):
         after: int,
         last: str | None,
         read: set[int],
+        channel_read: Mapping[int, set[int]],
     ) -> None:
         """Stored messages within the range just read that Discord no longer has were deleted
         while the bot was away: delete them here too."""
@@ -696,6 +707,8 @@ class RhizomeDiscord(discord.AutoShardedClient):
             and int(s.external_id) not in read
             and s.external_id != thread_id  # a thread's starter lives in its parent channel
         ]
+        if gone and isinstance(place, discord.Thread):
+            gone = await self._not_in_channel(place, gone, channel_read.get(place.parent_id or 0))
         if not gone:
             return
         guild = place.guild
@@ -705,6 +718,30 @@ class RhizomeDiscord(discord.AutoShardedClient):
         ]
         await self.ingest_many(events)
         plan.deleted += len(gone)
+
+    async def _not_in_channel(
+        self, thread: discord.Thread, ids: list[str], read: set[int] | None
+    ) -> list[str]:
+        """Of the messages stored under a thread that its history lacks, those its channel has
+        not got either. A reply in the channel to the message the thread was opened on joins
+        that conversation, under the thread's id, but only the channel lists it; the channel's
+        reading in this catch-up (`read`) has most, the rest are asked for one by one, and
+        only Discord's "Unknown Message" deletes one here."""
+        parent = self._cached_channel(thread.guild, thread.parent_id or 0)
+        out: list[str] = []
+        for mid in ids:
+            if read is not None and int(mid) in read:
+                continue
+            if not isinstance(parent, discord.TextChannel):
+                out.append(mid)  # a forum has no messages of its own
+                continue
+            try:
+                await parent.fetch_message(int(mid))
+            except discord.NotFound:
+                out.append(mid)
+            except discord.HTTPException:
+                pass  # no answer is no evidence
+        return out
 
 
 def _place_ids(place: discord.TextChannel | discord.Thread) -> tuple[str, str | None]:

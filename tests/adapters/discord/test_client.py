@@ -421,6 +421,42 @@ async def test_a_reply_chain_is_no_thread_to_forget_at_the_next_start(
     await bots.stop(again)
 
 
+async def test_a_reply_in_the_channel_to_a_thread_starter_outlives_the_thread_catch_up(
+    world: World, bots: BotRunner, rhizome: Rhizome
+) -> None:
+    """A member may answer a message in its channel after a thread was opened on it: the reply
+    joins that conversation, under the thread's id, yet the thread's history never lists it.
+    The thread's catch-up must not take it for a message deleted while away; one deleted from
+    the thread meanwhile still goes."""
+    client = await bots.start()
+    fake, g = world.fake, world.guild
+    general = world.ch("general")
+    root = await fake.post(g, general, world.alice, "thoughts? https://example.org/t")
+    thread, _ = await fake.create_thread(g, general, "talk", owner=world.bob, starter=root)
+    await fake.post(g, thread, world.bob, "in the thread")
+    reference = {"message_id": root["id"], "channel_id": general["id"]}
+    await fake.post(g, general, world.mod, "in the channel", type=19, message_reference=reference)
+    doomed = await fake.post(g, thread, world.mod, "deleted while away")
+
+    async def four() -> bool:
+        return await stored_messages(rhizome, world) == 4
+
+    await eventually(four)
+    await bots.caught_up(client)
+    await bots.stop(client)
+    await fake.delete(g, doomed)  # nobody is connected to hear it
+    await fake.post(g, thread, world.alice, "while away", dispatch=False)
+    again = await bots.start()
+    await bots.caught_up(again)
+    assert await _texts(rhizome) == {
+        "thoughts? https://example.org/t",
+        "in the thread",
+        "in the channel",
+        "while away",
+    }
+    await bots.stop(again)
+
+
 async def test_reactions_cleared_by_a_moderator_are_gone(
     world: World, bots: BotRunner, rhizome: Rhizome
 ) -> None:
