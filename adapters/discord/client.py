@@ -38,6 +38,7 @@ from bot.runtime import StartupError
 if TYPE_CHECKING:
     from bot.app import Rhizome
     from bot.config import Config
+    from storage.repositories.messages import StoredMessageRef
 
 log = logging.getLogger(__name__)
 
@@ -698,17 +699,22 @@ class RhizomeDiscord(discord.AutoShardedClient):
             since=since,
             before=discord.utils.snowflake_time(int(last)) + timedelta(milliseconds=1),
             limit=RECONCILE_SCAN,
+            replies=thread_id is None,
         )
-        gone = [
-            s.external_id
+        missing = [
+            s
             for s in stored
             if s.external_id.isdigit()
             and after < int(s.external_id) <= int(last)
             and int(s.external_id) not in read
             and s.external_id != thread_id  # a thread's starter lives in its parent channel
         ]
+        gone = [s.external_id for s in missing if s.thread_external_id is None or thread_id]
         if gone and isinstance(place, discord.Thread):
             gone = await self._not_in_channel(place, gone, channel_read.get(place.parent_id or 0))
+        chained = [s for s in missing if s.thread_external_id is not None and not thread_id]
+        if chained:
+            gone += await self._not_in_a_thread(plan.community, channel_id, chained)
         if not gone:
             return
         guild = place.guild
@@ -718,6 +724,30 @@ class RhizomeDiscord(discord.AutoShardedClient):
         ]
         await self.ingest_many(events)
         plan.deleted += len(gone)
+
+    async def _not_in_a_thread(
+        self, community: CommunityRef, channel_id: str, missing: Sequence[StoredMessageRef]
+    ) -> list[str]:
+        """Of the replies in a channel's reply chains that its history lacks, those Discord
+        has not got at all. A database from before threads were recorded stores a thread
+        opened on a channel message just like a chain: its messages are asked for in the
+        thread they claim, and one found there marks that thread as such (once)."""
+        out: list[str] = []
+        threads: set[str] = set()
+        for s in missing:
+            thread = s.thread_external_id
+            if thread is None or not thread.isdigit():
+                continue
+            try:
+                await self.http.get_message(int(thread), int(s.external_id))
+                threads.add(thread)
+            except discord.NotFound:
+                out.append(s.external_id)  # no such thread, or not in it: deleted
+            except discord.HTTPException:
+                pass  # no answer is no evidence
+        if threads:
+            await self.rhizome.services.repos.messages.note_threads(community, channel_id, threads)
+        return out
 
     async def _not_in_channel(
         self, thread: discord.Thread, ids: list[str], read: set[int] | None

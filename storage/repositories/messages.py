@@ -14,7 +14,7 @@ from bot.model import (
 )
 from storage import models as m
 from storage.repositories.base import _Repo
-from storage.sql import chunks
+from storage.sql import chunks, insert_ignore
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,6 +23,7 @@ class StoredMessageRef:
 
     external_id: str
     posted_at: datetime
+    thread_external_id: str | None = None
 
 
 class Messages(_Repo):
@@ -185,22 +186,35 @@ class Messages(_Repo):
         before: datetime | None = None,
         since: datetime | None = None,
         limit: int = 100,
+        replies: bool = False,
     ) -> list[StoredMessageRef]:
         """Stored messages of one place (a channel's top level, or one thread), newest first:
         those posted before `before` and at or after `since` (catch-up after downtime reads
-        these to know where to start and which messages were deleted meanwhile)."""
-        msg, ct, cm = m.messages, m.channels, m.communities
+        these to know where to start and which messages were deleted meanwhile). With
+        `replies`, a channel's top level includes what is stored under a root that is no
+        recorded thread: the channel's reply chains (see `models.ThreadRow`)."""
+        msg, ct, cm, th = m.messages, m.channels, m.communities, m.threads
+        if thread_external_id is not None:
+            place = msg.c.thread_external_id == thread_external_id
+        elif replies:
+            place = or_(
+                msg.c.thread_external_id.is_(None),
+                ~exists().where(
+                    th.c.channel_id == msg.c.channel_id,
+                    th.c.external_id == msg.c.thread_external_id,
+                ),
+            )
+        else:
+            place = msg.c.thread_external_id.is_(None)
         query = (
-            select(msg.c.external_id, msg.c.posted_at)
+            select(msg.c.external_id, msg.c.posted_at, msg.c.thread_external_id)
             .join(ct, ct.c.id == msg.c.channel_id)
             .join(cm, cm.c.id == msg.c.community_id)
             .where(
                 cm.c.platform == community.platform,
                 cm.c.external_id == community.external_id,
                 ct.c.external_id == channel_external_id,
-                msg.c.thread_external_id.is_(None)
-                if thread_external_id is None
-                else msg.c.thread_external_id == thread_external_id,
+                place,
             )
             .order_by(msg.c.posted_at.desc(), msg.c.id.desc())
             .limit(limit)
@@ -211,7 +225,34 @@ class Messages(_Repo):
             query = query.where(msg.c.posted_at >= as_utc(since))
         async with self.db.read() as conn:
             rows = (await conn.execute(query)).all()
-        return [StoredMessageRef(external_id=r[0], posted_at=as_utc(r[1])) for r in rows]
+        return [StoredMessageRef(r[0], as_utc(r[1]), r[2]) for r in rows]
+
+    async def note_threads(
+        self, community: CommunityRef, channel_external_id: str, thread_ids: Iterable[str]
+    ) -> None:
+        """Record threads found to be the platform's (a database from before they were
+        recorded as they arrive, see `models.ThreadRow`)."""
+        ct, cm = m.channels, m.communities
+        async with self.db.write() as conn:
+            found = (
+                await conn.execute(
+                    select(ct.c.id, ct.c.community_id)
+                    .join(cm, cm.c.id == ct.c.community_id)
+                    .where(
+                        cm.c.platform == community.platform,
+                        cm.c.external_id == community.external_id,
+                        ct.c.external_id == channel_external_id,
+                    )
+                )
+            ).first()
+            if found is None:
+                return
+            rows = [
+                {"channel_id": found[0], "external_id": t, "community_id": found[1]}
+                for t in sorted(set(thread_ids))
+            ]
+            if rows:
+                await conn.execute(insert_ignore(conn, m.threads), rows)
 
     async def locate(self, community_id: int, external_id: str) -> tuple[str, str | None] | None:
         """(channel external id, thread root id) of a message, by its external id."""

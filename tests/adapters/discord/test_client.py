@@ -421,6 +421,47 @@ async def test_a_reply_chain_is_no_thread_to_forget_at_the_next_start(
     await bots.stop(again)
 
 
+async def test_a_reply_deleted_while_away_goes_and_an_unrecorded_thread_stays(
+    world: World, bots: BotRunner, rhizome: Rhizome
+) -> None:
+    """A channel's catch-up re-checks its reply chains' replies too: one deleted while away
+    goes. A database from before threads were recorded stores a thread opened on a channel
+    message like a reply chain: its messages are found in the thread, kept, and the thread is
+    recorded."""
+    client = await bots.start()
+    fake, g = world.fake, world.guild
+    general = world.ch("general")
+    root = await fake.post(g, general, world.alice, "thoughts? https://example.org/t")
+    reference = {"message_id": root["id"], "channel_id": general["id"]}
+    doomed = await fake.post(g, general, world.bob, "a reply", type=19, message_reference=reference)
+    other = await fake.post(g, general, world.alice, "and this https://example.org/o")
+    thread, _ = await fake.create_thread(g, general, "talk", owner=world.bob, starter=other)
+    await fake.post(g, thread, world.bob, "in the thread")
+
+    async def four() -> bool:
+        return await stored_messages(rhizome, world) == 4
+
+    await eventually(four)
+    await bots.caught_up(client)
+    await bots.stop(client)
+    async with rhizome.services.db.write() as conn:  # as before migration 0019
+        await conn.execute(m.threads.delete())
+    await fake.delete(g, doomed)  # nobody is connected to hear it
+    await fake.post(g, general, world.mod, "while away", dispatch=False)
+    again = await bots.start()
+    await bots.caught_up(again)
+    assert await _texts(rhizome) == {
+        "thoughts? https://example.org/t",
+        "and this https://example.org/o",
+        "in the thread",
+        "while away",
+    }
+    async with rhizome.services.db.read() as conn:
+        recorded = set((await conn.execute(select(m.threads.c.external_id))).scalars())
+    assert recorded == {thread["id"]}
+    await bots.stop(again)
+
+
 async def test_a_reply_in_the_channel_to_a_thread_starter_outlives_the_thread_catch_up(
     world: World, bots: BotRunner, rhizome: Rhizome
 ) -> None:
