@@ -52,6 +52,8 @@ _PACKAGE_SUFFIX = re.compile(
     r"(?<![\w.-])(?P<name>[^\W_][\w]*)(?:\.(?:jl|js|py|rs|rb|ts|nvim|vim)|-(?:rs|js|jl|py))(?![\w-])",
     re.IGNORECASE,
 )
+# `nodejs`, `VueJS`, `NextJS`: the same names run together (`djs` is no package).
+_RUN_TOGETHER_JS = re.compile(r"(?<![\w.-])(?P<name>[^\W\d_][^\W_]+?)js(?![\w-])", re.IGNORECASE)
 _PACKAGE_PREFIX = re.compile(
     r"(?<![\w.-])(?:py|node)-(?P<name>[^\W_\d]\w{2,})(?![\w-])", re.IGNORECASE
 )
@@ -170,18 +172,31 @@ _MIN_SPECIFICITY = 0.4
 
 
 def fold_package(text: str) -> str:
-    """Package spellings in text folded to their subject: `Flux.jl` -> `Flux`, `d3.js` -> `d3`,
-    `serde-rs` -> `serde`, `py-yaml` -> `yaml`. A prefix folds only when what is left is not an
+    """Package spellings in text folded to their subject: `Flux.jl` -> `Flux`, `d3.js` and
+    `nodejs` -> `d3`, `node`, `serde-rs` -> `serde`, `py-yaml` -> `yaml`. A prefix folds only when what is left is not an
     English word by itself (`py-spy` stays: "spy" is not the subject)."""
+    if "js" in text or "JS" in text or "Js" in text:
+        text = _RUN_TOGETHER_JS.sub(_package_subject, text)
     if "." not in text and "-" not in text:
         return text
-    text = _PACKAGE_SUFFIX.sub(lambda m: m.group("name"), text)
+    text = _PACKAGE_SUFFIX.sub(_package_subject, text)
 
     def prefix(m: re.Match[str]) -> str:
         name = m.group("name")
         return name if not _lemmas()(name.lower()) else m.group(0)
 
     return _PACKAGE_PREFIX.sub(prefix, text)
+
+
+def _package_subject(m: re.Match[str]) -> str:
+    """`Flux.jl` -> `Flux`; but `Next.js` and `Three.js` -> `Nextjs`, `Threejs`, as the names
+    are also written run together: alone, their first word is one no topic is made of."""
+    from bot.interests.words import STOPWORDS
+
+    name = m.group("name")
+    if name.casefold() not in STOPWORDS:
+        return name
+    return name + m.group(0)[len(name) :].lstrip(".-")
 
 
 def is_junk(word: str) -> bool:

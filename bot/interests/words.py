@@ -419,6 +419,8 @@ def singularize(word: str) -> str:
         return _IRREGULAR[word]
     if len(word) <= 3 or word in _NOT_PLURAL or not _ASCII_WORD.fullmatch(word):
         return word
+    if word.endswith("js"):
+        return word  # `nextjs`, `threejs`: JavaScript's, not the plural of `nextj`
     if word.endswith("is"):
         # "analysis", "redis", "houstondatavis" are singular; a few "-i" plurals are not.
         return _I_PLURALS.get(word, word)

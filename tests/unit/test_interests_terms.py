@@ -148,6 +148,25 @@ def test_package_spellings_fold_to_their_subject() -> None:
     assert fold_package(text) == "Flux beats d3? serde, yaml, py-spy, node"
 
 
+@pytest.mark.parametrize(
+    ("spellings", "topic"),
+    [
+        (("node.js", "Node.js", "nodejs", "NodeJS"), "node"),
+        (("vue.js", "vuejs", "VueJS"), "vue"),
+        (("d3.js", "d3js", "D3"), "d3"),
+        # a name whose first word alone is none: kept whole, however it is written
+        (("Next.js", "next.js", "nextjs", "NextJS"), "nextjs"),
+        (("Three.js", "threejs"), "threejs"),
+    ],
+)
+def test_javascript_package_spellings_meet(spellings: tuple[str, ...], topic: str) -> None:
+    assert {normalize_topic(s) for s in spellings} == {topic}
+
+
+def test_a_run_together_js_needs_a_name_before_it() -> None:
+    assert normalize_topic("DJs") == "djs"  # disc jockeys, not the package `d`
+
+
 def test_chat_words_are_not_topics_but_subjects_and_noun_phrases_are() -> None:
     extractor = TopicExtractor()
     text = (
