@@ -15,4 +15,6 @@ __all__ = ["DERIVED_VERSION"]
 # answers read. Databases before migration 0018 hold no version and count as older.
 # 2: the thirty-ninth pass: a reply under a link that asks about a subject of its own wants
 # that subject, not the link's.
-DERIVED_VERSION = 2
+# 3: the fortieth pass: JavaScript package spellings folded (`nodejs` = `node`, `nextjs` kept
+# whole, where it had been stored as `nextj`).
+DERIVED_VERSION = 3
