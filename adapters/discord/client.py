@@ -26,6 +26,7 @@ from discord.gateway import DiscordWebSocket
 
 from adapters.discord import gone, translate
 from adapters.discord.commands import SyncState, apologise, handle_button, install, sync_tree
+from adapters.discord.gone import not_in_a_thread, not_in_channel
 from adapters.discord.invite import invite_url
 from adapters.discord.render import render
 from bot.catchup import CatchUpPlan, HighWaterMarks
@@ -38,7 +39,6 @@ from bot.runtime import StartupError
 if TYPE_CHECKING:
     from bot.app import Rhizome
     from bot.config import Config
-    from storage.repositories.messages import StoredMessageRef
 
 log = logging.getLogger(__name__)
 
@@ -711,10 +711,20 @@ class RhizomeDiscord(discord.AutoShardedClient):
         ]
         gone = [s.external_id for s in missing if s.thread_external_id is None or thread_id]
         if gone and isinstance(place, discord.Thread):
-            gone = await self._not_in_channel(place, gone, channel_read.get(place.parent_id or 0))
-        chained = [s for s in missing if s.thread_external_id is not None and not thread_id]
+            parent = self._cached_channel(place.guild, place.parent_id or 0)
+            gone = await not_in_channel(parent, gone, channel_read.get(place.parent_id or 0))
+        chained = [
+            (s.external_id, s.thread_external_id)
+            for s in missing
+            if s.thread_external_id is not None and not thread_id
+        ]
         if chained:
-            gone += await self._not_in_a_thread(plan.community, channel_id, chained)
+            found = await not_in_a_thread(self.http, chained)
+            gone += found.deleted
+            if found.threads:
+                await self.rhizome.services.repos.messages.note_threads(
+                    plan.community, channel_id, found.threads
+                )
         if not gone:
             return
         guild = place.guild
@@ -724,54 +734,6 @@ class RhizomeDiscord(discord.AutoShardedClient):
         ]
         await self.ingest_many(events)
         plan.deleted += len(gone)
-
-    async def _not_in_a_thread(
-        self, community: CommunityRef, channel_id: str, missing: Sequence[StoredMessageRef]
-    ) -> list[str]:
-        """Of the replies in a channel's reply chains that its history lacks, those Discord
-        has not got at all. A database from before threads were recorded stores a thread
-        opened on a channel message just like a chain: its messages are asked for in the
-        thread they claim, and one found there marks that thread as such (once)."""
-        out: list[str] = []
-        threads: set[str] = set()
-        for s in missing:
-            thread = s.thread_external_id
-            if thread is None or not thread.isdigit():
-                continue
-            try:
-                await self.http.get_message(int(thread), int(s.external_id))
-                threads.add(thread)
-            except discord.NotFound:
-                out.append(s.external_id)  # no such thread, or not in it: deleted
-            except discord.HTTPException:
-                pass  # no answer is no evidence
-        if threads:
-            await self.rhizome.services.repos.messages.note_threads(community, channel_id, threads)
-        return out
-
-    async def _not_in_channel(
-        self, thread: discord.Thread, ids: list[str], read: set[int] | None
-    ) -> list[str]:
-        """Of the messages stored under a thread that its history lacks, those its channel has
-        not got either. A reply in the channel to the message the thread was opened on joins
-        that conversation, under the thread's id, but only the channel lists it; the channel's
-        reading in this catch-up (`read`) has most, the rest are asked for one by one, and
-        only Discord's "Unknown Message" deletes one here."""
-        parent = self._cached_channel(thread.guild, thread.parent_id or 0)
-        out: list[str] = []
-        for mid in ids:
-            if read is not None and int(mid) in read:
-                continue
-            if not isinstance(parent, discord.TextChannel):
-                out.append(mid)  # a forum has no messages of its own
-                continue
-            try:
-                await parent.fetch_message(int(mid))
-            except discord.NotFound:
-                out.append(mid)
-            except discord.HTTPException:
-                pass  # no answer is no evidence
-        return out
 
 
 def _place_ids(place: discord.TextChannel | discord.Thread) -> tuple[str, str | None]:

@@ -9,7 +9,8 @@ channels have not arrived, an archived thread, one the bot may not list) must st
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -19,7 +20,7 @@ from adapters.discord import translate
 from bot.model import ConversationDeleted
 from bot.services import Services
 
-__all__ = ["THREAD_CHECKS", "channels", "threads"]
+__all__ = ["THREAD_CHECKS", "Found", "channels", "not_in_a_thread", "not_in_channel", "threads"]
 
 log = logging.getLogger(__name__)
 
@@ -101,3 +102,51 @@ async def threads(
             if event is not None:
                 out.append(event)
     return out
+
+
+async def not_in_channel(parent: Any, ids: Sequence[str], read: set[int] | None) -> list[str]:
+    """Of the messages stored under a thread that its history lacks, those its channel
+    (`parent`) has not got either. A reply in the channel to the message the thread was opened
+    on joins that conversation, under the thread's id, but only the channel lists it; the
+    channel's reading in this catch-up (`read`) has most, the rest are asked for one by one,
+    and only Discord's "Unknown Message" deletes one here."""
+    out: list[str] = []
+    for mid in ids:
+        if read is not None and int(mid) in read:
+            continue
+        if not isinstance(parent, discord.TextChannel):
+            out.append(mid)  # a forum has no messages of its own
+            continue
+        try:
+            await parent.fetch_message(int(mid))
+        except discord.NotFound:
+            out.append(mid)
+        except discord.HTTPException:
+            pass  # no answer is no evidence
+    return out
+
+
+@dataclass
+class Found:
+    deleted: list[str] = field(default_factory=list)  # message ids Discord has not got
+    threads: set[str] = field(default_factory=set)  # roots found to be threads after all
+
+
+async def not_in_a_thread(http: Any, missing: Sequence[tuple[str, str]]) -> Found:
+    """Of the replies in a channel's reply chains that its history lacks (each id with the
+    root it is stored under), those Discord has not got at all. A database from before threads
+    were recorded stores a thread opened on a channel message just like a chain: its messages
+    are asked for in the thread they claim, and a root found to be a thread is returned so it
+    is recorded as one (once). `http`: discord.py's HTTP client."""
+    found = Found()
+    for message_id, thread in missing:
+        if not thread.isdigit():
+            continue
+        try:
+            await http.get_message(int(thread), int(message_id))
+            found.threads.add(thread)
+        except discord.NotFound:
+            found.deleted.append(message_id)  # no such thread, or not in it: deleted
+        except discord.HTTPException:
+            pass  # no answer is no evidence
+    return found

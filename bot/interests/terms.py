@@ -117,9 +117,10 @@ _DOTTED_LETTERS = re.compile(r"^(?:[a-z]\.){1,3}[a-z]\.?$")
 _SELF_NAMES = frozenset({"self", "this", "cls", "ctx", "obj", "args", "kwargs", "props"})
 _ENTITIES = frozenset("lt gt amp quot apos nbsp mdash ndash hellip rsquo lsquo ldquo rdquo".split())
 # Not `http`: the protocol is a subject (`HTTP.jl`, `http-client`, MDN's HTTP pages), and the
-# token path reads text with its links already taken out.
+# token path reads text with its links already taken out. Nor `php`, the language, for the same
+# reason (a page's `index.php` is a file name).
 _URL_PARTS = frozenset(
-    """https www com org net html htm php aspx jsp utm href src url uri localhost
+    """https www com org net html htm aspx jsp utm href src url uri localhost
     github.com gist.github.com example.com example.org example.net""".split()
 )
 _PLACEHOLDER_HOST = re.compile(

@@ -75,7 +75,6 @@ _CHAT_WORDS = frozenset(
         "net",
         "html",
         "htm",
-        "php",
         "amp",
         "utm",
         "pdf",

@@ -163,6 +163,11 @@ def test_javascript_package_spellings_meet(spellings: tuple[str, ...], topic: st
     assert {normalize_topic(s) for s in spellings} == {topic}
 
 
+def test_php_is_a_language_and_its_pages_are_files() -> None:
+    assert normalize_topic("PHP") == "php"
+    assert normalize_topic("index.php") is None
+
+
 def test_a_run_together_js_needs_a_name_before_it() -> None:
     assert normalize_topic("DJs") == "djs"  # disc jockeys, not the package `d`
 
