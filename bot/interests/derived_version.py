@@ -16,5 +16,6 @@ __all__ = ["DERIVED_VERSION"]
 # 2: the thirty-ninth pass: a reply under a link that asks about a subject of its own wants
 # that subject, not the link's.
 # 3: the fortieth pass: JavaScript package spellings folded (`nodejs` = `node`, `nextjs` kept
-# whole, where it had been stored as `nextj`).
+# whole, where it had been stored as `nextj`); one-letter compounds one word (`kmeans`, not
+# `means`); `php` kept.
 DERIVED_VERSION = 3

@@ -128,11 +128,30 @@ def _module_of(m: re.Match[str]) -> str:
     return m.group() if m.group(2).casefold() in _NOT_MEMBERS else m.group(1)
 
 
+# A compound with a one-letter part (`k-means`, `t-SNE`, `p-value`, `x-ray`, `U-Net`,
+# `Objective-C`, `RISC-V`) is one word, as it is also written (`kmeans`, `tsne`, `xray`): its
+# letter is none, and the rest alone names something else (`means`, `value`, `ray`).
+_LETTER_COMPOUND = re.compile(
+    r"(?<![\w-])(?:([^\W\d_])-([^\W_]{2,})|([^\W_]{2,})-([^\W\d_]))(?![\w-])"
+)
+
+
+_KEYS = frozenset("ctrl control cmd command alt option opt shift meta super fn win".split())
+
+
+def _joined(m: re.Match[str]) -> str:
+    """The compound run together; not a key chord (`ctrl-c`, `cmd-r`), which names no subject."""
+    parts = [part for part in m.groups() if part]
+    return m.group(0) if any(p in _KEYS for p in parts) else "".join(parts)
+
+
 def _prepare_text(text: str) -> str:
     if "." in text:
         text = _QUALIFIED.sub(_module_of, text)
     text = _CAMEL_WORDS.sub(_camel_words, text)
     text = unicodedata.normalize("NFKC", text).casefold().replace("’", "'")
+    if "-" in text:
+        text = _LETTER_COMPOUND.sub(_joined, text)
     return fold_package(_POSSESSIVE.sub("", text))
 
 

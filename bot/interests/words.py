@@ -444,7 +444,7 @@ def singularize(word: str) -> str:
     return word  # `james`, `jenkins`, `tezos`: names, which English uses far more than the stem
 
 
-_SAME_IN_PLURAL = ("series", "species", "news")
+_SAME_IN_PLURAL = ("series", "species", "news", "means")
 # A processing unit's acronym in the plural (`gpus`, `cpus`, `tpus`, `apus`): the one -us that
 # reads as a plural whatever the word lists say (`gpu` is too rare in everyday English to be in
 # them); `opus` is the English word of that shape.

@@ -163,6 +163,30 @@ def test_javascript_package_spellings_meet(spellings: tuple[str, ...], topic: st
     assert {normalize_topic(s) for s in spellings} == {topic}
 
 
+@pytest.mark.parametrize(
+    ("spellings", "topic"),
+    [
+        (("k-means", "K-Means", "kmeans"), "kmeans"),
+        (("t-SNE", "tsne"), "tsne"),
+        (("p-value", "p-values", "pvalue"), "pvalue"),
+        (("x-ray", "xray"), "xray"),
+        (("U-Net", "unet"), "unet"),
+        (("Objective-C",), "objectivec"),
+        (("RISC-V", "riscv"), "riscv"),
+        (("e-mail", "email"), "email"),
+    ],
+)
+def test_a_compound_with_a_one_letter_part_is_one_word(
+    spellings: tuple[str, ...], topic: str
+) -> None:
+    """Its letter names nothing alone, and the rest something else (`means`, `value`)."""
+    assert {normalize_topic(s) for s in spellings} == {topic}
+
+
+def test_a_key_chord_is_no_compound() -> None:
+    assert normalize_topic("Ctrl-C") == "ctrl"
+
+
 def test_php_is_a_language_and_its_pages_are_files() -> None:
     assert normalize_topic("PHP") == "php"
     assert normalize_topic("index.php") is None
