@@ -130,9 +130,11 @@ def _module_of(m: re.Match[str]) -> str:
 
 # A compound with a one-letter part (`k-means`, `t-SNE`, `p-value`, `x-ray`, `U-Net`,
 # `Objective-C`, `RISC-V`) is one word, as it is also written (`kmeans`, `tsne`, `xray`): its
-# letter is none, and the rest alone names something else (`means`, `value`, `ray`).
+# letter is none, and the rest alone names something else (`means`, `value`, `ray`). So are two
+# letters with a slash (`A/B`, `I/O`), which are nothing apart.
 _LETTER_COMPOUND = re.compile(
     r"(?<![\w-])(?:([^\W\d_])-([^\W_]{2,})|([^\W_]{2,})-([^\W\d_]))(?![\w-])"
+    r"|(?<![\w/])([^\W\d_])/([^\W\d_])(?![\w/])"  # `A/B testing`, `async I/O`
 )
 
 
@@ -150,7 +152,7 @@ def _prepare_text(text: str) -> str:
         text = _QUALIFIED.sub(_module_of, text)
     text = _CAMEL_WORDS.sub(_camel_words, text)
     text = unicodedata.normalize("NFKC", text).casefold().replace("’", "'")
-    if "-" in text:
+    if "-" in text or "/" in text:
         text = _LETTER_COMPOUND.sub(_joined, text)
     return fold_package(_POSSESSIVE.sub("", text))
 

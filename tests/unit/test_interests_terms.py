@@ -174,6 +174,8 @@ def test_javascript_package_spellings_meet(spellings: tuple[str, ...], topic: st
         (("Objective-C",), "objectivec"),
         (("RISC-V", "riscv"), "riscv"),
         (("e-mail", "email"), "email"),
+        (("A/B testing", "ab testing"), "ab testing"),
+        (("async I/O", "async io"), "async io"),
     ],
 )
 def test_a_compound_with_a_one_letter_part_is_one_word(
