@@ -176,7 +176,7 @@ def fold_package(text: str) -> str:
     """Package spellings in text folded to their subject: `Flux.jl` -> `Flux`, `d3.js` and
     `nodejs` -> `d3`, `node`, `serde-rs` -> `serde`, `py-yaml` -> `yaml`. A prefix folds only when what is left is not an
     English word by itself (`py-spy` stays: "spy" is not the subject)."""
-    if "js" in text or "JS" in text or "Js" in text:
+    if "js" in text or "JS" in text:  # (callers pass casefolded text; `VueJS` is read too)
         text = _RUN_TOGETHER_JS.sub(_package_subject, text)
     if "." not in text and "-" not in text:
         return text

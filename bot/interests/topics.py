@@ -138,6 +138,10 @@ _LETTER_COMPOUND = re.compile(
 )
 
 
+# A letter alone before a hyphen or slash, or after a hyphen: in 2% of chat texts, found by
+# two plain searches (the full pattern costs several times more on the other 98%).
+_LETTER_BEFORE = re.compile(r"\b[a-z][-/]")
+_LETTER_AFTER = re.compile(r"-[a-z]\b")
 _KEYS = frozenset("ctrl control cmd command alt option opt shift meta super fn win".split())
 
 
@@ -152,7 +156,7 @@ def _prepare_text(text: str) -> str:
         text = _QUALIFIED.sub(_module_of, text)
     text = _CAMEL_WORDS.sub(_camel_words, text)
     text = unicodedata.normalize("NFKC", text).casefold().replace("’", "'")
-    if "-" in text or "/" in text:
+    if ("-" in text or "/" in text) and (_LETTER_BEFORE.search(text) or _LETTER_AFTER.search(text)):
         text = _LETTER_COMPOUND.sub(_joined, text)
     return fold_package(_POSSESSIVE.sub("", text))
 
