@@ -174,8 +174,9 @@ _MIN_SPECIFICITY = 0.4
 
 def fold_package(text: str) -> str:
     """Package spellings in text folded to their subject: `Flux.jl` -> `Flux`, `d3.js` and
-    `nodejs` -> `d3`, `node`, `serde-rs` -> `serde`, `py-yaml` -> `yaml`. A prefix folds only when what is left is not an
-    English word by itself (`py-spy` stays: "spy" is not the subject)."""
+    `nodejs` -> `d3`, `node`, `serde-rs` -> `serde`, `py-yaml` -> `yaml`. A prefix folds only
+    when what is left is not an English word by itself (`py-spy` stays: "spy" is not the
+    subject)."""
     if "js" in text or "JS" in text:  # (callers pass casefolded text; `VueJS` is read too)
         text = _RUN_TOGETHER_JS.sub(_package_subject, text)
     if "." not in text and "-" not in text:
@@ -191,7 +192,7 @@ def fold_package(text: str) -> str:
 
 def _package_subject(m: re.Match[str]) -> str:
     """`Flux.jl` -> `Flux`; but `Next.js` and `Three.js` -> `Nextjs`, `Threejs`, as the names
-    are also written run together: alone, their first word is one no topic is made of."""
+    are also written run together: their first word alone is one no topic is made of."""
     from bot.interests.words import STOPWORDS
 
     name = m.group("name")
