@@ -71,6 +71,40 @@ def phrase_runs(prepared: str, kept: Callable[[str], str | None]) -> list[list[s
     return runs
 
 
+_OPENS = frozenset(".!?:|\n")
+
+
+def word_before(phrase: str, text: str) -> tuple[str | None] | None:
+    """Where `phrase` is first written in `text` at the start of the text, of a sentence or
+    after a word: that word (None at a start), or None where it is nowhere so placed. What
+    `re.search(r"(?:^|(?<=[.!?:|\\n])\\s*|(\\S+)\\s+)" + re.escape(phrase), text)` finds,
+    without compiling that expression for every phrase (a sixth of `without_leading_verb`'s
+    time and a fifth of all regular expressions compiled while deriving an export)."""
+    best: tuple[int, str | None] | None = None
+    at = text.find(phrase)
+    while at >= 0:
+        if at == 0:
+            return (None,)  # nothing starts earlier
+        gap = at
+        while gap > 0 and text[gap - 1].isspace():
+            gap -= 1
+        start: int | None = None
+        word: str | None = None
+        if gap < at and gap > 0:  # a word, then white space: the match starts at the word
+            start = gap
+            while start > 0 and not text[start - 1].isspace():
+                start -= 1
+            word = text[start:gap]
+        elif gap > 0 and text[gap - 1] in _OPENS:
+            start = gap
+        elif (newline := text.find("\n", gap, at)) >= 0:
+            start = newline + 1
+        if start is not None and (best is None or start < best[0]):
+            best = (start, word)
+        at = text.find(phrase, at + 1)
+    return None if best is None else (best[1],)
+
+
 def without_leading_verb(phrase: str, text: str) -> str:
     """A key phrase without the verb it opens on, where the text shows it is one: after its
     subject or a modal ("cannot query utilization details" -> `utilization`), or opening a
@@ -85,10 +119,10 @@ def without_leading_verb(phrase: str, text: str) -> str:
     if len(words) < 2 or not phrase.isascii():
         return phrase
     first = words[0].casefold()
-    found = re.search(r"(?:^|(?<=[.!?:|\n])\s*|(\S+)\s+)" + re.escape(phrase.casefold()), text)
+    found = word_before(phrase.casefold(), text)
     if found is None:
         return phrase
-    before = found.group(1)
+    before = found[0]
     if before is not None and before[-1] in ".!?:|":
         before = None  # after a label: "feature: Delete Branch When…", "bug: …"
     if before is not None:

@@ -306,18 +306,29 @@ def _nearby_messages(
     just before and after: members post the picture, then say what it is, or the reverse.
     One index range read per share (community, time), a few dozen rows each."""
     msg = m.messages
+    # Built once and sent with each share's values: building it anew per share had taken as
+    # long as running it.
+    around = (
+        select(msg.c.posted_at, msg.c.text)
+        .where(
+            msg.c.community_id == community_id,
+            msg.c.posted_at >= bindparam("after"),
+            msg.c.posted_at <= bindparam("before"),
+            msg.c.channel_id + 0 == bindparam("channel"),  # the time index (`resources_reading`)
+            msg.c.id != bindparam("message"),
+        )
+        .limit(NEARBY_SCAN)
+    )
     out: list[tuple[int, str]] = []
     for rid, mid, cid, at in bare:
         rows = conn.execute(
-            select(msg.c.posted_at, msg.c.text)
-            .where(
-                msg.c.community_id == community_id,
-                msg.c.posted_at >= at - NEARBY_BEFORE,
-                msg.c.posted_at <= at + NEARBY_AFTER,
-                msg.c.channel_id + 0 == cid,  # through the time index (see `resources_reading`)
-                msg.c.id != mid,
-            )
-            .limit(NEARBY_SCAN)
+            around,
+            {
+                "after": at - NEARBY_BEFORE,
+                "before": at + NEARBY_AFTER,
+                "channel": cid,
+                "message": mid,
+            },
         ).all()
         near = sorted(
             ((abs((as_utc(r.posted_at) - at).total_seconds()), r.text) for r in rows if r.text),
