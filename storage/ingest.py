@@ -604,7 +604,18 @@ class IngestStore:
                 continue
             by_key[key] = p
             author = member_ids[(cid, p.author.external_id)][0]
-            rows.append((cid, chid, p.message_id, author, p.thread_id, p.posted_at, p.text))
+            rows.append(
+                (
+                    cid,
+                    chid,
+                    p.message_id,
+                    author,
+                    p.thread_id,
+                    p.posted_at,
+                    p.text,
+                    True if p.reply_to else None,  # a reply in the channel: `in_channel`
+                )
+            )
         columns = (
             "community_id",
             "channel_id",
@@ -613,6 +624,7 @@ class IngestStore:
             "thread_external_id",
             "posted_at",
             "text",
+            "in_channel",
         )
         keys = (mt.c.id, mt.c.community_id, mt.c.channel_id, mt.c.external_id)
         inserted: Sequence[Sequence[Any]] = ()
@@ -728,7 +740,7 @@ class IngestStore:
                 p.community_id
             )
             for p in posts
-            if p.thread_id is not None
+            if p.thread_id is not None and not p.reply_to  # an import files replies under roots
         }
         rows = [(ch, thread, cid) for (ch, thread), cid in found.items()]
         insert_rows(conn, m.threads, ("channel_id", "external_id", "community_id"), rows)
@@ -1081,7 +1093,9 @@ class IngestStore:
         conn.execute(delete(threads).where(*gone))
         where = [msg.c.channel_id == channel]
         if e.thread_id is not None:
-            inside = msg.c.thread_external_id == e.thread_id
+            # Replies in the channel to the message the thread was opened on are filed under
+            # the same id, and stay.
+            inside = and_(msg.c.thread_external_id == e.thread_id, msg.c.in_channel.is_not(True))
             where.append(
                 or_(inside, msg.c.external_id == e.thread_id) if e.with_starter else inside
             )

@@ -105,6 +105,10 @@ class MessageRow(Base):
     posted_at: Mapped[datetime] = mapped_column(UtcDateTime)
     edited_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     text: Mapped[str] = mapped_column(Text, default="")
+    # True for a reply posted in the channel (a Discord reply), which `thread_external_id`
+    # files under the root it answers as if in a thread: deleting a thread opened on that
+    # root leaves it. NULL otherwise, and for every message stored before revision 0020.
+    in_channel: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
     __table_args__ = (
         UniqueConstraint("community_id", "channel_id", "external_id"),
         Index("ix_messages_thread", "channel_id", "thread_external_id"),

@@ -515,6 +515,8 @@ def _convert(
                 extra_urls=tuple(previews),
                 previews=tuple(previews.values()),
                 mentions=merge_mentions(listed, named),
+                # a reply in the channel, as live: filed under its root, yet no thread
+                reply_to=str(replied_to) if thread_place is None and is_reply else None,
             )
         for j, reaction in enumerate(_list(message, "reactions", display, where)):
             rwhere = f"{where}.reactions[{j}]"

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from bot.app import Rhizome
 from bot.importers import discord_export
@@ -28,12 +29,14 @@ from bot.importers.run import import_export
 from bot.model import (
     Actor,
     CommunityRef,
+    ConversationDeleted,
     LinkPreview,
     MessagePosted,
     Place,
     ReactionAdded,
     ResourceSummary,
 )
+from storage import models as m
 
 REPO = Path(__file__).resolve().parents[2]
 SHARED = REPO.parent / "shared" / "datasets"
@@ -598,6 +601,53 @@ async def test_discord_export_through_the_core_twice(rhizome: Rhizome, tmp_path:
         resource.reaction_count,
         resource.share_count,
     )
+
+
+async def test_imported_replies_in_the_channel_are_no_thread_and_outlive_one(
+    rhizome: Rhizome, tmp_path: Path
+) -> None:
+    """Replies in a channel are filed under the message they answer, as a thread's messages
+    are under its starter. Imported, they are marked as live ones are: their root is not
+    recorded as a thread (the live catch-up would ask Discord for it, be told "Unknown
+    Channel" and erase them), and deleting a thread opened on that root leaves them."""
+    reply = {"kind": "Reply"}
+    write(
+        tmp_path / "links.json",
+        dce(
+            text_channel(),
+            [
+                msg("1001", ANA, "read https://a.example/x", minute=1),
+                msg("1002", BO, "nice", minute=2, **reply, reference={"messageId": "1001"}),
+                msg("1003", ANA, "ty", minute=3, **reply, reference={"messageId": "1002"}),
+                msg("1004", BO, "other", minute=4),
+                msg("1005", ANA, "agreed", minute=5, **reply, reference={"messageId": "1004"}),
+            ],
+        ),
+    )
+    write(
+        tmp_path / "_threads/t.json",
+        dce(thread("1001"), [msg("1010", BO, "in the thread", minute=6)]),
+    )
+    assert (await import_export(rhizome, "discord", tmp_path)).ok
+    db = rhizome.services.db
+    async with db.read() as conn:
+        recorded = set((await conn.execute(select(m.threads.c.external_id))).scalars())
+        marked = dict(
+            (await conn.execute(select(m.messages.c.external_id, m.messages.c.in_channel))).all()
+        )
+    assert recorded == {"1001"}  # the thread, not the reply chain under 1004
+    assert {k for k, v in marked.items() if v} == {"1002", "1003", "1005"}
+    place = Place(
+        community=CommunityRef("discord", "900", "Practice Guild"),
+        channel_id="100",
+        thread_id="1001",
+    )
+    await rhizome.ingest(
+        ConversationDeleted(place=place, occurred_at=datetime(2024, 3, 2, tzinfo=UTC))
+    )
+    async with db.read() as conn:
+        left = set((await conn.execute(select(m.messages.c.text))).scalars())
+    assert left == {"read https://a.example/x", "nice", "ty", "other", "agreed"}
 
 
 async def test_discord_broken_file_through_the_core(rhizome: Rhizome, tmp_path: Path) -> None:

@@ -266,7 +266,8 @@ async def test_a_deleted_thread_or_channel_takes_its_messages_along(
 ) -> None:
     """Discord sends THREAD_DELETE and CHANNEL_DELETE, never a deletion per message: what
     was said there must go here too (a forum post's starter with its thread; a thread
-    opened on a channel message leaves that message)."""
+    opened on a channel message leaves that message, and the replies to it in the channel,
+    which are filed under the same id)."""
     await bots.start()
     fake, g = world.fake, world.guild
     root = await fake.post(g, world.ch("general"), world.alice, "thoughts? https://root.example/p")
@@ -274,25 +275,35 @@ async def test_a_deleted_thread_or_channel_takes_its_messages_along(
         g, world.ch("general"), "talk", owner=world.bob, starter=root
     )
     await fake.post(g, thread, world.bob, "in the thread https://thread.example/p")
+    reference = {"message_id": root["id"], "channel_id": root["channel_id"]}
+    await fake.post(
+        g,
+        world.ch("general"),
+        world.mod,
+        "a reply in the channel",
+        type=19,
+        message_reference=reference,
+    )
     post, _ = await fake.create_thread(
         g, world.ch("help"), "How to X?", owner=world.alice, content="see https://post.example/p"
     )
     await fake.post(g, post, world.bob, "try this")
     await fake.post(g, world.ch("links"), world.bob, "a link https://links.example/p")
 
-    async def five() -> bool:
-        return await stored_messages(rhizome, world) == 5
+    async def six() -> bool:
+        return await stored_messages(rhizome, world) == 6
 
-    await eventually(five)
+    await eventually(six)
     await fake.delete_thread(g, thread)
     await fake.delete_thread(g, post)
 
     async def threads_gone() -> bool:
-        return await stored_messages(rhizome, world) == 2
+        return await stored_messages(rhizome, world) == 3
 
     await eventually(threads_gone)
     assert await _texts(rhizome) == {
         "thoughts? https://root.example/p",
+        "a reply in the channel",
         "a link https://links.example/p",
     }
     assert set(await resource_urls(rhizome, world)) == {
@@ -303,7 +314,7 @@ async def test_a_deleted_thread_or_channel_takes_its_messages_along(
     await fake.delete_channel(g, world.ch("links"))
 
     async def channel_gone() -> bool:
-        return await stored_messages(rhizome, world) == 1
+        return await stored_messages(rhizome, world) == 2
 
     await eventually(channel_gone)
     assert set(await resource_urls(rhizome, world)) == {"https://root.example/p"}
