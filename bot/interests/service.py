@@ -87,6 +87,7 @@ from bot.interests.words import FUNCTION_WORDS, STOPWORDS, singularize
 from bot.model import Community, CommunityRef, Member
 from bot.profiling import named_allowed
 from bot.questions import is_question
+from bot.wording import names_topic
 from storage.ingest import chunks
 from storage.interests import (
     Action,
@@ -888,10 +889,14 @@ class InterestService:
         rows = await self.store.evidence_rows(community_id, refs)
         found = {(r.member_id, r.ref): r for r in rows}
         out: dict[int, tuple[Evidence, ...]] = {}
-        for mid, _ in members:
-            mine = [found[(m, ref)] for m, ref in refs if m == mid and (m, ref) in found][:3]
-            mine.sort(key=lambda r: _KIND_ORDER[KNOW_KINDS[r.ref.kind]])
-            out[mid] = tuple(_evidence(r, external_ids.get(mid, "")) for r in mine)
+        for mid, parts in members:
+            mine = [
+                _evidence(found[(m, ref)], external_ids.get(mid, ""))
+                for m, ref in refs
+                if m == mid and (m, ref) in found
+            ]
+            shown = most_convincing(mine, [ts.topic for ts in parts])
+            out[mid] = tuple(sorted(shown, key=lambda e: _KIND_ORDER[e.kind]))
         return out
 
     async def known(
@@ -1149,6 +1154,29 @@ class InterestService:
 
 
 _snippet = snippet
+
+
+def most_convincing(
+    evidence: Sequence[Evidence], topics: Sequence[str], limit: int = 3
+) -> list[Evidence]:
+    """The pieces of evidence a who-knows line shows, from the strongest first: those whose own
+    words (quote, page title, question answered) name a matched topic before those that do not,
+    and one answer per conversation. Two answers in one thread had both been shown, the second
+    "I hope this help, happy to have more brainstorming" (Infrahub, `who-knows kubernetes`)."""
+    answered: set[object] = set()
+    kept: list[Evidence] = []
+    for e in evidence:
+        if e.kind is EvidenceKind.ANSWERED:
+            if e.conversation in answered:
+                continue
+            answered.add(e.conversation)
+        kept.append(e)
+    naming = {
+        id(e)
+        for e in kept
+        if any(names_topic(e.snippet, t) or names_topic(e.resource_title, t) for t in topics)
+    }
+    return sorted(kept, key=lambda e: id(e) not in naming)[:limit]  # stable: strongest first
 
 
 def subject_counts(counted: TopicScore, matched: Sequence[TopicScore]) -> tuple[int, int]:
