@@ -598,11 +598,11 @@ class InterestService:
             if total > 0:
                 weighed.sort(key=lambda wt: (-wt[0], wt[1].topic))
                 # Fill-in wordings (nearby, the head word) only fill an answer: whoever knows
-                # the subject asked comes first, however busy the fill-in member is.
+                # the subject asked comes first, however busy the fill-in member is; then
+                # those through a wording with all of its words, then with some.
                 filler = all(ts.topic in fill_in for _, ts in weighed)
-                scored.append(
-                    (total, member.name.casefold(), mid, [ts for _, ts in weighed], filler)
-                )
+                tier = 3 - max(word_cover(subject, ts.topic) for _, ts in weighed) if filler else 0
+                scored.append((total, member.name.casefold(), mid, [ts for _, ts in weighed], tier))
         scored.sort(key=lambda s: (s[4], -s[0], s[1], s[2]))
         shortlist = scored[: limit * 2]
         checked = await self._checked_evidence(
@@ -1154,6 +1154,22 @@ class InterestService:
 
 
 _snippet = snippet
+
+
+def word_cover(subject: str, wording: str) -> int:
+    """How much of a subject's wording another has: 2 every word (`type stable` of `type
+    stability`, by stem) or its initials, 1 some (`stability`), 0 none. A fill-in with every word is the nearer:
+    `numerical stability` had put its member before the one who wrote "type stable"."""
+    words, asked = wording.split(), subject.split()
+    if len(asked) > 1 and wording == "".join(w[0] for w in asked):
+        return 2  # its acronym (`ad` for `automatic differentiation`)
+    found = [any(_same_stem(w, o) for o in words) for w in asked]
+    return 2 if all(found) else 1 if any(found) else 0
+
+
+def _same_stem(a: str, b: str) -> bool:
+    n = min(len(a), len(b), 4)
+    return (n >= 3 and a[:n] == b[:n]) or a == b
 
 
 def most_convincing(

@@ -1068,6 +1068,29 @@ async def test_a_nearby_wording_is_counted_weaker_and_said(rhizome: Rhizome) -> 
     assert "backported ~ backport" in who_knows_document(answer).plain()
 
 
+async def test_a_fill_in_with_every_word_asked_comes_before_one_with_some(
+    rhizome: Rhizome,
+) -> None:
+    # Nobody has `type stability`; Dee wrote much on numerical stability, Bo once on type
+    # stable code. Bo's wording has both words, Dee's one: Bo is nearer, however busy Dee is.
+    chat = Chat(SLACK, START)
+    await rhizome.ingest_many(
+        [
+            chat.post("bo", "Writing type stable code https://example.org/type-stable", mid="1"),
+            *(
+                chat.post(
+                    "dee",
+                    f"Numerical stability of solvers, part {n} https://example.org/ns-{n}",
+                    mid=str(10 + n),
+                    minutes=n,
+                )
+                for n in range(6)
+            ),
+        ]
+    )
+    assert await who(rhizome, "type stability") == ["Bo", "Dee"]
+
+
 async def test_the_askers_replies_in_their_own_thread_are_asking(rhizome: Rhizome) -> None:
     # Ana asks with the guide she followed; her follow-ups about it are still asking, while
     # Ben, who answers, knows terraform.
