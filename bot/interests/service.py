@@ -578,7 +578,7 @@ class InterestService:
         unnamed = len(hidden)
         members = {mid: m for mid, m in members.items() if m.external_id in named}
         shift = epoch_days(now) / self.half_life
-        scored: list[tuple[float, str, int, list[TopicScore], bool]] = []
+        scored: list[tuple[float, str, int, list[TopicScore], int]] = []
         for mid, member in members.items():
             if mid in exclude:
                 continue
