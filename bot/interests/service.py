@@ -1154,6 +1154,7 @@ class InterestService:
 
 
 _snippet = snippet
+QUESTION_CHARS = 2000  # of a question answered, cleaned for display (`clip` cuts it later)
 
 
 def word_cover(subject: str, wording: str) -> int:
@@ -1245,12 +1246,16 @@ def _evidence(row: EvidenceRow, member_external_id: str = "") -> Evidence:
             shown = _snippet(text, link_shown=False)
     else:  # an answer shows no resource beside it: its links are the answer
         shown = _snippet(row.text, link_shown=bool(row.url))
+    title = row.title
+    if kind is EvidenceKind.ANSWERED:  # the question, read as its asker wrote it
+        title = _snippet(title, limit=QUESTION_CHARS, link_shown=False) or title
     return Evidence(
         kind=kind,
         topics=(),
         at=row.at,
-        # A thanks: `title` is who thanked, the snippet their words without the mentions.
-        resource_title=row.title,
+        # A thanks: `title` is who thanked, the snippet their words without the mentions; an
+        # answer: the question (Slack's `&gt;` and `<@U…>` as the member saw them).
+        resource_title=title,
         resource_url=row.url or None,
         snippet=shown,
         channel=row.channel,

@@ -107,6 +107,36 @@ async def test_answering_is_knowing_asking_is_wanting_reacting_is_neither(
     assert "tokio" not in ana.knows  # asking is not knowing
 
 
+async def test_the_question_answered_is_shown_as_its_asker_wrote_it(rhizome: Rhizome) -> None:
+    # Slack escapes `<`, `>` and `&` in message text and writes mentions as ids: the question
+    # quoted beside an answer had shown "&gt;&gt;=" and "<@U0B…>".
+    chat = Chat(SLACK, START)
+    await rhizome.ingest_many(
+        [
+            chat.post(
+                "ana",
+                "<@U0BEN> how does `m &gt;&gt;= f` work in the tokio runtime &amp; its tasks?",
+                mid="1",
+                channel="rust",
+            ),
+            chat.post(
+                "ben",
+                "The tokio runtime polls each task; bind chains the futures, see the docs.",
+                mid="2",
+                channel="rust",
+                thread="1",
+                minutes=3,
+            ),
+        ]
+    )
+    found = await rhizome.services.repos.communities.find("slack", "T1")
+    assert found is not None
+    answer = await service_for(rhizome.services).who_knows(found.id, "tokio")
+    (evidence,) = answer.experts[0].evidence[:1]
+    assert evidence.kind.value == "answered"
+    assert evidence.resource_title == "how does `m >>= f` work in the tokio runtime & its tasks?"
+
+
 async def test_an_old_archive_answers_at_once(database: Database, config: Config) -> None:
     # Activity from 2016, asked about in 2026: decay counts from the archive's own last day.
     rz = await Rhizome.start(config, FixedClock(datetime(2026, 12, 1, tzinfo=UTC)), db=database)
