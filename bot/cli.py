@@ -18,8 +18,10 @@ from typing import Annotated, Any, Literal, NoReturn, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.measure import Measurement
 from rich.table import Table
+from rich.text import Text
 
 from bot.config import (
     Config,
@@ -49,8 +51,10 @@ app.add_typer(import_app, name="import")
 digest_app = typer.Typer(help="Weekly digests.", no_args_is_help=True)
 app.add_typer(digest_app, name="digest")
 
-err = Console(stderr=True)
-out = Console()
+# No markup: what is printed holds paths, names, titles and config keys (`[privacy]`), which
+# rich would read as style tags, dropping them or failing on a stray `[/b]`.
+err = Console(stderr=True, markup=False)
+out = Console(markup=False)
 
 ConfigOption = Annotated[
     Path | None,
@@ -83,7 +87,9 @@ def main_options(
 
 
 def fail(message: str, code: int = 2) -> NoReturn:
-    err.print(f"[bold red]rhizome:[/] {message}", highlight=False, soft_wrap=True)
+    err.print(
+        Text.assemble(("rhizome:", "bold red"), f" {message}"), highlight=False, soft_wrap=True
+    )
     raise typer.Exit(code)
 
 
@@ -389,7 +395,7 @@ def communities(config: ConfigOption = None) -> None:
     # ids and names are typed back to --community: a narrow window (or a pipe's 80 columns)
     # wraps the lines rather than cutting them to "slack-export…"
     natural = Measurement.get(out, out.options.update(max_width=10_000), table).maximum
-    Console(width=max(out.width, natural)).print(table)
+    Console(width=max(out.width, natural), markup=False).print(table)
 
 
 @app.command()
@@ -518,11 +524,12 @@ def demo() -> None:
 
     data = run_async(lambda: sample.run(show, datetime.now(UTC)))
     out.print(
-        f"[bold]{data.name}[/]: {len(data.members)} members, "
+        f"[bold]{escape(data.name)}[/]: {len(data.members)} members, "
         f"{sum(1 for e in data.events if type(e).__name__ == 'MessagePosted')} messages, "
-        f"loaded and answered in {time.perf_counter() - started:.1f} s. {data.about}\n"
+        f"loaded and answered in {time.perf_counter() - started:.1f} s. {escape(data.about)}\n"
         "Next: [bold]rhizome console[/] to chat as any member, or see the README to connect "
-        "Slack or Discord."
+        "Slack or Discord.",
+        markup=True,
     )
 
 
@@ -571,11 +578,11 @@ def _import(
                     )
                 )
             columns = (
-                TextColumn("[bold]{task.description}"),
+                TextColumn("{task.description}", style="bold", markup=False),  # a file name
                 BarColumn(),
                 DownloadColumn(),
                 TransferSpeedColumn(),
-                TextColumn("{task.fields[messages]:,} messages"),
+                TextColumn("{task.fields[messages]:,} messages", markup=False),
                 TimeRemainingColumn(),
             )
             with Progress(*columns, console=err, transient=True) as bar:

@@ -7,6 +7,7 @@ Nothing here prints a traceback, and nothing creates a database the moderator di
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import sqlite3
@@ -214,3 +215,40 @@ def test_missing_postgresql_database_is_one_line(tmp_path: Path) -> None:
         'rhizome: database "rhizome_no_such_db" does not exist: create it first (createdb), '
         "then start again",
     )
+
+
+def test_brackets_in_paths_and_config_keys_are_printed_as_they_are(tmp_path: Path) -> None:
+    """The CLI prints paths, names and config keys: none is read as rich's markup (a folder
+    named `a[/b]` crashed the import with a MarkupError; `[privacy] profiling` lost its key)."""
+    odd = tmp_path / "a[" / "b]"
+    odd.mkdir(parents=True)
+    author = {"id": "7", "name": "ana", "discriminator": "0000", "nickname": "[/b] ana"}
+    message = {
+        "id": "1001",
+        "type": "Default",
+        "timestamp": "2024-03-01T10:00:00+00:00",
+        "content": "see https://example.org/x",
+        "author": author,
+    }
+    export = {
+        "guild": {"id": "900", "name": "[/b] guild"},
+        "channel": {"id": "100", "type": "GuildTextChat", "name": "links", "category": "Text"},
+        "messages": [message],
+    }
+    (odd / "links.json").write_text(json.dumps(export))
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DISCORD_"))}
+    clean.pop("RHIZOME_CONFIG", None)
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "import", "discord", str(odd)],
+        cwd=tmp_path,
+        env={**clean, "PYTHONPATH": str(REPO_ROOT), **at(tmp_path / "r.db")},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        stdin=subprocess.DEVNULL,
+    )
+    assert "Traceback" not in done.stderr, done.stderr
+    assert done.returncode == 0, done.stderr
+    assert f"discord export {odd}: 1 of 1 files imported" in done.stdout
+    assert "([/b] guild)" in done.stdout
+    assert "(`[privacy] profiling`, see README Privacy)" in done.stdout
