@@ -57,11 +57,14 @@ def phrase_runs(prepared: str, kept: Callable[[str], str | None]) -> list[list[s
         before = ""
         for w in WORD.findall(clause):
             if (word := kept(w)) is not None:
-                run.append(word)
                 if before in _VERB_NEXT and may_be_verb(word):
-                    # "I guess Flux…", "we use Makie": a verb, and no phrase opens on it
-                    runs.append(run)
+                    # "I guess Flux…", "we use Makie", "anywhere we can browse?": a verb,
+                    # no subject of its own, and no phrase opens on it
+                    if run:
+                        runs.append(run)
                     run = []
+                else:
+                    run.append(word)
             elif run:
                 runs.append(run)
                 run = []

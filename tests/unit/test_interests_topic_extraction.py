@@ -422,6 +422,9 @@ def test_a_verb_after_its_subject_or_a_modal_opens_no_phrase() -> None:
     terms = TopicExtractor()._token_terms("I guess Flux is fine, and you can load schemas too")
     assert "flux" in terms and "schema" in terms
     assert "guess flux" not in terms and "load schema" not in terms
+    # nor is the verb a topic alone: "anywhere we can browse?" had made `browse` a want
+    assert "guess" not in terms and "load" not in terms
+    assert "browse" not in TopicExtractor()._token_terms("Is the code up anywhere we can browse?")
     # the same words as nouns still open one; "to" is a preposition as often
     assert "load balancer" in TopicExtractor()._token_terms("the load balancer is down")
     assert "graph drawing" in TopicExtractor()._token_terms("a library dedicated to graph drawing")
