@@ -1159,8 +1159,9 @@ QUESTION_CHARS = 2000  # of a question answered, cleaned for display (`clip` cut
 
 def word_cover(subject: str, wording: str) -> int:
     """How much of a subject's wording another has: 2 every word (`type stable` of `type
-    stability`, by stem) or its initials, 1 some (`stability`), 0 none. A fill-in with every word is the nearer:
-    `numerical stability` had put its member before the one who wrote "type stable"."""
+    stability`, by stem) or its initials, 1 some (`stability`), 0 none. A fill-in with every
+    word is the nearer: `numerical stability` had put its member before who wrote "type
+    stable"."""
     words, asked = wording.split(), subject.split()
     if len(asked) > 1 and wording == "".join(w[0] for w in asked):
         return 2  # its acronym (`ad` for `automatic differentiation`)
